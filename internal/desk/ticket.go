@@ -1,0 +1,174 @@
+package desk
+
+// Ticket statuses, priorities and types, spelled as Zendesk spells them.
+var (
+	Statuses   = []string{"new", "open", "pending", "hold", "solved", "closed"}
+	Priorities = []string{"low", "normal", "high", "urgent"}
+	Types      = []string{"question", "incident", "problem", "task"}
+)
+
+// StatusRank orders statuses for `status<solved` style comparisons.
+func StatusRank(s string) int { return indexOf(Statuses, s) }
+
+// PriorityRank orders priorities for `priority>normal` comparisons.
+func PriorityRank(s string) int { return indexOf(Priorities, s) }
+
+func indexOf(list []string, s string) int {
+	for i, v := range list {
+		if v == s {
+			return i
+		}
+	}
+	return -1
+}
+
+// Via says through which channel something arrived.
+type Via struct {
+	Channel string    `json:"channel"`
+	Source  ViaSource `json:"source"`
+}
+
+// ViaSource carries the addresses of the channel (email from/to, etc.).
+type ViaSource struct {
+	From map[string]any `json:"from"`
+	To   map[string]any `json:"to"`
+	Rel  *string        `json:"rel"`
+}
+
+// NewVia builds a Via with empty source maps, which clients expect as {}.
+func NewVia(channel string) Via {
+	return Via{Channel: channel, Source: ViaSource{From: map[string]any{}, To: map[string]any{}}}
+}
+
+// CustomFieldValue is one entry of a ticket's custom_fields.
+type CustomFieldValue struct {
+	ID    int64 `json:"id"`
+	Value any   `json:"value"`
+}
+
+// Ticket is the unit of work: one enquiry and its conversation.
+type Ticket struct {
+	ID                   int64              `json:"id"`
+	URL                  string             `json:"url,omitempty"`
+	ExternalID           *string            `json:"external_id"`
+	Type                 *string            `json:"type"`
+	Subject              string             `json:"subject"`
+	RawSubject           string             `json:"raw_subject"`
+	Description          string             `json:"description"`
+	Priority             *string            `json:"priority"`
+	Status               string             `json:"status"`
+	Recipient            *string            `json:"recipient"`
+	RequesterID          int64              `json:"requester_id"`
+	SubmitterID          int64              `json:"submitter_id"`
+	AssigneeID           *int64             `json:"assignee_id"`
+	OrganizationID       *int64             `json:"organization_id"`
+	GroupID              *int64             `json:"group_id"`
+	CollaboratorIDs      []int64            `json:"collaborator_ids"`
+	FollowerIDs          []int64            `json:"follower_ids"`
+	EmailCCIDs           []int64            `json:"email_cc_ids"`
+	ProblemID            *int64             `json:"problem_id"`
+	HasIncidents         bool               `json:"has_incidents"`
+	IsPublic             bool               `json:"is_public"`
+	DueAt                Time               `json:"due_at"`
+	Tags                 []string           `json:"tags"`
+	CustomFields         []CustomFieldValue `json:"custom_fields"`
+	Fields               []CustomFieldValue `json:"fields"`
+	Via                  Via                `json:"via"`
+	SatisfactionRating   any                `json:"satisfaction_rating"`
+	TicketFormID         *int64             `json:"ticket_form_id"`
+	BrandID              *int64             `json:"brand_id"`
+	AllowChannelback     bool               `json:"allow_channelback"`
+	AllowAttachments     bool               `json:"allow_attachments"`
+	FromMessagingChannel bool               `json:"from_messaging_channel"`
+	CreatedAt            Time               `json:"created_at"`
+	UpdatedAt            Time               `json:"updated_at"`
+	// Version increments on every change; it backs safe_update.
+	Version int64 `json:"-"`
+	// DeletedAt is set while the ticket sits in the deleted-tickets list.
+	DeletedAt Time `json:"-"`
+}
+
+// Attachment is a file stored with a comment (or pending as an upload).
+type Attachment struct {
+	ID          int64  `json:"id"`
+	URL         string `json:"url,omitempty"`
+	FileName    string `json:"file_name"`
+	ContentURL  string `json:"content_url"`
+	ContentType string `json:"content_type"`
+	Size        int64  `json:"size"`
+	Inline      bool   `json:"inline"`
+	Deleted     bool   `json:"deleted"`
+	// StorageKey names the blob on disk; never sent to clients.
+	StorageKey string `json:"-"`
+	TicketID   int64  `json:"-"`
+	CommentID  int64  `json:"-"`
+	UploaderID int64  `json:"-"`
+}
+
+// Comment is a public reply or an internal note (Public=false).
+type Comment struct {
+	ID          int64        `json:"id"`
+	Type        string       `json:"type"`
+	TicketID    int64        `json:"-"`
+	AuthorID    int64        `json:"author_id"`
+	Body        string       `json:"body"`
+	HTMLBody    string       `json:"html_body"`
+	PlainBody   string       `json:"plain_body"`
+	Public      bool         `json:"public"`
+	Attachments []Attachment `json:"attachments"`
+	AuditID     int64        `json:"audit_id"`
+	Via         Via          `json:"via"`
+	CreatedAt   Time         `json:"created_at"`
+}
+
+// AuditEvent is one change within an audit.
+type AuditEvent struct {
+	ID            int64  `json:"id"`
+	Type          string `json:"type"`
+	FieldName     string `json:"field_name,omitempty"`
+	Value         any    `json:"value,omitempty"`
+	PreviousValue any    `json:"previous_value,omitempty"`
+	// Comment events carry the comment's fields inline, as Zendesk does.
+	Body     string `json:"body,omitempty"`
+	HTMLBody string `json:"html_body,omitempty"`
+	Public   *bool  `json:"public,omitempty"`
+	AuthorID int64  `json:"author_id,omitempty"`
+}
+
+// Audit records who changed a ticket, when, through which channel, and how.
+type Audit struct {
+	ID        int64          `json:"id"`
+	TicketID  int64          `json:"ticket_id"`
+	AuthorID  int64          `json:"author_id"`
+	Via       Via            `json:"via"`
+	Metadata  map[string]any `json:"metadata"`
+	Events    []AuditEvent   `json:"events"`
+	CreatedAt Time           `json:"created_at"`
+}
+
+// TicketField is a custom ticket field definition (or a system one).
+type TicketField struct {
+	ID                 int64         `json:"id"`
+	URL                string        `json:"url,omitempty"`
+	Type               string        `json:"type"`
+	Title              string        `json:"title"`
+	Description        string        `json:"description"`
+	Position           int           `json:"position"`
+	Active             bool          `json:"active"`
+	Required           bool          `json:"required"`
+	VisibleInPortal    bool          `json:"visible_in_portal"`
+	EditableInPortal   bool          `json:"editable_in_portal"`
+	RequiredInPortal   bool          `json:"required_in_portal"`
+	Tag                *string       `json:"tag"`
+	CustomFieldOptions []FieldOption `json:"custom_field_options,omitempty"`
+	Removable          bool          `json:"removable"`
+	CreatedAt          Time          `json:"created_at"`
+	UpdatedAt          Time          `json:"updated_at"`
+}
+
+// FieldOption is one choice of a dropdown (tagger) field.
+type FieldOption struct {
+	ID    int64  `json:"id"`
+	Name  string `json:"name"`
+	Value string `json:"value"`
+}

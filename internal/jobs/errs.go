@@ -1,0 +1,5 @@
+package jobs
+
+import "database/sql"
+
+var errNoRows = sql.ErrNoRows

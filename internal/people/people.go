@@ -1,0 +1,309 @@
+// Package people owns users, their identities, organizations, groups, group
+// memberships and API tokens: the rules about who they are and who may see or
+// change them. Every public method reads the acting principal from the
+// context and denies by default; the few functions that run without one
+// (sign-in, token authentication, ticket-creation helpers) say so.
+//
+// All SQL here is plain and runs unchanged on SQLite and PostgreSQL; the only
+// dialect switch is the full-text match in search.go, which the store package
+// has no helper for.
+package people
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"regexp"
+	"strings"
+	"time"
+	_ "time/tzdata" // time-zone validation must not depend on the host's zoneinfo
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/frontdesk/frontdesk/internal/desk"
+	"github.com/frontdesk/frontdesk/internal/events"
+	"github.com/frontdesk/frontdesk/internal/store"
+	"github.com/frontdesk/frontdesk/internal/textfold"
+)
+
+// Service is the people service. Events may be nil.
+type Service struct {
+	DB     *store.DB
+	Events *events.Bus
+}
+
+// New returns a Service over db publishing to bus (which may be nil).
+func New(db *store.DB, bus *events.Bus) *Service { return &Service{DB: db, Events: bus} }
+
+// Limits on what clients may store, so no request can bloat a row or a
+// search document without bound.
+const (
+	maxName      = 255   // runes
+	maxText      = 65536 // bytes, notes and details
+	maxShort     = 255   // bytes: external ids, token names, phones, locales
+	maxTags      = 100
+	maxTagLen    = 100 // bytes
+	defaultLimit = 100
+	maxLimit     = 1000
+	maxIDs       = 1000 // ids per GetUsers/GetOrganizations/GetGroups call
+)
+
+func unauthorized() *desk.Error {
+	return &desk.Error{Code: desk.EUNAUTHORIZED, Message: "Couldn't authenticate you"}
+}
+
+// clampLimit applies the default and the ceiling to a page size.
+func clampLimit(limit int) int {
+	if limit <= 0 {
+		return defaultLimit
+	}
+	return min(limit, maxLimit)
+}
+
+// pageArgs returns a LIMIT/OFFSET clause and its arguments.
+func pageArgs(limit, offset int) (string, []any) {
+	return " LIMIT ? OFFSET ?", []any{clampLimit(limit), max(0, offset)}
+}
+
+// validText reports whether s can be stored in both stores: PostgreSQL
+// rejects invalid UTF-8 and NUL bytes in TEXT columns.
+func validText(s string) bool {
+	return utf8.ValidString(s) && !strings.ContainsRune(s, 0)
+}
+
+// hasControl reports whether s contains control characters (names, tags,
+// identifiers must be single-line).
+func hasControl(s string) bool {
+	return strings.IndexFunc(s, unicode.IsControl) >= 0
+}
+
+// checkName validates a display name (users, organizations, groups).
+func checkName(v *desk.Validation, field, name string) string {
+	name = strings.TrimSpace(name)
+	switch {
+	case name == "":
+		v.Add(field, "can't be blank")
+	case !validText(name) || hasControl(name):
+		v.Add(field, "contains invalid characters")
+	case utf8.RuneCountInString(name) > maxName:
+		v.Add(field, "is too long (maximum is 255 characters)")
+	}
+	return name
+}
+
+// checkText validates free text (notes, details, descriptions).
+func checkText(v *desk.Validation, field, s string) string {
+	switch {
+	case !validText(s):
+		v.Add(field, "contains invalid characters")
+	case len(s) > maxText:
+		v.Add(field, "is too long")
+	}
+	return s
+}
+
+// checkShort validates a single-line identifier-like value.
+func checkShort(v *desk.Validation, field, s string) string {
+	s = strings.TrimSpace(s)
+	switch {
+	case !validText(s) || hasControl(s):
+		v.Add(field, "contains invalid characters")
+	case len(s) > maxShort:
+		v.Add(field, "is too long")
+	}
+	return s
+}
+
+// normalizeTags lower-cases, splits on white space and de-duplicates tags,
+// keeping first-seen order; tags are stored space-separated.
+func normalizeTags(v *desk.Validation, field string, in []string) []string {
+	out := []string{}
+	seen := map[string]bool{}
+	for _, raw := range in {
+		if !validText(raw) {
+			v.Add(field, "contains invalid characters")
+			return out
+		}
+		for _, t := range strings.FieldsFunc(strings.ToLower(raw), func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) {
+			if len(t) > maxTagLen {
+				v.Add(field, "contains a tag that is too long")
+				return out
+			}
+			if !seen[t] {
+				seen[t] = true
+				out = append(out, t)
+			}
+		}
+	}
+	if len(out) > maxTags {
+		v.Add(field, "has too many tags")
+	}
+	return out
+}
+
+func splitTags(s string) []string {
+	f := strings.Fields(s)
+	if f == nil {
+		return []string{}
+	}
+	return f
+}
+
+var localeRE = regexp.MustCompile(`^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$`)
+
+func checkLocale(v *desk.Validation, s string) string {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return "en-US"
+	}
+	if len(s) > 35 || !localeRE.MatchString(s) {
+		v.Add("locale", "is not a valid locale")
+	}
+	return s
+}
+
+func checkTimeZone(v *desk.Validation, s string) string {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return "UTC"
+	}
+	// "Local" would mean the server's zone, which is not a user setting.
+	if s == "Local" || len(s) > 64 || !validText(s) {
+		v.Add("time_zone", "is not a valid time zone")
+		return s
+	}
+	if _, err := time.LoadLocation(s); err != nil {
+		v.Add("time_zone", "is not a valid time zone")
+	}
+	return s
+}
+
+// searchDoc folds parts into one full-text document. Tokens that hold
+// punctuation (emails, domains, phone numbers, "bob.smith") are followed by
+// their letter/digit words as well: SQLite's tokenizer splits them anyway,
+// but PostgreSQL's parser keeps "alice@example.com" as one lexeme, and this
+// way a search for "example" finds the same records on both stores.
+func searchDoc(parts ...string) string {
+	doc := textfold.Fold(strings.Join(parts, " "))
+	var extra []string
+	for _, tok := range strings.Fields(doc) {
+		words := textfold.Words(tok)
+		if len(words) == 1 && words[0] == tok {
+			continue
+		}
+		extra = append(extra, words...)
+	}
+	if len(extra) == 0 {
+		return doc
+	}
+	return doc + " " + strings.Join(extra, " ")
+}
+
+// uniqueField maps a unique-constraint failure to the input field it is
+// about (the constraint names differ between the stores, the column names
+// appear in both messages).
+func uniqueField(err error, fallback string) *desk.Error {
+	s := err.Error()
+	switch {
+	case strings.Contains(s, "external_id"):
+		return desk.Invalid("external_id", "has already been taken")
+	case strings.Contains(s, "name_key"):
+		return desk.Invalid("name", "has already been taken")
+	case strings.Contains(s, "domain"):
+		return desk.Invalid("domain_names", "is already used by another organization")
+	case strings.Contains(s, "email") || strings.Contains(s, "user_identities"):
+		return desk.Invalid("email", "is already being used by another user")
+	}
+	return desk.Invalid(fallback, "has already been taken")
+}
+
+// mapErr turns storage errors the client can cause into desk errors.
+func mapErr(err error, fallback string) error {
+	if err == nil {
+		return nil
+	}
+	var de *desk.Error
+	if errors.As(err, &de) {
+		return err
+	}
+	if store.IsUniqueViolation(err) {
+		return uniqueField(err, fallback)
+	}
+	return err
+}
+
+func isNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }
+
+// exists runs a COUNT query and reports whether it found anything.
+func exists(ctx context.Context, q store.Querier, query string, args ...any) (bool, error) {
+	var n int
+	if err := q.QueryRow(ctx, query, args...).Scan(&n); err != nil {
+		return false, err
+	}
+	return n > 0, nil
+}
+
+// placeholders returns "?, ?, …" for n values.
+func placeholders(n int) string {
+	if n <= 0 {
+		return ""
+	}
+	return strings.Repeat("?, ", n-1) + "?"
+}
+
+// uniqueIDs drops duplicates and non-positive ids, keeping order.
+func uniqueIDs(ids []int64) []int64 {
+	seen := make(map[int64]bool, len(ids))
+	out := make([]int64, 0, len(ids))
+	for _, id := range ids {
+		if id > 0 && !seen[id] {
+			seen[id] = true
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+func nullInt(p int64) any {
+	if p == 0 {
+		return nil
+	}
+	return p
+}
+
+func nullStr(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+func int64Ptr(n sql.NullInt64) *int64 {
+	if !n.Valid {
+		return nil
+	}
+	v := n.Int64
+	return &v
+}
+
+func strPtr(n sql.NullString) *string {
+	if !n.Valid {
+		return nil
+	}
+	v := n.String
+	return &v
+}
+
+func derefInt(p *int64) int64 {
+	if p == nil {
+		return 0
+	}
+	return *p
+}
+
+func derefStr(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return *p
+}

@@ -1,0 +1,817 @@
+package people
+
+import (
+	"context"
+	"database/sql"
+	"strings"
+
+	"github.com/frontdesk/frontdesk/internal/auth"
+	"github.com/frontdesk/frontdesk/internal/desk"
+	"github.com/frontdesk/frontdesk/internal/events"
+	"github.com/frontdesk/frontdesk/internal/store"
+)
+
+// UserInput is the writable part of a user; nil pointers mean "leave as is" on update.
+type UserInput struct {
+	Name           *string
+	Email          *string
+	Role           *desk.Role
+	Phone          *string
+	Locale         *string
+	TimeZone       *string
+	OrganizationID *int64 // a pointer to 0 clears it
+	DefaultGroupID *int64 // a pointer to 0 clears it; only agents and admins have one
+	Tags           *[]string
+	Notes          *string
+	Details        *string
+	ExternalID     *string // a pointer to "" clears it
+	Suspended      *bool
+	Verified       *bool
+	Password       *string // optional; hashed with auth.HashPassword; never stored otherwise
+}
+
+// UserFilter selects users for ListUsers and CountUsers. AfterID is a
+// cursor: ids above it (below it when Desc).
+type UserFilter struct {
+	Roles          []desk.Role
+	OrganizationID int64
+	GroupID        int64
+	AfterID        int64
+	Limit          int
+	Offset         int
+	Desc           bool
+}
+
+// MinPasswordLength is the shortest password CreateUser/UpdateUser accept.
+const MinPasswordLength = 8
+
+const userCols = `u.id, u.name, u.email, u.role, u.organization_id, u.default_group_id, u.phone, u.locale,
+	u.time_zone, u.tags, u.notes, u.details, u.external_id, u.active, u.suspended, u.verified,
+	u.last_login_at, u.created_at, u.updated_at`
+
+type scanner interface{ Scan(dest ...any) error }
+
+func scanUser(sc scanner) (*desk.User, error) {
+	var (
+		u                          desk.User
+		email, ext                 sql.NullString
+		org, grp                   sql.NullInt64
+		role, tags                 string
+		lastLogin, created, update int64
+	)
+	if err := sc.Scan(&u.ID, &u.Name, &email, &role, &org, &grp, &u.Phone, &u.Locale, &u.TimeZone, &tags,
+		&u.Notes, &u.Details, &ext, &u.Active, &u.Suspended, &u.Verified, &lastLogin, &created, &update); err != nil {
+		return nil, err
+	}
+	u.Email = email.String
+	u.Role = desk.Role(role)
+	u.OrganizationID = int64Ptr(org)
+	u.DefaultGroupID = int64Ptr(grp)
+	u.Tags = splitTags(tags)
+	u.ExternalID = strPtr(ext)
+	u.UserFields = map[string]any{}
+	u.LastLoginAt = desk.NullTimeFromMicros(lastLogin)
+	u.CreatedAt = desk.TimeFromMicros(created)
+	u.UpdatedAt = desk.TimeFromMicros(update)
+	if u.Role == desk.RoleEndUser {
+		r := "requested"
+		u.Restriction = &r
+	}
+	return &u, nil
+}
+
+func queryUsers(ctx context.Context, q store.Querier, query string, args ...any) ([]*desk.User, error) {
+	rows, err := q.Query(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []*desk.User{}
+	for rows.Next() {
+		u, err := scanUser(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, u)
+	}
+	return out, rows.Err()
+}
+
+// loadUser reads one user with no visibility check.
+func loadUser(ctx context.Context, q store.Querier, id int64) (*desk.User, error) {
+	u, err := scanUser(q.QueryRow(ctx, `SELECT `+userCols+` FROM users u WHERE u.id = ?`, id))
+	if isNoRows(err) {
+		return nil, desk.NotFound()
+	}
+	return u, err
+}
+
+// userVisibility returns a condition on users u limiting them to what p may
+// see: staff see everyone; end-users see themselves and, when their
+// organization shares tickets, the other users of that organization.
+func userVisibility(p *desk.Principal) (string, []any) {
+	if p.IsStaff() {
+		return "", nil
+	}
+	return ` AND (u.id = ? OR u.organization_id = (SELECT me.organization_id FROM users me
+		JOIN organizations o ON o.id = me.organization_id WHERE me.id = ? AND o.shared_tickets = ?))`,
+		[]any{p.UserID, p.UserID, true}
+}
+
+// visibleUser loads user id if p may see it, else NotFound.
+func visibleUser(ctx context.Context, q store.Querier, p *desk.Principal, id int64) (*desk.User, error) {
+	cond, args := userVisibility(p)
+	u, err := scanUser(q.QueryRow(ctx, `SELECT `+userCols+` FROM users u WHERE u.id = ?`+cond, append([]any{id}, args...)...))
+	if isNoRows(err) {
+		return nil, desk.NotFound()
+	}
+	return u, err
+}
+
+// userState is a user's writable columns, before or after applying input.
+type userState struct {
+	Name, Email, Phone, Locale, TimeZone, Notes, Details, ExternalID string
+	Role                                                             desk.Role
+	OrgID, GroupID                                                   int64
+	Tags                                                             string
+	Suspended, Verified                                              bool
+}
+
+func stateOf(u *desk.User) userState {
+	return userState{
+		Name: u.Name, Email: u.Email, Phone: u.Phone, Locale: u.Locale, TimeZone: u.TimeZone,
+		Notes: u.Notes, Details: u.Details, ExternalID: derefStr(u.ExternalID), Role: u.Role,
+		OrgID: derefInt(u.OrganizationID), GroupID: derefInt(u.DefaultGroupID),
+		Tags: strings.Join(u.Tags, " "), Suspended: u.Suspended, Verified: u.Verified,
+	}
+}
+
+// apply validates in and applies it to st.
+func (st *userState) apply(in UserInput, v *desk.Validation) {
+	if in.Name != nil {
+		st.Name = checkName(v, "name", *in.Name)
+	}
+	if in.Email != nil {
+		if e := strings.TrimSpace(*in.Email); e == "" {
+			st.Email = ""
+		} else if n, err := NormalizeEmail(e); err != nil {
+			v.Add("email", "is not a valid email address")
+		} else {
+			st.Email = n
+		}
+	}
+	if in.Role != nil {
+		if !in.Role.Valid() {
+			v.Add("role", "is not a valid role")
+		} else {
+			st.Role = *in.Role
+		}
+	}
+	if in.Phone != nil {
+		st.Phone = checkShort(v, "phone", *in.Phone)
+	}
+	if in.Locale != nil {
+		st.Locale = checkLocale(v, *in.Locale)
+	}
+	if in.TimeZone != nil {
+		st.TimeZone = checkTimeZone(v, *in.TimeZone)
+	}
+	if in.OrganizationID != nil {
+		if *in.OrganizationID < 0 {
+			v.Add("organization_id", "does not exist")
+		} else {
+			st.OrgID = *in.OrganizationID
+		}
+	}
+	if in.DefaultGroupID != nil {
+		if *in.DefaultGroupID < 0 {
+			v.Add("default_group_id", "does not exist")
+		} else {
+			st.GroupID = *in.DefaultGroupID
+		}
+	}
+	if in.Tags != nil {
+		st.Tags = strings.Join(normalizeTags(v, "tags", *in.Tags), " ")
+	}
+	if in.Notes != nil {
+		st.Notes = checkText(v, "notes", *in.Notes)
+	}
+	if in.Details != nil {
+		st.Details = checkText(v, "details", *in.Details)
+	}
+	if in.ExternalID != nil {
+		st.ExternalID = checkShort(v, "external_id", *in.ExternalID)
+	}
+	if in.Suspended != nil {
+		st.Suspended = *in.Suspended
+	}
+	if in.Verified != nil {
+		st.Verified = *in.Verified
+	}
+	if in.Password != nil {
+		pw := *in.Password
+		switch {
+		case !validText(pw):
+			v.Add("password", "contains invalid characters")
+		case len([]rune(pw)) < MinPasswordLength:
+			v.Add("password", "is too short (minimum is 8 characters)")
+		case len(pw) > 1024:
+			v.Add("password", "is too long")
+		}
+	}
+	// Only staff belong to groups; demoting someone drops their default group.
+	if st.Role == desk.RoleEndUser && in.DefaultGroupID != nil && *in.DefaultGroupID != 0 {
+		v.Add("default_group_id", "can only be set for agents")
+	}
+	if st.Role == desk.RoleEndUser {
+		st.GroupID = 0
+	}
+}
+
+// changes lists the fields that differ between a and b.
+func changes(a, b userState, in UserInput) map[string]bool {
+	c := map[string]bool{}
+	set := func(name string, differ bool) {
+		if differ {
+			c[name] = true
+		}
+	}
+	set("name", a.Name != b.Name)
+	set("email", a.Email != b.Email)
+	set("role", a.Role != b.Role)
+	set("phone", a.Phone != b.Phone)
+	set("locale", a.Locale != b.Locale)
+	set("time_zone", a.TimeZone != b.TimeZone)
+	set("organization_id", a.OrgID != b.OrgID)
+	set("default_group_id", a.GroupID != b.GroupID)
+	set("tags", a.Tags != b.Tags)
+	set("notes", a.Notes != b.Notes)
+	set("details", a.Details != b.Details)
+	set("external_id", a.ExternalID != b.ExternalID)
+	set("suspended", a.Suspended != b.Suspended)
+	set("verified", a.Verified != b.Verified)
+	set("password", in.Password != nil)
+	return c
+}
+
+// selfEditable are the fields anyone may change on their own profile.
+var selfEditable = map[string]bool{"name": true, "locale": true, "time_zone": true, "phone": true}
+
+// checkRefs verifies the organization and default group a user points at.
+func checkRefs(ctx context.Context, q store.Querier, before, after userState) error {
+	var v desk.Validation
+	if after.OrgID != 0 && after.OrgID != before.OrgID {
+		ok, err := exists(ctx, q, `SELECT COUNT(*) FROM organizations WHERE id = ?`, after.OrgID)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			v.Add("organization_id", "does not exist")
+		}
+	}
+	if after.GroupID != 0 && after.GroupID != before.GroupID {
+		ok, err := exists(ctx, q, `SELECT COUNT(*) FROM agent_groups WHERE id = ? AND deleted = ?`, after.GroupID, false)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			v.Add("default_group_id", "does not exist")
+		}
+	}
+	return v.Err()
+}
+
+// CreateUser creates a user. Admins may create anyone; agents may create
+// end-users (without setting a password).
+func (s *Service) CreateUser(ctx context.Context, in UserInput) (*desk.User, error) {
+	p, err := desk.RequirePrincipal(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !p.IsStaff() {
+		return nil, desk.Forbidden("You are not allowed to create users")
+	}
+	if !p.IsAdmin() {
+		if in.Role != nil && *in.Role != desk.RoleEndUser {
+			return nil, desk.Forbidden("Agents can only create end-users")
+		}
+		if in.Password != nil {
+			return nil, desk.Forbidden("Only admins can set passwords")
+		}
+	}
+	st := userState{Role: desk.RoleEndUser, Locale: "en-US", TimeZone: "UTC"}
+	var v desk.Validation
+	if in.Name == nil {
+		v.Add("name", "can't be blank")
+	}
+	st.apply(in, &v)
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	hash, err := hashInput(in)
+	if err != nil {
+		return nil, err
+	}
+	var u *desk.User
+	err = s.DB.InTx(ctx, func(tx *store.Tx) error {
+		if err := checkRefs(ctx, tx, userState{}, st); err != nil {
+			return err
+		}
+		if err := checkFree(ctx, tx, 0, st); err != nil {
+			return err
+		}
+		now := store.Now()
+		id, err := tx.InsertID(ctx, `INSERT INTO users (name, email, role, organization_id, default_group_id, phone, locale,
+			time_zone, tags, notes, details, external_id, suspended, verified, password_hash, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			st.Name, nullStr(st.Email), string(st.Role), nullInt(st.OrgID), nullInt(st.GroupID), st.Phone, st.Locale,
+			st.TimeZone, st.Tags, st.Notes, st.Details, nullStr(st.ExternalID), st.Suspended, st.Verified, nullStr(hash), now, now)
+		if err != nil {
+			return err
+		}
+		if st.Email != "" {
+			if _, err := tx.Exec(ctx, `INSERT INTO user_identities (user_id, type, value, is_primary, verified, created_at, updated_at)
+				VALUES (?, ?, ?, ?, ?, ?, ?)`, id, "email", st.Email, true, st.Verified, now, now); err != nil {
+				return err
+			}
+		}
+		if st.GroupID != 0 {
+			if err := setDefaultMembership(ctx, tx, id, st.GroupID); err != nil {
+				return err
+			}
+		}
+		if err := refreshUserSearch(ctx, tx, id); err != nil {
+			return err
+		}
+		if u, err = loadUser(ctx, tx, id); err != nil {
+			return err
+		}
+		s.publishCreated(tx, id, p.UserID)
+		return nil
+	})
+	if err != nil {
+		return nil, mapErr(err, "email")
+	}
+	return u, nil
+}
+
+func (s *Service) publishCreated(tx *store.Tx, id, actor int64) {
+	bus := s.Events
+	tx.AfterCommit(func() { bus.Publish(events.Event{Type: events.UserCreated, UserID: id, ActorID: actor}) })
+}
+
+func hashInput(in UserInput) (string, error) {
+	if in.Password == nil {
+		return "", nil
+	}
+	return auth.HashPassword(*in.Password)
+}
+
+// checkFree reports a clean validation error when the email or external id
+// in st belongs to a user other than id (the unique constraints would catch
+// it too, but only with an aborted transaction and a vaguer message).
+func checkFree(ctx context.Context, q store.Querier, id int64, st userState) error {
+	var v desk.Validation
+	if st.Email != "" {
+		owner, _, found, err := ownerOfEmail(ctx, q, st.Email)
+		if err != nil {
+			return err
+		}
+		if found && owner != id {
+			v.Add("email", "is already being used by another user")
+		}
+	}
+	if st.ExternalID != "" {
+		ok, err := exists(ctx, q, `SELECT COUNT(*) FROM users WHERE external_id = ? AND id <> ?`, st.ExternalID, id)
+		if err != nil {
+			return err
+		}
+		if ok {
+			v.Add("external_id", "has already been taken")
+		}
+	}
+	return v.Err()
+}
+
+// UpdateUser changes a user. Admins may change anyone (but not their own
+// role or suspension); agents may change end-users except their role and
+// password; everyone may change their own name, locale, time zone and phone.
+// Fields sent with their current value do not count as changes.
+func (s *Service) UpdateUser(ctx context.Context, id int64, in UserInput) (*desk.User, error) {
+	p, err := desk.RequirePrincipal(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var v desk.Validation
+	var hash string
+	if in.Password != nil && p.IsAdmin() {
+		// Hash outside the transaction: argon2 is slow by design.
+		var pv desk.Validation
+		(&userState{}).apply(UserInput{Password: in.Password}, &pv)
+		if err := pv.Err(); err != nil {
+			return nil, err
+		}
+		if hash, err = auth.HashPassword(*in.Password); err != nil {
+			return nil, err
+		}
+	}
+	var u *desk.User
+	err = s.DB.InTx(ctx, func(tx *store.Tx) error {
+		cur, err := visibleUser(ctx, tx, p, id)
+		if err != nil {
+			return err
+		}
+		self := !p.System && p.UserID == cur.ID
+		if !p.IsAdmin() && !self && !(p.IsStaff() && cur.Role == desk.RoleEndUser) {
+			if p.IsStaff() {
+				return desk.Forbidden("Agents can only update end-users")
+			}
+			return desk.Forbidden("You are not allowed to update this user")
+		}
+		before := stateOf(cur)
+		after := before
+		after.apply(in, &v)
+		if err := v.Err(); err != nil {
+			return err
+		}
+		changed := changes(before, after, in)
+		if err := authorizeUserUpdate(p, cur, changed); err != nil {
+			return err
+		}
+		if len(changed) == 0 {
+			u = cur
+			return nil
+		}
+		if changed["email"] && after.Email == "" {
+			return desk.Invalid("email", "can't be blank")
+		}
+		if err := checkRefs(ctx, tx, before, after); err != nil {
+			return err
+		}
+		if err := checkFree(ctx, tx, id, after); err != nil {
+			return err
+		}
+		if err := writeUser(ctx, tx, id, before, after, hash); err != nil {
+			return err
+		}
+		u, err = loadUser(ctx, tx, id)
+		return err
+	})
+	if err != nil {
+		return nil, mapErr(err, "email")
+	}
+	return u, nil
+}
+
+func authorizeUserUpdate(p *desk.Principal, cur *desk.User, changed map[string]bool) error {
+	self := !p.System && p.UserID == cur.ID
+	switch {
+	case p.IsAdmin():
+		if self && (changed["role"] || changed["suspended"]) {
+			return desk.Forbidden("You cannot change your own role or suspend yourself")
+		}
+		return nil
+	case self:
+		for f := range changed {
+			if !selfEditable[f] {
+				return desk.Forbidden("You may only change your own name, locale, time zone and phone")
+			}
+		}
+		return nil
+	case p.IsStaff():
+		if cur.Role != desk.RoleEndUser {
+			return desk.Forbidden("Agents can only update end-users")
+		}
+		if changed["role"] {
+			return desk.Forbidden("Agents cannot change roles")
+		}
+		if changed["password"] {
+			return desk.Forbidden("Only admins can set passwords")
+		}
+		return nil
+	}
+	return desk.Forbidden("You are not allowed to update this user")
+}
+
+// writeUser stores after and keeps identities, memberships and the search
+// document consistent with it.
+func writeUser(ctx context.Context, tx *store.Tx, id int64, before, after userState, hash string) error {
+	now := store.Now()
+	q := `UPDATE users SET name = ?, email = ?, role = ?, organization_id = ?, default_group_id = ?, phone = ?,
+		locale = ?, time_zone = ?, tags = ?, notes = ?, details = ?, external_id = ?, suspended = ?, verified = ?, updated_at = ?`
+	args := []any{after.Name, nullStr(after.Email), string(after.Role), nullInt(after.OrgID), nullInt(after.GroupID), after.Phone,
+		after.Locale, after.TimeZone, after.Tags, after.Notes, after.Details, nullStr(after.ExternalID), after.Suspended, after.Verified, now}
+	if hash != "" {
+		q += `, password_hash = ?`
+		args = append(args, hash)
+	}
+	if _, err := tx.Exec(ctx, q+` WHERE id = ?`, append(args, id)...); err != nil {
+		return err
+	}
+	if after.Email != before.Email && after.Email != "" {
+		if err := makePrimaryEmail(ctx, tx, id, after.Email, after.Verified, now); err != nil {
+			return err
+		}
+	}
+	if after.Verified && !before.Verified && after.Email != "" {
+		if _, err := tx.Exec(ctx, `UPDATE user_identities SET verified = ?, updated_at = ? WHERE user_id = ? AND type = ? AND value = ?`,
+			true, now, id, "email", after.Email); err != nil {
+			return err
+		}
+	}
+	switch {
+	case after.Role == desk.RoleEndUser && before.Role != desk.RoleEndUser:
+		// Groups and API tokens are for staff only.
+		if _, err := tx.Exec(ctx, `DELETE FROM group_memberships WHERE user_id = ?`, id); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM api_tokens WHERE user_id = ?`, id); err != nil {
+			return err
+		}
+	case after.GroupID != before.GroupID && after.GroupID != 0:
+		if err := setDefaultMembership(ctx, tx, id, after.GroupID); err != nil {
+			return err
+		}
+	case after.GroupID != before.GroupID:
+		if _, err := tx.Exec(ctx, `UPDATE group_memberships SET is_default = ?, updated_at = ? WHERE user_id = ? AND is_default = ?`,
+			false, now, id, true); err != nil {
+			return err
+		}
+	}
+	return refreshUserSearch(ctx, tx, id)
+}
+
+// makePrimaryEmail makes email the user's primary email identity, adding
+// it when the user does not have it yet; former primaries stay as
+// secondary identities.
+func makePrimaryEmail(ctx context.Context, tx *store.Tx, id int64, email string, verified bool, now int64) error {
+	if _, err := tx.Exec(ctx, `UPDATE user_identities SET is_primary = ?, updated_at = ? WHERE user_id = ? AND type = ? AND is_primary = ?`,
+		false, now, id, "email", true); err != nil {
+		return err
+	}
+	res, err := tx.Exec(ctx, `UPDATE user_identities SET is_primary = ?, updated_at = ? WHERE user_id = ? AND type = ? AND value = ?`,
+		true, now, id, "email", email)
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil || n > 0 {
+		return err
+	}
+	_, err = tx.Exec(ctx, `INSERT INTO user_identities (user_id, type, value, is_primary, verified, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`, id, "email", email, true, verified, now, now)
+	return err
+}
+
+// setDefaultMembership makes groupID the user's default group, adding the
+// membership if needed, and mirrors it in users.default_group_id.
+func setDefaultMembership(ctx context.Context, tx *store.Tx, userID, groupID int64) error {
+	now := store.Now()
+	if _, err := tx.Exec(ctx, `INSERT INTO group_memberships (user_id, group_id, is_default, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?) ON CONFLICT (user_id, group_id) DO NOTHING`, userID, groupID, false, now, now); err != nil {
+		return err
+	}
+	if _, err := tx.Exec(ctx, `UPDATE group_memberships SET is_default = ?, updated_at = ? WHERE user_id = ? AND is_default = ? AND group_id <> ?`,
+		false, now, userID, true, groupID); err != nil {
+		return err
+	}
+	if _, err := tx.Exec(ctx, `UPDATE group_memberships SET is_default = ?, updated_at = ? WHERE user_id = ? AND group_id = ? AND is_default = ?`,
+		true, now, userID, groupID, false); err != nil {
+		return err
+	}
+	_, err := tx.Exec(ctx, `UPDATE users SET default_group_id = ? WHERE id = ?`, groupID, userID)
+	return err
+}
+
+// refreshUserSearch rebuilds a user's full-text document from the rows.
+func refreshUserSearch(ctx context.Context, tx *store.Tx, id int64) error {
+	var name, phone, tags, notes string
+	if err := tx.QueryRow(ctx, `SELECT name, phone, tags, notes FROM users WHERE id = ?`, id).Scan(&name, &phone, &tags, &notes); err != nil {
+		return err
+	}
+	rows, err := tx.Query(ctx, `SELECT value FROM user_identities WHERE user_id = ? AND type = ? ORDER BY is_primary DESC, id`, id, "email")
+	if err != nil {
+		return err
+	}
+	var emails []string
+	for rows.Next() {
+		var e string
+		if err := rows.Scan(&e); err != nil {
+			rows.Close()
+			return err
+		}
+		emails = append(emails, e)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	return tx.SetSearchDoc(ctx, "user_search", id, searchDoc(name, strings.Join(emails, " "), phone, tags, notes))
+}
+
+// CreateOrUpdateUser updates the user owning in.Email (any email identity),
+// else the one with in.ExternalID, else creates a user.
+func (s *Service) CreateOrUpdateUser(ctx context.Context, in UserInput) (*desk.User, bool, error) {
+	p, err := desk.RequirePrincipal(ctx)
+	if err != nil {
+		return nil, false, err
+	}
+	if !p.IsStaff() {
+		return nil, false, desk.Forbidden("You are not allowed to create users")
+	}
+	for attempt := 0; ; attempt++ {
+		id, in2, err := s.matchUser(ctx, in)
+		if err != nil {
+			return nil, false, err
+		}
+		if id != 0 {
+			u, err := s.UpdateUser(ctx, id, in2)
+			return u, false, err
+		}
+		u, err := s.CreateUser(ctx, in)
+		if err != nil && attempt == 0 && (isFieldErr(err, "email") || isFieldErr(err, "external_id")) {
+			continue // created concurrently: match again
+		}
+		return u, err == nil, err
+	}
+}
+
+func isFieldErr(err error, field string) bool {
+	e, ok := err.(*desk.Error)
+	return ok && e.Code == desk.EINVALID && len(e.Details[field]) > 0
+}
+
+// matchUser finds the user CreateOrUpdateUser should update; when it matched
+// by email the email is dropped from the input so a secondary address is
+// not promoted to primary.
+func (s *Service) matchUser(ctx context.Context, in UserInput) (int64, UserInput, error) {
+	if in.Email != nil && strings.TrimSpace(*in.Email) != "" {
+		e, err := NormalizeEmail(*in.Email)
+		if err != nil {
+			return 0, in, desk.Invalid("email", "is not a valid email address")
+		}
+		id, _, found, err := ownerOfEmail(ctx, s.DB, e)
+		if err != nil {
+			return 0, in, err
+		}
+		if found {
+			in.Email = nil
+			return id, in, nil
+		}
+	}
+	if in.ExternalID != nil && strings.TrimSpace(*in.ExternalID) != "" {
+		var id int64
+		err := s.DB.QueryRow(ctx, `SELECT id FROM users WHERE external_id = ?`, strings.TrimSpace(*in.ExternalID)).Scan(&id)
+		if err == nil {
+			return id, in, nil
+		}
+		if !isNoRows(err) {
+			return 0, in, err
+		}
+	}
+	return 0, in, nil
+}
+
+// GetUser returns a user the principal may see, else NotFound.
+func (s *Service) GetUser(ctx context.Context, id int64) (*desk.User, error) {
+	p, err := desk.RequirePrincipal(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return visibleUser(ctx, s.DB, p, id)
+}
+
+// GetUsers returns the visible users among ids, in id order (for show_many
+// and sideloads). Deleted users are included, marked inactive.
+func (s *Service) GetUsers(ctx context.Context, ids []int64) ([]*desk.User, error) {
+	p, err := desk.RequirePrincipal(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ids = uniqueIDs(ids)
+	if len(ids) > maxIDs {
+		return nil, desk.Errorf(desk.ETOOLARGE, "Too many ids (maximum is %d)", maxIDs)
+	}
+	if len(ids) == 0 {
+		return []*desk.User{}, nil
+	}
+	cond, vargs := userVisibility(p)
+	args := make([]any, 0, len(ids)+len(vargs))
+	for _, id := range ids {
+		args = append(args, id)
+	}
+	return queryUsers(ctx, s.DB, `SELECT `+userCols+` FROM users u WHERE u.id IN (`+placeholders(len(ids))+`)`+cond+` ORDER BY u.id`,
+		append(args, vargs...)...)
+}
+
+// userFilterSQL builds the WHERE clause shared by ListUsers and CountUsers.
+func userFilterSQL(f UserFilter) (string, []any, error) {
+	where := ` WHERE u.active = ?`
+	args := []any{true}
+	if len(f.Roles) > 0 {
+		for _, r := range f.Roles {
+			if !r.Valid() {
+				return "", nil, desk.Invalid("role", "is not a valid role")
+			}
+			args = append(args, string(r))
+		}
+		where += ` AND u.role IN (` + placeholders(len(f.Roles)) + `)`
+	}
+	if f.OrganizationID != 0 {
+		where += ` AND u.organization_id = ?`
+		args = append(args, f.OrganizationID)
+	}
+	if f.GroupID != 0 {
+		where += ` AND u.id IN (SELECT gm.user_id FROM group_memberships gm WHERE gm.group_id = ?)`
+		args = append(args, f.GroupID)
+	}
+	return where, args, nil
+}
+
+// ListUsers lists active users (staff only), by id.
+func (s *Service) ListUsers(ctx context.Context, f UserFilter) ([]*desk.User, error) {
+	p, err := desk.RequirePrincipal(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !p.IsStaff() {
+		return nil, desk.Forbidden("You are not allowed to list users")
+	}
+	where, args, err := userFilterSQL(f)
+	if err != nil {
+		return nil, err
+	}
+	order := ` ORDER BY u.id`
+	if f.Desc {
+		order += ` DESC`
+		if f.AfterID > 0 {
+			where += ` AND u.id < ?`
+			args = append(args, f.AfterID)
+		}
+	} else if f.AfterID > 0 {
+		where += ` AND u.id > ?`
+		args = append(args, f.AfterID)
+	}
+	page, pargs := pageArgs(f.Limit, f.Offset)
+	return queryUsers(ctx, s.DB, `SELECT `+userCols+` FROM users u`+where+order+page, append(args, pargs...)...)
+}
+
+// CountUsers counts the active users matching f (ignoring paging).
+func (s *Service) CountUsers(ctx context.Context, f UserFilter) (int, error) {
+	p, err := desk.RequirePrincipal(ctx)
+	if err != nil {
+		return 0, err
+	}
+	if !p.IsStaff() {
+		return 0, desk.Forbidden("You are not allowed to list users")
+	}
+	where, args, err := userFilterSQL(f)
+	if err != nil {
+		return 0, err
+	}
+	var n int
+	err = s.DB.QueryRow(ctx, `SELECT COUNT(*) FROM users u`+where, args...).Scan(&n)
+	return n, err
+}
+
+// DeleteUser soft-deletes a user (admin only): the user becomes inactive,
+// keeps email and identities (tickets still name them) and loses group
+// memberships and API tokens. Deleting a deleted user returns it unchanged.
+func (s *Service) DeleteUser(ctx context.Context, id int64) (*desk.User, error) {
+	p, err := desk.RequirePrincipal(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var u *desk.User
+	err = s.DB.InTx(ctx, func(tx *store.Tx) error {
+		cur, err := visibleUser(ctx, tx, p, id)
+		if err != nil {
+			return err
+		}
+		if !p.IsAdmin() {
+			return desk.Forbidden("You are not allowed to delete users")
+		}
+		if !p.System && p.UserID == id {
+			return desk.Forbidden("You cannot delete yourself")
+		}
+		if !cur.Active {
+			u = cur
+			return nil
+		}
+		now := store.Now()
+		if _, err := tx.Exec(ctx, `UPDATE users SET active = ?, default_group_id = NULL, updated_at = ? WHERE id = ?`, false, now, id); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM group_memberships WHERE user_id = ?`, id); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM api_tokens WHERE user_id = ?`, id); err != nil {
+			return err
+		}
+		u, err = loadUser(ctx, tx, id)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return u, nil
+}

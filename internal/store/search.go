@@ -1,0 +1,28 @@
+package store
+
+import "context"
+
+// SetSearchDoc replaces the full-text document of one record in table
+// (ticket_search, user_search or organization_search). doc must already be
+// folded (see package textfold) so both stores match the same way.
+func (tx *Tx) SetSearchDoc(ctx context.Context, table string, id int64, doc string) error {
+	if tx.db.Dialect == SQLite {
+		if _, err := tx.Exec(ctx, `DELETE FROM `+table+` WHERE rowid = ?`, id); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `INSERT INTO `+table+` (rowid, doc) VALUES (?, ?)`, id, doc)
+		return err
+	}
+	_, err := tx.Exec(ctx, `INSERT INTO `+table+` (id, doc) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET doc = excluded.doc`, id, doc)
+	return err
+}
+
+// DeleteSearchDoc removes a record from a full-text table.
+func (tx *Tx) DeleteSearchDoc(ctx context.Context, table string, id int64) error {
+	col := "id"
+	if tx.db.Dialect == SQLite {
+		col = "rowid"
+	}
+	_, err := tx.Exec(ctx, `DELETE FROM `+table+` WHERE `+col+` = ?`, id)
+	return err
+}

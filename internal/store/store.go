@@ -1,0 +1,264 @@
+// Package store opens Frontdesk's database — embedded SQLite or PostgreSQL —
+// and gives the domain packages one small API over both: placeholders written
+// as '?', transactions that run hooks after commit, and versioned migrations.
+//
+// Domain packages keep their own plain SQL; this package only hides the few
+// places where the two dialects differ.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+	_ "modernc.org/sqlite"             // registers the "sqlite" driver
+)
+
+// Dialect names the SQL flavour behind a DB.
+type Dialect int
+
+const (
+	SQLite Dialect = iota
+	Postgres
+)
+
+func (d Dialect) String() string {
+	if d == Postgres {
+		return "postgres"
+	}
+	return "sqlite"
+}
+
+// DB is the handle domain services use. SQLite allows one writer at a time,
+// so writes go through a single connection (no SQLITE_BUSY fights) while reads
+// use a pool; on PostgreSQL both are the same pool.
+type DB struct {
+	Dialect Dialect
+	write   *sql.DB
+	read    *sql.DB
+
+	rebindCache sync.Map // query string -> rebound string (PostgreSQL only)
+}
+
+// Open connects to databaseURL when it is a postgres:// URL, else to the
+// SQLite file frontdesk.db inside dataDir, and applies pending migrations.
+func Open(ctx context.Context, databaseURL, dataDir string) (*DB, error) {
+	var db *DB
+	var err error
+	if strings.HasPrefix(databaseURL, "postgres://") || strings.HasPrefix(databaseURL, "postgresql://") {
+		db, err = openPostgres(ctx, databaseURL)
+	} else if databaseURL != "" {
+		return nil, fmt.Errorf("unsupported database URL scheme (want postgres://): %q", redact(databaseURL))
+	} else {
+		db, err = openSQLite(ctx, filepath.Join(dataDir, "frontdesk.db"))
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := db.Migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+func redact(u string) string {
+	if i := strings.Index(u, "@"); i > 0 {
+		if j := strings.Index(u, "://"); j > 0 && j < i {
+			return u[:j+3] + "…" + u[i:]
+		}
+	}
+	return u
+}
+
+func openSQLite(ctx context.Context, path string) (*DB, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("create data directory: %w", err)
+	}
+	// synchronous=NORMAL under WAL stays durable across application crashes
+	// and only risks the last transactions on power loss, the usual trade for
+	// an embedded server; foreign keys are off by default in SQLite.
+	pragmas := "_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)&_pragma=temp_store(MEMORY)&_pragma=cache_size(-32000)"
+	w, err := sql.Open("sqlite", "file:"+path+"?"+pragmas+"&_txlock=immediate")
+	if err != nil {
+		return nil, err
+	}
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxLifetime(0)
+	if err := w.PingContext(ctx); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+	}
+	r, err := sql.Open("sqlite", "file:"+path+"?"+pragmas+"&_pragma=query_only(1)")
+	if err != nil {
+		w.Close()
+		return nil, err
+	}
+	n := max(4, runtime.GOMAXPROCS(0)*2)
+	r.SetMaxOpenConns(n)
+	r.SetMaxIdleConns(n)
+	return &DB{Dialect: SQLite, write: w, read: r}, nil
+}
+
+func openPostgres(ctx context.Context, url string) (*DB, error) {
+	d, err := sql.Open("pgx", url)
+	if err != nil {
+		return nil, err
+	}
+	d.SetMaxOpenConns(max(8, runtime.GOMAXPROCS(0)*4))
+	d.SetMaxIdleConns(max(8, runtime.GOMAXPROCS(0)*4))
+	d.SetConnMaxIdleTime(5 * time.Minute)
+	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := d.PingContext(pctx); err != nil {
+		d.Close()
+		return nil, fmt.Errorf("connect to postgres %s: %w", redact(url), err)
+	}
+	return &DB{Dialect: Postgres, write: d, read: d}, nil
+}
+
+// Close closes both pools.
+func (db *DB) Close() error {
+	err := db.write.Close()
+	if db.read != db.write {
+		err = errors.Join(err, db.read.Close())
+	}
+	return err
+}
+
+// Ping checks that the store answers (for /healthz).
+func (db *DB) Ping(ctx context.Context) error {
+	var one int
+	return db.read.QueryRowContext(ctx, "SELECT 1").Scan(&one)
+}
+
+// Stats reports pool statistics for /metrics.
+func (db *DB) Stats() (write, read sql.DBStats) { return db.write.Stats(), db.read.Stats() }
+
+// Rebind turns '?' placeholders into PostgreSQL's $1, $2 …; queries must not
+// contain a literal '?' (none of ours do).
+func (db *DB) Rebind(q string) string {
+	if db.Dialect != Postgres {
+		return q
+	}
+	if v, ok := db.rebindCache.Load(q); ok {
+		return v.(string)
+	}
+	var b strings.Builder
+	b.Grow(len(q) + 16)
+	n := 0
+	for i := 0; i < len(q); i++ {
+		if q[i] == '?' {
+			n++
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(n))
+			continue
+		}
+		b.WriteByte(q[i])
+	}
+	out := b.String()
+	db.rebindCache.Store(q, out)
+	return out
+}
+
+// Query runs a read on the read pool.
+func (db *DB) Query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	return db.read.QueryContext(ctx, db.Rebind(q), args...)
+}
+
+// QueryRow runs a single-row read on the read pool.
+func (db *DB) QueryRow(ctx context.Context, q string, args ...any) *sql.Row {
+	return db.read.QueryRowContext(ctx, db.Rebind(q), args...)
+}
+
+// Exec runs one write statement in its own transaction.
+func (db *DB) Exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	return db.write.ExecContext(ctx, db.Rebind(q), args...)
+}
+
+// Tx is a write transaction. Hooks registered with AfterCommit run once the
+// transaction has committed — that is where events are published, so nobody
+// ever hears of a change that was rolled back.
+type Tx struct {
+	db    *DB
+	tx    *sql.Tx
+	hooks []func()
+}
+
+// Dialect of the underlying store.
+func (tx *Tx) Dialect() Dialect { return tx.db.Dialect }
+
+// Exec runs a statement in the transaction.
+func (tx *Tx) Exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	return tx.tx.ExecContext(ctx, tx.db.Rebind(q), args...)
+}
+
+// Query runs a query in the transaction.
+func (tx *Tx) Query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	return tx.tx.QueryContext(ctx, tx.db.Rebind(q), args...)
+}
+
+// QueryRow runs a single-row query in the transaction.
+func (tx *Tx) QueryRow(ctx context.Context, q string, args ...any) *sql.Row {
+	return tx.tx.QueryRowContext(ctx, tx.db.Rebind(q), args...)
+}
+
+// InsertID runs an INSERT … RETURNING id and returns the new id.
+func (tx *Tx) InsertID(ctx context.Context, q string, args ...any) (int64, error) {
+	var id int64
+	err := tx.QueryRow(ctx, q+" RETURNING id", args...).Scan(&id)
+	return id, err
+}
+
+// AfterCommit registers f to run after a successful commit.
+func (tx *Tx) AfterCommit(f func()) { tx.hooks = append(tx.hooks, f) }
+
+// InTx runs fn in a write transaction, committing when fn returns nil.
+func (db *DB) InTx(ctx context.Context, fn func(*Tx) error) error {
+	sqlTx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	tx := &Tx{db: db, tx: sqlTx}
+	if err := fn(tx); err != nil {
+		_ = sqlTx.Rollback()
+		return err
+	}
+	if err := sqlTx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	for _, h := range tx.hooks {
+		h()
+	}
+	return nil
+}
+
+// Querier is satisfied by both *DB (reads) and *Tx, so lookups can run
+// inside or outside a transaction.
+type Querier interface {
+	Query(ctx context.Context, q string, args ...any) (*sql.Rows, error)
+	QueryRow(ctx context.Context, q string, args ...any) *sql.Row
+}
+
+// IsUniqueViolation reports whether err is a unique-constraint failure on
+// either store, so services can turn races into clean 422s.
+func IsUniqueViolation(err error) bool {
+	if err == nil {
+		return false
+	}
+	s := err.Error()
+	return strings.Contains(s, "UNIQUE constraint failed") || strings.Contains(s, "SQLSTATE 23505")
+}
+
+// Now is the store's clock in microseconds; a var so tests can pin it.
+var Now = func() int64 { return time.Now().UnixMicro() }

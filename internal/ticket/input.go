@@ -1,0 +1,105 @@
+package ticket
+
+import (
+	"slices"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/frontdesk/frontdesk/internal/desk"
+)
+
+// Input is a create or update request. Absent fields leave the ticket alone.
+// Field names follow Zendesk's ticket JSON, so the API decodes into it
+// directly.
+type Input struct {
+	Subject         *string                 `json:"subject"`
+	RawSubject      *string                 `json:"raw_subject"`
+	Description     *string                 `json:"description"`
+	Comment         *CommentInput           `json:"comment"`
+	Requester       *RequesterInput         `json:"requester"`
+	RequesterID     desk.NullID             `json:"requester_id"`
+	SubmitterID     desk.NullID             `json:"submitter_id"`
+	AssigneeID      desk.NullID             `json:"assignee_id"`
+	AssigneeEmail   *string                 `json:"assignee_email"`
+	GroupID         desk.NullID             `json:"group_id"`
+	OrganizationID  desk.NullID             `json:"organization_id"`
+	ProblemID       desk.NullID             `json:"problem_id"`
+	Status          *string                 `json:"status"`
+	Priority        desk.NullString         `json:"priority"`
+	Type            desk.NullString         `json:"type"`
+	ExternalID      desk.NullString         `json:"external_id"`
+	Recipient       desk.NullString         `json:"recipient"`
+	DueAt           *desk.Time              `json:"due_at"`
+	Tags            *[]string               `json:"tags"`
+	AdditionalTags  []string                `json:"additional_tags"`
+	RemoveTags      []string                `json:"remove_tags"`
+	CustomFields    []desk.CustomFieldValue `json:"custom_fields"`
+	Fields          []desk.CustomFieldValue `json:"fields"`
+	CollaboratorIDs *[]int64                `json:"collaborator_ids"`
+	FollowerIDs     *[]int64                `json:"follower_ids"`
+	EmailCCIDs      *[]int64                `json:"email_cc_ids"`
+	SafeUpdate      bool                    `json:"safe_update"`
+	UpdatedStamp    *desk.Time              `json:"updated_stamp"`
+	// Via overrides the principal's channel (email, web, chat adapters).
+	Via string `json:"-"`
+	// ViaSource records channel addresses (email from/to).
+	ViaSource *desk.ViaSource `json:"-"`
+}
+
+// CommentInput is a reply or internal note added with a create or update.
+type CommentInput struct {
+	Body     string      `json:"body"`
+	HTMLBody string      `json:"html_body"`
+	Public   *bool       `json:"public"`
+	AuthorID desk.NullID `json:"author_id"`
+	Uploads  []string    `json:"uploads"`
+}
+
+// RequesterInput names a requester found or created by email.
+type RequesterInput struct {
+	Name     string `json:"name"`
+	Email    string `json:"email"`
+	LocaleID any    `json:"locale_id"`
+}
+
+// Limits that keep one request from bloating the store.
+const (
+	maxSubject  = 255
+	maxBody     = 64 << 10
+	maxTags     = 100
+	maxTagLen   = 80
+	maxUploads  = 20
+	maxCCs      = 48
+	maxExternal = 255
+)
+
+// NormalizeTags lower-cases tags, splits on spaces (as Zendesk does), drops
+// empties and duplicates and keeps the input order.
+func NormalizeTags(in []string) ([]string, error) {
+	out := []string{}
+	for _, t := range in {
+		for _, part := range strings.Fields(t) {
+			part = strings.ToLower(strings.TrimSpace(part))
+			if part == "" || slices.Contains(out, part) {
+				continue
+			}
+			if utf8.RuneCountInString(part) > maxTagLen || strings.ContainsAny(part, "\x00,") {
+				return nil, desk.Invalid("tags", "is invalid: "+trimFor(part))
+			}
+			out = append(out, part)
+		}
+	}
+	if len(out) > maxTags {
+		return nil, desk.Invalid("tags", "has too many tags")
+	}
+	return out, nil
+}
+
+func trimFor(s string) string {
+	if len(s) > 40 {
+		return s[:40] + "…"
+	}
+	return s
+}
+
+func validEnum(list []string, v string) bool { return slices.Contains(list, v) }

@@ -1,0 +1,195 @@
+package ticket
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/frontdesk/frontdesk/internal/desk"
+	"github.com/frontdesk/frontdesk/internal/store"
+)
+
+// ticketColumns is the column list every ticket read uses (alias t).
+const ticketColumns = `t.id, t.external_id, t.type, t.subject, t.description, t.priority, t.status, t.recipient,
+	t.requester_id, t.submitter_id, t.assignee_id, t.organization_id, t.group_id, t.problem_id, t.due_at,
+	t.via_channel, t.via_source, t.is_public, t.tags, t.custom_fields, t.version, t.created_at, t.updated_at, t.deleted_at,
+	EXISTS (SELECT 1 FROM tickets i WHERE i.problem_id = t.id)`
+
+type scanner interface{ Scan(dest ...any) error }
+
+func scanTicket(row scanner) (*desk.Ticket, error) {
+	var (
+		t                                         desk.Ticket
+		extID, typ, prio, recipient               sql.NullString
+		assignee, org, group, problem             sql.NullInt64
+		dueAt, created, updated, deleted          int64
+		viaChannel, viaSource, tags, customFields string
+	)
+	err := row.Scan(&t.ID, &extID, &typ, &t.Subject, &t.Description, &prio, &t.Status, &recipient,
+		&t.RequesterID, &t.SubmitterID, &assignee, &org, &group, &problem, &dueAt,
+		&viaChannel, &viaSource, &t.IsPublic, &tags, &customFields, &t.Version, &created, &updated, &deleted,
+		&t.HasIncidents)
+	if err != nil {
+		return nil, err
+	}
+	t.ExternalID = nullStr(extID)
+	t.Type = nullStr(typ)
+	t.Priority = nullStr(prio)
+	t.Recipient = nullStr(recipient)
+	t.AssigneeID = nullInt(assignee)
+	t.OrganizationID = nullInt(org)
+	t.GroupID = nullInt(group)
+	t.ProblemID = nullInt(problem)
+	t.DueAt = desk.NullTimeFromMicros(dueAt)
+	t.CreatedAt = desk.TimeFromMicros(created)
+	t.UpdatedAt = desk.TimeFromMicros(updated)
+	t.DeletedAt = desk.NullTimeFromMicros(deleted)
+	t.RawSubject = t.Subject
+	t.Via = desk.NewVia(viaChannel)
+	if viaSource != "" {
+		_ = json.Unmarshal([]byte(viaSource), &t.Via.Source)
+		if t.Via.Source.From == nil {
+			t.Via.Source.From = map[string]any{}
+		}
+		if t.Via.Source.To == nil {
+			t.Via.Source.To = map[string]any{}
+		}
+	}
+	t.Tags = splitTags(tags)
+	t.CustomFields = decodeCustomFields(customFields)
+	t.Fields = t.CustomFields
+	t.CollaboratorIDs, t.FollowerIDs, t.EmailCCIDs = []int64{}, []int64{}, []int64{}
+	t.AllowAttachments = true
+	t.AllowChannelback = false
+	return &t, nil
+}
+
+func splitTags(s string) []string {
+	if s == "" {
+		return []string{}
+	}
+	return strings.Split(s, " ")
+}
+
+func decodeCustomFields(s string) []desk.CustomFieldValue {
+	m := map[string]any{}
+	_ = json.Unmarshal([]byte(s), &m)
+	out := make([]desk.CustomFieldValue, 0, len(m))
+	for k, v := range m {
+		id, _ := strconv.ParseInt(k, 10, 64)
+		out = append(out, desk.CustomFieldValue{ID: id, Value: v})
+	}
+	slices.SortFunc(out, func(a, b desk.CustomFieldValue) int { return int(a.ID - b.ID) })
+	return out
+}
+
+func encodeCustomFields(v []desk.CustomFieldValue) string {
+	m := make(map[string]any, len(v))
+	for _, f := range v {
+		if f.Value != nil {
+			m[strconv.FormatInt(f.ID, 10)] = f.Value
+		}
+	}
+	b, _ := json.Marshal(m)
+	return string(b)
+}
+
+func nullStr(v sql.NullString) *string {
+	if !v.Valid {
+		return nil
+	}
+	return &v.String
+}
+
+func nullInt(v sql.NullInt64) *int64 {
+	if !v.Valid {
+		return nil
+	}
+	return &v.Int64
+}
+
+// loadTx reads one ticket with its collaborators; deleted tickets only when
+// asked. It applies no authorization: callers check visibility.
+func loadTx(ctx context.Context, q store.Querier, id int64, withDeleted bool) (*desk.Ticket, error) {
+	cond := " AND t.deleted_at = 0"
+	if withDeleted {
+		cond = ""
+	}
+	t, err := scanTicket(q.QueryRow(ctx, `SELECT `+ticketColumns+` FROM tickets t WHERE t.id = ?`+cond, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, desk.NotFound()
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := loadCollaborators(ctx, q, []*desk.Ticket{t}); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// loadCollaborators fills CCs and followers for a page of tickets in one query.
+func loadCollaborators(ctx context.Context, q store.Querier, ts []*desk.Ticket) error {
+	if len(ts) == 0 {
+		return nil
+	}
+	byID := make(map[int64]*desk.Ticket, len(ts))
+	ph := make([]string, len(ts))
+	args := make([]any, len(ts))
+	for i, t := range ts {
+		byID[t.ID] = t
+		ph[i] = "?"
+		args[i] = t.ID
+	}
+	rows, err := q.Query(ctx, `SELECT ticket_id, user_id, kind FROM ticket_collaborators WHERE ticket_id IN (`+strings.Join(ph, ",")+`) ORDER BY ticket_id, user_id`, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var tid, uid int64
+		var kind string
+		if err := rows.Scan(&tid, &uid, &kind); err != nil {
+			return err
+		}
+		t := byID[tid]
+		switch kind {
+		case "follower":
+			t.FollowerIDs = append(t.FollowerIDs, uid)
+		case "email_cc":
+			t.EmailCCIDs = append(t.EmailCCIDs, uid)
+		}
+		if !slices.Contains(t.CollaboratorIDs, uid) {
+			t.CollaboratorIDs = append(t.CollaboratorIDs, uid)
+		}
+	}
+	return rows.Err()
+}
+
+// canSee reports whether p may see t (the in-memory twin of visibility).
+func canSee(p *desk.Principal, t *desk.Ticket) bool {
+	if p.IsStaff() {
+		return true
+	}
+	if t.RequesterID == p.UserID || slices.Contains(t.CollaboratorIDs, p.UserID) {
+		return true
+	}
+	return false
+}
+
+// canSeeTx adds the organization-sharing rule, which needs a lookup.
+func canSeeTx(ctx context.Context, q store.Querier, p *desk.Principal, t *desk.Ticket) bool {
+	if canSee(p, t) {
+		return true
+	}
+	if p.OrgID != 0 && t.OrganizationID != nil && *t.OrganizationID == p.OrgID {
+		var shared bool
+		_ = q.QueryRow(ctx, `SELECT shared_tickets FROM organizations WHERE id = ?`, p.OrgID).Scan(&shared)
+		return shared
+	}
+	return false
+}

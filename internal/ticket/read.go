@@ -1,0 +1,453 @@
+package ticket
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"strings"
+
+	"github.com/frontdesk/frontdesk/internal/desk"
+	"github.com/frontdesk/frontdesk/internal/store"
+)
+
+// Get returns a ticket p may see; any other ID is "not found", so probing
+// IDs tells nothing about other customers' tickets.
+func (s *Service) Get(ctx context.Context, id int64) (*desk.Ticket, error) {
+	p, err := desk.RequirePrincipal(ctx)
+	if err != nil {
+		return nil, err
+	}
+	t, err := loadTx(ctx, s.DB, id, false)
+	if err != nil {
+		return nil, err
+	}
+	if !canSeeTx(ctx, s.DB, p, t) {
+		return nil, desk.NotFound()
+	}
+	return t, nil
+}
+
+// ListFilter selects and orders tickets for lists.
+type ListFilter struct {
+	RequesterID    int64
+	AssigneeID     int64
+	OrganizationID int64
+	GroupID        int64
+	CollaboratorID int64
+	IDs            []int64
+	Deleted        bool // the deleted-tickets list instead of live tickets
+	// UpdatedSince/AfterUpdated drive the incremental export (micros).
+	UpdatedSince int64
+	// SortBy is id, created_at, updated_at, status or priority.
+	SortBy string
+	Desc   bool
+	Limit  int
+	Offset int
+	// AfterID/BeforeID are keyset cursors (ordering by id only).
+	AfterID  int64
+	BeforeID int64
+}
+
+var sortColumns = map[string]string{
+	"": "t.id", "id": "t.id", "created_at": "t.created_at", "updated_at": "t.updated_at",
+	"status": "t.status_rank", "priority": "t.priority_rank", "nice_id": "t.id",
+}
+
+func (s *Service) where(p *desk.Principal, f ListFilter) (string, []any, error) {
+	cond, args := visibility(p)
+	conds := []string{cond}
+	if f.Deleted {
+		if !p.IsStaff() {
+			return "", nil, desk.Forbidden("only agents see deleted tickets")
+		}
+		conds = append(conds, "t.deleted_at > 0")
+	} else {
+		conds = append(conds, "t.deleted_at = 0")
+	}
+	add := func(c string, v any) {
+		conds = append(conds, c)
+		args = append(args, v)
+	}
+	if f.RequesterID != 0 {
+		add("t.requester_id = ?", f.RequesterID)
+	}
+	if f.AssigneeID != 0 {
+		add("t.assignee_id = ?", f.AssigneeID)
+	}
+	if f.OrganizationID != 0 {
+		add("t.organization_id = ?", f.OrganizationID)
+	}
+	if f.GroupID != 0 {
+		add("t.group_id = ?", f.GroupID)
+	}
+	if f.CollaboratorID != 0 {
+		add("t.id IN (SELECT ticket_id FROM ticket_collaborators WHERE user_id = ?)", f.CollaboratorID)
+	}
+	if f.UpdatedSince != 0 {
+		add("t.updated_at >= ?", f.UpdatedSince)
+	}
+	if f.AfterID != 0 {
+		if f.Desc {
+			add("t.id < ?", f.AfterID)
+		} else {
+			add("t.id > ?", f.AfterID)
+		}
+	}
+	if f.BeforeID != 0 {
+		if f.Desc {
+			add("t.id > ?", f.BeforeID)
+		} else {
+			add("t.id < ?", f.BeforeID)
+		}
+	}
+	if len(f.IDs) > 0 {
+		ph := strings.Repeat("?,", len(f.IDs))
+		conds = append(conds, "t.id IN ("+ph[:len(ph)-1]+")")
+		for _, id := range f.IDs {
+			args = append(args, id)
+		}
+	}
+	return strings.Join(conds, " AND "), args, nil
+}
+
+// List returns one page of tickets p may see, and whether more follow.
+func (s *Service) List(ctx context.Context, f ListFilter) ([]*desk.Ticket, bool, error) {
+	p, err := desk.RequirePrincipal(ctx)
+	if err != nil {
+		return nil, false, err
+	}
+	where, args, err := s.where(p, f)
+	if err != nil {
+		return nil, false, err
+	}
+	col, ok := sortColumns[f.SortBy]
+	if !ok {
+		return nil, false, desk.Invalid("sort_by", "is not a sortable field")
+	}
+	dir := " ASC"
+	if f.Desc != (f.BeforeID != 0) { // a "before" cursor walks backwards
+		dir = " DESC"
+	}
+	order := col + dir
+	if col != "t.id" {
+		order += ", t.id" + dir
+	}
+	limit := f.Limit
+	if limit <= 0 || limit > 1000 {
+		limit = 100
+	}
+	q := `SELECT ` + ticketColumns + ` FROM tickets t WHERE ` + where + ` ORDER BY ` + order + ` LIMIT ? OFFSET ?`
+	args = append(args, limit+1, f.Offset)
+	ts, err := queryTickets(ctx, s.DB, q, args...)
+	if err != nil {
+		return nil, false, err
+	}
+	more := len(ts) > limit
+	if more {
+		ts = ts[:limit]
+	}
+	if f.BeforeID != 0 { // restore display order
+		for i, j := 0, len(ts)-1; i < j; i, j = i+1, j-1 {
+			ts[i], ts[j] = ts[j], ts[i]
+		}
+	}
+	return ts, more, loadCollaborators(ctx, s.DB, ts)
+}
+
+// Count counts the tickets List would return without paging.
+func (s *Service) Count(ctx context.Context, f ListFilter) (int, error) {
+	p, err := desk.RequirePrincipal(ctx)
+	if err != nil {
+		return 0, err
+	}
+	f.AfterID, f.BeforeID = 0, 0
+	where, args, err := s.where(p, f)
+	if err != nil {
+		return 0, err
+	}
+	var n int
+	err = s.DB.QueryRow(ctx, `SELECT COUNT(*) FROM tickets t WHERE `+where, args...).Scan(&n)
+	return n, err
+}
+
+// GetMany returns the visible tickets among ids (show_many).
+func (s *Service) GetMany(ctx context.Context, ids []int64) ([]*desk.Ticket, error) {
+	if len(ids) == 0 {
+		return []*desk.Ticket{}, nil
+	}
+	ts, _, err := s.List(ctx, ListFilter{IDs: ids, Limit: len(ids)})
+	return ts, err
+}
+
+// ListByIDsTx loads tickets by id for other services (search) that have
+// already applied visibility in SQL; order follows ids.
+func (s *Service) ListByIDs(ctx context.Context, ids []int64) ([]*desk.Ticket, error) {
+	if len(ids) == 0 {
+		return []*desk.Ticket{}, nil
+	}
+	ph := strings.Repeat("?,", len(ids))
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	ts, err := queryTickets(ctx, s.DB, `SELECT `+ticketColumns+` FROM tickets t WHERE t.id IN (`+ph[:len(ph)-1]+`)`, args...)
+	if err != nil {
+		return nil, err
+	}
+	byID := make(map[int64]*desk.Ticket, len(ts))
+	for _, t := range ts {
+		byID[t.ID] = t
+	}
+	out := make([]*desk.Ticket, 0, len(ts))
+	for _, id := range ids {
+		if t := byID[id]; t != nil {
+			out = append(out, t)
+		}
+	}
+	return out, loadCollaborators(ctx, s.DB, out)
+}
+
+func queryTickets(ctx context.Context, q store.Querier, query string, args ...any) ([]*desk.Ticket, error) {
+	rows, err := q.Query(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []*desk.Ticket{}
+	for rows.Next() {
+		t, err := scanTicket(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, t)
+	}
+	return out, rows.Err()
+}
+
+// Comments lists a ticket's comments; end-users never see internal notes.
+func (s *Service) Comments(ctx context.Context, ticketID int64, afterID int64, limit int, desc bool) ([]*desk.Comment, bool, error) {
+	p, err := desk.RequirePrincipal(ctx)
+	if err != nil {
+		return nil, false, err
+	}
+	t, err := s.Get(ctx, ticketID)
+	if err != nil {
+		return nil, false, err
+	}
+	q := `SELECT id, author_id, body, html_body, public, audit_id, via_channel, created_at FROM ticket_comments WHERE ticket_id = ?`
+	args := []any{t.ID}
+	if !p.IsStaff() {
+		q += ` AND public = ?`
+		args = append(args, true)
+	}
+	if afterID != 0 {
+		if desc {
+			q += ` AND id < ?`
+		} else {
+			q += ` AND id > ?`
+		}
+		args = append(args, afterID)
+	}
+	if desc {
+		q += ` ORDER BY created_at DESC, id DESC`
+	} else {
+		q += ` ORDER BY created_at, id`
+	}
+	if limit <= 0 || limit > 1000 {
+		limit = 100
+	}
+	q += ` LIMIT ?`
+	args = append(args, limit+1)
+	rows, err := s.DB.Query(ctx, q, args...)
+	if err != nil {
+		return nil, false, err
+	}
+	defer rows.Close()
+	out := []*desk.Comment{}
+	byID := map[int64]*desk.Comment{}
+	for rows.Next() {
+		c := &desk.Comment{Type: "Comment", TicketID: t.ID, Attachments: []desk.Attachment{}}
+		var via string
+		var created int64
+		if err := rows.Scan(&c.ID, &c.AuthorID, &c.Body, &c.HTMLBody, &c.Public, &c.AuditID, &via, &created); err != nil {
+			return nil, false, err
+		}
+		c.PlainBody = c.Body
+		c.Via = desk.NewVia(via)
+		c.CreatedAt = desk.TimeFromMicros(created)
+		out = append(out, c)
+		byID[c.ID] = c
+	}
+	if err := rows.Err(); err != nil {
+		return nil, false, err
+	}
+	more := len(out) > limit
+	if more {
+		out = out[:limit]
+	}
+	if err := s.fillAttachments(ctx, t.ID, byID); err != nil {
+		return nil, false, err
+	}
+	return out, more, nil
+}
+
+func (s *Service) fillAttachments(ctx context.Context, ticketID int64, byID map[int64]*desk.Comment) error {
+	if len(byID) == 0 {
+		return nil
+	}
+	rows, err := s.DB.Query(ctx, `SELECT id, comment_id, file_name, content_type, size FROM attachments WHERE ticket_id = ? ORDER BY id`, ticketID)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var a desk.Attachment
+		var cid sql.NullInt64
+		if err := rows.Scan(&a.ID, &cid, &a.FileName, &a.ContentType, &a.Size); err != nil {
+			return err
+		}
+		if c := byID[cid.Int64]; c != nil {
+			c.Attachments = append(c.Attachments, a)
+		}
+	}
+	return rows.Err()
+}
+
+// Audits lists a ticket's audits (staff only, as in Zendesk).
+func (s *Service) Audits(ctx context.Context, ticketID int64, afterID int64, limit int) ([]*desk.Audit, bool, error) {
+	p, err := desk.RequirePrincipal(ctx)
+	if err != nil {
+		return nil, false, err
+	}
+	t, err := s.Get(ctx, ticketID)
+	if err != nil {
+		return nil, false, err
+	}
+	if !p.IsStaff() {
+		return nil, false, desk.Forbidden("only agents can see ticket audits")
+	}
+	if limit <= 0 || limit > 1000 {
+		limit = 100
+	}
+	rows, err := s.DB.Query(ctx, `SELECT id, author_id, via_channel, metadata, events, created_at FROM ticket_audits
+		WHERE ticket_id = ? AND id > ? ORDER BY id LIMIT ?`, t.ID, afterID, limit+1)
+	if err != nil {
+		return nil, false, err
+	}
+	defer rows.Close()
+	out := []*desk.Audit{}
+	for rows.Next() {
+		a := &desk.Audit{TicketID: t.ID}
+		var via, meta, evs string
+		var created int64
+		if err := rows.Scan(&a.ID, &a.AuthorID, &via, &meta, &evs, &created); err != nil {
+			return nil, false, err
+		}
+		a.Via = desk.NewVia(via)
+		a.CreatedAt = desk.TimeFromMicros(created)
+		_ = json.Unmarshal([]byte(meta), &a.Metadata)
+		_ = json.Unmarshal([]byte(evs), &a.Events)
+		out = append(out, a)
+	}
+	more := len(out) > limit
+	if more {
+		out = out[:limit]
+	}
+	return out, more, rows.Err()
+}
+
+// TagCount is one row of the tags list.
+type TagCount struct {
+	Name  string `json:"name"`
+	Count int    `json:"count"`
+}
+
+// Tags lists tags by use (staff only).
+func (s *Service) Tags(ctx context.Context, limit int) ([]TagCount, error) {
+	p, err := desk.RequirePrincipal(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !p.IsStaff() {
+		return nil, desk.Forbidden("only agents can list tags")
+	}
+	if limit <= 0 || limit > 1000 {
+		limit = 100
+	}
+	rows, err := s.DB.Query(ctx, `SELECT tt.tag, COUNT(*) FROM ticket_tags tt JOIN tickets t ON t.id = tt.ticket_id
+		WHERE t.deleted_at = 0 GROUP BY tt.tag ORDER BY COUNT(*) DESC, tt.tag LIMIT ?`, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []TagCount{}
+	for rows.Next() {
+		var tc TagCount
+		if err := rows.Scan(&tc.Name, &tc.Count); err != nil {
+			return nil, err
+		}
+		out = append(out, tc)
+	}
+	return out, rows.Err()
+}
+
+// TicketTags returns a visible ticket's tags.
+func (s *Service) TicketTags(ctx context.Context, id int64) ([]string, error) {
+	t, err := s.Get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return t.Tags, nil
+}
+
+// Incremental lists tickets changed at or after since (micros), ordered by
+// (updated_at, id) and continuing strictly after the (afterUpdated, afterID)
+// cursor; deleted tickets are included so sync clients learn of deletions.
+func (s *Service) Incremental(ctx context.Context, since, afterUpdated, afterID int64, limit int) ([]*desk.Ticket, bool, error) {
+	p, err := desk.RequirePrincipal(ctx)
+	if err != nil {
+		return nil, false, err
+	}
+	if !p.IsStaff() {
+		return nil, false, desk.Forbidden("only agents can export tickets")
+	}
+	if limit <= 0 || limit > 1000 {
+		limit = 1000
+	}
+	vis, args := visibility(p)
+	q := `SELECT ` + ticketColumns + ` FROM tickets t WHERE ` + vis + ` AND t.updated_at >= ?`
+	args = append(args, since)
+	if afterUpdated != 0 || afterID != 0 {
+		q += ` AND (t.updated_at > ? OR (t.updated_at = ? AND t.id > ?))`
+		args = append(args, afterUpdated, afterUpdated, afterID)
+	}
+	q += ` ORDER BY t.updated_at, t.id LIMIT ?`
+	args = append(args, limit+1)
+	ts, err := queryTickets(ctx, s.DB, q, args...)
+	if err != nil {
+		return nil, false, err
+	}
+	more := len(ts) > limit
+	if more {
+		ts = ts[:limit]
+	}
+	return ts, more, loadCollaborators(ctx, s.DB, ts)
+}
+
+// IsDeleted reports whether err means the ticket is gone.
+func IsDeleted(err error) bool { return desk.ErrorCode(err) == desk.ENOTFOUND }
+
+// Incidents lists the visible incidents linked to a problem ticket.
+func (s *Service) Incidents(ctx context.Context, problemID int64) ([]*desk.Ticket, error) {
+	p, err := desk.RequirePrincipal(ctx)
+	if err != nil {
+		return nil, err
+	}
+	vis, args := visibility(p)
+	args = append(args, problemID)
+	ts, err := queryTickets(ctx, s.DB, `SELECT `+ticketColumns+` FROM tickets t WHERE `+vis+` AND t.deleted_at = 0 AND t.problem_id = ? ORDER BY t.id LIMIT 1000`, args...)
+	if err != nil {
+		return nil, err
+	}
+	return ts, loadCollaborators(ctx, s.DB, ts)
+}
