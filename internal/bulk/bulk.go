@@ -157,6 +157,9 @@ func (s *Service) Get(ctx context.Context, id string) (*Status, error) {
 func (s *Service) run(ctx context.Context, raw json.RawMessage) error {
 	var p payload
 	if err := json.Unmarshal(raw, &p); err != nil {
+		if p.StatusID != "" {
+			s.DB.Exec(ctx, `UPDATE job_statuses SET status = 'failed', message = ?, updated_at = ? WHERE id = ?`, "the job could not be read", store.Now(), p.StatusID)
+		}
 		return jobs.Permanent(err)
 	}
 	pr := p.Principal

@@ -64,3 +64,21 @@ func truncate(s string, n int) string {
 	}
 	return s[:n] + "…"
 }
+
+// MarshalJSON writes the ID, or null when it clears; pair it with the
+// `omitzero` tag so an absent value stays absent (bulk jobs round-trip
+// inputs through JSON).
+func (n NullID) MarshalJSON() ([]byte, error) {
+	if n.ID == 0 {
+		return []byte("null"), nil
+	}
+	return []byte(strconv.FormatInt(n.ID, 10)), nil
+}
+
+// MarshalJSON writes the string, or null when it clears.
+func (n NullString) MarshalJSON() ([]byte, error) {
+	if n.Value == "" {
+		return []byte("null"), nil
+	}
+	return json.Marshal(n.Value)
+}

@@ -17,24 +17,24 @@ type Input struct {
 	Description     *string                 `json:"description"`
 	Comment         *CommentInput           `json:"comment"`
 	Requester       *RequesterInput         `json:"requester"`
-	RequesterID     desk.NullID             `json:"requester_id"`
-	SubmitterID     desk.NullID             `json:"submitter_id"`
-	AssigneeID      desk.NullID             `json:"assignee_id"`
+	RequesterID     desk.NullID             `json:"requester_id,omitzero"`
+	SubmitterID     desk.NullID             `json:"submitter_id,omitzero"`
+	AssigneeID      desk.NullID             `json:"assignee_id,omitzero"`
 	AssigneeEmail   *string                 `json:"assignee_email"`
-	GroupID         desk.NullID             `json:"group_id"`
-	OrganizationID  desk.NullID             `json:"organization_id"`
-	ProblemID       desk.NullID             `json:"problem_id"`
+	GroupID         desk.NullID             `json:"group_id,omitzero"`
+	OrganizationID  desk.NullID             `json:"organization_id,omitzero"`
+	ProblemID       desk.NullID             `json:"problem_id,omitzero"`
 	Status          *string                 `json:"status"`
-	Priority        desk.NullString         `json:"priority"`
-	Type            desk.NullString         `json:"type"`
-	ExternalID      desk.NullString         `json:"external_id"`
-	Recipient       desk.NullString         `json:"recipient"`
+	Priority        desk.NullString         `json:"priority,omitzero"`
+	Type            desk.NullString         `json:"type,omitzero"`
+	ExternalID      desk.NullString         `json:"external_id,omitzero"`
+	Recipient       desk.NullString         `json:"recipient,omitzero"`
 	DueAt           *desk.Time              `json:"due_at"`
-	Tags            *[]string               `json:"tags"`
-	AdditionalTags  []string                `json:"additional_tags"`
-	RemoveTags      []string                `json:"remove_tags"`
-	CustomFields    []desk.CustomFieldValue `json:"custom_fields"`
-	Fields          []desk.CustomFieldValue `json:"fields"`
+	Tags            *[]string               `json:"tags,omitempty"`
+	AdditionalTags  []string                `json:"additional_tags,omitempty"`
+	RemoveTags      []string                `json:"remove_tags,omitempty"`
+	CustomFields    []desk.CustomFieldValue `json:"custom_fields,omitempty"`
+	Fields          []desk.CustomFieldValue `json:"fields,omitempty"`
 	CollaboratorIDs *[]int64                `json:"collaborator_ids"`
 	FollowerIDs     *[]int64                `json:"follower_ids"`
 	EmailCCIDs      *[]int64                `json:"email_cc_ids"`
@@ -51,7 +51,7 @@ type CommentInput struct {
 	Body     string      `json:"body"`
 	HTMLBody string      `json:"html_body"`
 	Public   *bool       `json:"public"`
-	AuthorID desk.NullID `json:"author_id"`
+	AuthorID desk.NullID `json:"author_id,omitzero"`
 	Uploads  []string    `json:"uploads"`
 }
 

@@ -1,0 +1,180 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// bench is the load tool behind BENCHMARKS.md. It talks to a running
+// server over HTTP like any client, so it measures the whole stack: routing,
+// authentication, JSON, the services and the store.
+func bench(ctx context.Context, args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	base := fs.String("url", env("BENCH_URL", "http://127.0.0.1:8080"), "server base URL")
+	email := fs.String("email", env("BENCH_EMAIL", ""), "API user email")
+	token := fs.String("token", env("BENCH_TOKEN", ""), "API token")
+	clients := fs.Int("clients", 16, "concurrent clients")
+	creates := fs.Int("creates", 20000, "tickets to create (0 skips the phase)")
+	lists := fs.Int("lists", 2000, "list requests")
+	searches := fs.Int("searches", 2000, "search requests")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *email == "" || *token == "" {
+		return errors.New("--email and --token are required")
+	}
+	tr := &http.Transport{MaxIdleConns: *clients * 2, MaxIdleConnsPerHost: *clients * 2, IdleConnTimeout: time.Minute}
+	c := &benchClient{base: *base, email: *email, token: *token, http: &http.Client{Transport: tr, Timeout: time.Minute}}
+
+	words := []string{"printer", "invoice", "login", "password", "refund", "zgłoszenie", "faktura", "drukarka", "shipping", "delivery",
+		"broken", "urgent", "account", "billing", "upgrade", "cancel", "Müller", "error", "timeout", "export"}
+	phrase := func(r *rand.Rand, n int) string {
+		b := make([]byte, 0, 64)
+		for i := range n {
+			if i > 0 {
+				b = append(b, ' ')
+			}
+			b = append(b, words[r.IntN(len(words))]...)
+		}
+		return string(b)
+	}
+	fmt.Fprintf(stdout, "target %s, %d clients\n\n", *base, *clients)
+	fmt.Fprintf(stdout, "%-28s %8s %10s %9s %9s %9s %7s\n", "phase", "requests", "req/s", "p50 ms", "p90 ms", "p99 ms", "errors")
+
+	if *creates > 0 {
+		res := c.run(ctx, *clients, *creates, func(r *rand.Rand, i int) (string, string, any) {
+			return "POST", "/api/v2/tickets.json", map[string]any{"ticket": map[string]any{
+				"subject":   phrase(r, 4),
+				"comment":   map[string]any{"body": phrase(r, 30)},
+				"requester": map[string]any{"name": "Bench Customer", "email": fmt.Sprintf("customer%d@bench.test", r.IntN(5000))},
+				"priority":  []string{"low", "normal", "high", "urgent"}[r.IntN(4)],
+				"tags":      []string{words[r.IntN(len(words))]},
+			}}
+		})
+		res.print(stdout, "create ticket (POST)")
+	}
+	if *lists > 0 {
+		res := c.run(ctx, *clients, *lists, func(r *rand.Rand, i int) (string, string, any) {
+			if i%2 == 0 {
+				return "GET", "/api/v2/tickets.json?page[size]=100", nil
+			}
+			return "GET", "/api/v2/tickets.json?sort=-id&page[size]=25&include=users", nil
+		})
+		res.print(stdout, "list tickets (100 / 25+users)")
+	}
+	if *searches > 0 {
+		res := c.run(ctx, *clients, *searches, func(r *rand.Rand, i int) (string, string, any) {
+			q := phrase(r, 1+r.IntN(2))
+			switch i % 4 {
+			case 1:
+				q = "status<solved " + q
+			case 2:
+				q = "type:ticket priority>normal " + q
+			case 3:
+				q = "\"" + phrase(r, 2) + "\""
+			}
+			return "GET", "/api/v2/search.json?query=" + url.QueryEscape(q), nil
+		})
+		res.print(stdout, "search (full text + filters)")
+	}
+	return nil
+}
+
+type benchClient struct {
+	base, email, token string
+	http               *http.Client
+}
+
+type benchResult struct {
+	n, errs int64
+	elapsed time.Duration
+	lat     []time.Duration
+	lastErr string
+}
+
+func (c *benchClient) run(ctx context.Context, clients, total int, req func(r *rand.Rand, i int) (string, string, any)) *benchResult {
+	var next atomic.Int64
+	var mu sync.Mutex
+	res := &benchResult{lat: make([]time.Duration, 0, total)}
+	start := time.Now()
+	var wg sync.WaitGroup
+	for w := range clients {
+		wg.Go(func() {
+			r := rand.New(rand.NewPCG(uint64(w), uint64(time.Now().UnixNano())))
+			local := make([]time.Duration, 0, total/clients+1)
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= total || ctx.Err() != nil {
+					break
+				}
+				method, path, body := req(r, i)
+				t0 := time.Now()
+				err := c.do(ctx, method, path, body)
+				local = append(local, time.Since(t0))
+				if err != nil {
+					mu.Lock()
+					res.errs++
+					res.lastErr = err.Error()
+					mu.Unlock()
+				}
+			}
+			mu.Lock()
+			res.lat = append(res.lat, local...)
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	res.elapsed = time.Since(start)
+	res.n = int64(len(res.lat))
+	return res
+}
+
+func (c *benchClient) do(ctx context.Context, method, path string, body any) error {
+	var rd io.Reader
+	if body != nil {
+		b, _ := json.Marshal(body)
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, c.base+path, rd)
+	if err != nil {
+		return err
+	}
+	req.SetBasicAuth(c.email+"/token", c.token)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode >= 300 {
+		return fmt.Errorf("%s %s: %d %s", method, path, resp.StatusCode, bytes.TrimSpace(b[:min(len(b), 200)]))
+	}
+	return nil
+}
+
+func (r *benchResult) print(w io.Writer, name string) {
+	slices.Sort(r.lat)
+	pct := func(p float64) float64 {
+		if len(r.lat) == 0 {
+			return 0
+		}
+		return float64(r.lat[min(len(r.lat)-1, int(float64(len(r.lat))*p))].Microseconds()) / 1000
+	}
+	fmt.Fprintf(w, "%-28s %8d %10.0f %9.2f %9.2f %9.2f %7d\n", name, r.n, float64(r.n)/r.elapsed.Seconds(), pct(0.50), pct(0.90), pct(0.99), r.errs)
+	if r.lastErr != "" {
+		fmt.Fprintf(w, "  last error: %s\n", r.lastErr)
+	}
+}

@@ -1,0 +1,159 @@
+// Package api serves Frontdesk's Zendesk-compatible REST API v2. Handlers
+// are thin: they decode a request, call a service with the principal in the
+// context, and encode the answer in Zendesk's envelopes. Every rule lives in
+// the services.
+package api
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/frontdesk/frontdesk/internal/bulk"
+	"github.com/frontdesk/frontdesk/internal/desk"
+	"github.com/frontdesk/frontdesk/internal/httpx"
+	"github.com/frontdesk/frontdesk/internal/jobs"
+	"github.com/frontdesk/frontdesk/internal/people"
+	"github.com/frontdesk/frontdesk/internal/search"
+	"github.com/frontdesk/frontdesk/internal/store"
+	"github.com/frontdesk/frontdesk/internal/ticket"
+)
+
+// MaxBody caps JSON request bodies; uploads have their own, larger limit.
+const MaxBody = 1 << 20
+
+// Server holds what the API handlers need.
+type Server struct {
+	DB      *store.DB
+	Tickets *ticket.Service
+	People  *people.Service
+	Search  *search.Service
+	Bulk    *bulk.Service
+	Jobs    *jobs.Runner
+	Logger  *slog.Logger
+	// Limiter caps requests per token per minute (FRONTDESK_API_RATE_LIMIT).
+	Limiter *httpx.Limiter
+	// AuthFailures throttles failed authentication per client IP.
+	AuthFailures *httpx.FailThrottle
+	IPs          httpx.IPResolver
+	// MaxUpload caps one uploaded file.
+	MaxUpload int64
+}
+
+// handlerFunc returns an error instead of writing one, so error rendering
+// is one function and handlers stay short.
+type handlerFunc func(w http.ResponseWriter, r *http.Request) error
+
+// Register adds every API route to mux.
+func (s *Server) Register(mux *http.ServeMux) {
+	s.registerTickets(mux)
+	s.registerPeople(mux)
+	s.registerMisc(mux)
+	mux.Handle("/api/v2/", s.public(func(w http.ResponseWriter, r *http.Request) error {
+		return &desk.Error{Code: desk.ENOTFOUND, Message: "No route matches " + r.Method + " " + r.URL.Path}
+	}))
+}
+
+// StripJSON removes Zendesk's optional ".json" suffix before routing. It
+// changes the request in place (no copy), so outer middleware still sees the
+// route pattern ServeMux records.
+func StripJSON(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/api/v2/") && strings.HasSuffix(r.URL.Path, ".json") {
+			r.URL.Path = strings.TrimSuffix(r.URL.Path, ".json")
+			if r.URL.RawPath != "" {
+				r.URL.RawPath = strings.TrimSuffix(r.URL.RawPath, ".json")
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// auth wraps h with authentication, rate limiting and error rendering.
+func (s *Server) auth(h handlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		w.Header().Set("Cache-Control", "no-store")
+		ip := s.IPs.IP(r)
+		if blocked, retry := s.AuthFailures.Blocked(httpx.IPKey(ip)); blocked {
+			httpx.WriteRetryAfter(w, retry)
+			writeError(w, r, s.Logger, &desk.Error{Code: desk.ETOOMANY, Message: "Too many failed authentication attempts"})
+			return
+		}
+		p, tokenKey, err := s.authenticate(r.Context(), r, ip)
+		if err != nil {
+			if desk.ErrorCode(err) == desk.EUNAUTHORIZED {
+				s.AuthFailures.Fail(httpx.IPKey(ip))
+				w.Header().Set("WWW-Authenticate", `Basic realm="Frontdesk API"`)
+			}
+			writeError(w, r, s.Logger, err)
+			return
+		}
+		ok, limit, remaining, retry := s.Limiter.Allow(tokenKey)
+		httpx.SetHeaders(w, limit, remaining)
+		if !ok {
+			httpx.WriteRetryAfter(w, retry)
+			writeError(w, r, s.Logger, &desk.Error{Code: desk.ETOOMANY, Message: "Rate limit exceeded"})
+			return
+		}
+		r = r.WithContext(desk.WithPrincipal(r.Context(), p))
+		if err := h(w, r); err != nil {
+			writeError(w, r, s.Logger, err)
+		}
+	})
+}
+
+// public wraps handlers that need no principal.
+func (s *Server) public(h handlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		if err := h(w, r); err != nil {
+			writeError(w, r, s.Logger, err)
+		}
+	})
+}
+
+// authenticate accepts Zendesk's two token forms: Basic "email/token:TOKEN"
+// and Bearer TOKEN. Password Basic auth is refused: it is deprecated in
+// Zendesk and would put a slow password hash on the API's hot path.
+func (s *Server) authenticate(ctx context.Context, r *http.Request, ip string) (*desk.Principal, string, error) {
+	h := r.Header.Get("Authorization")
+	unauth := &desk.Error{Code: desk.EUNAUTHORIZED, Message: "Couldn't authenticate you"}
+	var email, token string
+	switch {
+	case len(h) > 7 && strings.EqualFold(h[:7], "Bearer "):
+		token = strings.TrimSpace(h[7:])
+	case len(h) > 6 && strings.EqualFold(h[:6], "Basic "):
+		user, pass, ok := r.BasicAuth()
+		if !ok || !strings.HasSuffix(user, "/token") {
+			return nil, "", unauth
+		}
+		email, token = strings.TrimSuffix(user, "/token"), pass
+	default:
+		return nil, "", unauth
+	}
+	if token == "" || len(token) > 512 {
+		return nil, "", unauth
+	}
+	p, err := s.People.AuthenticateToken(ctx, email, token, ip)
+	if err != nil {
+		return nil, "", err
+	}
+	if p.Via == "" {
+		p.Via = "api"
+	}
+	return p, "u" + itoa(p.UserID), nil
+}
+
+// method registers h for a pattern ("GET /api/v2/x/{id}").
+func (s *Server) handle(mux *http.ServeMux, pattern string, h handlerFunc) {
+	mux.Handle(pattern, s.auth(h))
+}
+
+// NewLimiter builds the per-token API limiter from requests per minute.
+func NewLimiter(perMinute int) *httpx.Limiter { return httpx.NewLimiter(perMinute, time.Now) }
+
+// NewAuthThrottle allows 20 failed authentications per IP in 5 minutes.
+func NewAuthThrottle() *httpx.FailThrottle { return httpx.NewFailThrottle(20, 5*time.Minute, time.Now) }

@@ -1,0 +1,171 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/frontdesk/frontdesk/internal/attach"
+	"github.com/frontdesk/frontdesk/internal/auth"
+	"github.com/frontdesk/frontdesk/internal/bulk"
+	"github.com/frontdesk/frontdesk/internal/desk"
+	"github.com/frontdesk/frontdesk/internal/events"
+	"github.com/frontdesk/frontdesk/internal/jobs"
+	"github.com/frontdesk/frontdesk/internal/people"
+	"github.com/frontdesk/frontdesk/internal/search"
+	"github.com/frontdesk/frontdesk/internal/store"
+	"github.com/frontdesk/frontdesk/internal/ticket"
+)
+
+// testUser is a seeded user and the API token that authenticates as them.
+type testUser struct {
+	ID    int64
+	Email string
+	Token string
+}
+
+// testAPI is a complete API server over db, served by httptest, with three
+// seeded users: an admin, an agent (member of the "Support" group) and an
+// end-user.
+type testAPI struct {
+	URL                   string
+	Admin, Agent, EndUser testUser
+	SupportGroupID        int64
+	DB                    *store.DB
+	srv                   *Server
+}
+
+// newTestAPI builds the server the way internal/server does and seeds it.
+func newTestAPI(t *testing.T, db *store.DB) *testAPI {
+	t.Helper()
+	bus := events.New()
+	blobs, err := attach.New(t.TempDir(), 10<<20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	logger := slog.New(slog.DiscardHandler)
+	tickets := ticket.New(db, bus, blobs)
+	ppl := people.New(db, bus)
+	srv := &Server{
+		DB:           db,
+		Tickets:      tickets,
+		People:       ppl,
+		Search:       &search.Service{DB: db, Tickets: tickets, People: ppl, Now: time.Now},
+		Bulk:         &bulk.Service{DB: db, Tickets: tickets},
+		Jobs:         jobs.NewRunner(db, logger),
+		Logger:       logger,
+		Limiter:      NewLimiter(0),
+		AuthFailures: NewAuthThrottle(),
+		MaxUpload:    10 << 20,
+	}
+	mux := http.NewServeMux()
+	srv.Register(mux)
+	hs := httptest.NewServer(StripJSON(mux))
+	t.Cleanup(hs.Close)
+
+	a := &testAPI{URL: hs.URL, DB: db, srv: srv}
+	sys := desk.SystemContext(context.Background())
+	group, err := ppl.CreateGroup(sys, people.GroupInput{Name: ptrTo("Support")})
+	if err != nil {
+		t.Fatalf("create group: %v", err)
+	}
+	a.SupportGroupID = group.ID
+	mk := func(name, email string, role desk.Role) testUser {
+		t.Helper()
+		u, err := ppl.CreateUser(sys, people.UserInput{Name: &name, Email: &email, Role: &role, Verified: ptrTo(true)})
+		if err != nil {
+			t.Fatalf("create %s: %v", name, err)
+		}
+		tu := testUser{ID: u.ID, Email: u.Email}
+		if role.Staff() {
+			tok, err := ppl.CreateToken(sys, u.ID, "test")
+			if err != nil {
+				t.Fatalf("token for %s: %v", name, err)
+			}
+			tu.Token = tok.Token
+		} else {
+			// The people service issues API tokens to staff only; an
+			// end-user's token is written directly so tests can act as one
+			// (as an OAuth or portal session would).
+			secret, hash := auth.NewToken()
+			if _, err := db.Exec(context.Background(), `INSERT INTO api_tokens (user_id, name, token_hash, created_at) VALUES (?, ?, ?, ?)`,
+				u.ID, "test", hash, store.Now()); err != nil {
+				t.Fatalf("token for %s: %v", name, err)
+			}
+			tu.Token = secret
+		}
+		return tu
+	}
+	a.Admin = mk("Ada Admin", "admin@example.com", desk.RoleAdmin)
+	a.Agent = mk("Alan Agent", "agent@example.com", desk.RoleAgent)
+	a.EndUser = mk("Erin Enduser", "erin@customer.test", desk.RoleEndUser)
+	if _, err := ppl.AddMembership(sys, a.Agent.ID, group.ID, true); err != nil {
+		t.Fatalf("add agent to Support: %v", err)
+	}
+	return a
+}
+
+func ptrTo[T any](v T) *T { return &v }
+
+// request sends body as JSON (a string or []byte is sent verbatim) with
+// Basic "email/token:TOKEN" auth unless u has no token, and returns the
+// response with its body read.
+func (a *testAPI) request(t *testing.T, u testUser, method, path string, body any) (*http.Response, []byte) {
+	t.Helper()
+	var rd io.Reader
+	switch b := body.(type) {
+	case nil:
+	case string:
+		rd = strings.NewReader(b)
+	case []byte:
+		rd = bytes.NewReader(b)
+	default:
+		data, err := json.Marshal(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rd = bytes.NewReader(data)
+	}
+	req, err := http.NewRequest(method, a.URL+path, rd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rd != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if u.Token != "" {
+		req.SetBasicAuth(u.Email+"/token", u.Token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp, data
+}
+
+// do sends a request and decodes the JSON answer (nil for an empty body,
+// such as a 204).
+func (a *testAPI) do(t *testing.T, u testUser, method, path string, body any) (int, map[string]any) {
+	t.Helper()
+	resp, data := a.request(t, u, method, path, body)
+	if len(bytes.TrimSpace(data)) == 0 {
+		return resp.StatusCode, nil
+	}
+	var m map[string]any
+	if err := json.Unmarshal(data, &m); err != nil {
+		t.Fatalf("%s %s: %d, body is not a JSON object: %v\n%s", method, path, resp.StatusCode, err, data)
+	}
+	return resp.StatusCode, m
+}

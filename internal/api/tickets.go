@@ -1,0 +1,455 @@
+package api
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/frontdesk/frontdesk/internal/desk"
+	"github.com/frontdesk/frontdesk/internal/ticket"
+)
+
+func (s *Server) registerTickets(mux *http.ServeMux) {
+	s.handle(mux, "GET /api/v2/tickets", s.listTickets)
+	s.handle(mux, "GET /api/v2/tickets/count", s.countTickets)
+	s.handle(mux, "GET /api/v2/tickets/show_many", s.showManyTickets)
+	s.handle(mux, "POST /api/v2/tickets", s.createTicket)
+	s.handle(mux, "POST /api/v2/tickets/create_many", s.createManyTickets)
+	s.handle(mux, "PUT /api/v2/tickets/update_many", s.updateManyTickets)
+	s.handle(mux, "DELETE /api/v2/tickets/destroy_many", s.destroyManyTickets)
+	s.handle(mux, "GET /api/v2/tickets/{id}", s.showTicket)
+	s.handle(mux, "PUT /api/v2/tickets/{id}", s.updateTicket)
+	s.handle(mux, "DELETE /api/v2/tickets/{id}", s.deleteTicket)
+	s.handle(mux, "POST /api/v2/tickets/{id}/merge", s.mergeTickets)
+	s.handle(mux, "GET /api/v2/tickets/{id}/comments", s.listComments)
+	s.handle(mux, "GET /api/v2/tickets/{id}/audits", s.listAudits)
+	s.handle(mux, "GET /api/v2/tickets/{id}/incidents", s.listIncidents)
+	s.handle(mux, "GET /api/v2/tickets/{id}/tags", s.ticketTags)
+	s.handle(mux, "POST /api/v2/tickets/{id}/tags", s.changeTags("add"))
+	s.handle(mux, "PUT /api/v2/tickets/{id}/tags", s.changeTags("add"))
+	s.handle(mux, "DELETE /api/v2/tickets/{id}/tags", s.changeTags("remove"))
+	s.handle(mux, "GET /api/v2/deleted_tickets", s.listDeletedTickets)
+	s.handle(mux, "PUT /api/v2/deleted_tickets/{id}/restore", s.restoreTicket)
+	s.handle(mux, "DELETE /api/v2/deleted_tickets/{id}", s.destroyTicket)
+	s.handle(mux, "GET /api/v2/users/{id}/tickets/requested", s.listTicketsBy("requester"))
+	s.handle(mux, "GET /api/v2/users/{id}/tickets/assigned", s.listTicketsBy("assignee"))
+	s.handle(mux, "GET /api/v2/users/{id}/tickets/ccd", s.listTicketsBy("collaborator"))
+	s.handle(mux, "GET /api/v2/organizations/{id}/tickets", s.listTicketsBy("organization"))
+	s.handle(mux, "GET /api/v2/groups/{id}/tickets", s.listTicketsBy("group"))
+	s.handle(mux, "GET /api/v2/incremental/tickets/cursor", s.incrementalTickets)
+	s.handle(mux, "GET /api/v2/ticket_fields", s.listTicketFields)
+	s.handle(mux, "POST /api/v2/ticket_fields", s.saveTicketField)
+	s.handle(mux, "GET /api/v2/ticket_fields/{id}", s.showTicketField)
+	s.handle(mux, "PUT /api/v2/ticket_fields/{id}", s.saveTicketField)
+	s.handle(mux, "DELETE /api/v2/ticket_fields/{id}", s.deleteTicketField)
+	s.handle(mux, "GET /api/v2/tags", s.listTags)
+	s.handle(mux, "POST /api/v2/uploads", s.upload)
+	s.handle(mux, "DELETE /api/v2/uploads/{token}", s.deleteUpload)
+	s.handle(mux, "GET /api/v2/attachments/{id}", s.showAttachment)
+	s.handle(mux, "GET /api/v2/attachments/{id}/content", s.attachmentContent)
+}
+
+// ticketURL fills the url field clients use to re-fetch a ticket.
+func withTicketURLs(r *http.Request, ts ...*desk.Ticket) {
+	base := baseURL(r)
+	for _, t := range ts {
+		t.URL = base + "/api/v2/tickets/" + itoa(t.ID) + ".json"
+	}
+}
+
+func (s *Server) listTickets(w http.ResponseWriter, r *http.Request) error {
+	return s.renderTicketList(w, r, ticket.ListFilter{})
+}
+
+func (s *Server) listTicketsBy(kind string) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		id, err := pathID(r, "id")
+		if err != nil {
+			return err
+		}
+		f := ticket.ListFilter{}
+		switch kind {
+		case "requester":
+			f.RequesterID = id
+		case "assignee":
+			f.AssigneeID = id
+		case "collaborator":
+			f.CollaboratorID = id
+		case "organization":
+			f.OrganizationID = id
+		case "group":
+			f.GroupID = id
+		}
+		return s.renderTicketList(w, r, f)
+	}
+}
+
+func (s *Server) listDeletedTickets(w http.ResponseWriter, r *http.Request) error {
+	return s.renderTicketList(w, r, ticket.ListFilter{Deleted: true})
+}
+
+func (s *Server) renderTicketList(w http.ResponseWriter, r *http.Request, f ticket.ListFilter) error {
+	p, err := parsePaging(r)
+	if err != nil {
+		return err
+	}
+	f.Limit, f.Desc, f.SortBy = p.perPage, p.desc, p.sortBy
+	if p.cursor {
+		if f.SortBy != "" && f.SortBy != "id" {
+			return errBadRequest("cursor pagination sorts by id only")
+		}
+		f.AfterID, f.BeforeID = p.after, p.before
+	} else {
+		f.Offset = p.offset()
+	}
+	ctx := r.Context()
+	ts, more, err := s.Tickets.List(ctx, f)
+	if err != nil {
+		return err
+	}
+	withTicketURLs(r, ts...)
+	var first, last int64
+	if len(ts) > 0 {
+		first, last = ts[0].ID, ts[len(ts)-1].ID
+	}
+	body, err := listEnvelope(r, p, "tickets", ts, first, last, more, func() (int, error) { return s.Tickets.Count(ctx, f) })
+	if err != nil {
+		return err
+	}
+	if err := s.sideload(r, body, ts); err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, body)
+}
+
+func (s *Server) countTickets(w http.ResponseWriter, r *http.Request) error {
+	n, err := s.Tickets.Count(r.Context(), ticket.ListFilter{})
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"count": map[string]any{"value": n, "refreshed_at": desk.Time{Time: time.Now()}}})
+}
+
+func (s *Server) showTicket(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	t, err := s.Tickets.Get(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	withTicketURLs(r, t)
+	body := map[string]any{"ticket": t}
+	if err := s.sideload(r, body, []*desk.Ticket{t}); err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, body)
+}
+
+func (s *Server) showManyTickets(w http.ResponseWriter, r *http.Request) error {
+	ids, err := idList(r.URL.Query().Get("ids"))
+	if err != nil {
+		return err
+	}
+	ts, err := s.Tickets.GetMany(r.Context(), ids)
+	if err != nil {
+		return err
+	}
+	withTicketURLs(r, ts...)
+	body := map[string]any{"tickets": ts, "next_page": nil, "previous_page": nil, "count": len(ts)}
+	if err := s.sideload(r, body, ts); err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, body)
+}
+
+type ticketEnvelope struct {
+	Ticket *ticket.Input `json:"ticket"`
+}
+
+func (s *Server) createTicket(w http.ResponseWriter, r *http.Request) error {
+	var env ticketEnvelope
+	if err := decode(r, &env); err != nil {
+		return err
+	}
+	if env.Ticket == nil {
+		return desk.Invalid("ticket", "is required")
+	}
+	t, audit, err := s.Tickets.Create(r.Context(), *env.Ticket)
+	if err != nil {
+		return err
+	}
+	withTicketURLs(r, t)
+	return created(w, t.URL, map[string]any{"ticket": t, "audit": audit})
+}
+
+func (s *Server) updateTicket(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var env ticketEnvelope
+	if err := decode(r, &env); err != nil {
+		return err
+	}
+	if env.Ticket == nil {
+		return desk.Invalid("ticket", "is required")
+	}
+	t, audit, err := s.Tickets.Update(r.Context(), id, *env.Ticket)
+	if err != nil {
+		return err
+	}
+	withTicketURLs(r, t)
+	return writeJSON(w, http.StatusOK, map[string]any{"ticket": t, "audit": audit})
+}
+
+func (s *Server) deleteTicket(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	if err := s.Tickets.Delete(r.Context(), id); err != nil {
+		return err
+	}
+	return noContent(w)
+}
+
+func (s *Server) restoreTicket(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	if err := s.Tickets.Restore(r.Context(), id); err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{})
+}
+
+func (s *Server) destroyTicket(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	if err := s.Tickets.Destroy(r.Context(), id); err != nil {
+		return err
+	}
+	return noContent(w)
+}
+
+func (s *Server) mergeTickets(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var in ticket.MergeInput
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	if err := s.Tickets.Merge(r.Context(), id, in); err != nil {
+		return err
+	}
+	// Zendesk answers a merge with a job status; ours completes inline.
+	return writeJSON(w, http.StatusOK, map[string]any{"job_status": completedJob(r, "merge", []map[string]any{{"id": id, "status": "Updated", "success": true}})})
+}
+
+func (s *Server) listComments(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	p, err := parsePaging(r)
+	if err != nil {
+		return err
+	}
+	desc := strings.EqualFold(r.URL.Query().Get("sort_order"), "desc") || r.URL.Query().Get("sort") == "-created_at"
+	after := p.after
+	if !p.cursor && p.page > 1 {
+		return errBadRequest("comments support cursor pagination only (page[size], page[after])")
+	}
+	cs, more, err := s.Tickets.Comments(r.Context(), id, after, p.perPage, desc)
+	if err != nil {
+		return err
+	}
+	base := baseURL(r)
+	for _, c := range cs {
+		for i := range c.Attachments {
+			a := &c.Attachments[i]
+			a.URL = base + "/api/v2/attachments/" + itoa(a.ID) + ".json"
+			a.ContentURL = base + "/api/v2/attachments/" + itoa(a.ID) + "/content"
+		}
+	}
+	var first, last int64
+	if len(cs) > 0 {
+		first, last = cs[0].ID, cs[len(cs)-1].ID
+	}
+	if !p.cursor {
+		return writeJSON(w, http.StatusOK, map[string]any{"comments": cs, "next_page": nil, "previous_page": nil, "count": len(cs)})
+	}
+	body, err := listEnvelope(r, p, "comments", cs, first, last, more, nil)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, body)
+}
+
+func (s *Server) listAudits(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	p, err := parsePaging(r)
+	if err != nil {
+		return err
+	}
+	as, more, err := s.Tickets.Audits(r.Context(), id, p.after, p.perPage)
+	if err != nil {
+		return err
+	}
+	var first, last int64
+	if len(as) > 0 {
+		first, last = as[0].ID, as[len(as)-1].ID
+	}
+	if !p.cursor {
+		return writeJSON(w, http.StatusOK, map[string]any{"audits": as, "next_page": nil, "previous_page": nil, "count": len(as)})
+	}
+	body, err := listEnvelope(r, p, "audits", as, first, last, more, nil)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, body)
+}
+
+func (s *Server) listIncidents(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	if _, err := s.Tickets.Get(r.Context(), id); err != nil {
+		return err
+	}
+	ts, err := s.Tickets.Incidents(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	withTicketURLs(r, ts...)
+	return writeJSON(w, http.StatusOK, map[string]any{"tickets": ts, "next_page": nil, "previous_page": nil, "count": len(ts)})
+}
+
+func (s *Server) ticketTags(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	tags, err := s.Tickets.TicketTags(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"tags": tags})
+}
+
+func (s *Server) changeTags(op string) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		id, err := pathID(r, "id")
+		if err != nil {
+			return err
+		}
+		var body struct {
+			Tags []string `json:"tags"`
+		}
+		if err := decode(r, &body); err != nil {
+			return err
+		}
+		in := ticket.Input{}
+		if op == "add" {
+			in.AdditionalTags = body.Tags
+		} else {
+			in.RemoveTags = body.Tags
+		}
+		t, _, err := s.Tickets.Update(r.Context(), id, in)
+		if err != nil {
+			return err
+		}
+		return writeJSON(w, http.StatusOK, map[string]any{"tags": t.Tags})
+	}
+}
+
+func (s *Server) listTags(w http.ResponseWriter, r *http.Request) error {
+	tags, err := s.Tickets.Tags(r.Context(), 100)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"tags": tags, "next_page": nil, "previous_page": nil, "count": len(tags)})
+}
+
+// incrementalTickets follows Zendesk's cursor-based incremental export.
+func (s *Server) incrementalTickets(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	var since, afterUpdated, afterID int64
+	if c := q.Get("cursor"); c != "" {
+		u, id, err := decodeIncCursor(c)
+		if err != nil {
+			return err
+		}
+		afterUpdated, afterID = u, id
+	} else {
+		st, err := strconv.ParseInt(q.Get("start_time"), 10, 64)
+		if err != nil || st < 0 {
+			return errBadRequest("start_time must be a Unix timestamp")
+		}
+		if st > time.Now().Unix() {
+			return errBadRequest("start_time is in the future")
+		}
+		since = st * 1_000_000
+	}
+	limit := 1000
+	if v := q.Get("per_page"); v != "" {
+		if n, err := strconv.Atoi(v); err == nil && n > 0 {
+			limit = min(n, 1000)
+		}
+	}
+	ts, more, err := s.Tickets.Incremental(r.Context(), since, afterUpdated, afterID, limit)
+	if err != nil {
+		return err
+	}
+	withTicketURLs(r, ts...)
+	for _, t := range ts {
+		if !t.DeletedAt.IsZero() {
+			t.Status = "deleted"
+		}
+	}
+	var after any
+	if len(ts) > 0 {
+		last := ts[len(ts)-1]
+		after = encodeIncCursor(last.UpdatedAt.Micros(), last.ID)
+	} else if afterUpdated != 0 {
+		after = encodeIncCursor(afterUpdated, afterID)
+	}
+	var afterURL any
+	if after != nil {
+		afterURL = baseURL(r) + "/api/v2/incremental/tickets/cursor.json?cursor=" + after.(string)
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{
+		"tickets": ts, "after_cursor": after, "after_url": afterURL, "before_cursor": nil, "before_url": nil,
+		"end_of_stream": !more,
+	})
+}
+
+func encodeIncCursor(updated, id int64) string {
+	return b64("inc:" + strconv.FormatInt(updated, 10) + ":" + strconv.FormatInt(id, 10))
+}
+
+func decodeIncCursor(s string) (int64, int64, error) {
+	raw, ok := unb64(s)
+	parts := strings.Split(raw, ":")
+	if !ok || len(parts) != 3 || parts[0] != "inc" {
+		return 0, 0, errBadRequest("invalid cursor")
+	}
+	u, err1 := strconv.ParseInt(parts[1], 10, 64)
+	id, err2 := strconv.ParseInt(parts[2], 10, 64)
+	if err1 != nil || err2 != nil {
+		return 0, 0, errBadRequest("invalid cursor")
+	}
+	return u, id, nil
+}

@@ -1,0 +1,491 @@
+// Package search runs Zendesk-style searches ("status<solved assignee:me
+// printer") over tickets, users and organizations on both stores.
+//
+// Queries are parsed by package query; this package turns the parsed terms
+// into SQL built only from fixed fragments and '?' placeholders — user text
+// is always a bound value — and into full-text conditions over the
+// ticket_search, user_search and organization_search tables, whose
+// documents are folded by textfold so "zgloszenie" finds "Zgłoszenie".
+package search
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/frontdesk/frontdesk/internal/desk"
+	"github.com/frontdesk/frontdesk/internal/people"
+	"github.com/frontdesk/frontdesk/internal/search/query"
+	"github.com/frontdesk/frontdesk/internal/store"
+	"github.com/frontdesk/frontdesk/internal/ticket"
+)
+
+// Paging limits, as in Zendesk's Search API.
+const (
+	// MaxResults is how deep paging may go: page*perPage may not exceed it.
+	MaxResults = 1000
+	// MaxPerPage is the largest page; larger requests are clamped.
+	MaxPerPage = 100
+	// maxWords bounds the free-text words of one query.
+	maxWords = 100
+	// maxPublicCandidates bounds the tickets an end-user's free-text
+	// search checks against public text (see publicFilter).
+	maxPublicCandidates = 5000
+)
+
+// Service runs searches. It is safe for concurrent use.
+type Service struct {
+	DB      *store.DB
+	Tickets *ticket.Service
+	People  *people.Service
+	// Now is the clock for relative dates ("created>2days"); nil means
+	// time.Now. Date-only values are days in its location.
+	Now func() time.Time
+}
+
+// New returns a Service.
+func New(db *store.DB, tickets *ticket.Service, ppl *people.Service) *Service {
+	return &Service{DB: db, Tickets: tickets, People: ppl}
+}
+
+// Result is one hit: exactly one of Ticket, User and Organization is set,
+// matching Type.
+type Result struct {
+	Type         string // "ticket", "user" or "organization"
+	ID           int64
+	Ticket       *desk.Ticket
+	User         *desk.User
+	Organization *desk.Organization
+}
+
+// Search runs a Zendesk-style query for the principal in ctx. page is
+// 1-based (values below 1 mean 1); perPage is clamped to 1…MaxPerPage
+// (0 means MaxPerPage). At most MaxResults results are reachable: a page
+// beyond them is EINVALID, as in Zendesk. count is the number of matches
+// (which may exceed MaxResults).
+//
+// Without a type: filter, tickets come first, then users, then
+// organizations; end-users only ever find tickets they can see.
+func (s *Service) Search(ctx context.Context, q string, page, perPage int) (results []Result, count int, err error) {
+	p, err := desk.RequirePrincipal(ctx)
+	if err != nil {
+		return nil, 0, err
+	}
+	if perPage <= 0 || perPage > MaxPerPage {
+		perPage = MaxPerPage
+	}
+	if page < 1 {
+		page = 1
+	}
+	if page > MaxResults/perPage { // page*perPage > MaxResults, without overflow
+		return nil, 0, desk.Invalid("page", fmt.Sprintf("is too large: at most %d results can be paged through (page × per_page)", MaxResults))
+	}
+	r, targets, err := s.prepare(p, q)
+	if err != nil {
+		return nil, 0, err
+	}
+	skip, want := (page-1)*perPage, perPage
+	results = []Result{}
+	for _, tg := range targets {
+		if err := r.compile(ctx, tg); err != nil {
+			return nil, 0, err
+		}
+		if tg.never {
+			continue
+		}
+		ids, n, err := r.fetch(ctx, tg, skip, want)
+		if err != nil {
+			return nil, 0, err
+		}
+		count += n
+		if skip >= n {
+			skip -= n
+		} else {
+			skip = 0
+		}
+		want -= len(ids)
+		loaded, err := s.load(ctx, tg.ent.typ, ids)
+		if err != nil {
+			return nil, 0, err
+		}
+		results = append(results, loaded...)
+	}
+	return results, count, nil
+}
+
+// Count returns how many results Search would find for q.
+func (s *Service) Count(ctx context.Context, q string) (int, error) {
+	p, err := desk.RequirePrincipal(ctx)
+	if err != nil {
+		return 0, err
+	}
+	r, targets, err := s.prepare(p, q)
+	if err != nil {
+		return 0, err
+	}
+	total := 0
+	for _, tg := range targets {
+		if err := r.compile(ctx, tg); err != nil {
+			return 0, err
+		}
+		if tg.never {
+			continue
+		}
+		_, n, err := r.fetch(ctx, tg, 0, 0)
+		if err != nil {
+			return 0, err
+		}
+		total += n
+	}
+	return total, nil
+}
+
+// run is the state of one search.
+type run struct {
+	s   *Service
+	db  *store.DB
+	p   *desk.Principal
+	now time.Time
+	q   *query.Query
+}
+
+// entity describes one searchable record type.
+type entity struct {
+	typ   string // result type
+	table string // table, aliased as alias
+	alias string
+	fts   string // full-text table
+	// freeText lists fields whose values are searched as free text in
+	// the full-text document (it cannot be restricted to one part).
+	freeText map[string]bool
+	// orders maps order_by values onto fixed SQL expressions.
+	orders map[string]string
+}
+
+var (
+	ticketEntity = &entity{
+		typ: "ticket", table: "tickets", alias: "t", fts: "ticket_search",
+		freeText: map[string]bool{"subject": true, "description": true},
+		orders: map[string]string{
+			"created_at": "t.created_at", "updated_at": "t.updated_at",
+			"priority": "t.priority_rank", "status": "t.status_rank",
+			"ticket_type": "COALESCE(t.type, '')",
+		},
+	}
+	userEntity = &entity{
+		typ: "user", table: "users", alias: "u", fts: "user_search",
+		freeText: map[string]bool{"details": true, "notes": true},
+		orders:   map[string]string{"created_at": "u.created_at", "updated_at": "u.updated_at"},
+	}
+	orgEntity = &entity{
+		typ: "organization", table: "organizations", alias: "o", fts: "organization_search",
+		freeText: map[string]bool{"details": true, "notes": true},
+		orders:   map[string]string{"created_at": "o.created_at", "updated_at": "o.updated_at"},
+	}
+	// orderFields is every accepted order_by value.
+	orderFields = map[string]bool{"created_at": true, "updated_at": true, "priority": true, "status": true, "ticket_type": true}
+)
+
+// target is the compiled search over one entity.
+type target struct {
+	ent      *entity
+	never    bool // a term does not apply to this type: no rows
+	where    []string
+	args     []any
+	pos, neg []word
+	// public marks an end-user's ticket search with free text: the words
+	// are checked in Go against what the user may read (publicFilter).
+	public bool
+}
+
+// errNotApplicable reports a field that the entity does not have.
+var errNotApplicable = errors.New("field does not apply")
+
+func invalidSearch(msg string) *desk.Error {
+	return &desk.Error{Code: desk.EINVALID, Message: "Invalid search: " + msg, Details: map[string][]desk.FieldError{
+		"query": {{Description: msg, Error: "InvalidValue"}},
+	}}
+}
+
+// prepare parses q and lists the entities to search, in result order.
+func (s *Service) prepare(p *desk.Principal, q string) (*run, []*target, error) {
+	pq, err := query.Parse(q)
+	if err != nil {
+		var qe *query.Error
+		if errors.As(err, &qe) {
+			return nil, nil, invalidSearch(qe.Message)
+		}
+		return nil, nil, invalidSearch("the query could not be understood")
+	}
+	if pq.OrderBy != "" && !orderFields[pq.OrderBy] {
+		return nil, nil, invalidSearch("order_by must be one of created_at, updated_at, priority, status, ticket_type")
+	}
+	now := time.Now()
+	if s.Now != nil {
+		now = s.Now()
+	}
+	r := &run{s: s, db: s.DB, p: p, now: now, q: pq}
+
+	// Free text that folds to no words at all ("!!!") is ignored; a query
+	// made only of such text finds nothing. Too many words is an error
+	// rather than a silently shortened search.
+	words, ignorable := 0, 0
+	for _, t := range pq.Terms {
+		if t.Field == "" || ticketEntity.freeText[t.Field] || userEntity.freeText[t.Field] {
+			w, ok := newWord(t.Value, t.Prefix)
+			if !ok {
+				ignorable++
+			}
+			words += len(w.words)
+		}
+	}
+	if words > maxWords {
+		return nil, nil, invalidSearch(fmt.Sprintf("too many words to search for (maximum %d)", maxWords))
+	}
+	if len(pq.Terms) > 0 && ignorable == len(pq.Terms) {
+		return r, nil, nil
+	}
+
+	var ents []*entity
+	switch pq.Type {
+	case "ticket":
+		ents = []*entity{ticketEntity}
+	case "user":
+		ents = []*entity{userEntity}
+	case "organization":
+		ents = []*entity{orgEntity}
+	default:
+		ents = []*entity{ticketEntity, userEntity, orgEntity}
+	}
+	var targets []*target
+	for _, e := range ents {
+		// End-users search only tickets; users and organizations are
+		// simply not searched for them.
+		if e != ticketEntity && !p.IsStaff() {
+			continue
+		}
+		targets = append(targets, &target{ent: e})
+	}
+	return r, targets, nil
+}
+
+// compile turns the query's terms into tg's conditions. It runs lazily, per
+// entity, because resolving names costs queries.
+func (r *run) compile(ctx context.Context, tg *target) error {
+	switch tg.ent {
+	case ticketEntity:
+		vis, args := ticket.Visibility(r.p)
+		tg.where = append(tg.where, "("+vis+")", "t.deleted_at = 0")
+		tg.args = append(tg.args, args...)
+		tg.public = !r.p.IsStaff()
+	case userEntity:
+		tg.where = append(tg.where, "u.active = ?")
+		tg.args = append(tg.args, true)
+	}
+	for _, t := range r.q.Terms {
+		if t.Field == "" || tg.ent.freeText[t.Field] {
+			w, ok := newWord(t.Value, t.Prefix)
+			if !ok {
+				continue
+			}
+			if t.Negated {
+				tg.neg = append(tg.neg, w)
+			} else {
+				tg.pos = append(tg.pos, w)
+			}
+			continue
+		}
+		var (
+			c    string
+			args []any
+			err  error
+		)
+		switch tg.ent {
+		case ticketEntity:
+			c, args, err = r.ticketCond(ctx, t)
+		case userEntity:
+			c, args, err = r.userCond(ctx, t)
+		default:
+			c, args, err = r.orgCond(ctx, t)
+		}
+		if errors.Is(err, errNotApplicable) {
+			tg.never = true
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if t.Negated {
+			c = "NOT (" + c + ")"
+		} else {
+			c = "(" + c + ")"
+		}
+		tg.where = append(tg.where, c)
+		tg.args = append(tg.args, args...)
+	}
+	if len(tg.pos)+len(tg.neg) == 0 {
+		tg.public = false
+	}
+	return nil
+}
+
+// fetch returns the ids of tg's matches skip…skip+want in order, and how
+// many matches there are in all.
+func (r *run) fetch(ctx context.Context, tg *target, skip, want int) ([]int64, int, error) {
+	if tg.public {
+		return r.publicFilter(ctx, tg, skip, want)
+	}
+	q, args := r.sql(tg, true)
+	var n int
+	if err := r.db.QueryRow(ctx, q, args...).Scan(&n); err != nil {
+		return nil, 0, err
+	}
+	if want <= 0 || skip >= n {
+		return nil, n, nil
+	}
+	q, args = r.sql(tg, false)
+	ids, err := queryIDs(ctx, r.db, q+" LIMIT ? OFFSET ?", append(args, want, skip)...)
+	return ids, n, err
+}
+
+// sql builds the count query or the ordered id query (without LIMIT) of tg.
+func (r *run) sql(tg *target, count bool) (string, []any) {
+	e, a := tg.ent, tg.ent.alias
+	d := r.db.Dialect
+	where := append([]string(nil), tg.where...)
+	args := append([]any(nil), tg.args...)
+
+	orderCol := e.orders[r.q.OrderBy]
+	dir := " DESC"
+	if r.q.Sort == "asc" {
+		dir = " ASC"
+	}
+	// Relevance needs the document joined; end-users never rank by it,
+	// because the document also holds internal notes.
+	relevance := !count && orderCol == "" && len(tg.pos) > 0 && !tg.public
+
+	if relevance {
+		m := buildMatch(d, e.fts, tg.pos, tg.neg)
+		var q string
+		var qargs []any
+		if d == store.Postgres {
+			q = `SELECT ` + a + `.id FROM ` + e.fts + ` fs JOIN ` + e.table + ` ` + a + ` ON ` + a + `.id = fs.id WHERE fs.tsv @@ ` + m.expr
+			qargs = append(qargs, m.args...)
+		} else {
+			q = `SELECT ` + a + `.id FROM ` + e.fts + ` JOIN ` + e.table + ` ` + a + ` ON ` + a + `.id = ` + e.fts + `.rowid WHERE ` + e.fts + ` MATCH ?`
+			qargs = append(qargs, m.expr)
+		}
+		for _, w := range where {
+			q += " AND " + w
+		}
+		qargs = append(qargs, args...)
+		if d == store.Postgres {
+			q += ` ORDER BY ts_rank(fs.tsv, ` + m.expr + `) DESC, ` + a + `.id DESC`
+			qargs = append(qargs, m.args...)
+		} else {
+			q += ` ORDER BY ` + e.fts + `.rank, ` + a + `.id DESC`
+		}
+		return q, qargs
+	}
+
+	switch {
+	case len(tg.pos) > 0:
+		neg := tg.neg
+		if tg.public {
+			neg = nil // checked in Go against public text only
+		}
+		sub, sargs := buildMatch(d, e.fts, tg.pos, neg).idSubquery(d)
+		where = append(where, a+".id IN ("+sub+")")
+		args = append(args, sargs...)
+	case len(tg.neg) > 0 && !tg.public:
+		sub, sargs := buildAny(d, e.fts, tg.neg).idSubquery(d)
+		where = append(where, a+".id NOT IN ("+sub+")")
+		args = append(args, sargs...)
+	}
+	cond := "1=1"
+	if len(where) > 0 {
+		cond = joinAnd(where)
+	}
+	if count {
+		return `SELECT COUNT(*) FROM ` + e.table + ` ` + a + ` WHERE ` + cond, args
+	}
+	order := a + ".id" + dir
+	if orderCol != "" {
+		order = orderCol + dir + ", " + order
+	}
+	return `SELECT ` + a + `.id FROM ` + e.table + ` ` + a + ` WHERE ` + cond + ` ORDER BY ` + order, args
+}
+
+func joinAnd(conds []string) string {
+	s := conds[0]
+	for _, c := range conds[1:] {
+		s += " AND " + c
+	}
+	return s
+}
+
+func queryIDs(ctx context.Context, q store.Querier, query string, args ...any) ([]int64, error) {
+	rows, err := q.Query(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}
+
+// load reads the records of one type in the order of ids. Records that
+// vanished since the search ran are skipped.
+func (s *Service) load(ctx context.Context, typ string, ids []int64) ([]Result, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	out := make([]Result, 0, len(ids))
+	switch typ {
+	case "ticket":
+		ts, err := s.Tickets.ListByIDs(ctx, ids)
+		if err != nil {
+			return nil, err
+		}
+		for _, t := range ts {
+			out = append(out, Result{Type: typ, ID: t.ID, Ticket: t})
+		}
+	case "user":
+		us, err := s.People.GetUsers(ctx, ids)
+		if err != nil {
+			return nil, err
+		}
+		byID := make(map[int64]*desk.User, len(us))
+		for _, u := range us {
+			byID[u.ID] = u
+		}
+		for _, id := range ids {
+			if u := byID[id]; u != nil {
+				out = append(out, Result{Type: typ, ID: id, User: u})
+			}
+		}
+	case "organization":
+		os, err := s.People.GetOrganizations(ctx, ids)
+		if err != nil {
+			return nil, err
+		}
+		byID := make(map[int64]*desk.Organization, len(os))
+		for _, o := range os {
+			byID[o.ID] = o
+		}
+		for _, id := range ids {
+			if o := byID[id]; o != nil {
+				out = append(out, Result{Type: typ, ID: id, Organization: o})
+			}
+		}
+	}
+	return out, nil
+}
