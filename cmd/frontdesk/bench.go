@@ -38,35 +38,39 @@ func bench(ctx context.Context, args []string, stdout io.Writer) error {
 	tr := &http.Transport{MaxIdleConns: *clients * 2, MaxIdleConnsPerHost: *clients * 2, IdleConnTimeout: time.Minute}
 	c := &benchClient{base: *base, email: *email, token: *token, http: &http.Client{Transport: tr, Timeout: time.Minute}}
 
-	words := []string{"printer", "invoice", "login", "password", "refund", "zgłoszenie", "faktura", "drukarka", "shipping", "delivery",
-		"broken", "urgent", "account", "billing", "upgrade", "cancel", "Müller", "error", "timeout", "export"}
-	phrase := func(r *rand.Rand, n int) string {
-		b := make([]byte, 0, 64)
+	// A Zipf-distributed vocabulary of 5,000 words: a few very common (as
+	// "printer" or "invoice" are in a real help desk), most rare. Searches
+	// draw from the same distribution, so both cheap and expensive queries
+	// are measured.
+	vocab := benchVocabulary(benchVocabSize)
+	phrase := func(r *rand.Rand, z *rand.Zipf, n int) string {
+		b := make([]byte, 0, 8*n)
 		for i := range n {
 			if i > 0 {
 				b = append(b, ' ')
 			}
-			b = append(b, words[r.IntN(len(words))]...)
+			b = append(b, vocab[z.Uint64()]...)
 		}
 		return string(b)
 	}
+	words := vocab
 	fmt.Fprintf(stdout, "target %s, %d clients\n\n", *base, *clients)
 	fmt.Fprintf(stdout, "%-28s %8s %10s %9s %9s %9s %7s\n", "phase", "requests", "req/s", "p50 ms", "p90 ms", "p99 ms", "errors")
 
 	if *creates > 0 {
-		res := c.run(ctx, *clients, *creates, func(r *rand.Rand, i int) (string, string, any) {
+		res := c.run(ctx, *clients, *creates, func(r *rand.Rand, z *rand.Zipf, i int) (string, string, any) {
 			return "POST", "/api/v2/tickets.json", map[string]any{"ticket": map[string]any{
-				"subject":   phrase(r, 4),
-				"comment":   map[string]any{"body": phrase(r, 30)},
+				"subject":   phrase(r, z, 5),
+				"comment":   map[string]any{"body": phrase(r, z, 40)},
 				"requester": map[string]any{"name": "Bench Customer", "email": fmt.Sprintf("customer%d@bench.test", r.IntN(5000))},
 				"priority":  []string{"low", "normal", "high", "urgent"}[r.IntN(4)],
-				"tags":      []string{words[r.IntN(len(words))]},
+				"tags":      []string{words[r.IntN(200)]},
 			}}
 		})
 		res.print(stdout, "create ticket (POST)")
 	}
 	if *lists > 0 {
-		res := c.run(ctx, *clients, *lists, func(r *rand.Rand, i int) (string, string, any) {
+		res := c.run(ctx, *clients, *lists, func(r *rand.Rand, z *rand.Zipf, i int) (string, string, any) {
 			if i%2 == 0 {
 				return "GET", "/api/v2/tickets.json?page[size]=100", nil
 			}
@@ -75,15 +79,15 @@ func bench(ctx context.Context, args []string, stdout io.Writer) error {
 		res.print(stdout, "list tickets (100 / 25+users)")
 	}
 	if *searches > 0 {
-		res := c.run(ctx, *clients, *searches, func(r *rand.Rand, i int) (string, string, any) {
-			q := phrase(r, 1+r.IntN(2))
+		res := c.run(ctx, *clients, *searches, func(r *rand.Rand, z *rand.Zipf, i int) (string, string, any) {
+			q := phrase(r, z, 1+r.IntN(2))
 			switch i % 4 {
 			case 1:
 				q = "status<solved " + q
 			case 2:
 				q = "type:ticket priority>normal " + q
 			case 3:
-				q = "\"" + phrase(r, 2) + "\""
+				q = "\"" + phrase(r, z, 2) + "\""
 			}
 			return "GET", "/api/v2/search.json?query=" + url.QueryEscape(q), nil
 		})
@@ -104,7 +108,34 @@ type benchResult struct {
 	lastErr string
 }
 
-func (c *benchClient) run(ctx context.Context, clients, total int, req func(r *rand.Rand, i int) (string, string, any)) *benchResult {
+const benchVocabSize = 5000
+
+// benchVocabulary makes n pronounceable words, with a few Polish and
+// German ones (diacritics exercise the folding path).
+func benchVocabulary(n int) []string {
+	r := rand.New(rand.NewPCG(42, 7))
+	first := []string{"printer", "invoice", "login", "password", "refund", "zgłoszenie", "faktura", "drukarka", "Müller", "błąd"}
+	syl := []string{"ka", "to", "mi", "ra", "ne", "lo", "su", "pe", "di", "go", "ba", "ze", "wo", "chi", "pra", "sta", "lin", "mor"}
+	out := append([]string(nil), first...)
+	seen := map[string]bool{}
+	for _, w := range first {
+		seen[w] = true
+	}
+	for len(out) < n {
+		k := 2 + r.IntN(3)
+		w := ""
+		for range k {
+			w += syl[r.IntN(len(syl))]
+		}
+		if !seen[w] {
+			seen[w] = true
+			out = append(out, w)
+		}
+	}
+	return out
+}
+
+func (c *benchClient) run(ctx context.Context, clients, total int, req func(r *rand.Rand, z *rand.Zipf, i int) (string, string, any)) *benchResult {
 	var next atomic.Int64
 	var mu sync.Mutex
 	res := &benchResult{lat: make([]time.Duration, 0, total)}
@@ -113,13 +144,14 @@ func (c *benchClient) run(ctx context.Context, clients, total int, req func(r *r
 	for w := range clients {
 		wg.Go(func() {
 			r := rand.New(rand.NewPCG(uint64(w), uint64(time.Now().UnixNano())))
+			z := rand.NewZipf(r, 1.1, 4, benchVocabSize-1)
 			local := make([]time.Duration, 0, total/clients+1)
 			for {
 				i := int(next.Add(1)) - 1
 				if i >= total || ctx.Err() != nil {
 					break
 				}
-				method, path, body := req(r, i)
+				method, path, body := req(r, z, i)
 				t0 := time.Now()
 				err := c.do(ctx, method, path, body)
 				local = append(local, time.Since(t0))

@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
+	"net/http/pprof"
 	"os"
 	"os/signal"
 	"strconv"
@@ -124,8 +126,15 @@ func serve(ctx context.Context, args []string, logger *slog.Logger) error {
 	rate := fs.Int("api-rate-limit", envInt("API_RATE_LIMIT", 700), "API requests per minute per token (0 = no limit)")
 	maxUpload := fs.Int64("max-upload", int64(envInt("MAX_UPLOAD", 50<<20)), "largest attachment in bytes")
 	workers := fs.Int("job-workers", envInt("JOB_WORKERS", 2), "background job workers")
+	debugAddr := fs.String("debug-addr", env("DEBUG_ADDR", ""), "serve net/http/pprof on this address (keep it on loopback)")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *debugAddr != "" {
+		go func() {
+			logger.Info("pprof listening", "addr", *debugAddr)
+			logger.Warn("pprof server stopped", "err", http.ListenAndServe(*debugAddr, pprofMux()))
+		}()
 	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -250,4 +259,15 @@ func describe(err error) error {
 func isTerminal(f *os.File) bool {
 	fi, err := f.Stat()
 	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+// pprofMux serves the profiler on its own mux so it is never exposed on the
+// public listener by accident.
+func pprofMux() *http.ServeMux {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	return mux
 }

@@ -10,6 +10,7 @@ package search
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"time"
@@ -42,6 +43,8 @@ type Service struct {
 	// Now is the clock for relative dates ("created>2days"); nil means
 	// time.Now. Date-only values are days in its location.
 	Now func() time.Time
+	// Window overrides DefaultWindow (tests use a small one).
+	Window int
 }
 
 // New returns a Service.
@@ -197,6 +200,44 @@ type target struct {
 	// public marks an end-user's ticket search with free text: the words
 	// are checked in Go against what the user may read (publicFilter).
 	public bool
+	// minID bounds a free-text search to its window of most recent matches
+	// (0: no bound). See window.
+	minID int64
+}
+
+// DefaultWindow is how many of the most recent documents matching the free text a
+// search considers. A word found in most tickets would otherwise make every
+// search rank and count hundreds of thousands of rows; Zendesk itself lets
+// clients page through only the first 1,000 results.
+const DefaultWindow = 5000
+
+// window finds the id of the oldest of the window's most recent document matching tg's
+// free text, so later queries can constrain the full-text index to ids at
+// or above it (both FTS5 and a GIN/B-tree plan use that bound directly).
+func (r *run) window(ctx context.Context, tg *target) error {
+	if len(tg.pos) == 0 || tg.public {
+		return nil
+	}
+	m := buildMatch(r.db.Dialect, tg.ent.fts, tg.pos, tg.neg)
+	sub, args := m.idSubquery(r.db.Dialect)
+	col := "rowid"
+	if r.db.Dialect == store.Postgres {
+		col = "id"
+	}
+	size := r.s.Window
+	if size <= 0 {
+		size = DefaultWindow
+	}
+	var n int
+	var low sql.NullInt64
+	err := r.db.QueryRow(ctx, `SELECT COUNT(*), MIN(w.`+col+`) FROM (`+sub+` ORDER BY `+col+` DESC LIMIT ?) w`, append(args, size)...).Scan(&n, &low)
+	if err != nil {
+		return err
+	}
+	if n >= size {
+		tg.minID = low.Int64
+	}
+	return nil
 }
 
 // errNotApplicable reports a field that the entity does not have.
@@ -336,8 +377,11 @@ func (r *run) fetch(ctx context.Context, tg *target, skip, want int) ([]int64, i
 	if tg.public {
 		return r.publicFilter(ctx, tg, skip, want)
 	}
-	q, args := r.sql(tg, true)
+	if err := r.window(ctx, tg); err != nil {
+		return nil, 0, err
+	}
 	var n int
+	q, args := r.sql(tg, true)
 	if err := r.db.QueryRow(ctx, q, args...).Scan(&n); err != nil {
 		return nil, 0, err
 	}
@@ -370,12 +414,13 @@ func (r *run) sql(tg *target, count bool) (string, []any) {
 		var q string
 		var qargs []any
 		if d == store.Postgres {
-			q = `SELECT ` + a + `.id FROM ` + e.fts + ` fs JOIN ` + e.table + ` ` + a + ` ON ` + a + `.id = fs.id WHERE fs.tsv @@ ` + m.expr
+			q = `SELECT ` + a + `.id FROM ` + e.fts + ` fs JOIN ` + e.table + ` ` + a + ` ON ` + a + `.id = fs.id WHERE fs.tsv @@ ` + m.expr + ` AND fs.id >= ?`
 			qargs = append(qargs, m.args...)
 		} else {
-			q = `SELECT ` + a + `.id FROM ` + e.fts + ` JOIN ` + e.table + ` ` + a + ` ON ` + a + `.id = ` + e.fts + `.rowid WHERE ` + e.fts + ` MATCH ?`
+			q = `SELECT ` + a + `.id FROM ` + e.fts + ` JOIN ` + e.table + ` ` + a + ` ON ` + a + `.id = ` + e.fts + `.rowid WHERE ` + e.fts + ` MATCH ? AND ` + e.fts + `.rowid >= ?`
 			qargs = append(qargs, m.expr)
 		}
+		qargs = append(qargs, tg.minID)
 		for _, w := range where {
 			q += " AND " + w
 		}
@@ -396,8 +441,12 @@ func (r *run) sql(tg *target, count bool) (string, []any) {
 			neg = nil // checked in Go against public text only
 		}
 		sub, sargs := buildMatch(d, e.fts, tg.pos, neg).idSubquery(d)
-		where = append(where, a+".id IN ("+sub+")")
-		args = append(args, sargs...)
+		col := "rowid"
+		if d == store.Postgres {
+			col = "id"
+		}
+		where = append(where, a+".id IN ("+sub+" AND "+col+" >= ?)")
+		args = append(append(args, sargs...), tg.minID)
 	case len(tg.neg) > 0 && !tg.public:
 		sub, sargs := buildAny(d, e.fts, tg.neg).idSubquery(d)
 		where = append(where, a+".id NOT IN ("+sub+")")

@@ -690,3 +690,43 @@ func BenchmarkSearch(b *testing.B) {
 		}
 	})
 }
+
+// TestWindowBoundsCommonWords checks that a free-text search only considers
+// the window of most recent matching documents: a word in most tickets must
+// not make a search rank and count all of them.
+func TestWindowBoundsCommonWords(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		seed(t, db)
+		full := newService(db)
+		_, all, err := full.Search(as(admin), "printer", 1, 100)
+		if err != nil || all < 2 {
+			t.Fatalf("unbounded: %d %v", all, err)
+		}
+		small := newService(db)
+		small.Window = 1
+		res, n, err := small.Search(as(admin), "printer", 1, 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n > 1 || len(res) > 1 {
+			t.Fatalf("window of 1 gave %d results (count %d)", len(res), n)
+		}
+		// The window holds the newest matching document; if that ticket is
+		// live it is the one found.
+		var newest int64
+		col := "rowid"
+		if db.Dialect == store.Postgres {
+			col = "id"
+		}
+		m := "ticket_search MATCH 'printer'"
+		if db.Dialect == store.Postgres {
+			m = "tsv @@ to_tsquery('simple', 'printer')"
+		}
+		db.QueryRow(context.Background(), `SELECT MAX(`+col+`) FROM ticket_search WHERE `+m).Scan(&newest)
+		for _, r := range res {
+			if r.ID != newest {
+				t.Fatalf("found %d, want only the newest match %d", r.ID, newest)
+			}
+		}
+	})
+}

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -26,7 +27,7 @@ var macros = map[Dialect]*strings.Replacer{
 // in its own transaction, so a failed start leaves the schema at a known
 // version. Concurrent starts against PostgreSQL serialise on an advisory lock.
 func (db *DB) Migrate(ctx context.Context) error {
-	if _, err := db.write.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)`); err != nil {
+	if _, err := db.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)`); err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
 	return db.InTx(ctx, func(tx *Tx) error {
@@ -39,7 +40,10 @@ func (db *DB) Migrate(ctx context.Context) error {
 		if err := tx.QueryRow(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_version`).Scan(&current); err != nil {
 			return fmt.Errorf("migrate: read version: %w", err)
 		}
-		for _, m := range migrations {
+		// Later migrations live in files of their own (schema_v2.go …) and
+		// register in init; run them in version order whatever the file order.
+		ordered := slices.SortedFunc(slices.Values(migrations), func(a, b migration) int { return a.Version - b.Version })
+		for _, m := range ordered {
 			if m.Version <= current {
 				continue
 			}

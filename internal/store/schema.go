@@ -155,10 +155,10 @@ CREATE INDEX tickets_requester ON tickets(requester_id);
 CREATE INDEX tickets_assignee ON tickets(assignee_id);
 CREATE INDEX tickets_group ON tickets(group_id);
 CREATE INDEX tickets_org ON tickets(organization_id);
-CREATE INDEX tickets_problem ON tickets(problem_id);
+CREATE INDEX tickets_problem ON tickets(problem_id) WHERE problem_id IS NOT NULL;
 CREATE INDEX tickets_updated ON tickets(updated_at, id);
 CREATE INDEX tickets_status ON tickets(status_rank, id);
-CREATE INDEX tickets_external ON tickets(external_id);
+CREATE INDEX tickets_external ON tickets(external_id) WHERE external_id IS NOT NULL;
 
 CREATE TABLE ticket_tags (
 	ticket_id BIGINT NOT NULL REFERENCES tickets(id) ON DELETE CASCADE,

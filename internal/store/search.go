@@ -26,3 +26,14 @@ func (tx *Tx) DeleteSearchDoc(ctx context.Context, table string, id int64) error
 	_, err := tx.Exec(ctx, `DELETE FROM `+table+` WHERE `+col+` = ?`, id)
 	return err
 }
+
+// InsertSearchDoc adds the document of a record that has none yet (a new
+// ticket), skipping the delete SetSearchDoc needs.
+func (tx *Tx) InsertSearchDoc(ctx context.Context, table string, id int64, doc string) error {
+	col := "id"
+	if tx.db.Dialect == SQLite {
+		col = "rowid"
+	}
+	_, err := tx.Exec(ctx, `INSERT INTO `+table+` (`+col+`, doc) VALUES (?, ?)`, id, doc)
+	return err
+}

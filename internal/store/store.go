@@ -47,6 +47,9 @@ type DB struct {
 	read    *sql.DB
 
 	rebindCache sync.Map // query string -> rebound string (PostgreSQL only)
+	// SQLite only: the group-commit writer and cached read statements.
+	batch *batcher
+	reads *stmtCache
 }
 
 // Open connects to databaseURL when it is a postgres:// URL, else to the
@@ -87,8 +90,11 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 	// synchronous=NORMAL under WAL stays durable across application crashes
 	// and only risks the last transactions on power loss, the usual trade for
 	// an embedded server; foreign keys are off by default in SQLite.
-	pragmas := "_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)&_pragma=temp_store(MEMORY)&_pragma=cache_size(-32000)"
-	w, err := sql.Open("sqlite", "file:"+path+"?"+pragmas+"&_txlock=immediate")
+	pragmas := "_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)&_pragma=temp_store(MEMORY)&_pragma=cache_size(-32000)&_pragma=mmap_size(268435456)"
+	// The writer never checkpoints itself (wal_autocheckpoint=0): that work,
+	// and its fsyncs, would sit inside every Nth request. A background
+	// checkpointer does it instead (see checkpointer).
+	w, err := sql.Open("sqlite", "file:"+path+"?"+pragmas+"&_pragma=wal_autocheckpoint(0)&_pragma=journal_size_limit(67108864)")
 	if err != nil {
 		return nil, err
 	}
@@ -107,7 +113,15 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 	n := max(4, runtime.GOMAXPROCS(0)*2)
 	r.SetMaxOpenConns(n)
 	r.SetMaxIdleConns(n)
-	return &DB{Dialect: SQLite, write: w, read: r}, nil
+	db := &DB{Dialect: SQLite, write: w, read: r, reads: &stmtCache{db: r, max: 512}}
+	b, err := newBatcher(ctx, db)
+	if err != nil {
+		w.Close()
+		r.Close()
+		return nil, err
+	}
+	db.batch = b
+	return db, nil
 }
 
 func openPostgres(ctx context.Context, url string) (*DB, error) {
@@ -129,6 +143,10 @@ func openPostgres(ctx context.Context, url string) (*DB, error) {
 
 // Close closes both pools.
 func (db *DB) Close() error {
+	if db.batch != nil {
+		db.batch.close()
+		db.reads.close()
+	}
 	err := db.write.Close()
 	if db.read != db.write {
 		err = errors.Join(err, db.read.Close())
@@ -173,16 +191,35 @@ func (db *DB) Rebind(q string) string {
 
 // Query runs a read on the read pool.
 func (db *DB) Query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	if db.reads != nil {
+		if st := db.reads.get(ctx, q); st != nil {
+			return st.QueryContext(ctx, args...)
+		}
+	}
 	return db.read.QueryContext(ctx, db.Rebind(q), args...)
 }
 
 // QueryRow runs a single-row read on the read pool.
 func (db *DB) QueryRow(ctx context.Context, q string, args ...any) *sql.Row {
+	if db.reads != nil {
+		if st := db.reads.get(ctx, q); st != nil {
+			return st.QueryRowContext(ctx, args...)
+		}
+	}
 	return db.read.QueryRowContext(ctx, db.Rebind(q), args...)
 }
 
 // Exec runs one write statement in its own transaction.
 func (db *DB) Exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	if db.batch != nil {
+		var res sql.Result
+		err := db.InTx(ctx, func(tx *Tx) error {
+			var err error
+			res, err = tx.Exec(ctx, q, args...)
+			return err
+		})
+		return res, err
+	}
 	return db.write.ExecContext(ctx, db.Rebind(q), args...)
 }
 
@@ -191,8 +228,16 @@ func (db *DB) Exec(ctx context.Context, q string, args ...any) (sql.Result, erro
 // ever hears of a change that was rolled back.
 type Tx struct {
 	db    *DB
-	tx    *sql.Tx
+	tx    execer
 	hooks []func()
+}
+
+// execer is what both a *sql.Tx (PostgreSQL) and the SQLite writer's
+// *sql.Conn inside its own BEGIN … COMMIT offer.
+type execer interface {
+	ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row
 }
 
 // Dialect of the underlying store.
@@ -200,16 +245,33 @@ func (tx *Tx) Dialect() Dialect { return tx.db.Dialect }
 
 // Exec runs a statement in the transaction.
 func (tx *Tx) Exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	if st := tx.stmt(ctx, q); st != nil {
+		return st.ExecContext(ctx, args...)
+	}
 	return tx.tx.ExecContext(ctx, tx.db.Rebind(q), args...)
+}
+
+// stmt returns the writer's cached prepared statement for q (SQLite).
+func (tx *Tx) stmt(ctx context.Context, q string) *sql.Stmt {
+	if tx.db.batch == nil {
+		return nil
+	}
+	return tx.db.batch.stmts.get(ctx, q)
 }
 
 // Query runs a query in the transaction.
 func (tx *Tx) Query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	if st := tx.stmt(ctx, q); st != nil {
+		return st.QueryContext(ctx, args...)
+	}
 	return tx.tx.QueryContext(ctx, tx.db.Rebind(q), args...)
 }
 
 // QueryRow runs a single-row query in the transaction.
 func (tx *Tx) QueryRow(ctx context.Context, q string, args ...any) *sql.Row {
+	if st := tx.stmt(ctx, q); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
 	return tx.tx.QueryRowContext(ctx, tx.db.Rebind(q), args...)
 }
 
@@ -225,12 +287,15 @@ func (tx *Tx) AfterCommit(f func()) { tx.hooks = append(tx.hooks, f) }
 
 // InTx runs fn in a write transaction, committing when fn returns nil.
 func (db *DB) InTx(ctx context.Context, fn func(*Tx) error) error {
+	if db.batch != nil {
+		return db.batch.submit(ctx, fn)
+	}
 	sqlTx, err := db.write.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
 	tx := &Tx{db: db, tx: sqlTx}
-	if err := fn(tx); err != nil {
+	if err := safeCall(fn, tx); err != nil {
 		_ = sqlTx.Rollback()
 		return err
 	}

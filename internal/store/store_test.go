@@ -2,6 +2,10 @@ package store_test
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/frontdesk/frontdesk/internal/store"
@@ -65,4 +69,57 @@ func TestRebind(t *testing.T) {
 	if got := db.Rebind("a = ? AND b IN (?, ?)"); got != "a = $1 AND b IN ($2, $3)" {
 		t.Fatal(got)
 	}
+}
+
+// TestConcurrentTransactionsAreIsolated drives many writers at once: on
+// SQLite they share group commits, so a failing or panicking transaction must
+// roll back alone while its neighbours in the same batch commit.
+func TestConcurrentTransactionsAreIsolated(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		const n = 200
+		var hooks atomic.Int64
+		var wg sync.WaitGroup
+		errs := make([]error, n)
+		for i := range n {
+			wg.Go(func() {
+				errs[i] = db.InTx(ctx, func(tx *store.Tx) error {
+					tx.AfterCommit(func() { hooks.Add(1) })
+					if _, err := tx.Exec(ctx, `INSERT INTO settings (key, value) VALUES (?, ?)`, fmt.Sprintf("k%d", i), "v"); err != nil {
+						return err
+					}
+					switch i % 10 {
+					case 3:
+						return errors.New("refused")
+					case 7:
+						panic("boom")
+					case 9:
+						// A duplicate key fails inside the transaction after a good write.
+						_, err := tx.Exec(ctx, `INSERT INTO settings (key, value) VALUES (?, ?)`, fmt.Sprintf("k%d", i), "dup")
+						return err
+					}
+					return nil
+				})
+			})
+		}
+		wg.Wait()
+		ok := 0
+		for i, err := range errs {
+			want := i%10 != 3 && i%10 != 7 && i%10 != 9
+			if (err == nil) != want {
+				t.Fatalf("tx %d: err = %v", i, err)
+			}
+			if err == nil {
+				ok++
+			}
+		}
+		var rows int
+		db.QueryRow(ctx, `SELECT COUNT(*) FROM settings`).Scan(&rows)
+		if rows != ok || int(hooks.Load()) != ok {
+			t.Fatalf("%d committed, %d rows, %d hooks", ok, rows, hooks.Load())
+		}
+		if txs, commits := db.BatchStats(); db.Dialect == store.SQLite && (txs < n || commits > txs) {
+			t.Fatalf("batch stats %d/%d", txs, commits)
+		}
+	})
 }

@@ -53,6 +53,10 @@ type CommentInput struct {
 	Public   *bool       `json:"public"`
 	AuthorID desk.NullID `json:"author_id,omitzero"`
 	Uploads  []string    `json:"uploads"`
+
+	// rendered, body and html cache the sanitized forms (see render).
+	rendered   bool
+	body, html string
 }
 
 // RequesterInput names a requester found or created by email.
