@@ -35,6 +35,7 @@ Usage:
   frontdesk user create --email E --name N --role admin|agent|end-user   (password on standard input, optional)
   frontdesk token create --email E [--name LABEL]
   frontdesk bench   --url URL --email E --token T [--clients 16] [--creates N] [--lists N] [--searches N]
+  frontdesk seed    --tickets N [--data DIR]   (fills a store for benchmarks)
   frontdesk version
 
 Every flag can also be set as FRONTDESK_<FLAG> (for example FRONTDESK_ADDR);
@@ -100,6 +101,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return tokenCreate(ctx, args[2:], stdout)
 	case "bench":
 		return bench(ctx, args[1:], stdout)
+	case "seed":
+		return seed(ctx, args[1:], stdout)
 	case "version", "--version", "-v":
 		fmt.Fprintln(stdout, "frontdesk", version)
 		return nil

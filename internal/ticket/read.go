@@ -4,7 +4,10 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"fmt"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/frontdesk/frontdesk/internal/desk"
 	"github.com/frontdesk/frontdesk/internal/store"
@@ -165,9 +168,57 @@ func (s *Service) Count(ctx context.Context, f ListFilter) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	key := fmt.Sprint(where, args)
+	if n, ok := s.counts.get(key); ok {
+		return n, nil
+	}
 	var n int
-	err = s.DB.QueryRow(ctx, `SELECT COUNT(*) FROM tickets t WHERE `+where, args...).Scan(&n)
-	return n, err
+	if err := s.DB.QueryRow(ctx, `SELECT COUNT(*) FROM tickets t WHERE `+where, args...).Scan(&n); err != nil {
+		return 0, err
+	}
+	s.counts.put(key, n)
+	return n, nil
+}
+
+// countCache remembers large counts for a few seconds. Counting a million
+// tickets scans them all; paging clients ask for the count on every page,
+// and Zendesk's own counts are likewise refreshed only now and then. Counts
+// under largeCount are always exact.
+type countCache struct {
+	mu sync.Mutex
+	m  map[string]countEntry
+}
+
+type countEntry struct {
+	n   int
+	exp time.Time
+}
+
+const (
+	largeCount = 10000
+	countTTL   = 10 * time.Second
+)
+
+func (c *countCache) get(key string) (int, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.m[key]
+	if !ok || time.Now().After(e.exp) {
+		return 0, false
+	}
+	return e.n, true
+}
+
+func (c *countCache) put(key string, n int) {
+	if n < largeCount {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil || len(c.m) > 1000 {
+		c.m = map[string]countEntry{}
+	}
+	c.m[key] = countEntry{n: n, exp: time.Now().Add(countTTL)}
 }
 
 // GetMany returns the visible tickets among ids (show_many).

@@ -19,6 +19,8 @@ type Service struct {
 	Blobs  *attach.Store
 	// OnJob is called after a commit that enqueued jobs, to wake the runner.
 	OnJob func()
+
+	counts countCache
 }
 
 // New returns a Service.

@@ -1,0 +1,250 @@
+package account
+
+import (
+	"context"
+	"database/sql"
+	"time"
+
+	"github.com/frontdesk/frontdesk/internal/auth"
+	"github.com/frontdesk/frontdesk/internal/desk"
+	"github.com/frontdesk/frontdesk/internal/people"
+	"github.com/frontdesk/frontdesk/internal/store"
+)
+
+// Bounds on what a client may make us store with a session.
+const (
+	maxIP        = 64
+	maxUserAgent = 512
+	// maxSignInPassword bounds the work a sign-in attempt can cause;
+	// longer inputs fail like any wrong password.
+	maxSignInPassword = 4096
+)
+
+// SignIn checks email and password and starts a session. The returned token
+// is the cookie value (256 random bits); only its hash is stored. Every
+// failure — unknown email, wrong password, no password set, suspended or
+// deleted user, sign-up not yet verified — is the same EUNAUTHORIZED
+// "Invalid email or password". Each sign-in gets a new token, so a token
+// planted before sign-in (session fixation) is worthless.
+func (s *Service) SignIn(ctx context.Context, email, password, ip, userAgent string) (string, *desk.Principal, error) {
+	if len(password) > maxSignInPassword || len(email) > 1024 {
+		return "", nil, invalidCredentials()
+	}
+	u, err := s.People.CheckPassword(ctx, email, password)
+	if err != nil {
+		if desk.ErrorCode(err) == desk.EUNAUTHORIZED {
+			return "", nil, invalidCredentials()
+		}
+		return "", nil, err
+	}
+	if !u.Verified {
+		// Checked after the password so that the answer and its timing are
+		// those of a wrong password.
+		pending, err := pendingSignUp(ctx, s.DB, u.ID)
+		if err != nil {
+			return "", nil, err
+		}
+		if pending {
+			return "", nil, invalidCredentials()
+		}
+	}
+	token, hash := auth.NewToken()
+	now := s.now()
+	idle, absolute := s.limits(u.Role)
+	ip, userAgent = cleanMeta(ip, maxIP), cleanMeta(userAgent, maxUserAgent)
+	err = s.DB.InTx(ctx, func(tx *store.Tx) error {
+		// Tidy this user's dead sessions while we are here.
+		if _, err := tx.Exec(ctx, `DELETE FROM sessions WHERE user_id = ? AND (expires_at < ? OR last_seen_at < ?)`,
+			u.ID, micros(now), micros(now.Add(-idle))); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `INSERT INTO sessions (user_id, token_hash, created_at, last_seen_at, expires_at, ip, user_agent)
+			VALUES (?, ?, ?, ?, ?, ?, ?)`, u.ID, hash, micros(now), micros(now), micros(now.Add(absolute)), ip, userAgent)
+		return err
+	})
+	if err != nil {
+		return "", nil, err
+	}
+	var org int64
+	if u.OrganizationID != nil {
+		org = *u.OrganizationID
+	}
+	return token, &desk.Principal{UserID: u.ID, Role: u.Role, OrgID: org, Email: u.Email, Via: "web"}, nil
+}
+
+// pendingSignUp reports whether userID signed up and has not verified yet.
+func pendingSignUp(ctx context.Context, q store.Querier, userID int64) (bool, error) {
+	var n int
+	err := q.QueryRow(ctx, `SELECT COUNT(*) FROM email_verifications WHERE user_id = ? AND used_at = ?`, userID, 0).Scan(&n)
+	return n > 0, err
+}
+
+// Authenticate resolves a session token to its principal (Via "web") with
+// one indexed lookup. It fails with EUNAUTHORIZED when the token is unknown,
+// the session has been idle longer than the idle limit or is older than the
+// absolute limit (limits by the user's current role), or the user is
+// suspended or deleted; such sessions are deleted. It records last_seen_at
+// and the client IP at most once per TouchInterval.
+func (s *Service) Authenticate(ctx context.Context, token, ip string) (*desk.Principal, *Session, error) {
+	if !plausibleToken(token) {
+		return nil, nil, unauthenticated()
+	}
+	var (
+		sess              Session
+		created, seen, ex int64
+		role              string
+		org               sql.NullInt64
+		email             sql.NullString
+		active, suspended bool
+	)
+	err := s.DB.QueryRow(ctx, `SELECT s.id, s.user_id, s.created_at, s.last_seen_at, s.expires_at, s.ip, s.user_agent,
+		u.role, u.organization_id, u.email, u.active, u.suspended
+		FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?`, auth.HashToken(token)).
+		Scan(&sess.ID, &sess.UserID, &created, &seen, &ex, &sess.IP, &sess.UserAgent, &role, &org, &email, &active, &suspended)
+	if isNoRows(err) {
+		return nil, nil, unauthenticated()
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	now := micros(s.now())
+	if !s.live(desk.Role(role), now, created, seen, ex) || !active || suspended {
+		// Best effort: a failure here must not turn a 401 into a 500.
+		_, _ = s.DB.Exec(ctx, `DELETE FROM sessions WHERE id = ?`, sess.ID)
+		return nil, nil, unauthenticated()
+	}
+	if now-seen >= TouchInterval.Microseconds() {
+		if ip = cleanMeta(ip, maxIP); ip == "" {
+			ip = sess.IP // an unknown address does not erase the last known one
+		}
+		// Conditional, so concurrent requests write once; failing to record
+		// activity must not fail the request.
+		if _, err := s.DB.Exec(ctx, `UPDATE sessions SET last_seen_at = ?, ip = ? WHERE id = ? AND last_seen_at = ?`,
+			now, ip, sess.ID, seen); err == nil {
+			seen, sess.IP = now, ip
+		}
+	}
+	sess.CreatedAt, sess.LastSeenAt, sess.ExpiresAt = fromMicros(created), fromMicros(seen), fromMicros(ex)
+	p := &desk.Principal{UserID: sess.UserID, Role: desk.Role(role), OrgID: org.Int64, Email: email.String, Via: "web"}
+	return p, &sess, nil
+}
+
+// live reports whether a session is still valid at now (all microseconds).
+func (s *Service) live(role desk.Role, now, created, seen, expires int64) bool {
+	idle, absolute := s.limits(role)
+	return now <= expires && now-created <= absolute.Microseconds() && now-seen <= idle.Microseconds()
+}
+
+// SignOut ends the session token belongs to. Unknown tokens are not an
+// error: signing out twice is fine.
+func (s *Service) SignOut(ctx context.Context, token string) error {
+	if !plausibleToken(token) {
+		return nil
+	}
+	_, err := s.DB.Exec(ctx, `DELETE FROM sessions WHERE token_hash = ?`, auth.HashToken(token))
+	return err
+}
+
+// Sessions lists userID's live sessions, most recently used first. Users
+// see their own; admins anyone's.
+func (s *Service) Sessions(ctx context.Context, userID int64) ([]Session, error) {
+	if _, err := requireSelfOrAdmin(ctx, userID); err != nil {
+		return nil, err
+	}
+	role, _, _, err := people.UserRoleTx(ctx, s.DB, userID)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.DB.Query(ctx, `SELECT id, user_id, created_at, last_seen_at, expires_at, ip, user_agent
+		FROM sessions WHERE user_id = ? ORDER BY last_seen_at DESC, id DESC`, userID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	now := micros(s.now())
+	out := []Session{}
+	for rows.Next() {
+		var (
+			sess              Session
+			created, seen, ex int64
+		)
+		if err := rows.Scan(&sess.ID, &sess.UserID, &created, &seen, &ex, &sess.IP, &sess.UserAgent); err != nil {
+			return nil, err
+		}
+		if !s.live(role, now, created, seen, ex) {
+			continue
+		}
+		sess.CreatedAt, sess.LastSeenAt, sess.ExpiresAt = fromMicros(created), fromMicros(seen), fromMicros(ex)
+		out = append(out, sess)
+	}
+	return out, rows.Err()
+}
+
+// RevokeSession ends one session: the caller's own, or anyone's for admins.
+// Other people's sessions are NotFound, like ones that do not exist.
+func (s *Service) RevokeSession(ctx context.Context, id int64) error {
+	p, err := desk.RequirePrincipal(ctx)
+	if err != nil {
+		return err
+	}
+	var owner int64
+	err = s.DB.QueryRow(ctx, `SELECT user_id FROM sessions WHERE id = ?`, id).Scan(&owner)
+	if isNoRows(err) {
+		return desk.NotFound()
+	}
+	if err != nil {
+		return err
+	}
+	if !p.IsAdmin() && (p.System || p.UserID != owner) {
+		return desk.NotFound()
+	}
+	_, err = s.DB.Exec(ctx, `DELETE FROM sessions WHERE id = ?`, id)
+	return err
+}
+
+// RevokeAll ends every session of userID (the caller's own, or anyone's for
+// admins), including the one the caller may be using.
+func (s *Service) RevokeAll(ctx context.Context, userID int64) error {
+	if _, err := requireSelfOrAdmin(ctx, userID); err != nil {
+		return err
+	}
+	_, err := s.DB.Exec(ctx, `DELETE FROM sessions WHERE user_id = ?`, userID)
+	return err
+}
+
+// PurgeExpired deletes dead sessions and old reset and verification
+// records; run it now and then (a daily job is plenty). It keeps unused
+// verifications of unverified users: they are what keeps an unverified
+// sign-up from signing in.
+func (s *Service) PurgeExpired(ctx context.Context) (int64, error) {
+	now := s.now()
+	maxIdle := max(s.cfgIdle(desk.RoleAgent), s.cfgIdle(desk.RoleEndUser))
+	day := micros(now.Add(-24 * time.Hour))
+	var total int64
+	err := s.DB.InTx(ctx, func(tx *store.Tx) error {
+		total = 0
+		for _, q := range []struct {
+			sql  string
+			args []any
+		}{
+			{`DELETE FROM sessions WHERE expires_at < ? OR last_seen_at < ?`, []any{micros(now), micros(now.Add(-maxIdle))}},
+			{`DELETE FROM password_resets WHERE expires_at < ?`, []any{day}},
+			{`DELETE FROM email_verifications WHERE (used_at <> ? AND used_at < ?)
+				OR (expires_at < ? AND user_id IN (SELECT id FROM users WHERE verified = ?))`, []any{0, day, day, true}},
+		} {
+			res, err := tx.Exec(ctx, q.sql, q.args...)
+			if err != nil {
+				return err
+			}
+			n, _ := res.RowsAffected()
+			total += n
+		}
+		return nil
+	})
+	return total, err
+}
+
+func (s *Service) cfgIdle(role desk.Role) time.Duration {
+	idle, _ := s.limits(role)
+	return idle
+}
