@@ -10,6 +10,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/frontdesk/frontdesk/internal/bulk"
 	"github.com/frontdesk/frontdesk/internal/desk"
@@ -131,6 +133,11 @@ func (s *Server) authenticate(ctx context.Context, r *http.Request, ip string) (
 			return nil, "", unauth
 		}
 		email, token = strings.TrimSuffix(user, "/token"), pass
+		// No address has control characters (PostgreSQL cannot even
+		// compare text with NUL in it); refuse them as any bad login.
+		if len(email) > 320 || !utf8.ValidString(email) || strings.ContainsFunc(email, unicode.IsControl) {
+			return nil, "", unauth
+		}
 	default:
 		return nil, "", unauth
 	}

@@ -28,7 +28,11 @@ func (s *Server) jobStatusBody(r *http.Request, st *bulk.Status) map[string]any 
 }
 
 func (s *Server) showJobStatus(w http.ResponseWriter, r *http.Request) error {
-	st, err := s.Bulk.Get(r.Context(), r.PathValue("id"))
+	id, err := opaqueID(r, "id")
+	if err != nil {
+		return err
+	}
+	st, err := s.Bulk.Get(r.Context(), id)
 	if err != nil {
 		return err
 	}
@@ -197,7 +201,11 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) deleteUpload(w http.ResponseWriter, r *http.Request) error {
-	if err := s.Tickets.DeleteUpload(r.Context(), r.PathValue("token")); err != nil {
+	token, err := opaqueID(r, "token")
+	if err != nil {
+		return err
+	}
+	if err := s.Tickets.DeleteUpload(r.Context(), token); err != nil {
 		return err
 	}
 	return noContent(w)

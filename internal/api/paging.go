@@ -20,11 +20,17 @@ type paging struct {
 	sortBy  string
 }
 
-// maxOffsetPages mirrors Zendesk, which refuses deep offset paging; cursor
-// pagination has no such limit.
-const maxOffsetPages = 10000
+// maxOffsetRecords mirrors Zendesk, which refuses offset paging beyond the
+// first 10,000 records (100 pages of 100) with a 400; cursor pagination has
+// no such limit.
+const maxOffsetRecords = 10000
 
-func parsePaging(r *http.Request) (paging, error) {
+func parsePaging(r *http.Request) (paging, error) { return parsePagingDepth(r, maxOffsetRecords) }
+
+// parsePagingDepth is parsePaging with a different limit on how many records
+// offset paging may skip (0: no limit, for search, whose service enforces
+// its own result limit with Zendesk's 422).
+func parsePagingDepth(r *http.Request, maxRecords int) (paging, error) {
 	q := r.URL.Query()
 	p := paging{page: 1, perPage: 100}
 	if sort := q.Get("sort"); sort != "" {
@@ -66,8 +72,9 @@ func parsePaging(r *http.Request) (paging, error) {
 		if err != nil || n < 1 {
 			return p, errBadRequest("page must be a positive number")
 		}
-		if n > maxOffsetPages {
-			return p, errBadRequest("page is too deep for offset pagination; use cursor pagination (page[size])")
+		// n > maxRecords first, so (n-1)*perPage cannot overflow.
+		if maxRecords > 0 && (n > maxRecords || (n-1)*p.perPage >= maxRecords) {
+			return p, errBadRequest("page is too deep for offset pagination (at most %d records); use cursor pagination (page[size])", maxRecords)
 		}
 		p.page = n
 	}

@@ -1,12 +1,14 @@
 package api
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
+	"reflect"
 	"strconv"
 	"strings"
 
@@ -92,37 +94,167 @@ func writeError(w http.ResponseWriter, r *http.Request, logger *slog.Logger, err
 	writeJSON(w, status, body)
 }
 
-// decode reads a JSON body into v (the envelope struct). Syntax errors and
-// oversize bodies are 400/413; a wrong type for a known field is a 422 naming
-// the field, so clients learn what to fix.
+// decode reads a JSON body into v (the envelope struct). Syntax errors, a
+// body that is not a JSON object and oversize bodies are 400/413; a wrong
+// type or value for a known field is a 422 naming the field, so clients
+// learn what to fix.
 func decode(r *http.Request, v any) error {
-	body := http.MaxBytesReader(nil, r.Body, MaxBody)
-	dec := json.NewDecoder(body)
-	if err := dec.Decode(v); err != nil {
+	data, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, MaxBody))
+	if err != nil {
 		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return &desk.Error{Code: desk.ETOOLARGE, Message: fmt.Sprintf("request body is larger than %d bytes", MaxBody)}
+		}
+		return errBadRequest("could not read the request body")
+	}
+	if len(bytes.TrimSpace(data)) == 0 {
+		return errBadRequest("request body is empty; expected JSON")
+	}
+	// No text Frontdesk stores may hold NUL: PostgreSQL refuses it and it
+	// only ever arrives as an attack or a bug. (A literal backslash-u0000
+	// inside a string is refused too; nothing legitimate sends that.)
+	if bytes.Contains(data, []byte(`\u0000`)) {
+		var raw any
+		field := "base"
+		if json.Unmarshal(data, &raw) == nil {
+			if f := nulField(raw, ""); f != "" {
+				field = f
+			}
+		}
+		return desk.Invalid(field, "must not contain NUL (\\u0000) characters")
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(v); err != nil {
 		var ute *json.UnmarshalTypeError
+		var se *json.SyntaxError
 		var de *desk.Error
 		switch {
-		case errors.As(err, &mbe):
-			return &desk.Error{Code: desk.ETOOLARGE, Message: fmt.Sprintf("request body is larger than %d bytes", MaxBody)}
+		case errors.As(err, &se), errors.Is(err, io.ErrUnexpectedEOF):
+			return &badRequest{name: "InvalidJSON", msg: "request body is not valid JSON: " + err.Error()}
 		case errors.As(err, &ute):
 			field := ute.Field
+			if field == "" {
+				// The body itself has the wrong shape ([], "x", 5).
+				return &badRequest{name: "InvalidJSON", msg: "request body must be a JSON object"}
+			}
 			if i := strings.LastIndexByte(field, '.'); i >= 0 {
 				field = field[i+1:]
 			}
+			if strings.HasPrefix(ute.Value, "number") && jsonKind(ute.Type.Kind().String()) == "number" {
+				return desk.Invalid(field, "is not a valid number: "+strings.TrimSpace(strings.TrimPrefix(ute.Value, "number")))
+			}
 			return desk.Invalid(field, fmt.Sprintf("must be a %s, not a %s", jsonKind(ute.Type.Kind().String()), ute.Value))
 		case errors.As(err, &de):
-			return de
-		case errors.Is(err, io.EOF):
-			return errBadRequest("request body is empty; expected JSON")
+			if de.Code != desk.EINVALID || len(de.Details) > 0 {
+				return de
+			}
+			// A field's own UnmarshalJSON (IDs, timestamps) refused its value;
+			// encoding/json does not say which field that was, so find it.
+			field := failingField(data, reflect.TypeOf(v))
+			if field == "" {
+				field = "base"
+			}
+			return desk.Invalid(field, de.Message)
 		default:
 			return &badRequest{name: "InvalidJSON", msg: "request body is not valid JSON: " + err.Error()}
 		}
 	}
-	if dec.More() {
+	// Only whitespace may follow the value (Decoder.More would let a stray
+	// "]" or "}" through).
+	if len(bytes.TrimSpace(data[dec.InputOffset():])) > 0 {
 		return &badRequest{name: "InvalidJSON", msg: "request body has data after the JSON value"}
 	}
 	return nil
+}
+
+var unmarshalerType = reflect.TypeFor[json.Unmarshaler]()
+
+// failingField returns the JSON name of the innermost member of data that
+// cannot be decoded into type t ("" if none is found). It decodes member by
+// member, so it only runs on the error path.
+func failingField(data []byte, t reflect.Type) string {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if reflect.PointerTo(t).Implements(unmarshalerType) {
+		return ""
+	}
+	switch t.Kind() {
+	case reflect.Struct:
+		dec := json.NewDecoder(bytes.NewReader(data))
+		if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+			return ""
+		}
+		for dec.More() {
+			tok, err := dec.Token()
+			if err != nil {
+				return ""
+			}
+			key, _ := tok.(string)
+			var raw json.RawMessage
+			if err := dec.Decode(&raw); err != nil {
+				return ""
+			}
+			f, ok := fieldByJSONName(t, key)
+			if !ok || json.Unmarshal(raw, reflect.New(f.Type).Interface()) == nil {
+				continue
+			}
+			if inner := failingField(raw, f.Type); inner != "" {
+				return inner
+			}
+			return key
+		}
+	case reflect.Slice, reflect.Array:
+		var items []json.RawMessage
+		if json.Unmarshal(data, &items) != nil {
+			return ""
+		}
+		for _, it := range items {
+			if json.Unmarshal(it, reflect.New(t.Elem()).Interface()) != nil {
+				return failingField(it, t.Elem())
+			}
+		}
+	}
+	return ""
+}
+
+// fieldByJSONName finds the struct field encoding/json would decode key
+// into (matching names case-insensitively, as it does).
+func fieldByJSONName(t reflect.Type, key string) (reflect.StructField, bool) {
+	for i := range t.NumField() {
+		f := t.Field(i)
+		if !f.IsExported() {
+			continue
+		}
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if name == "-" {
+			continue
+		}
+		if name == "" {
+			name = f.Name
+		}
+		if strings.EqualFold(name, key) {
+			return f, true
+		}
+	}
+	return reflect.StructField{}, false
+}
+
+// opaqueID returns a path segment that is a token or job ID we issued
+// (base64url); anything else cannot exist, so it is "not found" without
+// reaching the store.
+func opaqueID(r *http.Request, name string) (string, error) {
+	v := r.PathValue(name)
+	if v == "" || len(v) > 128 {
+		return "", desk.NotFound()
+	}
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_') {
+			return "", desk.NotFound()
+		}
+	}
+	return v, nil
 }
 
 func jsonKind(k string) string {
@@ -137,9 +269,13 @@ func jsonKind(k string) string {
 	return k
 }
 
-// pathID parses a numeric path segment; anything else is "not found".
+// pathID parses a numeric path segment; anything else ("+1", "1;DROP",
+// out of range) is "not found".
 func pathID(r *http.Request, name string) (int64, error) {
 	v := r.PathValue(name)
+	if v == "" || strings.TrimLeft(v, "0123456789") != "" {
+		return 0, desk.NotFound()
+	}
 	id, err := strconv.ParseInt(v, 10, 64)
 	if err != nil || id <= 0 {
 		return 0, desk.NotFound()
@@ -174,4 +310,30 @@ func baseURL(r *http.Request) string {
 		scheme = "https"
 	}
 	return scheme + "://" + r.Host
+}
+
+// nulField names the key of the first string value holding a NUL.
+func nulField(v any, key string) string {
+	switch x := v.(type) {
+	case string:
+		if strings.ContainsRune(x, 0) {
+			return key
+		}
+	case map[string]any:
+		for k, e := range x {
+			if strings.ContainsRune(k, 0) {
+				return k
+			}
+			if f := nulField(e, k); f != "" {
+				return f
+			}
+		}
+	case []any:
+		for _, e := range x {
+			if f := nulField(e, key); f != "" {
+				return f
+			}
+		}
+	}
+	return ""
 }

@@ -10,7 +10,7 @@ import (
 
 func (s *Server) search(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
-	p, err := parsePaging(r)
+	p, err := parsePagingDepth(r, 0)
 	if err != nil {
 		return err
 	}

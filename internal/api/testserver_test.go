@@ -45,6 +45,24 @@ type testAPI struct {
 // newTestAPI builds the server the way internal/server does and seeds it.
 func newTestAPI(t *testing.T, db *store.DB) *testAPI {
 	t.Helper()
+	return newTestAPIWith(t, db, nil)
+}
+
+// newTestAPIWith is newTestAPI with a hook that may change the Server (a
+// Limiter, a throttle) before its routes are registered.
+func newTestAPIWith(t *testing.T, db *store.DB, configure func(*Server)) *testAPI {
+	t.Helper()
+	a, h := newTestHandler(t, db, configure)
+	hs := httptest.NewServer(h)
+	t.Cleanup(hs.Close)
+	a.URL = hs.URL
+	return a
+}
+
+// newTestHandler builds the seeded server and returns its handler without
+// listening (a.URL is empty), for fuzz targets that call it directly.
+func newTestHandler(t testing.TB, db *store.DB, configure func(*Server)) (*testAPI, http.Handler) {
+	t.Helper()
 	bus := events.New()
 	blobs, err := attach.New(t.TempDir(), 10<<20)
 	if err != nil {
@@ -65,51 +83,61 @@ func newTestAPI(t *testing.T, db *store.DB) *testAPI {
 		AuthFailures: NewAuthThrottle(),
 		MaxUpload:    10 << 20,
 	}
+	// As internal/server does, so bulk jobs can be driven with Jobs.RunOnce.
+	srv.Bulk.Register(srv.Jobs)
+	if configure != nil {
+		configure(srv)
+	}
 	mux := http.NewServeMux()
 	srv.Register(mux)
-	hs := httptest.NewServer(StripJSON(mux))
-	t.Cleanup(hs.Close)
+	h := StripJSON(mux)
 
-	a := &testAPI{URL: hs.URL, DB: db, srv: srv}
+	a := &testAPI{DB: db, srv: srv}
 	sys := desk.SystemContext(context.Background())
 	group, err := ppl.CreateGroup(sys, people.GroupInput{Name: ptrTo("Support")})
 	if err != nil {
 		t.Fatalf("create group: %v", err)
 	}
 	a.SupportGroupID = group.ID
-	mk := func(name, email string, role desk.Role) testUser {
-		t.Helper()
-		u, err := ppl.CreateUser(sys, people.UserInput{Name: &name, Email: &email, Role: &role, Verified: ptrTo(true)})
-		if err != nil {
-			t.Fatalf("create %s: %v", name, err)
-		}
-		tu := testUser{ID: u.ID, Email: u.Email}
-		if role.Staff() {
-			tok, err := ppl.CreateToken(sys, u.ID, "test")
-			if err != nil {
-				t.Fatalf("token for %s: %v", name, err)
-			}
-			tu.Token = tok.Token
-		} else {
-			// The people service issues API tokens to staff only; an
-			// end-user's token is written directly so tests can act as one
-			// (as an OAuth or portal session would).
-			secret, hash := auth.NewToken()
-			if _, err := db.Exec(context.Background(), `INSERT INTO api_tokens (user_id, name, token_hash, created_at) VALUES (?, ?, ?, ?)`,
-				u.ID, "test", hash, store.Now()); err != nil {
-				t.Fatalf("token for %s: %v", name, err)
-			}
-			tu.Token = secret
-		}
-		return tu
-	}
+	mk := func(name, email string, role desk.Role) testUser { return a.addUser(t, name, email, role) }
 	a.Admin = mk("Ada Admin", "admin@example.com", desk.RoleAdmin)
 	a.Agent = mk("Alan Agent", "agent@example.com", desk.RoleAgent)
 	a.EndUser = mk("Erin Enduser", "erin@customer.test", desk.RoleEndUser)
 	if _, err := ppl.AddMembership(sys, a.Agent.ID, group.ID, true); err != nil {
 		t.Fatalf("add agent to Support: %v", err)
 	}
-	return a
+	return a, h
+}
+
+// addUser creates a verified user with an API token that authenticates as
+// them (for example a second customer).
+func (a *testAPI) addUser(t testing.TB, name, email string, role desk.Role) testUser {
+	t.Helper()
+	sys := desk.SystemContext(context.Background())
+	ppl, db := a.srv.People, a.DB
+	u, err := ppl.CreateUser(sys, people.UserInput{Name: &name, Email: &email, Role: &role, Verified: ptrTo(true)})
+	if err != nil {
+		t.Fatalf("create %s: %v", name, err)
+	}
+	tu := testUser{ID: u.ID, Email: u.Email}
+	if role.Staff() {
+		tok, err := ppl.CreateToken(sys, u.ID, "test")
+		if err != nil {
+			t.Fatalf("token for %s: %v", name, err)
+		}
+		tu.Token = tok.Token
+	} else {
+		// The people service issues API tokens to staff only; an
+		// end-user's token is written directly so tests can act as one
+		// (as an OAuth or portal session would).
+		secret, hash := auth.NewToken()
+		if _, err := db.Exec(context.Background(), `INSERT INTO api_tokens (user_id, name, token_hash, created_at) VALUES (?, ?, ?, ?)`,
+			u.ID, "test", hash, store.Now()); err != nil {
+			t.Fatalf("token for %s: %v", name, err)
+		}
+		tu.Token = secret
+	}
+	return tu
 }
 
 func ptrTo[T any](v T) *T { return &v }

@@ -268,6 +268,9 @@ func (s *Server) listComments(w http.ResponseWriter, r *http.Request) error {
 	if !p.cursor && p.page > 1 {
 		return errBadRequest("comments support cursor pagination only (page[size], page[after])")
 	}
+	if p.before != 0 {
+		return errBadRequest("comments support page[after] only")
+	}
 	cs, more, err := s.Tickets.Comments(r.Context(), id, after, p.perPage, desc)
 	if err != nil {
 		return err
@@ -285,13 +288,25 @@ func (s *Server) listComments(w http.ResponseWriter, r *http.Request) error {
 		first, last = cs[0].ID, cs[len(cs)-1].ID
 	}
 	if !p.cursor {
-		return writeJSON(w, http.StatusOK, map[string]any{"comments": cs, "next_page": nil, "previous_page": nil, "count": len(cs)})
+		return writeJSON(w, http.StatusOK, firstPageOnly(r, p, "comments", cs, len(cs), last, more))
 	}
 	body, err := listEnvelope(r, p, "comments", cs, first, last, more, nil)
 	if err != nil {
 		return err
 	}
+	body["links"].(map[string]any)["prev"] = nil // the service pages forwards only
 	return writeJSON(w, http.StatusOK, body)
+}
+
+// firstPageOnly answers an offset-style request on a list the services page
+// with cursors only (comments, audits): the first page, and a next_page that
+// continues with a cursor, so clients following next_page get everything.
+func firstPageOnly(r *http.Request, p paging, key string, items any, n int, lastID int64, more bool) map[string]any {
+	var next any
+	if more && lastID != 0 {
+		next = pageURL(r, map[string]string{"page[after]": encodeCursor(lastID), "page[size]": strconv.Itoa(p.perPage)}, "page", "per_page")
+	}
+	return map[string]any{key: items, "next_page": next, "previous_page": nil, "count": n}
 }
 
 func (s *Server) listAudits(w http.ResponseWriter, r *http.Request) error {
@@ -303,6 +318,12 @@ func (s *Server) listAudits(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if !p.cursor && p.page > 1 {
+		return errBadRequest("audits support cursor pagination only (page[size], page[after])")
+	}
+	if p.before != 0 {
+		return errBadRequest("audits support page[after] only")
+	}
 	as, more, err := s.Tickets.Audits(r.Context(), id, p.after, p.perPage)
 	if err != nil {
 		return err
@@ -312,12 +333,13 @@ func (s *Server) listAudits(w http.ResponseWriter, r *http.Request) error {
 		first, last = as[0].ID, as[len(as)-1].ID
 	}
 	if !p.cursor {
-		return writeJSON(w, http.StatusOK, map[string]any{"audits": as, "next_page": nil, "previous_page": nil, "count": len(as)})
+		return writeJSON(w, http.StatusOK, firstPageOnly(r, p, "audits", as, len(as), last, more))
 	}
 	body, err := listEnvelope(r, p, "audits", as, first, last, more, nil)
 	if err != nil {
 		return err
 	}
+	body["links"].(map[string]any)["prev"] = nil // the service pages forwards only
 	return writeJSON(w, http.StatusOK, body)
 }
 
@@ -423,8 +445,12 @@ func (s *Server) incrementalTickets(w http.ResponseWriter, r *http.Request) erro
 	if len(ts) > 0 {
 		last := ts[len(ts)-1]
 		after = encodeIncCursor(last.UpdatedAt.Micros(), last.ID)
-	} else if afterUpdated != 0 {
+	} else if afterUpdated != 0 || afterID != 0 {
 		after = encodeIncCursor(afterUpdated, afterID)
+	} else {
+		// Nothing changed since start_time: still hand out a cursor, so a
+		// sync client can resume from after_url as Zendesk's do.
+		after = encodeIncCursor(since, 0)
 	}
 	var afterURL any
 	if after != nil {

@@ -141,7 +141,7 @@ func (s *Service) DeleteToken(ctx context.Context, id int64) error {
 // Basic form is email/token:TOKEN). It records last_used_at/last_used_ip at
 // most once per TokenTouchInterval per token.
 func (s *Service) AuthenticateToken(ctx context.Context, email, token, ip string) (*desk.Principal, error) {
-	if token == "" || len(token) > 256 {
+	if token == "" || len(token) > 256 || strings.ContainsRune(email, 0) || strings.ContainsRune(token, 0) {
 		return nil, unauthorized()
 	}
 	var (

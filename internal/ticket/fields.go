@@ -142,6 +142,14 @@ func (s *Service) SaveField(ctx context.Context, id int64, in FieldInput) (*desk
 	if in.Description != nil {
 		f.Description = *in.Description
 	}
+	for field, val := range map[string]*string{"title": in.Title, "description": in.Description, "tag": in.Tag} {
+		if val != nil && (strings.ContainsRune(*val, 0) || len(*val) > 64<<10) {
+			v.Add(field, "is not valid text")
+		}
+	}
+	if in.Position != nil && (*in.Position < 0 || *in.Position > 1_000_000) {
+		v.Add("position", "must be between 0 and 1000000")
+	}
 	if in.Position != nil {
 		f.Position = *in.Position
 	}

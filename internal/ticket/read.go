@@ -300,9 +300,11 @@ func (s *Service) Comments(ctx context.Context, ticketID int64, afterID int64, l
 		args = append(args, afterID)
 	}
 	if desc {
-		q += ` ORDER BY created_at DESC, id DESC`
+		q += ` ORDER BY id DESC`
 	} else {
-		q += ` ORDER BY created_at, id`
+		// Arrival order: cursors page by id, and merged-in comments keep
+		// their original created_at while arriving later.
+		q += ` ORDER BY id`
 	}
 	if limit <= 0 || limit > 1000 {
 		limit = 100

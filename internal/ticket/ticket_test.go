@@ -607,3 +607,60 @@ func TestListPagingAndSorting(t *testing.T) {
 		}
 	})
 }
+
+// TestRegressions pins bugs found by the API tests.
+func TestRegressions(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newFixture(t, db)
+		req := &ticket.RequesterInput{Email: "r@reg.test"}
+		tk := mustCreate(t, f, f.agent, ticket.Input{Comment: &ticket.CommentInput{Body: "first"}, Requester: req})
+
+		// safe_update with the stamp as clients see it (whole seconds).
+		seen := desk.Time{Time: tk.UpdatedAt.Truncate(1e9)}
+		if _, _, err := f.svc.Update(as(f.agent), tk.ID, ticket.Input{SafeUpdate: true, UpdatedStamp: &seen, Priority: desk.NullString{Set: true, Value: "low"}}); err != nil {
+			t.Fatalf("safe_update with the visible stamp: %v", err)
+		}
+		// A recipient-only change is saved and audited.
+		got, audit, err := f.svc.Update(as(f.agent), tk.ID, ticket.Input{Recipient: desk.NullString{Set: true, Value: "support@desk.test"}})
+		if err != nil || audit == nil || got.Recipient == nil || *got.Recipient != "support@desk.test" {
+			t.Fatalf("recipient update: %+v %v", got.Recipient, err)
+		}
+		// NUL bytes are refused, not passed to the store.
+		for _, in := range []ticket.Input{
+			{ExternalID: desk.NullString{Set: true, Value: "a\x00b"}},
+			{Recipient: desk.NullString{Set: true, Value: "a\x00b"}},
+			{Comment: &ticket.CommentInput{Body: "x", Uploads: []string{"a\x00b"}}},
+		} {
+			if _, _, err := f.svc.Update(as(f.agent), tk.ID, in); code(err) != desk.EINVALID {
+				t.Fatalf("NUL accepted: %v", err)
+			}
+		}
+		// After a merge, walking comments by cursor sees every comment once.
+		src := mustCreate(t, f, f.agent, ticket.Input{Comment: &ticket.CommentInput{Body: "source"}, Requester: req})
+		if err := f.svc.Merge(as(f.agent), tk.ID, ticket.MergeInput{IDs: []int64{src.ID}}); err != nil {
+			t.Fatal(err)
+		}
+		all, _, _ := f.svc.Comments(as(f.agent), tk.ID, 0, 100, false)
+		var walked []int64
+		var after int64
+		for {
+			page, more, err := f.svc.Comments(as(f.agent), tk.ID, after, 1, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, c := range page {
+				walked = append(walked, c.ID)
+			}
+			if !more {
+				break
+			}
+			after = page[len(page)-1].ID
+		}
+		if len(walked) != len(all) {
+			t.Fatalf("cursor walk saw %d of %d comments", len(walked), len(all))
+		}
+		if _, err := f.svc.SaveField(as(f.admin), 0, ticket.FieldInput{Type: str("text"), Title: str("x"), Position: new(int(99999999999))}); code(err) != desk.EINVALID {
+			t.Fatalf("huge position: %v", err)
+		}
+	})
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/frontdesk/frontdesk/internal/desk"
@@ -214,7 +215,9 @@ func (s *Service) updateTx(ctx context.Context, tx *store.Tx, p *desk.Principal,
 	if old.Status == "closed" {
 		return nil, nil, desk.Invalid("status", "closed prevents ticket update")
 	}
-	if in.SafeUpdate && in.UpdatedStamp != nil && !in.UpdatedStamp.Time.Equal(old.UpdatedAt.Time) {
+	// Clients only ever see whole seconds, so the stamp is compared at that
+	// precision.
+	if in.SafeUpdate && in.UpdatedStamp != nil && !in.UpdatedStamp.Truncate(time.Second).Equal(old.UpdatedAt.Truncate(time.Second)) {
 		return nil, nil, &desk.Error{Code: desk.ECONFLICT, Message: "Safe Update prevented the update due to outdated ticket data. Please fetch the latest ticket data and try again."}
 	}
 	if !p.IsStaff() {
@@ -325,8 +328,10 @@ func (s *Service) apply(ctx context.Context, tx *store.Tx, p *desk.Principal, ol
 	if utf8.RuneCountInString(t.Subject) > maxSubject {
 		v.Add("subject", fmt.Sprintf("is too long (maximum is %d characters)", maxSubject))
 	}
-	if strings.ContainsRune(t.Subject, 0) {
-		v.Add("subject", "contains a NUL character")
+	for field, val := range map[string]string{"subject": t.Subject, "external_id": in.ExternalID.Value, "recipient": in.Recipient.Value} {
+		if strings.ContainsRune(val, 0) {
+			v.Add(field, "contains a NUL character")
+		}
 	}
 
 	if in.Type.Set {
@@ -356,7 +361,12 @@ func (s *Service) apply(ctx context.Context, tx *store.Tx, p *desk.Principal, ol
 		}
 	}
 	if in.Recipient.Set && deref(t.Recipient) != in.Recipient.Value {
-		t.Recipient = optStr(in.Recipient.Value)
+		if len(in.Recipient.Value) > maxExternal {
+			v.Add("recipient", "is too long")
+		} else {
+			c.set("recipient", deref(t.Recipient), in.Recipient.Value)
+			t.Recipient = optStr(in.Recipient.Value)
+		}
 	}
 
 	// Requester changes on update (staff only; checked by endUserMayUpdate).
@@ -688,7 +698,7 @@ func (s *Service) writeAudit(ctx context.Context, tx *store.Tx, p *desk.Principa
 	if p.Via != "" {
 		audit.Via = desk.NewVia(p.Via)
 	}
-	id, err := tx.InsertID(ctx, `INSERT INTO ticket_audits (ticket_id, author_id, via_channel, metadata, events, created_at) VALUES (?, ?, ?, '{}', '[]', ?)`,
+	id, err := tx.InsertID(ctx, `INSERT INTO ticket_audits (ticket_id, author_id, via_channel, metadata, events, created_at) VALUES (?, ?, ?, '{"system":{},"custom":{}}', '[]', ?)`,
 		t.ID, author, audit.Via.Channel, now)
 	if err != nil {
 		return nil, err
@@ -729,6 +739,9 @@ func (s *Service) writeAudit(ctx context.Context, tx *store.Tx, p *desk.Principa
 // bindUploads attaches the caller's own pending uploads to a comment.
 func bindUploads(ctx context.Context, tx *store.Tx, p *desk.Principal, ticketID, commentID int64, tokens []string) error {
 	for _, tok := range tokens {
+		if tok == "" || len(tok) > 128 || strings.ContainsRune(tok, 0) {
+			return desk.Invalid("uploads", "unknown or already used upload token")
+		}
 		res, err := tx.Exec(ctx, `UPDATE attachments SET ticket_id = ?, comment_id = ?, upload_token = NULL
 			WHERE upload_token = ? AND comment_id IS NULL AND (uploader_id = ? OR ?)`, ticketID, commentID, tok, p.UserID, p.System)
 		if err != nil {
