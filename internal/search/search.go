@@ -13,6 +13,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/frontdesk/frontdesk/internal/desk"
@@ -45,6 +46,40 @@ type Service struct {
 	Now func() time.Time
 	// Window overrides DefaultWindow (tests use a small one).
 	Window int
+
+	commonWords wordCache
+}
+
+// wordCache remembers for a few minutes whether a word is common (found in
+// more documents than the window): that changes slowly, and checking it
+// costs a pass over the word's most recent postings on every search.
+type wordCache struct {
+	mu sync.Mutex
+	m  map[string]wordEntry
+}
+
+type wordEntry struct {
+	common bool
+	exp    time.Time
+}
+
+func (c *wordCache) get(k string) (bool, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.m[k]
+	if !ok || time.Now().After(e.exp) {
+		return false, false
+	}
+	return e.common, true
+}
+
+func (c *wordCache) put(k string, common bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil || len(c.m) > 10000 {
+		c.m = map[string]wordEntry{}
+	}
+	c.m[k] = wordEntry{common: common, exp: time.Now().Add(5 * time.Minute)}
 }
 
 // New returns a Service.
@@ -200,6 +235,9 @@ type target struct {
 	// public marks an end-user's ticket search with free text: the words
 	// are checked in Go against what the user may read (publicFilter).
 	public bool
+	// common marks a search holding a word found in more documents than
+	// the window: it is ordered by recency rather than bm25 (see window).
+	common bool
 	// minID bounds a free-text search to its window of most recent matches
 	// (0: no bound). See window.
 	minID int64
@@ -211,6 +249,17 @@ type target struct {
 // clients page through only the first 1,000 results.
 const DefaultWindow = 5000
 
+// loosen splits phrases into single words (keeping a trailing prefix).
+func loosen(ws []word) []word {
+	var out []word
+	for _, w := range ws {
+		for i, x := range w.words {
+			out = append(out, word{words: []string{x}, prefix: w.prefix && i == len(w.words)-1})
+		}
+	}
+	return out
+}
+
 // window finds the id of the oldest of the window's most recent document matching tg's
 // free text, so later queries can constrain the full-text index to ids at
 // or above it (both FTS5 and a GIN/B-tree plan use that bound directly).
@@ -218,7 +267,11 @@ func (r *run) window(ctx context.Context, tg *target) error {
 	if len(tg.pos) == 0 || tg.public {
 		return nil
 	}
-	m := buildMatch(r.db.Dialect, tg.ent.fts, tg.pos, tg.neg)
+	// The window is taken over documents holding every word, phrases
+	// loosened to their words: checking word positions over the whole
+	// index is what makes a phrase of common words slow, so the phrase is
+	// only checked inside the window.
+	m := buildMatch(r.db.Dialect, tg.ent.fts, loosen(tg.pos), nil)
 	sub, args := m.idSubquery(r.db.Dialect)
 	col := "rowid"
 	if r.db.Dialect == store.Postgres {
@@ -236,6 +289,37 @@ func (r *run) window(ctx context.Context, tg *target) error {
 	}
 	if n >= size {
 		tg.minID = low.Int64
+	}
+	// FTS5's bm25 computes each term's document frequency by reading the
+	// term's whole posting list, whatever the window: one common word would
+	// cost a scan of most of the index. When any word is that common, its
+	// weight in the ranking is near zero anyway, so such searches order by
+	// recency instead; searches made only of rarer words keep bm25.
+	if r.db.Dialect == store.SQLite && len(tg.pos) > 0 {
+		for _, w := range loosen(tg.pos) {
+			if n >= size && len(tg.pos) == 1 && len(tg.pos[0].words) == 1 {
+				tg.common = true
+				break
+			}
+			key := tg.ent.fts + "\x00" + sqliteTerm(w)
+			if c, ok := r.s.commonWords.get(key); ok {
+				if c {
+					tg.common = true
+					break
+				}
+				continue
+			}
+			sub, args := buildMatch(r.db.Dialect, tg.ent.fts, []word{w}, nil).idSubquery(r.db.Dialect)
+			var k int
+			if err := r.db.QueryRow(ctx, `SELECT COUNT(*) FROM (`+sub+` ORDER BY rowid DESC LIMIT ?) w`, append(args, size)...).Scan(&k); err != nil {
+				return err
+			}
+			r.s.commonWords.put(key, k >= size)
+			if k >= size {
+				tg.common = true
+				break
+			}
+		}
 	}
 	return nil
 }
@@ -407,7 +491,7 @@ func (r *run) sql(tg *target, count bool) (string, []any) {
 	}
 	// Relevance needs the document joined; end-users never rank by it,
 	// because the document also holds internal notes.
-	relevance := !count && orderCol == "" && len(tg.pos) > 0 && !tg.public
+	relevance := !count && orderCol == "" && len(tg.pos) > 0 && !tg.public && !tg.common
 
 	if relevance {
 		m := buildMatch(d, e.fts, tg.pos, tg.neg)
