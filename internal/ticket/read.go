@@ -402,11 +402,32 @@ func (s *Service) Audits(ctx context.Context, ticketID int64, afterID int64, lim
 		_ = json.Unmarshal([]byte(evs), &a.Events)
 		out = append(out, a)
 	}
+	if err := rows.Err(); err != nil {
+		return nil, false, err
+	}
 	more := len(out) > limit
 	if more {
 		out = out[:limit]
 	}
-	return out, more, rows.Err()
+	// Comment events take their comment's ID; merged-in copies share an
+	// audit with their originals, so the first comment per audit wins.
+	commentOf := map[int64]int64{}
+	crows, err := s.DB.Query(ctx, `SELECT audit_id, MIN(id) FROM ticket_comments WHERE ticket_id = ? GROUP BY audit_id`, t.ID)
+	if err != nil {
+		return nil, false, err
+	}
+	defer crows.Close()
+	for crows.Next() {
+		var aid, cid int64
+		if err := crows.Scan(&aid, &cid); err != nil {
+			return nil, false, err
+		}
+		commentOf[aid] = cid
+	}
+	for _, a := range out {
+		numberEvents(a.ID, commentOf[a.ID], a.Events)
+	}
+	return out, more, crows.Err()
 }
 
 // TagCount is one row of the tags list.

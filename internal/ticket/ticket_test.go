@@ -664,3 +664,32 @@ func TestRegressions(t *testing.T) {
 		}
 	})
 }
+
+func TestAuditEventIDsMatchOnReadBack(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newFixture(t, db)
+		tk, created, err := f.svc.Create(as(f.agent), ticket.Input{Comment: &ticket.CommentInput{Body: "hello"}, Requester: &ticket.RequesterInput{Email: "ids@x.test"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		audits, _, err := f.svc.Audits(as(f.agent), tk.ID, 0, 10)
+		if err != nil || len(audits) != 1 {
+			t.Fatalf("%v %v", audits, err)
+		}
+		cs, _, _ := f.svc.Comments(as(f.agent), tk.ID, 0, 10, false)
+		got, want := audits[0].Events, created.Events
+		if len(got) != len(want) {
+			t.Fatalf("events %d vs %d", len(got), len(want))
+		}
+		seen := map[int64]bool{}
+		for i := range got {
+			if got[i].ID != want[i].ID || got[i].Type != want[i].Type || seen[got[i].ID] {
+				t.Fatalf("event %d: read %+v, created %+v", i, got[i], want[i])
+			}
+			seen[got[i].ID] = true
+			if got[i].Type == "Comment" && got[i].ID != cs[0].ID {
+				t.Fatalf("comment event id %d, comment id %d", got[i].ID, cs[0].ID)
+			}
+		}
+	})
+}

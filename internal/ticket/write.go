@@ -698,15 +698,26 @@ func (s *Service) writeAudit(ctx context.Context, tx *store.Tx, p *desk.Principa
 	if p.Via != "" {
 		audit.Via = desk.NewVia(p.Via)
 	}
-	id, err := tx.InsertID(ctx, `INSERT INTO ticket_audits (ticket_id, author_id, via_channel, metadata, events, created_at) VALUES (?, ?, ?, '{"system":{},"custom":{}}', '[]', ?)`,
-		t.ID, author, audit.Via.Channel, now)
+	evs := c.events
+	if c.comment != nil {
+		pub := c.comment.public
+		evs = append(evs, desk.AuditEvent{Type: "Comment", Body: c.comment.body, HTMLBody: c.comment.html, Public: &pub, AuthorID: c.comment.authorID})
+	}
+	// Event IDs are not stored: they derive from the audit's ID (and a
+	// comment event's from its comment), so the audit is written once.
+	b, err := json.Marshal(evs)
+	if err != nil {
+		return nil, err
+	}
+	id, err := tx.InsertID(ctx, `INSERT INTO ticket_audits (ticket_id, author_id, via_channel, metadata, events, created_at) VALUES (?, ?, ?, '{"system":{},"custom":{}}', ?, ?)`,
+		t.ID, author, audit.Via.Channel, string(b), now)
 	if err != nil {
 		return nil, err
 	}
 	audit.ID = id
-	evs := c.events
+	var cid int64
 	if c.comment != nil {
-		cid, err := tx.InsertID(ctx, `INSERT INTO ticket_comments (ticket_id, audit_id, author_id, body, html_body, public, via_channel, created_at)
+		cid, err = tx.InsertID(ctx, `INSERT INTO ticket_comments (ticket_id, audit_id, author_id, body, html_body, public, via_channel, created_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, t.ID, id, c.comment.authorID, c.comment.body, c.comment.html, c.comment.public, audit.Via.Channel, now)
 		if err != nil {
 			return nil, err
@@ -714,26 +725,22 @@ func (s *Service) writeAudit(ctx context.Context, tx *store.Tx, p *desk.Principa
 		if err := bindUploads(ctx, tx, p, t.ID, cid, c.comment.uploads); err != nil {
 			return nil, err
 		}
-		pub := c.comment.public
-		evs = append(evs, desk.AuditEvent{ID: cid, Type: "Comment", Body: c.comment.body, HTMLBody: c.comment.html, Public: &pub, AuthorID: c.comment.authorID})
-		if !pub {
-			t.IsPublic = t.IsPublic && true
-		}
 	}
-	for i := range evs {
-		if evs[i].ID == 0 {
-			evs[i].ID = id*1000 + int64(i) + 1
-		}
-	}
-	b, err := json.Marshal(evs)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := tx.Exec(ctx, `UPDATE ticket_audits SET events = ? WHERE id = ?`, string(b), id); err != nil {
-		return nil, err
-	}
+	numberEvents(id, cid, evs)
 	audit.Events = evs
 	return audit, nil
+}
+
+// numberEvents gives an audit's events their IDs: the comment's own ID for
+// a comment event, else derived from the audit ID and position.
+func numberEvents(auditID, commentID int64, evs []desk.AuditEvent) {
+	for i := range evs {
+		if evs[i].Type == "Comment" && commentID != 0 {
+			evs[i].ID = commentID
+		} else {
+			evs[i].ID = auditID*1000 + int64(i) + 1
+		}
+	}
 }
 
 // bindUploads attaches the caller's own pending uploads to a comment.
