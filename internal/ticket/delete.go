@@ -20,10 +20,10 @@ func (s *Service) Delete(ctx context.Context, id int64) error {
 	if err != nil {
 		return err
 	}
+	if _, err := s.Get(ctx, id); err != nil {
+		return err
+	}
 	if !p.IsStaff() {
-		if _, err := s.Get(ctx, id); err != nil {
-			return err
-		}
 		return desk.Forbidden("only agents can delete tickets")
 	}
 	return s.DB.InTx(ctx, func(tx *store.Tx) error {
@@ -55,7 +55,7 @@ func (s *Service) GetDeleted(ctx context.Context, id int64) (*desk.Ticket, error
 	if err != nil {
 		return nil, err
 	}
-	if t.DeletedAt.IsZero() {
+	if t.DeletedAt.IsZero() || !canSeeTx(ctx, s.DB, p, t) {
 		return nil, desk.NotFound()
 	}
 	return t, nil

@@ -170,20 +170,23 @@ func loadCollaborators(ctx context.Context, q store.Querier, ts []*desk.Ticket) 
 	return rows.Err()
 }
 
-// canSee reports whether p may see t (the in-memory twin of visibility).
-func canSee(p *desk.Principal, t *desk.Ticket) bool {
-	if p.IsStaff() {
+// canSeeTx applies the same rules as visibility to one loaded ticket.
+func canSeeTx(ctx context.Context, q store.Querier, p *desk.Principal, t *desk.Ticket) bool {
+	switch {
+	case p.System:
 		return true
+	case p.IsStaff():
+		if t.GroupID == nil {
+			return true
+		}
+		var ok bool
+		err := q.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM agent_groups g WHERE g.id = ? AND g.is_public = ?)
+			OR EXISTS (SELECT 1 FROM group_memberships m WHERE m.group_id = ? AND m.user_id = ?)
+			OR EXISTS (SELECT 1 FROM settings o WHERE o.key = ? AND o.value = ?)`,
+			*t.GroupID, true, *t.GroupID, p.UserID, SettingOwner, strconv.FormatInt(p.UserID, 10)).Scan(&ok)
+		return err == nil && ok
 	}
 	if t.RequesterID == p.UserID || slices.Contains(t.CollaboratorIDs, p.UserID) {
-		return true
-	}
-	return false
-}
-
-// canSeeTx adds the organization-sharing rule, which needs a lookup.
-func canSeeTx(ctx context.Context, q store.Querier, p *desk.Principal, t *desk.Ticket) bool {
-	if canSee(p, t) {
 		return true
 	}
 	if p.OrgID != 0 && t.OrganizationID != nil && *t.OrganizationID == p.OrgID {

@@ -43,13 +43,16 @@ func (s *Service) Merge(ctx context.Context, targetID int64, in MergeInput) erro
 		if err != nil {
 			return err
 		}
+		if !canSeeTx(ctx, tx, p, target) {
+			return desk.NotFound()
+		}
 		if target.Status == "closed" {
 			return desk.Invalid("target", "closed tickets cannot be merged into")
 		}
 		var refs []string
 		for _, sid := range ids {
 			src, err := loadTx(ctx, tx, sid, false)
-			if err != nil {
+			if err != nil || !canSeeTx(ctx, tx, p, src) {
 				return desk.Invalid("ids", fmt.Sprintf("ticket %d not found", sid))
 			}
 			if src.Status == "closed" {

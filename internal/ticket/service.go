@@ -5,6 +5,7 @@ package ticket
 
 import (
 	"context"
+	"strconv"
 
 	"github.com/frontdesk/frontdesk/internal/attach"
 	"github.com/frontdesk/frontdesk/internal/desk"
@@ -32,6 +33,9 @@ func New(db *store.DB, bus *events.Bus, blobs *attach.Store) *Service {
 const (
 	// SettingRequireAssigneeToSolve refuses solving unassigned tickets when "true".
 	SettingRequireAssigneeToSolve = "tickets.require_assignee_to_solve"
+	// SettingOwner holds the account owner's user ID, who sees every ticket
+	// including those of private groups.
+	SettingOwner = "account.owner_id"
 )
 
 func (s *Service) setting(ctx context.Context, q store.Querier, key string) string {
@@ -46,8 +50,16 @@ func (s *Service) setting(ctx context.Context, q store.Querier, key string) stri
 // changes one place.
 func visibility(p *desk.Principal) (string, []any) {
 	switch {
-	case p.IsStaff():
+	case p.System:
 		return "1=1", nil
+	case p.IsStaff():
+		// Private groups: their tickets are seen only by members and the
+		// account owner; every other agent and admin gets "not found".
+		return `(t.group_id IS NULL
+			OR EXISTS (SELECT 1 FROM agent_groups g WHERE g.id = t.group_id AND g.is_public = ?)
+			OR EXISTS (SELECT 1 FROM group_memberships m WHERE m.group_id = t.group_id AND m.user_id = ?)
+			OR EXISTS (SELECT 1 FROM settings o WHERE o.key = ? AND o.value = ?))`,
+			[]any{true, p.UserID, SettingOwner, strconv.FormatInt(p.UserID, 10)}
 	default:
 		cond := `(t.requester_id = ? OR t.id IN (SELECT c.ticket_id FROM ticket_collaborators c WHERE c.user_id = ?)`
 		args := []any{p.UserID, p.UserID}

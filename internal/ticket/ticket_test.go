@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -690,6 +691,70 @@ func TestAuditEventIDsMatchOnReadBack(t *testing.T) {
 			if got[i].Type == "Comment" && got[i].ID != cs[0].ID {
 				t.Fatalf("comment event id %d, comment id %d", got[i].ID, cs[0].ID)
 			}
+		}
+	})
+}
+
+// TestPrivateGroups: tickets of a private group are visible to its members
+// and the account owner only; everyone else gets "not found" everywhere.
+func TestPrivateGroups(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newFixture(t, db)
+		sys := desk.SystemContext(context.Background())
+		name, private := "VIP desk", false
+		g, err := f.ppl.CreateGroup(sys, people.GroupInput{Name: &name, IsPublic: &private})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.ppl.AddMembership(sys, f.agent.UserID, g.ID, false); err != nil {
+			t.Fatal(err)
+		}
+		tk := mustCreate(t, f, f.agent, ticket.Input{Comment: &ticket.CommentInput{Body: "secret"}, Requester: &ticket.RequesterInput{Email: "vip@x.test"}})
+		other := mustCreate(t, f, f.agent, ticket.Input{Comment: &ticket.CommentInput{Body: "other"}, Requester: &ticket.RequesterInput{Email: "vip@x.test"}})
+		// Visible to the outsider until it moves into the private group.
+		if _, err := f.svc.Get(as(f.outsider), tk.ID); err != nil {
+			t.Fatalf("public ticket hidden: %v", err)
+		}
+		if _, _, err := f.svc.Update(as(f.agent), tk.ID, ticket.Input{GroupID: desk.SetID(g.ID)}); err != nil {
+			t.Fatal(err)
+		}
+		checks := map[string]func(p *desk.Principal) error{
+			"get": func(p *desk.Principal) error { _, err := f.svc.Get(as(p), tk.ID); return err },
+			"update": func(p *desk.Principal) error {
+				_, _, err := f.svc.Update(as(p), tk.ID, ticket.Input{Comment: &ticket.CommentInput{Body: "x"}})
+				return err
+			},
+			"comments": func(p *desk.Principal) error { _, _, err := f.svc.Comments(as(p), tk.ID, 0, 10, false); return err },
+			"audits":   func(p *desk.Principal) error { _, _, err := f.svc.Audits(as(p), tk.ID, 0, 10); return err },
+			"delete":   func(p *desk.Principal) error { return f.svc.Delete(as(p), tk.ID) },
+			"merge into": func(p *desk.Principal) error {
+				return f.svc.Merge(as(p), tk.ID, ticket.MergeInput{IDs: []int64{other.ID}})
+			},
+		}
+		for name, check := range checks {
+			if err := check(f.outsider); code(err) != desk.ENOTFOUND {
+				t.Errorf("outsider %s: %v", name, err)
+			}
+			if err := check(f.admin); code(err) != desk.ENOTFOUND {
+				t.Errorf("non-owner admin %s: %v", name, err)
+			}
+		}
+		list, _, _ := f.svc.List(as(f.outsider), ticket.ListFilter{})
+		for _, x := range list {
+			if x.ID == tk.ID {
+				t.Fatal("private ticket listed to an outsider")
+			}
+		}
+		if n, _ := f.svc.Count(as(f.outsider), ticket.ListFilter{}); n != len(list) {
+			t.Fatalf("count %d vs list %d", n, len(list))
+		}
+		if _, err := f.svc.Get(as(f.agent), tk.ID); err != nil {
+			t.Fatalf("member cannot see: %v", err)
+		}
+		// The account owner sees everything.
+		db.Exec(context.Background(), `INSERT INTO settings (key, value) VALUES (?, ?)`, ticket.SettingOwner, strconv.FormatInt(f.admin.UserID, 10))
+		if _, err := f.svc.Get(as(f.admin), tk.ID); err != nil {
+			t.Fatalf("owner cannot see: %v", err)
 		}
 	})
 }
