@@ -8,8 +8,18 @@
 // Rules worth knowing:
 //
 //   - Every sign-in failure (unknown email, wrong or no password, suspended
-//     or deleted user, sign-up not yet verified) is the same EUNAUTHORIZED
-//     "Invalid email or password", and takes about as long.
+//     or deleted user, sign-up not yet verified, account locked or backing
+//     off) is the same EUNAUTHORIZED "Invalid email or password", and takes
+//     about as long. The one exception reveals nothing about accounts: a
+//     client IP with too many failures gets ErrThrottled (ETOOMANY).
+//   - Failed sign-ins are throttled per account (counters in the database,
+//     so they hold across restarts and instances: exponential back-off after
+//     BackoffAfter failures, a lock after MaxFailures, doubling, with one
+//     KindAccountLocked email per lock) and per IP (in memory). Addresses
+//     nobody owns are counted like accounts, so throttling reveals nothing
+//     either. See throttle.go.
+//   - New passwords (sign-up, reset) must meet the password policy of the
+//     user's role (package password), and are recorded in the history.
 //   - A user who signed up themselves (SignUp) cannot sign in until they have
 //     verified their email address: an unverified user with a pending
 //     verification link is refused. Users created by agents, admins or the
@@ -38,12 +48,14 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 	"unicode/utf8"
 
 	"github.com/frontdesk/frontdesk/internal/desk"
 	"github.com/frontdesk/frontdesk/internal/outbox"
+	"github.com/frontdesk/frontdesk/internal/password"
 	"github.com/frontdesk/frontdesk/internal/people"
 	"github.com/frontdesk/frontdesk/internal/store"
 )
@@ -76,10 +88,11 @@ const (
 	MaxResetsPerHour = 3
 	// MaxNoticesPerHour caps "someone tried to sign up" emails per address.
 	MaxNoticesPerHour = 3
-	// MinPasswordLength and MaxPasswordLength bound new passwords (in
-	// characters) set through reset and sign-up.
-	MinPasswordLength = 12
-	MaxPasswordLength = 256
+	// MinPasswordLength and MaxPasswordLength are the bounds (in
+	// characters) of the Recommended password policy; the policy of the
+	// user's role (package password) decides.
+	MinPasswordLength = password.RecommendedMinLength
+	MaxPasswordLength = password.MaxLength
 )
 
 // Email kinds queued in the outbox.
@@ -87,6 +100,7 @@ const (
 	KindPasswordReset     = "password_reset"
 	KindVerifyEmail       = "verify_email"
 	KindAlreadyRegistered = "already_registered"
+	KindAccountLocked     = "account_locked"
 )
 
 // Service is the account service.
@@ -95,13 +109,34 @@ type Service struct {
 	People *people.Service
 	Outbox *outbox.Outbox
 	Config Config
-	// Now is the clock for every expiry decision; tests replace it.
+	// Passwords checks new passwords against the policies and records
+	// them; New makes one that shares Now.
+	Passwords *password.Service
+	// BaseURL is the site's public URL from configuration, quoted in emails
+	// that are not the answer to a request carrying one (account_locked).
+	// Optional.
+	BaseURL string
+	// Now is the clock for every expiry and throttling decision; tests
+	// replace it.
 	Now func() time.Time
+
+	thrOnce sync.Once
+	thr     *ipThrottles
 }
 
 // New returns a Service with DefaultConfig and the wall clock.
 func New(db *store.DB, ppl *people.Service, ob *outbox.Outbox) *Service {
-	return &Service{DB: db, People: ppl, Outbox: ob, Config: DefaultConfig, Now: time.Now}
+	s := &Service{DB: db, People: ppl, Outbox: ob, Config: DefaultConfig, Now: time.Now}
+	s.Passwords = &password.Service{DB: db, Now: s.now}
+	return s
+}
+
+// passwords returns s.Passwords, or one over s.DB sharing s's clock.
+func (s *Service) passwords() *password.Service {
+	if s.Passwords != nil {
+		return s.Passwords
+	}
+	return &password.Service{DB: s.DB, Now: s.now}
 }
 
 // Session is one signed-in browser. The token itself is never kept.
@@ -155,26 +190,6 @@ func isNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }
 // plausibleToken rejects values that cannot be one of our tokens before
 // they reach the database.
 func plausibleToken(t string) bool { return t != "" && len(t) <= 256 }
-
-// checkPassword validates a new password chosen by its owner.
-func checkPassword(v *desk.Validation, pw string, emails ...string) {
-	n := utf8.RuneCountInString(pw)
-	switch {
-	case !utf8.ValidString(pw) || strings.ContainsRune(pw, 0):
-		v.Add("password", "contains invalid characters")
-	case n < MinPasswordLength:
-		v.Add("password", "is too short (minimum is 12 characters)")
-	case n > MaxPasswordLength:
-		v.Add("password", "is too long (maximum is 256 characters)")
-	default:
-		for _, e := range emails {
-			if e != "" && strings.EqualFold(strings.TrimSpace(pw), e) {
-				v.Add("password", "must not be your email address")
-				return
-			}
-		}
-	}
-}
 
 // checkName validates a display name.
 func checkName(v *desk.Validation, name string) string {

@@ -18,6 +18,8 @@ type mailData struct {
 	Link            string // the main action
 	VerifyLink      string // already_registered: a fresh verification link
 	SetPasswordLink string // already_registered: a link to set a first password
+	LockedFor       string // account_locked: how long, e.g. "15 minutes"
+	Until           string // account_locked: when the lock ends (UTC)
 }
 
 type mailTemplate struct {
@@ -86,6 +88,17 @@ If it was not you, ignore this email: nothing has changed.
 <p><a href="{{.SetPasswordLink}}">Choose a password</a></p>
 {{else}}<p>If that was you, sign in with your existing password instead. If you have forgotten it, use “Forgot password” on the sign-in page.</p>
 {{end}}<p>If it was not you, ignore this email: nothing has changed.</p>`),
+
+	KindAccountLocked: newMail(KindAccountLocked, "Your account has been locked for a while",
+		`Someone tried to sign in to your account{{if .Base}} at {{.Base}}{{end}} with a wrong password too many times, so signing in is blocked for {{.LockedFor}} (until {{.Until}}).
+
+If that was you, wait until then, or choose a new password with "Forgot password" on the sign-in page: that unlocks your account at once.
+
+If it was not you, someone may be trying to guess your password. Nobody can sign in while the account is locked; to be safe, choose a new password that you use nowhere else.
+`,
+		`<p>Someone tried to sign in to your account{{if .Base}} at {{.Base}}{{end}} with a wrong password too many times, so signing in is blocked for {{.LockedFor}} (until {{.Until}}).</p>
+<p>If that was you, wait until then, or choose a new password with “Forgot password” on the sign-in page: that unlocks your account at once.</p>
+<p>If it was not you, someone may be trying to guess your password. Nobody can sign in while the account is locked; to be safe, choose a new password that you use nowhere else.</p>`),
 }
 
 // queueMail renders the kind's template with d and adds it to the outbox

@@ -18,10 +18,15 @@ import (
 //
 // The link goes to the address typed, which must be the user's primary
 // email or one of their verified email identities. Beyond MaxResetsPerHour
-// requests per user per hour, requests are silently ignored.
+// requests per user per hour, requests are silently ignored. Beyond
+// MaxResetRequestsPerIP requests an hour from the client IP in ctx
+// (WithClientIP), whatever the address, the answer is ErrThrottled.
 func (s *Service) RequestPasswordReset(ctx context.Context, email, baseURL string) error {
 	base, err := cleanBase(baseURL)
 	if err != nil {
+		return err
+	}
+	if err := limitIP(ctx, s.throttles().resets); err != nil {
 		return err
 	}
 	e, err := people.NormalizeEmail(email)
@@ -91,13 +96,15 @@ func (s *Service) issueResetTx(ctx context.Context, tx *store.Tx, userID int64, 
 	return err == nil, err
 }
 
-// ResetPassword sets a new password (MinPasswordLength to MaxPasswordLength
-// characters, not the email address) for the user a valid, unexpired,
+// ResetPassword sets a new password (one that meets the password policy of
+// the user's role, see package password) for the user a valid, unexpired,
 // unused reset token belongs to. It uses up that token and every other
-// outstanding one of the user, ends ALL their sessions, and marks the
-// address the link was sent to as verified (following the link proved it
-// works). A bad, expired or used token is desk.Invalid("token", …); a weak
-// password is desk.Invalid("password", …) and leaves the token usable.
+// outstanding one of the user, ends ALL their sessions, lifts a sign-in
+// lock, records the password in the history, and marks the address the
+// link was sent to as verified (following the link proved it works). A
+// bad, expired or used token is desk.Invalid("token", …); a password the
+// policy refuses is desk.Invalid("password", …) (codes in
+// FieldError.Error) and leaves the token usable.
 func (s *Service) ResetPassword(ctx context.Context, token, newPassword string) error {
 	if !plausibleToken(token) {
 		return invalidToken()
@@ -107,23 +114,23 @@ func (s *Service) ResetPassword(ctx context.Context, token, newPassword string) 
 		userID         int64
 		sentTo         string
 		primary        sql.NullString
+		name, role     string
 		active, susp   bool
 		now            = s.now()
 		nowUS          = micros(now)
 		pwHash, verify string
 	)
-	err := s.DB.QueryRow(ctx, `SELECT r.user_id, r.email, u.email, u.active, u.suspended FROM password_resets r
+	err := s.DB.QueryRow(ctx, `SELECT r.user_id, r.email, u.email, u.name, u.role, u.active, u.suspended FROM password_resets r
 		JOIN users u ON u.id = r.user_id WHERE r.token_hash = ? AND r.used_at = ? AND r.expires_at > ?`, hash, 0, nowUS).
-		Scan(&userID, &sentTo, &primary, &active, &susp)
+		Scan(&userID, &sentTo, &primary, &name, &role, &active, &susp)
 	if isNoRows(err) || (err == nil && (!active || susp)) {
 		return invalidToken()
 	}
 	if err != nil {
 		return err
 	}
-	var v desk.Validation
-	checkPassword(&v, newPassword, sentTo, primary.String)
-	if err := v.Err(); err != nil {
+	// The user's stored name and addresses (sentTo among them) count too.
+	if err := s.passwords().Check(ctx, s.DB, userID, name, primary.String, newPassword, desk.Role(role)); err != nil {
 		return err
 	}
 	// Hash outside the transaction: argon2 is slow by design.
@@ -153,11 +160,13 @@ func (s *Service) ResetPassword(ctx context.Context, token, newPassword string) 
 				[]any{true, nowUS, userID, people.IdentityEmail, verify, false}},
 			{`UPDATE users SET verified = ? WHERE id = ? AND email = ?`, []any{true, userID, verify}},
 			{`UPDATE email_verifications SET used_at = ? WHERE user_id = ? AND email = ? AND used_at = ?`, []any{nowUS, userID, verify, 0}},
+			// Proving control of the mailbox lifts a sign-in lock.
+			{`DELETE FROM login_failures WHERE subject = ?`, []any{userSubject(userID)}},
 		} {
 			if _, err := tx.Exec(ctx, st.q, st.args...); err != nil {
 				return err
 			}
 		}
-		return nil
+		return s.passwords().Record(ctx, tx, userID, pwHash)
 	})
 }

@@ -23,17 +23,52 @@ const (
 // SignIn checks email and password and starts a session. The returned token
 // is the cookie value (256 random bits); only its hash is stored. Every
 // failure — unknown email, wrong password, no password set, suspended or
-// deleted user, sign-up not yet verified — is the same EUNAUTHORIZED
-// "Invalid email or password". Each sign-in gets a new token, so a token
-// planted before sign-in (session fixation) is worthless.
+// deleted user, sign-up not yet verified, account locked or backing off
+// after failed attempts (see throttle.go) — is the same EUNAUTHORIZED
+// "Invalid email or password". Only an IP with too many failures gets
+// another answer, ErrThrottled (ETOOMANY), before anything is checked. Each
+// sign-in gets a new token, so a token planted before sign-in (session
+// fixation) is worthless.
 func (s *Service) SignIn(ctx context.Context, email, password, ip, userAgent string) (string, *desk.Principal, error) {
-	if len(password) > maxSignInPassword || len(email) > 1024 {
+	ip, userAgent = cleanMeta(ip, maxIP), cleanMeta(userAgent, maxUserAgent)
+	perIP := s.throttles().signIn
+	if ip != "" {
+		if blocked, _ := perIP.Blocked(ip); blocked {
+			return "", nil, throttled()
+		}
+	}
+	failed := func() (string, *desk.Principal, error) {
+		if ip != "" {
+			perIP.Fail(ip)
+		}
 		return "", nil, invalidCredentials()
+	}
+	if len(password) > maxSignInPassword || len(email) > 1024 {
+		return failed()
+	}
+	subject, userID, err := s.loginSubject(ctx, email)
+	if err != nil {
+		return "", nil, err
+	}
+	if subject != "" {
+		ok, err := s.admit(ctx, subject)
+		if err != nil {
+			return "", nil, err
+		}
+		if !ok {
+			auth.DummyCheck(password) // as long as a real check, and no check at all
+			return failed()
+		}
 	}
 	u, err := s.People.CheckPassword(ctx, email, password)
 	if err != nil {
 		if desk.ErrorCode(err) == desk.EUNAUTHORIZED {
-			return "", nil, invalidCredentials()
+			if subject != "" {
+				if err := s.noteFailure(ctx, subject, userID); err != nil {
+					return "", nil, err
+				}
+			}
+			return failed()
 		}
 		return "", nil, err
 	}
@@ -45,14 +80,23 @@ func (s *Service) SignIn(ctx context.Context, email, password, ip, userAgent str
 			return "", nil, err
 		}
 		if pending {
+			// The right password all the same: not a guess to count.
+			if err := s.DB.InTx(ctx, func(tx *store.Tx) error { return clearFailuresTx(ctx, tx, subject) }); err != nil {
+				return "", nil, err
+			}
 			return "", nil, invalidCredentials()
 		}
+	}
+	if ip != "" {
+		perIP.Success(ip)
 	}
 	token, hash := auth.NewToken()
 	now := s.now()
 	idle, absolute := s.limits(u.Role)
-	ip, userAgent = cleanMeta(ip, maxIP), cleanMeta(userAgent, maxUserAgent)
 	err = s.DB.InTx(ctx, func(tx *store.Tx) error {
+		if err := clearFailuresTx(ctx, tx, subject); err != nil {
+			return err
+		}
 		// Tidy this user's dead sessions while we are here.
 		if _, err := tx.Exec(ctx, `DELETE FROM sessions WHERE user_id = ? AND (expires_at < ? OR last_seen_at < ?)`,
 			u.ID, micros(now), micros(now.Add(-idle))); err != nil {
@@ -212,8 +256,9 @@ func (s *Service) RevokeAll(ctx context.Context, userID int64) error {
 	return err
 }
 
-// PurgeExpired deletes dead sessions and old reset and verification
-// records; run it now and then (a daily job is plenty). It keeps unused
+// PurgeExpired deletes dead sessions, old reset and verification records
+// and sign-in failure counters that no longer matter (unlocked and quiet
+// for LockMemory); run it now and then (a daily job is plenty). It keeps unused
 // verifications of unverified users: they are what keeps an unverified
 // sign-up from signing in.
 func (s *Service) PurgeExpired(ctx context.Context) (int64, error) {
@@ -231,6 +276,9 @@ func (s *Service) PurgeExpired(ctx context.Context) (int64, error) {
 			{`DELETE FROM password_resets WHERE expires_at < ?`, []any{day}},
 			{`DELETE FROM email_verifications WHERE (used_at <> ? AND used_at < ?)
 				OR (expires_at < ? AND user_id IN (SELECT id FROM users WHERE verified = ?))`, []any{0, day, day, true}},
+			// Sign-in counters outlive neither their lock nor LockMemory.
+			{`DELETE FROM login_failures WHERE locked_until < ? AND updated_at < ?`,
+				[]any{micros(now), micros(now.Add(-LockMemory - FailureWindow))}},
 		} {
 			res, err := tx.Exec(ctx, q.sql, q.args...)
 			if err != nil {

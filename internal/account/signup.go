@@ -26,12 +26,21 @@ import (
 // customer known from earlier tickets claiming their account). The
 // password given is not used in either case.
 //
-// Invalid input (name, email, password, locale) is desk.Invalid, reported
-// before anything is looked up.
+// Invalid input (name, email, locale) is desk.Invalid, reported before
+// anything is looked up; then the password must meet the end-user password
+// policy (package password; desk.Invalid on "password" with a code per
+// broken rule in FieldError.Error). Beyond MaxSignUpsPerIP valid sign-ups
+// an hour from the client IP in ctx (WithClientIP) the answer is
+// ErrThrottled.
 func (s *Service) SignUp(ctx context.Context, name, email, password, locale, baseURL string) error {
 	base, err := cleanBase(baseURL)
 	if err != nil {
 		return err
+	}
+	if ip := clientIP(ctx); ip != "" {
+		if blocked, _ := s.throttles().signUps.Blocked(ip); blocked {
+			return throttled()
+		}
 	}
 	var v desk.Validation
 	name = checkName(&v, name)
@@ -39,9 +48,14 @@ func (s *Service) SignUp(ctx context.Context, name, email, password, locale, bas
 	if err != nil {
 		v.Add("email", "is not a valid email address")
 	}
-	checkPassword(&v, password, e)
 	locale = checkLocale(&v, locale)
 	if err := v.Err(); err != nil {
+		return err
+	}
+	if err := s.passwords().Check(ctx, s.DB, 0, name, e, password, desk.RoleEndUser); err != nil {
+		return err
+	}
+	if err := limitIP(ctx, s.throttles().signUps); err != nil {
 		return err
 	}
 	// Hash whether or not the address is taken, so both cases take as long.
@@ -63,6 +77,9 @@ func (s *Service) SignUp(ctx context.Context, name, email, password, locale, bas
 		}
 		if _, err := tx.Exec(ctx, `UPDATE users SET password_hash = ?, locale = ?, updated_at = ? WHERE id = ?`,
 			pwHash, locale, nowUS, id); err != nil {
+			return err
+		}
+		if err := s.passwords().Record(ctx, tx, id, pwHash); err != nil {
 			return err
 		}
 		if err := s.addVerificationTx(ctx, tx, id, e, vHash); err != nil {

@@ -152,7 +152,7 @@ func TestSignUpExistingEmail(t *testing.T) {
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
 				users, mails := countUsers(t, e), e.countOutbox(t)
-				if err := e.svc.SignUp(bg, "Mallory", tt.email, "mallory's passphrase", "", base); err != nil {
+				if err := e.svc.SignUp(bg, "Mallory", tt.email, "an intruder's passphrase", "", base); err != nil {
 					t.Fatalf("err = %v, want nil", err)
 				}
 				if countUsers(t, e) != users {
@@ -188,14 +188,14 @@ func TestSignUpExistingEmail(t *testing.T) {
 		}
 		// The password of the existing account is untouched.
 		e.signIn(t, "alice@example.com", pw)
-		if _, _, err := e.svc.SignIn(bg, "alice@example.com", "mallory's passphrase", "", ""); err == nil {
+		if _, _, err := e.svc.SignIn(bg, "alice@example.com", "an intruder's passphrase", "", ""); err == nil {
 			t.Fatal("sign-up changed an existing password")
 		}
 
 		t.Run("notices are capped", func(t *testing.T) {
 			mails := e.countOutbox(t)
 			for range 5 {
-				if err := e.svc.SignUp(bg, "Mallory", "agent@example.com", "mallory's passphrase", "", base); err != nil {
+				if err := e.svc.SignUp(bg, "Mallory", "agent@example.com", "an intruder's passphrase", "", base); err != nil {
 					t.Fatal(err)
 				}
 			}

@@ -22,6 +22,7 @@ import (
 
 	"github.com/frontdesk/frontdesk/internal/desk"
 	"github.com/frontdesk/frontdesk/internal/events"
+	"github.com/frontdesk/frontdesk/internal/password"
 	"github.com/frontdesk/frontdesk/internal/store"
 	"github.com/frontdesk/frontdesk/internal/textfold"
 )
@@ -30,10 +31,23 @@ import (
 type Service struct {
 	DB     *store.DB
 	Events *events.Bus
+	// Passwords holds the password policies that passwords set through
+	// CreateUser and UpdateUser must meet, and records their history.
+	Passwords *password.Service
 }
 
 // New returns a Service over db publishing to bus (which may be nil).
-func New(db *store.DB, bus *events.Bus) *Service { return &Service{DB: db, Events: bus} }
+func New(db *store.DB, bus *events.Bus) *Service {
+	return &Service{DB: db, Events: bus, Passwords: password.New(db)}
+}
+
+// passwords returns s.Passwords, or a default one over s.DB.
+func (s *Service) passwords() *password.Service {
+	if s.Passwords != nil {
+		return s.Passwords
+	}
+	return password.New(s.DB)
+}
 
 // Limits on what clients may store, so no request can bloat a row or a
 // search document without bound.

@@ -8,6 +8,7 @@ import (
 	"github.com/frontdesk/frontdesk/internal/auth"
 	"github.com/frontdesk/frontdesk/internal/desk"
 	"github.com/frontdesk/frontdesk/internal/events"
+	"github.com/frontdesk/frontdesk/internal/password"
 	"github.com/frontdesk/frontdesk/internal/store"
 )
 
@@ -27,7 +28,7 @@ type UserInput struct {
 	ExternalID     *string // a pointer to "" clears it
 	Suspended      *bool
 	Verified       *bool
-	Password       *string // optional; hashed with auth.HashPassword; never stored otherwise
+	Password       *string // optional; must meet the role's password policy; hashed with auth.HashPassword, never stored otherwise
 }
 
 // UserFilter selects users for ListUsers and CountUsers. AfterID is a
@@ -42,8 +43,9 @@ type UserFilter struct {
 	Desc           bool
 }
 
-// MinPasswordLength is the shortest password CreateUser/UpdateUser accept.
-const MinPasswordLength = 8
+// MinPasswordLength is the shortest password any policy accepts; the
+// policy of the user's role (package password) decides the actual minimum.
+const MinPasswordLength = password.MinCustomLength
 
 const userCols = `u.id, u.name, u.email, u.role, u.organization_id, u.default_group_id, u.phone, u.locale,
 	u.time_zone, u.tags, u.notes, u.details, u.external_id, u.active, u.suspended, u.verified,
@@ -208,17 +210,8 @@ func (st *userState) apply(in UserInput, v *desk.Validation) {
 	if in.Verified != nil {
 		st.Verified = *in.Verified
 	}
-	if in.Password != nil {
-		pw := *in.Password
-		switch {
-		case !validText(pw):
-			v.Add("password", "contains invalid characters")
-		case len([]rune(pw)) < MinPasswordLength:
-			v.Add("password", "is too short (minimum is 8 characters)")
-		case len(pw) > 1024:
-			v.Add("password", "is too long")
-		}
-	}
+	// Passwords are checked against the policy (checkNewPassword), which
+	// needs the database.
 	// Only staff belong to groups; demoting someone drops their default group.
 	if st.Role == desk.RoleEndUser && in.DefaultGroupID != nil && *in.DefaultGroupID != 0 {
 		v.Add("default_group_id", "can only be set for agents")
@@ -308,6 +301,11 @@ func (s *Service) CreateUser(ctx context.Context, in UserInput) (*desk.User, err
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
+	if in.Password != nil {
+		if err := s.passwords().Check(ctx, s.DB, 0, st.Name, st.Email, *in.Password, st.Role); err != nil {
+			return nil, err
+		}
+	}
 	hash, err := hashInput(in)
 	if err != nil {
 		return nil, err
@@ -339,6 +337,9 @@ func (s *Service) CreateUser(ctx context.Context, in UserInput) (*desk.User, err
 			if err := setDefaultMembership(ctx, tx, id, st.GroupID); err != nil {
 				return err
 			}
+		}
+		if err := s.passwords().Record(ctx, tx, id, hash); err != nil {
+			return err
 		}
 		if err := refreshUserSearch(ctx, tx, id); err != nil {
 			return err
@@ -405,10 +406,9 @@ func (s *Service) UpdateUser(ctx context.Context, id int64, in UserInput) (*desk
 	var v desk.Validation
 	var hash string
 	if in.Password != nil && p.IsAdmin() {
-		// Hash outside the transaction: argon2 is slow by design.
-		var pv desk.Validation
-		(&userState{}).apply(UserInput{Password: in.Password}, &pv)
-		if err := pv.Err(); err != nil {
+		// Check and hash outside the transaction: argon2 is slow by design
+		// (and the reuse rule runs it once per remembered password).
+		if err := s.checkNewPassword(ctx, id, in); err != nil {
 			return nil, err
 		}
 		if hash, err = auth.HashPassword(*in.Password); err != nil {
@@ -454,6 +454,9 @@ func (s *Service) UpdateUser(ctx context.Context, id int64, in UserInput) (*desk
 		if err := writeUser(ctx, tx, id, before, after, hash); err != nil {
 			return err
 		}
+		if err := s.passwords().Record(ctx, tx, id, hash); err != nil {
+			return err
+		}
 		u, err = loadUser(ctx, tx, id)
 		return err
 	})
@@ -461,6 +464,23 @@ func (s *Service) UpdateUser(ctx context.Context, id int64, in UserInput) (*desk
 		return nil, mapErr(err, "email")
 	}
 	return u, nil
+}
+
+// checkNewPassword checks in.Password against the policy of the role user
+// id will have after in, with the name and email they will have. An
+// unknown user passes: the update itself then reports NotFound.
+func (s *Service) checkNewPassword(ctx context.Context, id int64, in UserInput) error {
+	cur, err := loadUser(ctx, s.DB, id)
+	if desk.ErrorCode(err) == desk.ENOTFOUND {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	st := stateOf(cur)
+	var ignored desk.Validation // reported by the update itself
+	st.apply(in, &ignored)
+	return s.passwords().Check(ctx, s.DB, id, st.Name, st.Email, *in.Password, st.Role)
 }
 
 func authorizeUserUpdate(p *desk.Principal, cur *desk.User, changed map[string]bool) error {
