@@ -3,10 +3,10 @@ package account_test
 import (
 	"context"
 	"errors"
+	"github.com/frontdesk/frontdesk/internal/testkit"
 	"os"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -34,37 +34,19 @@ func ptr[T any](v T) *T { return &v }
 
 func sysCtx() context.Context { return desk.SystemContext(bg) }
 
-// clock is a settable time source for Service.Now.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
 type env struct {
 	db    *store.DB
 	ppl   *people.Service
 	ob    *outbox.Outbox
 	svc   *account.Service
-	clock *clock
+	clock *testkit.Clock
 }
 
 func newEnv(t testing.TB, db *store.DB) *env {
 	ppl := people.New(db, events.New())
 	ob := outbox.New(db)
 	svc := account.New(db, ppl, ob)
-	c := &clock{t: time.Now().Truncate(time.Microsecond)}
+	c := testkit.NewClock(time.Now().Truncate(time.Microsecond))
 	svc.Now = c.Now
 	return &env{db: db, ppl: ppl, ob: ob, svc: svc, clock: c}
 }

@@ -249,7 +249,7 @@ func TestThrottleSurvivesRestart(t *testing.T) {
 		}
 		// Another instance (or this one restarted) shares the counters.
 		e2 := newEnv(t, db)
-		e2.clock.t = e.clock.Now()
+		e2.clock.Set(e.clock.Now())
 		wantGeneric(t, e2.attempt("victim@example.com", pw, "192.0.2.1"))
 		e2.clock.Advance(account.LockDuration)
 		e2.signIn(t, "victim@example.com", pw)

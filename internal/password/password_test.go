@@ -3,6 +3,7 @@ package password_test
 import (
 	"context"
 	"errors"
+	"github.com/frontdesk/frontdesk/internal/testkit"
 	"os"
 	"slices"
 	"strings"
@@ -51,11 +52,11 @@ type env struct {
 	db    *store.DB
 	svc   *password.Service
 	ppl   *people.Service
-	clock *clock
+	clock *testkit.Clock
 }
 
 func newEnv(db *store.DB) *env {
-	c := &clock{t: time.Now().Truncate(time.Microsecond)}
+	c := testkit.NewClock(time.Now().Truncate(time.Microsecond))
 	svc := &password.Service{DB: db, Now: c.Now}
 	ppl := people.New(db, nil)
 	ppl.Passwords = svc

@@ -4,7 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"fmt"
-	"sync"
+	"github.com/frontdesk/frontdesk/internal/testkit"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -23,29 +23,11 @@ var bg = context.Background()
 // t0 is the middle of a 30-second step, so ±10 s stays within it.
 var t0 = time.Unix(56666667*30+15, 0).UTC()
 
-// clock is a settable time source for Service.Now.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
 type env struct {
 	db    *store.DB
 	box   *secrets.Box
 	svc   *twofactor.Service
-	clock *clock
+	clock *testkit.Clock
 }
 
 func newBox(t testing.TB) *secrets.Box {
@@ -61,7 +43,7 @@ func newBox(t testing.TB) *secrets.Box {
 
 func newEnv(t testing.TB, db *store.DB) *env {
 	t.Helper()
-	c := &clock{t: t0}
+	c := testkit.NewClock(t0)
 	box := newBox(t)
 	return &env{db: db, box: box, clock: c,
 		svc: &twofactor.Service{DB: db, Box: box, Issuer: "Acme Help", Now: c.Now}}
