@@ -130,6 +130,9 @@ func serve(ctx context.Context, args []string, logger *slog.Logger) error {
 	maxUpload := fs.Int64("max-upload", int64(envInt("MAX_UPLOAD", 50<<20)), "largest attachment in bytes")
 	workers := fs.Int("job-workers", envInt("JOB_WORKERS", 2), "background job workers")
 	debugAddr := fs.String("debug-addr", env("DEBUG_ADDR", ""), "serve net/http/pprof on this address (keep it on loopback)")
+	publicURL := fs.String("public-url", env("PUBLIC_URL", ""), "the site's public address for links in emails, e.g. https://help.example.com")
+	trustProto := fs.Bool("trust-forwarded-proto", env("TRUST_FORWARDED_PROTO", "") == "true", "treat X-Forwarded-Proto: https as HTTPS (only behind your own proxy)")
+	formLimit := fs.Int("web-form-rate-limit", envInt("WEB_FORM_RATE_LIMIT", 10), "web-form submissions per minute per IP")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -144,6 +147,7 @@ func serve(ctx context.Context, args []string, logger *slog.Logger) error {
 	app, err := server.Open(ctx, server.Config{
 		Addr: *addr, DataDir: c.data, DatabaseURL: c.databaseURL, APIRateLimit: *rate, MaxUpload: *maxUpload,
 		JobWorkers: *workers, ShutdownGrace: 30 * time.Second,
+		PublicURL: *publicURL, TrustForwardedProto: *trustProto, WebFormRateLimit: *formLimit,
 	}, logger)
 	if err != nil {
 		return err

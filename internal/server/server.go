@@ -18,16 +18,19 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/frontdesk/frontdesk/internal/account"
 	"github.com/frontdesk/frontdesk/internal/api"
 	"github.com/frontdesk/frontdesk/internal/attach"
 	"github.com/frontdesk/frontdesk/internal/bulk"
 	"github.com/frontdesk/frontdesk/internal/events"
 	"github.com/frontdesk/frontdesk/internal/httpx"
 	"github.com/frontdesk/frontdesk/internal/jobs"
+	"github.com/frontdesk/frontdesk/internal/outbox"
 	"github.com/frontdesk/frontdesk/internal/people"
 	"github.com/frontdesk/frontdesk/internal/search"
 	"github.com/frontdesk/frontdesk/internal/store"
 	"github.com/frontdesk/frontdesk/internal/ticket"
+	"github.com/frontdesk/frontdesk/internal/web"
 )
 
 // Config is everything `frontdesk serve` can be told.
@@ -39,6 +42,14 @@ type Config struct {
 	MaxUpload     int64 // bytes per attachment
 	JobWorkers    int
 	ShutdownGrace time.Duration
+	// PublicURL is the site's address for links in emails (password reset,
+	// email verification), e.g. https://help.example.com.
+	PublicURL string
+	// TrustForwardedProto treats X-Forwarded-Proto: https as HTTPS (behind
+	// a TLS-terminating proxy) when deciding on Secure cookies.
+	TrustForwardedProto bool
+	// WebFormRateLimit is web-form submissions per minute per IP (0 = 10).
+	WebFormRateLimit int
 }
 
 // App is a running Frontdesk: the store and the services over it.
@@ -53,6 +64,9 @@ type App struct {
 	Search  *search.Service
 	Bulk    *bulk.Service
 	Blobs   *attach.Store
+	Outbox  *outbox.Outbox
+	Account *account.Service
+	Web     *web.Server
 }
 
 // Open opens the store (migrating it) and builds the services.
@@ -77,6 +91,17 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 	a.Search = &search.Service{DB: db, Tickets: a.Tickets, People: a.People, Now: time.Now}
 	a.Bulk = &bulk.Service{DB: db, Tickets: a.Tickets, OnJob: a.Jobs.Notify}
 	a.Bulk.Register(a.Jobs)
+	a.Outbox = outbox.New(db)
+	a.Account = account.New(db, a.People, a.Outbox)
+	a.Web, err = web.New(web.Deps{
+		DB: db, Tickets: a.Tickets, People: a.People, Search: a.Search, Account: a.Account, Outbox: a.Outbox,
+		Events: a.Events, Logger: logger, MaxUpload: cfg.MaxUpload, PublicURL: cfg.PublicURL,
+		TrustForwardedProto: cfg.TrustForwardedProto, WebFormPerMinute: cfg.WebFormRateLimit, Context: ctx,
+	})
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
 	a.Jobs.Handle(ticket.JobDeleteBlobs, func(ctx context.Context, p json.RawMessage) error {
 		var keys []string
 		if err := json.Unmarshal(p, &keys); err != nil {
@@ -116,10 +141,7 @@ func (a *App) Handler(reg *prometheus.Registry) http.Handler {
 		fmt.Fprintf(w, `{"status":"ok","store":%q}`+"\n", a.DB.Dialect.String())
 	})
 	mux.Handle("GET /metrics", metrics.Handler())
-	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		fmt.Fprintln(w, "Frontdesk is running. The REST API is at /api/v2/ (Zendesk-compatible).")
-	})
+	a.Web.Register(mux)
 	a.registerGauges(reg)
 
 	var h http.Handler = metrics.Middleware(mux)

@@ -1,0 +1,254 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/frontdesk/frontdesk/internal/account"
+	"slices"
+	"strings"
+
+	"github.com/frontdesk/frontdesk/internal/desk"
+	"github.com/frontdesk/frontdesk/internal/httpx"
+	"github.com/frontdesk/frontdesk/internal/people"
+)
+
+type signInData struct {
+	Agent  bool
+	Action string
+	Return string
+}
+
+func (s *Server) signInPage(w http.ResponseWriter, r *http.Request) error {
+	return s.showSignIn(w, r, false, http.StatusOK, "")
+}
+
+func (s *Server) agentSignInPage(w http.ResponseWriter, r *http.Request) error {
+	rc := rcFrom(r)
+	if rc.p.IsStaff() {
+		return redirect(w, r, safeReturn(r.URL.Query().Get("return"), "/agent"))
+	}
+	return s.showSignIn(w, r, true, http.StatusOK, "")
+}
+
+func (s *Server) showSignIn(w http.ResponseWriter, r *http.Request, agent bool, status int, msg string) error {
+	section, action, ret := "portal", "/signin", "/requests"
+	if agent {
+		section, action, ret = "agent", "/agent/signin", "/agent"
+	}
+	pg := s.newPage(r, section, "")
+	pg.Title = pg.T("auth.sign_in")
+	pg.Nav = "signin"
+	pg.Error = msg
+	ret = safeReturn(r.FormValue("return"), ret)
+	pg.Form.Set("email", r.PostFormValue("email"))
+	pg.Data = signInData{Agent: agent, Action: action, Return: ret}
+	return s.render(w, status, "signin", pg)
+}
+
+func (s *Server) signIn(w http.ResponseWriter, r *http.Request) error { return s.doSignIn(w, r, false) }
+
+func (s *Server) agentSignIn(w http.ResponseWriter, r *http.Request) error {
+	return s.doSignIn(w, r, true)
+}
+
+func (s *Server) doSignIn(w http.ResponseWriter, r *http.Request, agent bool) error {
+	rc := rcFrom(r)
+	ip := s.d.IPs.IP(r)
+	token, p, err := s.d.Account.SignIn(r.Context(), r.PostFormValue("email"), r.PostFormValue("password"), ip, r.UserAgent())
+	switch desk.ErrorCode(err) {
+	case desk.EUNAUTHORIZED:
+		return s.showSignIn(w, r, agent, http.StatusUnauthorized, rc.T("auth.invalid_credentials"))
+	case desk.ETOOMANY:
+		return s.showSignIn(w, r, agent, http.StatusTooManyRequests, rc.T("errors.rate_limited"))
+	}
+	if err != nil {
+		return err
+	}
+	// A new session at every sign-in; the previous one (if any) ends.
+	if rc.token != "" {
+		_ = s.d.Account.SignOut(r.Context(), rc.token)
+	}
+	s.startSession(w, rc, token)
+	fallback := "/requests"
+	if p.IsStaff() {
+		fallback = "/agent"
+	}
+	ret := safeReturn(r.PostFormValue("return"), fallback)
+	if strings.HasPrefix(ret, "/agent") && !p.IsStaff() {
+		ret = "/requests"
+	}
+	return redirect(w, r, ret)
+}
+
+func (s *Server) signOut(w http.ResponseWriter, r *http.Request) error {
+	rc := rcFrom(r)
+	if rc.token != "" {
+		if err := s.d.Account.SignOut(r.Context(), rc.token); err != nil {
+			return err
+		}
+	}
+	s.setCookie(w, rc, sessionCookie, "", -1)
+	to := "/signin"
+	if r.PostFormValue("area") == "agent" {
+		to = "/agent/signin"
+	}
+	return redirect(w, r, withMsg(to, "signedout"))
+}
+
+type signUpData struct{ Sent bool }
+
+func (s *Server) signUpPage(w http.ResponseWriter, r *http.Request) error {
+	pg := s.newPage(r, "portal", "")
+	pg.Title = pg.T("auth.sign_up")
+	pg.Nav = "signup"
+	pg.Data = signUpData{}
+	return s.render(w, http.StatusOK, "signup", pg)
+}
+
+func (s *Server) signUp(w http.ResponseWriter, r *http.Request) error {
+	rc := rcFrom(r)
+	pg := s.newPage(r, "portal", "")
+	pg.Title = pg.T("auth.sign_up")
+	pg.Nav = "signup"
+	pg.Data = signUpData{}
+	name, email := r.PostFormValue("name"), strings.TrimSpace(r.PostFormValue("email"))
+	pw, pw2 := r.PostFormValue("password"), r.PostFormValue("password_confirm")
+	pg.Form.Set("name", name)
+	pg.Form.Set("email", email)
+	if ok, _, _, retry := s.formRate.Allow("signup:" + httpx.IPKey(s.d.IPs.IP(r))); !ok {
+		httpx.WriteRetryAfter(w, retry)
+		pg.Error = rc.T("errors.rate_limited")
+		return s.render(w, http.StatusTooManyRequests, "signup", pg)
+	}
+	if pw != pw2 {
+		pg.Error = rc.T("errors.validation")
+		pg.FieldErrors = map[string][]string{"password_confirm": {rc.T("auth.password_mismatch")}}
+		return s.render(w, http.StatusUnprocessableEntity, "signup", pg)
+	}
+	base, ok := s.baseURL(rc)
+	if !ok {
+		s.log.Error("web: cannot send the verification email: no public URL is configured")
+		return desk.Errorf(desk.EINTERNAL, "no public URL")
+	}
+	ctx := account.WithClientIP(r.Context(), s.d.IPs.IP(r))
+	err := s.d.Account.SignUp(ctx, name, email, pw, rc.locale, base)
+	if desk.ErrorCode(err) == desk.ETOOMANY {
+		pg.Error = rc.T("errors.rate_limited")
+		return s.render(w, http.StatusTooManyRequests, "signup", pg)
+	}
+	if desk.ErrorCode(err) == desk.EINVALID {
+		pg.Error = rc.T("errors.validation")
+		pg.FieldErrors = fieldErrors(err)
+		return s.render(w, http.StatusUnprocessableEntity, "signup", pg)
+	}
+	if err != nil {
+		return err
+	}
+	pg.Data = signUpData{Sent: true}
+	pg.Flash = rc.T("auth.verification_sent", "email", email)
+	return s.render(w, http.StatusOK, "signup", pg)
+}
+
+type tokenData struct {
+	Token   string
+	Invalid bool
+}
+
+func (s *Server) verifyPage(w http.ResponseWriter, r *http.Request) error {
+	pg := s.newPage(r, "portal", "")
+	pg.Title = pg.T("auth.verify_email")
+	pg.Data = tokenData{Token: r.URL.Query().Get("token")}
+	return s.render(w, http.StatusOK, "verify", pg)
+}
+
+func (s *Server) verify(w http.ResponseWriter, r *http.Request) error {
+	_, err := s.d.Account.VerifyEmail(r.Context(), r.PostFormValue("token"))
+	if desk.ErrorCode(err) == desk.EINVALID {
+		pg := s.newPage(r, "portal", "")
+		pg.Title = pg.T("auth.verify_email")
+		pg.Error = pg.T("auth.reset_link_invalid")
+		pg.Data = tokenData{Invalid: true}
+		return s.render(w, http.StatusUnprocessableEntity, "verify", pg)
+	}
+	if err != nil {
+		return err
+	}
+	return redirect(w, r, withMsg("/signin", "verified"))
+}
+
+func (s *Server) forgotPage(w http.ResponseWriter, r *http.Request) error {
+	pg := s.newPage(r, "portal", "")
+	pg.Title = pg.T("auth.reset_password")
+	return s.render(w, http.StatusOK, "forgot", pg)
+}
+
+func (s *Server) forgot(w http.ResponseWriter, r *http.Request) error {
+	rc := rcFrom(r)
+	if ok, _, _, retry := s.formRate.Allow("forgot:" + httpx.IPKey(s.d.IPs.IP(r))); !ok {
+		httpx.WriteRetryAfter(w, retry)
+		return desk.Errorf(desk.ETOOMANY, "too many requests")
+	}
+	base, ok := s.baseURL(rc)
+	if !ok {
+		s.log.Error("web: cannot send the password-reset email: no public URL is configured")
+		return desk.Errorf(desk.EINTERNAL, "no public URL")
+	}
+	ctx := account.WithClientIP(r.Context(), s.d.IPs.IP(r))
+	if err := s.d.Account.RequestPasswordReset(ctx, r.PostFormValue("email"), base); err != nil {
+		return err
+	}
+	return redirect(w, r, withMsg("/password/forgot", "resetsent"))
+}
+
+func (s *Server) resetPage(w http.ResponseWriter, r *http.Request) error {
+	pg := s.newPage(r, "portal", "")
+	pg.Title = pg.T("auth.reset_password")
+	pg.Data = tokenData{Token: r.URL.Query().Get("token")}
+	return s.render(w, http.StatusOK, "reset", pg)
+}
+
+func (s *Server) reset(w http.ResponseWriter, r *http.Request) error {
+	rc := rcFrom(r)
+	tok := r.PostFormValue("token")
+	pg := s.newPage(r, "portal", "")
+	pg.Title = pg.T("auth.reset_password")
+	pg.Data = tokenData{Token: tok}
+	if r.PostFormValue("password") != r.PostFormValue("password_confirm") {
+		pg.Error = rc.T("errors.validation")
+		pg.FieldErrors = map[string][]string{"password_confirm": {rc.T("auth.password_mismatch")}}
+		return s.render(w, http.StatusUnprocessableEntity, "reset", pg)
+	}
+	err := s.d.Account.ResetPassword(r.Context(), tok, r.PostFormValue("password"))
+	if desk.ErrorCode(err) == desk.EINVALID {
+		fe := fieldErrors(err)
+		if _, bad := fe["token"]; bad {
+			pg.Error = rc.T("auth.reset_link_invalid")
+			pg.Data = tokenData{Invalid: true}
+		} else {
+			pg.Error = rc.T("errors.validation")
+			pg.FieldErrors = fe
+		}
+		return s.render(w, http.StatusUnprocessableEntity, "reset", pg)
+	}
+	if err != nil {
+		return err
+	}
+	return redirect(w, r, withMsg("/signin", "pwchanged"))
+}
+
+// setLocale is the language switcher: a cookie for visitors, the user's
+// own setting when signed in.
+func (s *Server) setLocale(w http.ResponseWriter, r *http.Request) error {
+	rc := rcFrom(r)
+	loc := r.PostFormValue("locale")
+	if !slices.Contains(s.bundle.Locales(), loc) {
+		return desk.Invalid("locale", "is not supported")
+	}
+	s.setCookie(w, rc, localeCookie, loc, 365*24*3600)
+	if rc.p != nil {
+		if _, err := s.d.People.UpdateUser(r.Context(), rc.p.UserID, people.UserInput{Locale: &loc}); err != nil {
+			return err
+		}
+	}
+	return redirect(w, r, safeReturn(r.PostFormValue("return"), "/"))
+}

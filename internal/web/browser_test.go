@@ -1,0 +1,265 @@
+package web_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/chromedp"
+)
+
+// Browser tests drive Debian's headless Chromium. Without a chromium binary
+// they skip, unless FRONTDESK_REQUIRE_BROWSER is set (CI), when they fail.
+
+func chromiumPath() string {
+	for _, p := range []string{os.Getenv("FRONTDESK_CHROMIUM"), "/usr/bin/chromium", "/usr/bin/chromium-browser"} {
+		if p == "" {
+			continue
+		}
+		if _, err := os.Stat(p); err == nil {
+			return p
+		}
+	}
+	if p, err := exec.LookPath("chromium"); err == nil {
+		return p
+	}
+	return ""
+}
+
+// browser is one headless Chromium process.
+type browser struct {
+	t     *testing.T
+	alloc context.Context
+	root  context.Context // the first tab; others share the process
+	shots string
+}
+
+func newBrowser(t *testing.T) *browser {
+	t.Helper()
+	path := chromiumPath()
+	if path == "" {
+		if os.Getenv("FRONTDESK_REQUIRE_BROWSER") != "" {
+			t.Fatal("chromium is not installed (apt-get install -y chromium) and FRONTDESK_REQUIRE_BROWSER is set")
+		}
+		t.Skip("chromium is not installed; set FRONTDESK_REQUIRE_BROWSER=1 to make this a failure")
+	}
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(path),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1280, 900),
+	)
+	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	root, cancelRoot := chromedp.NewContext(alloc)
+	t.Cleanup(func() {
+		cancelRoot()
+		cancelAlloc()
+	})
+	if err := chromedp.Do(root); err != nil {
+		t.Fatalf("starting chromium: %v", err)
+	}
+	return &browser{t: t, alloc: alloc, root: root, shots: t.ArtifactDir()}
+}
+
+// tab is one page in its own browser context (its own cookies), so two
+// tabs can be two different people.
+type tab struct {
+	b       *browser
+	name    string
+	ctx     context.Context
+	dialogs atomic.Int32
+	errs    atomic.Value // last JavaScript exception text
+}
+
+func (b *browser) tab(name string) *tab {
+	tb := &tab{b: b, name: name}
+	ctx, cancel := chromedp.NewContext(b.root, chromedp.WithNewBrowserContext(),
+		chromedp.WithListener(func(ev any) {
+			switch ev := ev.(type) {
+			case *page.EventJavascriptDialogOpening:
+				tb.dialogs.Add(1)
+			case *runtime.EventExceptionThrown:
+				tb.errs.Store(ev.ExceptionDetails.Text)
+			}
+		}))
+	tb.ctx = ctx
+	b.t.Cleanup(func() {
+		if b.t.Failed() {
+			tb.shot("failure")
+		}
+		cancel()
+	})
+	if err := chromedp.Do(ctx); err != nil {
+		b.t.Fatalf("opening tab %s: %v", name, err)
+	}
+	// A dialog would block the page: dismiss every one (the listener
+	// counts them).
+	dialogs := chromedp.Events(ctx, page.JavascriptDialogOpening)
+	go func() {
+		for _, err := range dialogs {
+			if err != nil {
+				return
+			}
+			_, _ = chromedp.Call(ctx, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: false})
+		}
+	}()
+	// Tabs share one headless window: let each behave as focused, so
+	// background tabs keep rendering (screenshots) and focus events fire.
+	if _, err := chromedp.Call(ctx, emulation.SetFocusEmulationEnabled, emulation.SetFocusEmulationEnabledParams{Enabled: true}); err != nil {
+		b.t.Fatalf("tab %s: %v", name, err)
+	}
+	// Record Content-Security-Policy violations in every page: our pages
+	// must cause none (no inline script or style, nothing from elsewhere).
+	if _, err := chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: cspRecorder}); err != nil {
+		b.t.Fatalf("tab %s: %v", name, err)
+	}
+	return tb
+}
+
+const cspRecorder = `window.__csp = [];
+document.addEventListener("securitypolicyviolation", function (e) {
+  window.__csp.push(e.violatedDirective + " " + e.blockedURI + " " + (e.sample || ""));
+});`
+
+// do runs steps with a timeout and fails the test on error.
+func (tb *tab) do(steps ...chromedp.Action[chromedp.Void]) {
+	tb.b.t.Helper()
+	ctx, cancel := context.WithTimeout(tb.ctx, 20*time.Second)
+	defer cancel()
+	if err := chromedp.Do(ctx, steps...); err != nil {
+		loc, _ := tb.location()
+		tb.shot("error")
+		tb.b.t.Fatalf("%s: %v (at %s)", tb.name, err, loc)
+	}
+}
+
+func (tb *tab) location() (string, error) {
+	ctx, cancel := context.WithTimeout(tb.ctx, 3*time.Second)
+	defer cancel()
+	return chromedp.Run(ctx, chromedp.Location())
+}
+
+func (tb *tab) eval(expr string) string {
+	tb.b.t.Helper()
+	ctx, cancel := context.WithTimeout(tb.ctx, 10*time.Second)
+	defer cancel()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[string](expr))
+	if err != nil {
+		tb.b.t.Fatalf("%s: eval %s: %v", tb.name, expr, err)
+	}
+	return v
+}
+
+// text is the visible text of the page.
+func (tb *tab) text() string { return tb.eval(`document.body.innerText`) }
+
+// waitText waits until the page's text contains want.
+func (tb *tab) waitText(want string) {
+	tb.b.t.Helper()
+	tb.waitJS(fmt.Sprintf(`document.body && document.body.innerText.includes(%q)`, want), "text "+want)
+}
+
+// waitJS waits until a JavaScript expression is true. It polls with
+// separate evaluations, so navigations in between do no harm.
+func (tb *tab) waitJS(expr, what string) {
+	tb.b.t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	var last error
+	for time.Now().Before(deadline) {
+		ctx, cancel := context.WithTimeout(tb.ctx, 5*time.Second)
+		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool]("!!("+expr+")"))
+		cancel()
+		if err == nil && ok {
+			return
+		}
+		last = err
+		time.Sleep(100 * time.Millisecond)
+	}
+	tb.shot("wait")
+	ctx, cancel := context.WithTimeout(tb.ctx, 2*time.Second)
+	txt, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.body ? document.body.innerText : ""`))
+	cancel()
+	loc, _ := tb.location()
+	tb.b.t.Fatalf("%s: waiting for %s (last error %v) at %s\npage text:\n%s", tb.name, what, last, loc, txt)
+}
+
+func (tb *tab) open(url string) { tb.b.t.Helper(); tb.do(chromedp.Navigate(url)) }
+
+// shot saves a PNG of the page and logs where.
+func (tb *tab) shot(name string) string {
+	ctx, cancel := context.WithTimeout(tb.ctx, 10*time.Second)
+	defer cancel()
+	// Let a page that is still loading finish first.
+	for i := 0; i < 50; i++ {
+		st, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.readyState`))
+		if err == nil && st == "complete" {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	// A background tab may never paint: bring it to the front first.
+	if _, err := chromedp.Call(ctx, page.BringToFront, cdp.Empty{}); err != nil {
+		tb.b.t.Logf("%s: bring to front: %v", tb.name, err)
+	}
+	png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+	if err != nil {
+		if !errors.Is(err, context.Canceled) {
+			tb.b.t.Logf("%s: screenshot %s: %v", tb.name, name, err)
+		}
+		return ""
+	}
+	file := filepath.Join(tb.b.shots, fmt.Sprintf("%s-%s.png", strings.ReplaceAll(tb.name, " ", "_"), name))
+	if err := os.WriteFile(file, png, 0o644); err != nil {
+		tb.b.t.Logf("screenshot: %v", err)
+		return ""
+	}
+	tb.b.t.Logf("screenshot %s: %s", name, file)
+	return file
+}
+
+// signIn signs in through a sign-in form at path.
+func (tb *tab) signIn(base, path, email string) {
+	tb.b.t.Helper()
+	tb.open(base + path)
+	tb.do(
+		chromedp.WaitVisible(chromedp.CSS(`#si-email`)),
+		chromedp.SendKeys(chromedp.CSS(`#si-email`), email),
+		chromedp.SendKeys(chromedp.CSS(`#si-password`), password),
+		chromedp.Click(chromedp.CSS(`form[action$="signin"] button[type=submit]`)),
+	)
+	tb.waitJS(`!location.pathname.endsWith("/signin")`, "signed in")
+}
+
+// noScriptRan fails the test if any injected script ran in the tab.
+func (tb *tab) noScriptRan(where string) {
+	tb.b.t.Helper()
+	if n := tb.dialogs.Load(); n != 0 {
+		tb.b.t.Errorf("%s: %d JavaScript dialogs opened on %s", tb.name, n, where)
+	}
+	if v := tb.eval(`String(window.__xss)`); v != "undefined" {
+		tb.b.t.Errorf("%s: window.__xss = %s on %s", tb.name, v, where)
+	}
+	if v := tb.eval(`JSON.stringify(window.__csp || [])`); v != "[]" {
+		tb.b.t.Errorf("%s: Content-Security-Policy violations on %s: %s", tb.name, where, v)
+	}
+	if js, ok := tb.errs.Load().(string); ok && js != "" {
+		tb.b.t.Errorf("%s: JavaScript exception on %s: %s", tb.name, where, js)
+	}
+}

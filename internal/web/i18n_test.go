@@ -1,0 +1,185 @@
+package web_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/frontdesk/frontdesk/internal/locale"
+	"github.com/frontdesk/frontdesk/internal/people"
+)
+
+// The overlays must have the same keys, and plural entries the forms their
+// language needs.
+func TestOverlayCataloguesMatch(t *testing.T) {
+	load := func(name string) map[string]json.RawMessage {
+		b, err := os.ReadFile("i18n/" + name + ".json")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var m map[string]json.RawMessage
+		if err := json.Unmarshal(b, &m); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		return m
+	}
+	en, pl := load("en"), load("pl")
+	for k := range en {
+		if _, ok := pl[k]; !ok {
+			t.Errorf("pl.json lacks %q", k)
+		}
+	}
+	for k := range pl {
+		if _, ok := en[k]; !ok {
+			t.Errorf("en.json lacks %q", k)
+		}
+	}
+	forms := func(raw json.RawMessage) []string {
+		var m map[string]string
+		if json.Unmarshal(raw, &m) != nil {
+			return nil
+		}
+		var out []string
+		for k := range m {
+			out = append(out, k)
+		}
+		slices.Sort(out)
+		return out
+	}
+	for k, v := range pl {
+		if f := forms(v); f != nil && !slices.Equal(f, []string{"few", "many", "one", "other"}) {
+			t.Errorf("pl %q has plural forms %v, want one, few, many, other", k, f)
+		}
+		if f := forms(en[k]); (f == nil) != (forms(v) == nil) {
+			t.Errorf("%q is a plural in one language only", k)
+		}
+	}
+	// An overlay key must not shadow a shared one silently.
+	b := locale.Default()
+	p := b.Printer("en", nil)
+	for k := range en {
+		if got := p.T(k); !strings.HasPrefix(got, "⟦") {
+			t.Errorf("overlay key %q also exists in the shared catalogue", k)
+		}
+	}
+	locale.ResetMissingKeys()
+}
+
+// Every page template is rendered in English and Polish; none may show a
+// missing key ("⟦key⟧") or fall back to English for a Polish key.
+func TestEveryPageInEveryLanguage(t *testing.T) {
+	e := newEnv(t, "")
+	org, err := e.app.People.CreateOrganization(e.sys, people.OrganizationInput{Name: ptr("Acme"), SharedTickets: ptr(true)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.app.People.UpdateUser(e.sys, e.customer.ID, people.UserInput{OrganizationID: &org.ID, Notes: ptr("VIP")}); err != nil {
+		t.Fatal(err)
+	}
+	tk := e.ticketFor(e.customer, "Translated ticket", "Body", "tag1")
+	e.note(tk.ID, "a note")
+	e.ticketFor(e.customer2, "Other", "Body")
+	admin := e.client()
+	admin.signIn("/agent/signin", e.admin.Email)
+	admin.post("/agent/admin/fields", url.Values{"title": {"Plan"}, "type": {"tagger"}, "options": {"Free\nPro"}, "active": {"1"}})
+	admin.post("/agent/admin/fields", url.Values{"title": {"Agreed"}, "type": {"checkbox"}, "active": {"1"}})
+	admin.post("/agent/admin/fields", url.Values{"title": {"Notes"}, "type": {"textarea"}, "active": {"1"}})
+	admin.post("/agent/admin/fields", url.Values{"title": {"Seats"}, "type": {"integer"}, "active": {"1"}})
+	// Some history to describe.
+	path := fmt.Sprintf("/agent/tickets/%d", tk.ID)
+	admin.get(path)
+	admin.post(path, url.Values{"priority": {"high"}, "type": {"task"}, "tags": {"tag2"}, "assignee_id": {id(e.agent.ID)}, "body": {"reply"}, "public": {"1"}, "status": {"pending"}})
+	admin.get(path)
+	admin.post(path, url.Values{"priority": {""}, "assignee_id": {"0"}})
+
+	locale.ResetMissingKeys()
+	for _, loc := range []string{"en", "pl"} {
+		t.Run(loc, func(t *testing.T) {
+			for _, u := range []int64{e.admin.ID, e.agent.ID, e.customer.ID} {
+				l := loc
+				if _, err := e.app.People.UpdateUser(e.sys, u, people.UserInput{Locale: &l}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			anon := e.client()
+			ad := e.client()
+			ad.signIn("/agent/signin", e.admin.Email)
+			ag := e.client()
+			ag.signIn("/agent/signin", e.agent.Email)
+			cu := e.client()
+			cu.signIn("/signin", e.customer.Email)
+			check := func(who, what string, r resp) {
+				t.Helper()
+				if strings.Contains(r.Body, "⟦") {
+					i := strings.Index(r.Body, "⟦")
+					t.Errorf("%s %s: missing key near %q", who, what, r.Body[max(0, i-40):min(len(r.Body), i+60)])
+				}
+				if r.Status >= 500 {
+					t.Errorf("%s %s: %d", who, what, r.Status)
+				}
+				if r.Status < 300 && !strings.HasSuffix(what, "/presence") && r.Header.Get("Content-Type") == "text/html; charset=utf-8" && !strings.Contains(r.Body, `lang="`+loc+`"`) {
+					t.Errorf("%s %s: not in %s", who, what, loc)
+				}
+			}
+			al := []string{"Accept-Language", loc}
+			for _, p := range []string{"/", "/requests/submitted?id=5", "/requests/submitted", "/signin", "/signup", "/verify?token=x",
+				"/password/forgot", "/password/reset?token=x", "/agent/signin", "/nope"} {
+				check("anonymous", p, anon.get(p, al...))
+			}
+			anon.get("/", al...)
+			check("anonymous", "web form errors", anon.post("/requests/new", url.Values{"name": {"X"}}, al...))
+			check("anonymous", "sign-up errors", anon.post("/signup", url.Values{"name": {"X"}, "email": {"bad"}, "password": {"a"}, "password_confirm": {"b"}}, al...))
+			anon.get("/signup", al...)
+			check("anonymous", "sign-up sent", anon.post("/signup", url.Values{"name": {"New"}, "email": {"new-" + loc + "@example.com"}, "password": {password}, "password_confirm": {password}}, al...))
+			anon.get("/signin", al...)
+			check("anonymous", "bad sign-in", anon.post("/signin", url.Values{"email": {"x@example.com"}, "password": {"nope"}}, al...))
+			anon.get("/password/reset?token=x", al...)
+			check("anonymous", "bad reset", anon.post("/password/reset", url.Values{"token": {"x"}, "password": {password}, "password_confirm": {password}}, al...))
+			anon.get("/verify?token=x", al...)
+			check("anonymous", "bad verify", anon.post("/verify", url.Values{"token": {"x"}}, al...))
+			check("anonymous", "csrf", anon.post("/signin", url.Values{"csrf_token": {"x"}}, al...))
+
+			for _, p := range []string{"/requests", "/requests?scope=org", fmt.Sprintf("/requests/%d", tk.ID), "/requests/9999", "/agent"} {
+				check("customer", p, cu.get(p))
+			}
+			for _, p := range []string{"/agent", "/agent/views/unassigned", "/agent/views/pending", "/agent/views/solved", "/agent/views/updated",
+				path, path + "/presence", "/agent/tickets/new", fmt.Sprintf("/agent/users/%d", e.customer.ID),
+				fmt.Sprintf("/agent/organizations/%d", org.ID), "/agent/search", "/agent/search?q=translated", "/agent/search?q=nothingmatches",
+				"/agent/search?q=stauts:x", "/agent/search?q=type:user", "/agent/admin/users"} {
+				check("agent", p, ag.get(p))
+			}
+			ag.get(path)
+			check("agent", "stale ticket form", ag.post(path, url.Values{"updated_stamp": {"2001-01-01T00:00:00Z"}, "body": {"x"}}))
+			ag.get(path)
+			check("agent", "invalid ticket form", ag.post(path, url.Values{"assignee_id": {id(e.customer.ID)}}))
+			ag.get("/agent/tickets/new")
+			check("agent", "invalid new ticket", ag.post("/agent/tickets/new", url.Values{"requester_email": {"bad"}}))
+			for _, p := range []string{"/agent/admin/users", fmt.Sprintf("/agent/admin/users/%d", e.agent.ID), "/agent/admin/organizations",
+				fmt.Sprintf("/agent/admin/organizations/%d", org.ID), "/agent/admin/groups", "/agent/admin/fields",
+				"/agent/admin/settings", "/agent/admin/outbox"} {
+				check("admin", p, ad.get(p))
+			}
+			ad.get("/agent/admin/users")
+			check("admin", "invalid user", ad.post("/agent/admin/users", url.Values{"email": {"bad"}}))
+			check("admin", "invalid org", ad.post("/agent/admin/organizations", url.Values{"name": {""}}))
+			check("admin", "invalid group", ad.post("/agent/admin/groups", url.Values{"name": {""}}))
+			check("admin", "invalid field", ad.post("/agent/admin/fields", url.Values{"title": {""}, "type": {"nope"}}))
+			check("admin", "invalid settings", ad.post("/agent/admin/settings", url.Values{"default_locale": {"xx"}}))
+			check("admin", "invalid user edit", ad.post(fmt.Sprintf("/agent/admin/users/%d", e.agent.ID), url.Values{"email": {"bad"}}))
+			check("admin", "invalid org edit", ad.post(fmt.Sprintf("/agent/admin/organizations/%d", org.ID), url.Values{"name": {""}}))
+		})
+	}
+	if keys := locale.MissingKeys(); len(keys) > 0 {
+		t.Errorf("keys missing from a catalogue: %v", keys)
+	}
+	rendered := e.app.Web.RenderedPages()
+	for _, name := range e.app.Web.PageNames() {
+		if !slices.Contains(rendered, name) {
+			t.Errorf("page template %s was never rendered", name)
+		}
+	}
+}

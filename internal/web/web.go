@@ -1,0 +1,406 @@
+// Package web is Frontdesk's browser UI: the agent workspace under /agent,
+// the customer portal at / and /requests, and the pages they share (sign-in,
+// sign-up, password reset, attachments).
+//
+// Pages are server-rendered with html/template from embedded files; a small
+// hand-written script (static/app.js) adds live updates over Server-Sent
+// Events, collision detection and keyboard shortcuts. Nothing is loaded from
+// other origins and no inline script or style is used, so every page can be
+// served with a strict Content-Security-Policy.
+//
+// Every page reads and writes through the same services as the REST API,
+// with the signed-in user's principal in the context: authorization lives
+// there, so a customer's page cannot show what the API would not give that
+// customer. State changes are POST only and pass two CSRF checks: Go's
+// http.CrossOriginProtection (Sec-Fetch-Site / Origin) and a per-session
+// synchronizer token in every form.
+package web
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"embed"
+	"encoding/base64"
+	"errors"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/frontdesk/frontdesk/internal/account"
+	"github.com/frontdesk/frontdesk/internal/desk"
+	"github.com/frontdesk/frontdesk/internal/events"
+	"github.com/frontdesk/frontdesk/internal/httpx"
+	"github.com/frontdesk/frontdesk/internal/locale"
+	"github.com/frontdesk/frontdesk/internal/outbox"
+	"github.com/frontdesk/frontdesk/internal/people"
+	"github.com/frontdesk/frontdesk/internal/realtime"
+	"github.com/frontdesk/frontdesk/internal/search"
+	"github.com/frontdesk/frontdesk/internal/store"
+	"github.com/frontdesk/frontdesk/internal/ticket"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+//go:embed static
+var staticFS embed.FS
+
+//go:embed i18n/*.json
+var overlayFS embed.FS
+
+// CSP is the Content-Security-Policy of every page: scripts and styles only
+// from our own origin (no inline code, no eval), no plugins, no framing.
+const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+
+// Deps is what the web UI needs from the rest of Frontdesk.
+type Deps struct {
+	DB      *store.DB
+	Tickets *ticket.Service
+	People  *people.Service
+	Search  *search.Service
+	Account *account.Service
+	Outbox  *outbox.Outbox
+	Events  *events.Bus
+	Locale  *locale.Bundle // nil means locale.Default()
+	Logger  *slog.Logger
+
+	// MaxUpload bounds one attachment (bytes); a form may carry a few.
+	MaxUpload int64
+	// PublicURL is the site's address for links in emails (reset and
+	// verification links). Without it, links are built only for requests
+	// to a loopback host (development and tests); elsewhere those emails
+	// cannot be sent, because the Host header is the client's to choose.
+	PublicURL string
+	// TrustForwardedProto makes X-Forwarded-Proto: https count as HTTPS
+	// (behind a TLS-terminating proxy) for the Secure cookie decision.
+	TrustForwardedProto bool
+	// IPs resolves the client address for rate limits and sessions.
+	IPs httpx.IPResolver
+	// WebFormPerMinute limits anonymous web-form submissions per IP
+	// (default 10; negative disables the limit).
+	WebFormPerMinute int
+	// Context bounds the real-time hub: when it ends, every open event
+	// stream ends too, so a graceful shutdown is not held up by them.
+	Context context.Context
+	// Now is the clock for relative times (nil means time.Now).
+	Now func() time.Time
+}
+
+// Server serves the web UI. Build it with New and mount it with Register.
+type Server struct {
+	d        Deps
+	log      *slog.Logger
+	bundle   *locale.Bundle
+	overlay  overlay
+	pages    map[string]*pageTemplate
+	hub      *realtime.Hub
+	cop      *http.CrossOriginProtection
+	formRate *httpx.Limiter
+	key      []byte
+	now      func() time.Time
+	static   http.Handler
+
+	settingsMu sync.Mutex
+	settings   *Settings
+	settingsAt time.Time
+
+	// rendered records template names as they are executed (tests).
+	renderedMu sync.Mutex
+	rendered   map[string]bool
+}
+
+// New builds the web UI: it parses the embedded templates and catalogue
+// overlays, loads (or creates) the CSRF key and starts the real-time hub.
+func New(d Deps) (*Server, error) {
+	if d.Logger == nil {
+		d.Logger = slog.New(slog.DiscardHandler)
+	}
+	if d.MaxUpload <= 0 {
+		d.MaxUpload = 50 << 20
+	}
+	if d.WebFormPerMinute == 0 {
+		d.WebFormPerMinute = 10
+	}
+	if d.Context == nil {
+		d.Context = context.Background()
+	}
+	s := &Server{d: d, log: d.Logger, bundle: d.Locale, now: d.Now, rendered: map[string]bool{}}
+	if s.bundle == nil {
+		s.bundle = locale.Default()
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	var err error
+	if s.overlay, err = loadOverlay(overlayFS); err != nil {
+		return nil, err
+	}
+	if s.pages, err = parseTemplates(templateFS); err != nil {
+		return nil, err
+	}
+	sub, _ := fs.Sub(staticFS, "static")
+	s.static = http.StripPrefix("/static/", staticHandler(sub))
+	s.cop = http.NewCrossOriginProtection()
+	s.cop.SetDenyHandler(http.HandlerFunc(s.denyCrossOrigin))
+	perMin := max(d.WebFormPerMinute, 0)
+	s.formRate = httpx.NewLimiter(perMin, nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if s.key, err = loadKey(ctx, d.DB); err != nil {
+		return nil, err
+	}
+	s.hub = realtime.New(d.Events, d.Tickets, realtime.Options{Logger: d.Logger})
+	go func() {
+		<-d.Context.Done()
+		s.hub.Close()
+	}()
+	return s, nil
+}
+
+// Close stops the real-time hub (ending open event streams).
+func (s *Server) Close() { s.hub.Close() }
+
+// Hub is the real-time hub (for tests and other adapters).
+func (s *Server) Hub() *realtime.Hub { return s.hub }
+
+// access levels of a route.
+type access int
+
+const (
+	public   access = iota // anyone
+	customer               // any signed-in user (portal pages)
+	staff                  // agents and admins
+	admin                  // admins
+)
+
+type handlerFunc func(w http.ResponseWriter, r *http.Request) error
+
+// Register mounts every page on mux.
+func (s *Server) Register(mux *http.ServeMux) {
+	h := func(pattern string, a access, f handlerFunc) { mux.Handle(pattern, s.wrap(a, f)) }
+	mux.Handle("GET /static/", s.staticWithHeaders())
+
+	// Customer portal.
+	h("GET /{$}", public, s.portalHome)
+	h("GET /requests/new", public, s.portalHome)
+	h("POST /requests/new", public, s.portalSubmit)
+	h("GET /requests/submitted", public, s.portalSubmitted)
+	h("GET /requests", customer, s.portalRequests)
+	h("GET /requests/{id}", customer, s.portalRequest)
+	h("POST /requests/{id}/reply", customer, s.portalReply)
+	h("POST /requests/{id}/solve", customer, s.portalSolve)
+	h("GET /attachments/{id}", customer, s.attachment)
+
+	// Accounts.
+	h("GET /signin", public, s.signInPage)
+	h("POST /signin", public, s.signIn)
+	h("POST /signout", public, s.signOut)
+	h("GET /signup", public, s.signUpPage)
+	h("POST /signup", public, s.signUp)
+	h("GET /verify", public, s.verifyPage)
+	h("POST /verify", public, s.verify)
+	h("GET /password/forgot", public, s.forgotPage)
+	h("POST /password/forgot", public, s.forgot)
+	h("GET /password/reset", public, s.resetPage)
+	h("POST /password/reset", public, s.reset)
+	h("POST /locale", public, s.setLocale)
+
+	// Agent workspace.
+	h("GET /agent/signin", public, s.agentSignInPage)
+	h("POST /agent/signin", public, s.agentSignIn)
+	h("GET /agent", staff, s.agentHome)
+	h("GET /agent/{$}", staff, s.agentHome)
+	h("GET /agent/views/{view}", staff, s.agentView)
+	h("POST /agent/bulk", staff, s.agentBulk)
+	h("GET /agent/events", staff, s.agentEvents)
+	h("GET /agent/tickets/new", staff, s.agentNewTicketPage)
+	h("POST /agent/tickets/new", staff, s.agentNewTicket)
+	h("GET /agent/tickets/{id}", staff, s.agentTicket)
+	h("POST /agent/tickets/{id}", staff, s.agentUpdateTicket)
+	h("GET /agent/tickets/{id}/presence", staff, s.agentPresencePartial)
+	h("POST /agent/tickets/{id}/presence", staff, s.agentPresence)
+	h("POST /agent/tickets/{id}/merge", staff, s.agentMerge)
+	h("GET /agent/users/{id}", staff, s.agentUser)
+	h("POST /agent/users/{id}/notes", staff, s.agentUserNotes)
+	h("GET /agent/organizations/{id}", staff, s.agentOrg)
+	h("POST /agent/organizations/{id}/notes", staff, s.agentOrgNotes)
+	h("GET /agent/search", staff, s.agentSearch)
+
+	// Administration.
+	h("GET /agent/admin", admin, s.adminHome)
+	h("GET /agent/admin/users", admin, s.adminUsers)
+	h("POST /agent/admin/users", admin, s.adminCreateUser)
+	h("GET /agent/admin/users/{id}", admin, s.adminUser)
+	h("POST /agent/admin/users/{id}", admin, s.adminUpdateUser)
+	h("GET /agent/admin/organizations", admin, s.adminOrgs)
+	h("POST /agent/admin/organizations", admin, s.adminCreateOrg)
+	h("GET /agent/admin/organizations/{id}", admin, s.adminOrg)
+	h("POST /agent/admin/organizations/{id}", admin, s.adminUpdateOrg)
+	h("GET /agent/admin/groups", admin, s.adminGroups)
+	h("POST /agent/admin/groups", admin, s.adminCreateGroup)
+	h("POST /agent/admin/groups/{id}/members", admin, s.adminAddMember)
+	h("POST /agent/admin/memberships/{id}/delete", admin, s.adminRemoveMember)
+	h("GET /agent/admin/fields", admin, s.adminFields)
+	h("POST /agent/admin/fields", admin, s.adminSaveField)
+	h("POST /agent/admin/fields/{id}", admin, s.adminSaveField)
+	h("GET /agent/admin/settings", admin, s.adminSettings)
+	h("POST /agent/admin/settings", admin, s.adminSaveSettings)
+	h("GET /agent/admin/outbox", admin, s.adminOutbox)
+
+	// Anything else is an HTML 404 (the API answers under /api/v2/).
+	h("/", public, func(w http.ResponseWriter, r *http.Request) error { return desk.NotFound() })
+}
+
+// wrap applies the page middleware: security headers, cross-origin
+// protection, the session, the CSRF token check for POSTs, and access.
+func (s *Server) wrap(a access, f handlerFunc) http.Handler {
+	inner := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rc, r := s.begin(w, r)
+		if r.Method == http.MethodPost {
+			if err := s.parseForm(w, r); err != nil {
+				s.fail(w, r, err)
+				return
+			}
+			if !s.validToken(rc, r) {
+				if rc.staleSession {
+					s.fail(w, r, errSignIn) // the session ended: sign in again
+					return
+				}
+				s.renderError(w, r, http.StatusForbidden, rc.T("errors.csrf"))
+				return
+			}
+		}
+		if err := s.require(a, rc); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		if err := f(w, r); err != nil {
+			s.fail(w, r, err)
+		}
+	})
+	return securityHeaders(s.cop.Handler(inner))
+}
+
+// securityHeaders sets the page headers before anything runs, so that
+// error pages (including the cross-origin rejection) carry them too.
+func securityHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Security-Policy", CSP)
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "same-origin")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Cache-Control", "no-store")
+		next.ServeHTTP(w, r)
+	})
+}
+
+func (s *Server) staticWithHeaders() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Security-Policy", CSP)
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "same-origin")
+		h.Set("Cache-Control", "public, max-age=300")
+		s.static.ServeHTTP(w, r)
+	})
+}
+
+func staticHandler(fsys fs.FS) http.Handler {
+	fileServer := http.FileServerFS(fsys)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "" || strings.HasSuffix(r.URL.Path, "/") {
+			http.NotFound(w, r)
+			return
+		}
+		fileServer.ServeHTTP(w, r)
+	})
+}
+
+func (s *Server) denyCrossOrigin(w http.ResponseWriter, r *http.Request) {
+	rc, r := s.begin(w, r)
+	s.renderError(w, r, http.StatusForbidden, rc.T("errors.csrf"))
+}
+
+// require enforces the route's access level.
+func (s *Server) require(a access, rc *reqCtx) error {
+	switch a {
+	case customer:
+		if rc.p == nil {
+			return errSignIn
+		}
+	case staff:
+		if rc.p == nil {
+			return errSignIn
+		}
+		if !rc.p.IsStaff() {
+			return desk.Forbidden("agents only")
+		}
+	case admin:
+		if rc.p == nil {
+			return errSignIn
+		}
+		if !rc.p.IsAdmin() {
+			return desk.Forbidden("admins only")
+		}
+	}
+	return nil
+}
+
+// errSignIn sends the visitor to the sign-in page of the area.
+var errSignIn = errors.New("sign in required")
+
+// maxFormMemory is how much of a multipart form is kept in memory; the rest
+// goes to temporary files.
+const maxFormMemory = 8 << 20
+
+// maxAttachments bounds the files of one form.
+const maxAttachments = 10
+
+// parseForm reads a POST body (URL-encoded or multipart) within limits.
+func (s *Server) parseForm(w http.ResponseWriter, r *http.Request) error {
+	limit := int64(1 << 20)
+	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
+		limit = s.d.MaxUpload*maxAttachments + 1<<20
+		r.Body = http.MaxBytesReader(w, r.Body, limit)
+		return r.ParseMultipartForm(maxFormMemory)
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, limit)
+	return r.ParseForm()
+}
+
+// csrfField is the name of the synchronizer token in forms; fetch calls send
+// it as the X-CSRF-Token header instead.
+const csrfField = "csrf_token"
+
+// csrfToken derives the synchronizer token: an HMAC of the session token
+// (signed in) or of the anonymous visitor cookie, under the site key. It is
+// bound to one session, changes with each sign-in and needs no storage.
+func (s *Server) csrfToken(kind, value string) string {
+	m := hmac.New(sha256.New, s.key)
+	m.Write([]byte("csrf\x00" + kind + "\x00" + value))
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+}
+
+func (s *Server) validToken(rc *reqCtx, r *http.Request) bool {
+	got := r.PostForm.Get(csrfField)
+	if got == "" {
+		got = r.Header.Get("X-CSRF-Token")
+	}
+	if got == "" || rc.csrf == "" {
+		return false
+	}
+	return hmac.Equal([]byte(got), []byte(rc.csrf))
+}
+
+// randomToken returns 32 random bytes, base64url.
+func randomToken() string {
+	var b [32]byte
+	_, _ = rand.Read(b[:])
+	return base64.RawURLEncoding.EncodeToString(b[:])
+}
