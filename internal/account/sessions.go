@@ -2,7 +2,6 @@ package account
 
 import (
 	"context"
-	"database/sql"
 	"time"
 
 	"github.com/frontdesk/frontdesk/internal/auth"
@@ -109,11 +108,14 @@ func (s *Service) SignIn(ctx context.Context, email, password, ip, userAgent str
 	if err != nil {
 		return "", nil, err
 	}
-	var org int64
-	if u.OrganizationID != nil {
-		org = *u.OrganizationID
+	// The principal carries the permissions of the user's role (the same
+	// helper builds API principals).
+	p, err := people.PrincipalFor(ctx, s.DB, u.ID)
+	if err != nil {
+		return "", nil, err
 	}
-	return token, &desk.Principal{UserID: u.ID, Role: u.Role, OrgID: org, Email: u.Email, Via: "web"}, nil
+	p.Via = "web"
+	return token, p, nil
 }
 
 // pendingSignUp reports whether userID signed up and has not verified yet.
@@ -137,14 +139,12 @@ func (s *Service) Authenticate(ctx context.Context, token, ip string) (*desk.Pri
 		sess              Session
 		created, seen, ex int64
 		role              string
-		org               sql.NullInt64
-		email             sql.NullString
 		active, suspended bool
 	)
 	err := s.DB.QueryRow(ctx, `SELECT s.id, s.user_id, s.created_at, s.last_seen_at, s.expires_at, s.ip, s.user_agent,
-		u.role, u.organization_id, u.email, u.active, u.suspended
+		u.role, u.active, u.suspended
 		FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?`, auth.HashToken(token)).
-		Scan(&sess.ID, &sess.UserID, &created, &seen, &ex, &sess.IP, &sess.UserAgent, &role, &org, &email, &active, &suspended)
+		Scan(&sess.ID, &sess.UserID, &created, &seen, &ex, &sess.IP, &sess.UserAgent, &role, &active, &suspended)
 	if isNoRows(err) {
 		return nil, nil, unauthenticated()
 	}
@@ -169,7 +169,11 @@ func (s *Service) Authenticate(ctx context.Context, token, ip string) (*desk.Pri
 		}
 	}
 	sess.CreatedAt, sess.LastSeenAt, sess.ExpiresAt = fromMicros(created), fromMicros(seen), fromMicros(ex)
-	p := &desk.Principal{UserID: sess.UserID, Role: desk.Role(role), OrgID: org.Int64, Email: email.String, Via: "web"}
+	p, err := people.PrincipalFor(ctx, s.DB, sess.UserID)
+	if err != nil {
+		return nil, nil, err
+	}
+	p.Via = "web"
 	return p, &sess, nil
 }
 

@@ -8,6 +8,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -42,6 +43,10 @@ type Server struct {
 	IPs          httpx.IPResolver
 	// MaxUpload caps one uploaded file.
 	MaxUpload int64
+
+	// routes lists every pattern registered through handle, so tests can
+	// check that each route has its entry in the permission matrix.
+	routes []string
 }
 
 // handlerFunc returns an error instead of writing one, so error rendering
@@ -53,6 +58,7 @@ func (s *Server) Register(mux *http.ServeMux) {
 	s.registerTickets(mux)
 	s.registerPeople(mux)
 	s.registerMisc(mux)
+	s.registerAdmin(mux)
 	mux.Handle("/api/v2/", s.public(func(w http.ResponseWriter, r *http.Request) error {
 		return &desk.Error{Code: desk.ENOTFOUND, Message: "No route matches " + r.Method + " " + r.URL.Path}
 	}))
@@ -98,6 +104,12 @@ func (s *Server) auth(h handlerFunc) http.Handler {
 		if !ok {
 			httpx.WriteRetryAfter(w, retry)
 			writeError(w, r, s.Logger, &desk.Error{Code: desk.ETOOMANY, Message: "Rate limit exceeded"})
+			return
+		}
+		// A read-scoped token reads only. This is the one place that knows
+		// which requests change something: the HTTP method.
+		if p.ReadOnly && r.Method != http.MethodGet && r.Method != http.MethodHead {
+			writeError(w, r, s.Logger, desk.Forbidden("This API token is read-only"))
 			return
 		}
 		r = r.WithContext(desk.WithPrincipal(r.Context(), p))
@@ -154,10 +166,15 @@ func (s *Server) authenticate(ctx context.Context, r *http.Request, ip string) (
 	return p, "u" + itoa(p.UserID), nil
 }
 
-// method registers h for a pattern ("GET /api/v2/x/{id}").
+// handle registers h for a pattern ("GET /api/v2/x/{id}") behind
+// authentication, and records the pattern (see Routes).
 func (s *Server) handle(mux *http.ServeMux, pattern string, h handlerFunc) {
+	s.routes = append(s.routes, pattern)
 	mux.Handle(pattern, s.auth(h))
 }
+
+// Routes returns the patterns Register mounted, in registration order.
+func (s *Server) Routes() []string { return slices.Clone(s.routes) }
 
 // NewLimiter builds the per-token API limiter from requests per minute.
 func NewLimiter(perMinute int) *httpx.Limiter { return httpx.NewLimiter(perMinute, time.Now) }

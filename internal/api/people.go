@@ -127,6 +127,7 @@ type userJSON struct {
 	ExternalID     desk.NullString `json:"external_id"`
 	Suspended      *bool           `json:"suspended"`
 	Verified       *bool           `json:"verified"`
+	CustomRoleID   desk.NullID     `json:"custom_role_id"`
 	Password       *string         `json:"password"`
 }
 
@@ -152,7 +153,7 @@ func (u *userJSON) input() people.UserInput {
 		Phone: optString(u.Phone), Locale: optString(u.Locale), TimeZone: optString(u.TimeZone),
 		OrganizationID: optID(u.OrganizationID), DefaultGroupID: optID(u.DefaultGroupID),
 		Tags: u.Tags, Notes: optString(u.Notes), Details: optString(u.Details), ExternalID: optString(u.ExternalID),
-		Suspended: u.Suspended, Verified: u.Verified, Password: u.Password,
+		Suspended: u.Suspended, Verified: u.Verified, Password: u.Password, CustomRoleID: optID(u.CustomRoleID),
 	}
 }
 
@@ -950,6 +951,8 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request) error {
 		Token *struct {
 			Description string      `json:"description"`
 			UserID      desk.NullID `json:"user_id"`
+			Scope       string      `json:"scope"`
+			ExpiresAt   desk.Time   `json:"expires_at"`
 		} `json:"api_token"`
 	}
 	if err := decode(r, &env); err != nil {
@@ -958,7 +961,9 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request) error {
 	if env.Token == nil {
 		return desk.Invalid("api_token", "is required")
 	}
-	t, err := s.People.CreateToken(r.Context(), env.Token.UserID.ID, env.Token.Description)
+	t, err := s.People.CreateTokenWith(r.Context(), people.TokenInput{
+		UserID: env.Token.UserID.ID, Description: env.Token.Description, Scope: env.Token.Scope, ExpiresAt: env.Token.ExpiresAt,
+	})
 	if err != nil {
 		return err
 	}

@@ -29,6 +29,9 @@ type User struct {
 	LastLoginAt    Time           `json:"last_login_at"`
 	CreatedAt      Time           `json:"created_at"`
 	UpdatedAt      Time           `json:"updated_at"`
+	// IsOwner marks the account owner (Frontdesk's addition: exactly one
+	// admin, who alone can hand the account over).
+	IsOwner bool `json:"is_owner"`
 }
 
 // Identity is one way to reach a user; a user may have several emails.
@@ -92,7 +95,10 @@ type APIToken struct {
 	UserID     int64  `json:"user_id"`
 	Name       string `json:"description"`
 	Token      string `json:"token,omitempty"` // only in the response that creates it
+	Scope      string `json:"scope"`           // "read" or "read-write"
+	ExpiresAt  Time   `json:"expires_at"`      // null: never
 	LastUsedAt Time   `json:"last_used_at"`
+	LastUsedIP string `json:"last_used_ip"`
 	CreatedAt  Time   `json:"created_at"`
 	UpdatedAt  Time   `json:"updated_at"`
 }

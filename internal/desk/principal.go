@@ -28,6 +28,28 @@ type Principal struct {
 	System bool
 	// Via is the channel the action came through: api, web, email, chat, system.
 	Via string
+	// Perms are the permissions of the user's custom role, loaded at
+	// authentication (people.PrincipalFor); nil means the built-in set of
+	// Role. Read them through Can, never directly.
+	Perms *Permissions `json:",omitempty"`
+	// ReadOnly marks a principal authenticated with a read-scoped API
+	// token: it may read but change nothing.
+	ReadOnly bool `json:",omitempty"`
+}
+
+// Can returns p's effective permissions: everything for the system and
+// admins, the custom role's set for agents that have one, the built-in set
+// of the role otherwise, and nothing for an anonymous caller.
+func (p *Principal) Can() Permissions {
+	switch {
+	case p == nil:
+		return Permissions{}
+	case p.System || p.Role == RoleAdmin:
+		return AllPermissions()
+	case p.Role == RoleAgent && p.Perms != nil:
+		return *p.Perms
+	}
+	return RolePermissions(p.Role)
 }
 
 // IsAdmin reports whether p may manage people and settings.

@@ -64,14 +64,14 @@ func makeDefaultGroup(ctx context.Context, tx *store.Tx, id int64) error {
 	return err
 }
 
-// CreateGroup creates a group (admin only). The first group becomes the
+// CreateGroup creates a group (manage_groups_orgs). The first group becomes the
 // default; Default=true moves the default to the new group.
 func (s *Service) CreateGroup(ctx context.Context, in GroupInput) (*desk.Group, error) {
 	p, err := desk.RequirePrincipal(ctx)
 	if err != nil {
 		return nil, err
 	}
-	if !p.IsAdmin() {
+	if !p.IsStaff() || !p.Can().ManageGroupsOrgs {
 		return nil, desk.Forbidden("You are not allowed to create groups")
 	}
 	var v desk.Validation
@@ -116,7 +116,7 @@ func (s *Service) CreateGroup(ctx context.Context, in GroupInput) (*desk.Group, 
 	return g, nil
 }
 
-// UpdateGroup changes a group (admin only). Default=true makes it the only
+// UpdateGroup changes a group (manage_groups_orgs). Default=true makes it the only
 // default; the default group cannot be un-defaulted except by making another
 // group the default.
 func (s *Service) UpdateGroup(ctx context.Context, id int64, in GroupInput) (*desk.Group, error) {
@@ -127,7 +127,7 @@ func (s *Service) UpdateGroup(ctx context.Context, id int64, in GroupInput) (*de
 	if !p.IsStaff() {
 		return nil, desk.NotFound()
 	}
-	if !p.IsAdmin() {
+	if !p.IsStaff() || !p.Can().ManageGroupsOrgs {
 		return nil, desk.Forbidden("You are not allowed to update groups")
 	}
 	var g *desk.Group
@@ -235,7 +235,7 @@ func (s *Service) CountGroups(ctx context.Context) (int, error) {
 	return n, err
 }
 
-// DeleteGroup soft-deletes a group (admin only): it keeps its row for old
+// DeleteGroup soft-deletes a group (manage_groups_orgs): it keeps its row for old
 // tickets but loses its members; if it was the default, the oldest remaining
 // group becomes the default.
 func (s *Service) DeleteGroup(ctx context.Context, id int64) error {
@@ -246,7 +246,7 @@ func (s *Service) DeleteGroup(ctx context.Context, id int64) error {
 	if !p.IsStaff() {
 		return desk.NotFound()
 	}
-	if !p.IsAdmin() {
+	if !p.IsStaff() || !p.Can().ManageGroupsOrgs {
 		return desk.Forbidden("You are not allowed to delete groups")
 	}
 	return s.DB.InTx(ctx, func(tx *store.Tx) error {
@@ -362,14 +362,14 @@ func promoteDefaultMembership(ctx context.Context, tx *store.Tx, userID int64) e
 	return setDefaultMembership(ctx, tx, userID, gid)
 }
 
-// AddMembership puts an agent or admin in a group (admin only). The user's
+// AddMembership puts an agent or admin in a group (manage_groups_orgs). The user's
 // first membership, or one with isDefault, becomes their default group.
 func (s *Service) AddMembership(ctx context.Context, userID, groupID int64, isDefault bool) (*desk.GroupMembership, error) {
 	p, err := desk.RequirePrincipal(ctx)
 	if err != nil {
 		return nil, err
 	}
-	if !p.IsAdmin() {
+	if !p.IsStaff() || !p.Can().ManageGroupsOrgs {
 		return nil, desk.Forbidden("You are not allowed to manage group memberships")
 	}
 	var m *desk.GroupMembership
@@ -433,7 +433,7 @@ func (s *Service) AddMembership(ctx context.Context, userID, groupID int64, isDe
 	return m, nil
 }
 
-// RemoveMembership takes an agent out of a group (admin only).
+// RemoveMembership takes an agent out of a group (manage_groups_orgs).
 func (s *Service) RemoveMembership(ctx context.Context, id int64) error {
 	p, err := desk.RequirePrincipal(ctx)
 	if err != nil {
@@ -442,7 +442,7 @@ func (s *Service) RemoveMembership(ctx context.Context, id int64) error {
 	if !p.IsStaff() {
 		return desk.NotFound()
 	}
-	if !p.IsAdmin() {
+	if !p.IsStaff() || !p.Can().ManageGroupsOrgs {
 		return desk.Forbidden("You are not allowed to manage group memberships")
 	}
 	return s.DB.InTx(ctx, func(tx *store.Tx) error {

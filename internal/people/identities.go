@@ -169,8 +169,11 @@ func (s *Service) AddIdentity(ctx context.Context, userID int64, typ, value stri
 		if err != nil {
 			return err
 		}
-		if !p.IsAdmin() && !(p.IsStaff() && u.Role == desk.RoleEndUser) {
+		if !p.IsAdmin() && !(p.IsStaff() && u.Role == desk.RoleEndUser && p.Can().EditEndUsers) {
 			return desk.Forbidden("You are not allowed to add identities to this user")
+		}
+		if u.IsOwner && !p.System && p.UserID != u.ID && typ == IdentityEmail {
+			return errOwnerCredentials()
 		}
 		taken, err := exists(ctx, tx, `SELECT COUNT(*) FROM user_identities WHERE type = ? AND value = ?`, typ, value)
 		if err != nil {

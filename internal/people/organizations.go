@@ -266,13 +266,13 @@ func writeOrgExtras(ctx context.Context, tx *store.Tx, id int64, st orgState, do
 		searchDoc(st.Name, strings.Join(st.Domains, " "), st.Tags, st.Details, st.Notes))
 }
 
-// CreateOrganization creates an organization (admin only).
+// CreateOrganization creates an organization (manage_groups_orgs).
 func (s *Service) CreateOrganization(ctx context.Context, in OrganizationInput) (*desk.Organization, error) {
 	p, err := desk.RequirePrincipal(ctx)
 	if err != nil {
 		return nil, err
 	}
-	if !p.IsAdmin() {
+	if !p.IsStaff() || !p.Can().ManageGroupsOrgs {
 		return nil, desk.Forbidden("You are not allowed to create organizations")
 	}
 	var v desk.Validation
@@ -309,7 +309,7 @@ func (s *Service) CreateOrganization(ctx context.Context, in OrganizationInput) 
 	return o, nil
 }
 
-// UpdateOrganization changes an organization (admin only). Sending
+// UpdateOrganization changes an organization (manage_groups_orgs). Sending
 // DomainNames replaces the whole list.
 func (s *Service) UpdateOrganization(ctx context.Context, id int64, in OrganizationInput) (*desk.Organization, error) {
 	p, err := desk.RequirePrincipal(ctx)
@@ -322,7 +322,7 @@ func (s *Service) UpdateOrganization(ctx context.Context, id int64, in Organizat
 		if err != nil {
 			return err
 		}
-		if !p.IsAdmin() {
+		if !p.IsStaff() || !p.Can().ManageGroupsOrgs {
 			return desk.Forbidden("You are not allowed to update organizations")
 		}
 		before := orgStateOf(cur)
@@ -410,7 +410,7 @@ func (s *Service) CountOrganizations(ctx context.Context) (int, error) {
 	return n, err
 }
 
-// DeleteOrganization deletes an organization (admin only); its users and
+// DeleteOrganization deletes an organization (manage_groups_orgs); its users and
 // tickets stay, without an organization.
 func (s *Service) DeleteOrganization(ctx context.Context, id int64) error {
 	p, err := desk.RequirePrincipal(ctx)
@@ -421,7 +421,7 @@ func (s *Service) DeleteOrganization(ctx context.Context, id int64) error {
 		if _, err := visibleOrg(ctx, tx, p, id); err != nil {
 			return err
 		}
-		if !p.IsAdmin() {
+		if !p.IsStaff() || !p.Can().ManageGroupsOrgs {
 			return desk.Forbidden("You are not allowed to delete organizations")
 		}
 		// Explicit rather than relying on ON DELETE actions, which SQLite

@@ -61,7 +61,8 @@ func (s *Service) SearchUsers(ctx context.Context, query string, limit int) ([]*
 	if len(subs) == 0 {
 		return []*desk.User{}, nil
 	}
-	args = append(args, true, clampLimit(limit))
+	cond, vargs := userVisibility(p)
+	args = append(append(append(args, true), vargs...), clampLimit(limit))
 	return queryUsers(ctx, s.DB, `SELECT `+userCols+` FROM users u WHERE u.id IN (`+strings.Join(subs, ` UNION `)+`)
-		AND u.active = ? ORDER BY u.id LIMIT ?`, args...)
+		AND u.active = ?`+cond+` ORDER BY u.id LIMIT ?`, args...)
 }

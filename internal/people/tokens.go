@@ -2,7 +2,6 @@ package people
 
 import (
 	"context"
-	"database/sql"
 	"strings"
 	"time"
 
@@ -15,59 +14,112 @@ import (
 // AuthenticateToken writes it again, so API traffic is not a write per request.
 const TokenTouchInterval = time.Minute
 
-const tokenCols = `t.id, t.user_id, t.name, t.last_used_at, t.created_at`
+const tokenCols = `t.id, t.user_id, t.name, t.scope, t.expires_at, t.last_used_at, t.last_used_ip, t.created_at`
+
+// Token scopes: a read token may only read (the API refuses anything but
+// GET and HEAD with it).
+const (
+	ScopeRead      = "read"
+	ScopeReadWrite = "read-write"
+)
 
 func scanToken(sc scanner) (*desk.APIToken, error) {
 	var t desk.APIToken
-	var used, created int64
-	if err := sc.Scan(&t.ID, &t.UserID, &t.Name, &used, &created); err != nil {
+	var expires, used, created int64
+	if err := sc.Scan(&t.ID, &t.UserID, &t.Name, &t.Scope, &expires, &used, &t.LastUsedIP, &created); err != nil {
 		return nil, err
 	}
+	t.ExpiresAt = desk.NullTimeFromMicros(expires)
 	t.LastUsedAt = desk.NullTimeFromMicros(used)
 	t.CreatedAt = desk.TimeFromMicros(created)
 	t.UpdatedAt = t.CreatedAt
 	return &t, nil
 }
 
-// CreateToken creates an API token for userID (0 means the caller). Admins
-// may create tokens for any agent or admin, agents only for themselves. The
-// returned Token field holds the secret; it is not stored and never shown again.
+// TokenInput describes a new API token.
+type TokenInput struct {
+	// UserID is whose token it is; 0 means the caller.
+	UserID      int64
+	Description string
+	// Scope is ScopeRead or ScopeReadWrite ("" = read-write).
+	Scope string
+	// ExpiresAt is when the token stops working (zero: never); it must lie
+	// in the future.
+	ExpiresAt desk.Time
+}
+
+// CreateToken creates a read-write token that never expires (see
+// CreateTokenWith).
 func (s *Service) CreateToken(ctx context.Context, userID int64, name string) (*desk.APIToken, error) {
+	return s.CreateTokenWith(ctx, TokenInput{UserID: userID, Description: name})
+}
+
+// CreateTokenWith creates an API token. Staff whose role grants
+// manage_api_tokens may create tokens for themselves; admins for any active
+// agent or admin. The returned Token field holds the secret; it is not
+// stored and never shown again.
+func (s *Service) CreateTokenWith(ctx context.Context, in TokenInput) (*desk.APIToken, error) {
 	p, err := desk.RequirePrincipal(ctx)
 	if err != nil {
 		return nil, err
 	}
+	userID := in.UserID
 	if userID == 0 {
 		userID = p.UserID
 	}
-	if !p.IsStaff() {
+	if !p.IsStaff() || !p.Can().ManageAPITokens {
 		return nil, desk.Forbidden("You are not allowed to create API tokens")
 	}
 	if !p.IsAdmin() && userID != p.UserID {
 		return nil, desk.Forbidden("You can only create API tokens for yourself")
 	}
 	var v desk.Validation
-	name = checkShort(&v, "description", name)
+	name := checkShort(&v, "description", in.Description)
+	scope := strings.ToLower(strings.TrimSpace(in.Scope))
+	switch scope {
+	case "":
+		scope = ScopeReadWrite
+	case ScopeRead, ScopeReadWrite:
+	case "write", "readwrite", "read_write":
+		scope = ScopeReadWrite
+	default:
+		v.Add("scope", "must be read or read-write")
+	}
+	expires := in.ExpiresAt.Micros()
+	if expires != 0 && expires <= store.Now() {
+		v.Add("expires_at", "must be in the future")
+	}
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
 	var out *desk.APIToken
 	err = s.DB.InTx(ctx, func(tx *store.Tx) error {
 		var role string
-		var active bool
-		err := tx.QueryRow(ctx, `SELECT role, active FROM users WHERE id = ?`, userID).Scan(&role, &active)
+		var active, suspended bool
+		err := tx.QueryRow(ctx, `SELECT role, active, suspended FROM users WHERE id = ?`, userID).Scan(&role, &active, &suspended)
 		if isNoRows(err) {
 			return desk.Invalid("user_id", "does not exist")
 		}
 		if err != nil {
 			return err
 		}
-		if !desk.Role(role).Staff() || !active {
+		if !desk.Role(role).Staff() || !active || suspended {
 			return desk.Invalid("user_id", "must be an active agent or admin")
 		}
+		// A token acts as its user: nobody mints one for the owner but
+		// the owner (it would hand over the account).
+		if userID != p.UserID && !p.System {
+			owner, err := isOwner(ctx, tx, userID)
+			if err != nil {
+				return err
+			}
+			if owner {
+				return desk.Forbidden("Only the account owner can create API tokens for the owner")
+			}
+		}
 		secret, hash := auth.NewToken()
-		id, err := tx.InsertID(ctx, `INSERT INTO api_tokens (user_id, name, token_hash, created_at) VALUES (?, ?, ?, ?)`,
-			userID, name, hash, store.Now())
+		id, err := tx.InsertID(ctx, `INSERT INTO api_tokens (user_id, name, token_hash, scope, expires_at, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
+			userID, name, hash, scope, expires, store.Now())
 		if err != nil {
 			return err
 		}
@@ -135,40 +187,43 @@ func (s *Service) DeleteToken(ctx context.Context, id int64) error {
 	return nil
 }
 
-// AuthenticateToken resolves an API token to a principal with one indexed
-// lookup. It fails with EUNAUTHORIZED unless the token exists and belongs to
-// an active, non-suspended user who owns email (when email != "": Zendesk's
-// Basic form is email/token:TOKEN). It records last_used_at/last_used_ip at
-// most once per TokenTouchInterval per token.
+// AuthenticateToken resolves an API token to a principal, with the
+// permissions of the user's role, in one indexed lookup. It fails with
+// EUNAUTHORIZED unless the token exists, has not expired and belongs to an
+// active, non-suspended user who owns email (when email != "": Zendesk's
+// Basic form is email/token:TOKEN). A read-scoped token yields a ReadOnly
+// principal. It records last_used_at/last_used_ip at most once per
+// TokenTouchInterval per token.
 func (s *Service) AuthenticateToken(ctx context.Context, email, token, ip string) (*desk.Principal, error) {
 	if token == "" || len(token) > 256 || strings.ContainsRune(email, 0) || strings.ContainsRune(token, 0) {
 		return nil, unauthorized()
 	}
 	var (
-		tokenID, lastUsed, userID int64
-		role                      string
-		org                       sql.NullInt64
-		userEmail                 sql.NullString
-		active, suspended         bool
+		tokenID, lastUsed, expires int64
+		scope                      string
+		row                        principalRow
 	)
-	err := s.DB.QueryRow(ctx, `SELECT t.id, t.last_used_at, u.id, u.role, u.organization_id, u.email, u.active, u.suspended
-		FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = ?`, auth.HashToken(token)).
-		Scan(&tokenID, &lastUsed, &userID, &role, &org, &userEmail, &active, &suspended)
+	err := s.DB.QueryRow(ctx, `SELECT t.id, t.last_used_at, t.scope, t.expires_at, `+principalCols+`
+		FROM api_tokens t JOIN users u ON u.id = t.user_id`+principalJoin+` WHERE t.token_hash = ?`, auth.HashToken(token)).
+		Scan(append([]any{&tokenID, &lastUsed, &scope, &expires}, row.dest()...)...)
 	if isNoRows(err) {
 		return nil, unauthorized()
 	}
 	if err != nil {
 		return nil, err
 	}
-	if !active || suspended {
+	p, ok := row.principal("api")
+	now := store.Now()
+	if !ok || (expires != 0 && now >= expires) {
 		return nil, unauthorized()
 	}
+	p.ReadOnly = scope != ScopeReadWrite
 	if email != "" {
 		e := strings.ToLower(strings.TrimSpace(email))
-		if e != userEmail.String || e == "" {
+		if e != p.Email || e == "" {
 			// Rare path: a secondary address of the same user also works.
 			ok, err := exists(ctx, s.DB, `SELECT COUNT(*) FROM user_identities WHERE user_id = ? AND type = ? AND value = ?`,
-				userID, IdentityEmail, e)
+				p.UserID, IdentityEmail, e)
 			if err != nil {
 				return nil, err
 			}
@@ -177,7 +232,7 @@ func (s *Service) AuthenticateToken(ctx context.Context, email, token, ip string
 			}
 		}
 	}
-	if now := store.Now(); now-lastUsed >= TokenTouchInterval.Microseconds() {
+	if now-lastUsed >= TokenTouchInterval.Microseconds() {
 		if len(ip) > 64 || !validText(ip) {
 			ip = ""
 		}
@@ -186,5 +241,5 @@ func (s *Service) AuthenticateToken(ctx context.Context, email, token, ip string
 		_, _ = s.DB.Exec(ctx, `UPDATE api_tokens SET last_used_at = ?, last_used_ip = ? WHERE id = ? AND last_used_at = ?`,
 			now, ip, tokenID, lastUsed)
 	}
-	return &desk.Principal{UserID: userID, Role: desk.Role(role), OrgID: org.Int64, Email: userEmail.String, Via: "api"}, nil
+	return p, nil
 }

@@ -28,7 +28,10 @@ type UserInput struct {
 	ExternalID     *string // a pointer to "" clears it
 	Suspended      *bool
 	Verified       *bool
-	Password       *string // optional; must meet the role's password policy; hashed with auth.HashPassword, never stored otherwise
+	// CustomRoleID gives an agent a custom role (a pointer to 0 clears it:
+	// the built-in agent permissions). Admins only; only agents have one.
+	CustomRoleID *int64
+	Password     *string // optional; must meet the role's password policy; hashed with auth.HashPassword, never stored otherwise
 }
 
 // UserFilter selects users for ListUsers and CountUsers. AfterID is a
@@ -49,7 +52,9 @@ const MinPasswordLength = password.MinCustomLength
 
 const userCols = `u.id, u.name, u.email, u.role, u.organization_id, u.default_group_id, u.phone, u.locale,
 	u.time_zone, u.tags, u.notes, u.details, u.external_id, u.active, u.suspended, u.verified,
-	u.last_login_at, u.created_at, u.updated_at`
+	u.last_login_at, u.created_at, u.updated_at, u.custom_role_id,
+	(SELECT cr.role_type FROM custom_roles cr WHERE cr.id = u.custom_role_id),
+	EXISTS (SELECT 1 FROM settings os WHERE os.key = '` + desk.SettingOwner + `' AND os.value = CAST(u.id AS TEXT))`
 
 type scanner interface{ Scan(dest ...any) error }
 
@@ -58,11 +63,13 @@ func scanUser(sc scanner) (*desk.User, error) {
 		u                          desk.User
 		email, ext                 sql.NullString
 		org, grp                   sql.NullInt64
+		customRole, roleType       sql.NullInt64
 		role, tags                 string
 		lastLogin, created, update int64
 	)
 	if err := sc.Scan(&u.ID, &u.Name, &email, &role, &org, &grp, &u.Phone, &u.Locale, &u.TimeZone, &tags,
-		&u.Notes, &u.Details, &ext, &u.Active, &u.Suspended, &u.Verified, &lastLogin, &created, &update); err != nil {
+		&u.Notes, &u.Details, &ext, &u.Active, &u.Suspended, &u.Verified, &lastLogin, &created, &update,
+		&customRole, &roleType, &u.IsOwner); err != nil {
 		return nil, err
 	}
 	u.Email = email.String
@@ -78,6 +85,19 @@ func scanUser(sc scanner) (*desk.User, error) {
 	if u.Role == desk.RoleEndUser {
 		r := "requested"
 		u.Restriction = &r
+	}
+	// Zendesk's role_type: 4 for admins, the custom role's type for agents
+	// with one (0 custom, 1 light agent), null for other agents and
+	// end-users.
+	switch {
+	case u.Role == desk.RoleAdmin:
+		rt := desk.RoleTypeAdmin
+		u.RoleType = &rt
+	case u.Role == desk.RoleAgent && customRole.Valid:
+		u.CustomRoleID = int64Ptr(customRole)
+		rt := int(roleType.Int64)
+		u.RoleType = &rt
+		u.OnlyPrivate = rt == desk.RoleTypeLightAgent
 	}
 	return &u, nil
 }
@@ -113,6 +133,11 @@ func loadUser(ctx context.Context, q store.Querier, id int64) (*desk.User, error
 // organization shares tickets, the other users of that organization.
 func userVisibility(p *desk.Principal) (string, []any) {
 	if p.IsStaff() {
+		// Staff whose role does not grant view_end_users see staff and
+		// themselves only.
+		if !p.Can().ViewEndUsers {
+			return ` AND (u.role <> ? OR u.id = ?)`, []any{string(desk.RoleEndUser), p.UserID}
+		}
 		return "", nil
 	}
 	return ` AND (u.id = ? OR u.organization_id = (SELECT me.organization_id FROM users me
@@ -134,7 +159,7 @@ func visibleUser(ctx context.Context, q store.Querier, p *desk.Principal, id int
 type userState struct {
 	Name, Email, Phone, Locale, TimeZone, Notes, Details, ExternalID string
 	Role                                                             desk.Role
-	OrgID, GroupID                                                   int64
+	OrgID, GroupID, CustomRoleID                                     int64
 	Tags                                                             string
 	Suspended, Verified                                              bool
 }
@@ -143,7 +168,7 @@ func stateOf(u *desk.User) userState {
 	return userState{
 		Name: u.Name, Email: u.Email, Phone: u.Phone, Locale: u.Locale, TimeZone: u.TimeZone,
 		Notes: u.Notes, Details: u.Details, ExternalID: derefStr(u.ExternalID), Role: u.Role,
-		OrgID: derefInt(u.OrganizationID), GroupID: derefInt(u.DefaultGroupID),
+		OrgID: derefInt(u.OrganizationID), GroupID: derefInt(u.DefaultGroupID), CustomRoleID: derefInt(u.CustomRoleID),
 		Tags: strings.Join(u.Tags, " "), Suspended: u.Suspended, Verified: u.Verified,
 	}
 }
@@ -210,6 +235,21 @@ func (st *userState) apply(in UserInput, v *desk.Validation) {
 	if in.Verified != nil {
 		st.Verified = *in.Verified
 	}
+	if in.CustomRoleID != nil {
+		if *in.CustomRoleID < 0 {
+			v.Add("custom_role_id", "does not exist")
+		} else {
+			st.CustomRoleID = *in.CustomRoleID
+		}
+	}
+	// Custom roles are for agents; admins hold every permission and
+	// end-users none, so a role change away from agent drops the role.
+	if st.Role != desk.RoleAgent {
+		if in.CustomRoleID != nil && *in.CustomRoleID != 0 {
+			v.Add("custom_role_id", "can only be set for agents")
+		}
+		st.CustomRoleID = 0
+	}
 	// Passwords are checked against the policy (checkNewPassword), which
 	// needs the database.
 	// Only staff belong to groups; demoting someone drops their default group.
@@ -243,6 +283,7 @@ func changes(a, b userState, in UserInput) map[string]bool {
 	set("external_id", a.ExternalID != b.ExternalID)
 	set("suspended", a.Suspended != b.Suspended)
 	set("verified", a.Verified != b.Verified)
+	set("custom_role_id", a.CustomRoleID != b.CustomRoleID)
 	set("password", in.Password != nil)
 	return c
 }
@@ -262,6 +303,15 @@ func checkRefs(ctx context.Context, q store.Querier, before, after userState) er
 			v.Add("organization_id", "does not exist")
 		}
 	}
+	if after.CustomRoleID != 0 && after.CustomRoleID != before.CustomRoleID {
+		ok, err := exists(ctx, q, `SELECT COUNT(*) FROM custom_roles WHERE id = ?`, after.CustomRoleID)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			v.Add("custom_role_id", "does not exist")
+		}
+	}
 	if after.GroupID != 0 && after.GroupID != before.GroupID {
 		ok, err := exists(ctx, q, `SELECT COUNT(*) FROM agent_groups WHERE id = ? AND deleted = ?`, after.GroupID, false)
 		if err != nil {
@@ -274,8 +324,9 @@ func checkRefs(ctx context.Context, q store.Querier, before, after userState) er
 	return v.Err()
 }
 
-// CreateUser creates a user. Admins may create anyone; agents may create
-// end-users (without setting a password).
+// CreateUser creates a user. Admins may create anyone; agents whose role
+// grants edit_end_users may create end-users (without setting a password).
+// The first admin created becomes the account owner.
 func (s *Service) CreateUser(ctx context.Context, in UserInput) (*desk.User, error) {
 	p, err := desk.RequirePrincipal(ctx)
 	if err != nil {
@@ -288,8 +339,14 @@ func (s *Service) CreateUser(ctx context.Context, in UserInput) (*desk.User, err
 		if in.Role != nil && *in.Role != desk.RoleEndUser {
 			return nil, desk.Forbidden("Agents can only create end-users")
 		}
+		if !p.Can().EditEndUsers {
+			return nil, desk.Forbidden("Your role does not allow editing end-users")
+		}
 		if in.Password != nil {
 			return nil, desk.Forbidden("Only admins can set passwords")
+		}
+		if in.CustomRoleID != nil && *in.CustomRoleID != 0 {
+			return nil, desk.Forbidden("Only admins can assign roles")
 		}
 	}
 	st := userState{Role: desk.RoleEndUser, Locale: "en-US", TimeZone: "UTC"}
@@ -320,12 +377,18 @@ func (s *Service) CreateUser(ctx context.Context, in UserInput) (*desk.User, err
 		}
 		now := store.Now()
 		id, err := tx.InsertID(ctx, `INSERT INTO users (name, email, role, organization_id, default_group_id, phone, locale,
-			time_zone, tags, notes, details, external_id, suspended, verified, password_hash, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			time_zone, tags, notes, details, external_id, suspended, verified, password_hash, custom_role_id, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			st.Name, nullStr(st.Email), string(st.Role), nullInt(st.OrgID), nullInt(st.GroupID), st.Phone, st.Locale,
-			st.TimeZone, st.Tags, st.Notes, st.Details, nullStr(st.ExternalID), st.Suspended, st.Verified, nullStr(hash), now, now)
+			st.TimeZone, st.Tags, st.Notes, st.Details, nullStr(st.ExternalID), st.Suspended, st.Verified, nullStr(hash),
+			nullInt(st.CustomRoleID), now, now)
 		if err != nil {
 			return err
+		}
+		if st.Role == desk.RoleAdmin {
+			if err := claimOwnership(ctx, tx, id); err != nil {
+				return err
+			}
 		}
 		if st.Email != "" {
 			if _, err := tx.Exec(ctx, `INSERT INTO user_identities (user_id, type, value, is_primary, verified, created_at, updated_at)
@@ -395,9 +458,13 @@ func checkFree(ctx context.Context, q store.Querier, id int64, st userState) err
 }
 
 // UpdateUser changes a user. Admins may change anyone (but not their own
-// role or suspension); agents may change end-users except their role and
-// password; everyone may change their own name, locale, time zone and phone.
-// Fields sent with their current value do not count as changes.
+// role or suspension); agents whose role grants edit_end_users may change
+// end-users except their role and password; everyone may change their own
+// name, locale, time zone and phone. Nobody demotes or suspends the account
+// owner, and only the owner changes the owner's email or password. A new
+// role or a suspension ends the user's web sessions in the same
+// transaction. Fields sent with their current value do not count as
+// changes.
 func (s *Service) UpdateUser(ctx context.Context, id int64, in UserInput) (*desk.User, error) {
 	p, err := desk.RequirePrincipal(ctx)
 	if err != nil {
@@ -428,6 +495,9 @@ func (s *Service) UpdateUser(ctx context.Context, id int64, in UserInput) (*desk
 			}
 			return desk.Forbidden("You are not allowed to update this user")
 		}
+		if !p.IsAdmin() && !self && !p.Can().EditEndUsers {
+			return desk.Forbidden("Your role does not allow editing end-users")
+		}
 		before := stateOf(cur)
 		after := before
 		after.apply(in, &v)
@@ -435,6 +505,9 @@ func (s *Service) UpdateUser(ctx context.Context, id int64, in UserInput) (*desk
 			return err
 		}
 		changed := changes(before, after, in)
+		if err := protectOwner(p, cur, changed); err != nil {
+			return err
+		}
 		if err := authorizeUserUpdate(p, cur, changed); err != nil {
 			return err
 		}
@@ -487,7 +560,7 @@ func authorizeUserUpdate(p *desk.Principal, cur *desk.User, changed map[string]b
 	self := !p.System && p.UserID == cur.ID
 	switch {
 	case p.IsAdmin():
-		if self && (changed["role"] || changed["suspended"]) {
+		if self && (changed["role"] || changed["suspended"] || changed["custom_role_id"]) {
 			return desk.Forbidden("You cannot change your own role or suspend yourself")
 		}
 		return nil
@@ -502,7 +575,7 @@ func authorizeUserUpdate(p *desk.Principal, cur *desk.User, changed map[string]b
 		if cur.Role != desk.RoleEndUser {
 			return desk.Forbidden("Agents can only update end-users")
 		}
-		if changed["role"] {
+		if changed["role"] || changed["custom_role_id"] {
 			return desk.Forbidden("Agents cannot change roles")
 		}
 		if changed["password"] {
@@ -518,15 +591,29 @@ func authorizeUserUpdate(p *desk.Principal, cur *desk.User, changed map[string]b
 func writeUser(ctx context.Context, tx *store.Tx, id int64, before, after userState, hash string) error {
 	now := store.Now()
 	q := `UPDATE users SET name = ?, email = ?, role = ?, organization_id = ?, default_group_id = ?, phone = ?,
-		locale = ?, time_zone = ?, tags = ?, notes = ?, details = ?, external_id = ?, suspended = ?, verified = ?, updated_at = ?`
+		locale = ?, time_zone = ?, tags = ?, notes = ?, details = ?, external_id = ?, suspended = ?, verified = ?,
+		custom_role_id = ?, updated_at = ?`
 	args := []any{after.Name, nullStr(after.Email), string(after.Role), nullInt(after.OrgID), nullInt(after.GroupID), after.Phone,
-		after.Locale, after.TimeZone, after.Tags, after.Notes, after.Details, nullStr(after.ExternalID), after.Suspended, after.Verified, now}
+		after.Locale, after.TimeZone, after.Tags, after.Notes, after.Details, nullStr(after.ExternalID), after.Suspended, after.Verified,
+		nullInt(after.CustomRoleID), now}
 	if hash != "" {
 		q += `, password_hash = ?`
 		args = append(args, hash)
 	}
 	if _, err := tx.Exec(ctx, q+` WHERE id = ?`, append(args, id)...); err != nil {
 		return err
+	}
+	// A new role or a suspension takes effect at once: the user's web
+	// sessions end (API tokens are re-checked on every request).
+	if after.Role != before.Role || after.CustomRoleID != before.CustomRoleID || (after.Suspended && !before.Suspended) {
+		if err := endSessions(ctx, tx, id); err != nil {
+			return err
+		}
+	}
+	if after.Role == desk.RoleAdmin && before.Role != desk.RoleAdmin {
+		if err := claimOwnership(ctx, tx, id); err != nil {
+			return err
+		}
 	}
 	if after.Email != before.Email && after.Email != "" {
 		if err := makePrimaryEmail(ctx, tx, id, after.Email, after.Verified, now); err != nil {
@@ -724,9 +811,10 @@ func (s *Service) GetUsers(ctx context.Context, ids []int64) ([]*desk.User, erro
 }
 
 // userFilterSQL builds the WHERE clause shared by ListUsers and CountUsers.
-func userFilterSQL(f UserFilter) (string, []any, error) {
-	where := ` WHERE u.active = ?`
-	args := []any{true}
+func userFilterSQL(p *desk.Principal, f UserFilter) (string, []any, error) {
+	cond, vargs := userVisibility(p)
+	where := ` WHERE u.active = ?` + cond
+	args := append([]any{true}, vargs...)
 	if len(f.Roles) > 0 {
 		for _, r := range f.Roles {
 			if !r.Valid() {
@@ -756,7 +844,7 @@ func (s *Service) ListUsers(ctx context.Context, f UserFilter) ([]*desk.User, er
 	if !p.IsStaff() {
 		return nil, desk.Forbidden("You are not allowed to list users")
 	}
-	where, args, err := userFilterSQL(f)
+	where, args, err := userFilterSQL(p, f)
 	if err != nil {
 		return nil, err
 	}
@@ -784,7 +872,7 @@ func (s *Service) CountUsers(ctx context.Context, f UserFilter) (int, error) {
 	if !p.IsStaff() {
 		return 0, desk.Forbidden("You are not allowed to list users")
 	}
-	where, args, err := userFilterSQL(f)
+	where, args, err := userFilterSQL(p, f)
 	if err != nil {
 		return 0, err
 	}
@@ -795,7 +883,8 @@ func (s *Service) CountUsers(ctx context.Context, f UserFilter) (int, error) {
 
 // DeleteUser soft-deletes a user (admin only): the user becomes inactive,
 // keeps email and identities (tickets still name them) and loses group
-// memberships and API tokens. Deleting a deleted user returns it unchanged.
+// memberships, API tokens and web sessions. The account owner cannot be
+// deleted. Deleting a deleted user returns it unchanged.
 func (s *Service) DeleteUser(ctx context.Context, id int64) (*desk.User, error) {
 	p, err := desk.RequirePrincipal(ctx)
 	if err != nil {
@@ -813,6 +902,9 @@ func (s *Service) DeleteUser(ctx context.Context, id int64) (*desk.User, error) 
 		if !p.System && p.UserID == id {
 			return desk.Forbidden("You cannot delete yourself")
 		}
+		if cur.IsOwner {
+			return errOwnerProtected()
+		}
 		if !cur.Active {
 			u = cur
 			return nil
@@ -825,6 +917,9 @@ func (s *Service) DeleteUser(ctx context.Context, id int64) (*desk.User, error) 
 			return err
 		}
 		if _, err := tx.Exec(ctx, `DELETE FROM api_tokens WHERE user_id = ?`, id); err != nil {
+			return err
+		}
+		if err := endSessions(ctx, tx, id); err != nil {
 			return err
 		}
 		u, err = loadUser(ctx, tx, id)

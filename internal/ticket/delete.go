@@ -23,8 +23,8 @@ func (s *Service) Delete(ctx context.Context, id int64) error {
 	if _, err := s.Get(ctx, id); err != nil {
 		return err
 	}
-	if !p.IsStaff() {
-		return desk.Forbidden("only agents can delete tickets")
+	if !p.IsStaff() || !p.Can().DeleteTickets {
+		return desk.Forbidden("Your role does not allow deleting tickets")
 	}
 	return s.DB.InTx(ctx, func(tx *store.Tx) error {
 		res, err := tx.Exec(ctx, `UPDATE tickets SET deleted_at = ?, updated_at = ? WHERE id = ? AND deleted_at = 0`, store.Now(), store.Now(), id)
@@ -61,10 +61,18 @@ func (s *Service) GetDeleted(ctx context.Context, id int64) (*desk.Ticket, error
 	return t, nil
 }
 
-// Restore brings a soft-deleted ticket back.
+// Restore brings a soft-deleted ticket back (roles that may delete
+// tickets).
 func (s *Service) Restore(ctx context.Context, id int64) error {
+	p, err := desk.RequirePrincipal(ctx)
+	if err != nil {
+		return err
+	}
 	if _, err := s.GetDeleted(ctx, id); err != nil {
 		return err
+	}
+	if !p.Can().DeleteTickets {
+		return desk.Forbidden("Your role does not allow restoring deleted tickets")
 	}
 	return s.DB.InTx(ctx, func(tx *store.Tx) error {
 		if _, err := tx.Exec(ctx, `UPDATE tickets SET deleted_at = 0, updated_at = ? WHERE id = ?`, store.Now(), id); err != nil {
@@ -88,7 +96,7 @@ func (s *Service) Destroy(ctx context.Context, id int64) error {
 	if _, err := s.GetDeleted(ctx, id); err != nil {
 		return err
 	}
-	if !p.IsAdmin() {
+	if !p.IsAdmin() || !p.Can().DeleteTickets {
 		return desk.Forbidden("only admins can permanently delete tickets")
 	}
 	err = s.DB.InTx(ctx, func(tx *store.Tx) error {

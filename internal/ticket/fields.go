@@ -98,14 +98,15 @@ func (s *Service) Field(ctx context.Context, id int64) (*desk.TicketField, error
 	return f, err
 }
 
-// SaveField creates (id 0) or updates a ticket field. Admins only.
+// SaveField creates (id 0) or updates a ticket field: admins, and roles
+// that grant manage_ticket_fields.
 func (s *Service) SaveField(ctx context.Context, id int64, in FieldInput) (*desk.TicketField, error) {
 	p, err := desk.RequirePrincipal(ctx)
 	if err != nil {
 		return nil, err
 	}
-	if !p.IsAdmin() {
-		return nil, desk.Forbidden("only admins manage ticket fields")
+	if !p.IsStaff() || !p.Can().ManageTicketFields {
+		return nil, desk.Forbidden("Your role does not allow managing ticket fields")
 	}
 	f := &desk.TicketField{Active: true}
 	if id != 0 {
@@ -213,8 +214,8 @@ func (s *Service) DeleteField(ctx context.Context, id int64) error {
 	if err != nil {
 		return err
 	}
-	if !p.IsAdmin() {
-		return desk.Forbidden("only admins manage ticket fields")
+	if !p.IsStaff() || !p.Can().ManageTicketFields {
+		return desk.Forbidden("Your role does not allow managing ticket fields")
 	}
 	res, err := s.DB.Exec(ctx, `DELETE FROM ticket_fields WHERE id = ?`, id)
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/frontdesk/frontdesk/internal/desk"
+	"github.com/frontdesk/frontdesk/internal/people"
 	"github.com/frontdesk/frontdesk/internal/store"
 )
 
@@ -170,12 +171,34 @@ func loadCollaborators(ctx context.Context, q store.Querier, ts []*desk.Ticket) 
 	return rows.Err()
 }
 
+func isAssignee(p *desk.Principal, t *desk.Ticket) bool {
+	return t.AssigneeID != nil && *t.AssigneeID == p.UserID
+}
+
 // canSeeTx applies the same rules as visibility to one loaded ticket.
 func canSeeTx(ctx context.Context, q store.Querier, p *desk.Principal, t *desk.Ticket) bool {
 	switch {
 	case p.System:
 		return true
 	case p.IsStaff():
+		switch p.Can().TicketAccess {
+		case desk.TicketAccessAll:
+		case desk.TicketAccessGroups:
+			if !isAssignee(p, t) {
+				if t.GroupID == nil {
+					return false
+				}
+				if member, err := people.IsGroupMemberTx(ctx, q, p.UserID, *t.GroupID); err != nil || !member {
+					return false
+				}
+			}
+		case desk.TicketAccessAssigned:
+			if !isAssignee(p, t) && t.RequesterID != p.UserID {
+				return false
+			}
+		default:
+			return false
+		}
 		if t.GroupID == nil {
 			return true
 		}

@@ -482,8 +482,8 @@ func (s *Service) Incremental(ctx context.Context, since, afterUpdated, afterID 
 	if err != nil {
 		return nil, false, err
 	}
-	if !p.IsStaff() {
-		return nil, false, desk.Forbidden("only agents can export tickets")
+	if !p.IsStaff() || !p.Can().ExportData {
+		return nil, false, desk.Forbidden("Your role does not allow exporting tickets")
 	}
 	if limit <= 0 || limit > 1000 {
 		limit = 1000

@@ -35,7 +35,7 @@ const (
 	SettingRequireAssigneeToSolve = "tickets.require_assignee_to_solve"
 	// SettingOwner holds the account owner's user ID, who sees every ticket
 	// including those of private groups.
-	SettingOwner = "account.owner_id"
+	SettingOwner = desk.SettingOwner
 )
 
 func (s *Service) setting(ctx context.Context, q store.Querier, key string) string {
@@ -46,8 +46,14 @@ func (s *Service) setting(ctx context.Context, q store.Querier, key string) stri
 
 // visibility returns a SQL condition (over alias t) limiting tickets to those
 // p may see, with its arguments. Every read path — show, lists, search,
-// exports, attachments — goes through here, so a later rule (private groups)
-// changes one place.
+// exports, attachments — goes through here (and canSeeTx, its per-ticket
+// twin), so a rule changes in one place.
+//
+// Staff see tickets within their role's ticket access (all; their groups'
+// and those assigned to them; or those assigned to or requested by them),
+// and never a private group's tickets unless they are a member or the
+// account owner. End-users see what they requested, are copied on, or what
+// their organization shares.
 func visibility(p *desk.Principal) (string, []any) {
 	switch {
 	case p.System:
@@ -55,11 +61,22 @@ func visibility(p *desk.Principal) (string, []any) {
 	case p.IsStaff():
 		// Private groups: their tickets are seen only by members and the
 		// account owner; every other agent and admin gets "not found".
-		return `(t.group_id IS NULL
+		cond := `(t.group_id IS NULL
 			OR EXISTS (SELECT 1 FROM agent_groups g WHERE g.id = t.group_id AND g.is_public = ?)
 			OR EXISTS (SELECT 1 FROM group_memberships m WHERE m.group_id = t.group_id AND m.user_id = ?)
-			OR EXISTS (SELECT 1 FROM settings o WHERE o.key = ? AND o.value = ?))`,
-			[]any{true, p.UserID, SettingOwner, strconv.FormatInt(p.UserID, 10)}
+			OR EXISTS (SELECT 1 FROM settings o WHERE o.key = ? AND o.value = ?))`
+		args := []any{true, p.UserID, SettingOwner, strconv.FormatInt(p.UserID, 10)}
+		switch p.Can().TicketAccess {
+		case desk.TicketAccessAll:
+			return cond, args
+		case desk.TicketAccessGroups:
+			return `(` + cond + ` AND (t.assignee_id = ?
+				OR EXISTS (SELECT 1 FROM group_memberships mg WHERE mg.group_id = t.group_id AND mg.user_id = ?)))`,
+				append(args, p.UserID, p.UserID)
+		case desk.TicketAccessAssigned:
+			return `(` + cond + ` AND (t.assignee_id = ? OR t.requester_id = ?))`, append(args, p.UserID, p.UserID)
+		}
+		return "1=0", nil // a role without ticket access sees none
 	default:
 		cond := `(t.requester_id = ? OR t.id IN (SELECT c.ticket_id FROM ticket_collaborators c WHERE c.user_id = ?)`
 		args := []any{p.UserID, p.UserID}

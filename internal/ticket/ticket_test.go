@@ -709,6 +709,14 @@ func TestPrivateGroups(t *testing.T) {
 		if _, err := f.ppl.AddMembership(sys, f.agent.UserID, g.ID, false); err != nil {
 			t.Fatal(err)
 		}
+		// The first admin (f.admin) became the account owner; a second
+		// admin is not.
+		role := desk.RoleAdmin
+		u2, err := f.ppl.CreateUser(sys, people.UserInput{Name: str("Second Admin"), Email: str("admin2@desk.test"), Role: &role})
+		if err != nil {
+			t.Fatal(err)
+		}
+		admin2 := &desk.Principal{UserID: u2.ID, Role: desk.RoleAdmin, Email: u2.Email, Via: "api"}
 		tk := mustCreate(t, f, f.agent, ticket.Input{Comment: &ticket.CommentInput{Body: "secret"}, Requester: &ticket.RequesterInput{Email: "vip@x.test"}})
 		other := mustCreate(t, f, f.agent, ticket.Input{Comment: &ticket.CommentInput{Body: "other"}, Requester: &ticket.RequesterInput{Email: "vip@x.test"}})
 		// Visible to the outsider until it moves into the private group.
@@ -735,7 +743,7 @@ func TestPrivateGroups(t *testing.T) {
 			if err := check(f.outsider); code(err) != desk.ENOTFOUND {
 				t.Errorf("outsider %s: %v", name, err)
 			}
-			if err := check(f.admin); code(err) != desk.ENOTFOUND {
+			if err := check(admin2); code(err) != desk.ENOTFOUND {
 				t.Errorf("non-owner admin %s: %v", name, err)
 			}
 		}
@@ -752,7 +760,10 @@ func TestPrivateGroups(t *testing.T) {
 			t.Fatalf("member cannot see: %v", err)
 		}
 		// The account owner sees everything.
-		db.Exec(context.Background(), `INSERT INTO settings (key, value) VALUES (?, ?)`, ticket.SettingOwner, strconv.FormatInt(f.admin.UserID, 10))
+		var owner string
+		if err := db.QueryRow(context.Background(), `SELECT value FROM settings WHERE key = ?`, ticket.SettingOwner).Scan(&owner); err != nil || owner != strconv.FormatInt(f.admin.UserID, 10) {
+			t.Fatalf("owner = %q, %v; want the first admin %d", owner, err, f.admin.UserID)
+		}
 		if _, err := f.svc.Get(as(f.admin), tk.ID); err != nil {
 			t.Fatalf("owner cannot see: %v", err)
 		}

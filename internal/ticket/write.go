@@ -443,9 +443,16 @@ func (s *Service) apply(ctx context.Context, tx *store.Tx, p *desk.Principal, ol
 				t.AssigneeID = nil
 			}
 		} else if assignee.ID != deref(t.AssigneeID) {
-			role, _, active, err := people.UserRoleTx(ctx, tx, assignee.ID)
-			if err != nil || !role.Staff() || !active {
+			// PrincipalFor fails for deleted and suspended users; light
+			// agents (no edit_ticket_properties) cannot hold tickets.
+			ap, err := people.PrincipalFor(ctx, tx, assignee.ID)
+			if err != nil && desk.ErrorCode(err) != desk.EUNAUTHORIZED {
+				return err
+			}
+			if err != nil || !ap.Role.Staff() {
 				v.Add("assignee_id", "must be an active agent")
+			} else if !ap.Can().EditTicketProperties {
+				v.Add("assignee_id", "cannot be assigned tickets (their role cannot edit tickets)")
 			} else {
 				c.set("assignee_id", idOrNil(t.AssigneeID), assignee.ID)
 				a := assignee.ID
@@ -604,7 +611,7 @@ func (s *Service) apply(ctx context.Context, tx *store.Tx, p *desk.Principal, ol
 	}
 	if in.Status == nil && c.comment != nil && !creating {
 		switch {
-		case p.IsStaff() && c.comment.authorID != t.RequesterID && t.Status == "new":
+		case p.IsStaff() && p.Can().EditTicketProperties && c.comment.authorID != t.RequesterID && t.Status == "new":
 			newStatus = "open" // an agent's reply opens a new ticket
 		case !p.IsStaff() && (t.Status == "pending" || t.Status == "solved"):
 			newStatus = "open" // the requester wrote back
@@ -631,6 +638,12 @@ func (s *Service) apply(ctx context.Context, tx *store.Tx, p *desk.Principal, ol
 		}
 		t.Status = newStatus
 	}
+	// Roles without edit_ticket_properties (light agents) may comment but
+	// change nothing; values sent unchanged are not changes. An attempted
+	// change that is also invalid is refused as forbidden, not as invalid.
+	if p.IsStaff() && !p.Can().EditTicketProperties && (len(c.events) > 0 || (!creating && v.Err() != nil)) {
+		return desk.Forbidden("Your role does not allow changing ticket properties; you can add internal notes")
+	}
 	return v.Err()
 }
 
@@ -642,6 +655,8 @@ func (s *Service) prepareComment(ctx context.Context, tx *store.Tx, p *desk.Prin
 	}
 	if !p.IsStaff() {
 		nc.public = true
+	} else if !p.Can().PublicComments {
+		nc.public = false // light agents add internal notes only
 	}
 	if ci.AuthorID.Set && ci.AuthorID.ID != 0 && ci.AuthorID.ID != p.UserID {
 		if !p.IsStaff() {

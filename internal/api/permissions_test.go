@@ -1,0 +1,691 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/frontdesk/frontdesk/internal/desk"
+	"github.com/frontdesk/frontdesk/internal/httpx"
+	"github.com/frontdesk/frontdesk/internal/people"
+	"github.com/frontdesk/frontdesk/internal/store"
+	"github.com/frontdesk/frontdesk/internal/store/storetest"
+	"github.com/frontdesk/frontdesk/internal/ticket"
+)
+
+// The permission matrix: every role against every API route, with the
+// exact status each must get. A route registered without an entry here
+// fails TestPermissionMatrix, so no endpoint ships without its rules being
+// written down and checked.
+
+// matrixRoles are the columns of every expectation, in order.
+var matrixRoles = []string{"owner", "admin", "agent", "light", "groups", "assigned", "end-user", "suspended", "outsider"}
+
+// The roles, as the fixture builds them:
+//
+//	owner     the first admin (a.Admin), hence the account owner; in no group
+//	admin     a second admin, not the owner; in no group
+//	agent     a.Agent: built-in agent permissions, in Support and in the private VIP group
+//	light     the built-in light-agent role, in Support
+//	groups    custom role "Groups only": ticket_access groups, edits tickets, public
+//	          replies, sees end-users, own API tokens; in Support
+//	assigned  custom role "Assigned only": ticket_access assigned, edits tickets,
+//	          public replies; does not see end-users; in Support
+//	end-user  a.EndUser, requester of the fixture's tickets
+//	suspended an agent whose account is suspended (their token stops working)
+//	outsider  an agent with built-in permissions in Support but not in VIP
+
+type mx struct {
+	a     *testAPI
+	users map[string]testUser
+	sys   context.Context
+	// vip is the private group; groupsRole the "Groups only" role.
+	vip, groupsRole int64
+	// Shared read-only records.
+	pub, priv, assignedTk   int64 // tickets in Support, in VIP, and assigned to "assigned"
+	pubAtt, privAtt         int64 // attachments on public comments of pub and priv
+	org, field, identity    int64
+	membership, agentToken  int64
+	jobID                   string
+	seq                     int
+	canSeePrivate, seesEnds map[string]bool
+}
+
+func (m *mx) next() int { m.seq++; return m.seq }
+
+func (m *mx) uniq(prefix string) string { return fmt.Sprintf("%s%d", prefix, m.next()) }
+
+// newTicket creates a ticket requested by the end-user and assigned to the
+// agent, in the VIP group when private (else Support), tagged "vip".
+func (m *mx) newTicket(t *testing.T, private bool, body string) int64 {
+	t.Helper()
+	g := m.a.SupportGroupID
+	if private {
+		g = m.vip
+	}
+	tk, _, err := m.a.srv.Tickets.Create(m.sys, ticket.Input{
+		Subject: ptrTo("Matrix " + body), Comment: &ticket.CommentInput{Body: body},
+		RequesterID: desk.SetID(m.a.EndUser.ID), GroupID: desk.SetID(g), AssigneeID: desk.SetID(m.a.Agent.ID),
+		Tags: &[]string{"vip"},
+	})
+	if err != nil {
+		t.Fatalf("ticket: %v", err)
+	}
+	return tk.ID
+}
+
+// withAttachment adds a public comment with a file to ticket id and
+// returns the attachment's id.
+func (m *mx) withAttachment(t *testing.T, id int64) int64 {
+	t.Helper()
+	up, err := m.a.srv.Tickets.CreateUpload(m.sys, "notes.txt", strings.NewReader("attached text"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub := true
+	if _, _, err := m.a.srv.Tickets.Update(m.sys, id, ticket.Input{Comment: &ticket.CommentInput{Body: "see file", Public: &pub, Uploads: []string{up.Token}}}); err != nil {
+		t.Fatal(err)
+	}
+	return up.Attachment.ID
+}
+
+func (m *mx) deletedTicket(t *testing.T) int64 {
+	t.Helper()
+	id := m.newTicket(t, false, "deleted")
+	if err := m.a.srv.Tickets.Delete(m.sys, id); err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+func (m *mx) newUser(t *testing.T, role desk.Role) int64 {
+	t.Helper()
+	u, err := m.a.srv.People.CreateUser(m.sys, people.UserInput{Name: ptrTo(m.uniq("Fresh ")), Email: ptrTo(m.uniq("fresh") + "@matrix.test"), Role: &role})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u.ID
+}
+
+func (m *mx) newOrg(t *testing.T) int64 {
+	t.Helper()
+	o, err := m.a.srv.People.CreateOrganization(m.sys, people.OrganizationInput{Name: ptrTo(m.uniq("Org "))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return o.ID
+}
+
+func (m *mx) newGroup(t *testing.T) int64 {
+	t.Helper()
+	g, err := m.a.srv.People.CreateGroup(m.sys, people.GroupInput{Name: ptrTo(m.uniq("Group "))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return g.ID
+}
+
+func (m *mx) newMembership(t *testing.T) int64 {
+	t.Helper()
+	gm, err := m.a.srv.People.AddMembership(m.sys, m.newUser(t, desk.RoleAgent), m.a.SupportGroupID, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return gm.ID
+}
+
+func (m *mx) newField(t *testing.T) int64 {
+	t.Helper()
+	f, err := m.a.srv.Tickets.SaveField(m.sys, 0, ticket.FieldInput{Type: ptrTo("text"), Title: ptrTo(m.uniq("Field "))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f.ID
+}
+
+func (m *mx) newRole(t *testing.T) int64 {
+	t.Helper()
+	r, err := m.a.srv.People.CreateCustomRole(m.sys, people.CustomRoleInput{Name: ptrTo(m.uniq("Role "))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r.ID
+}
+
+// asAgent acts as a.Agent (for records that must be the agent's own).
+func (m *mx) asAgent() context.Context {
+	return desk.WithPrincipal(context.Background(), &desk.Principal{UserID: m.a.Agent.ID, Role: desk.RoleAgent, Email: m.a.Agent.Email, Via: "api"})
+}
+
+func (m *mx) newAgentToken(t *testing.T) int64 {
+	t.Helper()
+	tok, err := m.a.srv.People.CreateToken(m.asAgent(), 0, m.uniq("spare "))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok.ID
+}
+
+func (m *mx) newAgentUpload(t *testing.T) string {
+	t.Helper()
+	up, err := m.a.srv.Tickets.CreateUpload(m.asAgent(), "draft.txt", strings.NewReader("draft"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return up.Token
+}
+
+// roleUser adds an agent holding custom role roleID (0: none) in groups.
+func (m *mx) roleUser(t *testing.T, name string, roleID int64, groups ...int64) testUser {
+	t.Helper()
+	u := m.a.addUser(t, name, strings.ToLower(strings.ReplaceAll(name, " ", "."))+"@matrix.test", desk.RoleAgent)
+	if roleID != 0 {
+		if _, err := m.a.srv.People.UpdateUser(m.sys, u.ID, people.UserInput{CustomRoleID: &roleID}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, g := range groups {
+		if _, err := m.a.srv.People.AddMembership(m.sys, u.ID, g, false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return u
+}
+
+func newMatrix(t *testing.T, db *store.DB) *mx {
+	t.Helper()
+	// The suspended user fails authentication on every row; lift the
+	// per-IP throttle of failed authentication so it does not block the rest.
+	a := newTestAPIWith(t, db, func(s *Server) { s.AuthFailures = httpx.NewFailThrottle(1<<30, time.Minute, time.Now) })
+	m := &mx{a: a, sys: desk.SystemContext(context.Background()), users: map[string]testUser{}}
+	ppl := a.srv.People
+	vip, err := ppl.CreateGroup(m.sys, people.GroupInput{Name: ptrTo("VIP"), IsPublic: ptrTo(false)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.vip = vip.ID
+	if _, err := ppl.AddMembership(m.sys, a.Agent.ID, vip.ID, false); err != nil {
+		t.Fatal(err)
+	}
+	role := func(name, c string) int64 {
+		var conf map[string]json.RawMessage
+		if err := json.Unmarshal([]byte(c), &conf); err != nil {
+			t.Fatal(err)
+		}
+		r, err := ppl.CreateCustomRole(m.sys, people.CustomRoleInput{Name: ptrTo(name), Configuration: conf})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r.ID
+	}
+	m.groupsRole = role("Groups only", `{"ticket_access": "groups", "edit_ticket_properties": true, "public_comments": true,
+		"view_end_users": true, "manage_api_tokens": true}`)
+	assignedRole := role("Assigned only", `{"ticket_access": "assigned", "edit_ticket_properties": true, "public_comments": true}`)
+	lightRole, err := ppl.LightAgentRoleID(m.sys)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	m.users["owner"] = a.Admin
+	m.users["admin"] = a.addUser(t, "Second Admin", "admin2@matrix.test", desk.RoleAdmin)
+	m.users["agent"] = a.Agent
+	m.users["light"] = m.roleUser(t, "Light Agent", lightRole, a.SupportGroupID)
+	m.users["groups"] = m.roleUser(t, "Groups Agent", m.groupsRole, a.SupportGroupID)
+	m.users["assigned"] = m.roleUser(t, "Assigned Agent", assignedRole, a.SupportGroupID)
+	m.users["end-user"] = a.EndUser
+	m.users["suspended"] = m.roleUser(t, "Suspended Agent", 0, a.SupportGroupID)
+	if _, err := ppl.UpdateUser(m.sys, m.users["suspended"].ID, people.UserInput{Suspended: ptrTo(true)}); err != nil {
+		t.Fatal(err)
+	}
+	m.users["outsider"] = m.roleUser(t, "Outside Agent", 0, a.SupportGroupID)
+
+	owner, err := ppl.Owner(m.sys)
+	if err != nil || owner.ID != a.Admin.ID {
+		t.Fatalf("owner %+v %v, want the first admin", owner, err)
+	}
+
+	m.pub = m.newTicket(t, false, "zebrapublic")
+	m.priv = m.newTicket(t, true, "zebraprivate")
+	m.pubAtt = m.withAttachment(t, m.pub)
+	m.privAtt = m.withAttachment(t, m.priv)
+	tk, _, err := a.srv.Tickets.Create(m.sys, ticket.Input{Comment: &ticket.CommentInput{Body: "for the assigned agent"},
+		RequesterID: desk.SetID(a.EndUser.ID), GroupID: desk.SetID(a.SupportGroupID), AssigneeID: desk.SetID(m.users["assigned"].ID)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.assignedTk = tk.ID
+	m.org = m.newOrg(t)
+	m.field = m.newField(t)
+	ids, err := ppl.Identities(m.sys, a.EndUser.ID)
+	if err != nil || len(ids) == 0 {
+		t.Fatalf("identities %v %v", ids, err)
+	}
+	m.identity = ids[0].ID
+	gms, err := ppl.ListMemberships(m.sys, a.Agent.ID, a.SupportGroupID)
+	if err != nil || len(gms) != 1 {
+		t.Fatalf("memberships %v %v", gms, err)
+	}
+	m.membership = gms[0].ID
+	m.agentToken = m.newAgentToken(t)
+	st, err := a.srv.Bulk.DestroyTickets(m.asAgent(), []int64{m.newTicket(t, false, "bulk")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.jobID = st.ID
+
+	m.canSeePrivate = map[string]bool{"owner": true, "agent": true, "end-user": true}
+	m.seesEnds = map[string]bool{"owner": true, "admin": true, "agent": true, "light": true, "groups": true, "outsider": true}
+	return m
+}
+
+// mcase is one row: a route, a request that exercises it (built per role,
+// so writes act on fresh records), and the status each role must get.
+type mcase struct {
+	route string
+	note  string
+	want  string // one status per matrixRoles column
+	req   func(t *testing.T, m *mx, role string) (path string, body any)
+	check func(t *testing.T, m *mx, role string, body map[string]any)
+}
+
+func path(p string) func(*testing.T, *mx, string) (string, any) {
+	return func(*testing.T, *mx, string) (string, any) { return p, nil }
+}
+
+func idPath(format string, id func(t *testing.T, m *mx) int64, body any) func(*testing.T, *mx, string) (string, any) {
+	return func(t *testing.T, m *mx, _ string) (string, any) { return fmt.Sprintf(format, id(t, m)), body }
+}
+
+func shared(f func(m *mx) int64) func(*testing.T, *mx) int64 {
+	return func(_ *testing.T, m *mx) int64 { return f(m) }
+}
+
+func fresh(f func(*mx, *testing.T) int64) func(*testing.T, *mx) int64 {
+	return func(t *testing.T, m *mx) int64 { return f(m, t) }
+}
+
+var (
+	pubTicket      = shared(func(m *mx) int64 { return m.pub })
+	privTicket     = shared(func(m *mx) int64 { return m.priv })
+	freshPub       = fresh(func(m *mx, t *testing.T) int64 { return m.newTicket(t, false, "fresh") })
+	freshPriv      = fresh(func(m *mx, t *testing.T) int64 { return m.newTicket(t, true, "fresh") })
+	endUserID      = shared(func(m *mx) int64 { return m.a.EndUser.ID })
+	agentID        = shared(func(m *mx) int64 { return m.a.Agent.ID })
+	ownerID        = shared(func(m *mx) int64 { return m.a.Admin.ID })
+	freshEndUser   = fresh(func(m *mx, t *testing.T) int64 { return m.newUser(t, desk.RoleEndUser) })
+	freshAgentUser = fresh(func(m *mx, t *testing.T) int64 { return m.newUser(t, desk.RoleAgent) })
+)
+
+// listHas reports whether body's list key holds a record with id.
+func listHas(body map[string]any, key string, id int64) bool {
+	list, _ := body[key].([]any)
+	for _, v := range list {
+		if rec, ok := v.(map[string]any); ok && int64(pNum(rec, "id")) == id {
+			return true
+		}
+	}
+	return false
+}
+
+func expectPrivate(key string) func(*testing.T, *mx, string, map[string]any) {
+	return func(t *testing.T, m *mx, role string, body map[string]any) {
+		if got := listHas(body, key, m.priv); got != m.canSeePrivate[role] {
+			t.Errorf("%s: private ticket listed = %v, want %v", role, got, m.canSeePrivate[role])
+		}
+	}
+}
+
+func expectEndUser(key string) func(*testing.T, *mx, string, map[string]any) {
+	return func(t *testing.T, m *mx, role string, body map[string]any) {
+		want := m.seesEnds[role] || role == "end-user"
+		if got := listHas(body, key, m.a.EndUser.ID); got != want {
+			t.Errorf("%s: end-user listed = %v, want %v", role, got, want)
+		}
+	}
+}
+
+// Expectation rows used by many routes.
+const (
+	allOK       = "200 200 200 200 200 200 200 401 200"
+	staffOK     = "200 200 200 200 200 200 403 401 200" // staff read; end-users forbidden
+	staffOK404  = "200 200 200 200 200 200 404 401 200" // staff read; end-users see nothing there
+	adminOnly   = "200 200 403 403 403 403 403 401 403"
+	adminCreate = "201 201 403 403 403 403 403 401 403"
+	adminDelete = "204 204 403 403 403 403 403 401 403"
+	// Group and organization writes: manage_groups_orgs (admins here);
+	// end-users cannot even see the record.
+	groupWrite  = "200 200 403 403 403 403 404 401 403"
+	groupDelete = "204 204 403 403 403 403 404 401 403"
+	// Ticket reads: the public ticket (Support), the private one (VIP).
+	pubRead  = "200 200 200 200 200 404 200 401 200"
+	privRead = "200 404 200 404 404 404 200 401 404"
+)
+
+var matrix = []mcase{
+	// --- custom roles: admins only ---
+	{route: "GET /api/v2/custom_roles", want: adminOnly, req: path("/api/v2/custom_roles")},
+	{route: "POST /api/v2/custom_roles", want: adminCreate, req: func(_ *testing.T, m *mx, role string) (string, any) {
+		return "/api/v2/custom_roles", map[string]any{"custom_role": map[string]any{"name": m.uniq("New role " + role),
+			"configuration": map[string]any{"ticket_access": "groups"}}}
+	}},
+	{route: "GET /api/v2/custom_roles/{id}", want: adminOnly, req: idPath("/api/v2/custom_roles/%d", shared(func(m *mx) int64 { return m.groupsRole }), nil)},
+	{route: "PUT /api/v2/custom_roles/{id}", want: adminOnly, req: idPath("/api/v2/custom_roles/%d", fresh((*mx).newRole),
+		map[string]any{"custom_role": map[string]any{"configuration": map[string]any{"delete_tickets": true}}})},
+	{route: "DELETE /api/v2/custom_roles/{id}", want: adminDelete, req: idPath("/api/v2/custom_roles/%d", fresh((*mx).newRole), nil)},
+
+	// --- account owner ---
+	{route: "GET /api/v2/account/owner", want: staffOK, req: path("/api/v2/account/owner")},
+	{route: "POST /api/v2/account/owner", note: "to the current owner (no-op)", want: "200 403 403 403 403 403 403 401 403",
+		req: func(_ *testing.T, m *mx, _ string) (string, any) {
+			return "/api/v2/account/owner", map[string]any{"user_id": m.a.Admin.ID}
+		}},
+
+	{route: "POST /api/v2/account/owner", note: "to the second admin", want: "200 403 403 403 403 403 403 401 403",
+		req: func(t *testing.T, m *mx, _ string) (string, any) {
+			// Every role starts from the first admin owning the account.
+			if _, err := m.a.srv.People.TransferOwnership(m.sys, m.a.Admin.ID); err != nil {
+				t.Fatal(err)
+			}
+			return "/api/v2/account/owner", map[string]any{"user_id": m.users["admin"].ID}
+		},
+		check: func(t *testing.T, m *mx, role string, body map[string]any) {
+			if o, _ := body["owner"].(map[string]any); pNum(o, "id") != m.users["admin"].ID || o["is_owner"] != true {
+				t.Errorf("%s: new owner %v", role, body["owner"])
+			}
+		}},
+
+	// --- admin overview ---
+	{route: "GET /api/v2/users/inactive", want: adminOnly, req: path("/api/v2/users/inactive?days=1")},
+	{route: "PUT /api/v2/users/update_many", note: "suspend an end-user", want: adminOnly, req: func(t *testing.T, m *mx, _ string) (string, any) {
+		return fmt.Sprintf("/api/v2/users/update_many?ids=%d", m.newUser(t, desk.RoleEndUser)), map[string]any{"user": map[string]any{"suspended": true}}
+	}},
+
+	// --- misc ---
+	{route: "GET /api/v2/job_statuses/{id}", note: "the agent's job", want: "200 200 200 404 404 404 404 401 404",
+		req: func(_ *testing.T, m *mx, _ string) (string, any) { return "/api/v2/job_statuses/" + m.jobID, nil }},
+	{route: "GET /api/v2/search", note: "private ticket only to those who see it", want: allOK,
+		req: path("/api/v2/search?query=zebraprivate"), check: expectPrivate("results")},
+	{route: "GET /api/v2/search/count", want: allOK, req: path("/api/v2/search/count?query=zebraprivate"),
+		check: func(t *testing.T, m *mx, role string, body map[string]any) {
+			want := int64(0)
+			if m.canSeePrivate[role] {
+				want = 1
+			}
+			if got := pNum(body, "count"); got != want {
+				t.Errorf("%s: search count %d, want %d", role, got, want)
+			}
+		}},
+
+	// --- users ---
+	{route: "GET /api/v2/users", want: staffOK, req: path("/api/v2/users"), check: expectEndUser("users")},
+	{route: "POST /api/v2/users", note: "an end-user", want: "201 201 201 403 403 403 403 401 201",
+		req: func(_ *testing.T, m *mx, _ string) (string, any) {
+			return "/api/v2/users", map[string]any{"user": map[string]any{"name": "New", "email": m.uniq("new") + "@matrix.test"}}
+		}},
+	{route: "GET /api/v2/users/me", want: allOK, req: path("/api/v2/users/me")},
+	{route: "GET /api/v2/users/show_many", want: allOK, req: func(_ *testing.T, m *mx, _ string) (string, any) {
+		return fmt.Sprintf("/api/v2/users/show_many?ids=%d,%d", m.a.EndUser.ID, m.a.Agent.ID), nil
+	}, check: expectEndUser("users")},
+	{route: "GET /api/v2/users/search", want: staffOK, req: path("/api/v2/users/search?query=erin"), check: expectEndUser("users")},
+	{route: "POST /api/v2/users/create_or_update", note: "creates an end-user", want: "201 201 201 403 403 403 403 401 201",
+		req: func(_ *testing.T, m *mx, _ string) (string, any) {
+			return "/api/v2/users/create_or_update", map[string]any{"user": map[string]any{"name": "CoU", "email": m.uniq("cou") + "@matrix.test"}}
+		}},
+	{route: "GET /api/v2/users/{id}", note: "end-user target", want: "200 200 200 200 200 404 200 401 200",
+		req: idPath("/api/v2/users/%d", endUserID, nil)},
+	{route: "GET /api/v2/users/{id}", note: "agent target", want: staffOK404, req: idPath("/api/v2/users/%d", agentID, nil)},
+	{route: "PUT /api/v2/users/{id}", note: "end-user target", want: "200 200 200 403 403 404 404 401 200",
+		req: idPath("/api/v2/users/%d", freshEndUser, map[string]any{"user": map[string]any{"notes": "n"}})},
+	{route: "PUT /api/v2/users/{id}", note: "agent target", want: "200 200 403 403 403 403 404 401 403",
+		req: idPath("/api/v2/users/%d", freshAgentUser, map[string]any{"user": map[string]any{"notes": "n"}})},
+	{route: "PUT /api/v2/users/{id}", note: "demote the owner", want: "403 403 403 403 403 403 404 401 403",
+		req: idPath("/api/v2/users/%d", ownerID, map[string]any{"user": map[string]any{"role": "agent"}})},
+	{route: "PUT /api/v2/users/{id}", note: "suspend the owner", want: "403 403 403 403 403 403 404 401 403",
+		req: idPath("/api/v2/users/%d", ownerID, map[string]any{"user": map[string]any{"suspended": true}})},
+	{route: "DELETE /api/v2/users/{id}", note: "end-user target", want: "200 200 403 403 403 404 404 401 403",
+		req: idPath("/api/v2/users/%d", freshEndUser, nil)},
+	{route: "DELETE /api/v2/users/{id}", note: "the owner", want: "403 403 403 403 403 403 404 401 403",
+		req: idPath("/api/v2/users/%d", ownerID, nil)},
+	{route: "GET /api/v2/users/{id}/identities", want: "200 200 200 200 200 404 200 401 200",
+		req: idPath("/api/v2/users/%d/identities", endUserID, nil)},
+	{route: "POST /api/v2/users/{id}/identities", want: "201 201 201 403 403 404 404 401 201",
+		req: func(t *testing.T, m *mx, _ string) (string, any) {
+			return fmt.Sprintf("/api/v2/users/%d/identities", m.newUser(t, desk.RoleEndUser)),
+				map[string]any{"identity": map[string]any{"type": "email", "value": m.uniq("alias") + "@matrix.test"}}
+		}},
+	{route: "GET /api/v2/users/{id}/identities/{identity_id}", want: "200 200 200 200 200 404 200 401 200",
+		req: func(_ *testing.T, m *mx, _ string) (string, any) {
+			return fmt.Sprintf("/api/v2/users/%d/identities/%d", m.a.EndUser.ID, m.identity), nil
+		}},
+	{route: "GET /api/v2/users/{id}/group_memberships", want: staffOK404, req: idPath("/api/v2/users/%d/group_memberships", agentID, nil)},
+	{route: "POST /api/v2/users/{id}/group_memberships", want: adminCreate, req: func(t *testing.T, m *mx, _ string) (string, any) {
+		return fmt.Sprintf("/api/v2/users/%d/group_memberships", m.newUser(t, desk.RoleAgent)),
+			map[string]any{"group_membership": map[string]any{"group_id": m.a.SupportGroupID}}
+	}},
+
+	// --- organizations ---
+	{route: "GET /api/v2/organizations", want: allOK, req: path("/api/v2/organizations")},
+	{route: "POST /api/v2/organizations", want: adminCreate, req: func(_ *testing.T, m *mx, _ string) (string, any) {
+		return "/api/v2/organizations", map[string]any{"organization": map[string]any{"name": m.uniq("New org ")}}
+	}},
+	{route: "GET /api/v2/organizations/show_many", want: allOK, req: idPath("/api/v2/organizations/show_many?ids=%d", shared(func(m *mx) int64 { return m.org }), nil)},
+	{route: "GET /api/v2/organizations/search", want: allOK, req: path("/api/v2/organizations/search?name=Org%201")},
+	{route: "GET /api/v2/organizations/{id}", want: staffOK404, req: idPath("/api/v2/organizations/%d", shared(func(m *mx) int64 { return m.org }), nil)},
+	{route: "PUT /api/v2/organizations/{id}", want: groupWrite, req: idPath("/api/v2/organizations/%d", fresh((*mx).newOrg),
+		map[string]any{"organization": map[string]any{"notes": "n"}})},
+	{route: "DELETE /api/v2/organizations/{id}", want: groupDelete, req: idPath("/api/v2/organizations/%d", fresh((*mx).newOrg), nil)},
+	{route: "GET /api/v2/organizations/{id}/users", want: staffOK404, req: idPath("/api/v2/organizations/%d/users", shared(func(m *mx) int64 { return m.org }), nil)},
+
+	// --- groups and memberships ---
+	{route: "GET /api/v2/groups", want: staffOK, req: path("/api/v2/groups")},
+	{route: "GET /api/v2/groups/assignable", want: staffOK, req: path("/api/v2/groups/assignable")},
+	{route: "POST /api/v2/groups", want: adminCreate, req: func(_ *testing.T, m *mx, _ string) (string, any) {
+		return "/api/v2/groups", map[string]any{"group": map[string]any{"name": m.uniq("New group ")}}
+	}},
+	{route: "GET /api/v2/groups/{id}", want: staffOK404, req: idPath("/api/v2/groups/%d", shared(func(m *mx) int64 { return m.vip }), nil)},
+	{route: "PUT /api/v2/groups/{id}", want: groupWrite, req: idPath("/api/v2/groups/%d", fresh((*mx).newGroup),
+		map[string]any{"group": map[string]any{"description": "d"}})},
+	{route: "DELETE /api/v2/groups/{id}", want: groupDelete, req: idPath("/api/v2/groups/%d", fresh((*mx).newGroup), nil)},
+	{route: "GET /api/v2/groups/{id}/memberships", want: staffOK404, req: idPath("/api/v2/groups/%d/memberships", shared(func(m *mx) int64 { return m.vip }), nil)},
+	{route: "GET /api/v2/groups/{id}/users", want: staffOK404, req: idPath("/api/v2/groups/%d/users", shared(func(m *mx) int64 { return m.vip }), nil)},
+	{route: "GET /api/v2/group_memberships", want: staffOK, req: path("/api/v2/group_memberships")},
+	{route: "POST /api/v2/group_memberships", want: adminCreate, req: func(t *testing.T, m *mx, _ string) (string, any) {
+		return "/api/v2/group_memberships", map[string]any{"group_membership": map[string]any{"user_id": m.newUser(t, desk.RoleAgent), "group_id": m.a.SupportGroupID}}
+	}},
+	{route: "GET /api/v2/group_memberships/{id}", want: staffOK404, req: idPath("/api/v2/group_memberships/%d", shared(func(m *mx) int64 { return m.membership }), nil)},
+	{route: "DELETE /api/v2/group_memberships/{id}", want: groupDelete, req: idPath("/api/v2/group_memberships/%d", fresh((*mx).newMembership), nil)},
+
+	// --- API tokens: manage_api_tokens for one's own; admins see and revoke all ---
+	{route: "GET /api/v2/api_tokens", want: allOK, req: path("/api/v2/api_tokens")},
+	{route: "POST /api/v2/api_tokens", want: "201 201 201 403 201 403 403 401 201", req: func(_ *testing.T, m *mx, _ string) (string, any) {
+		return "/api/v2/api_tokens", map[string]any{"api_token": map[string]any{"description": "matrix", "scope": "read"}}
+	}},
+	{route: "POST /api/v2/api_tokens", note: "for the owner: only the owner", want: "201 403 403 403 403 403 403 401 403",
+		req: func(_ *testing.T, m *mx, _ string) (string, any) {
+			return "/api/v2/api_tokens", map[string]any{"api_token": map[string]any{"description": "takeover", "user_id": m.a.Admin.ID}}
+		}},
+	{route: "GET /api/v2/api_tokens/{id}", note: "the agent's token", want: "200 200 200 404 404 404 404 401 404",
+		req: idPath("/api/v2/api_tokens/%d", shared(func(m *mx) int64 { return m.agentToken }), nil)},
+	{route: "DELETE /api/v2/api_tokens/{id}", note: "the agent's token", want: "204 204 204 404 404 404 404 401 404",
+		req: idPath("/api/v2/api_tokens/%d", fresh((*mx).newAgentToken), nil)},
+
+	// --- tickets ---
+	{route: "GET /api/v2/tickets", want: allOK, req: path("/api/v2/tickets"), check: expectPrivate("tickets")},
+	{route: "GET /api/v2/tickets/count", want: allOK, req: path("/api/v2/tickets/count")},
+	{route: "GET /api/v2/tickets/show_many", want: allOK, req: func(_ *testing.T, m *mx, _ string) (string, any) {
+		return fmt.Sprintf("/api/v2/tickets/show_many?ids=%d,%d", m.pub, m.priv), nil
+	}, check: expectPrivate("tickets")},
+	{route: "POST /api/v2/tickets", want: "201 201 201 201 201 201 201 401 201", req: func(*testing.T, *mx, string) (string, any) {
+		return "/api/v2/tickets", map[string]any{"ticket": map[string]any{"subject": "New", "comment": map[string]any{"body": "hello"}}}
+	}},
+	{route: "POST /api/v2/tickets/create_many", note: "queued; rules apply per record", want: allOK, req: func(*testing.T, *mx, string) (string, any) {
+		return "/api/v2/tickets/create_many", map[string]any{"tickets": []any{map[string]any{"comment": map[string]any{"body": "bulk"}}}}
+	}},
+	{route: "PUT /api/v2/tickets/update_many", note: "queued; rules apply per record", want: allOK,
+		req: idPath("/api/v2/tickets/update_many?ids=%d", freshPub, map[string]any{"ticket": map[string]any{"priority": "high"}})},
+	{route: "DELETE /api/v2/tickets/destroy_many", note: "queued; rules apply per record", want: allOK,
+		req: idPath("/api/v2/tickets/destroy_many?ids=%d", freshPub, nil)},
+	{route: "GET /api/v2/tickets/{id}", note: "public group", want: pubRead, req: idPath("/api/v2/tickets/%d", pubTicket, nil)},
+	{route: "GET /api/v2/tickets/{id}", note: "private group", want: privRead, req: idPath("/api/v2/tickets/%d", privTicket, nil)},
+	{route: "GET /api/v2/tickets/{id}", note: "assigned to the assigned-only agent", want: allOK,
+		req: idPath("/api/v2/tickets/%d", shared(func(m *mx) int64 { return m.assignedTk }), nil)},
+	{route: "PUT /api/v2/tickets/{id}", note: "property, public group", want: "200 200 200 403 200 404 403 401 200",
+		req: idPath("/api/v2/tickets/%d", freshPub, map[string]any{"ticket": map[string]any{"priority": "high"}})},
+	{route: "PUT /api/v2/tickets/{id}", note: "property, private group", want: "200 404 200 404 404 404 403 401 404",
+		req: idPath("/api/v2/tickets/%d", freshPriv, map[string]any{"ticket": map[string]any{"priority": "high"}})},
+	{route: "PUT /api/v2/tickets/{id}", note: "public reply", want: "200 200 200 200 200 404 200 401 200",
+		req: idPath("/api/v2/tickets/%d", freshPub, map[string]any{"ticket": map[string]any{"comment": map[string]any{"body": "reply", "public": true}}}),
+		check: func(t *testing.T, m *mx, role string, body map[string]any) {
+			audit, _ := body["audit"].(map[string]any)
+			evs, _ := audit["events"].([]any)
+			if len(evs) == 0 {
+				t.Errorf("%s: no audit events: %v", role, body)
+				return
+			}
+			last, _ := evs[len(evs)-1].(map[string]any)
+			if want := role != "light"; last["public"] != want {
+				t.Errorf("%s: comment public = %v, want %v", role, last["public"], want)
+			}
+		}},
+	{route: "DELETE /api/v2/tickets/{id}", note: "public group", want: "204 204 204 403 403 404 403 401 204",
+		req: idPath("/api/v2/tickets/%d", freshPub, nil)},
+	{route: "DELETE /api/v2/tickets/{id}", note: "private group", want: "204 404 204 404 404 404 403 401 404",
+		req: idPath("/api/v2/tickets/%d", freshPriv, nil)},
+	{route: "POST /api/v2/tickets/{id}/merge", note: "public group", want: "200 200 200 403 403 403 403 401 200",
+		req: func(t *testing.T, m *mx, _ string) (string, any) {
+			return fmt.Sprintf("/api/v2/tickets/%d/merge", m.newTicket(t, false, "target")), map[string]any{"ids": []int64{m.newTicket(t, false, "source")}}
+		}},
+	{route: "POST /api/v2/tickets/{id}/merge", note: "into a private-group ticket", want: "200 404 200 403 403 403 403 401 404",
+		req: func(t *testing.T, m *mx, _ string) (string, any) {
+			return fmt.Sprintf("/api/v2/tickets/%d/merge", m.newTicket(t, true, "target")), map[string]any{"ids": []int64{m.newTicket(t, false, "source")}}
+		}},
+	{route: "GET /api/v2/tickets/{id}/comments", note: "public group", want: pubRead, req: idPath("/api/v2/tickets/%d/comments", pubTicket, nil)},
+	{route: "GET /api/v2/tickets/{id}/comments", note: "private group", want: privRead, req: idPath("/api/v2/tickets/%d/comments", privTicket, nil)},
+	{route: "GET /api/v2/tickets/{id}/audits", note: "public group", want: "200 200 200 200 200 404 403 401 200",
+		req: idPath("/api/v2/tickets/%d/audits", pubTicket, nil)},
+	{route: "GET /api/v2/tickets/{id}/audits", note: "private group", want: "200 404 200 404 404 404 403 401 404",
+		req: idPath("/api/v2/tickets/%d/audits", privTicket, nil)},
+	{route: "GET /api/v2/tickets/{id}/incidents", note: "private group", want: privRead, req: idPath("/api/v2/tickets/%d/incidents", privTicket, nil)},
+	{route: "GET /api/v2/tickets/{id}/tags", note: "private group", want: privRead, req: idPath("/api/v2/tickets/%d/tags", privTicket, nil)},
+	{route: "POST /api/v2/tickets/{id}/tags", note: "public group", want: "200 200 200 403 200 404 403 401 200",
+		req: idPath("/api/v2/tickets/%d/tags", freshPub, map[string]any{"tags": []string{"added"}})},
+	{route: "PUT /api/v2/tickets/{id}/tags", note: "private group", want: "200 404 200 404 404 404 403 401 404",
+		req: idPath("/api/v2/tickets/%d/tags", freshPriv, map[string]any{"tags": []string{"added"}})},
+	{route: "DELETE /api/v2/tickets/{id}/tags", note: "public group", want: "200 200 200 403 200 404 403 401 200",
+		req: idPath("/api/v2/tickets/%d/tags", freshPub, map[string]any{"tags": []string{"vip"}})},
+	{route: "GET /api/v2/deleted_tickets", want: staffOK, req: path("/api/v2/deleted_tickets")},
+	{route: "PUT /api/v2/deleted_tickets/{id}/restore", want: "200 200 200 403 403 404 404 401 200",
+		req: idPath("/api/v2/deleted_tickets/%d/restore", fresh((*mx).deletedTicket), map[string]any{})},
+	{route: "DELETE /api/v2/deleted_tickets/{id}", want: "204 204 403 403 403 404 404 401 403",
+		req: idPath("/api/v2/deleted_tickets/%d", fresh((*mx).deletedTicket), nil)},
+	{route: "GET /api/v2/users/{id}/tickets/requested", want: allOK, req: idPath("/api/v2/users/%d/tickets/requested", endUserID, nil),
+		check: expectPrivate("tickets")},
+	{route: "GET /api/v2/users/{id}/tickets/assigned", want: allOK, req: idPath("/api/v2/users/%d/tickets/assigned", agentID, nil)},
+	{route: "GET /api/v2/users/{id}/tickets/ccd", want: allOK, req: idPath("/api/v2/users/%d/tickets/ccd", endUserID, nil)},
+	{route: "GET /api/v2/organizations/{id}/tickets", want: allOK, req: idPath("/api/v2/organizations/%d/tickets", shared(func(m *mx) int64 { return m.org }), nil)},
+	{route: "GET /api/v2/groups/{id}/tickets", note: "the private group", want: allOK,
+		req: idPath("/api/v2/groups/%d/tickets", shared(func(m *mx) int64 { return m.vip }), nil),
+		check: func(t *testing.T, m *mx, role string, body map[string]any) {
+			if got := listHas(body, "tickets", m.priv); got != m.canSeePrivate[role] {
+				t.Errorf("%s: private ticket in group list = %v", role, got)
+			}
+		}},
+	{route: "GET /api/v2/incremental/tickets/cursor", note: "export_data", want: "200 200 200 403 403 403 403 401 200",
+		req: path("/api/v2/incremental/tickets/cursor?start_time=1"), check: expectPrivate("tickets")},
+	{route: "GET /api/v2/ticket_fields", want: allOK, req: path("/api/v2/ticket_fields")},
+	{route: "POST /api/v2/ticket_fields", want: adminCreate, req: func(_ *testing.T, m *mx, _ string) (string, any) {
+		return "/api/v2/ticket_fields", map[string]any{"ticket_field": map[string]any{"type": "text", "title": m.uniq("Matrix field ")}}
+	}},
+	{route: "GET /api/v2/ticket_fields/{id}", want: staffOK404, req: idPath("/api/v2/ticket_fields/%d", shared(func(m *mx) int64 { return m.field }), nil)},
+	{route: "PUT /api/v2/ticket_fields/{id}", want: adminOnly, req: idPath("/api/v2/ticket_fields/%d", fresh((*mx).newField),
+		map[string]any{"ticket_field": map[string]any{"description": "d"}})},
+	{route: "DELETE /api/v2/ticket_fields/{id}", want: adminDelete, req: idPath("/api/v2/ticket_fields/%d", fresh((*mx).newField), nil)},
+	{route: "GET /api/v2/tags", want: staffOK, req: path("/api/v2/tags")},
+	{route: "POST /api/v2/uploads", want: "201 201 201 201 201 201 201 401 201", req: func(*testing.T, *mx, string) (string, any) {
+		return "/api/v2/uploads?filename=matrix.txt", "file body"
+	}},
+	{route: "DELETE /api/v2/uploads/{token}", note: "the agent's upload", want: "404 404 204 404 404 404 404 401 404",
+		req: func(t *testing.T, m *mx, _ string) (string, any) {
+			return "/api/v2/uploads/" + m.newAgentUpload(t), nil
+		}},
+	{route: "GET /api/v2/attachments/{id}", note: "public group", want: pubRead, req: idPath("/api/v2/attachments/%d", shared(func(m *mx) int64 { return m.pubAtt }), nil)},
+	{route: "GET /api/v2/attachments/{id}", note: "private group", want: privRead, req: idPath("/api/v2/attachments/%d", shared(func(m *mx) int64 { return m.privAtt }), nil)},
+	{route: "GET /api/v2/attachments/{id}/content", note: "private group", want: privRead,
+		req: idPath("/api/v2/attachments/%d/content", shared(func(m *mx) int64 { return m.privAtt }), nil)},
+	{route: "GET /api/v2/attachments/{id}/content", note: "public group", want: pubRead,
+		req: idPath("/api/v2/attachments/%d/content", shared(func(m *mx) int64 { return m.pubAtt }), nil)},
+}
+
+// routeOf returns the pattern a request for method and target is served by.
+func routeOf(mux *http.ServeMux, method, target string) string {
+	req := httptest.NewRequest(method, target, nil)
+	_, pattern := mux.Handler(req)
+	return pattern
+}
+
+func TestPermissionMatrix(t *testing.T) {
+	// Every registered route has at least one row, and every row names a
+	// registered route and sends a request that reaches it.
+	probe := &Server{}
+	mux := http.NewServeMux()
+	probe.Register(mux)
+	covered := map[string]bool{}
+	for _, c := range matrix {
+		covered[c.route] = true
+		if len(strings.Fields(c.want)) != len(matrixRoles) {
+			t.Fatalf("%s %s: %d expectations for %d roles", c.route, c.note, len(strings.Fields(c.want)), len(matrixRoles))
+		}
+	}
+	registered := probe.Routes()
+	for _, r := range registered {
+		if !covered[r] {
+			t.Errorf("route %q has no entry in the permission matrix", r)
+		}
+	}
+	for r := range covered {
+		if !slices.Contains(registered, r) {
+			t.Errorf("matrix names %q, which is not a registered route", r)
+		}
+	}
+	if t.Failed() {
+		t.FailNow()
+	}
+
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		m := newMatrix(t, db)
+		for _, c := range matrix {
+			method := strings.Fields(c.route)[0]
+			want := strings.Fields(c.want)
+			for i, role := range matrixRoles {
+				target, body := c.req(t, m, role)
+				if got := routeOf(mux, method, target); got != c.route {
+					t.Fatalf("%s %s is served by %q, not %q", method, target, got, c.route)
+				}
+				resp, data := m.a.request(t, m.users[role], method, target, body)
+				label := c.route
+				if c.note != "" {
+					label += " (" + c.note + ")"
+				}
+				if strconv.Itoa(resp.StatusCode) != want[i] {
+					t.Errorf("%s as %s: status %d, want %s; body %.300s", label, role, resp.StatusCode, want[i], data)
+					continue
+				}
+				if c.check != nil && resp.StatusCode < 300 {
+					var parsed map[string]any
+					if err := json.Unmarshal(data, &parsed); err != nil {
+						t.Errorf("%s as %s: %v", label, role, err)
+						continue
+					}
+					c.check(t, m, role, parsed)
+				}
+			}
+		}
+	})
+}
