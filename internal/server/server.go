@@ -28,8 +28,10 @@ import (
 	"github.com/frontdesk/frontdesk/internal/outbox"
 	"github.com/frontdesk/frontdesk/internal/people"
 	"github.com/frontdesk/frontdesk/internal/search"
+	"github.com/frontdesk/frontdesk/internal/secrets"
 	"github.com/frontdesk/frontdesk/internal/store"
 	"github.com/frontdesk/frontdesk/internal/ticket"
+	"github.com/frontdesk/frontdesk/internal/twofactor"
 	"github.com/frontdesk/frontdesk/internal/web"
 )
 
@@ -93,8 +95,14 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 	a.Bulk.Register(a.Jobs)
 	a.Outbox = outbox.New(db)
 	a.Account = account.New(db, a.People, a.Outbox)
+	box, err := secrets.Open(cfg.DataDir)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
 	a.Web, err = web.New(web.Deps{
 		DB: db, Tickets: a.Tickets, People: a.People, Search: a.Search, Account: a.Account, Outbox: a.Outbox,
+		TwoFactor: twofactor.New(db, box, ""), Passwords: a.People.Passwords,
 		Events: a.Events, Logger: logger, MaxUpload: cfg.MaxUpload, PublicURL: cfg.PublicURL,
 		TrustForwardedProto: cfg.TrustForwardedProto, WebFormPerMinute: cfg.WebFormRateLimit, Context: ctx,
 	})

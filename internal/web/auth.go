@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"net/url"
 
 	"github.com/frontdesk/frontdesk/internal/account"
 	"slices"
@@ -68,6 +69,11 @@ func (s *Server) doSignIn(w http.ResponseWriter, r *http.Request, agent bool) er
 	if rc.token != "" {
 		_ = s.d.Account.SignOut(r.Context(), rc.token)
 	}
+	pending, err := s.afterPassword(r.Context(), token, p)
+	if err != nil {
+		_ = s.d.Account.SignOut(r.Context(), token)
+		return err
+	}
 	s.startSession(w, rc, token)
 	fallback := "/requests"
 	if p.IsStaff() {
@@ -76,6 +82,13 @@ func (s *Server) doSignIn(w http.ResponseWriter, r *http.Request, agent bool) er
 	ret := safeReturn(r.PostFormValue("return"), fallback)
 	if strings.HasPrefix(ret, "/agent") && !p.IsStaff() {
 		ret = "/requests"
+	}
+	if pending {
+		to := "/2fa"
+		if agent || p.IsStaff() {
+			to = "/agent/2fa"
+		}
+		return redirect(w, r, to+"?return="+url.QueryEscape(ret))
 	}
 	return redirect(w, r, ret)
 }

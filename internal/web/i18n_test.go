@@ -160,7 +160,7 @@ func TestEveryPageInEveryLanguage(t *testing.T) {
 			check("agent", "invalid new ticket", ag.post("/agent/tickets/new", url.Values{"requester_email": {"bad"}}))
 			for _, p := range []string{"/agent/admin/users", fmt.Sprintf("/agent/admin/users/%d", e.agent.ID), "/agent/admin/organizations",
 				fmt.Sprintf("/agent/admin/organizations/%d", org.ID), "/agent/admin/groups", "/agent/admin/fields",
-				"/agent/admin/settings", "/agent/admin/outbox"} {
+				"/agent/admin/settings", "/agent/admin/outbox", "/agent/admin/security"} {
 				check("admin", p, ad.get(p))
 			}
 			ad.get("/agent/admin/users")
@@ -170,6 +170,18 @@ func TestEveryPageInEveryLanguage(t *testing.T) {
 			check("admin", "invalid field", ad.post("/agent/admin/fields", url.Values{"title": {""}, "type": {"nope"}}))
 			check("admin", "invalid settings", ad.post("/agent/admin/settings", url.Values{"default_locale": {"xx"}}))
 			check("admin", "invalid user edit", ad.post(fmt.Sprintf("/agent/admin/users/%d", e.agent.ID), url.Values{"email": {"bad"}}))
+			ad.get("/agent/admin/security")
+			check("admin", "invalid password policy", ad.post("/agent/admin/security/password/staff", url.Values{"level": {"custom"}, "min_length": {"3"}, "history": {"99"}, "expiry_days": {"-1"}}))
+			for _, p := range []string{"/agent/security", "/agent/security/2fa/setup", "/agent/password"} {
+				check("agent", p, ag.get(p))
+			}
+			check("agent", "wrong 2FA setup code", ag.post("/agent/security/2fa/confirm", url.Values{"code": {"000000"}}))
+			check("agent", "wrong re-auth", ag.post("/agent/security/reauth", url.Values{"password": {"nope"}}))
+			ag.get("/agent/password")
+			check("agent", "weak password", ag.post("/agent/password", url.Values{"current_password": {password}, "new_password": {"short"}, "new_password_confirm": {"short"}}))
+			for _, p := range []string{"/security", "/password/change"} {
+				check("customer", p, cu.get(p))
+			}
 			check("admin", "invalid org edit", ad.post(fmt.Sprintf("/agent/admin/organizations/%d", org.ID), url.Values{"name": {""}}))
 		})
 	}

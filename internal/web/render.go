@@ -174,19 +174,23 @@ func (s *Server) newPage(r *http.Request, section, title string) *page {
 
 // flashKeys are the messages a redirect may ask the next page to show.
 var flashKeys = map[string]string{
-	"saved":      "ticket.saved",
-	"settings":   "admin.saved",
-	"signedout":  "auth.signed_out",
-	"verified":   "auth.verified",
-	"pwchanged":  "auth.password_changed",
-	"resetsent":  "auth.reset_sent",
-	"created":    "web.created",
-	"merged":     "web.merged",
-	"bulk":       "web.bulk_done",
-	"replied":    "web.reply_sent",
-	"solved":     "web.request_solved",
-	"updated":    "common.saved",
-	"verifysent": "web.verification_check_inbox",
+	"saved":         "ticket.saved",
+	"settings":      "admin.saved",
+	"signedout":     "auth.signed_out",
+	"verified":      "auth.verified",
+	"pwchanged":     "auth.password_changed",
+	"resetsent":     "auth.reset_sent",
+	"created":       "web.created",
+	"merged":        "web.merged",
+	"bulk":          "web.bulk_done",
+	"replied":       "web.reply_sent",
+	"solved":        "web.request_solved",
+	"updated":       "common.saved",
+	"verifysent":    "web.verification_check_inbox",
+	"reauthed":      "web.reauth_done",
+	"sessionended":  "web.session_ended",
+	"sessionsended": "web.sessions_ended",
+	"2faoff":        "web.2fa_disabled",
 }
 
 // Template helpers on page.

@@ -19,8 +19,13 @@ type reqCtx struct {
 	p     *desk.Principal // nil for anonymous visitors
 	user  *desk.User      // the signed-in user
 	token string          // the session token (cookie value)
-	csrf  string          // the expected synchronizer token
-	https bool
+	// sessionID and flags describe the session (security.go); flags
+	// could not be read when flagsErr is set.
+	sessionID int64
+	flags     sessionFlags
+	flagsErr  error
+	csrf      string // the expected synchronizer token
+	https     bool
 	// staleSession is set when the request carried a session that has
 	// expired (a form from before then cannot pass the CSRF check).
 	staleSession bool
@@ -83,11 +88,17 @@ func (s *Server) begin(w http.ResponseWriter, r *http.Request) (*reqCtx, *http.R
 	rc := &reqCtx{s: s, https: s.isHTTPS(r)}
 	ctx := r.Context()
 	if tok := readCookie(r, sessionCookie, rc.https); tok != "" {
-		p, _, err := s.d.Account.Authenticate(ctx, tok, s.d.IPs.IP(r))
+		p, sess, err := s.d.Account.Authenticate(ctx, tok, s.d.IPs.IP(r))
 		if err == nil && p != nil {
 			pp := *p
 			pp.Via = "web"
 			rc.p, rc.token = &pp, tok
+			if sess != nil {
+				rc.sessionID = sess.ID
+			}
+			if s.securityOn() {
+				rc.flags, rc.flagsErr = s.loadFlags(ctx, tok)
+			}
 			ctx = desk.WithPrincipal(ctx, rc.p)
 			if u, err := s.d.People.GetUser(ctx, pp.UserID); err == nil {
 				rc.user = u

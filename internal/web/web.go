@@ -27,6 +27,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -37,11 +38,13 @@ import (
 	"github.com/frontdesk/frontdesk/internal/httpx"
 	"github.com/frontdesk/frontdesk/internal/locale"
 	"github.com/frontdesk/frontdesk/internal/outbox"
+	"github.com/frontdesk/frontdesk/internal/password"
 	"github.com/frontdesk/frontdesk/internal/people"
 	"github.com/frontdesk/frontdesk/internal/realtime"
 	"github.com/frontdesk/frontdesk/internal/search"
 	"github.com/frontdesk/frontdesk/internal/store"
 	"github.com/frontdesk/frontdesk/internal/ticket"
+	"github.com/frontdesk/frontdesk/internal/twofactor"
 )
 
 //go:embed templates/*.html
@@ -65,9 +68,13 @@ type Deps struct {
 	Search  *search.Service
 	Account *account.Service
 	Outbox  *outbox.Outbox
-	Events  *events.Bus
-	Locale  *locale.Bundle // nil means locale.Default()
-	Logger  *slog.Logger
+	// TwoFactor and Passwords enable the account-security pages, two-step
+	// sign-in and password expiry; nil leaves those features off.
+	TwoFactor *twofactor.Service
+	Passwords *password.Service
+	Events    *events.Bus
+	Locale    *locale.Bundle // nil means locale.Default()
+	Logger    *slog.Logger
 
 	// MaxUpload bounds one attachment (bytes); a form may carry a few.
 	MaxUpload int64
@@ -101,9 +108,12 @@ type Server struct {
 	hub      *realtime.Hub
 	cop      *http.CrossOriginProtection
 	formRate *httpx.Limiter
-	key      []byte
-	now      func() time.Time
-	static   http.Handler
+	// reauthRate bounds password checks by signed-in users (re-authentication,
+	// password change), per user.
+	reauthRate *httpx.Limiter
+	key        []byte
+	now        func() time.Time
+	static     http.Handler
 
 	settingsMu sync.Mutex
 	settings   *Settings
@@ -149,6 +159,7 @@ func New(d Deps) (*Server, error) {
 	s.cop.SetDenyHandler(http.HandlerFunc(s.denyCrossOrigin))
 	perMin := max(d.WebFormPerMinute, 0)
 	s.formRate = httpx.NewLimiter(perMin, nil)
+	s.reauthRate = httpx.NewLimiter(10, nil)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if s.key, err = loadKey(ctx, d.DB); err != nil {
@@ -252,6 +263,9 @@ func (s *Server) Register(mux *http.ServeMux) {
 	h("POST /agent/admin/settings", admin, s.adminSaveSettings)
 	h("GET /agent/admin/outbox", admin, s.adminOutbox)
 
+	// Account security (two-step sign-in, sessions, password change).
+	s.registerSecurity(h)
+
 	// Anything else is an HTML 404 (the API answers under /api/v2/).
 	h("/", public, func(w http.ResponseWriter, r *http.Request) error { return desk.NotFound() })
 }
@@ -274,6 +288,24 @@ func (s *Server) wrap(a access, f handlerFunc) http.Handler {
 				s.renderError(w, r, http.StatusForbidden, rc.T("errors.csrf"))
 				return
 			}
+		}
+		if rc.flagsErr != nil {
+			s.fail(w, r, rc.flagsErr)
+			return
+		}
+		// A session that has not finished signing in (second factor,
+		// forced enrolment, expired password) goes there first.
+		to, err := s.gate(r, rc)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		if to != "" {
+			if r.Method == http.MethodGet {
+				to += "?return=" + url.QueryEscape(r.URL.RequestURI())
+			}
+			http.Redirect(w, r, to, http.StatusSeeOther)
+			return
 		}
 		if err := s.require(a, rc); err != nil {
 			s.fail(w, r, err)
