@@ -122,6 +122,12 @@ type Service struct {
 
 	thrOnce sync.Once
 	thr     *ipThrottles
+
+	// The stored session lifetimes (limits.go), cached.
+	limMu  sync.Mutex
+	limCfg Config
+	limAt  time.Time
+	limOK  bool
 }
 
 // New returns a Service with DefaultConfig and the wall clock.
@@ -158,12 +164,12 @@ func (s *Service) now() time.Time {
 }
 
 // limits returns the idle and absolute session lifetimes for role.
-func (s *Service) limits(role desk.Role) (idle, absolute time.Duration) {
-	c, d := s.Config, DefaultConfig
+func (s *Service) limits(ctx context.Context, role desk.Role) (idle, absolute time.Duration) {
+	c := s.SessionLimits(ctx)
 	if role.Staff() {
-		return or(c.StaffIdle, d.StaffIdle), or(c.StaffAbsolute, d.StaffAbsolute)
+		return c.StaffIdle, c.StaffAbsolute
 	}
-	return or(c.UserIdle, d.UserIdle), or(c.UserAbsolute, d.UserAbsolute)
+	return c.UserIdle, c.UserAbsolute
 }
 
 func or(v, def time.Duration) time.Duration {

@@ -91,7 +91,7 @@ func (s *Service) SignIn(ctx context.Context, email, password, ip, userAgent str
 	}
 	token, hash := auth.NewToken()
 	now := s.now()
-	idle, absolute := s.limits(u.Role)
+	idle, absolute := s.limits(ctx, u.Role)
 	err = s.DB.InTx(ctx, func(tx *store.Tx) error {
 		if err := clearFailuresTx(ctx, tx, subject); err != nil {
 			return err
@@ -152,7 +152,7 @@ func (s *Service) Authenticate(ctx context.Context, token, ip string) (*desk.Pri
 		return nil, nil, err
 	}
 	now := micros(s.now())
-	if !s.live(desk.Role(role), now, created, seen, ex) || !active || suspended {
+	if !s.live(ctx, desk.Role(role), now, created, seen, ex) || !active || suspended {
 		// Best effort: a failure here must not turn a 401 into a 500.
 		_, _ = s.DB.Exec(ctx, `DELETE FROM sessions WHERE id = ?`, sess.ID)
 		return nil, nil, unauthenticated()
@@ -178,8 +178,8 @@ func (s *Service) Authenticate(ctx context.Context, token, ip string) (*desk.Pri
 }
 
 // live reports whether a session is still valid at now (all microseconds).
-func (s *Service) live(role desk.Role, now, created, seen, expires int64) bool {
-	idle, absolute := s.limits(role)
+func (s *Service) live(ctx context.Context, role desk.Role, now, created, seen, expires int64) bool {
+	idle, absolute := s.limits(ctx, role)
 	return now <= expires && now-created <= absolute.Microseconds() && now-seen <= idle.Microseconds()
 }
 
@@ -219,7 +219,7 @@ func (s *Service) Sessions(ctx context.Context, userID int64) ([]Session, error)
 		if err := rows.Scan(&sess.ID, &sess.UserID, &created, &seen, &ex, &sess.IP, &sess.UserAgent); err != nil {
 			return nil, err
 		}
-		if !s.live(role, now, created, seen, ex) {
+		if !s.live(ctx, role, now, created, seen, ex) {
 			continue
 		}
 		sess.CreatedAt, sess.LastSeenAt, sess.ExpiresAt = fromMicros(created), fromMicros(seen), fromMicros(ex)
@@ -267,7 +267,7 @@ func (s *Service) RevokeAll(ctx context.Context, userID int64) error {
 // sign-up from signing in.
 func (s *Service) PurgeExpired(ctx context.Context) (int64, error) {
 	now := s.now()
-	maxIdle := max(s.cfgIdle(desk.RoleAgent), s.cfgIdle(desk.RoleEndUser))
+	maxIdle := max(s.cfgIdle(ctx, desk.RoleAgent), s.cfgIdle(ctx, desk.RoleEndUser))
 	day := micros(now.Add(-24 * time.Hour))
 	var total int64
 	err := s.DB.InTx(ctx, func(tx *store.Tx) error {
@@ -296,7 +296,7 @@ func (s *Service) PurgeExpired(ctx context.Context) (int64, error) {
 	return total, err
 }
 
-func (s *Service) cfgIdle(role desk.Role) time.Duration {
-	idle, _ := s.limits(role)
+func (s *Service) cfgIdle(ctx context.Context, role desk.Role) time.Duration {
+	idle, _ := s.limits(ctx, role)
 	return idle
 }

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/frontdesk/frontdesk/internal/account"
 	"github.com/frontdesk/frontdesk/internal/desk"
 	"github.com/frontdesk/frontdesk/internal/people"
 	"github.com/frontdesk/frontdesk/internal/ticket"
@@ -85,6 +86,9 @@ func (s *Server) adminCreateUser(w http.ResponseWriter, r *http.Request) error {
 type adminUserData struct {
 	U           *desk.User
 	Roles       []desk.Role
+	CustomRoles []*desk.CustomRole
+	Sessions    []account.Session
+	Reauth      reauthBox
 	Orgs        []*desk.Organization
 	Groups      []*desk.Group
 	Memberships []membershipView
@@ -110,6 +114,15 @@ func (s *Server) showAdminUser(w http.ResponseWriter, r *http.Request, status in
 		return err
 	}
 	d := adminUserData{U: u, Roles: allRoles}
+	if d.CustomRoles, err = s.d.People.ListCustomRoles(ctx); err != nil {
+		return err
+	}
+	if d.Sessions, err = s.d.Account.Sessions(ctx, id); err != nil {
+		return err
+	}
+	if d.Reauth, err = s.reauthBoxFor(r, "/agent/admin/users/"+strconv.FormatInt(id, 10)); err != nil {
+		return err
+	}
 	if d.Orgs, err = s.d.People.ListOrganizations(ctx, 0, 1000, 0); err != nil {
 		return err
 	}
@@ -155,6 +168,11 @@ func (s *Server) adminUpdateUser(w http.ResponseWriter, r *http.Request) error {
 	if v := desk.Role(f.Get("role")); v != "" && v != u.Role {
 		in.Role = &v
 	}
+	if _, ok := f["custom_role_id"]; ok {
+		if v := formID(r, "custom_role_id"); v != derefID(u.CustomRoleID) {
+			in.CustomRoleID = &v
+		}
+	}
 	if v := f.Get("suspended") == "1"; v != u.Suspended {
 		in.Suspended = &v
 	}
@@ -165,6 +183,12 @@ func (s *Server) adminUpdateUser(w http.ResponseWriter, r *http.Request) error {
 	}
 	if v := f.Get("password"); v != "" {
 		in.Password = &v
+	}
+	// Who may do what changes only after a recent re-authentication.
+	if in.Role != nil || in.CustomRoleID != nil {
+		if ok, err := s.freshOr(r, func(st int, msg string) error { return s.showAdminUser(w, r, st, msg, nil) }); !ok {
+			return err
+		}
 	}
 	if _, err := s.d.People.UpdateUser(ctx, id, in); err != nil {
 		return s.adminForm(w, r, err, func(st int, msg string, fe map[string][]string) error {

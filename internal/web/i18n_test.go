@@ -160,9 +160,17 @@ func TestEveryPageInEveryLanguage(t *testing.T) {
 			check("agent", "invalid new ticket", ag.post("/agent/tickets/new", url.Values{"requester_email": {"bad"}}))
 			for _, p := range []string{"/agent/admin/users", fmt.Sprintf("/agent/admin/users/%d", e.agent.ID), "/agent/admin/organizations",
 				fmt.Sprintf("/agent/admin/organizations/%d", org.ID), "/agent/admin/groups", "/agent/admin/fields",
-				"/agent/admin/settings", "/agent/admin/outbox", "/agent/admin/security"} {
+				"/agent/admin/settings", "/agent/admin/outbox", "/agent/admin/security", "/agent/admin/roles",
+				"/agent/admin/inactive", "/agent/admin/inactive?days=0", "/agent/security/tokens"} {
 				check("admin", p, ad.get(p))
 			}
+			check("admin", "invalid role", ad.post("/agent/admin/roles", url.Values{"name": {""}, "ticket_access": {"x"}}))
+			check("admin", "invalid session limits", ad.post("/agent/admin/security/sessions", url.Values{"staff_idle_minutes": {"1"}}))
+			ad.get("/agent/security/tokens")
+			check("admin", "new token", ad.post("/agent/security/tokens", url.Values{"name": {"T-" + loc}, "expires": {"2999-01-01"}}))
+			check("admin", "token list", ad.get("/agent/security/tokens"))
+			ad.get("/agent/admin/inactive")
+			check("admin", "nothing to suspend", ad.post("/agent/admin/inactive/suspend", nil))
 			ad.get("/agent/admin/users")
 			check("admin", "invalid user", ad.post("/agent/admin/users", url.Values{"email": {"bad"}}))
 			check("admin", "invalid org", ad.post("/agent/admin/organizations", url.Values{"name": {""}}))

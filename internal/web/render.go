@@ -191,6 +191,8 @@ var flashKeys = map[string]string{
 	"sessionended":  "web.session_ended",
 	"sessionsended": "web.sessions_ended",
 	"2faoff":        "web.2fa_disabled",
+	"suspended":     "web.inactive_suspended",
+	"tokenrevoked":  "web.token_revoked",
 }
 
 // Template helpers on page.

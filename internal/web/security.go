@@ -367,7 +367,12 @@ func (s *Server) reauth(w http.ResponseWriter, r *http.Request) error {
 	if err := s.saveFlags(r.Context(), rc.token, rc.flags); err != nil {
 		return err
 	}
-	return redirect(w, r, withMsg(areaOf(r).Base, "reauthed"))
+	// Pages that ask for re-authentication inline come back to themselves.
+	ret := safeReturn(r.PostFormValue("return"), areaOf(r).Base)
+	if strings.HasPrefix(ret, "/agent") != areaOf(r).Agent {
+		ret = areaOf(r).Base
+	}
+	return redirect(w, r, withMsg(ret, "reauthed"))
 }
 
 // requireFresh refuses a sensitive action without a recent re-authentication.
@@ -683,6 +688,7 @@ type policyForm struct {
 type adminSecurityData struct {
 	Require2FA bool
 	Policies   []policyForm
+	Sessions   sessionLimitsForm
 }
 
 func (s *Server) adminSecurity(w http.ResponseWriter, r *http.Request) error {
@@ -690,8 +696,17 @@ func (s *Server) adminSecurity(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) showAdminSecurity(w http.ResponseWriter, r *http.Request, status int, msg string, override *policyForm) error {
+	return s.showAdminSecurityWith(w, r, status, msg, override, nil)
+}
+
+func (s *Server) showAdminSecurityWith(w http.ResponseWriter, r *http.Request, status int, msg string, override *policyForm, limits *sessionLimitsForm) error {
 	ctx := r.Context()
 	var d adminSecurityData
+	if limits != nil {
+		d.Sessions = *limits
+	} else {
+		d.Sessions = limitsForm(s.d.Account.SessionLimits(ctx))
+	}
 	var err error
 	if d.Require2FA, err = s.d.TwoFactor.RequiredFor(ctx, desk.RoleAgent); err != nil {
 		return err

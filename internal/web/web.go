@@ -265,6 +265,8 @@ func (s *Server) Register(mux *http.ServeMux) {
 
 	// Account security (two-step sign-in, sessions, password change).
 	s.registerSecurity(h)
+	// Roles, inactive users, API tokens, session lifetimes.
+	s.registerAccess(h)
 
 	// Anything else is an HTML 404 (the API answers under /api/v2/).
 	h("/", public, func(w http.ResponseWriter, r *http.Request) error { return desk.NotFound() })
