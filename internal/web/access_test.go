@@ -201,6 +201,12 @@ func TestRolesPage(t *testing.T) {
 	}
 	promote := url.Values{"name": {e.agent.Name}, "email": {e.agent.Email}, "role": {"admin"}, "organization_id": {"0"}}
 	wantStatus(t, "promote while stale", ad.post(userPath, promote), http.StatusForbidden)
+	// Nor may the credentials that prove who someone is change.
+	newEmail := url.Values{"name": {e.agent.Name}, "email": {"taken-over@example.com"}, "role": {"agent"}, "organization_id": {"0"}}
+	wantStatus(t, "change email while stale", ad.post(userPath, newEmail), http.StatusForbidden)
+	if u, _ := e.app.People.GetUser(e.sys, e.agent.ID); u.Email != e.agent.Email {
+		t.Fatal("email changed without re-authentication")
+	}
 	// Other edits do not need it.
 	wantStatus(t, "rename while stale", ad.post(userPath, url.Values{"name": {"Alan A. Agent"}, "email": {e.agent.Email}, "role": {"agent"}, "organization_id": {"0"}}), http.StatusSeeOther)
 	ad.reauth(userPath)

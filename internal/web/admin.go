@@ -184,8 +184,9 @@ func (s *Server) adminUpdateUser(w http.ResponseWriter, r *http.Request) error {
 	if v := f.Get("password"); v != "" {
 		in.Password = &v
 	}
-	// Who may do what changes only after a recent re-authentication.
-	if in.Role != nil || in.CustomRoleID != nil {
+	// Who may do what, and the credentials that prove who someone is,
+	// change only after a recent re-authentication.
+	if in.Role != nil || in.CustomRoleID != nil || in.Email != nil || in.Password != nil {
 		if ok, err := s.freshOr(r, func(st int, msg string) error { return s.showAdminUser(w, r, st, msg, nil) }); !ok {
 			return err
 		}
