@@ -408,10 +408,20 @@ func (s *Service) Verify(ctx context.Context, userID int64, code string) error {
 // must have made them re-authenticate first), admins anyone's. Disabling
 // when it is off is not an error.
 func (s *Service) Disable(ctx context.Context, userID int64) error {
-	if _, err := requireSelfOrAdmin(ctx, userID); err != nil {
+	p, err := requireSelfOrAdmin(ctx, userID)
+	if err != nil {
 		return err
 	}
 	return s.DB.InTx(ctx, func(tx *store.Tx) error {
+		// No other admin may strip the account owner's second factor: that
+		// would be half of taking the account over without a transfer.
+		if !p.System && p.UserID != userID {
+			var owner string
+			_ = tx.QueryRow(ctx, `SELECT value FROM settings WHERE key = ?`, "account.owner_id").Scan(&owner)
+			if owner == strconv.FormatInt(userID, 10) {
+				return desk.Forbidden("only the account owner can turn off the owner's two-factor authentication")
+			}
+		}
 		if _, err := tx.Exec(ctx, `DELETE FROM recovery_codes WHERE user_id = ?`, userID); err != nil {
 			return err
 		}

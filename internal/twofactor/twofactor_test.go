@@ -505,6 +505,20 @@ func TestDisable(t *testing.T) {
 			})
 		}
 
+		t.Run("another admin cannot disable the owner's", func(t *testing.T) {
+			owner := e.mkUser(t, desk.RoleAdmin)
+			e.enrol(t, owner, desk.RoleAdmin)
+			if _, err := db.Exec(bg, `INSERT INTO settings (key, value) VALUES ('account.owner_id', ?)
+				ON CONFLICT (key) DO UPDATE SET value = excluded.value`, strconv.FormatInt(owner, 10)); err != nil {
+				t.Fatal(err)
+			}
+			wantCode(t, "Disable by another admin", e.svc.Disable(as(admin, desk.RoleAdmin), owner), desk.EFORBIDDEN)
+			if on, _ := e.svc.Enabled(as(owner, desk.RoleAdmin), owner); !on {
+				t.Fatal("owner's 2FA was turned off")
+			}
+			wantCode(t, "Disable by the owner", e.svc.Disable(as(owner, desk.RoleAdmin), owner), "")
+		})
+
 		t.Run("disable clears a pending enrolment", func(t *testing.T) {
 			id := e.mkUser(t, desk.RoleAgent)
 			ctx := as(id, desk.RoleAgent)
