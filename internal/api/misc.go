@@ -1,10 +1,9 @@
 package api
 
 import (
+	"github.com/frontdesk/frontdesk/internal/attach"
 	"io"
-	"mime"
 	"net/http"
-	"strconv"
 	"strings"
 
 	"github.com/frontdesk/frontdesk/internal/bulk"
@@ -237,13 +236,6 @@ func (s *Server) attachmentContent(w http.ResponseWriter, r *http.Request) error
 		return err
 	}
 	defer f.Close()
-	h := w.Header()
-	h.Set("Content-Type", a.ContentType)
-	h.Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": a.FileName}))
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Content-Security-Policy", "default-src 'none'; sandbox")
-	h.Set("Content-Length", strconv.FormatInt(a.Size, 10))
-	w.WriteHeader(http.StatusOK)
-	_, _ = io.Copy(w, f)
+	attach.ServeDownload(w, a.ContentType, a.FileName, a.Size, f)
 	return nil
 }

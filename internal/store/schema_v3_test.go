@@ -2,12 +2,6 @@ package store
 
 import (
 	"context"
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
-	"net/url"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 )
@@ -18,92 +12,39 @@ import (
 // without a password get no date.
 func TestV3Upgrade(t *testing.T) {
 	ctx := context.Background()
-	open := map[string]func(t *testing.T) *DB{
-		"sqlite": func(t *testing.T) *DB {
-			db, err := openSQLite(ctx, filepath.Join(t.TempDir(), "frontdesk.db"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			return db
-		},
-	}
-	if base := os.Getenv("FRONTDESK_TEST_DATABASE_URL"); base != "" {
-		open["postgres"] = func(t *testing.T) *DB {
-			admin, err := sql.Open("pgx", base)
-			if err != nil {
-				t.Fatal(err)
-			}
-			b := make([]byte, 6)
-			rand.Read(b)
-			schema := "t_" + hex.EncodeToString(b)
-			if _, err := admin.Exec("CREATE SCHEMA " + schema); err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() {
-				admin.Exec("DROP SCHEMA " + schema + " CASCADE")
-				admin.Close()
-			})
-			u, _ := url.Parse(base)
-			q := u.Query()
-			q.Set("search_path", schema)
-			u.RawQuery = q.Encode()
-			db, err := openPostgres(ctx, u.String())
-			if err != nil {
-				t.Fatal(err)
-			}
-			return db
-		}
-	}
-	for name, openDB := range open {
-		t.Run(name, func(t *testing.T) {
-			db := openDB(t)
-			defer db.Close()
-			all := migrations
-			var old []migration
-			for _, m := range all {
-				if m.Version <= 2 {
-					old = append(old, m)
-				}
-			}
-			migrations = old
-			err := db.Migrate(ctx)
-			migrations = all
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, u := range []struct {
-				email string
-				hash  any
-			}{{"pw@example.com", "$argon2id$v=19$m=1024,t=1,p=1$c2FsdA$a2V5"}, {"nopw@example.com", nil}} {
-				if _, err := db.Exec(ctx, `INSERT INTO users (name, email, role, password_hash, created_at, updated_at)
+	eachAtVersion(t, 2, func(t *testing.T, db *DB) {
+		for _, u := range []struct {
+			email string
+			hash  any
+		}{{"pw@example.com", "$argon2id$v=19$m=1024,t=1,p=1$c2FsdA$a2V5"}, {"nopw@example.com", nil}} {
+			if _, err := db.Exec(ctx, `INSERT INTO users (name, email, role, password_hash, created_at, updated_at)
 					VALUES (?, ?, ?, ?, ?, ?)`, "U", u.email, "end-user", u.hash, 1, 1); err != nil {
-					t.Fatal(err)
-				}
-			}
-			before := time.Now().Add(-2 * time.Second)
-			if err := db.Migrate(ctx); err != nil {
 				t.Fatal(err)
 			}
-			after := time.Now().Add(2 * time.Second)
-			changed := func(email string) int64 {
-				var us int64
-				if err := db.QueryRow(ctx, `SELECT password_changed_at FROM users WHERE email = ?`, email).Scan(&us); err != nil {
-					t.Fatal(err)
-				}
-				return us
+		}
+		before := time.Now().Add(-2 * time.Second)
+		if err := db.Migrate(ctx); err != nil {
+			t.Fatal(err)
+		}
+		after := time.Now().Add(2 * time.Second)
+		changed := func(email string) int64 {
+			var us int64
+			if err := db.QueryRow(ctx, `SELECT password_changed_at FROM users WHERE email = ?`, email).Scan(&us); err != nil {
+				t.Fatal(err)
 			}
-			if got := time.UnixMicro(changed("pw@example.com")); got.Before(before) || got.After(after) {
-				t.Fatalf("password_changed_at = %v, want the upgrade time", got)
+			return us
+		}
+		if got := time.UnixMicro(changed("pw@example.com")); got.Before(before) || got.After(after) {
+			t.Fatalf("password_changed_at = %v, want the upgrade time", got)
+		}
+		if got := changed("nopw@example.com"); got != 0 {
+			t.Fatalf("a user without a password got password_changed_at %d", got)
+		}
+		for _, table := range []string{"password_history", "login_failures"} {
+			var n int
+			if err := db.QueryRow(ctx, `SELECT COUNT(*) FROM `+table).Scan(&n); err != nil || n != 0 {
+				t.Fatalf("%s: %d %v", table, n, err)
 			}
-			if got := changed("nopw@example.com"); got != 0 {
-				t.Fatalf("a user without a password got password_changed_at %d", got)
-			}
-			for _, table := range []string{"password_history", "login_failures"} {
-				var n int
-				if err := db.QueryRow(ctx, `SELECT COUNT(*) FROM `+table).Scan(&n); err != nil || n != 0 {
-					t.Fatalf("%s: %d %v", table, n, err)
-				}
-			}
-		})
-	}
+		}
+	})
 }

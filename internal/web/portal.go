@@ -2,8 +2,8 @@ package web
 
 import (
 	"context"
+	"github.com/frontdesk/frontdesk/internal/attach"
 	"io"
-	"mime"
 	"net/http"
 	"strconv"
 	"strings"
@@ -310,13 +310,6 @@ func (s *Server) attachment(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	defer f.Close()
-	h := w.Header()
-	h.Set("Content-Type", a.ContentType)
-	h.Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": a.FileName}))
-	h.Set("Content-Security-Policy", "default-src 'none'; sandbox")
-	h.Set("Cache-Control", "private, no-store")
-	h.Set("Content-Length", strconv.FormatInt(a.Size, 10))
-	w.WriteHeader(http.StatusOK)
-	_, _ = io.Copy(w, f)
+	attach.ServeDownload(w, a.ContentType, a.FileName, a.Size, f)
 	return nil
 }
