@@ -18,7 +18,7 @@ func (s *Server) registerAdmin(mux *http.ServeMux) {
 	s.handle(mux, "POST /api/v2/custom_roles", s.createCustomRole)
 	s.handle(mux, "GET /api/v2/custom_roles/{id}", s.showCustomRole)
 	s.handle(mux, "PUT /api/v2/custom_roles/{id}", s.updateCustomRole)
-	s.handle(mux, "DELETE /api/v2/custom_roles/{id}", s.deleteCustomRole)
+	s.handle(mux, "DELETE /api/v2/custom_roles/{id}", deleteByID(s.People.DeleteCustomRole))
 
 	s.handle(mux, "GET /api/v2/account/owner", s.showOwner)
 	s.handle(mux, "POST /api/v2/account/owner", s.transferOwner)
@@ -110,17 +110,6 @@ func (s *Server) updateCustomRole(w http.ResponseWriter, r *http.Request) error 
 	}
 	withRoleURLs(r, role)
 	return writeJSON(w, http.StatusOK, map[string]any{"custom_role": role})
-}
-
-func (s *Server) deleteCustomRole(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	if err := s.People.DeleteCustomRole(r.Context(), id); err != nil {
-		return err
-	}
-	return noContent(w)
 }
 
 // --- account owner ------------------------------------------------------

@@ -167,17 +167,6 @@ func (s *Server) saveTicketField(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, http.StatusOK, map[string]any{"ticket_field": f})
 }
 
-func (s *Server) deleteTicketField(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	if err := s.Tickets.DeleteField(r.Context(), id); err != nil {
-		return err
-	}
-	return noContent(w)
-}
-
 // upload takes the raw file body, as Zendesk's POST /uploads?filename= does.
 func (s *Server) upload(w http.ResponseWriter, r *http.Request) error {
 	name := r.URL.Query().Get("filename")

@@ -36,7 +36,7 @@ func (s *Server) registerPeople(mux *http.ServeMux) {
 	s.handle(mux, "GET /api/v2/organizations/search", s.searchOrganizations)
 	s.handle(mux, "GET /api/v2/organizations/{id}", s.showOrganization)
 	s.handle(mux, "PUT /api/v2/organizations/{id}", s.updateOrganization)
-	s.handle(mux, "DELETE /api/v2/organizations/{id}", s.deleteOrganization)
+	s.handle(mux, "DELETE /api/v2/organizations/{id}", deleteByID(s.People.DeleteOrganization))
 	s.handle(mux, "GET /api/v2/organizations/{id}/users", s.listOrganizationUsers)
 
 	s.handle(mux, "GET /api/v2/groups", s.listGroups)
@@ -44,19 +44,19 @@ func (s *Server) registerPeople(mux *http.ServeMux) {
 	s.handle(mux, "POST /api/v2/groups", s.createGroup)
 	s.handle(mux, "GET /api/v2/groups/{id}", s.showGroup)
 	s.handle(mux, "PUT /api/v2/groups/{id}", s.updateGroup)
-	s.handle(mux, "DELETE /api/v2/groups/{id}", s.deleteGroup)
+	s.handle(mux, "DELETE /api/v2/groups/{id}", deleteByID(s.People.DeleteGroup))
 	s.handle(mux, "GET /api/v2/groups/{id}/memberships", s.listGroupMemberships)
 	s.handle(mux, "GET /api/v2/groups/{id}/users", s.listGroupUsers)
 
 	s.handle(mux, "GET /api/v2/group_memberships", s.listMemberships)
 	s.handle(mux, "POST /api/v2/group_memberships", s.createMembership)
 	s.handle(mux, "GET /api/v2/group_memberships/{id}", s.showMembership)
-	s.handle(mux, "DELETE /api/v2/group_memberships/{id}", s.deleteMembership)
+	s.handle(mux, "DELETE /api/v2/group_memberships/{id}", deleteByID(s.People.RemoveMembership))
 
 	s.handle(mux, "GET /api/v2/api_tokens", s.listTokens)
 	s.handle(mux, "POST /api/v2/api_tokens", s.createToken)
 	s.handle(mux, "GET /api/v2/api_tokens/{id}", s.showToken)
-	s.handle(mux, "DELETE /api/v2/api_tokens/{id}", s.deleteToken)
+	s.handle(mux, "DELETE /api/v2/api_tokens/{id}", deleteByID(s.People.DeleteToken))
 }
 
 // --- URLs ---------------------------------------------------------------
@@ -732,17 +732,6 @@ func (s *Server) updateOrganization(w http.ResponseWriter, r *http.Request) erro
 	return writeJSON(w, http.StatusOK, map[string]any{"organization": o})
 }
 
-func (s *Server) deleteOrganization(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	if err := s.People.DeleteOrganization(r.Context(), id); err != nil {
-		return err
-	}
-	return noContent(w)
-}
-
 // --- groups -------------------------------------------------------------
 
 // listGroups also answers /groups/assignable: every live group can take
@@ -809,17 +798,6 @@ func (s *Server) updateGroup(w http.ResponseWriter, r *http.Request) error {
 	}
 	withGroupURLs(r, g)
 	return writeJSON(w, http.StatusOK, map[string]any{"group": g})
-}
-
-func (s *Server) deleteGroup(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	if err := s.People.DeleteGroup(r.Context(), id); err != nil {
-		return err
-	}
-	return noContent(w)
 }
 
 // --- group memberships --------------------------------------------------
@@ -905,17 +883,6 @@ func (s *Server) createMembership(w http.ResponseWriter, r *http.Request) error 
 	return created(w, gm.URL, map[string]any{"group_membership": gm})
 }
 
-func (s *Server) deleteMembership(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	if err := s.People.RemoveMembership(r.Context(), id); err != nil {
-		return err
-	}
-	return noContent(w)
-}
-
 // --- API tokens ---------------------------------------------------------
 
 func (s *Server) listTokens(w http.ResponseWriter, r *http.Request) error {
@@ -969,15 +936,4 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request) error {
 	}
 	withTokenURLs(r, t)
 	return created(w, t.URL, map[string]any{"api_token": t})
-}
-
-func (s *Server) deleteToken(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	if err := s.People.DeleteToken(r.Context(), id); err != nil {
-		return err
-	}
-	return noContent(w)
 }

@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -336,4 +337,19 @@ func nulField(v any, key string) string {
 		}
 	}
 	return ""
+}
+
+// deleteByID is the whole of a DELETE handler for a record addressed by a
+// numeric {id}: the service decides, and success is 204 with no body.
+func deleteByID(del func(ctx context.Context, id int64) error) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		id, err := pathID(r, "id")
+		if err != nil {
+			return err
+		}
+		if err := del(r.Context(), id); err != nil {
+			return err
+		}
+		return noContent(w)
+	}
 }

@@ -20,7 +20,7 @@ func (s *Server) registerTickets(mux *http.ServeMux) {
 	s.handle(mux, "DELETE /api/v2/tickets/destroy_many", s.destroyManyTickets)
 	s.handle(mux, "GET /api/v2/tickets/{id}", s.showTicket)
 	s.handle(mux, "PUT /api/v2/tickets/{id}", s.updateTicket)
-	s.handle(mux, "DELETE /api/v2/tickets/{id}", s.deleteTicket)
+	s.handle(mux, "DELETE /api/v2/tickets/{id}", deleteByID(s.Tickets.Delete))
 	s.handle(mux, "POST /api/v2/tickets/{id}/merge", s.mergeTickets)
 	s.handle(mux, "GET /api/v2/tickets/{id}/comments", s.listComments)
 	s.handle(mux, "GET /api/v2/tickets/{id}/audits", s.listAudits)
@@ -31,7 +31,7 @@ func (s *Server) registerTickets(mux *http.ServeMux) {
 	s.handle(mux, "DELETE /api/v2/tickets/{id}/tags", s.changeTags("remove"))
 	s.handle(mux, "GET /api/v2/deleted_tickets", s.listDeletedTickets)
 	s.handle(mux, "PUT /api/v2/deleted_tickets/{id}/restore", s.restoreTicket)
-	s.handle(mux, "DELETE /api/v2/deleted_tickets/{id}", s.destroyTicket)
+	s.handle(mux, "DELETE /api/v2/deleted_tickets/{id}", deleteByID(s.Tickets.Destroy))
 	s.handle(mux, "GET /api/v2/users/{id}/tickets/requested", s.listTicketsBy("requester"))
 	s.handle(mux, "GET /api/v2/users/{id}/tickets/assigned", s.listTicketsBy("assignee"))
 	s.handle(mux, "GET /api/v2/users/{id}/tickets/ccd", s.listTicketsBy("collaborator"))
@@ -42,7 +42,7 @@ func (s *Server) registerTickets(mux *http.ServeMux) {
 	s.handle(mux, "POST /api/v2/ticket_fields", s.saveTicketField)
 	s.handle(mux, "GET /api/v2/ticket_fields/{id}", s.showTicketField)
 	s.handle(mux, "PUT /api/v2/ticket_fields/{id}", s.saveTicketField)
-	s.handle(mux, "DELETE /api/v2/ticket_fields/{id}", s.deleteTicketField)
+	s.handle(mux, "DELETE /api/v2/ticket_fields/{id}", deleteByID(s.Tickets.DeleteField))
 	s.handle(mux, "GET /api/v2/tags", s.listTags)
 	s.handle(mux, "POST /api/v2/uploads", s.upload)
 	s.handle(mux, "DELETE /api/v2/uploads/{token}", s.deleteUpload)
@@ -205,17 +205,6 @@ func (s *Server) updateTicket(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, http.StatusOK, map[string]any{"ticket": t, "audit": audit})
 }
 
-func (s *Server) deleteTicket(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	if err := s.Tickets.Delete(r.Context(), id); err != nil {
-		return err
-	}
-	return noContent(w)
-}
-
 func (s *Server) restoreTicket(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r, "id")
 	if err != nil {
@@ -225,17 +214,6 @@ func (s *Server) restoreTicket(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return writeJSON(w, http.StatusOK, map[string]any{})
-}
-
-func (s *Server) destroyTicket(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	if err := s.Tickets.Destroy(r.Context(), id); err != nil {
-		return err
-	}
-	return noContent(w)
 }
 
 func (s *Server) mergeTickets(w http.ResponseWriter, r *http.Request) error {

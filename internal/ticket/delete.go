@@ -82,7 +82,7 @@ func (s *Service) Restore(ctx context.Context, id int64) error {
 		if err != nil {
 			return err
 		}
-		return s.reindexAppend(ctx, tx, t, "")
+		return s.reindexFromComments(ctx, tx, t)
 	})
 }
 

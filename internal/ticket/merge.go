@@ -96,13 +96,6 @@ func (s *Service) Merge(ctx context.Context, targetID int64, in MergeInput) erro
 		if _, _, err := s.updateTx(ctx, tx, &mp, targetID, Input{Comment: &CommentInput{Body: note, Public: boolPtr(pub(in.TargetCommentIsPublic))}}); err != nil {
 			return err
 		}
-		t, err := loadTx(ctx, tx, targetID, false)
-		if err != nil {
-			return err
-		}
-		if err := s.reindexAppend(ctx, tx, t, ""); err != nil {
-			return err
-		}
 		tx.AfterCommit(func() {
 			for _, sid := range ids {
 				s.Events.Publish(events.Event{Type: events.TicketUpdated, TicketID: sid, ActorID: p.UserID})

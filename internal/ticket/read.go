@@ -508,9 +508,6 @@ func (s *Service) Incremental(ctx context.Context, since, afterUpdated, afterID 
 	return ts, more, loadCollaborators(ctx, s.DB, ts)
 }
 
-// IsDeleted reports whether err means the ticket is gone.
-func IsDeleted(err error) bool { return desk.ErrorCode(err) == desk.ENOTFOUND }
-
 // Incidents lists the visible incidents linked to a problem ticket.
 func (s *Service) Incidents(ctx context.Context, problemID int64) ([]*desk.Ticket, error) {
 	p, err := desk.RequirePrincipal(ctx)

@@ -453,6 +453,16 @@ func TestMergeDeleteRestoreDestroy(t *testing.T) {
 		if !strings.Contains(joined, "same problem here") || !strings.Contains(joined, "merged into this request") {
 			t.Fatalf("target comments %q", joined)
 		}
+		// The merged-in conversation is searchable on the target.
+		var doc string
+		col := "rowid"
+		if db.Dialect == store.Postgres {
+			col = "id"
+		}
+		db.QueryRow(context.Background(), `SELECT doc FROM ticket_search WHERE `+col+` = ?`, target.ID).Scan(&doc)
+		if !strings.Contains(doc, "same problem here") {
+			t.Fatalf("target's search document lacks the merged comment: %q", doc)
+		}
 		// Bob (source requester) now follows the target as a CC.
 		if _, err := f.svc.Get(as(f.bob), target.ID); err != nil {
 			t.Fatalf("source requester lost access: %v", err)

@@ -271,11 +271,7 @@ func (s *Service) updateTx(ctx context.Context, tx *store.Tx, p *desk.Principal,
 		return nil, nil, err
 	}
 	if c.comment != nil || t.Subject != old.Subject || !slices.Equal(t.Tags, old.Tags) {
-		var extra string
-		if c.comment != nil {
-			extra = c.comment.body
-		}
-		if err := s.reindexAppend(ctx, tx, &t, extra); err != nil {
+		if err := s.reindexFromComments(ctx, tx, &t); err != nil {
 			return nil, nil, err
 		}
 	}
@@ -825,8 +821,9 @@ func (s *Service) reindex(ctx context.Context, tx *store.Tx, t *desk.Ticket, bod
 	return tx.SetSearchDoc(ctx, "ticket_search", t.ID, doc)
 }
 
-// reindexAppend rebuilds the document from the stored comments (bounded).
-func (s *Service) reindexAppend(ctx context.Context, tx *store.Tx, t *desk.Ticket, _ string) error {
+// reindexFromComments rebuilds the ticket's document from its subject, tags and
+// stored comments (the first 200), so merged-in comments are found too.
+func (s *Service) reindexFromComments(ctx context.Context, tx *store.Tx, t *desk.Ticket) error {
 	rows, err := tx.Query(ctx, `SELECT body FROM ticket_comments WHERE ticket_id = ? ORDER BY id LIMIT 200`, t.ID)
 	if err != nil {
 		return err

@@ -34,7 +34,8 @@ func (s *Server) agentUser(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	d := userPageData{U: u, CanEdit: rc.p.IsAdmin() || u.Role == desk.RoleEndUser}
+	// Only a hint for the page: the people service decides on submit.
+	d := userPageData{U: u, CanEdit: rc.p.IsAdmin() || (u.Role == desk.RoleEndUser && rc.p.Can().EditEndUsers)}
 	if u.OrganizationID != nil {
 		if d.Org, err = s.d.People.GetOrganization(ctx, *u.OrganizationID); err != nil && desk.ErrorCode(err) != desk.ENOTFOUND {
 			return err
