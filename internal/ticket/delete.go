@@ -37,8 +37,7 @@ func (s *Service) Delete(ctx context.Context, id int64) error {
 		if err := tx.DeleteSearchDoc(ctx, "ticket_search", id); err != nil {
 			return err
 		}
-		tx.AfterCommit(func() { s.Events.Publish(events.Event{Type: events.TicketDeleted, TicketID: id, ActorID: p.UserID}) })
-		return nil
+		return s.Events.PublishTx(ctx, tx, events.Event{Type: events.TicketDeleted, TicketID: id, ActorID: p.UserID})
 	})
 }
 

@@ -96,11 +96,11 @@ func (s *Service) Merge(ctx context.Context, targetID int64, in MergeInput) erro
 		if _, _, err := s.updateTx(ctx, tx, &mp, targetID, Input{Comment: &CommentInput{Body: note, Public: boolPtr(pub(in.TargetCommentIsPublic))}}); err != nil {
 			return err
 		}
-		tx.AfterCommit(func() {
-			for _, sid := range ids {
-				s.Events.Publish(events.Event{Type: events.TicketUpdated, TicketID: sid, ActorID: p.UserID})
+		for _, sid := range ids {
+			if err := s.Events.PublishTx(ctx, tx, events.Event{Type: events.TicketUpdated, TicketID: sid, ActorID: p.UserID}); err != nil {
+				return err
 			}
-		})
+		}
 		return nil
 	})
 	return err

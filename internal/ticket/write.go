@@ -176,10 +176,9 @@ func (s *Service) createTx(ctx context.Context, tx *store.Tx, p *desk.Principal,
 	if err := tx.InsertSearchDoc(ctx, "ticket_search", t.ID, doc); err != nil {
 		return nil, nil, err
 	}
-	tid, gid, actor := t.ID, deref(t.GroupID), p.UserID
-	tx.AfterCommit(func() {
-		s.Events.Publish(events.Event{Type: events.TicketCreated, TicketID: tid, ActorID: actor, GroupID: gid})
-	})
+	if err := s.Events.PublishTx(ctx, tx, events.Event{Type: events.TicketCreated, TicketID: t.ID, ActorID: p.UserID, GroupID: deref(t.GroupID)}); err != nil {
+		return nil, nil, err
+	}
 	return t, audit, nil
 }
 
@@ -276,13 +275,14 @@ func (s *Service) updateTx(ctx context.Context, tx *store.Tx, p *desk.Principal,
 		}
 	}
 	gid, actor := deref(t.GroupID), p.UserID
-	hasComment := c.comment != nil
-	tx.AfterCommit(func() {
-		s.Events.Publish(events.Event{Type: events.TicketUpdated, TicketID: id, ActorID: actor, GroupID: gid})
-		if hasComment {
-			s.Events.Publish(events.Event{Type: events.CommentAdded, TicketID: id, ActorID: actor, GroupID: gid})
+	if err := s.Events.PublishTx(ctx, tx, events.Event{Type: events.TicketUpdated, TicketID: id, ActorID: actor, GroupID: gid}); err != nil {
+		return nil, nil, err
+	}
+	if c.comment != nil {
+		if err := s.Events.PublishTx(ctx, tx, events.Event{Type: events.CommentAdded, TicketID: id, ActorID: actor, GroupID: gid}); err != nil {
+			return nil, nil, err
 		}
-	})
+	}
 	return &t, audit, nil
 }
 
