@@ -1,0 +1,187 @@
+package pgrelay_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/frontdesk/frontdesk/internal/events"
+	"github.com/frontdesk/frontdesk/internal/events/pgrelay"
+	"github.com/frontdesk/frontdesk/internal/store"
+	"github.com/frontdesk/frontdesk/internal/store/storetest"
+)
+
+// instance is one process's bus joined to the others through a relay.
+type instance struct {
+	db    *store.DB
+	bus   *events.Bus
+	relay *pgrelay.Relay
+	got   chan events.Event
+}
+
+func join(t *testing.T, ctx context.Context, db *store.DB, url string) *instance {
+	t.Helper()
+	in := &instance{db: db, bus: events.New(), got: make(chan events.Event, 100)}
+	r, err := pgrelay.New(ctx, db, url, in.bus, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.MinBackoff = 20 * time.Millisecond
+	in.relay = r
+	in.bus.SetRelay(r)
+	in.bus.Subscribe(func(e events.Event) { in.got <- e })
+	done := make(chan struct{})
+	go func() { r.Run(ctx); close(done) }()
+	t.Cleanup(func() { <-done })
+	select {
+	case <-r.Listening():
+	case <-time.After(20 * time.Second):
+		t.Fatal("relay never started listening")
+	}
+	return in
+}
+
+// next returns the next event of one of the given types, skipping others.
+func (in *instance) next(t *testing.T, types ...string) events.Event {
+	t.Helper()
+	for {
+		select {
+		case e := <-in.got:
+			for _, ty := range types {
+				if e.Type == ty {
+					return e
+				}
+			}
+		case <-time.After(20 * time.Second):
+			t.Fatalf("no %v event", types)
+		}
+	}
+}
+
+func TestEventsCrossInstancesOnlyOnCommit(t *testing.T) {
+	dbA, dbB, url := storetest.PostgresShared(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	a := join(t, ctx, dbA, url)
+	b := join(t, ctx, dbB, url)
+	if a.relay.Origin() == b.relay.Origin() {
+		t.Fatal("two processes share an origin id")
+	}
+
+	// A committed event: local delivery on A (no origin), relayed to B
+	// (A's origin).
+	if err := dbA.InTx(ctx, func(tx *store.Tx) error {
+		return a.bus.PublishTx(ctx, tx, events.Event{Type: events.TicketCreated, TicketID: 42, GroupID: 7, ActorID: 3})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if e := a.next(t, events.TicketCreated); e.TicketID != 42 || e.Origin != "" {
+		t.Fatalf("local event %+v", e)
+	}
+	e := b.next(t, events.TicketCreated)
+	if e.TicketID != 42 || e.GroupID != 7 || e.ActorID != 3 || e.Origin != a.relay.Origin() || e.Change != nil {
+		t.Fatalf("relayed event %+v", e)
+	}
+
+	// A rolled-back transaction publishes nothing, here or there.
+	_ = dbA.InTx(ctx, func(tx *store.Tx) error {
+		if err := a.bus.PublishTx(ctx, tx, events.Event{Type: events.TicketUpdated, TicketID: 666}); err != nil {
+			return err
+		}
+		return errors.New("roll back")
+	})
+	// A marker committed after it: B hears it only after anything sent
+	// before (one connection delivers in commit order).
+	if err := dbA.InTx(ctx, func(tx *store.Tx) error {
+		return a.bus.PublishTx(ctx, tx, events.Event{Type: events.TicketUpdated, TicketID: 43})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if e := b.next(t, events.TicketUpdated); e.TicketID != 43 {
+		t.Fatalf("B heard the rolled-back event: %+v", e)
+	}
+	if e := a.next(t, events.TicketUpdated); e.TicketID != 43 {
+		t.Fatalf("A heard the rolled-back event: %+v", e)
+	}
+
+	// B answers with a broadcast. A hears it after its own notifications
+	// came back to it — which it must have dropped, not delivered twice.
+	if err := b.bus.Broadcast(ctx, events.Event{Type: events.Presence, TicketID: 42, UserID: 9, Data: map[string]string{"name": "Bea"}}); err != nil {
+		t.Fatal(err)
+	}
+	var seen []events.Event
+	for {
+		e := <-a.got
+		if e.Type == events.Presence {
+			if e.Origin != b.relay.Origin() || e.Data["name"] != "Bea" {
+				t.Fatalf("presence %+v", e)
+			}
+			break
+		}
+		seen = append(seen, e)
+	}
+	if len(seen) != 0 {
+		t.Fatalf("A got its own events back: %+v", seen)
+	}
+	// Broadcast delivers locally at once too.
+	if e := b.next(t, events.Presence); e.Origin != "" {
+		t.Fatalf("local broadcast %+v", e)
+	}
+}
+
+func TestListenerReconnects(t *testing.T) {
+	dbA, dbB, url := storetest.PostgresShared(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	a := join(t, ctx, dbA, url)
+	b := join(t, ctx, dbB, url)
+	old := b.relay.ListenerPID()
+	if old == 0 {
+		t.Fatal("no listener pid")
+	}
+	var killed bool
+	if err := dbA.QueryRow(ctx, `SELECT pg_terminate_backend(?)`, int64(old)).Scan(&killed); err != nil || !killed {
+		t.Fatalf("terminate %d: %v %v", old, killed, err)
+	}
+	// B notices, reconnects, and tells its caches to re-read.
+	if e := b.next(t, events.SettingsChanged); e.Data["reason"] == "" {
+		t.Fatalf("resync event %+v", e)
+	}
+	if pid := b.relay.ListenerPID(); pid == 0 || pid == old {
+		t.Fatalf("listener pid %d after reconnect (was %d)", pid, old)
+	}
+	if err := dbA.InTx(ctx, func(tx *store.Tx) error {
+		return a.bus.PublishTx(ctx, tx, events.Event{Type: events.TicketDeleted, TicketID: 5})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if e := b.next(t, events.TicketDeleted); e.TicketID != 5 {
+		t.Fatalf("after reconnect %+v", e)
+	}
+}
+
+func TestOversizedDataIsDropped(t *testing.T) {
+	dbA, dbB, url := storetest.PostgresShared(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	a := join(t, ctx, dbA, url)
+	b := join(t, ctx, dbB, url)
+	big := strings.Repeat("x", pgrelay.MaxPayload)
+	if err := a.bus.Broadcast(ctx, events.Event{Type: events.Typing, TicketID: 8, Data: map[string]string{"name": big}}); err != nil {
+		t.Fatal(err)
+	}
+	if e := b.next(t, events.Typing); e.TicketID != 8 || e.Data != nil {
+		t.Fatalf("oversized event %+v", e)
+	}
+}
+
+func TestChannelPerSchema(t *testing.T) {
+	if pgrelay.ChannelFor("public") != pgrelay.Channel || pgrelay.ChannelFor("t_1") == pgrelay.Channel {
+		t.Fatal("schema channels")
+	}
+	if c := pgrelay.ChannelFor(strings.Repeat("s", 63)); len(c) > 63 {
+		t.Fatalf("channel %q too long", c)
+	}
+}
