@@ -131,18 +131,21 @@ func (r *Runner) RunOnce(ctx context.Context) (bool, error) {
 	} else {
 		runErr = safeRun(ctx, h, json.RawMessage(j.payload))
 	}
+	// Every write below is fenced by the attempt number: a worker whose
+	// lease ran out while it was busy (and whose job another worker has
+	// claimed since) must not overwrite the newer attempt's outcome.
 	now := store.Now()
 	switch {
 	case runErr == nil:
-		_, err = r.DB.Exec(ctx, `UPDATE jobs SET state = 'completed', finished_at = ?, last_error = '' WHERE id = ?`, now, j.id)
+		_, err = r.DB.Exec(ctx, `UPDATE jobs SET state = 'completed', finished_at = ?, last_error = '' WHERE id = ? AND attempts = ?`, now, j.id, j.attempts)
 	case errors.As(runErr, new(permanentError)) || j.attempts >= j.max:
 		r.Logger.Error("job failed for good", "job_id", j.id, "kind", j.kind, "attempts", j.attempts, "err", runErr)
-		_, err = r.DB.Exec(ctx, `UPDATE jobs SET state = 'discarded', finished_at = ?, last_error = ? WHERE id = ?`, now, runErr.Error(), j.id)
+		_, err = r.DB.Exec(ctx, `UPDATE jobs SET state = 'discarded', finished_at = ?, last_error = ? WHERE id = ? AND attempts = ?`, now, runErr.Error(), j.id, j.attempts)
 	default:
 		backoff := time.Duration(1<<min(j.attempts, 12)) * time.Second
 		r.Logger.Warn("job failed, will retry", "job_id", j.id, "kind", j.kind, "attempts", j.attempts, "in", backoff, "err", runErr)
-		_, err = r.DB.Exec(ctx, `UPDATE jobs SET state = 'available', run_at = ?, last_error = ? WHERE id = ?`,
-			now+backoff.Microseconds(), runErr.Error(), j.id)
+		_, err = r.DB.Exec(ctx, `UPDATE jobs SET state = 'available', run_at = ?, last_error = ? WHERE id = ? AND attempts = ?`,
+			now+backoff.Microseconds(), runErr.Error(), j.id, j.attempts)
 	}
 	return true, err
 }
