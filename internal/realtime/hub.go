@@ -11,9 +11,18 @@
 // Messages carry identifiers only (ticket id, event type, actor id); pages
 // re-read what they display through the ordinary, authorized page handlers.
 //
-// Presence (who is viewing a ticket, who is typing) is kept in memory per
-// process. With several processes behind a load balancer each process knows
-// only its own viewers; the event bus is in-process too.
+// Presence (who is viewing a ticket, who is typing) is global: each hub
+// keeps its own viewers and sends every change with events.Bus.Broadcast,
+// which reaches the other instances through the bus's relay (PostgreSQL
+// LISTEN/NOTIFY); it re-announces its viewers every AnnounceEvery, and
+// keeps other instances' viewers only while those announcements keep
+// coming, so the viewers of an instance that died vanish after PresenceTTL.
+//
+// Ticket events may come from another instance without their in-process
+// payload, and their ids are never trusted: every delivery is re-checked
+// against the ticket service with the subscriber's principal — deleted
+// tickets included, through the deleted-tickets check, so an agent outside
+// a private group never hears that one of its tickets was deleted.
 package realtime
 
 import (
@@ -38,10 +47,12 @@ const (
 	checkTimeout       = 5 * time.Second
 )
 
-// TicketReader is the part of the ticket service the hub needs: Get with the
-// principal in the context, answering "not found" for invisible tickets.
+// TicketReader is the part of the ticket service the hub needs: Get and
+// GetDeleted with the principal in the context, answering "not found" for
+// tickets that principal may not see (live or in the deleted list).
 type TicketReader interface {
 	Get(ctx context.Context, id int64) (*desk.Ticket, error)
+	GetDeleted(ctx context.Context, id int64) (*desk.Ticket, error)
 }
 
 // Message is one server-sent event.
@@ -74,17 +85,26 @@ type viewerState struct {
 	name      string
 	seen      time.Time
 	typingTil time.Time
-	streams   int // open streams of this user on this ticket
+	streams   int // open streams of this user on this ticket (local viewers)
+}
+
+// viewerKey names a viewer on one instance: origin "" is this one, else the
+// relay's id of the instance that announced the viewer.
+type viewerKey struct {
+	origin string
+	user   int64
 }
 
 // Hub fans events out to SSE clients. Create it with New; it is safe for
 // concurrent use.
 type Hub struct {
 	tickets     TicketReader
+	bus         *events.Bus
 	log         *slog.Logger
 	now         func() time.Time
 	presenceTTL time.Duration
 	typingTTL   time.Duration
+	announce    time.Duration
 
 	unsubscribe func()
 	queue       chan events.Event
@@ -94,7 +114,7 @@ type Hub struct {
 
 	mu       sync.Mutex
 	clients  map[*Client]struct{}
-	presence map[int64]map[int64]*viewerState // ticket → user → state
+	presence map[int64]map[viewerKey]*viewerState // ticket → viewer → state
 }
 
 // Options tune a hub; the zero value is fine.
@@ -105,17 +125,20 @@ type Options struct {
 	TypingTTL   time.Duration
 	// SweepEvery is how often expired presence is removed (default 2s).
 	SweepEvery time.Duration
+	// AnnounceEvery is how often this hub re-announces its viewers to the
+	// other instances (default PresenceTTL/3).
+	AnnounceEvery time.Duration
 }
 
 // New starts a hub subscribed to bus. Call Close to stop it.
 func New(bus *events.Bus, tickets TicketReader, o Options) *Hub {
 	h := &Hub{
-		tickets: tickets, log: o.Logger, now: o.Now,
+		tickets: tickets, bus: bus, log: o.Logger, now: o.Now,
 		presenceTTL: o.PresenceTTL, typingTTL: o.TypingTTL,
 		queue:    make(chan events.Event, queueSize),
 		done:     make(chan struct{}),
 		clients:  map[*Client]struct{}{},
-		presence: map[int64]map[int64]*viewerState{},
+		presence: map[int64]map[viewerKey]*viewerState{},
 	}
 	if h.log == nil {
 		h.log = slog.New(slog.DiscardHandler)
@@ -128,6 +151,10 @@ func New(bus *events.Bus, tickets TicketReader, o Options) *Hub {
 	}
 	if h.typingTTL <= 0 {
 		h.typingTTL = DefaultTypingTTL
+	}
+	h.announce = o.AnnounceEvery
+	if h.announce <= 0 {
+		h.announce = h.presenceTTL / 3
 	}
 	sweep := o.SweepEvery
 	if sweep <= 0 {
@@ -160,6 +187,10 @@ func (h *Hub) Done() <-chan struct{} { return h.done }
 func (h *Hub) enqueue(e events.Event) {
 	switch e.Type {
 	case events.TicketCreated, events.TicketUpdated, events.TicketDeleted, events.CommentAdded:
+	case events.Presence, events.Typing:
+		if e.Origin == "" || e.TicketID == 0 || e.UserID == 0 {
+			return // our own announcement (already applied), or malformed
+		}
 	default:
 		return
 	}
@@ -177,6 +208,10 @@ func (h *Hub) work() {
 		case <-h.done:
 			return
 		case e := <-h.queue:
+			if e.Type == events.Presence || e.Type == events.Typing {
+				h.applyRemote(e)
+				continue
+			}
 			h.dispatch(e)
 		}
 	}
@@ -223,15 +258,19 @@ func keyOf(p *desk.Principal) principalKey {
 	return principalKey{p.UserID, p.Role, p.OrgID, p.System}
 }
 
+// maysee asks the ticket service whether p may see the ticket now; the
+// event itself (its group, its origin) is never trusted. A deleted ticket is
+// checked in the deleted list, which applies the same visibility (private
+// groups, role access) and shows nothing to end-users.
 func (h *Hub) maysee(p *desk.Principal, ticketID int64, deleted bool) bool {
-	if deleted {
-		// A deleted ticket cannot be read any more; only staff, who may
-		// see every ticket and the deleted list, hear that it went.
-		return p.IsStaff()
-	}
 	ctx, cancel := context.WithTimeout(desk.WithPrincipal(context.Background(), p), checkTimeout)
 	defer cancel()
-	_, err := h.tickets.Get(ctx, ticketID)
+	var err error
+	if deleted {
+		_, err = h.tickets.GetDeleted(ctx, ticketID)
+	} else {
+		_, err = h.tickets.Get(ctx, ticketID)
+	}
 	return err == nil
 }
 
@@ -309,40 +348,113 @@ func (h *Hub) touch(ticketID, userID int64, name string, typing, stream bool) {
 	h.mu.Lock()
 	m := h.presence[ticketID]
 	if m == nil {
-		m = map[int64]*viewerState{}
+		m = map[viewerKey]*viewerState{}
 		h.presence[ticketID] = m
 	}
-	v := m[userID]
-	changed := false
+	k := viewerKey{user: userID}
+	v := m[k]
+	changed, arrived := false, false
 	if v == nil {
 		v = &viewerState{name: name}
-		m[userID] = v
-		changed = true
+		m[k] = v
+		changed, arrived = true, true
 	}
 	v.seen = now
 	if stream {
 		v.streams++
 	}
 	wasTyping := now.Before(v.typingTil)
+	startedTyping := false
 	if typing {
 		v.typingTil = now.Add(h.typingTTL)
 		if !wasTyping {
-			changed = true
+			changed, startedTyping = true, true
 		}
 	}
 	h.mu.Unlock()
 	if changed {
 		h.broadcastPresence(ticketID)
 	}
+	if startedTyping {
+		h.tell(events.Typing, ticketID, userID, name)
+	} else if arrived {
+		h.tell(events.Presence, ticketID, userID, name)
+	}
+}
+
+// stateLeave marks a Presence event that removes a viewer.
+const stateLeave = "leave"
+
+// tell sends a presence change of a local viewer to the other instances
+// (and, harmlessly, to this process's bus, where the hub ignores it).
+func (h *Hub) tell(typ string, ticketID, userID int64, name string) {
+	if h.bus == nil {
+		return
+	}
+	data := map[string]string{"name": name}
+	if name == "" {
+		data = map[string]string{"state": stateLeave}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), checkTimeout)
+	defer cancel()
+	if err := h.bus.Broadcast(ctx, events.Event{Type: typ, TicketID: ticketID, UserID: userID, Data: data}); err != nil {
+		h.log.Warn("realtime: presence not relayed", "ticket_id", ticketID, "err", err)
+	}
+}
+
+// applyRemote records another instance's viewer change and shows it to
+// this instance's streams on that ticket.
+func (h *Hub) applyRemote(e events.Event) {
+	now := h.now()
+	k := viewerKey{origin: e.Origin, user: e.UserID}
+	changed := false
+	h.mu.Lock()
+	m := h.presence[e.TicketID]
+	if e.Data["state"] == stateLeave {
+		if _, ok := m[k]; ok {
+			delete(m, k)
+			if len(m) == 0 {
+				delete(h.presence, e.TicketID)
+			}
+			changed = true
+		}
+	} else {
+		if m == nil {
+			m = map[viewerKey]*viewerState{}
+			h.presence[e.TicketID] = m
+		}
+		v := m[k]
+		if v == nil {
+			v = &viewerState{}
+			m[k] = v
+			changed = true
+		}
+		if name := e.Data["name"]; name != "" && name != v.name {
+			v.name = name
+			changed = true
+		}
+		v.seen = now
+		if e.Type == events.Typing {
+			if !now.Before(v.typingTil) {
+				changed = true
+			}
+			v.typingTil = now.Add(h.typingTTL)
+		}
+	}
+	h.mu.Unlock()
+	if changed {
+		h.broadcastPresence(e.TicketID)
+	}
 }
 
 // Leave removes userID from ticketID's viewers (the page was closed).
 func (h *Hub) Leave(ticketID, userID int64) {
+	k := viewerKey{user: userID}
 	h.mu.Lock()
 	m := h.presence[ticketID]
-	_, ok := m[userID]
+	_, ok := m[k]
 	if ok {
-		delete(m, userID)
+		delete(m, k)
 		if len(m) == 0 {
 			delete(h.presence, ticketID)
 		}
@@ -350,19 +462,21 @@ func (h *Hub) Leave(ticketID, userID int64) {
 	h.mu.Unlock()
 	if ok {
 		h.broadcastPresence(ticketID)
+		h.tell(events.Presence, ticketID, userID, "")
 	}
 }
 
 // release is called when a ticket stream closes: the viewer goes away when
 // it was their last stream on the ticket.
 func (h *Hub) release(ticketID, userID int64) {
+	k := viewerKey{user: userID}
 	h.mu.Lock()
-	v := h.presence[ticketID][userID]
+	v := h.presence[ticketID][k]
 	gone := false
 	if v != nil {
 		v.streams--
 		if v.streams <= 0 {
-			delete(h.presence[ticketID], userID)
+			delete(h.presence[ticketID], k)
 			if len(h.presence[ticketID]) == 0 {
 				delete(h.presence, ticketID)
 			}
@@ -372,10 +486,12 @@ func (h *Hub) release(ticketID, userID int64) {
 	h.mu.Unlock()
 	if gone {
 		h.broadcastPresence(ticketID)
+		h.tell(events.Presence, ticketID, userID, "")
 	}
 }
 
-// Viewers lists who is on ticketID's page, by name.
+// Viewers lists who is on ticketID's page on any instance, by name; a user
+// on several instances is listed once (typing if typing on any).
 func (h *Hub) Viewers(ticketID int64) []Viewer {
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -385,8 +501,18 @@ func (h *Hub) Viewers(ticketID int64) []Viewer {
 func (h *Hub) viewersLocked(ticketID int64) []Viewer {
 	now := h.now()
 	out := []Viewer{}
-	for uid, v := range h.presence[ticketID] {
-		out = append(out, Viewer{UserID: uid, Name: v.name, Typing: now.Before(v.typingTil)})
+	at := map[int64]int{} // user → index in out
+	for k, v := range h.presence[ticketID] {
+		typing := now.Before(v.typingTil)
+		if i, ok := at[k.user]; ok {
+			out[i].Typing = out[i].Typing || typing
+			if k.origin == "" {
+				out[i].Name = v.name // prefer the name this instance knows
+			}
+			continue
+		}
+		at[k.user] = len(out)
+		out = append(out, Viewer{UserID: k.user, Name: v.name, Typing: typing})
 	}
 	sort.Slice(out, func(i, j int) bool {
 		if out[i].Name != out[j].Name {
@@ -412,12 +538,19 @@ func (h *Hub) broadcastPresence(ticketID int64) {
 	}
 }
 
-// sweeper expires viewers whose pings stopped and typing that ended.
+// sweeper expires viewers whose pings (or, for other instances' viewers,
+// announcements) stopped and typing that ended, and re-announces this
+// instance's viewers to the others every AnnounceEvery.
 func (h *Hub) sweeper(every time.Duration) {
 	defer h.wg.Done()
-	t := time.NewTicker(every)
+	t := time.NewTicker(min(every, h.announce))
 	defer t.Stop()
 	typing := map[int64][]int64{} // ticket → users typing at the last sweep
+	lastAnnounce := h.now()
+	type told struct {
+		ticket, user int64
+		name         string
+	}
 	for {
 		select {
 		case <-h.done:
@@ -426,24 +559,36 @@ func (h *Hub) sweeper(every time.Duration) {
 		}
 		now := h.now()
 		var changed []int64
+		var left, here []told
+		reannounce := now.Sub(lastAnnounce) >= h.announce
+		if reannounce {
+			lastAnnounce = now
+		}
 		nowTyping := map[int64][]int64{}
 		h.mu.Lock()
 		for tid, m := range h.presence {
 			dirty := false
-			for uid, v := range m {
+			for k, v := range m {
 				if v.streams <= 0 && now.Sub(v.seen) > h.presenceTTL {
-					delete(m, uid)
+					delete(m, k)
 					dirty = true
+					if k.origin == "" {
+						left = append(left, told{tid, k.user, ""})
+					}
 					continue
 				}
+				if k.origin == "" && reannounce {
+					here = append(here, told{tid, k.user, v.name})
+				}
 				if now.Before(v.typingTil) {
-					nowTyping[tid] = append(nowTyping[tid], uid)
+					nowTyping[tid] = append(nowTyping[tid], k.user)
 				}
 			}
 			if len(m) == 0 {
 				delete(h.presence, tid)
 			}
 			slices.Sort(nowTyping[tid])
+			nowTyping[tid] = slices.Compact(nowTyping[tid])
 			if dirty || !slices.Equal(nowTyping[tid], typing[tid]) {
 				changed = append(changed, tid)
 			}
@@ -457,6 +602,12 @@ func (h *Hub) sweeper(every time.Duration) {
 		typing = nowTyping
 		for _, tid := range changed {
 			h.broadcastPresence(tid)
+		}
+		for _, v := range left {
+			h.tell(events.Presence, v.ticket, v.user, "")
+		}
+		for _, v := range here {
+			h.tell(events.Presence, v.ticket, v.user, v.name)
 		}
 	}
 }

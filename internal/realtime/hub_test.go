@@ -19,7 +19,18 @@ import (
 type fakeTickets struct {
 	mu      sync.Mutex
 	owner   map[int64]int64
+	deleted map[int64]bool // in the deleted list: staff only
 	lookups int
+}
+
+func (f *fakeTickets) GetDeleted(ctx context.Context, id int64) (*desk.Ticket, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.lookups++
+	if p := desk.PrincipalFrom(ctx); !f.deleted[id] || !p.IsStaff() {
+		return nil, desk.NotFound()
+	}
+	return &desk.Ticket{ID: id}, nil
 }
 
 func (f *fakeTickets) Get(ctx context.Context, id int64) (*desk.Ticket, error) {
@@ -213,7 +224,7 @@ func TestStreamWritesEventsAndEndsOnClose(t *testing.T) {
 
 func TestDeletedTicketsReachStaffOnly(t *testing.T) {
 	bus := events.New()
-	ft := &fakeTickets{owner: map[int64]int64{}}
+	ft := &fakeTickets{owner: map[int64]int64{}, deleted: map[int64]bool{9: true}}
 	h := New(bus, ft, Options{})
 	defer h.Close()
 	agent := h.Subscribe(&desk.Principal{UserID: 1, Role: desk.RoleAgent}, "A", 0)
