@@ -23,6 +23,7 @@ import (
 	"github.com/frontdesk/frontdesk/internal/attach"
 	"github.com/frontdesk/frontdesk/internal/bulk"
 	"github.com/frontdesk/frontdesk/internal/events"
+	"github.com/frontdesk/frontdesk/internal/events/pgrelay"
 	"github.com/frontdesk/frontdesk/internal/httpx"
 	"github.com/frontdesk/frontdesk/internal/jobs"
 	"github.com/frontdesk/frontdesk/internal/outbox"
@@ -69,6 +70,11 @@ type App struct {
 	Outbox  *outbox.Outbox
 	Account *account.Service
 	Web     *web.Server
+	// Schedules turns recurring tasks into jobs (see schedules.go).
+	Schedules *jobs.Scheduler
+	// Relay joins Events to the other instances on PostgreSQL; nil on
+	// SQLite, where there is only one instance.
+	Relay *pgrelay.Relay
 }
 
 // Open opens the store (migrating it) and builds the services.
@@ -86,7 +92,16 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 		return nil, err
 	}
 	a := &App{Config: cfg, Logger: logger, DB: db, Events: events.New(), Blobs: blobs}
+	if db.Dialect == store.Postgres {
+		if a.Relay, err = pgrelay.New(ctx, db, cfg.DatabaseURL, a.Events, logger); err != nil {
+			db.Close()
+			return nil, err
+		}
+		a.Events.SetRelay(a.Relay)
+	}
 	a.Jobs = jobs.NewRunner(db, logger)
+	a.Schedules = jobs.NewScheduler(db, logger)
+	a.Schedules.OnEnqueue = a.Jobs.Notify
 	a.People = people.New(db, a.Events)
 	a.Tickets = ticket.New(db, a.Events, blobs)
 	a.Tickets.OnJob = a.Jobs.Notify
@@ -122,6 +137,7 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 		}
 		return nil
 	})
+	a.registerSchedules()
 	return a, nil
 }
 
@@ -219,6 +235,8 @@ func (a *App) Serve(ctx context.Context, ready func(addr string)) error {
 		a.Jobs.Run(jobCtx, max(1, a.Config.JobWorkers))
 		close(jobsDone)
 	}()
+	bgDone := a.runBackground(jobCtx)
+	defer func() { <-bgDone }()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	a.Logger.Info("frontdesk listening", "addr", ln.Addr().String(), "store", a.DB.Dialect.String())

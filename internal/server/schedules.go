@@ -1,0 +1,56 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"sync"
+	"time"
+
+	"github.com/frontdesk/frontdesk/internal/desk"
+	"github.com/frontdesk/frontdesk/internal/ticket"
+)
+
+// Job kinds of the recurring tasks.
+const (
+	JobPurgeExpired = "account.purge_expired"
+	JobPurgeUploads = "uploads.purge_unbound"
+)
+
+// registerSchedules wires recurring work: each task is a schedule (run by
+// exactly one instance per tick, see jobs.Scheduler) plus the handler of its
+// job kind on the runner, so a crash mid-task is retried by the job queue.
+//
+// This is the hook point for time-based work to come — automations, SLA
+// breach checks, retention: add a handler that calls the owning service
+// with the system principal, and a.Schedules.Every(name, interval, kind).
+func (a *App) registerSchedules() {
+	a.Jobs.Handle(JobPurgeExpired, func(ctx context.Context, _ json.RawMessage) error {
+		n, err := a.Account.PurgeExpired(desk.SystemContext(ctx))
+		if err == nil && n > 0 {
+			a.Logger.Info("purged expired sessions and tokens", "rows", n)
+		}
+		return err
+	})
+	a.Jobs.Handle(JobPurgeUploads, func(ctx context.Context, _ json.RawMessage) error {
+		n, err := a.Tickets.PurgeUnboundUploads(desk.SystemContext(ctx), ticket.UploadTTL)
+		if err == nil && n > 0 {
+			a.Logger.Info("purged uploads never attached to a ticket", "uploads", n)
+		}
+		return err
+	})
+	a.Schedules.Every("purge.expired_sessions", time.Hour, JobPurgeExpired)
+	a.Schedules.Every("purge.unbound_uploads", time.Hour, JobPurgeUploads)
+}
+
+// runBackground runs the scheduler and, on PostgreSQL, the event relay's
+// listener until ctx ends; the returned channel closes once both stopped.
+func (a *App) runBackground(ctx context.Context) <-chan struct{} {
+	var wg sync.WaitGroup
+	wg.Go(func() { a.Schedules.Run(ctx) })
+	if a.Relay != nil {
+		wg.Go(func() { a.Relay.Run(ctx) })
+	}
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	return done
+}
