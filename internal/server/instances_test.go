@@ -15,6 +15,7 @@ import (
 	"github.com/frontdesk/frontdesk/internal/jobs"
 	"github.com/frontdesk/frontdesk/internal/people"
 	"github.com/frontdesk/frontdesk/internal/server"
+	"github.com/frontdesk/frontdesk/internal/store"
 	"github.com/frontdesk/frontdesk/internal/ticket"
 )
 
@@ -86,13 +87,34 @@ func (s *sse) wait(t *testing.T, what, name string, ok func(data string) bool) {
 // TestTwoInstances runs two `frontdesk serve` instances on one PostgreSQL
 // database, with separate data directories and ports, and checks that they
 // behave as one help desk: a ticket created through A's API reaches an
-// agent's live stream on B, presence on A shows on B, and a recurring job
-// runs once per tick across both.
+// agent's live stream on B, presence on A shows on B, a job whose instance
+// dies mid-way is finished by the other once its lease runs out, and a
+// recurring job runs once per tick across both.
 func TestTwoInstances(t *testing.T) {
 	var mu sync.Mutex
 	ticks := map[int64][]int{} // tick → instances that ran it
 	const tickJob = "test.tick"
+	// The first instance to claim a "stuck" job dies in it: it never
+	// finishes nor records anything (as if killed), until the test ends.
+	const stuckJob = "test.stuck"
+	var died sync.Once
+	dead, release := -1, make(chan struct{})
+	finishedBy := make(chan int, 2)
 	ins := startInstances(t, 2, func(i int, a *server.App) {
+		a.Jobs.Lease = 500 * time.Millisecond
+		a.Jobs.Handle(stuckJob, func(context.Context, json.RawMessage) error {
+			first := false
+			died.Do(func() { first = true })
+			if first {
+				mu.Lock()
+				dead = i
+				mu.Unlock()
+				<-release
+				return fmt.Errorf("instance %d came back from the dead", i)
+			}
+			finishedBy <- i
+			return nil
+		})
 		a.Jobs.Handle(tickJob, func(_ context.Context, p json.RawMessage) error {
 			var tk jobs.Tick
 			if err := json.Unmarshal(p, &tk); err != nil {
@@ -107,6 +129,7 @@ func TestTwoInstances(t *testing.T) {
 		a.Schedules.Poll = 50 * time.Millisecond
 		a.Jobs.Poll = 50 * time.Millisecond
 	})
+	t.Cleanup(func() { close(release) }) // runs before the instances stop
 	a, b := ins[0], ins[1]
 	sys := desk.SystemContext(context.Background())
 	mkUser := func(name, email string, role desk.Role) *desk.User {
@@ -168,6 +191,40 @@ func TestTwoInstances(t *testing.T) {
 		onA.wait(t, "Ben (on B) in A's presence", "presence", func(d string) bool { return strings.Contains(d, `"name":"Ben Agent"`) })
 		onA.cancel() // Cy closes the page on A
 		onB.wait(t, "Cy leaving, on B", "presence", func(d string) bool { return !strings.Contains(d, "Cy Agent") })
+	})
+
+	t.Run("a job survives the death of the instance running it", func(t *testing.T) {
+		ctx := context.Background()
+		if err := a.App.DB.InTx(ctx, func(tx *store.Tx) error { return jobs.Enqueue(ctx, tx, stuckJob, "work") }); err != nil {
+			t.Fatal(err)
+		}
+		a.App.Jobs.Notify()
+		var by int
+		select {
+		case by = <-finishedBy:
+		case <-time.After(60 * time.Second):
+			t.Fatal("the job was never finished")
+		}
+		mu.Lock()
+		d := dead
+		mu.Unlock()
+		if d == -1 || by == d {
+			t.Fatalf("died on %d, finished by %d", d, by)
+		}
+		var state string
+		var attempts int
+		if err := b.App.DB.QueryRow(ctx, `SELECT state, attempts FROM jobs WHERE kind = ?`, stuckJob).Scan(&state, &attempts); err != nil {
+			t.Fatal(err)
+		}
+		// The finishing instance records the outcome right after its
+		// handler returns; wait for that write.
+		for deadline := time.Now().Add(20 * time.Second); state != "completed" && time.Now().Before(deadline); {
+			time.Sleep(20 * time.Millisecond)
+			b.App.DB.QueryRow(ctx, `SELECT state, attempts FROM jobs WHERE kind = ?`, stuckJob).Scan(&state, &attempts)
+		}
+		if state != "completed" || attempts != 2 {
+			t.Fatalf("job %s after %d attempts", state, attempts)
+		}
 	})
 
 	t.Run("a recurring job runs once per tick across both", func(t *testing.T) {
