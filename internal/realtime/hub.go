@@ -607,7 +607,14 @@ func (h *Hub) sweeper(every time.Duration) {
 			h.tell(events.Presence, v.ticket, v.user, "")
 		}
 		for _, v := range here {
-			h.tell(events.Presence, v.ticket, v.user, v.name)
+			// Skip a viewer who left since the sweep looked, lest the
+			// announcement bring them back elsewhere until the TTL.
+			h.mu.Lock()
+			_, still := h.presence[v.ticket][viewerKey{user: v.user}]
+			h.mu.Unlock()
+			if still {
+				h.tell(events.Presence, v.ticket, v.user, v.name)
+			}
 		}
 	}
 }

@@ -113,7 +113,12 @@ func TestEventsCrossInstancesOnlyOnCommit(t *testing.T) {
 	}
 	var seen []events.Event
 	for {
-		e := <-a.got
+		var e events.Event
+		select {
+		case e = <-a.got:
+		case <-time.After(20 * time.Second):
+			t.Fatal("A never heard B's broadcast")
+		}
 		if e.Type == events.Presence {
 			if e.Origin != b.relay.Origin() || e.Data["name"] != "Bea" {
 				t.Fatalf("presence %+v", e)
