@@ -86,6 +86,8 @@ type viewerState struct {
 	seen      time.Time
 	typingTil time.Time
 	streams   int // open streams of this user on this ticket (local viewers)
+	// toldTyping is when typing was last announced to other instances.
+	toldTyping time.Time
 }
 
 // viewerKey names a viewer on one instance: origin "" is this one, else the
@@ -364,18 +366,23 @@ func (h *Hub) touch(ticketID, userID int64, name string, typing, stream bool) {
 		v.streams++
 	}
 	wasTyping := now.Before(v.typingTil)
-	startedTyping := false
+	tellTyping := false
 	if typing {
 		v.typingTil = now.Add(h.typingTTL)
 		if !wasTyping {
-			changed, startedTyping = true, true
+			changed = true
+		}
+		// Other instances expire typing on their own after TypingTTL:
+		// keep telling them while it goes on, but not on every ping.
+		if !wasTyping || now.Sub(v.toldTyping) >= h.typingTTL/2 {
+			v.toldTyping, tellTyping = now, true
 		}
 	}
 	h.mu.Unlock()
 	if changed {
 		h.broadcastPresence(ticketID)
 	}
-	if startedTyping {
+	if tellTyping {
 		h.tell(events.Typing, ticketID, userID, name)
 	} else if arrived {
 		h.tell(events.Presence, ticketID, userID, name)

@@ -2,6 +2,7 @@ package realtime
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -96,5 +97,48 @@ func TestPresenceAcrossInstances(t *testing.T) {
 	waitPresence(t, bea, "Cy expiring", func(d string) bool { return !strings.Contains(d, "Cy") })
 	if v := b.Viewers(7); len(v) != 1 || v[0].Name != "Bea" {
 		t.Fatalf("viewers on B after A died %+v", v)
+	}
+}
+
+// TestTypingAcrossInstancesLasts: while an agent on A keeps typing, B keeps
+// showing it, though B expires typing on its own after TypingTTL.
+func TestTypingAcrossInstancesLasts(t *testing.T) {
+	busA, busB := events.New(), events.New()
+	busA.SetRelay(&link{to: busB, origin: "A"})
+	ft := &fakeTickets{owner: map[int64]int64{7: 10}}
+	var mu sync.Mutex
+	start := time.Now()
+	clockA, clockB := start, start
+	advance := func(d time.Duration) { mu.Lock(); clockA, clockB = clockA.Add(d), clockB.Add(d); mu.Unlock() }
+	a := New(busA, ft, Options{Now: func() time.Time { mu.Lock(); defer mu.Unlock(); return clockA }, TypingTTL: 6 * time.Second})
+	defer a.Close()
+	b := New(busB, ft, Options{Now: func() time.Time { mu.Lock(); defer mu.Unlock(); return clockB }, TypingTTL: 6 * time.Second})
+	defer b.Close()
+	bea := b.Subscribe(&desk.Principal{UserID: 2, Role: desk.RoleAgent}, "Bea", 7)
+	defer bea.Close()
+	typingOnB := func() bool {
+		for _, v := range b.Viewers(7) {
+			if v.Name == "Ada" {
+				return v.Typing
+			}
+		}
+		return false
+	}
+	a.Touch(7, 1, "Ada", true)
+	waitPresence(t, bea, "Ada typing on B", func(d string) bool { return strings.Contains(d, `"name":"Ada","typing":true`) })
+	for i := range 4 { // 16 seconds of typing, a ping every 4
+		advance(4 * time.Second)
+		a.Touch(7, 1, "Ada", true)
+		// A marker sent after the ping: once B shows it, B has the ping.
+		a.Touch(7, int64(100+i), "Marker", false)
+		id := fmt.Sprintf(`"id":%d,`, 100+i)
+		waitPresence(t, bea, "the marker", func(d string) bool { return strings.Contains(d, id) })
+		if !typingOnB() {
+			t.Fatalf("after %ds of typing on A, B no longer shows it", 4*(i+1))
+		}
+	}
+	advance(7 * time.Second) // Ada stopped
+	if typingOnB() {
+		t.Fatal("typing did not end on B")
 	}
 }
