@@ -29,6 +29,7 @@ import (
 	"github.com/frontdesk/frontdesk/internal/people"
 	"github.com/frontdesk/frontdesk/internal/search"
 	"github.com/frontdesk/frontdesk/internal/secrets"
+	"github.com/frontdesk/frontdesk/internal/settings"
 	"github.com/frontdesk/frontdesk/internal/store"
 	"github.com/frontdesk/frontdesk/internal/ticket"
 	"github.com/frontdesk/frontdesk/internal/twofactor"
@@ -69,6 +70,8 @@ type App struct {
 	Outbox  *outbox.Outbox
 	Account *account.Service
 	Web     *web.Server
+	// Settings holds the stored settings; every service shares its cache.
+	Settings *settings.Service
 }
 
 // Open opens the store (migrating it) and builds the services.
@@ -87,22 +90,29 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 	}
 	a := &App{Config: cfg, Logger: logger, DB: db, Events: events.New(), Blobs: blobs}
 	a.Jobs = jobs.NewRunner(db, logger)
+	// One settings service, and so one cache, for every service.
+	a.Settings = settings.New(db, a.Events)
 	a.People = people.New(db, a.Events)
+	a.People.Settings, a.People.Passwords.Settings = a.Settings, a.Settings
 	a.Tickets = ticket.New(db, a.Events, blobs)
+	a.Tickets.Settings = a.Settings
 	a.Tickets.OnJob = a.Jobs.Notify
 	a.Search = &search.Service{DB: db, Tickets: a.Tickets, People: a.People, Now: time.Now}
 	a.Bulk = &bulk.Service{DB: db, Tickets: a.Tickets, OnJob: a.Jobs.Notify}
 	a.Bulk.Register(a.Jobs)
 	a.Outbox = outbox.New(db)
 	a.Account = account.New(db, a.People, a.Outbox)
+	a.Account.Settings, a.Account.Passwords.Settings = a.Settings, a.Settings
 	box, err := secrets.Open(cfg.DataDir)
 	if err != nil {
 		db.Close()
 		return nil, err
 	}
+	twoFactor := twofactor.New(db, box, "")
+	twoFactor.Settings = a.Settings
 	a.Web, err = web.New(web.Deps{
 		DB: db, Tickets: a.Tickets, People: a.People, Search: a.Search, Account: a.Account, Outbox: a.Outbox,
-		TwoFactor: twofactor.New(db, box, ""), Passwords: a.People.Passwords,
+		TwoFactor: twoFactor, Passwords: a.People.Passwords, Settings: a.Settings,
 		Events: a.Events, Logger: logger, MaxUpload: cfg.MaxUpload, PublicURL: cfg.PublicURL,
 		TrustForwardedProto: cfg.TrustForwardedProto, WebFormPerMinute: cfg.WebFormRateLimit, Context: ctx,
 	})

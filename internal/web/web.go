@@ -42,6 +42,7 @@ import (
 	"github.com/frontdesk/frontdesk/internal/people"
 	"github.com/frontdesk/frontdesk/internal/realtime"
 	"github.com/frontdesk/frontdesk/internal/search"
+	"github.com/frontdesk/frontdesk/internal/settings"
 	"github.com/frontdesk/frontdesk/internal/store"
 	"github.com/frontdesk/frontdesk/internal/ticket"
 	"github.com/frontdesk/frontdesk/internal/twofactor"
@@ -96,6 +97,9 @@ type Deps struct {
 	Context context.Context
 	// Now is the clock for relative times (nil means time.Now).
 	Now func() time.Time
+
+	// Settings is the process's settings service (nil: uncached reads).
+	Settings *settings.Service
 }
 
 // Server serves the web UI. Build it with New and mount it with Register.
@@ -114,10 +118,6 @@ type Server struct {
 	key        []byte
 	now        func() time.Time
 	static     http.Handler
-
-	settingsMu sync.Mutex
-	settings   *Settings
-	settingsAt time.Time
 
 	// rendered records template names as they are executed (tests).
 	renderedMu sync.Mutex
@@ -162,7 +162,7 @@ func New(d Deps) (*Server, error) {
 	s.reauthRate = httpx.NewLimiter(10, nil)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if s.key, err = loadKey(ctx, d.DB); err != nil {
+	if s.key, err = loadKey(ctx, d.DB, s.settingsSvc()); err != nil {
 		return nil, err
 	}
 	s.hub = realtime.New(d.Events, d.Tickets, realtime.Options{Logger: d.Logger})
