@@ -51,8 +51,41 @@ type Config struct {
 	// TrustForwardedProto treats X-Forwarded-Proto: https as HTTPS (behind
 	// a TLS-terminating proxy) when deciding on Secure cookies.
 	TrustForwardedProto bool
-	// WebFormRateLimit is web-form submissions per minute per IP (0 = 10).
+	// WebFormRateLimit is web-form submissions per minute per IP (0 =
+	// Defaults.WebFormRateLimit; negative = no limit).
 	WebFormRateLimit int
+}
+
+// Defaults holds the default of every Config field that has one: the only
+// place they are written. internal/config builds its option table from
+// them, and Open uses them for fields a caller (a test, a tool) leaves
+// zero where zero means nothing useful (MaxUpload, JobWorkers,
+// ShutdownGrace, WebFormRateLimit).
+var Defaults = Config{
+	Addr:             "127.0.0.1:8080",
+	DataDir:          "./frontdesk-data",
+	APIRateLimit:     700,
+	MaxUpload:        50 << 20,
+	JobWorkers:       2,
+	ShutdownGrace:    30 * time.Second,
+	WebFormRateLimit: 10,
+}
+
+// withDefaults fills the zero fields of c that have a default.
+func (c Config) withDefaults() Config {
+	if c.MaxUpload == 0 {
+		c.MaxUpload = Defaults.MaxUpload
+	}
+	if c.JobWorkers == 0 {
+		c.JobWorkers = Defaults.JobWorkers
+	}
+	if c.ShutdownGrace == 0 {
+		c.ShutdownGrace = Defaults.ShutdownGrace
+	}
+	if c.WebFormRateLimit == 0 {
+		c.WebFormRateLimit = Defaults.WebFormRateLimit
+	}
+	return c
 }
 
 // App is a running Frontdesk: the store and the services over it.
@@ -76,8 +109,9 @@ type App struct {
 
 // Open opens the store (migrating it) and builds the services.
 func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
-	if cfg.MaxUpload == 0 {
-		cfg.MaxUpload = 50 << 20
+	cfg = cfg.withDefaults()
+	if cfg.MaxUpload < 0 || cfg.JobWorkers < 0 || cfg.ShutdownGrace < 0 || cfg.APIRateLimit < 0 {
+		return nil, fmt.Errorf("server: negative MaxUpload, JobWorkers, ShutdownGrace or APIRateLimit in %+v", cfg)
 	}
 	db, err := store.Open(ctx, cfg.DatabaseURL, cfg.DataDir)
 	if err != nil {
@@ -226,7 +260,7 @@ func (a *App) Serve(ctx context.Context, ready func(addr string)) error {
 	jobCtx, stopJobs := context.WithCancel(context.WithoutCancel(ctx))
 	jobsDone := make(chan struct{})
 	go func() {
-		a.Jobs.Run(jobCtx, max(1, a.Config.JobWorkers))
+		a.Jobs.Run(jobCtx, a.Config.JobWorkers)
 		close(jobsDone)
 	}()
 	errc := make(chan error, 1)
@@ -243,11 +277,7 @@ func (a *App) Serve(ctx context.Context, ready func(addr string)) error {
 	case <-ctx.Done():
 	}
 	a.Logger.Info("shutting down")
-	grace := a.Config.ShutdownGrace
-	if grace == 0 {
-		grace = 30 * time.Second
-	}
-	sctx, cancel := context.WithTimeout(context.Background(), grace)
+	sctx, cancel := context.WithTimeout(context.Background(), a.Config.ShutdownGrace)
 	defer cancel()
 	err = srv.Shutdown(sctx)
 	stopJobs()

@@ -90,7 +90,7 @@ type Deps struct {
 	// IPs resolves the client address for rate limits and sessions.
 	IPs httpx.IPResolver
 	// WebFormPerMinute limits anonymous web-form submissions per IP
-	// (default 10; negative disables the limit).
+	// (0 or negative: no limit; server.Defaults has the default).
 	WebFormPerMinute int
 	// Context bounds the real-time hub: when it ends, every open event
 	// stream ends too, so a graceful shutdown is not held up by them.
@@ -130,11 +130,8 @@ func New(d Deps) (*Server, error) {
 	if d.Logger == nil {
 		d.Logger = slog.New(slog.DiscardHandler)
 	}
-	if d.MaxUpload <= 0 {
-		d.MaxUpload = 50 << 20
-	}
-	if d.WebFormPerMinute == 0 {
-		d.WebFormPerMinute = 10
+	if d.MaxUpload <= 0 { // the defaults live in server.Defaults
+		return nil, errors.New("web: Deps.MaxUpload must be positive")
 	}
 	if d.Context == nil {
 		d.Context = context.Background()
