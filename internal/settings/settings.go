@@ -30,7 +30,7 @@ import (
 
 // DefaultTTL is how long a cached value is trusted without an invalidation.
 // It is only a backstop: changes invalidate the cache through events.
-const DefaultTTL = time.Minute
+const DefaultTTL = 30 * time.Second
 
 // ErrCorrupt is wrapped by the error a getter returns when the stored value
 // does not parse or breaks the setting's rules (a hand-edited or damaged
