@@ -159,8 +159,14 @@ func (s *Service) writeTx(ctx context.Context, tx *store.Tx, key, raw string, on
 	if err != nil {
 		return false, fmt.Errorf("settings: writing %s: %w", key, err)
 	}
-	if n, err := res.RowsAffected(); err == nil && n == 0 {
-		return false, nil
+	if onlyNew {
+		n, err := res.RowsAffected()
+		if err != nil {
+			return false, fmt.Errorf("settings: writing %s: %w", key, err)
+		}
+		if n == 0 {
+			return false, nil // already set: nothing changed
+		}
 	}
 	if s.cache {
 		tx.AfterCommit(func() { s.invalidate(key) })
