@@ -11,20 +11,30 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/url"
+	"os"
 	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
 )
 
+// benchEnv reads FRONTDESK_<name> for the load tool's own flags (they are
+// not server configuration, so they are not in internal/config's table).
+func benchEnv(name, def string) string {
+	if v, ok := os.LookupEnv("FRONTDESK_" + name); ok {
+		return v
+	}
+	return def
+}
+
 // bench is the load tool behind BENCHMARKS.md. It talks to a running
 // server over HTTP like any client, so it measures the whole stack: routing,
 // authentication, JSON, the services and the store.
 func bench(ctx context.Context, args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
-	base := fs.String("url", env("BENCH_URL", "http://127.0.0.1:8080"), "server base URL")
-	email := fs.String("email", env("BENCH_EMAIL", ""), "API user email")
-	token := fs.String("token", env("BENCH_TOKEN", ""), "API token")
+	base := fs.String("url", benchEnv("BENCH_URL", "http://127.0.0.1:8080"), "server base URL")
+	email := fs.String("email", benchEnv("BENCH_EMAIL", ""), "API user email")
+	token := fs.String("token", benchEnv("BENCH_TOKEN", ""), "API token")
 	clients := fs.Int("clients", 16, "concurrent clients")
 	creates := fs.Int("creates", 20000, "tickets to create (0 skips the phase)")
 	lists := fs.Int("lists", 2000, "list requests")

@@ -5,7 +5,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -13,11 +12,10 @@ import (
 	"net/http/pprof"
 	"os"
 	"os/signal"
-	"strconv"
 	"strings"
 	"syscall"
-	"time"
 
+	"github.com/frontdesk/frontdesk/internal/config"
 	"github.com/frontdesk/frontdesk/internal/desk"
 	"github.com/frontdesk/frontdesk/internal/people"
 	"github.com/frontdesk/frontdesk/internal/server"
@@ -30,7 +28,7 @@ var version = "dev"
 const usage = `Frontdesk — a self-hosted help desk.
 
 Usage:
-  frontdesk serve   [--addr 127.0.0.1:8080] [--data ./frontdesk-data]
+  frontdesk serve   [--addr 127.0.0.1:8080] [--data ./frontdesk-data]   (frontdesk serve --help lists every option)
   frontdesk migrate [--data DIR]
   frontdesk user create --email E --name N --role admin|agent|end-user   (password on standard input, optional)
   frontdesk token create --email E [--name LABEL]
@@ -38,8 +36,9 @@ Usage:
   frontdesk seed    --tickets N [--data DIR]   (fills a store for benchmarks)
   frontdesk version
 
-Every flag can also be set as FRONTDESK_<FLAG> (for example FRONTDESK_ADDR);
+Every option can also be set as FRONTDESK_<FLAG> (for example FRONTDESK_ADDR);
 FRONTDESK_DATABASE_URL=postgres://… uses PostgreSQL instead of SQLite.
+A bad value stops the command with an error naming the option.
 `
 
 func main() {
@@ -55,27 +54,24 @@ type common struct {
 	databaseURL string
 }
 
-func env(name, def string) string {
-	if v, ok := os.LookupEnv("FRONTDESK_" + name); ok {
-		return v
-	}
-	return def
+// newFlags returns the configuration loader of command for options of
+// scope (config.Store for commands that open the store); add the
+// command's own flags to its FlagSet, then call load.
+func newFlags(name string, scope config.Scope) *config.Loader {
+	return config.NewLoader(name, scope, nil)
 }
 
-func envInt(name string, def int) int {
-	if v, ok := os.LookupEnv("FRONTDESK_" + name); ok {
-		if n, err := strconv.Atoi(v); err == nil {
-			return n
-		}
+// load parses args and the environment. It returns ok=false (and no error)
+// when only the help was asked for.
+func load(l *config.Loader, args []string, stdout io.Writer) (*config.Config, common, bool, error) {
+	cfg, err := l.Parse(args, stdout)
+	if errors.Is(err, config.ErrHelp) {
+		return nil, common{}, false, nil
 	}
-	return def
-}
-
-func newFlags(name string, c *common) *flag.FlagSet {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.StringVar(&c.data, "data", env("DATA", "./frontdesk-data"), "data directory (SQLite database, attachments)")
-	fs.StringVar(&c.databaseURL, "database-url", env("DATABASE_URL", ""), "postgres:// URL; empty uses embedded SQLite")
-	return fs
+	if err != nil {
+		return nil, common{}, false, err
+	}
+	return cfg, common{data: cfg.Server.DataDir, databaseURL: cfg.Server.DatabaseURL}, true, nil
 }
 
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
@@ -83,10 +79,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		fmt.Fprint(stderr, usage)
 		return errors.New("no command given")
 	}
-	logger := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: logLevel()}))
 	switch args[0] {
 	case "serve":
-		return serve(ctx, args[1:], logger)
+		return serve(ctx, args[1:], stdout, stderr)
 	case "migrate":
 		return migrate(ctx, args[1:], stdout)
 	case "user":
@@ -114,41 +109,21 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	return fmt.Errorf("unknown command %q", args[0])
 }
 
-func logLevel() slog.Level {
-	var l slog.Level
-	if err := l.UnmarshalText([]byte(env("LOG_LEVEL", "info"))); err != nil {
-		return slog.LevelInfo
-	}
-	return l
-}
-
-func serve(ctx context.Context, args []string, logger *slog.Logger) error {
-	var c common
-	fs := newFlags("serve", &c)
-	addr := fs.String("addr", env("ADDR", "127.0.0.1:8080"), "listen address")
-	rate := fs.Int("api-rate-limit", envInt("API_RATE_LIMIT", 700), "API requests per minute per token (0 = no limit)")
-	maxUpload := fs.Int64("max-upload", int64(envInt("MAX_UPLOAD", 50<<20)), "largest attachment in bytes")
-	workers := fs.Int("job-workers", envInt("JOB_WORKERS", 2), "background job workers")
-	debugAddr := fs.String("debug-addr", env("DEBUG_ADDR", ""), "serve net/http/pprof on this address (keep it on loopback)")
-	publicURL := fs.String("public-url", env("PUBLIC_URL", ""), "the site's public address for links in emails, e.g. https://help.example.com")
-	trustProto := fs.Bool("trust-forwarded-proto", env("TRUST_FORWARDED_PROTO", "") == "true", "treat X-Forwarded-Proto: https as HTTPS (only behind your own proxy)")
-	formLimit := fs.Int("web-form-rate-limit", envInt("WEB_FORM_RATE_LIMIT", 10), "web-form submissions per minute per IP")
-	if err := fs.Parse(args); err != nil {
+func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	cfg, _, ok, err := load(newFlags("serve", config.Store|config.Serve), args, stdout)
+	if !ok {
 		return err
 	}
-	if *debugAddr != "" {
+	logger := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	if cfg.DebugAddr != "" {
 		go func() {
-			logger.Info("pprof listening", "addr", *debugAddr)
-			logger.Warn("pprof server stopped", "err", http.ListenAndServe(*debugAddr, pprofMux()))
+			logger.Info("pprof listening", "addr", cfg.DebugAddr)
+			logger.Warn("pprof server stopped", "err", http.ListenAndServe(cfg.DebugAddr, pprofMux()))
 		}()
 	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	app, err := server.Open(ctx, server.Config{
-		Addr: *addr, DataDir: c.data, DatabaseURL: c.databaseURL, APIRateLimit: *rate, MaxUpload: *maxUpload,
-		JobWorkers: *workers, ShutdownGrace: 30 * time.Second,
-		PublicURL: *publicURL, TrustForwardedProto: *trustProto, WebFormRateLimit: *formLimit,
-	}, logger)
+	app, err := server.Open(ctx, cfg.Server, logger)
 	if err != nil {
 		return err
 	}
@@ -157,9 +132,8 @@ func serve(ctx context.Context, args []string, logger *slog.Logger) error {
 }
 
 func migrate(ctx context.Context, args []string, stdout io.Writer) error {
-	var c common
-	fs := newFlags("migrate", &c)
-	if err := fs.Parse(args); err != nil {
+	_, c, ok, err := load(newFlags("migrate", config.Store), args, stdout)
+	if !ok {
 		return err
 	}
 	db, err := store.Open(ctx, c.databaseURL, c.data)
@@ -184,12 +158,13 @@ func openPeople(ctx context.Context, c common) (*people.Service, func(), error) 
 }
 
 func userCreate(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) error {
-	var c common
-	fs := newFlags("user create", &c)
+	l := newFlags("user create", config.Store)
+	fs := l.FlagSet()
 	email := fs.String("email", "", "email address")
 	name := fs.String("name", "", "full name")
 	role := fs.String("role", "end-user", "admin, agent or end-user")
-	if err := fs.Parse(args); err != nil {
+	_, c, ok, err := load(l, args, stdout)
+	if !ok {
 		return err
 	}
 	if *email == "" || *name == "" {
@@ -220,11 +195,12 @@ func userCreate(ctx context.Context, args []string, stdin io.Reader, stdout io.W
 }
 
 func tokenCreate(ctx context.Context, args []string, stdout io.Writer) error {
-	var c common
-	fs := newFlags("token create", &c)
+	l := newFlags("token create", config.Store)
+	fs := l.FlagSet()
 	email := fs.String("email", "", "the token's user")
 	label := fs.String("name", "cli", "a label for the token")
-	if err := fs.Parse(args); err != nil {
+	_, c, ok, err := load(l, args, stdout)
+	if !ok {
 		return err
 	}
 	if *email == "" {

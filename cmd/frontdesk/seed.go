@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/frontdesk/frontdesk/internal/config"
 	"github.com/frontdesk/frontdesk/internal/desk"
 	"github.com/frontdesk/frontdesk/internal/server"
 	"github.com/frontdesk/frontdesk/internal/ticket"
@@ -20,17 +21,18 @@ import (
 // same write path as the API, minus HTTP), to benchmark reads at scale
 // without waiting for a million HTTP requests.
 func seed(ctx context.Context, args []string, stdout io.Writer) error {
-	var c common
-	fs := newFlags("seed", &c)
+	l := newFlags("seed", config.Store)
+	fs := l.FlagSet()
 	n := fs.Int("tickets", 100000, "tickets to create")
 	workers := fs.Int("workers", 16, "concurrent writers")
-	if err := fs.Parse(args); err != nil {
+	cfg, _, ok, err := load(l, args, stdout)
+	if !ok {
 		return err
 	}
 	if *n <= 0 {
 		return errors.New("--tickets must be positive")
 	}
-	app, err := server.Open(ctx, server.Config{DataDir: c.data, DatabaseURL: c.databaseURL}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	app, err := server.Open(ctx, cfg.Server, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		return err
 	}

@@ -57,6 +57,7 @@ import (
 	"github.com/frontdesk/frontdesk/internal/outbox"
 	"github.com/frontdesk/frontdesk/internal/password"
 	"github.com/frontdesk/frontdesk/internal/people"
+	"github.com/frontdesk/frontdesk/internal/settings"
 	"github.com/frontdesk/frontdesk/internal/store"
 )
 
@@ -123,10 +124,11 @@ type Service struct {
 	thrOnce sync.Once
 	thr     *ipThrottles
 
-	// The stored session lifetimes (limits.go), cached.
+	// Settings is the process's settings service (nil: uncached reads).
+	Settings *settings.Service
+	// The last session lifetimes read (limits.go), for a failed read.
 	limMu  sync.Mutex
 	limCfg Config
-	limAt  time.Time
 	limOK  bool
 }
 

@@ -7,16 +7,13 @@ import (
 	"time"
 
 	"github.com/frontdesk/frontdesk/internal/desk"
+	"github.com/frontdesk/frontdesk/internal/settings"
 )
 
 // SettingSessions is the settings key holding the session lifetimes an admin
 // chose (JSON, whole minutes). Absent fields, or no row at all, fall back to
 // Service.Config and then DefaultConfig.
-const SettingSessions = "security.sessions"
-
-// SessionSettingsTTL is how long a process trusts its copy of the stored
-// lifetimes; a change made through another process applies within it.
-const SessionSettingsTTL = 30 * time.Second
+const SettingSessions = settings.KeySessionLimits
 
 // Bounds of the lifetimes an admin may choose.
 var (
@@ -58,38 +55,55 @@ func ValidateLimits(c Config) error {
 }
 
 // SessionLimits returns the session lifetimes in force: the stored ones
-// (cached for SessionSettingsTTL) over Config over DefaultConfig. A store
-// error leaves the configured lifetimes in force.
+// (through the settings cache) over Config over DefaultConfig. When the
+// stored ones cannot be read it returns the shortest of the configured and
+// the last stored lifetimes it saw, so a failed read never lengthens a
+// session an admin limited; SessionLimitsErr reports the failure.
 func (s *Service) SessionLimits(ctx context.Context) Config {
-	now := s.now()
-	s.limMu.Lock()
-	if s.limOK && now.Sub(s.limAt) < SessionSettingsTTL && !now.Before(s.limAt) {
-		c := s.limCfg
+	c, err := s.SessionLimitsErr(ctx)
+	if err != nil {
+		s.limMu.Lock()
+		last, ok := s.limCfg, s.limOK
 		s.limMu.Unlock()
-		return c
+		if ok {
+			c = Config{StaffIdle: min(c.StaffIdle, last.StaffIdle), StaffAbsolute: min(c.StaffAbsolute, last.StaffAbsolute),
+				UserIdle: min(c.UserIdle, last.UserIdle), UserAbsolute: min(c.UserAbsolute, last.UserAbsolute)}
+		}
 	}
-	s.limMu.Unlock()
+	return c
+}
+
+// SessionLimitsErr is SessionLimits with the read error: on error it
+// returns the configured lifetimes and the error.
+func (s *Service) SessionLimitsErr(ctx context.Context) (Config, error) {
 	c, d := s.Config, DefaultConfig
 	c = Config{StaffIdle: or(c.StaffIdle, d.StaffIdle), StaffAbsolute: or(c.StaffAbsolute, d.StaffAbsolute),
 		UserIdle: or(c.UserIdle, d.UserIdle), UserAbsolute: or(c.UserAbsolute, d.UserAbsolute)}
-	var raw string
-	err := s.DB.QueryRow(ctx, `SELECT value FROM settings WHERE key = ?`, SettingSessions).Scan(&raw)
-	if err != nil && !isNoRows(err) {
-		return c // not cached: try again next time
+	raw, err := settings.SessionLimits.Get(ctx, s.settingsSvc())
+	if err != nil {
+		return c, fmt.Errorf("account: reading the session lifetimes: %w", err)
 	}
-	if err == nil {
+	if raw != nil {
 		var st storedLimits
-		if json.Unmarshal([]byte(raw), &st) == nil {
-			c.StaffIdle = or(time.Duration(st.StaffIdle)*time.Minute, c.StaffIdle)
-			c.StaffAbsolute = or(time.Duration(st.StaffAbsolute)*time.Minute, c.StaffAbsolute)
-			c.UserIdle = or(time.Duration(st.UserIdle)*time.Minute, c.UserIdle)
-			c.UserAbsolute = or(time.Duration(st.UserAbsolute)*time.Minute, c.UserAbsolute)
+		if err := json.Unmarshal(raw, &st); err != nil {
+			return c, fmt.Errorf("account: the stored session lifetimes: %w: %v", settings.ErrCorrupt, err)
 		}
+		c.StaffIdle = or(time.Duration(st.StaffIdle)*time.Minute, c.StaffIdle)
+		c.StaffAbsolute = or(time.Duration(st.StaffAbsolute)*time.Minute, c.StaffAbsolute)
+		c.UserIdle = or(time.Duration(st.UserIdle)*time.Minute, c.UserIdle)
+		c.UserAbsolute = or(time.Duration(st.UserAbsolute)*time.Minute, c.UserAbsolute)
 	}
 	s.limMu.Lock()
-	s.limCfg, s.limAt, s.limOK = c, now, true
+	s.limCfg, s.limOK = c, true
 	s.limMu.Unlock()
-	return c
+	return c, nil
+}
+
+func (s *Service) settingsSvc() *settings.Service {
+	if s.Settings != nil {
+		return s.Settings
+	}
+	return settings.Uncached(s.DB, nil)
 }
 
 // SetSessionLimits stores the session lifetimes (admins only; see
@@ -111,12 +125,5 @@ func (s *Service) SetSessionLimits(ctx context.Context, c Config) error {
 		StaffIdle: int64(c.StaffIdle / time.Minute), StaffAbsolute: int64(c.StaffAbsolute / time.Minute),
 		UserIdle: int64(c.UserIdle / time.Minute), UserAbsolute: int64(c.UserAbsolute / time.Minute),
 	})
-	if _, err := s.DB.Exec(ctx, `INSERT INTO settings (key, value) VALUES (?, ?)
-		ON CONFLICT (key) DO UPDATE SET value = excluded.value`, SettingSessions, string(b)); err != nil {
-		return err
-	}
-	s.limMu.Lock()
-	s.limOK = false
-	s.limMu.Unlock()
-	return nil
+	return settings.SessionLimits.Set(ctx, s.settingsSvc(), b)
 }

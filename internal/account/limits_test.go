@@ -1,11 +1,14 @@
 package account_test
 
 import (
+	"errors"
 	"testing"
 	"time"
 
 	"github.com/frontdesk/frontdesk/internal/account"
 	"github.com/frontdesk/frontdesk/internal/desk"
+	"github.com/frontdesk/frontdesk/internal/events"
+	"github.com/frontdesk/frontdesk/internal/settings"
 	"github.com/frontdesk/frontdesk/internal/store"
 	"github.com/frontdesk/frontdesk/internal/store/storetest"
 )
@@ -88,11 +91,17 @@ func TestStoredSessionLimits(t *testing.T) {
 	})
 }
 
-// Another process's change is seen once the cache expires.
+// Another instance's change reaches this one's settings cache through
+// events.SettingsChanged, which the relay republishes on its bus.
 func TestSessionLimitsCache(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		e := newEnv(t, db)
 		other := newEnv(t, db)
+		busE, busOther := events.New(), events.New()
+		e.svc.Settings = settings.New(db, busE)
+		other.svc.Settings = settings.New(db, busOther)
+		var relay []events.Event
+		busOther.Subscribe(func(ev events.Event) { relay = append(relay, ev) })
 		admin := e.mkUser(t, "boss@example.com", desk.RoleAdmin, pw, true)
 		_ = e.svc.SessionLimits(bg) // cached: the defaults
 		c := account.Config{StaffIdle: 6 * time.Minute, StaffAbsolute: 2 * time.Hour, UserIdle: 6 * time.Minute, UserAbsolute: 2 * time.Hour}
@@ -100,11 +109,40 @@ func TestSessionLimitsCache(t *testing.T) {
 			t.Fatal(err)
 		}
 		if got := e.svc.SessionLimits(bg); got != account.DefaultConfig {
-			t.Fatalf("within the cache lifetime: got %+v, want the cached defaults", got)
+			t.Fatalf("before the event: got %+v, want the cached defaults", got)
 		}
-		e.clock.Advance(account.SessionSettingsTTL)
+		if len(relay) != 1 || relay[0].Type != events.SettingsChanged {
+			t.Fatalf("published %+v", relay)
+		}
+		busE.Publish(relay[0])
 		if got := e.svc.SessionLimits(bg); got != c {
-			t.Fatalf("after the cache lifetime: got %+v, want %+v", got, c)
+			t.Fatalf("after the event: got %+v, want %+v", got, c)
+		}
+	})
+}
+
+// A stored value that cannot be read never lengthens sessions: the shorter
+// of the configured and the last stored lifetimes stays in force, and
+// SessionLimitsErr reports the failure.
+func TestSessionLimitsFailedRead(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db)
+		admin := e.mkUser(t, "boss@example.com", desk.RoleAdmin, pw, true)
+		c := account.Config{StaffIdle: 6 * time.Minute, StaffAbsolute: 2 * time.Hour, UserIdle: 6 * time.Minute, UserAbsolute: 2 * time.Hour}
+		if err := e.svc.SetSessionLimits(userCtx(admin), c); err != nil {
+			t.Fatal(err)
+		}
+		if got := e.svc.SessionLimits(bg); got != c {
+			t.Fatalf("stored: %+v", got)
+		}
+		if _, err := db.Exec(bg, `UPDATE settings SET value = ? WHERE key = ?`, `{"staff_idle_minutes":"long"`, account.SettingSessions); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.svc.SessionLimitsErr(bg); !errors.Is(err, settings.ErrCorrupt) {
+			t.Fatalf("damaged row: %v", err)
+		}
+		if got := e.svc.SessionLimits(bg); got != c {
+			t.Fatalf("after a failed read: %+v, want the stored %+v", got, c)
 		}
 	})
 }

@@ -43,6 +43,7 @@ import (
 
 	"github.com/frontdesk/frontdesk/internal/auth"
 	"github.com/frontdesk/frontdesk/internal/desk"
+	"github.com/frontdesk/frontdesk/internal/settings"
 	"github.com/frontdesk/frontdesk/internal/store"
 )
 
@@ -135,13 +136,30 @@ func AudienceFor(role desk.Role) string {
 func validAudience(a string) bool { return a == AudienceStaff || a == AudienceEndUsers }
 
 // SettingKey is the settings row holding audience's policy.
-func SettingKey(audience string) string { return "security.password." + audience }
+func SettingKey(audience string) string { return setting(audience).Key() }
+
+// setting is the declared setting holding audience's policy.
+func setting(audience string) *settings.Setting[json.RawMessage] {
+	if audience == AudienceStaff {
+		return settings.PasswordStaff
+	}
+	return settings.PasswordEndUsers
+}
 
 // Service applies the policies stored in DB.
 type Service struct {
 	DB *store.DB
 	// Now is the clock for history and expiry; tests replace it.
 	Now func() time.Time
+	// Settings is the process's settings service (nil: uncached reads).
+	Settings *settings.Service
+}
+
+func (s *Service) settingsSvc() *settings.Service {
+	if s.Settings != nil {
+		return s.Settings
+	}
+	return settings.Uncached(s.DB, nil)
 }
 
 // New returns a Service over db using the wall clock.
@@ -157,7 +175,7 @@ func (s *Service) now() time.Time {
 // PolicyFor returns the policy for users with role. It needs no principal:
 // sign-up and reset forms show the rules to anonymous visitors.
 func (s *Service) PolicyFor(ctx context.Context, role desk.Role) (Policy, error) {
-	return s.readPolicy(ctx, s.DB, AudienceFor(role))
+	return s.readPolicy(ctx, AudienceFor(role))
 }
 
 // AudiencePolicy returns the policy for audience (AudienceStaff or
@@ -166,20 +184,25 @@ func (s *Service) AudiencePolicy(ctx context.Context, audience string) (Policy, 
 	if !validAudience(audience) {
 		return Policy{}, desk.Invalid("audience", "must be staff or end_users")
 	}
-	return s.readPolicy(ctx, s.DB, audience)
+	return s.readPolicy(ctx, audience)
 }
 
-func (s *Service) readPolicy(ctx context.Context, q store.Querier, audience string) (Policy, error) {
-	var raw string
-	err := q.QueryRow(ctx, `SELECT value FROM settings WHERE key = ?`, SettingKey(audience)).Scan(&raw)
-	if errors.Is(err, sql.ErrNoRows) {
+// readPolicy returns audience's stored policy, or Recommended when none is
+// stored. A store error is returned; a damaged stored policy reads as
+// Recommended — stricter than none, never no rules at all.
+func (s *Service) readPolicy(ctx context.Context, audience string) (Policy, error) {
+	raw, err := setting(audience).Get(ctx, s.settingsSvc())
+	if errors.Is(err, settings.ErrCorrupt) {
 		return Recommended(), nil
 	}
 	if err != nil {
-		return Policy{}, err
+		return Policy{}, fmt.Errorf("password: reading the %s policy: %w", audience, err)
+	}
+	if raw == nil {
+		return Recommended(), nil
 	}
 	var p Policy
-	if json.Unmarshal([]byte(raw), &p) != nil {
+	if json.Unmarshal(raw, &p) != nil {
 		return Recommended(), nil
 	}
 	if p, err = p.normalize(); err != nil {
@@ -211,9 +234,7 @@ func (s *Service) SetPolicy(ctx context.Context, audience string, p Policy) erro
 	if err != nil {
 		return err
 	}
-	_, err = s.DB.Exec(ctx, `INSERT INTO settings (key, value) VALUES (?, ?)
-		ON CONFLICT (key) DO UPDATE SET value = excluded.value`, SettingKey(audience), string(b))
-	return err
+	return setting(audience).Set(ctx, s.settingsSvc(), b)
 }
 
 // Check validates password as the new password of a user with role under
@@ -230,7 +251,7 @@ func (s *Service) Check(ctx context.Context, q store.Querier, userID int64, name
 	if q == nil {
 		q = s.DB
 	}
-	p, err := s.readPolicy(ctx, q, AudienceFor(role))
+	p, err := s.readPolicy(ctx, AudienceFor(role))
 	if err != nil {
 		return err
 	}

@@ -2,9 +2,9 @@ package people
 
 import (
 	"context"
-	"strconv"
 
 	"github.com/frontdesk/frontdesk/internal/desk"
+	"github.com/frontdesk/frontdesk/internal/settings"
 	"github.com/frontdesk/frontdesk/internal/store"
 )
 
@@ -16,24 +16,15 @@ import (
 
 // claimOwnership makes userID the owner when there is none yet. The
 // conditional insert keeps concurrent first admins from both winning.
-func claimOwnership(ctx context.Context, tx *store.Tx, userID int64) error {
-	_, err := tx.Exec(ctx, `INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING`,
-		desk.SettingOwner, strconv.FormatInt(userID, 10))
+func (s *Service) claimOwnership(ctx context.Context, tx *store.Tx, userID int64) error {
+	_, err := settings.Owner.InitTx(ctx, s.settingsSvc(), tx, userID)
 	return err
 }
 
-// ownerID returns the owner's user ID, or 0 when there is none.
+// ownerID returns the owner's user ID, or 0 when there is none. It reads
+// through q (the caller's transaction) so decisions are consistent with it.
 func ownerID(ctx context.Context, q store.Querier) (int64, error) {
-	var v string
-	err := q.QueryRow(ctx, `SELECT value FROM settings WHERE key = ?`, desk.SettingOwner).Scan(&v)
-	if isNoRows(err) {
-		return 0, nil
-	}
-	if err != nil {
-		return 0, err
-	}
-	id, _ := strconv.ParseInt(v, 10, 64)
-	return id, nil
+	return settings.Owner.Read(ctx, q)
 }
 
 func errOwnerProtected() error {
@@ -126,8 +117,7 @@ func (s *Service) TransferOwnership(ctx context.Context, userID int64) (*desk.Us
 			return desk.Invalid("user_id", "must be an active admin")
 		}
 		if target.ID != cur {
-			if _, err := tx.Exec(ctx, `INSERT INTO settings (key, value) VALUES (?, ?)
-				ON CONFLICT (key) DO UPDATE SET value = excluded.value`, desk.SettingOwner, strconv.FormatInt(target.ID, 10)); err != nil {
+			if err := settings.Owner.SetTx(ctx, s.settingsSvc(), tx, target.ID); err != nil {
 				return err
 			}
 		}

@@ -23,6 +23,7 @@ import (
 	"github.com/frontdesk/frontdesk/internal/desk"
 	"github.com/frontdesk/frontdesk/internal/events"
 	"github.com/frontdesk/frontdesk/internal/password"
+	"github.com/frontdesk/frontdesk/internal/settings"
 	"github.com/frontdesk/frontdesk/internal/store"
 	"github.com/frontdesk/frontdesk/internal/textfold"
 )
@@ -34,6 +35,15 @@ type Service struct {
 	// Passwords holds the password policies that passwords set through
 	// CreateUser and UpdateUser must meet, and records their history.
 	Passwords *password.Service
+	// Settings is the process's settings service (nil: uncached reads).
+	Settings *settings.Service
+}
+
+func (s *Service) settingsSvc() *settings.Service {
+	if s.Settings != nil {
+		return s.Settings
+	}
+	return settings.Uncached(s.DB, s.Events)
 }
 
 // New returns a Service over db publishing to bus (which may be nil).

@@ -386,7 +386,7 @@ func (s *Service) CreateUser(ctx context.Context, in UserInput) (*desk.User, err
 			return err
 		}
 		if st.Role == desk.RoleAdmin {
-			if err := claimOwnership(ctx, tx, id); err != nil {
+			if err := s.claimOwnership(ctx, tx, id); err != nil {
 				return err
 			}
 		}
@@ -524,7 +524,7 @@ func (s *Service) UpdateUser(ctx context.Context, id int64, in UserInput) (*desk
 		if err := checkFree(ctx, tx, id, after); err != nil {
 			return err
 		}
-		if err := writeUser(ctx, tx, id, before, after, hash); err != nil {
+		if err := s.writeUser(ctx, tx, id, before, after, hash); err != nil {
 			return err
 		}
 		if err := s.passwords().Record(ctx, tx, id, hash); err != nil {
@@ -588,7 +588,7 @@ func authorizeUserUpdate(p *desk.Principal, cur *desk.User, changed map[string]b
 
 // writeUser stores after and keeps identities, memberships and the search
 // document consistent with it.
-func writeUser(ctx context.Context, tx *store.Tx, id int64, before, after userState, hash string) error {
+func (s *Service) writeUser(ctx context.Context, tx *store.Tx, id int64, before, after userState, hash string) error {
 	now := store.Now()
 	q := `UPDATE users SET name = ?, email = ?, role = ?, organization_id = ?, default_group_id = ?, phone = ?,
 		locale = ?, time_zone = ?, tags = ?, notes = ?, details = ?, external_id = ?, suspended = ?, verified = ?,
@@ -611,7 +611,7 @@ func writeUser(ctx context.Context, tx *store.Tx, id int64, before, after userSt
 		}
 	}
 	if after.Role == desk.RoleAdmin && before.Role != desk.RoleAdmin {
-		if err := claimOwnership(ctx, tx, id); err != nil {
+		if err := s.claimOwnership(ctx, tx, id); err != nil {
 			return err
 		}
 	}

@@ -30,6 +30,7 @@ import (
 	"github.com/frontdesk/frontdesk/internal/people"
 	"github.com/frontdesk/frontdesk/internal/search"
 	"github.com/frontdesk/frontdesk/internal/secrets"
+	"github.com/frontdesk/frontdesk/internal/settings"
 	"github.com/frontdesk/frontdesk/internal/store"
 	"github.com/frontdesk/frontdesk/internal/ticket"
 	"github.com/frontdesk/frontdesk/internal/twofactor"
@@ -51,8 +52,41 @@ type Config struct {
 	// TrustForwardedProto treats X-Forwarded-Proto: https as HTTPS (behind
 	// a TLS-terminating proxy) when deciding on Secure cookies.
 	TrustForwardedProto bool
-	// WebFormRateLimit is web-form submissions per minute per IP (0 = 10).
+	// WebFormRateLimit is web-form submissions per minute per IP (0 =
+	// Defaults.WebFormRateLimit; negative = no limit).
 	WebFormRateLimit int
+}
+
+// Defaults holds the default of every Config field that has one: the only
+// place they are written. internal/config builds its option table from
+// them, and Open uses them for fields a caller (a test, a tool) leaves
+// zero where zero means nothing useful (MaxUpload, JobWorkers,
+// ShutdownGrace, WebFormRateLimit).
+var Defaults = Config{
+	Addr:             "127.0.0.1:8080",
+	DataDir:          "./frontdesk-data",
+	APIRateLimit:     700,
+	MaxUpload:        50 << 20,
+	JobWorkers:       2,
+	ShutdownGrace:    30 * time.Second,
+	WebFormRateLimit: 10,
+}
+
+// withDefaults fills the zero fields of c that have a default.
+func (c Config) withDefaults() Config {
+	if c.MaxUpload == 0 {
+		c.MaxUpload = Defaults.MaxUpload
+	}
+	if c.JobWorkers == 0 {
+		c.JobWorkers = Defaults.JobWorkers
+	}
+	if c.ShutdownGrace == 0 {
+		c.ShutdownGrace = Defaults.ShutdownGrace
+	}
+	if c.WebFormRateLimit == 0 {
+		c.WebFormRateLimit = Defaults.WebFormRateLimit
+	}
+	return c
 }
 
 // App is a running Frontdesk: the store and the services over it.
@@ -75,12 +109,15 @@ type App struct {
 	// Relay joins Events to the other instances on PostgreSQL; nil on
 	// SQLite, where there is only one instance.
 	Relay *pgrelay.Relay
+	// Settings holds the stored settings; every service shares its cache.
+	Settings *settings.Service
 }
 
 // Open opens the store (migrating it) and builds the services.
 func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
-	if cfg.MaxUpload == 0 {
-		cfg.MaxUpload = 50 << 20
+	cfg = cfg.withDefaults()
+	if cfg.MaxUpload < 0 || cfg.JobWorkers < 0 || cfg.ShutdownGrace < 0 || cfg.APIRateLimit < 0 {
+		return nil, fmt.Errorf("server: negative MaxUpload, JobWorkers, ShutdownGrace or APIRateLimit in %+v", cfg)
 	}
 	db, err := store.Open(ctx, cfg.DatabaseURL, cfg.DataDir)
 	if err != nil {
@@ -102,22 +139,29 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 	a.Jobs = jobs.NewRunner(db, logger)
 	a.Schedules = jobs.NewScheduler(db, logger)
 	a.Schedules.OnEnqueue = a.Jobs.Notify
+	// One settings service, and so one cache, for every service.
+	a.Settings = settings.New(db, a.Events)
 	a.People = people.New(db, a.Events)
+	a.People.Settings, a.People.Passwords.Settings = a.Settings, a.Settings
 	a.Tickets = ticket.New(db, a.Events, blobs)
+	a.Tickets.Settings = a.Settings
 	a.Tickets.OnJob = a.Jobs.Notify
 	a.Search = &search.Service{DB: db, Tickets: a.Tickets, People: a.People, Now: time.Now}
 	a.Bulk = &bulk.Service{DB: db, Tickets: a.Tickets, OnJob: a.Jobs.Notify}
 	a.Bulk.Register(a.Jobs)
 	a.Outbox = outbox.New(db)
 	a.Account = account.New(db, a.People, a.Outbox)
+	a.Account.Settings, a.Account.Passwords.Settings = a.Settings, a.Settings
 	box, err := secrets.Open(cfg.DataDir)
 	if err != nil {
 		db.Close()
 		return nil, err
 	}
+	twoFactor := twofactor.New(db, box, "")
+	twoFactor.Settings = a.Settings
 	a.Web, err = web.New(web.Deps{
 		DB: db, Tickets: a.Tickets, People: a.People, Search: a.Search, Account: a.Account, Outbox: a.Outbox,
-		TwoFactor: twofactor.New(db, box, ""), Passwords: a.People.Passwords,
+		TwoFactor: twoFactor, Passwords: a.People.Passwords, Settings: a.Settings,
 		Events: a.Events, Logger: logger, MaxUpload: cfg.MaxUpload, PublicURL: cfg.PublicURL,
 		TrustForwardedProto: cfg.TrustForwardedProto, WebFormPerMinute: cfg.WebFormRateLimit, Context: ctx,
 	})
@@ -232,7 +276,7 @@ func (a *App) Serve(ctx context.Context, ready func(addr string)) error {
 	jobCtx, stopJobs := context.WithCancel(context.WithoutCancel(ctx))
 	jobsDone := make(chan struct{})
 	go func() {
-		a.Jobs.Run(jobCtx, max(1, a.Config.JobWorkers))
+		a.Jobs.Run(jobCtx, a.Config.JobWorkers)
 		close(jobsDone)
 	}()
 	bgDone := a.runBackground(jobCtx)
@@ -251,11 +295,7 @@ func (a *App) Serve(ctx context.Context, ready func(addr string)) error {
 	case <-ctx.Done():
 	}
 	a.Logger.Info("shutting down")
-	grace := a.Config.ShutdownGrace
-	if grace == 0 {
-		grace = 30 * time.Second
-	}
-	sctx, cancel := context.WithTimeout(context.Background(), grace)
+	sctx, cancel := context.WithTimeout(context.Background(), a.Config.ShutdownGrace)
 	defer cancel()
 	err = srv.Shutdown(sctx)
 	stopJobs()

@@ -87,6 +87,9 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("create data directory: %w", err)
 	}
+	if err := ownerOnly(path, true); err != nil {
+		return nil, err
+	}
 	// synchronous=NORMAL under WAL stays durable across application crashes
 	// and only risks the last transactions on power loss, the usual trade for
 	// an embedded server; foreign keys are off by default in SQLite.
@@ -105,6 +108,14 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 		w.Close()
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}
+	// Journal files left by an older version may still be readable by
+	// others; new ones take the database file's mode (see ownerOnly).
+	for _, suffix := range []string{"-wal", "-shm"} {
+		if err := ownerOnly(path+suffix, false); err != nil {
+			w.Close()
+			return nil, err
+		}
+	}
 	r, err := sql.Open("sqlite", "file:"+path+"?"+pragmas+"&_pragma=query_only(1)")
 	if err != nil {
 		w.Close()
@@ -122,6 +133,41 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 	}
 	db.batch = b
 	return db, nil
+}
+
+// ownerOnly makes the database file at path (created when create is set
+// and it does not exist) readable and writable by its owner only, like the
+// secret key: it holds password hashes, tokens and every ticket.
+//
+// SQLite creates the -wal and -shm files itself, with the permissions of
+// the database file (os_unix.c, findCreateFileMode), so creating the
+// database file 0600 before SQLite opens it makes every file it creates
+// later 0600 too. That needs no umask change (process-wide, and racy with
+// every other goroutine creating files); the chmod covers files made by an
+// older version with a wider mode.
+func ownerOnly(path string, create bool) error {
+	if create {
+		f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+		if err != nil {
+			return fmt.Errorf("create database file: %w", err)
+		}
+		if err := f.Close(); err != nil {
+			return fmt.Errorf("create database file: %w", err)
+		}
+	}
+	fi, err := os.Stat(path)
+	if errors.Is(err, os.ErrNotExist) && !create {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("database file: %w", err)
+	}
+	if fi.Mode().Perm()&0o077 != 0 {
+		if err := os.Chmod(path, fi.Mode().Perm()&0o700); err != nil {
+			return fmt.Errorf("restrict database file permissions: %w", err)
+		}
+	}
+	return nil
 }
 
 func openPostgres(ctx context.Context, url string) (*DB, error) {

@@ -4,12 +4,12 @@
 package ticket
 
 import (
-	"context"
 	"strconv"
 
 	"github.com/frontdesk/frontdesk/internal/attach"
 	"github.com/frontdesk/frontdesk/internal/desk"
 	"github.com/frontdesk/frontdesk/internal/events"
+	"github.com/frontdesk/frontdesk/internal/settings"
 	"github.com/frontdesk/frontdesk/internal/store"
 )
 
@@ -20,6 +20,8 @@ type Service struct {
 	Blobs  *attach.Store
 	// OnJob is called after a commit that enqueued jobs, to wake the runner.
 	OnJob func()
+	// Settings is the process's settings service (nil: uncached reads).
+	Settings *settings.Service
 
 	counts countCache
 }
@@ -31,17 +33,19 @@ func New(db *store.DB, bus *events.Bus, blobs *attach.Store) *Service {
 
 // Setting keys that change ticket rules.
 const (
-	// SettingRequireAssigneeToSolve refuses solving unassigned tickets when "true".
-	SettingRequireAssigneeToSolve = "tickets.require_assignee_to_solve"
+	// SettingRequireAssigneeToSolve refuses solving unassigned tickets when true.
+	SettingRequireAssigneeToSolve = settings.KeyRequireAssigneeToSolve
 	// SettingOwner holds the account owner's user ID, who sees every ticket
 	// including those of private groups.
 	SettingOwner = desk.SettingOwner
 )
 
-func (s *Service) setting(ctx context.Context, q store.Querier, key string) string {
-	var v string
-	_ = q.QueryRow(ctx, `SELECT value FROM settings WHERE key = ?`, key).Scan(&v)
-	return v
+// settings returns the settings service (an uncached one when none is set).
+func (s *Service) settingsSvc() *settings.Service {
+	if s.Settings != nil {
+		return s.Settings
+	}
+	return settings.Uncached(s.DB, s.Events)
 }
 
 // visibility returns a SQL condition (over alias t) limiting tickets to those

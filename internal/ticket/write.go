@@ -13,6 +13,7 @@ import (
 	"github.com/frontdesk/frontdesk/internal/events"
 	"github.com/frontdesk/frontdesk/internal/people"
 	"github.com/frontdesk/frontdesk/internal/sanitize"
+	"github.com/frontdesk/frontdesk/internal/settings"
 	"github.com/frontdesk/frontdesk/internal/store"
 	"github.com/frontdesk/frontdesk/internal/textfold"
 )
@@ -625,8 +626,15 @@ func (s *Service) apply(ctx context.Context, tx *store.Tx, p *desk.Principal, ol
 	if creating && newStatus == "closed" {
 		v.Add("status", "a new ticket cannot be closed")
 	}
-	if newStatus == "solved" && t.AssigneeID == nil && s.setting(ctx, tx, SettingRequireAssigneeToSolve) == "true" {
-		v.Add("assignee_id", "is required when solving a ticket")
+	if newStatus == "solved" && t.AssigneeID == nil {
+		// A failed read refuses the change rather than skip the rule.
+		req, err := settings.RequireAssigneeToSolve.Get(ctx, s.settingsSvc())
+		if err != nil {
+			return err
+		}
+		if req {
+			v.Add("assignee_id", "is required when solving a ticket")
+		}
 	}
 	if newStatus != t.Status {
 		if !creating {

@@ -78,6 +78,7 @@ import (
 
 	"github.com/frontdesk/frontdesk/internal/desk"
 	"github.com/frontdesk/frontdesk/internal/secrets"
+	"github.com/frontdesk/frontdesk/internal/settings"
 	"github.com/frontdesk/frontdesk/internal/store"
 )
 
@@ -100,7 +101,7 @@ const (
 	// DefaultIssuer names the site in authenticator apps when Issuer is "".
 	DefaultIssuer = "Frontdesk"
 	// SettingRequireStaff is the settings key of the staff 2FA policy.
-	SettingRequireStaff = "security.require_2fa_staff"
+	SettingRequireStaff = settings.KeyRequireStaff2FA
 	// secretBytes is the seed size (160 bits, RFC 4226's recommendation).
 	secretBytes = 20
 	// maxCodeInput bounds what Verify and Confirm look at.
@@ -116,6 +117,15 @@ type Service struct {
 	Issuer string
 	// Now is the clock for codes and locks; nil means store.Now.
 	Now func() time.Time
+	// Settings is the process's settings service (nil: uncached reads).
+	Settings *settings.Service
+}
+
+func (s *Service) settingsSvc() *settings.Service {
+	if s.Settings != nil {
+		return s.Settings
+	}
+	return settings.Uncached(s.DB, nil)
 }
 
 // New returns a Service using store.Now as its clock.
@@ -416,9 +426,11 @@ func (s *Service) Disable(ctx context.Context, userID int64) error {
 		// No other admin may strip the account owner's second factor: that
 		// would be half of taking the account over without a transfer.
 		if !p.System && p.UserID != userID {
-			var owner string
-			_ = tx.QueryRow(ctx, `SELECT value FROM settings WHERE key = ?`, "account.owner_id").Scan(&owner)
-			if owner == strconv.FormatInt(userID, 10) {
+			owner, err := settings.Owner.Read(ctx, tx)
+			if err != nil {
+				return err // never assume "not the owner" on a failed read
+			}
+			if owner != 0 && owner == userID {
 				return desk.Forbidden("only the account owner can turn off the owner's two-factor authentication")
 			}
 		}
@@ -477,12 +489,7 @@ func (s *Service) RequiredFor(ctx context.Context, role desk.Role) (bool, error)
 	if !role.Staff() {
 		return false, nil
 	}
-	var v string
-	err := s.DB.QueryRow(ctx, `SELECT value FROM settings WHERE key = ?`, SettingRequireStaff).Scan(&v)
-	if errors.Is(err, sql.ErrNoRows) {
-		return false, nil
-	}
-	return v == "true", err
+	return settings.RequireStaff2FA.Get(ctx, s.settingsSvc())
 }
 
 // SetRequired sets whether staff must use 2FA (admins only). Turning it on
@@ -496,9 +503,7 @@ func (s *Service) SetRequired(ctx context.Context, staff bool) error {
 	if !p.IsAdmin() {
 		return desk.Forbidden("Only admins can change the two-factor policy")
 	}
-	_, err = s.DB.Exec(ctx, `INSERT INTO settings (key, value) VALUES (?, ?)
-		ON CONFLICT (key) DO UPDATE SET value = excluded.value`, SettingRequireStaff, strconv.FormatBool(staff))
-	return err
+	return settings.RequireStaff2FA.Set(ctx, s.settingsSvc(), staff)
 }
 
 // openSecret unseals a user's base32 seed.

@@ -3,13 +3,12 @@ package web
 import (
 	"context"
 	"crypto/rand"
-	"encoding/hex"
 	"errors"
+	"fmt"
 	"strings"
-	"time"
-	"unicode/utf8"
 
 	"github.com/frontdesk/frontdesk/internal/desk"
+	"github.com/frontdesk/frontdesk/internal/settings"
 	"github.com/frontdesk/frontdesk/internal/store"
 )
 
@@ -22,74 +21,53 @@ type Settings struct {
 
 // Setting keys.
 const (
-	SettingHelpdeskName    = "helpdesk.name"
-	SettingDefaultLocale   = "helpdesk.default_locale"
-	SettingDefaultTimeZone = "helpdesk.default_time_zone"
-	settingCSRFKey         = "web.csrf_key"
+	SettingHelpdeskName    = settings.KeyHelpdeskName
+	SettingDefaultLocale   = settings.KeyDefaultLocale
+	SettingDefaultTimeZone = settings.KeyDefaultTimeZone
 )
-
-// settingsTTL is how long a process trusts its copy of the settings; a
-// change made through another process shows within this time.
-const settingsTTL = 10 * time.Second
 
 // loadKey reads the site key for CSRF tokens, creating it on first start.
 // It lives in the database so every process behind a load balancer agrees.
-func loadKey(ctx context.Context, db *store.DB) ([]byte, error) {
-	var b [32]byte
-	_, _ = rand.Read(b[:])
-	fresh := hex.EncodeToString(b[:])
+func loadKey(ctx context.Context, db *store.DB, st *settings.Service) ([]byte, error) {
+	fresh := make([]byte, 32)
+	_, _ = rand.Read(fresh)
 	err := db.InTx(ctx, func(tx *store.Tx) error {
-		_, err := tx.Exec(ctx, `INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING`, settingCSRFKey, fresh)
+		_, err := settings.CSRFKey.InitTx(ctx, st, tx, fresh)
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
-	var v string
-	if err := db.QueryRow(ctx, `SELECT value FROM settings WHERE key = ?`, settingCSRFKey).Scan(&v); err != nil {
-		return nil, err
-	}
-	key, err := hex.DecodeString(v)
-	if err != nil || len(key) < 32 {
-		return nil, errors.New("web: the stored CSRF key is malformed")
+	key, err := settings.CSRFKey.Read(ctx, db)
+	if err != nil {
+		return nil, fmt.Errorf("web: the stored CSRF key: %w", err)
 	}
 	return key, nil
 }
 
-// currentSettings returns the settings, cached for settingsTTL.
+// settingsSvc is the settings service (an uncached one when none is set).
+func (s *Server) settingsSvc() *settings.Service {
+	if s.d.Settings != nil {
+		return s.d.Settings
+	}
+	return settings.Uncached(s.d.DB, s.d.Events)
+}
+
+// currentSettings returns the settings (cached by the settings service).
+// They only label pages, so a failed read is logged and the pages use the
+// declared defaults rather than fail.
 func (s *Server) currentSettings(ctx context.Context) Settings {
-	s.settingsMu.Lock()
-	defer s.settingsMu.Unlock()
-	if s.settings != nil && s.now().Sub(s.settingsAt) < settingsTTL {
-		return *s.settings
-	}
-	set := Settings{DefaultLocale: "en", DefaultTimeZone: "UTC"}
-	rows, err := s.d.DB.Query(ctx, `SELECT key, value FROM settings WHERE key IN (?, ?, ?)`,
-		SettingHelpdeskName, SettingDefaultLocale, SettingDefaultTimeZone)
-	if err != nil {
-		s.log.Warn("web: reading settings", "err", err)
+	st := s.settingsSvc()
+	set := Settings{HelpdeskName: settings.HelpdeskName.Default(), DefaultLocale: settings.DefaultLocale.Default(),
+		DefaultTimeZone: settings.DefaultTimeZone.Default()}
+	name, err1 := settings.HelpdeskName.Get(ctx, st)
+	loc, err2 := settings.DefaultLocale.Get(ctx, st)
+	tz, err3 := settings.DefaultTimeZone.Get(ctx, st)
+	if err := errors.Join(err1, err2, err3); err != nil {
+		s.log.Warn("web: reading settings; showing the defaults", "err", err)
 		return set
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var k, v string
-		if rows.Scan(&k, &v) != nil {
-			continue
-		}
-		switch k {
-		case SettingHelpdeskName:
-			set.HelpdeskName = v
-		case SettingDefaultLocale:
-			set.DefaultLocale = v
-		case SettingDefaultTimeZone:
-			set.DefaultTimeZone = v
-		}
-	}
-	if rows.Err() != nil {
-		return set
-	}
-	s.settings, s.settingsAt = &set, s.now()
-	return set
+	return Settings{HelpdeskName: name, DefaultLocale: loc, DefaultTimeZone: tz}
 }
 
 // saveSettings stores new settings (admins only).
@@ -103,7 +81,7 @@ func (s *Server) saveSettings(ctx context.Context, in Settings) error {
 	}
 	var v desk.Validation
 	in.HelpdeskName = strings.TrimSpace(in.HelpdeskName)
-	if utf8.RuneCountInString(in.HelpdeskName) > 100 || strings.ContainsAny(in.HelpdeskName, "\x00\r\n") {
+	if settings.HelpdeskName.Validate(in.HelpdeskName) != nil {
 		v.Add("helpdesk_name", "is too long or contains invalid characters")
 	}
 	found := false
@@ -115,27 +93,20 @@ func (s *Server) saveSettings(ctx context.Context, in Settings) error {
 	if !found {
 		v.Add("default_locale", "is not a supported language")
 	}
-	if in.DefaultTimeZone == "" || in.DefaultTimeZone == "Local" || len(in.DefaultTimeZone) > 64 {
-		v.Add("default_time_zone", "is not a valid time zone")
-	} else if _, err := time.LoadLocation(in.DefaultTimeZone); err != nil {
+	if settings.DefaultTimeZone.Validate(in.DefaultTimeZone) != nil {
 		v.Add("default_time_zone", "is not a valid time zone")
 	}
 	if err := v.Err(); err != nil {
 		return err
 	}
-	err = s.d.DB.InTx(ctx, func(tx *store.Tx) error {
-		for k, val := range map[string]string{SettingHelpdeskName: in.HelpdeskName, SettingDefaultLocale: in.DefaultLocale, SettingDefaultTimeZone: in.DefaultTimeZone} {
-			if _, err := tx.Exec(ctx, `INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, k, val); err != nil {
-				return err
-			}
+	st := s.settingsSvc()
+	return s.d.DB.InTx(ctx, func(tx *store.Tx) error {
+		if err := settings.HelpdeskName.SetTx(ctx, st, tx, in.HelpdeskName); err != nil {
+			return err
 		}
-		return nil
+		if err := settings.DefaultLocale.SetTx(ctx, st, tx, in.DefaultLocale); err != nil {
+			return err
+		}
+		return settings.DefaultTimeZone.SetTx(ctx, st, tx, in.DefaultTimeZone)
 	})
-	if err != nil {
-		return err
-	}
-	s.settingsMu.Lock()
-	s.settings = nil
-	s.settingsMu.Unlock()
-	return nil
 }

@@ -42,6 +42,7 @@ import (
 	"github.com/frontdesk/frontdesk/internal/people"
 	"github.com/frontdesk/frontdesk/internal/realtime"
 	"github.com/frontdesk/frontdesk/internal/search"
+	"github.com/frontdesk/frontdesk/internal/settings"
 	"github.com/frontdesk/frontdesk/internal/store"
 	"github.com/frontdesk/frontdesk/internal/ticket"
 	"github.com/frontdesk/frontdesk/internal/twofactor"
@@ -89,13 +90,16 @@ type Deps struct {
 	// IPs resolves the client address for rate limits and sessions.
 	IPs httpx.IPResolver
 	// WebFormPerMinute limits anonymous web-form submissions per IP
-	// (default 10; negative disables the limit).
+	// (0 or negative: no limit; server.Defaults has the default).
 	WebFormPerMinute int
 	// Context bounds the real-time hub: when it ends, every open event
 	// stream ends too, so a graceful shutdown is not held up by them.
 	Context context.Context
 	// Now is the clock for relative times (nil means time.Now).
 	Now func() time.Time
+
+	// Settings is the process's settings service (nil: uncached reads).
+	Settings *settings.Service
 }
 
 // Server serves the web UI. Build it with New and mount it with Register.
@@ -115,10 +119,6 @@ type Server struct {
 	now        func() time.Time
 	static     http.Handler
 
-	settingsMu sync.Mutex
-	settings   *Settings
-	settingsAt time.Time
-
 	// rendered records template names as they are executed (tests).
 	renderedMu sync.Mutex
 	rendered   map[string]bool
@@ -130,11 +130,8 @@ func New(d Deps) (*Server, error) {
 	if d.Logger == nil {
 		d.Logger = slog.New(slog.DiscardHandler)
 	}
-	if d.MaxUpload <= 0 {
-		d.MaxUpload = 50 << 20
-	}
-	if d.WebFormPerMinute == 0 {
-		d.WebFormPerMinute = 10
+	if d.MaxUpload <= 0 { // the defaults live in server.Defaults
+		return nil, errors.New("web: Deps.MaxUpload must be positive")
 	}
 	if d.Context == nil {
 		d.Context = context.Background()
@@ -162,7 +159,7 @@ func New(d Deps) (*Server, error) {
 	s.reauthRate = httpx.NewLimiter(10, nil)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if s.key, err = loadKey(ctx, d.DB); err != nil {
+	if s.key, err = loadKey(ctx, d.DB, s.settingsSvc()); err != nil {
 		return nil, err
 	}
 	s.hub = realtime.New(d.Events, d.Tickets, realtime.Options{Logger: d.Logger})

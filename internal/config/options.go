@@ -1,0 +1,86 @@
+package config
+
+import (
+	"log/slog"
+	"strconv"
+	"time"
+
+	"github.com/frontdesk/frontdesk/internal/server"
+)
+
+// options is the table. To add an option, add one entry: its flag name,
+// default, description, scope, parser and where the value goes. The
+// environment variable, --help and the README table follow from it.
+// Defaults of server.Config fields come from server.Defaults, which
+// server.Open also uses for fields a caller leaves zero.
+var options = []Option{
+	opt(KindPath, "data", server.Defaults.DataDir, "Data directory: the SQLite database, attachments and the secret key.", Store,
+		parseString(true), func(c *Config, v string) { c.Server.DataDir = v }),
+	secret(opt(KindDatabaseURL, "database-url", "", "A postgres:// URL to use PostgreSQL; empty uses the embedded SQLite database in the data directory.", Store,
+		parseDatabaseURL, func(c *Config, v string) { c.Server.DatabaseURL = v })),
+	opt(KindLevel, "log-level", "info", "Least severe log level written: debug, info, warn or error.", Store,
+		parseLogLevel, func(c *Config, v slog.Level) { c.LogLevel = v }),
+	opt(KindAddr, "addr", server.Defaults.Addr, "Listen address (host:port).", Serve,
+		parseHostPort(false), func(c *Config, v string) { c.Server.Addr = v }),
+	opt(KindURL, "public-url", "", "The site's public address for links in emails, e.g. https://help.example.com (http or https, no path).", Serve,
+		parsePublicURL, func(c *Config, v string) { c.Server.PublicURL = v }),
+	boolOpt("trust-forwarded-proto", server.Defaults.TrustForwardedProto, "Treat X-Forwarded-Proto: https as HTTPS (only behind your own TLS-terminating proxy).", Serve,
+		func(c *Config, v bool) { c.Server.TrustForwardedProto = v }),
+	opt(KindSize, "max-upload", formatSize(server.Defaults.MaxUpload), "Largest attachment: bytes, or a size with a unit (10MB = 10,000,000 bytes; 10MiB = 10,485,760).", Serve,
+		parseSize(1<<10, 10<<30), func(c *Config, v int64) { c.Server.MaxUpload = v }),
+	opt(KindInt, "api-rate-limit", strconv.Itoa(server.Defaults.APIRateLimit), "API requests per minute per token (0 = no limit).", Serve,
+		parseInt(0, 1_000_000), func(c *Config, v int) { c.Server.APIRateLimit = v }),
+	opt(KindInt, "web-form-rate-limit", strconv.Itoa(server.Defaults.WebFormRateLimit), "Web-form submissions per minute per IP address (0 = no limit).", Serve,
+		parseInt(0, 1_000_000), func(c *Config, v int) {
+			c.Server.WebFormRateLimit = v
+			if v == 0 {
+				c.Server.WebFormRateLimit = -1 // server.Config: negative = no limit
+			}
+		}),
+	opt(KindInt, "job-workers", strconv.Itoa(server.Defaults.JobWorkers), "Background job workers.", Serve,
+		parseInt(1, 256), func(c *Config, v int) { c.Server.JobWorkers = v }),
+	opt(KindDuration, "shutdown-grace", server.Defaults.ShutdownGrace.String(), "How long a shutdown waits for requests in flight.", Serve,
+		parseDuration(time.Second, time.Hour), func(c *Config, v time.Duration) { c.Server.ShutdownGrace = v }),
+	opt(KindOptionalAddr, "debug-addr", "", "Serve net/http/pprof on this host:port (keep it on loopback); empty = off.", Serve,
+		parseHostPort(true), func(c *Config, v string) { c.DebugAddr = v }),
+}
+
+// Kind is the type of an option's value, which decides its parser.
+type Kind string
+
+// The kinds of option.
+const (
+	KindPath         Kind = "path"          // a non-empty path
+	KindDatabaseURL  Kind = "database-url"  // "" or postgres://
+	KindLevel        Kind = "level"         // debug, info, warn, error
+	KindAddr         Kind = "addr"          // host:port
+	KindOptionalAddr Kind = "optional-addr" // "" or host:port
+	KindURL          Kind = "url"           // "" or an absolute http(s) site URL
+	KindBool         Kind = "bool"
+	KindSize         Kind = "size" // bytes, 10MB, 50MiB
+	KindInt          Kind = "int"
+	KindDuration     Kind = "duration"
+)
+
+// opt builds a table entry from a typed parser and setter.
+func opt[T any](kind Kind, name, def, usage string, scope Scope, parse func(string) (T, error), set func(*Config, T)) Option {
+	return Option{Name: name, Kind: kind, Default: def, Usage: usage, Scope: scope, apply: func(c *Config, s string) error {
+		v, err := parse(s)
+		if err != nil {
+			return err
+		}
+		set(c, v)
+		return nil
+	}}
+}
+
+func boolOpt(name string, def bool, usage string, scope Scope, set func(*Config, bool)) Option {
+	o := opt(KindBool, name, strconv.FormatBool(def), usage, scope, parseBool, set)
+	o.Bool = true
+	return o
+}
+
+func secret(o Option) Option {
+	o.Secret = true
+	return o
+}

@@ -1,0 +1,156 @@
+package settings
+
+import (
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/frontdesk/frontdesk/internal/desk"
+)
+
+// Every stored setting, declared once. Packages refer to these variables;
+// the keys are exported for code that reads a setting inside SQL (the
+// owner, in the ticket visibility rule).
+
+// Keys of the declared settings.
+const (
+	KeyRequireAssigneeToSolve = "tickets.require_assignee_to_solve"
+	KeyRequireStaff2FA        = "security.require_2fa_staff"
+	KeyHelpdeskName           = "helpdesk.name"
+	KeyDefaultLocale          = "helpdesk.default_locale"
+	KeyDefaultTimeZone        = "helpdesk.default_time_zone"
+	KeySessionLimits          = "security.sessions"
+	KeyPasswordStaff          = "security.password.staff"
+	KeyPasswordEndUsers       = "security.password.end_users"
+	KeyCSRFKey                = "web.csrf_key"
+	KeyOwner                  = desk.SettingOwner
+)
+
+// Limits of string settings.
+const (
+	MaxHelpdeskName = 100 // runes
+	maxLocaleTag    = 35
+	maxTimeZone     = 64
+	minSecretBytes  = 32
+)
+
+var (
+	// RequireAssigneeToSolve refuses solving a ticket that has no assignee.
+	RequireAssigneeToSolve = declare(boolSetting(KeyRequireAssigneeToSolve, false,
+		"Refuse to solve a ticket that has no assignee."))
+
+	// RequireStaff2FA makes agents and admins use two-factor authentication.
+	RequireStaff2FA = declare(boolSetting(KeyRequireStaff2FA, false,
+		"Agents and admins must use two-factor authentication."))
+
+	// HelpdeskName is the name shown in page titles and emails ("" = Frontdesk).
+	HelpdeskName = declare(stringSetting(KeyHelpdeskName, "", "The help desk's name in titles and emails.",
+		func(v string) string {
+			if utf8.RuneCountInString(v) > MaxHelpdeskName || !utf8.ValidString(v) || strings.ContainsAny(v, "\x00\r\n") ||
+				strings.TrimSpace(v) != v {
+				return "must be at most 100 characters on one line, without surrounding spaces"
+			}
+			return ""
+		}))
+
+	// DefaultLocale is the language for visitors whose browser asks for
+	// none Frontdesk has. The web UI also checks it is one it ships.
+	DefaultLocale = declare(stringSetting(KeyDefaultLocale, "en", "Default language (a BCP 47 tag).",
+		func(v string) string {
+			if v == "" || len(v) > maxLocaleTag || strings.Trim(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-") != "" {
+				return "must be a language tag such as en or pl"
+			}
+			return ""
+		}))
+
+	// DefaultTimeZone is the IANA zone for users who chose none.
+	DefaultTimeZone = declare(stringSetting(KeyDefaultTimeZone, "UTC", "Default time zone (an IANA name).",
+		func(v string) string {
+			if v == "" || v == "Local" || len(v) > maxTimeZone {
+				return "must be a time zone name such as Europe/Warsaw"
+			}
+			if _, err := time.LoadLocation(v); err != nil {
+				return "must be a time zone name such as Europe/Warsaw"
+			}
+			return ""
+		}))
+
+	// SessionLimits holds the session lifetimes an admin chose (a JSON
+	// object owned by internal/account; absent = the configured lifetimes).
+	SessionLimits = declare(jsonSetting(KeySessionLimits, "Session lifetimes chosen by an admin."))
+
+	// PasswordStaff and PasswordEndUsers hold the password policies (JSON
+	// objects owned by internal/password; absent = its Recommended policy).
+	PasswordStaff    = declare(jsonSetting(KeyPasswordStaff, "Password policy for agents and admins."))
+	PasswordEndUsers = declare(jsonSetting(KeyPasswordEndUsers, "Password policy for end-users."))
+
+	// CSRFKey signs the web UI's CSRF tokens. It is created on first start
+	// and shared by every instance through the store.
+	CSRFKey = declare(&Setting[[]byte]{
+		key: KeyCSRFKey, kind: KindSecret, description: "Key for the web UI's CSRF tokens (created on first start).",
+		parse:  hex.DecodeString,
+		format: hex.EncodeToString,
+		check: func(v []byte) string {
+			if len(v) < minSecretBytes {
+				return "must be at least 32 bytes"
+			}
+			return ""
+		},
+	})
+
+	// Owner is the account owner's user ID (0 = none yet). The ticket
+	// visibility rule also reads it in SQL, under KeyOwner.
+	Owner = declare(&Setting[int64]{
+		key: KeyOwner, kind: KindInt, description: "The account owner's user ID (set by the first admin and by transfers).",
+		parse:  func(s string) (int64, error) { return strconv.ParseInt(s, 10, 64) },
+		format: func(v int64) string { return strconv.FormatInt(v, 10) },
+		check: func(v int64) string {
+			if v <= 0 {
+				return "must be a user ID"
+			}
+			return ""
+		},
+	})
+)
+
+func boolSetting(key string, def bool, desc string) *Setting[bool] {
+	return &Setting[bool]{key: key, kind: KindBool, def: def, description: desc,
+		parse: func(s string) (bool, error) {
+			// Stored by strconv.FormatBool; anything else is damage.
+			switch s {
+			case "true":
+				return true, nil
+			case "false":
+				return false, nil
+			}
+			return false, errors.New("not true or false")
+		},
+		format: strconv.FormatBool,
+	}
+}
+
+func stringSetting(key, def, desc string, check func(string) string) *Setting[string] {
+	return &Setting[string]{key: key, kind: KindString, def: def, description: desc,
+		parse:  func(s string) (string, error) { return s, nil },
+		format: func(s string) string { return s },
+		check:  check,
+	}
+}
+
+func jsonSetting(key, desc string) *Setting[json.RawMessage] {
+	return &Setting[json.RawMessage]{key: key, kind: KindJSON, description: desc,
+		parse:  func(s string) (json.RawMessage, error) { return json.RawMessage(s), nil },
+		format: func(v json.RawMessage) string { return string(v) },
+		check: func(v json.RawMessage) string {
+			var m map[string]json.RawMessage
+			if json.Unmarshal(v, &m) != nil || m == nil {
+				return "must be a JSON object"
+			}
+			return ""
+		},
+	}
+}
