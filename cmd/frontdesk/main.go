@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/frontdesk/frontdesk/internal/desk"
+	"github.com/frontdesk/frontdesk/internal/httpx"
 	"github.com/frontdesk/frontdesk/internal/people"
 	"github.com/frontdesk/frontdesk/internal/server"
 	"github.com/frontdesk/frontdesk/internal/store"
@@ -131,8 +132,8 @@ func serve(ctx context.Context, args []string, logger *slog.Logger) error {
 	workers := fs.Int("job-workers", envInt("JOB_WORKERS", 2), "background job workers")
 	debugAddr := fs.String("debug-addr", env("DEBUG_ADDR", ""), "serve net/http/pprof on this address (keep it on loopback)")
 	publicURL := fs.String("public-url", env("PUBLIC_URL", ""), "the site's public address for links in emails, e.g. https://help.example.com")
-	trustProto := fs.Bool("trust-forwarded-proto", env("TRUST_FORWARDED_PROTO", "") == "true", "treat X-Forwarded-Proto: https as HTTPS (only behind your own proxy)")
 	formLimit := fs.Int("web-form-rate-limit", envInt("WEB_FORM_RATE_LIMIT", 10), "web-form submissions per minute per IP")
+	edge := edgeFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -144,11 +145,15 @@ func serve(ctx context.Context, args []string, logger *slog.Logger) error {
 	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	app, err := server.Open(ctx, server.Config{
+	cfg := server.Config{
 		Addr: *addr, DataDir: c.data, DatabaseURL: c.databaseURL, APIRateLimit: *rate, MaxUpload: *maxUpload,
 		JobWorkers: *workers, ShutdownGrace: 30 * time.Second,
-		PublicURL: *publicURL, TrustForwardedProto: *trustProto, WebFormRateLimit: *formLimit,
-	}, logger)
+		PublicURL: *publicURL, WebFormRateLimit: *formLimit,
+	}
+	if err := edge.apply(&cfg); err != nil {
+		return err
+	}
+	app, err := server.Open(ctx, cfg, logger)
 	if err != nil {
 		return err
 	}
@@ -266,6 +271,44 @@ func describe(err error) error {
 func isTerminal(f *os.File) bool {
 	fi, err := f.Stat()
 	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+// ---- HTTP edge settings: trusted proxies and the metrics endpoint ----
+//
+// Kept in one block so the validated configuration layer can take them over
+// as they are.
+
+// edge holds the serve flags about what sits in front of Frontdesk.
+type edge struct {
+	trustedProxies *string
+	metricsAddr    *string
+	metricsToken   string
+}
+
+func edgeFlags(fs *flag.FlagSet) *edge {
+	return &edge{
+		trustedProxies: fs.String("trusted-proxies", env("TRUSTED_PROXIES", ""),
+			"comma-separated CIDR prefixes of your reverse proxies; only their X-Forwarded-For/-Proto/-Host are believed"),
+		metricsAddr: fs.String("metrics-addr", env("METRICS_ADDR", ""),
+			"serve Prometheus /metrics on this address (keep it private, e.g. 127.0.0.1:9090)"),
+		// A secret: from the environment only, never a flag (visible in ps).
+		metricsToken: env("METRICS_TOKEN", ""),
+	}
+}
+
+// apply validates the settings into cfg; a bad value stops the server.
+func (e *edge) apply(cfg *server.Config) error {
+	if v, ok := os.LookupEnv("FRONTDESK_TRUST_FORWARDED_PROTO"); ok && v != "" {
+		return errors.New("FRONTDESK_TRUST_FORWARDED_PROTO was replaced by FRONTDESK_TRUSTED_PROXIES (--trusted-proxies CIDR,…): list your proxies' addresses")
+	}
+	p, err := httpx.ParseTrustedProxies(*e.trustedProxies)
+	if err != nil {
+		return err
+	}
+	cfg.TrustedProxies = p
+	cfg.MetricsAddr = *e.metricsAddr
+	cfg.MetricsToken = e.metricsToken
+	return nil
 }
 
 // pprofMux serves the profiler on its own mux so it is never exposed on the
