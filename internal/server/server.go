@@ -189,7 +189,9 @@ func (a *App) Handler(reg *prometheus.Registry) http.Handler {
 }
 
 // ips is the trusted-proxy rule shared by the API and the web UI.
-func (a *App) ips() httpx.IPResolver { return httpx.IPResolver{TrustedProxies: a.Config.TrustedProxies} }
+func (a *App) ips() httpx.IPResolver {
+	return httpx.IPResolver{TrustedProxies: a.Config.TrustedProxies}
+}
 
 // MetricsHandler serves reg's metrics (for the metrics listener).
 func MetricsHandler(reg *prometheus.Registry) http.Handler {
