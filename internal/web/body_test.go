@@ -120,7 +120,8 @@ func TestMultipartBodiesLeaveNoTempFiles(t *testing.T) {
 	for _, tc := range []struct {
 		c    *client
 		path string
-	}{{anon, "/signin"}, {anon, "/password/forgot"}, {anon, "/signup"}, {ag, fmt.Sprintf("/agent/users/%d/notes", e.customer.ID)}} {
+	}{{anon, "/signin"}, {anon, "/password/forgot"}, {anon, "/signup"}, {ag, fmt.Sprintf("/agent/users/%d/notes", e.customer.ID)},
+		{ag, fmt.Sprintf("/agent/tickets/%d/presence", tk.ID)}} {
 		body, ct := bigMultipart(t, size, "csrf_token", tc.c.csrf, "email", "x@example.com")
 		rr, read := e.direct(h, tc.c, "POST", tc.path, ct, body)
 		if rr.Code != http.StatusUnsupportedMediaType {
@@ -130,6 +131,14 @@ func TestMultipartBodiesLeaveNoTempFiles(t *testing.T) {
 			t.Errorf("POST %s multipart: read %d bytes of the body, want none", tc.path, read)
 		}
 		checkClean("POST " + tc.path)
+	}
+
+	// app.js posts presence as URLSearchParams (fetch and sendBeacon send
+	// it with a charset parameter), not FormData.
+	pres := url.Values{"csrf_token": {ag.csrf}, "typing": {"1"}}
+	if rr, _ := e.direct(h, ag, "POST", fmt.Sprintf("/agent/tickets/%d/presence", tk.ID), "application/x-www-form-urlencoded;charset=UTF-8",
+		[]byte(pres.Encode()), "X-CSRF-Token", ag.csrf); rr.Code != http.StatusNoContent {
+		t.Errorf("presence as the script sends it: %d", rr.Code)
 	}
 
 	// GET never reads a body, even one a page's FormValue would have parsed.
