@@ -52,7 +52,7 @@ func TestServeRefusesBadConfiguration(t *testing.T) {
 	dir := t.TempDir()
 	for _, tc := range []struct{ args, env, want string }{
 		{"serve --addr 127.0.0.1:0 --data " + dir, "FRONTDESK_MAX_UPLOAD=10XB", `invalid FRONTDESK_MAX_UPLOAD="10XB"`},
-		{"serve --addr 127.0.0.1:0 --data " + dir, "FRONTDESK_TRUST_FORWARDED_PROTO=yes", `invalid FRONTDESK_TRUST_FORWARDED_PROTO="yes"`},
+		{"serve --addr 127.0.0.1:0 --data " + dir, "FRONTDESK_TRUSTED_PROXIES=10.0.0.0/33", `invalid FRONTDESK_TRUSTED_PROXIES="10.0.0.0/33"`},
 		{"serve --addr 127.0.0.1:0 --data " + dir, "FRONTDESK_PUBLIC_URL=https://help.example.com/app", `invalid FRONTDESK_PUBLIC_URL`},
 		{"serve --data " + dir + " --job-workers 0", "", `job-workers`},
 		{"migrate --data " + dir, "FRONTDESK_DATABASE_URL=mysql://db/fd", `invalid FRONTDESK_DATABASE_URL`},

@@ -50,3 +50,24 @@ func TestUserAndTokenCommands(t *testing.T) {
 		t.Fatalf("migrate: %v %q", err, out.String())
 	}
 }
+
+// TestServeRejectsBadEdgeSettings: trusted proxies are validated at start,
+// and the replaced FRONTDESK_TRUST_FORWARDED_PROTO is refused with a pointer
+// to its successor rather than silently ignored.
+func TestServeRejectsBadEdgeSettings(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	for _, bad := range []string{"10.0.0.0/33", "proxy.example", "10.0.0.1,nonsense"} {
+		var o bytes.Buffer
+		err := run(ctx, []string{"serve", "--data", dir, "--addr", "127.0.0.1:0", "--trusted-proxies", bad}, nil, &o, &o)
+		if err == nil || !strings.Contains(err.Error(), "trusted proxies") {
+			t.Errorf("--trusted-proxies %q: err = %v", bad, err)
+		}
+	}
+	t.Setenv("FRONTDESK_TRUST_FORWARDED_PROTO", "true")
+	var o bytes.Buffer
+	err := run(ctx, []string{"serve", "--data", dir, "--addr", "127.0.0.1:0"}, nil, &o, &o)
+	if err == nil || !strings.Contains(err.Error(), "FRONTDESK_TRUSTED_PROXIES") {
+		t.Errorf("FRONTDESK_TRUST_FORWARDED_PROTO: err = %v", err)
+	}
+}

@@ -43,6 +43,9 @@ type Server struct {
 	IPs          httpx.IPResolver
 	// MaxUpload caps one uploaded file.
 	MaxUpload int64
+	// PublicURL is the site's public address (httpx.ParsePublicURL), the
+	// base of "url" fields and paging links; see withBase.
+	PublicURL string
 
 	// routes lists every pattern registered through handle, so tests can
 	// check that each route has its entry in the permission matrix.
@@ -112,6 +115,7 @@ func (s *Server) auth(h handlerFunc) http.Handler {
 			writeError(w, r, s.Logger, desk.Forbidden("This API token is read-only"))
 			return
 		}
+		r = s.withBase(r)
 		r = r.WithContext(desk.WithPrincipal(r.Context(), p))
 		if err := h(w, r); err != nil {
 			writeError(w, r, s.Logger, err)

@@ -19,7 +19,9 @@ import (
 // fuzzAPI builds the seeded handler and a few tickets for reads to find.
 func fuzzAPI(f *testing.F) (*testAPI, http.Handler) {
 	f.Helper()
-	a, h := newTestHandler(f, storetest.SQLite(f), nil)
+	// The requests come from 192.0.2.1 (httptest), not loopback: absolute
+	// URLs need the public URL (httpx.PublicBase).
+	a, h := newTestHandler(f, storetest.SQLite(f), func(s *Server) { s.PublicURL = "http://frontdesk.test" })
 	for _, body := range []string{
 		`{"ticket":{"subject":"Zgłoszenie printer","tags":["vip","%"],"comment":{"body":"first ' OR 1=1 --"}}}`,
 		`{"ticket":{"subject":"Second","priority":"high","comment":{"body":"second"}}}`,

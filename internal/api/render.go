@@ -304,13 +304,23 @@ func idList(s string) ([]int64, error) {
 	return out, nil
 }
 
-// baseURL is the scheme and host clients reached us on, for absolute URLs.
+type baseKey struct{}
+
+// withBase records the base of absolute URLs for this request: the one
+// decision of httpx.PublicBase (the public URL; a trusted proxy's forwarded
+// host; the loopback host of a local client), or "" — then every URL in the
+// response is relative (path and query only), because a Host or
+// X-Forwarded-* header from anyone else is the client's to forge.
+func (s *Server) withBase(r *http.Request) *http.Request {
+	base, _ := httpx.PublicBase(r, httpx.Site{PublicURL: s.PublicURL, Proxies: s.IPs}, httpx.ForResponse)
+	return r.WithContext(context.WithValue(r.Context(), baseKey{}, base))
+}
+
+// baseURL is the base of absolute URLs in the response (see withBase), ""
+// for relative ones.
 func baseURL(r *http.Request) string {
-	scheme := "http"
-	if r.TLS != nil || r.Header.Get("X-Forwarded-Proto") == "https" {
-		scheme = "https"
-	}
-	return scheme + "://" + r.Host
+	b, _ := r.Context().Value(baseKey{}).(string)
+	return b
 }
 
 // nulField names the key of the first string value holding a NUL.

@@ -151,6 +151,9 @@ var ErrHelp = flag.ErrHelp
 // the help to help and returns ErrHelp.
 func (l *Loader) Parse(args []string, help io.Writer) (*Config, error) {
 	var errs []error
+	if v, ok := l.env("FRONTDESK_TRUST_FORWARDED_PROTO"); ok && v != "" && l.scope&Serve != 0 {
+		errs = append(errs, errors.New("FRONTDESK_TRUST_FORWARDED_PROTO was replaced by FRONTDESK_TRUSTED_PROXIES (--trusted-proxies): list your proxies' addresses"))
+	}
 	for _, o := range options {
 		if o.Scope&l.scope == 0 {
 			continue

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -28,6 +29,8 @@ var badValues = map[config.Kind][]string{
 	config.KindSize:     {"", "10XB", "10 M", "-5", "1.5MB", "MB", "0", "1", "100TB", "99999999999999999999", "10MiBs"},
 	config.KindInt:      {"", "ten", "1.5", "-1", "99999999999", "0x10"},
 	config.KindDuration: {"", "30", "soon", "-5s", "0s", "2h", "500ms"},
+	config.KindCIDRList: {"nonsense", "10.0.0.0/33", "10.0.0.1/8x", "::1/129"},
+	config.KindToken:    {"short", "a token with spaces in it, long enough"},
 }
 
 // Per-option additions: values only some options of a kind refuse.
@@ -100,12 +103,12 @@ func TestGoodValues(t *testing.T) {
 		{map[string]string{"FRONTDESK_MAX_UPLOAD": "512 kib"}, nil, func(c *config.Config) bool { return c.Server.MaxUpload == 512<<10 }},
 		{map[string]string{"FRONTDESK_MAX_UPLOAD": "52428800"}, nil, func(c *config.Config) bool { return c.Server.MaxUpload == 52428800 }},
 		{nil, []string{"--max-upload", "2GiB"}, func(c *config.Config) bool { return c.Server.MaxUpload == 2<<30 }},
-		{map[string]string{"FRONTDESK_TRUST_FORWARDED_PROTO": "1"}, nil, func(c *config.Config) bool { return c.Server.TrustForwardedProto }},
-		{map[string]string{"FRONTDESK_TRUST_FORWARDED_PROTO": "TRUE"}, nil, func(c *config.Config) bool { return c.Server.TrustForwardedProto }},
-		{nil, []string{"--trust-forwarded-proto"}, func(c *config.Config) bool { return c.Server.TrustForwardedProto }},
+		{map[string]string{"FRONTDESK_TRUSTED_PROXIES": "10.0.0.0/8, 192.0.2.7"}, nil, func(c *config.Config) bool { return len(c.Server.TrustedProxies) == 2 }},
+		{map[string]string{"FRONTDESK_METRICS_ADDR": "127.0.0.1:9090"}, nil, func(c *config.Config) bool { return c.Server.MetricsAddr == "127.0.0.1:9090" }},
+		{map[string]string{"FRONTDESK_METRICS_TOKEN": "0123456789abcdef01234567"}, nil, func(c *config.Config) bool { return c.Server.MetricsToken == "0123456789abcdef01234567" }},
 		// Flags win over the environment.
-		{map[string]string{"FRONTDESK_TRUST_FORWARDED_PROTO": "true"}, []string{"--trust-forwarded-proto=false"},
-			func(c *config.Config) bool { return !c.Server.TrustForwardedProto }},
+		{map[string]string{"FRONTDESK_METRICS_ADDR": "127.0.0.1:9090"}, []string{"--metrics-addr", "127.0.0.1:9091"},
+			func(c *config.Config) bool { return c.Server.MetricsAddr == "127.0.0.1:9091" }},
 		{map[string]string{"FRONTDESK_ADDR": ":9000"}, []string{"--addr", "0.0.0.0:9001"}, func(c *config.Config) bool { return c.Server.Addr == "0.0.0.0:9001" }},
 		{map[string]string{"FRONTDESK_PUBLIC_URL": "https://help.example.com/"}, nil,
 			func(c *config.Config) bool { return c.Server.PublicURL == "https://help.example.com" }},
@@ -136,10 +139,10 @@ func TestDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Server != server.Defaults || c.LogLevel != slog.LevelInfo || c.DebugAddr != "" {
+	if !reflect.DeepEqual(c.Server, server.Defaults) || c.LogLevel != slog.LevelInfo || c.DebugAddr != "" {
 		t.Fatalf("defaults %+v, want %+v", c.Server, server.Defaults)
 	}
-	if d := config.Defaults(); d.Server != server.Defaults {
+	if d := config.Defaults(); !reflect.DeepEqual(d.Server, server.Defaults) {
 		t.Fatalf("Defaults() %+v", d.Server)
 	}
 }

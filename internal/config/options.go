@@ -2,6 +2,7 @@ package config
 
 import (
 	"log/slog"
+	"net/netip"
 	"strconv"
 	"time"
 
@@ -24,8 +25,8 @@ var options = []Option{
 		parseHostPort(false), func(c *Config, v string) { c.Server.Addr = v }),
 	opt(KindURL, "public-url", "", "The site's public address for links in emails, e.g. https://help.example.com (http or https, no path).", Serve,
 		parsePublicURL, func(c *Config, v string) { c.Server.PublicURL = v }),
-	boolOpt("trust-forwarded-proto", server.Defaults.TrustForwardedProto, "Treat X-Forwarded-Proto: https as HTTPS (only behind your own TLS-terminating proxy).", Serve,
-		func(c *Config, v bool) { c.Server.TrustForwardedProto = v }),
+	opt(KindCIDRList, "trusted-proxies", "", "Comma-separated IPs or CIDR prefixes of your reverse proxies; only their X-Forwarded-For/-Proto/-Host are believed (empty: those headers are ignored).", Serve,
+		parseTrustedProxies, func(c *Config, v []netip.Prefix) { c.Server.TrustedProxies = v }),
 	opt(KindSize, "max-upload", formatSize(server.Defaults.MaxUpload), "Largest attachment: bytes, or a size with a unit (10MB = 10,000,000 bytes; 10MiB = 10,485,760).", Serve,
 		parseSize(1<<10, 10<<30), func(c *Config, v int64) { c.Server.MaxUpload = v }),
 	opt(KindInt, "api-rate-limit", strconv.Itoa(server.Defaults.APIRateLimit), "API requests per minute per token (0 = no limit).", Serve,
@@ -41,6 +42,10 @@ var options = []Option{
 		parseInt(1, 256), func(c *Config, v int) { c.Server.JobWorkers = v }),
 	opt(KindDuration, "shutdown-grace", server.Defaults.ShutdownGrace.String(), "How long a shutdown waits for requests in flight.", Serve,
 		parseDuration(time.Second, time.Hour), func(c *Config, v time.Duration) { c.Server.ShutdownGrace = v }),
+	opt(KindOptionalAddr, "metrics-addr", "", "Serve Prometheus /metrics on this host:port (keep it private); empty = no metrics listener.", Serve,
+		parseHostPort(true), func(c *Config, v string) { c.Server.MetricsAddr = v }),
+	secret(opt(KindToken, "metrics-token", "", "Also serve /metrics on the main listener to requests with Authorization: Bearer <token> (24+ characters; set it in the environment, not as a flag).", Serve,
+		parseToken, func(c *Config, v string) { c.Server.MetricsToken = v })),
 	opt(KindOptionalAddr, "debug-addr", "", "Serve net/http/pprof on this host:port (keep it on loopback); empty = off.", Serve,
 		parseHostPort(true), func(c *Config, v string) { c.DebugAddr = v }),
 }
@@ -60,6 +65,8 @@ const (
 	KindSize         Kind = "size" // bytes, 10MB, 50MiB
 	KindInt          Kind = "int"
 	KindDuration     Kind = "duration"
+	KindCIDRList     Kind = "cidr-list" // "" or IPs/CIDR prefixes, comma-separated
+	KindToken        Kind = "token"     // "" or a secret of httpx.MinBearerToken+ characters
 )
 
 // opt builds a table entry from a typed parser and setter.

@@ -5,10 +5,13 @@ import (
 	"log/slog"
 	"math"
 	"net"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/frontdesk/frontdesk/internal/httpx"
 )
 
 // Strict parsers: each accepts only well-formed values and says what it
@@ -193,4 +196,22 @@ func redactURL(s string) string {
 		u.User = url.UserPassword(u.User.Username(), "xxxxx")
 	}
 	return u.String()
+}
+
+func parseTrustedProxies(s string) ([]netip.Prefix, error) {
+	p, err := httpx.ParseTrustedProxies(s)
+	if err != nil {
+		return nil, fmt.Errorf("must be IP addresses or CIDR prefixes separated by commas, such as 10.0.0.0/8,192.0.2.7 (%v)", err)
+	}
+	return p, nil
+}
+
+func parseToken(s string) (string, error) {
+	if s == "" {
+		return "", nil
+	}
+	if len(s) < httpx.MinBearerToken || strings.ContainsAny(s, " \t\r\n") {
+		return "", fmt.Errorf("must be at least %d characters without spaces", httpx.MinBearerToken)
+	}
+	return s, nil
 }

@@ -52,7 +52,9 @@ func normalizeAddr(a netip.Addr) netip.Addr {
 // client: everything to its left was supplied by that client and may be
 // forged, while everything to its right was appended by proxies we trust.
 //
-// The zero value trusts nobody and behaves like ClientIP.
+// The zero value trusts nobody and behaves like ClientIP. It is the one
+// trusted-proxy rule (--trusted-proxies): IsHTTPS and PublicBase consult the
+// same list before believing X-Forwarded-Proto or X-Forwarded-Host.
 type IPResolver struct {
 	TrustedProxies []netip.Prefix
 }

@@ -1,7 +1,8 @@
 // Package httpx holds the HTTP plumbing shared by Frontdesk's API and web UI:
 // request IDs, access logging, Prometheus metrics, rate limiting, failed-auth
-// throttling, body limits, client-IP resolution, panic recovery and security
-// headers.
+// throttling, body limits, client-IP resolution behind trusted proxies, the
+// site's own address for absolute URLs (PublicBase), panic recovery and
+// security headers.
 //
 // Everything here is plain net/http middleware so it composes with the
 // standard library's ServeMux and with http.ResponseController (Server-Sent

@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"path/filepath"
 	"time"
 
@@ -49,9 +50,17 @@ type Config struct {
 	// PublicURL is the site's address for links in emails (password reset,
 	// email verification), e.g. https://help.example.com.
 	PublicURL string
-	// TrustForwardedProto treats X-Forwarded-Proto: https as HTTPS (behind
-	// a TLS-terminating proxy) when deciding on Secure cookies.
-	TrustForwardedProto bool
+	// TrustedProxies are the reverse proxies (CIDR prefixes) whose
+	// X-Forwarded-For, X-Forwarded-Proto and X-Forwarded-Host are believed;
+	// from anyone else those headers are ignored (httpx.IPResolver).
+	TrustedProxies []netip.Prefix
+	// MetricsAddr serves /metrics on its own listener (keep it private);
+	// empty serves none.
+	MetricsAddr string
+	// MetricsToken, when set, also serves /metrics on the main listener to
+	// requests with "Authorization: Bearer <MetricsToken>". Without it the
+	// main listener has no /metrics.
+	MetricsToken string
 	// WebFormRateLimit is web-form submissions per minute per IP (0 =
 	// Defaults.WebFormRateLimit; negative = no limit).
 	WebFormRateLimit int
@@ -111,6 +120,8 @@ type App struct {
 	Relay *pgrelay.Relay
 	// Settings holds the stored settings; every service shares its cache.
 	Settings *settings.Service
+
+	metricsAddr string // where the metrics listener listens, once it does
 }
 
 // Open opens the store (migrating it) and builds the services.
@@ -118,6 +129,14 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 	cfg = cfg.withDefaults()
 	if cfg.MaxUpload < 0 || cfg.JobWorkers < 0 || cfg.ShutdownGrace < 0 || cfg.APIRateLimit < 0 {
 		return nil, fmt.Errorf("server: negative MaxUpload, JobWorkers, ShutdownGrace or APIRateLimit in %+v", cfg)
+	}
+	pub, err := httpx.ParsePublicURL(cfg.PublicURL)
+	if err != nil {
+		return nil, err
+	}
+	cfg.PublicURL = pub
+	if cfg.MetricsToken != "" && len(cfg.MetricsToken) < httpx.MinBearerToken {
+		return nil, fmt.Errorf("the metrics token must be at least %d characters", httpx.MinBearerToken)
 	}
 	db, err := store.Open(ctx, cfg.DatabaseURL, cfg.DataDir)
 	if err != nil {
@@ -163,7 +182,7 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 		DB: db, Tickets: a.Tickets, People: a.People, Search: a.Search, Account: a.Account, Outbox: a.Outbox,
 		TwoFactor: twoFactor, Passwords: a.People.Passwords, Settings: a.Settings,
 		Events: a.Events, Logger: logger, MaxUpload: cfg.MaxUpload, PublicURL: cfg.PublicURL,
-		TrustForwardedProto: cfg.TrustForwardedProto, WebFormPerMinute: cfg.WebFormRateLimit, Context: ctx,
+		IPs: a.ips(), WebFormPerMinute: cfg.WebFormRateLimit, Context: ctx,
 	})
 	if err != nil {
 		db.Close()
@@ -194,6 +213,7 @@ func (a *App) Handler(reg *prometheus.Registry) http.Handler {
 	apiSrv := &api.Server{
 		DB: a.DB, Tickets: a.Tickets, People: a.People, Search: a.Search, Bulk: a.Bulk, Jobs: a.Jobs, Logger: a.Logger,
 		Limiter: api.NewLimiter(a.Config.APIRateLimit), AuthFailures: api.NewAuthThrottle(), MaxUpload: a.Config.MaxUpload,
+		IPs: a.ips(), PublicURL: a.Config.PublicURL,
 	}
 	apiSrv.Register(mux)
 	metrics := httpx.NewMetrics(reg)
@@ -208,7 +228,11 @@ func (a *App) Handler(reg *prometheus.Registry) http.Handler {
 		}
 		fmt.Fprintf(w, `{"status":"ok","store":%q}`+"\n", a.DB.Dialect.String())
 	})
-	mux.Handle("GET /metrics", metrics.Handler())
+	if a.Config.MetricsToken != "" {
+		// Only on request: by default /metrics is served on the metrics
+		// listener alone (Serve), never publicly.
+		mux.Handle("GET /metrics", httpx.BearerOnly(a.Config.MetricsToken, metrics.Handler()))
+	}
 	a.Web.Register(mux)
 	a.registerGauges(reg)
 
@@ -223,6 +247,22 @@ func (a *App) Handler(reg *prometheus.Registry) http.Handler {
 	h = httpx.AccessLog(a.Logger, h)
 	return httpx.RequestID(h)
 }
+
+// ips is the trusted-proxy rule shared by the API and the web UI.
+func (a *App) ips() httpx.IPResolver {
+	return httpx.IPResolver{TrustedProxies: a.Config.TrustedProxies}
+}
+
+// MetricsHandler serves reg's metrics (for the metrics listener).
+func MetricsHandler(reg *prometheus.Registry) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", httpx.NewMetrics(reg).Handler())
+	return mux
+}
+
+// MetricsAddr is the address the metrics listener listens on ("" when
+// there is none), known once Serve has called ready.
+func (a *App) MetricsAddr() string { return a.metricsAddr }
 
 func (a *App) registerGauges(reg *prometheus.Registry) {
 	_ = reg.Register(collectors.NewGoCollector())
@@ -281,14 +321,40 @@ func (a *App) Serve(ctx context.Context, ready func(addr string)) error {
 	}()
 	bgDone := a.runBackground(jobCtx)
 	defer func() { <-bgDone }()
-	errc := make(chan error, 1)
+	errc := make(chan error, 2)
+	var msrv *http.Server
+	if a.Config.MetricsAddr != "" {
+		mln, err := net.Listen("tcp", a.Config.MetricsAddr)
+		if err != nil {
+			ln.Close()
+			stopJobs()
+			<-jobsDone
+			return fmt.Errorf("metrics listener: %w", err)
+		}
+		msrv = &http.Server{Handler: MetricsHandler(reg), ReadHeaderTimeout: 10 * time.Second,
+			ErrorLog: slog.NewLogLogger(a.Logger.Handler(), slog.LevelWarn)}
+		a.metricsAddr = mln.Addr().String()
+		go func() {
+			if err := msrv.Serve(mln); !errors.Is(err, http.ErrServerClosed) {
+				errc <- fmt.Errorf("metrics listener: %w", err)
+			}
+		}()
+		a.Logger.Info("metrics listening", "addr", a.metricsAddr)
+	}
 	go func() { errc <- srv.Serve(ln) }()
 	a.Logger.Info("frontdesk listening", "addr", ln.Addr().String(), "store", a.DB.Dialect.String())
+	if a.Config.PublicURL == "" && !isLoopbackAddr(ln.Addr()) {
+		a.Logger.Warn("no public URL (--public-url): emails carry no links and API responses carry relative URLs except for requests from this machine")
+	}
 	if ready != nil {
 		ready(ln.Addr().String())
 	}
 	select {
 	case err := <-errc:
+		if msrv != nil {
+			msrv.Close()
+		}
+		srv.Close()
 		stopJobs()
 		<-jobsDone
 		return err
@@ -297,6 +363,9 @@ func (a *App) Serve(ctx context.Context, ready func(addr string)) error {
 	a.Logger.Info("shutting down")
 	sctx, cancel := context.WithTimeout(context.Background(), a.Config.ShutdownGrace)
 	defer cancel()
+	if msrv != nil {
+		_ = msrv.Shutdown(sctx)
+	}
 	err = srv.Shutdown(sctx)
 	stopJobs()
 	<-jobsDone
@@ -304,4 +373,9 @@ func (a *App) Serve(ctx context.Context, ready func(addr string)) error {
 		err = nil
 	}
 	return err
+}
+
+func isLoopbackAddr(a net.Addr) bool {
+	ta, ok := a.(*net.TCPAddr)
+	return ok && ta.IP.IsLoopback()
 }

@@ -16,10 +16,14 @@ import (
 	"github.com/frontdesk/frontdesk/internal/store/storetest"
 )
 
-func start(t *testing.T, dbURL string) (*server.App, string, context.CancelFunc, chan error) {
+func start(t *testing.T, dbURL string, mutate ...func(*server.Config)) (*server.App, string, context.CancelFunc, chan error) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	app, err := server.Open(ctx, server.Config{Addr: "127.0.0.1:0", DataDir: t.TempDir(), DatabaseURL: dbURL, ShutdownGrace: 10 * time.Second}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	cfg := server.Config{Addr: "127.0.0.1:0", DataDir: t.TempDir(), DatabaseURL: dbURL, ShutdownGrace: 10 * time.Second}
+	for _, m := range mutate {
+		m(&cfg)
+	}
+	app, err := server.Open(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,7 +52,7 @@ func stores(t *testing.T) map[string]string {
 func TestHealthMetricsAndRequestIDs(t *testing.T) {
 	for name, u := range stores(t) {
 		t.Run(name, func(t *testing.T) {
-			_, base, cancel, done := start(t, u)
+			app, base, cancel, done := start(t, u, func(c *server.Config) { c.MetricsAddr = "127.0.0.1:0" })
 			resp, err := http.Get(base + "/healthz")
 			if err != nil {
 				t.Fatal(err)
@@ -67,9 +71,15 @@ func TestHealthMetricsAndRequestIDs(t *testing.T) {
 			if r2.StatusCode != 401 {
 				t.Fatalf("unauthenticated: %d", r2.StatusCode)
 			}
-			resp, _ = http.Get(base + "/metrics")
-			b, _ = io.ReadAll(resp.Body)
-			resp.Body.Close()
+			// /metrics is not on the public listener, only on its own.
+			if code, _ := get(t, base+"/metrics", ""); code != http.StatusNotFound {
+				t.Errorf("GET /metrics on the main listener: %d, want 404", code)
+			}
+			code, body := get(t, "http://"+app.MetricsAddr()+"/metrics", "")
+			if code != 200 {
+				t.Fatalf("GET /metrics on the metrics listener: %d", code)
+			}
+			b = []byte(body)
 			for _, want := range []string{
 				`frontdesk_http_requests_total{code="401",method="GET",route="GET /api/v2/tickets"}`,
 				"frontdesk_http_request_duration_seconds_bucket",
@@ -85,6 +95,54 @@ func TestHealthMetricsAndRequestIDs(t *testing.T) {
 				t.Fatal(err)
 			}
 		})
+	}
+}
+
+func get(t *testing.T, url, bearer string) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest("GET", url, nil)
+	if bearer != "" {
+		req.Header.Set("Authorization", "Bearer "+bearer)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+// TestMetricsEndpoint: /metrics is never public on the main listener. By
+// default it is served only on the metrics listener (when one is set); with
+// a token, also on the main listener to requests bearing exactly that token.
+func TestMetricsEndpoint(t *testing.T) {
+	_, base, cancel, done := start(t, "")
+	if code, _ := get(t, base+"/metrics", ""); code != http.StatusNotFound {
+		t.Errorf("default: GET /metrics = %d, want 404", code)
+	}
+	cancel()
+	<-done
+
+	const tok = "a-long-random-metrics-token-0123456789"
+	_, base, cancel, done = start(t, "", func(c *server.Config) { c.MetricsToken = tok })
+	for _, bad := range []string{"", "wrong", tok + "x", tok[:20]} {
+		if code, body := get(t, base+"/metrics", bad); code != http.StatusUnauthorized || strings.Contains(body, "frontdesk_http") {
+			t.Errorf("token %q: %d", bad, code)
+		}
+	}
+	if code, body := get(t, base+"/metrics", tok); code != 200 || !strings.Contains(body, "frontdesk_http_requests_total") {
+		t.Errorf("right token: %d", code)
+	}
+	cancel()
+	<-done
+
+	// A short token or a bad public URL stops the start.
+	for _, cfg := range []server.Config{{MetricsToken: "short"}, {PublicURL: "ftp://x"}} {
+		cfg.DataDir = t.TempDir()
+		if _, err := server.Open(context.Background(), cfg, slog.New(slog.DiscardHandler)); err == nil {
+			t.Errorf("Open(%+v) accepted", cfg)
+		}
 	}
 }
 

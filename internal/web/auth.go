@@ -140,8 +140,7 @@ func (s *Server) signUp(w http.ResponseWriter, r *http.Request) error {
 	}
 	base, ok := s.baseURL(rc)
 	if !ok {
-		s.log.Error("web: cannot send the verification email: no public URL is configured")
-		return desk.Errorf(desk.EINTERNAL, "no public URL")
+		return errNoLinkBase // logged, and shown to admins, by baseURL
 	}
 	ctx := account.WithClientIP(r.Context(), s.d.IPs.IP(r))
 	err := s.d.Account.SignUp(ctx, name, email, pw, rc.locale, base)
@@ -203,8 +202,7 @@ func (s *Server) forgot(w http.ResponseWriter, r *http.Request) error {
 	}
 	base, ok := s.baseURL(rc)
 	if !ok {
-		s.log.Error("web: cannot send the password-reset email: no public URL is configured")
-		return desk.Errorf(desk.EINTERNAL, "no public URL")
+		return errNoLinkBase // logged, and shown to admins, by baseURL
 	}
 	ctx := account.WithClientIP(r.Context(), s.d.IPs.IP(r))
 	if err := s.d.Account.RequestPasswordReset(ctx, r.PostFormValue("email"), base); err != nil {

@@ -400,6 +400,12 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		http.Redirect(w, r, target+"?return="+url.QueryEscape(ret), http.StatusSeeOther)
 	case errors.As(err, &mbe):
 		s.renderError(w, r, http.StatusRequestEntityTooLarge, rc.T("errors.too_large"))
+	case errors.Is(err, errNoUploads):
+		s.renderError(w, r, http.StatusUnsupportedMediaType, rc.T("web.form_no_files"))
+	case errors.Is(err, errBadForm):
+		s.renderError(w, r, http.StatusBadRequest, rc.T("web.form_unreadable"))
+	case errors.Is(err, errNoLinkBase):
+		s.renderError(w, r, http.StatusServiceUnavailable, rc.T("web.link_unavailable"))
 	default:
 		switch desk.ErrorCode(err) {
 		case desk.ENOTFOUND:

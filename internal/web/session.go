@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/frontdesk/frontdesk/internal/desk"
+	"github.com/frontdesk/frontdesk/internal/httpx"
 	"github.com/frontdesk/frontdesk/internal/locale"
 )
 
@@ -57,13 +58,9 @@ func cookieName(base string, https bool) string {
 	return base
 }
 
-// isHTTPS reports whether the browser talks to us over TLS.
-func (s *Server) isHTTPS(r *http.Request) bool {
-	if r.TLS != nil {
-		return true
-	}
-	return s.d.TrustForwardedProto && strings.EqualFold(strings.TrimSpace(r.Header.Get("X-Forwarded-Proto")), "https")
-}
+// isHTTPS reports whether the browser talks to us over TLS (directly, or
+// as a trusted proxy says with X-Forwarded-Proto).
+func (s *Server) isHTTPS(r *http.Request) bool { return s.d.IPs.IsHTTPS(r) }
 
 func (s *Server) setCookie(w http.ResponseWriter, rc *reqCtx, base, value string, maxAge int) {
 	http.SetCookie(w, &http.Cookie{
@@ -188,25 +185,15 @@ func safeReturn(v, fallback string) string {
 	return v
 }
 
-// baseURL is the site address for links in emails (see Deps.PublicURL).
+// baseURL is the site address for links in emails: httpx.PublicBase's
+// rule for emails (the public URL, else only a genuinely local request).
+// When there is none, the refusal is recorded for the admin pages.
 func (s *Server) baseURL(rc *reqCtx) (string, bool) {
-	if s.d.PublicURL != "" {
-		return strings.TrimRight(s.d.PublicURL, "/"), true
+	base, ok := httpx.PublicBase(rc.r, s.site(), httpx.ForEmail)
+	if !ok {
+		s.refuseLink(rc.r)
 	}
-	host := rc.r.Host
-	h := host
-	if i := strings.LastIndexByte(h, ':'); i >= 0 && !strings.HasSuffix(h, "]") {
-		h = h[:i]
-	}
-	h = strings.Trim(h, "[]")
-	if h == "localhost" || strings.HasPrefix(h, "127.") || h == "::1" {
-		scheme := "http"
-		if rc.https {
-			scheme = "https"
-		}
-		return scheme + "://" + host, true
-	}
-	return "", false
+	return base, ok
 }
 
 // locales lists the UI languages with their own names, for the switcher.

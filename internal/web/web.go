@@ -80,14 +80,14 @@ type Deps struct {
 	// MaxUpload bounds one attachment (bytes); a form may carry a few.
 	MaxUpload int64
 	// PublicURL is the site's address for links in emails (reset and
-	// verification links). Without it, links are built only for requests
-	// to a loopback host (development and tests); elsewhere those emails
-	// cannot be sent, because the Host header is the client's to choose.
+	// verification links), as httpx.ParsePublicURL accepts it. Without
+	// it, links are built only for requests from this machine to a
+	// loopback host (httpx.PublicBase); elsewhere those emails cannot be
+	// sent, because the Host header is the client's to choose.
 	PublicURL string
-	// TrustForwardedProto makes X-Forwarded-Proto: https count as HTTPS
-	// (behind a TLS-terminating proxy) for the Secure cookie decision.
-	TrustForwardedProto bool
-	// IPs resolves the client address for rate limits and sessions.
+	// IPs knows the trusted proxies: it resolves the client address for
+	// rate limits and sessions, and says when X-Forwarded-Proto: https
+	// counts as HTTPS (the Secure cookie decision).
 	IPs httpx.IPResolver
 	// WebFormPerMinute limits anonymous web-form submissions per IP
 	// (0 or negative: no limit; server.Defaults has the default).
@@ -119,6 +119,9 @@ type Server struct {
 	now        func() time.Time
 	static     http.Handler
 
+	// refusals records emails that could not get a link (links.go).
+	refusals linkRefusals
+
 	// rendered records template names as they are executed (tests).
 	renderedMu sync.Mutex
 	rendered   map[string]bool
@@ -136,6 +139,11 @@ func New(d Deps) (*Server, error) {
 	if d.Context == nil {
 		d.Context = context.Background()
 	}
+	pub, err := httpx.ParsePublicURL(d.PublicURL)
+	if err != nil {
+		return nil, err
+	}
+	d.PublicURL = pub
 	s := &Server{d: d, log: d.Logger, bundle: d.Locale, now: d.Now, rendered: map[string]bool{}}
 	if s.bundle == nil {
 		s.bundle = locale.Default()
@@ -143,7 +151,6 @@ func New(d Deps) (*Server, error) {
 	if s.now == nil {
 		s.now = time.Now
 	}
-	var err error
 	if s.overlay, err = loadOverlay(overlayFS); err != nil {
 		return nil, err
 	}
@@ -191,16 +198,21 @@ type handlerFunc func(w http.ResponseWriter, r *http.Request) error
 // Register mounts every page on mux.
 func (s *Server) Register(mux *http.ServeMux) {
 	h := func(pattern string, a access, f handlerFunc) { mux.Handle(pattern, s.wrap(a, f)) }
+	// Routes whose forms carry files; the only ones that read multipart bodies.
+	upload := func(pattern string, rt route, f handlerFunc) {
+		rt.uploads = true
+		mux.Handle(pattern, s.wrapRoute(rt, f))
+	}
 	mux.Handle("GET /static/", s.staticWithHeaders())
 
 	// Customer portal.
 	h("GET /{$}", public, s.portalHome)
 	h("GET /requests/new", public, s.portalHome)
-	h("POST /requests/new", public, s.portalSubmit)
+	upload("POST /requests/new", route{access: public, admit: s.admitWebForm}, s.portalSubmit)
 	h("GET /requests/submitted", public, s.portalSubmitted)
 	h("GET /requests", customer, s.portalRequests)
 	h("GET /requests/{id}", customer, s.portalRequest)
-	h("POST /requests/{id}/reply", customer, s.portalReply)
+	upload("POST /requests/{id}/reply", route{access: customer}, s.portalReply)
 	h("POST /requests/{id}/solve", customer, s.portalSolve)
 	h("GET /attachments/{id}", customer, s.attachment)
 
@@ -227,9 +239,9 @@ func (s *Server) Register(mux *http.ServeMux) {
 	h("POST /agent/bulk", staff, s.agentBulk)
 	h("GET /agent/events", staff, s.agentEvents)
 	h("GET /agent/tickets/new", staff, s.agentNewTicketPage)
-	h("POST /agent/tickets/new", staff, s.agentNewTicket)
+	upload("POST /agent/tickets/new", route{access: staff}, s.agentNewTicket)
 	h("GET /agent/tickets/{id}", staff, s.agentTicket)
-	h("POST /agent/tickets/{id}", staff, s.agentUpdateTicket)
+	upload("POST /agent/tickets/{id}", route{access: staff}, s.agentUpdateTicket)
 	h("GET /agent/tickets/{id}/presence", staff, s.agentPresencePartial)
 	h("POST /agent/tickets/{id}/presence", staff, s.agentPresence)
 	h("POST /agent/tickets/{id}/merge", staff, s.agentMerge)
@@ -269,13 +281,44 @@ func (s *Server) Register(mux *http.ServeMux) {
 	h("/", public, func(w http.ResponseWriter, r *http.Request) error { return desk.NotFound() })
 }
 
+// route is how a page is mounted.
+type route struct {
+	access access
+	// uploads marks the routes whose forms carry files: only they accept a
+	// multipart/form-data body (see form.go). Everywhere else such a body
+	// is refused with 415 unread, so a new route cannot spool an anonymous
+	// upload to disk by accident.
+	uploads bool
+	// admit, when set, runs after the session, CSRF and access checks and
+	// before the files of an upload are read: the anonymous web form's
+	// per-IP rate limit, which so also bounds how often a visitor may send
+	// an upload-sized body.
+	admit func(w http.ResponseWriter, r *http.Request, rc *reqCtx) error
+}
+
 // wrap applies the page middleware: security headers, cross-origin
 // protection, the session, the CSRF token check for POSTs, and access.
 func (s *Server) wrap(a access, f handlerFunc) http.Handler {
+	return s.wrapRoute(route{access: a}, f)
+}
+
+// wrapRoute is wrap for a route with body rules (uploads, admission).
+func (s *Server) wrapRoute(rt route, f handlerFunc) http.Handler {
 	inner := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rc, r := s.begin(w, r)
+		// No temporary file outlives its request: whatever multipart form
+		// ends up on this request (read by finish, or by a handler) is
+		// removed when the handler returns. net/http removes only the form
+		// of the original request, and r is a copy.
+		defer func() {
+			if r.MultipartForm != nil {
+				_ = r.MultipartForm.RemoveAll()
+			}
+		}()
+		var upload *pendingUpload
 		if r.Method == http.MethodPost {
-			if err := s.parseForm(w, r); err != nil {
+			var err error
+			if upload, err = s.readFormHead(w, r, rc, rt); err != nil {
 				s.fail(w, r, err)
 				return
 			}
@@ -287,6 +330,8 @@ func (s *Server) wrap(a access, f handlerFunc) http.Handler {
 				s.renderError(w, r, http.StatusForbidden, rc.T("errors.csrf"))
 				return
 			}
+		} else {
+			noBody(r)
 		}
 		if rc.flagsErr != nil {
 			s.fail(w, r, rc.flagsErr)
@@ -306,9 +351,21 @@ func (s *Server) wrap(a access, f handlerFunc) http.Handler {
 			http.Redirect(w, r, to, http.StatusSeeOther)
 			return
 		}
-		if err := s.require(a, rc); err != nil {
+		if err := s.require(rt.access, rc); err != nil {
 			s.fail(w, r, err)
 			return
+		}
+		if rt.admit != nil && r.Method == http.MethodPost {
+			if err := rt.admit(w, r, rc); err != nil {
+				s.fail(w, r, err)
+				return
+			}
+		}
+		if upload != nil {
+			if err := upload.finish(); err != nil {
+				s.fail(w, r, err)
+				return
+			}
 		}
 		if err := f(w, r); err != nil {
 			s.fail(w, r, err)
@@ -385,25 +442,6 @@ func (s *Server) require(a access, rc *reqCtx) error {
 
 // errSignIn sends the visitor to the sign-in page of the area.
 var errSignIn = errors.New("sign in required")
-
-// maxFormMemory is how much of a multipart form is kept in memory; the rest
-// goes to temporary files.
-const maxFormMemory = 8 << 20
-
-// maxAttachments bounds the files of one form.
-const maxAttachments = 10
-
-// parseForm reads a POST body (URL-encoded or multipart) within limits.
-func (s *Server) parseForm(w http.ResponseWriter, r *http.Request) error {
-	limit := int64(1 << 20)
-	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
-		limit = s.d.MaxUpload*maxAttachments + 1<<20
-		r.Body = http.MaxBytesReader(w, r.Body, limit)
-		return r.ParseMultipartForm(maxFormMemory)
-	}
-	r.Body = http.MaxBytesReader(w, r.Body, limit)
-	return r.ParseForm()
-}
 
 // csrfField is the name of the synchronizer token in forms; fetch calls send
 // it as the X-CSRF-Token header instead.

@@ -12,8 +12,10 @@
   function $$(sel, root) { return Array.prototype.slice.call((root || doc).querySelectorAll(sel)); }
   function csrf() { var m = $('meta[name="csrf-token"]'); return m ? m.getAttribute('content') : ''; }
 
+  // post sends a URL-encoded form: only the forms that carry files may be
+  // multipart, and the server refuses multipart anywhere else.
   function post(url, fields) {
-    var fd = new FormData();
+    var fd = new URLSearchParams();
     fd.append('csrf_token', csrf());
     Object.keys(fields || {}).forEach(function (k) { fd.append(k, fields[k]); });
     return fetch(url, { method: 'POST', body: fd, credentials: 'same-origin', headers: { 'X-CSRF-Token': csrf() } });
@@ -227,7 +229,7 @@
       });
     }
     window.addEventListener('pagehide', function () {
-      var fd = new FormData();
+      var fd = new URLSearchParams();
       fd.append('csrf_token', csrf());
       fd.append('leave', '1');
       if (navigator.sendBeacon) { navigator.sendBeacon(base + '/presence', fd); }
