@@ -93,13 +93,13 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 	a.Search = &search.Service{DB: db, Tickets: a.Tickets, People: a.People, Now: time.Now}
 	a.Bulk = &bulk.Service{DB: db, Tickets: a.Tickets, OnJob: a.Jobs.Notify}
 	a.Bulk.Register(a.Jobs)
-	a.Outbox = outbox.New(db)
-	a.Account = account.New(db, a.People, a.Outbox)
 	box, err := secrets.Open(cfg.DataDir)
 	if err != nil {
 		db.Close()
 		return nil, err
 	}
+	a.Outbox = outbox.New(db, box)
+	a.Account = account.New(db, a.People, a.Outbox)
 	a.Web, err = web.New(web.Deps{
 		DB: db, Tickets: a.Tickets, People: a.People, Search: a.Search, Account: a.Account, Outbox: a.Outbox,
 		TwoFactor: twofactor.New(db, box, ""), Passwords: a.People.Passwords,
