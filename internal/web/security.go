@@ -15,7 +15,6 @@ package web
 import (
 	"bytes"
 	"context"
-	"database/sql"
 	"encoding/base64"
 	"errors"
 	"html/template"
@@ -49,20 +48,44 @@ type sessionFlags struct {
 func (s *Server) securityOn() bool { return s.d.TwoFactor != nil && s.d.Passwords != nil }
 
 func (s *Server) loadFlags(ctx context.Context, token string) (sessionFlags, error) {
-	var f sessionFlags
-	err := s.d.DB.QueryRow(ctx, `SELECT mfa_pending, reauth_at FROM session_flags WHERE token_hash = ?`, auth.HashToken(token)).
-		Scan(&f.mfaPending, &f.reauthAt)
-	if errors.Is(err, sql.ErrNoRows) {
-		return sessionFlags{}, nil
+	f, err := s.d.Account.Flags(ctx, token)
+	if err != nil {
+		return sessionFlags{}, err
 	}
-	return f, err
+	return fromAccountFlags(f), nil
 }
 
 func (s *Server) saveFlags(ctx context.Context, token string, f sessionFlags) error {
-	_, err := s.d.DB.Exec(ctx, `INSERT INTO session_flags (token_hash, mfa_pending, reauth_at) VALUES (?, ?, ?)
-		ON CONFLICT (token_hash) DO UPDATE SET mfa_pending = excluded.mfa_pending, reauth_at = excluded.reauth_at`,
-		auth.HashToken(token), f.mfaPending, f.reauthAt)
-	return err
+	return s.d.Account.SetFlags(ctx, token, f.account())
+}
+
+func fromAccountFlags(f account.SessionFlags) sessionFlags {
+	out := sessionFlags{mfaPending: f.MFAPending}
+	if !f.ReauthAt.IsZero() {
+		out.reauthAt = f.ReauthAt.UnixMicro()
+	}
+	return out
+}
+
+func (f sessionFlags) account() account.SessionFlags {
+	out := account.SessionFlags{MFAPending: f.mfaPending}
+	if f.reauthAt != 0 {
+		out.ReauthAt = time.UnixMicro(f.reauthAt).UTC()
+	}
+	return out
+}
+
+// rotate gives the visitor a new session id with flags f and ends the old
+// one: at every privilege change (second factor, re-authentication,
+// password change), so a cookie copied before it is worthless after it.
+func (s *Server) rotate(w http.ResponseWriter, rc *reqCtx, f sessionFlags) error {
+	tok, err := s.d.Account.Rotate(rc.r.Context(), rc.token, f.account())
+	if err != nil {
+		return err
+	}
+	rc.token, rc.flags = tok, f
+	s.startSession(w, rc, tok)
+	return nil
 }
 
 func (s *Server) nowMicros() int64 { return s.now().UnixMicro() }
@@ -257,7 +280,7 @@ func (s *Server) codeSubmit(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := s.saveFlags(r.Context(), rc.token, sessionFlags{reauthAt: s.nowMicros()}); err != nil {
+	if err := s.rotate(w, rc, sessionFlags{reauthAt: s.nowMicros()}); err != nil {
 		return err
 	}
 	ret := safeReturn(r.PostFormValue("return"), a.Home)
@@ -363,8 +386,9 @@ func (s *Server) reauth(w http.ResponseWriter, r *http.Request) error {
 	if msg != "" {
 		return s.showSecurity(w, r, status, msg)
 	}
-	rc.flags.reauthAt = s.nowMicros()
-	if err := s.saveFlags(r.Context(), rc.token, rc.flags); err != nil {
+	f := rc.flags
+	f.reauthAt = s.nowMicros()
+	if err := s.rotate(w, rc, f); err != nil {
 		return err
 	}
 	// Pages that ask for re-authentication inline come back to themselves.
@@ -622,8 +646,9 @@ func (s *Server) passwordChange(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	rc.flags.reauthAt = s.nowMicros()
-	if err := s.saveFlags(ctx, rc.token, rc.flags); err != nil {
+	f := rc.flags
+	f.reauthAt = s.nowMicros()
+	if err := s.rotate(w, rc, f); err != nil {
 		return err
 	}
 	return redirect(w, r, withMsg(areaOf(r).Home, "pwchanged"))
