@@ -101,6 +101,9 @@ const (
 	KindVerifyEmail       = "verify_email"
 	KindAlreadyRegistered = "already_registered"
 	KindAccountLocked     = "account_locked"
+	// KindAccountLockedOwner tells the account owner that another user's
+	// account was locked.
+	KindAccountLockedOwner = "account_locked_owner"
 )
 
 // Service is the account service.

@@ -28,10 +28,8 @@ import (
 	"github.com/pquerna/otp"
 
 	"github.com/frontdesk/frontdesk/internal/account"
-	"github.com/frontdesk/frontdesk/internal/auth"
 	"github.com/frontdesk/frontdesk/internal/desk"
 	"github.com/frontdesk/frontdesk/internal/password"
-	"github.com/frontdesk/frontdesk/internal/store"
 	"github.com/frontdesk/frontdesk/internal/twofactor"
 )
 
@@ -616,8 +614,7 @@ func (s *Server) passwordChange(w http.ResponseWriter, r *http.Request) error {
 	if !needCode {
 		code = ""
 	}
-	// checkIdentity asks for a code whenever 2FA is on; skip that part
-	// when the session is fresh.
+	// With 2FA on and no recent re-authentication, a code too.
 	if needCode {
 		msg, status, err := s.checkIdentity(r, rc, r.PostFormValue("current_password"), code)
 		if err != nil {
@@ -626,20 +623,17 @@ func (s *Server) passwordChange(w http.ResponseWriter, r *http.Request) error {
 		if msg != "" {
 			return s.showPassword(w, r, status, msg, nil)
 		}
-	} else {
-		if ok, _, _, _ := s.reauthRate.Allow("reauth:" + strconv.FormatInt(rc.p.UserID, 10)); !ok {
-			return s.showPassword(w, r, http.StatusTooManyRequests, rc.T("errors.rate_limited"), nil)
-		}
-		u, err := s.d.People.CheckPassword(ctx, rc.user.Email, r.PostFormValue("current_password"))
-		if desk.ErrorCode(err) == desk.EUNAUTHORIZED || (err == nil && u.ID != rc.p.UserID) {
-			return s.showPassword(w, r, http.StatusUnauthorized, rc.T("web.reauth_wrong"), nil)
-		}
-		if err != nil {
-			return err
-		}
 	}
-	err = s.changeOwnPassword(ctx, rc, pw)
-	if desk.ErrorCode(err) == desk.EINVALID {
+	// The account service checks the current password and the policy,
+	// and ends the user's other sessions.
+	err = s.d.Account.ChangePassword(ctx, r.PostFormValue("current_password"), pw, rc.token)
+	if fe := fieldErrors(err); fe["previous_password"] != nil {
+		return s.showPassword(w, r, http.StatusUnauthorized, rc.T("web.reauth_wrong"), nil)
+	}
+	switch desk.ErrorCode(err) {
+	case desk.ETOOMANY:
+		return s.showPassword(w, r, http.StatusTooManyRequests, rc.T("errors.rate_limited"), nil)
+	case desk.EINVALID:
 		return s.showPassword(w, r, http.StatusUnprocessableEntity, rc.T("errors.validation"),
 			map[string][]string{"new_password": s.passwordErrors(rc, err)})
 	}
@@ -652,35 +646,6 @@ func (s *Server) passwordChange(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return redirect(w, r, withMsg(areaOf(r).Home, "pwchanged"))
-}
-
-// changeOwnPassword sets the signed-in user's password: the policy check
-// (password.Check), the new hash and its history entry in one transaction,
-// which also ends every other session of the user. (Neither people nor
-// account offers a "change my own password" call.)
-func (s *Server) changeOwnPassword(ctx context.Context, rc *reqCtx, newPassword string) error {
-	name, email := "", ""
-	if rc.user != nil {
-		name, email = rc.user.Name, rc.user.Email
-	}
-	if err := s.d.Passwords.Check(ctx, s.d.DB, rc.p.UserID, name, email, newPassword, rc.p.Role); err != nil {
-		return err
-	}
-	hash, err := auth.HashPassword(newPassword)
-	if err != nil {
-		return err
-	}
-	now := s.nowMicros()
-	return s.d.DB.InTx(ctx, func(tx *store.Tx) error {
-		if _, err := tx.Exec(ctx, `UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?`, hash, now, rc.p.UserID); err != nil {
-			return err
-		}
-		if err := s.d.Passwords.Record(ctx, tx, rc.p.UserID, hash); err != nil {
-			return err
-		}
-		_, err := tx.Exec(ctx, `DELETE FROM sessions WHERE user_id = ? AND token_hash <> ?`, rc.p.UserID, auth.HashToken(rc.token))
-		return err
-	})
 }
 
 // passwordErrors translates the policy's error codes.
