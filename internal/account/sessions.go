@@ -328,6 +328,7 @@ func (s *Service) PurgeExpired(ctx context.Context) (int64, error) {
 			// Sign-in counters outlive neither their lock nor LockMemory.
 			{`DELETE FROM login_failures WHERE locked_until < ? AND updated_at < ?`,
 				[]any{micros(now), micros(now.Add(-LockMemory - FailureWindow))}},
+			{`DELETE FROM known_devices WHERE expires_at < ?`, []any{micros(now)}},
 		} {
 			res, err := tx.Exec(ctx, q.sql, q.args...)
 			if err != nil {

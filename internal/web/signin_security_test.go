@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -173,6 +174,69 @@ func TestSessionRotation(t *testing.T) {
 			}
 			if _, _, err := e.app.Account.Authenticate(e.sys, tok, ""); desk.ErrorCode(err) != desk.EUNAUTHORIZED {
 				t.Fatalf("the demoted user's session survives the role change: %v", err)
+			}
+		})
+	}
+}
+
+// TestLockoutSparesKnownDevice: after an attacker exhausts the victim's
+// attempts, the victim's browser that signed in before (device cookie)
+// still signs in; a browser without it, or with a forged one, is locked
+// out (issue 7 item 8).
+func TestLockoutSparesKnownDevice(t *testing.T) {
+	for name, dbURL := range stores(t) {
+		t.Run(name, func(t *testing.T) {
+			e := newEnv(t, dbURL)
+			laptop := e.client()
+			r := laptop.get("/agent/signin")
+			r = laptop.post("/agent/signin", url.Values{"email": {e.agent.Email}, "password": {password}})
+			if r.Status != http.StatusSeeOther {
+				t.Fatalf("first sign-in: %d", r.Status)
+			}
+			var dev *http.Cookie
+			for _, c := range r.Header.Values("Set-Cookie") {
+				if strings.HasPrefix(c, "fd_device=") {
+					parsed, err := http.ParseSetCookie(c)
+					if err != nil {
+						t.Fatal(err)
+					}
+					dev = parsed
+				}
+			}
+			if dev == nil || dev.Value == "" || !dev.HttpOnly || dev.MaxAge <= 0 || dev.SameSite != http.SameSiteLaxMode {
+				t.Fatalf("device cookie: %+v", dev)
+			}
+			laptop.post("/signout", nil)
+
+			// The attacker guesses until the account locks. (The back-off
+			// between guesses is real time here; the account package's
+			// tests drive a clock through every guess. Three real guesses,
+			// then the lock they would lead to.)
+			attacker := e.client()
+			attacker.get("/agent/signin")
+			for range 3 {
+				if r := attacker.post("/agent/signin", url.Values{"email": {e.agent.Email}, "password": {"guess"}}); r.Status != http.StatusUnauthorized {
+					t.Fatalf("wrong guess: %d", r.Status)
+				}
+			}
+			future := time.Now().Add(time.Hour).UnixMicro()
+			if _, err := e.app.DB.Exec(e.sys, `UPDATE login_failures SET locked_until = ?, locks = 1, last_lock_at = ? WHERE subject = ?`,
+				future, time.Now().UnixMicro(), "u:"+strconv.FormatInt(e.agent.ID, 10)); err != nil {
+				t.Fatal(err)
+			}
+
+			try := func(c *client) int {
+				c.get("/agent/signin")
+				return c.post("/agent/signin", url.Values{"email": {e.agent.Email}, "password": {password}}).Status
+			}
+			if st := try(e.client()); st != http.StatusUnauthorized {
+				t.Fatalf("unknown browser during the lock: %d", st)
+			}
+			if st := try(e.withCookies("fd_device", "forged"+dev.Value[6:])); st != http.StatusUnauthorized {
+				t.Fatalf("forged device cookie during the lock: %d", st)
+			}
+			if st := try(laptop); st != http.StatusSeeOther || !signedIn(laptop) {
+				t.Fatalf("the victim's known browser is locked out: %d", st)
 			}
 		})
 	}
