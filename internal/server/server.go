@@ -132,7 +132,7 @@ func (a *App) Close() error { return a.DB.Close() }
 func (a *App) Handler(reg *prometheus.Registry) http.Handler {
 	mux := http.NewServeMux()
 	apiSrv := &api.Server{
-		DB: a.DB, Tickets: a.Tickets, People: a.People, Search: a.Search, Bulk: a.Bulk, Jobs: a.Jobs, Logger: a.Logger,
+		DB: a.DB, Tickets: a.Tickets, People: a.People, Search: a.Search, Bulk: a.Bulk, Jobs: a.Jobs, Account: a.Account, Logger: a.Logger,
 		Limiter: api.NewLimiter(a.Config.APIRateLimit), AuthFailures: api.NewAuthThrottle(), MaxUpload: a.Config.MaxUpload,
 	}
 	apiSrv.Register(mux)
