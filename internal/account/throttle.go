@@ -29,6 +29,10 @@ import (
 // password. Signing in with the right password outside a lock, or completing
 // a password reset, clears the account's record.
 //
+// Browsers that signed in to the account before (known devices, see
+// devices.go) are counted on their own subject instead, so none of this
+// keeps them out.
+//
 // Addresses that belong to nobody get records too (keyed by a hash of the
 // address), so an attacker cannot tell accounts from non-accounts by how
 // they are throttled.
