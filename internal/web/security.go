@@ -75,13 +75,15 @@ func (f sessionFlags) account() account.SessionFlags {
 
 // rotate gives the visitor a new session id with flags f and ends the old
 // one: at every privilege change (second factor, re-authentication,
-// password change), so a cookie copied before it is worthless after it.
+// password change, 2FA enrolment), so a cookie copied before it is
+// worthless after it.
 func (s *Server) rotate(w http.ResponseWriter, rc *reqCtx, f sessionFlags) error {
 	tok, err := s.d.Account.Rotate(rc.r.Context(), rc.token, f.account())
 	if err != nil {
 		return err
 	}
 	rc.token, rc.flags = tok, f
+	rc.csrf = s.csrfToken("session", tok) // for a page rendered by this request
 	s.startSession(w, rc, tok)
 	return nil
 }
@@ -517,6 +519,10 @@ func (s *Server) setupConfirm(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	// Enrolment lifts the forced-enrolment gate: a privilege change.
+	if err := s.rotate(w, rc, rc.flags); err != nil {
+		return err
+	}
 	return s.showCodes(w, r, codes)
 }
 
@@ -547,6 +553,10 @@ func (s *Server) regenerateCodes(w http.ResponseWriter, r *http.Request) error {
 	}
 	codes, err := s.d.TwoFactor.RegenerateRecoveryCodes(r.Context(), rc.p.UserID)
 	if err != nil {
+		return err
+	}
+	// Enrolment lifts the forced-enrolment gate: a privilege change.
+	if err := s.rotate(w, rc, rc.flags); err != nil {
 		return err
 	}
 	return s.showCodes(w, r, codes)

@@ -104,7 +104,16 @@ func TestSessionRotation(t *testing.T) {
 			e := newEnv(t, dbURL)
 			ag := e.client()
 			ag.signIn("/agent/signin", e.agent.Email)
+			beforeEnrol := ag.cookie("fd_session")
 			secret, _ := enrol(t, ag, "/agent")
+			if ag.cookie("fd_session") == beforeEnrol || !signedIn(ag) || signedIn(e.withCookies("fd_session", beforeEnrol)) {
+				t.Fatal("enrolling in 2FA did not rotate the session")
+			}
+			// The page showing the recovery codes carries the new session's
+			// form token.
+			if r := ag.post("/agent/security/2fa/recovery", nil); r.Status == http.StatusForbidden && strings.Contains(r.Body, "expired") {
+				t.Fatal("the recovery-codes page holds the old session's form token")
+			}
 
 			// Password step → fully signed in.
 			c := e.client()
