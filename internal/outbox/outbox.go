@@ -256,14 +256,15 @@ func requireSystem(ctx context.Context) error {
 }
 
 // Pending returns up to limit unsent messages, oldest first, ready to hand
-// to a mail server (system principal only). A row that does not open (a
-// message from before sealing, or sealed with another key) is an error
+// to a mail server (system principal only). Messages queued before they
+// were sealed (schema version 10 blanked them) are never pending. A row
+// that does not open (sealed with another key, tampered with) is an error
 // naming its id.
 func (o *Outbox) Pending(ctx context.Context, limit int) ([]Message, error) {
 	if err := requireSystem(ctx); err != nil {
 		return nil, err
 	}
-	rows, err := o.DB.Query(ctx, `SELECT `+messageCols+` FROM outbox WHERE sent_at = ? ORDER BY id LIMIT ?`, 0, clampLimit(limit))
+	rows, err := o.DB.Query(ctx, `SELECT `+messageCols+` FROM outbox WHERE sent_at = ? AND sealed <> ? ORDER BY id LIMIT ?`, 0, "", clampLimit(limit))
 	if err != nil {
 		return nil, fmt.Errorf("outbox: pending: %w", err)
 	}

@@ -220,6 +220,21 @@ func TestSecretsNeverShown(t *testing.T) {
 		if m, err := ob.Latest(sys, "attacker@example.com"); err == nil {
 			t.Fatalf("a moved body opened: %+v", m)
 		}
+		// A message from before sealing (blanked by the migration) is
+		// never pending and cannot be opened.
+		if _, err := db.Exec(bg, `INSERT INTO outbox (to_addr, subject, kind, created_at) VALUES (?, ?, ?, ?)`,
+			"legacy@example.com", "Reset your password", "password_reset", 1); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := ob.Latest(sys, "legacy@example.com"); err == nil {
+			t.Fatal("a legacy message opened")
+		}
+		if _, err := db.Exec(bg, `UPDATE outbox SET sealed = ? WHERE to_addr = ?`, "", "attacker@example.com"); err != nil {
+			t.Fatal(err)
+		}
+		if pending, err := ob.Pending(sys, 0); err != nil || len(pending) != 0 {
+			t.Fatalf("legacy messages pending: %v %+v", err, pending)
+		}
 		// Without a key nothing is queued in clear.
 		noKey := outbox.New(db, nil)
 		if err := add(t, db, noKey, outbox.Message{To: "a@example.com", Subject: "s", Text: "t", Kind: "k"}); err == nil {
