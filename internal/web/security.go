@@ -555,10 +555,6 @@ func (s *Server) regenerateCodes(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	// Enrolment lifts the forced-enrolment gate: a privilege change.
-	if err := s.rotate(w, rc, rc.flags); err != nil {
-		return err
-	}
 	return s.showCodes(w, r, codes)
 }
 
