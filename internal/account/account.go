@@ -15,9 +15,20 @@
 //   - Failed sign-ins are throttled per account (counters in the database,
 //     so they hold across restarts and instances: exponential back-off after
 //     BackoffAfter failures, a lock after MaxFailures, doubling, with one
-//     KindAccountLocked email per lock) and per IP (in memory). Addresses
+//     KindAccountLocked email per lock, and a KindAccountLockedOwner
+//     notice to the account owner) and per IP (in memory). Addresses
 //     nobody owns are counted like accounts, so throttling reveals nothing
-//     either. See throttle.go.
+//     either. See throttle.go. The account lock and the per-IP block apply
+//     to unfamiliar devices only: a browser that signed in before (device
+//     token, devices.go) has its own counters, so a lock is no weapon to
+//     keep a user out.
+//   - The session id changes at every privilege change (Rotate): callers
+//     rotate after the second factor, at re-authentication and at a
+//     password change.
+//   - Users and their identities are written by package people only
+//     (SetPasswordTx, MarkEmailVerifiedTx, …); account decides when.
+//   - Emails go through the outbox, which seals them: no admin can read a
+//     link sent to someone else.
 //   - New passwords (sign-up, reset) must meet the password policy of the
 //     user's role (package password), and are recorded in the history.
 //   - A user who signed up themselves (SignUp) cannot sign in until they have
@@ -102,6 +113,9 @@ const (
 	KindVerifyEmail       = "verify_email"
 	KindAlreadyRegistered = "already_registered"
 	KindAccountLocked     = "account_locked"
+	// KindAccountLockedOwner tells the account owner that another user's
+	// account was locked.
+	KindAccountLockedOwner = "account_locked_owner"
 )
 
 // Service is the account service.

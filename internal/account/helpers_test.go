@@ -2,6 +2,7 @@ package account_test
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"github.com/frontdesk/frontdesk/internal/testkit"
 	"os"
@@ -16,6 +17,7 @@ import (
 	"github.com/frontdesk/frontdesk/internal/events"
 	"github.com/frontdesk/frontdesk/internal/outbox"
 	"github.com/frontdesk/frontdesk/internal/people"
+	"github.com/frontdesk/frontdesk/internal/secrets"
 	"github.com/frontdesk/frontdesk/internal/store"
 )
 
@@ -44,7 +46,15 @@ type env struct {
 
 func newEnv(t testing.TB, db *store.DB) *env {
 	ppl := people.New(db, events.New())
-	ob := outbox.New(db)
+	key := make([]byte, secrets.KeySize)
+	if _, err := rand.Read(key); err != nil {
+		t.Fatal(err)
+	}
+	box, err := secrets.NewBox(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ob := outbox.New(db, box)
 	svc := account.New(db, ppl, ob)
 	c := testkit.NewClock(time.Now().Truncate(time.Microsecond))
 	svc.Now = c.Now
@@ -100,7 +110,7 @@ var linkRE = regexp.MustCompile(`(https?://[^\s"<>]+)\?token=([A-Za-z0-9_-]+)`)
 // token of the first link to path in its text part.
 func (e *env) mailLink(t testing.TB, addr, kind, path string) (*outbox.Message, string) {
 	t.Helper()
-	m, err := e.ob.Latest(bg, addr)
+	m, err := e.ob.Latest(sysCtx(), addr)
 	if err != nil {
 		t.Fatalf("no mail to %s: %v", addr, err)
 	}

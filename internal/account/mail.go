@@ -20,6 +20,7 @@ type mailData struct {
 	SetPasswordLink string // already_registered: a link to set a first password
 	LockedFor       string // account_locked: how long, e.g. "15 minutes"
 	Until           string // account_locked: when the lock ends (UTC)
+	Account         string // account_locked_owner: the locked account's address
 }
 
 type mailTemplate struct {
@@ -90,15 +91,26 @@ If it was not you, ignore this email: nothing has changed.
 {{end}}<p>If it was not you, ignore this email: nothing has changed.</p>`),
 
 	KindAccountLocked: newMail(KindAccountLocked, "Your account has been locked for a while",
-		`Someone tried to sign in to your account{{if .Base}} at {{.Base}}{{end}} with a wrong password too many times, so signing in is blocked for {{.LockedFor}} (until {{.Until}}).
+		`Someone tried to sign in to your account{{if .Base}} at {{.Base}}{{end}} with a wrong password too many times, so signing in from new devices is blocked for {{.LockedFor}} (until {{.Until}}).
 
-If that was you, wait until then, or choose a new password with "Forgot password" on the sign-in page: that unlocks your account at once.
+Browsers you have signed in from before can still sign in as usual.
 
-If it was not you, someone may be trying to guess your password. Nobody can sign in while the account is locked; to be safe, choose a new password that you use nowhere else.
+If that was you, wait until then, sign in from a device you have used before, or choose a new password with "Forgot password" on the sign-in page: that unlocks your account at once.
+
+If it was not you, someone may be trying to guess your password. Nobody can sign in from a new device while the account is locked; to be safe, choose a new password that you use nowhere else.
 `,
-		`<p>Someone tried to sign in to your account{{if .Base}} at {{.Base}}{{end}} with a wrong password too many times, so signing in is blocked for {{.LockedFor}} (until {{.Until}}).</p>
-<p>If that was you, wait until then, or choose a new password with “Forgot password” on the sign-in page: that unlocks your account at once.</p>
-<p>If it was not you, someone may be trying to guess your password. Nobody can sign in while the account is locked; to be safe, choose a new password that you use nowhere else.</p>`),
+		`<p>Someone tried to sign in to your account{{if .Base}} at {{.Base}}{{end}} with a wrong password too many times, so signing in from new devices is blocked for {{.LockedFor}} (until {{.Until}}).</p>
+<p>Browsers you have signed in from before can still sign in as usual.</p>
+<p>If that was you, wait until then, sign in from a device you have used before, or choose a new password with “Forgot password” on the sign-in page: that unlocks your account at once.</p>
+<p>If it was not you, someone may be trying to guess your password. Nobody can sign in from a new device while the account is locked; to be safe, choose a new password that you use nowhere else.</p>`),
+
+	KindAccountLockedOwner: newMail(KindAccountLockedOwner, "An account on your help desk has been locked",
+		`The account {{.Account}}{{if .Base}} at {{.Base}}{{end}} had too many wrong passwords from unfamiliar devices, so signing in to it from new devices is blocked for {{.LockedFor}} (until {{.Until}}). Devices its owner signed in from before still work, and its owner has been told.
+
+You get this email because you own the help desk. If it happens again and again, someone may be guessing passwords.
+`,
+		`<p>The account {{.Account}}{{if .Base}} at {{.Base}}{{end}} had too many wrong passwords from unfamiliar devices, so signing in to it from new devices is blocked for {{.LockedFor}} (until {{.Until}}). Devices its owner signed in from before still work, and its owner has been told.</p>
+<p>You get this email because you own the help desk. If it happens again and again, someone may be guessing passwords.</p>`),
 }
 
 // queueMail renders the kind's template with d and adds it to the outbox

@@ -149,16 +149,19 @@ func (s *Service) ResetPassword(ctx context.Context, token, newPassword string) 
 		if err != nil {
 			return err
 		}
+		if err := s.People.SetPasswordTx(ctx, tx, userID, pwHash); err != nil {
+			return err
+		}
+		// Following the link proved the address works.
+		if _, err := people.MarkEmailVerifiedTx(ctx, tx, userID, verify); err != nil {
+			return err
+		}
 		for _, st := range []struct {
 			q    string
 			args []any
 		}{
-			{`UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?`, []any{pwHash, nowUS, userID}},
 			{`UPDATE password_resets SET used_at = ? WHERE user_id = ? AND used_at = ?`, []any{nowUS, userID, 0}},
 			{`DELETE FROM sessions WHERE user_id = ?`, []any{userID}},
-			{`UPDATE user_identities SET verified = ?, updated_at = ? WHERE user_id = ? AND type = ? AND value = ? AND verified = ?`,
-				[]any{true, nowUS, userID, people.IdentityEmail, verify, false}},
-			{`UPDATE users SET verified = ? WHERE id = ? AND email = ?`, []any{true, userID, verify}},
 			{`UPDATE email_verifications SET used_at = ? WHERE user_id = ? AND email = ? AND used_at = ?`, []any{nowUS, userID, verify, 0}},
 			// Proving control of the mailbox lifts a sign-in lock.
 			{`DELETE FROM login_failures WHERE subject = ?`, []any{userSubject(userID)}},
@@ -167,6 +170,6 @@ func (s *Service) ResetPassword(ctx context.Context, token, newPassword string) 
 				return err
 			}
 		}
-		return s.passwords().Record(ctx, tx, userID, pwHash)
+		return nil
 	})
 }

@@ -1,6 +1,7 @@
 package account_test
 
 import (
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -73,11 +74,11 @@ func TestPasswordReset(t *testing.T) {
 		_, second := e.mailLink(t, "alice@example.com", account.KindPasswordReset, "/password/reset")
 		var first string
 		{
-			msgs, err := e.ob.List(sysCtx(), 2)
-			if err != nil || len(msgs) != 2 {
+			msgs, err := e.ob.Pending(sysCtx(), 0)
+			if err != nil || len(msgs) < 2 {
 				t.Fatal(msgs, err)
 			}
-			first = linkRE.FindStringSubmatch(msgs[1].Text)[2]
+			first = linkRE.FindStringSubmatch(msgs[len(msgs)-2].Text)[2]
 		}
 		if err := e.svc.ResetPassword(bg, second, "the third passphrase"); err != nil {
 			t.Fatal(err)
@@ -203,5 +204,44 @@ func TestPasswordResetSingleUseConcurrent(t *testing.T) {
 			t.Fatal("no reset won")
 		}
 		e.signIn(t, "race@example.com", won)
+	})
+}
+
+// TestOutboxHidesResetLink: a second admin reading the outbox learns that
+// the owner was sent a reset email, and not its link (issue 7 item 3);
+// the link the delivery path hands the mail server still works.
+func TestOutboxHidesResetLink(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db)
+		owner := e.mkUser(t, "owner@example.com", desk.RoleAdmin, pw, true)
+		second := e.mkUser(t, "second@example.com", desk.RoleAdmin, pw, true)
+		if err := e.svc.RequestPasswordReset(bg, owner.Email, base); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.svc.SignUp(bg, "Carol", "carol@example.com", pw, "", base); err != nil {
+			t.Fatal(err)
+		}
+		_, token := e.mailLink(t, owner.Email, account.KindPasswordReset, "/password/reset")
+		_, vtoken := e.mailLink(t, "carol@example.com", account.KindVerifyEmail, "/verify")
+		for _, u := range []*desk.User{second, owner} {
+			list, err := e.ob.List(userCtx(u), 0)
+			if err != nil || len(list) != 2 {
+				t.Fatalf("list: %v %+v", err, list)
+			}
+			for _, m := range list {
+				shown := fmt.Sprintf("%+v", m)
+				if strings.Contains(shown, token) || strings.Contains(shown, vtoken) || strings.Contains(shown, "token=") {
+					t.Fatalf("%s sees a secret in the outbox: %s", u.Email, shown)
+				}
+			}
+			if list[1].To != owner.Email || list[1].Kind != account.KindPasswordReset || list[1].Sent() {
+				t.Fatalf("the reset email is not listed as such: %+v", list[1])
+			}
+		}
+		// Delivered, the link works.
+		if err := e.svc.ResetPassword(bg, token, "a fine Tuesday 1984 lighthouse"); err != nil {
+			t.Fatal(err)
+		}
+		e.signIn(t, owner.Email, "a fine Tuesday 1984 lighthouse")
 	})
 }

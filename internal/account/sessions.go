@@ -19,40 +19,80 @@ const (
 	maxSignInPassword = 4096
 )
 
-// SignIn checks email and password and starts a session. The returned token
-// is the cookie value (256 random bits); only its hash is stored. Every
+// SignIn checks email and password and starts a session, for a browser
+// without a device token; see SignInDevice.
+func (s *Service) SignIn(ctx context.Context, email, password, ip, userAgent string) (string, *desk.Principal, error) {
+	res, err := s.SignInDevice(ctx, email, password, ip, userAgent, "")
+	if err != nil {
+		return "", nil, err
+	}
+	return res.Token, res.Principal, nil
+}
+
+// SignInResult is what a successful sign-in hands the browser.
+type SignInResult struct {
+	// Token is the session cookie (256 random bits; only its hash is
+	// stored).
+	Token string
+	// Device is the device cookie: the token presented, renewed, or a new
+	// one when none (or no live one of this user) was presented.
+	Device    string
+	Principal *desk.Principal
+}
+
+// SignInDevice checks email and password and starts a session. device is
+// the browser's device token from an earlier successful sign-in ("" for
+// none): a live one of this user gets its own attempt counter, untouched
+// by the account's lock and by a per-IP block (see devices.go). Every
 // failure — unknown email, wrong password, no password set, suspended or
 // deleted user, sign-up not yet verified, account locked or backing off
 // after failed attempts (see throttle.go) — is the same EUNAUTHORIZED
 // "Invalid email or password". Only an IP with too many failures gets
-// another answer, ErrThrottled (ETOOMANY), before anything is checked. Each
-// sign-in gets a new token, so a token planted before sign-in (session
-// fixation) is worthless.
-func (s *Service) SignIn(ctx context.Context, email, password, ip, userAgent string) (string, *desk.Principal, error) {
+// another answer, ErrThrottled (ETOOMANY), before any password is checked.
+// Each sign-in gets a new token, so a token planted before sign-in
+// (session fixation) is worthless.
+func (s *Service) SignInDevice(ctx context.Context, email, password, ip, userAgent, device string) (*SignInResult, error) {
 	ip, userAgent = cleanMeta(ip, maxIP), cleanMeta(userAgent, maxUserAgent)
 	perIP := s.throttles().signIn
+	ipBlocked := false
 	if ip != "" {
-		if blocked, _ := perIP.Blocked(ip); blocked {
-			return "", nil, throttled()
-		}
+		ipBlocked, _ = perIP.Blocked(ip)
 	}
-	failed := func() (string, *desk.Principal, error) {
+	if ipBlocked && device == "" {
+		return nil, throttled()
+	}
+	failed := func() (*SignInResult, error) {
 		if ip != "" {
 			perIP.Fail(ip)
 		}
-		return "", nil, invalidCredentials()
+		return nil, invalidCredentials()
 	}
-	if len(password) > maxSignInPassword || len(email) > 1024 {
+	if len(password) > maxSignInPassword || len(email) > 1024 || len(device) > 256 {
+		if ipBlocked {
+			return nil, throttled()
+		}
 		return failed()
 	}
 	subject, userID, err := s.loginSubject(ctx, email)
 	if err != nil {
-		return "", nil, err
+		return nil, err
+	}
+	devHash, known, err := s.knownDevice(ctx, device, userID)
+	if err != nil {
+		return nil, err
+	}
+	if ipBlocked && !known {
+		return nil, throttled()
+	}
+	// A known device is counted on its own; everyone else on the account.
+	mailTo := userID
+	if known {
+		subject, mailTo = deviceSubject(devHash), 0
 	}
 	if subject != "" {
 		ok, err := s.admit(ctx, subject)
 		if err != nil {
-			return "", nil, err
+			return nil, err
 		}
 		if !ok {
 			auth.DummyCheck(password) // as long as a real check, and no check at all
@@ -63,27 +103,27 @@ func (s *Service) SignIn(ctx context.Context, email, password, ip, userAgent str
 	if err != nil {
 		if desk.ErrorCode(err) == desk.EUNAUTHORIZED {
 			if subject != "" {
-				if err := s.noteFailure(ctx, subject, userID); err != nil {
-					return "", nil, err
+				if err := s.noteFailure(ctx, subject, mailTo); err != nil {
+					return nil, err
 				}
 			}
 			return failed()
 		}
-		return "", nil, err
+		return nil, err
 	}
 	if !u.Verified {
 		// Checked after the password so that the answer and its timing are
 		// those of a wrong password.
 		pending, err := pendingSignUp(ctx, s.DB, u.ID)
 		if err != nil {
-			return "", nil, err
+			return nil, err
 		}
 		if pending {
 			// The right password all the same: not a guess to count.
 			if err := s.DB.InTx(ctx, func(tx *store.Tx) error { return clearFailuresTx(ctx, tx, subject) }); err != nil {
-				return "", nil, err
+				return nil, err
 			}
-			return "", nil, invalidCredentials()
+			return nil, invalidCredentials()
 		}
 	}
 	if ip != "" {
@@ -92,6 +132,7 @@ func (s *Service) SignIn(ctx context.Context, email, password, ip, userAgent str
 	token, hash := auth.NewToken()
 	now := s.now()
 	idle, absolute := s.limits(ctx, u.Role)
+	var devToken string
 	err = s.DB.InTx(ctx, func(tx *store.Tx) error {
 		if err := clearFailuresTx(ctx, tx, subject); err != nil {
 			return err
@@ -101,21 +142,25 @@ func (s *Service) SignIn(ctx context.Context, email, password, ip, userAgent str
 			u.ID, micros(now), micros(now.Add(-idle))); err != nil {
 			return err
 		}
-		_, err := tx.Exec(ctx, `INSERT INTO sessions (user_id, token_hash, created_at, last_seen_at, expires_at, ip, user_agent)
-			VALUES (?, ?, ?, ?, ?, ?, ?)`, u.ID, hash, micros(now), micros(now), micros(now.Add(absolute)), ip, userAgent)
+		if _, err := tx.Exec(ctx, `INSERT INTO sessions (user_id, token_hash, created_at, last_seen_at, expires_at, ip, user_agent)
+			VALUES (?, ?, ?, ?, ?, ?, ?)`, u.ID, hash, micros(now), micros(now), micros(now.Add(absolute)), ip, userAgent); err != nil {
+			return err
+		}
+		var err error
+		devToken, err = s.rememberDeviceTx(ctx, tx, u.ID, device, devHash)
 		return err
 	})
 	if err != nil {
-		return "", nil, err
+		return nil, wrapErr("sign in", err)
 	}
 	// The principal carries the permissions of the user's role (the same
 	// helper builds API principals).
 	p, err := people.PrincipalFor(ctx, s.DB, u.ID)
 	if err != nil {
-		return "", nil, err
+		return nil, err
 	}
 	p.Via = "web"
-	return token, p, nil
+	return &SignInResult{Token: token, Device: devToken, Principal: p}, nil
 }
 
 // pendingSignUp reports whether userID signed up and has not verified yet.
@@ -283,6 +328,7 @@ func (s *Service) PurgeExpired(ctx context.Context) (int64, error) {
 			// Sign-in counters outlive neither their lock nor LockMemory.
 			{`DELETE FROM login_failures WHERE locked_until < ? AND updated_at < ?`,
 				[]any{micros(now), micros(now.Add(-LockMemory - FailureWindow))}},
+			{`DELETE FROM known_devices WHERE expires_at < ?`, []any{micros(now)}},
 		} {
 			res, err := tx.Exec(ctx, q.sql, q.args...)
 			if err != nil {

@@ -66,7 +66,6 @@ func (s *Service) SignUp(ctx context.Context, name, email, password, locale, bas
 	vToken, vHash := auth.NewToken()
 	rToken, rHash := auth.NewToken()
 	now := s.now()
-	nowUS := micros(now)
 	return s.DB.InTx(ctx, func(tx *store.Tx) error {
 		id, _, created, err := people.EnsureRequesterTx(ctx, tx, name, e)
 		if err != nil {
@@ -75,18 +74,19 @@ func (s *Service) SignUp(ctx context.Context, name, email, password, locale, bas
 		if !created {
 			return s.alreadyRegisteredTx(ctx, tx, id, e, base, vToken, vHash, rToken, rHash)
 		}
-		if _, err := tx.Exec(ctx, `UPDATE users SET password_hash = ?, locale = ?, updated_at = ? WHERE id = ?`,
-			pwHash, locale, nowUS, id); err != nil {
+		if err := s.People.SetPasswordTx(ctx, tx, id, pwHash); err != nil {
 			return err
 		}
-		if err := s.passwords().Record(ctx, tx, id, pwHash); err != nil {
+		if err := people.SetLocaleTx(ctx, tx, id, locale); err != nil {
 			return err
 		}
 		if err := s.addVerificationTx(ctx, tx, id, e, vHash); err != nil {
 			return err
 		}
 		if bus := s.People.Events; bus != nil {
-			tx.AfterCommit(func() { bus.Publish(events.Event{Type: events.UserCreated, UserID: id, ActorID: id}) })
+			if err := bus.PublishTx(ctx, tx, events.Event{Type: events.UserCreated, UserID: id, ActorID: id}); err != nil {
+				return err
+			}
 		}
 		return s.queueMail(ctx, tx, KindVerifyEmail, e, mailData{Base: base, Link: base + "/verify?token=" + vToken}, now)
 	})
@@ -166,31 +166,19 @@ func (s *Service) VerifyEmail(ctx context.Context, token string) (*desk.User, er
 		if err != nil {
 			return err
 		}
-		var (
-			primary sql.NullString
-			active  bool
-		)
-		if err := tx.QueryRow(ctx, `SELECT email, active FROM users WHERE id = ?`, userID).Scan(&primary, &active); err != nil {
+		var active bool
+		if err := tx.QueryRow(ctx, `SELECT active FROM users WHERE id = ?`, userID).Scan(&active); err != nil {
 			return err
 		}
 		if !active {
 			return invalidToken()
 		}
-		res, err := tx.Exec(ctx, `UPDATE user_identities SET verified = ?, updated_at = ? WHERE user_id = ? AND type = ? AND value = ?`,
-			true, nowUS, userID, people.IdentityEmail, email)
+		found, err := people.MarkEmailVerifiedTx(ctx, tx, userID, email)
 		if err != nil {
 			return err
 		}
-		if n, err := res.RowsAffected(); err != nil || n == 0 {
-			if err != nil {
-				return err
-			}
+		if !found {
 			return invalidToken() // the address was removed from the account meanwhile
-		}
-		if email == primary.String {
-			if _, err := tx.Exec(ctx, `UPDATE users SET verified = ?, updated_at = ? WHERE id = ?`, true, nowUS, userID); err != nil {
-				return err
-			}
 		}
 		_, err = tx.Exec(ctx, `UPDATE email_verifications SET used_at = ? WHERE user_id = ? AND email = ? AND used_at = ?`,
 			nowUS, userID, email, 0)

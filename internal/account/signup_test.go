@@ -165,7 +165,7 @@ func TestSignUpExistingEmail(t *testing.T) {
 					return
 				}
 				addr := strings.ToLower(tt.email)
-				m, err := e.ob.Latest(bg, addr)
+				m, err := e.ob.Latest(sysCtx(), addr)
 				if err != nil || m.Kind != account.KindAlreadyRegistered || strings.Contains(m.Text, "Mallory") {
 					t.Fatalf("mail %+v %v", m, err)
 				}

@@ -29,6 +29,10 @@ import (
 // password. Signing in with the right password outside a lock, or completing
 // a password reset, clears the account's record.
 //
+// Browsers that signed in to the account before (known devices, see
+// devices.go) are counted on their own subject instead, so none of this
+// keeps them out.
+//
 // Addresses that belong to nobody get records too (keyed by a hash of the
 // address), so an attacker cannot tell accounts from non-accounts by how
 // they are throttled.
@@ -79,14 +83,17 @@ func clientIP(ctx context.Context) string {
 // ipThrottles are the in-memory per-IP limits.
 type ipThrottles struct {
 	signIn, resets, signUps *httpx.FailThrottle
+	// passwordChecks counts wrong current passwords per user (ChangePassword).
+	passwordChecks *httpx.FailThrottle
 }
 
 func (s *Service) throttles() *ipThrottles {
 	s.thrOnce.Do(func() {
 		s.thr = &ipThrottles{
-			signIn:  httpx.NewFailThrottle(IPMaxFailures, FailureWindow, s.now),
-			resets:  httpx.NewFailThrottle(MaxResetRequestsPerIP, time.Hour, s.now),
-			signUps: httpx.NewFailThrottle(MaxSignUpsPerIP, time.Hour, s.now),
+			signIn:         httpx.NewFailThrottle(IPMaxFailures, FailureWindow, s.now),
+			resets:         httpx.NewFailThrottle(MaxResetRequestsPerIP, time.Hour, s.now),
+			signUps:        httpx.NewFailThrottle(MaxSignUpsPerIP, time.Hour, s.now),
+			passwordChecks: httpx.NewFailThrottle(MaxPasswordChecksPerUser, FailureWindow, s.now),
 		}
 	})
 	return s.thr
@@ -241,6 +248,17 @@ func (s *Service) noteFailure(ctx context.Context, subject string, userID int64)
 	})
 }
 
+// ownerNoticeTx tells the account owner that userID (someone else) has
+// just been locked out of unfamiliar devices.
+func (s *Service) ownerNoticeTx(ctx context.Context, tx *store.Tx, userID int64, who string, d mailData, now time.Time) error {
+	ownerID, ownerEmail, err := people.OwnerContact(ctx, tx)
+	if err != nil || ownerID == 0 || ownerID == userID || ownerEmail == "" {
+		return err
+	}
+	d.Account = who
+	return s.queueMail(ctx, tx, KindAccountLockedOwner, ownerEmail, d, now)
+}
+
 // lockedMailTx tells userID that their account is locked until until.
 func (s *Service) lockedMailTx(ctx context.Context, tx *store.Tx, userID int64, now, until time.Time, d time.Duration) error {
 	var (
@@ -258,8 +276,11 @@ func (s *Service) lockedMailTx(ctx context.Context, tx *store.Tx, userID int64, 
 	if err != nil {
 		base = ""
 	}
-	return s.queueMail(ctx, tx, KindAccountLocked, email, mailData{Base: base, LockedFor: humanDuration(d),
-		Until: until.UTC().Format("2 January 2006, 15:04 MST")}, now)
+	md := mailData{Base: base, LockedFor: humanDuration(d), Until: until.UTC().Format("2 January 2006, 15:04 MST")}
+	if err := s.queueMail(ctx, tx, KindAccountLocked, email, md, now); err != nil {
+		return err
+	}
+	return s.ownerNoticeTx(ctx, tx, userID, email, md, now)
 }
 
 // clearFailuresTx forgets subject's failed sign-ins.

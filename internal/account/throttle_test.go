@@ -70,7 +70,7 @@ func TestBruteForceLock(t *testing.T) {
 		if n := e.countMail(t, "victim@example.com", account.KindAccountLocked); n != 1 {
 			t.Fatalf("%d lock emails, want 1", n)
 		}
-		m, err := e.ob.Latest(bg, "victim@example.com")
+		m, err := e.ob.Latest(sysCtx(), "victim@example.com")
 		if err != nil || !strings.Contains(m.Text, "15 minutes") || !strings.Contains(m.Text, base) || strings.Contains(m.Text, "wrong guess") {
 			t.Fatalf("lock email %+v %v", m, err)
 		}
@@ -112,7 +112,7 @@ func TestLockDoubles(t *testing.T) {
 		if n := e.countMail(t, "victim@example.com", account.KindAccountLocked); n != 2 {
 			t.Fatalf("%d lock emails, want 2", n)
 		}
-		m, _ := e.ob.Latest(bg, "victim@example.com")
+		m, _ := e.ob.Latest(sysCtx(), "victim@example.com")
 		if !strings.Contains(m.Text, "30 minutes") {
 			t.Fatalf("second lock email:\n%s", m.Text)
 		}

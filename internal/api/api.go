@@ -14,6 +14,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/frontdesk/frontdesk/internal/account"
 	"github.com/frontdesk/frontdesk/internal/bulk"
 	"github.com/frontdesk/frontdesk/internal/desk"
 	"github.com/frontdesk/frontdesk/internal/httpx"
@@ -35,6 +36,8 @@ type Server struct {
 	Search  *search.Service
 	Bulk    *bulk.Service
 	Jobs    *jobs.Runner
+	// Account changes the caller's own password (PUT /users/{id}/password).
+	Account *account.Service
 	Logger  *slog.Logger
 	// Limiter caps requests per token per minute (FRONTDESK_API_RATE_LIMIT).
 	Limiter *httpx.Limiter
@@ -62,6 +65,7 @@ func (s *Server) Register(mux *http.ServeMux) {
 	s.registerPeople(mux)
 	s.registerMisc(mux)
 	s.registerAdmin(mux)
+	s.registerPassword(mux)
 	mux.Handle("/api/v2/", s.public(func(w http.ResponseWriter, r *http.Request) error {
 		return &desk.Error{Code: desk.ENOTFOUND, Message: "No route matches " + r.Method + " " + r.URL.Path}
 	}))

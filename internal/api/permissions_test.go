@@ -453,6 +453,14 @@ var matrix = []mcase{
 		req: idPath("/api/v2/users/%d", freshEndUser, nil)},
 	{route: "DELETE /api/v2/users/{id}", note: "the owner", want: "403 403 403 403 403 403 404 401 403",
 		req: idPath("/api/v2/users/%d", ownerID, nil)},
+	{route: "PUT /api/v2/users/{id}/password", note: "own, wrong previous password", want: "422 422 422 422 422 422 422 401 422",
+		req: func(_ *testing.T, m *mx, role string) (string, any) {
+			return fmt.Sprintf("/api/v2/users/%d/password", m.users[role].ID),
+				map[string]any{"previous_password": "not the password", "password": "a brand new Tuesday 1984 lighthouse"}
+		}},
+	{route: "PUT /api/v2/users/{id}/password", note: "someone else's", want: "403 403 403 403 403 403 403 401 403",
+		req: idPath("/api/v2/users/%d/password", freshEndUser,
+			map[string]any{"previous_password": "x", "password": "a brand new Tuesday 1984 lighthouse"})},
 	{route: "GET /api/v2/users/{id}/identities", want: "200 200 200 200 200 404 200 401 200",
 		req: idPath("/api/v2/users/%d/identities", endUserID, nil)},
 	{route: "POST /api/v2/users/{id}/identities", want: "201 201 201 403 403 404 404 401 201",

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/frontdesk/frontdesk/internal/account"
 	"github.com/frontdesk/frontdesk/internal/attach"
 	"github.com/frontdesk/frontdesk/internal/auth"
 	"github.com/frontdesk/frontdesk/internal/bulk"
@@ -78,6 +79,7 @@ func newTestHandler(t testing.TB, db *store.DB, configure func(*Server)) (*testA
 		Search:       &search.Service{DB: db, Tickets: tickets, People: ppl, Now: time.Now},
 		Bulk:         &bulk.Service{DB: db, Tickets: tickets},
 		Jobs:         jobs.NewRunner(db, logger),
+		Account:      account.New(db, ppl, nil),
 		Logger:       logger,
 		Limiter:      NewLimiter(0),
 		AuthFailures: NewAuthThrottle(),

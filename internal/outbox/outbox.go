@@ -1,24 +1,43 @@
 // Package outbox holds emails waiting for delivery. Services add a message
 // inside the transaction of the change that causes it (a password reset, a
-// sign-up), so an email is queued exactly when that change commits. Until an
-// SMTP sender drains the table (rows with sent_at = 0), admins can read the
-// messages in the web UI and tests or the CLI can pick links out of them.
+// sign-up), so an email is queued exactly when that change commits.
+//
+// Outgoing mail carries secrets (password-reset, verification and sign-in
+// links), and nobody but the recipient may ever read them, admins included:
+// an admin who could read the owner's reset link could take over the owner's
+// account. So the outbox never keeps a deliverable message readable:
+//
+//   - the deliverable message (subject and both bodies) is sealed with the
+//     instance key (package secrets, AES-GCM, bound to the recipient and
+//     kind) and only Pending, Deliverable and Latest open it; they serve the
+//     system principal only (the delivery path, the command line, tests),
+//     never a user, so no adapter can hand a deliverable body to a browser;
+//   - what List shows admins (Entry) is made here, by Redact, from the
+//     message itself: every link and every token-like word is replaced, so
+//     a sender cannot leak a secret into the admin view by forgetting to
+//     mark it. Entry has no field for a body that was not redacted.
 package outbox
 
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
+	"fmt"
+	"regexp"
 	"strings"
 	"time"
 	"unicode"
 	"unicode/utf8"
 
 	"github.com/frontdesk/frontdesk/internal/desk"
+	"github.com/frontdesk/frontdesk/internal/secrets"
 	"github.com/frontdesk/frontdesk/internal/store"
 )
 
-// Message is one email. SentAt is the zero time while it is unsent.
+// Message is one deliverable email. SentAt is the zero time while it is
+// unsent. Only the system principal ever receives one (Pending,
+// Deliverable, Latest).
 type Message struct {
 	ID        int64
 	To        string
@@ -30,13 +49,31 @@ type Message struct {
 	SentAt    time.Time // zero = unsent
 }
 
+// Entry is what admins see of a message: who it is for, its kind, its
+// subject and a preview with every link and token-like word hidden
+// (Redact), and whether it has been delivered.
+type Entry struct {
+	ID        int64
+	To        string
+	Subject   string
+	Kind      string
+	Preview   string
+	CreatedAt time.Time
+	SentAt    time.Time // zero = unsent
+}
+
+// Sent reports whether the message has been delivered.
+func (e Entry) Sent() bool { return !e.SentAt.IsZero() }
+
 // Outbox is the store of messages waiting for delivery.
 type Outbox struct {
 	DB *store.DB
+	// Box seals deliverable messages; without one nothing can be queued.
+	Box *secrets.Box
 }
 
-// New returns an Outbox over db.
-func New(db *store.DB) *Outbox { return &Outbox{DB: db} }
+// New returns an Outbox over db sealing with box.
+func New(db *store.DB, box *secrets.Box) *Outbox { return &Outbox{DB: db, Box: box} }
 
 // Limits on what one message may hold.
 const (
@@ -44,16 +81,28 @@ const (
 	maxSubject = 255 // runes
 	maxKind    = 64  // bytes
 	maxBody    = 1 << 20
-	// DefaultLimit and MaxLimit bound List.
+	// DefaultLimit and MaxLimit bound List and Pending.
 	DefaultLimit = 100
 	MaxLimit     = 1000
 )
+
+// sealed is the deliverable part of a row, before sealing.
+type sealed struct {
+	Subject string `json:"subject"`
+	Text    string `json:"text"`
+	HTML    string `json:"html"`
+}
+
+// sealContext binds a sealed body to its recipient and kind, so a body
+// copied into another row does not open.
+func sealContext(to, kind string) string { return "outbox:" + kind + ":" + to }
 
 // AddTx queues m inside the caller's transaction. To must be a bare address
 // without control characters (a CR or LF would let a value inject mail
 // headers); the subject is folded onto one line; bodies are stored as
 // valid UTF-8 without NUL bytes. CreatedAt defaults to the store's clock.
-// ID and SentAt are ignored.
+// ID and SentAt are ignored. The message is stored sealed, with a redacted
+// copy for admins (see the package comment).
 func (o *Outbox) AddTx(ctx context.Context, tx *store.Tx, m Message) error {
 	to := strings.ToLower(strings.TrimSpace(m.To))
 	if !validAddr(to) {
@@ -77,13 +126,28 @@ func (o *Outbox) AddTx(ctx context.Context, tx *store.Tx, m Message) error {
 	if len(text) > maxBody || len(html) > maxBody {
 		return desk.Errorf(desk.ETOOLARGE, "Email body is too large")
 	}
+	raw, err := json.Marshal(sealed{Subject: subject, Text: text, HTML: html})
+	if err != nil {
+		return fmt.Errorf("outbox: %w", err)
+	}
+	box, err := o.Box.Seal(raw, sealContext(to, kind))
+	if err != nil {
+		return fmt.Errorf("outbox: sealing a message: %w", err)
+	}
+	preview := Redact(text)
+	if text == "" {
+		preview = Redact(htmlText(html))
+	}
 	created := store.Now()
 	if !m.CreatedAt.IsZero() {
 		created = m.CreatedAt.UnixMicro()
 	}
-	_, err := tx.Exec(ctx, `INSERT INTO outbox (to_addr, subject, text_body, html_body, kind, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
-		to, subject, text, html, kind, created)
-	return err
+	_, err = tx.Exec(ctx, `INSERT INTO outbox (to_addr, subject, text_body, html_body, kind, created_at, sealed) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		to, Redact(subject), preview, "", kind, created, box)
+	if err != nil {
+		return fmt.Errorf("outbox: queue %s: %w", kind, err)
+	}
+	return nil
 }
 
 // CountSinceTx counts the messages of kind queued for to at or after since,
@@ -95,25 +159,66 @@ func (o *Outbox) CountSinceTx(ctx context.Context, tx *store.Tx, to, kind string
 	return n, err
 }
 
-const cols = `id, to_addr, subject, text_body, html_body, kind, created_at, sent_at`
+const (
+	entryCols   = `id, to_addr, subject, text_body, kind, created_at, sent_at`
+	messageCols = `id, to_addr, kind, created_at, sent_at, sealed`
+)
 
-func scan(sc interface{ Scan(...any) error }) (Message, error) {
+func scanEntry(sc interface{ Scan(...any) error }) (Entry, error) {
+	var e Entry
+	var created, sent int64
+	if err := sc.Scan(&e.ID, &e.To, &e.Subject, &e.Preview, &e.Kind, &created, &sent); err != nil {
+		return e, err
+	}
+	e.CreatedAt, e.SentAt = fromMicros(created), fromMicros(sent)
+	if e.CreatedAt.IsZero() {
+		e.CreatedAt = time.UnixMicro(0).UTC()
+	}
+	return e, nil
+}
+
+// scanMessage reads a row and opens its sealed part.
+func (o *Outbox) scanMessage(sc interface{ Scan(...any) error }) (Message, error) {
 	var m Message
 	var created, sent int64
-	if err := sc.Scan(&m.ID, &m.To, &m.Subject, &m.Text, &m.HTML, &m.Kind, &created, &sent); err != nil {
+	var box string
+	if err := sc.Scan(&m.ID, &m.To, &m.Kind, &created, &sent, &box); err != nil {
 		return m, err
 	}
-	m.CreatedAt = time.UnixMicro(created).UTC()
-	if sent != 0 {
-		m.SentAt = time.UnixMicro(sent).UTC()
+	m.CreatedAt, m.SentAt = time.UnixMicro(created).UTC(), fromMicros(sent)
+	if box == "" {
+		return m, fmt.Errorf("outbox: message %d was queued before messages were sealed and cannot be delivered", m.ID)
 	}
+	raw, err := o.Box.Open(box, sealContext(m.To, m.Kind))
+	if err != nil {
+		return m, fmt.Errorf("outbox: message %d: %w", m.ID, err)
+	}
+	var d sealed
+	if err := json.Unmarshal(raw, &d); err != nil {
+		return m, fmt.Errorf("outbox: message %d: %w", m.ID, err)
+	}
+	m.Subject, m.Text, m.HTML = d.Subject, d.Text, d.HTML
 	return m, nil
 }
 
-// List returns up to limit messages, newest first (admins only: messages
-// hold password-reset and verification links). limit <= 0 means
+func fromMicros(us int64) time.Time {
+	if us == 0 {
+		return time.Time{}
+	}
+	return time.UnixMicro(us).UTC()
+}
+
+func clampLimit(limit int) int {
+	if limit <= 0 {
+		limit = DefaultLimit
+	}
+	return min(limit, MaxLimit)
+}
+
+// List returns up to limit messages as admins may see them (Entry: no
+// links, no tokens), newest first. Admins only. limit <= 0 means
 // DefaultLimit; it is capped at MaxLimit.
-func (o *Outbox) List(ctx context.Context, limit int) ([]Message, error) {
+func (o *Outbox) List(ctx context.Context, limit int) ([]Entry, error) {
 	p, err := desk.RequirePrincipal(ctx)
 	if err != nil {
 		return nil, err
@@ -121,18 +226,52 @@ func (o *Outbox) List(ctx context.Context, limit int) ([]Message, error) {
 	if !p.IsAdmin() {
 		return nil, desk.Forbidden("Only admins can see the outbox")
 	}
-	if limit <= 0 {
-		limit = DefaultLimit
-	}
-	limit = min(limit, MaxLimit)
-	rows, err := o.DB.Query(ctx, `SELECT `+cols+` FROM outbox ORDER BY id DESC LIMIT ?`, limit)
+	rows, err := o.DB.Query(ctx, `SELECT `+entryCols+` FROM outbox ORDER BY id DESC LIMIT ?`, clampLimit(limit))
 	if err != nil {
+		return nil, fmt.Errorf("outbox: list: %w", err)
+	}
+	defer rows.Close()
+	out := []Entry{}
+	for rows.Next() {
+		e, err := scanEntry(rows)
+		if err != nil {
+			return nil, fmt.Errorf("outbox: list: %w", err)
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// requireSystem admits only the system principal: deliverable messages go
+// to the mail server, never to a person.
+func requireSystem(ctx context.Context) error {
+	p, err := desk.RequirePrincipal(ctx)
+	if err != nil {
+		return err
+	}
+	if !p.System {
+		return desk.Forbidden("Only the delivery process can read deliverable messages")
+	}
+	return nil
+}
+
+// Pending returns up to limit unsent messages, oldest first, ready to hand
+// to a mail server (system principal only). Messages queued before they
+// were sealed (schema version 10 blanked them) are never pending. A row
+// that does not open (sealed with another key, tampered with) is an error
+// naming its id.
+func (o *Outbox) Pending(ctx context.Context, limit int) ([]Message, error) {
+	if err := requireSystem(ctx); err != nil {
 		return nil, err
+	}
+	rows, err := o.DB.Query(ctx, `SELECT `+messageCols+` FROM outbox WHERE sent_at = ? AND sealed <> ? ORDER BY id LIMIT ?`, 0, "", clampLimit(limit))
+	if err != nil {
+		return nil, fmt.Errorf("outbox: pending: %w", err)
 	}
 	defer rows.Close()
 	out := []Message{}
 	for rows.Next() {
-		m, err := scan(rows)
+		m, err := o.scanMessage(rows)
 		if err != nil {
 			return nil, err
 		}
@@ -141,11 +280,49 @@ func (o *Outbox) List(ctx context.Context, limit int) ([]Message, error) {
 	return out, rows.Err()
 }
 
-// Latest returns the newest message to the address to, or desk.NotFound.
-// It checks no permissions: it is for tests and the CLI, never for adapters
-// that serve untrusted callers.
+// Deliverable returns message id as it must be delivered (system principal
+// only), or desk.NotFound.
+func (o *Outbox) Deliverable(ctx context.Context, id int64) (*Message, error) {
+	if err := requireSystem(ctx); err != nil {
+		return nil, err
+	}
+	m, err := o.scanMessage(o.DB.QueryRow(ctx, `SELECT `+messageCols+` FROM outbox WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, desk.NotFound()
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &m, nil
+}
+
+// MarkSent records that message id has been delivered (system principal
+// only). Marking a message twice keeps the first time.
+func (o *Outbox) MarkSent(ctx context.Context, id int64, at time.Time) error {
+	if err := requireSystem(ctx); err != nil {
+		return err
+	}
+	res, err := o.DB.Exec(ctx, `UPDATE outbox SET sent_at = ? WHERE id = ? AND sent_at = ?`, at.UnixMicro(), id, 0)
+	if err != nil {
+		return fmt.Errorf("outbox: mark %d sent: %w", id, err)
+	}
+	if n, err := res.RowsAffected(); err == nil && n == 0 {
+		var one int
+		if err := o.DB.QueryRow(ctx, `SELECT 1 FROM outbox WHERE id = ?`, id).Scan(&one); errors.Is(err, sql.ErrNoRows) {
+			return desk.NotFound()
+		}
+	}
+	return nil
+}
+
+// Latest returns the newest message to the address to, deliverable, or
+// desk.NotFound. System principal only: it is for tests and the command
+// line.
 func (o *Outbox) Latest(ctx context.Context, to string) (*Message, error) {
-	m, err := scan(o.DB.QueryRow(ctx, `SELECT `+cols+` FROM outbox WHERE to_addr = ? ORDER BY id DESC LIMIT 1`,
+	if err := requireSystem(ctx); err != nil {
+		return nil, err
+	}
+	m, err := o.scanMessage(o.DB.QueryRow(ctx, `SELECT `+messageCols+` FROM outbox WHERE to_addr = ? ORDER BY id DESC LIMIT 1`,
 		strings.ToLower(strings.TrimSpace(to))))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, desk.NotFound()
@@ -154,6 +331,48 @@ func (o *Outbox) Latest(ctx context.Context, to string) (*Message, error) {
 		return nil, err
 	}
 	return &m, nil
+}
+
+// Hidden replaces what Redact removes.
+const (
+	HiddenLink  = "[link hidden]"
+	HiddenToken = "[hidden]"
+)
+
+var (
+	linkRE = regexp.MustCompile(`(?i)\b[a-z][a-z0-9+.-]*:(//)?[^\s<>"']+`)
+	// Words that may be a secret: long mixes of letters and digits (a
+	// base64 or hex token), or codes of six or more digits.
+	tokenRE = regexp.MustCompile(`[A-Za-z0-9_\-+/=]{16,}|\d{6,}`)
+	tagRE   = regexp.MustCompile(`<[^>]*>`)
+)
+
+// Redact returns s with every link (anything with a URL scheme) replaced by
+// HiddenLink and every token-like word (24 or more characters of a token
+// alphabet, 16 or more with a digit among them, or 6 or more digits) by
+// HiddenToken. It is what admins see of a message.
+func Redact(s string) string {
+	s = linkRE.ReplaceAllStringFunc(s, func(m string) string {
+		if strings.HasPrefix(strings.ToLower(m), "mailto:") {
+			return m // an address, not a secret
+		}
+		if !strings.Contains(m, "//") && !strings.ContainsAny(m, "?=/") {
+			return m // "Note:" and the like
+		}
+		return HiddenLink
+	})
+	return tokenRE.ReplaceAllStringFunc(s, func(m string) string {
+		digits := strings.IndexFunc(m, unicode.IsDigit) >= 0
+		if len(m) >= 24 || digits {
+			return HiddenToken
+		}
+		return m
+	})
+}
+
+// htmlText is a rough text version of an HTML body, for the preview only.
+func htmlText(s string) string {
+	return strings.Join(strings.Fields(tagRE.ReplaceAllString(s, " ")), " ")
 }
 
 // validAddr is a light check: one '@' with text on both sides, no white

@@ -416,8 +416,9 @@ func reused(ctx context.Context, q store.Querier, userID int64, pw string, n int
 // Record notes, inside the transaction that stores it, that userID's
 // password is now the one hashed as hash: it joins the history (of which
 // the newest MaxHistory entries are kept, whatever the policy, so raising
-// History takes effect at once) and the password's age starts now. An
-// empty hash (no password) records nothing.
+// History takes effect at once), stamped now. An empty hash (no password)
+// records nothing. The users row (password_hash, password_changed_at) is
+// package people's to write: call people, which calls Record.
 func (s *Service) Record(ctx context.Context, tx *store.Tx, userID int64, hash string) error {
 	if hash == "" {
 		return nil
@@ -425,9 +426,6 @@ func (s *Service) Record(ctx context.Context, tx *store.Tx, userID int64, hash s
 	now := s.now().UnixMicro()
 	if _, err := tx.Exec(ctx, `INSERT INTO password_history (user_id, hash, created_at) VALUES (?, ?, ?)`,
 		userID, hash, now); err != nil {
-		return err
-	}
-	if _, err := tx.Exec(ctx, `UPDATE users SET password_changed_at = ? WHERE id = ?`, now, userID); err != nil {
 		return err
 	}
 	_, err := tx.Exec(ctx, `DELETE FROM password_history WHERE user_id = ? AND id NOT IN

@@ -401,7 +401,7 @@ func (s *Service) CreateUser(ctx context.Context, in UserInput) (*desk.User, err
 				return err
 			}
 		}
-		if err := s.passwords().Record(ctx, tx, id, hash); err != nil {
+		if err := s.recordPasswordTx(ctx, tx, id, hash); err != nil {
 			return err
 		}
 		if err := refreshUserSearch(ctx, tx, id); err != nil {
@@ -527,7 +527,7 @@ func (s *Service) UpdateUser(ctx context.Context, id int64, in UserInput) (*desk
 		if err := s.writeUser(ctx, tx, id, before, after, hash); err != nil {
 			return err
 		}
-		if err := s.passwords().Record(ctx, tx, id, hash); err != nil {
+		if err := s.recordPasswordTx(ctx, tx, id, hash); err != nil {
 			return err
 		}
 		u, err = loadUser(ctx, tx, id)

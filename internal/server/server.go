@@ -168,14 +168,14 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 	a.Search = &search.Service{DB: db, Tickets: a.Tickets, People: a.People, Now: time.Now}
 	a.Bulk = &bulk.Service{DB: db, Tickets: a.Tickets, OnJob: a.Jobs.Notify}
 	a.Bulk.Register(a.Jobs)
-	a.Outbox = outbox.New(db)
-	a.Account = account.New(db, a.People, a.Outbox)
-	a.Account.Settings, a.Account.Passwords.Settings = a.Settings, a.Settings
 	box, err := secrets.Open(cfg.DataDir)
 	if err != nil {
 		db.Close()
 		return nil, err
 	}
+	a.Outbox = outbox.New(db, box)
+	a.Account = account.New(db, a.People, a.Outbox)
+	a.Account.Settings, a.Account.Passwords.Settings = a.Settings, a.Settings
 	twoFactor := twofactor.New(db, box, "")
 	twoFactor.Settings = a.Settings
 	a.Web, err = web.New(web.Deps{
@@ -211,7 +211,7 @@ func (a *App) Close() error { return a.DB.Close() }
 func (a *App) Handler(reg *prometheus.Registry) http.Handler {
 	mux := http.NewServeMux()
 	apiSrv := &api.Server{
-		DB: a.DB, Tickets: a.Tickets, People: a.People, Search: a.Search, Bulk: a.Bulk, Jobs: a.Jobs, Logger: a.Logger,
+		DB: a.DB, Tickets: a.Tickets, People: a.People, Search: a.Search, Bulk: a.Bulk, Jobs: a.Jobs, Account: a.Account, Logger: a.Logger,
 		Limiter: api.NewLimiter(a.Config.APIRateLimit), AuthFailures: api.NewAuthThrottle(), MaxUpload: a.Config.MaxUpload,
 		IPs: a.ips(), PublicURL: a.Config.PublicURL,
 	}

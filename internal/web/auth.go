@@ -7,11 +7,16 @@ import (
 	"github.com/frontdesk/frontdesk/internal/account"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/frontdesk/frontdesk/internal/desk"
 	"github.com/frontdesk/frontdesk/internal/httpx"
 	"github.com/frontdesk/frontdesk/internal/people"
 )
+
+// deviceCookie holds the device token of account.SignInDevice (HttpOnly,
+// __Host- over HTTPS, like the session cookie).
+const deviceCookie = "fd_device"
 
 type signInData struct {
 	Agent  bool
@@ -55,7 +60,8 @@ func (s *Server) agentSignIn(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) doSignIn(w http.ResponseWriter, r *http.Request, agent bool) error {
 	rc := rcFrom(r)
 	ip := s.d.IPs.IP(r)
-	token, p, err := s.d.Account.SignIn(r.Context(), r.PostFormValue("email"), r.PostFormValue("password"), ip, r.UserAgent())
+	res, err := s.d.Account.SignInDevice(r.Context(), r.PostFormValue("email"), r.PostFormValue("password"), ip, r.UserAgent(),
+		readCookie(r, deviceCookie, rc.https))
 	switch desk.ErrorCode(err) {
 	case desk.EUNAUTHORIZED:
 		return s.showSignIn(w, r, agent, http.StatusUnauthorized, rc.T("auth.invalid_credentials"))
@@ -65,6 +71,10 @@ func (s *Server) doSignIn(w http.ResponseWriter, r *http.Request, agent bool) er
 	if err != nil {
 		return err
 	}
+	token, p := res.Token, res.Principal
+	// The browser is now a known device of this user: an account lock
+	// does not keep it out (account.DeviceTTL, renewed at each sign-in).
+	s.setCookie(w, rc, deviceCookie, res.Device, int(account.DeviceTTL/time.Second))
 	// A new session at every sign-in; the previous one (if any) ends.
 	if rc.token != "" {
 		_ = s.d.Account.SignOut(r.Context(), rc.token)

@@ -1,7 +1,6 @@
 package web_test
 
 import (
-	"context"
 	"regexp"
 	"strconv"
 	"strings"
@@ -136,7 +135,7 @@ func TestBrowserWebFormLiveViewAndPortal(t *testing.T) {
 				chromedp.Click(chromedp.CSS(`form[action="/signup"] button[type=submit]`)),
 			)
 			cu.waitText("Check your inbox")
-			msg, err := e.app.Outbox.Latest(context.Background(), "erin@example.com")
+			msg, err := e.app.Outbox.Latest(e.sys, "erin@example.com")
 			if err != nil {
 				t.Fatal(err)
 			}

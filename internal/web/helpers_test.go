@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
@@ -196,6 +197,9 @@ func (c *client) post(path string, form url.Values, hdr ...string) resp {
 	if c.csrf == "" {
 		c.get("/signin")
 	}
+	// A copy: the caller's form must not keep this token (sessions rotate,
+	// and with them the token).
+	form = maps.Clone(form)
 	if form == nil {
 		form = url.Values{}
 	}

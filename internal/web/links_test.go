@@ -48,7 +48,7 @@ var absURL = regexp.MustCompile(`(?i)\b[a-z][a-z0-9+.-]*://[^\s"'<>]+`)
 // emailedURLs lists every absolute URL in the outbox.
 func (e *env) emailedURLs() []string {
 	e.t.Helper()
-	msgs, err := e.app.Outbox.List(e.sys, 1000)
+	msgs, err := e.app.Outbox.Pending(e.sys, 1000)
 	if err != nil {
 		e.t.Fatal(err)
 	}

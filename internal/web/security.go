@@ -15,7 +15,6 @@ package web
 import (
 	"bytes"
 	"context"
-	"database/sql"
 	"encoding/base64"
 	"errors"
 	"html/template"
@@ -29,10 +28,8 @@ import (
 	"github.com/pquerna/otp"
 
 	"github.com/frontdesk/frontdesk/internal/account"
-	"github.com/frontdesk/frontdesk/internal/auth"
 	"github.com/frontdesk/frontdesk/internal/desk"
 	"github.com/frontdesk/frontdesk/internal/password"
-	"github.com/frontdesk/frontdesk/internal/store"
 	"github.com/frontdesk/frontdesk/internal/twofactor"
 )
 
@@ -49,20 +46,46 @@ type sessionFlags struct {
 func (s *Server) securityOn() bool { return s.d.TwoFactor != nil && s.d.Passwords != nil }
 
 func (s *Server) loadFlags(ctx context.Context, token string) (sessionFlags, error) {
-	var f sessionFlags
-	err := s.d.DB.QueryRow(ctx, `SELECT mfa_pending, reauth_at FROM session_flags WHERE token_hash = ?`, auth.HashToken(token)).
-		Scan(&f.mfaPending, &f.reauthAt)
-	if errors.Is(err, sql.ErrNoRows) {
-		return sessionFlags{}, nil
+	f, err := s.d.Account.Flags(ctx, token)
+	if err != nil {
+		return sessionFlags{}, err
 	}
-	return f, err
+	return fromAccountFlags(f), nil
 }
 
 func (s *Server) saveFlags(ctx context.Context, token string, f sessionFlags) error {
-	_, err := s.d.DB.Exec(ctx, `INSERT INTO session_flags (token_hash, mfa_pending, reauth_at) VALUES (?, ?, ?)
-		ON CONFLICT (token_hash) DO UPDATE SET mfa_pending = excluded.mfa_pending, reauth_at = excluded.reauth_at`,
-		auth.HashToken(token), f.mfaPending, f.reauthAt)
-	return err
+	return s.d.Account.SetFlags(ctx, token, f.account())
+}
+
+func fromAccountFlags(f account.SessionFlags) sessionFlags {
+	out := sessionFlags{mfaPending: f.MFAPending}
+	if !f.ReauthAt.IsZero() {
+		out.reauthAt = f.ReauthAt.UnixMicro()
+	}
+	return out
+}
+
+func (f sessionFlags) account() account.SessionFlags {
+	out := account.SessionFlags{MFAPending: f.mfaPending}
+	if f.reauthAt != 0 {
+		out.ReauthAt = time.UnixMicro(f.reauthAt).UTC()
+	}
+	return out
+}
+
+// rotate gives the visitor a new session id with flags f and ends the old
+// one: at every privilege change (second factor, re-authentication,
+// password change, 2FA enrolment), so a cookie copied before it is
+// worthless after it.
+func (s *Server) rotate(w http.ResponseWriter, rc *reqCtx, f sessionFlags) error {
+	tok, err := s.d.Account.Rotate(rc.r.Context(), rc.token, f.account())
+	if err != nil {
+		return err
+	}
+	rc.token, rc.flags = tok, f
+	rc.csrf = s.csrfToken("session", tok) // for a page rendered by this request
+	s.startSession(w, rc, tok)
+	return nil
 }
 
 func (s *Server) nowMicros() int64 { return s.now().UnixMicro() }
@@ -257,7 +280,7 @@ func (s *Server) codeSubmit(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := s.saveFlags(r.Context(), rc.token, sessionFlags{reauthAt: s.nowMicros()}); err != nil {
+	if err := s.rotate(w, rc, sessionFlags{reauthAt: s.nowMicros()}); err != nil {
 		return err
 	}
 	ret := safeReturn(r.PostFormValue("return"), a.Home)
@@ -363,8 +386,9 @@ func (s *Server) reauth(w http.ResponseWriter, r *http.Request) error {
 	if msg != "" {
 		return s.showSecurity(w, r, status, msg)
 	}
-	rc.flags.reauthAt = s.nowMicros()
-	if err := s.saveFlags(r.Context(), rc.token, rc.flags); err != nil {
+	f := rc.flags
+	f.reauthAt = s.nowMicros()
+	if err := s.rotate(w, rc, f); err != nil {
 		return err
 	}
 	// Pages that ask for re-authentication inline come back to themselves.
@@ -495,6 +519,10 @@ func (s *Server) setupConfirm(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	// Enrolment lifts the forced-enrolment gate: a privilege change.
+	if err := s.rotate(w, rc, rc.flags); err != nil {
+		return err
+	}
 	return s.showCodes(w, r, codes)
 }
 
@@ -592,8 +620,7 @@ func (s *Server) passwordChange(w http.ResponseWriter, r *http.Request) error {
 	if !needCode {
 		code = ""
 	}
-	// checkIdentity asks for a code whenever 2FA is on; skip that part
-	// when the session is fresh.
+	// With 2FA on and no recent re-authentication, a code too.
 	if needCode {
 		msg, status, err := s.checkIdentity(r, rc, r.PostFormValue("current_password"), code)
 		if err != nil {
@@ -602,60 +629,29 @@ func (s *Server) passwordChange(w http.ResponseWriter, r *http.Request) error {
 		if msg != "" {
 			return s.showPassword(w, r, status, msg, nil)
 		}
-	} else {
-		if ok, _, _, _ := s.reauthRate.Allow("reauth:" + strconv.FormatInt(rc.p.UserID, 10)); !ok {
-			return s.showPassword(w, r, http.StatusTooManyRequests, rc.T("errors.rate_limited"), nil)
-		}
-		u, err := s.d.People.CheckPassword(ctx, rc.user.Email, r.PostFormValue("current_password"))
-		if desk.ErrorCode(err) == desk.EUNAUTHORIZED || (err == nil && u.ID != rc.p.UserID) {
-			return s.showPassword(w, r, http.StatusUnauthorized, rc.T("web.reauth_wrong"), nil)
-		}
-		if err != nil {
-			return err
-		}
 	}
-	err = s.changeOwnPassword(ctx, rc, pw)
-	if desk.ErrorCode(err) == desk.EINVALID {
+	// The account service checks the current password and the policy,
+	// and ends the user's other sessions.
+	err = s.d.Account.ChangePassword(ctx, r.PostFormValue("current_password"), pw, rc.token)
+	if fe := fieldErrors(err); fe["previous_password"] != nil {
+		return s.showPassword(w, r, http.StatusUnauthorized, rc.T("web.reauth_wrong"), nil)
+	}
+	switch desk.ErrorCode(err) {
+	case desk.ETOOMANY:
+		return s.showPassword(w, r, http.StatusTooManyRequests, rc.T("errors.rate_limited"), nil)
+	case desk.EINVALID:
 		return s.showPassword(w, r, http.StatusUnprocessableEntity, rc.T("errors.validation"),
 			map[string][]string{"new_password": s.passwordErrors(rc, err)})
 	}
 	if err != nil {
 		return err
 	}
-	rc.flags.reauthAt = s.nowMicros()
-	if err := s.saveFlags(ctx, rc.token, rc.flags); err != nil {
+	f := rc.flags
+	f.reauthAt = s.nowMicros()
+	if err := s.rotate(w, rc, f); err != nil {
 		return err
 	}
 	return redirect(w, r, withMsg(areaOf(r).Home, "pwchanged"))
-}
-
-// changeOwnPassword sets the signed-in user's password: the policy check
-// (password.Check), the new hash and its history entry in one transaction,
-// which also ends every other session of the user. (Neither people nor
-// account offers a "change my own password" call.)
-func (s *Server) changeOwnPassword(ctx context.Context, rc *reqCtx, newPassword string) error {
-	name, email := "", ""
-	if rc.user != nil {
-		name, email = rc.user.Name, rc.user.Email
-	}
-	if err := s.d.Passwords.Check(ctx, s.d.DB, rc.p.UserID, name, email, newPassword, rc.p.Role); err != nil {
-		return err
-	}
-	hash, err := auth.HashPassword(newPassword)
-	if err != nil {
-		return err
-	}
-	now := s.nowMicros()
-	return s.d.DB.InTx(ctx, func(tx *store.Tx) error {
-		if _, err := tx.Exec(ctx, `UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?`, hash, now, rc.p.UserID); err != nil {
-			return err
-		}
-		if err := s.d.Passwords.Record(ctx, tx, rc.p.UserID, hash); err != nil {
-			return err
-		}
-		_, err := tx.Exec(ctx, `DELETE FROM sessions WHERE user_id = ? AND token_hash <> ?`, rc.p.UserID, auth.HashToken(rc.token))
-		return err
-	})
 }
 
 // passwordErrors translates the policy's error codes.

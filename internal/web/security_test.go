@@ -239,6 +239,7 @@ func TestSessionsAndReauth(t *testing.T) {
 	if r := a.post("/security/reauth", url.Values{"password": {password}, "code": {code}}); r.Status != 303 {
 		t.Fatalf("re-auth: %d %s", r.Status, r.Body)
 	}
+	a.get("/security") // re-authentication rotated the session: the page's new CSRF token
 	if r := a.post("/security/2fa/recovery", nil); r.Status != 200 || len(codesRE.FindAllString(r.Body, -1)) != 10 {
 		t.Errorf("regenerate: %d", r.Status)
 	}
