@@ -14,6 +14,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/frontdesk/frontdesk/internal/audit"
 	"github.com/frontdesk/frontdesk/internal/bulk"
 	"github.com/frontdesk/frontdesk/internal/desk"
 	"github.com/frontdesk/frontdesk/internal/httpx"
@@ -112,7 +113,7 @@ func (s *Server) auth(h handlerFunc) http.Handler {
 			writeError(w, r, s.Logger, desk.Forbidden("This API token is read-only"))
 			return
 		}
-		r = r.WithContext(desk.WithPrincipal(r.Context(), p))
+		r = r.WithContext(audit.WithClient(desk.WithPrincipal(r.Context(), p), ip, r.UserAgent()))
 		if err := h(w, r); err != nil {
 			writeError(w, r, s.Logger, err)
 		}

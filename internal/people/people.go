@@ -34,6 +34,8 @@ type Service struct {
 	// Passwords holds the password policies that passwords set through
 	// CreateUser and UpdateUser must meet, and records their history.
 	Passwords *password.Service
+
+	hooks []Hook // see AddHook
 }
 
 // New returns a Service over db publishing to bus (which may be nil).
