@@ -15,6 +15,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/frontdesk/frontdesk/internal/account"
+	"github.com/frontdesk/frontdesk/internal/audit"
 	"github.com/frontdesk/frontdesk/internal/bulk"
 	"github.com/frontdesk/frontdesk/internal/desk"
 	"github.com/frontdesk/frontdesk/internal/httpx"
@@ -120,7 +121,7 @@ func (s *Server) auth(h handlerFunc) http.Handler {
 			return
 		}
 		r = s.withBase(r)
-		r = r.WithContext(desk.WithPrincipal(r.Context(), p))
+		r = r.WithContext(audit.WithClient(desk.WithPrincipal(r.Context(), p), ip, r.UserAgent()))
 		if err := h(w, r); err != nil {
 			writeError(w, r, s.Logger, err)
 		}

@@ -422,6 +422,20 @@ var matrix = []mcase{
 				t.Errorf("%s: search count %d, want %d", role, got, want)
 			}
 		}},
+	// Counts come from the same visibility as results (view_end_users).
+	{route: "GET /api/v2/search", note: "type:user: count matches the visible results", want: allOK,
+		req: path("/api/v2/search?query=type:user%20erin"), check: expectUserCount("results")},
+	{route: "GET /api/v2/search/count", note: "type:user: hidden end-users not counted", want: allOK,
+		req: path("/api/v2/search/count?query=type:user%20erin"),
+		check: func(t *testing.T, m *mx, role string, body map[string]any) {
+			want := int64(0)
+			if m.seesEnds[role] {
+				want = 1
+			}
+			if got := pNum(body, "count"); got != want {
+				t.Errorf("%s: user count %d, want %d", role, got, want)
+			}
+		}},
 
 	// --- users ---
 	{route: "GET /api/v2/users", want: staffOK, req: path("/api/v2/users"), check: expectEndUser("users")},
@@ -434,6 +448,18 @@ var matrix = []mcase{
 		return fmt.Sprintf("/api/v2/users/show_many?ids=%d,%d", m.a.EndUser.ID, m.a.Agent.ID), nil
 	}, check: expectEndUser("users")},
 	{route: "GET /api/v2/users/search", want: staffOK, req: path("/api/v2/users/search?query=erin"), check: expectEndUser("users")},
+	{route: "GET /api/v2/users/search", note: "count matches the visible results", want: staffOK,
+		req: path("/api/v2/users/search?query=erin"), check: expectUserCount("users")},
+	{route: "POST /api/v2/users", note: "an end-user marked verified: admins only", want: adminCreate,
+		req: func(_ *testing.T, m *mx, _ string) (string, any) {
+			return "/api/v2/users", map[string]any{"user": map[string]any{"name": "Verified", "email": m.uniq("verified") + "@matrix.test", "verified": true}}
+		}},
+	{route: "PUT /api/v2/users/{id}", note: "mark an end-user verified: admins only", want: "200 200 403 403 403 404 404 401 403",
+		req: idPath("/api/v2/users/%d", freshEndUser, map[string]any{"user": map[string]any{"verified": true}})},
+	{route: "PUT /api/v2/users/{id}", note: "default group: the private group", want: "200 403 403 403 403 403 404 401 403",
+		req: func(t *testing.T, m *mx, _ string) (string, any) {
+			return fmt.Sprintf("/api/v2/users/%d", m.newUser(t, desk.RoleAgent)), map[string]any{"user": map[string]any{"default_group_id": m.vip}}
+		}},
 	{route: "POST /api/v2/users/create_or_update", note: "creates an end-user", want: "201 201 201 403 403 403 403 401 201",
 		req: func(_ *testing.T, m *mx, _ string) (string, any) {
 			return "/api/v2/users/create_or_update", map[string]any{"user": map[string]any{"name": "CoU", "email": m.uniq("cou") + "@matrix.test"}}
@@ -509,6 +535,32 @@ var matrix = []mcase{
 	}},
 	{route: "GET /api/v2/group_memberships/{id}", want: staffOK404, req: idPath("/api/v2/group_memberships/%d", shared(func(m *mx) int64 { return m.membership }), nil)},
 	{route: "DELETE /api/v2/group_memberships/{id}", want: groupDelete, req: idPath("/api/v2/group_memberships/%d", fresh((*mx).newMembership), nil)},
+	// Private groups: membership and visibility changes need the owner or
+	// a member (with manage_groups_orgs); none of these roles is both but
+	// the owner. A private group is never made public.
+	{route: "POST /api/v2/group_memberships", note: "join the private group", want: "201 403 403 403 403 403 403 401 403",
+		req: func(_ *testing.T, m *mx, role string) (string, any) {
+			return "/api/v2/group_memberships", map[string]any{"group_membership": map[string]any{"user_id": m.users[role].ID, "group_id": m.vip}}
+		}},
+	{route: "POST /api/v2/group_memberships", note: "add an agent to the private group", want: "201 403 403 403 403 403 403 401 403",
+		req: func(t *testing.T, m *mx, _ string) (string, any) {
+			return "/api/v2/group_memberships", map[string]any{"group_membership": map[string]any{"user_id": m.newUser(t, desk.RoleAgent), "group_id": m.vip}}
+		}},
+	{route: "POST /api/v2/users/{id}/group_memberships", note: "to the private group", want: "201 403 403 403 403 403 403 401 403",
+		req: func(t *testing.T, m *mx, _ string) (string, any) {
+			return fmt.Sprintf("/api/v2/users/%d/group_memberships", m.newUser(t, desk.RoleAgent)),
+				map[string]any{"group_membership": map[string]any{"group_id": m.vip}}
+		}},
+	{route: "DELETE /api/v2/group_memberships/{id}", note: "of the private group", want: "204 403 403 403 403 403 404 401 403",
+		req: idPath("/api/v2/group_memberships/%d", fresh((*mx).newPrivateMembership), nil)},
+	{route: "PUT /api/v2/groups/{id}", note: "make a private group public", want: "422 403 403 403 403 403 404 401 403",
+		req: idPath("/api/v2/groups/%d", fresh((*mx).newPrivateGroup), map[string]any{"group": map[string]any{"is_public": true}})},
+	{route: "PUT /api/v2/groups/{id}", note: "rename a private group", want: "200 403 403 403 403 403 404 401 403",
+		req: idPath("/api/v2/groups/%d", fresh((*mx).newPrivateGroup), map[string]any{"group": map[string]any{"name": "Renamed"}})},
+	{route: "PUT /api/v2/groups/{id}", note: "make a public group private", want: "200 403 403 403 403 403 404 401 403",
+		req: idPath("/api/v2/groups/%d", fresh((*mx).newGroup), map[string]any{"group": map[string]any{"is_public": false}})},
+	{route: "DELETE /api/v2/groups/{id}", note: "a private group", want: "204 403 403 403 403 403 404 401 403",
+		req: idPath("/api/v2/groups/%d", fresh((*mx).newPrivateGroup), nil)},
 
 	// --- API tokens: manage_api_tokens for one's own; admins see and revoke all ---
 	{route: "GET /api/v2/api_tokens", want: allOK, req: path("/api/v2/api_tokens")},
@@ -523,6 +575,20 @@ var matrix = []mcase{
 		req: idPath("/api/v2/api_tokens/%d", shared(func(m *mx) int64 { return m.agentToken }), nil)},
 	{route: "DELETE /api/v2/api_tokens/{id}", note: "the agent's token", want: "204 204 204 404 404 404 404 401 404",
 		req: idPath("/api/v2/api_tokens/%d", fresh((*mx).newAgentToken), nil)},
+	// The owner's tokens are the owner's alone: other admins neither list nor revoke them.
+	{route: "GET /api/v2/api_tokens", note: "the owner's tokens only to the owner", want: allOK, req: path("/api/v2/api_tokens"),
+		check: func(t *testing.T, m *mx, role string, body map[string]any) {
+			list, _ := body["api_tokens"].([]any)
+			for _, v := range list {
+				if tk, _ := v.(map[string]any); pNum(tk, "user_id") == m.a.Admin.ID && role != "owner" {
+					t.Errorf("%s: lists the owner's token %v", role, tk)
+				}
+			}
+		}},
+	{route: "GET /api/v2/api_tokens/{id}", note: "the owner's token", want: "200 404 404 404 404 404 404 401 404",
+		req: idPath("/api/v2/api_tokens/%d", fresh((*mx).newOwnerToken), nil)},
+	{route: "DELETE /api/v2/api_tokens/{id}", note: "the owner's token", want: "204 404 404 404 404 404 404 401 404",
+		req: idPath("/api/v2/api_tokens/%d", fresh((*mx).newOwnerToken), nil)},
 
 	// --- tickets ---
 	{route: "GET /api/v2/tickets", want: allOK, req: path("/api/v2/tickets"), check: expectPrivate("tickets")},
@@ -625,6 +691,10 @@ var matrix = []mcase{
 		}},
 	{route: "GET /api/v2/attachments/{id}", note: "public group", want: pubRead, req: idPath("/api/v2/attachments/%d", shared(func(m *mx) int64 { return m.pubAtt }), nil)},
 	{route: "GET /api/v2/attachments/{id}", note: "private group", want: privRead, req: idPath("/api/v2/attachments/%d", shared(func(m *mx) int64 { return m.privAtt }), nil)},
+	{route: "GET /api/v2/attachments/{id}", note: "the agent's upload, not on a ticket yet", want: "404 404 200 404 404 404 404 401 404",
+		req: idPath("/api/v2/attachments/%d", fresh((*mx).newAgentUploadID), nil)},
+	{route: "GET /api/v2/attachments/{id}/content", note: "the agent's upload, not on a ticket yet", want: "404 404 200 404 404 404 404 401 404",
+		req: idPath("/api/v2/attachments/%d/content", fresh((*mx).newAgentUploadID), nil)},
 	{route: "GET /api/v2/attachments/{id}/content", note: "private group", want: privRead,
 		req: idPath("/api/v2/attachments/%d/content", shared(func(m *mx) int64 { return m.privAtt }), nil)},
 	{route: "GET /api/v2/attachments/{id}/content", note: "public group", want: pubRead,

@@ -29,6 +29,17 @@ const (
 	CommentAdded   = "comment.added"
 	UserCreated    = "user.created"
 	UserUpdated    = "user.updated"
+	// People events: the people service publishes one per change of a
+	// user, organization, group or group membership.
+	UserDeleted            = "user.deleted"
+	OrganizationCreated    = "organization.created"
+	OrganizationUpdated    = "organization.updated"
+	OrganizationDeleted    = "organization.deleted"
+	GroupCreated           = "group.created"
+	GroupUpdated           = "group.updated"
+	GroupDeleted           = "group.deleted"
+	GroupMembershipCreated = "group_membership.created"
+	GroupMembershipDeleted = "group_membership.deleted"
 	// SettingsChanged tells every instance to drop cached settings.
 	SettingsChanged = "settings.changed"
 	// Presence and Typing carry the real-time hub's viewer and typing
@@ -56,6 +67,9 @@ type Event struct {
 	// Change is the typed ticket change, for subscribers in the process that
 	// made it. It never crosses instances.
 	Change *desk.TicketChange `json:"-"`
+
+	// OrganizationID names the record of organization events.
+	OrganizationID int64 `json:"organization_id,omitempty"`
 }
 
 // Relay carries events to the other instances sharing the store.

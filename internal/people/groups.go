@@ -3,7 +3,9 @@ package people
 import (
 	"context"
 
+	"github.com/frontdesk/frontdesk/internal/audit"
 	"github.com/frontdesk/frontdesk/internal/desk"
+	"github.com/frontdesk/frontdesk/internal/events"
 	"github.com/frontdesk/frontdesk/internal/store"
 )
 
@@ -107,8 +109,14 @@ func (s *Service) CreateGroup(ctx context.Context, in GroupInput) (*desk.Group, 
 				return err
 			}
 		}
-		g, err = loadGroup(ctx, tx, id)
-		return err
+		if g, err = loadGroup(ctx, tx, id); err != nil {
+			return err
+		}
+		if err := audit.RecordTx(ctx, tx, audit.Entry{Action: AuditGroupCreated, TargetType: "group", TargetID: id,
+			Data: map[string]any{"name": g.Name, "is_public": g.IsPublic}}); err != nil {
+			return err
+		}
+		return s.changedTx(ctx, tx, events.Event{Type: events.GroupCreated, GroupID: id})
 	})
 	if err != nil {
 		return nil, err
@@ -118,7 +126,9 @@ func (s *Service) CreateGroup(ctx context.Context, in GroupInput) (*desk.Group, 
 
 // UpdateGroup changes a group (manage_groups_orgs). Default=true makes it the only
 // default; the default group cannot be un-defaulted except by making another
-// group the default.
+// group the default. Changing a private group, or any group's visibility,
+// needs the account owner or a member of the group; a private group cannot
+// be made public.
 func (s *Service) UpdateGroup(ctx context.Context, id int64, in GroupInput) (*desk.Group, error) {
 	p, err := desk.RequirePrincipal(ctx)
 	if err != nil {
@@ -153,6 +163,14 @@ func (s *Service) UpdateGroup(ctx context.Context, id int64, in GroupInput) (*de
 		if in.Default != nil && !*in.Default && cur.Default {
 			v.Add("default", "cannot be unset; make another group the default instead")
 		}
+		if !cur.IsPublic || public != cur.IsPublic {
+			if err := requireGroupInsiderTx(ctx, tx, p, id); err != nil {
+				return err
+			}
+		}
+		if !cur.IsPublic && public {
+			v.Add("is_public", "cannot be changed: a private group cannot be made public")
+		}
 		if err := v.Err(); err != nil {
 			return err
 		}
@@ -165,13 +183,40 @@ func (s *Service) UpdateGroup(ctx context.Context, id int64, in GroupInput) (*de
 				return err
 			}
 		}
-		g, err = loadGroup(ctx, tx, id)
-		return err
+		if g, err = loadGroup(ctx, tx, id); err != nil {
+			return err
+		}
+		changes := groupChanges(cur, g)
+		if len(changes) == 0 {
+			return nil
+		}
+		if err := audit.RecordTx(ctx, tx, audit.Entry{Action: AuditGroupUpdated, TargetType: "group", TargetID: id, Changes: changes}); err != nil {
+			return err
+		}
+		return s.changedTx(ctx, tx, events.Event{Type: events.GroupUpdated, GroupID: id})
 	})
 	if err != nil {
 		return nil, err
 	}
 	return g, nil
+}
+
+// groupChanges lists what differs between two states of a group.
+func groupChanges(a, b *desk.Group) map[string]audit.Change {
+	c := map[string]audit.Change{}
+	if a.Name != b.Name {
+		c["name"] = audit.Change{Before: a.Name, After: b.Name}
+	}
+	if a.Description != b.Description {
+		c["description"] = audit.Change{Before: a.Description, After: b.Description}
+	}
+	if a.IsPublic != b.IsPublic {
+		c["is_public"] = audit.Change{Before: a.IsPublic, After: b.IsPublic}
+	}
+	if a.Default != b.Default {
+		c["default"] = audit.Change{Before: a.Default, After: b.Default}
+	}
+	return c
 }
 
 // GetGroup returns a group, deleted ones included (staff only).
@@ -237,7 +282,8 @@ func (s *Service) CountGroups(ctx context.Context) (int, error) {
 
 // DeleteGroup soft-deletes a group (manage_groups_orgs): it keeps its row for old
 // tickets but loses its members; if it was the default, the oldest remaining
-// group becomes the default.
+// group becomes the default. A private group is deleted only by the account
+// owner or one of its members (it takes every member out).
 func (s *Service) DeleteGroup(ctx context.Context, id int64) error {
 	p, err := desk.RequirePrincipal(ctx)
 	if err != nil {
@@ -257,24 +303,34 @@ func (s *Service) DeleteGroup(ctx context.Context, id int64) error {
 		if cur.Deleted {
 			return desk.NotFound()
 		}
+		if !cur.IsPublic {
+			if err := requireGroupInsiderTx(ctx, tx, p, id); err != nil {
+				return err
+			}
+		}
 		now := store.Now()
 		if _, err := tx.Exec(ctx, `UPDATE agent_groups SET deleted = ?, is_default = ?, updated_at = ? WHERE id = ?`,
 			true, false, now, id); err != nil {
 			return err
 		}
 		// Users whose default this was fall back to another of their groups.
-		rows, err := tx.Query(ctx, `SELECT user_id FROM group_memberships WHERE group_id = ? AND is_default = ?`, id, true)
+		rows, err := tx.Query(ctx, `SELECT user_id, is_default FROM group_memberships WHERE group_id = ? ORDER BY user_id`, id)
 		if err != nil {
 			return err
 		}
+		members := []int64{}
 		var users []int64
 		for rows.Next() {
 			var u int64
-			if err := rows.Scan(&u); err != nil {
+			var def bool
+			if err := rows.Scan(&u, &def); err != nil {
 				rows.Close()
 				return err
 			}
-			users = append(users, u)
+			members = append(members, u)
+			if def {
+				users = append(users, u)
+			}
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
@@ -301,10 +357,16 @@ func (s *Service) DeleteGroup(ctx context.Context, id int64) error {
 				return err
 			}
 			if next != 0 {
-				return makeDefaultGroup(ctx, tx, next)
+				if err := makeDefaultGroup(ctx, tx, next); err != nil {
+					return err
+				}
 			}
 		}
-		return nil
+		if err := audit.RecordTx(ctx, tx, audit.Entry{Action: AuditGroupDeleted, TargetType: "group", TargetID: id,
+			Data: map[string]any{"name": cur.Name, "is_public": cur.IsPublic, "member_ids": members}}); err != nil {
+			return err
+		}
+		return s.changedTx(ctx, tx, events.Event{Type: events.GroupDeleted, GroupID: id})
 	})
 }
 
@@ -364,6 +426,8 @@ func promoteDefaultMembership(ctx context.Context, tx *store.Tx, userID int64) e
 
 // AddMembership puts an agent or admin in a group (manage_groups_orgs). The user's
 // first membership, or one with isDefault, becomes their default group.
+// Joining a private group, or adding someone to it, needs the account
+// owner or a member of the group.
 func (s *Service) AddMembership(ctx context.Context, userID, groupID int64, isDefault bool) (*desk.GroupMembership, error) {
 	p, err := desk.RequirePrincipal(ctx)
 	if err != nil {
@@ -400,6 +464,15 @@ func (s *Service) AddMembership(ctx context.Context, userID, groupID int64, isDe
 		if err := v.Err(); err != nil {
 			return err
 		}
+		private, err := groupIsPrivateTx(ctx, tx, groupID)
+		if err != nil {
+			return err
+		}
+		if private {
+			if err := requireGroupInsiderTx(ctx, tx, p, groupID); err != nil {
+				return err
+			}
+		}
 		dup, err := IsGroupMemberTx(ctx, tx, userID, groupID)
 		if err != nil {
 			return err
@@ -424,8 +497,13 @@ func (s *Service) AddMembership(ctx context.Context, userID, groupID int64, isDe
 		if err != nil {
 			return err
 		}
-		m, err = loadMembership(ctx, tx, id)
-		return err
+		if m, err = loadMembership(ctx, tx, id); err != nil {
+			return err
+		}
+		if err := auditMembershipTx(ctx, tx, AuditGroupMemberAdded, groupID, userID, id); err != nil {
+			return err
+		}
+		return s.changedTx(ctx, tx, events.Event{Type: events.GroupMembershipCreated, UserID: userID, GroupID: groupID})
 	})
 	if err != nil {
 		return nil, err
@@ -433,7 +511,8 @@ func (s *Service) AddMembership(ctx context.Context, userID, groupID int64, isDe
 	return m, nil
 }
 
-// RemoveMembership takes an agent out of a group (manage_groups_orgs).
+// RemoveMembership takes an agent out of a group (manage_groups_orgs); out of
+// a private group only by the account owner or a member of the group.
 func (s *Service) RemoveMembership(ctx context.Context, id int64) error {
 	p, err := desk.RequirePrincipal(ctx)
 	if err != nil {
@@ -450,6 +529,15 @@ func (s *Service) RemoveMembership(ctx context.Context, id int64) error {
 		if err != nil {
 			return err
 		}
+		private, err := groupIsPrivateTx(ctx, tx, m.GroupID)
+		if err != nil {
+			return err
+		}
+		if private {
+			if err := requireGroupInsiderTx(ctx, tx, p, m.GroupID); err != nil {
+				return err
+			}
+		}
 		if _, err := tx.Exec(ctx, `DELETE FROM group_memberships WHERE id = ?`, id); err != nil {
 			return err
 		}
@@ -457,9 +545,14 @@ func (s *Service) RemoveMembership(ctx context.Context, id int64) error {
 			if _, err := tx.Exec(ctx, `UPDATE users SET default_group_id = NULL WHERE id = ?`, m.UserID); err != nil {
 				return err
 			}
-			return promoteDefaultMembership(ctx, tx, m.UserID)
+			if err := promoteDefaultMembership(ctx, tx, m.UserID); err != nil {
+				return err
+			}
 		}
-		return nil
+		if err := auditMembershipTx(ctx, tx, AuditGroupMemberRemoved, m.GroupID, m.UserID, id); err != nil {
+			return err
+		}
+		return s.changedTx(ctx, tx, events.Event{Type: events.GroupMembershipDeleted, UserID: m.UserID, GroupID: m.GroupID})
 	})
 }
 

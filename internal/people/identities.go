@@ -11,6 +11,7 @@ import (
 
 	"github.com/frontdesk/frontdesk/internal/auth"
 	"github.com/frontdesk/frontdesk/internal/desk"
+	"github.com/frontdesk/frontdesk/internal/events"
 	"github.com/frontdesk/frontdesk/internal/store"
 )
 
@@ -142,6 +143,8 @@ func (s *Service) Identities(ctx context.Context, userID int64) ([]desk.Identity
 
 // AddIdentity adds an email or phone_number identity to a user. Admins may
 // add to anyone, agents to end-users. The first email becomes primary.
+// Every new identity starts unverified, whoever adds it: only its owner can
+// prove an address (see errVerifiedByAdmins).
 func (s *Service) AddIdentity(ctx context.Context, userID int64, typ, value string) (*desk.Identity, error) {
 	p, err := desk.RequirePrincipal(ctx)
 	if err != nil {
@@ -206,8 +209,10 @@ func (s *Service) AddIdentity(ctx context.Context, userID int64, typ, value stri
 		if err := refreshUserSearch(ctx, tx, userID); err != nil {
 			return err
 		}
-		out, err = scanIdentity(tx.QueryRow(ctx, `SELECT `+identityCols+` FROM user_identities WHERE id = ?`, id))
-		return err
+		if out, err = scanIdentity(tx.QueryRow(ctx, `SELECT `+identityCols+` FROM user_identities WHERE id = ?`, id)); err != nil {
+			return err
+		}
+		return s.changedTx(ctx, tx, events.Event{Type: events.UserUpdated, UserID: userID})
 	})
 	if err != nil {
 		return nil, mapErr(err, "value")

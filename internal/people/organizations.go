@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/frontdesk/frontdesk/internal/desk"
+	"github.com/frontdesk/frontdesk/internal/events"
 	"github.com/frontdesk/frontdesk/internal/store"
 )
 
@@ -300,8 +301,10 @@ func (s *Service) CreateOrganization(ctx context.Context, in OrganizationInput) 
 		if err := writeOrgExtras(ctx, tx, id, st, true); err != nil {
 			return err
 		}
-		o, err = visibleOrg(ctx, tx, p, id)
-		return err
+		if o, err = visibleOrg(ctx, tx, p, id); err != nil {
+			return err
+		}
+		return s.changedTx(ctx, tx, events.Event{Type: events.OrganizationCreated, OrganizationID: id})
 	})
 	if err != nil {
 		return nil, mapErr(err, "name")
@@ -344,8 +347,10 @@ func (s *Service) UpdateOrganization(ctx context.Context, id int64, in Organizat
 		if err := writeOrgExtras(ctx, tx, id, st, in.DomainNames != nil); err != nil {
 			return err
 		}
-		o, err = visibleOrg(ctx, tx, p, id)
-		return err
+		if o, err = visibleOrg(ctx, tx, p, id); err != nil {
+			return err
+		}
+		return s.changedTx(ctx, tx, events.Event{Type: events.OrganizationUpdated, OrganizationID: id})
 	})
 	if err != nil {
 		return nil, mapErr(err, "name")
@@ -435,7 +440,10 @@ func (s *Service) DeleteOrganization(ctx context.Context, id int64) error {
 		if _, err := tx.Exec(ctx, `DELETE FROM organizations WHERE id = ?`, id); err != nil {
 			return err
 		}
-		return tx.DeleteSearchDoc(ctx, "organization_search", id)
+		if err := tx.DeleteSearchDoc(ctx, "organization_search", id); err != nil {
+			return err
+		}
+		return s.changedTx(ctx, tx, events.Event{Type: events.OrganizationDeleted, OrganizationID: id})
 	})
 }
 

@@ -37,6 +37,8 @@ type Service struct {
 	Passwords *password.Service
 	// Settings is the process's settings service (nil: uncached reads).
 	Settings *settings.Service
+
+	hooks []Hook // see AddHook
 }
 
 func (s *Service) settingsSvc() *settings.Service {

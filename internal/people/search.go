@@ -66,3 +66,16 @@ func (s *Service) SearchUsers(ctx context.Context, query string, limit int) ([]*
 	return queryUsers(ctx, s.DB, `SELECT `+userCols+` FROM users u WHERE u.id IN (`+strings.Join(subs, ` UNION `)+`)
 		AND u.active = ?`+cond+` ORDER BY u.id LIMIT ?`, args...)
 }
+
+// UserVisibility returns a SQL condition over users u (no leading AND;
+// "1 = 1" when p sees everyone) limiting them to those p may see, with its
+// arguments: the one rule GetUser, lists and searches apply. Other
+// packages that select users themselves (the search service) use it, so
+// their counts come from the same visibility as their results.
+func UserVisibility(p *desk.Principal) (string, []any) {
+	cond, args := userVisibility(p)
+	if cond == "" {
+		return "1 = 1", nil
+	}
+	return "(" + strings.TrimPrefix(cond, " AND ") + ")", args
+}

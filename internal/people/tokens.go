@@ -2,6 +2,7 @@ package people
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"time"
 
@@ -136,19 +137,40 @@ func (s *Service) CreateTokenWith(ctx context.Context, in TokenInput) (*desk.API
 	return out, nil
 }
 
-// ListTokens lists API tokens without secrets: all for admins, else the
-// caller's own.
+// tokenScope returns a condition on api_tokens t limiting them to those p
+// may list and revoke: their own; for admins everyone's except the account
+// owner's, which only the owner (and the system) sees — a token acts as its
+// user, so an admin who could list or revoke the owner's could watch or cut
+// off the one account that holds every key.
+func (s *Service) tokenScope(ctx context.Context, p *desk.Principal) (string, []any, error) {
+	if !p.IsAdmin() {
+		return `t.user_id = ?`, []any{p.UserID}, nil
+	}
+	if p.System {
+		return "1 = 1", nil, nil
+	}
+	owner, err := ownerID(ctx, s.DB)
+	if err != nil {
+		return "", nil, fmt.Errorf("people: reading the account owner: %w", err)
+	}
+	if owner == 0 || owner == p.UserID {
+		return "1 = 1", nil, nil
+	}
+	return `t.user_id <> ?`, []any{owner}, nil
+}
+
+// ListTokens lists API tokens without secrets: the caller's own; for admins
+// everyone's but the account owner's (unless the admin is the owner).
 func (s *Service) ListTokens(ctx context.Context) ([]*desk.APIToken, error) {
 	p, err := desk.RequirePrincipal(ctx)
 	if err != nil {
 		return nil, err
 	}
-	q, args := `SELECT `+tokenCols+` FROM api_tokens t`, []any{}
-	if !p.IsAdmin() {
-		q += ` WHERE t.user_id = ?`
-		args = append(args, p.UserID)
+	cond, args, err := s.tokenScope(ctx, p)
+	if err != nil {
+		return nil, err
 	}
-	rows, err := s.DB.Query(ctx, q+` ORDER BY t.id`, args...)
+	rows, err := s.DB.Query(ctx, `SELECT `+tokenCols+` FROM api_tokens t WHERE `+cond+` ORDER BY t.id`, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -164,18 +186,19 @@ func (s *Service) ListTokens(ctx context.Context) ([]*desk.APIToken, error) {
 	return out, rows.Err()
 }
 
-// DeleteToken revokes a token: admins any, others their own (else NotFound).
+// DeleteToken revokes a token the caller may list (see ListTokens), else
+// NotFound.
 func (s *Service) DeleteToken(ctx context.Context, id int64) error {
 	p, err := desk.RequirePrincipal(ctx)
 	if err != nil {
 		return err
 	}
-	q, args := `DELETE FROM api_tokens WHERE id = ?`, []any{id}
-	if !p.IsAdmin() {
-		q += ` AND user_id = ?`
-		args = append(args, p.UserID)
+	cond, args, err := s.tokenScope(ctx, p)
+	if err != nil {
+		return err
 	}
-	res, err := s.DB.Exec(ctx, q, args...)
+	res, err := s.DB.Exec(ctx, `DELETE FROM api_tokens WHERE id IN (SELECT t.id FROM api_tokens t WHERE t.id = ? AND `+cond+`)`,
+		append([]any{id}, args...)...)
 	if err != nil {
 		return err
 	}

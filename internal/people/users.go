@@ -348,6 +348,9 @@ func (s *Service) CreateUser(ctx context.Context, in UserInput) (*desk.User, err
 		if in.CustomRoleID != nil && *in.CustomRoleID != 0 {
 			return nil, desk.Forbidden("Only admins can assign roles")
 		}
+		if in.Verified != nil && *in.Verified {
+			return nil, errVerifiedByAdmins()
+		}
 	}
 	st := userState{Role: desk.RoleEndUser, Locale: "en-US", TimeZone: "UTC"}
 	var v desk.Validation
@@ -375,6 +378,11 @@ func (s *Service) CreateUser(ctx context.Context, in UserInput) (*desk.User, err
 		if err := checkFree(ctx, tx, 0, st); err != nil {
 			return err
 		}
+		if st.GroupID != 0 {
+			if _, err := defaultGroupJoinTx(ctx, tx, p, 0, st.GroupID); err != nil {
+				return err
+			}
+		}
 		now := store.Now()
 		id, err := tx.InsertID(ctx, `INSERT INTO users (name, email, role, organization_id, default_group_id, phone, locale,
 			time_zone, tags, notes, details, external_id, suspended, verified, password_hash, custom_role_id, created_at, updated_at)
@@ -400,6 +408,9 @@ func (s *Service) CreateUser(ctx context.Context, in UserInput) (*desk.User, err
 			if err := setDefaultMembership(ctx, tx, id, st.GroupID); err != nil {
 				return err
 			}
+			if err := auditMembershipTx(ctx, tx, AuditGroupMemberAdded, st.GroupID, id, 0); err != nil {
+				return err
+			}
 		}
 		if err := s.recordPasswordTx(ctx, tx, id, hash); err != nil {
 			return err
@@ -410,18 +421,12 @@ func (s *Service) CreateUser(ctx context.Context, in UserInput) (*desk.User, err
 		if u, err = loadUser(ctx, tx, id); err != nil {
 			return err
 		}
-		s.publishCreated(tx, id, p.UserID)
-		return nil
+		return s.changedTx(ctx, tx, events.Event{Type: events.UserCreated, UserID: id})
 	})
 	if err != nil {
 		return nil, mapErr(err, "email")
 	}
 	return u, nil
-}
-
-func (s *Service) publishCreated(tx *store.Tx, id, actor int64) {
-	bus := s.Events
-	tx.AfterCommit(func() { bus.Publish(events.Event{Type: events.UserCreated, UserID: id, ActorID: actor}) })
 }
 
 func hashInput(in UserInput) (string, error) {
@@ -524,14 +529,35 @@ func (s *Service) UpdateUser(ctx context.Context, id int64, in UserInput) (*desk
 		if err := checkFree(ctx, tx, id, after); err != nil {
 			return err
 		}
+		if changed["email"] && in.Verified == nil {
+			// A new address is unverified until its owner proves it (or
+			// an admin says so in the same request); an address the user
+			// already had keeps its own state.
+			if after.Verified, err = identityVerified(ctx, tx, id, after.Email); err != nil {
+				return err
+			}
+		}
+		joins := false
+		if changed["default_group_id"] && after.GroupID != 0 {
+			if joins, err = defaultGroupJoinTx(ctx, tx, p, id, after.GroupID); err != nil {
+				return err
+			}
+		}
 		if err := s.writeUser(ctx, tx, id, before, after, hash); err != nil {
 			return err
+		}
+		if joins {
+			if err := auditMembershipTx(ctx, tx, AuditGroupMemberAdded, after.GroupID, id, 0); err != nil {
+				return err
+			}
 		}
 		if err := s.recordPasswordTx(ctx, tx, id, hash); err != nil {
 			return err
 		}
-		u, err = loadUser(ctx, tx, id)
-		return err
+		if u, err = loadUser(ctx, tx, id); err != nil {
+			return err
+		}
+		return s.changedTx(ctx, tx, events.Event{Type: events.UserUpdated, UserID: id})
 	})
 	if err != nil {
 		return nil, mapErr(err, "email")
@@ -581,6 +607,9 @@ func authorizeUserUpdate(p *desk.Principal, cur *desk.User, changed map[string]b
 		if changed["password"] {
 			return desk.Forbidden("Only admins can set passwords")
 		}
+		if changed["verified"] {
+			return errVerifiedByAdmins()
+		}
 		return nil
 	}
 	return desk.Forbidden("You are not allowed to update this user")
@@ -629,7 +658,7 @@ func (s *Service) writeUser(ctx context.Context, tx *store.Tx, id int64, before,
 	switch {
 	case after.Role == desk.RoleEndUser && before.Role != desk.RoleEndUser:
 		// Groups and API tokens are for staff only.
-		if _, err := tx.Exec(ctx, `DELETE FROM group_memberships WHERE user_id = ?`, id); err != nil {
+		if err := removeMembershipsTx(ctx, tx, id); err != nil {
 			return err
 		}
 		if _, err := tx.Exec(ctx, `DELETE FROM api_tokens WHERE user_id = ?`, id); err != nil {
@@ -913,7 +942,7 @@ func (s *Service) DeleteUser(ctx context.Context, id int64) (*desk.User, error) 
 		if _, err := tx.Exec(ctx, `UPDATE users SET active = ?, default_group_id = NULL, updated_at = ? WHERE id = ?`, false, now, id); err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `DELETE FROM group_memberships WHERE user_id = ?`, id); err != nil {
+		if err := removeMembershipsTx(ctx, tx, id); err != nil {
 			return err
 		}
 		if _, err := tx.Exec(ctx, `DELETE FROM api_tokens WHERE user_id = ?`, id); err != nil {
@@ -922,8 +951,10 @@ func (s *Service) DeleteUser(ctx context.Context, id int64) (*desk.User, error) 
 		if err := endSessions(ctx, tx, id); err != nil {
 			return err
 		}
-		u, err = loadUser(ctx, tx, id)
-		return err
+		if u, err = loadUser(ctx, tx, id); err != nil {
+			return err
+		}
+		return s.changedTx(ctx, tx, events.Event{Type: events.UserDeleted, UserID: id})
 	})
 	if err != nil {
 		return nil, err

@@ -405,8 +405,11 @@ func (r *run) compile(ctx context.Context, tg *target) error {
 		tg.args = append(tg.args, args...)
 		tg.public = !r.p.IsStaff()
 	case userEntity:
-		tg.where = append(tg.where, "u.active = ?")
-		tg.args = append(tg.args, true)
+		// The people service's visibility, so the count covers exactly
+		// the users the results may show (view_end_users).
+		vis, args := people.UserVisibility(r.p)
+		tg.where = append(tg.where, "u.active = ?", vis)
+		tg.args = append(append(tg.args, true), args...)
 	}
 	for _, t := range r.q.Terms {
 		if t.Field == "" || tg.ent.freeText[t.Field] {

@@ -730,3 +730,47 @@ func TestWindowBoundsCommonWords(t *testing.T) {
 		}
 	})
 }
+
+// Issue 7, item 7: a staff member whose role lacks view_end_users must not
+// learn that an end-user exists from a count: counts and results come from
+// the people service's one user visibility, and paging agrees with them.
+func TestUserCountsFollowViewEndUsers(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		seed(t, db)
+		s := newService(db)
+		blind := &desk.Principal{UserID: 2, Role: desk.RoleAgent, Via: "api",
+			Perms: &desk.Permissions{TicketAccess: desk.TicketAccessAll}} // no view_end_users
+		for _, c := range []struct {
+			q    string
+			as   *desk.Principal
+			want string
+		}{
+			{"type:user eve", blind, ""},
+			{"type:user hans", blind, ""},
+			{"type:user email:eve@example.com", blind, ""},
+			{"type:user role:end-user", blind, ""},
+			{"type:user", blind, "u1 u2"},
+			{"type:user jan", blind, "u2"},
+			{"type:user eve", agent, "u4"},
+			{"type:user role:end-user", agent, "u3 u4"},
+		} {
+			rs, n, err := s.Search(as(c.as), c.q, 1, 100)
+			if err != nil {
+				t.Fatalf("%q: %v", c.q, err)
+			}
+			if got := sorted(rs); got != c.want || n != len(rs) {
+				t.Errorf("%q as %d: results %q count %d, want %q and a count that matches", c.q, c.as.UserID, got, n, c.want)
+			}
+			cnt, err := s.Count(as(c.as), c.q)
+			if err != nil || cnt != len(rs) {
+				t.Errorf("Count(%q) as %d = %d %v, want %d", c.q, c.as.UserID, cnt, err, len(rs))
+			}
+		}
+		// Paging over a filtered list: page 2 of one holds the second
+		// visible user, not a hidden one.
+		rs, n, err := s.Search(as(blind), "type:user order_by:created_at sort:asc", 2, 1)
+		if err != nil || n != 2 || hits(rs) != "u2" {
+			t.Errorf("page 2: %q of %d, %v", hits(rs), n, err)
+		}
+	})
+}

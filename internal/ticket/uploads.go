@@ -112,7 +112,9 @@ func (s *Service) Attachment(ctx context.Context, id int64) (*desk.Attachment, e
 		return nil, err
 	}
 	if !ticketID.Valid {
-		if a.UploaderID != p.UserID && !p.IsAdmin() {
+		// Not on a ticket yet: only its uploader (or the system) reads it,
+		// admins included — nothing yet says who else may.
+		if a.UploaderID != p.UserID && !p.System {
 			return nil, desk.NotFound()
 		}
 		return &a, nil

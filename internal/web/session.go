@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/frontdesk/frontdesk/internal/audit"
 	"github.com/frontdesk/frontdesk/internal/desk"
 	"github.com/frontdesk/frontdesk/internal/httpx"
 	"github.com/frontdesk/frontdesk/internal/locale"
@@ -141,6 +142,7 @@ func (s *Server) begin(w http.ResponseWriter, r *http.Request) (*reqCtx, *http.R
 	}
 	rc.tz = loadZone(tzName)
 	rc.tr = s.translator(rc.locale, rc.tz)
+	ctx = audit.WithClient(ctx, s.d.IPs.IP(r), r.UserAgent())
 	ctx = context.WithValue(ctx, ctxKey{}, rc)
 	r = r.WithContext(ctx)
 	rc.r = r

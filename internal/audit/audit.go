@@ -1,0 +1,180 @@
+// Package audit owns the audit log: an append-only record of
+// security-relevant changes (who changed private-group memberships or a
+// group's visibility, and, as more services adopt it, any change an
+// administrator may have to account for later).
+//
+// Services call RecordTx inside the transaction that makes the change, so an
+// entry exists exactly when the change committed. The log has no update or
+// delete API, and the store refuses UPDATE and DELETE on the table (schema
+// version 11), so history cannot be rewritten through Frontdesk.
+//
+// The actor comes from the principal in the context; the client's address
+// and user agent from WithClient, which the HTTP adapters set for every
+// request.
+package audit
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/frontdesk/frontdesk/internal/desk"
+	"github.com/frontdesk/frontdesk/internal/store"
+)
+
+// Limits on what one entry stores.
+const (
+	maxIP        = 64
+	maxUserAgent = 512
+	maxName      = 100 // action and target type
+	maxDetails   = 64 << 10
+)
+
+// Change is one field's value before and after.
+type Change struct {
+	Before any `json:"before"`
+	After  any `json:"after"`
+}
+
+// Entry is one audited change.
+type Entry struct {
+	ID        int64     `json:"id"`
+	CreatedAt desk.Time `json:"created_at"`
+	// ActorID is who acted; 0 for the system (command line, jobs).
+	ActorID int64 `json:"actor_id"`
+	// Via is the channel the actor used (api, web, system).
+	Via string `json:"via,omitempty"`
+	// Action names what happened, "<target type>.<verb>", e.g.
+	// "group.member_added", "group.updated".
+	Action string `json:"action"`
+	// TargetType and TargetID name the record changed ("group", 7).
+	TargetType string `json:"target_type"`
+	TargetID   int64  `json:"target_id"`
+	IP         string `json:"ip"`
+	UserAgent  string `json:"user_agent"`
+	// Changes holds the fields that changed, with before and after.
+	Changes map[string]Change `json:"changes,omitempty"`
+	// Data is further context (e.g. the member added to a group).
+	Data map[string]any `json:"data,omitempty"`
+}
+
+// details is the JSON stored in audit_log.details.
+type details struct {
+	Via     string            `json:"via,omitempty"`
+	Changes map[string]Change `json:"changes,omitempty"`
+	Data    map[string]any    `json:"data,omitempty"`
+}
+
+type clientKey struct{}
+
+type client struct{ ip, userAgent string }
+
+// WithClient returns a context telling RecordTx the client's address and
+// user agent. The HTTP adapters call it once per request.
+func WithClient(ctx context.Context, ip, userAgent string) context.Context {
+	return context.WithValue(ctx, clientKey{}, client{ip: clean(ip, maxIP), userAgent: clean(userAgent, maxUserAgent)})
+}
+
+// clean makes s storable on both stores (valid UTF-8, no NUL) and at most
+// max bytes long.
+func clean(s string, max int) string {
+	s = strings.ReplaceAll(strings.ToValidUTF8(s, ""), "\x00", "")
+	for len(s) > max {
+		_, size := utf8.DecodeLastRuneInString(s)
+		s = s[:len(s)-size]
+	}
+	return s
+}
+
+// RecordTx appends e to the audit log inside tx, with the actor taken from
+// the principal in ctx and the client from WithClient. e.ID, e.CreatedAt,
+// e.ActorID, e.Via, e.IP and e.UserAgent are filled in; the caller sets
+// Action, TargetType, TargetID, Changes and Data.
+func RecordTx(ctx context.Context, tx *store.Tx, e Entry) error {
+	if e.Action == "" || e.TargetType == "" || len(e.Action) > maxName || len(e.TargetType) > maxName {
+		return fmt.Errorf("audit: entry needs an action and a target type of at most %d bytes", maxName)
+	}
+	if p := desk.PrincipalFrom(ctx); p != nil {
+		e.ActorID, e.Via = p.UserID, p.Via
+		if p.System && e.Via == "" {
+			e.Via = "system"
+		}
+	}
+	if c, ok := ctx.Value(clientKey{}).(client); ok {
+		e.IP, e.UserAgent = c.ip, c.userAgent
+	}
+	b, err := json.Marshal(details{Via: e.Via, Changes: e.Changes, Data: e.Data})
+	if err != nil {
+		return fmt.Errorf("audit: encoding %s: %w", e.Action, err)
+	}
+	if len(b) > maxDetails {
+		return fmt.Errorf("audit: details of %s are too large (%d bytes)", e.Action, len(b))
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO audit_log (created_at, actor_id, action, target_type, target_id, ip, user_agent, details)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, store.Now(), e.ActorID, e.Action, e.TargetType, e.TargetID, e.IP, e.UserAgent, string(b)); err != nil {
+		return fmt.Errorf("audit: recording %s: %w", e.Action, err)
+	}
+	return nil
+}
+
+// Filter selects entries for List; zero fields match everything.
+type Filter struct {
+	TargetType string
+	TargetID   int64
+	Action     string
+	// Limit is at most 1000 (0: 100); entries come newest first.
+	Limit int
+}
+
+// List returns audit entries, newest first. Admins only (and the system).
+func List(ctx context.Context, q store.Querier, f Filter) ([]Entry, error) {
+	p, err := desk.RequirePrincipal(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !p.IsAdmin() {
+		return nil, desk.Forbidden("Only admins can read the audit log")
+	}
+	query := `SELECT id, created_at, actor_id, action, target_type, target_id, ip, user_agent, details FROM audit_log WHERE 1 = 1`
+	var args []any
+	if f.TargetType != "" {
+		query += ` AND target_type = ?`
+		args = append(args, f.TargetType)
+	}
+	if f.TargetID != 0 {
+		query += ` AND target_id = ?`
+		args = append(args, f.TargetID)
+	}
+	if f.Action != "" {
+		query += ` AND action = ?`
+		args = append(args, f.Action)
+	}
+	limit := f.Limit
+	if limit <= 0 {
+		limit = 100
+	}
+	rows, err := q.Query(ctx, query+` ORDER BY id DESC LIMIT ?`, append(args, min(limit, 1000))...)
+	if err != nil {
+		return nil, fmt.Errorf("audit: listing: %w", err)
+	}
+	defer rows.Close()
+	out := []Entry{}
+	for rows.Next() {
+		var e Entry
+		var created int64
+		var raw string
+		if err := rows.Scan(&e.ID, &created, &e.ActorID, &e.Action, &e.TargetType, &e.TargetID, &e.IP, &e.UserAgent, &raw); err != nil {
+			return nil, fmt.Errorf("audit: listing: %w", err)
+		}
+		e.CreatedAt = desk.TimeFromMicros(created)
+		var d details
+		if err := json.Unmarshal([]byte(raw), &d); err != nil {
+			return nil, fmt.Errorf("audit: entry %d: %w", e.ID, err)
+		}
+		e.Via, e.Changes, e.Data = d.Via, d.Changes, d.Data
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
