@@ -133,7 +133,12 @@ func serve(ctx context.Context, args []string, logger *slog.Logger) error {
 	publicURL := fs.String("public-url", env("PUBLIC_URL", ""), "the site's public address for links in emails, e.g. https://help.example.com")
 	trustProto := fs.Bool("trust-forwarded-proto", env("TRUST_FORWARDED_PROTO", "") == "true", "treat X-Forwarded-Proto: https as HTTPS (only behind your own proxy)")
 	formLimit := fs.Int("web-form-rate-limit", envInt("WEB_FORM_RATE_LIMIT", 10), "web-form submissions per minute per IP")
+	s3Config := s3Flags(fs) // attachment object storage (s3flags.go)
 	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	s3, err := s3Config()
+	if err != nil {
 		return err
 	}
 	if *debugAddr != "" {
@@ -148,6 +153,7 @@ func serve(ctx context.Context, args []string, logger *slog.Logger) error {
 		Addr: *addr, DataDir: c.data, DatabaseURL: c.databaseURL, APIRateLimit: *rate, MaxUpload: *maxUpload,
 		JobWorkers: *workers, ShutdownGrace: 30 * time.Second,
 		PublicURL: *publicURL, TrustForwardedProto: *trustProto, WebFormRateLimit: *formLimit,
+		S3: s3,
 	}, logger)
 	if err != nil {
 		return err

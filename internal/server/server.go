@@ -12,7 +12,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"path/filepath"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -52,6 +51,10 @@ type Config struct {
 	TrustForwardedProto bool
 	// WebFormRateLimit is web-form submissions per minute per IP (0 = 10).
 	WebFormRateLimit int
+	// S3 stores attachments in S3-compatible object storage when set (all
+	// of its required fields or none); otherwise they go to the database on
+	// PostgreSQL and to DataDir on SQLite (see openBlobs).
+	S3 attach.S3Config
 }
 
 // App is a running Frontdesk: the store and the services over it.
@@ -80,7 +83,7 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	blobs, err := attach.New(filepath.Join(cfg.DataDir, "attachments"), cfg.MaxUpload)
+	blobs, err := openBlobs(ctx, cfg, db)
 	if err != nil {
 		db.Close()
 		return nil, err
@@ -116,7 +119,7 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 			return jobs.Permanent(err)
 		}
 		for _, k := range keys {
-			if err := blobs.Delete(k); err != nil {
+			if err := blobs.Delete(ctx, k); err != nil {
 				return err
 			}
 		}
