@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/frontdesk/frontdesk/internal/httpx"
+	"github.com/frontdesk/frontdesk/internal/ratelimit"
 	"github.com/frontdesk/frontdesk/internal/store"
 	"github.com/frontdesk/frontdesk/internal/store/storetest"
 )
@@ -134,7 +134,7 @@ func TestRateLimitPerToken(t *testing.T) {
 func TestRateLimitWindowResets(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		clock := &lmClock{now: time.Date(2025, 4, 4, 9, 0, 0, 0, time.UTC)}
-		a := newTestAPIWith(t, db, func(s *Server) { s.Limiter = httpx.NewLimiter(2, clock.Now) })
+		a := newTestAPIWith(t, db, func(s *Server) { s.Limiter = ratelimit.NewMemory(2, clock.Now) })
 		for i := range 2 {
 			if resp, body := a.lmRequest(t, "GET", "/api/v2/tickets", lmToken(a.Agent)); resp.StatusCode != http.StatusOK {
 				t.Fatalf("request %d: %d %v", i+1, resp.StatusCode, body)

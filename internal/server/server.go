@@ -26,6 +26,7 @@ import (
 	"github.com/frontdesk/frontdesk/internal/jobs"
 	"github.com/frontdesk/frontdesk/internal/outbox"
 	"github.com/frontdesk/frontdesk/internal/people"
+	"github.com/frontdesk/frontdesk/internal/ratelimit"
 	"github.com/frontdesk/frontdesk/internal/search"
 	"github.com/frontdesk/frontdesk/internal/secrets"
 	"github.com/frontdesk/frontdesk/internal/store"
@@ -136,7 +137,7 @@ func (a *App) Handler(reg *prometheus.Registry) http.Handler {
 	mux := http.NewServeMux()
 	apiSrv := &api.Server{
 		DB: a.DB, Tickets: a.Tickets, People: a.People, Search: a.Search, Bulk: a.Bulk, Jobs: a.Jobs, Logger: a.Logger,
-		Limiter: api.NewLimiter(a.Config.APIRateLimit), AuthFailures: api.NewAuthThrottle(), MaxUpload: a.Config.MaxUpload,
+		Limiter: ratelimit.For(a.DB, a.Config.APIRateLimit, a.Logger), AuthFailures: api.NewAuthThrottle(), MaxUpload: a.Config.MaxUpload,
 	}
 	apiSrv.Register(mux)
 	metrics := httpx.NewMetrics(reg)
