@@ -77,7 +77,9 @@ func (c *lmClock) Advance(d time.Duration) {
 
 func TestRateLimitPerToken(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		a := newTestAPIWith(t, db, func(s *Server) { s.Limiter = NewLimiter(5) })
+		// The limiter the server picks for this store: shared in the
+		// database on PostgreSQL, in memory on SQLite.
+		a := newTestAPIWith(t, db, func(s *Server) { s.Limiter = ratelimit.For(db, 5, nil) })
 
 		for i := 1; i <= 5; i++ {
 			resp, body := a.lmRequest(t, "GET", "/api/v2/tickets.json", lmToken(a.Agent))
@@ -132,25 +134,35 @@ func TestRateLimitPerToken(t *testing.T) {
 }
 
 func TestRateLimitWindowResets(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		clock := &lmClock{now: time.Date(2025, 4, 4, 9, 0, 0, 0, time.UTC)}
-		a := newTestAPIWith(t, db, func(s *Server) { s.Limiter = ratelimit.NewMemory(2, clock.Now) })
-		for i := range 2 {
-			if resp, body := a.lmRequest(t, "GET", "/api/v2/tickets", lmToken(a.Agent)); resp.StatusCode != http.StatusOK {
-				t.Fatalf("request %d: %d %v", i+1, resp.StatusCode, body)
-			}
+	for _, kind := range []string{"memory", "shared"} {
+		t.Run(kind, func(t *testing.T) {
+			storetest.Each(t, func(t *testing.T, db *store.DB) { testRateLimitWindowResets(t, db, kind) })
+		})
+	}
+}
+
+func testRateLimitWindowResets(t *testing.T, db *store.DB, kind string) {
+	clock := &lmClock{now: time.Date(2025, 4, 4, 9, 0, 0, 0, time.UTC)}
+	var l ratelimit.Limiter = ratelimit.NewMemory(2, clock.Now)
+	if kind == "shared" {
+		l = ratelimit.NewShared(db, 2, clock.Now, nil)
+	}
+	a := newTestAPIWith(t, db, func(s *Server) { s.Limiter = l })
+	for i := range 2 {
+		if resp, body := a.lmRequest(t, "GET", "/api/v2/tickets", lmToken(a.Agent)); resp.StatusCode != http.StatusOK {
+			t.Fatalf("request %d: %d %v", i+1, resp.StatusCode, body)
 		}
-		clock.Advance(20 * time.Second)
-		resp, _ := a.lmRequest(t, "GET", "/api/v2/tickets", lmToken(a.Agent))
-		if resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") != "40" {
-			t.Fatalf("limited: %d Retry-After %q, want 429 and 40", resp.StatusCode, resp.Header.Get("Retry-After"))
-		}
-		clock.Advance(40 * time.Second)
-		resp, _ = a.lmRequest(t, "GET", "/api/v2/tickets", lmToken(a.Agent))
-		if resp.StatusCode != http.StatusOK || resp.Header.Get("X-Rate-Limit-Remaining") != "1" {
-			t.Errorf("after the window: %d remaining %q", resp.StatusCode, resp.Header.Get("X-Rate-Limit-Remaining"))
-		}
-	})
+	}
+	clock.Advance(20 * time.Second)
+	resp, _ := a.lmRequest(t, "GET", "/api/v2/tickets", lmToken(a.Agent))
+	if resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") != "40" {
+		t.Fatalf("limited: %d Retry-After %q, want 429 and 40", resp.StatusCode, resp.Header.Get("Retry-After"))
+	}
+	clock.Advance(40 * time.Second)
+	resp, _ = a.lmRequest(t, "GET", "/api/v2/tickets", lmToken(a.Agent))
+	if resp.StatusCode != http.StatusOK || resp.Header.Get("X-Rate-Limit-Remaining") != "1" {
+		t.Errorf("after the window: %d remaining %q", resp.StatusCode, resp.Header.Get("X-Rate-Limit-Remaining"))
+	}
 }
 
 func TestUnlimitedHasNoRateHeaders(t *testing.T) {
