@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"io"
@@ -299,6 +300,26 @@ func TestUploadSizeLimit(t *testing.T) {
 		resp, raw = a.request(t, a.Agent, "POST", "/api/v2/uploads?filename=big.bin", bytesOf('x', 10<<20))
 		if resp.StatusCode != http.StatusCreated {
 			t.Fatalf("at the limit: %d %s", resp.StatusCode, raw)
+		}
+	})
+}
+
+// TestRateLimitStoreFailureIsNotABypass: when the shared limiter cannot
+// count a request (its store fails), the request is not let through
+// uncounted; it gets the generic 500 and no rate headers.
+func TestRateLimitStoreFailureIsNotABypass(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		broken := storetest.SQLite(t)
+		if _, err := broken.Exec(context.Background(), `DROP TABLE api_rate_windows`); err != nil {
+			t.Fatal(err)
+		}
+		a := newTestAPIWith(t, db, func(s *Server) { s.Limiter = ratelimit.NewShared(broken, 5, nil, nil) })
+		resp, body := a.lmRequest(t, "GET", "/api/v2/users/me", lmToken(a.Agent))
+		if resp.StatusCode != http.StatusInternalServerError || body["error"] != "InternalError" {
+			t.Fatalf("limiter failure: %d %v", resp.StatusCode, body)
+		}
+		if resp.Header.Get("X-Rate-Limit") != "" {
+			t.Errorf("rate headers on a failed count: %q", resp.Header.Get("X-Rate-Limit"))
 		}
 	})
 }
