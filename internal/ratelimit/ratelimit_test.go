@@ -3,6 +3,7 @@ package ratelimit
 import (
 	"context"
 	"os"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -165,4 +166,46 @@ func TestForPicksByStore(t *testing.T) {
 			t.Fatal("unlimited should need no database")
 		}
 	})
+}
+
+// BenchmarkSharedAllow measures the per-request cost of the shared limiter
+// (one UPSERT … RETURNING) on each store, spread over 100 tokens.
+func BenchmarkSharedAllow(b *testing.B) {
+	dbs := map[string]*store.DB{"sqlite": storetest.SQLite(b)}
+	if storetest.PostgresURL() != "" {
+		dbs["postgres"] = storetest.Postgres(b)
+	}
+	for name, db := range dbs {
+		b.Run(name, func(b *testing.B) {
+			l := NewShared(db, 1<<30, nil, nil)
+			keys := make([]string, 100)
+			for i := range keys {
+				keys[i] = "u" + strconv.Itoa(i)
+			}
+			b.ResetTimer()
+			b.RunParallel(func(pb *testing.PB) {
+				i := 0
+				for pb.Next() {
+					if _, err := l.Allow(context.Background(), keys[i%len(keys)]); err != nil {
+						b.Error(err)
+						return
+					}
+					i++
+				}
+			})
+		})
+	}
+}
+
+// TestWindowsTableUnloggedOnPostgres: the hot-path table skips the WAL
+// (a crash may only reset budgets), so a request does not wait on a flush.
+func TestWindowsTableUnloggedOnPostgres(t *testing.T) {
+	db := storetest.Postgres(t)
+	var persistence string
+	if err := db.QueryRow(context.Background(), `SELECT relpersistence FROM pg_class WHERE oid = 'api_rate_windows'::regclass`).Scan(&persistence); err != nil {
+		t.Fatal(err)
+	}
+	if persistence != "u" {
+		t.Fatalf("api_rate_windows relpersistence = %q, want u (unlogged)", persistence)
+	}
 }
