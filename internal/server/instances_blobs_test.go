@@ -9,12 +9,18 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/johannesboyne/gofakes3"
+	"github.com/johannesboyne/gofakes3/backend/s3mem"
+
+	"github.com/frontdesk/frontdesk/internal/attach"
 	"github.com/frontdesk/frontdesk/internal/desk"
 	"github.com/frontdesk/frontdesk/internal/people"
 	"github.com/frontdesk/frontdesk/internal/server"
@@ -46,12 +52,16 @@ type blobInstance struct {
 }
 
 func startBlobInstance(t *testing.T, dbURL string, rate int) *blobInstance {
+	return startBlobInstanceWith(t, dbURL, rate, attach.S3Config{})
+}
+
+func startBlobInstanceWith(t *testing.T, dbURL string, rate int, s3 attach.S3Config) *blobInstance {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	data := t.TempDir()
 	app, err := server.Open(ctx, server.Config{
 		Addr: "127.0.0.1:0", DataDir: data, DatabaseURL: dbURL, APIRateLimit: rate,
-		MaxUpload: 8 << 20, ShutdownGrace: 10 * time.Second,
+		MaxUpload: 8 << 20, ShutdownGrace: 10 * time.Second, S3: s3,
 	}, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		cancel()
@@ -113,6 +123,73 @@ func blobAdmin(t *testing.T, app *server.App, email string) string {
 	return tok.Token
 }
 
+// uploadOnADownloadOnB uploads a file of several chunks or parts through
+// A's API, attaches it to a new ticket there, and downloads it through B.
+func uploadOnADownloadOnB(t *testing.T, a, b *blobInstance, email string) {
+	t.Helper()
+	tok := blobAdmin(t, a.app, email)
+	// Several database chunks or S3 parts, not a multiple of either size.
+	content := make([]byte, 6<<20+12345)
+	rng := rand.New(rand.NewPCG(1, 2))
+	for i := range content {
+		content[i] = byte(rng.Uint32())
+	}
+	code, _, body := apiCall(t, "POST", a.base+"/api/v2/uploads?filename=report.bin", email, tok, bytes.NewReader(content))
+	if code != http.StatusCreated {
+		t.Fatalf("upload on A: %d %s", code, body)
+	}
+	var up struct {
+		Upload struct {
+			Token string `json:"token"`
+		} `json:"upload"`
+	}
+	if err := json.Unmarshal(body, &up); err != nil || up.Upload.Token == "" {
+		t.Fatalf("upload answer %s: %v", body, err)
+	}
+	ticket, _ := json.Marshal(map[string]any{"ticket": map[string]any{
+		"subject":   "A file for every instance",
+		"requester": map[string]any{"email": "customer@instances.test", "name": "Customer"},
+		"comment":   map[string]any{"body": "see attached", "uploads": []string{up.Upload.Token}},
+	}})
+	code, _, body = apiCall(t, "POST", a.base+"/api/v2/tickets", email, tok, bytes.NewReader(ticket))
+	if code != http.StatusCreated {
+		t.Fatalf("ticket on A: %d %s", code, body)
+	}
+	var created struct {
+		Ticket struct {
+			ID int64 `json:"id"`
+		} `json:"ticket"`
+	}
+	json.Unmarshal(body, &created)
+
+	code, _, body = apiCall(t, "GET", b.base+"/api/v2/tickets/"+strconv.FormatInt(created.Ticket.ID, 10)+"/comments", email, tok, nil)
+	if code != http.StatusOK {
+		t.Fatalf("comments on B: %d %s", code, body)
+	}
+	var comments struct {
+		Comments []struct {
+			Attachments []struct {
+				ContentURL string `json:"content_url"`
+				Size       int64  `json:"size"`
+			} `json:"attachments"`
+		} `json:"comments"`
+	}
+	if err := json.Unmarshal(body, &comments); err != nil || len(comments.Comments) != 1 || len(comments.Comments[0].Attachments) != 1 {
+		t.Fatalf("comments on B: %s (%v)", body, err)
+	}
+	att := comments.Comments[0].Attachments[0]
+	if att.Size != int64(len(content)) {
+		t.Fatalf("attachment size %d, want %d", att.Size, len(content))
+	}
+	code, hdr, got := apiCall(t, "GET", att.ContentURL, email, tok, nil)
+	if code != http.StatusOK {
+		t.Fatalf("download from B (%s): %d %s", att.ContentURL, code, got)
+	}
+	if sha256.Sum256(got) != sha256.Sum256(content) || hdr.Get("Content-Length") != strconv.Itoa(len(content)) {
+		t.Fatalf("B served %d bytes that differ from the %d uploaded to A", len(got), len(content))
+	}
+}
+
 // TestInstancesShareAttachmentsAndRateLimit runs two instances on one
 // PostgreSQL database with separate data directories (no shared disk): a
 // file uploaded through A downloads byte for byte from B, and one token's
@@ -124,68 +201,7 @@ func TestInstancesShareAttachmentsAndRateLimit(t *testing.T) {
 	b := startBlobInstance(t, dbURL, limit)
 
 	t.Run("attachment uploaded on A downloads from B", func(t *testing.T) {
-		email := "files@instances.test"
-		tok := blobAdmin(t, a.app, email)
-		// Several database chunks, and not a multiple of the chunk size.
-		content := make([]byte, 3<<20+12345)
-		rng := rand.New(rand.NewPCG(1, 2))
-		for i := range content {
-			content[i] = byte(rng.Uint32())
-		}
-		code, _, body := apiCall(t, "POST", a.base+"/api/v2/uploads?filename=report.bin", email, tok, bytes.NewReader(content))
-		if code != http.StatusCreated {
-			t.Fatalf("upload on A: %d %s", code, body)
-		}
-		var up struct {
-			Upload struct {
-				Token string `json:"token"`
-			} `json:"upload"`
-		}
-		if err := json.Unmarshal(body, &up); err != nil || up.Upload.Token == "" {
-			t.Fatalf("upload answer %s: %v", body, err)
-		}
-		ticket, _ := json.Marshal(map[string]any{"ticket": map[string]any{
-			"subject":   "A file for every instance",
-			"requester": map[string]any{"email": "customer@instances.test", "name": "Customer"},
-			"comment":   map[string]any{"body": "see attached", "uploads": []string{up.Upload.Token}},
-		}})
-		code, _, body = apiCall(t, "POST", a.base+"/api/v2/tickets", email, tok, bytes.NewReader(ticket))
-		if code != http.StatusCreated {
-			t.Fatalf("ticket on A: %d %s", code, body)
-		}
-		var created struct {
-			Ticket struct {
-				ID int64 `json:"id"`
-			} `json:"ticket"`
-		}
-		json.Unmarshal(body, &created)
-
-		code, _, body = apiCall(t, "GET", b.base+"/api/v2/tickets/"+strconv.FormatInt(created.Ticket.ID, 10)+"/comments", email, tok, nil)
-		if code != http.StatusOK {
-			t.Fatalf("comments on B: %d %s", code, body)
-		}
-		var comments struct {
-			Comments []struct {
-				Attachments []struct {
-					ContentURL string `json:"content_url"`
-					Size       int64  `json:"size"`
-				} `json:"attachments"`
-			} `json:"comments"`
-		}
-		if err := json.Unmarshal(body, &comments); err != nil || len(comments.Comments) != 1 || len(comments.Comments[0].Attachments) != 1 {
-			t.Fatalf("comments on B: %s (%v)", body, err)
-		}
-		att := comments.Comments[0].Attachments[0]
-		if att.Size != int64(len(content)) {
-			t.Fatalf("attachment size %d, want %d", att.Size, len(content))
-		}
-		code, hdr, got := apiCall(t, "GET", att.ContentURL, email, tok, nil)
-		if code != http.StatusOK {
-			t.Fatalf("download from B (%s): %d %s", att.ContentURL, code, got)
-		}
-		if sha256.Sum256(got) != sha256.Sum256(content) || hdr.Get("Content-Length") != strconv.Itoa(len(content)) {
-			t.Fatalf("B served %d bytes that differ from the %d uploaded to A", len(got), len(content))
-		}
+		uploadOnADownloadOnB(t, a, b, "files@instances.test")
 		// Neither data directory holds the file: it lives in the database.
 		for _, inst := range []*blobInstance{a, b} {
 			if _, err := os.Stat(filepath.Join(inst.data, "attachments")); !os.IsNotExist(err) {
@@ -224,4 +240,33 @@ func TestInstancesShareAttachmentsAndRateLimit(t *testing.T) {
 			t.Fatalf("another token: %d %s", code, body)
 		}
 	})
+}
+
+// TestInstancesShareAttachmentsInS3: with S3 settings, two instances keep
+// attachments in the bucket (an in-process S3 server on 127.0.0.1), not in
+// the database, and each reads what the other stored.
+func TestInstancesShareAttachmentsInS3(t *testing.T) {
+	dbURL := sharedPostgresURL(t)
+	mem := s3mem.New()
+	if err := mem.CreateBucket("frontdesk-files"); err != nil {
+		t.Fatal(err)
+	}
+	fake := httptest.NewServer(gofakes3.New(mem).Server())
+	t.Cleanup(fake.Close)
+	s3 := attach.S3Config{Endpoint: strings.TrimPrefix(fake.URL, "http://"), Bucket: "frontdesk-files", AccessKey: "key", SecretKey: "secret"}
+	a := startBlobInstanceWith(t, dbURL, 0, s3)
+	b := startBlobInstanceWith(t, dbURL, 0, s3)
+
+	uploadOnADownloadOnB(t, a, b, "s3@instances.test")
+	list, err := mem.ListBucket("frontdesk-files", nil, gofakes3.ListBucketPage{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(list.Contents) != 1 || !strings.HasPrefix(list.Contents[0].Key, "attachments/") {
+		t.Fatalf("bucket holds %d objects, want the one attachment", len(list.Contents))
+	}
+	var inDB int
+	if err := a.app.DB.QueryRow(context.Background(), `SELECT COUNT(*) FROM blobs`).Scan(&inDB); err != nil || inDB != 0 {
+		t.Fatalf("%d blobs in the database (%v), want none with S3 configured", inDB, err)
+	}
 }
