@@ -21,6 +21,7 @@ import (
 	"github.com/frontdesk/frontdesk/internal/httpx"
 	"github.com/frontdesk/frontdesk/internal/jobs"
 	"github.com/frontdesk/frontdesk/internal/people"
+	"github.com/frontdesk/frontdesk/internal/ratelimit"
 	"github.com/frontdesk/frontdesk/internal/search"
 	"github.com/frontdesk/frontdesk/internal/store"
 	"github.com/frontdesk/frontdesk/internal/ticket"
@@ -40,8 +41,9 @@ type Server struct {
 	// Account changes the caller's own password (PUT /users/{id}/password).
 	Account *account.Service
 	Logger  *slog.Logger
-	// Limiter caps requests per token per minute (FRONTDESK_API_RATE_LIMIT).
-	Limiter *httpx.Limiter
+	// Limiter caps requests per token per minute (FRONTDESK_API_RATE_LIMIT);
+	// on PostgreSQL the budget is shared by every instance.
+	Limiter ratelimit.Limiter
 	// AuthFailures throttles failed authentication per client IP.
 	AuthFailures *httpx.FailThrottle
 	IPs          httpx.IPResolver
@@ -107,10 +109,14 @@ func (s *Server) auth(h handlerFunc) http.Handler {
 			writeError(w, r, s.Logger, err)
 			return
 		}
-		ok, limit, remaining, retry := s.Limiter.Allow(tokenKey)
-		httpx.SetHeaders(w, limit, remaining)
-		if !ok {
-			httpx.WriteRetryAfter(w, retry)
+		rl, err := s.Limiter.Allow(r.Context(), tokenKey)
+		if err != nil {
+			writeError(w, r, s.Logger, err)
+			return
+		}
+		httpx.SetHeaders(w, rl.Limit, rl.Remaining)
+		if !rl.Allowed {
+			httpx.WriteRetryAfter(w, rl.RetryAfter)
 			writeError(w, r, s.Logger, &desk.Error{Code: desk.ETOOMANY, Message: "Rate limit exceeded"})
 			return
 		}
@@ -185,8 +191,9 @@ func (s *Server) handle(mux *http.ServeMux, pattern string, h handlerFunc) {
 // Routes returns the patterns Register mounted, in registration order.
 func (s *Server) Routes() []string { return slices.Clone(s.routes) }
 
-// NewLimiter builds the per-token API limiter from requests per minute.
-func NewLimiter(perMinute int) *httpx.Limiter { return httpx.NewLimiter(perMinute, time.Now) }
+// NewLimiter builds an in-process per-token API limiter from requests per
+// minute (one instance; see ratelimit.For for the choice by store).
+func NewLimiter(perMinute int) ratelimit.Limiter { return ratelimit.NewMemory(perMinute, time.Now) }
 
 // NewAuthThrottle allows 20 failed authentications per IP in 5 minutes.
 func NewAuthThrottle() *httpx.FailThrottle { return httpx.NewFailThrottle(20, 5*time.Minute, time.Now) }

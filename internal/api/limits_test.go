@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"io"
@@ -10,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/frontdesk/frontdesk/internal/httpx"
+	"github.com/frontdesk/frontdesk/internal/ratelimit"
 	"github.com/frontdesk/frontdesk/internal/store"
 	"github.com/frontdesk/frontdesk/internal/store/storetest"
 )
@@ -77,7 +78,9 @@ func (c *lmClock) Advance(d time.Duration) {
 
 func TestRateLimitPerToken(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		a := newTestAPIWith(t, db, func(s *Server) { s.Limiter = NewLimiter(5) })
+		// The limiter the server picks for this store: shared in the
+		// database on PostgreSQL, in memory on SQLite.
+		a := newTestAPIWith(t, db, func(s *Server) { s.Limiter = ratelimit.For(db, 5, nil) })
 
 		for i := 1; i <= 5; i++ {
 			resp, body := a.lmRequest(t, "GET", "/api/v2/tickets.json", lmToken(a.Agent))
@@ -132,25 +135,35 @@ func TestRateLimitPerToken(t *testing.T) {
 }
 
 func TestRateLimitWindowResets(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		clock := &lmClock{now: time.Date(2025, 4, 4, 9, 0, 0, 0, time.UTC)}
-		a := newTestAPIWith(t, db, func(s *Server) { s.Limiter = httpx.NewLimiter(2, clock.Now) })
-		for i := range 2 {
-			if resp, body := a.lmRequest(t, "GET", "/api/v2/tickets", lmToken(a.Agent)); resp.StatusCode != http.StatusOK {
-				t.Fatalf("request %d: %d %v", i+1, resp.StatusCode, body)
-			}
+	for _, kind := range []string{"memory", "shared"} {
+		t.Run(kind, func(t *testing.T) {
+			storetest.Each(t, func(t *testing.T, db *store.DB) { testRateLimitWindowResets(t, db, kind) })
+		})
+	}
+}
+
+func testRateLimitWindowResets(t *testing.T, db *store.DB, kind string) {
+	clock := &lmClock{now: time.Date(2025, 4, 4, 9, 0, 0, 0, time.UTC)}
+	var l ratelimit.Limiter = ratelimit.NewMemory(2, clock.Now)
+	if kind == "shared" {
+		l = ratelimit.NewShared(db, 2, clock.Now, nil)
+	}
+	a := newTestAPIWith(t, db, func(s *Server) { s.Limiter = l })
+	for i := range 2 {
+		if resp, body := a.lmRequest(t, "GET", "/api/v2/tickets", lmToken(a.Agent)); resp.StatusCode != http.StatusOK {
+			t.Fatalf("request %d: %d %v", i+1, resp.StatusCode, body)
 		}
-		clock.Advance(20 * time.Second)
-		resp, _ := a.lmRequest(t, "GET", "/api/v2/tickets", lmToken(a.Agent))
-		if resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") != "40" {
-			t.Fatalf("limited: %d Retry-After %q, want 429 and 40", resp.StatusCode, resp.Header.Get("Retry-After"))
-		}
-		clock.Advance(40 * time.Second)
-		resp, _ = a.lmRequest(t, "GET", "/api/v2/tickets", lmToken(a.Agent))
-		if resp.StatusCode != http.StatusOK || resp.Header.Get("X-Rate-Limit-Remaining") != "1" {
-			t.Errorf("after the window: %d remaining %q", resp.StatusCode, resp.Header.Get("X-Rate-Limit-Remaining"))
-		}
-	})
+	}
+	clock.Advance(20 * time.Second)
+	resp, _ := a.lmRequest(t, "GET", "/api/v2/tickets", lmToken(a.Agent))
+	if resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") != "40" {
+		t.Fatalf("limited: %d Retry-After %q, want 429 and 40", resp.StatusCode, resp.Header.Get("Retry-After"))
+	}
+	clock.Advance(40 * time.Second)
+	resp, _ = a.lmRequest(t, "GET", "/api/v2/tickets", lmToken(a.Agent))
+	if resp.StatusCode != http.StatusOK || resp.Header.Get("X-Rate-Limit-Remaining") != "1" {
+		t.Errorf("after the window: %d remaining %q", resp.StatusCode, resp.Header.Get("X-Rate-Limit-Remaining"))
+	}
 }
 
 func TestUnlimitedHasNoRateHeaders(t *testing.T) {
@@ -287,6 +300,26 @@ func TestUploadSizeLimit(t *testing.T) {
 		resp, raw = a.request(t, a.Agent, "POST", "/api/v2/uploads?filename=big.bin", bytesOf('x', 10<<20))
 		if resp.StatusCode != http.StatusCreated {
 			t.Fatalf("at the limit: %d %s", resp.StatusCode, raw)
+		}
+	})
+}
+
+// TestRateLimitStoreFailureIsNotABypass: when the shared limiter cannot
+// count a request (its store fails), the request is not let through
+// uncounted; it gets the generic 500 and no rate headers.
+func TestRateLimitStoreFailureIsNotABypass(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		broken := storetest.SQLite(t)
+		if _, err := broken.Exec(context.Background(), `DROP TABLE api_rate_windows`); err != nil {
+			t.Fatal(err)
+		}
+		a := newTestAPIWith(t, db, func(s *Server) { s.Limiter = ratelimit.NewShared(broken, 5, nil, nil) })
+		resp, body := a.lmRequest(t, "GET", "/api/v2/users/me", lmToken(a.Agent))
+		if resp.StatusCode != http.StatusInternalServerError || body["error"] != "InternalError" {
+			t.Fatalf("limiter failure: %d %v", resp.StatusCode, body)
+		}
+		if resp.Header.Get("X-Rate-Limit") != "" {
+			t.Errorf("rate headers on a failed count: %q", resp.Header.Get("X-Rate-Limit"))
 		}
 	})
 }

@@ -2,6 +2,7 @@ package attach
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"io"
 	"strings"
@@ -26,7 +27,7 @@ func TestSaveOpenDelete(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			saved, err := s.Save(strings.NewReader(tt.body), tt.file)
+			saved, err := s.Save(context.Background(), strings.NewReader(tt.body), tt.file)
 			if !errors.Is(err, tt.wantErr) {
 				t.Fatalf("err = %v, want %v", err, tt.wantErr)
 			}
@@ -36,7 +37,7 @@ func TestSaveOpenDelete(t *testing.T) {
 			if saved.ContentType != tt.wantCT || saved.Size != int64(len(tt.body)) {
 				t.Fatalf("got %+v", saved)
 			}
-			f, err := s.Open(saved.Key)
+			f, err := s.Open(context.Background(), saved.Key)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -45,15 +46,15 @@ func TestSaveOpenDelete(t *testing.T) {
 			if !bytes.Equal(b, []byte(tt.body)) {
 				t.Fatal("content changed")
 			}
-			if err := s.Delete(saved.Key); err != nil {
+			if err := s.Delete(context.Background(), saved.Key); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := s.Open(saved.Key); err == nil {
+			if _, err := s.Open(context.Background(), saved.Key); err == nil {
 				t.Fatal("deleted blob still opens")
 			}
 		})
 	}
-	if _, err := s.Open("../../etc/passwd"); err == nil {
+	if _, err := s.Open(context.Background(), "../../etc/passwd"); err == nil {
 		t.Fatal("path traversal key accepted")
 	}
 }

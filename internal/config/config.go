@@ -184,7 +184,23 @@ func (l *Loader) Parse(args []string, help io.Writer) (*Config, error) {
 		return nil, fmt.Errorf("%s: unexpected argument %q", l.fs.Name(), l.fs.Arg(0))
 	}
 	c := l.cfg
+	if l.scope&Serve != 0 {
+		if err := checkS3(&c, l.explicit); err != nil {
+			return nil, err
+		}
+	}
 	return &c, nil
+}
+
+// explicit says whether option name was given by a flag or the environment.
+func (l *Loader) explicit(name string) bool {
+	set := false
+	l.fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	if set {
+		return true
+	}
+	_, ok := l.env(Option{Name: name}.Env())
+	return ok
 }
 
 // quote shows a bad value in an error message, hiding secrets.

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -31,6 +32,8 @@ var badValues = map[config.Kind][]string{
 	config.KindDuration: {"", "30", "soon", "-5s", "0s", "2h", "500ms"},
 	config.KindCIDRList: {"nonsense", "10.0.0.0/33", "10.0.0.1/8x", "::1/129"},
 	config.KindToken:    {"short", "a token with spaces in it, long enough"},
+	config.KindHost:     {"https://s3.example.com", "s3.example.com/bucket", "a b", "s3.example.com:99999", "user@s3.example.com"},
+	config.KindText:     {"a\nb", "tab\there"},
 }
 
 // Per-option additions: values only some options of a kind refuse.
@@ -80,7 +83,7 @@ func TestEveryOptionRefusesBadValues(t *testing.T) {
 	}
 }
 
-func quote(s string) string { return strings.ReplaceAll(strings.ReplaceAll(s, `\`, `\\`), "\n", `\n`) }
+func quote(s string) string { return strings.Trim(strconv.Quote(s), `"`) }
 
 // Every bad environment value is reported at once, not one per restart.
 func TestAllBadEnvironmentValuesReported(t *testing.T) {

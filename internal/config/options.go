@@ -1,6 +1,7 @@
 package config
 
 import (
+	"fmt"
 	"log/slog"
 	"net/netip"
 	"strconv"
@@ -48,6 +49,33 @@ var options = []Option{
 		parseToken, func(c *Config, v string) { c.Server.MetricsToken = v })),
 	opt(KindOptionalAddr, "debug-addr", "", "Serve net/http/pprof on this host:port (keep it on loopback); empty = off.", Serve,
 		parseHostPort(true), func(c *Config, v string) { c.DebugAddr = v }),
+	// Attachments in S3-compatible object storage: all of endpoint, bucket
+	// and keys, or none (checkS3).
+	opt(KindHost, "s3-endpoint", "", "S3-compatible endpoint host[:port] for attachments (empty: the database on PostgreSQL, the data directory on SQLite).", Serve,
+		parseHost, func(c *Config, v string) { c.Server.S3.Endpoint = v }),
+	opt(KindText, "s3-bucket", "", "S3 bucket for attachments (must exist).", Serve,
+		parseText, func(c *Config, v string) { c.Server.S3.Bucket = v }),
+	opt(KindText, "s3-access-key", "", "S3 access key.", Serve,
+		parseText, func(c *Config, v string) { c.Server.S3.AccessKey = v }),
+	secret(opt(KindText, "s3-secret-key", "", "S3 secret key (set it in the environment, not as a flag).", Serve,
+		parseText, func(c *Config, v string) { c.Server.S3.SecretKey = v })),
+	opt(KindText, "s3-region", "", "S3 region (empty: us-east-1).", Serve,
+		parseText, func(c *Config, v string) { c.Server.S3.Region = v }),
+	boolOpt("s3-use-ssl", server.Defaults.S3.UseSSL, "Talk to the S3 endpoint over HTTPS.", Serve,
+		func(c *Config, v bool) { c.Server.S3.UseSSL = v }),
+}
+
+// checkS3 refuses a partial S3 configuration, and --s3-use-ssl without
+// one (a sign of a forgotten setting). explicit says whether an option was
+// given by a flag or the environment.
+func checkS3(c *Config, explicit func(name string) bool) error {
+	if !c.Server.S3.Enabled() {
+		if explicit("s3-use-ssl") {
+			return fmt.Errorf("--s3-use-ssl is set but no S3 storage is configured (set --s3-endpoint, --s3-bucket, --s3-access-key, --s3-secret-key)")
+		}
+		return nil
+	}
+	return c.Server.S3.Validate()
 }
 
 // Kind is the type of an option's value, which decides its parser.
@@ -67,6 +95,8 @@ const (
 	KindDuration     Kind = "duration"
 	KindCIDRList     Kind = "cidr-list" // "" or IPs/CIDR prefixes, comma-separated
 	KindToken        Kind = "token"     // "" or a secret of httpx.MinBearerToken+ characters
+	KindHost         Kind = "host"      // "" or host[:port], no scheme or path
+	KindText         Kind = "text"      // one line of text
 )
 
 // opt builds a table entry from a typed parser and setter.

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/frontdesk/frontdesk/internal/httpx"
 )
@@ -212,6 +213,33 @@ func parseToken(s string) (string, error) {
 	}
 	if len(s) < httpx.MinBearerToken || strings.ContainsAny(s, " \t\r\n") {
 		return "", fmt.Errorf("must be at least %d characters without spaces", httpx.MinBearerToken)
+	}
+	return s, nil
+}
+
+// parseText accepts one line of printable text (keys, names).
+func parseText(s string) (string, error) {
+	if strings.IndexFunc(s, unicode.IsControl) >= 0 {
+		return "", fmt.Errorf("must be one line of text without control characters")
+	}
+	return s, nil
+}
+
+// parseHost accepts "" or host[:port] without a scheme, path or spaces.
+func parseHost(s string) (string, error) {
+	if s == "" {
+		return "", nil
+	}
+	bad := fmt.Errorf("must be host or host:port, such as s3.example.com or 127.0.0.1:9000 (no scheme or path)")
+	if strings.Contains(s, "://") || strings.ContainsAny(s, "/\\ @?#") || strings.IndexFunc(s, unicode.IsControl) >= 0 {
+		return "", bad
+	}
+	if _, port, err := net.SplitHostPort(s); err == nil {
+		if p, err := strconv.Atoi(port); err != nil || p < 1 || p > 65535 {
+			return "", bad
+		}
+	} else if strings.Contains(s, ":") && !strings.HasPrefix(s, "[") {
+		return "", bad
 	}
 	return s, nil
 }

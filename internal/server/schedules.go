@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/frontdesk/frontdesk/internal/attach"
 	"github.com/frontdesk/frontdesk/internal/desk"
 	"github.com/frontdesk/frontdesk/internal/ticket"
 )
@@ -14,6 +15,7 @@ import (
 const (
 	JobPurgeExpired = "account.purge_expired"
 	JobPurgeUploads = "uploads.purge_unbound"
+	JobPurgeChunks  = "attachments.purge_incomplete"
 )
 
 // registerSchedules wires recurring work: each task is a schedule (run by
@@ -40,6 +42,17 @@ func (a *App) registerSchedules() {
 	})
 	a.Schedules.Every("purge.expired_sessions", time.Hour, JobPurgeExpired)
 	a.Schedules.Every("purge.unbound_uploads", time.Hour, JobPurgeUploads)
+	// Attachments in the database: chunks of uploads a crash cut short.
+	if dbBlobs, ok := a.Blobs.Backend.(*attach.Database); ok {
+		a.Jobs.Handle(JobPurgeChunks, func(ctx context.Context, _ json.RawMessage) error {
+			n, err := dbBlobs.PurgeIncomplete(ctx, time.Now().Add(-24*time.Hour).UnixMicro())
+			if err == nil && n > 0 {
+				a.Logger.Info("purged chunks of unfinished attachment uploads", "chunks", n)
+			}
+			return err
+		})
+		a.Schedules.Every("purge.incomplete_attachments", time.Hour, JobPurgeChunks)
+	}
 }
 
 // runBackground runs the scheduler and, on PostgreSQL, the event relay's

@@ -13,7 +13,6 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
-	"path/filepath"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -29,6 +28,7 @@ import (
 	"github.com/frontdesk/frontdesk/internal/jobs"
 	"github.com/frontdesk/frontdesk/internal/outbox"
 	"github.com/frontdesk/frontdesk/internal/people"
+	"github.com/frontdesk/frontdesk/internal/ratelimit"
 	"github.com/frontdesk/frontdesk/internal/search"
 	"github.com/frontdesk/frontdesk/internal/secrets"
 	"github.com/frontdesk/frontdesk/internal/settings"
@@ -64,6 +64,10 @@ type Config struct {
 	// WebFormRateLimit is web-form submissions per minute per IP (0 =
 	// Defaults.WebFormRateLimit; negative = no limit).
 	WebFormRateLimit int
+	// S3 stores attachments in S3-compatible object storage when set (all
+	// of its required fields or none); otherwise they go to the database on
+	// PostgreSQL and to DataDir on SQLite (see openBlobs).
+	S3 attach.S3Config
 }
 
 // Defaults holds the default of every Config field that has one: the only
@@ -79,6 +83,7 @@ var Defaults = Config{
 	JobWorkers:       2,
 	ShutdownGrace:    30 * time.Second,
 	WebFormRateLimit: 10,
+	S3:               attach.S3Config{UseSSL: true},
 }
 
 // withDefaults fills the zero fields of c that have a default.
@@ -142,7 +147,7 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	blobs, err := attach.New(filepath.Join(cfg.DataDir, "attachments"), cfg.MaxUpload)
+	blobs, err := openBlobs(ctx, cfg, db)
 	if err != nil {
 		db.Close()
 		return nil, err
@@ -194,7 +199,7 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 			return jobs.Permanent(err)
 		}
 		for _, k := range keys {
-			if err := blobs.Delete(k); err != nil {
+			if err := blobs.Delete(ctx, k); err != nil {
 				return err
 			}
 		}
@@ -212,7 +217,7 @@ func (a *App) Handler(reg *prometheus.Registry) http.Handler {
 	mux := http.NewServeMux()
 	apiSrv := &api.Server{
 		DB: a.DB, Tickets: a.Tickets, People: a.People, Search: a.Search, Bulk: a.Bulk, Jobs: a.Jobs, Account: a.Account, Logger: a.Logger,
-		Limiter: api.NewLimiter(a.Config.APIRateLimit), AuthFailures: api.NewAuthThrottle(), MaxUpload: a.Config.MaxUpload,
+		Limiter: ratelimit.For(a.DB, a.Config.APIRateLimit, a.Logger), AuthFailures: api.NewAuthThrottle(), MaxUpload: a.Config.MaxUpload,
 		IPs: a.ips(), PublicURL: a.Config.PublicURL,
 	}
 	apiSrv.Register(mux)

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 	"unicode/utf8"
@@ -51,7 +50,7 @@ func (s *Service) CreateUpload(ctx context.Context, fileName string, r io.Reader
 		return nil, err
 	}
 	fileName = CleanFileName(fileName)
-	saved, err := s.Blobs.Save(r, fileName)
+	saved, err := s.Blobs.Save(ctx, r, fileName)
 	if errors.Is(err, attach.ErrTooLarge) {
 		return nil, &desk.Error{Code: desk.ETOOLARGE, Message: "the file is larger than the attachment limit"}
 	}
@@ -67,7 +66,7 @@ func (s *Service) CreateUpload(ctx context.Context, fileName string, r io.Reader
 		return err
 	})
 	if err != nil {
-		s.Blobs.Delete(saved.Key)
+		s.Blobs.Delete(context.WithoutCancel(ctx), saved.Key)
 		return nil, err
 	}
 	a := desk.Attachment{ID: id, FileName: fileName, ContentType: saved.ContentType, Size: saved.Size}
@@ -91,7 +90,7 @@ func (s *Service) DeleteUpload(ctx context.Context, token string) error {
 	if _, err := s.DB.Exec(ctx, `DELETE FROM attachments WHERE upload_token = ?`, token); err != nil {
 		return err
 	}
-	return s.Blobs.Delete(key)
+	return s.Blobs.Delete(ctx, key)
 }
 
 // Attachment returns an attachment's metadata if p may see its ticket (and,
@@ -133,12 +132,12 @@ func (s *Service) Attachment(ctx context.Context, id int64) (*desk.Attachment, e
 }
 
 // OpenAttachment returns the bytes of an attachment p may see.
-func (s *Service) OpenAttachment(ctx context.Context, id int64) (*desk.Attachment, *os.File, error) {
+func (s *Service) OpenAttachment(ctx context.Context, id int64) (*desk.Attachment, io.ReadCloser, error) {
 	a, err := s.Attachment(ctx, id)
 	if err != nil {
 		return nil, nil, err
 	}
-	f, err := s.Blobs.Open(a.StorageKey)
+	f, err := s.Blobs.Open(ctx, a.StorageKey)
 	if err != nil {
 		return nil, nil, err
 	}
