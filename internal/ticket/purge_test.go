@@ -81,7 +81,7 @@ func TestPurgeUnboundUploads(t *testing.T) {
 		if err := json.Unmarshal([]byte(payload), &keys); err != nil || len(keys) != 1 {
 			t.Fatalf("blob job payload %s", payload)
 		}
-		if f, err := blobs.Open(keys[0]); err != nil {
+		if f, err := blobs.Open(context.Background(), keys[0]); err != nil {
 			t.Fatalf("file removed before its job ran: %v", err)
 		} else {
 			f.Close()
