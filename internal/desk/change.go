@@ -16,16 +16,23 @@ const (
 )
 
 // TicketChange is the typed payload of one ticket commit, given to the
-// in-transaction hooks and to local subscribers after commit. Before is nil
-// on create; After is the ticket as committed (for a permanent delete, the
-// last state before the rows went).
+// in-transaction hooks and to local subscribers after commit.
+//
+// Before is the stored ticket before the change (nil on create); After is
+// the ticket as committed (nil on a permanent delete, whose last state is
+// Before). Hooks and subscribers must treat both as read-only.
 type TicketChange struct {
-	Kind    ChangeKind
-	Before  *Ticket
-	After   *Ticket
-	Events  []AuditEvent // field-level events, as in the audit
-	Comment *Comment     // the comment added, if any
-	ActorID int64
-	Via     string
+	Kind     ChangeKind
+	TicketID int64
+	Before   *Ticket
+	After    *Ticket
+	// Events are the audit's field-level events (Create, Change), with
+	// their audit event ids; the comment is in Comment, not here.
+	Events  []AuditEvent
+	Comment *Comment // the comment added, if any
+	ActorID int64    // the audit's author (the actor; for a comment on behalf of nobody, its author)
+	Via     string   // the channel of the change
+	// AuditID is the one audit this change wrote; 0 for a permanent
+	// delete, which removes the ticket's audits with it.
 	AuditID int64
 }

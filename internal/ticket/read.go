@@ -20,12 +20,9 @@ func (s *Service) Get(ctx context.Context, id int64) (*desk.Ticket, error) {
 	if err != nil {
 		return nil, err
 	}
-	t, err := loadTx(ctx, s.DB, id, false)
+	t, err := loadVisibleTx(ctx, s.DB, p, id, false)
 	if err != nil {
-		return nil, err
-	}
-	if !canSeeTx(ctx, s.DB, p, t) {
-		return nil, desk.NotFound()
+		return nil, wrapf(err, "ticket: get %d", id)
 	}
 	return t, nil
 }
@@ -207,6 +204,13 @@ func (c *countCache) get(key string) (int, bool) {
 		return 0, false
 	}
 	return e.n, true
+}
+
+// clear drops every cached count (a ticket changed somewhere).
+func (c *countCache) clear() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.m = nil
 }
 
 func (c *countCache) put(key string, n int) {

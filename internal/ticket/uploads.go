@@ -118,11 +118,15 @@ func (s *Service) Attachment(ctx context.Context, id int64) (*desk.Attachment, e
 		return &a, nil
 	}
 	if _, err := s.Get(ctx, ticketID.Int64); err != nil {
-		return nil, desk.NotFound()
+		return nil, err // "not found" when p may not see the ticket
 	}
 	if !p.IsStaff() {
 		var public bool
-		if err := s.DB.QueryRow(ctx, `SELECT public FROM ticket_comments WHERE id = ?`, commentID.Int64).Scan(&public); err != nil || !public {
+		err := s.DB.QueryRow(ctx, `SELECT public FROM ticket_comments WHERE id = ?`, commentID.Int64).Scan(&public)
+		if err != nil && !isNoRows(err) {
+			return nil, err
+		}
+		if !public {
 			return nil, desk.NotFound()
 		}
 	}
