@@ -191,10 +191,10 @@ type countEntry struct {
 	exp time.Time
 }
 
-const (
-	largeCount = 10000
-	countTTL   = 10 * time.Second
-)
+const countTTL = 10 * time.Second
+
+// largeCount is the smallest count worth caching (a var for tests).
+var largeCount = 10000
 
 func (c *countCache) get(key string) (int, bool) {
 	c.mu.Lock()
@@ -440,7 +440,7 @@ type TagCount struct {
 	Count int    `json:"count"`
 }
 
-// Tags lists tags by use (staff only).
+// Tags lists the tags of the tickets p may see, by use (staff only).
 func (s *Service) Tags(ctx context.Context, limit int) ([]TagCount, error) {
 	p, err := desk.RequirePrincipal(ctx)
 	if err != nil {
@@ -452,8 +452,11 @@ func (s *Service) Tags(ctx context.Context, limit int) ([]TagCount, error) {
 	if limit <= 0 || limit > 1000 {
 		limit = 100
 	}
+	// Only tickets p may see count: a tag that exists only on a private
+	// group's tickets must not show to an agent outside it.
+	vis, args := visibility(p)
 	rows, err := s.DB.Query(ctx, `SELECT tt.tag, COUNT(*) FROM ticket_tags tt JOIN tickets t ON t.id = tt.ticket_id
-		WHERE t.deleted_at = 0 GROUP BY tt.tag ORDER BY COUNT(*) DESC, tt.tag LIMIT ?`, limit)
+		WHERE t.deleted_at = 0 AND `+vis+` GROUP BY tt.tag ORDER BY COUNT(*) DESC, tt.tag LIMIT ?`, append(args, limit)...)
 	if err != nil {
 		return nil, err
 	}
