@@ -245,7 +245,7 @@ func TestEveryMutationTakesTheOneCommitPath(t *testing.T) {
 					}
 				}},
 			{name: "soft delete", setup: newTicket,
-				act: func(id int64) (int64, error) { return id, f.svc.Delete(as(f.admin), id) },
+				act:  func(id int64) (int64, error) { return id, f.svc.Delete(as(f.admin), id) },
 				kind: desk.ChangeSoftDelete, eventType: events.TicketDeleted, audit: true,
 				check: func(t *testing.T, c *desk.TicketChange) {
 					if !c.Before.DeletedAt.IsZero() || c.After.DeletedAt.IsZero() || len(c.Events) != 1 || c.Events[0].FieldName != "deleted" || c.Events[0].Value != true {
@@ -253,7 +253,7 @@ func TestEveryMutationTakesTheOneCommitPath(t *testing.T) {
 					}
 				}},
 			{name: "restore", setup: deleted,
-				act: func(id int64) (int64, error) { return id, f.svc.Restore(as(f.admin), id) },
+				act:  func(id int64) (int64, error) { return id, f.svc.Restore(as(f.admin), id) },
 				kind: desk.ChangeRestore, eventType: events.TicketRestored, audit: true,
 				check: func(t *testing.T, c *desk.TicketChange) {
 					if c.Before.DeletedAt.IsZero() || !c.After.DeletedAt.IsZero() || len(c.Events) != 1 || c.Events[0].Value != false {
@@ -261,7 +261,7 @@ func TestEveryMutationTakesTheOneCommitPath(t *testing.T) {
 					}
 				}},
 			{name: "permanent delete", setup: deleted,
-				act: func(id int64) (int64, error) { return id, f.svc.Destroy(as(f.admin), id) },
+				act:  func(id int64) (int64, error) { return id, f.svc.Destroy(as(f.admin), id) },
 				kind: desk.ChangePermanentDelete, eventType: events.TicketDeleted, audit: false,
 				check: func(t *testing.T, c *desk.TicketChange) {
 					if c.Before == nil || c.After != nil || c.AuditID != 0 {
