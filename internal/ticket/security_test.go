@@ -31,7 +31,9 @@ func TestMergeCallerTextKeepsCallerRights(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		f := newFixture(t, db)
 		merger := roleAgent(t, f, "merger@desk.test", `{"ticket_access": "all", "merge_tickets": true}`)
-		mk := func() int64 { return mustCreate(t, f, f.alice, ticket.Input{Comment: &ticket.CommentInput{Body: "x"}}).ID }
+		mk := func() int64 {
+			return mustCreate(t, f, f.alice, ticket.Input{Comment: &ticket.CommentInput{Body: "x"}}).ID
+		}
 		yes := true
 
 		target, source := mk(), mk()
