@@ -235,10 +235,8 @@ func solvedAt(old *desk.Ticket, status desk.Status, now int64) int64 {
 
 // deleteTicketRows removes a ticket and everything stored with it.
 func deleteTicketRows(ctx context.Context, tx *store.Tx, id int64) error {
-	// Incidents pointing here lose the link rather than block deletion.
-	if _, err := tx.Exec(ctx, `UPDATE tickets SET problem_id = NULL WHERE problem_id = ?`, id); err != nil {
-		return err
-	}
+	// Incidents pointing here were unlinked, each through commit, by
+	// Destroy (unlinkIncidents).
 	for _, stmt := range []string{
 		`DELETE FROM attachments WHERE ticket_id = ?`,
 		`DELETE FROM ticket_comments WHERE ticket_id = ?`,

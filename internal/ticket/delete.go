@@ -118,6 +118,9 @@ func (s *Service) Destroy(ctx context.Context, id int64) error {
 		if err != nil {
 			return err
 		}
+		if err := s.unlinkIncidents(ctx, tx, p, id); err != nil {
+			return err
+		}
 		if _, err := s.commit(ctx, tx, &mutation{kind: desk.ChangePermanentDelete, actor: p, before: old}); err != nil {
 			return err
 		}
@@ -151,4 +154,44 @@ func attachmentKeys(ctx context.Context, tx *store.Tx, id int64) ([]string, erro
 		keys = append(keys, k)
 	}
 	return keys, rows.Err()
+}
+
+// unlinkIncidents clears the problem link of every incident pointing at a
+// problem that is about to be destroyed: incidents lose the link rather
+// than block deletion. Each is an ordinary update through commit (its own
+// audit and event), whoever may see it, since it follows from the admin's
+// deletion and not from a choice about that incident.
+func (s *Service) unlinkIncidents(ctx context.Context, tx *store.Tx, p *desk.Principal, problemID int64) error {
+	rows, err := tx.Query(ctx, `SELECT id FROM tickets WHERE problem_id = ? ORDER BY id`, problemID)
+	if err != nil {
+		return err
+	}
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return err
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	sys := &desk.Principal{System: true}
+	for _, id := range ids {
+		old, err := loadVisibleTx(ctx, tx, sys, id, true)
+		if err != nil {
+			return err
+		}
+		t := cloneTicket(old)
+		t.ProblemID = nil
+		c := change{}
+		c.set("problem_id", problemID, nil)
+		if _, err := s.commit(ctx, tx, &mutation{kind: desk.ChangeUpdate, actor: p, before: old, after: t, change: c}); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -416,3 +416,35 @@ func TestCountCacheDropsOnTicketEvents(t *testing.T) {
 		}
 	})
 }
+
+// TestDestroyingAProblemUnlinksIncidentsThroughCommit: incidents of a
+// destroyed problem lose the link by an ordinary audited update each, not
+// by a silent UPDATE.
+func TestDestroyingAProblemUnlinksIncidentsThroughCommit(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newFixture(t, db)
+		problem := mustCreate(t, f, f.agent, ticket.Input{Comment: &ticket.CommentInput{Body: "outage"}, Requester: &ticket.RequesterInput{Email: "c@example.com"},
+			Type: desk.NullString{Set: true, Value: "problem"}})
+		incident := mustCreate(t, f, f.agent, ticket.Input{Comment: &ticket.CommentInput{Body: "me too"}, Requester: &ticket.RequesterInput{Email: "c@example.com"},
+			Type: desk.NullString{Set: true, Value: "incident"}, ProblemID: desk.SetID(problem.ID)})
+		if err := f.svc.Delete(as(f.admin), problem.ID); err != nil {
+			t.Fatal(err)
+		}
+		audits := auditCount(db, incident.ID)
+		f.resetEvents()
+		if err := f.svc.Destroy(as(f.admin), problem.ID); err != nil {
+			t.Fatal(err)
+		}
+		got, err := f.svc.Get(as(f.admin), incident.ID)
+		if err != nil || got.ProblemID != nil || got.Version != incident.Version+1 {
+			t.Fatalf("incident after destroy %+v %v", got, err)
+		}
+		if n := auditCount(db, incident.ID) - audits; n != 1 {
+			t.Fatalf("%d audits on the incident, want 1", n)
+		}
+		evs := f.eventsAbout(incident.ID)
+		if len(evs) != 1 || evs[0].Change == nil || evs[0].Change.Kind != desk.ChangeUpdate || evs[0].Change.Events[0].FieldName != "problem_id" {
+			t.Fatalf("incident events %+v", evs)
+		}
+	})
+}
