@@ -16,7 +16,7 @@ import (
 	"github.com/frontdesk/frontdesk/internal/store"
 )
 
-// edit is one ticket being changed inside a transaction: the small field
+// Edit is one ticket being changed inside a transaction: the small field
 // appliers below read and write it. The API's create and update (apply) and,
 // next, rule actions ("set priority", "assign to group", "add tags") call the
 // same appliers, then finish, then hand the result to commit.
@@ -26,7 +26,7 @@ import (
 // change at once (a database error, or a rule that fails the request
 // outright). finish runs the checks that span fields and the permission
 // rule, and reports the collected validation problems.
-type edit struct {
+type Edit struct {
 	s        *Service
 	ctx      context.Context
 	tx       *store.Tx
@@ -43,8 +43,8 @@ type edit struct {
 	touchedType, touchedProblem, touchedDueAt, touchedAssignment bool
 }
 
-func (s *Service) newEdit(ctx context.Context, tx *store.Tx, p *desk.Principal, old, t *desk.Ticket, c *change) *edit {
-	return &edit{s: s, ctx: ctx, tx: tx, p: p, creating: old == nil, t: t, c: c, tagsBase: t.Tags}
+func (s *Service) newEdit(ctx context.Context, tx *store.Tx, p *desk.Principal, old, t *desk.Ticket, c *change) *Edit {
+	return &Edit{s: s, ctx: ctx, tx: tx, p: p, creating: old == nil, t: t, c: c, tagsBase: t.Tags}
 }
 
 // apply validates in against old (nil on create) and writes the result into
@@ -52,6 +52,73 @@ func (s *Service) newEdit(ctx context.Context, tx *store.Tx, p *desk.Principal, 
 // appliers, so create and update cannot drift apart.
 func (s *Service) apply(ctx context.Context, tx *store.Tx, p *desk.Principal, old, t *desk.Ticket, in Input, c *change) error {
 	e := s.newEdit(ctx, tx, p, old, t, c)
+	if err := e.applyInput(in); err != nil {
+		return err
+	}
+	return e.finish()
+}
+
+// EditTx changes ticket id inside the caller's transaction: fn calls the
+// field appliers of an Edit (SetPriority, SetGroup, AddTags, AddComment …),
+// the very code the API's update runs; then the rules spanning fields and
+// the permission rule apply, and the result goes through commit (one
+// audit, hooks, one event). It is the entry point for rule actions and
+// other channels. The principal in ctx acts (the system principal for
+// automations) and must be able to see the ticket. When fn changes
+// nothing, nothing is written and the audit is nil.
+//
+// Do not call it from a Hook for the ticket being committed: that change
+// is not stored yet, and the nested commit would run the hooks again.
+func (s *Service) EditTx(ctx context.Context, tx *store.Tx, id int64, fn func(*Edit) error) (*desk.Ticket, *desk.Audit, error) {
+	p, err := desk.RequirePrincipal(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	t, audit, err := s.editTx(ctx, tx, p, id, nil, fn)
+	if err != nil {
+		return nil, nil, wrapf(err, "ticket: edit %d", id)
+	}
+	return t, audit, nil
+}
+
+// editTx is the update path shared by Update and EditTx: load what p may
+// see, refuse closed tickets, run check on the stored ticket, then fn over
+// an Edit of a copy, finish, and commit.
+func (s *Service) editTx(ctx context.Context, tx *store.Tx, p *desk.Principal, id int64, check func(old *desk.Ticket) error, fn func(*Edit) error) (*desk.Ticket, *desk.Audit, error) {
+	old, err := loadVisibleTx(ctx, tx, p, id, false)
+	if err != nil {
+		return nil, nil, err
+	}
+	if old.Status == desk.StatusClosed {
+		return nil, nil, desk.Invalid("status", "closed prevents ticket update")
+	}
+	if check != nil {
+		if err := check(old); err != nil {
+			return nil, nil, err
+		}
+	}
+	t, c := cloneTicket(old), &change{}
+	e := s.newEdit(ctx, tx, p, old, t, c)
+	if err := fn(e); err != nil {
+		return nil, nil, err
+	}
+	if err := e.finish(); err != nil {
+		return nil, nil, err
+	}
+	if len(c.events) == 0 && c.comment == nil {
+		return old, nil, nil // nothing to do: no audit, no version bump
+	}
+	audit, err := s.commit(ctx, tx, &mutation{kind: desk.ChangeUpdate, actor: p, before: old, after: t, change: *c})
+	if err != nil {
+		return nil, nil, err
+	}
+	return t, audit, nil
+}
+
+// applyInput runs the appliers for the fields an API request sets, in the
+// order Zendesk's rules need (status last).
+func (e *Edit) applyInput(in Input) error {
+	p := e.p
 	if e.creating {
 		e.checkSubject()
 	} else if subj := firstSet(in.Subject, in.RawSubject); subj != nil {
@@ -158,10 +225,7 @@ func (s *Service) apply(ctx context.Context, tx *store.Tx, p *desk.Principal, ol
 		}
 	}
 	// Status last: it depends on the comment and the assignee.
-	if err := e.SetStatus(in.Status); err != nil {
-		return err
-	}
-	return e.finish()
+	return e.SetStatus(in.Status)
 }
 
 func firstSet(a, b *string) *string {
@@ -171,13 +235,13 @@ func firstSet(a, b *string) *string {
 	return b
 }
 
-func (e *edit) checkNUL(field, val string) {
+func (e *Edit) checkNUL(field, val string) {
 	if strings.ContainsRune(val, 0) {
 		e.v.Add(field, "contains a NUL character")
 	}
 }
 
-func (e *edit) checkSubject() {
+func (e *Edit) checkSubject() {
 	if utf8.RuneCountInString(e.t.Subject) > maxSubject {
 		e.v.Add("subject", fmt.Sprintf("is too long (maximum is %d characters)", maxSubject))
 	}
@@ -185,7 +249,7 @@ func (e *edit) checkSubject() {
 }
 
 // SetSubject changes the subject (trimmed).
-func (e *edit) SetSubject(subject string) {
+func (e *Edit) SetSubject(subject string) {
 	if ns := strings.TrimSpace(subject); ns != e.t.Subject {
 		e.c.set("subject", e.t.Subject, ns)
 		e.t.Subject = ns
@@ -194,7 +258,7 @@ func (e *edit) SetSubject(subject string) {
 }
 
 // SetType changes the ticket type ("" clears it).
-func (e *edit) SetType(nt string) {
+func (e *Edit) SetType(nt string) {
 	e.touchedType = true
 	if nt != "" && !validEnum(desk.Types, nt) {
 		e.v.Add("type", "is not valid: "+trimFor(nt))
@@ -205,7 +269,7 @@ func (e *edit) SetType(nt string) {
 }
 
 // SetPriority changes the priority ("" clears it).
-func (e *edit) SetPriority(np string) {
+func (e *Edit) SetPriority(np string) {
 	if np != "" && !validEnum(desk.Priorities, np) {
 		e.v.Add("priority", "is not valid: "+trimFor(np))
 	} else if deref(e.t.Priority) != np {
@@ -215,7 +279,7 @@ func (e *edit) SetPriority(np string) {
 }
 
 // SetExternalID changes the external id ("" clears it).
-func (e *edit) SetExternalID(id string) {
+func (e *Edit) SetExternalID(id string) {
 	if len(id) > maxExternal {
 		e.v.Add("external_id", "is too long")
 	} else if deref(e.t.ExternalID) != id {
@@ -225,7 +289,7 @@ func (e *edit) SetExternalID(id string) {
 }
 
 // SetRecipient changes the address the ticket was sent to.
-func (e *edit) SetRecipient(addr string) {
+func (e *Edit) SetRecipient(addr string) {
 	if deref(e.t.Recipient) == addr {
 		return
 	}
@@ -239,7 +303,7 @@ func (e *edit) SetRecipient(addr string) {
 
 // SetRequesterByEmail makes the owner of email the requester, creating an
 // end-user for an unknown address (and publishing user.created for it).
-func (e *edit) SetRequesterByEmail(name, email string) error {
+func (e *Edit) SetRequesterByEmail(name, email string) error {
 	uid, orgID, err := e.ensureRequester(name, email)
 	if err != nil {
 		return err
@@ -253,7 +317,7 @@ func (e *edit) SetRequesterByEmail(name, email string) error {
 
 // ensureRequester finds or creates the requester for email; a user created
 // here is announced after commit like any other new user.
-func (e *edit) ensureRequester(name, email string) (int64, *int64, error) {
+func (e *Edit) ensureRequester(name, email string) (int64, *int64, error) {
 	uid, orgID, created, err := people.EnsureRequesterTx(e.ctx, e.tx, name, email)
 	if err != nil {
 		return 0, nil, renameField(err, "requester")
@@ -268,7 +332,7 @@ func (e *edit) ensureRequester(name, email string) (int64, *int64, error) {
 
 // SetRequester makes an existing user the requester; the ticket takes the
 // user's organization.
-func (e *edit) SetRequester(uid int64) error {
+func (e *Edit) SetRequester(uid int64) error {
 	if uid == e.t.RequesterID {
 		return nil
 	}
@@ -286,7 +350,7 @@ func (e *edit) SetRequester(uid int64) error {
 }
 
 // SetOrganization changes the organization (0 clears it).
-func (e *edit) SetOrganization(id int64) error {
+func (e *Edit) SetOrganization(id int64) error {
 	if id == 0 {
 		if e.t.OrganizationID != nil {
 			e.c.set("organization_id", *e.t.OrganizationID, nil)
@@ -312,7 +376,7 @@ func (e *edit) SetOrganization(id int64) error {
 
 // SetGroup changes the group (0 clears it). An assignee outside the new
 // group is refused by finish.
-func (e *edit) SetGroup(id int64) error {
+func (e *Edit) SetGroup(id int64) error {
 	e.touchedAssignment = true
 	if id == 0 {
 		if e.t.GroupID != nil {
@@ -338,7 +402,7 @@ func (e *edit) SetGroup(id int64) error {
 }
 
 // assigneeByEmail finds the user owning an email identity.
-func (e *edit) assigneeByEmail(email string) (int64, bool, error) {
+func (e *Edit) assigneeByEmail(email string) (int64, bool, error) {
 	uid, ok, err := people.UserIDByEmailTx(e.ctx, e.tx, email)
 	if err != nil {
 		return 0, false, err
@@ -352,7 +416,7 @@ func (e *edit) assigneeByEmail(email string) (int64, bool, error) {
 // SetAssignee changes the assignee (0 clears it). The assignee must be an
 // active agent whose role may edit tickets; a ticket without a group joins
 // the assignee's default group.
-func (e *edit) SetAssignee(uid int64) error {
+func (e *Edit) SetAssignee(uid int64) error {
 	e.touchedAssignment = true
 	t := e.t
 	if uid == 0 {
@@ -394,7 +458,7 @@ func (e *edit) SetAssignee(uid int64) error {
 }
 
 // SetProblem links an incident to a problem ticket (0 unlinks it).
-func (e *edit) SetProblem(id int64) error {
+func (e *Edit) SetProblem(id int64) error {
 	e.touchedProblem = true
 	t := e.t
 	if id == 0 {
@@ -425,7 +489,7 @@ func (e *edit) SetProblem(id int64) error {
 }
 
 // SetDueAt changes a task's due date (the zero time clears it).
-func (e *edit) SetDueAt(at desk.Time) {
+func (e *Edit) SetDueAt(at desk.Time) {
 	e.touchedDueAt = true
 	if !at.Equal(e.t.DueAt.Time) {
 		e.c.set("due_at", e.t.DueAt, at)
@@ -435,7 +499,7 @@ func (e *edit) SetDueAt(at desk.Time) {
 
 // SetTags replaces the tags. Tag changes are recorded as one event by
 // recordTags (or finish).
-func (e *edit) SetTags(tags []string) error {
+func (e *Edit) SetTags(tags []string) error {
 	nt, err := NormalizeTags(tags)
 	if err != nil {
 		return err
@@ -445,7 +509,7 @@ func (e *edit) SetTags(tags []string) error {
 }
 
 // AddTags adds tags the ticket lacks, keeping the order.
-func (e *edit) AddTags(tags []string) error {
+func (e *Edit) AddTags(tags []string) error {
 	add, err := NormalizeTags(tags)
 	if err != nil {
 		return err
@@ -459,14 +523,14 @@ func (e *edit) AddTags(tags []string) error {
 }
 
 // RemoveTags drops the given tags.
-func (e *edit) RemoveTags(tags []string) {
+func (e *Edit) RemoveTags(tags []string) {
 	rm, _ := NormalizeTags(tags)
 	e.t.Tags = slices.DeleteFunc(slices.Clone(e.t.Tags), func(s string) bool { return slices.Contains(rm, s) })
 }
 
 // SetCustomFields merges custom field values; dropdown values also become
 // tags.
-func (e *edit) SetCustomFields(cf []desk.CustomFieldValue) error {
+func (e *Edit) SetCustomFields(cf []desk.CustomFieldValue) error {
 	t := e.t
 	merged, addTags, rmTags, err := validateCustomFields(e.ctx, e.tx, t.CustomFields, cf)
 	if err != nil {
@@ -487,7 +551,7 @@ func (e *edit) SetCustomFields(cf []desk.CustomFieldValue) error {
 }
 
 // recordTags records the tag changes made since the last call as one event.
-func (e *edit) recordTags() {
+func (e *Edit) recordTags() {
 	if !slices.Equal(e.t.Tags, e.tagsBase) {
 		if len(e.t.Tags) > maxTags {
 			e.v.Add("tags", "has too many tags")
@@ -499,7 +563,7 @@ func (e *edit) recordTags() {
 
 // SetCollaborators replaces followers ("follower_ids") or CCs
 // ("email_cc_ids", or its older name "collaborator_ids").
-func (e *edit) SetCollaborators(field string, in []int64) error {
+func (e *Edit) SetCollaborators(field string, in []int64) error {
 	cur := &e.t.EmailCCIDs
 	if field == "follower_ids" {
 		cur = &e.t.FollowerIDs
@@ -529,7 +593,7 @@ func (e *edit) SetCollaborators(field string, in []int64) error {
 
 // AddComment adds a reply or note, with the caller's rights: a role
 // without public_comments writes an internal note whatever it asked for.
-func (e *edit) AddComment(ci *CommentInput) error {
+func (e *Edit) AddComment(ci *CommentInput) error {
 	nc, err := e.s.prepareComment(e.ctx, e.tx, e.p, e.t, ci)
 	if err != nil {
 		return err
@@ -542,7 +606,7 @@ func (e *edit) AddComment(ci *CommentInput) error {
 // only the implicit moves: an agent's reply opens a new ticket, a
 // requester's reply reopens a pending or solved one, and a new ticket with
 // an assignee is open.
-func (e *edit) SetStatus(requested *string) error {
+func (e *Edit) SetStatus(requested *string) error {
 	t := e.t
 	newStatus := t.Status
 	if requested != nil {
@@ -593,7 +657,7 @@ func (e *edit) SetStatus(requested *string) error {
 
 // finish runs the rules that span fields, then the property-permission
 // rule, and reports every validation problem found.
-func (e *edit) finish() error {
+func (e *Edit) finish() error {
 	t := e.t
 	e.recordTags()
 	if e.touchedAssignment && t.AssigneeID != nil && t.GroupID != nil {

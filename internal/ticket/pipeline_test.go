@@ -448,3 +448,52 @@ func TestDestroyingAProblemUnlinksIncidentsThroughCommit(t *testing.T) {
 		}
 	})
 }
+
+// TestEditTxRunsTheAPIsAppliers: a rule action changes a ticket through
+// EditTx with the same appliers, rules and commit path as the API's update.
+func TestEditTxRunsTheAPIsAppliers(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newFixture(t, db)
+		rec := &recorder{}
+		f.svc.AddHook("recorder", rec.hook)
+		tk := mustCreate(t, f, f.alice, ticket.Input{Comment: &ticket.CommentInput{Body: "slow"}})
+		edit := func(p *desk.Principal, fn func(*ticket.Edit) error) error {
+			return db.InTx(context.Background(), func(tx *store.Tx) error {
+				_, _, err := f.svc.EditTx(as(p), tx, tk.ID, fn)
+				return err
+			})
+		}
+		rec.reset(false)
+		err := edit(f.agent, func(e *ticket.Edit) error {
+			e.SetPriority("urgent")
+			if err := e.AddTags([]string{"Escalated"}); err != nil {
+				return err
+			}
+			return e.SetGroup(f.support)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, _ := f.svc.Get(as(f.admin), tk.ID)
+		if deref(got.Priority) != "urgent" || !slices.Contains(got.Tags, "escalated") || got.GroupID == nil || *got.GroupID != f.support {
+			t.Fatalf("ticket after rule action %+v", got)
+		}
+		seen := rec.about(tk.ID)
+		if len(seen) != 1 || seen[0].Kind != desk.ChangeUpdate || len(seen[0].Events) != 3 {
+			t.Fatalf("hook saw %+v", seen)
+		}
+		// The same validation as the API: a bad value writes nothing.
+		err = edit(f.agent, func(e *ticket.Edit) error { e.SetPriority("bogus"); return nil })
+		if !isField(err, "priority") {
+			t.Fatalf("bad priority: %v", err)
+		}
+		// And the same permission rule: a light agent changes no property.
+		light := roleAgent(t, f, "light@desk.test", "light", f.support)
+		if err := edit(light, func(e *ticket.Edit) error { e.SetPriority("low"); return nil }); code(err) != desk.EFORBIDDEN {
+			t.Fatalf("light agent's rule action: %v", err)
+		}
+		if again, _ := f.svc.Get(as(f.admin), tk.ID); again.Version != got.Version {
+			t.Fatalf("refused actions changed the ticket: v%d → v%d", got.Version, again.Version)
+		}
+	})
+}

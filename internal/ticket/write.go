@@ -172,40 +172,24 @@ func (s *Service) Update(ctx context.Context, id int64, in Input) (*desk.Ticket,
 }
 
 func (s *Service) updateTx(ctx context.Context, tx *store.Tx, p *desk.Principal, id int64, in Input) (*desk.Ticket, *desk.Audit, error) {
-	old, err := loadVisibleTx(ctx, tx, p, id, false)
-	if err != nil {
-		return nil, nil, err
-	}
-	if old.Status == desk.StatusClosed {
-		return nil, nil, desk.Invalid("status", "closed prevents ticket update")
-	}
-	if in.SafeUpdate && in.UpdatedStamp != nil && !safeStampMatches(in.UpdatedStamp, old.UpdatedAt) {
-		return nil, nil, &desk.Error{Code: desk.ECONFLICT, Message: "Safe Update prevented the update due to outdated ticket data. Please fetch the latest ticket data and try again."}
-	}
-	if !p.IsStaff() {
-		if err := endUserMayUpdate(in); err != nil {
-			return nil, nil, err
+	check := func(old *desk.Ticket) error {
+		if in.SafeUpdate && in.UpdatedStamp != nil && !safeStampMatches(in.UpdatedStamp, old.UpdatedAt) {
+			return &desk.Error{Code: desk.ECONFLICT, Message: "Safe Update prevented the update due to outdated ticket data. Please fetch the latest ticket data and try again."}
 		}
-	}
-	if in.Comment != nil && strings.TrimSpace(in.Comment.Body) == "" && strings.TrimSpace(in.Comment.HTMLBody) == "" {
-		if len(in.Comment.Uploads) == 0 {
-			return nil, nil, desk.Invalid("comment", "cannot be blank")
+		if !p.IsStaff() {
+			if err := endUserMayUpdate(in); err != nil {
+				return err
+			}
 		}
-		in.Comment.Body = "(attachment)"
+		if in.Comment != nil && strings.TrimSpace(in.Comment.Body) == "" && strings.TrimSpace(in.Comment.HTMLBody) == "" {
+			if len(in.Comment.Uploads) == 0 {
+				return desk.Invalid("comment", "cannot be blank")
+			}
+			in.Comment.Body = "(attachment)"
+		}
+		return nil
 	}
-	t := cloneTicket(old)
-	c := &change{}
-	if err := s.apply(ctx, tx, p, old, t, in, c); err != nil {
-		return nil, nil, err
-	}
-	if len(c.events) == 0 && c.comment == nil {
-		return old, nil, nil // nothing to do: no audit, no version bump
-	}
-	audit, err := s.commit(ctx, tx, &mutation{kind: desk.ChangeUpdate, actor: p, before: old, after: t, change: *c})
-	if err != nil {
-		return nil, nil, err
-	}
-	return t, audit, nil
+	return s.editTx(ctx, tx, p, id, check, func(e *Edit) error { return e.applyInput(in) })
 }
 
 // endUserMayUpdate limits requesters to what the customer portal offers:
