@@ -193,12 +193,12 @@ func loadVisibleTx(ctx context.Context, q store.Querier, p *desk.Principal, id i
 	return t, nil
 }
 
-// canSeeTx reports whether p may see ticket id (deleted or not), by the one
-// visibility rule in SQL. A database error is returned, never read as "no".
+// canSeeTx reports whether p may see live ticket id, by the one visibility
+// rule in SQL. A database error is returned, never read as "no".
 func canSeeTx(ctx context.Context, q store.Querier, p *desk.Principal, id int64) (bool, error) {
 	vis, args := visibility(p)
 	var one int
-	err := q.QueryRow(ctx, `SELECT 1 FROM tickets t WHERE t.id = ? AND `+vis, append([]any{id}, args...)...).Scan(&one)
+	err := q.QueryRow(ctx, `SELECT 1 FROM tickets t WHERE t.id = ? AND t.deleted_at = 0 AND `+vis, append([]any{id}, args...)...).Scan(&one)
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, nil
 	}

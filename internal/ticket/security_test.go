@@ -158,3 +158,25 @@ func TestTagsOnlyFromVisibleTickets(t *testing.T) {
 		}
 	})
 }
+
+// TestVisibilityErrorIsNotNotFound: when the visibility check itself fails
+// (here: a table it reads is gone), the caller gets an error, not a
+// "not found" that would hide the failure.
+func TestVisibilityErrorIsNotNotFound(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newFixture(t, db)
+		tk := mustCreate(t, f, f.agent, ticket.Input{Comment: &ticket.CommentInput{Body: "x"}, Requester: &ticket.RequesterInput{Email: "c@example.com"},
+			GroupID: desk.SetID(f.support)})
+		if _, err := db.Exec(context.Background(), `ALTER TABLE agent_groups RENAME TO agent_groups_gone`); err != nil {
+			t.Fatal(err)
+		}
+		for name, call := range map[string]func() error{
+			"get":    func() error { _, err := f.svc.Get(as(f.agent), tk.ID); return err },
+			"update": func() error { _, _, err := f.svc.Update(as(f.agent), tk.ID, ticket.Input{Priority: desk.NullString{Set: true, Value: "low"}}); return err },
+		} {
+			if err := call(); err == nil || code(err) != desk.EINTERNAL {
+				t.Errorf("%s with a failing visibility check: %v (code %q), want an internal error", name, err, code(err))
+			}
+		}
+	})
+}

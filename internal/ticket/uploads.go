@@ -117,8 +117,10 @@ func (s *Service) Attachment(ctx context.Context, id int64) (*desk.Attachment, e
 		}
 		return &a, nil
 	}
-	if _, err := s.Get(ctx, ticketID.Int64); err != nil {
-		return nil, err // "not found" when p may not see the ticket
+	if ok, err := canSeeTx(ctx, s.DB, p, ticketID.Int64); err != nil {
+		return nil, err
+	} else if !ok {
+		return nil, desk.NotFound()
 	}
 	if !p.IsStaff() {
 		var public bool
