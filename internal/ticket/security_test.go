@@ -171,8 +171,11 @@ func TestVisibilityErrorIsNotNotFound(t *testing.T) {
 			t.Fatal(err)
 		}
 		for name, call := range map[string]func() error{
-			"get":    func() error { _, err := f.svc.Get(as(f.agent), tk.ID); return err },
-			"update": func() error { _, _, err := f.svc.Update(as(f.agent), tk.ID, ticket.Input{Priority: desk.NullString{Set: true, Value: "low"}}); return err },
+			"get": func() error { _, err := f.svc.Get(as(f.agent), tk.ID); return err },
+			"update": func() error {
+				_, _, err := f.svc.Update(as(f.agent), tk.ID, ticket.Input{Priority: desk.NullString{Set: true, Value: "low"}})
+				return err
+			},
 		} {
 			if err := call(); err == nil || code(err) != desk.EINTERNAL {
 				t.Errorf("%s with a failing visibility check: %v (code %q), want an internal error", name, err, code(err))
