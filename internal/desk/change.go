@@ -27,7 +27,8 @@ type TicketChange struct {
 	Before   *Ticket
 	After    *Ticket
 	// Events are the audit's field-level events (Create, Change), with
-	// their audit event ids; the comment is in Comment, not here.
+	// their audit event ids and values shaped as the audit stores them
+	// (strings, numbers, nil); the comment is in Comment, not here.
 	Events  []AuditEvent
 	Comment *Comment // the comment added, if any
 	ActorID int64    // the audit's author (the actor; for a comment on behalf of nobody, its author)

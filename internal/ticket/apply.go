@@ -648,7 +648,7 @@ func (e *Edit) SetStatus(requested *string) error {
 	}
 	if newStatus != t.Status {
 		if !e.creating {
-			e.c.set("status", t.Status, newStatus)
+			e.c.set("status", string(t.Status), string(newStatus))
 		}
 		t.Status = newStatus
 	}

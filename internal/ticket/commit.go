@@ -85,9 +85,10 @@ func (s *Service) commit(ctx context.Context, tx *store.Tx, m *mutation) (*desk.
 	if err := s.writeSearch(ctx, tx, m); err != nil {
 		return nil, err
 	}
-	ch := &desk.TicketChange{Kind: m.kind, Before: m.before, After: t, ActorID: m.actor.UserID, Via: viaChannel(m.actor, t)}
+	ch := &desk.TicketChange{Kind: m.kind, Before: m.before, ActorID: m.actor.UserID, Via: viaChannel(m.actor, t)}
 	if t != nil {
-		ch.TicketID = t.ID
+		// A copy: the caller goes on to use (and adapters to decorate) t.
+		ch.TicketID, ch.After = t.ID, cloneTicket(t)
 	} else {
 		ch.TicketID = m.before.ID
 	}

@@ -145,7 +145,7 @@ func (s *Service) mergeSource(ctx context.Context, tx *store.Tx, p *desk.Princip
 		return err
 	}
 	c.comment = nc
-	c.set("status", src.Status, desk.StatusClosed)
+	c.set("status", string(src.Status), string(desk.StatusClosed))
 	after.Status = desk.StatusClosed
 	_, err = s.commit(ctx, tx, &mutation{kind: desk.ChangeMergeSource, actor: p, before: src, after: after, change: c})
 	return err

@@ -230,7 +230,7 @@ func TestEveryMutationTakesTheOneCommitPath(t *testing.T) {
 					if c.Before.Status == desk.StatusClosed || c.After.Status != desk.StatusClosed || c.Comment == nil || !strings.Contains(c.Comment.Body, "merged into request") {
 						t.Errorf("merge source change %+v", c)
 					}
-					if len(c.Events) != 1 || c.Events[0].FieldName != "status" || c.Events[0].Value != desk.StatusClosed {
+					if len(c.Events) != 1 || c.Events[0].FieldName != "status" || c.Events[0].Value != "closed" {
 						t.Errorf("merge source events %+v", c.Events)
 					}
 				}},

@@ -134,7 +134,7 @@ func (s *Service) createTx(ctx context.Context, tx *store.Tx, p *desk.Principal,
 	// Zendesk lists the initial values of a new ticket as Create events.
 	createEvents := []desk.AuditEvent{
 		{Type: "Create", FieldName: "subject", Value: t.Subject},
-		{Type: "Create", FieldName: "status", Value: t.Status},
+		{Type: "Create", FieldName: "status", Value: string(t.Status)},
 		{Type: "Create", FieldName: "requester_id", Value: t.RequesterID},
 	}
 	for _, e := range c.events {
