@@ -4,7 +4,9 @@ package desk
 type ChangeKind string
 
 // Every kind of ticket mutation. Each goes through the ticket service's one
-// commit path and produces exactly one audit and one event.
+// commit path and produces exactly one audit and one event — except a
+// permanent delete, which removes the ticket's audits with its rows and so
+// leaves none (its event still carries the last state as Before).
 const (
 	ChangeCreate          ChangeKind = "create"
 	ChangeUpdate          ChangeKind = "update"
