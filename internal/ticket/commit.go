@@ -94,6 +94,7 @@ func (s *Service) commit(ctx context.Context, tx *store.Tx, m *mutation) (*desk.
 	}
 	if audit != nil {
 		ch.AuditID, ch.ActorID, ch.Via = audit.ID, audit.AuthorID, audit.Via.Channel
+		ch.Events = make([]desk.AuditEvent, 0, len(audit.Events))
 		for _, e := range audit.Events {
 			if e.Type == "Comment" {
 				ch.Comment = &desk.Comment{ID: e.ID, Type: "Comment", TicketID: t.ID, AuthorID: e.AuthorID, Body: e.Body, HTMLBody: e.HTMLBody,

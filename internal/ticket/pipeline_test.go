@@ -497,3 +497,30 @@ func TestEditTxRunsTheAPIsAppliers(t *testing.T) {
 		}
 	})
 }
+
+// TestTagRowsFollowTheTicket: the tag table (behind the tags list and
+// search) follows adds and removals, however many at once.
+func TestTagRowsFollowTheTicket(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newFixture(t, db)
+		tk := mustCreate(t, f, f.agent, ticket.Input{Comment: &ticket.CommentInput{Body: "x"}, Requester: &ticket.RequesterInput{Email: "c@example.com"},
+			Tags: &[]string{"alpha", "beta", "gamma"}})
+		if _, _, err := f.svc.Update(as(f.agent), tk.ID, ticket.Input{RemoveTags: []string{"alpha", "beta"}, AdditionalTags: []string{"delta", "epsilon"}}); err != nil {
+			t.Fatal(err)
+		}
+		rows, err := db.Query(context.Background(), `SELECT tag FROM ticket_tags WHERE ticket_id = ? ORDER BY tag`, tk.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		var got []string
+		for rows.Next() {
+			var tag string
+			rows.Scan(&tag)
+			got = append(got, tag)
+		}
+		if want := []string{"delta", "epsilon", "gamma"}; !slices.Equal(got, want) {
+			t.Fatalf("tag rows %v, want %v", got, want)
+		}
+	})
+}

@@ -339,19 +339,34 @@ func bindUploads(ctx context.Context, tx *store.Tx, p *desk.Principal, ticketID,
 	return nil
 }
 
+// writeTags brings ticket_tags from old to cur with at most one DELETE and
+// one INSERT (a statement per tag was a good part of a create's cost).
 func writeTags(ctx context.Context, tx *store.Tx, id int64, old, cur []string) error {
+	var gone, added []any
 	for _, tg := range old {
 		if !slices.Contains(cur, tg) {
-			if _, err := tx.Exec(ctx, `DELETE FROM ticket_tags WHERE ticket_id = ? AND tag = ?`, id, tg); err != nil {
-				return err
-			}
+			gone = append(gone, tg)
 		}
 	}
 	for _, tg := range cur {
 		if !slices.Contains(old, tg) {
-			if _, err := tx.Exec(ctx, `INSERT INTO ticket_tags (ticket_id, tag) VALUES (?, ?)`, id, tg); err != nil {
-				return err
-			}
+			added = append(added, tg)
+		}
+	}
+	if len(gone) > 0 {
+		q := `DELETE FROM ticket_tags WHERE ticket_id = ? AND tag IN (?` + strings.Repeat(", ?", len(gone)-1) + `)`
+		if _, err := tx.Exec(ctx, q, append([]any{id}, gone...)...); err != nil {
+			return err
+		}
+	}
+	if len(added) > 0 {
+		q := `INSERT INTO ticket_tags (ticket_id, tag) VALUES (?, ?)` + strings.Repeat(", (?, ?)", len(added)-1)
+		args := make([]any, 0, 2*len(added))
+		for _, tg := range added {
+			args = append(args, id, tg)
+		}
+		if _, err := tx.Exec(ctx, q, args...); err != nil {
+			return err
 		}
 	}
 	return nil
