@@ -864,6 +864,20 @@ func TestTicketDeleteRestoreDestroy(t *testing.T) {
 		pStatus(t, "show restored", code, body, http.StatusOK)
 		code, body = a.do(t, a.Agent, "PUT", fmt.Sprintf("/api/v2/deleted_tickets/%d/restore", id), nil)
 		pNotFound(t, "restore live ticket", code, body)
+		// Deletion and restoration are in the audit trail.
+		code, body = a.do(t, a.Agent, "GET", tkTicketPath(id, "/audits"), nil)
+		pStatus(t, "audits of restored", code, body, http.StatusOK)
+		var trail []string
+		for _, au := range pList(t, body, "audits") {
+			for _, ev := range au["events"].([]any) {
+				if e := ev.(map[string]any); e["field_name"] == "deleted" {
+					trail = append(trail, fmt.Sprintf("%v→%v", e["previous_value"], e["value"]))
+				}
+			}
+		}
+		if !slices.Equal(trail, []string{"false→true", "true→false"}) {
+			t.Errorf("audit trail of deletion = %q", trail)
+		}
 		// A restored ticket is searchable again.
 		code, body = a.do(t, a.Agent, "GET", "/api/v2/search?query=type:ticket%20%22Ticket%201%22", nil)
 		pStatus(t, "search restored", code, body, http.StatusOK)
