@@ -51,9 +51,9 @@ type mutation struct {
 	// and update time.
 	before, after *desk.Ticket
 	change        // field events and the comment, as recorded by the appliers
-	// reindex forces a rebuild of the search document from the stored
-	// comments (merge target: comments were copied in).
-	reindex bool
+	// copyFrom lists tickets whose conversations are copied into this one
+	// (merge target), as part of this change's audit.
+	copyFrom []int64
 }
 
 // commit is the one path every ticket mutation takes. In the caller's
@@ -78,7 +78,7 @@ func (s *Service) commit(ctx context.Context, tx *store.Tx, m *mutation) (*desk.
 	t := m.after
 	if m.kind != desk.ChangePermanentDelete {
 		var err error
-		if audit, err = s.writeAudit(ctx, tx, m.actor, t, &m.change, now); err != nil {
+		if audit, err = s.writeAudit(ctx, tx, m.actor, t, &m.change, m.copyFrom, now); err != nil {
 			return nil, err
 		}
 	}
@@ -267,8 +267,20 @@ func (s *Service) writeSearch(ctx context.Context, tx *store.Tx, m *mutation) er
 	case desk.ChangeRestore:
 		return s.reindexFromComments(ctx, tx, t)
 	}
-	if m.reindex || m.comment != nil || t.Subject != m.before.Subject || !slices.Equal(t.Tags, m.before.Tags) {
+	if len(m.copyFrom) > 0 || m.comment != nil || t.Subject != m.before.Subject || !slices.Equal(t.Tags, m.before.Tags) {
 		return s.reindexFromComments(ctx, tx, t)
+	}
+	return nil
+}
+
+// copyComments copies the conversations of tickets from into ticket id,
+// keeping authors, visibility and times, as part of audit auditID.
+func copyComments(ctx context.Context, tx *store.Tx, id, auditID int64, from []int64) error {
+	for _, src := range from {
+		if _, err := tx.Exec(ctx, `INSERT INTO ticket_comments (ticket_id, audit_id, author_id, body, html_body, public, via_channel, created_at)
+			SELECT ?, ?, author_id, body, html_body, public, via_channel, created_at FROM ticket_comments WHERE ticket_id = ? ORDER BY id`, id, auditID, src); err != nil {
+			return err
+		}
 	}
 	return nil
 }

@@ -65,6 +65,7 @@ func (s *Service) mergeTx(ctx context.Context, tx *store.Tx, p *desk.Principal, 
 	}
 	after := cloneTicket(target)
 	var refs []string
+	sources := make([]*desk.Ticket, 0, len(ids))
 	for _, sid := range ids {
 		src, err := loadVisibleTx(ctx, tx, p, sid, false)
 		if desk.ErrorCode(err) == desk.ENOTFOUND {
@@ -76,21 +77,17 @@ func (s *Service) mergeTx(ctx context.Context, tx *store.Tx, p *desk.Principal, 
 		if src.Status == desk.StatusClosed {
 			return desk.Invalid("ids", fmt.Sprintf("ticket %d is closed", sid))
 		}
-		// Copy the source's conversation, keeping authors, visibility and times.
-		if _, err := tx.Exec(ctx, `INSERT INTO ticket_comments (ticket_id, audit_id, author_id, body, html_body, public, via_channel, created_at)
-			SELECT ?, audit_id, author_id, body, html_body, public, via_channel, created_at FROM ticket_comments WHERE ticket_id = ? ORDER BY id`, targetID, sid); err != nil {
-			return err
-		}
-		note := fmt.Sprintf("This request was closed and merged into request #%d %q.", targetID, target.Subject)
-		if err := s.mergeSource(ctx, tx, p, src, mergeNote(in.SourceComment, note, pub(in.SourceCommentIsPublic))); err != nil {
-			return err
-		}
+		sources = append(sources, src)
 		refs = append(refs, fmt.Sprintf("#%d %q", sid, src.Subject))
 		// The source's requester keeps hearing about the conversation.
 		if src.RequesterID != target.RequesterID && !slices.Contains(after.EmailCCIDs, src.RequesterID) {
 			after.EmailCCIDs = append(after.EmailCCIDs, src.RequesterID)
 		}
 	}
+
+	// The target first: its one audit holds the note and the sources'
+	// conversations, copied in by commit before the sources get their
+	// closing notes.
 	note := "Requests " + strings.Join(refs, ", ") + " were closed and merged into this request."
 	c := change{}
 	if !slices.Equal(after.EmailCCIDs, target.EmailCCIDs) {
@@ -100,8 +97,16 @@ func (s *Service) mergeTx(ctx context.Context, tx *store.Tx, p *desk.Principal, 
 	if c.comment, err = s.mergeComment(ctx, tx, p, after, mergeNote(in.TargetComment, note, pub(in.TargetCommentIsPublic))); err != nil {
 		return err
 	}
-	_, err = s.commit(ctx, tx, &mutation{kind: desk.ChangeMergeTarget, actor: p, before: target, after: after, change: c, reindex: true})
-	return err
+	if _, err := s.commit(ctx, tx, &mutation{kind: desk.ChangeMergeTarget, actor: p, before: target, after: after, change: c, copyFrom: ids}); err != nil {
+		return err
+	}
+	for _, src := range sources {
+		note := fmt.Sprintf("This request was closed and merged into request #%d %q.", targetID, target.Subject)
+		if err := s.mergeSource(ctx, tx, p, src, mergeNote(in.SourceComment, note, pub(in.SourceCommentIsPublic))); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // mergeNoteInput is a merge note: the caller's text, or the fixed system

@@ -241,7 +241,24 @@ func TestEveryMutationTakesTheOneCommitPath(t *testing.T) {
 				kind: desk.ChangeMergeTarget, eventType: events.TicketUpdated, audit: true,
 				check: func(t *testing.T, c *desk.TicketChange) {
 					if c.After.Status == desk.StatusClosed || c.Comment == nil || !strings.Contains(c.Comment.Body, "merged into this request") {
-						t.Errorf("merge target change %+v", c)
+						t.Fatalf("merge target change %+v", c)
+					}
+					// The copied conversation belongs to the same audit, and
+					// the audit's comment event is still the note.
+					cs, _, _ := f.svc.Comments(as(f.admin), c.TicketID, 0, 100, false)
+					var inAudit []string
+					for _, cm := range cs {
+						if cm.AuditID == c.AuditID {
+							inAudit = append(inAudit, cm.Body)
+						}
+					}
+					if want := []string{"it jams", c.Comment.Body}; !slices.Equal(inAudit, want) {
+						t.Errorf("comments of the merge audit %q, want %q", inAudit, want)
+					}
+					audits, _, _ := f.svc.Audits(as(f.admin), c.TicketID, 0, 100)
+					last := audits[len(audits)-1]
+					if ev := last.Events[len(last.Events)-1]; last.ID != c.AuditID || ev.Type != "Comment" || ev.ID != c.Comment.ID {
+						t.Errorf("merge audit %d's comment event %+v, want the note %d", last.ID, ev, c.Comment.ID)
 					}
 				}},
 			{name: "soft delete", setup: newTicket,

@@ -413,10 +413,11 @@ func (s *Service) Audits(ctx context.Context, ticketID int64, afterID int64, lim
 	if more {
 		out = out[:limit]
 	}
-	// Comment events take their comment's ID; merged-in copies share an
-	// audit with their originals, so the first comment per audit wins.
+	// Comment events take their comment's ID. A merge target's audit also
+	// holds the comments copied in, written before its own note, so the
+	// last comment per audit is the audit's own.
 	commentOf := map[int64]int64{}
-	crows, err := s.DB.Query(ctx, `SELECT audit_id, MIN(id) FROM ticket_comments WHERE ticket_id = ? GROUP BY audit_id`, t.ID)
+	crows, err := s.DB.Query(ctx, `SELECT audit_id, MAX(id) FROM ticket_comments WHERE ticket_id = ? GROUP BY audit_id`, t.ID)
 	if err != nil {
 		return nil, false, err
 	}

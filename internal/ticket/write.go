@@ -265,8 +265,11 @@ func (ci *CommentInput) render() {
 	ci.html = strings.ReplaceAll(ci.html, "\x00", "")
 }
 
-// writeAudit stores the audit and its comment, binding uploads to it.
-func (s *Service) writeAudit(ctx context.Context, tx *store.Tx, p *desk.Principal, t *desk.Ticket, c *change, now int64) (*desk.Audit, error) {
+// writeAudit stores the audit and its comment, binding uploads to it. The
+// conversations of tickets copyFrom (a merge target's sources) are copied
+// in as part of the audit, before its own comment, which so stays the
+// audit's last.
+func (s *Service) writeAudit(ctx context.Context, tx *store.Tx, p *desk.Principal, t *desk.Ticket, c *change, copyFrom []int64, now int64) (*desk.Audit, error) {
 	author := p.UserID
 	if c.comment != nil && author == 0 {
 		author = c.comment.authorID
@@ -293,6 +296,9 @@ func (s *Service) writeAudit(ctx context.Context, tx *store.Tx, p *desk.Principa
 		return nil, err
 	}
 	audit.ID = id
+	if err := copyComments(ctx, tx, t.ID, id, copyFrom); err != nil {
+		return nil, err
+	}
 	var cid int64
 	if c.comment != nil {
 		cid, err = tx.InsertID(ctx, `INSERT INTO ticket_comments (ticket_id, audit_id, author_id, body, html_body, public, via_channel, created_at)
