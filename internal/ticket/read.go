@@ -111,7 +111,8 @@ func (s *Service) where(p *desk.Principal, f ListFilter) (string, []any, error) 
 }
 
 // List returns one page of tickets p may see, and whether more follow.
-func (s *Service) List(ctx context.Context, f ListFilter) ([]*desk.Ticket, bool, error) {
+func (s *Service) List(ctx context.Context, f ListFilter) (_ []*desk.Ticket, _ bool, err error) {
+	defer func() { err = wrapf(err, "ticket: list") }()
 	p, err := desk.RequirePrincipal(ctx)
 	if err != nil {
 		return nil, false, err
@@ -155,7 +156,8 @@ func (s *Service) List(ctx context.Context, f ListFilter) ([]*desk.Ticket, bool,
 }
 
 // Count counts the tickets List would return without paging.
-func (s *Service) Count(ctx context.Context, f ListFilter) (int, error) {
+func (s *Service) Count(ctx context.Context, f ListFilter) (_ int, err error) {
+	defer func() { err = wrapf(err, "ticket: count") }()
 	p, err := desk.RequirePrincipal(ctx)
 	if err != nil {
 		return 0, err
@@ -236,7 +238,8 @@ func (s *Service) GetMany(ctx context.Context, ids []int64) ([]*desk.Ticket, err
 
 // ListByIDsTx loads tickets by id for other services (search) that have
 // already applied visibility in SQL; order follows ids.
-func (s *Service) ListByIDs(ctx context.Context, ids []int64) ([]*desk.Ticket, error) {
+func (s *Service) ListByIDs(ctx context.Context, ids []int64) (_ []*desk.Ticket, err error) {
+	defer func() { err = wrapf(err, "ticket: list by ids") }()
 	if len(ids) == 0 {
 		return []*desk.Ticket{}, nil
 	}
@@ -280,7 +283,8 @@ func queryTickets(ctx context.Context, q store.Querier, query string, args ...an
 }
 
 // Comments lists a ticket's comments; end-users never see internal notes.
-func (s *Service) Comments(ctx context.Context, ticketID int64, afterID int64, limit int, desc bool) ([]*desk.Comment, bool, error) {
+func (s *Service) Comments(ctx context.Context, ticketID int64, afterID int64, limit int, desc bool) (_ []*desk.Comment, _ bool, err error) {
+	defer func() { err = wrapf(err, "ticket: comments of %d", ticketID) }()
 	p, err := desk.RequirePrincipal(ctx)
 	if err != nil {
 		return nil, false, err
@@ -371,7 +375,8 @@ func (s *Service) fillAttachments(ctx context.Context, ticketID int64, byID map[
 }
 
 // Audits lists a ticket's audits (staff only, as in Zendesk).
-func (s *Service) Audits(ctx context.Context, ticketID int64, afterID int64, limit int) ([]*desk.Audit, bool, error) {
+func (s *Service) Audits(ctx context.Context, ticketID int64, afterID int64, limit int) (_ []*desk.Audit, _ bool, err error) {
+	defer func() { err = wrapf(err, "ticket: audits of %d", ticketID) }()
 	p, err := desk.RequirePrincipal(ctx)
 	if err != nil {
 		return nil, false, err
@@ -442,7 +447,8 @@ type TagCount struct {
 }
 
 // Tags lists the tags of the tickets p may see, by use (staff only).
-func (s *Service) Tags(ctx context.Context, limit int) ([]TagCount, error) {
+func (s *Service) Tags(ctx context.Context, limit int) (_ []TagCount, err error) {
+	defer func() { err = wrapf(err, "ticket: tags") }()
 	p, err := desk.RequirePrincipal(ctx)
 	if err != nil {
 		return nil, err
@@ -485,7 +491,8 @@ func (s *Service) TicketTags(ctx context.Context, id int64) ([]string, error) {
 // Incremental lists tickets changed at or after since (micros), ordered by
 // (updated_at, id) and continuing strictly after the (afterUpdated, afterID)
 // cursor; deleted tickets are included so sync clients learn of deletions.
-func (s *Service) Incremental(ctx context.Context, since, afterUpdated, afterID int64, limit int) ([]*desk.Ticket, bool, error) {
+func (s *Service) Incremental(ctx context.Context, since, afterUpdated, afterID int64, limit int) (_ []*desk.Ticket, _ bool, err error) {
+	defer func() { err = wrapf(err, "ticket: incremental export") }()
 	p, err := desk.RequirePrincipal(ctx)
 	if err != nil {
 		return nil, false, err
@@ -517,7 +524,8 @@ func (s *Service) Incremental(ctx context.Context, since, afterUpdated, afterID 
 }
 
 // Incidents lists the visible incidents linked to a problem ticket.
-func (s *Service) Incidents(ctx context.Context, problemID int64) ([]*desk.Ticket, error) {
+func (s *Service) Incidents(ctx context.Context, problemID int64) (_ []*desk.Ticket, err error) {
+	defer func() { err = wrapf(err, "ticket: incidents of %d", problemID) }()
 	p, err := desk.RequirePrincipal(ctx)
 	if err != nil {
 		return nil, err

@@ -96,7 +96,8 @@ func (s *Service) DeleteUpload(ctx context.Context, token string) error {
 
 // Attachment returns an attachment's metadata if p may see its ticket (and,
 // for end-users, its comment is public) or it is p's own pending upload.
-func (s *Service) Attachment(ctx context.Context, id int64) (*desk.Attachment, error) {
+func (s *Service) Attachment(ctx context.Context, id int64) (_ *desk.Attachment, err error) {
+	defer func() { err = wrapf(err, "ticket: attachment %d", id) }()
 	p, err := desk.RequirePrincipal(ctx)
 	if err != nil {
 		return nil, err
