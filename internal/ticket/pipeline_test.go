@@ -541,3 +541,25 @@ func TestTagRowsFollowTheTicket(t *testing.T) {
 		}
 	})
 }
+
+// TestHookErrorKeepsItsCode: a hook refusing with a desk error rolls back
+// and the caller gets that error's code, with the hook named in the text.
+func TestHookErrorKeepsItsCode(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newFixture(t, db)
+		tk := mustCreate(t, f, f.alice, ticket.Input{Comment: &ticket.CommentInput{Body: "x"}})
+		f.svc.AddHook("sla", func(ctx context.Context, tx *store.Tx, c *desk.TicketChange) error {
+			if c.Kind == desk.ChangeUpdate {
+				return desk.Forbidden("frozen")
+			}
+			return nil
+		})
+		_, _, err := f.svc.Update(as(f.agent), tk.ID, ticket.Input{Priority: desk.NullString{Set: true, Value: "low"}})
+		if code(err) != desk.EFORBIDDEN || desk.ErrorMessage(err) != "frozen" || !strings.Contains(err.Error(), "ticket hook sla") {
+			t.Fatalf("update refused by a hook: %v (code %q)", err, code(err))
+		}
+		if got, _ := f.svc.Get(as(f.agent), tk.ID); got.Priority != nil || got.Version != tk.Version {
+			t.Fatalf("refused update was stored: %+v", got)
+		}
+	})
+}

@@ -2,7 +2,9 @@ package ticket_test
 
 import (
 	"context"
+	"fmt"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/frontdesk/frontdesk/internal/desk"
@@ -179,6 +181,8 @@ func TestVisibilityErrorIsNotNotFound(t *testing.T) {
 		} {
 			if err := call(); err == nil || code(err) != desk.EINTERNAL {
 				t.Errorf("%s with a failing visibility check: %v (code %q), want an internal error", name, err, code(err))
+			} else if !strings.Contains(err.Error(), fmt.Sprintf("ticket: %s %d: ", name, tk.ID)) {
+				t.Errorf("%s: error %q lacks the service's context", name, err)
 			}
 		}
 	})
