@@ -9,15 +9,22 @@ import (
 	"github.com/frontdesk/frontdesk/internal/desk"
 	"github.com/frontdesk/frontdesk/internal/events"
 	"github.com/frontdesk/frontdesk/internal/people"
+	"github.com/frontdesk/frontdesk/internal/store"
 	"github.com/frontdesk/frontdesk/internal/store/storetest"
 	"github.com/frontdesk/frontdesk/internal/ticket"
 )
 
 // BenchmarkCreate measures the create path (the API's hot path without
-// HTTP) on SQLite: concurrent agents raising tickets for new and known
+// HTTP) on SQLite, and on PostgreSQL when FRONTDESK_TEST_DATABASE_URL is set: concurrent agents raising tickets for new and known
 // requesters, with tags and a priority, as the bench command does.
 func BenchmarkCreate(b *testing.B) {
-	db := storetest.SQLite(b)
+	b.Run("sqlite", func(b *testing.B) { benchCreate(b, storetest.SQLite(b)) })
+	if storetest.PostgresURL() != "" {
+		b.Run("postgres", func(b *testing.B) { benchCreate(b, storetest.Postgres(b)) })
+	}
+}
+
+func benchCreate(b *testing.B, db *store.DB) {
 	bus := events.New()
 	svc := ticket.New(db, bus, nil)
 	ppl := people.New(db, bus)
