@@ -55,6 +55,7 @@ type mx struct {
 	membership, agentToken  int64
 	jobID                   string
 	seq                     int
+	mergeTarget             int64 // the target of the last "merge comments" row
 	canSeePrivate, seesEnds map[string]bool
 }
 
@@ -640,6 +641,25 @@ var matrix = []mcase{
 		req: func(t *testing.T, m *mx, _ string) (string, any) {
 			return fmt.Sprintf("/api/v2/tickets/%d/merge", m.newTicket(t, true, "target")), map[string]any{"ids": []int64{m.newTicket(t, false, "source")}}
 		}},
+	{route: "POST /api/v2/tickets/{id}/merge", note: "merge comments", want: "200 200 200 403 403 403 403 401 200",
+		req: func(t *testing.T, m *mx, _ string) (string, any) {
+			m.mergeTarget = m.newTicket(t, false, "target")
+			return fmt.Sprintf("/api/v2/tickets/%d/merge", m.mergeTarget), map[string]any{"ids": []int64{m.newTicket(t, false, "source")},
+				"target_comment": "matrix merge note", "target_comment_is_public": true}
+		},
+		// The caller's text is posted with the caller's rights: public only
+		// for roles with public_comments (every role that may merge here;
+		// TestMergeCommentsKeepCallerRights covers one that may not).
+		check: func(t *testing.T, m *mx, role string, _ map[string]any) {
+			cs, _, err := m.a.srv.Tickets.Comments(m.sys, m.mergeTarget, 0, 100, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			last := cs[len(cs)-1]
+			if last.Body != "matrix merge note" || last.AuthorID != m.users[role].ID || !last.Public {
+				t.Errorf("%s: merge note %+v, want the caller's public note", role, last)
+			}
+		}},
 	{route: "GET /api/v2/tickets/{id}/comments", note: "public group", want: pubRead, req: idPath("/api/v2/tickets/%d/comments", pubTicket, nil)},
 	{route: "GET /api/v2/tickets/{id}/comments", note: "private group", want: privRead, req: idPath("/api/v2/tickets/%d/comments", privTicket, nil)},
 	{route: "GET /api/v2/tickets/{id}/audits", note: "public group", want: "200 200 200 200 200 404 403 401 200",
@@ -681,7 +701,25 @@ var matrix = []mcase{
 	{route: "PUT /api/v2/ticket_fields/{id}", want: adminOnly, req: idPath("/api/v2/ticket_fields/%d", fresh((*mx).newField),
 		map[string]any{"ticket_field": map[string]any{"description": "d"}})},
 	{route: "DELETE /api/v2/ticket_fields/{id}", want: adminDelete, req: idPath("/api/v2/ticket_fields/%d", fresh((*mx).newField), nil)},
-	{route: "GET /api/v2/tags", want: staffOK, req: path("/api/v2/tags")},
+	{route: "GET /api/v2/tags", note: "a private group's tags only to those who see it", want: staffOK,
+		req: func(t *testing.T, m *mx, _ string) (string, any) {
+			if _, _, err := m.a.srv.Tickets.Update(m.sys, m.priv, ticket.Input{AdditionalTags: []string{"zebrasecret"}}); err != nil {
+				t.Fatal(err)
+			}
+			return "/api/v2/tags", nil
+		},
+		check: func(t *testing.T, m *mx, role string, body map[string]any) {
+			list, _ := body["tags"].([]any)
+			seen := false
+			for _, v := range list {
+				if tag, _ := v.(map[string]any); tag["name"] == "zebrasecret" {
+					seen = true
+				}
+			}
+			if seen != m.canSeePrivate[role] {
+				t.Errorf("%s: private group's tag listed = %v, want %v", role, seen, m.canSeePrivate[role])
+			}
+		}},
 	{route: "POST /api/v2/uploads", want: "201 201 201 201 201 201 201 401 201", req: func(*testing.T, *mx, string) (string, any) {
 		return "/api/v2/uploads?filename=matrix.txt", "file body"
 	}},

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/frontdesk/frontdesk/internal/desk"
+	"github.com/frontdesk/frontdesk/internal/people"
 	"github.com/frontdesk/frontdesk/internal/store"
 	"github.com/frontdesk/frontdesk/internal/store/storetest"
 	"github.com/frontdesk/frontdesk/internal/ticket"
@@ -731,6 +732,55 @@ func TestTicketMerge(t *testing.T) {
 	})
 }
 
+// TestMergeCommentsKeepCallerRights: an agent whose role may merge but not
+// write public comments cannot publish text to the customer through a
+// merge: its target_comment and source_comment become internal notes.
+func TestMergeCommentsKeepCallerRights(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		a := newTestAPI(t, db)
+		sys := desk.SystemContext(context.Background())
+		r, err := a.srv.People.CreateCustomRole(sys, people.CustomRoleInput{Name: ptrTo("Merger"),
+			Configuration: map[string]json.RawMessage{"ticket_access": json.RawMessage(`"all"`), "merge_tickets": json.RawMessage(`true`)}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		merger := a.addUser(t, "Mia Merger", "merger@example.com", desk.RoleAgent)
+		if _, err := a.srv.People.UpdateUser(sys, merger.ID, people.UserInput{CustomRoleID: &r.ID}); err != nil {
+			t.Fatal(err)
+		}
+		target := pID(t, a.tkCreate(t, a.EndUser, map[string]any{"subject": "Target", "comment": map[string]any{"body": "target body"}}))
+		source := pID(t, a.tkCreate(t, a.EndUser, map[string]any{"subject": "Source", "comment": map[string]any{"body": "source body"}}))
+		code, body := a.do(t, merger, "POST", tkTicketPath(target, "/merge"), map[string]any{
+			"ids": []int64{source}, "target_comment": "Text for the customer", "target_comment_is_public": true,
+			"source_comment": "Text on the source", "source_comment_is_public": true,
+		})
+		pStatus(t, "merge", code, body, http.StatusOK)
+		for id, text := range map[int64]string{target: "Text for the customer", source: "Text on the source"} {
+			code, body = a.do(t, a.Admin, "GET", tkTicketPath(id, "/comments"), nil)
+			pStatus(t, "comments as admin", code, body, http.StatusOK)
+			found := false
+			for _, c := range pList(t, body, "comments") {
+				if c["body"] == text {
+					found = true
+					if c["public"] != false {
+						t.Errorf("ticket %d: merge text %q is public", id, text)
+					}
+				}
+			}
+			if !found {
+				t.Errorf("ticket %d: merge text %q missing", id, text)
+			}
+			code, body = a.do(t, a.EndUser, "GET", tkTicketPath(id, "/comments"), nil)
+			pStatus(t, "comments as requester", code, body, http.StatusOK)
+			for _, c := range pList(t, body, "comments") {
+				if c["body"] == text {
+					t.Errorf("ticket %d: the requester reads %q", id, text)
+				}
+			}
+		}
+	})
+}
+
 func TestTicketTags(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		a := newTestAPI(t, db)
@@ -814,6 +864,20 @@ func TestTicketDeleteRestoreDestroy(t *testing.T) {
 		pStatus(t, "show restored", code, body, http.StatusOK)
 		code, body = a.do(t, a.Agent, "PUT", fmt.Sprintf("/api/v2/deleted_tickets/%d/restore", id), nil)
 		pNotFound(t, "restore live ticket", code, body)
+		// Deletion and restoration are in the audit trail.
+		code, body = a.do(t, a.Agent, "GET", tkTicketPath(id, "/audits"), nil)
+		pStatus(t, "audits of restored", code, body, http.StatusOK)
+		var trail []string
+		for _, au := range pList(t, body, "audits") {
+			for _, ev := range au["events"].([]any) {
+				if e := ev.(map[string]any); e["field_name"] == "deleted" {
+					trail = append(trail, fmt.Sprintf("%v→%v", e["previous_value"], e["value"]))
+				}
+			}
+		}
+		if !slices.Equal(trail, []string{"false→true", "true→false"}) {
+			t.Errorf("audit trail of deletion = %q", trail)
+		}
 		// A restored ticket is searchable again.
 		code, body = a.do(t, a.Agent, "GET", "/api/v2/search?query=type:ticket%20%22Ticket%201%22", nil)
 		pStatus(t, "search restored", code, body, http.StatusOK)

@@ -1,14 +1,55 @@
 package desk
 
-// Ticket statuses, priorities and types, spelled as Zendesk spells them.
-var (
-	Statuses   = []string{"new", "open", "pending", "hold", "solved", "closed"}
-	Priorities = []string{"low", "normal", "high", "urgent"}
-	Types      = []string{"question", "incident", "problem", "task"}
+import "strings"
+
+// Status is a ticket's place in Zendesk's life cycle. It encodes to JSON as
+// the plain string Zendesk uses.
+type Status string
+
+// Ticket statuses, in life-cycle order.
+const (
+	StatusNew     Status = "new"
+	StatusOpen    Status = "open"
+	StatusPending Status = "pending"
+	StatusHold    Status = "hold"
+	StatusSolved  Status = "solved"
+	StatusClosed  Status = "closed"
 )
 
-// StatusRank orders statuses for `status<solved` style comparisons.
+// Ticket priorities, lowest first, and ticket types.
+const (
+	PriorityLow    = "low"
+	PriorityNormal = "normal"
+	PriorityHigh   = "high"
+	PriorityUrgent = "urgent"
+
+	TypeQuestion = "question"
+	TypeIncident = "incident"
+	TypeProblem  = "problem"
+	TypeTask     = "task"
+)
+
+// Ticket statuses, priorities and types, spelled as Zendesk spells them, in
+// rank order (for forms and search).
+var (
+	Statuses   = []string{string(StatusNew), string(StatusOpen), string(StatusPending), string(StatusHold), string(StatusSolved), string(StatusClosed)}
+	Priorities = []string{PriorityLow, PriorityNormal, PriorityHigh, PriorityUrgent}
+	Types      = []string{TypeQuestion, TypeIncident, TypeProblem, TypeTask}
+)
+
+// ParseStatus returns the status named s (any case, surrounding space
+// ignored), and whether s names one.
+func ParseStatus(s string) (Status, bool) {
+	st := Status(strings.ToLower(strings.TrimSpace(s)))
+	return st, StatusRank(string(st)) >= 0
+}
+
+// StatusRank orders statuses for `status<solved` style comparisons; -1 for
+// an unknown status.
 func StatusRank(s string) int { return indexOf(Statuses, s) }
+
+// Rank is the status's place in the life cycle (see StatusRank).
+func (s Status) Rank() int { return StatusRank(string(s)) }
 
 // PriorityRank orders priorities for `priority>normal` comparisons.
 func PriorityRank(s string) int { return indexOf(Priorities, s) }
@@ -56,7 +97,7 @@ type Ticket struct {
 	RawSubject           string             `json:"raw_subject"`
 	Description          string             `json:"description"`
 	Priority             *string            `json:"priority"`
-	Status               string             `json:"status"`
+	Status               Status             `json:"status"`
 	Recipient            *string            `json:"recipient"`
 	RequesterID          int64              `json:"requester_id"`
 	SubmitterID          int64              `json:"submitter_id"`

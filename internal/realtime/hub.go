@@ -188,7 +188,7 @@ func (h *Hub) Done() <-chan struct{} { return h.done }
 // enqueue is the bus subscriber: it never blocks the publisher.
 func (h *Hub) enqueue(e events.Event) {
 	switch e.Type {
-	case events.TicketCreated, events.TicketUpdated, events.TicketDeleted, events.CommentAdded:
+	case events.TicketCreated, events.TicketUpdated, events.TicketDeleted, events.TicketRestored, events.CommentAdded:
 	case events.Presence, events.Typing:
 		if e.Origin == "" || e.TicketID == 0 || e.UserID == 0 {
 			return // our own announcement (already applied), or malformed

@@ -4,7 +4,6 @@ import (
 	"context"
 
 	"github.com/frontdesk/frontdesk/internal/desk"
-	"github.com/frontdesk/frontdesk/internal/events"
 	"github.com/frontdesk/frontdesk/internal/jobs"
 	"github.com/frontdesk/frontdesk/internal/store"
 )
@@ -14,31 +13,34 @@ import (
 // between the two cannot leave a row pointing at nothing.
 const JobDeleteBlobs = "attachments.delete_blobs"
 
+// Soft delete and restore are recorded in the ticket's audit trail as a
+// Change of the pseudo-field "deleted" (false → true, and back), the way
+// Zendesk lists system changes: the audits API renders it like any other
+// field change, and rules can match it.
+const fieldDeleted = "deleted"
+
 // Delete moves a ticket to the deleted-tickets list (staff only).
 func (s *Service) Delete(ctx context.Context, id int64) error {
 	p, err := desk.RequirePrincipal(ctx)
 	if err != nil {
 		return err
 	}
-	if _, err := s.Get(ctx, id); err != nil {
-		return err
-	}
-	if !p.IsStaff() || !p.Can().DeleteTickets {
-		return desk.Forbidden("Your role does not allow deleting tickets")
-	}
-	return s.DB.InTx(ctx, func(tx *store.Tx) error {
-		res, err := tx.Exec(ctx, `UPDATE tickets SET deleted_at = ?, updated_at = ? WHERE id = ? AND deleted_at = 0`, store.Now(), store.Now(), id)
+	err = s.DB.InTx(ctx, func(tx *store.Tx) error {
+		old, err := loadVisibleTx(ctx, tx, p, id, false)
 		if err != nil {
 			return err
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return desk.NotFound()
+		if !p.IsStaff() || !p.Can().DeleteTickets {
+			return desk.Forbidden("Your role does not allow deleting tickets")
 		}
-		if err := tx.DeleteSearchDoc(ctx, "ticket_search", id); err != nil {
-			return err
-		}
-		return s.Events.PublishTx(ctx, tx, events.Event{Type: events.TicketDeleted, TicketID: id, ActorID: p.UserID})
+		_, err = s.commit(ctx, tx, &mutation{kind: desk.ChangeSoftDelete, actor: p, before: old, after: cloneTicket(old),
+			change: change{events: []desk.AuditEvent{{Type: "Change", FieldName: fieldDeleted, PreviousValue: false, Value: true}}}})
+		return err
 	})
+	if err != nil {
+		return wrapf(err, "ticket: delete %d", id)
+	}
+	return nil
 }
 
 // GetDeleted returns a ticket from the deleted list.
@@ -47,14 +49,22 @@ func (s *Service) GetDeleted(ctx context.Context, id int64) (*desk.Ticket, error
 	if err != nil {
 		return nil, err
 	}
+	t, err := getDeletedTx(ctx, s.DB, p, id)
+	if err != nil {
+		return nil, wrapf(err, "ticket: get deleted %d", id)
+	}
+	return t, nil
+}
+
+func getDeletedTx(ctx context.Context, q store.Querier, p *desk.Principal, id int64) (*desk.Ticket, error) {
 	if !p.IsStaff() {
 		return nil, desk.NotFound()
 	}
-	t, err := loadTx(ctx, s.DB, id, true)
+	t, err := loadVisibleTx(ctx, q, p, id, true)
 	if err != nil {
 		return nil, err
 	}
-	if t.DeletedAt.IsZero() || !canSeeTx(ctx, s.DB, p, t) {
+	if t.DeletedAt.IsZero() {
 		return nil, desk.NotFound()
 	}
 	return t, nil
@@ -67,78 +77,121 @@ func (s *Service) Restore(ctx context.Context, id int64) error {
 	if err != nil {
 		return err
 	}
-	if _, err := s.GetDeleted(ctx, id); err != nil {
-		return err
-	}
-	if !p.Can().DeleteTickets {
-		return desk.Forbidden("Your role does not allow restoring deleted tickets")
-	}
-	return s.DB.InTx(ctx, func(tx *store.Tx) error {
-		if _, err := tx.Exec(ctx, `UPDATE tickets SET deleted_at = 0, updated_at = ? WHERE id = ?`, store.Now(), id); err != nil {
-			return err
-		}
-		t, err := loadTx(ctx, tx, id, false)
+	err = s.DB.InTx(ctx, func(tx *store.Tx) error {
+		old, err := getDeletedTx(ctx, tx, p, id)
 		if err != nil {
 			return err
 		}
-		return s.reindexFromComments(ctx, tx, t)
+		if !p.Can().DeleteTickets {
+			return desk.Forbidden("Your role does not allow restoring deleted tickets")
+		}
+		_, err = s.commit(ctx, tx, &mutation{kind: desk.ChangeRestore, actor: p, before: old, after: cloneTicket(old),
+			change: change{events: []desk.AuditEvent{{Type: "Change", FieldName: fieldDeleted, PreviousValue: true, Value: false}}}})
+		return err
 	})
+	if err != nil {
+		return wrapf(err, "ticket: restore %d", id)
+	}
+	return nil
 }
 
 // Destroy permanently deletes a ticket that is already in the deleted list.
-// Admins only: it cannot be undone.
+// Admins only: it cannot be undone. It goes through commit like every other
+// change — hooks run, one permanent_delete event is published — but it
+// leaves no audit, since the ticket's audits are deleted with it.
 func (s *Service) Destroy(ctx context.Context, id int64) error {
 	p, err := desk.RequirePrincipal(ctx)
 	if err != nil {
 		return err
 	}
-	if _, err := s.GetDeleted(ctx, id); err != nil {
-		return err
-	}
-	if !p.IsAdmin() || !p.Can().DeleteTickets {
-		return desk.Forbidden("only admins can permanently delete tickets")
-	}
+	queued := false
 	err = s.DB.InTx(ctx, func(tx *store.Tx) error {
-		rows, err := tx.Query(ctx, `SELECT storage_key FROM attachments WHERE ticket_id = ?`, id)
+		queued = false
+		old, err := getDeletedTx(ctx, tx, p, id)
 		if err != nil {
 			return err
 		}
-		var keys []string
-		for rows.Next() {
-			var k string
-			if err := rows.Scan(&k); err != nil {
-				rows.Close()
-				return err
-			}
-			keys = append(keys, k)
+		if !p.IsAdmin() || !p.Can().DeleteTickets {
+			return desk.Forbidden("only admins can permanently delete tickets")
 		}
-		rows.Close()
-		// Incidents pointing here lose the link rather than block deletion.
-		if _, err := tx.Exec(ctx, `UPDATE tickets SET problem_id = NULL WHERE problem_id = ?`, id); err != nil {
+		keys, err := attachmentKeys(ctx, tx, id)
+		if err != nil {
 			return err
 		}
-		for _, stmt := range []string{
-			`DELETE FROM attachments WHERE ticket_id = ?`,
-			`DELETE FROM ticket_comments WHERE ticket_id = ?`,
-			`DELETE FROM ticket_audits WHERE ticket_id = ?`,
-			`DELETE FROM ticket_tags WHERE ticket_id = ?`,
-			`DELETE FROM ticket_collaborators WHERE ticket_id = ?`,
-			`DELETE FROM tickets WHERE id = ?`,
-		} {
-			if _, err := tx.Exec(ctx, stmt, id); err != nil {
-				return err
-			}
+		if err := s.unlinkIncidents(ctx, tx, p, id); err != nil {
+			return err
 		}
-		if err := tx.DeleteSearchDoc(ctx, "ticket_search", id); err != nil {
+		if _, err := s.commit(ctx, tx, &mutation{kind: desk.ChangePermanentDelete, actor: p, before: old}); err != nil {
 			return err
 		}
 		if len(keys) > 0 {
+			queued = true
 			return jobs.Enqueue(ctx, tx, JobDeleteBlobs, keys)
 		}
 		return nil
 	})
-	if err == nil {
+	if err != nil {
+		return wrapf(err, "ticket: destroy %d", id)
+	}
+	if queued {
 		s.notifyJobs()
 	}
-	return err
+	return nil
+}
+
+func attachmentKeys(ctx context.Context, tx *store.Tx, id int64) ([]string, error) {
+	rows, err := tx.Query(ctx, `SELECT storage_key FROM attachments WHERE ticket_id = ?`, id)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var keys []string
+	for rows.Next() {
+		var k string
+		if err := rows.Scan(&k); err != nil {
+			return nil, err
+		}
+		keys = append(keys, k)
+	}
+	return keys, rows.Err()
+}
+
+// unlinkIncidents clears the problem link of every incident pointing at a
+// problem that is about to be destroyed: incidents lose the link rather
+// than block deletion. Each is an ordinary update through commit (its own
+// audit and event), whoever may see it, since it follows from the admin's
+// deletion and not from a choice about that incident.
+func (s *Service) unlinkIncidents(ctx context.Context, tx *store.Tx, p *desk.Principal, problemID int64) error {
+	rows, err := tx.Query(ctx, `SELECT id FROM tickets WHERE problem_id = ? ORDER BY id`, problemID)
+	if err != nil {
+		return err
+	}
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return err
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	sys := &desk.Principal{System: true}
+	for _, id := range ids {
+		old, err := loadVisibleTx(ctx, tx, sys, id, true)
+		if err != nil {
+			return err
+		}
+		t := cloneTicket(old)
+		t.ProblemID = nil
+		c := change{}
+		c.set("problem_id", problemID, nil)
+		if _, err := s.commit(ctx, tx, &mutation{kind: desk.ChangeUpdate, actor: p, before: old, after: t, change: c}); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -10,7 +10,6 @@ import (
 	"strings"
 
 	"github.com/frontdesk/frontdesk/internal/desk"
-	"github.com/frontdesk/frontdesk/internal/people"
 	"github.com/frontdesk/frontdesk/internal/store"
 )
 
@@ -171,51 +170,37 @@ func loadCollaborators(ctx context.Context, q store.Querier, ts []*desk.Ticket) 
 	return rows.Err()
 }
 
-func isAssignee(p *desk.Principal, t *desk.Ticket) bool {
-	return t.AssigneeID != nil && *t.AssigneeID == p.UserID
+// loadVisibleTx reads one ticket p may see, with its collaborators; deleted
+// tickets only when asked. The visibility rule is the SQL one (visibility),
+// applied in the same query: a ticket p may not see is "not found", and a
+// database error stays an error.
+func loadVisibleTx(ctx context.Context, q store.Querier, p *desk.Principal, id int64, withDeleted bool) (*desk.Ticket, error) {
+	vis, args := visibility(p)
+	cond := " AND t.deleted_at = 0"
+	if withDeleted {
+		cond = ""
+	}
+	t, err := scanTicket(q.QueryRow(ctx, `SELECT `+ticketColumns+` FROM tickets t WHERE t.id = ?`+cond+` AND `+vis, append([]any{id}, args...)...))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, desk.NotFound()
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := loadCollaborators(ctx, q, []*desk.Ticket{t}); err != nil {
+		return nil, err
+	}
+	return t, nil
 }
 
-// canSeeTx applies the same rules as visibility to one loaded ticket.
-func canSeeTx(ctx context.Context, q store.Querier, p *desk.Principal, t *desk.Ticket) bool {
-	switch {
-	case p.System:
-		return true
-	case p.IsStaff():
-		switch p.Can().TicketAccess {
-		case desk.TicketAccessAll:
-		case desk.TicketAccessGroups:
-			if !isAssignee(p, t) {
-				if t.GroupID == nil {
-					return false
-				}
-				if member, err := people.IsGroupMemberTx(ctx, q, p.UserID, *t.GroupID); err != nil || !member {
-					return false
-				}
-			}
-		case desk.TicketAccessAssigned:
-			if !isAssignee(p, t) && t.RequesterID != p.UserID {
-				return false
-			}
-		default:
-			return false
-		}
-		if t.GroupID == nil {
-			return true
-		}
-		var ok bool
-		err := q.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM agent_groups g WHERE g.id = ? AND g.is_public = ?)
-			OR EXISTS (SELECT 1 FROM group_memberships m WHERE m.group_id = ? AND m.user_id = ?)
-			OR EXISTS (SELECT 1 FROM settings o WHERE o.key = ? AND o.value = ?)`,
-			*t.GroupID, true, *t.GroupID, p.UserID, SettingOwner, strconv.FormatInt(p.UserID, 10)).Scan(&ok)
-		return err == nil && ok
+// canSeeTx reports whether p may see live ticket id, by the one visibility
+// rule in SQL. A database error is returned, never read as "no".
+func canSeeTx(ctx context.Context, q store.Querier, p *desk.Principal, id int64) (bool, error) {
+	vis, args := visibility(p)
+	var one int
+	err := q.QueryRow(ctx, `SELECT 1 FROM tickets t WHERE t.id = ? AND t.deleted_at = 0 AND `+vis, append([]any{id}, args...)...).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
 	}
-	if t.RequesterID == p.UserID || slices.Contains(t.CollaboratorIDs, p.UserID) {
-		return true
-	}
-	if p.OrgID != 0 && t.OrganizationID != nil && *t.OrganizationID == p.OrgID {
-		var shared bool
-		_ = q.QueryRow(ctx, `SELECT shared_tickets FROM organizations WHERE id = ?`, p.OrgID).Scan(&shared)
-		return shared
-	}
-	return false
+	return err == nil, err
 }

@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/frontdesk/frontdesk/internal/desk"
-	"github.com/frontdesk/frontdesk/internal/events"
 	"github.com/frontdesk/frontdesk/internal/store"
 )
 
@@ -21,7 +20,16 @@ type MergeInput struct {
 }
 
 // Merge closes each source ticket with a note pointing at the target and
-// copies the sources' comments into the target, in one transaction.
+// copies the sources' comments into the target, in one transaction. Each
+// source gets one audit (its note and the move to closed) and the target
+// one (the copied conversation, the note and the sources' requesters as
+// CCs), all through commit.
+//
+// The merge itself is authorized by merge_tickets: closing the sources and
+// the fixed system notes need no other right. Text the caller writes
+// (target_comment, source_comment) keeps the caller's rights, exactly as a
+// normal comment would: a role without public_comments posts it as an
+// internal note.
 func (s *Service) Merge(ctx context.Context, targetID int64, in MergeInput) error {
 	p, err := desk.RequirePrincipal(ctx)
 	if err != nil {
@@ -30,13 +38,6 @@ func (s *Service) Merge(ctx context.Context, targetID int64, in MergeInput) erro
 	if !p.IsStaff() || !p.Can().MergeTickets {
 		return desk.Forbidden("Your role does not allow merging tickets")
 	}
-	// Closing the sources and noting the merge is part of the merge, which
-	// is authorized above: the notes and status changes run with property
-	// and public-comment rights whatever else the role lacks.
-	mp := *p
-	perms := p.Can()
-	perms.EditTicketProperties, perms.PublicComments = true, true
-	mp.Perms = &perms
 	ids := slices.Compact(slices.Sorted(slices.Values(in.IDs)))
 	if len(ids) == 0 || len(ids) > 5 {
 		return desk.Invalid("ids", "give between 1 and 5 source tickets")
@@ -44,66 +45,113 @@ func (s *Service) Merge(ctx context.Context, targetID int64, in MergeInput) erro
 	if slices.Contains(ids, targetID) {
 		return desk.Invalid("ids", "cannot merge a ticket into itself")
 	}
-	pub := func(b *bool) bool { return b == nil || *b }
 	err = s.DB.InTx(ctx, func(tx *store.Tx) error {
-		target, err := loadTx(ctx, tx, targetID, false)
+		return s.mergeTx(ctx, tx, p, targetID, ids, in)
+	})
+	if err != nil {
+		return wrapf(err, "ticket: merge into %d", targetID)
+	}
+	return nil
+}
+
+func (s *Service) mergeTx(ctx context.Context, tx *store.Tx, p *desk.Principal, targetID int64, ids []int64, in MergeInput) error {
+	pub := func(b *bool) bool { return b == nil || *b }
+	target, err := loadVisibleTx(ctx, tx, p, targetID, false)
+	if err != nil {
+		return err
+	}
+	if target.Status == desk.StatusClosed {
+		return desk.Invalid("target", "closed tickets cannot be merged into")
+	}
+	after := cloneTicket(target)
+	var refs []string
+	sources := make([]*desk.Ticket, 0, len(ids))
+	for _, sid := range ids {
+		src, err := loadVisibleTx(ctx, tx, p, sid, false)
+		if desk.ErrorCode(err) == desk.ENOTFOUND {
+			return desk.Invalid("ids", fmt.Sprintf("ticket %d not found", sid))
+		}
 		if err != nil {
 			return err
 		}
-		if !canSeeTx(ctx, tx, p, target) {
-			return desk.NotFound()
+		if src.Status == desk.StatusClosed {
+			return desk.Invalid("ids", fmt.Sprintf("ticket %d is closed", sid))
 		}
-		if target.Status == "closed" {
-			return desk.Invalid("target", "closed tickets cannot be merged into")
+		sources = append(sources, src)
+		refs = append(refs, fmt.Sprintf("#%d %q", sid, src.Subject))
+		// The source's requester keeps hearing about the conversation.
+		if src.RequesterID != target.RequesterID && !slices.Contains(after.EmailCCIDs, src.RequesterID) {
+			after.EmailCCIDs = append(after.EmailCCIDs, src.RequesterID)
 		}
-		var refs []string
-		for _, sid := range ids {
-			src, err := loadTx(ctx, tx, sid, false)
-			if err != nil || !canSeeTx(ctx, tx, p, src) {
-				return desk.Invalid("ids", fmt.Sprintf("ticket %d not found", sid))
-			}
-			if src.Status == "closed" {
-				return desk.Invalid("ids", fmt.Sprintf("ticket %d is closed", sid))
-			}
-			// Copy the source's conversation, keeping authors, visibility and times.
-			if _, err := tx.Exec(ctx, `INSERT INTO ticket_comments (ticket_id, audit_id, author_id, body, html_body, public, via_channel, created_at)
-				SELECT ?, audit_id, author_id, body, html_body, public, via_channel, created_at FROM ticket_comments WHERE ticket_id = ? ORDER BY id`, targetID, sid); err != nil {
-				return err
-			}
-			note := in.SourceComment
-			if note == "" {
-				note = fmt.Sprintf("This request was closed and merged into request #%d %q.", targetID, target.Subject)
-			}
-			solved := "solved"
-			if _, _, err := s.updateTx(ctx, tx, &mp, sid, Input{Comment: &CommentInput{Body: note, Public: boolPtr(pub(in.SourceCommentIsPublic))}, Status: &solved}); err != nil {
-				return err
-			}
-			if _, err := tx.Exec(ctx, `UPDATE tickets SET status = 'closed', status_rank = ?, updated_at = ? WHERE id = ?`, desk.StatusRank("closed"), store.Now(), sid); err != nil {
-				return err
-			}
-			refs = append(refs, fmt.Sprintf("#%d %q", sid, src.Subject))
-			// The source's requester keeps hearing about the conversation.
-			if src.RequesterID != target.RequesterID {
-				if _, err := tx.Exec(ctx, `INSERT INTO ticket_collaborators (ticket_id, user_id, kind) VALUES (?, ?, 'email_cc') ON CONFLICT DO NOTHING`, targetID, src.RequesterID); err != nil {
-					return err
-				}
-			}
-		}
-		note := in.TargetComment
-		if note == "" {
-			note = "Requests " + strings.Join(refs, ", ") + " were closed and merged into this request."
-		}
-		if _, _, err := s.updateTx(ctx, tx, &mp, targetID, Input{Comment: &CommentInput{Body: note, Public: boolPtr(pub(in.TargetCommentIsPublic))}}); err != nil {
+	}
+
+	// The target first: its one audit holds the note and the sources'
+	// conversations, copied in by commit before the sources get their
+	// closing notes.
+	note := "Requests " + strings.Join(refs, ", ") + " were closed and merged into this request."
+	c := change{}
+	if !slices.Equal(after.EmailCCIDs, target.EmailCCIDs) {
+		slices.Sort(after.EmailCCIDs)
+		c.set("email_cc_ids", target.EmailCCIDs, after.EmailCCIDs)
+	}
+	if c.comment, err = s.mergeComment(ctx, tx, p, after, mergeNote(in.TargetComment, note, pub(in.TargetCommentIsPublic))); err != nil {
+		return err
+	}
+	if _, err := s.commit(ctx, tx, &mutation{kind: desk.ChangeMergeTarget, actor: p, before: target, after: after, change: c, copyFrom: ids}); err != nil {
+		return err
+	}
+	for _, src := range sources {
+		note := fmt.Sprintf("This request was closed and merged into request #%d %q.", targetID, target.Subject)
+		if err := s.mergeSource(ctx, tx, p, src, mergeNote(in.SourceComment, note, pub(in.SourceCommentIsPublic))); err != nil {
 			return err
 		}
-		for _, sid := range ids {
-			if err := s.Events.PublishTx(ctx, tx, events.Event{Type: events.TicketUpdated, TicketID: sid, ActorID: p.UserID}); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	return err
+	}
+	return nil
 }
 
-func boolPtr(b bool) *bool { return &b }
+// mergeNoteInput is a merge note: the caller's text, or the fixed system
+// note when the caller gave none.
+type mergeNoteInput struct {
+	ci     *CommentInput
+	system bool
+}
+
+func mergeNote(callerText, systemText string, public bool) mergeNoteInput {
+	if strings.TrimSpace(callerText) != "" {
+		return mergeNoteInput{ci: &CommentInput{Body: callerText, Public: &public}}
+	}
+	return mergeNoteInput{ci: &CommentInput{Body: systemText, Public: &public}, system: true}
+}
+
+// mergeComment prepares a merge note. Only the fixed system note is written
+// with raised rights (public_comments); the caller's own text is prepared
+// with the caller's rights.
+func (s *Service) mergeComment(ctx context.Context, tx *store.Tx, p *desk.Principal, t *desk.Ticket, n mergeNoteInput) (*newComment, error) {
+	author := p
+	if n.system {
+		mp := *p
+		perms := p.Can()
+		perms.PublicComments = true
+		mp.Perms = &perms
+		author = &mp
+	}
+	return s.prepareComment(ctx, tx, author, t, n.ci)
+}
+
+// mergeSource closes a source ticket with its note, as one audit: the note
+// and the status change straight to closed (the merge is authorized by
+// merge_tickets, so no property right is needed and the solved step is not
+// a separate change).
+func (s *Service) mergeSource(ctx context.Context, tx *store.Tx, p *desk.Principal, src *desk.Ticket, n mergeNoteInput) error {
+	after := cloneTicket(src)
+	c := change{}
+	nc, err := s.mergeComment(ctx, tx, p, after, n)
+	if err != nil {
+		return err
+	}
+	c.comment = nc
+	c.set("status", string(src.Status), string(desk.StatusClosed))
+	after.Status = desk.StatusClosed
+	_, err = s.commit(ctx, tx, &mutation{kind: desk.ChangeMergeSource, actor: p, before: src, after: after, change: c})
+	return err
+}

@@ -20,12 +20,9 @@ func (s *Service) Get(ctx context.Context, id int64) (*desk.Ticket, error) {
 	if err != nil {
 		return nil, err
 	}
-	t, err := loadTx(ctx, s.DB, id, false)
+	t, err := loadVisibleTx(ctx, s.DB, p, id, false)
 	if err != nil {
-		return nil, err
-	}
-	if !canSeeTx(ctx, s.DB, p, t) {
-		return nil, desk.NotFound()
+		return nil, wrapf(err, "ticket: get %d", id)
 	}
 	return t, nil
 }
@@ -114,7 +111,8 @@ func (s *Service) where(p *desk.Principal, f ListFilter) (string, []any, error) 
 }
 
 // List returns one page of tickets p may see, and whether more follow.
-func (s *Service) List(ctx context.Context, f ListFilter) ([]*desk.Ticket, bool, error) {
+func (s *Service) List(ctx context.Context, f ListFilter) (_ []*desk.Ticket, _ bool, err error) {
+	defer func() { err = wrapf(err, "ticket: list") }()
 	p, err := desk.RequirePrincipal(ctx)
 	if err != nil {
 		return nil, false, err
@@ -158,7 +156,8 @@ func (s *Service) List(ctx context.Context, f ListFilter) ([]*desk.Ticket, bool,
 }
 
 // Count counts the tickets List would return without paging.
-func (s *Service) Count(ctx context.Context, f ListFilter) (int, error) {
+func (s *Service) Count(ctx context.Context, f ListFilter) (_ int, err error) {
+	defer func() { err = wrapf(err, "ticket: count") }()
 	p, err := desk.RequirePrincipal(ctx)
 	if err != nil {
 		return 0, err
@@ -194,10 +193,10 @@ type countEntry struct {
 	exp time.Time
 }
 
-const (
-	largeCount = 10000
-	countTTL   = 10 * time.Second
-)
+const countTTL = 10 * time.Second
+
+// largeCount is the smallest count worth caching (a var for tests).
+var largeCount = 10000
 
 func (c *countCache) get(key string) (int, bool) {
 	c.mu.Lock()
@@ -207,6 +206,13 @@ func (c *countCache) get(key string) (int, bool) {
 		return 0, false
 	}
 	return e.n, true
+}
+
+// clear drops every cached count (a ticket changed somewhere).
+func (c *countCache) clear() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.m = nil
 }
 
 func (c *countCache) put(key string, n int) {
@@ -232,7 +238,8 @@ func (s *Service) GetMany(ctx context.Context, ids []int64) ([]*desk.Ticket, err
 
 // ListByIDsTx loads tickets by id for other services (search) that have
 // already applied visibility in SQL; order follows ids.
-func (s *Service) ListByIDs(ctx context.Context, ids []int64) ([]*desk.Ticket, error) {
+func (s *Service) ListByIDs(ctx context.Context, ids []int64) (_ []*desk.Ticket, err error) {
+	defer func() { err = wrapf(err, "ticket: list by ids") }()
 	if len(ids) == 0 {
 		return []*desk.Ticket{}, nil
 	}
@@ -276,7 +283,8 @@ func queryTickets(ctx context.Context, q store.Querier, query string, args ...an
 }
 
 // Comments lists a ticket's comments; end-users never see internal notes.
-func (s *Service) Comments(ctx context.Context, ticketID int64, afterID int64, limit int, desc bool) ([]*desk.Comment, bool, error) {
+func (s *Service) Comments(ctx context.Context, ticketID int64, afterID int64, limit int, desc bool) (_ []*desk.Comment, _ bool, err error) {
+	defer func() { err = wrapf(err, "ticket: comments of %d", ticketID) }()
 	p, err := desk.RequirePrincipal(ctx)
 	if err != nil {
 		return nil, false, err
@@ -367,7 +375,8 @@ func (s *Service) fillAttachments(ctx context.Context, ticketID int64, byID map[
 }
 
 // Audits lists a ticket's audits (staff only, as in Zendesk).
-func (s *Service) Audits(ctx context.Context, ticketID int64, afterID int64, limit int) ([]*desk.Audit, bool, error) {
+func (s *Service) Audits(ctx context.Context, ticketID int64, afterID int64, limit int) (_ []*desk.Audit, _ bool, err error) {
+	defer func() { err = wrapf(err, "ticket: audits of %d", ticketID) }()
 	p, err := desk.RequirePrincipal(ctx)
 	if err != nil {
 		return nil, false, err
@@ -409,10 +418,11 @@ func (s *Service) Audits(ctx context.Context, ticketID int64, afterID int64, lim
 	if more {
 		out = out[:limit]
 	}
-	// Comment events take their comment's ID; merged-in copies share an
-	// audit with their originals, so the first comment per audit wins.
+	// Comment events take their comment's ID. A merge target's audit also
+	// holds the comments copied in, written before its own note, so the
+	// last comment per audit is the audit's own.
 	commentOf := map[int64]int64{}
-	crows, err := s.DB.Query(ctx, `SELECT audit_id, MIN(id) FROM ticket_comments WHERE ticket_id = ? GROUP BY audit_id`, t.ID)
+	crows, err := s.DB.Query(ctx, `SELECT audit_id, MAX(id) FROM ticket_comments WHERE ticket_id = ? GROUP BY audit_id`, t.ID)
 	if err != nil {
 		return nil, false, err
 	}
@@ -436,8 +446,9 @@ type TagCount struct {
 	Count int    `json:"count"`
 }
 
-// Tags lists tags by use (staff only).
-func (s *Service) Tags(ctx context.Context, limit int) ([]TagCount, error) {
+// Tags lists the tags of the tickets p may see, by use (staff only).
+func (s *Service) Tags(ctx context.Context, limit int) (_ []TagCount, err error) {
+	defer func() { err = wrapf(err, "ticket: tags") }()
 	p, err := desk.RequirePrincipal(ctx)
 	if err != nil {
 		return nil, err
@@ -448,8 +459,11 @@ func (s *Service) Tags(ctx context.Context, limit int) ([]TagCount, error) {
 	if limit <= 0 || limit > 1000 {
 		limit = 100
 	}
+	// Only tickets p may see count: a tag that exists only on a private
+	// group's tickets must not show to an agent outside it.
+	vis, args := visibility(p)
 	rows, err := s.DB.Query(ctx, `SELECT tt.tag, COUNT(*) FROM ticket_tags tt JOIN tickets t ON t.id = tt.ticket_id
-		WHERE t.deleted_at = 0 GROUP BY tt.tag ORDER BY COUNT(*) DESC, tt.tag LIMIT ?`, limit)
+		WHERE t.deleted_at = 0 AND `+vis+` GROUP BY tt.tag ORDER BY COUNT(*) DESC, tt.tag LIMIT ?`, append(args, limit)...)
 	if err != nil {
 		return nil, err
 	}
@@ -477,7 +491,8 @@ func (s *Service) TicketTags(ctx context.Context, id int64) ([]string, error) {
 // Incremental lists tickets changed at or after since (micros), ordered by
 // (updated_at, id) and continuing strictly after the (afterUpdated, afterID)
 // cursor; deleted tickets are included so sync clients learn of deletions.
-func (s *Service) Incremental(ctx context.Context, since, afterUpdated, afterID int64, limit int) ([]*desk.Ticket, bool, error) {
+func (s *Service) Incremental(ctx context.Context, since, afterUpdated, afterID int64, limit int) (_ []*desk.Ticket, _ bool, err error) {
+	defer func() { err = wrapf(err, "ticket: incremental export") }()
 	p, err := desk.RequirePrincipal(ctx)
 	if err != nil {
 		return nil, false, err
@@ -509,7 +524,8 @@ func (s *Service) Incremental(ctx context.Context, since, afterUpdated, afterID 
 }
 
 // Incidents lists the visible incidents linked to a problem ticket.
-func (s *Service) Incidents(ctx context.Context, problemID int64) ([]*desk.Ticket, error) {
+func (s *Service) Incidents(ctx context.Context, problemID int64) (_ []*desk.Ticket, err error) {
+	defer func() { err = wrapf(err, "ticket: incidents of %d", problemID) }()
 	p, err := desk.RequirePrincipal(ctx)
 	if err != nil {
 		return nil, err

@@ -4,7 +4,9 @@
 package ticket
 
 import (
+	"fmt"
 	"strconv"
+	"sync"
 
 	"github.com/frontdesk/frontdesk/internal/attach"
 	"github.com/frontdesk/frontdesk/internal/desk"
@@ -24,11 +26,25 @@ type Service struct {
 	Settings *settings.Service
 
 	counts countCache
+
+	hooksMu sync.RWMutex
+	hooks   []namedHook
 }
 
-// New returns a Service.
+// New returns a Service. Its count cache listens on bus, so a ticket change
+// made by this instance or (through the relay) by another one drops the
+// cached counts.
 func New(db *store.DB, bus *events.Bus, blobs *attach.Store) *Service {
-	return &Service{DB: db, Events: bus, Blobs: blobs}
+	s := &Service{DB: db, Events: bus, Blobs: blobs}
+	if bus != nil {
+		bus.Subscribe(func(e events.Event) {
+			switch e.Type {
+			case events.TicketCreated, events.TicketUpdated, events.TicketDeleted, events.TicketRestored:
+				s.counts.clear()
+			}
+		})
+	}
+	return s
 }
 
 // Setting keys that change ticket rules.
@@ -50,8 +66,8 @@ func (s *Service) settingsSvc() *settings.Service {
 
 // visibility returns a SQL condition (over alias t) limiting tickets to those
 // p may see, with its arguments. Every read path — show, lists, search,
-// exports, attachments — goes through here (and canSeeTx, its per-ticket
-// twin), so a rule changes in one place.
+// exports, attachments, and the per-ticket checks loadVisibleTx and
+// canSeeTx — goes through here, so the rule exists once.
 //
 // Staff see tickets within their role's ticket access (all; their groups'
 // and those assigned to them; or those assigned to or requested by them),
@@ -99,4 +115,16 @@ func (s *Service) notifyJobs() {
 	if s.OnJob != nil {
 		s.OnJob()
 	}
+}
+
+// wrapf adds context ("ticket: update 7: …") to an error leaving the
+// service. A *desk.Error is returned as it is: its code and user-safe
+// message are what adapters show, and callers may inspect it directly.
+// Anything else (a database failure, a hook's error) gets the context, and
+// desk.ErrorCode still finds any desk error wrapped inside it.
+func wrapf(err error, format string, args ...any) error {
+	if _, ok := err.(*desk.Error); ok || err == nil {
+		return err
+	}
+	return fmt.Errorf(format+": %w", append(args, err)...)
 }

@@ -570,14 +570,21 @@ func TestEventsPublishedAfterCommit(t *testing.T) {
 		f.mu.Lock()
 		defer f.mu.Unlock()
 		var types []string
+		var last events.Event
 		for _, e := range f.published {
 			if e.TicketID == tk.ID {
 				types = append(types, e.Type)
+				last = e
 			}
 		}
-		want := []string{events.TicketCreated, events.TicketUpdated, events.CommentAdded}
+		// One event per change: a reply is an update whose change carries
+		// the comment.
+		want := []string{events.TicketCreated, events.TicketUpdated}
 		if !slices.Equal(types, want) {
 			t.Fatalf("events %v, want %v", types, want)
+		}
+		if last.Change == nil || last.Change.Comment == nil || last.Change.Comment.Body != "reply" {
+			t.Fatalf("update event's change lacks the reply: %+v", last.Change)
 		}
 	})
 }

@@ -95,7 +95,8 @@ func (s *Service) DeleteUpload(ctx context.Context, token string) error {
 
 // Attachment returns an attachment's metadata if p may see its ticket (and,
 // for end-users, its comment is public) or it is p's own pending upload.
-func (s *Service) Attachment(ctx context.Context, id int64) (*desk.Attachment, error) {
+func (s *Service) Attachment(ctx context.Context, id int64) (_ *desk.Attachment, err error) {
+	defer func() { err = wrapf(err, "ticket: attachment %d", id) }()
 	p, err := desk.RequirePrincipal(ctx)
 	if err != nil {
 		return nil, err
@@ -118,12 +119,18 @@ func (s *Service) Attachment(ctx context.Context, id int64) (*desk.Attachment, e
 		}
 		return &a, nil
 	}
-	if _, err := s.Get(ctx, ticketID.Int64); err != nil {
+	if ok, err := canSeeTx(ctx, s.DB, p, ticketID.Int64); err != nil {
+		return nil, err
+	} else if !ok {
 		return nil, desk.NotFound()
 	}
 	if !p.IsStaff() {
 		var public bool
-		if err := s.DB.QueryRow(ctx, `SELECT public FROM ticket_comments WHERE id = ?`, commentID.Int64).Scan(&public); err != nil || !public {
+		err := s.DB.QueryRow(ctx, `SELECT public FROM ticket_comments WHERE id = ?`, commentID.Int64).Scan(&public)
+		if err != nil && !isNoRows(err) {
+			return nil, err
+		}
+		if !public {
 			return nil, desk.NotFound()
 		}
 	}

@@ -356,7 +356,7 @@ func (s *Server) agentUpdateTicket(w http.ResponseWriter, r *http.Request) error
 func (s *Server) ticketInput(ctx context.Context, r *http.Request, t *desk.Ticket) (ticket.Input, error) {
 	var in ticket.Input
 	f := r.PostForm
-	if st := f.Get("status"); st != "" && st != t.Status {
+	if st := f.Get("status"); st != "" && st != string(t.Status) {
 		in.Status = &st
 	}
 	if _, ok := f["priority"]; ok {

@@ -113,7 +113,7 @@ func TestUITicketMatrix(t *testing.T) {
 				t.Errorf("GET open ticket: %d, want %d", r.Status, row.open)
 			}
 			before, _ := e.app.Tickets.Get(e.sys, open.ID)
-			r := c.post(openPath, url.Values{"priority": {"urgent"}, "status": {before.Status}, "updated_stamp": {before.UpdatedAt.Format("2006-01-02T15:04:05.999999999Z07:00")}})
+			r := c.post(openPath, url.Values{"priority": {"urgent"}, "status": {string(before.Status)}, "updated_stamp": {before.UpdatedAt.Format("2006-01-02T15:04:05.999999999Z07:00")}})
 			if r.Status != row.editOpen {
 				t.Errorf("POST priority: %d, want %d", r.Status, row.editOpen)
 			}

@@ -201,7 +201,7 @@ func (s *Server) portalRequests(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	for _, t := range ts {
-		d.Tickets = append(d.Tickets, portalRow{T: t, Status: portalStatus(t.Status)})
+		d.Tickets = append(d.Tickets, portalRow{T: t, Status: portalStatus(string(t.Status))})
 	}
 	pg.Data = d
 	return s.render(w, http.StatusOK, "portal_requests", pg)
@@ -257,7 +257,7 @@ func (s *Server) showPortalRequest(w http.ResponseWriter, r *http.Request, statu
 		pg.Form.Set(k, v)
 	}
 	pg.Data = portalRequestData{
-		T: t, Status: portalStatus(t.Status), Comments: comments, Authors: authors,
+		T: t, Status: portalStatus(string(t.Status)), Comments: comments, Authors: authors,
 		CanReply: t.Status != "closed", CanSolve: t.Status != "closed" && t.Status != "solved",
 	}
 	return s.render(w, status, "portal_request", pg)

@@ -289,7 +289,15 @@ func (p *page) Rel(v any) string {
 
 func (p *page) Num(n int) string { return p.Printer().Number(int64(n)) }
 
-func (p *page) Status(s string) string {
+// Status names a status given as a string or a desk.Status.
+func (p *page) Status(v any) string {
+	var s string
+	switch x := v.(type) {
+	case string:
+		s = x
+	case desk.Status:
+		s = string(x)
+	}
 	if s == "" {
 		return "—"
 	}

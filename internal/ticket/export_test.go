@@ -1,0 +1,9 @@
+package ticket
+
+// SetLargeCountForTest lowers the count worth caching so tests can reach
+// the cache with a few tickets; it returns a function restoring it.
+func SetLargeCountForTest(n int) (restore func()) {
+	old := largeCount
+	largeCount = n
+	return func() { largeCount = old }
+}
