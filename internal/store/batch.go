@@ -242,7 +242,15 @@ func safeCall(fn func(*Tx) error, tx *Tx) (err error) {
 			err = fmt.Errorf("panic in transaction: %v", v)
 		}
 	}()
-	return fn(tx)
+	if err := fn(tx); err != nil {
+		return err
+	}
+	for _, f := range tx.pre {
+		if err := f(); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // BatchStats reports transactions and commits since start (SQLite only).

@@ -276,6 +276,11 @@ type Tx struct {
 	db    *DB
 	tx    execer
 	hooks []func()
+	// pre runs after the transaction's function succeeded, still inside
+	// the transaction (BeforeCommit); values is per-transaction state for
+	// such hooks (Value, SetValue).
+	pre    []func() error
+	values map[any]any
 }
 
 // execer is what both a *sql.Tx (PostgreSQL) and the SQLite writer's
@@ -330,6 +335,23 @@ func (tx *Tx) InsertID(ctx context.Context, q string, args ...any) (int64, error
 
 // AfterCommit registers f to run after a successful commit.
 func (tx *Tx) AfterCommit(f func()) { tx.hooks = append(tx.hooks, f) }
+
+// BeforeCommit registers f to run inside the transaction once its function
+// has returned nil, in registration order; an error rolls the transaction
+// back like an error from the function itself. It lets work gathered over
+// a transaction (the event relay's notifications) go out as one statement.
+func (tx *Tx) BeforeCommit(f func() error) { tx.pre = append(tx.pre, f) }
+
+// Value returns the per-transaction value stored under key (nil if none).
+func (tx *Tx) Value(key any) any { return tx.values[key] }
+
+// SetValue stores v under key for the rest of the transaction.
+func (tx *Tx) SetValue(key, v any) {
+	if tx.values == nil {
+		tx.values = map[any]any{}
+	}
+	tx.values[key] = v
+}
 
 // InTx runs fn in a write transaction, committing when fn returns nil.
 func (db *DB) InTx(ctx context.Context, fn func(*Tx) error) error {

@@ -123,3 +123,49 @@ func TestConcurrentTransactionsAreIsolated(t *testing.T) {
 		}
 	})
 }
+
+// BeforeCommit steps run inside the transaction after its function, in
+// order; one that fails rolls everything back and no AfterCommit hook runs.
+// Values live for one transaction.
+func TestBeforeCommitRunsInsideTheTransaction(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		var order []string
+		if err := db.InTx(ctx, func(tx *store.Tx) error {
+			if tx.Value("k") != nil {
+				t.Error("a new transaction has a value")
+			}
+			tx.SetValue("k", 1)
+			tx.BeforeCommit(func() error {
+				order = append(order, fmt.Sprint("pre1:", tx.Value("k")))
+				_, err := tx.Exec(ctx, `INSERT INTO settings (key, value) VALUES (?, ?)`, "pre", "1")
+				return err
+			})
+			tx.BeforeCommit(func() error { order = append(order, "pre2"); return nil })
+			tx.AfterCommit(func() { order = append(order, "after") })
+			order = append(order, "fn")
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if fmt.Sprint(order) != "[fn pre1:1 pre2 after]" {
+			t.Fatalf("order %v", order)
+		}
+		ran := false
+		err := db.InTx(ctx, func(tx *store.Tx) error {
+			if _, err := tx.Exec(ctx, `INSERT INTO settings (key, value) VALUES (?, ?)`, "fn", "1"); err != nil {
+				return err
+			}
+			tx.BeforeCommit(func() error { return errors.New("late failure") })
+			tx.AfterCommit(func() { ran = true })
+			return nil
+		})
+		if err == nil || err.Error() != "late failure" || ran {
+			t.Fatalf("err=%v after-commit ran=%v", err, ran)
+		}
+		var n int
+		if err := db.QueryRow(ctx, `SELECT COUNT(*) FROM settings WHERE key IN ('pre', 'fn')`).Scan(&n); err != nil || n != 1 {
+			t.Fatalf("rows %d, %v (want only the first transaction's)", n, err)
+		}
+	})
+}

@@ -24,6 +24,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -128,14 +129,46 @@ func (r *Relay) encode(e events.Event) (string, error) {
 }
 
 // NotifyTx queues e inside tx: PostgreSQL delivers it when tx commits and
-// never if it rolls back.
+// never if it rolls back. The events of one transaction are gathered and
+// sent just before commit as JSON arrays of at most MaxPayload bytes, so a
+// change that publishes several events costs one statement, not one each.
 func (r *Relay) NotifyTx(ctx context.Context, tx *store.Tx, e events.Event) error {
 	p, err := r.encode(e)
 	if err != nil {
 		return err
 	}
-	if _, err := tx.Exec(ctx, `SELECT pg_notify(?, ?)`, r.channel, p); err != nil {
-		return fmt.Errorf("pgrelay: notify %s: %w", e.Type, err)
+	key := pendingKey{r}
+	buf, _ := tx.Value(key).(*[]string)
+	if buf == nil {
+		buf = new([]string)
+		tx.SetValue(key, buf)
+		tx.BeforeCommit(func() error { return r.flush(ctx, tx, *buf) })
+	}
+	*buf = append(*buf, p)
+	return nil
+}
+
+// pendingKey keys a relay's queued notifications in a transaction.
+type pendingKey struct{ r *Relay }
+
+// flush sends the queued payloads as few arrays as fit in MaxPayload.
+func (r *Relay) flush(ctx context.Context, tx *store.Tx, payloads []string) error {
+	for len(payloads) > 0 {
+		var b strings.Builder
+		b.WriteByte('[')
+		n := 0
+		for n < len(payloads) && (n == 0 || b.Len()+1+len(payloads[n])+1 <= MaxPayload) {
+			if n > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteString(payloads[n])
+			n++
+		}
+		b.WriteByte(']')
+		if _, err := tx.Exec(ctx, `SELECT pg_notify(?, ?)`, r.channel, b.String()); err != nil {
+			return fmt.Errorf("pgrelay: notify %d events: %w", n, err)
+		}
+		payloads = payloads[n:]
 	}
 	return nil
 }
@@ -242,13 +275,29 @@ func (r *Relay) listen(ctx context.Context, first bool) error {
 	}
 }
 
-// receive republishes another instance's event on the local bus.
+// receive republishes another instance's events on the local bus: an array
+// from a transaction (NotifyTx), or one event (Notify).
 func (r *Relay) receive(payload string) {
+	if strings.HasPrefix(payload, "[") {
+		var batch []events.Event
+		if err := json.Unmarshal([]byte(payload), &batch); err != nil {
+			r.log.Warn("pgrelay: undecodable notification dropped", "err", err)
+			return
+		}
+		for _, e := range batch {
+			r.receiveOne(e)
+		}
+		return
+	}
 	var e events.Event
 	if err := json.Unmarshal([]byte(payload), &e); err != nil {
 		r.log.Warn("pgrelay: undecodable notification dropped", "err", err)
 		return
 	}
+	r.receiveOne(e)
+}
+
+func (r *Relay) receiveOne(e events.Event) {
 	if e.Origin == r.origin {
 		return // ours: already delivered locally
 	}

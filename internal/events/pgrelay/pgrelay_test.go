@@ -190,3 +190,52 @@ func TestChannelPerSchema(t *testing.T) {
 		t.Fatalf("channel %q too long", c)
 	}
 }
+
+// The events of one transaction travel together (one notification, or a
+// few when they exceed MaxPayload) and all arrive, in order; a transaction
+// that fails before commit — here in a BeforeCommit step after the events
+// were queued — sends none of them.
+func TestOneTransactionsEventsArriveTogether(t *testing.T) {
+	dbA, dbB, url := storetest.PostgresShared(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	a := join(t, ctx, dbA, url)
+	b := join(t, ctx, dbB, url)
+
+	big := strings.Repeat("x", pgrelay.MaxPayload/3) // three of these need two arrays
+	if err := dbA.InTx(ctx, func(tx *store.Tx) error {
+		for i := int64(1); i <= 5; i++ {
+			e := events.Event{Type: events.TicketUpdated, TicketID: 100 + i}
+			if i >= 3 {
+				e.Data = map[string]string{"pad": big}
+			}
+			if err := a.bus.PublishTx(ctx, tx, e); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for i := int64(1); i <= 5; i++ {
+		if e := b.next(t, events.TicketUpdated); e.TicketID != 100+i || (i >= 3 && e.Data["pad"] != big) {
+			t.Fatalf("event %d arrived as %+v", i, e.TicketID)
+		}
+	}
+
+	_ = dbA.InTx(ctx, func(tx *store.Tx) error {
+		if err := a.bus.PublishTx(ctx, tx, events.Event{Type: events.TicketUpdated, TicketID: 666}); err != nil {
+			return err
+		}
+		tx.BeforeCommit(func() error { return errors.New("roll back late") })
+		return nil
+	})
+	if err := dbA.InTx(ctx, func(tx *store.Tx) error {
+		return a.bus.PublishTx(ctx, tx, events.Event{Type: events.TicketUpdated, TicketID: 200})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if e := b.next(t, events.TicketUpdated); e.TicketID != 200 {
+		t.Fatalf("B heard a rolled-back event: %+v", e)
+	}
+}
