@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/frontdesk/frontdesk/internal/account"
 	"io"
 	"log/slog"
 	"net/http"
@@ -154,7 +155,9 @@ func openPeople(ctx context.Context, c common) (*people.Service, func(), error) 
 	if err != nil {
 		return nil, nil, err
 	}
-	return people.New(db, nil), func() { db.Close() }, nil
+	ppl := people.New(db, nil)
+	ppl.EndSessionsTx = account.EndUserSessionsTx
+	return ppl, func() { db.Close() }, nil
 }
 
 func userCreate(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) error {

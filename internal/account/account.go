@@ -150,6 +150,11 @@ type Service struct {
 func New(db *store.DB, ppl *people.Service, ob *outbox.Outbox) *Service {
 	s := &Service{DB: db, People: ppl, Outbox: ob, Config: DefaultConfig, Now: time.Now}
 	s.Passwords = &password.Service{DB: db, Now: s.now}
+	if ppl != nil {
+		// This package owns the sessions table: people ends a user's
+		// sessions (role change, suspension, deletion) through it.
+		ppl.EndSessionsTx = EndUserSessionsTx
+	}
 	return s
 }
 

@@ -346,3 +346,11 @@ func (s *Service) cfgIdle(ctx context.Context, role desk.Role) time.Duration {
 	idle, _ := s.limits(ctx, role)
 	return idle
 }
+
+// EndUserSessionsTx ends every web session of userID inside tx (their flags
+// go with them). people calls it when a user's role changes, or the user is
+// suspended or deleted.
+func EndUserSessionsTx(ctx context.Context, tx *store.Tx, userID int64) error {
+	_, err := tx.Exec(ctx, `DELETE FROM sessions WHERE user_id = ?`, userID)
+	return err
+}

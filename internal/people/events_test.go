@@ -47,7 +47,7 @@ func TestPeopleMutationsPublishOneEventAfterCommit(t *testing.T) {
 		var mu sync.Mutex
 		var got []events.Event
 		bus.Subscribe(func(e events.Event) { mu.Lock(); got = append(got, e); mu.Unlock() })
-		s := people.New(db, bus)
+		s := wire(people.New(db, bus))
 		var failing bool
 		var hooked []events.Event
 		hookErr := errors.New("hook says no")

@@ -3,6 +3,7 @@ package people_test
 import (
 	"context"
 	"errors"
+	"github.com/frontdesk/frontdesk/internal/account"
 	"testing"
 
 	"github.com/frontdesk/frontdesk/internal/desk"
@@ -26,7 +27,13 @@ func as(u *desk.User) context.Context {
 	return desk.WithPrincipal(bg, &desk.Principal{UserID: u.ID, Role: u.Role, OrgID: org, Email: u.Email, Via: "web"})
 }
 
-func newSvc(db *store.DB) *people.Service { return people.New(db, events.New()) }
+func newSvc(db *store.DB) *people.Service { return wire(people.New(db, events.New())) }
+
+// wire gives s what the server gives it: account ends users' sessions.
+func wire(s *people.Service) *people.Service {
+	s.EndSessionsTx = account.EndUserSessionsTx
+	return s
+}
 
 func mkUser(t testing.TB, s *people.Service, name, email string, role desk.Role) *desk.User {
 	t.Helper()

@@ -2,6 +2,8 @@ package people
 
 import (
 	"context"
+	"errors"
+	"fmt"
 
 	"github.com/frontdesk/frontdesk/internal/desk"
 	"github.com/frontdesk/frontdesk/internal/settings"
@@ -60,10 +62,17 @@ func isOwner(ctx context.Context, q store.Querier, userID int64) (bool, error) {
 }
 
 // endSessions signs userID out of every web session, in the caller's
-// transaction (after a role change, a suspension or a deletion).
-func endSessions(ctx context.Context, tx *store.Tx, userID int64) error {
-	_, err := tx.Exec(ctx, `DELETE FROM sessions WHERE user_id = ?`, userID)
-	return err
+// transaction (after a role change, a suspension or a deletion). The
+// sessions table belongs to package account, which installs EndSessionsTx;
+// without it the change is refused rather than leaving sessions alive.
+func (s *Service) endSessions(ctx context.Context, tx *store.Tx, userID int64) error {
+	if s.EndSessionsTx == nil {
+		return errors.New("people: no session service wired (EndSessionsTx); refusing a change that must end sessions")
+	}
+	if err := s.EndSessionsTx(ctx, tx, userID); err != nil {
+		return fmt.Errorf("people: ending the sessions of user %d: %w", userID, err)
+	}
+	return nil
 }
 
 // Owner returns the account owner (staff only); NotFound when there is none

@@ -38,6 +38,11 @@ type Service struct {
 	// Settings is the process's settings service (nil: uncached reads).
 	Settings *settings.Service
 
+	// EndSessionsTx ends every web session of a user inside tx. Package
+	// account owns the sessions table and installs it (account.New); a
+	// role change, suspension or deletion is refused while it is unset.
+	EndSessionsTx func(ctx context.Context, tx *store.Tx, userID int64) error
+
 	hooks []Hook // see AddHook
 }
 

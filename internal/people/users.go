@@ -477,6 +477,12 @@ func (s *Service) UpdateUser(ctx context.Context, id int64, in UserInput) (*desk
 	}
 	var v desk.Validation
 	var hash string
+	if in.Password != nil && !p.System && p.UserID == id {
+		// Changing one's own password needs the current one (account's
+		// ChangePassword: the web form and PUT /users/{id}/password), so a
+		// stolen session or token cannot lock the user out.
+		return nil, desk.Forbidden("To change your own password, give the current one (PUT /api/v2/users/{id}/password)")
+	}
 	if in.Password != nil && p.IsAdmin() {
 		// Check and hash outside the transaction: argon2 is slow by design
 		// (and the reuse rule runs it once per remembered password).
@@ -635,7 +641,7 @@ func (s *Service) writeUser(ctx context.Context, tx *store.Tx, id int64, before,
 	// A new role or a suspension takes effect at once: the user's web
 	// sessions end (API tokens are re-checked on every request).
 	if after.Role != before.Role || after.CustomRoleID != before.CustomRoleID || (after.Suspended && !before.Suspended) {
-		if err := endSessions(ctx, tx, id); err != nil {
+		if err := s.endSessions(ctx, tx, id); err != nil {
 			return err
 		}
 	}
@@ -948,7 +954,7 @@ func (s *Service) DeleteUser(ctx context.Context, id int64) (*desk.User, error) 
 		if _, err := tx.Exec(ctx, `DELETE FROM api_tokens WHERE user_id = ?`, id); err != nil {
 			return err
 		}
-		if err := endSessions(ctx, tx, id); err != nil {
+		if err := s.endSessions(ctx, tx, id); err != nil {
 			return err
 		}
 		if u, err = loadUser(ctx, tx, id); err != nil {

@@ -18,7 +18,7 @@ func TestCreateUserDefaultsAndEvents(t *testing.T) {
 		var mu sync.Mutex
 		var got []events.Event
 		bus.Subscribe(func(e events.Event) { mu.Lock(); got = append(got, e); mu.Unlock() })
-		s := people.New(db, bus)
+		s := wire(people.New(db, bus))
 
 		u, err := s.CreateUser(sysCtx(), people.UserInput{Name: ptr("  Zoë Müller "), Email: ptr("  Zoe@Example.COM "),
 			Tags: &[]string{"VIP", "vip", "gold  silver"}})
