@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
@@ -15,7 +14,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/johannesboyne/gofakes3"
 	"github.com/johannesboyne/gofakes3/backend/s3mem"
@@ -24,64 +22,17 @@ import (
 	"github.com/frontdesk/frontdesk/internal/desk"
 	"github.com/frontdesk/frontdesk/internal/people"
 	"github.com/frontdesk/frontdesk/internal/server"
-	"github.com/frontdesk/frontdesk/internal/store/storetest"
 )
 
-// sharedPostgresURL returns a fresh schema on the test PostgreSQL server
-// for instances to share, skipping (or failing, under
-// FRONTDESK_REQUIRE_POSTGRES) without one.
-func sharedPostgresURL(t *testing.T) string {
-	t.Helper()
-	base := storetest.PostgresURL()
-	if base == "" {
-		if os.Getenv("FRONTDESK_REQUIRE_POSTGRES") != "" {
-			t.Fatal("FRONTDESK_REQUIRE_POSTGRES is set but FRONTDESK_TEST_DATABASE_URL is not")
-		}
-		t.Skip("several instances need PostgreSQL: set FRONTDESK_TEST_DATABASE_URL")
+// blobConfig sets what these tests need of each instance: an upload limit
+// above the file they send, the API rate limit rate (0: none), and S3
+// settings s3 (zero: attachments in the database).
+func blobConfig(rate int, s3 attach.S3Config) func(*server.Config) {
+	return func(c *server.Config) {
+		c.APIRateLimit = rate
+		c.MaxUpload = 8 << 20
+		c.S3 = s3
 	}
-	u, _ := storetest.SchemaURL(t, base)
-	return u
-}
-
-// blobInstance is one running `frontdesk serve` in this process: its own
-// data directory and port, the shared database.
-type blobInstance struct {
-	app  *server.App
-	base string
-	data string
-}
-
-func startBlobInstance(t *testing.T, dbURL string, rate int) *blobInstance {
-	return startBlobInstanceWith(t, dbURL, rate, attach.S3Config{})
-}
-
-func startBlobInstanceWith(t *testing.T, dbURL string, rate int, s3 attach.S3Config) *blobInstance {
-	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	data := t.TempDir()
-	app, err := server.Open(ctx, server.Config{
-		Addr: "127.0.0.1:0", DataDir: data, DatabaseURL: dbURL, APIRateLimit: rate,
-		MaxUpload: 8 << 20, ShutdownGrace: 10 * time.Second, S3: s3,
-	}, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	addrc := make(chan string, 1)
-	done := make(chan error, 1)
-	go func() { done <- app.Serve(ctx, func(a string) { addrc <- a }) }()
-	t.Cleanup(func() {
-		cancel()
-		<-done
-		app.Close()
-	})
-	select {
-	case a := <-addrc:
-		return &blobInstance{app: app, base: "http://" + a, data: data}
-	case err := <-done:
-		t.Fatal(err)
-	}
-	return nil
 }
 
 // apiCall sends an API request with a token and returns the status, the
@@ -108,6 +59,21 @@ func apiCall(t *testing.T, method, url, email, token string, body io.Reader) (in
 	return resp.StatusCode, resp.Header, b
 }
 
+// apiCreate POSTs body to url with a token, fails the test unless the
+// answer is 201 Created, decodes it into out and returns it; what names the
+// request in failures.
+func apiCreate(t *testing.T, what, url, email, token string, body []byte, out any) []byte {
+	t.Helper()
+	code, _, answer := apiCall(t, http.MethodPost, url, email, token, bytes.NewReader(body))
+	if code != http.StatusCreated {
+		t.Fatalf("%s: %d %s", what, code, answer)
+	}
+	if err := json.Unmarshal(answer, out); err != nil {
+		t.Fatalf("%s answer %s: %v", what, answer, err)
+	}
+	return answer
+}
+
 func blobAdmin(t *testing.T, app *server.App, email string) string {
 	t.Helper()
 	sys := desk.SystemContext(context.Background())
@@ -125,44 +91,36 @@ func blobAdmin(t *testing.T, app *server.App, email string) string {
 
 // uploadOnADownloadOnB uploads a file of several chunks or parts through
 // A's API, attaches it to a new ticket there, and downloads it through B.
-func uploadOnADownloadOnB(t *testing.T, a, b *blobInstance, email string) {
+func uploadOnADownloadOnB(t *testing.T, a, b *instance, email string) {
 	t.Helper()
-	tok := blobAdmin(t, a.app, email)
+	tok := blobAdmin(t, a.App, email)
 	// Several database chunks or S3 parts, not a multiple of either size.
 	content := make([]byte, 6<<20+12345)
 	rng := rand.New(rand.NewPCG(1, 2))
 	for i := range content {
 		content[i] = byte(rng.Uint32())
 	}
-	code, _, body := apiCall(t, "POST", a.base+"/api/v2/uploads?filename=report.bin", email, tok, bytes.NewReader(content))
-	if code != http.StatusCreated {
-		t.Fatalf("upload on A: %d %s", code, body)
-	}
 	var up struct {
 		Upload struct {
 			Token string `json:"token"`
 		} `json:"upload"`
 	}
-	if err := json.Unmarshal(body, &up); err != nil || up.Upload.Token == "" {
-		t.Fatalf("upload answer %s: %v", body, err)
+	if body := apiCreate(t, "upload on A", a.URL+"/api/v2/uploads?filename=report.bin", email, tok, content, &up); up.Upload.Token == "" {
+		t.Fatalf("upload answer %s: no token", body)
 	}
 	ticket, _ := json.Marshal(map[string]any{"ticket": map[string]any{
 		"subject":   "A file for every instance",
 		"requester": map[string]any{"email": "customer@instances.test", "name": "Customer"},
 		"comment":   map[string]any{"body": "see attached", "uploads": []string{up.Upload.Token}},
 	}})
-	code, _, body = apiCall(t, "POST", a.base+"/api/v2/tickets", email, tok, bytes.NewReader(ticket))
-	if code != http.StatusCreated {
-		t.Fatalf("ticket on A: %d %s", code, body)
-	}
 	var created struct {
 		Ticket struct {
 			ID int64 `json:"id"`
 		} `json:"ticket"`
 	}
-	json.Unmarshal(body, &created)
+	apiCreate(t, "ticket on A", a.URL+"/api/v2/tickets", email, tok, ticket, &created)
 
-	code, _, body = apiCall(t, "GET", b.base+"/api/v2/tickets/"+strconv.FormatInt(created.Ticket.ID, 10)+"/comments", email, tok, nil)
+	code, _, body := apiCall(t, "GET", b.URL+"/api/v2/tickets/"+strconv.FormatInt(created.Ticket.ID, 10)+"/comments", email, tok, nil)
 	if code != http.StatusOK {
 		t.Fatalf("comments on B: %d %s", code, body)
 	}
@@ -195,27 +153,26 @@ func uploadOnADownloadOnB(t *testing.T, a, b *blobInstance, email string) {
 // file uploaded through A downloads byte for byte from B, and one token's
 // rate-limit budget is spent by requests to either.
 func TestInstancesShareAttachmentsAndRateLimit(t *testing.T) {
-	dbURL := sharedPostgresURL(t)
 	const limit = 8
-	a := startBlobInstance(t, dbURL, limit)
-	b := startBlobInstance(t, dbURL, limit)
+	ins := startInstances(t, 2, blobConfig(limit, attach.S3Config{}), nil)
+	a, b := ins[0], ins[1]
 
 	t.Run("attachment uploaded on A downloads from B", func(t *testing.T) {
 		uploadOnADownloadOnB(t, a, b, "files@instances.test")
 		// Neither data directory holds the file: it lives in the database.
-		for _, inst := range []*blobInstance{a, b} {
-			if _, err := os.Stat(filepath.Join(inst.data, "attachments")); !os.IsNotExist(err) {
-				t.Fatalf("an attachments directory exists in %s: %v", inst.data, err)
+		for _, inst := range []*instance{a, b} {
+			if _, err := os.Stat(filepath.Join(inst.DataDir, "attachments")); !os.IsNotExist(err) {
+				t.Fatalf("an attachments directory exists in %s: %v", inst.DataDir, err)
 			}
 		}
 	})
 
 	t.Run("one rate-limit budget per token across instances", func(t *testing.T) {
 		email := "limited@instances.test"
-		tok := blobAdmin(t, a.app, email)
+		tok := blobAdmin(t, a.App, email)
 		for i := range limit {
-			inst := []*blobInstance{a, b}[i%2]
-			code, hdr, body := apiCall(t, "GET", inst.base+"/api/v2/users/me", email, tok, nil)
+			inst := []*instance{a, b}[i%2]
+			code, hdr, body := apiCall(t, "GET", inst.URL+"/api/v2/users/me", email, tok, nil)
 			if code != http.StatusOK {
 				t.Fatalf("request %d: %d %s", i+1, code, body)
 			}
@@ -224,10 +181,10 @@ func TestInstancesShareAttachmentsAndRateLimit(t *testing.T) {
 			}
 		}
 		// Each instance alone has seen only half the budget; both refuse.
-		for _, inst := range []*blobInstance{a, b} {
-			code, hdr, body := apiCall(t, "GET", inst.base+"/api/v2/users/me", email, tok, nil)
+		for _, inst := range []*instance{a, b} {
+			code, hdr, body := apiCall(t, "GET", inst.URL+"/api/v2/users/me", email, tok, nil)
 			if code != http.StatusTooManyRequests {
-				t.Fatalf("over the shared limit on %s: %d %s", inst.base, code, body)
+				t.Fatalf("over the shared limit on %s: %d %s", inst.URL, code, body)
 			}
 			if secs, err := strconv.Atoi(hdr.Get("Retry-After")); err != nil || secs < 1 || secs > 60 {
 				t.Fatalf("Retry-After %q", hdr.Get("Retry-After"))
@@ -235,8 +192,8 @@ func TestInstancesShareAttachmentsAndRateLimit(t *testing.T) {
 		}
 		// Another token still has its own budget.
 		other := "other@instances.test"
-		otherTok := blobAdmin(t, b.app, other)
-		if code, _, body := apiCall(t, "GET", b.base+"/api/v2/users/me", other, otherTok, nil); code != http.StatusOK {
+		otherTok := blobAdmin(t, b.App, other)
+		if code, _, body := apiCall(t, "GET", b.URL+"/api/v2/users/me", other, otherTok, nil); code != http.StatusOK {
 			t.Fatalf("another token: %d %s", code, body)
 		}
 	})
@@ -246,7 +203,6 @@ func TestInstancesShareAttachmentsAndRateLimit(t *testing.T) {
 // attachments in the bucket (an in-process S3 server on 127.0.0.1), not in
 // the database, and each reads what the other stored.
 func TestInstancesShareAttachmentsInS3(t *testing.T) {
-	dbURL := sharedPostgresURL(t)
 	mem := s3mem.New()
 	if err := mem.CreateBucket("frontdesk-files"); err != nil {
 		t.Fatal(err)
@@ -254,8 +210,8 @@ func TestInstancesShareAttachmentsInS3(t *testing.T) {
 	fake := httptest.NewServer(gofakes3.New(mem).Server())
 	t.Cleanup(fake.Close)
 	s3 := attach.S3Config{Endpoint: strings.TrimPrefix(fake.URL, "http://"), Bucket: "frontdesk-files", AccessKey: "key", SecretKey: "secret"}
-	a := startBlobInstanceWith(t, dbURL, 0, s3)
-	b := startBlobInstanceWith(t, dbURL, 0, s3)
+	ins := startInstances(t, 2, blobConfig(0, s3), nil)
+	a, b := ins[0], ins[1]
 
 	uploadOnADownloadOnB(t, a, b, "s3@instances.test")
 	list, err := mem.ListBucket("frontdesk-files", nil, gofakes3.ListBucketPage{})
@@ -266,7 +222,7 @@ func TestInstancesShareAttachmentsInS3(t *testing.T) {
 		t.Fatalf("bucket holds %d objects, want the one attachment", len(list.Contents))
 	}
 	var inDB int
-	if err := a.app.DB.QueryRow(context.Background(), `SELECT COUNT(*) FROM blobs`).Scan(&inDB); err != nil || inDB != 0 {
+	if err := a.App.DB.QueryRow(context.Background(), `SELECT COUNT(*) FROM blobs`).Scan(&inDB); err != nil || inDB != 0 {
 		t.Fatalf("%d blobs in the database (%v), want none with S3 configured", inDB, err)
 	}
 }

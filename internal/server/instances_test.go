@@ -100,7 +100,7 @@ func TestTwoInstances(t *testing.T) {
 	var died sync.Once
 	dead, release := -1, make(chan struct{})
 	finishedBy := make(chan int, 2)
-	ins := startInstances(t, 2, func(i int, a *server.App) {
+	ins := startInstances(t, 2, nil, func(i int, a *server.App) {
 		a.Jobs.Lease = 500 * time.Millisecond
 		a.Jobs.Handle(stuckJob, func(context.Context, json.RawMessage) error {
 			first := false

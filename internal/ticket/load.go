@@ -115,11 +115,21 @@ func nullInt(v sql.NullInt64) *int64 {
 // loadTx reads one ticket with its collaborators; deleted tickets only when
 // asked. It applies no authorization: callers check visibility.
 func loadTx(ctx context.Context, q store.Querier, id int64, withDeleted bool) (*desk.Ticket, error) {
+	return loadOneTx(ctx, q, id, withDeleted, "")
+}
+
+// loadOneTx reads ticket id with its collaborators, live only unless
+// withDeleted, under the further SQL condition where (with its args) when
+// not empty. No row is "not found"; a database error stays an error.
+func loadOneTx(ctx context.Context, q store.Querier, id int64, withDeleted bool, where string, args ...any) (*desk.Ticket, error) {
 	cond := " AND t.deleted_at = 0"
 	if withDeleted {
 		cond = ""
 	}
-	t, err := scanTicket(q.QueryRow(ctx, `SELECT `+ticketColumns+` FROM tickets t WHERE t.id = ?`+cond, id))
+	if where != "" {
+		cond += ` AND ` + where
+	}
+	t, err := scanTicket(q.QueryRow(ctx, `SELECT `+ticketColumns+` FROM tickets t WHERE t.id = ?`+cond, append([]any{id}, args...)...))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, desk.NotFound()
 	}
@@ -176,21 +186,7 @@ func loadCollaborators(ctx context.Context, q store.Querier, ts []*desk.Ticket) 
 // database error stays an error.
 func loadVisibleTx(ctx context.Context, q store.Querier, p *desk.Principal, id int64, withDeleted bool) (*desk.Ticket, error) {
 	vis, args := visibility(p)
-	cond := " AND t.deleted_at = 0"
-	if withDeleted {
-		cond = ""
-	}
-	t, err := scanTicket(q.QueryRow(ctx, `SELECT `+ticketColumns+` FROM tickets t WHERE t.id = ?`+cond+` AND `+vis, append([]any{id}, args...)...))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, desk.NotFound()
-	}
-	if err != nil {
-		return nil, err
-	}
-	if err := loadCollaborators(ctx, q, []*desk.Ticket{t}); err != nil {
-		return nil, err
-	}
-	return t, nil
+	return loadOneTx(ctx, q, id, withDeleted, vis, args...)
 }
 
 // canSeeTx reports whether p may see live ticket id, by the one visibility
