@@ -71,5 +71,19 @@ func startInstances(t *testing.T, n int, configure func(c *server.Config), setup
 			t.Fatalf("instance %d never listened for events", i)
 		}
 	}
+	// A relay that knows of no other instance sends nothing: wait until
+	// every instance has heard from all the others.
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		met := true
+		for _, in := range out {
+			met = met && in.App.Relay.Peers() >= len(out)-1
+		}
+		if met {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the instances' event relays never met")
+		}
+	}
 	return out
 }

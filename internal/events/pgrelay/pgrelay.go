@@ -13,6 +13,15 @@
 // it was away are lost (LISTEN/NOTIFY keeps no history), so after a
 // reconnect Run publishes a local events.SettingsChanged to make caches
 // re-read what they hold. Durable work never depends on events: it is jobs.
+//
+// Peers: each relay says hello when it starts listening and announces
+// itself every HeartbeatEvery; a relay that has heard from no other
+// instance within PeerTimeout sends nothing (a single instance on
+// PostgreSQL pays no NOTIFY per write). A newcomer's hello is answered at
+// once, so two instances know of each other within a round trip; changes
+// committed in that moment of start-up reach only the instances already
+// known, which is harmless because the newcomer has no subscriber yet that
+// saw the state before them.
 package pgrelay
 
 import (
@@ -57,10 +66,22 @@ type Relay struct {
 	// attempts of the listening connection (defaults 250ms and 30s).
 	MinBackoff, MaxBackoff time.Duration
 
+	// HeartbeatEvery is how often the relay announces itself to the other
+	// instances (default 10s); PeerTimeout is how long another instance
+	// counts as alive after its last message (default 3 × HeartbeatEvery).
+	HeartbeatEvery, PeerTimeout time.Duration
+
 	mu        sync.Mutex
 	listening chan struct{} // closed while the listener is LISTENing
 	pid       uint32        // backend PID of the listening connection
+	peers     map[string]time.Time
 }
+
+// Control messages between relays; they never reach the bus.
+const (
+	typeHello = "relay.hello" // a relay started listening: answer with alive
+	typeAlive = "relay.alive" // a relay is still here
+)
 
 var _ events.Relay = (*Relay)(nil)
 
@@ -84,7 +105,8 @@ func New(ctx context.Context, db *store.DB, databaseURL string, bus *events.Bus,
 		db: db, url: databaseURL, bus: bus, log: logger,
 		origin: hex.EncodeToString(b), channel: ChannelFor(schema),
 		MinBackoff: 250 * time.Millisecond, MaxBackoff: 30 * time.Second,
-		listening: make(chan struct{}),
+		HeartbeatEvery: 10 * time.Second,
+		listening:      make(chan struct{}), peers: map[string]time.Time{},
 	}, nil
 }
 
@@ -133,6 +155,9 @@ func (r *Relay) encode(e events.Event) (string, error) {
 // sent just before commit as JSON arrays of at most MaxPayload bytes, so a
 // change that publishes several events costs one statement, not one each.
 func (r *Relay) NotifyTx(ctx context.Context, tx *store.Tx, e events.Event) error {
+	if r.Peers() == 0 {
+		return nil // nobody else to tell
+	}
 	p, err := r.encode(e)
 	if err != nil {
 		return err
@@ -175,6 +200,14 @@ func (r *Relay) flush(ctx context.Context, tx *store.Tx, payloads []string) erro
 
 // Notify sends e to the other instances now.
 func (r *Relay) Notify(ctx context.Context, e events.Event) error {
+	if r.Peers() == 0 {
+		return nil // nobody else to tell
+	}
+	return r.send(ctx, e)
+}
+
+// send notifies e whether or not peers are known (control messages).
+func (r *Relay) send(ctx context.Context, e events.Event) error {
 	p, err := r.encode(e)
 	if err != nil {
 		return err
@@ -183,6 +216,51 @@ func (r *Relay) Notify(ctx context.Context, e events.Event) error {
 		return fmt.Errorf("pgrelay: notify %s: %w", e.Type, err)
 	}
 	return nil
+}
+
+// Peers counts the other instances heard from within PeerTimeout.
+func (r *Relay) Peers() int {
+	timeout := r.PeerTimeout
+	if timeout <= 0 {
+		timeout = 3 * r.HeartbeatEvery
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	n := 0
+	for o, at := range r.peers {
+		if time.Since(at) <= timeout {
+			n++
+		} else {
+			delete(r.peers, o)
+		}
+	}
+	return n
+}
+
+// sawPeer records a message from another instance; it reports whether that
+// instance was new.
+func (r *Relay) sawPeer(origin string) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	_, known := r.peers[origin]
+	r.peers[origin] = time.Now()
+	return !known
+}
+
+// heartbeat announces this relay every HeartbeatEvery until ctx ends.
+func (r *Relay) heartbeat(ctx context.Context) {
+	t := time.NewTicker(r.HeartbeatEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := r.send(ctx, events.Event{Type: typeAlive}); err != nil && ctx.Err() == nil {
+				r.log.Warn("pgrelay: heartbeat", "err", err)
+			}
+		}
+	}
 }
 
 // Listening returns a channel that is closed while the listener is
@@ -218,6 +296,9 @@ func (r *Relay) setListening(pid uint32) {
 // Run listens until ctx ends, reconnecting with back-off when the
 // connection fails.
 func (r *Relay) Run(ctx context.Context) {
+	hbDone := make(chan struct{})
+	go func() { r.heartbeat(ctx); close(hbDone) }()
+	defer func() { <-hbDone }()
 	backoff := r.MinBackoff
 	first := true
 	for ctx.Err() == nil {
@@ -256,6 +337,11 @@ func (r *Relay) listen(ctx context.Context, first bool) error {
 		return err
 	}
 	r.setListening(conn.PgConn().PID())
+	// Introduce ourselves: the others answer, and from then on both sides
+	// send their events (Peers).
+	if err := r.send(ctx, events.Event{Type: typeHello}); err != nil {
+		r.log.Warn("pgrelay: hello", "err", err)
+	}
 	if !first {
 		// Whatever was sent while we were away is lost: have caches
 		// re-read rather than serve what may be stale.
@@ -303,6 +389,22 @@ func (r *Relay) receiveOne(e events.Event) {
 	}
 	if e.Origin == "" {
 		e.Origin = "unknown" // "" means "this process" to subscribers
+	}
+	isNew := r.sawPeer(e.Origin)
+	switch e.Type {
+	case typeHello, typeAlive:
+		if e.Type == typeHello || isNew {
+			// Let the newcomer know it is not alone, without waiting for
+			// the next heartbeat (and without holding up the listener).
+			go func() {
+				ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+				defer cancel()
+				if err := r.send(ctx, events.Event{Type: typeAlive}); err != nil {
+					r.log.Warn("pgrelay: answering a new instance", "err", err)
+				}
+			}()
+		}
+		return
 	}
 	r.bus.Publish(e)
 }

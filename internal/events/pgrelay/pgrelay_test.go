@@ -3,9 +3,12 @@ package pgrelay_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/frontdesk/frontdesk/internal/events"
 	"github.com/frontdesk/frontdesk/internal/events/pgrelay"
@@ -43,6 +46,22 @@ func join(t *testing.T, ctx context.Context, db *store.DB, url string) *instance
 	return in
 }
 
+// pair joins two instances and waits until each knows of the other (until
+// then a relay that believes itself alone sends nothing).
+func pair(t *testing.T, ctx context.Context, dbA, dbB *store.DB, url string) (*instance, *instance) {
+	t.Helper()
+	a := join(t, ctx, dbA, url)
+	b := join(t, ctx, dbB, url)
+	deadline := time.Now().Add(20 * time.Second)
+	for a.relay.Peers() == 0 || b.relay.Peers() == 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("the relays never met: peers %d and %d", a.relay.Peers(), b.relay.Peers())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	return a, b
+}
+
 // next returns the next event of one of the given types, skipping others.
 func (in *instance) next(t *testing.T, types ...string) events.Event {
 	t.Helper()
@@ -64,8 +83,7 @@ func TestEventsCrossInstancesOnlyOnCommit(t *testing.T) {
 	dbA, dbB, url := storetest.PostgresShared(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	a := join(t, ctx, dbA, url)
-	b := join(t, ctx, dbB, url)
+	a, b := pair(t, ctx, dbA, dbB, url)
 	if a.relay.Origin() == b.relay.Origin() {
 		t.Fatal("two processes share an origin id")
 	}
@@ -140,8 +158,7 @@ func TestListenerReconnects(t *testing.T) {
 	dbA, dbB, url := storetest.PostgresShared(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	a := join(t, ctx, dbA, url)
-	b := join(t, ctx, dbB, url)
+	a, b := pair(t, ctx, dbA, dbB, url)
 	old := b.relay.ListenerPID()
 	if old == 0 {
 		t.Fatal("no listener pid")
@@ -171,8 +188,7 @@ func TestOversizedDataIsDropped(t *testing.T) {
 	dbA, dbB, url := storetest.PostgresShared(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	a := join(t, ctx, dbA, url)
-	b := join(t, ctx, dbB, url)
+	a, b := pair(t, ctx, dbA, dbB, url)
 	big := strings.Repeat("x", pgrelay.MaxPayload)
 	if err := a.bus.Broadcast(ctx, events.Event{Type: events.Typing, TicketID: 8, Data: map[string]string{"name": big}}); err != nil {
 		t.Fatal(err)
@@ -199,8 +215,7 @@ func TestOneTransactionsEventsArriveTogether(t *testing.T) {
 	dbA, dbB, url := storetest.PostgresShared(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	a := join(t, ctx, dbA, url)
-	b := join(t, ctx, dbB, url)
+	a, b := pair(t, ctx, dbA, dbB, url)
 
 	big := strings.Repeat("x", pgrelay.MaxPayload/3) // three of these need two arrays
 	if err := dbA.InTx(ctx, func(tx *store.Tx) error {
@@ -237,5 +252,82 @@ func TestOneTransactionsEventsArriveTogether(t *testing.T) {
 	}
 	if e := b.next(t, events.TicketUpdated); e.TicketID != 200 {
 		t.Fatalf("B heard a rolled-back event: %+v", e)
+	}
+}
+
+// A relay that knows of no other instance sends nothing, so a single
+// instance on PostgreSQL pays no NOTIFY per write; once another relay says
+// hello it sends again, and when that relay falls silent for PeerTimeout it
+// stops. A plain listener (no relay, so no hello) watches the channel.
+func TestALoneRelaySendsNothing(t *testing.T) {
+	dbA, dbB, url := storetest.PostgresShared(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	a := join(t, ctx, dbA, url)
+	a.relay.PeerTimeout = 3 * time.Second // read only by Peers, called from this goroutine
+	watch, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer watch.Close(context.Background())
+	if _, err := watch.Exec(ctx, "LISTEN "+pgx.Identifier{a.relay.Channel()}.Sanitize()); err != nil {
+		t.Fatal(err)
+	}
+	publish := func(id int64) {
+		t.Helper()
+		if err := dbA.InTx(ctx, func(tx *store.Tx) error {
+			return a.bus.PublishTx(ctx, tx, events.Event{Type: events.TicketUpdated, TicketID: id})
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// heard reports whether the watcher sees ticket id within d.
+	heard := func(id int64, d time.Duration) bool {
+		t.Helper()
+		wctx, wcancel := context.WithTimeout(ctx, d)
+		defer wcancel()
+		for {
+			n, err := watch.WaitForNotification(wctx)
+			if err != nil {
+				return false
+			}
+			if strings.Contains(n.Payload, fmt.Sprintf(`"ticket_id":%d`, id)) {
+				return true
+			}
+		}
+	}
+	publish(1)
+	if a.relay.Peers() != 0 || heard(1, 500*time.Millisecond) {
+		t.Fatal("a relay alone sent its event")
+	}
+	// The watcher's connection may have been closed by the timeout above.
+	watch.Close(context.Background())
+	if watch, err = pgx.Connect(ctx, url); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := watch.Exec(ctx, "LISTEN "+pgx.Identifier{a.relay.Channel()}.Sanitize()); err != nil {
+		t.Fatal(err)
+	}
+	bctx, bcancel := context.WithCancel(ctx)
+	b := join(t, bctx, dbB, url)
+	for deadline := time.Now().Add(20 * time.Second); a.relay.Peers() == 0; {
+		if time.Now().After(deadline) {
+			t.Fatal("A never heard B's hello")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	publish(2)
+	if !heard(2, 20*time.Second) {
+		t.Fatal("with a peer, the event was not sent")
+	}
+	if e := b.next(t, events.TicketUpdated); e.TicketID != 2 {
+		t.Fatalf("B got %+v", e)
+	}
+	bcancel()
+	for deadline := time.Now().Add(20 * time.Second); a.relay.Peers() != 0; {
+		if time.Now().After(deadline) {
+			t.Fatal("a silent peer never timed out")
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }
