@@ -100,7 +100,10 @@ func TestTwoInstances(t *testing.T) {
 	var died sync.Once
 	dead, release := -1, make(chan struct{})
 	finishedBy := make(chan int, 2)
-	ins := startInstances(t, 2, nil, func(i int, a *server.App) {
+	// One worker each: the stuck worker cannot hand the job to a sibling
+	// on its own instance, so only the other instance can finish it.
+	oneWorker := func(c *server.Config) { c.JobWorkers = 1 }
+	ins := startInstances(t, 2, oneWorker, func(i int, a *server.App) {
 		a.Jobs.Lease = 500 * time.Millisecond
 		a.Jobs.Handle(stuckJob, func(context.Context, json.RawMessage) error {
 			first := false
