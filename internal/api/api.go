@@ -74,11 +74,20 @@ func (s *Server) Register(mux *http.ServeMux) {
 	}))
 }
 
-// StripJSON removes Zendesk's optional ".json" suffix before routing. It
-// changes the request in place (no copy), so outer middleware still sees the
-// route pattern ServeMux records.
+// StripJSON removes Zendesk's optional ".json" suffix before routing, and
+// collapses repeated slashes in API paths ("/api/v2//tickets.json", which
+// zendesk-node-api builds): ServeMux would answer those with a redirect, and
+// clients following it lose a POST or PUT body. It changes the request in
+// place (no copy), so outer middleware still sees the route pattern ServeMux
+// records.
 func StripJSON(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(strings.TrimLeft(r.URL.Path, "/"), "api/") && strings.Contains(r.URL.Path, "//") {
+			r.URL.Path = collapseSlashes(r.URL.Path)
+			if r.URL.RawPath != "" {
+				r.URL.RawPath = collapseSlashes(r.URL.RawPath)
+			}
+		}
 		if strings.HasPrefix(r.URL.Path, "/api/v2/") && strings.HasSuffix(r.URL.Path, ".json") {
 			r.URL.Path = strings.TrimSuffix(r.URL.Path, ".json")
 			if r.URL.RawPath != "" {
@@ -87,6 +96,19 @@ func StripJSON(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// collapseSlashes replaces every run of slashes in p with one.
+func collapseSlashes(p string) string {
+	var b strings.Builder
+	b.Grow(len(p))
+	for i := 0; i < len(p); i++ {
+		if p[i] == '/' && i > 0 && p[i-1] == '/' {
+			continue
+		}
+		b.WriteByte(p[i])
+	}
+	return b.String()
 }
 
 // auth wraps h with authentication, rate limiting and error rendering.
