@@ -46,6 +46,9 @@ func (s *Server) searchResult(r *http.Request, res search.Result) any {
 	case res.User != nil:
 		withUserURLs(r, res.User)
 		v, typ = res.User, "user"
+	case res.Organization != nil:
+		withOrgURLs(r, res.Organization)
+		v = res.Organization
 	default:
 		v = res.Organization
 	}

@@ -44,6 +44,7 @@ func (s *Server) sideload(r *http.Request, body map[string]any, ts []*desk.Ticke
 			if err != nil {
 				return err
 			}
+			withGroupURLs(r, gs...)
 			body["groups"] = gs
 		case "organizations":
 			var ids []int64
@@ -56,6 +57,7 @@ func (s *Server) sideload(r *http.Request, body map[string]any, ts []*desk.Ticke
 			if err != nil {
 				return err
 			}
+			withOrgURLs(r, os...)
 			body["organizations"] = os
 		case "":
 		default:

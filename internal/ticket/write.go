@@ -130,6 +130,7 @@ func (s *Service) createTx(ctx context.Context, tx *store.Tx, p *desk.Principal,
 		t.Subject = firstLine(t.Description, 80)
 	}
 	t.RawSubject = t.Subject
+	t.AllowAttachments = true // as scanTicket reads every stored ticket
 
 	// Zendesk lists the initial values of a new ticket as Create events.
 	createEvents := []desk.AuditEvent{
