@@ -292,6 +292,18 @@ func idOfGroup(g *desk.Group) int64      { return g.ID }
 // --- users --------------------------------------------------------------
 
 func (s *Server) listUsers(w http.ResponseWriter, r *http.Request) error {
+	f, err := userListFilter(r)
+	if err != nil {
+		return err
+	}
+	return s.renderUserList(w, r, f)
+}
+
+// userListFilter reads the filters Zendesk's List Users documents for its
+// three lists (users, a group's, an organization's): role, role[],
+// permission_set and external_id. Other parameters are ignored, as Zendesk
+// ignores them; the people service applies the filter.
+func userListFilter(r *http.Request) (people.UserFilter, error) {
 	q := r.URL.Query()
 	var f people.UserFilter
 	for _, v := range append(q["role"], q["role[]"]...) {
@@ -301,7 +313,19 @@ func (s *Server) listUsers(w http.ResponseWriter, r *http.Request) error {
 			}
 		}
 	}
-	return s.renderUserList(w, r, f)
+	if q.Has("permission_set") {
+		id, err := strconv.ParseInt(strings.TrimSpace(q.Get("permission_set")), 10, 64)
+		if err != nil || id <= 0 {
+			return f, errBadRequest("permission_set must be a custom role id")
+		}
+		f.CustomRoleID = id
+	}
+	if q.Has("external_id") {
+		if f.ExternalID = q.Get("external_id"); f.ExternalID == "" {
+			return f, errBadRequest("external_id must not be empty")
+		}
+	}
+	return f, nil
 }
 
 func (s *Server) listOrganizationUsers(w http.ResponseWriter, r *http.Request) error {
@@ -312,7 +336,12 @@ func (s *Server) listOrganizationUsers(w http.ResponseWriter, r *http.Request) e
 	if _, err := s.People.GetOrganization(r.Context(), id); err != nil {
 		return err
 	}
-	return s.renderUserList(w, r, people.UserFilter{OrganizationID: id})
+	f, err := userListFilter(r)
+	if err != nil {
+		return err
+	}
+	f.OrganizationID = id
+	return s.renderUserList(w, r, f)
 }
 
 func (s *Server) listGroupUsers(w http.ResponseWriter, r *http.Request) error {
@@ -323,7 +352,12 @@ func (s *Server) listGroupUsers(w http.ResponseWriter, r *http.Request) error {
 	if _, err := s.People.GetGroup(r.Context(), id); err != nil {
 		return err
 	}
-	return s.renderUserList(w, r, people.UserFilter{GroupID: id})
+	f, err := userListFilter(r)
+	if err != nil {
+		return err
+	}
+	f.GroupID = id
+	return s.renderUserList(w, r, f)
 }
 
 // renderUserList answers a users list in offset or cursor paging. Users are

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/frontdesk/frontdesk/internal/store"
@@ -174,6 +175,146 @@ func TestDoubleSlashPath(t *testing.T) {
 		resp.Body.Close()
 		if resp.StatusCode != http.StatusOK {
 			t.Errorf("GET //tickets.json without following redirects: %d", resp.StatusCode)
+		}
+	})
+}
+
+// shIDs lists the ids of body[key], sorted.
+func shIDs(t *testing.T, body map[string]any, key string) []int64 {
+	t.Helper()
+	return slices.Sorted(slices.Values(pIDs(t, body, key)))
+}
+
+// shWalk follows next_page (offset) or links.next (cursor) from path and
+// returns every id listed, in order, checking count on offset pages.
+func (a *testAPI) shWalk(t *testing.T, path, key string, wantCount int) []int64 {
+	t.Helper()
+	var ids []int64
+	for range 20 {
+		code, body := a.do(t, a.Admin, "GET", path, nil)
+		pStatus(t, "GET "+path, code, body, http.StatusOK)
+		ids = append(ids, pIDs(t, body, key)...)
+		var next any
+		if links, ok := body["links"].(map[string]any); ok {
+			next = links["next"]
+		} else {
+			if n := pNum(body, "count"); int(n) != wantCount {
+				t.Errorf("GET %s: count %d, want %d", path, n, wantCount)
+			}
+			next = body["next_page"]
+		}
+		if next == nil {
+			return ids
+		}
+		path = a.pPath(t, next)
+	}
+	t.Fatalf("GET %s: paging never ended", path)
+	return nil
+}
+
+// TestListFilters checks the filters Zendesk documents for the ticket and
+// user lists: only matching records are listed, paging and count follow the
+// filter, and bad values are a 4xx. (Before, every filter was ignored and
+// the whole list came back.)
+func TestListFilters(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		a := newTestAPI(t, db)
+		mk := func(ext string) int64 {
+			f := map[string]any{"subject": "Sync " + ext, "requester_id": a.EndUser.ID, "comment": map[string]any{"body": "x"}}
+			if ext != "" {
+				f["external_id"] = ext
+			}
+			return pID(t, a.tkCreate(t, a.Agent, f))
+		}
+		// External ids need not be unique on tickets.
+		s1a, _, s1b, s2 := mk("sync-1"), mk(""), mk("sync-1"), mk("sync-2")
+		code, body := a.do(t, a.Admin, "GET", "/api/v2/tickets.json?external_id=sync-1", nil)
+		pStatus(t, "tickets by external_id", code, body, http.StatusOK)
+		if got := shIDs(t, body, "tickets"); !slices.Equal(got, []int64{s1a, s1b}) || pNum(body, "count") != 2 {
+			t.Fatalf("?external_id=sync-1: ids %v count %v, want [%d %d] and 2", got, body["count"], s1a, s1b)
+		}
+		if got := a.shWalk(t, "/api/v2/tickets.json?external_id=sync-1&per_page=1", "tickets", 2); !slices.Equal(got, []int64{s1a, s1b}) {
+			t.Errorf("offset pages: %v", got)
+		}
+		if got := a.shWalk(t, "/api/v2/tickets.json?external_id=sync-1&page[size]=1", "tickets", 2); !slices.Equal(got, []int64{s1a, s1b}) {
+			t.Errorf("cursor pages: %v", got)
+		}
+		if got := a.shWalk(t, "/api/v2/tickets.json?external_id=sync-1&page[size]=1&sort=-id", "tickets", 2); !slices.Equal(got, []int64{s1b, s1a}) {
+			t.Errorf("cursor pages, descending: %v", got)
+		}
+		code, body = a.do(t, a.Admin, "GET", "/api/v2/tickets.json?external_id=none-such", nil)
+		if pStatus(t, "no match", code, body, http.StatusOK); len(pList(t, body, "tickets")) != 0 || pNum(body, "count") != 0 {
+			t.Errorf("?external_id=none-such: %v", body)
+		}
+		// The same filter on the other ticket lists.
+		code, body = a.do(t, a.Admin, "GET", fmt.Sprintf("/api/v2/users/%d/tickets/requested.json?external_id=sync-2", a.EndUser.ID), nil)
+		if pStatus(t, "requested by external_id", code, body, http.StatusOK); !slices.Equal(shIDs(t, body, "tickets"), []int64{s2}) {
+			t.Errorf("requested ?external_id=sync-2: %v", body)
+		}
+		// An end-user's list is filtered within what they may see.
+		code, body = a.do(t, a.EndUser, "GET", "/api/v2/tickets.json?external_id=sync-2", nil)
+		if pStatus(t, "end-user list", code, body, http.StatusOK); !slices.Equal(shIDs(t, body, "tickets"), []int64{s2}) {
+			t.Errorf("end-user ?external_id=sync-2: %v", body)
+		}
+		// A parameter Zendesk does not document for the list is ignored.
+		code, body = a.do(t, a.Admin, "GET", "/api/v2/tickets.json?colour=blue", nil)
+		if pStatus(t, "unknown parameter", code, body, http.StatusOK); pNum(body, "count") != 4 {
+			t.Errorf("?colour=blue: count %v, want 4", body["count"])
+		}
+		for _, q := range []string{"external_id=", "external_id=%00", "external_id=%FF%FE", "external_id=" + strings.Repeat("x", 5000)} {
+			code, body = a.do(t, a.Admin, "GET", "/api/v2/tickets.json?"+q, nil)
+			if code < 400 || code >= 500 {
+				t.Errorf("tickets ?%.40s: %d, want 4xx: %v", q, code, body)
+			}
+		}
+
+		// Users: external_id, role, role[], permission_set.
+		code, body = a.do(t, a.Admin, "POST", "/api/v2/users.json", map[string]any{"user": map[string]any{"name": "Crm Customer", "email": "crm@customer.test", "external_id": "crm-1"}})
+		pStatus(t, "create user", code, body, http.StatusCreated)
+		crm := pID(t, pObj(t, body, "user"))
+		code, body = a.do(t, a.Admin, "GET", "/api/v2/custom_roles.json", nil)
+		pStatus(t, "custom roles", code, body, http.StatusOK)
+		roleID := pID(t, pList(t, body, "custom_roles")[0])
+		code, body = a.do(t, a.Admin, "POST", "/api/v2/users.json", map[string]any{"user": map[string]any{"name": "Light Agent", "email": "light@example.com", "role": "agent", "custom_role_id": roleID}})
+		pStatus(t, "create agent with a custom role", code, body, http.StatusCreated)
+		light := pID(t, pObj(t, body, "user"))
+
+		for _, c := range []struct {
+			query string
+			want  []int64
+		}{
+			{"external_id=crm-1", []int64{crm}},
+			{"external_id=none-such", nil},
+			{"role=agent", []int64{a.Agent.ID, light}},
+			{"role=admin", []int64{a.Admin.ID}},
+			{"role=end-user", []int64{a.EndUser.ID, crm}},
+			{"role[]=agent&role[]=admin", []int64{a.Admin.ID, a.Agent.ID, light}},
+			{"permission_set=" + fmt.Sprint(roleID), []int64{light}},
+			{"role=agent&permission_set=" + fmt.Sprint(roleID), []int64{light}},
+			{"role=end-user&external_id=crm-1", []int64{crm}},
+			{"role=admin&external_id=crm-1", nil},
+		} {
+			for _, paging := range []string{"&per_page=1", "&page[size]=1"} {
+				got := a.shWalk(t, "/api/v2/users.json?"+c.query+paging, "users", len(c.want))
+				if slices.Sort(got); !slices.Equal(got, c.want) && (len(got) != 0 || len(c.want) != 0) {
+					t.Errorf("users ?%s%s: %v, want %v", c.query, paging, got, c.want)
+				}
+			}
+		}
+		// The group's and organization's user lists take the same filters.
+		code, body = a.do(t, a.Admin, "GET", fmt.Sprintf("/api/v2/groups/%d/users.json?role=admin", a.SupportGroupID), nil)
+		if pStatus(t, "group users by role", code, body, http.StatusOK); len(pList(t, body, "users")) != 0 {
+			t.Errorf("Support has no admin: %v", body)
+		}
+		code, body = a.do(t, a.Admin, "GET", fmt.Sprintf("/api/v2/groups/%d/users.json?role=agent", a.SupportGroupID), nil)
+		if pStatus(t, "group users by role", code, body, http.StatusOK); !slices.Equal(shIDs(t, body, "users"), []int64{a.Agent.ID}) {
+			t.Errorf("Support's agents: %v", body)
+		}
+		for _, q := range []string{"role=wizard", "permission_set=abc", "permission_set=-1", "external_id=", "external_id=%00", "external_id=%FF", "external_id=" + strings.Repeat("x", 5000)} {
+			code, body = a.do(t, a.Admin, "GET", "/api/v2/users.json?"+q, nil)
+			if code < 400 || code >= 500 {
+				t.Errorf("users ?%.40s: %d, want 4xx: %v", q, code, body)
+			}
 		}
 	})
 }

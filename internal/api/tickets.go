@@ -59,7 +59,24 @@ func withTicketURLs(r *http.Request, ts ...*desk.Ticket) {
 }
 
 func (s *Server) listTickets(w http.ResponseWriter, r *http.Request) error {
-	return s.renderTicketList(w, r, ticket.ListFilter{})
+	f, err := ticketListFilter(r)
+	if err != nil {
+		return err
+	}
+	return s.renderTicketList(w, r, f)
+}
+
+// ticketListFilter reads the filter Zendesk's List Tickets documents for
+// every ticket list (external_id); other parameters are ignored, as Zendesk
+// ignores them. The ticket service applies it.
+func ticketListFilter(r *http.Request) (ticket.ListFilter, error) {
+	var f ticket.ListFilter
+	if q := r.URL.Query(); q.Has("external_id") {
+		if f.ExternalID = q.Get("external_id"); f.ExternalID == "" {
+			return f, errBadRequest("external_id must not be empty")
+		}
+	}
+	return f, nil
 }
 
 func (s *Server) listTicketsBy(kind string) handlerFunc {
@@ -68,7 +85,10 @@ func (s *Server) listTicketsBy(kind string) handlerFunc {
 		if err != nil {
 			return err
 		}
-		f := ticket.ListFilter{}
+		f, err := ticketListFilter(r)
+		if err != nil {
+			return err
+		}
 		switch kind {
 		case "requester":
 			f.RequesterID = id

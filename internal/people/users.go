@@ -37,7 +37,12 @@ type UserInput struct {
 // UserFilter selects users for ListUsers and CountUsers. AfterID is a
 // cursor: ids above it (below it when Desc).
 type UserFilter struct {
-	Roles          []desk.Role
+	Roles []desk.Role
+	// CustomRoleID keeps agents with this custom role (Zendesk's
+	// ?permission_set=).
+	CustomRoleID int64
+	// ExternalID keeps the user with exactly this external_id.
+	ExternalID     string
 	OrganizationID int64
 	GroupID        int64
 	AfterID        int64
@@ -858,6 +863,21 @@ func userFilterSQL(p *desk.Principal, f UserFilter) (string, []any, error) {
 			args = append(args, string(r))
 		}
 		where += ` AND u.role IN (` + placeholders(len(f.Roles)) + `)`
+	}
+	if f.CustomRoleID != 0 {
+		where += ` AND u.custom_role_id = ?`
+		args = append(args, f.CustomRoleID)
+	}
+	if f.ExternalID != "" {
+		// Stored external ids are trimmed, valid text of at most maxShort
+		// bytes; anything else cannot match (and PostgreSQL cannot compare
+		// NUL or invalid UTF-8), so it is refused as invalid.
+		ext := strings.TrimSpace(f.ExternalID)
+		if ext == "" || !validText(ext) || hasControl(ext) || len(ext) > maxShort {
+			return "", nil, desk.Invalid("external_id", "is not a valid external id")
+		}
+		where += ` AND u.external_id = ?`
+		args = append(args, ext)
 	}
 	if f.OrganizationID != 0 {
 		where += ` AND u.organization_id = ?`

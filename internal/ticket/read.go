@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/frontdesk/frontdesk/internal/desk"
 	"github.com/frontdesk/frontdesk/internal/store"
@@ -35,7 +36,10 @@ type ListFilter struct {
 	GroupID        int64
 	CollaboratorID int64
 	IDs            []int64
-	Deleted        bool // the deleted-tickets list instead of live tickets
+	// ExternalID keeps the tickets with exactly this external_id (Zendesk's
+	// List Tickets ?external_id=; several tickets may share one).
+	ExternalID string
+	Deleted    bool // the deleted-tickets list instead of live tickets
 	// UpdatedSince/AfterUpdated drive the incremental export (micros).
 	UpdatedSince int64
 	// SortBy is id, created_at, updated_at, status or priority.
@@ -85,6 +89,14 @@ func (s *Service) where(p *desk.Principal, f ListFilter) (string, []any, error) 
 	}
 	if f.UpdatedSince != 0 {
 		add("t.updated_at >= ?", f.UpdatedSince)
+	}
+	if f.ExternalID != "" {
+		// No stored external id is longer, holds NUL or is not UTF-8
+		// (PostgreSQL cannot even compare such text): say so, not 500.
+		if len(f.ExternalID) > maxExternal || !utf8.ValidString(f.ExternalID) || strings.ContainsRune(f.ExternalID, 0) {
+			return "", nil, desk.Invalid("external_id", "is not a valid external id")
+		}
+		add("t.external_id = ?", f.ExternalID)
 	}
 	if f.AfterID != 0 {
 		if f.Desc {
