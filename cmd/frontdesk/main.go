@@ -129,6 +129,17 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer app.Close()
+	// First run: without an administrator nobody can sign in, so print a
+	// one-time code for the owner page (/agent/setup). Only whoever reads
+	// this log can claim the account.
+	code, err := app.People.NewSetupCode(desk.SystemContext(ctx))
+	if err != nil {
+		return err
+	}
+	if code != "" {
+		logger.Warn("no administrator yet: open /agent in a browser and enter this setup code to create the owner account, "+
+			"or run `frontdesk user create --role admin`", "setup_code", code)
+	}
 	return app.Serve(ctx, nil)
 }
 

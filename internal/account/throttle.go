@@ -85,6 +85,8 @@ type ipThrottles struct {
 	signIn, resets, signUps *httpx.FailThrottle
 	// passwordChecks counts wrong current passwords per user (ChangePassword).
 	passwordChecks *httpx.FailThrottle
+	// setupCodes counts wrong first-run setup codes per IP (SetupOwner).
+	setupCodes *httpx.FailThrottle
 }
 
 func (s *Service) throttles() *ipThrottles {
@@ -94,6 +96,7 @@ func (s *Service) throttles() *ipThrottles {
 			resets:         httpx.NewFailThrottle(MaxResetRequestsPerIP, time.Hour, s.now),
 			signUps:        httpx.NewFailThrottle(MaxSignUpsPerIP, time.Hour, s.now),
 			passwordChecks: httpx.NewFailThrottle(MaxPasswordChecksPerUser, FailureWindow, s.now),
+			setupCodes:     httpx.NewFailThrottle(IPMaxFailures, FailureWindow, s.now),
 		}
 	})
 	return s.thr

@@ -36,6 +36,21 @@ func withRoleURLs(r *http.Request, rs ...*desk.CustomRole) {
 	}
 }
 
+// apiRole is a custom role as the API returns it: the configuration with
+// Zendesk's keys and ticket_access values beside Frontdesk's.
+type apiRole struct {
+	*desk.CustomRole
+	Configuration map[string]any `json:"configuration"`
+}
+
+func rolesOut(rs ...*desk.CustomRole) []apiRole {
+	out := make([]apiRole, len(rs))
+	for i, r := range rs {
+		out[i] = apiRole{CustomRole: r, Configuration: people.ZendeskConfiguration(r.Configuration)}
+	}
+	return out
+}
+
 // decodeRole reads {"custom_role": {name, description, configuration}};
 // "permissions" is accepted as another name for "configuration".
 func decodeRole(r *http.Request) (people.CustomRoleInput, error) {
@@ -66,7 +81,7 @@ func (s *Server) listCustomRoles(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	withRoleURLs(r, rs...)
-	return writeJSON(w, http.StatusOK, fullListBody("custom_roles", rs, len(rs)))
+	return writeJSON(w, http.StatusOK, fullListBody("custom_roles", rolesOut(rs...), len(rs)))
 }
 
 func (s *Server) showCustomRole(w http.ResponseWriter, r *http.Request) error {
@@ -79,7 +94,7 @@ func (s *Server) showCustomRole(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	withRoleURLs(r, role)
-	return writeJSON(w, http.StatusOK, map[string]any{"custom_role": role})
+	return writeJSON(w, http.StatusOK, map[string]any{"custom_role": rolesOut(role)[0]})
 }
 
 func (s *Server) createCustomRole(w http.ResponseWriter, r *http.Request) error {
@@ -92,7 +107,7 @@ func (s *Server) createCustomRole(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	withRoleURLs(r, role)
-	return created(w, role.URL, map[string]any{"custom_role": role})
+	return created(w, role.URL, map[string]any{"custom_role": rolesOut(role)[0]})
 }
 
 func (s *Server) updateCustomRole(w http.ResponseWriter, r *http.Request) error {
@@ -109,7 +124,7 @@ func (s *Server) updateCustomRole(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	withRoleURLs(r, role)
-	return writeJSON(w, http.StatusOK, map[string]any{"custom_role": role})
+	return writeJSON(w, http.StatusOK, map[string]any{"custom_role": rolesOut(role)[0]})
 }
 
 // --- account owner ------------------------------------------------------

@@ -129,7 +129,7 @@ func TestCustomRolesOverAPI(t *testing.T) {
 		pStatus(t, "create", code, body, http.StatusCreated)
 		role := pObj(t, body, "custom_role")
 		conf := pObj(t, role, "configuration")
-		if role["name"] != "Tier 1" || pNum(role, "role_type") != 0 || conf["ticket_access"] != "assigned" ||
+		if role["name"] != "Tier 1" || pNum(role, "role_type") != 0 || conf["ticket_access"] != "assigned-only" ||
 			conf["edit_ticket_properties"] != true || conf["delete_tickets"] != false || !strings.HasSuffix(fmt.Sprint(role["url"]), ".json") {
 			t.Fatalf("role %v", role)
 		}

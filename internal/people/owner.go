@@ -17,10 +17,15 @@ import (
 // never be left without someone holding every key.
 
 // claimOwnership makes userID the owner when there is none yet. The
-// conditional insert keeps concurrent first admins from both winning.
+// conditional insert keeps concurrent first admins from both winning. The
+// first owner voids the first-run setup code (setup.go), whichever path
+// created them (the setup page, the command line, the API).
 func (s *Service) claimOwnership(ctx context.Context, tx *store.Tx, userID int64) error {
-	_, err := settings.Owner.InitTx(ctx, s.settingsSvc(), tx, userID)
-	return err
+	won, err := settings.Owner.InitTx(ctx, s.settingsSvc(), tx, userID)
+	if err != nil || !won {
+		return err
+	}
+	return voidSetupCodeTx(ctx, s.settingsSvc(), tx)
 }
 
 // ownerID returns the owner's user ID, or 0 when there is none. It reads

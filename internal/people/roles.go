@@ -69,8 +69,10 @@ var permissionNames = func() map[string]bool {
 	return out
 }()
 
-// applyConfiguration sets the permissions named in raw on cur, reporting
-// unknown names and values of the wrong kind.
+// applyConfiguration sets the permissions named in raw on cur, by
+// Frontdesk's names or Zendesk's keys (roles_zendesk.go), reporting unknown
+// names, values of the wrong kind, and two keys that set one permission to
+// different values.
 func applyConfiguration(v *desk.Validation, cur desk.Permissions, raw map[string]json.RawMessage) desk.Permissions {
 	if raw == nil {
 		return cur
@@ -82,35 +84,65 @@ func applyConfiguration(v *desk.Validation, cur desk.Permissions, raw map[string
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
+	set := map[string]any{}     // permission -> new value
+	from := map[string]string{} // permission -> the key that set it
+	put := func(k, perm string, val any) {
+		if prev, ok := set[perm]; ok && prev != val {
+			v.Add("configuration", fmt.Sprintf("%s and %s disagree", from[perm], k))
+			return
+		}
+		set[perm], from[perm] = val, k
+	}
 	for _, k := range keys {
 		val := raw[k]
 		switch {
-		case !permissionNames[k]:
-			v.Add("configuration", fmt.Sprintf("%q is not a known permission", trimName(k)))
 		case k == "ticket_access":
 			var s string
 			if json.Unmarshal(val, &s) != nil {
-				v.Add("configuration", "ticket_access must be all, groups or assigned")
+				v.Add("configuration", ticketAccessHint)
 				continue
 			}
 			norm, ok := desk.NormalizeTicketAccess(s)
 			if !ok {
-				v.Add("configuration", "ticket_access must be all, groups or assigned")
+				v.Add("configuration", ticketAccessHint)
 				continue
 			}
-			m[k] = norm
-		default:
+			put(k, k, norm)
+		case permissionNames[k]:
 			var b bool
 			if json.Unmarshal(val, &b) != nil {
 				v.Add("configuration", fmt.Sprintf("%s must be true or false", k))
 				continue
 			}
-			m[k] = b
+			put(k, k, b)
+		case zendeskAliases[k].perm != "" || zendeskAliases[k].values != nil:
+			perms, why := decodeZendeskKey(k, val)
+			if why != "" {
+				v.Add("configuration", why)
+				continue
+			}
+			names := make([]string, 0, len(perms))
+			for p := range perms {
+				names = append(names, p)
+			}
+			sort.Strings(names)
+			for _, p := range names {
+				put(k, p, perms[p])
+			}
+		case zendeskIgnored[k]:
+			// Zendesk's, with no Frontdesk counterpart: nothing to store.
+		default:
+			v.Add("configuration", fmt.Sprintf("%q is not a known permission", trimName(k)))
 		}
+	}
+	for p, val := range set {
+		m[p] = val
 	}
 	b, _ := json.Marshal(m)
 	return desk.ParsePermissions(string(b))
 }
+
+const ticketAccessHint = "ticket_access must be all, within-groups, within-groups-and-public-groups or assigned-only"
 
 func trimName(s string) string {
 	if len(s) > 40 {

@@ -377,6 +377,21 @@ func (s *Service) CreateUser(ctx context.Context, in UserInput) (*desk.User, err
 	}
 	var u *desk.User
 	err = s.DB.InTx(ctx, func(tx *store.Tx) error {
+		var err error
+		u, err = s.createUserTx(ctx, tx, p, st, hash)
+		return err
+	})
+	if err != nil {
+		return nil, mapErr(err, "email")
+	}
+	return u, nil
+}
+
+// createUserTx inserts the user st (validated, password hashed) in tx: the
+// body of CreateUser, shared with SetupOwner.
+func (s *Service) createUserTx(ctx context.Context, tx *store.Tx, p *desk.Principal, st userState, hash string) (*desk.User, error) {
+	var u *desk.User
+	err := func() error {
 		if err := checkRefs(ctx, tx, userState{}, st); err != nil {
 			return err
 		}
@@ -427,11 +442,8 @@ func (s *Service) CreateUser(ctx context.Context, in UserInput) (*desk.User, err
 			return err
 		}
 		return s.changedTx(ctx, tx, events.Event{Type: events.UserCreated, UserID: id})
-	})
-	if err != nil {
-		return nil, mapErr(err, "email")
-	}
-	return u, nil
+	}()
+	return u, err
 }
 
 func hashInput(in UserInput) (string, error) {

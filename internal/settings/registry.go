@@ -28,6 +28,7 @@ const (
 	KeyPasswordEndUsers       = "security.password.end_users"
 	KeyCSRFKey                = "web.csrf_key"
 	KeyOwner                  = desk.SettingOwner
+	KeySetupCode              = "setup.code"
 )
 
 // Limits of string settings.
@@ -116,6 +117,22 @@ var (
 		},
 	})
 )
+
+// SetupCode holds the SHA-256 of the one-time first-run setup code that
+// `frontdesk serve` prints while the account has no owner (empty = none, or
+// void since the first admin was created). Declared apart from the var block
+// above to keep merges with other settings easy.
+var SetupCode = declare(&Setting[[]byte]{
+	key: KeySetupCode, kind: KindSecret, description: "Hash of the one-time first-run setup code (void once an admin exists).",
+	parse:  hex.DecodeString,
+	format: hex.EncodeToString,
+	check: func(v []byte) string {
+		if len(v) != 0 && len(v) != 32 {
+			return "must be a SHA-256 hash or empty"
+		}
+		return ""
+	},
+})
 
 func boolSetting(key string, def bool, desc string) *Setting[bool] {
 	return &Setting[bool]{key: key, kind: KindBool, def: def, description: desc,

@@ -33,6 +33,12 @@ func (s *Server) agentSignInPage(w http.ResponseWriter, r *http.Request) error {
 	if rc.p.IsStaff() {
 		return redirect(w, r, safeReturn(r.URL.Query().Get("return"), "/agent"))
 	}
+	// First run: nobody could sign in here; create the owner instead.
+	if open, err := s.firstRunOpen(r); err != nil {
+		return err
+	} else if open {
+		return redirect(w, r, "/agent/setup")
+	}
 	return s.showSignIn(w, r, true, http.StatusOK, "")
 }
 

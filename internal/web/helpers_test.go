@@ -47,6 +47,25 @@ func stores(t *testing.T) map[string]string {
 
 func newEnv(t *testing.T, dbURL string, mutate ...func(*server.Config)) *env {
 	t.Helper()
+	e := newEmptyEnv(t, dbURL, mutate...)
+	app := e.app
+	e.group = e.mustGroup("Support")
+	e.admin = e.mustUser("Ada Admin", "admin@example.com", desk.RoleAdmin)
+	e.agent = e.mustUser("Alan Agent", "agent@example.com", desk.RoleAgent)
+	e.agent2 = e.mustUser("Grace Agent", "grace@example.com", desk.RoleAgent)
+	e.customer = e.mustUser("Carol Customer", "carol@example.org", desk.RoleEndUser)
+	e.customer2 = e.mustUser("Dave Customer", "dave@example.net", desk.RoleEndUser)
+	for _, u := range []*desk.User{e.admin, e.agent, e.agent2} {
+		if _, err := app.People.AddMembership(e.sys, u.ID, e.group.ID, true); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return e
+}
+
+// newEmptyEnv is a running Frontdesk with no users at all (a first run).
+func newEmptyEnv(t *testing.T, dbURL string, mutate ...func(*server.Config)) *env {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	cfg := server.Config{Addr: "127.0.0.1:0", DataDir: t.TempDir(), DatabaseURL: dbURL, ShutdownGrace: 5 * time.Second}
 	for _, m := range mutate {
@@ -81,19 +100,7 @@ func newEnv(t *testing.T, dbURL string, mutate ...func(*server.Config)) *env {
 		}
 		app.Close()
 	})
-	e := &env{t: t, app: app, base: base, sys: desk.SystemContext(context.Background())}
-	e.group = e.mustGroup("Support")
-	e.admin = e.mustUser("Ada Admin", "admin@example.com", desk.RoleAdmin)
-	e.agent = e.mustUser("Alan Agent", "agent@example.com", desk.RoleAgent)
-	e.agent2 = e.mustUser("Grace Agent", "grace@example.com", desk.RoleAgent)
-	e.customer = e.mustUser("Carol Customer", "carol@example.org", desk.RoleEndUser)
-	e.customer2 = e.mustUser("Dave Customer", "dave@example.net", desk.RoleEndUser)
-	for _, u := range []*desk.User{e.admin, e.agent, e.agent2} {
-		if _, err := app.People.AddMembership(e.sys, u.ID, e.group.ID, true); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return e
+	return &env{t: t, app: app, base: base, sys: desk.SystemContext(context.Background())}
 }
 
 func (e *env) mustGroup(name string) *desk.Group {

@@ -233,6 +233,8 @@ func (s *Server) Register(mux *http.ServeMux) {
 	// Agent workspace.
 	h("GET /agent/signin", public, s.agentSignInPage)
 	h("POST /agent/signin", public, s.agentSignIn)
+	h("GET /agent/setup", public, s.firstRunPage) // first run (p6-firstrun)
+	h("POST /agent/setup", public, s.firstRun)
 	h("GET /agent", staff, s.agentHome)
 	h("GET /agent/{$}", staff, s.agentHome)
 	h("GET /agent/views/{view}", staff, s.agentView)
