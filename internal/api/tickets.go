@@ -434,10 +434,14 @@ func (s *Server) incrementalTickets(w http.ResponseWriter, r *http.Request) erro
 	if after != nil {
 		afterURL = baseURL(r) + "/api/v2/incremental/tickets/cursor.json?cursor=" + after.(string)
 	}
-	return writeJSON(w, http.StatusOK, map[string]any{
+	body := map[string]any{
 		"tickets": ts, "after_cursor": after, "after_url": afterURL, "before_cursor": nil, "before_url": nil,
 		"end_of_stream": !more,
-	})
+	}
+	if err := s.sideload(r, body, ts); err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, body)
 }
 
 func encodeIncCursor(updated, id int64) string {
