@@ -50,6 +50,13 @@ func exportPerPage(r *http.Request) int {
 	return 1000
 }
 
+// excludeDeleted is Zendesk's exclude_deleted parameter of the ticket
+// exports.
+func excludeDeleted(r *http.Request) bool {
+	v, _ := strconv.ParseBool(r.URL.Query().Get("exclude_deleted"))
+	return v
+}
+
 // timePosition is the position a time-based export request asks for:
 // start_time, and the exact position a next_page link adds.
 func timePosition(r *http.Request) (since, afterStamp, afterID int64, err error) {
@@ -85,7 +92,7 @@ func timePage(r *http.Request, key string, items any, count int, since, lastStam
 	} else if c := r.URL.Query().Get("cursor"); c != "" {
 		q.Set("cursor", c)
 	}
-	for _, k := range []string{"per_page", "include"} {
+	for _, k := range []string{"per_page", "include", "exclude_deleted"} {
 		if v := r.URL.Query().Get(k); v != "" {
 			q.Set(k, v)
 		}
@@ -121,7 +128,7 @@ func (s *Server) incrementalTicketsTime(w http.ResponseWriter, r *http.Request) 
 		return err
 	}
 	ts, more, horizon, err := s.Tickets.ExportTickets(r.Context(), ticket.ExportQuery{
-		Since: since, AfterUpdated: afterU, AfterID: afterID, Limit: exportPerPage(r)})
+		Since: since, AfterUpdated: afterU, AfterID: afterID, Limit: exportPerPage(r), ExcludeDeleted: excludeDeleted(r)})
 	if err != nil {
 		return err
 	}

@@ -141,6 +141,11 @@ func TestIncrementalTicketsTimeBased(t *testing.T) {
 		if len(tks) != 2 || pID(t, tks[0]) != ids[1] || tks[0]["priority"] != "high" || pID(t, tks[1]) != ids[3] || tks[1]["status"] != "deleted" {
 			t.Errorf("changes since next_page = %v", tks)
 		}
+		code, body = a.do(t, a.Agent, "GET", resume+"&exclude_deleted=true", nil)
+		pStatus(t, "resume without deleted", code, body, http.StatusOK)
+		if got := pIDs(t, body, "tickets"); !slices.Equal(got, []int64{ids[1]}) {
+			t.Errorf("exclude_deleted=true exported %v, want [%d]", got, ids[1])
+		}
 
 		// The last minute is left out (Zendesk's rule): with the default lag
 		// nothing just written is exported yet, and end_time does not run
@@ -187,6 +192,16 @@ func TestIncrementalTicketCursorSideloads(t *testing.T) {
 		}
 		if _, ok := body["groups"]; !ok {
 			t.Errorf("no groups sideload: %v", body)
+		}
+
+		// exclude_deleted=true leaves deleted tickets out of the cursor export.
+		ids := pIDs(t, body, "tickets")
+		code, _ = a.do(t, a.Agent, "DELETE", tkTicketPath(ids[0], ""), nil)
+		pStatus(t, "delete", code, nil, http.StatusNoContent)
+		code, body = a.do(t, a.Agent, "GET", "/api/v2/incremental/tickets/cursor.json?start_time=0&exclude_deleted=true", nil)
+		pStatus(t, "exclude_deleted", code, body, http.StatusOK)
+		if got := pIDs(t, body, "tickets"); !slices.Equal(got, ids[1:]) {
+			t.Errorf("exclude_deleted=true exported %v, want %v", got, ids[1:])
 		}
 	})
 }

@@ -409,7 +409,8 @@ func (s *Server) incrementalTickets(w http.ResponseWriter, r *http.Request) erro
 			limit = min(n, 1000)
 		}
 	}
-	ts, more, err := s.Tickets.Incremental(r.Context(), since, afterUpdated, afterID, limit)
+	ts, more, _, err := s.Tickets.ExportTickets(r.Context(), ticket.ExportQuery{Since: since, AfterUpdated: afterUpdated,
+		AfterID: afterID, Limit: limit, ExcludeDeleted: excludeDeleted(r)})
 	if err != nil {
 		return err
 	}

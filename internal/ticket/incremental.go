@@ -31,6 +31,10 @@ type ExportQuery struct {
 	AfterUpdated int64
 	AfterID      int64
 	Limit        int // 1..1000; anything else means 1000
+	// ExcludeDeleted leaves soft-deleted tickets out (Zendesk's
+	// exclude_deleted); by default they are exported so sync clients
+	// learn of deletions.
+	ExcludeDeleted bool
 }
 
 // ExportHorizon is the newest change time (micros, exclusive) exports
@@ -62,8 +66,8 @@ func (q *ExportQuery) limit() int {
 }
 
 // ExportTickets lists the tickets p may see that changed in [Since, horizon),
-// ordered by (updated_at, id), deleted ones included so sync clients learn
-// of deletions. It returns the page, whether more follow, and the horizon
+// ordered by (updated_at, id), deleted ones included unless
+// ExcludeDeleted. It returns the page, whether more follow, and the horizon
 // the page was cut at.
 func (s *Service) ExportTickets(ctx context.Context, eq ExportQuery) (_ []*desk.Ticket, more bool, horizon int64, err error) {
 	defer func() { err = wrapf(err, "ticket: incremental export") }()
@@ -76,6 +80,9 @@ func (s *Service) ExportTickets(ctx context.Context, eq ExportQuery) (_ []*desk.
 	vis, args := visibility(p)
 	q := `SELECT ` + ticketColumns + ` FROM tickets t WHERE ` + vis + ` AND t.updated_at >= ? AND t.updated_at < ?`
 	args = append(args, eq.Since, horizon)
+	if eq.ExcludeDeleted {
+		q += ` AND t.deleted_at = 0`
+	}
 	if eq.AfterUpdated != 0 || eq.AfterID != 0 {
 		q += ` AND (t.updated_at > ? OR (t.updated_at = ? AND t.id > ?))`
 		args = append(args, eq.AfterUpdated, eq.AfterUpdated, eq.AfterID)
@@ -175,4 +182,11 @@ func numberExportedEvents(ctx context.Context, db *store.DB, as []*desk.Audit) e
 		numberEvents(a.ID, commentOf[a.ID], a.Events)
 	}
 	return rows.Err()
+}
+
+// Incremental is ExportTickets with positional arguments, deleted tickets
+// included.
+func (s *Service) Incremental(ctx context.Context, since, afterUpdated, afterID int64, limit int) ([]*desk.Ticket, bool, error) {
+	ts, more, _, err := s.ExportTickets(ctx, ExportQuery{Since: since, AfterUpdated: afterUpdated, AfterID: afterID, Limit: limit})
+	return ts, more, err
 }

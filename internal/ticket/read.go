@@ -488,14 +488,6 @@ func (s *Service) TicketTags(ctx context.Context, id int64) ([]string, error) {
 	return t.Tags, nil
 }
 
-// Incremental lists tickets changed at or after since (micros), ordered by
-// (updated_at, id) and continuing strictly after the (afterUpdated, afterID)
-// cursor, up to the export horizon (see ExportTickets).
-func (s *Service) Incremental(ctx context.Context, since, afterUpdated, afterID int64, limit int) ([]*desk.Ticket, bool, error) {
-	ts, more, _, err := s.ExportTickets(ctx, ExportQuery{Since: since, AfterUpdated: afterUpdated, AfterID: afterID, Limit: limit})
-	return ts, more, err
-}
-
 // Incidents lists the visible incidents linked to a problem ticket.
 func (s *Service) Incidents(ctx context.Context, problemID int64) (_ []*desk.Ticket, err error) {
 	defer func() { err = wrapf(err, "ticket: incidents of %d", problemID) }()
