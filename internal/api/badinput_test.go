@@ -679,6 +679,15 @@ func TestBadInputSQLMetacharacters(t *testing.T) {
 				"/api/v2/tickets?page[after]=" + url.QueryEscape(s),
 				"/api/v2/incremental/tickets/cursor?cursor=" + url.QueryEscape(s),
 				"/api/v2/incremental/tickets/cursor?start_time=" + url.QueryEscape(s),
+				// p6-incremental
+				"/api/v2/incremental/tickets?start_time=" + url.QueryEscape(s),
+				"/api/v2/incremental/tickets?start_time=0&cursor=" + url.QueryEscape(s),
+				"/api/v2/incremental/tickets?start_time=0&include=" + url.QueryEscape(s),
+				"/api/v2/incremental/ticket_events?start_time=" + url.QueryEscape(s),
+				"/api/v2/incremental/ticket_events?start_time=0&include=" + url.QueryEscape(s),
+				"/api/v2/incremental/users?start_time=" + url.QueryEscape(s),
+				"/api/v2/incremental/users/cursor?cursor=" + url.QueryEscape(s),
+				"/api/v2/incremental/organizations?start_time=0&cursor=" + url.QueryEscape(s),
 			} {
 				code, resp := b.do(t, b.Agent, "GET", path, nil)
 				if code != http.StatusBadRequest {

@@ -737,6 +737,30 @@ var matrix = []mcase{
 		req: idPath("/api/v2/attachments/%d/content", shared(func(m *mx) int64 { return m.privAtt }), nil)},
 	{route: "GET /api/v2/attachments/{id}/content", note: "public group", want: pubRead,
 		req: idPath("/api/v2/attachments/%d/content", shared(func(m *mx) int64 { return m.pubAtt }), nil)},
+	// p6-incremental: time-based and cursor incremental exports (export_data;
+	// private groups hidden from those outside them).
+	{route: "GET /api/v2/incremental/tickets", note: "export_data", want: "200 200 200 403 403 403 403 401 200",
+		req: path("/api/v2/incremental/tickets?start_time=1"), check: expectPrivate("tickets")},
+	{route: "GET /api/v2/incremental/ticket_events", note: "export_data", want: "200 200 200 403 403 403 403 401 200",
+		req: path("/api/v2/incremental/ticket_events?start_time=1&include=comment_events"),
+		check: func(t *testing.T, m *mx, role string, body map[string]any) {
+			list, _ := body["ticket_events"].([]any)
+			got := false
+			for _, v := range list {
+				if ev, ok := v.(map[string]any); ok && pNum(ev, "ticket_id") == m.priv {
+					got = true
+				}
+			}
+			if got != m.canSeePrivate[role] {
+				t.Errorf("%s: private ticket's events exported = %v, want %v", role, got, m.canSeePrivate[role])
+			}
+		}},
+	{route: "GET /api/v2/incremental/users", note: "export_data", want: "200 200 200 403 403 403 403 401 200",
+		req: path("/api/v2/incremental/users?start_time=1")},
+	{route: "GET /api/v2/incremental/users/cursor", note: "export_data", want: "200 200 200 403 403 403 403 401 200",
+		req: path("/api/v2/incremental/users/cursor?start_time=1")},
+	{route: "GET /api/v2/incremental/organizations", note: "export_data", want: "200 200 200 403 403 403 403 401 200",
+		req: path("/api/v2/incremental/organizations?start_time=1")},
 }
 
 // routeOf returns the pattern a request for method and target is served by.

@@ -429,7 +429,8 @@ func (s *Server) incrementalTickets(w http.ResponseWriter, r *http.Request) erro
 			limit = min(n, 1000)
 		}
 	}
-	ts, more, err := s.Tickets.Incremental(r.Context(), since, afterUpdated, afterID, limit)
+	ts, more, _, err := s.Tickets.ExportTickets(r.Context(), ticket.ExportQuery{Since: since, AfterUpdated: afterUpdated,
+		AfterID: afterID, Limit: limit, ExcludeDeleted: excludeDeleted(r)})
 	if err != nil {
 		return err
 	}
@@ -454,10 +455,14 @@ func (s *Server) incrementalTickets(w http.ResponseWriter, r *http.Request) erro
 	if after != nil {
 		afterURL = baseURL(r) + "/api/v2/incremental/tickets/cursor.json?cursor=" + after.(string)
 	}
-	return writeJSON(w, http.StatusOK, map[string]any{
+	body := map[string]any{
 		"tickets": ts, "after_cursor": after, "after_url": afterURL, "before_cursor": nil, "before_url": nil,
 		"end_of_stream": !more,
-	})
+	}
+	if err := s.sideload(r, body, ts); err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, body)
 }
 
 func encodeIncCursor(updated, id int64) string {

@@ -43,6 +43,10 @@ type Service struct {
 	// role change, suspension or deletion is refused while it is unset.
 	EndSessionsTx func(ctx context.Context, tx *store.Tx, userID int64) error
 
+	// ExportLag is how recent a change incremental exports leave out
+	// (zero: DefaultExportLag).
+	ExportLag time.Duration
+
 	hooks []Hook // see AddHook
 }
 

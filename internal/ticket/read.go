@@ -500,41 +500,6 @@ func (s *Service) TicketTags(ctx context.Context, id int64) ([]string, error) {
 	return t.Tags, nil
 }
 
-// Incremental lists tickets changed at or after since (micros), ordered by
-// (updated_at, id) and continuing strictly after the (afterUpdated, afterID)
-// cursor; deleted tickets are included so sync clients learn of deletions.
-func (s *Service) Incremental(ctx context.Context, since, afterUpdated, afterID int64, limit int) (_ []*desk.Ticket, _ bool, err error) {
-	defer func() { err = wrapf(err, "ticket: incremental export") }()
-	p, err := desk.RequirePrincipal(ctx)
-	if err != nil {
-		return nil, false, err
-	}
-	if !p.IsStaff() || !p.Can().ExportData {
-		return nil, false, desk.Forbidden("Your role does not allow exporting tickets")
-	}
-	if limit <= 0 || limit > 1000 {
-		limit = 1000
-	}
-	vis, args := visibility(p)
-	q := `SELECT ` + ticketColumns + ` FROM tickets t WHERE ` + vis + ` AND t.updated_at >= ?`
-	args = append(args, since)
-	if afterUpdated != 0 || afterID != 0 {
-		q += ` AND (t.updated_at > ? OR (t.updated_at = ? AND t.id > ?))`
-		args = append(args, afterUpdated, afterUpdated, afterID)
-	}
-	q += ` ORDER BY t.updated_at, t.id LIMIT ?`
-	args = append(args, limit+1)
-	ts, err := queryTickets(ctx, s.DB, q, args...)
-	if err != nil {
-		return nil, false, err
-	}
-	more := len(ts) > limit
-	if more {
-		ts = ts[:limit]
-	}
-	return ts, more, loadCollaborators(ctx, s.DB, ts)
-}
-
 // Incidents lists the visible incidents linked to a problem ticket.
 func (s *Service) Incidents(ctx context.Context, problemID int64) (_ []*desk.Ticket, err error) {
 	defer func() { err = wrapf(err, "ticket: incidents of %d", problemID) }()

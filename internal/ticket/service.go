@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strconv"
 	"sync"
+	"time"
 
 	"github.com/frontdesk/frontdesk/internal/attach"
 	"github.com/frontdesk/frontdesk/internal/desk"
@@ -24,6 +25,9 @@ type Service struct {
 	OnJob func()
 	// Settings is the process's settings service (nil: uncached reads).
 	Settings *settings.Service
+	// ExportLag is how recent a change incremental exports leave out
+	// (zero: DefaultExportLag).
+	ExportLag time.Duration
 
 	counts countCache
 
