@@ -103,23 +103,17 @@ func timePage(r *http.Request, key string, items any, count int, since, lastStam
 	}
 }
 
-// exportTicket is a ticket as incremental exports show it, with
-// generated_timestamp (the second of its last change).
-type exportTicket struct {
-	*desk.Ticket
-	GeneratedTimestamp int64 `json:"generated_timestamp"`
-}
-
-func exportTickets(r *http.Request, ts []*desk.Ticket) []exportTicket {
+// exportTickets prepares tickets for an incremental export: urls, and the
+// status "deleted" for those in the deleted list (generated_timestamp comes
+// with every ticket, from the one serializer).
+func exportTickets(r *http.Request, ts []*desk.Ticket) []*desk.Ticket {
 	withTicketURLs(r, ts...)
-	out := make([]exportTicket, len(ts))
-	for i, t := range ts {
+	for _, t := range ts {
 		if !t.DeletedAt.IsZero() {
 			t.Status = "deleted"
 		}
-		out[i] = exportTicket{t, t.UpdatedAt.Micros() / 1_000_000}
 	}
-	return out
+	return ts
 }
 
 func (s *Server) incrementalTicketsTime(w http.ResponseWriter, r *http.Request) error {

@@ -22,6 +22,10 @@ func (t Ticket) MarshalJSON() ([]byte, error) {
 	out.CustomFields = orEmpty(out.CustomFields)
 	// fields is Zendesk's alias of custom_fields: always the same list.
 	out.Fields = out.CustomFields
+	out.GeneratedTimestamp = 0
+	if !t.UpdatedAt.IsZero() {
+		out.GeneratedTimestamp = t.UpdatedAt.Unix()
+	}
 	if out.Via.Source.From == nil {
 		out.Via.Source.From = map[string]any{}
 	}

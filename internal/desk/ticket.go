@@ -123,6 +123,9 @@ type Ticket struct {
 	FromMessagingChannel bool               `json:"from_messaging_channel"`
 	CreatedAt            Time               `json:"created_at"`
 	UpdatedAt            Time               `json:"updated_at"`
+	// GeneratedTimestamp is the Unix second of the last change (Zendesk's
+	// generated_timestamp), filled by MarshalJSON from UpdatedAt.
+	GeneratedTimestamp int64 `json:"generated_timestamp"`
 	// Version increments on every change; it backs safe_update.
 	Version int64 `json:"-"`
 	// DeletedAt is set while the ticket sits in the deleted-tickets list.
