@@ -69,6 +69,7 @@ func (s *Server) Register(mux *http.ServeMux) {
 	s.registerMisc(mux)
 	s.registerAdmin(mux)
 	s.registerPassword(mux)
+	s.registerRequests(mux)
 	mux.Handle("/api/v2/", s.public(func(w http.ResponseWriter, r *http.Request) error {
 		return &desk.Error{Code: desk.ENOTFOUND, Message: "No route matches " + r.Method + " " + r.URL.Path}
 	}))
