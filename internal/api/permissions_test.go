@@ -782,7 +782,9 @@ func (m *mx) ownRequest(t *testing.T, role string) int64 {
 }
 
 func ownRequest(format string, body any) func(*testing.T, *mx, string) (string, any) {
-	return func(t *testing.T, m *mx, role string) (string, any) { return fmt.Sprintf(format, m.ownRequest(t, role)), body }
+	return func(t *testing.T, m *mx, role string) (string, any) {
+		return fmt.Sprintf(format, m.ownRequest(t, role)), body
+	}
 }
 
 // expectRequest checks that the end-user's request m.pub is listed to the
