@@ -69,16 +69,16 @@ func (s *Server) listRequests(ccd bool, statuses []string) handlerFunc {
 				}
 			}
 		}
-		// Requests sort by time, so cursors carry an offset, not an id.
+		// Requests sort by time, so their cursors carry an offset (in the
+		// opaque cursor encoding), not an id.
 		if p.cursor {
 			if p.before != 0 {
 				return errBadRequest("requests support page[after] only")
 			}
-			off, err := decodeRequestCursor(r.URL.Query().Get("page[after]"))
-			if err != nil {
-				return err
+			if p.after > maxOffsetRecords*100 {
+				return errBadRequest("invalid cursor")
 			}
-			f.Offset = off
+			f.Offset = int(p.after)
 		} else {
 			f.Offset = p.offset()
 		}
@@ -98,7 +98,7 @@ func (s *Server) listRequests(ccd bool, statuses []string) handlerFunc {
 		more := end < n
 		var after, next any
 		if len(rs) > 0 {
-			after = b64("req:" + strconv.Itoa(end))
+			after = encodeCursor(int64(end))
 		}
 		if more {
 			next = pageURL(r, map[string]string{"page[after]": after.(string), "page[size]": strconv.Itoa(p.perPage)}, "page[before]")
@@ -109,18 +109,6 @@ func (s *Server) listRequests(ccd bool, statuses []string) handlerFunc {
 			"links":    map[string]any{"next": next, "prev": nil},
 		})
 	}
-}
-
-func decodeRequestCursor(c string) (int, error) {
-	if c == "" {
-		return 0, nil
-	}
-	raw, ok := unb64(c)
-	n, err := strconv.Atoi(strings.TrimPrefix(raw, "req:"))
-	if !ok || !strings.HasPrefix(raw, "req:") || err != nil || n < 0 || n > maxOffsetRecords*100 {
-		return 0, errBadRequest("invalid cursor")
-	}
-	return n, nil
 }
 
 func (s *Server) showRequest(w http.ResponseWriter, r *http.Request) error {

@@ -61,8 +61,25 @@ type RequestInput struct {
 	DueAt           *desk.Time              `json:"due_at"`
 	CollaboratorIDs *[]int64                `json:"collaborator_ids"`
 	EmailCCIDs      *[]int64                `json:"email_cc_ids"`
-	Solved          *bool                   `json:"solved"`
+	Solved          *Flag                   `json:"solved"`
 	Status          *string                 `json:"status"`
+}
+
+// Flag is a boolean that also accepts the strings "true" and "false", as
+// Zendesk's request examples send "solved": "true".
+type Flag bool
+
+// UnmarshalJSON accepts true, false, "true" and "false".
+func (f *Flag) UnmarshalJSON(b []byte) error {
+	switch strings.ToLower(string(b)) {
+	case "true", `"true"`:
+		*f = true
+	case "false", `"false"`, "null":
+		*f = false
+	default:
+		return desk.Invalid("solved", "must be true or false")
+	}
+	return nil
 }
 
 // RequestFilter selects the caller's requests.
@@ -214,7 +231,7 @@ func (s *Service) UpdateRequest(ctx context.Context, id int64, in RequestInput) 
 	ti := Input{Subject: in.Subject, Comment: in.Comment, Priority: in.Priority, Type: in.Type,
 		CustomFields: in.CustomFields, Fields: in.Fields, DueAt: in.DueAt,
 		CollaboratorIDs: in.CollaboratorIDs, EmailCCIDs: in.EmailCCIDs, Status: in.Status}
-	if in.Solved != nil && *in.Solved {
+	if in.Solved != nil && bool(*in.Solved) {
 		solved := string(desk.StatusSolved)
 		ti.Status = &solved
 	}
@@ -226,14 +243,14 @@ func (s *Service) UpdateRequest(ctx context.Context, id int64, in RequestInput) 
 		ti.Comment.AuthorID = desk.NullID{}
 		ti.Comment.render()
 	}
+	if err := endUserMayUpdate(ti); err != nil {
+		return nil, err
+	}
 	if ti.Comment == nil && ti.Status == nil {
 		return nil, desk.Invalid("request", "needs a comment or solved: true")
 	}
 	err = s.DB.InTx(ctx, func(tx *store.Tx) error {
 		check := func(old *desk.Ticket) error {
-			if err := endUserMayUpdate(ti); err != nil {
-				return err
-			}
 			if ti.Comment != nil && strings.TrimSpace(ti.Comment.Body) == "" && strings.TrimSpace(ti.Comment.HTMLBody) == "" {
 				if len(ti.Comment.Uploads) == 0 {
 					return desk.Invalid("comment", "cannot be blank")
