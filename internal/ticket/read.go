@@ -284,12 +284,6 @@ func queryTickets(ctx context.Context, q store.Querier, query string, args ...an
 
 // Comments lists a ticket's comments; end-users never see internal notes.
 func (s *Service) Comments(ctx context.Context, ticketID int64, afterID int64, limit int, desc bool) (_ []*desk.Comment, _ bool, err error) {
-	return s.comments(ctx, ticketID, afterID, limit, desc, false)
-}
-
-// comments is Comments; publicOnly leaves out internal notes for staff too
-// (the Requests API).
-func (s *Service) comments(ctx context.Context, ticketID int64, afterID int64, limit int, desc, publicOnly bool) (_ []*desk.Comment, _ bool, err error) {
 	defer func() { err = wrapf(err, "ticket: comments of %d", ticketID) }()
 	p, err := desk.RequirePrincipal(ctx)
 	if err != nil {
@@ -301,7 +295,7 @@ func (s *Service) comments(ctx context.Context, ticketID int64, afterID int64, l
 	}
 	q := `SELECT id, author_id, body, html_body, public, audit_id, via_channel, created_at FROM ticket_comments WHERE ticket_id = ?`
 	args := []any{t.ID}
-	if !p.IsStaff() || publicOnly {
+	if !p.IsStaff() {
 		q += ` AND public = ?`
 		args = append(args, true)
 	}

@@ -269,13 +269,14 @@ func (s *Service) UpdateRequest(ctx context.Context, id int64, in RequestInput) 
 }
 
 // RequestComments lists a request's public comments (internal notes are
-// left out for staff as well).
+// left out for staff as well: they act as requesters here).
 func (s *Service) RequestComments(ctx context.Context, id, afterID int64, limit int, desc bool) ([]*desk.Comment, bool, error) {
 	ctx, _, err := asRequester(ctx)
 	if err != nil {
 		return nil, false, err
 	}
-	return s.comments(ctx, id, afterID, limit, desc, true)
+	// As a requester, the caller gets public comments only.
+	return s.Comments(ctx, id, afterID, limit, desc)
 }
 
 // RequestComment returns one public comment of a request.
