@@ -118,6 +118,39 @@ async function waitJob(id) {
     assert.equal(all.length, 150);
   });
 
+  // The Requests API: the admin acts as a requester of their own request.
+  const request = await step('requests.create', async () => {
+    const { result } = await client.requests.create({
+      request: { subject: 'Laptop nie startuje', comment: { body: 'Po aktualizacji laptop nie startuje.' } },
+    });
+    assert.ok(result.id > 0);
+    assert.equal(result.requester_id, me.id);
+    assert.equal(result.status, 'new');
+    assert.equal(result.solved, false);
+    return result;
+  });
+
+  await step('requests.list / show / update', async () => {
+    const all = await client.requests.list();
+    assert.deepEqual(all.map((r) => r.id), [request.id]);
+    const { result } = await client.requests.update(request.id, { request: { comment: { body: 'Nadal nie działa.' } } });
+    assert.equal(result.id, request.id);
+    const shown = await client.requests.show(request.id);
+    assert.equal(shown.result.subject, 'Laptop nie startuje');
+  });
+
+  await step('requests.listComments / listSolved / listCCD / search', async () => {
+    // node-zendesk 6.0.1's requests client unwraps only "requests"/"request",
+    // so each page comes back whole (as it does from Zendesk): {comments: […]}.
+    const pages = await client.requests.listComments(request.id);
+    const comments = pages.flatMap((p) => p.comments);
+    assert.deepEqual(comments.map((c) => c.body), ['Po aktualizacji laptop nie startuje.', 'Nadal nie działa.']);
+    assert.deepEqual(await client.requests.listSolved(), []);
+    assert.deepEqual(await client.requests.listCCD(), []);
+    const { result } = await client.requests.search({ query: 'laptop' });
+    assert.deepEqual(result.map((r) => r.id), [request.id]);
+  });
+
   await step('tickets.delete', async () => {
     await client.tickets.delete(created.id);
     let status = 0;

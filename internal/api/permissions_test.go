@@ -761,6 +761,64 @@ var matrix = []mcase{
 		req: path("/api/v2/incremental/users/cursor?start_time=1")},
 	{route: "GET /api/v2/incremental/organizations", note: "export_data", want: "200 200 200 403 403 403 403 401 200",
 		req: path("/api/v2/incremental/organizations?start_time=1")},
+
+	// --- p6-requests: the Requests API. Everyone acts as a requester
+	// (staff too, as in Zendesk): the fixture's tickets are the end-user's
+	// requests, not the staff's; each role's own request is theirs. ---
+	{route: "GET /api/v2/requests", want: allOK, req: path("/api/v2/requests"), check: expectRequest("requests")},
+	{route: "GET /api/v2/requests/solved", want: allOK, req: path("/api/v2/requests/solved")},
+	{route: "GET /api/v2/requests/ccd", want: allOK, req: path("/api/v2/requests/ccd")},
+	{route: "GET /api/v2/requests/search", want: allOK, req: path("/api/v2/requests/search?query=zebrapublic"), check: expectRequest("requests")},
+	{route: "POST /api/v2/requests", want: "201 201 201 201 201 201 201 401 201", req: func(_ *testing.T, m *mx, role string) (string, any) {
+		return "/api/v2/requests", map[string]any{"request": map[string]any{"subject": "Matrix request " + role, "comment": map[string]any{"body": "help"}}}
+	}},
+	{route: "GET /api/v2/requests/{id}", note: "the end-user's request", want: reqEndUserOnly, req: idPath("/api/v2/requests/%d", pubTicket, nil)},
+	{route: "GET /api/v2/requests/{id}", note: "the caller's own request", want: allOK, req: ownRequest("/api/v2/requests/%d", nil)},
+	{route: "PUT /api/v2/requests/{id}", note: "the end-user's request", want: reqEndUserOnly,
+		req: idPath("/api/v2/requests/%d", freshPub, map[string]any{"request": map[string]any{"comment": map[string]any{"body": "more"}}})},
+	{route: "PUT /api/v2/requests/{id}", note: "the caller's own request", want: allOK,
+		req: ownRequest("/api/v2/requests/%d", map[string]any{"request": map[string]any{"comment": map[string]any{"body": "more"}}})},
+	{route: "GET /api/v2/requests/{id}/comments", note: "the end-user's request", want: reqEndUserOnly, req: idPath("/api/v2/requests/%d/comments", pubTicket, nil)},
+	{route: "GET /api/v2/requests/{id}/comments/{comment_id}", note: "the caller's own request", want: allOK,
+		req: func(t *testing.T, m *mx, role string) (string, any) {
+			id := m.ownRequest(t, role)
+			cs, _, err := m.a.srv.Tickets.Comments(m.sys, id, 0, 10, false)
+			if err != nil || len(cs) == 0 {
+				t.Fatalf("comments of %d: %v %v", id, cs, err)
+			}
+			return fmt.Sprintf("/api/v2/requests/%d/comments/%d", id, cs[0].ID), nil
+		}},
+}
+
+// reqEndUserOnly: the fixture's end-user requests are reachable through the
+// Requests API by their requester only; staff get "not found" there.
+const reqEndUserOnly = "404 404 404 404 404 404 200 401 404"
+
+// ownRequest opens a ticket requested by the row's role (by the system).
+func (m *mx) ownRequest(t *testing.T, role string) int64 {
+	t.Helper()
+	tk, _, err := m.a.srv.Tickets.Create(m.sys, ticket.Input{Subject: ptrTo("Own request"), Comment: &ticket.CommentInput{Body: "mine"},
+		RequesterID: desk.SetID(m.users[role].ID)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tk.ID
+}
+
+func ownRequest(format string, body any) func(*testing.T, *mx, string) (string, any) {
+	return func(t *testing.T, m *mx, role string) (string, any) {
+		return fmt.Sprintf(format, m.ownRequest(t, role)), body
+	}
+}
+
+// expectRequest checks that the end-user's request m.pub is listed to the
+// end-user only.
+func expectRequest(key string) func(*testing.T, *mx, string, map[string]any) {
+	return func(t *testing.T, m *mx, role string, body map[string]any) {
+		if got, want := listHas(body, key, m.pub), role == "end-user"; got != want {
+			t.Errorf("%s: the end-user's request listed = %v, want %v", role, got, want)
+		}
+	}
 }
 
 // routeOf returns the pattern a request for method and target is served by.
