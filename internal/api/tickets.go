@@ -26,7 +26,7 @@ func (s *Server) registerTickets(mux *http.ServeMux) {
 	s.handle(mux, "GET /api/v2/tickets/{id}/audits", s.listAudits)
 	s.handle(mux, "GET /api/v2/tickets/{id}/incidents", s.listIncidents)
 	s.handle(mux, "GET /api/v2/tickets/{id}/tags", s.ticketTags)
-	s.handle(mux, "POST /api/v2/tickets/{id}/tags", s.changeTags("add"))
+	s.handle(mux, "POST /api/v2/tickets/{id}/tags", s.changeTags("set"))
 	s.handle(mux, "PUT /api/v2/tickets/{id}/tags", s.changeTags("add"))
 	s.handle(mux, "DELETE /api/v2/tickets/{id}/tags", s.changeTags("remove"))
 	s.handle(mux, "GET /api/v2/deleted_tickets", s.listDeletedTickets)
@@ -349,6 +349,9 @@ func (s *Server) ticketTags(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, http.StatusOK, map[string]any{"tags": tags})
 }
 
+// changeTags serves Zendesk's tag verbs: POST sets the tags (replacing
+// them), PUT adds, DELETE removes. safe_update with updated_stamp refuses a
+// stale change with 409, as a ticket update does.
 func (s *Server) changeTags(op string) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		id, err := pathID(r, "id")
@@ -356,15 +359,24 @@ func (s *Server) changeTags(op string) handlerFunc {
 			return err
 		}
 		var body struct {
-			Tags []string `json:"tags"`
+			Tags         []string   `json:"tags"`
+			SafeUpdate   looseBool  `json:"safe_update"`
+			UpdatedStamp *desk.Time `json:"updated_stamp"`
 		}
 		if err := decode(r, &body); err != nil {
 			return err
 		}
-		in := ticket.Input{}
-		if op == "add" {
+		in := ticket.Input{SafeUpdate: bool(body.SafeUpdate), UpdatedStamp: body.UpdatedStamp}
+		switch op {
+		case "set":
+			tags := body.Tags
+			if tags == nil {
+				tags = []string{}
+			}
+			in.Tags = &tags
+		case "add":
 			in.AdditionalTags = body.Tags
-		} else {
+		default:
 			in.RemoveTags = body.Tags
 		}
 		t, _, err := s.Tickets.Update(r.Context(), id, in)
@@ -456,4 +468,20 @@ func decodeIncCursor(s string) (int64, int64, error) {
 		return 0, 0, errBadRequest("invalid cursor")
 	}
 	return u, id, nil
+}
+
+// looseBool is a boolean that also accepts "true" and "false" as strings,
+// as Zendesk's own tag examples send safe_update.
+type looseBool bool
+
+func (b *looseBool) UnmarshalJSON(data []byte) error {
+	switch string(data) {
+	case "true", `"true"`:
+		*b = true
+	case "false", `"false"`, "null":
+		*b = false
+	default:
+		return desk.Invalid("safe_update", "must be true or false")
+	}
+	return nil
 }
