@@ -1,0 +1,153 @@
+package api
+
+import (
+	"net/http"
+	"slices"
+	"testing"
+
+	"github.com/frontdesk/frontdesk/internal/desk"
+	"github.com/frontdesk/frontdesk/internal/store"
+	"github.com/frontdesk/frontdesk/internal/store/storetest"
+)
+
+// p6-tickets: CCs and followers named the ways Zendesk accepts them.
+
+func tkIDs(v any) []int64 {
+	var out []int64
+	l, _ := v.([]any)
+	for _, x := range l {
+		if f, ok := x.(float64); ok {
+			out = append(out, int64(f))
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+func TestTicketCollaboratorsAndFollowers(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		a := newTestAPI(t, db)
+		agent2 := a.addUser(t, "Second Agent", "agent2@example.com", desk.RoleAgent)
+		friend := a.addUser(t, "Friend", "friend@example.com", desk.RoleEndUser)
+
+		// collaborators on create: an id, a known address, an unknown
+		// address and a {name, email} object; the unknown ones become
+		// end-users.
+		tk := a.tkCreate(t, a.Agent, map[string]any{
+			"subject": "CCs", "requester_id": a.EndUser.ID, "comment": map[string]any{"body": "x"},
+			"collaborators": []any{agent2.ID, "FRIEND@example.com", "new1@example.com", map[string]any{"name": "New Two", "email": "new2@example.com"}},
+		})
+		id := pID(t, tk)
+		ccs := tkIDs(tk["email_cc_ids"])
+		if len(ccs) != 4 || !slices.Contains(ccs, agent2.ID) || !slices.Contains(ccs, friend.ID) {
+			t.Fatalf("email_cc_ids = %v", tk["email_cc_ids"])
+		}
+		if !slices.Equal(tkIDs(tk["collaborator_ids"]), ccs) {
+			t.Errorf("collaborator_ids = %v, want %v", tk["collaborator_ids"], ccs)
+		}
+		var new2 int64
+		for _, uid := range ccs {
+			if uid == agent2.ID || uid == friend.ID {
+				continue
+			}
+			code, body := a.do(t, a.Agent, "GET", "/api/v2/users/"+itoa(uid), nil)
+			pStatus(t, "new cc user", code, body, http.StatusOK)
+			u := pObj(t, body, "user")
+			if u["role"] != "end-user" {
+				t.Errorf("created cc = %v", u)
+			}
+			if u["email"] == "new2@example.com" {
+				new2 = uid
+				if u["name"] != "New Two" {
+					t.Errorf("named cc = %v", u)
+				}
+			}
+		}
+		if new2 == 0 {
+			t.Fatalf("new2@example.com was not added: %v", ccs)
+		}
+
+		// email_ccs and followers with actions, in one update: one audit
+		// with one change per list.
+		code, body := a.do(t, a.Agent, "PUT", tkTicketPath(id, ".json"), tkBody(map[string]any{
+			"email_ccs": []any{
+				map[string]any{"user_id": friend.ID, "action": "delete"},
+				map[string]any{"user_email": "new2@example.com", "action": "delete"},
+				map[string]any{"user_email": "new3@example.com", "user_name": "New Three", "action": "put"},
+			},
+			"followers": []any{
+				map[string]any{"user_id": a.Agent.ID, "action": "put"},
+				map[string]any{"user_email": "agent2@example.com"},
+			},
+		}))
+		pStatus(t, "update ccs", code, body, http.StatusOK)
+		upd := pObj(t, body, "ticket")
+		ccs = tkIDs(upd["email_cc_ids"])
+		if len(ccs) != 3 || slices.Contains(ccs, friend.ID) || slices.Contains(ccs, new2) || !slices.Contains(ccs, agent2.ID) {
+			t.Errorf("email_cc_ids after update = %v", upd["email_cc_ids"])
+		}
+		fol := tkIDs(upd["follower_ids"])
+		if want := []int64{a.Agent.ID, agent2.ID}; !slices.Equal(fol, want) {
+			t.Errorf("follower_ids = %v, want %v", fol, want)
+		}
+		coll := tkIDs(upd["collaborator_ids"])
+		if len(coll) != 4 || !slices.Contains(coll, a.Agent.ID) {
+			t.Errorf("collaborator_ids = %v", coll)
+		}
+		evs := tkEvents(t, pObj(t, body, "audit"))
+		var ccEvents, fEvents int
+		for _, e := range evs {
+			switch e["field_name"] {
+			case "email_cc_ids":
+				ccEvents++
+			case "follower_ids":
+				fEvents++
+			}
+		}
+		if ccEvents != 1 || fEvents != 1 {
+			t.Errorf("audit events = %v", evs)
+		}
+		code, body = a.do(t, a.Agent, "GET", tkTicketPath(id, ""), nil)
+		pStatus(t, "show", code, body, http.StatusOK)
+		if got := pObj(t, body, "ticket"); !slices.Equal(tkIDs(got["email_cc_ids"]), ccs) || !slices.Equal(tkIDs(got["follower_ids"]), fol) {
+			t.Errorf("stored ticket = %v", got)
+		}
+
+		// additional_collaborators adds to the CCs.
+		code, body = a.do(t, a.Agent, "PUT", tkTicketPath(id, ""), tkBody(map[string]any{"additional_collaborators": []any{friend.Email}}))
+		pStatus(t, "additional", code, body, http.StatusOK)
+		if got := tkIDs(pObj(t, body, "ticket")["email_cc_ids"]); len(got) != 4 || !slices.Contains(got, friend.ID) {
+			t.Errorf("after additional_collaborators = %v", got)
+		}
+
+		// Followers must be staff, and must exist; bad entries are 422s that
+		// change nothing (no user is created).
+		for _, tc := range []struct {
+			name, field string
+			body        map[string]any
+		}{
+			{"end-user follower", "followers", map[string]any{"followers": []any{map[string]any{"user_id": friend.ID}}}},
+			{"unknown follower email", "followers", map[string]any{"followers": []any{map[string]any{"user_email": "nobody@example.com"}}}},
+			{"bad action", "email_ccs", map[string]any{"email_ccs": []any{map[string]any{"user_id": friend.ID, "action": "add"}}}},
+			{"no user", "email_ccs", map[string]any{"email_ccs": []any{map[string]any{"action": "put"}}}},
+			{"bad email", "collaborators", map[string]any{"collaborators": []any{"not an email"}}},
+			{"bad collaborator", "collaborators", map[string]any{"collaborators": []any{true}}},
+			{"unknown id", "collaborators", map[string]any{"collaborators": []any{999999}, "additional_collaborators": nil}},
+		} {
+			code, body := a.do(t, a.Agent, "PUT", tkTicketPath(id, ""), tkBody(tc.body))
+			pInvalid(t, tc.name, code, body, tc.field)
+		}
+		code, body = a.do(t, a.Agent, "GET", "/api/v2/users/search?query=nobody@example.com", nil)
+		if code == http.StatusOK && len(pList(t, body, "users")) != 0 {
+			t.Errorf("a refused follower created a user: %v", body)
+		}
+
+		// End-users cannot change CCs or followers.
+		code, body = a.do(t, a.EndUser, "PUT", tkTicketPath(id, ""), tkBody(map[string]any{"additional_collaborators": []any{"x@example.com"}}))
+		pStatus(t, "end-user ccs", code, body, http.StatusForbidden)
+		code, body = a.do(t, a.EndUser, "POST", "/api/v2/tickets", tkBody(map[string]any{
+			"subject": "mine", "comment": map[string]any{"body": "x"}, "email_ccs": []any{map[string]any{"user_email": "y@example.com"}},
+		}))
+		pStatus(t, "end-user create with ccs", code, body, http.StatusForbidden)
+	})
+}
