@@ -151,3 +151,52 @@ func TestTicketCollaboratorsAndFollowers(t *testing.T) {
 		pStatus(t, "end-user create with ccs", code, body, http.StatusForbidden)
 	})
 }
+
+// TestTicketMergeJobStatusPoll: a merge answers with a job status that
+// GET /job_statuses/{id} serves (it was "inline-merge", which answered 404),
+// completed on the first poll, to its owner only.
+func TestTicketMergeJobStatusPoll(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		a := newTestAPI(t, db)
+		target := pID(t, a.tkCreate(t, a.EndUser, map[string]any{"subject": "Target", "comment": map[string]any{"body": "t"}}))
+		s1 := pID(t, a.tkCreate(t, a.EndUser, map[string]any{"subject": "S1", "comment": map[string]any{"body": "s1"}}))
+		s2 := pID(t, a.tkCreate(t, a.EndUser, map[string]any{"subject": "S2", "comment": map[string]any{"body": "s2"}}))
+
+		code, body := a.do(t, a.Agent, "POST", tkTicketPath(target, "/merge.json"), map[string]any{"ids": []int64{s2, s1}})
+		pStatus(t, "merge", code, body, http.StatusOK)
+		js := pObj(t, body, "job_status")
+		jid, _ := js["id"].(string)
+		if jid == "" || js["url"] != a.URL+"/api/v2/job_statuses/"+jid+".json" {
+			t.Fatalf("merge job_status = %v", js)
+		}
+		// Poll as a client does: until completed (it already is).
+		code, body = a.do(t, a.Agent, "GET", "/api/v2/job_statuses/"+jid+".json", nil)
+		pStatus(t, "poll", code, body, http.StatusOK)
+		polled := pObj(t, body, "job_status")
+		if polled["id"] != jid || polled["status"] != "completed" || pNum(polled, "total") != 3 || pNum(polled, "progress") != 3 {
+			t.Fatalf("polled job_status = %v", polled)
+		}
+		res := pList(t, polled, "results")
+		var merged []int64
+		for _, r := range res {
+			if r["success"] != true {
+				t.Errorf("result = %v", r)
+			}
+			if r["status"] == "Merged" {
+				merged = append(merged, pNum(r, "id"))
+			}
+		}
+		if !slices.Equal(merged, []int64{s1, s2}) || pNum(res[0], "id") != target {
+			t.Errorf("results = %v", res)
+		}
+		// Job statuses are their owner's (and admins').
+		code, body = a.do(t, a.EndUser, "GET", "/api/v2/job_statuses/"+jid, nil)
+		pNotFound(t, "someone else's merge status", code, body)
+		code, body = a.do(t, a.Admin, "GET", "/api/v2/job_statuses/"+jid, nil)
+		pStatus(t, "admin poll", code, body, http.StatusOK)
+
+		// A refused merge is an error, not a status.
+		code, body = a.do(t, a.Agent, "POST", tkTicketPath(target, "/merge"), map[string]any{"ids": []int64{s1}})
+		pInvalid(t, "merge closed", code, body, "ids")
+	})
+}
