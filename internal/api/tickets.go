@@ -48,6 +48,7 @@ func (s *Server) registerTickets(mux *http.ServeMux) {
 	s.handle(mux, "DELETE /api/v2/uploads/{token}", s.deleteUpload)
 	s.handle(mux, "GET /api/v2/attachments/{id}", s.showAttachment)
 	s.handle(mux, "GET /api/v2/attachments/{id}/content", s.attachmentContent)
+	s.registerTicketFamilies(mux)
 }
 
 // ticketURL fills the url field clients use to re-fetch a ticket.

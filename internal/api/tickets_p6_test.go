@@ -1,6 +1,7 @@
 package api
 
 import (
+	"fmt"
 	"net/http"
 	"slices"
 	"testing"
@@ -8,6 +9,7 @@ import (
 	"github.com/frontdesk/frontdesk/internal/desk"
 	"github.com/frontdesk/frontdesk/internal/store"
 	"github.com/frontdesk/frontdesk/internal/store/storetest"
+	"github.com/frontdesk/frontdesk/internal/ticket"
 )
 
 // p6-tickets: CCs and followers named the ways Zendesk accepts them.
@@ -199,4 +201,52 @@ func TestTicketMergeJobStatusPoll(t *testing.T) {
 		code, body = a.do(t, a.Agent, "POST", tkTicketPath(target, "/merge"), map[string]any{"ids": []int64{s1}})
 		pInvalid(t, "merge closed", code, body, "ids")
 	})
+}
+
+// --- permission matrix helpers for the p6-tickets rows ---
+
+// spamTicket is a ticket raised by a fresh end-user (marking it as spam
+// suspends them, not the fixture's end-user), in Support or the VIP group.
+func (m *mx) spamTicket(t *testing.T, private bool) int64 {
+	t.Helper()
+	g := m.a.SupportGroupID
+	if private {
+		g = m.vip
+	}
+	tk, _, err := m.a.srv.Tickets.Create(m.sys, ticket.Input{
+		Subject: ptrTo("Spam"), Comment: &ticket.CommentInput{Body: "buy now"},
+		RequesterID: desk.SetID(m.newUser(t, desk.RoleEndUser)), GroupID: desk.SetID(g),
+	})
+	if err != nil {
+		t.Fatalf("spam ticket: %v", err)
+	}
+	return tk.ID
+}
+
+// firstCommentPath is make_private's path for the first comment of a fresh
+// ticket (requested by the fixture's end-user).
+func firstCommentPath(private bool) func(*testing.T, *mx, string) (string, any) {
+	return func(t *testing.T, m *mx, _ string) (string, any) {
+		id := m.newTicket(t, private, "to hide")
+		cs, _, err := m.a.srv.Tickets.Comments(m.sys, id, 0, 1, false)
+		if err != nil || len(cs) == 0 {
+			t.Fatalf("comments: %v", err)
+		}
+		return fmt.Sprintf("/api/v2/tickets/%d/comments/%d/make_private", id, cs[0].ID), map[string]any{}
+	}
+}
+
+// firstAuditPath is the path of the first audit of a shared ticket.
+func firstAuditPath(private bool) func(*testing.T, *mx, string) (string, any) {
+	return func(t *testing.T, m *mx, _ string) (string, any) {
+		id := m.pub
+		if private {
+			id = m.priv
+		}
+		as, _, err := m.a.srv.Tickets.Audits(m.sys, id, 0, 1)
+		if err != nil || len(as) == 0 {
+			t.Fatalf("audits: %v", err)
+		}
+		return fmt.Sprintf("/api/v2/tickets/%d/audits/%d", id, as[0].ID), nil
+	}
 }

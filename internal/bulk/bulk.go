@@ -23,7 +23,6 @@ const (
 	JobCreateTickets  = "tickets.create_many"
 	JobUpdateTickets  = "tickets.update_many"
 	JobDestroyTickets = "tickets.destroy_many"
-	JobMergeTickets   = "tickets.merge"
 )
 
 // MaxRecords is Zendesk's limit per bulk request.

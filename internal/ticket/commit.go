@@ -169,7 +169,15 @@ func (s *Service) writeRow(ctx context.Context, tx *store.Tx, m *mutation, now i
 		}
 		return oneRow(res)
 	default:
-		return updateTicket(ctx, tx, m.before, m.after, now)
+		if err := updateTicket(ctx, tx, m.before, m.after, now); err != nil {
+			return err
+		}
+		for _, cid := range m.privateComments {
+			if _, err := tx.Exec(ctx, `UPDATE ticket_comments SET public = ? WHERE id = ? AND ticket_id = ?`, false, cid, m.after.ID); err != nil {
+				return err
+			}
+		}
+		return nil
 	}
 }
 

@@ -19,6 +19,9 @@ import (
 type change struct {
 	events  []desk.AuditEvent
 	comment *newComment
+	// privateComments are existing comments made private (make_private),
+	// written by commit with the ticket row.
+	privateComments []int64
 }
 
 type newComment struct {
