@@ -250,3 +250,204 @@ func firstAuditPath(private bool) func(*testing.T, *mx, string) (string, any) {
 		return fmt.Sprintf("/api/v2/tickets/%d/audits/%d", id, as[0].ID), nil
 	}
 }
+
+func TestTicketMarkAsSpam(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		a := newTestAPI(t, db)
+		spammer := a.addUser(t, "Spammer", "spammer@example.com", desk.RoleEndUser)
+		id := pID(t, a.tkCreate(t, spammer, map[string]any{"subject": "Buy now", "comment": map[string]any{"body": "cheap"}}))
+
+		code, body := a.do(t, a.EndUser, "PUT", tkTicketPath(id, "/mark_as_spam.json"), map[string]any{})
+		pNotFound(t, "end-user spam", code, body)
+		code, body = a.do(t, a.Agent, "PUT", tkTicketPath(id, "/mark_as_spam.json"), map[string]any{})
+		pStatus(t, "mark as spam", code, body, http.StatusOK)
+
+		// The ticket is in the deleted list, the requester suspended (their
+		// token stops working).
+		code, body = a.do(t, a.Agent, "GET", tkTicketPath(id, ""), nil)
+		pNotFound(t, "spam ticket", code, body)
+		code, body = a.do(t, a.Agent, "GET", "/api/v2/deleted_tickets", nil)
+		pStatus(t, "deleted list", code, body, http.StatusOK)
+		if !listHas(body, "tickets", id) {
+			t.Errorf("spam ticket not in the deleted list: %v", body)
+		}
+		code, body = a.do(t, a.Agent, "GET", "/api/v2/users/"+itoa(spammer.ID), nil)
+		pStatus(t, "spammer", code, body, http.StatusOK)
+		if u := pObj(t, body, "user"); u["suspended"] != true {
+			t.Errorf("spammer = %v", u)
+		}
+		code, _ = a.do(t, spammer, "GET", "/api/v2/tickets", nil)
+		if code != http.StatusUnauthorized {
+			t.Errorf("suspended spammer's token: %d", code)
+		}
+
+		// An agent's ticket is not spam: refused, and nothing changes (the
+		// ticket stays live).
+		agent2 := a.addUser(t, "Agent Two", "agent2@example.com", desk.RoleAgent)
+		own := pID(t, a.tkCreate(t, agent2, map[string]any{"subject": "Mine", "comment": map[string]any{"body": "x"}}))
+		code, body = a.do(t, a.Agent, "PUT", tkTicketPath(own, "/mark_as_spam"), map[string]any{})
+		pInvalid(t, "agent's ticket", code, body, "requester")
+		code, body = a.do(t, a.Agent, "GET", tkTicketPath(own, ""), nil)
+		pStatus(t, "agent's ticket stays", code, body, http.StatusOK)
+
+		// mark_many_as_spam: a job status, polled; one result per id.
+		s2 := a.addUser(t, "Spammer Two", "spammer2@example.com", desk.RoleEndUser)
+		id2 := pID(t, a.tkCreate(t, s2, map[string]any{"subject": "Win", "comment": map[string]any{"body": "prize"}}))
+		code, body = a.do(t, a.Agent, "PUT", fmt.Sprintf("/api/v2/tickets/mark_many_as_spam.json?ids=%d,%d", id2, own), map[string]any{})
+		pStatus(t, "mark many", code, body, http.StatusOK)
+		jid, _ := pObj(t, body, "job_status")["id"].(string)
+		code, body = a.do(t, a.Agent, "GET", "/api/v2/job_statuses/"+jid, nil)
+		pStatus(t, "poll", code, body, http.StatusOK)
+		js := pObj(t, body, "job_status")
+		res := pList(t, js, "results")
+		if js["status"] != "completed" || len(res) != 2 || res[0]["success"] != true || pNum(res[0], "id") != id2 ||
+			res[1]["success"] != false || pNum(res[1], "id") != own {
+			t.Errorf("mark many job = %v", js)
+		}
+		code, body = a.do(t, a.Agent, "GET", tkTicketPath(id2, ""), nil)
+		pNotFound(t, "second spam ticket", code, body)
+		code, body = a.do(t, a.Agent, "PUT", "/api/v2/tickets/mark_many_as_spam?ids=", map[string]any{})
+		if code < 400 || code >= 500 {
+			t.Errorf("mark many without ids: %d %v", code, body)
+		}
+	})
+}
+
+func TestTicketMakeCommentPrivate(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		a := newTestAPI(t, db)
+		id := pID(t, a.tkCreate(t, a.EndUser, map[string]any{"subject": "Secret", "comment": map[string]any{"body": "my password is hunter2"}}))
+		code, body := a.do(t, a.Agent, "GET", tkTicketPath(id, "/comments"), nil)
+		pStatus(t, "comments", code, body, http.StatusOK)
+		cid := pID(t, pList(t, body, "comments")[0])
+		path := fmt.Sprintf("/api/v2/tickets/%d/comments/%d/make_private.json", id, cid)
+
+		code, body = a.do(t, a.EndUser, "PUT", path, map[string]any{})
+		pStatus(t, "end-user make_private", code, body, http.StatusForbidden)
+		code, body = a.do(t, a.Agent, "PUT", path, map[string]any{})
+		pStatus(t, "make_private", code, body, http.StatusOK)
+
+		// The requester no longer sees it; staff see it as private.
+		code, body = a.do(t, a.EndUser, "GET", tkTicketPath(id, "/comments"), nil)
+		pStatus(t, "end-user comments", code, body, http.StatusOK)
+		if listHas(body, "comments", cid) {
+			t.Errorf("the requester still sees the private comment: %v", body)
+		}
+		code, body = a.do(t, a.Agent, "GET", tkTicketPath(id, "/comments"), nil)
+		pStatus(t, "agent comments", code, body, http.StatusOK)
+		if c := pList(t, body, "comments")[0]; c["public"] != false {
+			t.Errorf("comment = %v", c)
+		}
+		// One audit records it; doing it again records nothing.
+		countAudits := func() ([]map[string]any, int) {
+			code, body := a.do(t, a.Agent, "GET", tkTicketPath(id, "/audits"), nil)
+			pStatus(t, "audits", code, body, http.StatusOK)
+			l := pList(t, body, "audits")
+			return l, len(l)
+		}
+		as, n := countAudits()
+		evs := tkEvents(t, as[n-1])
+		if n != 2 || len(evs) != 1 || evs[0]["type"] != "CommentPrivacyChange" || pNum(evs[0], "comment_id") != cid || evs[0]["public"] != false {
+			t.Errorf("audits = %v", as)
+		}
+		code, body = a.do(t, a.Agent, "PUT", path, map[string]any{})
+		pStatus(t, "again", code, body, http.StatusOK)
+		if _, n2 := countAudits(); n2 != n {
+			t.Errorf("making a private comment private again wrote an audit (%d → %d)", n, n2)
+		}
+		other := pID(t, a.tkCreate(t, a.EndUser, map[string]any{"subject": "Other", "comment": map[string]any{"body": "x"}}))
+		code, body = a.do(t, a.Agent, "PUT", fmt.Sprintf("/api/v2/tickets/%d/comments/%d/make_private", other, cid), map[string]any{})
+		pNotFound(t, "comment of another ticket", code, body)
+	})
+}
+
+func TestTicketAuditsShowAndAll(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		a := newTestAPI(t, db)
+		id1 := pID(t, a.tkCreate(t, a.EndUser, map[string]any{"subject": "One", "comment": map[string]any{"body": "x"}}))
+		id2 := pID(t, a.tkCreate(t, a.EndUser, map[string]any{"subject": "Two", "comment": map[string]any{"body": "y"}}))
+		for _, p := range []string{"low", "normal", "high"} {
+			code, body := a.do(t, a.Agent, "PUT", tkTicketPath(id1, ""), tkBody(map[string]any{"priority": p}))
+			pStatus(t, "update", code, body, http.StatusOK)
+		}
+		code, body := a.do(t, a.Agent, "GET", tkTicketPath(id1, "/audits"), nil)
+		pStatus(t, "audits", code, body, http.StatusOK)
+		list := pList(t, body, "audits")
+		want := list[1]
+		aid := pID(t, want)
+
+		// One audit, as the list shows it.
+		code, body = a.do(t, a.Agent, "GET", fmt.Sprintf("/api/v2/tickets/%d/audits/%d.json", id1, aid), nil)
+		pStatus(t, "show audit", code, body, http.StatusOK)
+		got := pObj(t, body, "audit")
+		if pID(t, got) != aid || pNum(got, "ticket_id") != id1 || fmt.Sprint(got["events"]) != fmt.Sprint(want["events"]) {
+			t.Errorf("audit = %v, want %v", got, want)
+		}
+		code, body = a.do(t, a.Agent, "GET", fmt.Sprintf("/api/v2/tickets/%d/audits/%d", id2, aid), nil)
+		pNotFound(t, "audit of another ticket", code, body)
+		code, body = a.do(t, a.EndUser, "GET", fmt.Sprintf("/api/v2/tickets/%d/audits/%d", id1, aid), nil)
+		pStatus(t, "end-user audit", code, body, http.StatusForbidden)
+
+		// /ticket_audits: admins; newest first; walking the cursor pages
+		// yields every audit once (4 of ticket 1, 1 of ticket 2).
+		code, body = a.do(t, a.Agent, "GET", "/api/v2/ticket_audits", nil)
+		pStatus(t, "agent all audits", code, body, http.StatusForbidden)
+		var ids []int64
+		next := "/api/v2/ticket_audits.json?page[size]=2"
+		for pages := 0; next != ""; pages++ {
+			if pages > 5 {
+				t.Fatal("too many pages")
+			}
+			code, body = a.do(t, a.Admin, "GET", next, nil)
+			pStatus(t, "all audits page", code, body, http.StatusOK)
+			for _, au := range pList(t, body, "audits") {
+				ids = append(ids, pID(t, au))
+			}
+			next = ""
+			if l, _ := body["links"].(map[string]any)["next"].(string); l != "" {
+				next = l[len(a.URL):]
+			}
+		}
+		if len(ids) != 5 || !slices.IsSortedFunc(ids, func(x, y int64) int { return int(y - x) }) || ids[0] <= aid {
+			t.Errorf("all audit ids = %v", ids)
+		}
+		// Without a cursor: the first page and a next_page.
+		code, body = a.do(t, a.Admin, "GET", "/api/v2/ticket_audits?per_page=3", nil)
+		pStatus(t, "offset-style", code, body, http.StatusOK)
+		if l := pList(t, body, "audits"); len(l) != 3 || body["next_page"] == nil {
+			t.Errorf("offset-style all audits = %v", body)
+		}
+	})
+}
+
+func TestTicketPeopleLists(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		a := newTestAPI(t, db)
+		friend := a.addUser(t, "Friend", "friend@example.com", desk.RoleEndUser)
+		id := pID(t, a.tkCreate(t, a.Agent, map[string]any{
+			"subject": "People", "requester_id": a.EndUser.ID, "comment": map[string]any{"body": "x"},
+			"email_cc_ids": []int64{friend.ID}, "follower_ids": []int64{a.Agent.ID},
+		}))
+		for _, tc := range []struct {
+			path string
+			want []int64
+		}{
+			{"/collaborators.json", []int64{a.Agent.ID, friend.ID}},
+			{"/followers", []int64{a.Agent.ID}},
+			{"/email_ccs", []int64{friend.ID}},
+		} {
+			code, body := a.do(t, a.Agent, "GET", tkTicketPath(id, tc.path), nil)
+			pStatus(t, tc.path, code, body, http.StatusOK)
+			got := pIDs(t, body, "users")
+			slices.Sort(got)
+			want := slices.Sorted(slices.Values(tc.want))
+			if !slices.Equal(got, want) || pNum(body, "count") != int64(len(want)) {
+				t.Errorf("%s = %v, want %v", tc.path, body, want)
+			}
+		}
+		code, body := a.do(t, a.EndUser, "GET", tkTicketPath(id, "/followers"), nil)
+		pStatus(t, "end-user followers", code, body, http.StatusForbidden)
+		code, body = a.do(t, a.Agent, "GET", "/api/v2/tickets/999999/email_ccs", nil)
+		pNotFound(t, "unknown ticket", code, body)
+	})
+}
