@@ -68,6 +68,15 @@ func (r *CollaboratorRef) UnmarshalJSON(data []byte) error {
 	return nil
 }
 
+// MarshalJSON writes the reference back in a form UnmarshalJSON reads (bulk
+// jobs store their Input as JSON).
+func (r CollaboratorRef) MarshalJSON() ([]byte, error) {
+	if r.Email != "" {
+		return json.Marshal(map[string]string{"name": r.Name, "email": r.Email})
+	}
+	return json.Marshal(r.ID)
+}
+
 // CCAction is one entry of Zendesk's email_ccs and followers arrays: a user
 // by id or email, added ("put", the default) or removed ("delete").
 type CCAction struct {
