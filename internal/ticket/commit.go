@@ -60,7 +60,8 @@ type mutation struct {
 // transaction it
 //
 //  1. writes the ticket row, bumping the version with an optimistic check
-//     (insert on create; deletes the rows on permanent delete),
+//     (insert on create; deletes the rows on permanent delete), and the
+//     comments an update made private,
 //  2. writes exactly one audit with its events and the comment, if any,
 //  3. updates (or deletes) the search document,
 //  4. runs the registered hooks with the typed change, and
