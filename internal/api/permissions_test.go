@@ -674,6 +674,50 @@ var matrix = []mcase{
 		req: idPath("/api/v2/tickets/%d/tags", freshPriv, map[string]any{"tags": []string{"added"}})},
 	{route: "DELETE /api/v2/tickets/{id}/tags", note: "public group", want: "200 200 200 403 200 404 403 401 200",
 		req: idPath("/api/v2/tickets/%d/tags", freshPub, map[string]any{"tags": []string{"vip"}})},
+	// --- p6-tickets: spam, comment privacy, audits, a ticket's people ---
+	{route: "PUT /api/v2/tickets/{id}/mark_as_spam", note: "public group", want: "200 200 200 403 403 404 404 401 200",
+		req: idPath("/api/v2/tickets/%d/mark_as_spam", fresh(func(m *mx, t *testing.T) int64 { return m.spamTicket(t, false) }), map[string]any{})},
+	{route: "PUT /api/v2/tickets/{id}/mark_as_spam", note: "private group", want: "200 404 200 404 404 404 404 401 404",
+		req: idPath("/api/v2/tickets/%d/mark_as_spam", fresh(func(m *mx, t *testing.T) int64 { return m.spamTicket(t, true) }), map[string]any{})},
+	{route: "PUT /api/v2/tickets/mark_many_as_spam", note: "rules apply per ticket", want: "200 200 200 403 403 403 403 401 200",
+		req: idPath("/api/v2/tickets/mark_many_as_spam?ids=%d", fresh(func(m *mx, t *testing.T) int64 { return m.spamTicket(t, false) }), map[string]any{})},
+	{route: "PUT /api/v2/tickets/{id}/comments/{comment_id}/make_private", note: "public group", want: "200 200 200 403 200 404 403 401 200",
+		req: firstCommentPath(false)},
+	{route: "PUT /api/v2/tickets/{id}/comments/{comment_id}/make_private", note: "private group", want: "200 404 200 404 404 404 403 401 404",
+		req: firstCommentPath(true)},
+	{route: "GET /api/v2/tickets/{id}/audits/{audit_id}", note: "public group", want: "200 200 200 200 200 404 403 401 200",
+		req: firstAuditPath(false)},
+	{route: "GET /api/v2/tickets/{id}/audits/{audit_id}", note: "private group", want: "200 404 200 404 404 404 403 401 404",
+		req: firstAuditPath(true)},
+	{route: "GET /api/v2/ticket_audits", note: "admins; a private group's audits only to those who see it", want: adminOnly,
+		req: func(t *testing.T, m *mx, _ string) (string, any) {
+			// A fresh audit on the private ticket, so it is on the first page.
+			if _, _, err := m.a.srv.Tickets.Update(m.sys, m.priv, ticket.Input{AdditionalTags: []string{m.uniq("audited")}}); err != nil {
+				t.Fatal(err)
+			}
+			return "/api/v2/ticket_audits?page[size]=100", nil
+		},
+		check: func(t *testing.T, m *mx, role string, body map[string]any) {
+			list, _ := body["audits"].([]any)
+			seen := false
+			for _, v := range list {
+				if a, _ := v.(map[string]any); pNum(a, "ticket_id") == m.priv {
+					seen = true
+				}
+			}
+			if seen != m.canSeePrivate[role] {
+				t.Errorf("%s: private ticket's audits listed = %v", role, seen)
+			}
+		}},
+	{route: "GET /api/v2/tickets/{id}/collaborators", note: "public group", want: "200 200 200 200 200 404 403 401 200",
+		req: idPath("/api/v2/tickets/%d/collaborators", pubTicket, nil)},
+	{route: "GET /api/v2/tickets/{id}/collaborators", note: "private group", want: "200 404 200 404 404 404 403 401 404",
+		req: idPath("/api/v2/tickets/%d/collaborators", privTicket, nil)},
+	{route: "GET /api/v2/tickets/{id}/followers", note: "public group", want: "200 200 200 200 200 404 403 401 200",
+		req: idPath("/api/v2/tickets/%d/followers", pubTicket, nil)},
+	{route: "GET /api/v2/tickets/{id}/email_ccs", note: "private group", want: "200 404 200 404 404 404 403 401 404",
+		req: idPath("/api/v2/tickets/%d/email_ccs", privTicket, nil)},
+	// --- end p6-tickets ---
 	{route: "GET /api/v2/deleted_tickets", want: staffOK, req: path("/api/v2/deleted_tickets")},
 	{route: "PUT /api/v2/deleted_tickets/{id}/restore", want: "200 200 200 403 403 404 404 401 200",
 		req: idPath("/api/v2/deleted_tickets/%d/restore", fresh((*mx).deletedTicket), map[string]any{})},

@@ -26,7 +26,7 @@ func (s *Server) registerTickets(mux *http.ServeMux) {
 	s.handle(mux, "GET /api/v2/tickets/{id}/audits", s.listAudits)
 	s.handle(mux, "GET /api/v2/tickets/{id}/incidents", s.listIncidents)
 	s.handle(mux, "GET /api/v2/tickets/{id}/tags", s.ticketTags)
-	s.handle(mux, "POST /api/v2/tickets/{id}/tags", s.changeTags("add"))
+	s.handle(mux, "POST /api/v2/tickets/{id}/tags", s.changeTags("set"))
 	s.handle(mux, "PUT /api/v2/tickets/{id}/tags", s.changeTags("add"))
 	s.handle(mux, "DELETE /api/v2/tickets/{id}/tags", s.changeTags("remove"))
 	s.handle(mux, "GET /api/v2/deleted_tickets", s.listDeletedTickets)
@@ -48,6 +48,7 @@ func (s *Server) registerTickets(mux *http.ServeMux) {
 	s.handle(mux, "DELETE /api/v2/uploads/{token}", s.deleteUpload)
 	s.handle(mux, "GET /api/v2/attachments/{id}", s.showAttachment)
 	s.handle(mux, "GET /api/v2/attachments/{id}/content", s.attachmentContent)
+	s.registerTicketFamilies(mux)
 }
 
 // ticketURL fills the url field clients use to re-fetch a ticket.
@@ -245,11 +246,13 @@ func (s *Server) mergeTickets(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(r, &in); err != nil {
 		return err
 	}
-	if err := s.Tickets.Merge(r.Context(), id, in); err != nil {
+	// Zendesk answers a merge with a job status clients poll; ours
+	// completes inline and is recorded completed (see bulk.Merge).
+	st, err := s.Bulk.Merge(r.Context(), id, in)
+	if err != nil {
 		return err
 	}
-	// Zendesk answers a merge with a job status; ours completes inline.
-	return writeJSON(w, http.StatusOK, map[string]any{"job_status": completedJob(r, "merge", []map[string]any{{"id": id, "status": "Updated", "success": true}})})
+	return writeJSON(w, http.StatusOK, s.jobStatusBody(r, st))
 }
 
 func (s *Server) listComments(w http.ResponseWriter, r *http.Request) error {
@@ -369,6 +372,9 @@ func (s *Server) ticketTags(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, http.StatusOK, map[string]any{"tags": tags})
 }
 
+// changeTags serves Zendesk's tag verbs: POST sets the tags (replacing
+// them), PUT adds, DELETE removes. safe_update with updated_stamp refuses a
+// stale change with 409, as a ticket update does.
 func (s *Server) changeTags(op string) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		id, err := pathID(r, "id")
@@ -376,15 +382,24 @@ func (s *Server) changeTags(op string) handlerFunc {
 			return err
 		}
 		var body struct {
-			Tags []string `json:"tags"`
+			Tags         []string   `json:"tags"`
+			SafeUpdate   looseBool  `json:"safe_update"`
+			UpdatedStamp *desk.Time `json:"updated_stamp"`
 		}
 		if err := decode(r, &body); err != nil {
 			return err
 		}
-		in := ticket.Input{}
-		if op == "add" {
+		in := ticket.Input{SafeUpdate: bool(body.SafeUpdate), UpdatedStamp: body.UpdatedStamp}
+		switch op {
+		case "set":
+			tags := body.Tags
+			if tags == nil {
+				tags = []string{}
+			}
+			in.Tags = &tags
+		case "add":
 			in.AdditionalTags = body.Tags
-		} else {
+		default:
 			in.RemoveTags = body.Tags
 		}
 		t, _, err := s.Tickets.Update(r.Context(), id, in)
@@ -481,4 +496,20 @@ func decodeIncCursor(s string) (int64, int64, error) {
 		return 0, 0, errBadRequest("invalid cursor")
 	}
 	return u, id, nil
+}
+
+// looseBool is a boolean that also accepts "true" and "false" as strings,
+// as Zendesk's own tag examples send safe_update.
+type looseBool bool
+
+func (b *looseBool) UnmarshalJSON(data []byte) error {
+	switch string(data) {
+	case "true", `"true"`:
+		*b = true
+	case "false", `"false"`, "null":
+		*b = false
+	default:
+		return desk.Invalid("safe_update", "must be true or false")
+	}
+	return nil
 }

@@ -177,6 +177,8 @@ type AuditEvent struct {
 	HTMLBody string `json:"html_body,omitempty"`
 	Public   *bool  `json:"public,omitempty"`
 	AuthorID int64  `json:"author_id,omitempty"`
+	// CommentID names the comment of a CommentPrivacyChange event.
+	CommentID int64 `json:"comment_id,omitempty"`
 }
 
 // Audit records who changed a ticket, when, through which channel, and how.

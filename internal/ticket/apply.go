@@ -11,7 +11,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/frontdesk/frontdesk/internal/desk"
-	"github.com/frontdesk/frontdesk/internal/events"
 	"github.com/frontdesk/frontdesk/internal/people"
 	"github.com/frontdesk/frontdesk/internal/settings"
 	"github.com/frontdesk/frontdesk/internal/store"
@@ -210,15 +209,8 @@ func (e *Edit) applyInput(in Input) error {
 		}
 	}
 	e.recordTags()
-	for _, l := range []struct {
-		name string
-		ids  *[]int64
-	}{{"follower_ids", in.FollowerIDs}, {"email_cc_ids", in.EmailCCIDs}, {"collaborator_ids", in.CollaboratorIDs}} {
-		if l.ids != nil {
-			if err := e.SetCollaborators(l.name, *l.ids); err != nil {
-				return err
-			}
-		}
+	if err := e.applyCollaborators(in); err != nil {
+		return err
 	}
 	if in.Comment != nil {
 		if err := e.AddComment(in.Comment); err != nil {
@@ -319,16 +311,7 @@ func (e *Edit) SetRequesterByEmail(name, email string) error {
 // ensureRequester finds or creates the requester for email; a user created
 // here is announced after commit like any other new user.
 func (e *Edit) ensureRequester(name, email string) (int64, *int64, error) {
-	uid, orgID, created, err := people.EnsureRequesterTx(e.ctx, e.tx, name, email)
-	if err != nil {
-		return 0, nil, renameField(err, "requester")
-	}
-	if created {
-		if err := e.s.Events.PublishTx(e.ctx, e.tx, events.Event{Type: events.UserCreated, UserID: uid, ActorID: e.p.UserID}); err != nil {
-			return 0, nil, err
-		}
-	}
-	return uid, orgID, nil
+	return e.ensureUser("requester", name, email)
 }
 
 // SetRequester makes an existing user the requester; the ticket takes the
@@ -565,13 +548,19 @@ func (e *Edit) recordTags() {
 // SetCollaborators replaces followers ("follower_ids") or CCs
 // ("email_cc_ids", or its older name "collaborator_ids").
 func (e *Edit) SetCollaborators(field string, in []int64) error {
+	return e.setCollaborators(field, field, in)
+}
+
+// setCollaborators is SetCollaborators recording the change as field and
+// reporting problems under errField (the request's own name for the list).
+func (e *Edit) setCollaborators(field, errField string, in []int64) error {
 	cur := &e.t.EmailCCIDs
 	if field == "follower_ids" {
 		cur = &e.t.FollowerIDs
 	}
 	ids := slices.Compact(slices.Sorted(slices.Values(in)))
 	if len(ids) > maxCCs {
-		e.v.Add(field, "has too many users")
+		e.v.Add(errField, "has too many users")
 		return nil
 	}
 	for _, uid := range ids {
@@ -580,9 +569,9 @@ func (e *Edit) SetCollaborators(field string, in []int64) error {
 			return err
 		}
 		if err != nil || !active {
-			e.v.Add(field, fmt.Sprintf("user %d is not valid", uid))
+			e.v.Add(errField, fmt.Sprintf("user %d is not valid", uid))
 		} else if field == "follower_ids" && !role.Staff() {
-			e.v.Add(field, fmt.Sprintf("user %d is not an agent", uid))
+			e.v.Add(errField, fmt.Sprintf("user %d is not an agent", uid))
 		}
 	}
 	if !slices.Equal(ids, *cur) {

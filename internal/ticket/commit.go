@@ -60,7 +60,8 @@ type mutation struct {
 // transaction it
 //
 //  1. writes the ticket row, bumping the version with an optimistic check
-//     (insert on create; deletes the rows on permanent delete),
+//     (insert on create; deletes the rows on permanent delete), and the
+//     comments an update made private,
 //  2. writes exactly one audit with its events and the comment, if any,
 //  3. updates (or deletes) the search document,
 //  4. runs the registered hooks with the typed change, and
@@ -169,7 +170,15 @@ func (s *Service) writeRow(ctx context.Context, tx *store.Tx, m *mutation, now i
 		}
 		return oneRow(res)
 	default:
-		return updateTicket(ctx, tx, m.before, m.after, now)
+		if err := updateTicket(ctx, tx, m.before, m.after, now); err != nil {
+			return err
+		}
+		for _, cid := range m.privateComments {
+			if _, err := tx.Exec(ctx, `UPDATE ticket_comments SET public = ? WHERE id = ? AND ticket_id = ?`, false, cid, m.after.ID); err != nil {
+				return err
+			}
+		}
+		return nil
 	}
 }
 

@@ -38,8 +38,13 @@ type Input struct {
 	CollaboratorIDs *[]int64                `json:"collaborator_ids"`
 	FollowerIDs     *[]int64                `json:"follower_ids"`
 	EmailCCIDs      *[]int64                `json:"email_cc_ids"`
-	SafeUpdate      bool                    `json:"safe_update"`
-	UpdatedStamp    *desk.Time              `json:"updated_stamp"`
+	// Zendesk's other ways to name CCs and followers (see collaborators.go).
+	Collaborators           *[]CollaboratorRef `json:"collaborators"`
+	AdditionalCollaborators []CollaboratorRef  `json:"additional_collaborators,omitempty"`
+	EmailCCs                []CCAction         `json:"email_ccs,omitempty"`
+	Followers               []CCAction         `json:"followers,omitempty"`
+	SafeUpdate              bool               `json:"safe_update"`
+	UpdatedStamp            *desk.Time         `json:"updated_stamp"`
 	// Via overrides the principal's channel (email, web, chat adapters).
 	Via string `json:"-"`
 	// ViaSource records channel addresses (email from/to).

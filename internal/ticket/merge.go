@@ -31,27 +31,38 @@ type MergeInput struct {
 // normal comment would: a role without public_comments posts it as an
 // internal note.
 func (s *Service) Merge(ctx context.Context, targetID int64, in MergeInput) error {
-	p, err := desk.RequirePrincipal(ctx)
-	if err != nil {
+	err := s.DB.InTx(ctx, func(tx *store.Tx) error {
+		_, err := s.MergeTx(ctx, tx, targetID, in)
 		return err
-	}
-	if !p.IsStaff() || !p.Can().MergeTickets {
-		return desk.Forbidden("Your role does not allow merging tickets")
-	}
-	ids := slices.Compact(slices.Sorted(slices.Values(in.IDs)))
-	if len(ids) == 0 || len(ids) > 5 {
-		return desk.Invalid("ids", "give between 1 and 5 source tickets")
-	}
-	if slices.Contains(ids, targetID) {
-		return desk.Invalid("ids", "cannot merge a ticket into itself")
-	}
-	err = s.DB.InTx(ctx, func(tx *store.Tx) error {
-		return s.mergeTx(ctx, tx, p, targetID, ids, in)
 	})
 	if err != nil {
 		return wrapf(err, "ticket: merge into %d", targetID)
 	}
 	return nil
+}
+
+// MergeTx is Merge inside the caller's transaction (the bulk package records
+// the merge's job status in the same transaction). It returns the source
+// ids merged, sorted and without duplicates.
+func (s *Service) MergeTx(ctx context.Context, tx *store.Tx, targetID int64, in MergeInput) ([]int64, error) {
+	p, err := desk.RequirePrincipal(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !p.IsStaff() || !p.Can().MergeTickets {
+		return nil, desk.Forbidden("Your role does not allow merging tickets")
+	}
+	ids := slices.Compact(slices.Sorted(slices.Values(in.IDs)))
+	if len(ids) == 0 || len(ids) > 5 {
+		return nil, desk.Invalid("ids", "give between 1 and 5 source tickets")
+	}
+	if slices.Contains(ids, targetID) {
+		return nil, desk.Invalid("ids", "cannot merge a ticket into itself")
+	}
+	if err := s.mergeTx(ctx, tx, p, targetID, ids, in); err != nil {
+		return nil, err
+	}
+	return ids, nil
 }
 
 func (s *Service) mergeTx(ctx context.Context, tx *store.Tx, p *desk.Principal, targetID int64, ids []int64, in MergeInput) error {

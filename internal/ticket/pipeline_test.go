@@ -11,6 +11,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/frontdesk/frontdesk/internal/account"
 	"github.com/frontdesk/frontdesk/internal/bulk"
 	"github.com/frontdesk/frontdesk/internal/desk"
 	"github.com/frontdesk/frontdesk/internal/events"
@@ -259,6 +260,57 @@ func TestEveryMutationTakesTheOneCommitPath(t *testing.T) {
 					last := audits[len(audits)-1]
 					if ev := last.Events[len(last.Events)-1]; last.ID != c.AuditID || ev.Type != "Comment" || ev.ID != c.Comment.ID {
 						t.Errorf("merge audit %d's comment event %+v, want the note %d", last.ID, ev, c.Comment.ID)
+					}
+				}},
+			// p6-tickets: CCs by address, comment privacy and spam take the same path.
+			{name: "ccs by address", setup: newTicket,
+				act: func(id int64) (int64, error) {
+					_, _, err := f.svc.Update(as(f.agent), id, ticket.Input{
+						Collaborators: &[]ticket.CollaboratorRef{{Email: fmt.Sprintf("cc%d@example.com", id)}},
+						Followers:     []ticket.CCAction{{UserID: f.agent.UserID}},
+					})
+					return id, err
+				},
+				kind: desk.ChangeUpdate, eventType: events.TicketUpdated, audit: true,
+				check: func(t *testing.T, c *desk.TicketChange) {
+					var fields []string
+					for _, e := range c.Events {
+						fields = append(fields, e.FieldName)
+					}
+					if !slices.Equal(fields, []string{"follower_ids", "email_cc_ids"}) || len(c.After.EmailCCIDs) != 1 || !slices.Equal(c.After.FollowerIDs, []int64{f.agent.UserID}) {
+						t.Errorf("cc change events %v after %+v", fields, c.After)
+					}
+				}},
+			{name: "make comment private", setup: newTicket,
+				act: func(id int64) (int64, error) {
+					cs, _, err := f.svc.Comments(as(f.admin), id, 0, 1, false)
+					if err != nil {
+						return id, err
+					}
+					return id, f.svc.MakeCommentPrivate(as(f.agent), id, cs[0].ID)
+				},
+				kind: desk.ChangeUpdate, eventType: events.TicketUpdated, audit: true,
+				check: func(t *testing.T, c *desk.TicketChange) {
+					if len(c.Events) != 1 || c.Events[0].Type != "CommentPrivacyChange" || c.Events[0].CommentID == 0 {
+						t.Errorf("make private events %+v", c.Events)
+					}
+				}},
+			{name: "mark as spam", setup: func() int64 {
+				f.ppl.EndSessionsTx = account.EndUserSessionsTx // suspending ends sessions
+				tk, _, err := f.svc.Create(as(f.agent), ticket.Input{Subject: str("Spam"), Comment: &ticket.CommentInput{Body: "buy"},
+					Requester: &ticket.RequesterInput{Email: fmt.Sprintf("spam%d@example.com", len(rec.seen))}})
+				if err != nil {
+					t.Fatal(err)
+				}
+				return tk.ID
+			},
+				act:  func(id int64) (int64, error) { return id, f.svc.MarkAsSpam(as(f.agent), id, f.ppl.SuspendSpammerTx) },
+				kind: desk.ChangeSoftDelete, eventType: events.TicketDeleted, audit: true,
+				check: func(t *testing.T, c *desk.TicketChange) {
+					var suspended bool
+					db.QueryRow(context.Background(), `SELECT suspended FROM users WHERE id = ?`, c.Before.RequesterID).Scan(&suspended)
+					if c.After.DeletedAt.IsZero() || !suspended {
+						t.Errorf("spam change %+v, requester suspended %v", c, suspended)
 					}
 				}},
 			{name: "soft delete", setup: newTicket,

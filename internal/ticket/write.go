@@ -19,6 +19,9 @@ import (
 type change struct {
 	events  []desk.AuditEvent
 	comment *newComment
+	// privateComments are existing comments made private (make_private),
+	// written by commit with the ticket row.
+	privateComments []int64
 }
 
 type newComment struct {
@@ -202,7 +205,7 @@ func endUserMayUpdate(in Input) error {
 	if in.Subject != nil || in.AssigneeID.Set || in.GroupID.Set || in.OrganizationID.Set || in.Priority.Set || in.Type.Set ||
 		in.Tags != nil || in.AdditionalTags != nil || in.RemoveTags != nil || in.CustomFields != nil || in.Fields != nil ||
 		in.RequesterID.Set || in.Requester != nil || in.ProblemID.Set || in.DueAt != nil || in.ExternalID.Set ||
-		in.FollowerIDs != nil || in.EmailCCIDs != nil || in.CollaboratorIDs != nil || in.SubmitterID.Set {
+		in.FollowerIDs != nil || in.EmailCCIDs != nil || in.CollaboratorIDs != nil || in.SubmitterID.Set || in.hasPeopleRefs() {
 		return desk.Forbidden("end users cannot change ticket properties")
 	}
 	if in.Comment != nil && in.Comment.Public != nil && !*in.Comment.Public {
