@@ -15,6 +15,7 @@ func (s *Server) registerMisc(mux *http.ServeMux) {
 	s.handle(mux, "GET /api/v2/job_statuses/{id}", s.showJobStatus)
 	s.handle(mux, "GET /api/v2/search", s.search)
 	s.handle(mux, "GET /api/v2/search/count", s.searchCount)
+	s.handle(mux, "GET /api/v2/search/export", s.searchExport)
 }
 
 func completedJob(r *http.Request, kind string, results []map[string]any) map[string]any {

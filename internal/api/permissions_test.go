@@ -832,6 +832,19 @@ var matrix = []mcase{
 			}
 			return fmt.Sprintf("/api/v2/requests/%d/comments/%d", id, cs[0].ID), nil
 		}},
+
+	// --- p6b-search: search export, show_many by external_ids ---
+	{route: "GET /api/v2/search/export", note: "private ticket only to those who see it", want: allOK,
+		req: path("/api/v2/search/export?query=zebraprivate&filter[type]=ticket"), check: expectPrivate("results")},
+	{route: "GET /api/v2/search/export", note: "type user: hidden end-users not exported", want: allOK,
+		req: path("/api/v2/search/export?query=erin&filter[type]=user"),
+		check: func(t *testing.T, m *mx, role string, body map[string]any) {
+			if got := listHas(body, "results", m.a.EndUser.ID); got != m.seesEnds[role] {
+				t.Errorf("%s: end-user exported = %v, want %v", role, got, m.seesEnds[role])
+			}
+		}},
+	{route: "GET /api/v2/search/export", note: "without filter[type]", want: "400 400 400 400 400 400 400 401 400",
+		req: path("/api/v2/search/export?query=zebraprivate")},
 }
 
 // reqEndUserOnly: the fixture's end-user requests are reachable through the

@@ -241,6 +241,10 @@ type target struct {
 	// minID bounds a free-text search to its window of most recent matches
 	// (0: no bound). See window.
 	minID int64
+	// keyset marks an export: matches are ordered by id ascending and
+	// start after afterID, without relevance, window or order_by.
+	keyset  bool
+	afterID int64
 }
 
 // DefaultWindow is how many of the most recent documents matching the free text a
@@ -494,7 +498,12 @@ func (r *run) sql(tg *target, count bool) (string, []any) {
 	}
 	// Relevance needs the document joined; end-users never rank by it,
 	// because the document also holds internal notes.
-	relevance := !count && orderCol == "" && len(tg.pos) > 0 && !tg.public && !tg.common
+	relevance := !count && orderCol == "" && len(tg.pos) > 0 && !tg.public && !tg.common && !tg.keyset
+	if tg.keyset {
+		orderCol, dir = "", " ASC"
+		where = append(where, a+".id > ?")
+		args = append(args, tg.afterID)
+	}
 
 	if relevance {
 		m := buildMatch(d, e.fts, tg.pos, tg.neg)
