@@ -128,6 +128,9 @@ func (r *run) ticketCond(ctx context.Context, t query.Term) (string, []any, erro
 	case "due_date":
 		return r.dateCond("t.due_at", t, true)
 	}
+	if id, ok := query.CustomFieldID(t.Field); ok {
+		return r.customFieldCond(ctx, id, t)
+	}
 	return "", nil, errNotApplicable
 }
 

@@ -624,12 +624,15 @@ func TestNastyQueries(t *testing.T) {
 func FuzzSearch(f *testing.F) {
 	db := storetest.SQLite(f)
 	seed(f, db)
+	seedCustom(f, db)
 	s := newService(db)
 	for _, q := range nastyQueries {
 		f.Add(q, false)
 	}
 	f.Add("printer -fraud", true)
 	f.Add("status<solved assignee:me", false)
+	f.Add(`custom_field_10:"warszawa centrum" -custom_field_11:true custom_field_12:vip*`, true)
+	f.Add(`custom_field_13:2.5 custom_field_10:100%* custom_field_999:'`, false)
 	f.Fuzz(func(t *testing.T, q string, endUser bool) {
 		p := admin
 		if endUser {

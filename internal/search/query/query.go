@@ -444,8 +444,35 @@ func lookupField(name string) (string, fieldKind, bool) {
 	if c, ok := fieldAliases[name]; ok {
 		name = c
 	}
+	if id, ok := CustomFieldID(name); ok {
+		// One spelling per field: custom_field_007 is custom_field_7.
+		return customFieldPrefix + strconv.FormatInt(id, 10), kindText, true
+	}
 	k, ok := fields[name]
 	return name, k, ok
+}
+
+// customFieldPrefix starts Zendesk's custom_field_{id}:value terms, which
+// match a ticket's value of the custom ticket field id.
+const customFieldPrefix = "custom_field_"
+
+// CustomFieldID reports whether field is a custom_field_{id} term and the
+// field id it names (a positive integer; leading zeros allowed).
+func CustomFieldID(field string) (int64, bool) {
+	digits, ok := strings.CutPrefix(field, customFieldPrefix)
+	if !ok || digits == "" {
+		return 0, false
+	}
+	for i := 0; i < len(digits); i++ {
+		if digits[i] < '0' || digits[i] > '9' {
+			return 0, false
+		}
+	}
+	id, err := strconv.ParseInt(digits, 10, 64)
+	if err != nil || id <= 0 {
+		return 0, false
+	}
+	return id, true
 }
 
 // isOrderField accepts any field-like name: the backend decides which

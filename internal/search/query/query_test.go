@@ -54,6 +54,10 @@ func TestParseValid(t *testing.T) {
 		{"assignee:none", "assignee:none", Query{Terms: []Term{eq("assignee", "none")}}},
 		{"negated tags", "-tags:vip", Query{Terms: []Term{neg(eq("tags", "vip"))}}},
 		{"tag alias", "tag:vip", Query{Terms: []Term{eq("tags", "vip")}}},
+		{"custom field", "custom_field_360001:Tak", Query{Terms: []Term{eq("custom_field_360001", "Tak")}}},
+		{"custom field canonical id", "CUSTOM_FIELD_007:x", Query{Terms: []Term{eq("custom_field_7", "x")}}},
+		{"custom field negated prefix phrase", `-custom_field_3:pre* custom_field_4:"a b"`,
+			Query{Terms: []Term{neg(prefix(eq("custom_field_3", "pre"))), phrase(eq("custom_field_4", "a b"))}}},
 		{"Tag alias upper", "TAG:VIP", Query{Terms: []Term{eq("tags", "VIP")}}},
 		{"name prefix", "name:Jo*", Query{Terms: []Term{prefix(eq("name", "Jo"))}}},
 		{"ticket_type", "ticket_type:incident", Query{Terms: []Term{eq("ticket_type", "incident")}}},
@@ -164,6 +168,11 @@ func TestParseInvalid(t *testing.T) {
 		{"unknown field", "foo:bar", `unknown field "foo"`, 0, false},
 		{"unknown field negated", "-stauts:open", `unknown field "stauts"`, 0, false},
 		{"unknown dotted field", "custom.field_1:x", `unknown field "custom.field_1"`, 0, false},
+		{"custom field without id", "custom_field_:x", `unknown field "custom_field_"`, 0, false},
+		{"custom field id zero", "custom_field_0:x", `unknown field "custom_field_0"`, 0, false},
+		{"custom field id not a number", "custom_field_1a:x", `unknown field "custom_field_1a"`, 0, false},
+		{"custom field id too large", "custom_field_99999999999999999999:x", `unknown field`, 0, false},
+		{"custom field compared", "custom_field_5>3", "cannot be compared", 0, false},
 		{"windows path looks like field", `C:\path`, `unknown field "c"`, 0, false},
 		{"url looks like field", "https://example.com", `unknown field "https"`, 0, false},
 		{"unknown field long is truncated", strings.Repeat("f", 200) + ":x", "…", 0, false},
@@ -335,7 +344,7 @@ func checkQuery(t *testing.T, in string, q *Query) {
 		default:
 			t.Errorf("Parse(%q): term %d bad Op %q", in, i, term.Op)
 		}
-		if !allowed[term.Field] {
+		if _, custom := CustomFieldID(term.Field); !allowed[term.Field] && !custom {
 			t.Errorf("Parse(%q): term %d field %q not allowed", in, i, term.Field)
 		}
 		if term.Field == "" && term.Op != OpEq {
@@ -444,6 +453,9 @@ var fuzzSeeds = []string{
 	strings.Repeat("é", maxQueryBytes/2),
 	"\\path\\to\\file 10:30 :foo a.b:c C:\\x",
 	`subject:"x" \\server\share 10:30 :foo`,
+	"custom_field_360001:abc -custom_field_7:\"two words\" custom_field_12:pre*",
+	"custom_field_0:x custom_field_:x custom_field_99999999999999999999:x custom_field_1<5",
+	"CUSTOM_FIELD_0042:Tak custom_field_1.5:x custom_field_1a:x",
 }
 
 func FuzzParse(f *testing.F) {
