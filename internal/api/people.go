@@ -439,6 +439,9 @@ func (s *Server) renderUser(w http.ResponseWriter, r *http.Request, id int64) er
 }
 
 func (s *Server) showManyUsers(w http.ResponseWriter, r *http.Request) error {
+	if r.URL.Query().Has("external_ids") {
+		return s.showManyUsersByExternalIDs(w, r)
+	}
 	ids, err := idList(r.URL.Query().Get("ids"))
 	if err != nil {
 		return err
@@ -688,6 +691,9 @@ func (s *Server) showOrganization(w http.ResponseWriter, r *http.Request) error 
 }
 
 func (s *Server) showManyOrganizations(w http.ResponseWriter, r *http.Request) error {
+	if r.URL.Query().Has("external_ids") {
+		return s.showManyOrganizationsByExternalIDs(w, r)
+	}
 	ids, err := idList(r.URL.Query().Get("ids"))
 	if err != nil {
 		return err

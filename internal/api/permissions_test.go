@@ -845,6 +845,34 @@ var matrix = []mcase{
 		}},
 	{route: "GET /api/v2/search/export", note: "without filter[type]", want: "400 400 400 400 400 400 400 401 400",
 		req: path("/api/v2/search/export?query=zebraprivate")},
+	{route: "GET /api/v2/tickets/show_many", note: "external_ids: private ticket only to those who see it", want: allOK,
+		req: func(t *testing.T, m *mx, _ string) (string, any) {
+			ext := desk.NullString{Set: true, Value: "p6b-priv-ext"}
+			if _, _, err := m.a.srv.Tickets.Update(m.sys, m.priv, ticket.Input{ExternalID: ext}); err != nil {
+				t.Fatal(err)
+			}
+			return "/api/v2/tickets/show_many?external_ids=p6b-priv-ext,nobody", nil
+		}, check: expectPrivate("tickets")},
+	{route: "GET /api/v2/users/show_many", note: "external_ids: hidden end-users not shown", want: allOK,
+		req: func(t *testing.T, m *mx, _ string) (string, any) {
+			ext := "p6b-end-ext"
+			if _, err := m.a.srv.People.UpdateUser(m.sys, m.a.EndUser.ID, people.UserInput{ExternalID: &ext}); err != nil {
+				t.Fatal(err)
+			}
+			return "/api/v2/users/show_many?external_ids=p6b-end-ext", nil
+		}, check: expectEndUser("users")},
+	{route: "GET /api/v2/organizations/show_many", note: "external_ids: only visible organizations", want: allOK,
+		req: func(t *testing.T, m *mx, _ string) (string, any) {
+			ext := "p6b-org-ext"
+			if _, err := m.a.srv.People.UpdateOrganization(m.sys, m.org, people.OrganizationInput{ExternalID: &ext}); err != nil {
+				t.Fatal(err)
+			}
+			return "/api/v2/organizations/show_many?external_ids=p6b-org-ext", nil
+		}, check: func(t *testing.T, m *mx, role string, body map[string]any) {
+			if got, want := listHas(body, "organizations", m.org), role != "end-user"; got != want {
+				t.Errorf("%s: organization shown = %v, want %v", role, got, want)
+			}
+		}},
 }
 
 // reqEndUserOnly: the fixture's end-user requests are reachable through the

@@ -170,6 +170,9 @@ func (s *Server) showTicket(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) showManyTickets(w http.ResponseWriter, r *http.Request) error {
+	if r.URL.Query().Has("external_ids") {
+		return s.showManyTicketsByExternalIDs(w, r)
+	}
 	ids, err := idList(r.URL.Query().Get("ids"))
 	if err != nil {
 		return err

@@ -39,7 +39,10 @@ type ListFilter struct {
 	// ExternalID keeps the tickets with exactly this external_id (Zendesk's
 	// List Tickets ?external_id=; several tickets may share one).
 	ExternalID string
-	Deleted    bool // the deleted-tickets list instead of live tickets
+	// ExternalIDs keeps the tickets whose external_id is any of these
+	// (show_many?external_ids=); see GetManyByExternalIDs.
+	ExternalIDs []string
+	Deleted     bool // the deleted-tickets list instead of live tickets
 	// UpdatedSince/AfterUpdated drive the incremental export (micros).
 	UpdatedSince int64
 	// SortBy is id, created_at, updated_at, status or priority.
@@ -97,6 +100,13 @@ func (s *Service) where(p *desk.Principal, f ListFilter) (string, []any, error) 
 			return "", nil, desk.Invalid("external_id", "is not a valid external id")
 		}
 		add("t.external_id = ?", f.ExternalID)
+	}
+	if len(f.ExternalIDs) > 0 {
+		ph := strings.Repeat("?,", len(f.ExternalIDs))
+		conds = append(conds, "t.external_id IN ("+ph[:len(ph)-1]+")")
+		for _, e := range f.ExternalIDs {
+			args = append(args, e)
+		}
 	}
 	if f.AfterID != 0 {
 		if f.Desc {
