@@ -3,7 +3,10 @@ package api
 import (
 	"net/http"
 	"strings"
+	"time"
 
+	"github.com/frontdesk/frontdesk/internal/bulk"
+	"github.com/frontdesk/frontdesk/internal/desk"
 	"github.com/frontdesk/frontdesk/internal/people"
 )
 
@@ -16,6 +19,7 @@ func (s *Server) registerPeopleBulk(mux *http.ServeMux) {
 	s.handle(mux, "POST /api/v2/users/create_many", s.createManyUsers)
 	s.handle(mux, "POST /api/v2/users/create_or_update_many", s.createOrUpdateManyUsers)
 	s.handle(mux, "DELETE /api/v2/users/destroy_many", s.destroyManyUsers)
+	s.registerOrgsBulk(mux)
 }
 
 func (s *Server) listJobStatuses(w http.ResponseWriter, r *http.Request) error {
@@ -127,6 +131,143 @@ func (s *Server) destroyManyUsers(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	st, err := s.Bulk.DestroyUsers(r.Context(), ids)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, s.jobStatusBody(r, st))
+}
+
+// --- organizations -------------------------------------------------------
+
+func (s *Server) registerOrgsBulk(mux *http.ServeMux) {
+	s.handle(mux, "GET /api/v2/organizations/count", s.countOrganizations)
+	s.handle(mux, "GET /api/v2/organizations/autocomplete", s.autocompleteOrganizations)
+	s.handle(mux, "POST /api/v2/organizations/create_or_update", s.createOrUpdateOrganization)
+	s.handle(mux, "POST /api/v2/organizations/create_many", s.createManyOrganizations)
+	s.handle(mux, "PUT /api/v2/organizations/update_many", s.updateManyOrganizations)
+	s.handle(mux, "DELETE /api/v2/organizations/destroy_many", s.destroyManyOrganizations)
+}
+
+func (s *Server) countOrganizations(w http.ResponseWriter, r *http.Request) error {
+	n, err := s.People.CountOrganizations(r.Context())
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"count": map[string]any{"value": n, "refreshed_at": desk.Time{Time: time.Now()}}})
+}
+
+func (s *Server) autocompleteOrganizations(w http.ResponseWriter, r *http.Request) error {
+	os, err := s.People.AutocompleteOrganizations(r.Context(), r.URL.Query().Get("name"))
+	if err != nil {
+		return err
+	}
+	withOrgURLs(r, os...)
+	return writeJSON(w, http.StatusOK, fullListBody("organizations", os, len(os)))
+}
+
+// orgItemJSON is an organization in a list, with its own id.
+type orgItemJSON struct {
+	ID int64 `json:"id"`
+	orgJSON
+}
+
+func orgInput(o *orgJSON) people.OrganizationInput {
+	return people.OrganizationInput{
+		Name: o.Name, DomainNames: o.DomainNames, Details: optString(o.Details), Notes: optString(o.Notes),
+		GroupID: optID(o.GroupID), SharedTickets: o.SharedTickets, SharedComments: o.SharedComments,
+		ExternalID: optString(o.ExternalID), Tags: o.Tags,
+	}
+}
+
+func (s *Server) createOrUpdateOrganization(w http.ResponseWriter, r *http.Request) error {
+	var env struct {
+		Organization *orgItemJSON `json:"organization"`
+	}
+	if err := decode(r, &env); err != nil {
+		return err
+	}
+	if env.Organization == nil {
+		return desk.Invalid("organization", "is required")
+	}
+	o, isNew, err := s.People.CreateOrUpdateOrganization(r.Context(), env.Organization.ID, orgInput(&env.Organization.orgJSON))
+	if err != nil {
+		return err
+	}
+	withOrgURLs(r, o)
+	if isNew {
+		return created(w, o.URL, map[string]any{"organization": o})
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"organization": o})
+}
+
+func (s *Server) createManyOrganizations(w http.ResponseWriter, r *http.Request) error {
+	var env struct {
+		Organizations []*orgJSON `json:"organizations"`
+	}
+	if err := decode(r, &env); err != nil {
+		return err
+	}
+	in := make([]people.OrganizationInput, 0, len(env.Organizations))
+	for _, o := range env.Organizations {
+		if o == nil {
+			return errBadRequest("organizations must be objects")
+		}
+		in = append(in, orgInput(o))
+	}
+	st, err := s.Bulk.CreateOrganizations(r.Context(), in)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, s.jobStatusBody(r, st))
+}
+
+// updateManyOrganizations accepts both Zendesk forms: ?ids= with one
+// "organization" change, or an "organizations" list whose entries carry
+// their own id.
+func (s *Server) updateManyOrganizations(w http.ResponseWriter, r *http.Request) error {
+	var env struct {
+		Organization  *orgJSON       `json:"organization"`
+		Organizations []*orgItemJSON `json:"organizations"`
+	}
+	if err := decode(r, &env); err != nil {
+		return err
+	}
+	var st *bulk.Status
+	var err error
+	if env.Organizations == nil {
+		if env.Organization == nil {
+			return desk.Invalid("organization", "is required")
+		}
+		ids, err := idList(r.URL.Query().Get("ids"))
+		if err != nil {
+			return err
+		}
+		in := orgInput(env.Organization)
+		st, err = s.Bulk.UpdateOrganizations(r.Context(), ids, &in, nil)
+		if err != nil {
+			return err
+		}
+	} else {
+		each := make([]bulk.OrgIDInput, 0, len(env.Organizations))
+		for _, o := range env.Organizations {
+			if o == nil || o.ID <= 0 {
+				return errBadRequest("each organization needs its id")
+			}
+			each = append(each, bulk.OrgIDInput{ID: o.ID, Input: orgInput(&o.orgJSON)})
+		}
+		if st, err = s.Bulk.UpdateOrganizations(r.Context(), nil, nil, each); err != nil {
+			return err
+		}
+	}
+	return writeJSON(w, http.StatusOK, s.jobStatusBody(r, st))
+}
+
+func (s *Server) destroyManyOrganizations(w http.ResponseWriter, r *http.Request) error {
+	ids, err := idList(r.URL.Query().Get("ids"))
+	if err != nil {
+		return err
+	}
+	st, err := s.Bulk.DestroyOrganizations(r.Context(), ids)
 	if err != nil {
 		return err
 	}

@@ -171,3 +171,92 @@ func TestUsersBulkJobs(t *testing.T) {
 		pStatus(t, "null user", code, body, http.StatusBadRequest)
 	})
 }
+
+func TestOrganizationsBulkAndLookups(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		a := newTestAPI(t, db)
+		code, body := a.do(t, a.Agent, "POST", "/api/v2/organizations/create_many", map[string]any{"organizations": []map[string]any{{"name": "Acme"}}})
+		pStatus(t, "agent create_many", code, body, http.StatusForbidden)
+		code, body = a.do(t, a.Admin, "POST", "/api/v2/organizations/create_many", map[string]any{"organizations": []map[string]any{
+			{"name": "Acme Ltd", "external_id": "acme"}, {"name": "acme ltd"}, {"name": "Acorn_Co"},
+		}})
+		pStatus(t, "create_many", code, body, http.StatusOK)
+		js := pObj(t, body, "job_status")
+		if js["job_type"] != "organizations.create_many" || pNum(js, "total") != 3 {
+			t.Fatalf("queued %v", js)
+		}
+		rs := pList(t, a.jobDone(t, a.Admin, js), "results")
+		if len(rs) != 3 || rs[0]["success"] != true || rs[1]["success"] != false || rs[2]["success"] != true {
+			t.Fatalf("create_many results %v (the duplicate name must fail alone)", rs)
+		}
+		acme, acorn := pNum(rs[0], "id"), pNum(rs[2], "id")
+
+		// count and autocomplete (prefix, case-insensitive, LIKE wildcards literal).
+		code, body = a.do(t, a.Agent, "GET", "/api/v2/organizations/count.json", nil)
+		pStatus(t, "count", code, body, http.StatusOK)
+		if c := pObj(t, body, "count"); pNum(c, "value") < 2 || c["refreshed_at"] == nil {
+			t.Fatalf("count %v", body)
+		}
+		code, body = a.do(t, a.Agent, "GET", "/api/v2/organizations/autocomplete?name=AC", nil)
+		pStatus(t, "autocomplete", code, body, http.StatusOK)
+		if ids := pIDs(t, body, "organizations"); len(ids) != 2 || ids[0] != acme || ids[1] != acorn {
+			t.Fatalf("autocomplete ac = %v", ids)
+		}
+		code, body = a.do(t, a.Agent, "GET", "/api/v2/organizations/autocomplete?name=acorn_", nil)
+		if ids := pIDs(t, body, "organizations"); len(ids) != 1 || ids[0] != acorn {
+			t.Fatalf("autocomplete acorn_ = %v", ids)
+		}
+		code, body = a.do(t, a.Agent, "GET", "/api/v2/organizations/autocomplete?name=a%25", nil)
+		if ids := pIDs(t, body, "organizations"); len(ids) != 0 {
+			t.Fatalf("autocomplete a%% = %v", ids)
+		}
+		code, body = a.do(t, a.Agent, "GET", "/api/v2/organizations/autocomplete?name=a", nil)
+		pStatus(t, "one letter", code, body, http.StatusUnprocessableEntity)
+		code, body = a.do(t, a.EndUser, "GET", "/api/v2/organizations/autocomplete?name=ac", nil)
+		pStatus(t, "end-user autocomplete", code, body, http.StatusForbidden)
+
+		// create_or_update: by external_id updates (200), new creates (201).
+		code, body = a.do(t, a.Admin, "POST", "/api/v2/organizations/create_or_update", map[string]any{"organization": map[string]any{"external_id": "acme", "notes": "found"}})
+		pStatus(t, "create_or_update existing", code, body, http.StatusOK)
+		if o := pObj(t, body, "organization"); pNum(o, "id") != acme || o["notes"] != "found" {
+			t.Fatalf("create_or_update %v", o)
+		}
+		code, body = a.do(t, a.Admin, "POST", "/api/v2/organizations/create_or_update", map[string]any{"organization": map[string]any{"name": "Brand New"}})
+		pStatus(t, "create_or_update new", code, body, http.StatusCreated)
+		code, body = a.do(t, a.Admin, "POST", "/api/v2/organizations/create_or_update", map[string]any{"organization": map[string]any{"id": 999999, "notes": "x"}})
+		pNotFound(t, "create_or_update unknown id", code, body)
+
+		// update_many, both forms.
+		code, body = a.do(t, a.Admin, "PUT", fmt.Sprintf("/api/v2/organizations/update_many?ids=%d,%d,999999", acme, acorn), map[string]any{"organization": map[string]any{"notes": "same"}})
+		pStatus(t, "update_many ids", code, body, http.StatusOK)
+		rs = pList(t, a.jobDone(t, a.Admin, pObj(t, body, "job_status")), "results")
+		if len(rs) != 3 || rs[0]["success"] != true || rs[1]["success"] != true || rs[2]["success"] != false {
+			t.Fatalf("update_many results %v", rs)
+		}
+		code, body = a.do(t, a.Admin, "PUT", "/api/v2/organizations/update_many", map[string]any{"organizations": []map[string]any{
+			{"id": acme, "notes": "own A"}, {"id": acorn, "notes": "own B"},
+		}})
+		pStatus(t, "update_many each", code, body, http.StatusOK)
+		a.jobDone(t, a.Admin, pObj(t, body, "job_status"))
+		code, body = a.do(t, a.Admin, "GET", fmt.Sprintf("/api/v2/organizations/%d", acorn), nil)
+		if o := pObj(t, body, "organization"); o["notes"] != "own B" {
+			t.Fatalf("not updated: %v", o)
+		}
+		code, body = a.do(t, a.Admin, "PUT", "/api/v2/organizations/update_many", map[string]any{"organizations": []map[string]any{{"notes": "no id"}}})
+		pStatus(t, "entry without id", code, body, http.StatusBadRequest)
+		code, body = a.do(t, a.Admin, "PUT", "/api/v2/organizations/update_many?ids=1", map[string]any{})
+		pStatus(t, "no change", code, body, http.StatusUnprocessableEntity)
+
+		// destroy_many.
+		code, body = a.do(t, a.Agent, "DELETE", fmt.Sprintf("/api/v2/organizations/destroy_many?ids=%d", acme), nil)
+		pStatus(t, "agent destroy_many", code, body, http.StatusForbidden)
+		code, body = a.do(t, a.Admin, "DELETE", fmt.Sprintf("/api/v2/organizations/destroy_many?ids=%d", acme), nil)
+		pStatus(t, "destroy_many", code, body, http.StatusOK)
+		rs = pList(t, a.jobDone(t, a.Admin, pObj(t, body, "job_status")), "results")
+		if len(rs) != 1 || rs[0]["success"] != true || rs[0]["status"] != "Deleted" {
+			t.Fatalf("destroy_many results %v", rs)
+		}
+		code, body = a.do(t, a.Admin, "GET", fmt.Sprintf("/api/v2/organizations/%d", acme), nil)
+		pNotFound(t, "destroyed", code, body)
+	})
+}

@@ -431,6 +431,20 @@ var matrix = []mcase{
 	{route: "DELETE /api/v2/users/destroy_many", note: "an end-user", want: adminOnly, req: func(t *testing.T, m *mx, _ string) (string, any) {
 		return fmt.Sprintf("/api/v2/users/destroy_many?ids=%d", m.newUser(t, desk.RoleEndUser)), nil
 	}},
+	{route: "GET /api/v2/organizations/count", note: "end-users count their own", want: allOK, req: path("/api/v2/organizations/count")},
+	{route: "GET /api/v2/organizations/autocomplete", want: staffOK, req: path("/api/v2/organizations/autocomplete?name=or")},
+	{route: "POST /api/v2/organizations/create_or_update", note: "creates", want: adminCreate, req: func(_ *testing.T, m *mx, _ string) (string, any) {
+		return "/api/v2/organizations/create_or_update", map[string]any{"organization": map[string]any{"name": m.uniq("CoU org ")}}
+	}},
+	{route: "POST /api/v2/organizations/create_many", want: adminOnly, req: func(_ *testing.T, m *mx, _ string) (string, any) {
+		return "/api/v2/organizations/create_many", map[string]any{"organizations": []map[string]any{{"name": m.uniq("Many org ")}}}
+	}},
+	{route: "PUT /api/v2/organizations/update_many", want: adminOnly, req: func(t *testing.T, m *mx, _ string) (string, any) {
+		return fmt.Sprintf("/api/v2/organizations/update_many?ids=%d", m.newOrg(t)), map[string]any{"organization": map[string]any{"notes": "n"}}
+	}},
+	{route: "DELETE /api/v2/organizations/destroy_many", want: adminOnly, req: func(t *testing.T, m *mx, _ string) (string, any) {
+		return fmt.Sprintf("/api/v2/organizations/destroy_many?ids=%d", m.newOrg(t)), nil
+	}},
 	{route: "GET /api/v2/search", note: "private ticket only to those who see it", want: allOK,
 		req: path("/api/v2/search?query=zebraprivate"), check: expectPrivate("results")},
 	{route: "GET /api/v2/search/count", want: allOK, req: path("/api/v2/search/count?query=zebraprivate"),

@@ -71,6 +71,7 @@ func (s *Service) Register(r *jobs.Runner) {
 	r.Handle(JobUpdateTickets, s.run)
 	r.Handle(JobDestroyTickets, s.run)
 	s.registerUsers(r)
+	s.registerOrgs(r)
 }
 
 func (s *Service) enqueue(ctx context.Context, kind string, total int, p payload) (*Status, error) {
