@@ -41,7 +41,11 @@ func (s *Service) enqueueUsers(ctx context.Context, kind string, total int, p us
 	if s.People == nil {
 		return nil, fmt.Errorf("bulk: no people service")
 	}
-	if err := s.People.AuthorizeBulkUsers(ctx, p.Op, total); err != nil {
+	ins := p.Users
+	if p.Update != nil {
+		ins = append(ins, *p.Update)
+	}
+	if err := s.People.AuthorizeBulkUsers(ctx, p.Op, total, ins...); err != nil {
 		return nil, err
 	}
 	raw, err := json.Marshal(p)

@@ -23,8 +23,9 @@ const (
 // call (staff who may edit end-users create; admins update in bulk and
 // delete). Each record is still checked by CreateUser, UpdateUser or
 // DeleteUser when the job runs, so an agent's create_many cannot make an
-// admin.
-func (s *Service) AuthorizeBulkUsers(ctx context.Context, op string, n int) error {
+// admin. Passwords are refused: a queued job is stored until it runs, and
+// a password is never stored unhashed.
+func (s *Service) AuthorizeBulkUsers(ctx context.Context, op string, n int, ins ...UserInput) error {
 	p, err := desk.RequirePrincipal(ctx)
 	if err != nil {
 		return err
@@ -53,6 +54,11 @@ func (s *Service) AuthorizeBulkUsers(ctx context.Context, op string, n int) erro
 	}
 	if n > MaxBulkUsers {
 		return desk.Errorf(desk.ETOOLARGE, "Too many users (maximum is %d)", MaxBulkUsers)
+	}
+	for _, in := range ins {
+		if in.Password != nil {
+			return desk.Invalid("password", "cannot be set in bulk (a queued job would store it unhashed)")
+		}
 	}
 	return nil
 }
