@@ -94,9 +94,36 @@ func (s *Server) createOrUpdateManyUsers(w http.ResponseWriter, r *http.Request)
 }
 
 // updateManyUsers answers PUT /users/update_many?ids=1,2 (or
-// ?external_ids=a,b) with {"user": {…}} as a queued job.
+// ?external_ids=a,b) with {"user": {…}}, or {"users": [{"id": …, …}]},
+// as a queued job.
 func (s *Server) updateManyUsers(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
+	if q.Get("ids") == "" && q.Get("external_ids") == "" {
+		var env struct {
+			Users []*struct {
+				ID int64 `json:"id"`
+				userJSON
+			} `json:"users"`
+		}
+		if err := decode(r, &env); err != nil {
+			return err
+		}
+		if env.Users == nil {
+			return errBadRequest("ids, external_ids or a users list is required")
+		}
+		each := make([]bulk.UserIDInput, 0, len(env.Users))
+		for _, u := range env.Users {
+			if u == nil || u.ID <= 0 {
+				return errBadRequest("each user needs its id")
+			}
+			each = append(each, bulk.UserIDInput{ID: u.ID, Input: u.userJSON.input()})
+		}
+		st, err := s.Bulk.UpdateEachUser(r.Context(), each)
+		if err != nil {
+			return err
+		}
+		return writeJSON(w, http.StatusOK, s.jobStatusBody(r, st))
+	}
 	var ids []int64
 	var exts []string
 	if v := strings.TrimSpace(q.Get("external_ids")); v != "" && q.Get("ids") == "" {

@@ -150,6 +150,24 @@ func TestUsersBulkJobs(t *testing.T) {
 			t.Fatalf("not updated: %v", u)
 		}
 
+		// update_many's list form: each entry its own change.
+		code, body = a.do(t, a.Admin, "PUT", "/api/v2/users/update_many", map[string]any{"users": []map[string]any{
+			{"id": one, "notes": "own one"}, {"id": two, "notes": "own two"},
+		}})
+		pStatus(t, "update_many list", code, body, http.StatusOK)
+		rs = pList(t, a.jobDone(t, a.Admin, pObj(t, body, "job_status")), "results")
+		if len(rs) != 2 || pNum(rs[1], "id") != two || rs[1]["success"] != true {
+			t.Fatalf("update_many list results %v", rs)
+		}
+		code, body = a.do(t, a.Admin, "GET", fmt.Sprintf("/api/v2/users/%d", one), nil)
+		if u := pObj(t, body, "user"); u["notes"] != "own one" {
+			t.Fatalf("not updated: %v", u)
+		}
+		code, body = a.do(t, a.Admin, "PUT", "/api/v2/users/update_many", map[string]any{"users": []map[string]any{{"notes": "no id"}}})
+		pStatus(t, "entry without id", code, body, http.StatusBadRequest)
+		code, body = a.do(t, a.Admin, "POST", "/api/v2/users/create_many", map[string]any{"users": []map[string]any{{"name": "P", "email": "p@bulk.test", "password": "correct horse battery staple 42"}}})
+		pStatus(t, "password in bulk", code, body, http.StatusUnprocessableEntity)
+
 		// destroy_many: admins only; the owner is refused per record.
 		code, body = a.do(t, a.Agent, "DELETE", fmt.Sprintf("/api/v2/users/destroy_many?ids=%d", one), nil)
 		pStatus(t, "agent destroy_many", code, body, http.StatusForbidden)

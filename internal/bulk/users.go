@@ -29,6 +29,13 @@ type userPayload struct {
 	IDs         []int64            `json:"ids,omitempty"`
 	ExternalIDs []string           `json:"external_ids,omitempty"`
 	Update      *people.UserInput  `json:"update,omitempty"`
+	Updates     []UserIDInput      `json:"updates,omitempty"`
+}
+
+// UserIDInput is one user's own change in an update_many.
+type UserIDInput struct {
+	ID    int64            `json:"id"`
+	Input people.UserInput `json:"input"`
 }
 
 func (s *Service) registerUsers(r *jobs.Runner) {
@@ -41,9 +48,12 @@ func (s *Service) enqueueUsers(ctx context.Context, kind string, total int, p us
 	if s.People == nil {
 		return nil, fmt.Errorf("bulk: no people service")
 	}
-	ins := p.Users
+	ins := append([]people.UserInput(nil), p.Users...)
 	if p.Update != nil {
 		ins = append(ins, *p.Update)
+	}
+	for _, u := range p.Updates {
+		ins = append(ins, u.Input)
 	}
 	if err := s.People.AuthorizeBulkUsers(ctx, p.Op, total, ins...); err != nil {
 		return nil, err
@@ -70,6 +80,12 @@ func (s *Service) CreateOrUpdateUsers(ctx context.Context, in []people.UserInput
 func (s *Service) UpdateUsers(ctx context.Context, ids []int64, externalIDs []string, in people.UserInput) (*Status, error) {
 	return s.enqueueUsers(ctx, JobUpdateUsers, len(ids)+len(externalIDs),
 		userPayload{Op: people.BulkUpdate, IDs: ids, ExternalIDs: externalIDs, Update: &in})
+}
+
+// UpdateEachUser queues users/update_many in its list form: each entry its
+// own change.
+func (s *Service) UpdateEachUser(ctx context.Context, each []UserIDInput) (*Status, error) {
+	return s.enqueueUsers(ctx, JobUpdateUsers, len(each), userPayload{Op: people.BulkUpdate, Updates: each})
 }
 
 // DestroyUsers queues users/destroy_many.
@@ -126,6 +142,11 @@ func (s *Service) runUsers(ctx context.Context, raw json.RawMessage) error {
 		}
 	case people.BulkUpdate:
 		i := 0
+		for _, u := range p.Updates {
+			_, err := s.People.UpdateUser(ctx, u.ID, u.Input)
+			add(i, u.ID, "update", "Updated", err)
+			i++
+		}
 		for _, id := range p.IDs {
 			_, err := s.People.UpdateUser(ctx, id, *p.Update)
 			add(i, id, "update", "Updated", err)
