@@ -189,32 +189,3 @@ func (s *Server) listInactiveUsers(w http.ResponseWriter, r *http.Request) error
 	}
 	return writeJSON(w, http.StatusOK, body)
 }
-
-// updateManyUsers answers PUT /users/update_many?ids=1,2 with {"user":
-// {…}}. Zendesk queues a job; ours runs at once and answers the completed
-// job status.
-func (s *Server) updateManyUsers(w http.ResponseWriter, r *http.Request) error {
-	ids, err := idList(r.URL.Query().Get("ids"))
-	if err != nil {
-		return err
-	}
-	in, err := decodeUser(r)
-	if err != nil {
-		return err
-	}
-	res, err := s.People.UpdateUsers(r.Context(), ids, in)
-	if err != nil {
-		return err
-	}
-	results := make([]map[string]any, len(res))
-	for i, x := range res {
-		m := map[string]any{"index": x.Index, "id": x.ID, "action": x.Action, "success": x.Success}
-		if x.Success {
-			m["status"] = x.Status
-		} else {
-			m["error"], m["details"] = x.Error, x.Details
-		}
-		results[i] = m
-	}
-	return writeJSON(w, http.StatusOK, map[string]any{"job_status": completedJob(r, "update_many_users", results)})
-}

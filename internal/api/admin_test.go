@@ -200,6 +200,13 @@ func TestInactiveAndBulkSuspendOverAPI(t *testing.T) {
 			map[string]any{"user": map[string]any{"suspended": true}})
 		pStatus(t, "bulk suspend", code, body, http.StatusOK)
 		js := pObj(t, body, "job_status")
+		if js["status"] != "queued" {
+			t.Fatalf("job status %v", js)
+		}
+		a.tkRunJobs(t)
+		code, body = a.do(t, a.Admin, "GET", "/api/v2/job_statuses/"+js["id"].(string), nil)
+		pStatus(t, "bulk suspend status", code, body, http.StatusOK)
+		js = pObj(t, body, "job_status")
 		results := pList(t, js, "results")
 		if js["status"] != "completed" || len(results) != 2 || results[0]["success"] != true || results[1]["success"] != false {
 			t.Fatalf("job status %v", js)

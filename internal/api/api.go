@@ -66,6 +66,7 @@ type handlerFunc func(w http.ResponseWriter, r *http.Request) error
 func (s *Server) Register(mux *http.ServeMux) {
 	s.registerTickets(mux)
 	s.registerPeople(mux)
+	s.registerPeopleBulk(mux)
 	s.registerMisc(mux)
 	s.registerAdmin(mux)
 	s.registerPassword(mux)

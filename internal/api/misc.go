@@ -18,10 +18,6 @@ func (s *Server) registerMisc(mux *http.ServeMux) {
 	s.handle(mux, "GET /api/v2/search/export", s.searchExport)
 }
 
-func completedJob(r *http.Request, kind string, results []map[string]any) map[string]any {
-	return map[string]any{"id": "inline-" + kind, "url": nil, "status": "completed", "total": len(results), "progress": len(results), "results": results, "job_type": kind}
-}
-
 func (s *Server) jobStatusBody(r *http.Request, st *bulk.Status) map[string]any {
 	st.URL = baseURL(r) + "/api/v2/job_statuses/" + st.ID + ".json"
 	return map[string]any{"job_status": st}

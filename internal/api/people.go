@@ -195,11 +195,7 @@ func decodeOrg(r *http.Request) (people.OrganizationInput, error) {
 	if o == nil {
 		return people.OrganizationInput{}, desk.Invalid("organization", "is required")
 	}
-	return people.OrganizationInput{
-		Name: o.Name, DomainNames: o.DomainNames, Details: optString(o.Details), Notes: optString(o.Notes),
-		GroupID: optID(o.GroupID), SharedTickets: o.SharedTickets, SharedComments: o.SharedComments,
-		ExternalID: optString(o.ExternalID), Tags: o.Tags,
-	}, nil
+	return orgInput(o), nil
 }
 
 func decodeGroup(r *http.Request) (people.GroupInput, error) {

@@ -411,6 +411,40 @@ var matrix = []mcase{
 	// --- misc ---
 	{route: "GET /api/v2/job_statuses/{id}", note: "the agent's job", want: "200 200 200 404 404 404 404 401 404",
 		req: func(_ *testing.T, m *mx, _ string) (string, any) { return "/api/v2/job_statuses/" + m.jobID, nil }},
+
+	// --- p6b-people: job status lists, users' bulk family ---
+	{route: "GET /api/v2/job_statuses", note: "own jobs; admins all", want: allOK, req: path("/api/v2/job_statuses"),
+		check: func(t *testing.T, m *mx, role string, body map[string]any) { m.expectJob(t, role, body) }},
+	{route: "GET /api/v2/job_statuses/show_many", note: "the agent's job", want: allOK,
+		req: func(_ *testing.T, m *mx, _ string) (string, any) {
+			return "/api/v2/job_statuses/show_many?ids=" + m.jobID + ",nosuchjob", nil
+		},
+		check: func(t *testing.T, m *mx, role string, body map[string]any) { m.expectJob(t, role, body) }},
+	{route: "POST /api/v2/users/create_many", note: "end-users", want: "200 200 200 403 403 403 403 401 200",
+		req: func(_ *testing.T, m *mx, _ string) (string, any) {
+			return "/api/v2/users/create_many", map[string]any{"users": []map[string]any{{"name": "Many", "email": m.uniq("many") + "@matrix.test"}}}
+		}},
+	{route: "POST /api/v2/users/create_or_update_many", note: "end-users", want: "200 200 200 403 403 403 403 401 200",
+		req: func(_ *testing.T, m *mx, _ string) (string, any) {
+			return "/api/v2/users/create_or_update_many", map[string]any{"users": []map[string]any{{"name": "CoUMany", "email": m.uniq("coumany") + "@matrix.test"}}}
+		}},
+	{route: "DELETE /api/v2/users/destroy_many", note: "an end-user", want: adminOnly, req: func(t *testing.T, m *mx, _ string) (string, any) {
+		return fmt.Sprintf("/api/v2/users/destroy_many?ids=%d", m.newUser(t, desk.RoleEndUser)), nil
+	}},
+	{route: "GET /api/v2/organizations/count", note: "end-users count their own", want: allOK, req: path("/api/v2/organizations/count")},
+	{route: "GET /api/v2/organizations/autocomplete", want: staffOK, req: path("/api/v2/organizations/autocomplete?name=or")},
+	{route: "POST /api/v2/organizations/create_or_update", note: "creates", want: adminCreate, req: func(_ *testing.T, m *mx, _ string) (string, any) {
+		return "/api/v2/organizations/create_or_update", map[string]any{"organization": map[string]any{"name": m.uniq("CoU org ")}}
+	}},
+	{route: "POST /api/v2/organizations/create_many", want: adminOnly, req: func(_ *testing.T, m *mx, _ string) (string, any) {
+		return "/api/v2/organizations/create_many", map[string]any{"organizations": []map[string]any{{"name": m.uniq("Many org ")}}}
+	}},
+	{route: "PUT /api/v2/organizations/update_many", want: adminOnly, req: func(t *testing.T, m *mx, _ string) (string, any) {
+		return fmt.Sprintf("/api/v2/organizations/update_many?ids=%d", m.newOrg(t)), map[string]any{"organization": map[string]any{"notes": "n"}}
+	}},
+	{route: "DELETE /api/v2/organizations/destroy_many", want: adminOnly, req: func(t *testing.T, m *mx, _ string) (string, any) {
+		return fmt.Sprintf("/api/v2/organizations/destroy_many?ids=%d", m.newOrg(t)), nil
+	}},
 	{route: "GET /api/v2/search", note: "private ticket only to those who see it", want: allOK,
 		req: path("/api/v2/search?query=zebraprivate"), check: expectPrivate("results")},
 	{route: "GET /api/v2/search/count", want: allOK, req: path("/api/v2/search/count?query=zebraprivate"),
@@ -971,4 +1005,20 @@ func TestPermissionMatrix(t *testing.T) {
 			}
 		}
 	})
+}
+
+// expectJob checks a job_statuses list: the agent's fixture job is listed
+// for the agent (its owner) and for admins, and for nobody else.
+func (m *mx) expectJob(t *testing.T, role string, body map[string]any) {
+	t.Helper()
+	list, _ := body["job_statuses"].([]any)
+	found := false
+	for _, x := range list {
+		if js, _ := x.(map[string]any); js["id"] == m.jobID {
+			found = true
+		}
+	}
+	if want := role == "owner" || role == "admin" || role == "agent"; found != want {
+		t.Errorf("%s: agent's job listed = %v, want %v (%v)", role, found, want, body)
+	}
 }

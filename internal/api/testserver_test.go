@@ -80,7 +80,7 @@ func newTestHandler(t testing.TB, db *store.DB, configure func(*Server)) (*testA
 		Tickets:      tickets,
 		People:       ppl,
 		Search:       &search.Service{DB: db, Tickets: tickets, People: ppl, Now: time.Now},
-		Bulk:         &bulk.Service{DB: db, Tickets: tickets},
+		Bulk:         &bulk.Service{DB: db, Tickets: tickets, People: ppl},
 		Jobs:         jobs.NewRunner(db, logger),
 		Account:      account.New(db, ppl, nil),
 		Logger:       logger,

@@ -14,6 +14,7 @@ import (
 	"github.com/frontdesk/frontdesk/internal/auth"
 	"github.com/frontdesk/frontdesk/internal/desk"
 	"github.com/frontdesk/frontdesk/internal/jobs"
+	"github.com/frontdesk/frontdesk/internal/people"
 	"github.com/frontdesk/frontdesk/internal/store"
 	"github.com/frontdesk/frontdesk/internal/ticket"
 )
@@ -44,6 +45,7 @@ type Status struct {
 type Service struct {
 	DB      *store.DB
 	Tickets *ticket.Service
+	People  *people.Service // users' bulk jobs
 	OnJob   func()
 }
 
@@ -68,11 +70,12 @@ func (s *Service) Register(r *jobs.Runner) {
 	r.Handle(JobCreateTickets, s.run)
 	r.Handle(JobUpdateTickets, s.run)
 	r.Handle(JobDestroyTickets, s.run)
+	s.registerUsers(r)
+	s.registerOrgs(r)
 }
 
 func (s *Service) enqueue(ctx context.Context, kind string, total int, p payload) (*Status, error) {
-	pr, err := desk.RequirePrincipal(ctx)
-	if err != nil {
+	if _, err := desk.RequirePrincipal(ctx); err != nil {
 		return nil, err
 	}
 	if total == 0 {
@@ -81,23 +84,50 @@ func (s *Service) enqueue(ctx context.Context, kind string, total int, p payload
 	if total > MaxRecords {
 		return nil, desk.Invalid("tickets", fmt.Sprintf("at most %d records per request", MaxRecords))
 	}
-	p.StatusID = auth.RandomString(12)
-	p.Principal = *pr
-	now := store.Now()
-	err = s.DB.InTx(ctx, func(tx *store.Tx) error {
-		if _, err := tx.Exec(ctx, `INSERT INTO job_statuses (id, user_id, status, total, created_at, updated_at) VALUES (?, ?, 'queued', ?, ?, ?)`,
-			p.StatusID, pr.UserID, total, now, now); err != nil {
-			return err
-		}
-		return jobs.Enqueue(ctx, tx, kind, p)
-	})
+	raw, err := json.Marshal(p)
 	if err != nil {
 		return nil, err
+	}
+	return s.enqueueRaw(ctx, kind, total, raw)
+}
+
+// enqueueRaw records a queued job status and, in the same transaction,
+// the durable job whose payload raw is (its status_id and principal are
+// filled in here).
+func (s *Service) enqueueRaw(ctx context.Context, kind string, total int, raw json.RawMessage) (*Status, error) {
+	pr, err := desk.RequirePrincipal(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var m map[string]any
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return nil, err
+	}
+	id := auth.RandomString(12)
+	m["status_id"], m["principal"] = id, pr
+	now := store.Now()
+	err = s.DB.InTx(ctx, func(tx *store.Tx) error {
+		if _, err := tx.Exec(ctx, `INSERT INTO job_statuses (id, user_id, status, total, job_type, created_at, updated_at) VALUES (?, ?, 'queued', ?, ?, ?, ?)`,
+			id, pr.UserID, total, kind, now, now); err != nil {
+			return err
+		}
+		return jobs.Enqueue(ctx, tx, kind, m)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("bulk: queue %s: %w", kind, err)
 	}
 	if s.OnJob != nil {
 		s.OnJob()
 	}
-	return &Status{ID: p.StatusID, Status: "queued", Total: total, JobType: kind, Results: []map[string]any{}}, nil
+	return &Status{ID: id, Status: "queued", Total: total, JobType: kind, Results: []map[string]any{}}, nil
+}
+
+// complete records a job's results and marks it completed.
+func (s *Service) complete(ctx context.Context, statusID string, results []map[string]any) error {
+	b, _ := json.Marshal(results)
+	_, err := s.DB.Exec(ctx, `UPDATE job_statuses SET status = 'completed', progress = total, message = ?, results = ?, updated_at = ? WHERE id = ?`,
+		fmt.Sprintf("Completed at %s", desk.TimeFromMicros(store.Now()).Format("2006-01-02 15:04:05 UTC")), string(b), store.Now(), statusID)
+	return err
 }
 
 // CreateTickets queues ticket creation.
@@ -133,22 +163,14 @@ func (s *Service) Get(ctx context.Context, id string) (*Status, error) {
 	if err != nil {
 		return nil, err
 	}
-	var st Status
-	var owner int64
-	var results string
-	err = s.DB.QueryRow(ctx, `SELECT id, user_id, status, total, progress, message, results FROM job_statuses WHERE id = ?`, id).
-		Scan(&st.ID, &owner, &st.Status, &st.Total, &st.Progress, &st.Message, &results)
+	st, owner, err := scanStatus(s.DB.QueryRow(ctx, `SELECT `+statusCols+` FROM job_statuses WHERE id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) || (err == nil && owner != p.UserID && !p.IsAdmin()) {
 		return nil, desk.NotFound()
 	}
 	if err != nil {
 		return nil, err
 	}
-	_ = json.Unmarshal([]byte(results), &st.Results)
-	if st.Results == nil {
-		st.Results = []map[string]any{}
-	}
-	return &st, nil
+	return st, nil
 }
 
 // run executes a bulk job. Results are saved once at the end; a crash
@@ -208,8 +230,5 @@ func (s *Service) run(ctx context.Context, raw json.RawMessage) error {
 			results = append(results, map[string]any{"index": i, "id": id, "success": true, "status": "Deleted"})
 		}
 	}
-	b, _ := json.Marshal(results)
-	_, err := s.DB.Exec(ctx, `UPDATE job_statuses SET status = 'completed', progress = total, message = ?, results = ?, updated_at = ? WHERE id = ?`,
-		fmt.Sprintf("Completed at %s", desk.TimeFromMicros(store.Now()).Format("2006-01-02 15:04:05 UTC")), string(b), store.Now(), p.StatusID)
-	return err
+	return s.complete(ctx, p.StatusID, results)
 }

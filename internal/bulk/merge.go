@@ -32,8 +32,8 @@ func recordCompleted(ctx context.Context, q execer, userID int64, st *Status) er
 	now := store.Now()
 	st.Message = fmt.Sprintf("Completed at %s", desk.TimeFromMicros(now).Format("2006-01-02 15:04:05 UTC"))
 	b, _ := json.Marshal(st.Results)
-	_, err := q.Exec(ctx, `INSERT INTO job_statuses (id, user_id, status, total, progress, message, results, created_at, updated_at)
-		VALUES (?, ?, 'completed', ?, ?, ?, ?, ?, ?)`, st.ID, userID, st.Total, st.Progress, st.Message, string(b), now, now)
+	_, err := q.Exec(ctx, `INSERT INTO job_statuses (id, user_id, status, total, progress, message, results, job_type, created_at, updated_at)
+		VALUES (?, ?, 'completed', ?, ?, ?, ?, ?, ?, ?)`, st.ID, userID, st.Total, st.Progress, st.Message, string(b), st.JobType, now, now)
 	return err
 }
 

@@ -171,7 +171,7 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 	a.Tickets.Settings = a.Settings
 	a.Tickets.OnJob = a.Jobs.Notify
 	a.Search = &search.Service{DB: db, Tickets: a.Tickets, People: a.People, Now: time.Now}
-	a.Bulk = &bulk.Service{DB: db, Tickets: a.Tickets, OnJob: a.Jobs.Notify}
+	a.Bulk = &bulk.Service{DB: db, Tickets: a.Tickets, People: a.People, OnJob: a.Jobs.Notify}
 	a.Bulk.Register(a.Jobs)
 	box, err := secrets.Open(cfg.DataDir)
 	if err != nil {
