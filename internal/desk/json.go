@@ -10,6 +10,10 @@ import "encoding/json"
 // what a stored record reads back as; the url is filled by the API layer,
 // which knows the request's base.
 
+// DefaultBrandID is the id of Frontdesk's one brand (GET /api/v2/brands):
+// every ticket belongs to it.
+const DefaultBrandID int64 = 1
+
 type ticketJSON Ticket
 
 // MarshalJSON encodes t in Zendesk's ticket shape.
@@ -22,6 +26,10 @@ func (t Ticket) MarshalJSON() ([]byte, error) {
 	out.CustomFields = orEmpty(out.CustomFields)
 	// fields is Zendesk's alias of custom_fields: always the same list.
 	out.Fields = out.CustomFields
+	if out.BrandID == nil {
+		brand := DefaultBrandID
+		out.BrandID = &brand
+	}
 	out.GeneratedTimestamp = 0
 	if !t.UpdatedAt.IsZero() {
 		out.GeneratedTimestamp = t.UpdatedAt.Unix()

@@ -1,0 +1,154 @@
+package api
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"testing"
+
+	"github.com/frontdesk/frontdesk/internal/desk"
+	"github.com/frontdesk/frontdesk/internal/people"
+	"github.com/frontdesk/frontdesk/internal/settings"
+	"github.com/frontdesk/frontdesk/internal/store"
+	"github.com/frontdesk/frontdesk/internal/store/storetest"
+	"github.com/frontdesk/frontdesk/internal/ticket"
+)
+
+// p6b-misc: locales, tags/autocomplete, brands.
+
+func TestLocales(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		a := newTestAPI(t, db)
+		code, body := a.do(t, a.EndUser, "GET", "/api/v2/locales.json", nil)
+		if code != 200 {
+			t.Fatalf("locales: %d %v", code, body)
+		}
+		list, _ := body["locales"].([]any)
+		var tags []string
+		for _, v := range list {
+			l := v.(map[string]any)
+			for _, k := range []string{"url", "id", "locale", "name", "native_name", "presentation_name", "rtl", "default", "created_at", "updated_at"} {
+				if _, ok := l[k]; !ok {
+					t.Errorf("locale %v: no %q", l, k)
+				}
+			}
+			tags = append(tags, l["locale"].(string))
+		}
+		if !slices.Equal(tags, []string{"en", "pl"}) || body["count"] != float64(2) {
+			t.Fatalf("locales %v, body %v", tags, body)
+		}
+		first := list[0].(map[string]any)
+		if first["id"] != float64(1) || first["default"] != true || first["name"] != "English" {
+			t.Errorf("en locale %v", first)
+		}
+		// By id and by tag.
+		for _, p := range []string{"/api/v2/locales/2", "/api/v2/locales/pl.json"} {
+			code, body = a.do(t, a.Agent, "GET", p, nil)
+			l, _ := body["locale"].(map[string]any)
+			if code != 200 || l["locale"] != "pl" || l["id"] != float64(2) || l["default"] != false {
+				t.Errorf("%s: %d %v", p, code, body)
+			}
+		}
+		for _, p := range []string{"/api/v2/locales/9", "/api/v2/locales/xx"} {
+			if code, _ := a.do(t, a.Agent, "GET", p, nil); code != 404 {
+				t.Errorf("%s: %d, want 404", p, code)
+			}
+		}
+		// current: the caller's own language, else the help desk's default.
+		sys := desk.SystemContext(context.Background())
+		if _, err := a.srv.People.UpdateUser(sys, a.EndUser.ID, people.UserInput{Locale: ptrTo("pl")}); err != nil {
+			t.Fatal(err)
+		}
+		code, body = a.do(t, a.EndUser, "GET", "/api/v2/locales/current", nil)
+		if l, _ := body["locale"].(map[string]any); code != 200 || l["locale"] != "pl" {
+			t.Errorf("end-user's current: %d %v", code, body)
+		}
+		code, body = a.do(t, a.Agent, "GET", "/api/v2/locales/current", nil)
+		if l, _ := body["locale"].(map[string]any); code != 200 || l["locale"] != "en" {
+			t.Errorf("agent's current: %d %v", code, body)
+		}
+		// A language without a catalogue falls back to the help desk's default.
+		if _, err := a.srv.People.UpdateUser(sys, a.Agent.ID, people.UserInput{Locale: ptrTo("de")}); err != nil {
+			t.Fatal(err)
+		}
+		if err := settings.DefaultLocale.Set(sys, settings.Uncached(db, nil), "pl"); err != nil {
+			t.Fatal(err)
+		}
+		code, body = a.do(t, a.Agent, "GET", "/api/v2/locales/current", nil)
+		if l, _ := body["locale"].(map[string]any); code != 200 || l["locale"] != "pl" {
+			t.Errorf("agent's current (de) with default pl: %d %v", code, body)
+		}
+	})
+}
+
+func TestTagsAutocomplete(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		a := newTestAPI(t, db)
+		sys := desk.SystemContext(context.Background())
+		vip, err := a.srv.People.CreateGroup(sys, people.GroupInput{Name: ptrTo("VIP"), IsPublic: ptrTo(false)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		mk := func(group int64, tags ...string) {
+			if _, _, err := a.srv.Tickets.Create(sys, ticket.Input{Subject: ptrTo("t"), Comment: &ticket.CommentInput{Body: "b"},
+				RequesterID: desk.SetID(a.EndUser.ID), GroupID: desk.SetID(group), Tags: &tags}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		mk(a.SupportGroupID, "billing", "bill_paid")
+		mk(a.SupportGroupID, "billing", "other")
+		mk(vip.ID, "billsecret")
+		code, body := a.do(t, a.Agent, "GET", "/api/v2/tags/autocomplete.json?name=BIL", nil)
+		got := []string{}
+		for _, v := range body["tags"].([]any) {
+			got = append(got, v.(string))
+		}
+		// Most used first; the private group's tag is hidden from an agent outside it.
+		if code != 200 || !slices.Equal(got, []string{"billing", "bill_paid"}) {
+			t.Errorf("autocomplete: %d %v", code, body)
+		}
+		for _, q := range []string{"", "?name=b", "?name=%00x"} {
+			if code, body := a.do(t, a.Agent, "GET", "/api/v2/tags/autocomplete"+q, nil); code != 422 && code != 400 {
+				t.Errorf("%q: %d %v, want a 4xx", q, code, body)
+			}
+		}
+		if code, _ := a.do(t, a.EndUser, "GET", "/api/v2/tags/autocomplete?name=bi", nil); code != 403 {
+			t.Errorf("end-user: %d, want 403", code)
+		}
+	})
+}
+
+func TestBrands(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		a := newTestAPI(t, db)
+		code, body := a.do(t, a.Agent, "GET", "/api/v2/brands", nil)
+		list, _ := body["brands"].([]any)
+		if code != 200 || len(list) != 1 || body["count"] != float64(1) {
+			t.Fatalf("brands: %d %v", code, body)
+		}
+		b := list[0].(map[string]any)
+		if b["id"] != float64(desk.DefaultBrandID) || b["name"] != "Frontdesk" || b["default"] != true || b["active"] != true {
+			t.Errorf("brand %v", b)
+		}
+		sys := desk.SystemContext(context.Background())
+		if err := settings.HelpdeskName.Set(sys, settings.Uncached(db, nil), "Acme Support"); err != nil {
+			t.Fatal(err)
+		}
+		code, body = a.do(t, a.EndUser, "GET", "/api/v2/brands/1.json", nil)
+		if b, _ := body["brand"].(map[string]any); code != 200 || b["name"] != "Acme Support" {
+			t.Errorf("brand 1: %d %v", code, body)
+		}
+		if code, _ := a.do(t, a.Agent, "GET", "/api/v2/brands/2", nil); code != 404 {
+			t.Errorf("brand 2: %d, want 404", code)
+		}
+		// Every ticket belongs to the one brand.
+		tk := a.tkCreate(t, a.Agent, map[string]any{"subject": "Brand", "requester_id": a.EndUser.ID, "comment": map[string]any{"body": "x"}})
+		if tk["brand_id"] != float64(desk.DefaultBrandID) {
+			t.Errorf("ticket brand_id %v", tk["brand_id"])
+		}
+		code, body = a.do(t, a.EndUser, "GET", fmt.Sprintf("/api/v2/requests/%v", tk["id"]), nil)
+		if rq, _ := body["request"].(map[string]any); code != 200 || rq["brand_id"] != float64(desk.DefaultBrandID) {
+			t.Errorf("request brand_id: %d %v", code, body)
+		}
+	})
+}
