@@ -5,9 +5,11 @@ package api
 import (
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/frontdesk/frontdesk/internal/desk"
 	"github.com/frontdesk/frontdesk/internal/locale"
+	"github.com/frontdesk/frontdesk/internal/ratelimit"
 	"github.com/frontdesk/frontdesk/internal/settings"
 )
 
@@ -157,4 +159,18 @@ func (s *Server) showBrand(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return writeJSON(w, http.StatusOK, map[string]any{"brand": b})
+}
+
+// setRateLimitHeaders writes the IETF-draft headers Zendesk sends beside
+// X-Rate-Limit: ratelimit-limit, ratelimit-remaining and ratelimit-reset
+// (whole seconds until the window resets, rounded up). Nothing when the
+// limit is off, as for X-Rate-Limit.
+func setRateLimitHeaders(w http.ResponseWriter, rl ratelimit.Decision) {
+	if rl.Limit <= 0 {
+		return
+	}
+	h := w.Header()
+	h.Set("ratelimit-limit", strconv.Itoa(rl.Limit))
+	h.Set("ratelimit-remaining", strconv.Itoa(max(rl.Remaining, 0)))
+	h.Set("ratelimit-reset", strconv.FormatInt(int64((rl.Reset+time.Second-1)/time.Second), 10))
 }

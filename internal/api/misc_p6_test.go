@@ -4,10 +4,12 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strconv"
 	"testing"
 
 	"github.com/frontdesk/frontdesk/internal/desk"
 	"github.com/frontdesk/frontdesk/internal/people"
+	"github.com/frontdesk/frontdesk/internal/ratelimit"
 	"github.com/frontdesk/frontdesk/internal/settings"
 	"github.com/frontdesk/frontdesk/internal/store"
 	"github.com/frontdesk/frontdesk/internal/store/storetest"
@@ -149,6 +151,40 @@ func TestBrands(t *testing.T) {
 		code, body = a.do(t, a.EndUser, "GET", fmt.Sprintf("/api/v2/requests/%v", tk["id"]), nil)
 		if rq, _ := body["request"].(map[string]any); code != 200 || rq["brand_id"] != float64(desk.DefaultBrandID) {
 			t.Errorf("request brand_id: %d %v", code, body)
+		}
+	})
+}
+
+// ratelimit-* headers (Zendesk sends them beside X-Rate-Limit): the same
+// numbers, and the seconds until the window resets, on allowed and refused
+// requests, with the limiter each store uses.
+func TestRateLimitDraftHeaders(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		a := newTestAPIWith(t, db, func(s *Server) { s.Limiter = ratelimit.For(db, 3, nil) })
+		for i := 1; i <= 4; i++ {
+			resp, _ := a.lmRequest(t, "GET", "/api/v2/users/me", lmToken(a.Agent))
+			h := resp.Header
+			wantRemaining := strconv.Itoa(max(3-i, 0))
+			if h.Get("ratelimit-limit") != "3" || h.Get("ratelimit-remaining") != wantRemaining ||
+				h.Get("ratelimit-remaining") != h.Get("X-Rate-Limit-Remaining") {
+				t.Errorf("request %d (%d): ratelimit-limit %q remaining %q, X-Rate-Limit-Remaining %q", i, resp.StatusCode,
+					h.Get("ratelimit-limit"), h.Get("ratelimit-remaining"), h.Get("X-Rate-Limit-Remaining"))
+			}
+			reset, err := strconv.Atoi(h.Get("ratelimit-reset"))
+			if err != nil || reset < 1 || reset > 60 {
+				t.Errorf("request %d: ratelimit-reset %q, want 1..60 seconds", i, h.Get("ratelimit-reset"))
+			}
+			if i == 4 && (resp.StatusCode != 429 || h.Get("Retry-After") != h.Get("ratelimit-reset")) {
+				t.Errorf("refused request: %d, Retry-After %q, ratelimit-reset %q", resp.StatusCode, h.Get("Retry-After"), h.Get("ratelimit-reset"))
+			}
+		}
+	})
+	// No limit, no headers (as for X-Rate-Limit).
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		a := newTestAPI(t, db)
+		resp, _ := a.lmRequest(t, "GET", "/api/v2/users/me", lmToken(a.Agent))
+		if v := resp.Header.Get("ratelimit-limit"); v != "" {
+			t.Errorf("unlimited: ratelimit-limit %q", v)
 		}
 	})
 }
