@@ -179,12 +179,64 @@ func TestRateLimitDraftHeaders(t *testing.T) {
 			}
 		}
 	})
-	// No limit, no headers (as for X-Rate-Limit).
+}
+
+// No limit, no ratelimit-* headers (as for X-Rate-Limit).
+func TestRateLimitDraftHeadersUnlimited(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		a := newTestAPI(t, db)
 		resp, _ := a.lmRequest(t, "GET", "/api/v2/users/me", lmToken(a.Agent))
 		if v := resp.Header.Get("ratelimit-limit"); v != "" {
 			t.Errorf("unlimited: ratelimit-limit %q", v)
+		}
+	})
+}
+
+// Zendesk's ticket and user keys Frontdesk has no value for are there, as
+// null or [], in every response that carries the record.
+func TestMissingKeysP6(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		a := newTestAPI(t, db)
+		tk := a.tkCreate(t, a.Agent, map[string]any{"subject": "Keys", "requester_id": a.EndUser.ID, "comment": map[string]any{"body": "x"}})
+		code, body := a.do(t, a.Agent, "GET", "/api/v2/tickets", nil)
+		listed, _ := body["tickets"].([]any)
+		if code != 200 || len(listed) == 0 {
+			t.Fatalf("tickets: %d %v", code, body)
+		}
+		for name, tkt := range map[string]map[string]any{"create": tk, "list": listed[0].(map[string]any)} {
+			for _, k := range []string{"forum_topic_id", "custom_status_id", "via_followup_source_id"} {
+				if v, ok := tkt[k]; !ok || v != nil {
+					t.Errorf("%s: %s = %v (present %v), want null", name, k, v, ok)
+				}
+			}
+			for _, k := range []string{"sharing_agreement_ids", "followup_ids"} {
+				if v, ok := tkt[k].([]any); !ok || len(v) != 0 {
+					t.Errorf("%s: %s = %v, want []", name, k, tkt[k])
+				}
+			}
+		}
+		sys := desk.SystemContext(context.Background())
+		if _, err := a.srv.People.UpdateUser(sys, a.EndUser.ID, people.UserInput{Locale: ptrTo("pl"), TimeZone: ptrTo("Europe/Warsaw")}); err != nil {
+			t.Fatal(err)
+		}
+		code, body = a.do(t, a.EndUser, "GET", "/api/v2/users/me", nil)
+		u, _ := body["user"].(map[string]any)
+		_, cur := a.do(t, a.EndUser, "GET", "/api/v2/locales/current", nil)
+		curLoc, _ := cur["locale"].(map[string]any)
+		if code != 200 || u["locale_id"] != curLoc["id"] || u["locale_id"] != float64(2) || u["iana_time_zone"] != "Europe/Warsaw" {
+			t.Errorf("user me: %d locale_id %v (current locale %v) iana_time_zone %v", code, u["locale_id"], curLoc["id"], u["iana_time_zone"])
+		}
+		for _, k := range []string{"photo", "signature"} {
+			if v, ok := u[k]; !ok || v != nil {
+				t.Errorf("user %s = %v (present %v), want null", k, v, ok)
+			}
+		}
+		if v, ok := u["shared"]; !ok || v != false {
+			t.Errorf("user shared = %v (present %v), want false", v, ok)
+		}
+		// Not served: Frontdesk does not load two-factor state with users.
+		if _, ok := u["two_factor_auth_enabled"]; ok {
+			t.Errorf("two_factor_auth_enabled present: %v", u)
 		}
 	})
 }

@@ -1,6 +1,10 @@
 package desk
 
-import "encoding/json"
+import (
+	"encoding/json"
+
+	"github.com/frontdesk/frontdesk/internal/locale"
+)
 
 // The MarshalJSON methods below are the one serializer of a ticket, user and
 // organization: every response that carries one (create, update, show,
@@ -23,6 +27,8 @@ func (t Ticket) MarshalJSON() ([]byte, error) {
 	out.FollowerIDs = orEmpty(out.FollowerIDs)
 	out.EmailCCIDs = orEmpty(out.EmailCCIDs)
 	out.Tags = orEmpty(out.Tags)
+	out.SharingAgreementIDs = orEmpty(out.SharingAgreementIDs)
+	out.FollowupIDs = orEmpty(out.FollowupIDs)
 	out.CustomFields = orEmpty(out.CustomFields)
 	// fields is Zendesk's alias of custom_fields: always the same list.
 	out.Fields = out.CustomFields
@@ -49,6 +55,8 @@ type userJSON User
 func (u User) MarshalJSON() ([]byte, error) {
 	out := userJSON(u)
 	out.Tags = orEmpty(out.Tags)
+	out.LocaleID = LocaleID(u.Locale)
+	out.IanaTimeZone = u.TimeZone
 	if out.UserFields == nil {
 		out.UserFields = map[string]any{}
 	}
@@ -66,6 +74,18 @@ func (o Organization) MarshalJSON() ([]byte, error) {
 		out.Fields = map[string]any{}
 	}
 	return json.Marshal(out)
+}
+
+// LocaleID is the id GET /api/v2/locales gives the UI language that tag
+// matches: the catalogue's position in locale.Default().Locales(), from 1.
+func LocaleID(tag string) int {
+	m := locale.Default().Match(tag)
+	for i, t := range locale.Default().Locales() {
+		if t == m {
+			return i + 1
+		}
+	}
+	return 1
 }
 
 // orEmpty returns s, or an empty (non-nil) slice for nil: JSON [] not null.

@@ -32,6 +32,15 @@ type User struct {
 	// IsOwner marks the account owner (Frontdesk's addition: exactly one
 	// admin, who alone can hand the account over).
 	IsOwner bool `json:"is_owner"`
+	// p6b-misc: Zendesk's keys the serializer (json.go) fills: locale_id
+	// (the id GET /api/v2/locales gives the user's language), iana_time_zone
+	// (time_zone is already an IANA name); photo and signature are null and
+	// shared false, as Frontdesk has no photos, signatures or sharing.
+	LocaleID     int     `json:"locale_id"`
+	IanaTimeZone string  `json:"iana_time_zone"`
+	Photo        any     `json:"photo"`
+	Shared       bool    `json:"shared"`
+	Signature    *string `json:"signature"`
 }
 
 // Identity is one way to reach a user; a user may have several emails.
