@@ -1,6 +1,7 @@
 package api
 
-// p6b-misc: locales, tags/autocomplete, brands.
+// p6b-misc: locales, tags/autocomplete, brands, a user's sessions, and
+// the ratelimit-* headers.
 
 import (
 	"net/http"
@@ -20,6 +21,8 @@ func (s *Server) registerMiscP6(mux *http.ServeMux) {
 	s.handle(mux, "GET /api/v2/tags/autocomplete", s.autocompleteTags)
 	s.handle(mux, "GET /api/v2/brands", s.listBrands)
 	s.handle(mux, "GET /api/v2/brands/{id}", s.showBrand)
+	s.handle(mux, "GET /api/v2/users/{id}/sessions", s.listUserSessions)
+	s.handle(mux, "DELETE /api/v2/users/{id}/sessions", s.deleteUserSessions)
 }
 
 // localeJSON is a UI language in Zendesk's locale shape. Its id is the
@@ -173,4 +176,41 @@ func setRateLimitHeaders(w http.ResponseWriter, rl ratelimit.Decision) {
 	h.Set("ratelimit-limit", strconv.Itoa(rl.Limit))
 	h.Set("ratelimit-remaining", strconv.Itoa(max(rl.Remaining, 0)))
 	h.Set("ratelimit-reset", strconv.FormatInt(int64((rl.Reset+time.Second-1)/time.Second), 10))
+}
+
+// listUserSessions is Zendesk's GET /users/{id}/sessions: the user's live
+// web sessions (the account service allows the user and admins).
+func (s *Server) listUserSessions(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	list, err := s.Account.Sessions(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	out := make([]map[string]any, 0, len(list))
+	for _, ss := range list {
+		out = append(out, map[string]any{
+			"id":               ss.ID,
+			"user_id":          ss.UserID,
+			"authenticated_at": desk.Time{Time: ss.CreatedAt.UTC()},
+			"last_seen_at":     desk.Time{Time: ss.LastSeenAt.UTC()},
+			"url":              baseURL(r) + "/api/v2/users/" + strconv.FormatInt(ss.UserID, 10) + "/sessions/" + strconv.FormatInt(ss.ID, 10) + ".json",
+		})
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"sessions": out, "next_page": nil, "previous_page": nil, "count": len(out)})
+}
+
+// deleteUserSessions ends every web session of the user (204).
+func (s *Server) deleteUserSessions(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	if err := s.Account.RevokeAll(r.Context(), id); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
 }

@@ -240,3 +240,50 @@ func TestMissingKeysP6(t *testing.T) {
 		}
 	})
 }
+
+// A user's sessions: listed and ended by the user and by admins.
+func TestUserSessions(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		a := newTestAPI(t, db)
+		ctx := context.Background()
+		const pw = "a quiet Sunday 1991 orchard"
+		if _, err := a.srv.People.UpdateUser(desk.SystemContext(ctx), a.EndUser.ID, people.UserInput{Password: ptrTo(pw)}); err != nil {
+			t.Fatal(err)
+		}
+		for range 2 {
+			if _, _, err := a.srv.Account.SignIn(ctx, a.EndUser.Email, pw, "192.0.2.1", "test"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		code, body := a.do(t, a.EndUser, "GET", fmt.Sprintf("/api/v2/users/%d/sessions.json", a.EndUser.ID), nil)
+		list, _ := body["sessions"].([]any)
+		if code != 200 || len(list) != 2 || body["count"] != float64(2) {
+			t.Fatalf("own sessions: %d %v", code, body)
+		}
+		s0 := list[0].(map[string]any)
+		for _, k := range []string{"id", "user_id", "authenticated_at", "last_seen_at", "url"} {
+			if s0[k] == nil {
+				t.Errorf("session %v: no %s", s0, k)
+			}
+		}
+		// Another agent may not see or end them; an admin may.
+		if code, _ := a.do(t, a.Agent, "GET", fmt.Sprintf("/api/v2/users/%d/sessions", a.EndUser.ID), nil); code != 403 {
+			t.Errorf("agent lists the end-user's sessions: %d, want 403", code)
+		}
+		if code, _ := a.do(t, a.Agent, "DELETE", fmt.Sprintf("/api/v2/users/%d/sessions", a.EndUser.ID), nil); code != 403 {
+			t.Errorf("agent ends the end-user's sessions: %d, want 403", code)
+		}
+		if code, body := a.do(t, a.Admin, "GET", fmt.Sprintf("/api/v2/users/%d/sessions", a.EndUser.ID), nil); code != 200 || body["count"] != float64(2) {
+			t.Errorf("admin lists: %d %v", code, body)
+		}
+		if code, _ := a.do(t, a.Admin, "DELETE", fmt.Sprintf("/api/v2/users/%d/sessions", a.EndUser.ID), nil); code != 204 {
+			t.Errorf("admin ends: %d, want 204", code)
+		}
+		if code, body := a.do(t, a.EndUser, "GET", fmt.Sprintf("/api/v2/users/%d/sessions", a.EndUser.ID), nil); code != 200 || body["count"] != float64(0) {
+			t.Errorf("after delete: %d %v", code, body)
+		}
+		if code, _ := a.do(t, a.Admin, "GET", "/api/v2/users/999999/sessions", nil); code != 404 {
+			t.Errorf("unknown user: %d, want 404", code)
+		}
+	})
+}

@@ -852,6 +852,10 @@ var matrix = []mcase{
 		}},
 	{route: "GET /api/v2/brands", want: allOK, req: path("/api/v2/brands")},
 	{route: "GET /api/v2/brands/{id}", want: allOK, req: path("/api/v2/brands/1")},
+	{route: "GET /api/v2/users/{id}/sessions", note: "the end-user's: self and admins", want: "200 200 403 403 403 403 200 401 403",
+		req: idPath("/api/v2/users/%d/sessions", endUserID, nil)},
+	{route: "DELETE /api/v2/users/{id}/sessions", note: "the end-user's: self and admins", want: "204 204 403 403 403 403 204 401 403",
+		req: idPath("/api/v2/users/%d/sessions", endUserID, nil)},
 	// --- end p6b-misc ---
 }
 
