@@ -72,6 +72,7 @@ func (s *Server) Register(mux *http.ServeMux) {
 	s.registerPassword(mux)
 	s.registerIncremental(mux) // p6-incremental
 	s.registerRequests(mux)
+	s.registerMiscP6(mux) // p6b-misc
 	mux.Handle("/api/v2/", s.public(func(w http.ResponseWriter, r *http.Request) error {
 		return &desk.Error{Code: desk.ENOTFOUND, Message: "No route matches " + r.Method + " " + r.URL.Path}
 	}))
@@ -140,6 +141,7 @@ func (s *Server) auth(h handlerFunc) http.Handler {
 			return
 		}
 		httpx.SetHeaders(w, rl.Limit, rl.Remaining)
+		setRateLimitHeaders(w, rl) // p6b-misc
 		if !rl.Allowed {
 			httpx.WriteRetryAfter(w, rl.RetryAfter)
 			writeError(w, r, s.Logger, &desk.Error{Code: desk.ETOOMANY, Message: "Rate limit exceeded"})

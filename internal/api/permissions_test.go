@@ -907,6 +907,30 @@ var matrix = []mcase{
 				t.Errorf("%s: organization shown = %v, want %v", role, got, want)
 			}
 		}},
+	// --- p6b-misc: locales, tags/autocomplete, brands ---
+	{route: "GET /api/v2/locales", want: allOK, req: path("/api/v2/locales")},
+	{route: "GET /api/v2/locales/current", want: allOK, req: path("/api/v2/locales/current")},
+	{route: "GET /api/v2/locales/{id}", want: allOK, req: path("/api/v2/locales/pl")},
+	{route: "GET /api/v2/tags/autocomplete", note: "a private group's tags only to those who see it", want: staffOK,
+		req: func(t *testing.T, m *mx, _ string) (string, any) {
+			if _, _, err := m.a.srv.Tickets.Update(m.sys, m.priv, ticket.Input{AdditionalTags: []string{"zebraauto"}}); err != nil {
+				t.Fatal(err)
+			}
+			return "/api/v2/tags/autocomplete?name=zebraa", nil
+		},
+		check: func(t *testing.T, m *mx, role string, body map[string]any) {
+			list, _ := body["tags"].([]any)
+			if seen := slices.Contains(list, any("zebraauto")); seen != m.canSeePrivate[role] {
+				t.Errorf("%s: private group's tag suggested = %v, want %v", role, seen, m.canSeePrivate[role])
+			}
+		}},
+	{route: "GET /api/v2/brands", want: allOK, req: path("/api/v2/brands")},
+	{route: "GET /api/v2/brands/{id}", want: allOK, req: path("/api/v2/brands/1")},
+	{route: "GET /api/v2/users/{id}/sessions", note: "the end-user's: self and admins", want: "200 200 403 403 403 403 200 401 403",
+		req: idPath("/api/v2/users/%d/sessions", endUserID, nil)},
+	{route: "DELETE /api/v2/users/{id}/sessions", note: "the end-user's: self and admins", want: "204 204 403 403 403 403 204 401 403",
+		req: idPath("/api/v2/users/%d/sessions", endUserID, nil)},
+	// --- end p6b-misc ---
 }
 
 // reqEndUserOnly: the fixture's end-user requests are reachable through the

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/frontdesk/frontdesk/internal/desk"
+	"github.com/frontdesk/frontdesk/internal/locale"
 )
 
 // sideload adds ?include=users,groups,organizations records referenced by
@@ -77,5 +78,6 @@ func withUserURLs(r *http.Request, us ...*desk.User) {
 	base := baseURL(r)
 	for _, u := range us {
 		u.URL = base + "/api/v2/users/" + itoa(u.ID) + ".json"
+		u.LocaleID = locale.Default().ID(u.Locale)
 	}
 }

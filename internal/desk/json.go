@@ -1,6 +1,8 @@
 package desk
 
-import "encoding/json"
+import (
+	"encoding/json"
+)
 
 // The MarshalJSON methods below are the one serializer of a ticket, user and
 // organization: every response that carries one (create, update, show,
@@ -9,6 +11,10 @@ import "encoding/json"
 // fill what a code path may have left unset (a nil list, a nil map) with
 // what a stored record reads back as; the url is filled by the API layer,
 // which knows the request's base.
+
+// DefaultBrandID is the id of Frontdesk's one brand (GET /api/v2/brands):
+// every ticket belongs to it.
+const DefaultBrandID int64 = 1
 
 type ticketJSON Ticket
 
@@ -19,9 +25,15 @@ func (t Ticket) MarshalJSON() ([]byte, error) {
 	out.FollowerIDs = orEmpty(out.FollowerIDs)
 	out.EmailCCIDs = orEmpty(out.EmailCCIDs)
 	out.Tags = orEmpty(out.Tags)
+	out.SharingAgreementIDs = orEmpty(out.SharingAgreementIDs)
+	out.FollowupIDs = orEmpty(out.FollowupIDs)
 	out.CustomFields = orEmpty(out.CustomFields)
 	// fields is Zendesk's alias of custom_fields: always the same list.
 	out.Fields = out.CustomFields
+	if out.BrandID == nil {
+		brand := DefaultBrandID
+		out.BrandID = &brand
+	}
 	out.GeneratedTimestamp = 0
 	if !t.UpdatedAt.IsZero() {
 		out.GeneratedTimestamp = t.UpdatedAt.Unix()
@@ -41,6 +53,7 @@ type userJSON User
 func (u User) MarshalJSON() ([]byte, error) {
 	out := userJSON(u)
 	out.Tags = orEmpty(out.Tags)
+	out.IanaTimeZone = u.TimeZone
 	if out.UserFields == nil {
 		out.UserFields = map[string]any{}
 	}

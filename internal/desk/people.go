@@ -32,6 +32,16 @@ type User struct {
 	// IsOwner marks the account owner (Frontdesk's addition: exactly one
 	// admin, who alone can hand the account over).
 	IsOwner bool `json:"is_owner"`
+	// Zendesk's keys: locale_id (the id GET /api/v2/locales gives the
+	// user's language; the API layer fills it, as it fills url),
+	// iana_time_zone (the serializer copies time_zone, already an IANA
+	// name); photo and signature are null and shared false, as Frontdesk has
+	// no photos, signatures or sharing.
+	LocaleID     int     `json:"locale_id"`
+	IanaTimeZone string  `json:"iana_time_zone"`
+	Photo        any     `json:"photo"`
+	Shared       bool    `json:"shared"`
+	Signature    *string `json:"signature"`
 }
 
 // Identity is one way to reach a user; a user may have several emails.

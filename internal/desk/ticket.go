@@ -130,6 +130,14 @@ type Ticket struct {
 	Version int64 `json:"-"`
 	// DeletedAt is set while the ticket sits in the deleted-tickets list.
 	DeletedAt Time `json:"-"`
+
+	// p6b-misc: keys Zendesk has that Frontdesk holds no value for; the
+	// serializer (json.go) writes them as null or [].
+	ForumTopicID        *int64  `json:"forum_topic_id"`
+	SharingAgreementIDs []int64 `json:"sharing_agreement_ids"`
+	CustomStatusID      *int64  `json:"custom_status_id"`
+	FollowupIDs         []int64 `json:"followup_ids"`
+	ViaFollowupSourceID *int64  `json:"via_followup_source_id"`
 }
 
 // Attachment is a file stored with a comment (or pending as an upload).

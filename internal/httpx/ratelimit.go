@@ -66,6 +66,16 @@ func newLimiter(perMinute int, now func() time.Time, maxKeys int) *Limiter {
 // WriteRetryAfter), otherwise 0. An unlimited Limiter always returns
 // (true, 0, 0, 0).
 func (l *Limiter) Allow(key string) (ok bool, limit, remaining int, retryAfter time.Duration) {
+	ok, limit, remaining, reset := l.AllowWindow(key)
+	if ok {
+		return ok, limit, remaining, 0
+	}
+	return ok, limit, remaining, reset
+}
+
+// AllowWindow is Allow, but reset is the time until key's window resets
+// whether or not the request is allowed (for the ratelimit-reset header).
+func (l *Limiter) AllowWindow(key string) (ok bool, limit, remaining int, reset time.Duration) {
 	if l.limit == 0 {
 		return true, 0, 0, 0
 	}
@@ -87,7 +97,7 @@ func (l *Limiter) Allow(key string) (ok bool, limit, remaining int, retryAfter t
 	}
 	w.count++
 	s.m[key] = w
-	return true, l.limit, l.limit - w.count, 0
+	return true, l.limit, l.limit - w.count, w.reset.Sub(now)
 }
 
 // SetHeaders writes the Zendesk-compatible X-Rate-Limit and

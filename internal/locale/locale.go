@@ -280,3 +280,16 @@ func ResetMissingKeys() {
 	defer missing.Unlock()
 	missing.keys = nil
 }
+
+// ID is the id the API gives the UI language that tag matches (GET
+// /api/v2/locales, users' locale_id): the catalogue's position in Locales(),
+// from 1.
+func (b *Bundle) ID(tag string) int {
+	m := b.Match(tag)
+	for i, t := range b.locales {
+		if t == m {
+			return i + 1
+		}
+	}
+	return 1
+}

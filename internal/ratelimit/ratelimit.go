@@ -26,6 +26,9 @@ type Decision struct {
 	Limit      int
 	Remaining  int
 	RetryAfter time.Duration
+	// Reset is the time until the key's window resets (for the
+	// ratelimit-reset header), allowed or not.
+	Reset time.Duration
 }
 
 // Limiter counts one request for key.
@@ -48,8 +51,12 @@ func NewMemory(perMinute int, now func() time.Time) *Memory {
 
 // Allow never fails.
 func (m *Memory) Allow(_ context.Context, key string) (Decision, error) {
-	ok, limit, remaining, retry := m.l.Allow(key)
-	return Decision{Allowed: ok, Limit: limit, Remaining: remaining, RetryAfter: retry}, nil
+	ok, limit, remaining, reset := m.l.AllowWindow(key)
+	d := Decision{Allowed: ok, Limit: limit, Remaining: remaining, Reset: reset}
+	if !ok {
+		d.RetryAfter = reset
+	}
+	return d, nil
 }
 
 // For picks the limiter a store needs: shared in the database on
@@ -113,11 +120,11 @@ func (s *Shared) Allow(ctx context.Context, key string) (Decision, error) {
 		return Decision{}, fmt.Errorf("rate limit: %w", err)
 	}
 	s.maybeSweep(ctx, now)
+	reset := max(time.Duration(start+Window.Microseconds()-now)*time.Microsecond, 0)
 	if hits > int64(s.limit) {
-		retry := time.Duration(start+Window.Microseconds()-now) * time.Microsecond
-		return Decision{Allowed: false, Limit: s.limit, Remaining: 0, RetryAfter: max(retry, 0)}, nil
+		return Decision{Allowed: false, Limit: s.limit, Remaining: 0, RetryAfter: reset, Reset: reset}, nil
 	}
-	return Decision{Allowed: true, Limit: s.limit, Remaining: s.limit - int(hits)}, nil
+	return Decision{Allowed: true, Limit: s.limit, Remaining: s.limit - int(hits), Reset: reset}, nil
 }
 
 // maybeSweep deletes ended windows if this instance has not done so in

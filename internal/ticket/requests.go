@@ -308,12 +308,17 @@ func (s *Service) toRequests(ctx context.Context, p *desk.Principal, ts []*desk.
 		if cfs == nil {
 			cfs = []desk.CustomFieldValue{}
 		}
+		brand := t.BrandID
+		if brand == nil { // p6b-misc: every request belongs to the one brand
+			b := desk.DefaultBrandID
+			brand = &b
+		}
 		out = append(out, &Request{
 			ID: t.ID, Subject: t.Subject, Description: t.Description, Status: t.Status, Priority: t.Priority,
 			Type: t.Type, Recipient: t.Recipient, RequesterID: t.RequesterID, OrganizationID: t.OrganizationID,
 			AssigneeID: t.AssigneeID, GroupID: t.GroupID, CollaboratorIDs: nonNil(t.CollaboratorIDs),
 			EmailCCIDs: nonNil(t.EmailCCIDs), Via: t.Via, CustomFields: cfs, Fields: cfs, IsPublic: t.IsPublic,
-			DueAt: t.DueAt, Solved: solved, TicketFormID: t.TicketFormID, BrandID: t.BrandID,
+			DueAt: t.DueAt, Solved: solved, TicketFormID: t.TicketFormID, BrandID: brand,
 			CanBeSolvedByMe: !solved && (t.AssigneeID != nil || !needAssignee),
 			CreatedAt:       t.CreatedAt, UpdatedAt: t.UpdatedAt,
 		})
