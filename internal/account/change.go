@@ -24,12 +24,28 @@ const MaxPasswordChecksPerUser = 10
 // every session of the user ends except keep (the caller's own session
 // token; "" ends them all, as for an API call).
 func (s *Service) ChangePassword(ctx context.Context, current, newPassword, keep string) error {
+	return s.changePassword(ctx, 0, current, newPassword, keep)
+}
+
+// ChangePasswordOf is ChangePassword for the API's PUT
+// /users/{userID}/password: a user changes only their own password (an
+// admin sets another's through the user update, which needs no current one).
+func (s *Service) ChangePasswordOf(ctx context.Context, userID int64, current, newPassword string) error {
+	return s.changePassword(ctx, userID, current, newPassword, "")
+}
+
+// changePassword changes the caller's password; userID, when not 0, is the
+// account the caller named, which must be their own.
+func (s *Service) changePassword(ctx context.Context, userID int64, current, newPassword, keep string) error {
 	p, err := desk.RequirePrincipal(ctx)
 	if err != nil {
 		return err
 	}
 	if p.System || p.UserID == 0 {
 		return desk.Forbidden("Only a signed-in user can change their own password")
+	}
+	if userID != 0 && userID != p.UserID {
+		return desk.Forbidden("You can only change your own password")
 	}
 	key := "user:" + strconv.FormatInt(p.UserID, 10)
 	checks := s.throttles().passwordChecks

@@ -170,3 +170,31 @@ func unb64(s string) (string, bool) {
 	b, err := base64.RawURLEncoding.DecodeString(s)
 	return string(b), err == nil
 }
+
+// forwardOnly refuses what a list paged forwards by id cannot serve: offset
+// pages past the first, and page[before]. what names the list in the error.
+func (p paging) forwardOnly(what string) error {
+	if !p.cursor && p.page > 1 {
+		return errBadRequest("%s support cursor pagination only (page[size], page[after])", what)
+	}
+	if p.before != 0 {
+		return errBadRequest("%s support page[after] only", what)
+	}
+	return nil
+}
+
+// writeForwardPage writes one page of a list the service pages forwards by
+// id: the first page in offset style, or a cursor page with no prev link.
+// first and last are the ids of the page's first and last items (0 when it
+// is empty).
+func writeForwardPage(w http.ResponseWriter, r *http.Request, p paging, key string, items any, n int, first, last int64, more bool) error {
+	if !p.cursor {
+		return writeJSON(w, http.StatusOK, firstPageOnly(r, p, key, items, n, last, more))
+	}
+	body, err := listEnvelope(r, p, key, items, first, last, more, nil)
+	if err != nil {
+		return err
+	}
+	body["links"].(map[string]any)["prev"] = nil // the service pages forwards only
+	return writeJSON(w, http.StatusOK, body)
+}

@@ -28,13 +28,6 @@ func (s *Server) changeOwnPassword(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	p, err := desk.RequirePrincipal(r.Context())
-	if err != nil {
-		return err
-	}
-	if p.System || p.UserID != id {
-		return desk.Forbidden("You can only change your own password")
-	}
 	var in passwordChange
 	if err := decode(r, &in); err != nil {
 		return err
@@ -52,7 +45,7 @@ func (s *Server) changeOwnPassword(w http.ResponseWriter, r *http.Request) error
 	if s.Account == nil {
 		return desk.Errorf(desk.EINTERNAL, "password changes are not available")
 	}
-	if err := s.Account.ChangePassword(r.Context(), *in.PreviousPassword, *in.Password, ""); err != nil {
+	if err := s.Account.ChangePasswordOf(r.Context(), id, *in.PreviousPassword, *in.Password); err != nil {
 		return err
 	}
 	return writeJSON(w, http.StatusOK, map[string]any{})

@@ -435,14 +435,7 @@ func (s *Server) renderUser(w http.ResponseWriter, r *http.Request, id int64) er
 }
 
 func (s *Server) showManyUsers(w http.ResponseWriter, r *http.Request) error {
-	if r.URL.Query().Has("external_ids") {
-		return s.showManyUsersByExternalIDs(w, r)
-	}
-	ids, err := idList(r.URL.Query().Get("ids"))
-	if err != nil {
-		return err
-	}
-	us, err := s.People.GetUsers(r.Context(), ids)
+	us, err := showManyOf(r, s.People.GetUsers, s.People.GetUsersByExternalIDs)
 	if err != nil {
 		return err
 	}
@@ -687,14 +680,7 @@ func (s *Server) showOrganization(w http.ResponseWriter, r *http.Request) error 
 }
 
 func (s *Server) showManyOrganizations(w http.ResponseWriter, r *http.Request) error {
-	if r.URL.Query().Has("external_ids") {
-		return s.showManyOrganizationsByExternalIDs(w, r)
-	}
-	ids, err := idList(r.URL.Query().Get("ids"))
-	if err != nil {
-		return err
-	}
-	os, err := s.People.GetOrganizations(r.Context(), ids)
+	os, err := showManyOf(r, s.People.GetOrganizations, s.People.GetOrganizationsByExternalIDs)
 	if err != nil {
 		return err
 	}

@@ -173,11 +173,8 @@ func (s *Server) listRequestComments(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
-	if !p.cursor && p.page > 1 {
-		return errBadRequest("comments support cursor pagination only (page[size], page[after])")
-	}
-	if p.before != 0 {
-		return errBadRequest("comments support page[after] only")
+	if err := p.forwardOnly("comments"); err != nil {
+		return err
 	}
 	desc := strings.EqualFold(r.URL.Query().Get("sort_order"), "desc")
 	cs, more, err := s.Tickets.RequestComments(r.Context(), id, p.after, p.perPage, desc)
@@ -189,15 +186,7 @@ func (s *Server) listRequestComments(w http.ResponseWriter, r *http.Request) err
 	if len(cs) > 0 {
 		first, last = cs[0].ID, cs[len(cs)-1].ID
 	}
-	if !p.cursor {
-		return writeJSON(w, http.StatusOK, firstPageOnly(r, p, "comments", out, len(out), last, more))
-	}
-	body, err := listEnvelope(r, p, "comments", out, first, last, more, nil)
-	if err != nil {
-		return err
-	}
-	body["links"].(map[string]any)["prev"] = nil // the service pages forwards only
-	return writeJSON(w, http.StatusOK, body)
+	return writeForwardPage(w, r, p, "comments", out, len(out), first, last, more)
 }
 
 func (s *Server) showRequestComment(w http.ResponseWriter, r *http.Request) error {

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"net/http"
 	"strings"
 )
@@ -23,45 +24,19 @@ func externalIDsParam(r *http.Request) ([]string, error) {
 	return parts, nil
 }
 
-func (s *Server) showManyTicketsByExternalIDs(w http.ResponseWriter, r *http.Request) error {
-	exts, err := externalIDsParam(r)
+// showManyOf fetches show_many's records: by ids=, or by external_ids=
+// (Zendesk's alternative).
+func showManyOf[T any](r *http.Request, byIDs func(context.Context, []int64) ([]T, error), byExternalIDs func(context.Context, []string) ([]T, error)) ([]T, error) {
+	if r.URL.Query().Has("external_ids") {
+		exts, err := externalIDsParam(r)
+		if err != nil {
+			return nil, err
+		}
+		return byExternalIDs(r.Context(), exts)
+	}
+	ids, err := idList(r.URL.Query().Get("ids"))
 	if err != nil {
-		return err
+		return nil, err
 	}
-	ts, err := s.Tickets.GetManyByExternalIDs(r.Context(), exts)
-	if err != nil {
-		return err
-	}
-	withTicketURLs(r, ts...)
-	body := map[string]any{"tickets": ts, "next_page": nil, "previous_page": nil, "count": len(ts)}
-	if err := s.sideload(r, body, ts); err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusOK, body)
-}
-
-func (s *Server) showManyUsersByExternalIDs(w http.ResponseWriter, r *http.Request) error {
-	exts, err := externalIDsParam(r)
-	if err != nil {
-		return err
-	}
-	us, err := s.People.GetUsersByExternalIDs(r.Context(), exts)
-	if err != nil {
-		return err
-	}
-	withUserURLs(r, us...)
-	return writeJSON(w, http.StatusOK, fullListBody("users", us, len(us)))
-}
-
-func (s *Server) showManyOrganizationsByExternalIDs(w http.ResponseWriter, r *http.Request) error {
-	exts, err := externalIDsParam(r)
-	if err != nil {
-		return err
-	}
-	os, err := s.People.GetOrganizationsByExternalIDs(r.Context(), exts)
-	if err != nil {
-		return err
-	}
-	withOrgURLs(r, os...)
-	return writeJSON(w, http.StatusOK, fullListBody("organizations", os, len(os)))
+	return byIDs(r.Context(), ids)
 }

@@ -170,14 +170,7 @@ func (s *Server) showTicket(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) showManyTickets(w http.ResponseWriter, r *http.Request) error {
-	if r.URL.Query().Has("external_ids") {
-		return s.showManyTicketsByExternalIDs(w, r)
-	}
-	ids, err := idList(r.URL.Query().Get("ids"))
-	if err != nil {
-		return err
-	}
-	ts, err := s.Tickets.GetMany(r.Context(), ids)
+	ts, err := showManyOf(r, s.Tickets.GetMany, s.Tickets.GetManyByExternalIDs)
 	if err != nil {
 		return err
 	}
@@ -269,11 +262,8 @@ func (s *Server) listComments(w http.ResponseWriter, r *http.Request) error {
 	}
 	desc := strings.EqualFold(r.URL.Query().Get("sort_order"), "desc") || r.URL.Query().Get("sort") == "-created_at"
 	after := p.after
-	if !p.cursor && p.page > 1 {
-		return errBadRequest("comments support cursor pagination only (page[size], page[after])")
-	}
-	if p.before != 0 {
-		return errBadRequest("comments support page[after] only")
+	if err := p.forwardOnly("comments"); err != nil {
+		return err
 	}
 	cs, more, err := s.Tickets.Comments(r.Context(), id, after, p.perPage, desc)
 	if err != nil {
@@ -291,15 +281,7 @@ func (s *Server) listComments(w http.ResponseWriter, r *http.Request) error {
 	if len(cs) > 0 {
 		first, last = cs[0].ID, cs[len(cs)-1].ID
 	}
-	if !p.cursor {
-		return writeJSON(w, http.StatusOK, firstPageOnly(r, p, "comments", cs, len(cs), last, more))
-	}
-	body, err := listEnvelope(r, p, "comments", cs, first, last, more, nil)
-	if err != nil {
-		return err
-	}
-	body["links"].(map[string]any)["prev"] = nil // the service pages forwards only
-	return writeJSON(w, http.StatusOK, body)
+	return writeForwardPage(w, r, p, "comments", cs, len(cs), first, last, more)
 }
 
 // firstPageOnly answers an offset-style request on a list the services page
@@ -322,11 +304,8 @@ func (s *Server) listAudits(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if !p.cursor && p.page > 1 {
-		return errBadRequest("audits support cursor pagination only (page[size], page[after])")
-	}
-	if p.before != 0 {
-		return errBadRequest("audits support page[after] only")
+	if err := p.forwardOnly("audits"); err != nil {
+		return err
 	}
 	as, more, err := s.Tickets.Audits(r.Context(), id, p.after, p.perPage)
 	if err != nil {
@@ -336,15 +315,7 @@ func (s *Server) listAudits(w http.ResponseWriter, r *http.Request) error {
 	if len(as) > 0 {
 		first, last = as[0].ID, as[len(as)-1].ID
 	}
-	if !p.cursor {
-		return writeJSON(w, http.StatusOK, firstPageOnly(r, p, "audits", as, len(as), last, more))
-	}
-	body, err := listEnvelope(r, p, "audits", as, first, last, more, nil)
-	if err != nil {
-		return err
-	}
-	body["links"].(map[string]any)["prev"] = nil // the service pages forwards only
-	return writeJSON(w, http.StatusOK, body)
+	return writeForwardPage(w, r, p, "audits", as, len(as), first, last, more)
 }
 
 func (s *Server) listIncidents(w http.ResponseWriter, r *http.Request) error {

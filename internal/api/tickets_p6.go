@@ -82,11 +82,8 @@ func (s *Server) listAllAudits(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if !p.cursor && p.page > 1 {
-		return errBadRequest("ticket audits support cursor pagination only (page[size], page[after])")
-	}
-	if p.before != 0 {
-		return errBadRequest("ticket audits support page[after] only")
+	if err := p.forwardOnly("ticket audits"); err != nil {
+		return err
 	}
 	as, more, err := s.Tickets.AllAudits(r.Context(), p.after, p.perPage)
 	if err != nil {
@@ -96,15 +93,7 @@ func (s *Server) listAllAudits(w http.ResponseWriter, r *http.Request) error {
 	if len(as) > 0 {
 		first, last = as[0].ID, as[len(as)-1].ID
 	}
-	if !p.cursor {
-		return writeJSON(w, http.StatusOK, firstPageOnly(r, p, "audits", as, len(as), last, more))
-	}
-	body, err := listEnvelope(r, p, "audits", as, first, last, more, nil)
-	if err != nil {
-		return err
-	}
-	body["links"].(map[string]any)["prev"] = nil // the service pages forwards only
-	return writeJSON(w, http.StatusOK, body)
+	return writeForwardPage(w, r, p, "audits", as, len(as), first, last, more)
 }
 
 // ticketPeople lists a ticket's collaborators, followers or email CCs as
