@@ -77,7 +77,7 @@ func (s *Service) MarkManyAsSpam(ctx context.Context, ids []int64, suspend ticke
 	if err != nil {
 		return nil, err
 	}
-	if !p.IsStaff() || !p.Can().DeleteTickets {
+	if !ticket.MayDelete(p) {
 		return nil, desk.Forbidden("Your role does not allow marking tickets as spam")
 	}
 	if len(ids) == 0 {

@@ -545,14 +545,10 @@ func (e *Edit) recordTags() {
 	}
 }
 
-// SetCollaborators replaces followers ("follower_ids") or CCs
-// ("email_cc_ids", or its older name "collaborator_ids").
-func (e *Edit) SetCollaborators(field string, in []int64) error {
-	return e.setCollaborators(field, field, in)
-}
-
-// setCollaborators is SetCollaborators recording the change as field and
-// reporting problems under errField (the request's own name for the list).
+// setCollaborators replaces followers ("follower_ids") or CCs
+// ("email_cc_ids", or its older name "collaborator_ids"), recording the
+// change as field and reporting problems under errField (the request's own
+// name for the list).
 func (e *Edit) setCollaborators(field, errField string, in []int64) error {
 	cur := &e.t.EmailCCIDs
 	if field == "follower_ids" {

@@ -26,16 +26,7 @@ func (s *Service) Delete(ctx context.Context, id int64) error {
 		return err
 	}
 	err = s.DB.InTx(ctx, func(tx *store.Tx) error {
-		old, err := loadVisibleTx(ctx, tx, p, id, false)
-		if err != nil {
-			return err
-		}
-		if !p.IsStaff() || !p.Can().DeleteTickets {
-			return desk.Forbidden("Your role does not allow deleting tickets")
-		}
-		_, err = s.commit(ctx, tx, &mutation{kind: desk.ChangeSoftDelete, actor: p, before: old, after: cloneTicket(old),
-			change: change{events: []desk.AuditEvent{{Type: "Change", FieldName: fieldDeleted, PreviousValue: false, Value: true}}}})
-		return err
+		return s.softDeleteTx(ctx, tx, p, id, "Your role does not allow deleting tickets", nil)
 	})
 	if err != nil {
 		return wrapf(err, "ticket: delete %d", id)
@@ -179,9 +170,8 @@ func (s *Service) unlinkIncidents(ctx context.Context, tx *store.Tx, p *desk.Pri
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	sys := &desk.Principal{System: true}
 	for _, id := range ids {
-		old, err := loadVisibleTx(ctx, tx, sys, id, true)
+		old, err := loadTx(ctx, tx, id, true)
 		if err != nil {
 			return err
 		}
@@ -194,4 +184,29 @@ func (s *Service) unlinkIncidents(ctx context.Context, tx *store.Tx, p *desk.Pri
 		}
 	}
 	return nil
+}
+
+// MayDelete reports whether p's role may move tickets to the deleted list
+// (and so mark them as spam).
+func MayDelete(p *desk.Principal) bool { return p.IsStaff() && p.Can().DeleteTickets }
+
+// softDeleteTx moves ticket id to the deleted list through commit, as p. A
+// role that may not delete gets forbidden; first, when set, runs on the
+// loaded ticket before the change (mark as spam suspends the requester).
+func (s *Service) softDeleteTx(ctx context.Context, tx *store.Tx, p *desk.Principal, id int64, forbidden string, first func(old *desk.Ticket) error) error {
+	old, err := loadVisibleTx(ctx, tx, p, id, false)
+	if err != nil {
+		return err
+	}
+	if !MayDelete(p) {
+		return desk.Forbidden(forbidden)
+	}
+	if first != nil {
+		if err := first(old); err != nil {
+			return err
+		}
+	}
+	_, err = s.commit(ctx, tx, &mutation{kind: desk.ChangeSoftDelete, actor: p, before: old, after: cloneTicket(old),
+		change: change{events: []desk.AuditEvent{{Type: "Change", FieldName: fieldDeleted, PreviousValue: false, Value: true}}}})
+	return err
 }

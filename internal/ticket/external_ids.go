@@ -30,7 +30,7 @@ func (s *Service) GetManyByExternalIDs(ctx context.Context, exts []string) (_ []
 		if e == "" || seen[e] {
 			continue
 		}
-		if len(e) > maxExternal || !utf8.ValidString(e) || strings.ContainsRune(e, 0) {
+		if !validExternalID(e) {
 			return nil, desk.Invalid("external_ids", "holds a value that is not a valid external id")
 		}
 		seen[e] = true
@@ -44,4 +44,10 @@ func (s *Service) GetManyByExternalIDs(ctx context.Context, exts []string) (_ []
 	}
 	ts, _, err := s.List(ctx, ListFilter{ExternalIDs: want, Limit: maxExternalMatches})
 	return ts, err
+}
+
+// validExternalID reports whether s could be a stored external id: not too
+// long, valid UTF-8, no NUL (PostgreSQL cannot even compare such text).
+func validExternalID(s string) bool {
+	return len(s) <= maxExternal && utf8.ValidString(s) && !strings.ContainsRune(s, 0)
 }

@@ -2,8 +2,6 @@ package ticket
 
 import (
 	"context"
-	"encoding/json"
-	"strings"
 	"time"
 
 	"github.com/frontdesk/frontdesk/internal/desk"
@@ -112,7 +110,7 @@ func (s *Service) ExportAudits(ctx context.Context, eq ExportQuery) (_ []*desk.A
 	limit := eq.limit()
 	horizon = s.ExportHorizon()
 	vis, args := visibility(p)
-	q := `SELECT a.id, a.ticket_id, a.author_id, a.via_channel, a.metadata, a.events, a.created_at
+	q := `SELECT ` + auditCols + `
 		FROM ticket_audits a JOIN tickets t ON t.id = a.ticket_id
 		WHERE ` + vis + ` AND a.created_at >= ? AND a.created_at < ?`
 	args = append(args, eq.Since, horizon)
@@ -122,66 +120,17 @@ func (s *Service) ExportAudits(ctx context.Context, eq ExportQuery) (_ []*desk.A
 	}
 	q += ` ORDER BY a.created_at, a.id LIMIT ?`
 	args = append(args, limit+1)
-	rows, err := s.DB.Query(ctx, q, args...)
+	out, err := scanAudits(ctx, s.DB, q, args...)
 	if err != nil {
 		return nil, false, 0, err
 	}
-	defer rows.Close()
-	out := []*desk.Audit{}
-	for rows.Next() {
-		a := &desk.Audit{}
-		var via, meta, evs string
-		var created int64
-		if err := rows.Scan(&a.ID, &a.TicketID, &a.AuthorID, &via, &meta, &evs, &created); err != nil {
-			return nil, false, 0, err
-		}
-		a.Via = desk.NewVia(via)
-		a.CreatedAt = desk.TimeFromMicros(created)
-		_ = json.Unmarshal([]byte(meta), &a.Metadata)
-		_ = json.Unmarshal([]byte(evs), &a.Events)
-		out = append(out, a)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, false, 0, err
-	}
-	rows.Close()
 	if more = len(out) > limit; more {
 		out = out[:limit]
 	}
-	if err := numberExportedEvents(ctx, s.DB, out); err != nil {
+	if err := numberAuditEvents(ctx, s.DB, out); err != nil {
 		return nil, false, 0, err
 	}
 	return out, more, horizon, nil
-}
-
-// numberExportedEvents gives the audits' events their ids as Audits does:
-// a comment event takes its comment's id (the audit's last comment).
-func numberExportedEvents(ctx context.Context, db *store.DB, as []*desk.Audit) error {
-	if len(as) == 0 {
-		return nil
-	}
-	args := make([]any, len(as))
-	for i, a := range as {
-		args[i] = a.ID
-	}
-	rows, err := db.Query(ctx, `SELECT audit_id, MAX(id) FROM ticket_comments WHERE audit_id IN (`+
-		strings.TrimSuffix(strings.Repeat("?,", len(as)), ",")+`) GROUP BY audit_id`, args...)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	commentOf := map[int64]int64{}
-	for rows.Next() {
-		var aid, cid int64
-		if err := rows.Scan(&aid, &cid); err != nil {
-			return err
-		}
-		commentOf[aid] = cid
-	}
-	for _, a := range as {
-		numberEvents(a.ID, commentOf[a.ID], a.Events)
-	}
-	return rows.Err()
 }
 
 // Incremental is ExportTickets with positional arguments, deleted tickets

@@ -3,12 +3,10 @@ package ticket
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"fmt"
 	"strings"
 	"sync"
 	"time"
-	"unicode/utf8"
 
 	"github.com/frontdesk/frontdesk/internal/desk"
 	"github.com/frontdesk/frontdesk/internal/store"
@@ -96,7 +94,7 @@ func (s *Service) where(p *desk.Principal, f ListFilter) (string, []any, error) 
 	if f.ExternalID != "" {
 		// No stored external id is longer, holds NUL or is not UTF-8
 		// (PostgreSQL cannot even compare such text): say so, not 500.
-		if len(f.ExternalID) > maxExternal || !utf8.ValidString(f.ExternalID) || strings.ContainsRune(f.ExternalID, 0) {
+		if !validExternalID(f.ExternalID) {
 			return "", nil, desk.Invalid("external_id", "is not a valid external id")
 		}
 		add("t.external_id = ?", f.ExternalID)
@@ -413,53 +411,17 @@ func (s *Service) Audits(ctx context.Context, ticketID int64, afterID int64, lim
 	if limit <= 0 || limit > 1000 {
 		limit = 100
 	}
-	rows, err := s.DB.Query(ctx, `SELECT id, author_id, via_channel, metadata, events, created_at FROM ticket_audits
-		WHERE ticket_id = ? AND id > ? ORDER BY id LIMIT ?`, t.ID, afterID, limit+1)
+	out, err := scanAudits(ctx, s.DB, `SELECT `+auditCols+` FROM ticket_audits a
+		WHERE a.ticket_id = ? AND a.id > ? ORDER BY a.id LIMIT ?`, t.ID, afterID, limit+1)
 	if err != nil {
-		return nil, false, err
-	}
-	defer rows.Close()
-	out := []*desk.Audit{}
-	for rows.Next() {
-		a := &desk.Audit{TicketID: t.ID}
-		var via, meta, evs string
-		var created int64
-		if err := rows.Scan(&a.ID, &a.AuthorID, &via, &meta, &evs, &created); err != nil {
-			return nil, false, err
-		}
-		a.Via = desk.NewVia(via)
-		a.CreatedAt = desk.TimeFromMicros(created)
-		_ = json.Unmarshal([]byte(meta), &a.Metadata)
-		_ = json.Unmarshal([]byte(evs), &a.Events)
-		out = append(out, a)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, false, err
 	}
 	more := len(out) > limit
 	if more {
 		out = out[:limit]
 	}
-	// Comment events take their comment's ID. A merge target's audit also
-	// holds the comments copied in, written before its own note, so the
-	// last comment per audit is the audit's own.
-	commentOf := map[int64]int64{}
-	crows, err := s.DB.Query(ctx, `SELECT audit_id, MAX(id) FROM ticket_comments WHERE ticket_id = ? GROUP BY audit_id`, t.ID)
-	if err != nil {
-		return nil, false, err
-	}
-	defer crows.Close()
-	for crows.Next() {
-		var aid, cid int64
-		if err := crows.Scan(&aid, &cid); err != nil {
-			return nil, false, err
-		}
-		commentOf[aid] = cid
-	}
-	for _, a := range out {
-		numberEvents(a.ID, commentOf[a.ID], a.Events)
-	}
-	return out, more, crows.Err()
+	// Comment events take their comment's ID (numberAuditEvents).
+	return out, more, numberAuditEvents(ctx, s.DB, out)
 }
 
 // TagCount is one row of the tags list.

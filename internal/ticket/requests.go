@@ -250,16 +250,7 @@ func (s *Service) UpdateRequest(ctx context.Context, id int64, in RequestInput) 
 		return nil, desk.Invalid("request", "needs a comment or solved: true")
 	}
 	err = s.DB.InTx(ctx, func(tx *store.Tx) error {
-		check := func(old *desk.Ticket) error {
-			if ti.Comment != nil && strings.TrimSpace(ti.Comment.Body) == "" && strings.TrimSpace(ti.Comment.HTMLBody) == "" {
-				if len(ti.Comment.Uploads) == 0 {
-					return desk.Invalid("comment", "cannot be blank")
-				}
-				ti.Comment.Body = "(attachment)"
-			}
-			return nil
-		}
-		_, _, err := s.editTx(ctx, tx, p, id, check, func(e *Edit) error { return e.applyInput(ti) })
+		_, _, err := s.updateTx(ctx, tx, p, id, ti) // p is the caller as a requester
 		return err
 	})
 	if err != nil {

@@ -21,19 +21,8 @@ func (s *Service) MarkAsSpam(ctx context.Context, id int64, suspend SuspendFunc)
 		return err
 	}
 	err = s.DB.InTx(ctx, func(tx *store.Tx) error {
-		old, err := loadVisibleTx(ctx, tx, p, id, false)
-		if err != nil {
-			return err
-		}
-		if !p.IsStaff() || !p.Can().DeleteTickets {
-			return desk.Forbidden("Your role does not allow marking tickets as spam")
-		}
-		if err := suspend(ctx, tx, old.RequesterID); err != nil {
-			return err
-		}
-		_, err = s.commit(ctx, tx, &mutation{kind: desk.ChangeSoftDelete, actor: p, before: old, after: cloneTicket(old),
-			change: change{events: []desk.AuditEvent{{Type: "Change", FieldName: fieldDeleted, PreviousValue: false, Value: true}}}})
-		return err
+		return s.softDeleteTx(ctx, tx, p, id, "Your role does not allow marking tickets as spam",
+			func(old *desk.Ticket) error { return suspend(ctx, tx, old.RequesterID) })
 	})
 	if err != nil {
 		return wrapf(err, "ticket: mark %d as spam", id)
