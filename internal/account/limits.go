@@ -100,10 +100,7 @@ func (s *Service) SessionLimitsErr(ctx context.Context) (Config, error) {
 }
 
 func (s *Service) settingsSvc() *settings.Service {
-	if s.Settings != nil {
-		return s.Settings
-	}
-	return settings.Uncached(s.DB, nil)
+	return settings.Or(s.Settings, s.DB, nil)
 }
 
 // SetSessionLimits stores the session lifetimes (admins only; see

@@ -156,10 +156,7 @@ type Service struct {
 }
 
 func (s *Service) settingsSvc() *settings.Service {
-	if s.Settings != nil {
-		return s.Settings
-	}
-	return settings.Uncached(s.DB, nil)
+	return settings.Or(s.Settings, s.DB, nil)
 }
 
 // New returns a Service over db using the wall clock.

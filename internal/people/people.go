@@ -51,10 +51,7 @@ type Service struct {
 }
 
 func (s *Service) settingsSvc() *settings.Service {
-	if s.Settings != nil {
-		return s.Settings
-	}
-	return settings.Uncached(s.DB, s.Events)
+	return settings.Or(s.Settings, s.DB, s.Events)
 }
 
 // New returns a Service over db publishing to bus (which may be nil).

@@ -83,6 +83,16 @@ func Uncached(db *store.DB, bus *events.Bus) *Service {
 	return &Service{db: db, bus: bus}
 }
 
+// Or returns svc, the process's shared service, or when a service was built
+// without one (tools, some tests) an uncached one over db and bus. Every
+// service that reads settings falls back through here.
+func Or(svc *Service, db *store.DB, bus *events.Bus) *Service {
+	if svc != nil {
+		return svc
+	}
+	return Uncached(db, bus)
+}
+
 // invalidate drops key from the cache ("" drops everything).
 func (s *Service) invalidate(key string) {
 	s.mu.Lock()

@@ -62,10 +62,7 @@ const (
 
 // settings returns the settings service (an uncached one when none is set).
 func (s *Service) settingsSvc() *settings.Service {
-	if s.Settings != nil {
-		return s.Settings
-	}
-	return settings.Uncached(s.DB, s.Events)
+	return settings.Or(s.Settings, s.DB, s.Events)
 }
 
 // visibility returns a SQL condition (over alias t) limiting tickets to those

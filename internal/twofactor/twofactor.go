@@ -122,10 +122,7 @@ type Service struct {
 }
 
 func (s *Service) settingsSvc() *settings.Service {
-	if s.Settings != nil {
-		return s.Settings
-	}
-	return settings.Uncached(s.DB, nil)
+	return settings.Or(s.Settings, s.DB, nil)
 }
 
 // New returns a Service using store.Now as its clock.

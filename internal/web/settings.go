@@ -47,10 +47,7 @@ func loadKey(ctx context.Context, db *store.DB, st *settings.Service) ([]byte, e
 
 // settingsSvc is the settings service (an uncached one when none is set).
 func (s *Server) settingsSvc() *settings.Service {
-	if s.d.Settings != nil {
-		return s.d.Settings
-	}
-	return settings.Uncached(s.d.DB, s.d.Events)
+	return settings.Or(s.d.Settings, s.d.DB, s.d.Events)
 }
 
 // currentSettings returns the settings (cached by the settings service).
