@@ -140,8 +140,7 @@ func (s *Server) auth(h handlerFunc) http.Handler {
 			writeError(w, r, s.Logger, err)
 			return
 		}
-		httpx.SetHeaders(w, rl.Limit, rl.Remaining)
-		setRateLimitHeaders(w, rl) // p6b-misc
+		httpx.SetHeaders(w, rl.Limit, rl.Remaining, rl.Reset)
 		if !rl.Allowed {
 			httpx.WriteRetryAfter(w, rl.RetryAfter)
 			writeError(w, r, s.Logger, &desk.Error{Code: desk.ETOOMANY, Message: "Rate limit exceeded"})

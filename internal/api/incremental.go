@@ -250,38 +250,50 @@ func (s *Server) incrementalOrganizationsTime(w http.ResponseWriter, r *http.Req
 // incrementalUsersCursor is the cursor-based user export, shaped as the
 // ticket one (incrementalTickets).
 func (s *Server) incrementalUsersCursor(w http.ResponseWriter, r *http.Request) error {
-	var eq people.ExportQuery
-	if c := r.URL.Query().Get("cursor"); c != "" {
-		u, id, err := decodeIncCursor(c)
-		if err != nil {
-			return err
-		}
-		eq.AfterUpdated, eq.AfterID = u, id
-	} else {
-		since, err := exportStart(r)
-		if err != nil {
-			return err
-		}
-		eq.Since = since
+	since, afterUpdated, afterID, err := cursorPosition(r)
+	if err != nil {
+		return err
 	}
-	eq.Limit = exportPerPage(r)
-	us, more, _, err := s.People.ExportUsers(r.Context(), eq)
+	us, more, _, err := s.People.ExportUsers(r.Context(), people.ExportQuery{Since: since, AfterUpdated: afterUpdated,
+		AfterID: afterID, Limit: exportPerPage(r)})
 	if err != nil {
 		return err
 	}
 	withUserURLs(r, us...)
+	var lastU, lastID int64
+	if len(us) > 0 {
+		lastU, lastID = us[len(us)-1].UpdatedAt.Micros(), us[len(us)-1].ID
+	}
+	return writeJSON(w, http.StatusOK, cursorPage(r, "users", "/api/v2/incremental/users/cursor.json", us, since, afterUpdated, afterID, lastU, lastID, more))
+}
+
+// cursorPosition is where a cursor-based export request starts: after the
+// position its cursor= names, else at start_time.
+func cursorPosition(r *http.Request) (since, afterUpdated, afterID int64, err error) {
+	if c := r.URL.Query().Get("cursor"); c != "" {
+		afterUpdated, afterID, err = decodeIncCursor(c)
+		return 0, afterUpdated, afterID, err
+	}
+	since, err = exportStart(r)
+	return since, 0, 0, err
+}
+
+// cursorPage is the envelope of one cursor-based export page of n items
+// under key; lastUpdated and lastID place its last item (0 when empty).
+// An empty page still hands out a cursor (where the request started), so a
+// sync client can resume from after_url as Zendesk's do.
+func cursorPage(r *http.Request, key, path string, items any, since, afterUpdated, afterID, lastUpdated, lastID int64, more bool) map[string]any {
 	var after string
 	switch {
-	case len(us) > 0:
-		last := us[len(us)-1]
-		after = encodeIncCursor(last.UpdatedAt.Micros(), last.ID)
-	case eq.AfterUpdated != 0 || eq.AfterID != 0:
-		after = encodeIncCursor(eq.AfterUpdated, eq.AfterID)
+	case lastID != 0:
+		after = encodeIncCursor(lastUpdated, lastID)
+	case afterUpdated != 0 || afterID != 0:
+		after = encodeIncCursor(afterUpdated, afterID)
 	default:
-		after = encodeIncCursor(eq.Since, 0)
+		after = encodeIncCursor(since, 0)
 	}
-	return writeJSON(w, http.StatusOK, map[string]any{
-		"users": us, "after_cursor": after, "after_url": baseURL(r) + "/api/v2/incremental/users/cursor.json?cursor=" + after,
+	return map[string]any{
+		key: items, "after_cursor": after, "after_url": baseURL(r) + path + "?cursor=" + after,
 		"before_cursor": nil, "before_url": nil, "end_of_stream": !more,
-	})
+	}
 }

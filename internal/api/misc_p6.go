@@ -6,11 +6,9 @@ package api
 import (
 	"net/http"
 	"strconv"
-	"time"
 
 	"github.com/frontdesk/frontdesk/internal/desk"
 	"github.com/frontdesk/frontdesk/internal/locale"
-	"github.com/frontdesk/frontdesk/internal/ratelimit"
 	"github.com/frontdesk/frontdesk/internal/settings"
 )
 
@@ -82,20 +80,12 @@ func (s *Server) currentLocale(w http.ResponseWriter, r *http.Request) error {
 		want = append(want, u.Locale)
 	}
 	tag := locale.Default().Match(append(want, def)...)
-	for i, t := range locale.Default().Locales() {
-		if t == tag {
-			return writeJSON(w, http.StatusOK, map[string]any{"locale": localeJSON(r, i+1, t)})
-		}
-	}
-	return desk.NotFound()
+	return writeJSON(w, http.StatusOK, map[string]any{"locale": localeJSON(r, locale.Default().ID(tag), tag)})
 }
 
 // settings is the people service's settings (uncached when unset, as in tests).
 func (s *Server) settings() *settings.Service {
-	if s.People.Settings != nil {
-		return s.People.Settings
-	}
-	return settings.Uncached(s.DB, nil)
+	return settings.Or(s.People.Settings, s.DB, nil)
 }
 
 // autocompleteTags answers Zendesk's {"tags": [names]} for ?name= (at
@@ -162,20 +152,6 @@ func (s *Server) showBrand(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return writeJSON(w, http.StatusOK, map[string]any{"brand": b})
-}
-
-// setRateLimitHeaders writes the IETF-draft headers Zendesk sends beside
-// X-Rate-Limit: ratelimit-limit, ratelimit-remaining and ratelimit-reset
-// (whole seconds until the window resets, rounded up). Nothing when the
-// limit is off, as for X-Rate-Limit.
-func setRateLimitHeaders(w http.ResponseWriter, rl ratelimit.Decision) {
-	if rl.Limit <= 0 {
-		return
-	}
-	h := w.Header()
-	h.Set("ratelimit-limit", strconv.Itoa(rl.Limit))
-	h.Set("ratelimit-remaining", strconv.Itoa(max(rl.Remaining, 0)))
-	h.Set("ratelimit-reset", strconv.FormatInt(int64((rl.Reset+time.Second-1)/time.Second), 10))
 }
 
 // listUserSessions is Zendesk's GET /users/{id}/sessions: the user's live

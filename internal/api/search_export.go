@@ -43,18 +43,14 @@ func (s *Server) searchExport(w http.ResponseWriter, r *http.Request) error {
 	for _, res := range results {
 		out = append(out, s.searchResult(r, res))
 	}
-	var afterCursor, next any
+	var lastID int64
 	if n := len(results); n > 0 {
-		afterCursor = encodeCursor(results[n-1].ID)
+		lastID = results[n-1].ID
 	}
-	// links.next is null on the last page: clients follow it while set.
-	if more && afterCursor != nil {
-		next = pageURL(r, map[string]string{"page[after]": afterCursor.(string), "page[size]": strconv.Itoa(size)})
+	body, err := listEnvelope(r, paging{cursor: true, perPage: size, after: after}, "results", out, 0, lastID, more, nil)
+	if err != nil {
+		return err
 	}
-	return writeJSON(w, http.StatusOK, map[string]any{
-		"results": out,
-		"facets":  nil,
-		"meta":    map[string]any{"has_more": more, "after_cursor": afterCursor, "before_cursor": nil},
-		"links":   map[string]any{"next": next, "prev": nil},
-	})
+	body["facets"] = nil
+	return writeJSON(w, http.StatusOK, body)
 }

@@ -394,60 +394,21 @@ func (s *Server) listTags(w http.ResponseWriter, r *http.Request) error {
 
 // incrementalTickets follows Zendesk's cursor-based incremental export.
 func (s *Server) incrementalTickets(w http.ResponseWriter, r *http.Request) error {
-	q := r.URL.Query()
-	var since, afterUpdated, afterID int64
-	if c := q.Get("cursor"); c != "" {
-		u, id, err := decodeIncCursor(c)
-		if err != nil {
-			return err
-		}
-		afterUpdated, afterID = u, id
-	} else {
-		st, err := strconv.ParseInt(q.Get("start_time"), 10, 64)
-		if err != nil || st < 0 {
-			return errBadRequest("start_time must be a Unix timestamp")
-		}
-		if st > time.Now().Unix() {
-			return errBadRequest("start_time is in the future")
-		}
-		since = st * 1_000_000
-	}
-	limit := 1000
-	if v := q.Get("per_page"); v != "" {
-		if n, err := strconv.Atoi(v); err == nil && n > 0 {
-			limit = min(n, 1000)
-		}
-	}
-	ts, more, _, err := s.Tickets.ExportTickets(r.Context(), ticket.ExportQuery{Since: since, AfterUpdated: afterUpdated,
-		AfterID: afterID, Limit: limit, ExcludeDeleted: excludeDeleted(r)})
+	since, afterUpdated, afterID, err := cursorPosition(r)
 	if err != nil {
 		return err
 	}
-	withTicketURLs(r, ts...)
-	for _, t := range ts {
-		if !t.DeletedAt.IsZero() {
-			t.Status = "deleted"
-		}
+	ts, more, _, err := s.Tickets.ExportTickets(r.Context(), ticket.ExportQuery{Since: since, AfterUpdated: afterUpdated,
+		AfterID: afterID, Limit: exportPerPage(r), ExcludeDeleted: excludeDeleted(r)})
+	if err != nil {
+		return err
 	}
-	var after any
+	exportTickets(r, ts)
+	var lastU, lastID int64
 	if len(ts) > 0 {
-		last := ts[len(ts)-1]
-		after = encodeIncCursor(last.UpdatedAt.Micros(), last.ID)
-	} else if afterUpdated != 0 || afterID != 0 {
-		after = encodeIncCursor(afterUpdated, afterID)
-	} else {
-		// Nothing changed since start_time: still hand out a cursor, so a
-		// sync client can resume from after_url as Zendesk's do.
-		after = encodeIncCursor(since, 0)
+		lastU, lastID = ts[len(ts)-1].UpdatedAt.Micros(), ts[len(ts)-1].ID
 	}
-	var afterURL any
-	if after != nil {
-		afterURL = baseURL(r) + "/api/v2/incremental/tickets/cursor.json?cursor=" + after.(string)
-	}
-	body := map[string]any{
-		"tickets": ts, "after_cursor": after, "after_url": afterURL, "before_cursor": nil, "before_url": nil,
-		"end_of_stream": !more,
-	}
+	body := cursorPage(r, "tickets", "/api/v2/incremental/tickets/cursor.json", ts, since, afterUpdated, afterID, lastU, lastID, more)
 	if err := s.sideload(r, body, ts); err != nil {
 		return err
 	}

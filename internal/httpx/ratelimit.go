@@ -103,13 +103,21 @@ func (l *Limiter) AllowWindow(key string) (ok bool, limit, remaining int, reset 
 // SetHeaders writes the Zendesk-compatible X-Rate-Limit and
 // X-Rate-Limit-Remaining headers. It writes nothing when limit is 0
 // (unlimited), since there is no meaningful number to advertise.
-func SetHeaders(w http.ResponseWriter, limit, remaining int) {
+//
+// Beside them go the IETF-draft headers Zendesk also sends: ratelimit-limit,
+// ratelimit-remaining and ratelimit-reset (reset: whole seconds until the
+// window resets, rounded up).
+func SetHeaders(w http.ResponseWriter, limit, remaining int, reset time.Duration) {
 	if limit <= 0 {
 		return
 	}
 	h := w.Header()
+	rem := strconv.Itoa(max(remaining, 0))
 	h.Set("X-Rate-Limit", strconv.Itoa(limit))
-	h.Set("X-Rate-Limit-Remaining", strconv.Itoa(max(remaining, 0)))
+	h.Set("X-Rate-Limit-Remaining", rem)
+	h.Set("ratelimit-limit", strconv.Itoa(limit))
+	h.Set("ratelimit-remaining", rem)
+	h.Set("ratelimit-reset", strconv.FormatInt(int64((reset+time.Second-1)/time.Second), 10))
 }
 
 // WriteRetryAfter sets the Retry-After header to d in whole seconds, rounded

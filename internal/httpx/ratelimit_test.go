@@ -162,7 +162,7 @@ func TestSetHeaders(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			rr := httptest.NewRecorder()
-			SetHeaders(rr, tt.limit, tt.remaining)
+			SetHeaders(rr, tt.limit, tt.remaining, 0)
 			if got := rr.Header().Get("X-Rate-Limit"); got != tt.wantLimit {
 				t.Errorf("X-Rate-Limit = %q, want %q", got, tt.wantLimit)
 			}
