@@ -175,6 +175,9 @@ type Session struct {
 	ExpiresAt  time.Time // absolute expiry (the idle limit may end it sooner)
 	IP         string    // the address it was last seen from
 	UserAgent  string
+	// Flags are the session's security state, read with it by Authenticate
+	// (zero for sessions listed by Sessions).
+	Flags SessionFlags
 }
 
 func (s *Service) now() time.Time {

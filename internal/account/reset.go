@@ -161,7 +161,6 @@ func (s *Service) ResetPassword(ctx context.Context, token, newPassword string) 
 			args []any
 		}{
 			{`UPDATE password_resets SET used_at = ? WHERE user_id = ? AND used_at = ?`, []any{nowUS, userID, 0}},
-			{`DELETE FROM sessions WHERE user_id = ?`, []any{userID}},
 			{`UPDATE email_verifications SET used_at = ? WHERE user_id = ? AND email = ? AND used_at = ?`, []any{nowUS, userID, verify, 0}},
 			// Proving control of the mailbox lifts a sign-in lock.
 			{`DELETE FROM login_failures WHERE subject = ?`, []any{userSubject(userID)}},
@@ -169,6 +168,9 @@ func (s *Service) ResetPassword(ctx context.Context, token, newPassword string) 
 			if _, err := tx.Exec(ctx, st.q, st.args...); err != nil {
 				return err
 			}
+		}
+		if err := EndUserSessionsTx(ctx, tx, userID); err != nil {
+			return err
 		}
 		return nil
 	})

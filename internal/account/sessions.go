@@ -181,15 +181,18 @@ func (s *Service) Authenticate(ctx context.Context, token, ip string) (*desk.Pri
 		return nil, nil, unauthenticated()
 	}
 	var (
-		sess              Session
-		created, seen, ex int64
-		role              string
-		active, suspended bool
+		sess                        Session
+		created, seen, ex, reauthAt int64
+		role                        string
+		active, suspended           bool
 	)
+	// The session's flags come in the same read (one query per request).
 	err := s.DB.QueryRow(ctx, `SELECT s.id, s.user_id, s.created_at, s.last_seen_at, s.expires_at, s.ip, s.user_agent,
-		u.role, u.active, u.suspended
-		FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?`, auth.HashToken(token)).
-		Scan(&sess.ID, &sess.UserID, &created, &seen, &ex, &sess.IP, &sess.UserAgent, &role, &active, &suspended)
+		u.role, u.active, u.suspended, COALESCE(f.mfa_pending, FALSE), COALESCE(f.reauth_at, 0)
+		FROM sessions s JOIN users u ON u.id = s.user_id LEFT JOIN session_flags f ON f.token_hash = s.token_hash
+		WHERE s.token_hash = ?`, auth.HashToken(token)).
+		Scan(&sess.ID, &sess.UserID, &created, &seen, &ex, &sess.IP, &sess.UserAgent, &role, &active, &suspended,
+			&sess.Flags.MFAPending, &reauthAt)
 	if isNoRows(err) {
 		return nil, nil, unauthenticated()
 	}
@@ -214,6 +217,9 @@ func (s *Service) Authenticate(ctx context.Context, token, ip string) (*desk.Pri
 		}
 	}
 	sess.CreatedAt, sess.LastSeenAt, sess.ExpiresAt = fromMicros(created), fromMicros(seen), fromMicros(ex)
+	if reauthAt != 0 {
+		sess.Flags.ReauthAt = fromMicros(reauthAt)
+	}
 	p, err := people.PrincipalFor(ctx, s.DB, sess.UserID)
 	if err != nil {
 		return nil, nil, err
@@ -301,8 +307,7 @@ func (s *Service) RevokeAll(ctx context.Context, userID int64) error {
 	if _, err := requireSelfOrAdmin(ctx, userID); err != nil {
 		return err
 	}
-	_, err := s.DB.Exec(ctx, `DELETE FROM sessions WHERE user_id = ?`, userID)
-	return err
+	return s.DB.InTx(ctx, func(tx *store.Tx) error { return EndUserSessionsTx(ctx, tx, userID) })
 }
 
 // PurgeExpired deletes dead sessions, old reset and verification records

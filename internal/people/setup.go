@@ -178,10 +178,7 @@ func (s *Service) SetupOwner(ctx context.Context, code, name, email, password st
 			}
 			return err
 		}
-		if err := checkFree(sys, tx, 0, st); err != nil {
-			return err
-		}
-		var err error
+		var err error // createUserTx checks the address is free
 		if u, err = s.createUserTx(sys, tx, p, st, hash); err != nil {
 			return err
 		}

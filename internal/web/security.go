@@ -45,14 +45,6 @@ type sessionFlags struct {
 
 func (s *Server) securityOn() bool { return s.d.TwoFactor != nil && s.d.Passwords != nil }
 
-func (s *Server) loadFlags(ctx context.Context, token string) (sessionFlags, error) {
-	f, err := s.d.Account.Flags(ctx, token)
-	if err != nil {
-		return sessionFlags{}, err
-	}
-	return fromAccountFlags(f), nil
-}
-
 func (s *Server) saveFlags(ctx context.Context, token string, f sessionFlags) error {
 	return s.d.Account.SetFlags(ctx, token, f.account())
 }
@@ -359,22 +351,22 @@ func (s *Server) checkIdentity(r *http.Request, rc *reqCtx, pw, code string) (st
 		return "", 0, err
 	}
 	on, err := s.d.TwoFactor.Enabled(ctx, rc.p.UserID)
-	if err != nil {
+	if err != nil || !on {
 		return "", 0, err
 	}
-	if on {
-		err := s.d.TwoFactor.Verify(ctx, rc.p.UserID, code)
-		switch desk.ErrorCode(err) {
-		case desk.EUNAUTHORIZED, desk.EINVALID:
-			return rc.T("web.2fa_invalid_code"), http.StatusUnauthorized, nil
-		case desk.ETOOMANY:
-			return rc.T("web.2fa_locked"), http.StatusTooManyRequests, nil
-		}
-		if err != nil {
-			return "", 0, err
-		}
+	return s.checkCode(r, rc, code)
+}
+
+// checkCode verifies the user's second-factor code (2FA is on).
+func (s *Server) checkCode(r *http.Request, rc *reqCtx, code string) (string, int, error) {
+	err := s.d.TwoFactor.Verify(r.Context(), rc.p.UserID, code)
+	switch desk.ErrorCode(err) {
+	case desk.EUNAUTHORIZED, desk.EINVALID:
+		return rc.T("web.2fa_invalid_code"), http.StatusUnauthorized, nil
+	case desk.ETOOMANY:
+		return rc.T("web.2fa_locked"), http.StatusTooManyRequests, nil
 	}
-	return "", 0, nil
+	return "", 0, err
 }
 
 func (s *Server) reauth(w http.ResponseWriter, r *http.Request) error {
@@ -620,9 +612,13 @@ func (s *Server) passwordChange(w http.ResponseWriter, r *http.Request) error {
 	if !needCode {
 		code = ""
 	}
-	// With 2FA on and no recent re-authentication, a code too.
+	// With 2FA on and no recent re-authentication, a code too (the
+	// password itself is checked once, by the account service below).
 	if needCode {
-		msg, status, err := s.checkIdentity(r, rc, r.PostFormValue("current_password"), code)
+		if ok, _, _, _ := s.reauthRate.Allow("reauth:" + strconv.FormatInt(rc.p.UserID, 10)); !ok {
+			return s.showPassword(w, r, http.StatusTooManyRequests, rc.T("errors.rate_limited"), nil)
+		}
+		msg, status, err := s.checkCode(r, rc, code)
 		if err != nil {
 			return err
 		}

@@ -21,11 +21,10 @@ type reqCtx struct {
 	p     *desk.Principal // nil for anonymous visitors
 	user  *desk.User      // the signed-in user
 	token string          // the session token (cookie value)
-	// sessionID and flags describe the session (security.go); flags
-	// could not be read when flagsErr is set.
+	// sessionID and flags describe the session (security.go), read with
+	// it by account.Authenticate.
 	sessionID int64
 	flags     sessionFlags
-	flagsErr  error
 	csrf      string // the expected synchronizer token
 	https     bool
 	// staleSession is set when the request carried a session that has
@@ -93,9 +92,9 @@ func (s *Server) begin(w http.ResponseWriter, r *http.Request) (*reqCtx, *http.R
 			rc.p, rc.token = &pp, tok
 			if sess != nil {
 				rc.sessionID = sess.ID
-			}
-			if s.securityOn() {
-				rc.flags, rc.flagsErr = s.loadFlags(ctx, tok)
+				if s.securityOn() {
+					rc.flags = fromAccountFlags(sess.Flags)
+				}
 			}
 			ctx = desk.WithPrincipal(ctx, rc.p)
 			if u, err := s.d.People.GetUser(ctx, pp.UserID); err == nil {

@@ -335,10 +335,6 @@ func (s *Server) wrapRoute(rt route, f handlerFunc) http.Handler {
 		} else {
 			noBody(r)
 		}
-		if rc.flagsErr != nil {
-			s.fail(w, r, rc.flagsErr)
-			return
-		}
 		// A session that has not finished signing in (second factor,
 		// forced enrolment, expired password) goes there first.
 		to, err := s.gate(r, rc)
