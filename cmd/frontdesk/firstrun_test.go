@@ -9,7 +9,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/frontdesk/frontdesk/internal/config"
 	"github.com/frontdesk/frontdesk/internal/desk"
+	"github.com/frontdesk/frontdesk/internal/server"
 )
 
 // syncBuffer is a bytes.Buffer safe for the server's logger and the test.
@@ -76,7 +78,7 @@ func TestServePrintsSetupCode(t *testing.T) {
 		strings.NewReader("a long enough passphrase\n"), &out, &out); err != nil {
 		t.Fatal(err)
 	}
-	ppl, closeFn, err := openPeople(context.Background(), common{data: dir})
+	ppl, closeFn, err := openPeople(context.Background(), &config.Config{Server: server.Config{DataDir: dir}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,7 +97,7 @@ func TestServePrintsSetupCode(t *testing.T) {
 	if m == nil {
 		t.Fatal("no setup code in the log of a fresh start")
 	}
-	ppl, closeFn, err = openPeople(context.Background(), common{data: dir2})
+	ppl, closeFn, err = openPeople(context.Background(), &config.Config{Server: server.Config{DataDir: dir2}})
 	if err != nil {
 		t.Fatal(err)
 	}

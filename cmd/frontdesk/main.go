@@ -49,12 +49,6 @@ func main() {
 	}
 }
 
-// common holds the settings every command shares.
-type common struct {
-	data        string
-	databaseURL string
-}
-
 // newFlags returns the configuration loader of command for options of
 // scope (config.Store for commands that open the store); add the
 // command's own flags to its FlagSet, then call load.
@@ -64,15 +58,15 @@ func newFlags(name string, scope config.Scope) *config.Loader {
 
 // load parses args and the environment. It returns ok=false (and no error)
 // when only the help was asked for.
-func load(l *config.Loader, args []string, stdout io.Writer) (*config.Config, common, bool, error) {
+func load(l *config.Loader, args []string, stdout io.Writer) (*config.Config, bool, error) {
 	cfg, err := l.Parse(args, stdout)
 	if errors.Is(err, config.ErrHelp) {
-		return nil, common{}, false, nil
+		return nil, false, nil
 	}
 	if err != nil {
-		return nil, common{}, false, err
+		return nil, false, err
 	}
-	return cfg, common{data: cfg.Server.DataDir, databaseURL: cfg.Server.DatabaseURL}, true, nil
+	return cfg, true, nil
 }
 
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
@@ -111,7 +105,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 }
 
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	cfg, _, ok, err := load(newFlags("serve", config.Store|config.Serve), args, stdout)
+	cfg, ok, err := load(newFlags("serve", config.Store|config.Serve), args, stdout)
 	if !ok {
 		return err
 	}
@@ -144,11 +138,11 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 }
 
 func migrate(ctx context.Context, args []string, stdout io.Writer) error {
-	_, c, ok, err := load(newFlags("migrate", config.Store), args, stdout)
+	c, ok, err := load(newFlags("migrate", config.Store), args, stdout)
 	if !ok {
 		return err
 	}
-	db, err := store.Open(ctx, c.databaseURL, c.data)
+	db, err := store.Open(ctx, c.Server.DatabaseURL, c.Server.DataDir)
 	if err != nil {
 		return err
 	}
@@ -161,8 +155,8 @@ func migrate(ctx context.Context, args []string, stdout io.Writer) error {
 	return nil
 }
 
-func openPeople(ctx context.Context, c common) (*people.Service, func(), error) {
-	db, err := store.Open(ctx, c.databaseURL, c.data)
+func openPeople(ctx context.Context, c *config.Config) (*people.Service, func(), error) {
+	db, err := store.Open(ctx, c.Server.DatabaseURL, c.Server.DataDir)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -177,7 +171,7 @@ func userCreate(ctx context.Context, args []string, stdin io.Reader, stdout io.W
 	email := fs.String("email", "", "email address")
 	name := fs.String("name", "", "full name")
 	role := fs.String("role", "end-user", "admin, agent or end-user")
-	_, c, ok, err := load(l, args, stdout)
+	c, ok, err := load(l, args, stdout)
 	if !ok {
 		return err
 	}
@@ -213,7 +207,7 @@ func tokenCreate(ctx context.Context, args []string, stdout io.Writer) error {
 	fs := l.FlagSet()
 	email := fs.String("email", "", "the token's user")
 	label := fs.String("name", "cli", "a label for the token")
-	_, c, ok, err := load(l, args, stdout)
+	c, ok, err := load(l, args, stdout)
 	if !ok {
 		return err
 	}

@@ -25,7 +25,7 @@ func seed(ctx context.Context, args []string, stdout io.Writer) error {
 	fs := l.FlagSet()
 	n := fs.Int("tickets", 100000, "tickets to create")
 	workers := fs.Int("workers", 16, "concurrent writers")
-	cfg, _, ok, err := load(l, args, stdout)
+	cfg, ok, err := load(l, args, stdout)
 	if !ok {
 		return err
 	}
