@@ -23,8 +23,23 @@ var policy = func() *bluemonday.Policy {
 
 var strictPolicy = bluemonday.StrictPolicy()
 
+// mailPolicy is policy plus cid: URLs, which inbound mail uses to point
+// <img> at its inline-image attachments.
+var mailPolicy = func() *bluemonday.Policy {
+	p := bluemonday.UGCPolicy()
+	p.AllowURLSchemes("http", "https", "mailto", "tel", "cid")
+	p.RequireNoFollowOnLinks(true)
+	p.AddTargetBlankToFullyQualifiedLinks(true)
+	p.RequireNoReferrerOnLinks(true)
+	return p
+}()
+
 // HTML returns html with everything outside the allow-list removed.
 func HTML(s string) string { return policy.Sanitize(s) }
+
+// MailHTML is HTML for inbound e-mail: the same allow-list, and cid: image
+// references kept (remote images are the mail parser's concern).
+func MailHTML(s string) string { return mailPolicy.Sanitize(s) }
 
 var (
 	blockEnd   = regexp.MustCompile(`(?i)</(p|div|li|h[1-6]|tr|blockquote|pre)>|<br\s*/?>`)
