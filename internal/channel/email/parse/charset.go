@@ -143,9 +143,13 @@ var guessCandidates = func() []candidate {
 func scoreText(b []byte) float64 {
 	var score float64
 	scripts := map[string]int{}
-	for _, r := range string(b) {
+	runes := []rune(string(b))
+	for i, r := range runes {
 		if r < 0x80 {
 			continue
+		}
+		if unicode.IsLetter(r) && !unicode.Is(unicode.Latin, r) && (asciiLetterAt(runes, i-1) || asciiLetterAt(runes, i+1)) {
+			score -= 4 // a Cyrillic or CJK letter glued to a Latin one
 		}
 		switch {
 		case r == utf8.RuneError:
@@ -278,4 +282,12 @@ func unhex(c byte) byte {
 	default:
 		return c - 'A' + 10
 	}
+}
+
+func asciiLetterAt(runes []rune, i int) bool {
+	if i < 0 || i >= len(runes) {
+		return false
+	}
+	r := runes[i]
+	return 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z'
 }

@@ -9,6 +9,7 @@ import (
 	"mime"
 	"net/textproto"
 	"regexp"
+	"sort"
 	"strings"
 
 	mtextproto "github.com/emersion/go-message/textproto"
@@ -158,19 +159,81 @@ func parseMediaType(v string) (string, map[string]string) {
 	if v == "" {
 		return "", map[string]string{}
 	}
+	_, rest, _ := strings.Cut(v, ";")
 	if mt, params, err := mime.ParseMediaType(v); err == nil {
+		addExtendedParams(params, rest)
 		return mt, params
 	}
-	mt, rest, _ := strings.Cut(v, ";")
+	mt, _, _ := strings.Cut(v, ";")
 	mt = strings.ToLower(strings.TrimSpace(mt))
 	params := map[string]string{}
 	for _, m := range paramRe.FindAllStringSubmatch(rest, -1) {
 		key := strings.ToLower(m[1])
-		if _, dup := params[key]; !dup {
+		if _, dup := params[key]; !dup && !strings.Contains(key, "*") {
 			params[key] = strings.ReplaceAll(strings.Trim(m[2], `"`), `\"`, `"`)
 		}
 	}
+	addExtendedParams(params, rest)
 	return mt, params
+}
+
+// addExtendedParams fills in RFC 2231 parameters (name*=charset''%XX…,
+// name*0*=…; name*1=…) that mime.ParseMediaType dropped because their
+// charset is not UTF-8, or that a broken header kept it from parsing.
+func addExtendedParams(params map[string]string, rest string) {
+	type piece struct {
+		n       int
+		encoded bool
+		value   string
+	}
+	pieces := map[string][]piece{}
+	for _, m := range paramRe.FindAllStringSubmatch(rest, -1) {
+		key := strings.ToLower(m[1])
+		name, section, ok := strings.Cut(key, "*")
+		if !ok || params[name] != "" {
+			continue
+		}
+		p := piece{value: strings.Trim(m[2], `"`)}
+		p.encoded = strings.HasSuffix(section, "*") || section == ""
+		if num := strings.TrimSuffix(section, "*"); num != "" {
+			if _, err := fmt.Sscanf(num, "%d", &p.n); err != nil {
+				continue
+			}
+		}
+		pieces[name] = append(pieces[name], p)
+	}
+	for name, ps := range pieces {
+		sort.Slice(ps, func(i, j int) bool { return ps[i].n < ps[j].n })
+		var raw []byte
+		charset := ""
+		for i, p := range ps {
+			val := p.value
+			if i == 0 && p.encoded {
+				if parts := strings.SplitN(val, "'", 3); len(parts) == 3 {
+					charset, val = parts[0], parts[2]
+				}
+			}
+			if p.encoded {
+				raw = append(raw, percentDecode(val)...)
+			} else {
+				raw = append(raw, val...)
+			}
+		}
+		params[name] = decodeWithLabel(raw, charset)
+	}
+}
+
+func percentDecode(s string) []byte {
+	out := make([]byte, 0, len(s))
+	for i := 0; i < len(s); i++ {
+		if s[i] == '%' && i+2 < len(s) && isHex(s[i+1]) && isHex(s[i+2]) {
+			out = append(out, unhex(s[i+1])<<4|unhex(s[i+2]))
+			i += 2
+			continue
+		}
+		out = append(out, s[i])
+	}
+	return out
 }
 
 func declaredCharset(h header) string {

@@ -54,15 +54,17 @@ func (f *base64Filter) Read(p []byte) (int, error) {
 			}
 		}
 		f.n += out
-		if f.done || err == io.EOF {
+		// Any read error ends the data: a truncated part still yields what
+		// arrived, and real I/O errors are reported by Parse's source reader.
+		if f.done || err != nil {
 			f.done = true
 			if out > 0 {
 				return out, nil
 			}
 			return f.pad(p)
 		}
-		if err != nil || out > 0 {
-			return out, err
+		if out > 0 {
+			return out, nil
 		}
 	}
 }
@@ -101,7 +103,9 @@ func (q *qpReader) Read(p []byte) (int, error) {
 			err = nil // long line: decode this chunk, no newline yet
 		}
 		q.out = decodeQPLine(q.out[:0], line)
-		q.err = err
+		if err != nil {
+			q.err = io.EOF // truncated input ends the text; see base64Filter
+		}
 	}
 	n := copy(p, q.out)
 	q.out = q.out[n:]
@@ -145,7 +149,9 @@ func (u *uuReader) Read(p []byte) (int, error) {
 			return 0, u.err
 		}
 		line, err := u.br.ReadString('\n')
-		u.err = err
+		if err != nil {
+			u.err = io.EOF
+		}
 		line = strings.TrimRight(line, "\r\n")
 		switch {
 		case !u.begun:
