@@ -162,10 +162,12 @@ func scoreText(b []byte) float64 {
 		case strings.ContainsRune(commonCyrillic, r):
 			score += 3
 			scripts["cyrillic"]++
-		case unicode.Is(unicode.Han, r), unicode.Is(unicode.Hiragana, r), unicode.Is(unicode.Hangul, r):
-			score += 3
+		case unicode.Is(unicode.Hiragana, r), unicode.Is(unicode.Katakana, r) && r < 0xFF00, r == 'ー':
+			// Kana appear in nearly all Japanese text and almost never in
+			// other encodings' misreadings of it, so they outweigh Han.
+			score += 4
 			scripts["cjk"]++
-		case unicode.Is(unicode.Katakana, r) && r < 0xFF00:
+		case unicode.Is(unicode.Han, r), unicode.Is(unicode.Hangul, r):
 			score += 3
 			scripts["cjk"]++
 		case unicode.IsLetter(r):

@@ -177,7 +177,7 @@ func parseMediaType(v string) (string, map[string]string) {
 	return mt, params
 }
 
-// addExtendedParams fills in RFC 2231 parameters (name*=charset”%XX…,
+// addExtendedParams fills in RFC 2231 parameters (name*=charset'lang'%XX…,
 // name*0*=…; name*1=…) that mime.ParseMediaType dropped because their
 // charset is not UTF-8, or that a broken header kept it from parsing.
 func addExtendedParams(params map[string]string, rest string) {
