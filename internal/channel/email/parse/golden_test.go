@@ -141,6 +141,11 @@ func checkMessage(t *testing.T, m *Message, want expected, stored []storedAttach
 	}
 	contains(t, "html", m.HTML, want.HTMLContains, true)
 	contains(t, "html", strings.ToLower(m.HTML), want.HTMLAbsent, false)
+	for _, h := range []string{m.HTML, m.ReplyHTML} {
+		if problem := unsafeHTML(h); problem != "" {
+			t.Errorf("unsafe HTML (%s): %s", problem, h)
+		}
+	}
 	contains(t, "reply html", m.ReplyHTML, want.ReplyHTMLContains, true)
 	contains(t, "reply html", m.ReplyHTML, want.ReplyHTMLAbsent, false)
 	if want.Attachments != nil {

@@ -374,7 +374,7 @@ func (p *parser) attachment(pt part, body io.Reader, inRelated bool) error {
 	if info.Filename == "" {
 		info.Filename = defaultFilename(info.ContentType, len(p.msg.Attachments)+1)
 	}
-	counted := &countingReader{r: transferDecoder(pt.encoding, body)}
+	counted := &countingReader{r: endOnError{transferDecoder(pt.encoding, body)}}
 	var ref string
 	if p.opt.Attachment != nil {
 		var err error
@@ -427,6 +427,19 @@ func extOf(name string) string {
 		return name[i:]
 	}
 	return ""
+}
+
+// endOnError ends a part's stream at its first error: a truncated or
+// malformed part is delivered as the data that arrived. Failures of the
+// message source itself are still reported by Parse (limitedReader).
+type endOnError struct{ r io.Reader }
+
+func (e endOnError) Read(p []byte) (int, error) {
+	n, err := e.r.Read(p)
+	if err != nil {
+		err = io.EOF
+	}
+	return n, err
 }
 
 type countingReader struct {
