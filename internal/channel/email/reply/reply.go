@@ -50,15 +50,21 @@ func unquoted(lines []string) []string {
 var (
 	// Attribution lines of many clients and languages, possibly wrapped
 	// over two lines (Gmail breaks long ones before "wrote:").
-	attribution = regexp.MustCompile(`(?i)^\s*(on\b.{0,200}\b(wrote|writes)|w dniu\b.{0,200}\b(napisał\(a\)|napisała|napisał|pisze)|am\b.{0,200}\bschrieb|le\b.{0,200}\ba écrit|el\b.{0,200}\bescribió|il\b.{0,200}\bha scritto|op\b.{0,200}\bschreef|dne\b.{0,200}\bnapsal(a)?|.{1,200}\bnapisał(a|\(a\))?)\s*:?\s*$`)
+	attribution = regexp.MustCompile(`(?i)^\s*(on\b.*\b(wrote|writes)|w dniu\b.*\b(napisał\(a\)|napisała|napisał|pisze)|am\b.*\bschrieb|le\b.*\ba écrit|el\b.*\bescribió|il\b.*\bha scritto|op\b.*\bschreef|dne\b.*\bnapsal(a)?|.+\bnapisał(a|\(a\))?)\s*:?\s*$`)
 	separators  = regexp.MustCompile(`(?i)^\s*(-{2,}\s*(original message|oryginalna wiadomość|wiadomość oryginalna|ursprüngliche nachricht|message d'origine|mensaje original|původní zpráva)\s*-{2,}|_{20,}|-{20,})\s*$`)
 	headerFrom  = regexp.MustCompile(`(?i)^\s*\*?(from|od|von|de|от)\s*:\*?\s*\S`)
 	headerNext  = regexp.MustCompile(`(?i)^\s*\*?(sent|date|to|subject|wysłano|wysłane|data|do|temat|gesendet|an|betreff|envoyé|à|objet|enviado|para|asunto|cc|dw)\s*:\*?`)
 	mobileSig   = regexp.MustCompile(`(?i)^\s*(sent from my \S+|sent from (mail|outlook|yahoo mail|samsung|my mobile)\b.*|get outlook for (ios|android)|wysłane z (mojego )?(iphone|ipada?|telefonu|urządzenia)\b.*|wysłano z (mojego )?(iphone|ipada?|telefonu|urządzenia)\b.*|von meinem (iphone|ipad|smartphone) gesendet|envoyé de mon (iphone|ipad))\.?\s*$`)
 )
 
+// maxAttributionLen bounds the lines tested as attributions ("On … wrote:").
+const maxAttributionLen = 400
+
 func isQuoteStart(lines []string, i int) bool {
 	l := lines[i]
+	if len(l) > maxAttributionLen || !strings.ContainsAny(l, ":-_") && (i+1 >= len(lines) || !strings.Contains(lines[i+1], ":")) {
+		return false // every quote start has a colon, a rule, or a colon next line
+	}
 	if separators.MatchString(l) {
 		// A bare rule only counts when an Outlook header block follows.
 		if strings.Contains(strings.ToLower(l), "message") || strings.Contains(strings.ToLower(l), "wiadomo") || strings.Contains(strings.ToLower(l), "nachricht") || strings.Contains(strings.ToLower(l), "zpráva") {
@@ -142,7 +148,7 @@ func headerBlockFollows(lines []string, i int) bool {
 }
 
 func isSignatureStart(l string) bool {
-	return l == "-- " || l == "--" || l == "-- \r" || mobileSig.MatchString(l)
+	return l == "-- " || l == "--" || l == "-- \r" || len(l) < 80 && mobileSig.MatchString(l)
 }
 
 // trimTrailingQuote drops a trailing block of "> " lines (and blank lines
