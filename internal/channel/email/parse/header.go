@@ -42,10 +42,13 @@ func readHeader(r *bufio.Reader) (header, error) {
 	for {
 		line, err := r.ReadSlice('\n')
 		if err == bufio.ErrBufferFull {
-			// An absurdly long line: keep reading it piecewise.
-			rest, rerr := r.ReadBytes('\n')
-			line = append(append([]byte{}, line...), rest...)
-			err = rerr
+			// A line longer than the buffer: gather it, within the cap.
+			long := append([]byte{}, line...)
+			for err == bufio.ErrBufferFull && total+len(long) <= maxHeaderBytes {
+				line, err = r.ReadSlice('\n')
+				long = append(long, line...)
+			}
+			line = long
 		}
 		total += len(line)
 		if total > maxHeaderBytes {

@@ -448,3 +448,15 @@ func unsafeHTML(s string) string {
 		}
 	}
 }
+
+func TestHugeHeaderLineIsRefused(t *testing.T) {
+	raw := "Subject: " + strings.Repeat("x", maxHeaderBytes+10) + "\r\n\r\nbody"
+	if _, err := Parse(strings.NewReader(raw), Options{MaxBytes: 2 * maxHeaderBytes}); !errors.Is(err, ErrTooLarge) {
+		t.Fatalf("err = %v, want ErrTooLarge", err)
+	}
+	long := "Subject: " + strings.Repeat("y", 200<<10) + "\r\n\r\nbody"
+	m, err := Parse(strings.NewReader(long), Options{})
+	if err != nil || len(m.Subject) != 200<<10 || m.Text != "body" {
+		t.Fatalf("200 KiB subject: err %v, subject %d bytes, text %q", err, len(m.Subject), m.Text)
+	}
+}
