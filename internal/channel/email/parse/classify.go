@@ -10,7 +10,7 @@ import (
 // classify decides the message kind from headers, the report parts seen and
 // the body. Bounces are checked before auto-replies because many bounces
 // also carry auto-reply markers.
-func classify(h header, d headerDecoder, m *Message, rep reportInfo) (Kind, *Bounce) {
+func classify(h header, m *Message, rep reportInfo) (Kind, *Bounce) {
 	switch {
 	case rep.sawMDN || rep.reportType == "disposition-notification":
 		return KindDisposition, nil

@@ -70,3 +70,15 @@ func TestMsgIDsAndDates(t *testing.T) {
 		t.Error("garbage date should be zero")
 	}
 }
+
+func TestRaw8bitSubjectUsesBodyCharset(t *testing.T) {
+	raw := "From: a@example.pl\r\nSubject: Zam\xf3wienie \xb3\xf3d\xbc\r\nContent-Type: multipart/alternative; boundary=b\r\n\r\n" +
+		"--b\r\nContent-Type: text/plain; charset=iso-8859-2\r\n\r\n\xa3\xf3d\xbc\r\n--b--\r\n"
+	m, err := Parse(strings.NewReader(raw), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Subject != "Zamówienie łódź" || m.Text != "Łódź" {
+		t.Errorf("subject %q, text %q", m.Subject, m.Text)
+	}
+}

@@ -39,11 +39,15 @@ func Parse(r io.Reader, opt Options) (*Message, error) {
 			return nil, err
 		}
 	}
+	if p.dec.hint == "" {
+		// Raw 8-bit headers are most likely in the charset of the body.
+		p.dec.hint = p.bodyCharset
+	}
 	p.bodies = append([]*bodyCollector{body}, p.bodies...)
 	p.fillHeaders(top)
 	p.fillBodies()
 	p.msg.Size = src.n
-	p.msg.Kind, p.msg.Bounce = classify(top, p.dec, p.msg, p.report)
+	p.msg.Kind, p.msg.Bounce = classify(top, p.msg, p.report)
 	return p.msg, nil
 }
 
@@ -90,6 +94,8 @@ type parser struct {
 	bodies []*bodyCollector // inlined forwarded messages, in order
 	report reportInfo
 	cbErr  error
+	// bodyCharset is the first charset a body text part declared.
+	bodyCharset string
 }
 
 // reportInfo is what multipart/report parts said.
@@ -306,6 +312,9 @@ func (p *parser) text(pt part, mt string, body io.Reader, bc *bodyCollector) err
 	}
 	if err := p.discard(body); err != nil {
 		return err
+	}
+	if p.bodyCharset == "" && lookupEncoding(pt.params["charset"]) != nil {
+		p.bodyCharset = pt.params["charset"]
 	}
 	s := decodeWithLabel(raw, pt.params["charset"])
 	s = strings.ReplaceAll(s, "\r\n", "\n")
