@@ -81,3 +81,21 @@ func FuzzHTML(f *testing.F) {
 		}
 	})
 }
+
+func TestMailHTMLKeepsCIDImagesAndRemovesScript(t *testing.T) {
+	out := MailHTML(`<p>Hi<img src="cid:logo@x" alt="logo"></p>`)
+	if !strings.Contains(out, `src="cid:logo@x"`) {
+		t.Errorf("cid image lost: %s", out)
+	}
+	if strings.Contains(HTML(`<img src="cid:logo@x">`), "cid:") {
+		t.Error("the comment policy must not accept cid: URLs")
+	}
+	for _, v := range vectors {
+		out := strings.ToLower(MailHTML(v))
+		for _, bad := range []string{"<script", "onerror", "onload", "javascript:", "<iframe", "<form", "style="} {
+			if strings.Contains(out, bad) {
+				t.Errorf("MailHTML(%q) = %q still contains %q", v, out, bad)
+			}
+		}
+	}
+}
