@@ -385,7 +385,7 @@ var matrix = []mcase{
 	// Support addresses (p7-out): admins only.
 	{route: "GET /api/v2/recipient_addresses", want: adminOnly, req: path("/api/v2/recipient_addresses")},
 	{route: "POST /api/v2/recipient_addresses", want: adminCreate, req: func(_ *testing.T, m *mx, role string) (string, any) {
-		return "/api/v2/recipient_addresses", map[string]any{"recipient_address": map[string]any{"email": m.uniq("support-" + role + "-") + "@example.com"}}
+		return "/api/v2/recipient_addresses", map[string]any{"recipient_address": map[string]any{"email": m.uniq("support-"+role+"-") + "@example.com"}}
 	}},
 	{route: "GET /api/v2/recipient_addresses/{id}", want: adminOnly, req: idPath("/api/v2/recipient_addresses/%d", fresh((*mx).newMailbox), nil)},
 	{route: "PUT /api/v2/recipient_addresses/{id}", want: adminOnly, req: idPath("/api/v2/recipient_addresses/%d", fresh((*mx).newMailbox),

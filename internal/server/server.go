@@ -126,7 +126,7 @@ type App struct {
 	Threads   *thread.Store
 	Mail      *deliver.Deliverer
 	Account   *account.Service
-	Web     *web.Server
+	Web       *web.Server
 	// Schedules turns recurring tasks into jobs (see schedules.go).
 	Schedules *jobs.Scheduler
 	// Relay joins Events to the other instances on PostgreSQL; nil on
