@@ -24,6 +24,7 @@ import (
 	"github.com/frontdesk/frontdesk/internal/bulk"
 	"github.com/frontdesk/frontdesk/internal/channel/email/deliver"
 	"github.com/frontdesk/frontdesk/internal/channel/email/mailbox"
+	"github.com/frontdesk/frontdesk/internal/channel/email/notify"
 	"github.com/frontdesk/frontdesk/internal/channel/email/thread"
 	"github.com/frontdesk/frontdesk/internal/events"
 	"github.com/frontdesk/frontdesk/internal/events/pgrelay"
@@ -191,6 +192,9 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 	a.Mailboxes = mailbox.New(db, box)
 	a.Threads = thread.New(db, box)
 	a.Mail = &deliver.Deliverer{Outbox: a.Outbox, Mailboxes: a.Mailboxes, Logger: logger}
+	// Ticket notifications are queued in each change's transaction; with
+	// no support address configured there are none.
+	(&notify.Notifier{Outbox: a.Outbox, Mailboxes: a.Mailboxes, Threads: a.Threads, PublicURL: cfg.PublicURL, Logger: logger}).Register(a.Tickets)
 	a.Account = account.New(db, a.People, a.Outbox)
 	a.Account.Settings, a.Account.Passwords.Settings = a.Settings, a.Settings
 	twoFactor := twofactor.New(db, box, "")

@@ -262,7 +262,16 @@ func (s *Service) get(ctx context.Context, id int64) (*row, error) {
 // Addresses returns every support address (enabled or not), lower case. Any
 // principal may ask: notifications use it never to mail Frontdesk itself.
 func (s *Service) Addresses(ctx context.Context) (map[string]bool, error) {
-	rows, err := s.DB.Query(ctx, `SELECT address FROM email_mailboxes`)
+	return addresses(ctx, s.DB)
+}
+
+// AddressesTx is Addresses inside tx (for hooks in a ticket change).
+func (s *Service) AddressesTx(ctx context.Context, tx *store.Tx) (map[string]bool, error) {
+	return addresses(ctx, tx)
+}
+
+func addresses(ctx context.Context, q querier) (map[string]bool, error) {
+	rows, err := q.Query(ctx, `SELECT address FROM email_mailboxes`)
 	if err != nil {
 		return nil, fmt.Errorf("mailbox: addresses: %w", err)
 	}
@@ -753,7 +762,15 @@ func (s *Service) senderRow(ctx context.Context, id int64) (*row, error) {
 	if id != 0 {
 		return s.get(ctx, id)
 	}
-	r, err := scan(s.DB.QueryRow(ctx, `SELECT `+cols+` FROM email_mailboxes WHERE is_default = ? LIMIT 1`, true))
+	return defaultRow(ctx, s.DB)
+}
+
+type rowQuerier interface {
+	QueryRow(ctx context.Context, q string, args ...any) *sql.Row
+}
+
+func defaultRow(ctx context.Context, q rowQuerier) (*row, error) {
+	r, err := scan(q.QueryRow(ctx, `SELECT `+cols+` FROM email_mailboxes WHERE is_default = ? LIMIT 1`, true))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNoRelay
 	}
@@ -781,6 +798,15 @@ func (s *Service) Receiver(ctx context.Context, id int64) (*Receiver, error) {
 // is none.
 func (s *Service) Default(ctx context.Context) (*Mailbox, error) {
 	r, err := s.senderRow(ctx, 0)
+	if err != nil {
+		return nil, err
+	}
+	return &r.Mailbox, nil
+}
+
+// DefaultTx is Default inside tx (for hooks in a ticket change).
+func (s *Service) DefaultTx(ctx context.Context, tx *store.Tx) (*Mailbox, error) {
+	r, err := defaultRow(ctx, tx)
 	if err != nil {
 		return nil, err
 	}

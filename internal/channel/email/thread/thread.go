@@ -127,7 +127,20 @@ func (s *Store) Lookup(ctx context.Context, ids ...string) (ticketID int64, ok b
 // ForTicket returns the Message-IDs recorded for ticket, oldest first, at
 // most limit of them: the References of the next mail about it.
 func (s *Store) ForTicket(ctx context.Context, ticketID int64, limit int) ([]string, error) {
-	rows, err := s.DB.Query(ctx, `SELECT message_id FROM email_messages WHERE ticket_id = ? ORDER BY created_at DESC, message_id LIMIT ?`, ticketID, max(limit, 1))
+	return forTicket(ctx, s.DB, ticketID, limit)
+}
+
+// ForTicketTx is ForTicket inside tx (for hooks in a ticket change).
+func (s *Store) ForTicketTx(ctx context.Context, tx *store.Tx, ticketID int64, limit int) ([]string, error) {
+	return forTicket(ctx, tx, ticketID, limit)
+}
+
+type querier interface {
+	Query(ctx context.Context, q string, args ...any) (*sql.Rows, error)
+}
+
+func forTicket(ctx context.Context, q querier, ticketID int64, limit int) ([]string, error) {
+	rows, err := q.Query(ctx, `SELECT message_id FROM email_messages WHERE ticket_id = ? ORDER BY created_at DESC, message_id LIMIT ?`, ticketID, max(limit, 1))
 	if err != nil {
 		return nil, fmt.Errorf("thread: messages of ticket %d: %w", ticketID, err)
 	}
