@@ -51,7 +51,7 @@ func (a *App) registerSchedules() {
 		}
 		return err
 	})
-	a.Schedules.Every("email.deliver", 15*time.Second, deliver.JobKind)
+	a.Schedules.Every("email.deliver", 30*time.Second, deliver.JobKind)
 	a.Schedules.Every("purge.expired_sessions", time.Hour, JobPurgeExpired)
 	a.Schedules.Every("purge.unbound_uploads", time.Hour, JobPurgeUploads)
 	// Attachments in the database: chunks of uploads a crash cut short.

@@ -148,7 +148,7 @@ const (
 
 func (d *Deliverer) deliverOne(ctx context.Context, conns map[int64]*conn, m outbox.Message) (outcome, error) {
 	c, err := d.connFor(ctx, conns, m.MailboxID)
-	if errors.Is(err, mailbox.ErrNoRelay) || desk.ErrorCode(err) == desk.ENOTFOUND {
+	if errors.Is(err, mailbox.ErrNoRelay) {
 		return waiting, d.Outbox.RetryAt(ctx, m.ID, d.now().Add(noRelayWait), "no enabled support address with an SMTP relay", false)
 	}
 	if err == nil && c.client == nil {
@@ -183,6 +183,11 @@ func (d *Deliverer) connFor(ctx context.Context, conns map[int64]*conn, id int64
 		return c, nil
 	}
 	s, err := d.Mailboxes.Sender(ctx, id)
+	if id != 0 && desk.ErrorCode(err) == desk.ENOTFOUND {
+		// The address it was queued for has been deleted since: send it
+		// as the default address rather than let it wait forever.
+		s, err = d.Mailboxes.Sender(ctx, 0)
+	}
 	if err != nil {
 		return nil, err
 	}
