@@ -17,6 +17,7 @@ import (
 	"github.com/frontdesk/frontdesk/internal/account"
 	"github.com/frontdesk/frontdesk/internal/audit"
 	"github.com/frontdesk/frontdesk/internal/bulk"
+	"github.com/frontdesk/frontdesk/internal/channel/email/mailbox"
 	"github.com/frontdesk/frontdesk/internal/desk"
 	"github.com/frontdesk/frontdesk/internal/httpx"
 	"github.com/frontdesk/frontdesk/internal/jobs"
@@ -53,6 +54,9 @@ type Server struct {
 	// base of "url" fields and paging links; see withBase.
 	PublicURL string
 
+	// Mailboxes are the support addresses (/recipient_addresses).
+	Mailboxes *mailbox.Service
+
 	// routes lists every pattern registered through handle, so tests can
 	// check that each route has its entry in the permission matrix.
 	routes []string
@@ -73,6 +77,7 @@ func (s *Server) Register(mux *http.ServeMux) {
 	s.registerIncremental(mux) // p6-incremental
 	s.registerRequests(mux)
 	s.registerMiscP6(mux) // p6b-misc
+	s.registerEmail(mux)  // p7-out
 	mux.Handle("/api/v2/", s.public(func(w http.ResponseWriter, r *http.Request) error {
 		return &desk.Error{Code: desk.ENOTFOUND, Message: "No route matches " + r.Method + " " + r.URL.Path}
 	}))

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/frontdesk/frontdesk/internal/channel/email/mailbox"
 	"github.com/frontdesk/frontdesk/internal/desk"
 	"github.com/frontdesk/frontdesk/internal/httpx"
 	"github.com/frontdesk/frontdesk/internal/people"
@@ -149,6 +150,16 @@ func (m *mx) newField(t *testing.T) int64 {
 		t.Fatal(err)
 	}
 	return f.ID
+}
+
+func (m *mx) newMailbox(t *testing.T) int64 {
+	t.Helper()
+	addr := m.uniq("box") + "@example.com"
+	mb, err := m.a.srv.Mailboxes.Create(m.sys, mailbox.Input{Address: &addr})
+	if err != nil {
+		t.Fatalf("mailbox: %v", err)
+	}
+	return mb.ID
 }
 
 func (m *mx) newRole(t *testing.T) int64 {
@@ -371,6 +382,17 @@ const (
 
 var matrix = []mcase{
 	// --- custom roles: admins only ---
+	// Support addresses (p7-out): admins only.
+	{route: "GET /api/v2/recipient_addresses", want: adminOnly, req: path("/api/v2/recipient_addresses")},
+	{route: "POST /api/v2/recipient_addresses", want: adminCreate, req: func(_ *testing.T, m *mx, role string) (string, any) {
+		return "/api/v2/recipient_addresses", map[string]any{"recipient_address": map[string]any{"email": m.uniq("support-"+role+"-") + "@example.com"}}
+	}},
+	{route: "GET /api/v2/recipient_addresses/{id}", want: adminOnly, req: idPath("/api/v2/recipient_addresses/%d", fresh((*mx).newMailbox), nil)},
+	{route: "PUT /api/v2/recipient_addresses/{id}", want: adminOnly, req: idPath("/api/v2/recipient_addresses/%d", fresh((*mx).newMailbox),
+		map[string]any{"recipient_address": map[string]any{"name": "Renamed"}})},
+	{route: "DELETE /api/v2/recipient_addresses/{id}", want: adminDelete, req: idPath("/api/v2/recipient_addresses/%d", fresh((*mx).newMailbox), nil)},
+	{route: "PUT /api/v2/recipient_addresses/{id}/verify", want: adminOnly, req: idPath("/api/v2/recipient_addresses/%d/verify", fresh((*mx).newMailbox),
+		map[string]any{"type": "forwarding"})},
 	{route: "GET /api/v2/custom_roles", want: adminOnly, req: path("/api/v2/custom_roles")},
 	{route: "POST /api/v2/custom_roles", want: adminCreate, req: func(_ *testing.T, m *mx, role string) (string, any) {
 		return "/api/v2/custom_roles", map[string]any{"custom_role": map[string]any{"name": m.uniq("New role " + role),

@@ -16,6 +16,7 @@ import (
 	"github.com/frontdesk/frontdesk/internal/attach"
 	"github.com/frontdesk/frontdesk/internal/auth"
 	"github.com/frontdesk/frontdesk/internal/bulk"
+	"github.com/frontdesk/frontdesk/internal/channel/email/mailbox"
 	"github.com/frontdesk/frontdesk/internal/desk"
 	"github.com/frontdesk/frontdesk/internal/events"
 	"github.com/frontdesk/frontdesk/internal/jobs"
@@ -87,6 +88,7 @@ func newTestHandler(t testing.TB, db *store.DB, configure func(*Server)) (*testA
 		Limiter:      NewLimiter(0),
 		AuthFailures: NewAuthThrottle(),
 		MaxUpload:    10 << 20,
+		Mailboxes:    mailbox.New(db, testBox(t)),
 	}
 	// As internal/server does, so bulk jobs can be driven with Jobs.RunOnce.
 	srv.Bulk.Register(srv.Jobs)

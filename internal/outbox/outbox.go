@@ -47,6 +47,24 @@ type Message struct {
 	Kind      string
 	CreatedAt time.Time
 	SentAt    time.Time // zero = unsent
+
+	// What a message about a ticket needs to thread in mail clients.
+	// TicketID and MailboxID are 0 for mail about no ticket (password
+	// resets) and for mail sent as the default support address.
+	TicketID  int64
+	MailboxID int64
+	// MessageID (without angle brackets) is chosen by the sender when it
+	// records the thread in the same transaction; "" lets delivery pick
+	// one (MarkSent stores it).
+	MessageID  string
+	InReplyTo  string   // Message-ID this answers, without brackets
+	References []string // the thread's Message-IDs, oldest first
+	ReplyTo    string   // bare address replies go to (the ticket token)
+	// AutoSubmitted is the Auto-Submitted header ("auto-replied",
+	// "auto-generated"); "" means none.
+	AutoSubmitted string
+	// Attempts counts failed delivery attempts so far.
+	Attempts int
 }
 
 // Entry is what admins see of a message: who it is for, its kind, its
@@ -60,10 +78,20 @@ type Entry struct {
 	Preview   string
 	CreatedAt time.Time
 	SentAt    time.Time // zero = unsent
+	TicketID  int64
+	// Attempts counts failed delivery attempts; LastError is the last
+	// failure (redacted like the preview), FailedAt when delivery gave up
+	// for good (a permanent 5xx answer, or too many attempts).
+	Attempts  int
+	LastError string
+	FailedAt  time.Time
 }
 
 // Sent reports whether the message has been delivered.
 func (e Entry) Sent() bool { return !e.SentAt.IsZero() }
+
+// Failed reports whether delivery gave up on the message.
+func (e Entry) Failed() bool { return !e.FailedAt.IsZero() }
 
 // Outbox is the store of messages waiting for delivery.
 type Outbox struct {
@@ -88,9 +116,13 @@ const (
 
 // sealed is the deliverable part of a row, before sealing.
 type sealed struct {
-	Subject string `json:"subject"`
-	Text    string `json:"text"`
-	HTML    string `json:"html"`
+	Subject       string   `json:"subject"`
+	Text          string   `json:"text"`
+	HTML          string   `json:"html"`
+	InReplyTo     string   `json:"in_reply_to,omitempty"`
+	References    []string `json:"references,omitempty"`
+	ReplyTo       string   `json:"reply_to,omitempty"`
+	AutoSubmitted string   `json:"auto_submitted,omitempty"`
 }
 
 // sealContext binds a sealed body to its recipient and kind, so a body
@@ -126,7 +158,12 @@ func (o *Outbox) AddTx(ctx context.Context, tx *store.Tx, m Message) error {
 	if len(text) > maxBody || len(html) > maxBody {
 		return desk.Errorf(desk.ETOOLARGE, "Email body is too large")
 	}
-	raw, err := json.Marshal(sealed{Subject: subject, Text: text, HTML: html})
+	hdr, err := threadHeaders(m)
+	if err != nil {
+		return err
+	}
+	hdr.Subject, hdr.Text, hdr.HTML = subject, text, html
+	raw, err := json.Marshal(hdr)
 	if err != nil {
 		return fmt.Errorf("outbox: %w", err)
 	}
@@ -142,8 +179,8 @@ func (o *Outbox) AddTx(ctx context.Context, tx *store.Tx, m Message) error {
 	if !m.CreatedAt.IsZero() {
 		created = m.CreatedAt.UnixMicro()
 	}
-	_, err = tx.Exec(ctx, `INSERT INTO outbox (to_addr, subject, text_body, html_body, kind, created_at, sealed) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		to, Redact(subject), preview, "", kind, created, box)
+	_, err = tx.Exec(ctx, `INSERT INTO outbox (to_addr, subject, text_body, html_body, kind, created_at, sealed, ticket_id, mailbox_id, message_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		to, Redact(subject), preview, "", kind, created, box, max(m.TicketID, 0), max(m.MailboxID, 0), hdr.messageID)
 	if err != nil {
 		return fmt.Errorf("outbox: queue %s: %w", kind, err)
 	}
@@ -160,17 +197,17 @@ func (o *Outbox) CountSinceTx(ctx context.Context, tx *store.Tx, to, kind string
 }
 
 const (
-	entryCols   = `id, to_addr, subject, text_body, kind, created_at, sent_at`
-	messageCols = `id, to_addr, kind, created_at, sent_at, sealed`
+	entryCols   = `id, to_addr, subject, text_body, kind, created_at, sent_at, ticket_id, attempts, last_error, failed_at`
+	messageCols = `id, to_addr, kind, created_at, sent_at, sealed, ticket_id, mailbox_id, message_id, attempts`
 )
 
 func scanEntry(sc interface{ Scan(...any) error }) (Entry, error) {
 	var e Entry
-	var created, sent int64
-	if err := sc.Scan(&e.ID, &e.To, &e.Subject, &e.Preview, &e.Kind, &created, &sent); err != nil {
+	var created, sent, failed int64
+	if err := sc.Scan(&e.ID, &e.To, &e.Subject, &e.Preview, &e.Kind, &created, &sent, &e.TicketID, &e.Attempts, &e.LastError, &failed); err != nil {
 		return e, err
 	}
-	e.CreatedAt, e.SentAt = fromMicros(created), fromMicros(sent)
+	e.CreatedAt, e.SentAt, e.FailedAt = fromMicros(created), fromMicros(sent), fromMicros(failed)
 	if e.CreatedAt.IsZero() {
 		e.CreatedAt = time.UnixMicro(0).UTC()
 	}
@@ -179,26 +216,43 @@ func scanEntry(sc interface{ Scan(...any) error }) (Entry, error) {
 
 // scanMessage reads a row and opens its sealed part.
 func (o *Outbox) scanMessage(sc interface{ Scan(...any) error }) (Message, error) {
+	m, box, err := scanSealed(sc)
+	if err != nil {
+		return m, err
+	}
+	return m, o.open(&m, box)
+}
+
+// scanSealed reads a row of messageCols (plus any extra destinations)
+// without opening its sealed part.
+func scanSealed(sc interface{ Scan(...any) error }, extra ...any) (Message, string, error) {
 	var m Message
 	var created, sent int64
 	var box string
-	if err := sc.Scan(&m.ID, &m.To, &m.Kind, &created, &sent, &box); err != nil {
-		return m, err
+	dest := append([]any{&m.ID, &m.To, &m.Kind, &created, &sent, &box, &m.TicketID, &m.MailboxID, &m.MessageID, &m.Attempts}, extra...)
+	if err := sc.Scan(dest...); err != nil {
+		return m, "", err
 	}
 	m.CreatedAt, m.SentAt = time.UnixMicro(created).UTC(), fromMicros(sent)
+	return m, box, nil
+}
+
+// open fills m's deliverable part from its sealed value.
+func (o *Outbox) open(m *Message, box string) error {
 	if box == "" {
-		return m, fmt.Errorf("outbox: message %d was queued before messages were sealed and cannot be delivered", m.ID)
+		return fmt.Errorf("outbox: message %d was queued before messages were sealed and cannot be delivered", m.ID)
 	}
 	raw, err := o.Box.Open(box, sealContext(m.To, m.Kind))
 	if err != nil {
-		return m, fmt.Errorf("outbox: message %d: %w", m.ID, err)
+		return fmt.Errorf("outbox: message %d: %w", m.ID, err)
 	}
 	var d sealed
 	if err := json.Unmarshal(raw, &d); err != nil {
-		return m, fmt.Errorf("outbox: message %d: %w", m.ID, err)
+		return fmt.Errorf("outbox: message %d: %w", m.ID, err)
 	}
 	m.Subject, m.Text, m.HTML = d.Subject, d.Text, d.HTML
-	return m, nil
+	m.InReplyTo, m.References, m.ReplyTo, m.AutoSubmitted = d.InReplyTo, d.References, d.ReplyTo, d.AutoSubmitted
+	return nil
 }
 
 func fromMicros(us int64) time.Time {
@@ -255,7 +309,7 @@ func requireSystem(ctx context.Context) error {
 	return nil
 }
 
-// Pending returns up to limit unsent messages, oldest first, ready to hand
+// Pending returns up to limit unsent messages (not given up on), oldest first, ready to hand
 // to a mail server (system principal only). Messages queued before they
 // were sealed (schema version 10 blanked them) are never pending. A row
 // that does not open (sealed with another key, tampered with) is an error
@@ -264,7 +318,7 @@ func (o *Outbox) Pending(ctx context.Context, limit int) ([]Message, error) {
 	if err := requireSystem(ctx); err != nil {
 		return nil, err
 	}
-	rows, err := o.DB.Query(ctx, `SELECT `+messageCols+` FROM outbox WHERE sent_at = ? AND sealed <> ? ORDER BY id LIMIT ?`, 0, "", clampLimit(limit))
+	rows, err := o.DB.Query(ctx, `SELECT `+messageCols+` FROM outbox WHERE sent_at = ? AND failed_at = ? AND sealed <> ? ORDER BY id LIMIT ?`, 0, 0, "", clampLimit(limit))
 	if err != nil {
 		return nil, fmt.Errorf("outbox: pending: %w", err)
 	}

@@ -31,7 +31,9 @@ package secrets
 import (
 	"crypto/aes"
 	"crypto/cipher"
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
@@ -64,6 +66,9 @@ var ErrDecrypt = errors.New("secrets: cannot decrypt value (wrong key or context
 // Box seals and opens values with one key. It is safe for concurrent use.
 type Box struct {
 	aead cipher.AEAD
+	// derive is the root of keys made by DeriveKey, itself derived from the
+	// instance key so that no derived key reveals the sealing key.
+	derive []byte
 }
 
 // NewBox returns a Box for a 32-byte key. The key is copied.
@@ -79,7 +84,25 @@ func NewBox(key []byte) (*Box, error) {
 	if err != nil {
 		return nil, fmt.Errorf("secrets: %w", err)
 	}
-	return &Box{aead: aead}, nil
+	root := hmac.New(sha256.New, key)
+	root.Write([]byte("frontdesk:secrets:derive"))
+	return &Box{aead: aead, derive: root.Sum(nil)}, nil
+}
+
+// DeriveKey returns a 32-byte key for purpose (for example signing ticket
+// tokens in reply addresses), derived from the instance key with
+// HMAC-SHA256. The same purpose gives the same key on every instance that
+// shares the instance key; different purposes give unrelated keys.
+func (b *Box) DeriveKey(purpose string) ([]byte, error) {
+	if b == nil || b.derive == nil {
+		return nil, errors.New("secrets: no key configured")
+	}
+	if purpose == "" {
+		return nil, errors.New("secrets: empty purpose")
+	}
+	mac := hmac.New(sha256.New, b.derive)
+	mac.Write([]byte(version + purpose))
+	return mac.Sum(nil), nil
 }
 
 // Open returns a Box with the key from FRONTDESK_SECRET_KEY or, when that

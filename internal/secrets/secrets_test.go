@@ -348,3 +348,24 @@ func BenchmarkOpen(b *testing.B) {
 		}
 	}
 }
+
+func TestDeriveKeyIsStablePerPurposeAndKey(t *testing.T) {
+	k1 := bytes.Repeat([]byte{1}, secrets.KeySize)
+	k2 := bytes.Repeat([]byte{2}, secrets.KeySize)
+	a, _ := secrets.NewBox(k1)
+	a2, _ := secrets.NewBox(k1)
+	b, _ := secrets.NewBox(k2)
+	x, err := a.DeriveKey("p")
+	if err != nil {
+		t.Fatal(err)
+	}
+	y, _ := a2.DeriveKey("p")
+	z, _ := a.DeriveKey("q")
+	w, _ := b.DeriveKey("p")
+	if !bytes.Equal(x, y) || bytes.Equal(x, z) || bytes.Equal(x, w) || bytes.Equal(x, k1) || len(x) != 32 {
+		t.Fatalf("derived keys: same purpose %x/%x, other purpose %x, other key %x", x, y, z, w)
+	}
+	if _, err := a.DeriveKey(""); err == nil {
+		t.Fatal("empty purpose accepted")
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/frontdesk/frontdesk/internal/attach"
+	"github.com/frontdesk/frontdesk/internal/channel/email/deliver"
 	"github.com/frontdesk/frontdesk/internal/desk"
 	"github.com/frontdesk/frontdesk/internal/ticket"
 )
@@ -40,6 +41,17 @@ func (a *App) registerSchedules() {
 		}
 		return err
 	})
+	// Outgoing mail: each round sends every due outbox message through its
+	// support address's relay; failed messages wait out their back-off in
+	// the outbox, so a round that dies half-way loses nothing.
+	a.Jobs.Handle(deliver.JobKind, func(ctx context.Context, _ json.RawMessage) error {
+		res, err := a.Mail.DeliverDue(ctx)
+		if err == nil && res != (deliver.Result{}) {
+			a.Logger.Info("delivered mail", "result", res.String())
+		}
+		return err
+	})
+	a.Schedules.Every("email.deliver", 30*time.Second, deliver.JobKind)
 	a.Schedules.Every("purge.expired_sessions", time.Hour, JobPurgeExpired)
 	a.Schedules.Every("purge.unbound_uploads", time.Hour, JobPurgeUploads)
 	// Attachments in the database: chunks of uploads a crash cut short.

@@ -22,6 +22,10 @@ import (
 	"github.com/frontdesk/frontdesk/internal/api"
 	"github.com/frontdesk/frontdesk/internal/attach"
 	"github.com/frontdesk/frontdesk/internal/bulk"
+	"github.com/frontdesk/frontdesk/internal/channel/email/deliver"
+	"github.com/frontdesk/frontdesk/internal/channel/email/mailbox"
+	"github.com/frontdesk/frontdesk/internal/channel/email/notify"
+	"github.com/frontdesk/frontdesk/internal/channel/email/thread"
 	"github.com/frontdesk/frontdesk/internal/events"
 	"github.com/frontdesk/frontdesk/internal/events/pgrelay"
 	"github.com/frontdesk/frontdesk/internal/httpx"
@@ -116,8 +120,14 @@ type App struct {
 	Bulk    *bulk.Service
 	Blobs   *attach.Store
 	Outbox  *outbox.Outbox
-	Account *account.Service
-	Web     *web.Server
+	// Mailboxes are the support addresses; Threads the Message-IDs and
+	// ticket tokens of mail; Mail delivers the outbox through the
+	// addresses' relays (job deliver.JobKind, see schedules.go).
+	Mailboxes *mailbox.Service
+	Threads   *thread.Store
+	Mail      *deliver.Deliverer
+	Account   *account.Service
+	Web       *web.Server
 	// Schedules turns recurring tasks into jobs (see schedules.go).
 	Schedules *jobs.Scheduler
 	// Relay joins Events to the other instances on PostgreSQL; nil on
@@ -179,12 +189,18 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 		return nil, err
 	}
 	a.Outbox = outbox.New(db, box)
+	a.Mailboxes = mailbox.New(db, box)
+	a.Threads = thread.New(db, box)
+	a.Mail = &deliver.Deliverer{Outbox: a.Outbox, Mailboxes: a.Mailboxes, Logger: logger}
+	// Ticket notifications are queued in each change's transaction; with
+	// no support address configured there are none.
+	(&notify.Notifier{Outbox: a.Outbox, Mailboxes: a.Mailboxes, Threads: a.Threads, PublicURL: cfg.PublicURL, Logger: logger}).Register(a.Tickets)
 	a.Account = account.New(db, a.People, a.Outbox)
 	a.Account.Settings, a.Account.Passwords.Settings = a.Settings, a.Settings
 	twoFactor := twofactor.New(db, box, "")
 	twoFactor.Settings = a.Settings
 	a.Web, err = web.New(web.Deps{
-		DB: db, Tickets: a.Tickets, People: a.People, Search: a.Search, Account: a.Account, Outbox: a.Outbox,
+		DB: db, Tickets: a.Tickets, People: a.People, Search: a.Search, Account: a.Account, Outbox: a.Outbox, Mailboxes: a.Mailboxes,
 		TwoFactor: twoFactor, Passwords: a.People.Passwords, Settings: a.Settings,
 		Events: a.Events, Logger: logger, MaxUpload: cfg.MaxUpload, PublicURL: cfg.PublicURL,
 		IPs: a.ips(), WebFormPerMinute: cfg.WebFormRateLimit, Context: ctx,
@@ -218,7 +234,7 @@ func (a *App) Handler(reg *prometheus.Registry) http.Handler {
 	apiSrv := &api.Server{
 		DB: a.DB, Tickets: a.Tickets, People: a.People, Search: a.Search, Bulk: a.Bulk, Jobs: a.Jobs, Account: a.Account, Logger: a.Logger,
 		Limiter: ratelimit.For(a.DB, a.Config.APIRateLimit, a.Logger), AuthFailures: api.NewAuthThrottle(), MaxUpload: a.Config.MaxUpload,
-		IPs: a.ips(), PublicURL: a.Config.PublicURL,
+		IPs: a.ips(), PublicURL: a.Config.PublicURL, Mailboxes: a.Mailboxes,
 	}
 	apiSrv.Register(mux)
 	metrics := httpx.NewMetrics(reg)

@@ -66,6 +66,7 @@ func TestUIPermissionMatrix(t *testing.T) {
 		{"/agent/admin/security", ok, denied, denied, signin},
 		{"/agent/admin/settings", ok, denied, denied, signin},
 		{"/agent/admin/groups", ok, denied, denied, signin},
+		{"/agent/admin/mailboxes", ok, denied, denied, signin},
 		{"/security", ok, ok, ok, signin},
 	}
 	ad, ag, cu, anon := e.client(), e.client(), e.client(), e.client()

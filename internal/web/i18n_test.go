@@ -160,7 +160,7 @@ func TestEveryPageInEveryLanguage(t *testing.T) {
 			check("agent", "invalid new ticket", ag.post("/agent/tickets/new", url.Values{"requester_email": {"bad"}}))
 			for _, p := range []string{"/agent/admin/users", fmt.Sprintf("/agent/admin/users/%d", e.agent.ID), "/agent/admin/organizations",
 				fmt.Sprintf("/agent/admin/organizations/%d", org.ID), "/agent/admin/groups", "/agent/admin/fields",
-				"/agent/admin/settings", "/agent/admin/outbox", "/agent/admin/security", "/agent/admin/roles",
+				"/agent/admin/settings", "/agent/admin/outbox", "/agent/admin/mailboxes", "/agent/admin/security", "/agent/admin/roles",
 				"/agent/admin/inactive", "/agent/admin/inactive?days=0", "/agent/security/tokens"} {
 				check("admin", p, ad.get(p))
 			}

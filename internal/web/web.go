@@ -33,6 +33,7 @@ import (
 	"time"
 
 	"github.com/frontdesk/frontdesk/internal/account"
+	"github.com/frontdesk/frontdesk/internal/channel/email/mailbox"
 	"github.com/frontdesk/frontdesk/internal/desk"
 	"github.com/frontdesk/frontdesk/internal/events"
 	"github.com/frontdesk/frontdesk/internal/httpx"
@@ -69,6 +70,8 @@ type Deps struct {
 	Search  *search.Service
 	Account *account.Service
 	Outbox  *outbox.Outbox
+	// Mailboxes are the support addresses (admin pages); nil hides them.
+	Mailboxes *mailbox.Service
 	// TwoFactor and Passwords enable the account-security pages, two-step
 	// sign-in and password expiry; nil leaves those features off.
 	TwoFactor *twofactor.Service
@@ -273,6 +276,10 @@ func (s *Server) Register(mux *http.ServeMux) {
 	h("GET /agent/admin/settings", admin, s.adminSettings)
 	h("POST /agent/admin/settings", admin, s.adminSaveSettings)
 	h("GET /agent/admin/outbox", admin, s.adminOutbox)
+	h("GET /agent/admin/mailboxes", admin, s.adminMailboxes)
+	h("POST /agent/admin/mailboxes", admin, s.adminCreateMailbox)
+	h("POST /agent/admin/mailboxes/{id}/check", admin, s.adminCheckMailbox)
+	h("POST /agent/admin/mailboxes/{id}/enabled", admin, s.adminToggleMailbox)
 
 	// Account security (two-step sign-in, sessions, password change).
 	s.registerSecurity(h)
