@@ -72,7 +72,6 @@ func (e *env) registerClient(identifier, kind string) string {
 	return secret
 }
 
-
 var hiddenField = regexp.MustCompile(`<input type="hidden" name="([a-z_]+)" value="([^"]*)">`)
 
 // consentForm reads the hidden fields of the consent page.
