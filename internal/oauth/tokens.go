@@ -11,6 +11,7 @@ import (
 	"github.com/frontdesk/frontdesk/internal/audit"
 	"github.com/frontdesk/frontdesk/internal/desk"
 	"github.com/frontdesk/frontdesk/internal/people"
+	"github.com/frontdesk/frontdesk/internal/settings"
 	"github.com/frontdesk/frontdesk/internal/store"
 )
 
@@ -50,23 +51,37 @@ func scanToken(sc scanner) (*Token, error) {
 	return &t, nil
 }
 
-// tokenScope limits tokens to those p may see and revoke: admins every
-// token, everyone else their own.
-func tokenScope(p *desk.Principal) (string, []any) {
-	if p.IsAdmin() {
-		return "1 = 1", nil
+// tokenScope limits tokens to those p may see and revoke, by the rule of
+// API tokens: their own; for admins everyone's except the account owner's,
+// which only the owner (and the system) sees — a token acts as its user.
+func (s *Service) tokenScope(ctx context.Context, p *desk.Principal) (string, []any, error) {
+	if !p.IsAdmin() {
+		return "user_id = ?", []any{p.UserID}, nil
 	}
-	return "user_id = ?", []any{p.UserID}
+	if p.System {
+		return "1 = 1", nil, nil
+	}
+	owner, err := settings.Owner.Read(ctx, s.DB)
+	if err != nil {
+		return "", nil, fmt.Errorf("oauth: reading the account owner: %w", err)
+	}
+	if owner == 0 || owner == p.UserID {
+		return "1 = 1", nil, nil
+	}
+	return "user_id <> ?", []any{owner}, nil
 }
 
-// ListTokens lists the tokens the caller may see (admins: all), newest
+// ListTokens lists the tokens the caller may see (see tokenScope), newest
 // first, at most limit (1–1000).
 func (s *Service) ListTokens(ctx context.Context, limit int) ([]*Token, error) {
 	p, err := desk.RequirePrincipal(ctx)
 	if err != nil {
 		return nil, err
 	}
-	cond, args := tokenScope(p)
+	cond, args, err := s.tokenScope(ctx, p)
+	if err != nil {
+		return nil, err
+	}
 	rows, err := s.DB.Query(ctx, `SELECT `+tokenCols+` FROM oauth_tokens WHERE `+cond+` ORDER BY id DESC LIMIT ?`, append(args, limit)...)
 	if err != nil {
 		return nil, fmt.Errorf("oauth: listing tokens: %w", err)
@@ -103,7 +118,10 @@ func (s *Service) GetToken(ctx context.Context, id int64) (*Token, error) {
 		}
 		return t, err
 	}
-	cond, args := tokenScope(p)
+	cond, args, err := s.tokenScope(ctx, p)
+	if err != nil {
+		return nil, err
+	}
 	t, err := scanToken(s.DB.QueryRow(ctx, `SELECT `+tokenCols+` FROM oauth_tokens WHERE id = ? AND `+cond, append([]any{id}, args...)...))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, desk.NotFound()
