@@ -651,6 +651,10 @@ var matrix = []mcase{
 		req: func(_ *testing.T, m *mx, _ string) (string, any) {
 			return "/api/v2/api_tokens", map[string]any{"api_token": map[string]any{"description": "takeover", "user_id": m.a.Admin.ID}}
 		}},
+	{route: "POST /api/v2/api_tokens", note: "an account token: only the owner", want: "201 403 403 403 403 403 403 401 403",
+		req: func(_ *testing.T, m *mx, _ string) (string, any) {
+			return "/api/v2/api_tokens", map[string]any{"api_token": map[string]any{"description": "account", "account": true}}
+		}},
 	{route: "GET /api/v2/api_tokens/{id}", note: "the agent's token", want: "200 200 200 404 404 404 404 401 404",
 		req: idPath("/api/v2/api_tokens/%d", shared(func(m *mx) int64 { return m.agentToken }), nil)},
 	{route: "DELETE /api/v2/api_tokens/{id}", note: "the agent's token", want: "204 204 204 404 404 404 404 401 404",

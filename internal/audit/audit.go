@@ -59,15 +59,15 @@ type Entry struct {
 	// Data is further context (e.g. the member added to a group).
 	Data map[string]any `json:"data,omitempty"`
 	// Credential names the credential the actor used when it was not their
-	// own session or API token (an OAuth access token), filled in from
-	// the principal.
+	// own session or API token (an account token, an OAuth access token),
+	// filled in from the principal.
 	Credential *Credential `json:"credential,omitempty"`
 }
 
-// Credential is the credential behind an action: an OAuth access token
-// (and its client), and the admin who acted as the actor through it
-// (impersonate scope), so an entry names both the token and the user
-// acted as.
+// Credential is the credential behind an action: an account API token, or
+// an OAuth access token (and its client) with the admin who acted as the
+// actor through it (impersonate scope), so an entry names both the token
+// and the user acted as (the actor).
 type Credential struct {
 	Type           string `json:"type"`
 	TokenID        int64  `json:"token_id"`
@@ -78,6 +78,9 @@ type Credential struct {
 // credentialOf describes the credential of p, nil for sessions, API tokens
 // and the system.
 func credentialOf(p *desk.Principal) *Credential {
+	if p != nil && p.AccountTokenID != 0 {
+		return &Credential{Type: "account_token", TokenID: p.AccountTokenID}
+	}
 	if p == nil || p.OAuth == nil {
 		return nil
 	}

@@ -38,6 +38,9 @@ type Principal struct {
 	// OAuth is set when the principal authenticated with an OAuth access
 	// token: the grant's scopes bound what it may reach (see package oauth).
 	OAuth *OAuthGrant `json:",omitempty"`
+	// AccountTokenID is set when the principal authenticated with an
+	// account API token acting as this user (the audit log names both).
+	AccountTokenID int64 `json:",omitempty"`
 }
 
 // OAuthGrant is what an OAuth access token carries: which token and client,

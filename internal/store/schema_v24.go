@@ -9,6 +9,9 @@ package store
 //   - oauth_tokens: access tokens and their refresh tokens (both hashed);
 //     code_id links every token of one grant, so a replayed code revokes
 //     them all; token_hint is a short prefix shown in lists.
+//   - api_tokens.account marks account tokens (Zendesk's kind: one token for
+//     the account, acting as whichever user the request names); staff_only
+//     limits one to acting as agents and admins.
 func init() {
 	migrations = append(migrations, migration{
 		Version: 24,
@@ -59,6 +62,9 @@ CREATE TABLE oauth_tokens (
 CREATE INDEX oauth_tokens_user ON oauth_tokens(user_id);
 CREATE INDEX oauth_tokens_client ON oauth_tokens(client_id);
 CREATE INDEX oauth_tokens_code ON oauth_tokens(code_id);
+
+ALTER TABLE api_tokens ADD COLUMN account BOOLEAN NOT NULL DEFAULT FALSE;
+ALTER TABLE api_tokens ADD COLUMN staff_only BOOLEAN NOT NULL DEFAULT FALSE;
 `,
 	})
 }

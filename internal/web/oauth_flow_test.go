@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -15,6 +16,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/frontdesk/frontdesk/internal/audit"
+	"github.com/frontdesk/frontdesk/internal/people"
 )
 
 // callback is the test app's redirect URI; nothing listens there, the
@@ -304,5 +306,25 @@ func TestOAuthAuthorizationRequestsRefused(t *testing.T) {
 				t.Fatalf("Polish consent page: %d\n%s", r.Status, r.Body)
 			}
 		})
+	}
+}
+
+// An account token is marked as such on the tokens page, in both languages.
+func TestAccountTokenMarkedOnTokensPage(t *testing.T) {
+	e := newEnv(t, "")
+	tok, err := e.app.People.CreateTokenWith(as(e.admin), people.TokenInput{Description: "Integrations", Account: true, StaffOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := e.client()
+	c.signIn("/agent/signin", e.admin.Email)
+	r := c.get("/agent/security/tokens")
+	if r.Status != 200 || !strings.Contains(r.Body, `id="account-token-`+strconv.FormatInt(tok.ID, 10)+`"`) ||
+		!strings.Contains(r.Body, "Account token: acts as any user it names · agents and admins only") {
+		t.Fatalf("tokens page: %d\n%s", r.Status, r.Body)
+	}
+	c.post("/locale", url.Values{"locale": {"pl"}, "return": {"/agent"}})
+	if r := c.get("/agent/security/tokens"); !strings.Contains(r.Body, "Token konta") {
+		t.Errorf("Polish tokens page lacks the mark:\n%s", r.Body)
 	}
 }
