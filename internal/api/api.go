@@ -21,6 +21,7 @@ import (
 	"github.com/frontdesk/frontdesk/internal/desk"
 	"github.com/frontdesk/frontdesk/internal/httpx"
 	"github.com/frontdesk/frontdesk/internal/jobs"
+	"github.com/frontdesk/frontdesk/internal/oauth"
 	"github.com/frontdesk/frontdesk/internal/people"
 	"github.com/frontdesk/frontdesk/internal/ratelimit"
 	"github.com/frontdesk/frontdesk/internal/search"
@@ -41,7 +42,10 @@ type Server struct {
 	Jobs    *jobs.Runner
 	// Account changes the caller's own password (PUT /users/{id}/password).
 	Account *account.Service
-	Logger  *slog.Logger
+	// OAuth serves OAuth clients and tokens; Bearer OAuth access tokens
+	// authenticate through it.
+	OAuth  *oauth.Service
+	Logger *slog.Logger
 	// Limiter caps requests per token per minute (FRONTDESK_API_RATE_LIMIT);
 	// on PostgreSQL the budget is shared by every instance.
 	Limiter ratelimit.Limiter
@@ -78,6 +82,7 @@ func (s *Server) Register(mux *http.ServeMux) {
 	s.registerRequests(mux)
 	s.registerMiscP6(mux) // p6b-misc
 	s.registerEmail(mux)  // p7-out
+	s.registerOAuth(mux)  // p6-oauth
 	mux.Handle("/api/v2/", s.public(func(w http.ResponseWriter, r *http.Request) error {
 		return &desk.Error{Code: desk.ENOTFOUND, Message: "No route matches " + r.Method + " " + r.URL.Path}
 	}))
@@ -120,8 +125,9 @@ func collapseSlashes(p string) string {
 	return b.String()
 }
 
-// auth wraps h with authentication, rate limiting and error rendering.
-func (s *Server) auth(h handlerFunc) http.Handler {
+// auth wraps h, the handler of route pattern, with authentication, rate
+// limiting, the token's scope check and error rendering.
+func (s *Server) auth(pattern string, h handlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
 		w.Header().Set("Cache-Control", "no-store")
@@ -157,6 +163,11 @@ func (s *Server) auth(h handlerFunc) http.Handler {
 			writeError(w, r, s.Logger, desk.Forbidden("This API token is read-only"))
 			return
 		}
+		// An OAuth access token reaches only what its scopes cover.
+		if err := oauth.Authorize(p, pattern, r.Method); err != nil {
+			writeError(w, r, s.Logger, err)
+			return
+		}
 		r = s.withBase(r)
 		r = r.WithContext(audit.WithClient(desk.WithPrincipal(r.Context(), p), ip, r.UserAgent()))
 		if err := h(w, r); err != nil {
@@ -176,8 +187,10 @@ func (s *Server) public(h handlerFunc) http.Handler {
 }
 
 // authenticate accepts Zendesk's two token forms: Basic "email/token:TOKEN"
-// and Bearer TOKEN. Password Basic auth is refused: it is deprecated in
-// Zendesk and would put a slow password hash on the API's hot path.
+// and Bearer TOKEN, where a bearer token is an OAuth access token (its
+// prefix says so) or a Frontdesk API token. Password Basic auth is refused:
+// it is deprecated in Zendesk and would put a slow password hash on the
+// API's hot path.
 func (s *Server) authenticate(ctx context.Context, r *http.Request, ip string) (*desk.Principal, string, error) {
 	h := r.Header.Get("Authorization")
 	unauth := &desk.Error{Code: desk.EUNAUTHORIZED, Message: "Couldn't authenticate you"}
@@ -202,6 +215,13 @@ func (s *Server) authenticate(ctx context.Context, r *http.Request, ip string) (
 	if token == "" || len(token) > 512 {
 		return nil, "", unauth
 	}
+	if email == "" && oauth.IsAccessToken(token) && s.OAuth != nil {
+		p, err := s.OAuth.Authenticate(ctx, token, r.Header.Get("X-On-Behalf-Of"))
+		if err != nil {
+			return nil, "", err
+		}
+		return p, "u" + itoa(p.UserID), nil
+	}
 	p, err := s.People.AuthenticateToken(ctx, email, token, ip)
 	if err != nil {
 		return nil, "", err
@@ -216,7 +236,7 @@ func (s *Server) authenticate(ctx context.Context, r *http.Request, ip string) (
 // authentication, and records the pattern (see Routes).
 func (s *Server) handle(mux *http.ServeMux, pattern string, h handlerFunc) {
 	s.routes = append(s.routes, pattern)
-	mux.Handle(pattern, s.auth(h))
+	mux.Handle(pattern, s.auth(pattern, h))
 }
 
 // Routes returns the patterns Register mounted, in registration order.

@@ -942,6 +942,8 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request) error {
 			UserID      desk.NullID `json:"user_id"`
 			Scope       string      `json:"scope"`
 			ExpiresAt   desk.Time   `json:"expires_at"`
+			Account     bool        `json:"account"`
+			StaffOnly   bool        `json:"staff_only"`
 		} `json:"api_token"`
 	}
 	if err := decode(r, &env); err != nil {
@@ -952,6 +954,7 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request) error {
 	}
 	t, err := s.People.CreateTokenWith(r.Context(), people.TokenInput{
 		UserID: env.Token.UserID.ID, Description: env.Token.Description, Scope: env.Token.Scope, ExpiresAt: env.Token.ExpiresAt,
+		Account: env.Token.Account, StaffOnly: env.Token.StaffOnly,
 	})
 	if err != nil {
 		return err

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -15,6 +16,7 @@ import (
 	"github.com/frontdesk/frontdesk/internal/channel/email/mailbox"
 	"github.com/frontdesk/frontdesk/internal/desk"
 	"github.com/frontdesk/frontdesk/internal/httpx"
+	"github.com/frontdesk/frontdesk/internal/oauth"
 	"github.com/frontdesk/frontdesk/internal/people"
 	"github.com/frontdesk/frontdesk/internal/store"
 	"github.com/frontdesk/frontdesk/internal/store/storetest"
@@ -183,6 +185,49 @@ func (m *mx) newAgentToken(t *testing.T) int64 {
 		t.Fatal(err)
 	}
 	return tok.ID
+}
+
+// newOAuthClient registers a confidential OAuth client.
+func (m *mx) newOAuthClient(t *testing.T) int64 {
+	t.Helper()
+	name, id := "Matrix client", m.uniq("matrix-client-")
+	c, err := m.a.srv.OAuth.CreateClient(m.sys, oauth.ClientInput{Name: &name, Identifier: &id, RedirectURI: &[]string{"https://app.example/cb"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c.ID
+}
+
+// newOAuthToken runs the authorization-code flow for the principal in ctx
+// and returns the new token's id.
+func (m *mx) newOAuthToken(t *testing.T, ctx context.Context) int64 {
+	t.Helper()
+	name, ident := "Matrix flow", m.uniq("matrix-flow-")
+	c, err := m.a.srv.OAuth.CreateClient(m.sys, oauth.ClientInput{Name: &name, Identifier: &ident, RedirectURI: &[]string{"https://app.example/cb"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := oauth.AuthRequest{ResponseType: "code", ClientID: ident, RedirectURI: "https://app.example/cb", Scope: "read"}
+	to, err := m.a.srv.OAuth.Approve(ctx, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, _ := url.Parse(to)
+	if _, err := m.a.srv.OAuth.Exchange(context.Background(), oauth.TokenRequest{GrantType: "authorization_code", Code: u.Query().Get("code"),
+		RedirectURI: req.RedirectURI, ClientID: ident, ClientSecret: c.Secret}); err != nil {
+		t.Fatal(err)
+	}
+	ts, err := m.a.srv.OAuth.ListTokens(ctx, 1)
+	if err != nil || len(ts) != 1 {
+		t.Fatalf("the new token: %v %v", ts, err)
+	}
+	return ts[0].ID
+}
+
+func (m *mx) newAgentOAuthToken(t *testing.T) int64 { return m.newOAuthToken(t, m.asAgent()) }
+
+func (m *mx) newOwnerOAuthToken(t *testing.T) int64 {
+	return m.newOAuthToken(t, desk.WithPrincipal(context.Background(), &desk.Principal{UserID: m.a.Admin.ID, Role: desk.RoleAdmin, Email: m.a.Admin.Email, Via: "api"}))
 }
 
 func (m *mx) newAgentUpload(t *testing.T) string {
@@ -628,6 +673,10 @@ var matrix = []mcase{
 		req: func(_ *testing.T, m *mx, _ string) (string, any) {
 			return "/api/v2/api_tokens", map[string]any{"api_token": map[string]any{"description": "takeover", "user_id": m.a.Admin.ID}}
 		}},
+	{route: "POST /api/v2/api_tokens", note: "an account token: only the owner", want: "201 403 403 403 403 403 403 401 403",
+		req: func(_ *testing.T, m *mx, _ string) (string, any) {
+			return "/api/v2/api_tokens", map[string]any{"api_token": map[string]any{"description": "account", "account": true}}
+		}},
 	{route: "GET /api/v2/api_tokens/{id}", note: "the agent's token", want: "200 200 200 404 404 404 404 401 404",
 		req: idPath("/api/v2/api_tokens/%d", shared(func(m *mx) int64 { return m.agentToken }), nil)},
 	{route: "DELETE /api/v2/api_tokens/{id}", note: "the agent's token", want: "204 204 204 404 404 404 404 401 404",
@@ -646,6 +695,34 @@ var matrix = []mcase{
 		req: idPath("/api/v2/api_tokens/%d", fresh((*mx).newOwnerToken), nil)},
 	{route: "DELETE /api/v2/api_tokens/{id}", note: "the owner's token", want: "204 404 404 404 404 404 404 401 404",
 		req: idPath("/api/v2/api_tokens/%d", fresh((*mx).newOwnerToken), nil)},
+
+	// --- OAuth clients: admins; OAuth tokens: one's own, admins all but the owner's ---
+	{route: "GET /api/v2/oauth/clients", want: adminOnly, req: path("/api/v2/oauth/clients")},
+	{route: "POST /api/v2/oauth/clients", want: adminCreate, req: func(_ *testing.T, m *mx, _ string) (string, any) {
+		return "/api/v2/oauth/clients", map[string]any{"client": map[string]any{"name": "Matrix app", "identifier": m.uniq("matrix-app-"),
+			"redirect_uri": []string{"https://app.example/cb"}}}
+	}},
+	{route: "GET /api/v2/oauth/clients/{id}", want: adminOnly, req: idPath("/api/v2/oauth/clients/%d", fresh((*mx).newOAuthClient), nil)},
+	{route: "PUT /api/v2/oauth/clients/{id}", want: adminOnly, req: idPath("/api/v2/oauth/clients/%d", fresh((*mx).newOAuthClient),
+		map[string]any{"client": map[string]any{"name": "Renamed app"}})},
+	{route: "PUT /api/v2/oauth/clients/{id}/generate_secret", want: adminOnly,
+		req: idPath("/api/v2/oauth/clients/%d/generate_secret", fresh((*mx).newOAuthClient), nil)},
+	{route: "DELETE /api/v2/oauth/clients/{id}", want: adminDelete, req: idPath("/api/v2/oauth/clients/%d", fresh((*mx).newOAuthClient), nil)},
+	{route: "GET /api/v2/oauth/tokens", want: allOK, req: path("/api/v2/oauth/tokens")},
+	{route: "POST /api/v2/oauth/tokens", want: adminCreate, req: func(t *testing.T, m *mx, _ string) (string, any) {
+		return "/api/v2/oauth/tokens", map[string]any{"token": map[string]any{"client_id": m.newOAuthClient(t), "scopes": []string{"read"}}}
+	}},
+	{route: "GET /api/v2/oauth/tokens/{id}", note: "the agent's token", want: "200 200 200 404 404 404 404 401 404",
+		req: idPath("/api/v2/oauth/tokens/%d", fresh((*mx).newAgentOAuthToken), nil)},
+	{route: "DELETE /api/v2/oauth/tokens/{id}", note: "the agent's token", want: "204 204 204 404 404 404 404 401 404",
+		req: idPath("/api/v2/oauth/tokens/%d", fresh((*mx).newAgentOAuthToken), nil)},
+	{route: "GET /api/v2/oauth/tokens/{id}", note: "the owner's token", want: "200 404 404 404 404 404 404 401 404",
+		req: idPath("/api/v2/oauth/tokens/%d", fresh((*mx).newOwnerOAuthToken), nil)},
+	{route: "DELETE /api/v2/oauth/tokens/{id}", note: "the owner's token", want: "204 404 404 404 404 404 404 401 404",
+		req: idPath("/api/v2/oauth/tokens/%d", fresh((*mx).newOwnerOAuthToken), nil)},
+	// "current" is the OAuth token of the request: none with an API token.
+	{route: "GET /api/v2/oauth/tokens/current", want: "404 404 404 404 404 404 404 401 404", req: path("/api/v2/oauth/tokens/current")},
+	{route: "DELETE /api/v2/oauth/tokens/current", want: "404 404 404 404 404 404 404 401 404", req: path("/api/v2/oauth/tokens/current")},
 
 	// --- tickets ---
 	{route: "GET /api/v2/tickets", want: allOK, req: path("/api/v2/tickets"), check: expectPrivate("tickets")},

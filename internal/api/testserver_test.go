@@ -20,6 +20,7 @@ import (
 	"github.com/frontdesk/frontdesk/internal/desk"
 	"github.com/frontdesk/frontdesk/internal/events"
 	"github.com/frontdesk/frontdesk/internal/jobs"
+	"github.com/frontdesk/frontdesk/internal/oauth"
 	"github.com/frontdesk/frontdesk/internal/people"
 	"github.com/frontdesk/frontdesk/internal/search"
 	"github.com/frontdesk/frontdesk/internal/store"
@@ -84,6 +85,7 @@ func newTestHandler(t testing.TB, db *store.DB, configure func(*Server)) (*testA
 		Bulk:         &bulk.Service{DB: db, Tickets: tickets, People: ppl},
 		Jobs:         jobs.NewRunner(db, logger),
 		Account:      account.New(db, ppl, nil),
+		OAuth:        oauth.New(db),
 		Logger:       logger,
 		Limiter:      NewLimiter(0),
 		AuthFailures: NewAuthThrottle(),

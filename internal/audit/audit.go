@@ -58,13 +58,41 @@ type Entry struct {
 	Changes map[string]Change `json:"changes,omitempty"`
 	// Data is further context (e.g. the member added to a group).
 	Data map[string]any `json:"data,omitempty"`
+	// Credential names the credential the actor used when it was not their
+	// own session or API token (an account token, an OAuth access token),
+	// filled in from the principal.
+	Credential *Credential `json:"credential,omitempty"`
+}
+
+// Credential is the credential behind an action: an account API token, or
+// an OAuth access token (and its client) with the admin who acted as the
+// actor through it (impersonate scope), so an entry names both the token
+// and the user acted as (the actor).
+type Credential struct {
+	Type           string `json:"type"`
+	TokenID        int64  `json:"token_id"`
+	ClientID       int64  `json:"client_id,omitempty"`
+	ImpersonatorID int64  `json:"impersonator_id,omitempty"`
+}
+
+// credentialOf describes the credential of p, nil for sessions, API tokens
+// and the system.
+func credentialOf(p *desk.Principal) *Credential {
+	if p != nil && p.AccountTokenID != 0 {
+		return &Credential{Type: "account_token", TokenID: p.AccountTokenID}
+	}
+	if p == nil || p.OAuth == nil {
+		return nil
+	}
+	return &Credential{Type: "oauth_token", TokenID: p.OAuth.TokenID, ClientID: p.OAuth.ClientID, ImpersonatorID: p.OAuth.ImpersonatorID}
 }
 
 // details is the JSON stored in audit_log.details.
 type details struct {
-	Via     string            `json:"via,omitempty"`
-	Changes map[string]Change `json:"changes,omitempty"`
-	Data    map[string]any    `json:"data,omitempty"`
+	Via        string            `json:"via,omitempty"`
+	Changes    map[string]Change `json:"changes,omitempty"`
+	Data       map[string]any    `json:"data,omitempty"`
+	Credential *Credential       `json:"credential,omitempty"`
 }
 
 type clientKey struct{}
@@ -90,7 +118,7 @@ func clean(s string, max int) string {
 
 // RecordTx appends e to the audit log inside tx, with the actor taken from
 // the principal in ctx and the client from WithClient. e.ID, e.CreatedAt,
-// e.ActorID, e.Via, e.IP and e.UserAgent are filled in; the caller sets
+// e.ActorID, e.Via, e.Credential, e.IP and e.UserAgent are filled in; the caller sets
 // Action, TargetType, TargetID, Changes and Data.
 func RecordTx(ctx context.Context, tx *store.Tx, e Entry) error {
 	if e.Action == "" || e.TargetType == "" || len(e.Action) > maxName || len(e.TargetType) > maxName {
@@ -101,11 +129,12 @@ func RecordTx(ctx context.Context, tx *store.Tx, e Entry) error {
 		if p.System && e.Via == "" {
 			e.Via = "system"
 		}
+		e.Credential = credentialOf(p)
 	}
 	if c, ok := ctx.Value(clientKey{}).(client); ok {
 		e.IP, e.UserAgent = c.ip, c.userAgent
 	}
-	b, err := json.Marshal(details{Via: e.Via, Changes: e.Changes, Data: e.Data})
+	b, err := json.Marshal(details{Via: e.Via, Changes: e.Changes, Data: e.Data, Credential: e.Credential})
 	if err != nil {
 		return fmt.Errorf("audit: encoding %s: %w", e.Action, err)
 	}
@@ -173,7 +202,7 @@ func List(ctx context.Context, q store.Querier, f Filter) ([]Entry, error) {
 		if err := json.Unmarshal([]byte(raw), &d); err != nil {
 			return nil, fmt.Errorf("audit: entry %d: %w", e.ID, err)
 		}
-		e.Via, e.Changes, e.Data = d.Via, d.Changes, d.Data
+		e.Via, e.Changes, e.Data, e.Credential = d.Via, d.Changes, d.Data, d.Credential
 		out = append(out, e)
 	}
 	return out, rows.Err()

@@ -100,13 +100,18 @@ type GroupMembership struct {
 
 // APIToken is listed without its secret: only a hash is stored.
 type APIToken struct {
-	ID         int64  `json:"id"`
-	URL        string `json:"url,omitempty"`
-	UserID     int64  `json:"user_id"`
-	Name       string `json:"description"`
-	Token      string `json:"token,omitempty"` // only in the response that creates it
-	Scope      string `json:"scope"`           // "read" or "read-write"
-	ExpiresAt  Time   `json:"expires_at"`      // null: never
+	ID     int64  `json:"id"`
+	URL    string `json:"url,omitempty"`
+	UserID int64  `json:"user_id"`
+	Name   string `json:"description"`
+	Token  string `json:"token,omitempty"` // only in the response that creates it
+	Scope  string `json:"scope"`           // "read" or "read-write"
+	// Account marks an account token: it acts as whichever user the
+	// request names (Basic email/token:TOKEN); UserID is who created it.
+	// StaffOnly limits it to acting as agents and admins.
+	Account    bool   `json:"account"`
+	StaffOnly  bool   `json:"staff_only"`
+	ExpiresAt  Time   `json:"expires_at"` // null: never
 	LastUsedAt Time   `json:"last_used_at"`
 	LastUsedIP string `json:"last_used_ip"`
 	CreatedAt  Time   `json:"created_at"`

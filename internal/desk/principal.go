@@ -35,6 +35,22 @@ type Principal struct {
 	// ReadOnly marks a principal authenticated with a read-scoped API
 	// token: it may read but change nothing.
 	ReadOnly bool `json:",omitempty"`
+	// OAuth is set when the principal authenticated with an OAuth access
+	// token: the grant's scopes bound what it may reach (see package oauth).
+	OAuth *OAuthGrant `json:",omitempty"`
+	// AccountTokenID is set when the principal authenticated with an
+	// account API token acting as this user (the audit log names both).
+	AccountTokenID int64 `json:",omitempty"`
+}
+
+// OAuthGrant is what an OAuth access token carries: which token and client,
+// the scopes granted, and the admin who acts on behalf of the user when the
+// token's impersonate scope was used (0 otherwise).
+type OAuthGrant struct {
+	TokenID        int64
+	ClientID       int64
+	Scopes         []string
+	ImpersonatorID int64 `json:",omitempty"`
 }
 
 // Can returns p's effective permissions: everything for the system and

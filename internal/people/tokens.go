@@ -15,7 +15,7 @@ import (
 // AuthenticateToken writes it again, so API traffic is not a write per request.
 const TokenTouchInterval = time.Minute
 
-const tokenCols = `t.id, t.user_id, t.name, t.scope, t.expires_at, t.last_used_at, t.last_used_ip, t.created_at`
+const tokenCols = `t.id, t.user_id, t.name, t.scope, t.expires_at, t.last_used_at, t.last_used_ip, t.created_at, t.account, t.staff_only`
 
 // Token scopes: a read token may only read (the API refuses anything but
 // GET and HEAD with it).
@@ -27,7 +27,7 @@ const (
 func scanToken(sc scanner) (*desk.APIToken, error) {
 	var t desk.APIToken
 	var expires, used, created int64
-	if err := sc.Scan(&t.ID, &t.UserID, &t.Name, &t.Scope, &expires, &used, &t.LastUsedIP, &created); err != nil {
+	if err := sc.Scan(&t.ID, &t.UserID, &t.Name, &t.Scope, &expires, &used, &t.LastUsedIP, &created, &t.Account, &t.StaffOnly); err != nil {
 		return nil, err
 	}
 	t.ExpiresAt = desk.NullTimeFromMicros(expires)
@@ -47,6 +47,11 @@ type TokenInput struct {
 	// ExpiresAt is when the token stops working (zero: never); it must lie
 	// in the future.
 	ExpiresAt desk.Time
+	// Account asks for an account token (Zendesk's kind): it acts as
+	// whichever user a request names in Basic email/token:TOKEN. Only the
+	// account owner creates them; the token records its creator.
+	// StaffOnly limits an account token to acting as agents and admins.
+	Account, StaffOnly bool
 }
 
 // CreateToken creates a read-write token that never expires (see
@@ -75,6 +80,12 @@ func (s *Service) CreateTokenWith(ctx context.Context, in TokenInput) (*desk.API
 		return nil, desk.Forbidden("You can only create API tokens for yourself")
 	}
 	var v desk.Validation
+	if in.Account && userID != p.UserID && !p.System {
+		v.Add("user_id", "an account token records its creator; it cannot be made for someone else")
+	}
+	if in.StaffOnly && !in.Account {
+		v.Add("staff_only", "applies to account tokens only")
+	}
 	name := checkShort(&v, "description", in.Description)
 	scope := strings.ToLower(strings.TrimSpace(in.Scope))
 	switch scope {
@@ -107,6 +118,20 @@ func (s *Service) CreateTokenWith(ctx context.Context, in TokenInput) (*desk.API
 		if !desk.Role(role).Staff() || !active || suspended {
 			return desk.Invalid("user_id", "must be an active agent or admin")
 		}
+		// An account token acts as anyone: only the owner mints one (the
+		// system may, for an admin).
+		if in.Account && !p.System {
+			owner, err := isOwner(ctx, tx, p.UserID)
+			if err != nil {
+				return err
+			}
+			if !owner {
+				return desk.Forbidden("Only the account owner can create account API tokens")
+			}
+		}
+		if in.Account && desk.Role(role) != desk.RoleAdmin {
+			return desk.Invalid("user_id", "an account token must be created by an admin")
+		}
 		// A token acts as its user: nobody mints one for the owner but
 		// the owner (it would hand over the account).
 		if userID != p.UserID && !p.System {
@@ -119,8 +144,8 @@ func (s *Service) CreateTokenWith(ctx context.Context, in TokenInput) (*desk.API
 			}
 		}
 		secret, hash := auth.NewToken()
-		id, err := tx.InsertID(ctx, `INSERT INTO api_tokens (user_id, name, token_hash, scope, expires_at, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
-			userID, name, hash, scope, expires, store.Now())
+		id, err := tx.InsertID(ctx, `INSERT INTO api_tokens (user_id, name, token_hash, scope, expires_at, created_at, account, staff_only) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+			userID, name, hash, scope, expires, store.Now(), in.Account, in.StaffOnly)
 		if err != nil {
 			return err
 		}
@@ -214,8 +239,9 @@ func (s *Service) DeleteToken(ctx context.Context, id int64) error {
 // permissions of the user's role, in one indexed lookup. It fails with
 // EUNAUTHORIZED unless the token exists, has not expired and belongs to an
 // active, non-suspended user who owns email (when email != "": Zendesk's
-// Basic form is email/token:TOKEN). A read-scoped token yields a ReadOnly
-// principal. It records last_used_at/last_used_ip at most once per
+// Basic form is email/token:TOKEN). An account token instead acts as the
+// user email names (see actAs), and the principal carries its id for the
+// audit log. A read-scoped token yields a ReadOnly principal. It records last_used_at/last_used_ip at most once per
 // TokenTouchInterval per token.
 func (s *Service) AuthenticateToken(ctx context.Context, email, token, ip string) (*desk.Principal, error) {
 	if token == "" || len(token) > 256 || strings.ContainsRune(email, 0) || strings.ContainsRune(token, 0) {
@@ -224,11 +250,12 @@ func (s *Service) AuthenticateToken(ctx context.Context, email, token, ip string
 	var (
 		tokenID, lastUsed, expires int64
 		scope                      string
+		account, staffOnly         bool
 		row                        principalRow
 	)
-	err := s.DB.QueryRow(ctx, `SELECT t.id, t.last_used_at, t.scope, t.expires_at, `+principalCols+`
+	err := s.DB.QueryRow(ctx, `SELECT t.id, t.last_used_at, t.scope, t.expires_at, t.account, t.staff_only, `+principalCols+`
 		FROM api_tokens t JOIN users u ON u.id = t.user_id`+principalJoin+` WHERE t.token_hash = ?`, auth.HashToken(token)).
-		Scan(append([]any{&tokenID, &lastUsed, &scope, &expires}, row.dest()...)...)
+		Scan(append([]any{&tokenID, &lastUsed, &scope, &expires, &account, &staffOnly}, row.dest()...)...)
 	if isNoRows(err) {
 		return nil, unauthorized()
 	}
@@ -240,8 +267,14 @@ func (s *Service) AuthenticateToken(ctx context.Context, email, token, ip string
 	if !ok || (expires != 0 && now >= expires) {
 		return nil, unauthorized()
 	}
+	if account {
+		if p, err = s.actAs(ctx, p, email, staffOnly); err != nil {
+			return nil, err
+		}
+		p.AccountTokenID = tokenID
+	}
 	p.ReadOnly = scope != ScopeReadWrite
-	if email != "" {
+	if email != "" && !account {
 		e := strings.ToLower(strings.TrimSpace(email))
 		if e != p.Email || e == "" {
 			// Rare path: a secondary address of the same user also works.
@@ -255,6 +288,13 @@ func (s *Service) AuthenticateToken(ctx context.Context, email, token, ip string
 			}
 		}
 	}
+	s.touchToken(ctx, tokenID, lastUsed, now, ip)
+	return p, nil
+}
+
+// touchToken records when and from where a token was last used, at most
+// once per TokenTouchInterval.
+func (s *Service) touchToken(ctx context.Context, tokenID, lastUsed, now int64, ip string) {
 	if now-lastUsed >= TokenTouchInterval.Microseconds() {
 		if len(ip) > 64 || !validText(ip) {
 			ip = ""
@@ -264,5 +304,31 @@ func (s *Service) AuthenticateToken(ctx context.Context, email, token, ip string
 		_, _ = s.DB.Exec(ctx, `UPDATE api_tokens SET last_used_at = ?, last_used_ip = ? WHERE id = ? AND last_used_at = ?`,
 			now, ip, tokenID, lastUsed)
 	}
+}
+
+// actAs resolves an account token's request to the principal of the user
+// it names by email (any of their addresses). The creator must still be an
+// admin who may act; a staff-only token acts only as agents and admins.
+// Every failure is EUNAUTHORIZED, as for any bad credential.
+func (s *Service) actAs(ctx context.Context, creator *desk.Principal, email string, staffOnly bool) (*desk.Principal, error) {
+	e := strings.ToLower(strings.TrimSpace(email))
+	if e == "" || creator.Role != desk.RoleAdmin {
+		return nil, unauthorized()
+	}
+	id, _, found, err := ownerOfEmail(ctx, s.DB, e)
+	if err != nil {
+		return nil, err
+	}
+	if !found {
+		return nil, unauthorized()
+	}
+	p, err := PrincipalFor(ctx, s.DB, id)
+	if err != nil {
+		return nil, err
+	}
+	if staffOnly && !p.IsStaff() {
+		return nil, unauthorized()
+	}
+	p.Via = "api"
 	return p, nil
 }

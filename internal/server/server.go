@@ -30,6 +30,7 @@ import (
 	"github.com/frontdesk/frontdesk/internal/events/pgrelay"
 	"github.com/frontdesk/frontdesk/internal/httpx"
 	"github.com/frontdesk/frontdesk/internal/jobs"
+	"github.com/frontdesk/frontdesk/internal/oauth"
 	"github.com/frontdesk/frontdesk/internal/outbox"
 	"github.com/frontdesk/frontdesk/internal/people"
 	"github.com/frontdesk/frontdesk/internal/ratelimit"
@@ -127,7 +128,9 @@ type App struct {
 	Threads   *thread.Store
 	Mail      *deliver.Deliverer
 	Account   *account.Service
-	Web       *web.Server
+	// OAuth holds OAuth clients and tokens (API, consent page, Bearer auth).
+	OAuth *oauth.Service
+	Web   *web.Server
 	// Schedules turns recurring tasks into jobs (see schedules.go).
 	Schedules *jobs.Scheduler
 	// Relay joins Events to the other instances on PostgreSQL; nil on
@@ -199,8 +202,9 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 	a.Account.Settings, a.Account.Passwords.Settings = a.Settings, a.Settings
 	twoFactor := twofactor.New(db, box, "")
 	twoFactor.Settings = a.Settings
+	a.OAuth = oauth.New(db)
 	a.Web, err = web.New(web.Deps{
-		DB: db, Tickets: a.Tickets, People: a.People, Search: a.Search, Account: a.Account, Outbox: a.Outbox, Mailboxes: a.Mailboxes,
+		DB: db, Tickets: a.Tickets, People: a.People, Search: a.Search, Account: a.Account, OAuth: a.OAuth, Outbox: a.Outbox, Mailboxes: a.Mailboxes,
 		TwoFactor: twoFactor, Passwords: a.People.Passwords, Settings: a.Settings,
 		Events: a.Events, Logger: logger, MaxUpload: cfg.MaxUpload, PublicURL: cfg.PublicURL,
 		IPs: a.ips(), WebFormPerMinute: cfg.WebFormRateLimit, Context: ctx,
@@ -233,6 +237,7 @@ func (a *App) Handler(reg *prometheus.Registry) http.Handler {
 	mux := http.NewServeMux()
 	apiSrv := &api.Server{
 		DB: a.DB, Tickets: a.Tickets, People: a.People, Search: a.Search, Bulk: a.Bulk, Jobs: a.Jobs, Account: a.Account, Logger: a.Logger,
+		OAuth:   a.OAuth,
 		Limiter: ratelimit.For(a.DB, a.Config.APIRateLimit, a.Logger), AuthFailures: api.NewAuthThrottle(), MaxUpload: a.Config.MaxUpload,
 		IPs: a.ips(), PublicURL: a.Config.PublicURL, Mailboxes: a.Mailboxes,
 	}

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/frontdesk/frontdesk/internal/locale"
+	"github.com/frontdesk/frontdesk/internal/oauth"
 	"github.com/frontdesk/frontdesk/internal/people"
 )
 
@@ -95,6 +96,15 @@ func TestEveryPageInEveryLanguage(t *testing.T) {
 	admin.post(path, url.Values{"priority": {"high"}, "type": {"task"}, "tags": {"tag2"}, "assignee_id": {id(e.agent.ID)}, "body": {"reply"}, "public": {"1"}, "status": {"pending"}})
 	admin.get(path)
 	admin.post(path, url.Values{"priority": {""}, "assignee_id": {"0"}})
+
+	// An OAuth app asking for consent (p6-oauth).
+	appName, appID := "Translated app", "translated-app"
+	if _, err := e.app.OAuth.CreateClient(e.sys, oauth.ClientInput{Name: &appName, Identifier: &appID, Company: ptr("Example"),
+		RedirectURI: &[]string{"https://app.example/cb"}}); err != nil {
+		t.Fatal(err)
+	}
+	consent := "/oauth/authorizations/new?" + url.Values{"response_type": {"code"}, "client_id": {appID}, "redirect_uri": {"https://app.example/cb"},
+		"scope": {"read write impersonate tickets:read users:write"}}.Encode()
 
 	locale.ResetMissingKeys()
 	for _, loc := range []string{"en", "pl"} {
@@ -187,7 +197,7 @@ func TestEveryPageInEveryLanguage(t *testing.T) {
 			check("agent", "wrong re-auth", ag.post("/agent/security/reauth", url.Values{"password": {"nope"}}))
 			ag.get("/agent/password")
 			check("agent", "weak password", ag.post("/agent/password", url.Values{"current_password": {password}, "new_password": {"short"}, "new_password_confirm": {"short"}}))
-			for _, p := range []string{"/security", "/password/change"} {
+			for _, p := range []string{"/security", "/password/change", consent, "/oauth/authorizations/new?client_id=nope"} {
 				check("customer", p, cu.get(p))
 			}
 			check("admin", "invalid org edit", ad.post(fmt.Sprintf("/agent/admin/organizations/%d", org.ID), url.Values{"name": {""}}))

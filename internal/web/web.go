@@ -38,6 +38,7 @@ import (
 	"github.com/frontdesk/frontdesk/internal/events"
 	"github.com/frontdesk/frontdesk/internal/httpx"
 	"github.com/frontdesk/frontdesk/internal/locale"
+	"github.com/frontdesk/frontdesk/internal/oauth"
 	"github.com/frontdesk/frontdesk/internal/outbox"
 	"github.com/frontdesk/frontdesk/internal/password"
 	"github.com/frontdesk/frontdesk/internal/people"
@@ -103,6 +104,8 @@ type Deps struct {
 
 	// Settings is the process's settings service (nil: uncached reads).
 	Settings *settings.Service
+	// OAuth serves the OAuth consent page (nil: no such page).
+	OAuth *oauth.Service
 }
 
 // Server serves the web UI. Build it with New and mount it with Register.
@@ -285,6 +288,8 @@ func (s *Server) Register(mux *http.ServeMux) {
 	s.registerSecurity(h)
 	// Roles, inactive users, API tokens, session lifetimes.
 	s.registerAccess(h)
+	// OAuth consent (p6-oauth).
+	s.registerOAuth(h)
 
 	// Anything else is an HTML 404 (the API answers under /api/v2/).
 	h("/", public, func(w http.ResponseWriter, r *http.Request) error { return desk.NotFound() })
