@@ -119,7 +119,7 @@ func (s *Service) Search(ctx context.Context, q string, page, perPage int) (resu
 	if page > MaxResults/perPage { // page*perPage > MaxResults, without overflow
 		return nil, 0, desk.Invalid("page", fmt.Sprintf("is too large: at most %d results can be paged through (page × per_page)", MaxResults))
 	}
-	r, targets, err := s.prepare(p, q)
+	r, targets, err := s.prepare(ctx, p, q)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -158,7 +158,7 @@ func (s *Service) Count(ctx context.Context, q string) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	r, targets, err := s.prepare(p, q)
+	r, targets, err := s.prepare(ctx, p, q)
 	if err != nil {
 		return 0, err
 	}
@@ -338,8 +338,12 @@ func invalidSearch(msg string) *desk.Error {
 }
 
 // prepare parses q and lists the entities to search, in result order.
-func (s *Service) prepare(p *desk.Principal, q string) (*run, []*target, error) {
-	pq, err := query.Parse(q)
+func (s *Service) prepare(ctx context.Context, p *desk.Principal, q string) (*run, []*target, error) {
+	keys, err := s.personFieldKeys(ctx, p)
+	if err != nil {
+		return nil, nil, err
+	}
+	pq, err := query.ParseWith(q, func(name string) bool { return keys[name] })
 	if err != nil {
 		var qe *query.Error
 		if errors.As(err, &qe) {
