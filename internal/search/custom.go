@@ -112,3 +112,21 @@ func (s *Service) personFieldKeys(ctx context.Context, p *desk.Principal) (map[s
 	}
 	return keys, rows.Err()
 }
+
+// Parse parses q as Search would for the acting principal: with the keys
+// of user and organization fields known to staff.
+func (s *Service) Parse(ctx context.Context, q string) (*query.Query, error) {
+	p, err := desk.RequirePrincipal(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return s.parse(ctx, p, q)
+}
+
+func (s *Service) parse(ctx context.Context, p *desk.Principal, q string) (*query.Query, error) {
+	keys, err := s.personFieldKeys(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	return query.ParseWith(q, func(name string) bool { return keys[name] })
+}

@@ -339,17 +339,13 @@ func invalidSearch(msg string) *desk.Error {
 
 // prepare parses q and lists the entities to search, in result order.
 func (s *Service) prepare(ctx context.Context, p *desk.Principal, q string) (*run, []*target, error) {
-	keys, err := s.personFieldKeys(ctx, p)
-	if err != nil {
-		return nil, nil, err
-	}
-	pq, err := query.ParseWith(q, func(name string) bool { return keys[name] })
+	pq, err := s.parse(ctx, p, q)
 	if err != nil {
 		var qe *query.Error
 		if errors.As(err, &qe) {
 			return nil, nil, invalidSearch(qe.Message)
 		}
-		return nil, nil, invalidSearch("the query could not be understood")
+		return nil, nil, err
 	}
 	if pq.OrderBy != "" && !orderFields[pq.OrderBy] {
 		return nil, nil, invalidSearch("order_by must be one of created_at, updated_at, priority, status, ticket_type")
