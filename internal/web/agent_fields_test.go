@@ -94,3 +94,61 @@ func TestAgentPersonFields(t *testing.T) {
 		})
 	}
 }
+
+// The admin pages that manage user and organization fields.
+func TestAdminPersonFieldPages(t *testing.T) {
+	for name, dbURL := range stores(t) {
+		t.Run(name, func(t *testing.T) {
+			e := newEnv(t, dbURL)
+			ad := e.client()
+			ad.signIn("/agent/signin", e.admin.Email)
+			r := ad.get("/agent/admin/user-fields")
+			if r.Status != http.StatusOK || !strings.Contains(r.Body, `<label for="npf-key">`) {
+				t.Fatalf("user fields page: %d\n%s", r.Status, r.Body)
+			}
+			r = ad.post("/agent/admin/user-fields", url.Values{"key": {"plan"}, "title": {"Plan"}, "type": {"dropdown"}, "options": {"Gold\nSilver"}})
+			if r.Status != http.StatusSeeOther {
+				t.Fatalf("create: %d %s", r.Status, r.Body)
+			}
+			fields, err := e.app.People.PersonFields(e.sys, desk.ScopeUser)
+			if err != nil || len(fields) != 1 || fields[0].Key != "plan" || len(fields[0].CustomFieldOptions) != 2 {
+				t.Fatalf("fields after create: %v %v", fields, err)
+			}
+			r = ad.post("/agent/admin/user-fields", url.Values{"key": {"plan"}, "title": {"Again"}, "type": {"text"}})
+			if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, `value="Again"`) {
+				t.Fatalf("duplicate key: %d", r.Status)
+			}
+			id := fields[0].ID
+			if r := ad.post(fmt.Sprintf("/agent/admin/user-fields/%d", id), url.Values{"title": {"Support plan"}}); r.Status != http.StatusSeeOther {
+				t.Fatalf("rename: %d %s", r.Status, r.Body)
+			}
+			if f, _ := e.app.People.PersonField(e.sys, desk.ScopeUser, id); f.Title != "Support plan" || f.Active {
+				t.Fatalf("after rename (active unticked): %+v", f)
+			}
+			if r := ad.post("/agent/admin/organization-fields", url.Values{"key": {"region"}, "title": {"Region"}, "type": {"text"}}); r.Status != http.StatusSeeOther {
+				t.Fatalf("create organization field: %d %s", r.Status, r.Body)
+			}
+			if r := ad.get("/agent/admin/organization-fields", "Accept-Language", "pl"); !strings.Contains(r.Body, "Pola organizacji") || !strings.Contains(r.Body, "region") {
+				t.Fatalf("organization fields page in Polish:\n%s", r.Body)
+			}
+			if r := ad.post(fmt.Sprintf("/agent/admin/user-fields/%d/delete", id), nil); r.Status != http.StatusSeeOther {
+				t.Fatalf("delete: %d %s", r.Status, r.Body)
+			}
+			if fields, _ := e.app.People.PersonFields(e.sys, desk.ScopeUser); len(fields) != 0 {
+				t.Fatalf("fields after delete: %v", fields)
+			}
+
+			ag := e.client()
+			ag.signIn("/agent/signin", e.agent.Email)
+			if r := ag.get("/agent/admin/user-fields"); r.Status == http.StatusOK {
+				t.Fatalf("an agent opened the admin page")
+			}
+			if r := ag.post("/agent/admin/organization-fields", url.Values{"key": {"x"}, "title": {"X"}}); r.Status == http.StatusSeeOther {
+				t.Fatalf("an agent created a field")
+			}
+			if fields, _ := e.app.People.PersonFields(e.sys, desk.ScopeOrganization); len(fields) != 1 {
+				t.Fatalf("organization fields: %v", fields)
+			}
+		})
+	}
+}
