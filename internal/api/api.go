@@ -75,6 +75,7 @@ func (s *Server) Register(mux *http.ServeMux) {
 	s.registerTickets(mux)
 	s.registerPeople(mux)
 	s.registerPeopleBulk(mux)
+	s.registerPersonFields(mux)
 	s.registerMisc(mux)
 	s.registerAdmin(mux)
 	s.registerPassword(mux)

@@ -129,6 +129,7 @@ type userJSON struct {
 	Verified       *bool           `json:"verified"`
 	CustomRoleID   desk.NullID     `json:"custom_role_id"`
 	Password       *string         `json:"password"`
+	UserFields     map[string]any  `json:"user_fields"`
 }
 
 func optString(n desk.NullString) *string {
@@ -154,6 +155,7 @@ func (u *userJSON) input() people.UserInput {
 		OrganizationID: optID(u.OrganizationID), DefaultGroupID: optID(u.DefaultGroupID),
 		Tags: u.Tags, Notes: optString(u.Notes), Details: optString(u.Details), ExternalID: optString(u.ExternalID),
 		Suspended: u.Suspended, Verified: u.Verified, Password: u.Password, CustomRoleID: optID(u.CustomRoleID),
+		UserFields: u.UserFields,
 	}
 }
 
@@ -182,6 +184,7 @@ type orgJSON struct {
 	SharedComments *bool           `json:"shared_comments"`
 	ExternalID     desk.NullString `json:"external_id"`
 	Tags           *[]string       `json:"tags"`
+	Fields         map[string]any  `json:"organization_fields"`
 }
 
 func decodeOrg(r *http.Request) (people.OrganizationInput, error) {

@@ -202,7 +202,7 @@ func orgInput(o *orgJSON) people.OrganizationInput {
 	return people.OrganizationInput{
 		Name: o.Name, DomainNames: o.DomainNames, Details: optString(o.Details), Notes: optString(o.Notes),
 		GroupID: optID(o.GroupID), SharedTickets: o.SharedTickets, SharedComments: o.SharedComments,
-		ExternalID: optString(o.ExternalID), Tags: o.Tags,
+		ExternalID: optString(o.ExternalID), Tags: o.Tags, Fields: o.Fields,
 	}
 }
 

@@ -24,6 +24,9 @@ type OrganizationInput struct {
 	SharedComments *bool
 	ExternalID     *string // a pointer to "" clears it
 	Tags           *[]string
+	// Fields sets custom organization field values by key (null clears
+	// one); keys not given keep their values.
+	Fields map[string]any
 }
 
 const maxDomains = 100
@@ -125,12 +128,13 @@ type orgState struct {
 	GroupID                                int64
 	SharedTickets, SharedComments          bool
 	Domains                                []string
+	Fields                                 string // custom field values, JSON
 }
 
 func orgStateOf(o *desk.Organization) orgState {
 	return orgState{Name: o.Name, Details: o.Details, Notes: o.Notes, ExternalID: derefStr(o.ExternalID),
 		Tags: strings.Join(o.Tags, " "), GroupID: derefInt(o.GroupID), SharedTickets: o.SharedTickets,
-		SharedComments: o.SharedComments, Domains: o.DomainNames}
+		SharedComments: o.SharedComments, Domains: o.DomainNames, Fields: encodeFieldValues(o.Fields)}
 }
 
 func (st *orgState) apply(in OrganizationInput, v *desk.Validation) {
@@ -264,7 +268,7 @@ func writeOrgExtras(ctx context.Context, tx *store.Tx, id int64, st orgState, do
 		}
 	}
 	return tx.SetSearchDoc(ctx, "organization_search", id,
-		searchDoc(st.Name, strings.Join(st.Domains, " "), st.Tags, st.Details, st.Notes))
+		searchDoc(st.Name, strings.Join(st.Domains, " "), st.Tags, st.Details, st.Notes, fieldSearchText(st.Fields)))
 }
 
 // CreateOrganization creates an organization (manage_groups_orgs).
@@ -285,6 +289,9 @@ func (s *Service) CreateOrganization(ctx context.Context, in OrganizationInput) 
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
+	if st.Fields, err = mergeFieldValues(ctx, s.DB, desk.ScopeOrganization, "{}", in.Fields); err != nil {
+		return nil, err
+	}
 	var o *desk.Organization
 	err = s.DB.InTx(ctx, func(tx *store.Tx) error {
 		if err := checkOrgFree(ctx, tx, 0, st, orgState{}); err != nil {
@@ -292,9 +299,9 @@ func (s *Service) CreateOrganization(ctx context.Context, in OrganizationInput) 
 		}
 		now := store.Now()
 		id, err := tx.InsertID(ctx, `INSERT INTO organizations (name, name_key, details, notes, group_id, shared_tickets,
-			shared_comments, external_id, tags, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			shared_comments, external_id, tags, fields, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			st.Name, nameKey(st.Name), st.Details, st.Notes, nullInt(st.GroupID), st.SharedTickets, st.SharedComments,
-			nullStr(st.ExternalID), st.Tags, now, now)
+			nullStr(st.ExternalID), st.Tags, st.Fields, now, now)
 		if err != nil {
 			return err
 		}
@@ -335,13 +342,16 @@ func (s *Service) UpdateOrganization(ctx context.Context, id int64, in Organizat
 		if err := v.Err(); err != nil {
 			return err
 		}
+		if st.Fields, err = mergeFieldValues(ctx, tx, desk.ScopeOrganization, before.Fields, in.Fields); err != nil {
+			return err
+		}
 		if err := checkOrgFree(ctx, tx, id, st, before); err != nil {
 			return err
 		}
 		if _, err := tx.Exec(ctx, `UPDATE organizations SET name = ?, name_key = ?, details = ?, notes = ?, group_id = ?,
-			shared_tickets = ?, shared_comments = ?, external_id = ?, tags = ?, updated_at = ? WHERE id = ?`,
+			shared_tickets = ?, shared_comments = ?, external_id = ?, tags = ?, fields = ?, updated_at = ? WHERE id = ?`,
 			st.Name, nameKey(st.Name), st.Details, st.Notes, nullInt(st.GroupID), st.SharedTickets, st.SharedComments,
-			nullStr(st.ExternalID), st.Tags, store.Now(), id); err != nil {
+			nullStr(st.ExternalID), st.Tags, st.Fields, store.Now(), id); err != nil {
 			return err
 		}
 		if err := writeOrgExtras(ctx, tx, id, st, in.DomainNames != nil); err != nil {

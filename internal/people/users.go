@@ -32,6 +32,9 @@ type UserInput struct {
 	// the built-in agent permissions). Admins only; only agents have one.
 	CustomRoleID *int64
 	Password     *string // optional; must meet the role's password policy; hashed with auth.HashPassword, never stored otherwise
+	// UserFields sets custom user field values by key (null clears one);
+	// keys not given keep their values.
+	UserFields map[string]any
 }
 
 // UserFilter selects users for ListUsers and CountUsers. AfterID is a
@@ -59,7 +62,8 @@ const userCols = `u.id, u.name, u.email, u.role, u.organization_id, u.default_gr
 	u.time_zone, u.tags, u.notes, u.details, u.external_id, u.active, u.suspended, u.verified,
 	u.last_login_at, u.created_at, u.updated_at, u.custom_role_id,
 	(SELECT cr.role_type FROM custom_roles cr WHERE cr.id = u.custom_role_id),
-	EXISTS (SELECT 1 FROM settings os WHERE os.key = '` + desk.SettingOwner + `' AND os.value = CAST(u.id AS TEXT))`
+	EXISTS (SELECT 1 FROM settings os WHERE os.key = '` + desk.SettingOwner + `' AND os.value = CAST(u.id AS TEXT)),
+	u.user_fields`
 
 type scanner interface{ Scan(dest ...any) error }
 
@@ -69,12 +73,12 @@ func scanUser(sc scanner) (*desk.User, error) {
 		email, ext                 sql.NullString
 		org, grp                   sql.NullInt64
 		customRole, roleType       sql.NullInt64
-		role, tags                 string
+		role, tags, fields         string
 		lastLogin, created, update int64
 	)
 	if err := sc.Scan(&u.ID, &u.Name, &email, &role, &org, &grp, &u.Phone, &u.Locale, &u.TimeZone, &tags,
 		&u.Notes, &u.Details, &ext, &u.Active, &u.Suspended, &u.Verified, &lastLogin, &created, &update,
-		&customRole, &roleType, &u.IsOwner); err != nil {
+		&customRole, &roleType, &u.IsOwner, &fields); err != nil {
 		return nil, err
 	}
 	u.Email = email.String
@@ -83,7 +87,7 @@ func scanUser(sc scanner) (*desk.User, error) {
 	u.DefaultGroupID = int64Ptr(grp)
 	u.Tags = splitTags(tags)
 	u.ExternalID = strPtr(ext)
-	u.UserFields = map[string]any{}
+	u.UserFields = decodeFieldValues(fields)
 	u.LastLoginAt = desk.NullTimeFromMicros(lastLogin)
 	u.CreatedAt = desk.TimeFromMicros(created)
 	u.UpdatedAt = desk.TimeFromMicros(update)
@@ -167,6 +171,7 @@ type userState struct {
 	OrgID, GroupID, CustomRoleID                                     int64
 	Tags                                                             string
 	Suspended, Verified                                              bool
+	Fields                                                           string // custom field values, JSON
 }
 
 func stateOf(u *desk.User) userState {
@@ -175,6 +180,7 @@ func stateOf(u *desk.User) userState {
 		Notes: u.Notes, Details: u.Details, ExternalID: derefStr(u.ExternalID), Role: u.Role,
 		OrgID: derefInt(u.OrganizationID), GroupID: derefInt(u.DefaultGroupID), CustomRoleID: derefInt(u.CustomRoleID),
 		Tags: strings.Join(u.Tags, " "), Suspended: u.Suspended, Verified: u.Verified,
+		Fields: encodeFieldValues(u.UserFields),
 	}
 }
 
@@ -290,6 +296,7 @@ func changes(a, b userState, in UserInput) map[string]bool {
 	set("verified", a.Verified != b.Verified)
 	set("custom_role_id", a.CustomRoleID != b.CustomRoleID)
 	set("password", in.Password != nil)
+	set("user_fields", a.Fields != b.Fields)
 	return c
 }
 
@@ -366,6 +373,9 @@ func (s *Service) CreateUser(ctx context.Context, in UserInput) (*desk.User, err
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
+	if st.Fields, err = mergeFieldValues(ctx, s.DB, desk.ScopeUser, "{}", in.UserFields); err != nil {
+		return nil, err
+	}
 	if in.Password != nil {
 		if err := s.passwords().Check(ctx, s.DB, 0, st.Name, st.Email, *in.Password, st.Role); err != nil {
 			return nil, err
@@ -405,11 +415,11 @@ func (s *Service) createUserTx(ctx context.Context, tx *store.Tx, p *desk.Princi
 		}
 		now := store.Now()
 		id, err := tx.InsertID(ctx, `INSERT INTO users (name, email, role, organization_id, default_group_id, phone, locale,
-			time_zone, tags, notes, details, external_id, suspended, verified, password_hash, custom_role_id, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			time_zone, tags, notes, details, external_id, suspended, verified, password_hash, custom_role_id, user_fields, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			st.Name, nullStr(st.Email), string(st.Role), nullInt(st.OrgID), nullInt(st.GroupID), st.Phone, st.Locale,
 			st.TimeZone, st.Tags, st.Notes, st.Details, nullStr(st.ExternalID), st.Suspended, st.Verified, nullStr(hash),
-			nullInt(st.CustomRoleID), now, now)
+			nullInt(st.CustomRoleID), encodeFieldValues(decodeFieldValues(st.Fields)), now, now)
 		if err != nil {
 			return err
 		}
@@ -532,6 +542,9 @@ func (s *Service) UpdateUser(ctx context.Context, id int64, in UserInput) (*desk
 		if err := v.Err(); err != nil {
 			return err
 		}
+		if after.Fields, err = mergeFieldValues(ctx, tx, desk.ScopeUser, before.Fields, in.UserFields); err != nil {
+			return err
+		}
 		changed := changes(before, after, in)
 		if err := protectOwner(p, cur, changed); err != nil {
 			return err
@@ -644,10 +657,10 @@ func (s *Service) writeUser(ctx context.Context, tx *store.Tx, id int64, before,
 	now := store.Now()
 	q := `UPDATE users SET name = ?, email = ?, role = ?, organization_id = ?, default_group_id = ?, phone = ?,
 		locale = ?, time_zone = ?, tags = ?, notes = ?, details = ?, external_id = ?, suspended = ?, verified = ?,
-		custom_role_id = ?, updated_at = ?`
+		custom_role_id = ?, user_fields = ?, updated_at = ?`
 	args := []any{after.Name, nullStr(after.Email), string(after.Role), nullInt(after.OrgID), nullInt(after.GroupID), after.Phone,
 		after.Locale, after.TimeZone, after.Tags, after.Notes, after.Details, nullStr(after.ExternalID), after.Suspended, after.Verified,
-		nullInt(after.CustomRoleID), now}
+		nullInt(after.CustomRoleID), after.Fields, now}
 	if hash != "" {
 		q += `, password_hash = ?`
 		args = append(args, hash)
@@ -743,8 +756,8 @@ func setDefaultMembership(ctx context.Context, tx *store.Tx, userID, groupID int
 
 // refreshUserSearch rebuilds a user's full-text document from the rows.
 func refreshUserSearch(ctx context.Context, tx *store.Tx, id int64) error {
-	var name, phone, tags, notes string
-	if err := tx.QueryRow(ctx, `SELECT name, phone, tags, notes FROM users WHERE id = ?`, id).Scan(&name, &phone, &tags, &notes); err != nil {
+	var name, phone, tags, notes, fields string
+	if err := tx.QueryRow(ctx, `SELECT name, phone, tags, notes, user_fields FROM users WHERE id = ?`, id).Scan(&name, &phone, &tags, &notes, &fields); err != nil {
 		return err
 	}
 	rows, err := tx.Query(ctx, `SELECT value FROM user_identities WHERE user_id = ? AND type = ? ORDER BY is_primary DESC, id`, id, "email")
@@ -764,7 +777,7 @@ func refreshUserSearch(ctx context.Context, tx *store.Tx, id int64) error {
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	return tx.SetSearchDoc(ctx, "user_search", id, searchDoc(name, strings.Join(emails, " "), phone, tags, notes))
+	return tx.SetSearchDoc(ctx, "user_search", id, searchDoc(name, strings.Join(emails, " "), phone, tags, notes, fieldSearchText(fields)))
 }
 
 // CreateOrUpdateUser updates the user owning in.Email (any email identity),

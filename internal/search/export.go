@@ -39,7 +39,7 @@ func (s *Service) Export(ctx context.Context, q, typ string, after int64, size i
 	if after < 0 {
 		after = 0
 	}
-	r, targets, err := s.prepare(p, q)
+	r, targets, err := s.prepare(ctx, p, q)
 	if err != nil {
 		return nil, false, err
 	}

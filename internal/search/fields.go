@@ -182,7 +182,7 @@ func (r *run) userCond(ctx context.Context, t query.Term) (string, []any, error)
 	case "updated":
 		return r.dateCond("u.updated_at", t, false)
 	}
-	return "", nil, errNotApplicable
+	return r.personFieldCond(ctx, "user", "u.user_fields", t)
 }
 
 // orgCond is the condition for one organization field term (alias o).
@@ -213,7 +213,7 @@ func (r *run) orgCond(ctx context.Context, t query.Term) (string, []any, error) 
 	case "updated":
 		return r.dateCond("o.updated_at", t, false)
 	}
-	return "", nil, errNotApplicable
+	return r.personFieldCond(ctx, "organization", "o.fields", t)
 }
 
 // sqlOp maps a comparison onto SQL from a fixed list, so nothing from the

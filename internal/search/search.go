@@ -119,7 +119,7 @@ func (s *Service) Search(ctx context.Context, q string, page, perPage int) (resu
 	if page > MaxResults/perPage { // page*perPage > MaxResults, without overflow
 		return nil, 0, desk.Invalid("page", fmt.Sprintf("is too large: at most %d results can be paged through (page × per_page)", MaxResults))
 	}
-	r, targets, err := s.prepare(p, q)
+	r, targets, err := s.prepare(ctx, p, q)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -158,7 +158,7 @@ func (s *Service) Count(ctx context.Context, q string) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	r, targets, err := s.prepare(p, q)
+	r, targets, err := s.prepare(ctx, p, q)
 	if err != nil {
 		return 0, err
 	}
@@ -338,14 +338,14 @@ func invalidSearch(msg string) *desk.Error {
 }
 
 // prepare parses q and lists the entities to search, in result order.
-func (s *Service) prepare(p *desk.Principal, q string) (*run, []*target, error) {
-	pq, err := query.Parse(q)
+func (s *Service) prepare(ctx context.Context, p *desk.Principal, q string) (*run, []*target, error) {
+	pq, err := s.parse(ctx, p, q)
 	if err != nil {
 		var qe *query.Error
 		if errors.As(err, &qe) {
 			return nil, nil, invalidSearch(qe.Message)
 		}
-		return nil, nil, invalidSearch("the query could not be understood")
+		return nil, nil, err
 	}
 	if pq.OrderBy != "" && !orderFields[pq.OrderBy] {
 		return nil, nil, invalidSearch("order_by must be one of created_at, updated_at, priority, status, ticket_type")

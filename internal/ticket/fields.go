@@ -6,11 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math"
 	"slices"
-	"strconv"
 	"strings"
-	"time"
 
 	"github.com/frontdesk/frontdesk/internal/desk"
 	"github.com/frontdesk/frontdesk/internal/store"
@@ -280,76 +277,5 @@ func validateCustomFields(ctx context.Context, q store.Querier, cur, in []desk.C
 
 // coerce returns the stored value for raw, or a message saying what is wrong.
 func coerce(f *desk.TicketField, raw any) (any, string) {
-	if raw == nil || raw == "" {
-		return nil, ""
-	}
-	switch f.Type {
-	case "text", "textarea", "regexp":
-		s, ok := raw.(string)
-		if !ok {
-			return nil, "must be text"
-		}
-		if len(s) > 64<<10 {
-			return nil, "is too long"
-		}
-		return s, ""
-	case "integer":
-		switch n := raw.(type) {
-		case float64:
-			if n != math.Trunc(n) || math.Abs(n) > 1<<53 {
-				return nil, "must be a whole number"
-			}
-			return int64(n), ""
-		case string:
-			i, err := strconv.ParseInt(n, 10, 64)
-			if err != nil {
-				return nil, "must be a whole number"
-			}
-			return i, ""
-		}
-		return nil, "must be a whole number"
-	case "decimal":
-		switch n := raw.(type) {
-		case float64:
-			return n, ""
-		case string:
-			d, err := strconv.ParseFloat(n, 64)
-			if err != nil || math.IsNaN(d) || math.IsInf(d, 0) {
-				return nil, "must be a number"
-			}
-			return d, ""
-		}
-		return nil, "must be a number"
-	case "checkbox":
-		switch b := raw.(type) {
-		case bool:
-			return b, ""
-		case string:
-			if pb, err := strconv.ParseBool(b); err == nil {
-				return pb, ""
-			}
-		}
-		return nil, "must be true or false"
-	case "date":
-		s, ok := raw.(string)
-		if !ok {
-			return nil, "must be a date (YYYY-MM-DD)"
-		}
-		if _, err := time.Parse("2006-01-02", s); err != nil {
-			return nil, "must be a date (YYYY-MM-DD)"
-		}
-		return s, ""
-	case "tagger":
-		s, ok := raw.(string)
-		if !ok {
-			return nil, "must be one of the field's options"
-		}
-		for _, o := range f.CustomFieldOptions {
-			if o.Value == s {
-				return s, ""
-			}
-		}
-		return nil, "must be one of the field's options"
-	}
-	return nil, "has an unsupported type"
+	return desk.CoerceFieldValue(f.Type, f.CustomFieldOptions, raw)
 }

@@ -17,6 +17,7 @@ import (
 type userPageData struct {
 	U       *desk.User
 	Org     *desk.Organization
+	Fields  []personFieldRow
 	Rows    []viewRow
 	Count   int
 	Pager   pager
@@ -36,6 +37,11 @@ func (s *Server) agentUser(w http.ResponseWriter, r *http.Request) error {
 	}
 	// Only a hint for the page: the people service decides on submit.
 	d := userPageData{U: u, CanEdit: rc.p.IsAdmin() || (u.Role == desk.RoleEndUser && rc.p.Can().EditEndUsers)}
+	fields, err := s.d.People.PersonFields(ctx, desk.ScopeUser)
+	if err != nil {
+		return err
+	}
+	d.Fields = personFieldRows(fields, u.UserFields)
 	if u.OrganizationID != nil {
 		if d.Org, err = s.d.People.GetOrganization(ctx, *u.OrganizationID); err != nil && desk.ErrorCode(err) != desk.ENOTFOUND {
 			return err
@@ -76,7 +82,11 @@ func (s *Server) agentUserNotes(w http.ResponseWriter, r *http.Request) error {
 	}
 	notes := r.PostFormValue("notes")
 	details := r.PostFormValue("details")
-	in := people.UserInput{Notes: &notes, Details: &details}
+	fields, err := s.d.People.PersonFields(r.Context(), desk.ScopeUser)
+	if err != nil {
+		return err
+	}
+	in := people.UserInput{Notes: &notes, Details: &details, UserFields: personFieldsFromForm(r, fields)}
 	if _, err := s.d.People.UpdateUser(r.Context(), id, in); err != nil {
 		return err
 	}
@@ -85,6 +95,7 @@ func (s *Server) agentUserNotes(w http.ResponseWriter, r *http.Request) error {
 
 type orgPageData struct {
 	O       *desk.Organization
+	Fields  []personFieldRow
 	Users   []*desk.User
 	Rows    []viewRow
 	Count   int
@@ -104,6 +115,11 @@ func (s *Server) agentOrg(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	d := orgPageData{O: o, CanEdit: rc.p.IsAdmin()}
+	fields, err := s.d.People.PersonFields(ctx, desk.ScopeOrganization)
+	if err != nil {
+		return err
+	}
+	d.Fields = personFieldRows(fields, o.Fields)
 	if d.Users, err = s.d.People.ListUsers(ctx, people.UserFilter{OrganizationID: id, Limit: 100}); err != nil {
 		return err
 	}
@@ -124,7 +140,12 @@ func (s *Server) agentOrgNotes(w http.ResponseWriter, r *http.Request) error {
 	}
 	notes := r.PostFormValue("notes")
 	details := r.PostFormValue("details")
-	if _, err := s.d.People.UpdateOrganization(r.Context(), id, people.OrganizationInput{Notes: &notes, Details: &details}); err != nil {
+	fields, err := s.d.People.PersonFields(r.Context(), desk.ScopeOrganization)
+	if err != nil {
+		return err
+	}
+	in := people.OrganizationInput{Notes: &notes, Details: &details, Fields: personFieldsFromForm(r, fields)}
+	if _, err := s.d.People.UpdateOrganization(r.Context(), id, in); err != nil {
 		return err
 	}
 	return redirect(w, r, withMsg("/agent/organizations/"+strconv.FormatInt(id, 10), "updated"))
@@ -164,14 +185,14 @@ func (s *Server) agentSearch(w http.ResponseWriter, r *http.Request) error {
 	if q == "" {
 		return s.render(w, http.StatusOK, "agent_search", pg)
 	}
-	parsed, err := query.Parse(q)
-	if err != nil {
-		d.Invalid = rc.T("search.invalid_query")
-		var qe *query.Error
-		if errors.As(err, &qe) {
-			d.Invalid += " " + qe.Message
-		}
+	parsed, err := s.d.Search.Parse(ctx, q)
+	var qe *query.Error
+	if errors.As(err, &qe) {
+		d.Invalid = rc.T("search.invalid_query") + " " + qe.Message
 		return s.render(w, http.StatusUnprocessableEntity, "agent_search", pg)
+	}
+	if err != nil {
+		return err
 	}
 	types := []string{"ticket", "user", "organization"}
 	if parsed.Type != "" {

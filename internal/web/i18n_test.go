@@ -171,7 +171,8 @@ func TestEveryPageInEveryLanguage(t *testing.T) {
 			for _, p := range []string{"/agent/admin/users", fmt.Sprintf("/agent/admin/users/%d", e.agent.ID), "/agent/admin/organizations",
 				fmt.Sprintf("/agent/admin/organizations/%d", org.ID), "/agent/admin/groups", "/agent/admin/fields",
 				"/agent/admin/settings", "/agent/admin/outbox", "/agent/admin/mailboxes", "/agent/admin/security", "/agent/admin/roles",
-				"/agent/admin/inactive", "/agent/admin/inactive?days=0", "/agent/security/tokens"} {
+				"/agent/admin/inactive", "/agent/admin/inactive?days=0", "/agent/security/tokens",
+				"/agent/admin/user-fields", "/agent/admin/organization-fields"} {
 				check("admin", p, ad.get(p))
 			}
 			check("admin", "invalid role", ad.post("/agent/admin/roles", url.Values{"name": {""}, "ticket_access": {"x"}}))
@@ -186,6 +187,7 @@ func TestEveryPageInEveryLanguage(t *testing.T) {
 			check("admin", "invalid org", ad.post("/agent/admin/organizations", url.Values{"name": {""}}))
 			check("admin", "invalid group", ad.post("/agent/admin/groups", url.Values{"name": {""}}))
 			check("admin", "invalid field", ad.post("/agent/admin/fields", url.Values{"title": {""}, "type": {"nope"}}))
+			check("admin", "invalid user field", ad.post("/agent/admin/user-fields", url.Values{"key": {"bad key"}, "title": {""}, "type": {"nope"}}))
 			check("admin", "invalid settings", ad.post("/agent/admin/settings", url.Values{"default_locale": {"xx"}}))
 			check("admin", "invalid user edit", ad.post(fmt.Sprintf("/agent/admin/users/%d", e.agent.ID), url.Values{"email": {"bad"}}))
 			ad.get("/agent/admin/security")

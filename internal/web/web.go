@@ -276,6 +276,7 @@ func (s *Server) Register(mux *http.ServeMux) {
 	h("GET /agent/admin/fields", admin, s.adminFields)
 	h("POST /agent/admin/fields", admin, s.adminSaveField)
 	h("POST /agent/admin/fields/{id}", admin, s.adminSaveField)
+	s.registerPersonFieldAdmin(h)
 	h("GET /agent/admin/settings", admin, s.adminSettings)
 	h("POST /agent/admin/settings", admin, s.adminSaveSettings)
 	h("GET /agent/admin/outbox", admin, s.adminOutbox)

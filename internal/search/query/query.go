@@ -139,7 +139,13 @@ var (
 // must still bind them as parameters and escape LIKE wildcards themselves.
 // Status and priority values that name a known status or priority are
 // lower-cased so callers can compare them directly.
-func Parse(s string) (*Query, error) {
+func Parse(s string) (*Query, error) { return ParseWith(s, nil) }
+
+// ParseWith parses s like Parse and also accepts name:value terms (":"
+// only, as text) on field names that extra reports as known (lower case):
+// the keys of user and organization fields, which only the database knows.
+// Built-in field names keep their meaning. extra may be nil.
+func ParseWith(s string, extra func(name string) bool) (*Query, error) {
 	// Check size first so no later step ever scans an oversized input.
 	if len(s) > maxQueryBytes {
 		return nil, &Error{Message: fmt.Sprintf("query is too long (maximum %d bytes)", maxQueryBytes), Pos: maxQueryBytes}
@@ -147,7 +153,7 @@ func Parse(s string) (*Query, error) {
 	if !utf8.ValidString(s) {
 		return nil, &Error{Message: "query is not valid UTF-8", Pos: firstInvalidUTF8(s)}
 	}
-	p := parser{s: s, q: &Query{}}
+	p := parser{s: s, q: &Query{}, extra: extra}
 	tokens := 0
 	for {
 		p.skipSpace()
@@ -173,6 +179,7 @@ type parser struct {
 	sawType bool
 	sawOrd  bool
 	sawSort bool
+	extra   func(name string) bool // see ParseWith
 }
 
 func (p *parser) errorf(pos int, format string, args ...any) error {
@@ -286,6 +293,9 @@ func (p *parser) fieldTerm(start int, t Term, name string, op Op, valStart int) 
 	}
 
 	canonical, kind, ok := lookupField(name)
+	if !ok && p.extra != nil && p.extra(name) {
+		canonical, kind, ok = name, kindText, true
+	}
 	if !ok {
 		return p.errorf(start, "unknown field %s", echo(name))
 	}
