@@ -270,12 +270,14 @@ func TestBrowserKeyboardShortcuts(t *testing.T) {
 	ag.signIn(e.base, "/agent/signin", e.agent.Email)
 	ag.open(e.base + "/agent/views/unsolved?sort=created_at&dir=asc")
 	ag.waitText("Keyboard 3")
+	ag.waitJS(`document.readyState === "complete"`, "list scripts loaded") // shortcuts bind in a deferred script
 	ag.eval(`document.activeElement.blur(), ""`)
 	ag.do(chromedp.KeyEvent("j"), chromedp.KeyEvent("j"), chromedp.KeyEvent("k"))
 	ag.waitJS(`document.querySelector("tr.is-selected") && document.querySelector("tr.is-selected").getAttribute("data-ticket-id") === "`+id(tks[0].ID)+`"`, "first row selected")
 	ag.do(chromedp.KeyEvent("j"), chromedp.KeyEvent("o"))
 	ag.waitJS(`location.pathname === "/agent/tickets/`+id(tks[1].ID)+`"`, "second ticket opened")
 	ag.waitText("Body 2")
+	ag.waitJS(`document.readyState === "complete"`, "ticket scripts loaded")
 
 	ag.do(chromedp.KeyEvent("?"))
 	ag.waitJS(`document.querySelector("#shortcuts-dialog").open`, "help dialog")
