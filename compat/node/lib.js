@@ -68,6 +68,18 @@ async function statusOf(fn) {
   throw new Error('expected the call to fail');
 }
 
+// failureOf runs fn with the strict client and returns the status and the
+// error body it failed with; it fails when fn succeeds.
+async function failureOf(fn) {
+  try {
+    await fn(strict);
+  } catch (err) {
+    assert.ok(err.statusCode, 'no status on error: ' + err);
+    return { status: err.statusCode, body: err.result };
+  }
+  throw new Error('expected the call to fail');
+}
+
 // unique makes names and addresses distinct between runs on one database.
 const run = Date.now().toString(36);
 function unique(s) { return s + '-' + run; }
@@ -75,4 +87,4 @@ function unique(s) { return s + '-' + run; }
 // ids lists the ids of records.
 function ids(records) { return records.map((r) => r.id); }
 
-module.exports = { assert, client, strict, step, passedSteps, sleep, waitJob, jobOf, statusOf, unique, ids, base };
+module.exports = { assert, client, strict, step, passedSteps, sleep, waitJob, jobOf, statusOf, failureOf, unique, ids, base };

@@ -19,7 +19,8 @@ module.exports = async function people(ctx) {
   });
 
   const agent = await step('users.create (agent) / show', async () => {
-    const { result } = await client.users.create({ user: { name: 'Ewa Agentka', email: mail('ewa'), role: 'agent', external_id: unique('u-ewa') } });
+    const { response, result } = await client.users.create({ user: { name: 'Ewa Agentka', email: mail('ewa'), role: 'agent', external_id: unique('u-ewa') } });
+    assert.equal(response.status, 201);
     assert.equal(result.role, 'agent');
     assert.equal(result.active, true);
     assert.equal((await client.users.show(result.id)).result.email, mail('ewa'));
@@ -60,6 +61,8 @@ module.exports = async function people(ctx) {
   await step('users.search', async () => {
     const found = await client.users.search({ query: mail('piotr') });
     assert.deepEqual(ids(found), [customer.id]);
+    const agents = await client.users.search({ query: 'role:agent' });
+    assert.deepEqual(ids(agents), [agent.id]);
     const byExt = await client.users.search({ external_id: agent.external_id });
     assert.deepEqual(ids(byExt), [agent.id]);
   });

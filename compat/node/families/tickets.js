@@ -1,13 +1,22 @@
 // Tickets, audits, tags, CCs, incidents, merge, bulk jobs and deleted tickets.
 'use strict';
-const { assert, client, step, waitJob, jobOf, statusOf, unique, ids } = require('../lib');
+const { assert, client, step, waitJob, jobOf, statusOf, failureOf, unique, ids } = require('../lib');
 
 module.exports = async function tickets(ctx) {
   const { me } = ctx;
   const externalID = unique('crm-4711');
 
-  const created = await step('tickets.create', async () => {
-    const { result } = await client.tickets.create({
+  await step('tickets.create refuses a ticket without a comment (422 RecordInvalid)', async () => {
+    const { status, body } = await failureOf((c) => c.tickets.create({ ticket: { subject: 'Bez treści' } }));
+    assert.equal(status, 422);
+    assert.equal(body.error, 'RecordInvalid');
+    assert.equal(typeof body.description, 'string');
+    assert.ok(body.details && typeof body.details === 'object', JSON.stringify(body));
+    assert.deepEqual(await client.tickets.list(), [], 'a refused create left a ticket behind');
+  });
+
+  const created = await step('tickets.create (201, Location)', async () => {
+    const { response, result } = await client.tickets.create({
       ticket: {
         subject: 'Drukarka nie drukuje',
         comment: { body: 'Zgłoszenie: drukarka w biurze nie drukuje od rana.' },
@@ -17,6 +26,8 @@ module.exports = async function tickets(ctx) {
         tags: ['printer', 'office'],
       },
     });
+    assert.equal(response.status, 201);
+    assert.ok(response.headers.get('location').endsWith('/api/v2/tickets/' + result.id + '.json'), response.headers.get('location'));
     assert.ok(result.id > 0);
     assert.equal(result.status, 'new');
     assert.equal(result.priority, 'high');
@@ -131,6 +142,16 @@ module.exports = async function tickets(ctx) {
     assert.ok(seen.has(created.id));
     for (const id of bulkIDs) assert.ok(seen.has(id), 'missing ' + id);
     assert.equal(all.length, 151);
+  });
+
+  await step('tickets.listByUserRequested (offset pages, next_page)', async () => {
+    const requester = (await client.tickets.show(bulkIDs[0])).result.requester_id;
+    // users/{id}/tickets/requested is not on node-zendesk's cursor list, so
+    // getAll follows next_page over two offset pages of 100.
+    const first = (await client.tickets.get(['users', requester, 'tickets', 'requested'])).result;
+    assert.equal(first.length, 100);
+    const all = await client.tickets.listByUserRequested(requester);
+    assert.deepEqual(ids(all), bulkIDs);
   });
 
   await step('tickets.showMany', async () => {
