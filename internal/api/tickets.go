@@ -129,7 +129,6 @@ func (s *Server) listDeletedTickets(w http.ResponseWriter, r *http.Request) erro
 	if len(ts) > 0 {
 		first, last = ts[0].ID, ts[len(ts)-1].ID
 	}
-	f.Deleted = true
 	body, err := listEnvelope(r, p, "deleted_tickets", items, first, last, more, func() (int, error) { return s.Tickets.Count(ctx, f) })
 	if err != nil {
 		return err
