@@ -111,6 +111,7 @@ module.exports = async function data(ctx) {
     await client.ticketfields.update(result.id, { ticket_field: { title: unique('Model') } });
     assert.equal((await client.ticketfields.show(result.id)).result.title, unique('Model'));
     assert.ok(ids(await client.ticketfields.list()).includes(result.id));
+    assert.ok(ids(await client.ticketfields.listWithLocale('pl')).includes(result.id));
     // A ticket takes the field's value, and search finds it.
     const t = (await client.tickets.create({ ticket: { subject: 'Zacięcie papieru', comment: { body: 'Papier się zacina.' }, custom_fields: [{ id: result.id, value: 'brother' }] } })).result;
     assert.deepEqual(t.custom_fields.find((f) => f.id === result.id), { id: result.id, value: 'brother' });

@@ -207,6 +207,22 @@ module.exports = async function people(ctx) {
     assert.ok(!ids(await client.groups.list()).includes(spare.id));
   });
 
+  await step('customagentroles.create / show / update / list / delete', async () => {
+    // Zendesk's configuration keys and ticket_access values.
+    const { response, result } = await client.customagentroles.create({ name: unique('Druga linia'), description: 'Tylko swoje grupy', configuration: { ticket_access: 'within-groups', ticket_deletion: false, ticket_merge: true } });
+    assert.equal(response.status, 201);
+    const role = result.custom_role;
+    assert.equal(role.configuration.ticket_access, 'within-groups');
+    assert.equal(role.configuration.ticket_merge, true);
+    await client.customagentroles.update(role.id, { configuration: { ticket_access: 'assigned-only' } });
+    const shown = (await client.customagentroles.show(role.id)).result.custom_role;
+    assert.equal(shown.configuration.ticket_access, 'assigned-only');
+    assert.equal(shown.name, role.name);
+    assert.ok(ids(await client.customagentroles.list()).includes(role.id));
+    await client.customagentroles.delete(role.id);
+    assert.equal(await statusOf((c) => c.customagentroles.show(role.id)), 404);
+  });
+
   await step('sessions.getByUserId / bulkDeleteByUserId', async () => {
     assert.deepEqual(await client.sessions.getByUserId(agent.id), []);
     await client.sessions.bulkDeleteByUserId(agent.id);
