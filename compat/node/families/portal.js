@@ -55,11 +55,13 @@ module.exports = async function portal(ctx) {
     assert.deepEqual(ids(await client.requests.listSolved()), [request.id]);
   });
 
-  await step('locales.list / show / current', async () => {
+  await step('locales.list / listForAgent / listPublicLocales / show / current', async () => {
     const locales = await client.locales.list();
     // English (id 1, the default) and Polish: the catalogues Frontdesk has.
     assert.deepEqual(locales.map((l) => [l.id, l.locale.slice(0, 2), l.default]), [[1, 'en', true], [2, 'pl', false]]);
     const pl = locales[1];
+    assert.deepEqual(await client.locales.listForAgent(), locales);
+    assert.deepEqual(await client.locales.listPublicLocales(), locales);
     assert.equal((await client.locales.show(pl.id)).result.locale, pl.locale);
     assert.equal((await client.locales.show('pl')).result.id, pl.id);
     const current = (await client.locales.current()).result;
