@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"testing"
 	"time"
 
@@ -59,7 +60,8 @@ func TestNodeZendesk(t *testing.T) {
 			app.People.ExportLag = time.Microsecond
 			sys := desk.SystemContext(ctx)
 			email, nm, role := "admin@compat.test", "Compat Admin", desk.RoleAdmin
-			u, err := app.People.CreateUser(sys, people.UserInput{Email: &email, Name: &nm, Role: &role})
+			password := "kompatybilność " + strconv.FormatInt(time.Now().UnixNano(), 36)
+			u, err := app.People.CreateUser(sys, people.UserInput{Email: &email, Name: &nm, Role: &role, Password: &password})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -80,7 +82,7 @@ func TestNodeZendesk(t *testing.T) {
 			defer stop()
 			cmd := exec.CommandContext(runCtx, node, "run.js")
 			cmd.Dir = dir
-			cmd.Env = append(os.Environ(), "FRONTDESK_URL=http://"+addr, "FRONTDESK_EMAIL="+email, "FRONTDESK_TOKEN="+tok.Token)
+			cmd.Env = append(os.Environ(), "FRONTDESK_URL=http://"+addr, "FRONTDESK_EMAIL="+email, "FRONTDESK_TOKEN="+tok.Token, "FRONTDESK_PASSWORD="+password)
 			out, err := cmd.CombinedOutput()
 			t.Logf("node-zendesk:\n%s", out)
 			if err != nil {

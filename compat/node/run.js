@@ -4,7 +4,7 @@
 // behaviour. Families run in order on one fresh database and share what
 // they created through ctx (assertions count exact results).
 'use strict';
-const { assert, client, step, passedSteps } = require('./lib');
+const { assert, client, step, passedSteps, failureOf, statusOf } = require('./lib');
 
 (async () => {
   const ctx = {};
@@ -19,5 +19,17 @@ const { assert, client, step, passedSteps } = require('./lib');
   await require('./families/people')(ctx);
   await require('./families/data')(ctx);
   await require('./families/portal')(ctx);
+  await step('users.password (own; the old one stops working)', async () => {
+    const old = process.env.FRONTDESK_PASSWORD;
+    assert.ok(old, 'FRONTDESK_PASSWORD is not set');
+    const next = old + ' nowe';
+    const wrong = await failureOf((c) => c.users.password(ctx.me.id, 'not my password', next));
+    assert.equal(wrong.status, 422);
+    assert.ok(wrong.body.details.previous_password, JSON.stringify(wrong.body));
+    const { result } = await client.users.password(ctx.me.id, old, next);
+    assert.deepEqual(result, {});
+    assert.equal((await failureOf((c) => c.users.password(ctx.me.id, old, old + ' znowu'))).status, 422);
+    assert.equal(await statusOf((c) => c.users.password(ctx.agent.id, next, old)), 403);
+  });
   console.log('node-zendesk compatibility: all ' + passedSteps() + ' steps passed');
 })();
