@@ -15,6 +15,10 @@ import (
 func (s *Server) registerMiscP6(mux *http.ServeMux) {
 	s.handle(mux, "GET /api/v2/locales", s.listLocales)
 	s.handle(mux, "GET /api/v2/locales/current", s.currentLocale)
+	// Every catalogue is complete for the agent workspace and the portal
+	// alike, so the agent and public lists are the account's list.
+	s.handle(mux, "GET /api/v2/locales/agent", s.listLocales)
+	s.handle(mux, "GET /api/v2/locales/public", s.listLocales)
 	s.handle(mux, "GET /api/v2/locales/{id}", s.showLocale)
 	s.handle(mux, "GET /api/v2/tags/autocomplete", s.autocompleteTags)
 	s.handle(mux, "GET /api/v2/brands", s.listBrands)

@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"slices"
 	"strconv"
 	"testing"
@@ -42,6 +43,14 @@ func TestLocales(t *testing.T) {
 		first := list[0].(map[string]any)
 		if first["id"] != float64(1) || first["default"] != true || first["name"] != "English" {
 			t.Errorf("en locale %v", first)
+		}
+		// Zendesk's agent and public lists: every catalogue serves both
+		// the workspace and the portal.
+		for _, p := range []string{"/api/v2/locales/agent.json", "/api/v2/locales/public"} {
+			code, other := a.do(t, a.EndUser, "GET", p, nil)
+			if code != 200 || !reflect.DeepEqual(other["locales"], body["locales"]) {
+				t.Errorf("%s: %d %v", p, code, other)
+			}
 		}
 		// By id and by tag.
 		for _, p := range []string{"/api/v2/locales/2", "/api/v2/locales/pl.json"} {

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/frontdesk/frontdesk/internal/desk"
 	"github.com/frontdesk/frontdesk/internal/store"
 	"github.com/frontdesk/frontdesk/internal/store/storetest"
 )
@@ -916,5 +917,51 @@ func TestPeopleAuthentication(t *testing.T) {
 		// Unknown routes under /api/v2 answer a JSON 404.
 		code, body = a.do(t, a.Admin, "GET", "/api/v2/users/1/nonsense", nil)
 		pNotFound(t, "unknown route", code, body)
+	})
+}
+
+// TestUsersSearchSyntax: users/search takes Zendesk's search syntax
+// (https://developer.zendesk.com/api-reference/ticketing/users/users/#search-users:
+// "The query parameter supports the Zendesk search syntax"), so
+// "role:agent" finds agents rather than users named "role" or "agent";
+// free text and email addresses keep matching as before.
+func TestUsersSearchSyntax(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		a := newTestAPI(t, db)
+		second := a.addUser(t, "Greta Agent", "greta@example.com", desk.RoleAgent)
+
+		code, body := a.do(t, a.Admin, "GET", "/api/v2/users/search.json?query="+url.QueryEscape("role:agent"), nil)
+		pStatus(t, "role:agent", code, body, 200)
+		ids := pIDs(t, body, "users")
+		slices.Sort(ids)
+		if !slices.Equal(ids, []int64{a.Agent.ID, second.ID}) || pNum(body, "count") != 2 {
+			t.Errorf("role:agent = %v", body)
+		}
+		code, body = a.do(t, a.Admin, "GET", "/api/v2/users/search.json?per_page=1&query="+url.QueryEscape("role:agent"), nil)
+		pStatus(t, "role:agent page 1", code, body, 200)
+		if ids := pIDs(t, body, "users"); len(ids) != 1 || body["next_page"] == nil || pNum(body, "count") != 2 {
+			t.Errorf("role:agent page 1 = %v", body)
+		}
+		code, body = a.do(t, a.Admin, "GET", "/api/v2/users/search.json?query="+url.QueryEscape("role:agent greta"), nil)
+		pStatus(t, "role and text", code, body, 200)
+		if ids := pIDs(t, body, "users"); !slices.Equal(ids, []int64{second.ID}) {
+			t.Errorf("role:agent greta = %v", body)
+		}
+		code, body = a.do(t, a.Admin, "GET", "/api/v2/users/search.json?query="+url.QueryEscape("role:end-user"), nil)
+		pStatus(t, "role:end-user", code, body, 200)
+		if ids := pIDs(t, body, "users"); !slices.Equal(ids, []int64{a.EndUser.ID}) {
+			t.Errorf("role:end-user = %v", body)
+		}
+		// Free text and an address are not keyword queries.
+		code, body = a.do(t, a.Admin, "GET", "/api/v2/users/search.json?query=greta@example.com", nil)
+		pStatus(t, "email", code, body, 200)
+		if ids := pIDs(t, body, "users"); !slices.Equal(ids, []int64{second.ID}) {
+			t.Errorf("email = %v", body)
+		}
+		// Another type is refused; end-users still may not search users.
+		code, body = a.do(t, a.Admin, "GET", "/api/v2/users/search.json?query="+url.QueryEscape("type:ticket status:open"), nil)
+		pInvalid(t, "type:ticket", code, body, "query")
+		code, body = a.do(t, a.EndUser, "GET", "/api/v2/users/search.json?query="+url.QueryEscape("role:agent"), nil)
+		pStatus(t, "end-user", code, body, 403)
 	})
 }

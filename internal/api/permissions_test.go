@@ -1009,6 +1009,8 @@ var matrix = []mcase{
 	// --- p6b-misc: locales, tags/autocomplete, brands ---
 	{route: "GET /api/v2/locales", want: allOK, req: path("/api/v2/locales")},
 	{route: "GET /api/v2/locales/current", want: allOK, req: path("/api/v2/locales/current")},
+	{route: "GET /api/v2/locales/agent", want: allOK, req: path("/api/v2/locales/agent")},
+	{route: "GET /api/v2/locales/public", want: allOK, req: path("/api/v2/locales/public")},
 	{route: "GET /api/v2/locales/{id}", want: allOK, req: path("/api/v2/locales/pl")},
 	{route: "GET /api/v2/tags/autocomplete", note: "a private group's tags only to those who see it", want: staffOK,
 		req: func(t *testing.T, m *mx, _ string) (string, any) {

@@ -432,7 +432,7 @@ func TestTicketListCursorPaging(t *testing.T) {
 		// An empty list.
 		code, body = a.do(t, a.Agent, "GET", "/api/v2/deleted_tickets?page[size]=3&page[after]="+encodeCursor(want[3]), nil)
 		pStatus(t, "empty cursor page", code, body, http.StatusOK)
-		if meta := pObj(t, body, "meta"); meta["has_more"] != false || pObj(t, body, "links")["next"] != nil || len(pList(t, body, "tickets")) != 0 {
+		if meta := pObj(t, body, "meta"); meta["has_more"] != false || pObj(t, body, "links")["next"] != nil || len(pList(t, body, "deleted_tickets")) != 0 {
 			t.Errorf("empty cursor page = %v", body)
 		}
 	})
@@ -878,8 +878,19 @@ func TestTicketDeleteRestoreDestroy(t *testing.T) {
 
 		code, body = a.do(t, a.Agent, "GET", "/api/v2/deleted_tickets.json", nil)
 		pStatus(t, "deleted list", code, body, http.StatusOK)
-		if got := pIDs(t, body, "tickets"); !slices.Equal(got, []int64{id}) || pNum(body, "count") != 1 {
+		if got := pIDs(t, body, "deleted_tickets"); !slices.Equal(got, []int64{id}) || pNum(body, "count") != 1 {
 			t.Errorf("deleted list = %v", body)
+		}
+		// Zendesk's own shape for deleted tickets: who deleted it, when,
+		// and the status it had.
+		dt := pList(t, body, "deleted_tickets")[0]
+		actor, _ := dt["actor"].(map[string]any)
+		if dt["subject"] != "Ticket 1" || dt["previous_state"] != "new" || dt["deleted_at"] == nil ||
+			actor == nil || actor["id"] != float64(a.Agent.ID) || actor["name"] != "Alan Agent" || dt["description"] == nil {
+			t.Errorf("deleted ticket = %v", dt)
+		}
+		if _, ok := dt["status"]; ok {
+			t.Errorf("deleted ticket has the live ticket's shape: %v", dt)
 		}
 		code, body = a.do(t, a.EndUser, "GET", "/api/v2/deleted_tickets", nil)
 		pStatus(t, "end-user deleted list", code, body, http.StatusForbidden)
@@ -924,7 +935,7 @@ func TestTicketDeleteRestoreDestroy(t *testing.T) {
 		}
 		code, body = a.do(t, a.Agent, "GET", "/api/v2/deleted_tickets", nil)
 		pStatus(t, "deleted list after destroy", code, body, http.StatusOK)
-		if len(pList(t, body, "tickets")) != 0 {
+		if len(pList(t, body, "deleted_tickets")) != 0 {
 			t.Errorf("deleted list after destroy = %v", body)
 		}
 		code, body = a.do(t, a.Admin, "PUT", fmt.Sprintf("/api/v2/deleted_tickets/%d/restore", id), nil)
@@ -1034,7 +1045,7 @@ func TestTicketBulkJobs(t *testing.T) {
 		}
 		code, body = a.do(t, a.Agent, "GET", "/api/v2/deleted_tickets", nil)
 		pStatus(t, "deleted", code, body, http.StatusOK)
-		if got := pIDs(t, body, "tickets"); !slices.Equal(got, created) {
+		if got := pIDs(t, body, "deleted_tickets"); !slices.Equal(got, created) {
 			t.Errorf("deleted after destroy_many = %v", got)
 		}
 

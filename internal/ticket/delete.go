@@ -2,6 +2,7 @@ package ticket
 
 import (
 	"context"
+	"strings"
 
 	"github.com/frontdesk/frontdesk/internal/desk"
 	"github.com/frontdesk/frontdesk/internal/jobs"
@@ -209,4 +210,53 @@ func (s *Service) softDeleteTx(ctx context.Context, tx *store.Tx, p *desk.Princi
 	_, err = s.commit(ctx, tx, &mutation{kind: desk.ChangeSoftDelete, actor: p, before: old, after: cloneTicket(old),
 		change: change{events: []desk.AuditEvent{{Type: "Change", FieldName: fieldDeleted, PreviousValue: false, Value: true}}}})
 	return err
+}
+
+// DeletedTicket is a ticket in the deleted-tickets list with who deleted it:
+// the author of its last audit, which for a ticket that is deleted now is
+// the soft delete (a deleted ticket takes no other change until restored).
+type DeletedTicket struct {
+	*desk.Ticket
+	DeletedBy int64
+}
+
+// ListDeleted lists deleted tickets as List does with f.Deleted set (staff
+// only), each with the user who deleted it.
+func (s *Service) ListDeleted(ctx context.Context, f ListFilter) (_ []DeletedTicket, _ bool, err error) {
+	f.Deleted = true
+	ts, more, err := s.List(ctx, f)
+	if err != nil {
+		return nil, false, err
+	}
+	defer func() { err = wrapf(err, "ticket: list deleted") }()
+	out := make([]DeletedTicket, len(ts))
+	if len(ts) == 0 {
+		return out, more, nil
+	}
+	ids := make([]any, len(ts))
+	marks := make([]string, len(ts))
+	for i, t := range ts {
+		ids[i], marks[i] = t.ID, "?"
+	}
+	rows, err := s.DB.Query(ctx, `SELECT a.ticket_id, a.author_id FROM ticket_audits a
+		WHERE a.id IN (SELECT MAX(id) FROM ticket_audits WHERE ticket_id IN (`+strings.Join(marks, ",")+`) GROUP BY ticket_id)`, ids...)
+	if err != nil {
+		return nil, false, err
+	}
+	defer rows.Close()
+	by := make(map[int64]int64, len(ts))
+	for rows.Next() {
+		var tid, author int64
+		if err := rows.Scan(&tid, &author); err != nil {
+			return nil, false, err
+		}
+		by[tid] = author
+	}
+	if err := rows.Err(); err != nil {
+		return nil, false, err
+	}
+	for i, t := range ts {
+		out[i] = DeletedTicket{Ticket: t, DeletedBy: by[t.ID]}
+	}
+	return out, more, nil
 }

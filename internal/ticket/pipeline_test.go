@@ -615,3 +615,45 @@ func TestHookErrorKeepsItsCode(t *testing.T) {
 		}
 	})
 }
+
+// TestListDeletedNamesTheDeleter: the deleted-tickets list carries who
+// deleted each ticket (Zendesk's "actor"): the last deleter after a
+// restore and a second deletion, and it stays staff-only.
+func TestListDeletedNamesTheDeleter(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newFixture(t, db)
+		first := mustCreate(t, f, f.alice, ticket.Input{Comment: &ticket.CommentInput{Body: "one"}})
+		second := mustCreate(t, f, f.alice, ticket.Input{Comment: &ticket.CommentInput{Body: "two"}})
+		mustCreate(t, f, f.alice, ticket.Input{Comment: &ticket.CommentInput{Body: "live"}})
+		for _, step := range []struct {
+			who *desk.Principal
+			id  int64
+			fn  func(context.Context, int64) error
+		}{
+			{f.agent, first.ID, f.svc.Delete}, {f.admin, first.ID, f.svc.Restore}, {f.admin, first.ID, f.svc.Delete},
+			{f.agent, second.ID, f.svc.Delete},
+		} {
+			if err := step.fn(as(step.who), step.id); err != nil {
+				t.Fatal(err)
+			}
+		}
+		got, more, err := f.svc.ListDeleted(as(f.agent), ticket.ListFilter{})
+		if err != nil || more {
+			t.Fatalf("list deleted: %v more=%v", err, more)
+		}
+		var by []string
+		for _, d := range got {
+			by = append(by, fmt.Sprintf("%d by %d", d.ID, d.DeletedBy))
+			if d.DeletedAt.IsZero() {
+				t.Errorf("ticket %d has no deleted_at", d.ID)
+			}
+		}
+		want := []string{fmt.Sprintf("%d by %d", first.ID, f.admin.UserID), fmt.Sprintf("%d by %d", second.ID, f.agent.UserID)}
+		if !slices.Equal(by, want) {
+			t.Fatalf("deleted = %q, want %q", by, want)
+		}
+		if _, _, err := f.svc.ListDeleted(as(f.alice), ticket.ListFilter{}); desk.ErrorCode(err) != desk.EFORBIDDEN {
+			t.Fatalf("end-user lists deleted tickets: %v", err)
+		}
+	})
+}
