@@ -18,17 +18,17 @@ import (
 
 // Keys of the declared settings.
 const (
-	KeyAssignOnSolve          = "tickets.assign_on_solve"
-	KeyRequireStaff2FA        = "security.require_2fa_staff"
-	KeyHelpdeskName           = "helpdesk.name"
-	KeyDefaultLocale          = "helpdesk.default_locale"
-	KeyDefaultTimeZone        = "helpdesk.default_time_zone"
-	KeySessionLimits          = "security.sessions"
-	KeyPasswordStaff          = "security.password.staff"
-	KeyPasswordEndUsers       = "security.password.end_users"
-	KeyCSRFKey                = "web.csrf_key"
-	KeyOwner                  = desk.SettingOwner
-	KeySetupCode              = "setup.code"
+	KeyAssignOnSolve    = "tickets.assign_on_solve"
+	KeyRequireStaff2FA  = "security.require_2fa_staff"
+	KeyHelpdeskName     = "helpdesk.name"
+	KeyDefaultLocale    = "helpdesk.default_locale"
+	KeyDefaultTimeZone  = "helpdesk.default_time_zone"
+	KeySessionLimits    = "security.sessions"
+	KeyPasswordStaff    = "security.password.staff"
+	KeyPasswordEndUsers = "security.password.end_users"
+	KeyCSRFKey          = "web.csrf_key"
+	KeyOwner            = desk.SettingOwner
+	KeySetupCode        = "setup.code"
 )
 
 // Limits of string settings.
