@@ -500,7 +500,7 @@ func TestErrors(t *testing.T) {
 			{"printer", 1 << 62, 100, desk.EINVALID},
 			{"printer", 11, 0, desk.EINVALID}, // 0 means 100
 			{"printer", 0, 0, ""},
-			{"printer", 1, 1000, ""}, // clamped to 100
+			{"printer", 1, 1000, ""},   // clamped to 100
 			{"stauts:open", 1, 10, ""}, // an unknown keyword is text, as in Zendesk
 			{"", 1, 10, desk.EINVALID},
 			{`"unterminated`, 1, 10, desk.EINVALID},
