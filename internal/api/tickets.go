@@ -29,9 +29,7 @@ func (s *Server) registerTickets(mux *http.ServeMux) {
 	s.handle(mux, "POST /api/v2/tickets/{id}/tags", s.changeTags("set"))
 	s.handle(mux, "PUT /api/v2/tickets/{id}/tags", s.changeTags("add"))
 	s.handle(mux, "DELETE /api/v2/tickets/{id}/tags", s.changeTags("remove"))
-	s.handle(mux, "GET /api/v2/deleted_tickets", s.listDeletedTickets)
-	s.handle(mux, "PUT /api/v2/deleted_tickets/{id}/restore", s.restoreTicket)
-	s.handle(mux, "DELETE /api/v2/deleted_tickets/{id}", deleteByID(s.Tickets.Destroy))
+	s.registerDeletedTickets(mux)
 	s.handle(mux, "GET /api/v2/users/{id}/tickets/requested", s.listTicketsBy("requester"))
 	s.handle(mux, "GET /api/v2/users/{id}/tickets/assigned", s.listTicketsBy("assignee"))
 	s.handle(mux, "GET /api/v2/users/{id}/tickets/ccd", s.listTicketsBy("collaborator"))
@@ -104,10 +102,6 @@ func (s *Server) listTicketsBy(kind string) handlerFunc {
 		}
 		return s.renderTicketList(w, r, f)
 	}
-}
-
-func (s *Server) listDeletedTickets(w http.ResponseWriter, r *http.Request) error {
-	return s.renderTicketList(w, r, ticket.ListFilter{Deleted: true})
 }
 
 func (s *Server) renderTicketList(w http.ResponseWriter, r *http.Request, f ticket.ListFilter) error {

@@ -268,7 +268,7 @@ func TestTicketMarkAsSpam(t *testing.T) {
 		pNotFound(t, "spam ticket", code, body)
 		code, body = a.do(t, a.Agent, "GET", "/api/v2/deleted_tickets", nil)
 		pStatus(t, "deleted list", code, body, http.StatusOK)
-		if !listHas(body, "tickets", id) {
+		if !listHas(body, "deleted_tickets", id) {
 			t.Errorf("spam ticket not in the deleted list: %v", body)
 		}
 		code, body = a.do(t, a.Agent, "GET", "/api/v2/users/"+itoa(spammer.ID), nil)

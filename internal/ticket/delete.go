@@ -68,22 +68,25 @@ func (s *Service) Restore(ctx context.Context, id int64) error {
 	if err != nil {
 		return err
 	}
-	err = s.DB.InTx(ctx, func(tx *store.Tx) error {
-		old, err := getDeletedTx(ctx, tx, p, id)
-		if err != nil {
-			return err
-		}
-		if !p.Can().DeleteTickets {
-			return desk.Forbidden("Your role does not allow restoring deleted tickets")
-		}
-		_, err = s.commit(ctx, tx, &mutation{kind: desk.ChangeRestore, actor: p, before: old, after: cloneTicket(old),
-			change: change{events: []desk.AuditEvent{{Type: "Change", FieldName: fieldDeleted, PreviousValue: true, Value: false}}}})
-		return err
-	})
+	err = s.DB.InTx(ctx, func(tx *store.Tx) error { return s.restoreTx(ctx, tx, p, id) })
 	if err != nil {
 		return wrapf(err, "ticket: restore %d", id)
 	}
 	return nil
+}
+
+// restoreTx restores deleted ticket id in tx, with one audit.
+func (s *Service) restoreTx(ctx context.Context, tx *store.Tx, p *desk.Principal, id int64) error {
+	old, err := getDeletedTx(ctx, tx, p, id)
+	if err != nil {
+		return err
+	}
+	if !p.Can().DeleteTickets {
+		return desk.Forbidden("Your role does not allow restoring deleted tickets")
+	}
+	_, err = s.commit(ctx, tx, &mutation{kind: desk.ChangeRestore, actor: p, before: old, after: cloneTicket(old),
+		change: change{events: []desk.AuditEvent{{Type: "Change", FieldName: fieldDeleted, PreviousValue: true, Value: false}}}})
+	return err
 }
 
 // Destroy permanently deletes a ticket that is already in the deleted list.
