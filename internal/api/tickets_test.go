@@ -1034,7 +1034,7 @@ func TestTicketBulkJobs(t *testing.T) {
 		}
 		code, body = a.do(t, a.Agent, "GET", "/api/v2/deleted_tickets", nil)
 		pStatus(t, "deleted", code, body, http.StatusOK)
-		if got := pIDs(t, body, "tickets"); !slices.Equal(got, created) {
+		if got := pIDs(t, body, "deleted_tickets"); !slices.Equal(got, created) {
 			t.Errorf("deleted after destroy_many = %v", got)
 		}
 
