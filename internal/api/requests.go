@@ -35,6 +35,9 @@ func withRequestURLs(r *http.Request, rs ...*ticket.Request) {
 type requestComment struct {
 	*desk.Comment
 	RequestID int64 `json:"request_id"`
+	// Metadata shadows the comment's: Zendesk's Requests API comments
+	// carry none.
+	Metadata map[string]any `json:"metadata,omitempty"`
 }
 
 func (s *Server) requestComments(r *http.Request, id int64, cs []*desk.Comment) []requestComment {

@@ -76,7 +76,7 @@ func TestSearchExportPaging(t *testing.T) {
 				t.Errorf("%s: %d %v, want 400", bad, code, body)
 			}
 		}
-		if code, body := a.do(t, a.Agent, "GET", "/api/v2/search/export?query=stauts:open&filter[type]=ticket", nil); code < 400 || code >= 500 {
+		if code, body := a.do(t, a.Agent, "GET", "/api/v2/search/export?query=status%3Cbogus&filter[type]=ticket", nil); code < 400 || code >= 500 {
 			t.Errorf("bad query: %d %v", code, body)
 		}
 	})

@@ -1,7 +1,6 @@
 package api
 
 import (
-	"context"
 	"net/http"
 	"strconv"
 	"strings"
@@ -30,9 +29,7 @@ func (s *Server) registerTickets(mux *http.ServeMux) {
 	s.handle(mux, "POST /api/v2/tickets/{id}/tags", s.changeTags("set"))
 	s.handle(mux, "PUT /api/v2/tickets/{id}/tags", s.changeTags("add"))
 	s.handle(mux, "DELETE /api/v2/tickets/{id}/tags", s.changeTags("remove"))
-	s.handle(mux, "GET /api/v2/deleted_tickets", s.listDeletedTickets)
-	s.handle(mux, "PUT /api/v2/deleted_tickets/{id}/restore", s.restoreTicket)
-	s.handle(mux, "DELETE /api/v2/deleted_tickets/{id}", deleteByID(s.Tickets.Destroy))
+	s.registerDeletedTickets(mux)
 	s.handle(mux, "GET /api/v2/users/{id}/tickets/requested", s.listTicketsBy("requester"))
 	s.handle(mux, "GET /api/v2/users/{id}/tickets/assigned", s.listTicketsBy("assignee"))
 	s.handle(mux, "GET /api/v2/users/{id}/tickets/ccd", s.listTicketsBy("collaborator"))
@@ -105,76 +102,6 @@ func (s *Server) listTicketsBy(kind string) handlerFunc {
 		}
 		return s.renderTicketList(w, r, f)
 	}
-}
-
-// listDeletedTickets answers in Zendesk's own shape for deleted tickets
-// (https://developer.zendesk.com/api-reference/ticketing/tickets/tickets/#list-deleted-tickets):
-// {deleted_tickets: [{id, subject, description, actor: {id, name},
-// deleted_at, previous_state}]}, paged like every ticket list.
-func (s *Server) listDeletedTickets(w http.ResponseWriter, r *http.Request) error {
-	p, f, err := pagedTicketFilter(r, ticket.ListFilter{Deleted: true})
-	if err != nil {
-		return err
-	}
-	ctx := r.Context()
-	ts, more, err := s.Tickets.ListDeleted(ctx, f)
-	if err != nil {
-		return err
-	}
-	items, err := s.deletedTicketsJSON(ctx, ts)
-	if err != nil {
-		return err
-	}
-	var first, last int64
-	if len(ts) > 0 {
-		first, last = ts[0].ID, ts[len(ts)-1].ID
-	}
-	body, err := listEnvelope(r, p, "deleted_tickets", items, first, last, more, func() (int, error) { return s.Tickets.Count(ctx, f) })
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusOK, body)
-}
-
-// deletedTicketJSON is one item of the deleted-tickets list.
-type deletedTicketJSON struct {
-	ID            int64     `json:"id"`
-	Subject       string    `json:"subject"`
-	Description   string    `json:"description"`
-	Actor         actorJSON `json:"actor"`
-	DeletedAt     desk.Time `json:"deleted_at"`
-	PreviousState string    `json:"previous_state"`
-}
-
-// actorJSON names who did something; name is empty for the system.
-type actorJSON struct {
-	ID   int64  `json:"id"`
-	Name string `json:"name"`
-}
-
-func (s *Server) deletedTicketsJSON(ctx context.Context, ts []ticket.DeletedTicket) ([]deletedTicketJSON, error) {
-	ids := make([]int64, 0, len(ts))
-	for _, t := range ts {
-		if t.DeletedBy != 0 {
-			ids = append(ids, t.DeletedBy)
-		}
-	}
-	names := map[int64]string{}
-	if len(ids) > 0 {
-		us, err := s.People.GetUsers(ctx, uniq(ids))
-		if err != nil {
-			return nil, err
-		}
-		for _, u := range us {
-			names[u.ID] = u.Name
-		}
-	}
-	out := make([]deletedTicketJSON, len(ts))
-	for i, t := range ts {
-		out[i] = deletedTicketJSON{ID: t.ID, Subject: t.Subject, Description: t.Description,
-			Actor: actorJSON{ID: t.DeletedBy, Name: names[t.DeletedBy]}, DeletedAt: t.DeletedAt, PreviousState: string(t.Status)}
-	}
-	return out, nil
 }
 
 // pagedTicketFilter adds the request's paging to f.

@@ -105,6 +105,15 @@ func WithClient(ctx context.Context, ip, userAgent string) context.Context {
 	return context.WithValue(ctx, clientKey{}, client{ip: clean(ip, maxIP), userAgent: clean(userAgent, maxUserAgent)})
 }
 
+// ClientFrom returns the client's address and user agent that WithClient
+// put in ctx (cleaned and bounded as stored here), and whether there were
+// any: other services record them too (the ticket service, in Zendesk's
+// audit and comment metadata).
+func ClientFrom(ctx context.Context) (ip, userAgent string, ok bool) {
+	c, ok := ctx.Value(clientKey{}).(client)
+	return c.ip, c.userAgent, ok
+}
+
 // clean makes s storable on both stores (valid UTF-8, no NUL) and at most
 // max bytes long.
 func clean(s string, max int) string {

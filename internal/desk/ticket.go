@@ -170,7 +170,9 @@ type Comment struct {
 	Attachments []Attachment `json:"attachments"`
 	AuditID     int64        `json:"audit_id"`
 	Via         Via          `json:"via"`
-	CreatedAt   Time         `json:"created_at"`
+	// Metadata is its audit's metadata, as Zendesk shows it on comments.
+	Metadata  map[string]any `json:"metadata"`
+	CreatedAt Time           `json:"created_at"`
 }
 
 // AuditEvent is one change within an audit.

@@ -76,7 +76,7 @@ func TestExport(t *testing.T) {
 		if _, _, err := s.Export(as(admin), "printer", "group", 0, 10); codeOf(err) != string(desk.EINVALID) {
 			t.Errorf("unknown type: %v", err)
 		}
-		if _, _, err := s.Export(as(admin), "stauts:open", "ticket", 0, 10); codeOf(err) != string(desk.EINVALID) {
+		if _, _, err := s.Export(as(admin), "status<bogus", "ticket", 0, 10); codeOf(err) != string(desk.EINVALID) {
 			t.Errorf("bad query: %v", err)
 		}
 	})

@@ -500,8 +500,8 @@ func TestErrors(t *testing.T) {
 			{"printer", 1 << 62, 100, desk.EINVALID},
 			{"printer", 11, 0, desk.EINVALID}, // 0 means 100
 			{"printer", 0, 0, ""},
-			{"printer", 1, 1000, ""}, // clamped to 100
-			{"stauts:open", 1, 10, desk.EINVALID},
+			{"printer", 1, 1000, ""},   // clamped to 100
+			{"stauts:open", 1, 10, ""}, // an unknown keyword is text, as in Zendesk
 			{"", 1, 10, desk.EINVALID},
 			{`"unterminated`, 1, 10, desk.EINVALID},
 			{"order_by:bogus", 1, 10, desk.EINVALID},
@@ -517,7 +517,7 @@ func TestErrors(t *testing.T) {
 				t.Errorf("Search(%.30q, %d, %d) error = %v, want code %q", c.q, c.page, c.perPage, err, c.code)
 			}
 		}
-		_, _, err := s.Search(ctx, "stauts:open", 1, 10)
+		_, _, err := s.Search(ctx, "status<bogus", 1, 10)
 		var de *desk.Error
 		if !asDeskError(err, &de) || !strings.HasPrefix(de.Message, "Invalid search: ") ||
 			len(de.Details["query"]) != 1 || de.Details["query"][0].Error != "InvalidValue" || de.Details["query"][0].Description == "" {
@@ -529,7 +529,7 @@ func TestErrors(t *testing.T) {
 		if _, err := s.Count(context.Background(), "printer"); codeOf(err) != desk.EUNAUTHORIZED {
 			t.Errorf("anonymous count: %v", err)
 		}
-		if _, err := s.Count(ctx, "stauts:open"); codeOf(err) != desk.EINVALID {
+		if _, err := s.Count(ctx, "status<bogus"); codeOf(err) != desk.EINVALID {
 			t.Errorf("count of bad query: %v", err)
 		}
 	})
@@ -775,5 +775,26 @@ func TestUserCountsFollowViewEndUsers(t *testing.T) {
 		if err != nil || n != 2 || hits(rs) != "u2" {
 			t.Errorf("page 2: %q of %d, %v", hits(rs), n, err)
 		}
+	})
+}
+
+// A keyword Zendesk does not know is searched as text, as Zendesk does:
+// its words (keyword and value, next to each other) must appear in the
+// record, negation and phrases work as for any text, and a query made of
+// such terms is never refused.
+func TestUnknownKeywordIsText(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		seed(t, db)
+		s := newService(db)
+		runCases(t, s, []searchCase{
+			{q: "zgłoszenie:drukarka", want: "t1"},
+			{q: "Zgloszenie:DRUKARKA type:ticket", want: "t1"},
+			{q: `zgłoszenie:"drukarka nie"`, want: "t1"},
+			{q: "on:fire", want: "t3"},
+			{q: "on:fire status:open", want: ""},
+			{q: "-zgłoszenie:drukarka type:ticket", want: "t2 t3 t4 t6"},
+			{q: "nosuchkeyword:printer", want: ""},
+			{q: "fire:on", want: ""}, // the words in the order typed
+		})
 	})
 }

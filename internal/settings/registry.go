@@ -18,17 +18,17 @@ import (
 
 // Keys of the declared settings.
 const (
-	KeyRequireAssigneeToSolve = "tickets.require_assignee_to_solve"
-	KeyRequireStaff2FA        = "security.require_2fa_staff"
-	KeyHelpdeskName           = "helpdesk.name"
-	KeyDefaultLocale          = "helpdesk.default_locale"
-	KeyDefaultTimeZone        = "helpdesk.default_time_zone"
-	KeySessionLimits          = "security.sessions"
-	KeyPasswordStaff          = "security.password.staff"
-	KeyPasswordEndUsers       = "security.password.end_users"
-	KeyCSRFKey                = "web.csrf_key"
-	KeyOwner                  = desk.SettingOwner
-	KeySetupCode              = "setup.code"
+	KeyAssignOnSolve    = "tickets.assign_on_solve"
+	KeyRequireStaff2FA  = "security.require_2fa_staff"
+	KeyHelpdeskName     = "helpdesk.name"
+	KeyDefaultLocale    = "helpdesk.default_locale"
+	KeyDefaultTimeZone  = "helpdesk.default_time_zone"
+	KeySessionLimits    = "security.sessions"
+	KeyPasswordStaff    = "security.password.staff"
+	KeyPasswordEndUsers = "security.password.end_users"
+	KeyCSRFKey          = "web.csrf_key"
+	KeyOwner            = desk.SettingOwner
+	KeySetupCode        = "setup.code"
 )
 
 // Limits of string settings.
@@ -40,9 +40,12 @@ const (
 )
 
 var (
-	// RequireAssigneeToSolve refuses solving a ticket that has no assignee.
-	RequireAssigneeToSolve = declare(boolSetting(KeyRequireAssigneeToSolve, false,
-		"Refuse to solve a ticket that has no assignee."))
+	// AssignOnSolve is Zendesk's "assign tickets upon solve": an agent who
+	// solves a ticket that has no assignee becomes its assignee. Off, solving
+	// a ticket without an assignee is refused (a solved ticket always has
+	// one, as in Zendesk).
+	AssignOnSolve = declare(boolSetting(KeyAssignOnSolve, true,
+		"An agent who solves an unassigned ticket becomes its assignee (off: solving needs an assignee)."))
 
 	// RequireStaff2FA makes agents and admins use two-factor authentication.
 	RequireStaff2FA = declare(boolSetting(KeyRequireStaff2FA, false,

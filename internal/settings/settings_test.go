@@ -44,8 +44,11 @@ func code(err error) string { return desk.ErrorCode(err) }
 func TestDefaultsAndRoundTrips(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		s := settings.New(db, events.New())
-		if v, err := settings.RequireAssigneeToSolve.Get(bg, s); err != nil || v {
+		if v, err := settings.RequireStaff2FA.Get(bg, s); err != nil || v {
 			t.Fatalf("bool default: %v %v", v, err)
+		}
+		if v, err := settings.AssignOnSolve.Get(bg, s); err != nil || !v {
+			t.Fatalf("assign on solve is on by default, as in Zendesk: %v %v", v, err)
 		}
 		if v, err := settings.DefaultTimeZone.Get(bg, s); err != nil || v != "UTC" {
 			t.Fatalf("string default: %q %v", v, err)
@@ -57,7 +60,7 @@ func TestDefaultsAndRoundTrips(t *testing.T) {
 			t.Fatalf("json default: %s %v", v, err)
 		}
 
-		if err := settings.RequireAssigneeToSolve.Set(bg, s, true); err != nil {
+		if err := settings.RequireStaff2FA.Set(bg, s, true); err != nil {
 			t.Fatal(err)
 		}
 		if err := settings.DefaultTimeZone.Set(bg, s, "Europe/Warsaw"); err != nil {
@@ -69,7 +72,7 @@ func TestDefaultsAndRoundTrips(t *testing.T) {
 		if err := settings.PasswordStaff.Set(bg, s, json.RawMessage(`{"level":"custom"}`)); err != nil {
 			t.Fatal(err)
 		}
-		if v, err := settings.RequireAssigneeToSolve.Get(bg, s); err != nil || !v {
+		if v, err := settings.RequireStaff2FA.Get(bg, s); err != nil || !v {
 			t.Fatalf("bool: %v %v", v, err)
 		}
 		if v, err := settings.DefaultTimeZone.Get(bg, s); err != nil || v != "Europe/Warsaw" {
@@ -83,7 +86,7 @@ func TestDefaultsAndRoundTrips(t *testing.T) {
 		}
 		// Stored forms the SQL readers (the owner in the visibility rule)
 		// and older code rely on.
-		if got := rawGet(t, db, settings.KeyRequireAssigneeToSolve); got != "true" {
+		if got := rawGet(t, db, settings.KeyRequireStaff2FA); got != "true" {
 			t.Fatalf("stored bool %q", got)
 		}
 		if got := rawGet(t, db, desk.SettingOwner); got != "42" {
@@ -260,15 +263,15 @@ func TestCacheTTLBackstop(t *testing.T) {
 		clock := testkit.NewClock(time.Now())
 		a := settings.New(db, events.New())
 		a.Now = clock.Now
-		if v, _ := settings.RequireAssigneeToSolve.Get(bg, a); v {
+		if v, _ := settings.RequireStaff2FA.Get(bg, a); v {
 			t.Fatal("initial true")
 		}
-		rawSet(t, db, settings.KeyRequireAssigneeToSolve, "true")
-		if v, _ := settings.RequireAssigneeToSolve.Get(bg, a); v {
+		rawSet(t, db, settings.KeyRequireStaff2FA, "true")
+		if v, _ := settings.RequireStaff2FA.Get(bg, a); v {
 			t.Fatal("cache bypassed")
 		}
 		clock.Advance(settings.DefaultTTL)
-		if v, _ := settings.RequireAssigneeToSolve.Get(bg, a); !v {
+		if v, _ := settings.RequireStaff2FA.Get(bg, a); !v {
 			t.Fatal("stale after the TTL")
 		}
 	})
@@ -279,7 +282,7 @@ func TestRegistry(t *testing.T) {
 	want := []string{
 		settings.KeyOwner, settings.KeyHelpdeskName, settings.KeyDefaultLocale, settings.KeyDefaultTimeZone,
 		settings.KeySessionLimits, settings.KeyPasswordStaff, settings.KeyPasswordEndUsers, settings.KeyRequireStaff2FA,
-		settings.KeyRequireAssigneeToSolve, settings.KeyCSRFKey,
+		settings.KeyAssignOnSolve, settings.KeyCSRFKey,
 		settings.KeySetupCode, // p6-firstrun
 	}
 	if len(all) != len(want) {

@@ -41,6 +41,9 @@ type Edit struct {
 	// touched notes which fields an applier was asked to set, for the
 	// checks that span fields (an assignee must belong to the group, …).
 	touchedType, touchedProblem, touchedDueAt, touchedAssignment bool
+	// solving is set when this edit makes the ticket solved; clearedAssignee
+	// when it removes the assignee (both checked by requireSolvedAssignee).
+	solving, clearedAssignee bool
 }
 
 func (s *Service) newEdit(ctx context.Context, tx *store.Tx, p *desk.Principal, old, t *desk.Ticket, c *change) *Edit {
@@ -407,6 +410,7 @@ func (e *Edit) SetAssignee(uid int64) error {
 		if t.AssigneeID != nil {
 			e.c.set("assignee_id", *t.AssigneeID, nil)
 			t.AssigneeID = nil
+			e.clearedAssignee = true
 		}
 		return nil
 	}
@@ -623,14 +627,8 @@ func (e *Edit) SetStatus(requested *string) error {
 	if e.creating && newStatus == desk.StatusClosed {
 		e.v.Add("status", "a new ticket cannot be closed")
 	}
-	if newStatus == desk.StatusSolved && t.AssigneeID == nil {
-		req, err := settings.RequireAssigneeToSolve.Get(e.ctx, e.s.settingsSvc())
-		if err != nil {
-			return err
-		}
-		if req {
-			e.v.Add("assignee_id", "is required when solving a ticket")
-		}
+	if newStatus == desk.StatusSolved && (e.creating || t.Status != desk.StatusSolved) {
+		e.solving = true // finish makes sure it has an assignee
 	}
 	if newStatus != t.Status {
 		if !e.creating {
@@ -646,6 +644,9 @@ func (e *Edit) SetStatus(requested *string) error {
 func (e *Edit) finish() error {
 	t := e.t
 	e.recordTags()
+	if err := e.requireSolvedAssignee(); err != nil {
+		return err
+	}
 	if e.touchedAssignment && t.AssigneeID != nil && t.GroupID != nil {
 		ok, err := people.IsGroupMemberTx(e.ctx, e.tx, *t.AssigneeID, *t.GroupID)
 		if err != nil {
@@ -668,6 +669,47 @@ func (e *Edit) finish() error {
 		return desk.Forbidden("Your role does not allow changing ticket properties; you can add internal notes")
 	}
 	return e.v.Err()
+}
+
+// AssigneeRequiredToSolve is Zendesk's description of the refusal to solve
+// a ticket that has no assignee.
+const AssigneeRequiredToSolve = "Assignee: is required when solving a ticket"
+
+// requireSolvedAssignee applies Zendesk's rule that a solved ticket has an
+// assignee, for every path that edits a ticket (API, web, bulk, Requests
+// API, rule actions through EditTx). When this edit solves a ticket that has
+// no assignee and settings.AssignOnSolve is on (the default), an agent or
+// admin acting as themself becomes the assignee, recorded in this edit's
+// audit (with their default group when the ticket has none; outside the
+// ticket's group they are refused like any assignee). Anyone else — an
+// end-user or requester, the system principal of automations — and anyone
+// at all with the setting off is refused on assignee_id. So is removing the
+// assignee of a solved ticket. Solved tickets this edit does not solve or
+// unassign (older data) are left alone; merges close their sources without
+// an edit and are not held to it.
+func (e *Edit) requireSolvedAssignee() error {
+	t := e.t
+	if t.Status != desk.StatusSolved || t.AssigneeID != nil || (!e.solving && !e.clearedAssignee) {
+		return nil
+	}
+	if e.solving && !e.clearedAssignee && e.actsAsAgent() {
+		on, err := settings.AssignOnSolve.Get(e.ctx, e.s.settingsSvc())
+		if err != nil {
+			return err
+		}
+		if on {
+			return e.SetAssignee(e.p.UserID)
+		}
+	}
+	e.v.Add("assignee_id", AssigneeRequiredToSolve)
+	return nil
+}
+
+// actsAsAgent reports whether the acting principal is a staff user who
+// could hold the ticket (not the system, not a requester).
+func (e *Edit) actsAsAgent() bool {
+	p := e.p
+	return !p.System && p.UserID != 0 && p.Role.Staff()
 }
 
 func isNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }

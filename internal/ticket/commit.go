@@ -99,7 +99,8 @@ func (s *Service) commit(ctx context.Context, tx *store.Tx, m *mutation) (*desk.
 		for _, e := range audit.Events {
 			if e.Type == "Comment" {
 				ch.Comment = &desk.Comment{ID: e.ID, Type: "Comment", TicketID: t.ID, AuthorID: e.AuthorID, Body: e.Body, HTMLBody: e.HTMLBody,
-					PlainBody: e.Body, Public: *e.Public, Attachments: []desk.Attachment{}, AuditID: audit.ID, Via: audit.Via, CreatedAt: audit.CreatedAt}
+					PlainBody: e.Body, Public: *e.Public, Attachments: []desk.Attachment{}, AuditID: audit.ID, Via: audit.Via,
+					Metadata: audit.Metadata, CreatedAt: audit.CreatedAt}
 			} else {
 				ch.Events = append(ch.Events, e)
 			}

@@ -2,7 +2,6 @@ package ticket
 
 import (
 	"context"
-	"strings"
 
 	"github.com/frontdesk/frontdesk/internal/desk"
 	"github.com/frontdesk/frontdesk/internal/jobs"
@@ -69,22 +68,25 @@ func (s *Service) Restore(ctx context.Context, id int64) error {
 	if err != nil {
 		return err
 	}
-	err = s.DB.InTx(ctx, func(tx *store.Tx) error {
-		old, err := getDeletedTx(ctx, tx, p, id)
-		if err != nil {
-			return err
-		}
-		if !p.Can().DeleteTickets {
-			return desk.Forbidden("Your role does not allow restoring deleted tickets")
-		}
-		_, err = s.commit(ctx, tx, &mutation{kind: desk.ChangeRestore, actor: p, before: old, after: cloneTicket(old),
-			change: change{events: []desk.AuditEvent{{Type: "Change", FieldName: fieldDeleted, PreviousValue: true, Value: false}}}})
-		return err
-	})
+	err = s.DB.InTx(ctx, func(tx *store.Tx) error { return s.restoreTx(ctx, tx, p, id) })
 	if err != nil {
 		return wrapf(err, "ticket: restore %d", id)
 	}
 	return nil
+}
+
+// restoreTx restores deleted ticket id in tx, with one audit.
+func (s *Service) restoreTx(ctx context.Context, tx *store.Tx, p *desk.Principal, id int64) error {
+	old, err := getDeletedTx(ctx, tx, p, id)
+	if err != nil {
+		return err
+	}
+	if !p.Can().DeleteTickets {
+		return desk.Forbidden("Your role does not allow restoring deleted tickets")
+	}
+	_, err = s.commit(ctx, tx, &mutation{kind: desk.ChangeRestore, actor: p, before: old, after: cloneTicket(old),
+		change: change{events: []desk.AuditEvent{{Type: "Change", FieldName: fieldDeleted, PreviousValue: true, Value: false}}}})
+	return err
 }
 
 // Destroy permanently deletes a ticket that is already in the deleted list.
@@ -210,53 +212,4 @@ func (s *Service) softDeleteTx(ctx context.Context, tx *store.Tx, p *desk.Princi
 	_, err = s.commit(ctx, tx, &mutation{kind: desk.ChangeSoftDelete, actor: p, before: old, after: cloneTicket(old),
 		change: change{events: []desk.AuditEvent{{Type: "Change", FieldName: fieldDeleted, PreviousValue: false, Value: true}}}})
 	return err
-}
-
-// DeletedTicket is a ticket in the deleted-tickets list with who deleted it:
-// the author of its last audit, which for a ticket that is deleted now is
-// the soft delete (a deleted ticket takes no other change until restored).
-type DeletedTicket struct {
-	*desk.Ticket
-	DeletedBy int64
-}
-
-// ListDeleted lists deleted tickets as List does with f.Deleted set (staff
-// only), each with the user who deleted it.
-func (s *Service) ListDeleted(ctx context.Context, f ListFilter) (_ []DeletedTicket, _ bool, err error) {
-	f.Deleted = true
-	ts, more, err := s.List(ctx, f)
-	if err != nil {
-		return nil, false, err
-	}
-	defer func() { err = wrapf(err, "ticket: list deleted") }()
-	out := make([]DeletedTicket, len(ts))
-	if len(ts) == 0 {
-		return out, more, nil
-	}
-	ids := make([]any, len(ts))
-	marks := make([]string, len(ts))
-	for i, t := range ts {
-		ids[i], marks[i] = t.ID, "?"
-	}
-	rows, err := s.DB.Query(ctx, `SELECT a.ticket_id, a.author_id FROM ticket_audits a
-		WHERE a.id IN (SELECT MAX(id) FROM ticket_audits WHERE ticket_id IN (`+strings.Join(marks, ",")+`) GROUP BY ticket_id)`, ids...)
-	if err != nil {
-		return nil, false, err
-	}
-	defer rows.Close()
-	by := make(map[int64]int64, len(ts))
-	for rows.Next() {
-		var tid, author int64
-		if err := rows.Scan(&tid, &author); err != nil {
-			return nil, false, err
-		}
-		by[tid] = author
-	}
-	if err := rows.Err(); err != nil {
-		return nil, false, err
-	}
-	for i, t := range ts {
-		out[i] = DeletedTicket{Ticket: t, DeletedBy: by[t.ID]}
-	}
-	return out, more, nil
 }

@@ -313,26 +313,27 @@ func (s *Service) Comments(ctx context.Context, ticketID int64, afterID int64, l
 	if err != nil {
 		return nil, false, err
 	}
-	q := `SELECT id, author_id, body, html_body, public, audit_id, via_channel, created_at FROM ticket_comments WHERE ticket_id = ?`
+	q := `SELECT c.id, c.author_id, c.body, c.html_body, c.public, c.audit_id, c.via_channel, c.created_at, COALESCE(a.metadata, '')
+		FROM ticket_comments c LEFT JOIN ticket_audits a ON a.id = c.audit_id WHERE c.ticket_id = ?`
 	args := []any{t.ID}
 	if !p.IsStaff() {
-		q += ` AND public = ?`
+		q += ` AND c.public = ?`
 		args = append(args, true)
 	}
 	if afterID != 0 {
 		if desc {
-			q += ` AND id < ?`
+			q += ` AND c.id < ?`
 		} else {
-			q += ` AND id > ?`
+			q += ` AND c.id > ?`
 		}
 		args = append(args, afterID)
 	}
 	if desc {
-		q += ` ORDER BY id DESC`
+		q += ` ORDER BY c.id DESC`
 	} else {
 		// Arrival order: cursors page by id, and merged-in comments keep
 		// their original created_at while arriving later.
-		q += ` ORDER BY id`
+		q += ` ORDER BY c.id`
 	}
 	if limit <= 0 || limit > 1000 {
 		limit = 100
@@ -348,11 +349,12 @@ func (s *Service) Comments(ctx context.Context, ticketID int64, afterID int64, l
 	byID := map[int64]*desk.Comment{}
 	for rows.Next() {
 		c := &desk.Comment{Type: "Comment", TicketID: t.ID, Attachments: []desk.Attachment{}}
-		var via string
+		var via, meta string
 		var created int64
-		if err := rows.Scan(&c.ID, &c.AuthorID, &c.Body, &c.HTMLBody, &c.Public, &c.AuditID, &via, &created); err != nil {
+		if err := rows.Scan(&c.ID, &c.AuthorID, &c.Body, &c.HTMLBody, &c.Public, &c.AuditID, &via, &created, &meta); err != nil {
 			return nil, false, err
 		}
+		c.Metadata = metadataFor(p, decodeMetadata(meta))
 		c.PlainBody = c.Body
 		c.Via = desk.NewVia(via)
 		c.CreatedAt = desk.TimeFromMicros(created)

@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/frontdesk/frontdesk/internal/desk"
-	"github.com/frontdesk/frontdesk/internal/settings"
 	"github.com/frontdesk/frontdesk/internal/store"
 )
 
@@ -286,12 +285,8 @@ func (s *Service) RequestComment(ctx context.Context, id, commentID int64) (*des
 }
 
 // toRequests converts tickets to requests and works out can_be_solved_by_me
-// with the rule SetStatus applies to a requester's "solved".
+// with the rule requireSolvedAssignee applies to a requester's "solved".
 func (s *Service) toRequests(ctx context.Context, p *desk.Principal, ts []*desk.Ticket) ([]*Request, error) {
-	needAssignee, err := settings.RequireAssigneeToSolve.Get(ctx, s.settingsSvc())
-	if err != nil {
-		return nil, err
-	}
 	out := make([]*Request, 0, len(ts))
 	for _, t := range ts {
 		solved := t.Status == desk.StatusSolved || t.Status == desk.StatusClosed
@@ -310,11 +305,18 @@ func (s *Service) toRequests(ctx context.Context, p *desk.Principal, ts []*desk.
 			AssigneeID: t.AssigneeID, GroupID: t.GroupID, CollaboratorIDs: nonNil(t.CollaboratorIDs),
 			EmailCCIDs: nonNil(t.EmailCCIDs), Via: t.Via, CustomFields: cfs, Fields: cfs, IsPublic: t.IsPublic,
 			DueAt: t.DueAt, Solved: solved, TicketFormID: t.TicketFormID, BrandID: brand,
-			CanBeSolvedByMe: !solved && (t.AssigneeID != nil || !needAssignee),
+			CanBeSolvedByMe: RequesterCanSolve(t),
 			CreatedAt:       t.CreatedAt, UpdatedAt: t.UpdatedAt,
 		})
 	}
 	return out, nil
+}
+
+// RequesterCanSolve is Zendesk's can_be_solved_by_me: a requester may mark
+// their request solved once it has an assignee (requireSolvedAssignee never
+// assigns a requester) and while it is not solved already.
+func RequesterCanSolve(t *desk.Ticket) bool {
+	return t.AssigneeID != nil && t.Status != desk.StatusSolved && t.Status != desk.StatusClosed
 }
 
 func nonNil(ids []int64) []int64 {

@@ -53,8 +53,10 @@ func New(db *store.DB, bus *events.Bus, blobs *attach.Store) *Service {
 
 // Setting keys that change ticket rules.
 const (
-	// SettingRequireAssigneeToSolve refuses solving unassigned tickets when true.
-	SettingRequireAssigneeToSolve = settings.KeyRequireAssigneeToSolve
+	// SettingAssignOnSolve makes an agent who solves an unassigned ticket
+	// its assignee when true (the default); when false solving needs an
+	// assignee.
+	SettingAssignOnSolve = settings.KeyAssignOnSolve
 	// SettingOwner holds the account owner's user ID, who sees every ticket
 	// including those of private groups.
 	SettingOwner = desk.SettingOwner

@@ -211,8 +211,8 @@ func TestStatusRules(t *testing.T) {
 		if _, _, err := f.svc.Update(as(f.agent), tk.ID, ticket.Input{Status: str("closed")}); code(err) != desk.EINVALID {
 			t.Fatalf("open→closed: %v", err)
 		}
-		// Require an assignee to solve when configured.
-		db.Exec(context.Background(), `INSERT INTO settings (key, value) VALUES (?, 'true')`, ticket.SettingRequireAssigneeToSolve)
+		// With assign-on-solve off, solving needs an assignee.
+		db.Exec(context.Background(), `INSERT INTO settings (key, value) VALUES (?, 'false')`, ticket.SettingAssignOnSolve)
 		if _, _, err := f.svc.Update(as(f.agent), tk.ID, ticket.Input{Status: str("solved")}); code(err) != desk.EINVALID {
 			t.Fatalf("solve unassigned: %v", err)
 		}

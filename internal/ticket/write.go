@@ -279,7 +279,7 @@ func (s *Service) writeAudit(ctx context.Context, tx *store.Tx, p *desk.Principa
 		author = c.comment.authorID
 	}
 	audit := &desk.Audit{TicketID: t.ID, AuthorID: author, Via: desk.NewVia(t.Via.Channel), CreatedAt: desk.TimeFromMicros(now),
-		Metadata: map[string]any{"system": map[string]any{}, "custom": map[string]any{}}}
+		Metadata: auditMetadata(ctx)}
 	if p.Via != "" {
 		audit.Via = desk.NewVia(p.Via)
 	}
@@ -294,8 +294,12 @@ func (s *Service) writeAudit(ctx context.Context, tx *store.Tx, p *desk.Principa
 	if err != nil {
 		return nil, err
 	}
-	id, err := tx.InsertID(ctx, `INSERT INTO ticket_audits (ticket_id, author_id, via_channel, metadata, events, created_at) VALUES (?, ?, ?, '{"system":{},"custom":{}}', ?, ?)`,
-		t.ID, author, audit.Via.Channel, string(b), now)
+	meta, err := json.Marshal(audit.Metadata)
+	if err != nil {
+		return nil, err
+	}
+	id, err := tx.InsertID(ctx, `INSERT INTO ticket_audits (ticket_id, author_id, via_channel, metadata, events, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
+		t.ID, author, audit.Via.Channel, string(meta), string(b), now)
 	if err != nil {
 		return nil, err
 	}

@@ -258,7 +258,7 @@ func (s *Server) showPortalRequest(w http.ResponseWriter, r *http.Request, statu
 	}
 	pg.Data = portalRequestData{
 		T: t, Status: portalStatus(string(t.Status)), Comments: comments, Authors: authors,
-		CanReply: t.Status != "closed", CanSolve: t.Status != "closed" && t.Status != "solved",
+		CanReply: t.Status != "closed", CanSolve: ticket.RequesterCanSolve(t),
 	}
 	return s.render(w, status, "portal_request", pg)
 }

@@ -17,6 +17,8 @@ type Settings struct {
 	HelpdeskName    string
 	DefaultLocale   string
 	DefaultTimeZone string
+	// AssignOnSolve is Zendesk's "assign tickets upon solve".
+	AssignOnSolve bool
 }
 
 // Setting keys.
@@ -56,15 +58,16 @@ func (s *Server) settingsSvc() *settings.Service {
 func (s *Server) currentSettings(ctx context.Context) Settings {
 	st := s.settingsSvc()
 	set := Settings{HelpdeskName: settings.HelpdeskName.Default(), DefaultLocale: settings.DefaultLocale.Default(),
-		DefaultTimeZone: settings.DefaultTimeZone.Default()}
+		DefaultTimeZone: settings.DefaultTimeZone.Default(), AssignOnSolve: settings.AssignOnSolve.Default()}
 	name, err1 := settings.HelpdeskName.Get(ctx, st)
 	loc, err2 := settings.DefaultLocale.Get(ctx, st)
 	tz, err3 := settings.DefaultTimeZone.Get(ctx, st)
-	if err := errors.Join(err1, err2, err3); err != nil {
+	assign, err4 := settings.AssignOnSolve.Get(ctx, st)
+	if err := errors.Join(err1, err2, err3, err4); err != nil {
 		s.log.Warn("web: reading settings; showing the defaults", "err", err)
 		return set
 	}
-	return Settings{HelpdeskName: name, DefaultLocale: loc, DefaultTimeZone: tz}
+	return Settings{HelpdeskName: name, DefaultLocale: loc, DefaultTimeZone: tz, AssignOnSolve: assign}
 }
 
 // saveSettings stores new settings (admins only).
@@ -102,6 +105,9 @@ func (s *Server) saveSettings(ctx context.Context, in Settings) error {
 			return err
 		}
 		if err := settings.DefaultLocale.SetTx(ctx, st, tx, in.DefaultLocale); err != nil {
+			return err
+		}
+		if err := settings.AssignOnSolve.SetTx(ctx, st, tx, in.AssignOnSolve); err != nil {
 			return err
 		}
 		return settings.DefaultTimeZone.SetTx(ctx, st, tx, in.DefaultTimeZone)

@@ -336,7 +336,10 @@ func TestPortalIsolation(t *testing.T) {
 		t.Fatalf("internal note with file: %d %s", r.Status, r.Body)
 	}
 	ag.get(path)
-	r = ag.multipartPost(path, map[string]string{"body": "Here is the manual", "public": "1", "status": "pending"}, "manual.txt", "public manual")
+	// The agent takes the ticket, so that its requester may later solve
+	// it (a request needs an assignee to be solved, as in Zendesk).
+	r = ag.multipartPost(path, map[string]string{"body": "Here is the manual", "public": "1", "status": "pending",
+		"assignee_id": fmt.Sprint(e.agent.ID)}, "manual.txt", "public manual")
 	if r.Status != http.StatusSeeOther {
 		t.Fatalf("public reply with file: %d", r.Status)
 	}
@@ -503,7 +506,7 @@ func TestAgentPagesWork(t *testing.T) {
 	if !strings.Contains(r.Body, "Carol Customer") {
 		t.Errorf("user search")
 	}
-	if r := ag.get("/agent/search?q=" + url.QueryEscape("stauts:open")); r.Status != http.StatusUnprocessableEntity {
+	if r := ag.get("/agent/search?q=" + url.QueryEscape("status<bogus")); r.Status != http.StatusUnprocessableEntity {
 		t.Errorf("invalid query: %d", r.Status)
 	}
 	// Notes on a customer.

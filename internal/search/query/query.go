@@ -225,10 +225,23 @@ func (p *parser) term() error {
 
 	if end := scanIdent(p.s, p.i); end > p.i {
 		if op, n := scanOp(p.s, end); n > 0 {
-			return p.fieldTerm(start, t, strings.ToLower(p.s[p.i:end]), op, end+n)
+			name := strings.ToLower(p.s[p.i:end])
+			if isKeyword(name) {
+				return p.fieldTerm(start, t, name, op, end+n)
+			}
+			if p.i = end + n; p.i < len(p.s) && p.s[p.i] == '"' {
+				return p.unknownKeywordPhrase(start, t, p.s[start:end]+string(op))
+			}
+			p.i = start
+			if t.Negated {
+				p.i++
+			}
 		}
 	}
 
+	// A bare token, including one whose "keyword:" Zendesk does not know
+	// (foo:bar, https://example.com, C:\path): Zendesk searches it as
+	// text, so the words it holds are looked for like any other word.
 	valPos := p.i
 	v, phrase, err := p.value()
 	if err != nil {
@@ -244,6 +257,30 @@ func (p *parser) term() error {
 		}
 		return p.errorf(valPos, "'*' must follow at least one character")
 	}
+	return p.add(start, t)
+}
+
+// isKeyword reports whether name is a search keyword: one of the options
+// (type, order_by, sort) or a field, custom fields included.
+func isKeyword(name string) bool {
+	switch name {
+	case "type", "order_by", "sort":
+		return true
+	}
+	_, _, ok := lookupField(name)
+	return ok
+}
+
+// unknownKeywordPhrase reads `keyword:"a phrase"` whose keyword is not one
+// Zendesk knows as text, as Zendesk does: the keyword's words followed by
+// the phrase's (keyword holds what was typed before the quote, a leading
+// '-' included, which the text folding drops).
+func (p *parser) unknownKeywordPhrase(start int, t Term, keyword string) error {
+	v, _, err := p.value()
+	if err != nil {
+		return err
+	}
+	t.Value, t.Phrase = strings.TrimPrefix(keyword, "-")+" "+v, true
 	return p.add(start, t)
 }
 
