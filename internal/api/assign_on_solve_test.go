@@ -13,16 +13,17 @@ import (
 )
 
 // solveRefused checks Zendesk's refusal to solve without an assignee: 422
-// RecordInvalid with the description on assignee_id.
+// RecordInvalid with the description under details.base, naming
+// FieldAssignee, as recorded Zendesk traffic shows.
 func solveRefused(t *testing.T, what string, code int, body map[string]any) {
 	t.Helper()
 	pStatus(t, what, code, body, http.StatusUnprocessableEntity)
 	details, _ := body["details"].(map[string]any)
-	list, _ := details["assignee_id"].([]any)
+	list, _ := details["base"].([]any)
 	if body["error"] != "RecordInvalid" || len(list) != 1 {
 		t.Fatalf("%s: %v", what, body)
 	}
-	if d, _ := list[0].(map[string]any); d["description"] != "Assignee: is required when solving a ticket" || d["error"] != "InvalidValue" {
+	if d, _ := list[0].(map[string]any); d["description"] != "Assignee: is required when solving a ticket" || d["error"] != "InvalidValue" || d["ticket_field_type"] != "FieldAssignee" {
 		t.Fatalf("%s: detail %v", what, d)
 	}
 }

@@ -24,6 +24,9 @@ const (
 type FieldError struct {
 	Description string `json:"description"`
 	Error       string `json:"error"`
+	// TicketFieldType names the ticket field a "base" error is about, as
+	// Zendesk does for rules that span fields (e.g. "FieldAssignee").
+	TicketFieldType string `json:"ticket_field_type,omitempty"`
 }
 
 // Error is the one error type services hand to adapters.
@@ -86,6 +89,15 @@ func (v *Validation) Add(field, description string) {
 		v.details = map[string][]FieldError{}
 	}
 	v.details[field] = append(v.details[field], FieldError{Description: description, Error: "InvalidValue"})
+}
+
+// AddBase records a problem that is not one input's, under "base", naming
+// the ticket field it concerns as Zendesk does.
+func (v *Validation) AddBase(ticketFieldType, description string) {
+	if v.details == nil {
+		v.details = map[string][]FieldError{}
+	}
+	v.details["base"] = append(v.details["base"], FieldError{Description: description, Error: "InvalidValue", TicketFieldType: ticketFieldType})
 }
 
 // Err returns nil when nothing was added.

@@ -701,7 +701,8 @@ func (e *Edit) requireSolvedAssignee() error {
 			return e.SetAssignee(e.p.UserID)
 		}
 	}
-	e.v.Add("assignee_id", AssigneeRequiredToSolve)
+	// Zendesk answers this under details.base with the field's type.
+	e.v.AddBase("FieldAssignee", AssigneeRequiredToSolve)
 	return nil
 }
 

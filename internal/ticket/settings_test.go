@@ -51,8 +51,8 @@ func TestAssignOnSolveFailsClosed(t *testing.T) {
 func wantAssigneeRequired(t *testing.T, err error) {
 	t.Helper()
 	var de *desk.Error
-	if !errors.As(err, &de) || de.Code != desk.EINVALID || len(de.Details["assignee_id"]) != 1 ||
-		de.Details["assignee_id"][0].Description != ticket.AssigneeRequiredToSolve {
+	if !errors.As(err, &de) || de.Code != desk.EINVALID || len(de.Details["base"]) != 1 || de.Details["base"][0].TicketFieldType != "FieldAssignee" ||
+		de.Details["base"][0].Description != ticket.AssigneeRequiredToSolve {
 		t.Fatalf("got %v, want RecordInvalid on assignee_id", err)
 	}
 }
