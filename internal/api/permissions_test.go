@@ -931,6 +931,41 @@ var matrix = []mcase{
 	{route: "DELETE /api/v2/users/{id}/sessions", note: "the end-user's: self and admins", want: "204 204 403 403 403 403 204 401 403",
 		req: idPath("/api/v2/users/%d/sessions", endUserID, nil)},
 	// --- end p6b-misc ---
+	// --- p6-users ---
+	{route: "PUT /api/v2/users/{id}/identities/{identity_id}", note: "a secondary email of an end-user", want: "200 200 200 403 403 404 404 401 200",
+		req: aliasPath("", false, map[string]any{"identity": map[string]any{"value": "changed@matrix.test"}})},
+	{route: "DELETE /api/v2/users/{id}/identities/{identity_id}", note: "a secondary email of an end-user", want: "204 204 204 403 403 404 404 401 204",
+		req: aliasPath("", false, nil)},
+	{route: "PUT /api/v2/users/{id}/identities/{identity_id}/make_primary", note: "a verified secondary email", want: "200 200 200 403 403 404 404 401 200",
+		req: aliasPath("/make_primary", true, nil)},
+	{route: "PUT /api/v2/users/{id}/identities/{identity_id}/verify", note: "admins only", want: "200 200 403 403 403 403 403 401 403",
+		req: aliasPath("/verify", false, nil)},
+	{route: "PUT /api/v2/users/{id}/identities/{identity_id}/request_verification", note: "an unverified secondary email", want: "200 200 200 403 403 404 404 401 200",
+		req: aliasPath("/request_verification", false, nil)},
+	// --- end p6-users ---
+}
+
+// aliasPath adds a secondary email (verified or not) to a fresh end-user
+// and returns the path of that identity plus suffix.
+func aliasPath(suffix string, verified bool, body any) func(*testing.T, *mx, string) (string, any) {
+	return func(t *testing.T, m *mx, _ string) (string, any) {
+		id := m.newUser(t, desk.RoleEndUser)
+		ident, err := m.a.srv.People.AddIdentity(m.sys, id, people.IdentityEmail, m.uniq("alias")+"@matrix.test")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if verified {
+			if _, err := m.a.srv.People.VerifyIdentity(m.sys, id, ident.ID); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if b, ok := body.(map[string]any); ok {
+			if i, ok := b["identity"].(map[string]any); ok && i["value"] != nil {
+				body = map[string]any{"identity": map[string]any{"value": m.uniq("changed") + "@matrix.test"}}
+			}
+		}
+		return fmt.Sprintf("/api/v2/users/%d/identities/%d%s", id, ident.ID, suffix), body
+	}
 }
 
 // reqEndUserOnly: the fixture's end-user requests are reachable through the
