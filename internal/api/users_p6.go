@@ -5,9 +5,12 @@ package api
 
 import (
 	"net/http"
+	"strconv"
 
+	"github.com/frontdesk/frontdesk/internal/account"
 	"github.com/frontdesk/frontdesk/internal/desk"
 	"github.com/frontdesk/frontdesk/internal/people"
+	"github.com/frontdesk/frontdesk/internal/ticket"
 )
 
 func (s *Server) registerUsersP6(mux *http.ServeMux) {
@@ -16,6 +19,17 @@ func (s *Server) registerUsersP6(mux *http.ServeMux) {
 	s.handle(mux, "PUT /api/v2/users/{id}/identities/{identity_id}/make_primary", s.makePrimaryIdentity)
 	s.handle(mux, "PUT /api/v2/users/{id}/identities/{identity_id}/verify", s.verifyIdentity)
 	s.handle(mux, "PUT /api/v2/users/{id}/identities/{identity_id}/request_verification", s.requestVerification)
+
+	s.handle(mux, "GET /api/v2/users/autocomplete", s.autocompleteUsers)
+	s.handle(mux, "GET /api/v2/users/{id}/related", s.relatedUser)
+	s.handle(mux, "GET /api/v2/users/{id}/tags", s.userTags)
+	s.handle(mux, "POST /api/v2/users/{id}/tags", s.changeUserTags(tagsSet))
+	s.handle(mux, "PUT /api/v2/users/{id}/tags", s.changeUserTags(tagsAdd))
+	s.handle(mux, "DELETE /api/v2/users/{id}/tags", s.changeUserTags(tagsRemove))
+
+	s.handle(mux, "GET /api/v2/users/me/sessions", s.listMySessions)
+	s.handle(mux, "GET /api/v2/users/{id}/sessions/{session_id}", s.showUserSession)
+	s.handle(mux, "DELETE /api/v2/users/{id}/sessions/{session_id}", s.deleteUserSession)
 }
 
 // identityPath reads the user and identity ids of an identity route.
@@ -105,4 +119,154 @@ func (s *Server) requestVerification(w http.ResponseWriter, r *http.Request) err
 		return err
 	}
 	return writeJSON(w, http.StatusOK, map[string]any{})
+}
+
+// --- autocomplete, related, tags ----------------------------------------
+
+func (s *Server) autocompleteUsers(w http.ResponseWriter, r *http.Request) error {
+	us, err := s.People.AutocompleteUsers(r.Context(), r.URL.Query().Get("name"))
+	if err != nil {
+		return err
+	}
+	withUserURLs(r, us...)
+	return writeJSON(w, http.StatusOK, fullListBody("users", us, len(us)))
+}
+
+// relatedUser is Zendesk's GET /users/{id}/related: counts of the tickets
+// the user requested, is assigned or is CC'd on, among those the caller
+// may see. Frontdesk has no organization subscriptions (always 0).
+func (s *Server) relatedUser(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	ctx := r.Context()
+	if _, err := s.People.GetUser(ctx, id); err != nil {
+		return err
+	}
+	out := map[string]any{"organization_subscriptions": 0}
+	for key, f := range map[string]ticket.ListFilter{
+		"requested_tickets": {RequesterID: id},
+		"assigned_tickets":  {AssigneeID: id},
+		"ccd_tickets":       {CollaboratorID: id},
+	} {
+		n, err := s.Tickets.Count(ctx, f)
+		if err != nil {
+			return err
+		}
+		out[key] = n
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"user_related": out})
+}
+
+func (s *Server) userTags(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	u, err := s.People.GetUser(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"tags": u.Tags})
+}
+
+// tagsOp is what a tags verb does: Zendesk's POST sets, PUT adds, DELETE
+// removes.
+type tagsOp int
+
+const (
+	tagsSet tagsOp = iota
+	tagsAdd
+	tagsRemove
+)
+
+func (s *Server) changeUserTags(op tagsOp) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		id, err := pathID(r, "id")
+		if err != nil {
+			return err
+		}
+		var body struct {
+			Tags []string `json:"tags"`
+		}
+		if err := decode(r, &body); err != nil {
+			return err
+		}
+		if body.Tags == nil {
+			return desk.Invalid("tags", "is required")
+		}
+		var in people.UserInput
+		switch op {
+		case tagsSet:
+			in.Tags = &body.Tags
+		case tagsAdd:
+			in.AdditionalTags = body.Tags
+		default:
+			in.RemoveTags = body.Tags
+		}
+		u, err := s.People.UpdateUser(r.Context(), id, in)
+		if err != nil {
+			return err
+		}
+		return writeJSON(w, http.StatusOK, map[string]any{"tags": u.Tags})
+	}
+}
+
+// --- sessions -----------------------------------------------------------
+
+// sessionJSON is a web session in Zendesk's shape.
+func sessionJSON(r *http.Request, ss account.Session) map[string]any {
+	return map[string]any{
+		"id":               ss.ID,
+		"user_id":          ss.UserID,
+		"authenticated_at": desk.Time{Time: ss.CreatedAt.UTC()},
+		"last_seen_at":     desk.Time{Time: ss.LastSeenAt.UTC()},
+		"url":              baseURL(r) + "/api/v2/users/" + strconv.FormatInt(ss.UserID, 10) + "/sessions/" + strconv.FormatInt(ss.ID, 10) + ".json",
+	}
+}
+
+// listMySessions lists the caller's own live web sessions.
+func (s *Server) listMySessions(w http.ResponseWriter, r *http.Request) error {
+	p, err := desk.RequirePrincipal(r.Context())
+	if err != nil {
+		return err
+	}
+	if p.UserID == 0 {
+		return desk.NotFound()
+	}
+	r.SetPathValue("id", strconv.FormatInt(p.UserID, 10))
+	return s.listUserSessions(w, r)
+}
+
+// sessionPath reads the user and session ids of a session route.
+func sessionPath(r *http.Request) (userID, sessionID int64, err error) {
+	if userID, err = pathID(r, "id"); err != nil {
+		return 0, 0, err
+	}
+	sessionID, err = pathID(r, "session_id")
+	return userID, sessionID, err
+}
+
+func (s *Server) showUserSession(w http.ResponseWriter, r *http.Request) error {
+	userID, id, err := sessionPath(r)
+	if err != nil {
+		return err
+	}
+	ss, err := s.Account.UserSession(r.Context(), userID, id)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"session": sessionJSON(r, *ss)})
+}
+
+func (s *Server) deleteUserSession(w http.ResponseWriter, r *http.Request) error {
+	userID, id, err := sessionPath(r)
+	if err != nil {
+		return err
+	}
+	if err := s.Account.RevokeUserSession(r.Context(), userID, id); err != nil {
+		return err
+	}
+	return noContent(w)
 }

@@ -4,11 +4,21 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"slices"
+	"strconv"
+	"strings"
 	"testing"
+	"time"
+
+	"github.com/pquerna/otp/totp"
 
 	"github.com/frontdesk/frontdesk/internal/desk"
+	"github.com/frontdesk/frontdesk/internal/people"
+	"github.com/frontdesk/frontdesk/internal/secrets"
 	"github.com/frontdesk/frontdesk/internal/store"
 	"github.com/frontdesk/frontdesk/internal/store/storetest"
+	"github.com/frontdesk/frontdesk/internal/ticket"
+	"github.com/frontdesk/frontdesk/internal/twofactor"
 )
 
 // p6-users tests (fixtures: testdata/users, see its README).
@@ -212,6 +222,221 @@ func TestIdentityRequestVerification(t *testing.T) {
 		// End-users do not send verification mail for themselves through the API.
 		if code, _ := a.do(t, a.EndUser, "PUT", flood, nil); code != 403 && code != 404 {
 			t.Errorf("end-user: %d, want 403/404", code)
+		}
+	})
+}
+
+func tagList(t *testing.T, body map[string]any) []string {
+	t.Helper()
+	out := []string{}
+	list, ok := body["tags"].([]any)
+	if !ok {
+		t.Fatalf("no tags list: %v", body)
+	}
+	for _, v := range list {
+		out = append(out, v.(string))
+	}
+	return out
+}
+
+func TestUserTags(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		a := newTestAPI(t, db)
+		p := fmt.Sprintf("/api/v2/users/%d/tags", a.EndUser.ID)
+		steps := []struct {
+			method string
+			tags   []string
+			want   []string
+		}{
+			{"POST", []string{"vip", "Gold"}, []string{"vip", "gold"}}, // POST sets
+			{"PUT", []string{"gold", "beta"}, []string{"vip", "gold", "beta"}},
+			{"DELETE", []string{"vip", "absent"}, []string{"gold", "beta"}},
+			{"POST", []string{}, []string{}},
+		}
+		for _, st := range steps {
+			code, body := a.do(t, a.Agent, st.method, p, map[string]any{"tags": st.tags})
+			if code != 200 || !slices.Equal(tagList(t, body), st.want) {
+				t.Fatalf("%s %v: %d %v, want %v", st.method, st.tags, code, body, st.want)
+			}
+		}
+		if _, err := a.srv.People.UpdateUser(desk.SystemContext(context.Background()), a.EndUser.ID, people.UserInput{Tags: &[]string{"x1"}}); err != nil {
+			t.Fatal(err)
+		}
+		if code, body := a.do(t, a.Agent, "GET", p, nil); code != 200 || !slices.Equal(tagList(t, body), []string{"x1"}) {
+			t.Errorf("GET: %d %v", code, body)
+		}
+		// Bad input changes nothing.
+		for _, b := range []any{map[string]any{"tags": "x"}, map[string]any{}, map[string]any{"tags": []any{strings.Repeat("t", 300)}}} {
+			if code, _ := a.do(t, a.Agent, "PUT", p, b); code < 400 || code >= 500 {
+				t.Errorf("PUT %v: %d, want a 4xx", b, code)
+			}
+		}
+		if _, body := a.do(t, a.Agent, "GET", p, nil); !slices.Equal(tagList(t, body), []string{"x1"}) {
+			t.Errorf("after bad input: %v", body)
+		}
+		// End-users do not tag themselves; agents do not tag staff.
+		if code, _ := a.do(t, a.EndUser, "PUT", p, map[string]any{"tags": []string{"self"}}); code != 403 {
+			t.Errorf("end-user tags self: %d, want 403", code)
+		}
+		if code, _ := a.do(t, a.Agent, "PUT", fmt.Sprintf("/api/v2/users/%d/tags", a.Admin.ID), map[string]any{"tags": []string{"x"}}); code != 403 {
+			t.Errorf("agent tags an admin: %d, want 403", code)
+		}
+	})
+}
+
+func TestUserAutocompleteAndRelated(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		a := newTestAPI(t, db)
+		sys := desk.SystemContext(context.Background())
+		a.addUser(t, "Zoë Müller", "zoe@customer.test", desk.RoleEndUser)
+		a.addUser(t, "Zoltan Mueller", "zoltan@customer.test", desk.RoleEndUser)
+		a.addUser(t, "Anna Zorro", "anna@customer.test", desk.RoleEndUser) // a later word only
+		code, body := a.do(t, a.Agent, "GET", "/api/v2/users/autocomplete.json?name=zo", nil)
+		var names []string
+		for _, v := range body["users"].([]any) {
+			names = append(names, v.(map[string]any)["name"].(string))
+		}
+		if code != 200 || !slices.Equal(names, []string{"Zoë Müller", "Zoltan Mueller"}) {
+			t.Errorf("autocomplete zo: %d %v", code, names)
+		}
+		code, body = a.do(t, a.Agent, "GET", "/api/v2/users/autocomplete?name=ZOE%20MU", nil)
+		if code != 200 || body["count"] != float64(1) {
+			t.Errorf("autocomplete folded: %d %v", code, body)
+		}
+		for _, q := range []string{"", "?name=z", "?name=%00%00"} {
+			if code, _ := a.do(t, a.Agent, "GET", "/api/v2/users/autocomplete"+q, nil); code != 422 && code != 400 {
+				t.Errorf("autocomplete %q: %d, want 4xx", q, code)
+			}
+		}
+		if code, _ := a.do(t, a.EndUser, "GET", "/api/v2/users/autocomplete?name=zo", nil); code != 403 {
+			t.Errorf("end-user autocomplete: %d, want 403", code)
+		}
+
+		for range 2 {
+			if _, _, err := a.srv.Tickets.Create(sys, ticket.Input{Subject: ptrTo("Help"), Comment: &ticket.CommentInput{Body: "b"},
+				RequesterID: desk.SetID(a.EndUser.ID), GroupID: desk.SetID(a.SupportGroupID), AssigneeID: desk.SetID(a.Agent.ID)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		code, body = a.do(t, a.Agent, "GET", fmt.Sprintf("/api/v2/users/%d/related.json", a.EndUser.ID), nil)
+		rel, _ := body["user_related"].(map[string]any)
+		rqSameShape(t, "related", rel, incFixture(t, "users/related_response.json")["user_related"].(map[string]any))
+		if code != 200 || rel["requested_tickets"] != float64(2) || rel["assigned_tickets"] != float64(0) || rel["ccd_tickets"] != float64(0) {
+			t.Errorf("related end-user: %d %v", code, body)
+		}
+		_, body = a.do(t, a.Agent, "GET", fmt.Sprintf("/api/v2/users/%d/related", a.Agent.ID), nil)
+		if rel := body["user_related"].(map[string]any); rel["assigned_tickets"] != float64(2) {
+			t.Errorf("related agent: %v", body)
+		}
+		if code, _ := a.do(t, a.Agent, "GET", "/api/v2/users/999999/related", nil); code != 404 {
+			t.Errorf("related unknown: %d", code)
+		}
+	})
+}
+
+func TestTwoFactorFlagAndSingleSessions(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		a := newTestAPI(t, db)
+		ctx := context.Background()
+		key := make([]byte, secrets.KeySize)
+		box, err := secrets.NewBox(key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tf := twofactor.New(db, box, "Frontdesk test")
+		self := desk.WithPrincipal(ctx, &desk.Principal{UserID: a.Agent.ID, Role: desk.RoleAgent, Email: a.Agent.Email})
+		en, err := tf.Begin(self, a.Agent.ID, a.Agent.Email)
+		if err != nil {
+			t.Fatal(err)
+		}
+		code, err := totp.GenerateCode(en.Secret, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := tf.Confirm(self, a.Agent.ID, code); err != nil {
+			t.Fatal(err)
+		}
+		flag := func(as testUser, id int64) any {
+			t.Helper()
+			c, body := a.do(t, as, "GET", fmt.Sprintf("/api/v2/users/%d", id), nil)
+			if c != 200 {
+				t.Fatalf("show %d: %d", id, c)
+			}
+			v, ok := body["user"].(map[string]any)["two_factor_auth_enabled"]
+			if !ok {
+				t.Fatalf("no two_factor_auth_enabled key: %v", body)
+			}
+			return v
+		}
+		other := a.addUser(t, "Other Agent", "other.agent@example.com", desk.RoleAgent)
+		for _, c := range []struct {
+			who  string
+			as   testUser
+			id   int64
+			want any
+		}{
+			{"self", a.Agent, a.Agent.ID, true},
+			{"admin", a.Admin, a.Agent.ID, true},
+			{"other agent", other, a.Agent.ID, nil},
+			{"admin, user without 2FA", a.Admin, a.EndUser.ID, false},
+			{"end-user self", a.EndUser, a.EndUser.ID, false},
+		} {
+			if got := flag(c.as, c.id); got != c.want {
+				t.Errorf("%s: two_factor_auth_enabled = %v, want %v", c.who, got, c.want)
+			}
+		}
+		// Lists hide it as well.
+		_, body := a.do(t, other, "GET", "/api/v2/users/show_many?ids="+strconv.FormatInt(a.Agent.ID, 10), nil)
+		if v := body["users"].([]any)[0].(map[string]any)["two_factor_auth_enabled"]; v != nil {
+			t.Errorf("show_many to another agent: %v", v)
+		}
+
+		// Sessions: me, one, delete one.
+		const pw = "a quiet Sunday 1991 orchard"
+		if _, err := a.srv.People.UpdateUser(desk.SystemContext(ctx), a.EndUser.ID, people.UserInput{Password: ptrTo(pw)}); err != nil {
+			t.Fatal(err)
+		}
+		for range 2 {
+			if _, _, err := a.srv.Account.SignIn(ctx, a.EndUser.Email, pw, "192.0.2.1", "test"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		c, body := a.do(t, a.EndUser, "GET", "/api/v2/users/me/sessions.json", nil)
+		list, _ := body["sessions"].([]any)
+		if c != 200 || len(list) != 2 {
+			t.Fatalf("me/sessions: %d %v", c, body)
+		}
+		first := list[0].(map[string]any)
+		rqSameShape(t, "session", first, incFixture(t, "users/session_response.json")["session"].(map[string]any))
+		sid := int64(first["id"].(float64))
+		one := fmt.Sprintf("/api/v2/users/%d/sessions/%d", a.EndUser.ID, sid)
+		if c, body := a.do(t, a.EndUser, "GET", one+".json", nil); c != 200 || body["session"].(map[string]any)["id"] != first["id"] {
+			t.Errorf("show session: %d %v", c, body)
+		}
+		for _, x := range []struct {
+			as   testUser
+			path string
+			want int
+		}{
+			{a.Agent, one, 403},
+			{a.Admin, fmt.Sprintf("/api/v2/users/%d/sessions/%d", a.Agent.ID, sid), 404}, // someone else's session id
+			{a.EndUser, fmt.Sprintf("/api/v2/users/%d/sessions/999999", a.EndUser.ID), 404},
+		} {
+			if c, _ := a.do(t, x.as, "GET", x.path, nil); c != x.want {
+				t.Errorf("GET %s: %d, want %d", x.path, c, x.want)
+			}
+			if c, _ := a.do(t, x.as, "DELETE", x.path, nil); c != x.want {
+				t.Errorf("DELETE %s: %d, want %d", x.path, c, x.want)
+			}
+		}
+		if c, _ := a.do(t, a.Admin, "DELETE", one, nil); c != 204 {
+			t.Errorf("admin ends the session: %d", c)
+		}
+		if c, _ := a.do(t, a.EndUser, "GET", one, nil); c != 404 {
+			t.Errorf("ended session still shown: %d", c)
+		}
+		if _, body := a.do(t, a.EndUser, "GET", "/api/v2/users/me/sessions", nil); body["count"] != float64(1) {
+			t.Errorf("after ending one: %v", body)
 		}
 	})
 }

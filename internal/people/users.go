@@ -23,6 +23,10 @@ type UserInput struct {
 	OrganizationID *int64 // a pointer to 0 clears it
 	DefaultGroupID *int64 // a pointer to 0 clears it; only agents and admins have one
 	Tags           *[]string
+	// AdditionalTags and RemoveTags edit the current tags (after Tags,
+	// when both are given), as Zendesk's PUT and DELETE /users/{id}/tags.
+	AdditionalTags []string
+	RemoveTags     []string
 	Notes          *string
 	Details        *string
 	ExternalID     *string // a pointer to "" clears it
@@ -59,7 +63,8 @@ const userCols = `u.id, u.name, u.email, u.role, u.organization_id, u.default_gr
 	u.time_zone, u.tags, u.notes, u.details, u.external_id, u.active, u.suspended, u.verified,
 	u.last_login_at, u.created_at, u.updated_at, u.custom_role_id,
 	(SELECT cr.role_type FROM custom_roles cr WHERE cr.id = u.custom_role_id),
-	EXISTS (SELECT 1 FROM settings os WHERE os.key = '` + desk.SettingOwner + `' AND os.value = CAST(u.id AS TEXT))`
+	EXISTS (SELECT 1 FROM settings os WHERE os.key = '` + desk.SettingOwner + `' AND os.value = CAST(u.id AS TEXT)),
+	EXISTS (SELECT 1 FROM user_totp tf WHERE tf.user_id = u.id AND tf.enabled)`
 
 type scanner interface{ Scan(dest ...any) error }
 
@@ -74,7 +79,7 @@ func scanUser(sc scanner) (*desk.User, error) {
 	)
 	if err := sc.Scan(&u.ID, &u.Name, &email, &role, &org, &grp, &u.Phone, &u.Locale, &u.TimeZone, &tags,
 		&u.Notes, &u.Details, &ext, &u.Active, &u.Suspended, &u.Verified, &lastLogin, &created, &update,
-		&customRole, &roleType, &u.IsOwner); err != nil {
+		&customRole, &roleType, &u.IsOwner, &u.TwoFactor); err != nil {
 		return nil, err
 	}
 	u.Email = email.String
@@ -224,6 +229,9 @@ func (st *userState) apply(in UserInput, v *desk.Validation) {
 	}
 	if in.Tags != nil {
 		st.Tags = strings.Join(normalizeTags(v, "tags", *in.Tags), " ")
+	}
+	if in.AdditionalTags != nil || in.RemoveTags != nil {
+		st.Tags = editTags(v, st.Tags, in.AdditionalTags, in.RemoveTags)
 	}
 	if in.Notes != nil {
 		st.Notes = checkText(v, "notes", *in.Notes)
