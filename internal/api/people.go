@@ -447,8 +447,9 @@ func (s *Server) showManyUsers(w http.ResponseWriter, r *http.Request) error {
 // pages are cut from them.
 const maxSearchResults = 1000
 
-// searchUsers answers GET /users/search?query= (name, email, phone, tags,
-// notes) or ?external_id= (exact).
+// searchUsers answers GET /users/search?query= (Zendesk's search syntax:
+// email:, role:, name:, tags:, organization:, external_id:, phone:,
+// created>…, free text) or ?external_id= (exact).
 func (s *Server) searchUsers(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	p, err := parsePaging(r)
@@ -475,10 +476,13 @@ func (s *Server) searchUsers(w http.ResponseWriter, r *http.Request) error {
 			}
 		}
 	case strings.TrimSpace(q.Get("query")) != "":
-		us, err = s.People.SearchUsers(r.Context(), q.Get("query"), maxSearchResults)
+		// Zendesk's search syntax, through the search service; it pages.
+		page, n, err := s.Search.SearchUsers(r.Context(), q.Get("query"), p.page, p.perPage)
 		if err != nil {
 			return err
 		}
+		withUserURLs(r, page...)
+		return writeJSON(w, http.StatusOK, searchListBody(r, p, "users", page, n))
 	default:
 		return errBadRequest("query or external_id is required")
 	}

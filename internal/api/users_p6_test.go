@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"regexp"
 	"slices"
 	"strconv"
@@ -437,6 +438,80 @@ func TestTwoFactorFlagAndSingleSessions(t *testing.T) {
 		}
 		if _, body := a.do(t, a.EndUser, "GET", "/api/v2/users/me/sessions", nil); body["count"] != float64(1) {
 			t.Errorf("after ending one: %v", body)
+		}
+	})
+}
+
+func TestUserSearchSyntax(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		a := newTestAPI(t, db)
+		sys := desk.SystemContext(context.Background())
+		org, err := a.srv.People.CreateOrganization(sys, people.OrganizationInput{Name: ptrTo("Acme Widgets")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		mk := func(name, email string, in people.UserInput) int64 {
+			u := a.addUser(t, name, email, desk.RoleEndUser)
+			if _, err := a.srv.People.UpdateUser(sys, u.ID, in); err != nil {
+				t.Fatal(err)
+			}
+			return u.ID
+		}
+		gold := mk("Gina Gold", "gina@acme.test", people.UserInput{Tags: &[]string{"gold", "beta"}, OrganizationID: &org.ID,
+			ExternalID: ptrTo("crm-17"), Phone: ptrTo("+48 600 700 800")})
+		plain := mk("Paul Plain", "paul@other.test", people.UserInput{})
+		ids := func(q string) []int64 {
+			t.Helper()
+			code, body := a.do(t, a.Agent, "GET", "/api/v2/users/search.json?query="+url.QueryEscape(q), nil)
+			if code != 200 {
+				t.Fatalf("search %q: %d %v", q, code, body)
+			}
+			out := pIDs(t, body, "users")
+			if body["count"] != float64(len(out)) {
+				t.Errorf("search %q: count %v for %d users", q, body["count"], len(out))
+			}
+			return out
+		}
+		for _, c := range []struct {
+			q    string
+			want []int64
+		}{
+			{"email:gina@acme.test", []int64{gold}},
+			{"tags:gold", []int64{gold}},
+			{"name:paul", []int64{plain}},
+			{"organization:\"Acme Widgets\"", []int64{gold}},
+			{"external_id:crm-17", []int64{gold}},
+			{"role:admin", []int64{a.Admin.ID}},
+			{"role:end-user -tags:gold", []int64{a.EndUser.ID, plain}},
+			{"email:gina@acme*", []int64{gold}},
+			{"gina", []int64{gold}},
+			{"created>2000-01-01 tags:beta", []int64{gold}},
+			{"created<2000-01-01", []int64{}},
+		} {
+			if got := ids(c.q); !slices.Equal(slices.Sorted(slices.Values(got)), c.want) {
+				t.Errorf("search %q = %v, want %v", c.q, got, c.want)
+			}
+		}
+		if got := ids("phone:\"+48 600 700 800\""); !slices.Equal(got, []int64{gold}) {
+			t.Errorf("phone search = %v", got)
+		}
+		// external_id= is kept; other types and bad syntax are refused.
+		code, body := a.do(t, a.Agent, "GET", "/api/v2/users/search?external_id=crm-17", nil)
+		if code != 200 || !slices.Equal(pIDs(t, body, "users"), []int64{gold}) {
+			t.Errorf("external_id=: %d %v", code, body)
+		}
+		for _, q := range []string{"type:ticket", "created>notadate", "order_by:bogus"} {
+			if code, _ := a.do(t, a.Agent, "GET", "/api/v2/users/search?query="+q, nil); code != 422 {
+				t.Errorf("search %q: %d, want 422", q, code)
+			}
+		}
+		if code, _ := a.do(t, a.EndUser, "GET", "/api/v2/users/search?query=gina", nil); code != 403 {
+			t.Errorf("end-user search: %d, want 403", code)
+		}
+		// Paging.
+		code, body = a.do(t, a.Agent, "GET", "/api/v2/users/search?query=role:end-user&per_page=1&page=2", nil)
+		if code != 200 || len(pIDs(t, body, "users")) != 1 || body["count"] != float64(3) || body["next_page"] == nil || body["previous_page"] == nil {
+			t.Errorf("paged search: %d %v", code, body)
 		}
 	})
 }
