@@ -359,6 +359,15 @@ func (s *Server) listGroupUsers(w http.ResponseWriter, r *http.Request) error {
 // renderUserList answers a users list in offset or cursor paging. Users are
 // ordered by id (created_at orders the same way); sort=-id reverses.
 func (s *Server) renderUserList(w http.ResponseWriter, r *http.Request, f people.UserFilter) error {
+	return s.renderUsers(w, r, f, "users", func(us []*desk.User) any {
+		withUserURLs(r, us...)
+		return us
+	})
+}
+
+// renderUsers answers a list of the users f selects under key, each page
+// shaped by shape (the users, or deleted users in their own shape).
+func (s *Server) renderUsers(w http.ResponseWriter, r *http.Request, f people.UserFilter, key string, shape func([]*desk.User) any) error {
 	p, err := parsePaging(r)
 	if err != nil {
 		return err
@@ -396,9 +405,8 @@ func (s *Server) renderUserList(w http.ResponseWriter, r *http.Request, f people
 	if err != nil {
 		return err
 	}
-	withUserURLs(r, us...)
 	first, last := edgeIDs(us, idOfUser)
-	body, err := listEnvelope(r, p, "users", us, first, last, more, func() (int, error) { return s.People.CountUsers(ctx, f) })
+	body, err := listEnvelope(r, p, key, shape(us), first, last, more, func() (int, error) { return s.People.CountUsers(ctx, f) })
 	if err != nil {
 		return err
 	}

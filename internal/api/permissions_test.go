@@ -959,6 +959,12 @@ var matrix = []mcase{
 		req: endUserSession},
 	{route: "DELETE /api/v2/users/{id}/sessions/{session_id}", note: "the end-user's: self and admins", want: "204 204 403 403 403 403 204 401 403",
 		req: endUserSession},
+	{route: "GET /api/v2/deleted_users", want: staffOK, req: path("/api/v2/deleted_users")},
+	{route: "GET /api/v2/deleted_users/count", want: staffOK, req: path("/api/v2/deleted_users/count")},
+	{route: "GET /api/v2/deleted_users/{id}", note: "a deleted end-user", want: "200 200 200 200 200 404 403 401 200",
+		req: idPath("/api/v2/deleted_users/%d", fresh((*mx).deletedEndUser), nil)},
+	{route: "DELETE /api/v2/deleted_users/{id}", note: "a deleted end-user", want: "200 200 403 403 403 404 404 401 403",
+		req: idPath("/api/v2/deleted_users/%d", fresh((*mx).deletedEndUser), nil)},
 	// --- end p6-users ---
 }
 
@@ -983,6 +989,16 @@ func aliasPath(suffix string, verified bool, body any) func(*testing.T, *mx, str
 		}
 		return fmt.Sprintf("/api/v2/users/%d/identities/%d%s", id, ident.ID, suffix), body
 	}
+}
+
+// deletedEndUser creates and deletes an end-user.
+func (m *mx) deletedEndUser(t *testing.T) int64 {
+	t.Helper()
+	id := m.newUser(t, desk.RoleEndUser)
+	if _, err := m.a.srv.People.DeleteUser(m.sys, id); err != nil {
+		t.Fatal(err)
+	}
+	return id
 }
 
 // endUserSession signs the end-user in (a new web session) and returns

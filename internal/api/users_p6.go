@@ -6,9 +6,11 @@ package api
 import (
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/frontdesk/frontdesk/internal/account"
 	"github.com/frontdesk/frontdesk/internal/desk"
+	"github.com/frontdesk/frontdesk/internal/locale"
 	"github.com/frontdesk/frontdesk/internal/people"
 	"github.com/frontdesk/frontdesk/internal/ticket"
 )
@@ -26,6 +28,11 @@ func (s *Server) registerUsersP6(mux *http.ServeMux) {
 	s.handle(mux, "POST /api/v2/users/{id}/tags", s.changeUserTags(tagsSet))
 	s.handle(mux, "PUT /api/v2/users/{id}/tags", s.changeUserTags(tagsAdd))
 	s.handle(mux, "DELETE /api/v2/users/{id}/tags", s.changeUserTags(tagsRemove))
+
+	s.handle(mux, "GET /api/v2/deleted_users", s.listDeletedUsers)
+	s.handle(mux, "GET /api/v2/deleted_users/count", s.countDeletedUsers)
+	s.handle(mux, "GET /api/v2/deleted_users/{id}", s.showDeletedUser)
+	s.handle(mux, "DELETE /api/v2/deleted_users/{id}", s.purgeUser)
 
 	s.handle(mux, "GET /api/v2/users/me/sessions", s.listMySessions)
 	s.handle(mux, "GET /api/v2/users/{id}/sessions/{session_id}", s.showUserSession)
@@ -269,4 +276,80 @@ func (s *Server) deleteUserSession(w http.ResponseWriter, r *http.Request) error
 		return err
 	}
 	return noContent(w)
+}
+
+// --- deleted users ------------------------------------------------------
+
+// deletedUserJSON is a deleted user in Zendesk's shape; a permanently
+// deleted one has null personal fields.
+func deletedUserJSON(r *http.Request, u *desk.User) map[string]any {
+	var email, phone any
+	if !u.Purged {
+		email, phone = u.Email, u.Phone
+	}
+	return map[string]any{
+		"id":                  u.ID,
+		"url":                 baseURL(r) + "/api/v2/deleted_users/" + itoa(u.ID) + ".json",
+		"name":                u.Name,
+		"email":               email,
+		"phone":               phone,
+		"shared_phone_number": nil,
+		"photo":               nil,
+		"role":                u.Role,
+		"organization_id":     u.OrganizationID,
+		"locale":              u.Locale,
+		"locale_id":           locale.Default().ID(u.Locale),
+		"time_zone":           u.TimeZone,
+		"active":              false,
+		"created_at":          u.CreatedAt,
+		"updated_at":          u.UpdatedAt,
+	}
+}
+
+func deletedUsersJSON(r *http.Request, us []*desk.User) []map[string]any {
+	out := make([]map[string]any, len(us))
+	for i, u := range us {
+		out[i] = deletedUserJSON(r, u)
+	}
+	return out
+}
+
+// listDeletedUsers is Zendesk's GET /deleted_users: deleted users,
+// permanently deleted ones included, offset or cursor paged.
+func (s *Server) listDeletedUsers(w http.ResponseWriter, r *http.Request) error {
+	return s.renderUsers(w, r, people.UserFilter{Deleted: true}, "deleted_users",
+		func(us []*desk.User) any { return deletedUsersJSON(r, us) })
+}
+
+func (s *Server) countDeletedUsers(w http.ResponseWriter, r *http.Request) error {
+	n, err := s.People.CountUsers(r.Context(), people.UserFilter{Deleted: true})
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"count": map[string]any{"value": n, "refreshed_at": desk.Time{Time: time.Now()}}})
+}
+
+func (s *Server) showDeletedUser(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	u, err := s.People.GetDeletedUser(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"deleted_user": deletedUserJSON(r, u)})
+}
+
+// purgeUser is Zendesk's permanent deletion (200 with the erased user).
+func (s *Server) purgeUser(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	u, err := s.People.PurgeUser(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"deleted_user": deletedUserJSON(r, u)})
 }

@@ -515,3 +515,100 @@ func TestUserSearchSyntax(t *testing.T) {
 		}
 	})
 }
+
+func TestDeletedUsers(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		a := newTestAPI(t, db)
+		sys := desk.SystemContext(context.Background())
+		gone := a.addUser(t, "Gone Customer", "gone@customer.test", desk.RoleEndUser)
+		if _, err := a.srv.People.UpdateUser(sys, gone.ID, people.UserInput{Notes: ptrTo("likes tea"), Tags: &[]string{"vip"}, Phone: ptrTo("+48 500 600 700")}); err != nil {
+			t.Fatal(err)
+		}
+		tk, _, err := a.srv.Tickets.Create(sys, ticket.Input{Subject: ptrTo("Old problem"), Comment: &ticket.CommentInput{Body: "help"},
+			RequesterID: desk.SetID(gone.ID), GroupID: desk.SetID(a.SupportGroupID)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := fmt.Sprintf("/api/v2/deleted_users/%d", gone.ID)
+		// Not deleted yet: not in the list, cannot be purged.
+		if code, _ := a.do(t, a.Agent, "GET", p, nil); code != 404 {
+			t.Errorf("show active user as deleted: %d, want 404", code)
+		}
+		if code, _ := a.do(t, a.Admin, "DELETE", p, nil); code != 422 {
+			t.Errorf("purge an active user: %d, want 422", code)
+		}
+		if code, body := a.do(t, a.Admin, "DELETE", fmt.Sprintf("/api/v2/users/%d", gone.ID), nil); code != 200 {
+			t.Fatalf("delete: %d %v", code, body)
+		}
+		code, body := a.do(t, a.Agent, "GET", p+".json", nil)
+		if code != 200 {
+			t.Fatalf("show deleted: %d %v", code, body)
+		}
+		fixture := incFixture(t, "users/deleted_user_response.json")["deleted_user"].(map[string]any)
+		du := body["deleted_user"].(map[string]any)
+		rqSameShape(t, "deleted user", du, fixture)
+		if du["email"] != "gone@customer.test" || du["active"] != false {
+			t.Errorf("deleted user: %v", du)
+		}
+		code, body = a.do(t, a.Agent, "GET", "/api/v2/deleted_users.json", nil)
+		if code != 200 || !slices.Equal(pIDs(t, body, "deleted_users"), []int64{gone.ID}) || body["count"] != float64(1) {
+			t.Fatalf("list: %d %v", code, body)
+		}
+		code, body = a.do(t, a.Agent, "GET", "/api/v2/deleted_users.json?page[size]=1", nil)
+		if code != 200 || body["meta"].(map[string]any)["has_more"] != false {
+			t.Errorf("cursor list: %d %v", code, body)
+		}
+		if code, body := a.do(t, a.Agent, "GET", "/api/v2/deleted_users/count.json", nil); code != 200 || body["count"].(map[string]any)["value"] != float64(1) {
+			t.Errorf("count: %d %v", code, body)
+		}
+		if code, _ := a.do(t, a.EndUser, "GET", "/api/v2/deleted_users", nil); code != 403 {
+			t.Errorf("end-user list: %d, want 403", code)
+		}
+		// Only admins purge.
+		if code, _ := a.do(t, a.Agent, "DELETE", p, nil); code != 403 {
+			t.Errorf("agent purges: %d, want 403", code)
+		}
+		code, body = a.do(t, a.Admin, "DELETE", p, nil)
+		if code != 200 {
+			t.Fatalf("purge: %d %v", code, body)
+		}
+		du = body["deleted_user"].(map[string]any)
+		rqSameShape(t, "purged user", du, fixture)
+		if du["name"] != people.PurgedUserName || du["email"] != nil || du["phone"] != nil {
+			t.Errorf("purged: %v", du)
+		}
+		if code, _ := a.do(t, a.Agent, "GET", p, nil); code != 404 {
+			t.Errorf("show purged: %d, want 404", code)
+		}
+		if code, _ := a.do(t, a.Admin, "DELETE", p, nil); code != 404 {
+			t.Errorf("purge twice: %d, want 404", code)
+		}
+		// Listed still, with nothing personal.
+		_, body = a.do(t, a.Agent, "GET", "/api/v2/deleted_users", nil)
+		if item := body["deleted_users"].([]any)[0].(map[string]any); item["email"] != nil || item["name"] != people.PurgedUserName {
+			t.Errorf("purged in list: %v", item)
+		}
+		u, err := a.srv.People.GetUser(sys, gone.ID)
+		if err != nil || len(u.Tags) != 0 || u.Notes != "" || u.ExternalID != nil || u.Email != "" {
+			t.Errorf("stored user after purge: %+v %v", u, err)
+		}
+		if ids, err := a.srv.People.Identities(sys, gone.ID); err != nil || len(ids) != 0 {
+			t.Errorf("identities after purge: %v %v", ids, err)
+		}
+		// Tickets and their audit trail stay whole.
+		code, body = a.do(t, a.Agent, "GET", fmt.Sprintf("/api/v2/tickets/%d", tk.ID), nil)
+		if code != 200 || body["ticket"].(map[string]any)["requester_id"] != float64(gone.ID) {
+			t.Errorf("ticket after purge: %d %v", code, body)
+		}
+		if code, body := a.do(t, a.Agent, "GET", fmt.Sprintf("/api/v2/tickets/%d/audits", tk.ID), nil); code != 200 || body["count"] != float64(1) {
+			t.Errorf("audits after purge: %d %v", code, body)
+		}
+		// Nothing finds the old address; it is free again.
+		if _, body := a.do(t, a.Agent, "GET", "/api/v2/users/search?query=gone@customer.test", nil); body["count"] != float64(0) {
+			t.Errorf("search after purge: %v", body)
+		}
+		if code, body := a.do(t, a.Admin, "POST", "/api/v2/users", map[string]any{"user": map[string]any{"name": "New", "email": "gone@customer.test"}}); code != 201 {
+			t.Errorf("reuse the address: %d %v", code, body)
+		}
+	})
+}

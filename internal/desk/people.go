@@ -45,7 +45,10 @@ type User struct {
 	// TwoFactor is whether the user has TOTP on; TwoFactorAuthEnabled
 	// shows it only to those allowed to know (the user and admins; null
 	// for everyone else), filled by the people package.
-	TwoFactor            bool  `json:"-"`
+	TwoFactor bool `json:"-"`
+	// Purged marks a permanently deleted user: a row kept for the tickets
+	// that name it, with its personal data erased.
+	Purged               bool  `json:"-"`
 	TwoFactorAuthEnabled *bool `json:"two_factor_auth_enabled"`
 }
 

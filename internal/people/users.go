@@ -46,7 +46,10 @@ type UserFilter struct {
 	// ?permission_set=).
 	CustomRoleID int64
 	// ExternalID keeps the user with exactly this external_id.
-	ExternalID     string
+	ExternalID string
+	// Deleted lists deleted users instead of active ones (Zendesk's
+	// deleted_users, permanently deleted ones included).
+	Deleted        bool
 	OrganizationID int64
 	GroupID        int64
 	AfterID        int64
@@ -64,7 +67,7 @@ const userCols = `u.id, u.name, u.email, u.role, u.organization_id, u.default_gr
 	u.last_login_at, u.created_at, u.updated_at, u.custom_role_id,
 	(SELECT cr.role_type FROM custom_roles cr WHERE cr.id = u.custom_role_id),
 	EXISTS (SELECT 1 FROM settings os WHERE os.key = '` + desk.SettingOwner + `' AND os.value = CAST(u.id AS TEXT)),
-	EXISTS (SELECT 1 FROM user_totp tf WHERE tf.user_id = u.id AND tf.enabled)`
+	EXISTS (SELECT 1 FROM user_totp tf WHERE tf.user_id = u.id AND tf.enabled), u.purged_at`
 
 type scanner interface{ Scan(dest ...any) error }
 
@@ -76,10 +79,11 @@ func scanUser(sc scanner) (*desk.User, error) {
 		customRole, roleType       sql.NullInt64
 		role, tags                 string
 		lastLogin, created, update int64
+		purged                     int64
 	)
 	if err := sc.Scan(&u.ID, &u.Name, &email, &role, &org, &grp, &u.Phone, &u.Locale, &u.TimeZone, &tags,
 		&u.Notes, &u.Details, &ext, &u.Active, &u.Suspended, &u.Verified, &lastLogin, &created, &update,
-		&customRole, &roleType, &u.IsOwner, &u.TwoFactor); err != nil {
+		&customRole, &roleType, &u.IsOwner, &u.TwoFactor, &purged); err != nil {
 		return nil, err
 	}
 	u.Email = email.String
@@ -92,6 +96,7 @@ func scanUser(sc scanner) (*desk.User, error) {
 	u.LastLoginAt = desk.NullTimeFromMicros(lastLogin)
 	u.CreatedAt = desk.TimeFromMicros(created)
 	u.UpdatedAt = desk.TimeFromMicros(update)
+	u.Purged = purged > 0
 	if u.Role == desk.RoleEndUser {
 		r := "requested"
 		u.Restriction = &r
@@ -874,7 +879,7 @@ func (s *Service) GetUsers(ctx context.Context, ids []int64) ([]*desk.User, erro
 func userFilterSQL(p *desk.Principal, f UserFilter) (string, []any, error) {
 	cond, vargs := userVisibility(p)
 	where := ` WHERE u.active = ?` + cond
-	args := append([]any{true}, vargs...)
+	args := append([]any{!f.Deleted}, vargs...)
 	if len(f.Roles) > 0 {
 		for _, r := range f.Roles {
 			if !r.Valid() {
