@@ -612,3 +612,37 @@ func TestDeletedUsers(t *testing.T) {
 		}
 	})
 }
+
+// The same hole through PUT /users/{id}: an agent cannot point an
+// end-user's primary email at an unverified address.
+func TestAgentCannotRepointPrimaryEmail(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		a := newTestAPI(t, db)
+		p := fmt.Sprintf("/api/v2/users/%d", a.EndUser.ID)
+		if code, body := a.do(t, a.Agent, "PUT", p, map[string]any{"user": map[string]any{"email": "evil@attacker.test"}}); code != 403 {
+			t.Fatalf("agent repoints the email: %d %v, want 403", code, body)
+		}
+		// Claiming the new address is verified does not help (the user is verified already).
+		if code, body := a.do(t, a.Agent, "PUT", p, map[string]any{"user": map[string]any{"email": "evil@attacker.test", "verified": true}}); code != 403 {
+			t.Fatalf("agent repoints the email as verified: %d %v, want 403", code, body)
+		}
+		if _, body := a.do(t, a.Admin, "GET", p, nil); body["user"].(map[string]any)["email"] != a.EndUser.Email {
+			t.Fatalf("email changed anyway: %v", body)
+		}
+		// A verified secondary address may become primary this way too.
+		ident, err := a.srv.People.AddIdentity(desk.SystemContext(context.Background()), a.EndUser.ID, people.IdentityEmail, "erin.second@customer.test")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := a.srv.People.VerifyIdentity(desk.SystemContext(context.Background()), a.EndUser.ID, ident.ID); err != nil {
+			t.Fatal(err)
+		}
+		if code, body := a.do(t, a.Agent, "PUT", p, map[string]any{"user": map[string]any{"email": "erin.second@customer.test"}}); code != 200 {
+			t.Errorf("agent switches to a verified address: %d %v", code, body)
+		}
+		if code, body := a.do(t, a.Admin, "PUT", p, map[string]any{"user": map[string]any{"email": "erin.new@customer.test"}}); code != 200 ||
+			body["user"].(map[string]any)["verified"] != false {
+			t.Errorf("admin changes the email: %d %v", code, body)
+		}
+	})
+}

@@ -21,6 +21,24 @@ type IdentityChange struct {
 	Verified *bool
 }
 
+// checkPrimaryEmailChange refuses to point someone else's primary email
+// (where password resets go) at an address the user has not proved,
+// unless the caller is an admin: an agent who could would take over the
+// account with a reset. What the request says about verification does not
+// count; only the user's verified identities do. The address may become
+// primary once verified (make_primary).
+func (s *Service) checkPrimaryEmailChange(ctx context.Context, tx *store.Tx, p *desk.Principal, cur *desk.User, changed map[string]bool, email string) error {
+	self := !p.System && p.UserID == cur.ID
+	if !changed["email"] || p.IsAdmin() || self {
+		return nil
+	}
+	verified, err := identityVerified(ctx, tx, cur.ID, email)
+	if err != nil || verified {
+		return err
+	}
+	return desk.Forbidden("Only admins can change a user's primary email to an unverified address; add it as an identity and let the user verify it")
+}
+
 // identityTx loads identity identID of user userID for a change by p: p
 // must see the user and may change identities of them (admins anyone's,
 // staff with edit_end_users an end-user's); an email of the account owner

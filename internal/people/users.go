@@ -573,6 +573,9 @@ func (s *Service) UpdateUser(ctx context.Context, id int64, in UserInput) (*desk
 				return err
 			}
 		}
+		if err := s.checkPrimaryEmailChange(ctx, tx, p, cur, changed, after.Email); err != nil {
+			return err
+		}
 		joins := false
 		if changed["default_group_id"] && after.GroupID != 0 {
 			if joins, err = defaultGroupJoinTx(ctx, tx, p, id, after.GroupID); err != nil {
