@@ -171,13 +171,7 @@ func (s *Server) listUserSessions(w http.ResponseWriter, r *http.Request) error 
 	}
 	out := make([]map[string]any, 0, len(list))
 	for _, ss := range list {
-		out = append(out, map[string]any{
-			"id":               ss.ID,
-			"user_id":          ss.UserID,
-			"authenticated_at": desk.Time{Time: ss.CreatedAt.UTC()},
-			"last_seen_at":     desk.Time{Time: ss.LastSeenAt.UTC()},
-			"url":              baseURL(r) + "/api/v2/users/" + strconv.FormatInt(ss.UserID, 10) + "/sessions/" + strconv.FormatInt(ss.ID, 10) + ".json",
-		})
+		out = append(out, sessionJSON(r, ss))
 	}
 	return writeJSON(w, http.StatusOK, map[string]any{"sessions": out, "next_page": nil, "previous_page": nil, "count": len(out)})
 }

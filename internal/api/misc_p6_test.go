@@ -243,9 +243,9 @@ func TestMissingKeysP6(t *testing.T) {
 		if v, ok := u["shared"]; !ok || v != false {
 			t.Errorf("user shared = %v (present %v), want false", v, ok)
 		}
-		// Not served: Frontdesk does not load two-factor state with users.
-		if _, ok := u["two_factor_auth_enabled"]; ok {
-			t.Errorf("two_factor_auth_enabled present: %v", u)
+		// The user's own record shows their two-factor state (p6-users).
+		if v, ok := u["two_factor_auth_enabled"]; !ok || v != false {
+			t.Errorf("two_factor_auth_enabled = %v (present %v), want false", v, ok)
 		}
 	})
 }

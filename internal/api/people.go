@@ -9,7 +9,6 @@ import (
 	"github.com/frontdesk/frontdesk/internal/desk"
 	"github.com/frontdesk/frontdesk/internal/people"
 	"github.com/frontdesk/frontdesk/internal/search"
-	"github.com/frontdesk/frontdesk/internal/search/query"
 )
 
 // registerPeople mounts Zendesk's users, identities, organizations, groups,
@@ -363,6 +362,15 @@ func (s *Server) listGroupUsers(w http.ResponseWriter, r *http.Request) error {
 // renderUserList answers a users list in offset or cursor paging. Users are
 // ordered by id (created_at orders the same way); sort=-id reverses.
 func (s *Server) renderUserList(w http.ResponseWriter, r *http.Request, f people.UserFilter) error {
+	return s.renderUsers(w, r, f, "users", func(us []*desk.User) any {
+		withUserURLs(r, us...)
+		return us
+	})
+}
+
+// renderUsers answers a list of the users f selects under key, each page
+// shaped by shape (the users, or deleted users in their own shape).
+func (s *Server) renderUsers(w http.ResponseWriter, r *http.Request, f people.UserFilter, key string, shape func([]*desk.User) any) error {
 	p, err := parsePaging(r)
 	if err != nil {
 		return err
@@ -400,9 +408,8 @@ func (s *Server) renderUserList(w http.ResponseWriter, r *http.Request, f people
 	if err != nil {
 		return err
 	}
-	withUserURLs(r, us...)
 	first, last := edgeIDs(us, idOfUser)
-	body, err := listEnvelope(r, p, "users", us, first, last, more, func() (int, error) { return s.People.CountUsers(ctx, f) })
+	body, err := listEnvelope(r, p, key, shape(us), first, last, more, func() (int, error) { return s.People.CountUsers(ctx, f) })
 	if err != nil {
 		return err
 	}
@@ -451,10 +458,9 @@ func (s *Server) showManyUsers(w http.ResponseWriter, r *http.Request) error {
 // pages are cut from them.
 const maxSearchResults = 1000
 
-// searchUsers answers GET /users/search?query= (name, email, phone, tags,
-// notes) or ?external_id= (exact). A query in Zendesk's search syntax
-// ("role:agent", "email:…", "tags:vip", "created>2025-01-01") is run by
-// the search service over users, as Zendesk does.
+// searchUsers answers GET /users/search?query= (Zendesk's search syntax:
+// email:, role:, name:, tags:, organization:, external_id:, phone:,
+// created>…, free text) or ?external_id= (exact).
 func (s *Server) searchUsers(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	p, err := parsePaging(r)
@@ -463,9 +469,6 @@ func (s *Server) searchUsers(w http.ResponseWriter, r *http.Request) error {
 	}
 	if p.cursor {
 		return errBadRequest("users/search uses offset pagination (page, per_page)")
-	}
-	if !q.Has("external_id") && usesSearchSyntax(q.Get("query")) {
-		return s.searchUsersBySyntax(w, r, p, q.Get("query"))
 	}
 	var us []*desk.User
 	switch {
@@ -484,10 +487,13 @@ func (s *Server) searchUsers(w http.ResponseWriter, r *http.Request) error {
 			}
 		}
 	case strings.TrimSpace(q.Get("query")) != "":
-		us, err = s.People.SearchUsers(r.Context(), q.Get("query"), maxSearchResults)
+		// Zendesk's search syntax, through the search service; it pages.
+		page, n, err := s.Search.SearchUsers(r.Context(), q.Get("query"), p.page, p.perPage)
 		if err != nil {
 			return err
 		}
+		withUserURLs(r, page...)
+		return writeJSON(w, http.StatusOK, searchListBody(r, p, "users", page, n))
 	default:
 		return errBadRequest("query or external_id is required")
 	}
@@ -497,53 +503,6 @@ func (s *Server) searchUsers(w http.ResponseWriter, r *http.Request) error {
 	page := offsetSlice(us, p)
 	withUserURLs(r, page...)
 	return writeJSON(w, http.StatusOK, searchListBody(r, p, "users", page, len(us)))
-}
-
-// usesSearchSyntax reports whether a users/search query has a keyword
-// condition ("role:agent") rather than only free text. An address such as
-// "jan@example.com" parses as free text.
-func usesSearchSyntax(q string) bool {
-	parsed, err := query.Parse(q)
-	if err != nil {
-		return false
-	}
-	if parsed.Type != "" || parsed.OrderBy != "" {
-		return true
-	}
-	for _, t := range parsed.Terms {
-		if t.Field != "" {
-			return true
-		}
-	}
-	return false
-}
-
-// searchUsersBySyntax runs a users/search query through the search
-// service (type:user), one offset page of it. Searching users stays a
-// staff privilege, as on the free-text path.
-func (s *Server) searchUsersBySyntax(w http.ResponseWriter, r *http.Request, p paging, q string) error {
-	pr, err := desk.RequirePrincipal(r.Context())
-	if err != nil {
-		return err
-	}
-	if !pr.IsStaff() {
-		return desk.Forbidden("You are not allowed to search users")
-	}
-	if parsed, _ := query.Parse(q); parsed.Type != "" && parsed.Type != "user" {
-		return desk.Invalid("query", "searches users only (type:user)")
-	}
-	results, n, err := s.Search.Search(r.Context(), "type:user "+q, p.page, p.perPage)
-	if err != nil {
-		return err
-	}
-	us := make([]*desk.User, 0, len(results))
-	for _, res := range results {
-		if res.User != nil {
-			us = append(us, res.User)
-		}
-	}
-	withUserURLs(r, us...)
-	return writeJSON(w, http.StatusOK, searchListBody(r, p, "users", us, min(n, maxSearchResults)))
 }
 
 // pageOf cuts an offset page out of a complete result list.

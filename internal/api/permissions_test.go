@@ -59,6 +59,7 @@ type mx struct {
 	jobID                   string
 	seq                     int
 	mergeTarget             int64 // the target of the last "merge comments" row
+	endUserPassword         bool  // the end-user has a password (to sign in)
 	canSeePrivate, seesEnds map[string]bool
 }
 
@@ -1036,6 +1037,99 @@ var matrix = []mcase{
 	{route: "DELETE /api/v2/users/{id}/sessions", note: "the end-user's: self and admins", want: "204 204 403 403 403 403 204 401 403",
 		req: idPath("/api/v2/users/%d/sessions", endUserID, nil)},
 	// --- end p6b-misc ---
+	// --- p6-users ---
+	{route: "PUT /api/v2/users/{id}/identities/{identity_id}", note: "a secondary email of an end-user", want: "200 200 200 403 403 404 404 401 200",
+		req: aliasPath("", false, map[string]any{"identity": map[string]any{"value": "changed@matrix.test"}})},
+	{route: "DELETE /api/v2/users/{id}/identities/{identity_id}", note: "a secondary email of an end-user", want: "204 204 204 403 403 404 404 401 204",
+		req: aliasPath("", false, nil)},
+	{route: "PUT /api/v2/users/{id}/identities/{identity_id}/make_primary", note: "a verified secondary email", want: "200 200 200 403 403 404 404 401 200",
+		req: aliasPath("/make_primary", true, nil)},
+	{route: "PUT /api/v2/users/{id}/identities/{identity_id}/verify", note: "admins only", want: "200 200 403 403 403 403 403 401 403",
+		req: aliasPath("/verify", false, nil)},
+	{route: "PUT /api/v2/users/{id}/identities/{identity_id}/request_verification", note: "an unverified secondary email", want: "200 200 200 403 403 404 404 401 200",
+		req: aliasPath("/request_verification", false, nil)},
+	{route: "GET /api/v2/users/autocomplete", want: staffOK, req: path("/api/v2/users/autocomplete?name=er")},
+	{route: "GET /api/v2/users/{id}/related", note: "end-user target", want: "200 200 200 200 200 404 200 401 200",
+		req: idPath("/api/v2/users/%d/related", endUserID, nil)},
+	{route: "GET /api/v2/users/{id}/tags", note: "end-user target", want: "200 200 200 200 200 404 200 401 200",
+		req: idPath("/api/v2/users/%d/tags", endUserID, nil)},
+	{route: "POST /api/v2/users/{id}/tags", note: "end-user target", want: "200 200 200 403 403 404 404 401 200",
+		req: idPath("/api/v2/users/%d/tags", freshEndUser, map[string]any{"tags": []string{"a"}})},
+	{route: "PUT /api/v2/users/{id}/tags", note: "end-user target", want: "200 200 200 403 403 404 404 401 200",
+		req: idPath("/api/v2/users/%d/tags", freshEndUser, map[string]any{"tags": []string{"a"}})},
+	{route: "DELETE /api/v2/users/{id}/tags", note: "end-user target", want: "200 200 200 403 403 404 404 401 200",
+		req: idPath("/api/v2/users/%d/tags", freshEndUser, map[string]any{"tags": []string{"a"}})},
+	{route: "GET /api/v2/users/me/sessions", want: allOK, req: path("/api/v2/users/me/sessions")},
+	{route: "GET /api/v2/users/{id}/sessions/{session_id}", note: "the end-user's: self and admins", want: "200 200 403 403 403 403 200 401 403",
+		req: endUserSession},
+	{route: "DELETE /api/v2/users/{id}/sessions/{session_id}", note: "the end-user's: self and admins", want: "204 204 403 403 403 403 204 401 403",
+		req: endUserSession},
+	{route: "GET /api/v2/deleted_users", want: staffOK, req: path("/api/v2/deleted_users")},
+	{route: "GET /api/v2/deleted_users/count", want: staffOK, req: path("/api/v2/deleted_users/count")},
+	{route: "GET /api/v2/deleted_users/{id}", note: "a deleted end-user", want: "200 200 200 200 200 404 403 401 200",
+		req: idPath("/api/v2/deleted_users/%d", fresh((*mx).deletedEndUser), nil)},
+	{route: "DELETE /api/v2/deleted_users/{id}", note: "a deleted end-user", want: "200 200 403 403 403 404 404 401 403",
+		req: idPath("/api/v2/deleted_users/%d", fresh((*mx).deletedEndUser), nil)},
+	// --- end p6-users ---
+}
+
+// aliasPath adds a secondary email (verified or not) to a fresh end-user
+// and returns the path of that identity plus suffix.
+func aliasPath(suffix string, verified bool, body any) func(*testing.T, *mx, string) (string, any) {
+	return func(t *testing.T, m *mx, _ string) (string, any) {
+		id := m.newUser(t, desk.RoleEndUser)
+		ident, err := m.a.srv.People.AddIdentity(m.sys, id, people.IdentityEmail, m.uniq("alias")+"@matrix.test")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if verified {
+			if _, err := m.a.srv.People.VerifyIdentity(m.sys, id, ident.ID); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if b, ok := body.(map[string]any); ok {
+			if i, ok := b["identity"].(map[string]any); ok && i["value"] != nil {
+				body = map[string]any{"identity": map[string]any{"value": m.uniq("changed") + "@matrix.test"}}
+			}
+		}
+		return fmt.Sprintf("/api/v2/users/%d/identities/%d%s", id, ident.ID, suffix), body
+	}
+}
+
+// deletedEndUser creates and deletes an end-user.
+func (m *mx) deletedEndUser(t *testing.T) int64 {
+	t.Helper()
+	id := m.newUser(t, desk.RoleEndUser)
+	if _, err := m.a.srv.People.DeleteUser(m.sys, id); err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+// endUserSession signs the end-user in (a new web session) and returns
+// that session's path.
+func endUserSession(t *testing.T, m *mx, _ string) (string, any) {
+	const pw = "a matrix of quiet orchards 1991"
+	if !m.endUserPassword {
+		if _, err := m.a.srv.People.UpdateUser(m.sys, m.a.EndUser.ID, people.UserInput{Password: ptrTo(pw)}); err != nil {
+			t.Fatal(err)
+		}
+		m.endUserPassword = true
+	}
+	if _, _, err := m.a.srv.Account.SignIn(context.Background(), m.a.EndUser.Email, pw, "192.0.2.7", "matrix"); err != nil {
+		t.Fatal(err)
+	}
+	list, err := m.a.srv.Account.Sessions(m.sys, m.a.EndUser.ID)
+	if err != nil || len(list) == 0 {
+		t.Fatalf("sessions %v %v", list, err)
+	}
+	newest := list[0]
+	for _, ss := range list {
+		if ss.ID > newest.ID {
+			newest = ss
+		}
+	}
+	return fmt.Sprintf("/api/v2/users/%d/sessions/%d", m.a.EndUser.ID, newest.ID), nil
 }
 
 // reqEndUserOnly: the fixture's end-user requests are reachable through the

@@ -7,6 +7,7 @@ import (
 
 	"github.com/frontdesk/frontdesk/internal/desk"
 	"github.com/frontdesk/frontdesk/internal/locale"
+	"github.com/frontdesk/frontdesk/internal/people"
 )
 
 // sideload adds ?include=users,groups,organizations records referenced by
@@ -80,4 +81,5 @@ func withUserURLs(r *http.Request, us ...*desk.User) {
 		u.URL = base + "/api/v2/users/" + itoa(u.ID) + ".json"
 		u.LocaleID = locale.Default().ID(u.Locale)
 	}
+	people.ShowTwoFactor(desk.PrincipalFrom(r.Context()), us...)
 }

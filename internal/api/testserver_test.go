@@ -21,8 +21,10 @@ import (
 	"github.com/frontdesk/frontdesk/internal/events"
 	"github.com/frontdesk/frontdesk/internal/jobs"
 	"github.com/frontdesk/frontdesk/internal/oauth"
+	"github.com/frontdesk/frontdesk/internal/outbox"
 	"github.com/frontdesk/frontdesk/internal/people"
 	"github.com/frontdesk/frontdesk/internal/search"
+	"github.com/frontdesk/frontdesk/internal/secrets"
 	"github.com/frontdesk/frontdesk/internal/store"
 	"github.com/frontdesk/frontdesk/internal/ticket"
 )
@@ -77,6 +79,11 @@ func newTestHandler(t testing.TB, db *store.DB, configure func(*Server)) (*testA
 	// Exports leave out the last minute; API tests look at what they just
 	// wrote (TestIncrementalCompleteUnderConcurrentWrites sets its own lag).
 	tickets.ExportLag, ppl.ExportLag = time.Microsecond, time.Microsecond
+	key := make([]byte, secrets.KeySize) // all zero: a test key
+	box, err := secrets.NewBox(key)
+	if err != nil {
+		t.Fatal(err)
+	}
 	srv := &Server{
 		DB:           db,
 		Tickets:      tickets,
@@ -84,7 +91,7 @@ func newTestHandler(t testing.TB, db *store.DB, configure func(*Server)) (*testA
 		Search:       &search.Service{DB: db, Tickets: tickets, People: ppl, Now: time.Now},
 		Bulk:         &bulk.Service{DB: db, Tickets: tickets, People: ppl},
 		Jobs:         jobs.NewRunner(db, logger),
-		Account:      account.New(db, ppl, nil),
+		Account:      account.New(db, ppl, outbox.New(db, box)),
 		OAuth:        oauth.New(db),
 		Logger:       logger,
 		Limiter:      NewLimiter(0),

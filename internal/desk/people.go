@@ -42,6 +42,14 @@ type User struct {
 	Photo        any     `json:"photo"`
 	Shared       bool    `json:"shared"`
 	Signature    *string `json:"signature"`
+	// TwoFactor is whether the user has TOTP on; TwoFactorAuthEnabled
+	// shows it only to those allowed to know (the user and admins; null
+	// for everyone else), filled by the people package.
+	TwoFactor bool `json:"-"`
+	// Purged marks a permanently deleted user: a row kept for the tickets
+	// that name it, with its personal data erased.
+	Purged               bool  `json:"-"`
+	TwoFactorAuthEnabled *bool `json:"two_factor_auth_enabled"`
 }
 
 // Identity is one way to reach a user; a user may have several emails.

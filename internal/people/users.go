@@ -23,6 +23,10 @@ type UserInput struct {
 	OrganizationID *int64 // a pointer to 0 clears it
 	DefaultGroupID *int64 // a pointer to 0 clears it; only agents and admins have one
 	Tags           *[]string
+	// AdditionalTags and RemoveTags edit the current tags (after Tags,
+	// when both are given), as Zendesk's PUT and DELETE /users/{id}/tags.
+	AdditionalTags []string
+	RemoveTags     []string
 	Notes          *string
 	Details        *string
 	ExternalID     *string // a pointer to "" clears it
@@ -45,7 +49,10 @@ type UserFilter struct {
 	// ?permission_set=).
 	CustomRoleID int64
 	// ExternalID keeps the user with exactly this external_id.
-	ExternalID     string
+	ExternalID string
+	// Deleted lists deleted users instead of active ones (Zendesk's
+	// deleted_users, permanently deleted ones included).
+	Deleted        bool
 	OrganizationID int64
 	GroupID        int64
 	AfterID        int64
@@ -63,7 +70,8 @@ const userCols = `u.id, u.name, u.email, u.role, u.organization_id, u.default_gr
 	u.last_login_at, u.created_at, u.updated_at, u.custom_role_id,
 	(SELECT cr.role_type FROM custom_roles cr WHERE cr.id = u.custom_role_id),
 	EXISTS (SELECT 1 FROM settings os WHERE os.key = '` + desk.SettingOwner + `' AND os.value = CAST(u.id AS TEXT)),
-	u.user_fields`
+	u.user_fields,
+	EXISTS (SELECT 1 FROM user_totp tf WHERE tf.user_id = u.id AND tf.enabled), u.purged_at`
 
 type scanner interface{ Scan(dest ...any) error }
 
@@ -75,10 +83,11 @@ func scanUser(sc scanner) (*desk.User, error) {
 		customRole, roleType       sql.NullInt64
 		role, tags, fields         string
 		lastLogin, created, update int64
+		purged                     int64
 	)
 	if err := sc.Scan(&u.ID, &u.Name, &email, &role, &org, &grp, &u.Phone, &u.Locale, &u.TimeZone, &tags,
 		&u.Notes, &u.Details, &ext, &u.Active, &u.Suspended, &u.Verified, &lastLogin, &created, &update,
-		&customRole, &roleType, &u.IsOwner, &fields); err != nil {
+		&customRole, &roleType, &u.IsOwner, &fields, &u.TwoFactor, &purged); err != nil {
 		return nil, err
 	}
 	u.Email = email.String
@@ -91,6 +100,7 @@ func scanUser(sc scanner) (*desk.User, error) {
 	u.LastLoginAt = desk.NullTimeFromMicros(lastLogin)
 	u.CreatedAt = desk.TimeFromMicros(created)
 	u.UpdatedAt = desk.TimeFromMicros(update)
+	u.Purged = purged > 0
 	if u.Role == desk.RoleEndUser {
 		r := "requested"
 		u.Restriction = &r
@@ -230,6 +240,9 @@ func (st *userState) apply(in UserInput, v *desk.Validation) {
 	}
 	if in.Tags != nil {
 		st.Tags = strings.Join(normalizeTags(v, "tags", *in.Tags), " ")
+	}
+	if in.AdditionalTags != nil || in.RemoveTags != nil {
+		st.Tags = editTags(v, st.Tags, in.AdditionalTags, in.RemoveTags)
 	}
 	if in.Notes != nil {
 		st.Notes = checkText(v, "notes", *in.Notes)
@@ -573,6 +586,9 @@ func (s *Service) UpdateUser(ctx context.Context, id int64, in UserInput) (*desk
 				return err
 			}
 		}
+		if err := s.checkPrimaryEmailChange(ctx, tx, p, cur, changed, after.Email); err != nil {
+			return err
+		}
 		joins := false
 		if changed["default_group_id"] && after.GroupID != 0 {
 			if joins, err = defaultGroupJoinTx(ctx, tx, p, id, after.GroupID); err != nil {
@@ -879,7 +895,7 @@ func (s *Service) GetUsers(ctx context.Context, ids []int64) ([]*desk.User, erro
 func userFilterSQL(p *desk.Principal, f UserFilter) (string, []any, error) {
 	cond, vargs := userVisibility(p)
 	where := ` WHERE u.active = ?` + cond
-	args := append([]any{true}, vargs...)
+	args := append([]any{!f.Deleted}, vargs...)
 	if len(f.Roles) > 0 {
 		for _, r := range f.Roles {
 			if !r.Valid() {

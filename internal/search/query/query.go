@@ -226,7 +226,7 @@ func (p *parser) term() error {
 	if end := scanIdent(p.s, p.i); end > p.i {
 		if op, n := scanOp(p.s, end); n > 0 {
 			name := strings.ToLower(p.s[p.i:end])
-			if isKeyword(name) {
+			if isKeyword(name) || (op == OpEq && p.extra != nil && p.extra(name)) {
 				return p.fieldTerm(start, t, name, op, end+n)
 			}
 			if p.i = end + n; p.i < len(p.s) && p.s[p.i] == '"' {

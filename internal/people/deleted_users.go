@@ -1,0 +1,94 @@
+package people
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/frontdesk/frontdesk/internal/desk"
+	"github.com/frontdesk/frontdesk/internal/events"
+	"github.com/frontdesk/frontdesk/internal/store"
+)
+
+// PurgedUserName is the name a permanently deleted user keeps, as in
+// Zendesk.
+const PurgedUserName = "Permanently Deleted User"
+
+// GetDeletedUser returns a deleted user that is not permanently deleted
+// yet (Zendesk's GET /deleted_users/{id}), for staff who may see them.
+func (s *Service) GetDeletedUser(ctx context.Context, id int64) (*desk.User, error) {
+	p, err := desk.RequirePrincipal(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !p.IsStaff() {
+		return nil, desk.Forbidden("You are not allowed to see deleted users")
+	}
+	u, err := visibleUser(ctx, s.DB, p, id)
+	if err != nil {
+		return nil, err
+	}
+	if u.Active || u.Purged {
+		return nil, desk.NotFound()
+	}
+	return u, nil
+}
+
+// PurgeUser permanently deletes a deleted user (admins only; Zendesk's
+// DELETE /deleted_users/{id}): the name becomes PurgedUserName and every
+// personal field (email, phone, notes, details, tags, external id,
+// organization, password) and every identity is erased, as Zendesk does.
+// The row stays: tickets, comments and audits keep naming the user id, so
+// the ticket history and its audit trail stay whole. An active user must
+// be deleted first (422); a purged one is gone (404).
+func (s *Service) PurgeUser(ctx context.Context, id int64) (*desk.User, error) {
+	p, err := desk.RequirePrincipal(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var u *desk.User
+	err = s.DB.InTx(ctx, func(tx *store.Tx) error {
+		cur, err := visibleUser(ctx, tx, p, id)
+		if err != nil {
+			return err
+		}
+		if !p.IsAdmin() {
+			return desk.Forbidden("You are not allowed to permanently delete users")
+		}
+		if cur.Purged {
+			return desk.NotFound()
+		}
+		if cur.Active {
+			return desk.Invalid("user", "must be deleted before it can be permanently deleted")
+		}
+		if cur.IsOwner {
+			return errOwnerProtected()
+		}
+		now := store.Now()
+		if _, err := tx.Exec(ctx, `UPDATE users SET name = ?, email = NULL, phone = '', tags = '', notes = '', details = '',
+			external_id = NULL, organization_id = NULL, default_group_id = NULL, custom_role_id = NULL, password_hash = NULL,
+			verified = ?, suspended = ?, purged_at = ?, updated_at = ? WHERE id = ?`,
+			PurgedUserName, false, false, now, now, id); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM user_identities WHERE user_id = ?`, id); err != nil {
+			return err
+		}
+		if err := tx.DeleteSearchDoc(ctx, "user_search", id); err != nil {
+			return err
+		}
+		if err := s.endSessions(ctx, tx, id); err != nil {
+			return err
+		}
+		if u, err = loadUser(ctx, tx, id); err != nil {
+			return err
+		}
+		return s.changedTx(ctx, tx, events.Event{Type: events.UserDeleted, UserID: id})
+	})
+	if err != nil {
+		if _, ok := err.(*desk.Error); ok {
+			return nil, err
+		}
+		return nil, fmt.Errorf("people: purge user %d: %w", id, err)
+	}
+	return u, nil
+}
