@@ -35,6 +35,7 @@ type Input struct {
 	RemoveTags      []string                `json:"remove_tags,omitempty"`
 	CustomFields    []desk.CustomFieldValue `json:"custom_fields,omitempty"`
 	Fields          []desk.CustomFieldValue `json:"fields,omitempty"`
+	TicketFormID    desk.NullID             `json:"ticket_form_id,omitzero"`
 	CollaboratorIDs *[]int64                `json:"collaborator_ids"`
 	FollowerIDs     *[]int64                `json:"follower_ids"`
 	EmailCCIDs      *[]int64                `json:"email_cc_ids"`
