@@ -14,9 +14,10 @@ import (
 // new ticket. An end-user's web or API submission then has the form's
 // portal rules applied to its custom fields (see portalRules).
 func (e *Edit) applyForm(in *Input) error {
+	endUser := in.Portal || !e.p.IsStaff()
 	switch {
 	case in.TicketFormID.Set:
-		if err := e.SetTicketForm(in.TicketFormID.ID); err != nil {
+		if err := e.setTicketForm(in.TicketFormID.ID, endUser); err != nil {
 			return err
 		}
 	case e.creating:
@@ -26,7 +27,7 @@ func (e *Edit) applyForm(in *Input) error {
 		}
 		e.t.TicketFormID = id
 	}
-	if e.creating && !e.p.IsStaff() && (e.t.Via.Channel == "web" || e.t.Via.Channel == "api") {
+	if e.creating && (in.Portal || (!e.p.IsStaff() && (e.t.Via.Channel == "web" || e.t.Via.Channel == "api"))) {
 		return e.portalRules(in)
 	}
 	return nil
@@ -34,7 +35,9 @@ func (e *Edit) applyForm(in *Input) error {
 
 // SetTicketForm changes the ticket's form (0: the default form). The form
 // must be active; end-users may name only end-user-visible forms.
-func (e *Edit) SetTicketForm(id int64) error {
+func (e *Edit) SetTicketForm(id int64) error { return e.setTicketForm(id, !e.p.IsStaff()) }
+
+func (e *Edit) setTicketForm(id int64, endUser bool) error {
 	var next *int64
 	if id == 0 {
 		d, err := e.defaultFormID()
@@ -44,7 +47,7 @@ func (e *Edit) SetTicketForm(id int64) error {
 		next = d
 	} else {
 		f, err := formTx(e.ctx, e.tx, id)
-		if desk.ErrorCode(err) == desk.ENOTFOUND || (err == nil && (!f.Active || (!e.p.IsStaff() && !f.EndUserVisible))) {
+		if desk.ErrorCode(err) == desk.ENOTFOUND || (err == nil && (!f.Active || (endUser && !f.EndUserVisible))) {
 			return desk.Invalid("ticket_form_id", "is not an active ticket form")
 		}
 		if err != nil {

@@ -48,6 +48,10 @@ type Input struct {
 	UpdatedStamp            *desk.Time         `json:"updated_stamp"`
 	// Via overrides the principal's channel (email, web, chat adapters).
 	Via string `json:"-"`
+	// Portal marks a submission of the portal's web form: the form's
+	// end-user rules apply whoever files it (anonymous visitors' requests
+	// are filed by the system principal).
+	Portal bool `json:"-"`
 	// ViaSource records channel addresses (email from/to).
 	ViaSource *desk.ViaSource `json:"-"`
 }
