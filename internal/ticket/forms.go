@@ -575,3 +575,85 @@ func (s *Service) CloneForm(ctx context.Context, id int64) (*desk.TicketForm, er
 	}
 	return out, nil
 }
+
+// PortalForm is a form as the portal's web form shows it: the custom fields
+// end-users fill in, in the form's order, and its end-user conditions.
+type PortalForm struct {
+	Form   *desk.TicketForm // nil while there are no forms
+	Fields []*desk.TicketField
+}
+
+// PortalForms lists what the portal's new-request page offers: the active
+// end-user-visible forms with their portal fields (or, when none is
+// visible, the default form; with no forms at all, one entry without a
+// form listing every portal field). The page is public, so this needs no
+// principal and shows only what end-users may see.
+func (s *Service) PortalForms(ctx context.Context) ([]PortalForm, error) {
+	fields, err := portalCustomFields(ctx, s.DB)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.DB.Query(ctx, `SELECT `+formColumns+` FROM ticket_forms WHERE active = ? AND (end_user_visible = ? OR is_default = ?)`+formOrder, true, true, true)
+	if err != nil {
+		return nil, wrapf(err, "ticket: portal forms")
+	}
+	defer rows.Close()
+	var visible []*desk.TicketForm
+	var def *desk.TicketForm
+	for rows.Next() {
+		f, err := scanForm(rows)
+		if err != nil {
+			return nil, err
+		}
+		if f.EndUserVisible {
+			visible = append(visible, f)
+		} else {
+			def = f
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if len(visible) == 0 && def != nil {
+		visible = []*desk.TicketForm{def}
+	}
+	if len(visible) == 0 {
+		return []PortalForm{{Fields: fields}}, nil
+	}
+	byID := map[int64]*desk.TicketField{}
+	for _, f := range fields {
+		byID[f.ID] = f
+	}
+	out := make([]PortalForm, 0, len(visible))
+	for _, form := range visible {
+		pf := PortalForm{Form: form, Fields: []*desk.TicketField{}}
+		for _, id := range form.TicketFieldIDs {
+			if f := byID[id]; f != nil {
+				pf.Fields = append(pf.Fields, f)
+			}
+		}
+		form.AgentConditions = []desk.FormCondition{}
+		out = append(out, pf)
+	}
+	return out, nil
+}
+
+// portalCustomFields are the active custom fields end-users see and fill in.
+func portalCustomFields(ctx context.Context, q store.Querier) ([]*desk.TicketField, error) {
+	rows, err := q.Query(ctx, `SELECT `+fieldColumns+` FROM ticket_fields WHERE active = ? AND visible_in_portal = ? AND editable_in_portal = ?`+fieldOrder, true, true, true)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []*desk.TicketField{}
+	for rows.Next() {
+		f, err := scanField(rows)
+		if err != nil {
+			return nil, err
+		}
+		if !desk.IsSystemField(f.Type) {
+			out = append(out, f)
+		}
+	}
+	return out, rows.Err()
+}
