@@ -278,6 +278,8 @@ func (s *Server) Register(mux *http.ServeMux) {
 	s.registerSecurity(h)
 	// Roles, inactive users, API tokens, session lifetimes.
 	s.registerAccess(h)
+	// Ticket forms and field options.
+	s.registerAdminForms(h)
 
 	// Anything else is an HTML 404 (the API answers under /api/v2/).
 	h("/", public, func(w http.ResponseWriter, r *http.Request) error { return desk.NotFound() })
