@@ -535,3 +535,52 @@ func TestTicketFormOnTickets(t *testing.T) {
 		pStatus(t, "not on this form", code, body, http.StatusCreated)
 	})
 }
+
+// Malformed bodies get a 400 or 422 and change nothing.
+func TestTicketFormsBadInput(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		a := newTestAPI(t, db)
+		product, serial := a.tfPortalFields(t)
+		form := pID(t, a.tfForm(t, map[string]any{"name": "F", "ticket_field_ids": []any{product, serial}}))
+		fp := fmt.Sprintf("/api/v2/ticket_forms/%d", form)
+		op := fmt.Sprintf("/api/v2/ticket_fields/%d/options", product)
+		_, before := a.do(t, a.Admin, "GET", fp, nil)
+		for _, c := range []struct{ method, path, body string }{
+			{"POST", "/api/v2/ticket_forms", `{"ticket_form": {"name": 5}}`},
+			{"POST", "/api/v2/ticket_forms", `{"ticket_form": []}`},
+			{"POST", "/api/v2/ticket_forms", `{}`},
+			{"PUT", fp, `{"ticket_form": {"ticket_field_ids": "all"}}`},
+			{"PUT", fp, `{"ticket_form": {"ticket_field_ids": [-1]}}`},
+			{"PUT", fp, `{"ticket_form": {"end_user_conditions": [{"parent_field_id": ` + itoa(product) + `, "value": {"a": 1}, "child_fields": [{"id": ` + itoa(serial) + `}]}]}}`},
+			{"PUT", fp, `{"ticket_form": {"end_user_conditions": [{"parent_field_id": ` + itoa(product) + `, "value": null, "child_fields": [{"id": ` + itoa(serial) + `}]}]}}`},
+			{"PUT", fp, `{"ticket_form": {"agent_conditions": [{"parent_field_id": ` + itoa(product) + `, "value": "printer", "child_fields": "x"}]}}`},
+			{"PUT", fp, `{"ticket_form": {"agent_conditions": [{"parent_field_id": ` + itoa(product) + `, "value": "printer", "child_fields": [{"id": ` + itoa(serial) + `, "required_on_statuses": {"type": "SOME"}}]}]}}`},
+			{"PUT", fp, `{"ticket_form": {"position": -1}}`},
+			{"PUT", fp, `{"ticket_form": {"name": "a\u0000b"}}`},
+			{"PUT", "/api/v2/ticket_forms/reorder", `{"ticket_form_ids": [1, 1]}`},
+			{"PUT", "/api/v2/ticket_forms/reorder", `{"ticket_form_ids": "1"}`},
+			{"GET", "/api/v2/ticket_forms/show_many?ids=x", ``},
+			{"POST", op, `{"custom_field_option": {"name": "", "value": "x"}}`},
+			{"POST", op, `{"custom_field_option": {"name": "X", "value": "has space"}}`},
+			{"POST", op, `{"custom_field_option": {"name": "X", "value": 3}}`},
+			{"POST", op, `{"custom_field_option": "x"}`},
+			{"DELETE", op + "/abc", ``},
+		} {
+			var body any
+			if c.body != "" {
+				body = c.body
+			}
+			code, resp := a.do(t, a.Admin, c.method, c.path, body)
+			if code < 400 || code >= 500 {
+				t.Errorf("%s %s %s: %d %v", c.method, c.path, c.body, code, resp)
+			}
+		}
+		if _, after := a.do(t, a.Admin, "GET", fp, nil); fmt.Sprint(after) != fmt.Sprint(before) {
+			t.Errorf("bad input changed the form:\n%v\n%v", before, after)
+		}
+		_, opts := a.do(t, a.Admin, "GET", op, nil)
+		if len(pList(t, opts, "custom_field_options")) != 2 {
+			t.Errorf("bad input changed the options: %v", opts)
+		}
+	})
+}
