@@ -81,9 +81,9 @@ func (s *Server) Register(mux *http.ServeMux) {
 	s.registerPassword(mux)
 	s.registerIncremental(mux) // p6-incremental
 	s.registerRequests(mux)
-	s.registerMiscP6(mux) // p6b-misc
-	s.registerEmail(mux)  // p7-out
-	s.registerOAuth(mux)  // p6-oauth
+	s.registerMiscP6(mux)  // p6b-misc
+	s.registerEmail(mux)   // p7-out
+	s.registerOAuth(mux)   // p6-oauth
 	s.registerUsersP6(mux) // p6-users
 	mux.Handle("/api/v2/", s.public(func(w http.ResponseWriter, r *http.Request) error {
 		return &desk.Error{Code: desk.ENOTFOUND, Message: "No route matches " + r.Method + " " + r.URL.Path}

@@ -165,6 +165,46 @@ func (m *mx) newMailbox(t *testing.T) int64 {
 	return mb.ID
 }
 
+// newDropdown is a dropdown with options 1 and 2, hidden from the portal.
+func (m *mx) newDropdown(t *testing.T) int64 {
+	t.Helper()
+	f, err := m.a.srv.Tickets.SaveField(m.sys, 0, ticket.FieldInput{Type: ptrTo("tagger"), Title: ptrTo(m.uniq("Dropdown ")),
+		CustomFieldOptions: &[]desk.FieldOption{{Name: "One", Value: m.uniq("one_")}, {Name: "Two", Value: m.uniq("two_")}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f.ID
+}
+
+// newForm is an active, end-user-visible ticket form that is not the
+// default (so it can be deleted).
+func (m *mx) newForm(t *testing.T) int64 {
+	t.Helper()
+	for {
+		f, err := m.a.srv.Tickets.SaveForm(m.sys, 0, ticket.FormInput{Name: ptrTo(m.uniq("Form "))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !f.Default {
+			return f.ID
+		}
+	}
+}
+
+// formIDs lists every ticket form, for a reorder.
+func (m *mx) formIDs(t *testing.T) []int64 {
+	t.Helper()
+	fs, err := m.a.srv.Tickets.Forms(m.sys, ticket.FormFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := []int64{}
+	for i := len(fs) - 1; i >= 0; i-- {
+		ids = append(ids, fs[i].ID)
+	}
+	return ids
+}
+
 func (m *mx) newRole(t *testing.T) int64 {
 	t.Helper()
 	r, err := m.a.srv.People.CreateCustomRole(m.sys, people.CustomRoleInput{Name: ptrTo(m.uniq("Role "))})
@@ -883,6 +923,27 @@ var matrix = []mcase{
 	{route: "PUT /api/v2/ticket_fields/{id}", want: adminOnly, req: idPath("/api/v2/ticket_fields/%d", fresh((*mx).newField),
 		map[string]any{"ticket_field": map[string]any{"description": "d"}})},
 	{route: "DELETE /api/v2/ticket_fields/{id}", want: adminDelete, req: idPath("/api/v2/ticket_fields/%d", fresh((*mx).newField), nil)},
+	{route: "GET /api/v2/ticket_fields/{id}/options", note: "a dropdown hidden from the portal", want: staffOK404,
+		req: idPath("/api/v2/ticket_fields/%d/options", fresh((*mx).newDropdown), nil)},
+	{route: "POST /api/v2/ticket_fields/{id}/options", want: adminCreate, req: idPath("/api/v2/ticket_fields/%d/options", fresh((*mx).newDropdown),
+		map[string]any{"custom_field_option": map[string]any{"name": "Third", "value": "third"}})},
+	{route: "GET /api/v2/ticket_fields/{id}/options/{option_id}", want: staffOK404,
+		req: idPath("/api/v2/ticket_fields/%d/options/1", fresh((*mx).newDropdown), nil)},
+	{route: "DELETE /api/v2/ticket_fields/{id}/options/{option_id}", want: adminDelete,
+		req: idPath("/api/v2/ticket_fields/%d/options/1", fresh((*mx).newDropdown), nil)},
+	{route: "GET /api/v2/ticket_forms", want: allOK, req: path("/api/v2/ticket_forms")},
+	{route: "POST /api/v2/ticket_forms", want: adminCreate, req: func(_ *testing.T, m *mx, _ string) (string, any) {
+		return "/api/v2/ticket_forms", map[string]any{"ticket_form": map[string]any{"name": m.uniq("Matrix form ")}}
+	}},
+	{route: "GET /api/v2/ticket_forms/show_many", want: allOK, req: idPath("/api/v2/ticket_forms/show_many?ids=%d", fresh((*mx).newForm), nil)},
+	{route: "PUT /api/v2/ticket_forms/reorder", want: adminOnly, req: func(t *testing.T, m *mx, _ string) (string, any) {
+		return "/api/v2/ticket_forms/reorder", map[string]any{"ticket_form_ids": m.formIDs(t)}
+	}},
+	{route: "GET /api/v2/ticket_forms/{id}", want: allOK, req: idPath("/api/v2/ticket_forms/%d", fresh((*mx).newForm), nil)},
+	{route: "PUT /api/v2/ticket_forms/{id}", want: adminOnly, req: idPath("/api/v2/ticket_forms/%d", fresh((*mx).newForm),
+		map[string]any{"ticket_form": map[string]any{"display_name": "Shown"}})},
+	{route: "DELETE /api/v2/ticket_forms/{id}", want: adminDelete, req: idPath("/api/v2/ticket_forms/%d", fresh((*mx).newForm), nil)},
+	{route: "POST /api/v2/ticket_forms/{id}/clone", want: adminOnly, req: idPath("/api/v2/ticket_forms/%d/clone", fresh((*mx).newForm), nil)},
 	{route: "GET /api/v2/tags", note: "a private group's tags only to those who see it", want: staffOK,
 		req: func(t *testing.T, m *mx, _ string) (string, any) {
 			if _, _, err := m.a.srv.Tickets.Update(m.sys, m.priv, ticket.Input{AdditionalTags: []string{"zebrasecret"}}); err != nil {

@@ -203,28 +203,110 @@ type Audit struct {
 }
 
 // TicketField is a custom ticket field definition (or a system one).
+// System fields (Type one of SystemFieldTypes) have Removable false.
 type TicketField struct {
-	ID                 int64         `json:"id"`
-	URL                string        `json:"url,omitempty"`
-	Type               string        `json:"type"`
-	Title              string        `json:"title"`
-	Description        string        `json:"description"`
-	Position           int           `json:"position"`
-	Active             bool          `json:"active"`
-	Required           bool          `json:"required"`
-	VisibleInPortal    bool          `json:"visible_in_portal"`
-	EditableInPortal   bool          `json:"editable_in_portal"`
-	RequiredInPortal   bool          `json:"required_in_portal"`
-	Tag                *string       `json:"tag"`
-	CustomFieldOptions []FieldOption `json:"custom_field_options,omitempty"`
-	Removable          bool          `json:"removable"`
-	CreatedAt          Time          `json:"created_at"`
-	UpdatedAt          Time          `json:"updated_at"`
+	ID                 int64               `json:"id"`
+	URL                string              `json:"url,omitempty"`
+	Type               string              `json:"type"`
+	Title              string              `json:"title"`
+	RawTitle           string              `json:"raw_title"`
+	Description        string              `json:"description"`
+	RawDescription     string              `json:"raw_description"`
+	Position           int                 `json:"position"`
+	Active             bool                `json:"active"`
+	Required           bool                `json:"required"`
+	CollapsedForAgents bool                `json:"collapsed_for_agents"`
+	TitleInPortal      string              `json:"title_in_portal"`
+	RawTitleInPortal   string              `json:"raw_title_in_portal"`
+	VisibleInPortal    bool                `json:"visible_in_portal"`
+	EditableInPortal   bool                `json:"editable_in_portal"`
+	RequiredInPortal   bool                `json:"required_in_portal"`
+	AgentCanEdit       bool                `json:"agent_can_edit"`
+	Tag                *string             `json:"tag"`
+	CustomFieldOptions []FieldOption       `json:"custom_field_options,omitempty"`
+	SystemFieldOptions []SystemFieldOption `json:"system_field_options,omitempty"`
+	Removable          bool                `json:"removable"`
+	CreatedAt          Time                `json:"created_at"`
+	UpdatedAt          Time                `json:"updated_at"`
+}
+
+// System ticket field types, as Zendesk names them.
+const (
+	FieldSubject     = "subject"
+	FieldDescription = "description"
+	FieldStatus      = "status"
+	FieldTicketType  = "tickettype"
+	FieldPriority    = "priority"
+	FieldGroup       = "group"
+	FieldAssignee    = "assignee"
+)
+
+// SystemFieldTypes are the types of the system fields, in Zendesk's order.
+var SystemFieldTypes = []string{FieldSubject, FieldDescription, FieldStatus, FieldTicketType, FieldPriority, FieldGroup, FieldAssignee}
+
+// IsSystemField says whether a field of type typ is a system field.
+func IsSystemField(typ string) bool { return indexOf(SystemFieldTypes, typ) >= 0 }
+
+// SystemFieldOption is one value of a system field with fixed values
+// (status, tickettype, priority).
+type SystemFieldOption struct {
+	Name  string `json:"name"`
+	Value string `json:"value"`
 }
 
 // FieldOption is one choice of a dropdown (tagger) field.
 type FieldOption struct {
-	ID    int64  `json:"id"`
-	Name  string `json:"name"`
-	Value string `json:"value"`
+	ID       int64  `json:"id"`
+	URL      string `json:"url,omitempty"`
+	Name     string `json:"name"`
+	RawName  string `json:"raw_name,omitempty"`
+	Value    string `json:"value"`
+	Position int    `json:"position"`
+	Default  bool   `json:"default"`
+}
+
+// TicketForm is a named set of ticket fields, shown in this order to agents
+// and (when EndUserVisible) in the portal, with conditions that show or
+// require child fields when a parent field has a given value.
+type TicketForm struct {
+	ID                 int64           `json:"id"`
+	URL                string          `json:"url,omitempty"`
+	Name               string          `json:"name"`
+	RawName            string          `json:"raw_name"`
+	DisplayName        string          `json:"display_name"`
+	RawDisplayName     string          `json:"raw_display_name"`
+	Position           int             `json:"position"`
+	Active             bool            `json:"active"`
+	EndUserVisible     bool            `json:"end_user_visible"`
+	Default            bool            `json:"default"`
+	InAllBrands        bool            `json:"in_all_brands"`
+	RestrictedBrandIDs []int64         `json:"restricted_brand_ids"`
+	TicketFieldIDs     []int64         `json:"ticket_field_ids"`
+	AgentConditions    []FormCondition `json:"agent_conditions"`
+	EndUserConditions  []FormCondition `json:"end_user_conditions"`
+	CreatedAt          Time            `json:"created_at"`
+	UpdatedAt          Time            `json:"updated_at"`
+}
+
+// FormCondition shows ChildFields when the parent field has Value (an
+// option's tag for a dropdown, true or false for a checkbox).
+type FormCondition struct {
+	ParentFieldID int64        `json:"parent_field_id"`
+	Value         any          `json:"value"`
+	ChildFields   []ChildField `json:"child_fields"`
+}
+
+// ChildField is a field a condition shows, and whether it is then required
+// (for agents, optionally only on some statuses).
+type ChildField struct {
+	ID                 int64               `json:"id"`
+	IsRequired         bool                `json:"is_required"`
+	RequiredOnStatuses *RequiredOnStatuses `json:"required_on_statuses,omitempty"`
+}
+
+// RequiredOnStatuses is Zendesk's agent-condition status rule: type
+// NO_STATUSES, ALL_STATUSES or SOME_STATUSES (with Statuses).
+type RequiredOnStatuses struct {
+	Type     string   `json:"type"`
+	Statuses []string `json:"statuses,omitempty"`
 }

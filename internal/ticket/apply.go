@@ -129,6 +129,9 @@ func (e *Edit) applyInput(in Input) error {
 	} else {
 		e.checkSubject()
 	}
+	if err := e.applyForm(&in); err != nil {
+		return err
+	}
 	if in.Type.Set {
 		e.SetType(in.Type.Value)
 	}

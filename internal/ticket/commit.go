@@ -195,12 +195,12 @@ func insertTicket(ctx context.Context, tx *store.Tx, t *desk.Ticket, now int64) 
 	viaSource, _ := json.Marshal(t.Via.Source)
 	id, err := tx.InsertID(ctx, `INSERT INTO tickets (external_id, type, subject, description, priority, status, status_rank, priority_rank,
 		recipient, requester_id, submitter_id, assignee_id, organization_id, group_id, problem_id, due_at, via_channel, via_source,
-		is_public, tags, custom_fields, version, created_at, updated_at, solved_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?)`,
+		is_public, tags, custom_fields, ticket_form_id, version, created_at, updated_at, solved_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?)`,
 		t.ExternalID, t.Type, t.Subject, t.Description, t.Priority, t.Status, t.Status.Rank(), rankOf(t.Priority),
 		t.Recipient, t.RequesterID, t.SubmitterID, t.AssigneeID, t.OrganizationID, t.GroupID, t.ProblemID, t.DueAt.Micros(),
 		t.Via.Channel, string(viaSource), t.IsPublic, strings.Join(t.Tags, " "), encodeCustomFields(t.CustomFields),
-		now, now, solvedAt(nil, t.Status, now))
+		t.TicketFormID, now, now, solvedAt(nil, t.Status, now))
 	if err != nil {
 		return err
 	}
@@ -217,11 +217,11 @@ func updateTicket(ctx context.Context, tx *store.Tx, old, t *desk.Ticket, now in
 	solved := solvedAt(old, t.Status, now)
 	res, err := tx.Exec(ctx, `UPDATE tickets SET external_id = ?, type = ?, subject = ?, priority = ?, status = ?, status_rank = ?, priority_rank = ?,
 		recipient = ?, requester_id = ?, submitter_id = ?, assignee_id = ?, organization_id = ?, group_id = ?, problem_id = ?, due_at = ?,
-		tags = ?, custom_fields = ?, version = ?, updated_at = ?, solved_at = CASE WHEN CAST(? AS BIGINT) > 0 THEN CAST(? AS BIGINT) ELSE solved_at END
+		tags = ?, custom_fields = ?, ticket_form_id = ?, version = ?, updated_at = ?, solved_at = CASE WHEN CAST(? AS BIGINT) > 0 THEN CAST(? AS BIGINT) ELSE solved_at END
 		WHERE id = ? AND version = ?`,
 		t.ExternalID, t.Type, t.Subject, t.Priority, t.Status, t.Status.Rank(), rankOf(t.Priority),
 		t.Recipient, t.RequesterID, t.SubmitterID, t.AssigneeID, t.OrganizationID, t.GroupID, t.ProblemID, t.DueAt.Micros(),
-		strings.Join(t.Tags, " "), encodeCustomFields(t.CustomFields), t.Version, now, solved, solved, t.ID, old.Version)
+		strings.Join(t.Tags, " "), encodeCustomFields(t.CustomFields), t.TicketFormID, t.Version, now, solved, solved, t.ID, old.Version)
 	if err != nil {
 		return err
 	}

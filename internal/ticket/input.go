@@ -35,6 +35,7 @@ type Input struct {
 	RemoveTags      []string                `json:"remove_tags,omitempty"`
 	CustomFields    []desk.CustomFieldValue `json:"custom_fields,omitempty"`
 	Fields          []desk.CustomFieldValue `json:"fields,omitempty"`
+	TicketFormID    desk.NullID             `json:"ticket_form_id,omitzero"`
 	CollaboratorIDs *[]int64                `json:"collaborator_ids"`
 	FollowerIDs     *[]int64                `json:"follower_ids"`
 	EmailCCIDs      *[]int64                `json:"email_cc_ids"`
@@ -47,6 +48,10 @@ type Input struct {
 	UpdatedStamp            *desk.Time         `json:"updated_stamp"`
 	// Via overrides the principal's channel (email, web, chat adapters).
 	Via string `json:"-"`
+	// Portal marks a submission of the portal's web form: the form's
+	// end-user rules apply whoever files it (anonymous visitors' requests
+	// are filed by the system principal).
+	Portal bool `json:"-"`
 	// ViaSource records channel addresses (email from/to).
 	ViaSource *desk.ViaSource `json:"-"`
 }

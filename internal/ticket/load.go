@@ -16,7 +16,7 @@ import (
 // ticketColumns is the column list every ticket read uses (alias t).
 const ticketColumns = `t.id, t.external_id, t.type, t.subject, t.description, t.priority, t.status, t.recipient,
 	t.requester_id, t.submitter_id, t.assignee_id, t.organization_id, t.group_id, t.problem_id, t.due_at,
-	t.via_channel, t.via_source, t.is_public, t.tags, t.custom_fields, t.version, t.created_at, t.updated_at, t.deleted_at,
+	t.via_channel, t.via_source, t.is_public, t.tags, t.custom_fields, t.version, t.created_at, t.updated_at, t.deleted_at, t.ticket_form_id,
 	EXISTS (SELECT 1 FROM tickets i WHERE i.problem_id = t.id)`
 
 type scanner interface{ Scan(dest ...any) error }
@@ -25,14 +25,14 @@ func scanTicket(row scanner) (*desk.Ticket, error) {
 	var (
 		t                                         desk.Ticket
 		extID, typ, prio, recipient               sql.NullString
-		assignee, org, group, problem             sql.NullInt64
+		assignee, org, group, problem, form       sql.NullInt64
 		dueAt, created, updated, deleted          int64
 		viaChannel, viaSource, tags, customFields string
 	)
 	err := row.Scan(&t.ID, &extID, &typ, &t.Subject, &t.Description, &prio, &t.Status, &recipient,
 		&t.RequesterID, &t.SubmitterID, &assignee, &org, &group, &problem, &dueAt,
 		&viaChannel, &viaSource, &t.IsPublic, &tags, &customFields, &t.Version, &created, &updated, &deleted,
-		&t.HasIncidents)
+		&form, &t.HasIncidents)
 	if err != nil {
 		return nil, err
 	}
@@ -44,6 +44,7 @@ func scanTicket(row scanner) (*desk.Ticket, error) {
 	t.OrganizationID = nullInt(org)
 	t.GroupID = nullInt(group)
 	t.ProblemID = nullInt(problem)
+	t.TicketFormID = nullInt(form)
 	t.DueAt = desk.NullTimeFromMicros(dueAt)
 	t.CreatedAt = desk.TimeFromMicros(created)
 	t.UpdatedAt = desk.TimeFromMicros(updated)

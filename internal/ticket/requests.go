@@ -57,6 +57,7 @@ type RequestInput struct {
 	Type            desk.NullString         `json:"type,omitzero"`
 	CustomFields    []desk.CustomFieldValue `json:"custom_fields,omitempty"`
 	Fields          []desk.CustomFieldValue `json:"fields,omitempty"`
+	TicketFormID    desk.NullID             `json:"ticket_form_id,omitzero"`
 	DueAt           *desk.Time              `json:"due_at"`
 	CollaboratorIDs *[]int64                `json:"collaborator_ids"`
 	EmailCCIDs      *[]int64                `json:"email_cc_ids"`
@@ -210,7 +211,7 @@ func (s *Service) CreateRequest(ctx context.Context, in RequestInput) (*Request,
 	t, _, err := s.Create(ctx, Input{
 		Subject: in.Subject, Comment: in.Comment, RequesterID: desk.SetID(p.UserID),
 		Priority: in.Priority, Type: in.Type, CustomFields: in.CustomFields, Fields: in.Fields, DueAt: in.DueAt,
-		CollaboratorIDs: in.CollaboratorIDs, EmailCCIDs: in.EmailCCIDs,
+		CollaboratorIDs: in.CollaboratorIDs, EmailCCIDs: in.EmailCCIDs, TicketFormID: in.TicketFormID,
 	})
 	if err != nil {
 		return nil, err
@@ -228,7 +229,7 @@ func (s *Service) UpdateRequest(ctx context.Context, id int64, in RequestInput) 
 		return nil, err
 	}
 	ti := Input{Subject: in.Subject, Comment: in.Comment, Priority: in.Priority, Type: in.Type,
-		CustomFields: in.CustomFields, Fields: in.Fields, DueAt: in.DueAt,
+		CustomFields: in.CustomFields, Fields: in.Fields, DueAt: in.DueAt, TicketFormID: in.TicketFormID,
 		CollaboratorIDs: in.CollaboratorIDs, EmailCCIDs: in.EmailCCIDs, Status: in.Status}
 	if in.Solved != nil && bool(*in.Solved) {
 		solved := string(desk.StatusSolved)

@@ -204,7 +204,7 @@ func endUserMayUpdate(in Input) error {
 	}
 	if in.Subject != nil || in.AssigneeID.Set || in.GroupID.Set || in.OrganizationID.Set || in.Priority.Set || in.Type.Set ||
 		in.Tags != nil || in.AdditionalTags != nil || in.RemoveTags != nil || in.CustomFields != nil || in.Fields != nil ||
-		in.RequesterID.Set || in.Requester != nil || in.ProblemID.Set || in.DueAt != nil || in.ExternalID.Set ||
+		in.TicketFormID.Set || in.RequesterID.Set || in.Requester != nil || in.ProblemID.Set || in.DueAt != nil || in.ExternalID.Set ||
 		in.FollowerIDs != nil || in.EmailCCIDs != nil || in.CollaboratorIDs != nil || in.SubmitterID.Set || in.hasPeopleRefs() {
 		return desk.Forbidden("end users cannot change ticket properties")
 	}

@@ -417,7 +417,7 @@ func (s *Server) adminSaveField(w http.ResponseWriter, r *http.Request) error {
 		in.Type = &typ
 		visible := f.Get("visible_in_portal") == "1"
 		in.VisibleInPortal = &visible
-		if typ == "tagger" {
+		if typ == "tagger" || typ == "multiselect" {
 			var opts []desk.FieldOption
 			for _, line := range strings.Split(f.Get("options"), "\n") {
 				name := strings.TrimSpace(line)

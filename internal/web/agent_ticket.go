@@ -42,6 +42,8 @@ type ticketData struct {
 	Groups       []*desk.Group
 	Agents       []*desk.User
 	Fields       []fieldView
+	Forms        []*desk.TicketForm // active forms, to change the ticket's form
+	FormID       int64
 	Presence     presenceData
 	Stamp        string
 	Draft        string
@@ -121,18 +123,22 @@ func (s *Server) showTicket(w http.ResponseWriter, r *http.Request, status int, 
 			d.OtherTickets = append(d.OtherTickets, o)
 		}
 	}
-	fields, err := s.d.Tickets.Fields(ctx)
+	fields, err := s.ticketCustomFields(ctx, t)
 	if err != nil {
 		return err
+	}
+	active := true
+	if d.Forms, err = s.d.Tickets.Forms(ctx, ticket.FormFilter{Active: &active}); err != nil {
+		return err
+	}
+	if t.TicketFormID != nil {
+		d.FormID = *t.TicketFormID
 	}
 	vals := map[int64]any{}
 	for _, cv := range t.CustomFields {
 		vals[cv.ID] = cv.Value
 	}
 	for _, f := range fields {
-		if !f.Active {
-			continue
-		}
 		v := fieldString(vals[f.ID])
 		d.Fields = append(d.Fields, fieldView{F: f, Value: v, Checked: v == "true"})
 	}
@@ -400,8 +406,17 @@ func (s *Server) ticketInput(ctx context.Context, r *http.Request, t *desk.Ticke
 			in.FollowerIDs = &ids
 		}
 	}
+	if v := f.Get("ticket_form_id"); v != "" {
+		formID, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || formID < 0 {
+			return in, desk.Invalid("ticket_form_id", "is not a ticket form")
+		}
+		if (t.TicketFormID == nil && formID != 0) || (t.TicketFormID != nil && *t.TicketFormID != formID) {
+			in.TicketFormID = desk.SetID(formID)
+		}
+	}
 	if _, ok := f["fields_present"]; ok {
-		fields, err := s.d.Tickets.Fields(ctx)
+		fields, err := s.ticketCustomFields(ctx, t)
 		if err != nil {
 			return in, err
 		}
@@ -410,9 +425,6 @@ func (s *Server) ticketInput(ctx context.Context, r *http.Request, t *desk.Ticke
 			cur[cv.ID] = fieldString(cv.Value)
 		}
 		for _, fd := range fields {
-			if !fd.Active {
-				continue
-			}
 			name := "field_" + strconv.FormatInt(fd.ID, 10)
 			var v string
 			if fd.Type == "checkbox" {
@@ -662,4 +674,39 @@ func (s *Server) agentNewTicket(w http.ResponseWriter, r *http.Request) error {
 		return s.showNewTicket(w, r, http.StatusUnprocessableEntity, rc.T("errors.validation")+" "+errorText(err), fieldErrors(err))
 	}
 	return err
+}
+
+// ticketCustomFields are the active custom fields the ticket page shows:
+// those of the ticket's form in its order, or all of them while the ticket
+// has no form (or its form is gone).
+func (s *Server) ticketCustomFields(ctx context.Context, t *desk.Ticket) ([]*desk.TicketField, error) {
+	all, err := s.d.Tickets.Fields(ctx)
+	if err != nil {
+		return nil, err
+	}
+	byID := map[int64]*desk.TicketField{}
+	var custom []*desk.TicketField
+	for _, f := range all {
+		if f.Active && !desk.IsSystemField(f.Type) {
+			byID[f.ID] = f
+			custom = append(custom, f)
+		}
+	}
+	if t.TicketFormID == nil {
+		return custom, nil
+	}
+	form, err := s.d.Tickets.Form(ctx, *t.TicketFormID)
+	if desk.ErrorCode(err) == desk.ENOTFOUND {
+		return custom, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var out []*desk.TicketField
+	for _, id := range form.TicketFieldIDs {
+		if f := byID[id]; f != nil {
+			out = append(out, f)
+		}
+	}
+	return out, nil
 }

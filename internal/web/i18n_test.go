@@ -12,6 +12,7 @@ import (
 	"github.com/frontdesk/frontdesk/internal/locale"
 	"github.com/frontdesk/frontdesk/internal/oauth"
 	"github.com/frontdesk/frontdesk/internal/people"
+	"github.com/frontdesk/frontdesk/internal/ticket"
 )
 
 // The overlays must have the same keys, and plural entries the forms their
@@ -90,6 +91,18 @@ func TestEveryPageInEveryLanguage(t *testing.T) {
 	admin.post("/agent/admin/fields", url.Values{"title": {"Agreed"}, "type": {"checkbox"}, "active": {"1"}})
 	admin.post("/agent/admin/fields", url.Values{"title": {"Notes"}, "type": {"textarea"}, "active": {"1"}})
 	admin.post("/agent/admin/fields", url.Values{"title": {"Seats"}, "type": {"integer"}, "active": {"1"}})
+	admin.post("/agent/admin/forms", url.Values{"name": {"Web"}})
+	forms, err := e.app.Tickets.Forms(e.sys, ticket.FormFilter{})
+	if err != nil || len(forms) != 1 {
+		t.Fatalf("forms %v %v", forms, err)
+	}
+	var planID int64
+	allFields, _ := e.app.Tickets.Fields(e.sys)
+	for _, f := range allFields {
+		if f.Title == "Plan" {
+			planID = f.ID
+		}
+	}
 	// Some history to describe.
 	path := fmt.Sprintf("/agent/tickets/%d", tk.ID)
 	admin.get(path)
@@ -172,7 +185,8 @@ func TestEveryPageInEveryLanguage(t *testing.T) {
 				fmt.Sprintf("/agent/admin/organizations/%d", org.ID), "/agent/admin/groups", "/agent/admin/fields",
 				"/agent/admin/settings", "/agent/admin/outbox", "/agent/admin/mailboxes", "/agent/admin/security", "/agent/admin/roles",
 				"/agent/admin/inactive", "/agent/admin/inactive?days=0", "/agent/security/tokens",
-				"/agent/admin/user-fields", "/agent/admin/organization-fields"} {
+				"/agent/admin/user-fields", "/agent/admin/organization-fields",
+				"/agent/admin/forms", fmt.Sprintf("/agent/admin/forms/%d", forms[0].ID), fmt.Sprintf("/agent/admin/fields/%d/options", planID)} {
 				check("admin", p, ad.get(p))
 			}
 			check("admin", "invalid role", ad.post("/agent/admin/roles", url.Values{"name": {""}, "ticket_access": {"x"}}))

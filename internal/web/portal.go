@@ -21,6 +21,11 @@ func (s *Server) portalHome(w http.ResponseWriter, r *http.Request) error {
 	pg := s.newPage(r, "portal", "")
 	pg.Title = pg.T("portal.submit_request")
 	pg.Nav = "submit"
+	forms, err := s.portalForms(r, r.URL.Query().Get("ticket_form_id"))
+	if err != nil {
+		return err
+	}
+	pg.Data = forms
 	return s.render(w, http.StatusOK, "portal_home", pg)
 }
 
@@ -36,6 +41,11 @@ func (s *Server) portalSubmit(w http.ResponseWriter, r *http.Request) error {
 	for _, k := range []string{"name", "email", "subject", "description"} {
 		pg.Form.Set(k, r.PostFormValue(k))
 	}
+	forms, err := s.portalForms(r, r.PostFormValue("ticket_form_id"))
+	if err != nil {
+		return err
+	}
+	pg.Data = forms
 	if r.PostFormValue(honeypotField) != "" {
 		// A bot: answer as if all went well, file nothing.
 		s.log.Info("web: web form honeypot triggered", "ip", s.d.IPs.IP(r))
@@ -47,7 +57,11 @@ func (s *Server) portalSubmit(w http.ResponseWriter, r *http.Request) error {
 	if strings.TrimSpace(body) == "" {
 		v.Add("description", rc.T("errors.field_required", "field", rc.T("portal.how_can_we_help")))
 	}
-	in := ticket.Input{Subject: &subject, Via: "web"}
+	in := ticket.Input{Subject: &subject, Via: "web", Portal: true,
+		CustomFields: portalCustomValues(r, forms.Current.Fields, pg.Form)}
+	if forms.FormID != 0 {
+		in.TicketFormID = desk.SetID(forms.FormID)
+	}
 	ctx := r.Context()
 	if rc.p == nil {
 		name, email := strings.TrimSpace(r.PostFormValue("name")), strings.TrimSpace(r.PostFormValue("email"))

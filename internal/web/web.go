@@ -291,6 +291,8 @@ func (s *Server) Register(mux *http.ServeMux) {
 	s.registerAccess(h)
 	// OAuth consent (p6-oauth).
 	s.registerOAuth(h)
+	// Ticket forms and field options.
+	s.registerAdminForms(h)
 
 	// Anything else is an HTML 404 (the API answers under /api/v2/).
 	h("/", public, func(w http.ResponseWriter, r *http.Request) error { return desk.NotFound() })
