@@ -73,6 +73,11 @@ type Config struct {
 	// of its required fields or none); otherwise they go to the database on
 	// PostgreSQL and to DataDir on SQLite (see openBlobs).
 	S3 attach.S3Config
+	// JobRetention is how long completed background jobs stay in the jobs
+	// table, FailedJobRetention how long jobs that failed for good stay
+	// (see jobs.PurgeFinished).
+	JobRetention       time.Duration
+	FailedJobRetention time.Duration
 }
 
 // Defaults holds the default of every Config field that has one: the only
@@ -89,6 +94,8 @@ var Defaults = Config{
 	ShutdownGrace:    30 * time.Second,
 	WebFormRateLimit: 10,
 	S3:               attach.S3Config{UseSSL: true},
+	JobRetention:       jobs.DefaultRetention.Completed,
+	FailedJobRetention: jobs.DefaultRetention.Failed,
 }
 
 // withDefaults fills the zero fields of c that have a default.
@@ -104,6 +111,12 @@ func (c Config) withDefaults() Config {
 	}
 	if c.WebFormRateLimit == 0 {
 		c.WebFormRateLimit = Defaults.WebFormRateLimit
+	}
+	if c.JobRetention == 0 {
+		c.JobRetention = Defaults.JobRetention
+	}
+	if c.FailedJobRetention == 0 {
+		c.FailedJobRetention = Defaults.FailedJobRetention
 	}
 	return c
 }
