@@ -86,14 +86,14 @@ type Config struct {
 // zero where zero means nothing useful (MaxUpload, JobWorkers,
 // ShutdownGrace, WebFormRateLimit).
 var Defaults = Config{
-	Addr:             "127.0.0.1:8080",
-	DataDir:          "./frontdesk-data",
-	APIRateLimit:     700,
-	MaxUpload:        50 << 20,
-	JobWorkers:       2,
-	ShutdownGrace:    30 * time.Second,
-	WebFormRateLimit: 10,
-	S3:               attach.S3Config{UseSSL: true},
+	Addr:               "127.0.0.1:8080",
+	DataDir:            "./frontdesk-data",
+	APIRateLimit:       700,
+	MaxUpload:          50 << 20,
+	JobWorkers:         2,
+	ShutdownGrace:      30 * time.Second,
+	WebFormRateLimit:   10,
+	S3:                 attach.S3Config{UseSSL: true},
 	JobRetention:       jobs.DefaultRetention.Completed,
 	FailedJobRetention: jobs.DefaultRetention.Failed,
 }
