@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/frontdesk/frontdesk/internal/channel/email/mailbox"
 	"github.com/frontdesk/frontdesk/internal/locale"
 	"github.com/frontdesk/frontdesk/internal/oauth"
 	"github.com/frontdesk/frontdesk/internal/people"
@@ -106,6 +107,14 @@ func TestEveryPageInEveryLanguage(t *testing.T) {
 	consent := "/oauth/authorizations/new?" + url.Values{"response_type": {"code"}, "client_id": {appID}, "redirect_uri": {"https://app.example/cb"},
 		"scope": {"read write impersonate tickets:read users:write"}}.Encode()
 
+	// A support address with a DKIM key, for its edit page (p7-admin).
+	mb, err := e.app.Mailboxes.Create(e.sys, mailbox.Input{Address: ptr("help@example.com"), BrandName: ptr("Brand"), DefaultGroupID: &e.group.ID,
+		DKIMSelector: ptr("fd"), DKIMKey: ptr(ed25519PEM(t))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mailboxPage := fmt.Sprintf("/agent/admin/mailboxes/%d", mb.ID)
+
 	locale.ResetMissingKeys()
 	for _, loc := range []string{"en", "pl"} {
 		t.Run(loc, func(t *testing.T) {
@@ -172,7 +181,7 @@ func TestEveryPageInEveryLanguage(t *testing.T) {
 				fmt.Sprintf("/agent/admin/organizations/%d", org.ID), "/agent/admin/groups", "/agent/admin/fields",
 				"/agent/admin/settings", "/agent/admin/outbox", "/agent/admin/mailboxes", "/agent/admin/security", "/agent/admin/roles",
 				"/agent/admin/inactive", "/agent/admin/inactive?days=0", "/agent/security/tokens",
-				"/agent/admin/user-fields", "/agent/admin/organization-fields"} {
+				"/agent/admin/user-fields", "/agent/admin/organization-fields", mailboxPage} {
 				check("admin", p, ad.get(p))
 			}
 			check("admin", "invalid role", ad.post("/agent/admin/roles", url.Values{"name": {""}, "ticket_access": {"x"}}))

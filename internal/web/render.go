@@ -193,6 +193,8 @@ var flashKeys = map[string]string{
 	"2faoff":        "web.2fa_disabled",
 	"suspended":     "web.inactive_suspended",
 	"tokenrevoked":  "web.token_revoked",
+	"retried":       "outbox.retried",
+	"deleted":       "web.deleted",
 }
 
 // Template helpers on page.

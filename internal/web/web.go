@@ -280,8 +280,12 @@ func (s *Server) Register(mux *http.ServeMux) {
 	h("GET /agent/admin/settings", admin, s.adminSettings)
 	h("POST /agent/admin/settings", admin, s.adminSaveSettings)
 	h("GET /agent/admin/outbox", admin, s.adminOutbox)
+	h("POST /agent/admin/outbox/{id}/retry", admin, s.adminRetryOutbox)
 	h("GET /agent/admin/mailboxes", admin, s.adminMailboxes)
 	h("POST /agent/admin/mailboxes", admin, s.adminCreateMailbox)
+	h("GET /agent/admin/mailboxes/{id}", admin, s.adminMailbox)
+	h("POST /agent/admin/mailboxes/{id}", admin, s.adminUpdateMailbox)
+	h("POST /agent/admin/mailboxes/{id}/delete", admin, s.adminDeleteMailbox)
 	h("POST /agent/admin/mailboxes/{id}/check", admin, s.adminCheckMailbox)
 	h("POST /agent/admin/mailboxes/{id}/enabled", admin, s.adminToggleMailbox)
 
