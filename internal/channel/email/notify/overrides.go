@@ -35,8 +35,8 @@ type Templates struct {
 
 // TemplateInfo is one template as the admin list shows it.
 type TemplateInfo struct {
-	Kind      Kind
-	Locale    string
+	Kind   Kind
+	Locale string
 	// Custom is true when an admin's text replaces the built-in one.
 	Custom    bool
 	UpdatedAt time.Time
@@ -321,7 +321,7 @@ func (s *Templates) Reset(ctx context.Context, kind Kind, locale string) error {
 func samples(locale string) []Data {
 	d := Data{TicketID: 1234, Subject: "Printer on fire", RequesterName: "Jane Doe", RecipientName: "Jane Doe",
 		AuthorName: "Alex Agent", Body: "Thanks for writing in.\nWe're on it.", Link: "https://help.example.com/requests/1234",
-		Brand: "Example Ltd",
+		Brand:   "Example Ltd",
 		History: []Entry{{Author: "Jane Doe", When: "2026-01-05 09:14 UTC", Body: "My printer is on fire."}}}
 	if locale == "pl" {
 		d.Subject, d.RequesterName, d.RecipientName, d.AuthorName = "Drukarka się pali", "Zofia Żółć", "Zofia Żółć", "Adam Agent"
