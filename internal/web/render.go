@@ -195,6 +195,7 @@ var flashKeys = map[string]string{
 	"tokenrevoked":  "web.token_revoked",
 	"retried":       "outbox.retried",
 	"deleted":       "web.deleted",
+	"templatereset": "etpl.reset_done",
 }
 
 // Template helpers on page.
