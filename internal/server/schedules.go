@@ -9,6 +9,7 @@ import (
 	"github.com/frontdesk/frontdesk/internal/attach"
 	"github.com/frontdesk/frontdesk/internal/channel/email/deliver"
 	"github.com/frontdesk/frontdesk/internal/desk"
+	"github.com/frontdesk/frontdesk/internal/jobs"
 	"github.com/frontdesk/frontdesk/internal/ticket"
 )
 
@@ -52,6 +53,16 @@ func (a *App) registerSchedules() {
 		return err
 	})
 	a.Schedules.Every("email.deliver", 30*time.Second, deliver.JobKind)
+	// Finished jobs: every scheduled tick leaves a completed row, so the
+	// table would only grow (see jobs.Retention).
+	a.Jobs.Handle(jobs.JobPurgeFinished, func(ctx context.Context, _ json.RawMessage) error {
+		n, err := jobs.PurgeFinished(ctx, a.DB, time.Now(), jobs.Retention{Completed: a.Config.JobRetention, Failed: a.Config.FailedJobRetention})
+		if err == nil && n > 0 {
+			a.Logger.Info("purged finished background jobs", "jobs", n)
+		}
+		return err
+	})
+	a.Schedules.Every("purge.finished_jobs", time.Hour, jobs.JobPurgeFinished)
 	a.Schedules.Every("purge.expired_sessions", time.Hour, JobPurgeExpired)
 	a.Schedules.Every("purge.unbound_uploads", time.Hour, JobPurgeUploads)
 	// Attachments in the database: chunks of uploads a crash cut short.

@@ -73,6 +73,11 @@ type Config struct {
 	// of its required fields or none); otherwise they go to the database on
 	// PostgreSQL and to DataDir on SQLite (see openBlobs).
 	S3 attach.S3Config
+	// JobRetention is how long completed background jobs stay in the jobs
+	// table, FailedJobRetention how long jobs that failed for good stay
+	// (see jobs.PurgeFinished).
+	JobRetention       time.Duration
+	FailedJobRetention time.Duration
 }
 
 // Defaults holds the default of every Config field that has one: the only
@@ -81,14 +86,16 @@ type Config struct {
 // zero where zero means nothing useful (MaxUpload, JobWorkers,
 // ShutdownGrace, WebFormRateLimit).
 var Defaults = Config{
-	Addr:             "127.0.0.1:8080",
-	DataDir:          "./frontdesk-data",
-	APIRateLimit:     700,
-	MaxUpload:        50 << 20,
-	JobWorkers:       2,
-	ShutdownGrace:    30 * time.Second,
-	WebFormRateLimit: 10,
-	S3:               attach.S3Config{UseSSL: true},
+	Addr:               "127.0.0.1:8080",
+	DataDir:            "./frontdesk-data",
+	APIRateLimit:       700,
+	MaxUpload:          50 << 20,
+	JobWorkers:         2,
+	ShutdownGrace:      30 * time.Second,
+	WebFormRateLimit:   10,
+	S3:                 attach.S3Config{UseSSL: true},
+	JobRetention:       jobs.DefaultRetention.Completed,
+	FailedJobRetention: jobs.DefaultRetention.Failed,
 }
 
 // withDefaults fills the zero fields of c that have a default.
@@ -104,6 +111,12 @@ func (c Config) withDefaults() Config {
 	}
 	if c.WebFormRateLimit == 0 {
 		c.WebFormRateLimit = Defaults.WebFormRateLimit
+	}
+	if c.JobRetention == 0 {
+		c.JobRetention = Defaults.JobRetention
+	}
+	if c.FailedJobRetention == 0 {
+		c.FailedJobRetention = Defaults.FailedJobRetention
 	}
 	return c
 }
@@ -205,7 +218,7 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 	a.OAuth = oauth.New(db)
 	a.Web, err = web.New(web.Deps{
 		DB: db, Tickets: a.Tickets, People: a.People, Search: a.Search, Account: a.Account, OAuth: a.OAuth, Outbox: a.Outbox, Mailboxes: a.Mailboxes,
-		TwoFactor: twoFactor, Passwords: a.People.Passwords, Settings: a.Settings,
+		TwoFactor: twoFactor, Passwords: a.People.Passwords, Settings: a.Settings, EmailTemplates: &notify.Templates{DB: db},
 		Events: a.Events, Logger: logger, MaxUpload: cfg.MaxUpload, PublicURL: cfg.PublicURL,
 		IPs: a.ips(), WebFormPerMinute: cfg.WebFormRateLimit, Context: ctx,
 	})

@@ -67,6 +67,7 @@ func TestUIPermissionMatrix(t *testing.T) {
 		{"/agent/admin/settings", ok, denied, denied, signin},
 		{"/agent/admin/groups", ok, denied, denied, signin},
 		{"/agent/admin/mailboxes", ok, denied, denied, signin},
+		{"/agent/admin/email-templates", ok, denied, denied, signin},
 		{"/security", ok, ok, ok, signin},
 	}
 	ad, ag, cu, anon := e.client(), e.client(), e.client(), e.client()
@@ -101,6 +102,11 @@ func TestUIPermissionMatrix(t *testing.T) {
 		{"/agent/admin/security/sessions", denied, denied},
 		{"/agent/security/tokens", http.StatusForbidden, denied}, // the agent's session is fresh, but no name: see below
 		{"/agent/security/tokens/1/revoke", http.StatusNotFound, denied},
+		{"/agent/admin/mailboxes/1", denied, denied},
+		{"/agent/admin/mailboxes/1/delete", denied, denied},
+		{"/agent/admin/outbox/1/retry", denied, denied},
+		{"/agent/admin/email-templates/ticket.assigned/en", denied, denied},
+		{"/agent/admin/email-templates/ticket.assigned/en/reset", denied, denied},
 	}
 	ag.get("/agent")
 	cu.get("/requests")

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/frontdesk/frontdesk/internal/channel/email/mailbox"
 	"github.com/frontdesk/frontdesk/internal/locale"
 	"github.com/frontdesk/frontdesk/internal/oauth"
 	"github.com/frontdesk/frontdesk/internal/people"
@@ -119,6 +120,14 @@ func TestEveryPageInEveryLanguage(t *testing.T) {
 	consent := "/oauth/authorizations/new?" + url.Values{"response_type": {"code"}, "client_id": {appID}, "redirect_uri": {"https://app.example/cb"},
 		"scope": {"read write impersonate tickets:read users:write"}}.Encode()
 
+	// A support address with a DKIM key, for its edit page (p7-admin).
+	mb, err := e.app.Mailboxes.Create(e.sys, mailbox.Input{Address: ptr("help@example.com"), BrandName: ptr("Brand"), DefaultGroupID: &e.group.ID,
+		DKIMSelector: ptr("fd"), DKIMKey: ptr(ed25519PEM(t))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mailboxPage := fmt.Sprintf("/agent/admin/mailboxes/%d", mb.ID)
+
 	locale.ResetMissingKeys()
 	for _, loc := range []string{"en", "pl"} {
 		t.Run(loc, func(t *testing.T) {
@@ -185,10 +194,12 @@ func TestEveryPageInEveryLanguage(t *testing.T) {
 				fmt.Sprintf("/agent/admin/organizations/%d", org.ID), "/agent/admin/groups", "/agent/admin/fields",
 				"/agent/admin/settings", "/agent/admin/outbox", "/agent/admin/mailboxes", "/agent/admin/security", "/agent/admin/roles",
 				"/agent/admin/inactive", "/agent/admin/inactive?days=0", "/agent/security/tokens",
-				"/agent/admin/user-fields", "/agent/admin/organization-fields",
+				"/agent/admin/user-fields", "/agent/admin/organization-fields", mailboxPage,
+				"/agent/admin/email-templates", "/agent/admin/email-templates/ticket.public_reply/en", "/agent/admin/email-templates/ticket.assigned/pl",
 				"/agent/admin/forms", fmt.Sprintf("/agent/admin/forms/%d", forms[0].ID), fmt.Sprintf("/agent/admin/fields/%d/options", planID)} {
 				check("admin", p, ad.get(p))
 			}
+			check("admin", "broken email template", ad.post("/agent/admin/email-templates/ticket.assigned/en", url.Values{"subject": {"{{.X}}"}, "text_body": {"x"}, "html_body": {"x"}}))
 			check("admin", "invalid role", ad.post("/agent/admin/roles", url.Values{"name": {""}, "ticket_access": {"x"}}))
 			check("admin", "invalid session limits", ad.post("/agent/admin/security/sessions", url.Values{"staff_idle_minutes": {"1"}}))
 			ad.get("/agent/security/tokens")

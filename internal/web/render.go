@@ -193,6 +193,9 @@ var flashKeys = map[string]string{
 	"2faoff":        "web.2fa_disabled",
 	"suspended":     "web.inactive_suspended",
 	"tokenrevoked":  "web.token_revoked",
+	"retried":       "outbox.retried",
+	"deleted":       "web.deleted",
+	"templatereset": "etpl.reset_done",
 }
 
 // Template helpers on page.

@@ -34,6 +34,7 @@ import (
 
 	"github.com/frontdesk/frontdesk/internal/account"
 	"github.com/frontdesk/frontdesk/internal/channel/email/mailbox"
+	"github.com/frontdesk/frontdesk/internal/channel/email/notify"
 	"github.com/frontdesk/frontdesk/internal/desk"
 	"github.com/frontdesk/frontdesk/internal/events"
 	"github.com/frontdesk/frontdesk/internal/httpx"
@@ -73,6 +74,9 @@ type Deps struct {
 	Outbox  *outbox.Outbox
 	// Mailboxes are the support addresses (admin pages); nil hides them.
 	Mailboxes *mailbox.Service
+	// EmailTemplates are the admins' notification templates (nil hides
+	// their page).
+	EmailTemplates *notify.Templates
 	// TwoFactor and Passwords enable the account-security pages, two-step
 	// sign-in and password expiry; nil leaves those features off.
 	TwoFactor *twofactor.Service
@@ -280,9 +284,17 @@ func (s *Server) Register(mux *http.ServeMux) {
 	h("GET /agent/admin/settings", admin, s.adminSettings)
 	h("POST /agent/admin/settings", admin, s.adminSaveSettings)
 	h("GET /agent/admin/outbox", admin, s.adminOutbox)
+	h("POST /agent/admin/outbox/{id}/retry", admin, s.adminRetryOutbox)
 	h("GET /agent/admin/mailboxes", admin, s.adminMailboxes)
 	h("POST /agent/admin/mailboxes", admin, s.adminCreateMailbox)
+	h("GET /agent/admin/mailboxes/{id}", admin, s.adminMailbox)
+	h("POST /agent/admin/mailboxes/{id}", admin, s.adminUpdateMailbox)
+	h("POST /agent/admin/mailboxes/{id}/delete", admin, s.adminDeleteMailbox)
 	h("POST /agent/admin/mailboxes/{id}/check", admin, s.adminCheckMailbox)
+	h("GET /agent/admin/email-templates", admin, s.adminEmailTemplates)
+	h("GET /agent/admin/email-templates/{kind}/{locale}", admin, s.adminEmailTemplate)
+	h("POST /agent/admin/email-templates/{kind}/{locale}", admin, s.adminSaveEmailTemplate)
+	h("POST /agent/admin/email-templates/{kind}/{locale}/reset", admin, s.adminResetEmailTemplate)
 	h("POST /agent/admin/mailboxes/{id}/enabled", admin, s.adminToggleMailbox)
 
 	// Account security (two-step sign-in, sessions, password change).

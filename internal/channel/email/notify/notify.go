@@ -23,6 +23,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/frontdesk/frontdesk/internal/channel/email/mailbox"
@@ -49,6 +50,8 @@ type Notifier struct {
 	// one, mails carry no links (httpx.PublicBase: no trustworthy base).
 	PublicURL string
 	Logger    *slog.Logger
+
+	overrides overrides // admins' templates, parsed (see Templates)
 }
 
 // Register adds the notifier as a hook on every ticket change.
@@ -218,7 +221,7 @@ func (ch *change) send(u *user, kind Kind, auto string, d Data, history []Entry)
 		d.RequesterName = requester.Name
 	}
 	d.Link = ch.link(u.Staff)
-	subject, text, html, err := render(u.Locale, kind, d)
+	subject, text, html, err := ch.n.render(ch.ctx, ch.tx, u.Locale, kind, d)
 	if err != nil {
 		return fmt.Errorf("notify: render %s: %w", kind, err)
 	}
@@ -317,6 +320,26 @@ func (ch *change) history() ([]Entry, error) {
 		out = append(out, e)
 	}
 	return out, rows.Err()
+}
+
+// render fills the template in force for kind in the recipient's language:
+// an admin's override, or the built-in one when there is none or the
+// override fails on this ticket (it was tried on samples when saved, but
+// a broken template must never stop mail).
+func (n *Notifier) render(ctx context.Context, tx *store.Tx, locale string, kind Kind, d Data) (subject, text, html string, err error) {
+	lang := language(locale)
+	t, custom, err := n.overrides.template(ctx, tx, kind, lang)
+	if err != nil {
+		return "", "", "", err
+	}
+	if custom {
+		subject, text, html, err = t.execute(d)
+		if err == nil && strings.TrimSpace(subject) != "" {
+			return subject, text, html, nil
+		}
+		n.log().Warn("an admin's email template failed; the built-in one was used", "kind", kind, "locale", lang, "ticket_id", d.TicketID, "err", err)
+	}
+	return render(lang, kind, d)
 }
 
 func (n *Notifier) log() *slog.Logger {

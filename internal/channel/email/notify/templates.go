@@ -1,6 +1,7 @@
 package notify
 
 import (
+	"fmt"
 	htmltemplate "html/template"
 	"strings"
 	"text/template"
@@ -42,15 +43,45 @@ type tmpl struct {
 	subject *template.Template
 	text    *template.Template
 	html    *htmltemplate.Template
+	// src is the text the template was parsed from: what admins see as
+	// the default and may override (see Templates).
+	src Source
 }
 
+// Source is a notification template as written: the subject line and the
+// plain-text body (text/template), and the HTML body's content
+// (html/template, placed inside the message's <body>).
+type Source struct {
+	Subject string
+	Text    string
+	HTML    string
+}
+
+// htmlPage wraps a template's HTML body into the message's document.
+const htmlPage = `<!DOCTYPE html><html><body style="font-family: sans-serif; line-height: 1.5; color: #1a1a1a">%s</body></html>`
+
 func parse(name, subject, text, html string) tmpl {
-	return tmpl{
-		subject: template.Must(template.New(name + ".subject").Option("missingkey=error").Parse(subject)),
-		text:    template.Must(template.New(name + ".text").Option("missingkey=error").Parse(text)),
-		html: htmltemplate.Must(htmltemplate.New(name + ".html").Option("missingkey=error").Parse(
-			`<!DOCTYPE html><html><body style="font-family: sans-serif; line-height: 1.5; color: #1a1a1a">` + html + `</body></html>`)),
+	t, err := compile(name, Source{Subject: subject, Text: text, HTML: html})
+	if err != nil {
+		panic(err)
 	}
+	return t
+}
+
+// compile parses src; each part's error names the part.
+func compile(name string, src Source) (tmpl, error) {
+	t := tmpl{src: src}
+	var err error
+	if t.subject, err = template.New(name + ".subject").Option("missingkey=error").Parse(src.Subject); err != nil {
+		return t, partError{PartSubject, err}
+	}
+	if t.text, err = template.New(name + ".text").Option("missingkey=error").Parse(src.Text); err != nil {
+		return t, partError{PartText, err}
+	}
+	if t.html, err = htmltemplate.New(name + ".html").Option("missingkey=error").Parse(fmt.Sprintf(htmlPage, src.HTML)); err != nil {
+		return t, partError{PartHTML, err}
+	}
+	return t, nil
 }
 
 const historyText = `{{range .History}}
@@ -139,18 +170,56 @@ func language(locale string) string {
 	return "en"
 }
 
-// render fills template kind in lang with d.
+// render fills the built-in template kind in lang with d.
 func render(lang string, kind Kind, d Data) (subject, text, html string, err error) {
-	t := templates[language(lang)][kind]
-	var sb, tb, hb strings.Builder
-	if err = t.subject.Execute(&sb, d); err != nil {
-		return
+	return templates[language(lang)][kind].execute(d)
+}
+
+// execute fills t with d. Each part's output is bounded (maxOutput), so
+// not even an admin's template can make a message without end.
+func (t tmpl) execute(d Data) (subject, text, html string, err error) {
+	sb, tb, hb := &limitedBuilder{}, &limitedBuilder{}, &limitedBuilder{}
+	if err = t.subject.Execute(sb, d); err != nil {
+		return "", "", "", partError{PartSubject, err}
 	}
-	if err = t.text.Execute(&tb, d); err != nil {
-		return
+	if err = t.text.Execute(tb, d); err != nil {
+		return "", "", "", partError{PartText, err}
 	}
-	if err = t.html.Execute(&hb, d); err != nil {
-		return
+	if err = t.html.Execute(hb, d); err != nil {
+		return "", "", "", partError{PartHTML, err}
 	}
 	return sb.String(), tb.String(), hb.String(), nil
 }
+
+// maxOutput bounds one rendered part.
+const maxOutput = 256 << 10
+
+// errTooLong stops a template whose output passes maxOutput.
+var errTooLong = fmt.Errorf("makes more than %d KiB of text", maxOutput>>10)
+
+type limitedBuilder struct{ strings.Builder }
+
+func (b *limitedBuilder) Write(p []byte) (int, error) {
+	if b.Len()+len(p) > maxOutput {
+		return 0, errTooLong
+	}
+	return b.Builder.Write(p)
+}
+
+// Part names a part of a template, in errors.
+type Part string
+
+const (
+	PartSubject Part = "subject"
+	PartText    Part = "text_body"
+	PartHTML    Part = "html_body"
+)
+
+// partError is an error in one part of a template.
+type partError struct {
+	part Part
+	err  error
+}
+
+func (e partError) Error() string { return string(e.part) + ": " + e.err.Error() }
+func (e partError) Unwrap() error { return e.err }
