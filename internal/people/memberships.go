@@ -30,6 +30,10 @@ type OrgMembershipFilter struct {
 	OrganizationID int64
 	AfterID        int64
 	Limit, Offset  int
+	// UserOrder lists a user's memberships as Zendesk does (the default
+	// first, then by organization name) instead of by id; for offset
+	// paging only.
+	UserOrder bool
 }
 
 const orgMembershipCols = `m.id, m.user_id, m.organization_id, m.is_default, o.name, o.shared_tickets, u.role,
@@ -112,8 +116,7 @@ func mayManageOrgMemberships(p *desk.Principal, role desk.Role) error {
 }
 
 // ListOrgMemberships lists the memberships p may read, by id after
-// f.AfterID. A user's own list (f.UserID set, no cursor) comes as Zendesk
-// sorts it: the default first, then by organization name.
+// f.AfterID (or in f.UserOrder).
 func (s *Service) ListOrgMemberships(ctx context.Context, f OrgMembershipFilter) ([]*desk.OrganizationMembership, error) {
 	p, err := desk.RequirePrincipal(ctx)
 	if err != nil {
@@ -124,7 +127,7 @@ func (s *Service) ListOrgMemberships(ctx context.Context, f OrgMembershipFilter)
 		return nil, err
 	}
 	order := ` ORDER BY m.id`
-	if f.UserID != 0 && f.AfterID == 0 {
+	if f.UserOrder {
 		order = ` ORDER BY m.is_default DESC, o.name_key, m.id`
 	}
 	page, pargs := pageArgs(f.Limit, f.Offset)
@@ -328,7 +331,7 @@ func (s *Service) MakeDefaultOrgMembership(ctx context.Context, userID, id int64
 	if err != nil {
 		return nil, wrapMembershipErr(err, "make default")
 	}
-	return s.ListOrgMemberships(ctx, OrgMembershipFilter{UserID: userID})
+	return s.ListOrgMemberships(ctx, OrgMembershipFilter{UserID: userID, UserOrder: true})
 }
 
 // MakeDefaultOrganization makes orgID the default organization of user

@@ -916,7 +916,8 @@ func userFilterSQL(p *desk.Principal, f UserFilter) (string, []any, error) {
 		args = append(args, ext)
 	}
 	if f.OrganizationID != 0 {
-		where += ` AND u.organization_id = ?`
+		// Every member, not only those for whom it is the default.
+		where += ` AND u.id IN (SELECT om.user_id FROM organization_memberships om WHERE om.organization_id = ?)`
 		args = append(args, f.OrganizationID)
 	}
 	if f.GroupID != 0 {
