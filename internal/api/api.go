@@ -85,6 +85,7 @@ func (s *Server) Register(mux *http.ServeMux) {
 	s.registerEmail(mux)   // p7-out
 	s.registerOAuth(mux)   // p6-oauth
 	s.registerUsersP6(mux) // p6-users
+	s.registerOrgMemberships(mux)
 	mux.Handle("/api/v2/", s.public(func(w http.ResponseWriter, r *http.Request) error {
 		return &desk.Error{Code: desk.ENOTFOUND, Message: "No route matches " + r.Method + " " + r.URL.Path}
 	}))

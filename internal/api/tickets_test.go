@@ -492,6 +492,7 @@ func TestTicketSideloads(t *testing.T) {
 		code, body := a.do(t, a.Admin, "POST", "/api/v2/organizations", map[string]any{"organization": map[string]any{"name": "Acme"}})
 		pStatus(t, "create org", code, body, http.StatusCreated)
 		orgID := pID(t, pObj(t, body, "organization"))
+		a.omCreate(t, a.EndUser.ID, orgID) // a ticket's organization is one of its requester's
 
 		tk := a.tkCreate(t, a.Agent, map[string]any{
 			"subject": "With everything", "requester_id": a.EndUser.ID, "assignee_id": a.Agent.ID,

@@ -72,6 +72,7 @@ func (s *Service) Register(r *jobs.Runner) {
 	r.Handle(JobDestroyTickets, s.run)
 	s.registerUsers(r)
 	s.registerOrgs(r)
+	s.registerOrgMemberships(r)
 }
 
 func (s *Service) enqueue(ctx context.Context, kind string, total int, p payload) (*Status, error) {

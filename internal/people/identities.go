@@ -319,6 +319,13 @@ func EnsureRequesterTx(ctx context.Context, tx *store.Tx, name, email string) (u
 	if err != nil {
 		return 0, nil, false, err
 	}
+	if org.Valid {
+		// Domain-based joining: the organization owning the address's
+		// domain gets the new user as a (default) member.
+		if _, err := joinOrgTx(ctx, tx, id, org.Int64, true); err != nil {
+			return 0, nil, false, err
+		}
+	}
 	if err := refreshUserSearch(ctx, tx, id); err != nil {
 		return 0, nil, false, err
 	}

@@ -103,12 +103,12 @@ func queryOrgs(ctx context.Context, q store.Querier, query string, args ...any) 
 }
 
 // orgVisibility limits organizations o to what p may read: staff all,
-// end-users their own.
+// end-users those they belong to.
 func orgVisibility(p *desk.Principal) (string, []any) {
 	if p.IsStaff() {
 		return "", nil
 	}
-	return ` AND o.id = (SELECT me.organization_id FROM users me WHERE me.id = ?)`, []any{p.UserID}
+	return ` AND o.id IN (SELECT me.organization_id FROM organization_memberships me WHERE me.user_id = ?)`, []any{p.UserID}
 }
 
 func visibleOrg(ctx context.Context, q store.Querier, p *desk.Principal, id int64) (*desk.Organization, error) {
@@ -440,7 +440,11 @@ func (s *Service) DeleteOrganization(ctx context.Context, id int64) error {
 			return desk.Forbidden("You are not allowed to delete organizations")
 		}
 		// Explicit rather than relying on ON DELETE actions, which SQLite
-		// only honours with foreign keys switched on.
+		// only honours with foreign keys switched on. Members whose
+		// default this was get another default.
+		if err := removeOrgMembershipsTx(ctx, tx, id); err != nil {
+			return err
+		}
 		if _, err := tx.Exec(ctx, `UPDATE users SET organization_id = NULL WHERE organization_id = ?`, id); err != nil {
 			return err
 		}

@@ -148,8 +148,8 @@ func loadUser(ctx context.Context, q store.Querier, id int64) (*desk.User, error
 }
 
 // userVisibility returns a condition on users u limiting them to what p may
-// see: staff see everyone; end-users see themselves and, when their
-// organization shares tickets, the other users of that organization.
+// see: staff see everyone; end-users see themselves and the other members
+// of each organization of theirs that shares tickets.
 func userVisibility(p *desk.Principal) (string, []any) {
 	if p.IsStaff() {
 		// Staff whose role does not grant view_end_users see staff and
@@ -159,8 +159,9 @@ func userVisibility(p *desk.Principal) (string, []any) {
 		}
 		return "", nil
 	}
-	return ` AND (u.id = ? OR u.organization_id = (SELECT me.organization_id FROM users me
-		JOIN organizations o ON o.id = me.organization_id WHERE me.id = ? AND o.shared_tickets = ?))`,
+	return ` AND (u.id = ? OR u.id IN (SELECT fm.user_id FROM organization_memberships fm
+		JOIN organization_memberships me ON me.organization_id = fm.organization_id
+		JOIN organizations o ON o.id = me.organization_id WHERE me.user_id = ? AND o.shared_tickets = ?))`,
 		[]any{p.UserID, p.UserID, true}
 }
 
@@ -441,6 +442,11 @@ func (s *Service) createUserTx(ctx context.Context, tx *store.Tx, p *desk.Princi
 				return err
 			}
 		}
+		if st.OrgID != 0 {
+			if _, err := joinOrgTx(ctx, tx, id, st.OrgID, true); err != nil {
+				return err
+			}
+		}
 		if st.Email != "" {
 			if _, err := tx.Exec(ctx, `INSERT INTO user_identities (user_id, type, value, is_primary, verified, created_at, updated_at)
 				VALUES (?, ?, ?, ?, ?, ?, ?)`, id, "email", st.Email, true, st.Verified, now, now); err != nil {
@@ -684,6 +690,11 @@ func (s *Service) writeUser(ctx context.Context, tx *store.Tx, id int64, before,
 	if _, err := tx.Exec(ctx, q+` WHERE id = ?`, append(args, id)...); err != nil {
 		return err
 	}
+	if after.OrgID != before.OrgID {
+		if err := syncUserOrgTx(ctx, tx, id, before.OrgID, after.OrgID); err != nil {
+			return err
+		}
+	}
 	// A new role or a suspension takes effect at once: the user's web
 	// sessions end (API tokens are re-checked on every request).
 	if after.Role != before.Role || after.CustomRoleID != before.CustomRoleID || (after.Suspended && !before.Suspended) {
@@ -921,7 +932,8 @@ func userFilterSQL(p *desk.Principal, f UserFilter) (string, []any, error) {
 		args = append(args, ext)
 	}
 	if f.OrganizationID != 0 {
-		where += ` AND u.organization_id = ?`
+		// Every member, not only those for whom it is the default.
+		where += ` AND u.id IN (SELECT om.user_id FROM organization_memberships om WHERE om.organization_id = ?)`
 		args = append(args, f.OrganizationID)
 	}
 	if f.GroupID != 0 {

@@ -157,8 +157,11 @@ func (r *run) userCond(ctx context.Context, t query.Term) (string, []any, error)
 		if err != nil {
 			return "", nil, err
 		}
-		c, a := set.in("u.organization_id", true)
-		return c, a, nil
+		// Any membership counts, not only the default one.
+		if set.none {
+			return "NOT EXISTS (SELECT 1 FROM organization_memberships om WHERE om.user_id = u.id)", nil, nil
+		}
+		return existsIn("SELECT 1 FROM organization_memberships om WHERE om.user_id = u.id", "om.organization_id", set, nil)
 	case "group":
 		set, err := r.groupRef(ctx, t)
 		if err != nil {

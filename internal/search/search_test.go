@@ -138,6 +138,10 @@ func seed(t testing.TB, db *store.DB) {
 				u.id, u.name, u.email, u.role, nullable(u.org), u.phone, u.tags, fmt.Sprintf("user-%d", u.id), u.active, ts+u.id*1e6, ts+u.id*1e6)
 			exec(`INSERT INTO user_identities (user_id, type, value, is_primary, created_at, updated_at) VALUES (?, 'email', ?, TRUE, ?, ?)`,
 				u.id, u.email, ts, ts)
+			if u.org != 0 { // the default membership, which organization_id mirrors
+				exec(`INSERT INTO organization_memberships (user_id, organization_id, is_default, created_at, updated_at) VALUES (?, ?, TRUE, ?, ?)`,
+					u.id, u.org, ts, ts)
+			}
 			if err := tx.SetSearchDoc(ctx, "user_search", u.id, doc(u.name, u.email, u.phone, u.tags)); err != nil {
 				t.Fatal(err)
 			}

@@ -339,7 +339,8 @@ func (e *Edit) SetRequester(uid int64) error {
 	return nil
 }
 
-// SetOrganization changes the organization (0 clears it).
+// SetOrganization changes the organization (0 clears it) to one the
+// requester belongs to.
 func (e *Edit) SetOrganization(id int64) error {
 	if id == 0 {
 		if e.t.OrganizationID != nil {
@@ -357,6 +358,15 @@ func (e *Edit) SetOrganization(id int64) error {
 	}
 	if !ok {
 		e.v.Add("organization_id", "is not a valid organization")
+		return nil
+	}
+	// As Zendesk: a ticket belongs to one of its requester's organizations.
+	member, err := people.IsOrgMemberTx(e.ctx, e.tx, e.t.RequesterID, id)
+	if err != nil {
+		return err
+	}
+	if !member {
+		e.v.Add("organization_id", "is not an organization of the requester")
 		return nil
 	}
 	e.c.set("organization_id", idOrNil(e.t.OrganizationID), id)

@@ -51,6 +51,11 @@ type ListFilter struct {
 	// AfterID/BeforeID are keyset cursors (ordering by id only).
 	AfterID  int64
 	BeforeID int64
+
+	// OrganizationIDs keeps the tickets of any of these organizations
+	// (the portal's "my organizations' requests"); an empty, non-nil
+	// list keeps none.
+	OrganizationIDs []int64
 }
 
 var sortColumns = map[string]string{
@@ -81,6 +86,16 @@ func (s *Service) where(p *desk.Principal, f ListFilter) (string, []any, error) 
 	}
 	if f.OrganizationID != 0 {
 		add("t.organization_id = ?", f.OrganizationID)
+	}
+	if f.OrganizationIDs != nil {
+		if len(f.OrganizationIDs) == 0 {
+			conds = append(conds, "1 = 0")
+		} else {
+			conds = append(conds, "t.organization_id IN ("+strings.TrimSuffix(strings.Repeat("?,", len(f.OrganizationIDs)), ",")+")")
+			for _, id := range f.OrganizationIDs {
+				args = append(args, id)
+			}
+		}
 	}
 	if f.GroupID != 0 {
 		add("t.group_id = ?", f.GroupID)

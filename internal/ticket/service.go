@@ -76,7 +76,7 @@ func (s *Service) settingsSvc() *settings.Service {
 // and those assigned to them; or those assigned to or requested by them),
 // and never a private group's tickets unless they are a member or the
 // account owner. End-users see what they requested, are copied on, or what
-// their organization shares.
+// any organization they belong to shares.
 func visibility(p *desk.Principal) (string, []any) {
 	switch {
 	case p.System:
@@ -103,10 +103,10 @@ func visibility(p *desk.Principal) (string, []any) {
 	default:
 		cond := `(t.requester_id = ? OR t.id IN (SELECT c.ticket_id FROM ticket_collaborators c WHERE c.user_id = ?)`
 		args := []any{p.UserID, p.UserID}
-		if p.OrgID != 0 {
-			cond += ` OR (t.organization_id = ? AND EXISTS (SELECT 1 FROM organizations o WHERE o.id = t.organization_id AND o.shared_tickets = ?))`
-			args = append(args, p.OrgID, true)
-		}
+		// Shared tickets of each organization the user belongs to.
+		cond += ` OR t.organization_id IN (SELECT om.organization_id FROM organization_memberships om
+			JOIN organizations o ON o.id = om.organization_id WHERE om.user_id = ? AND o.shared_tickets = ?)`
+		args = append(args, p.UserID, true)
 		return cond + ")", args
 	}
 }

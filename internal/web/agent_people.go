@@ -15,13 +15,16 @@ import (
 )
 
 type userPageData struct {
-	U       *desk.User
-	Org     *desk.Organization
-	Fields  []personFieldRow
-	Rows    []viewRow
-	Count   int
-	Pager   pager
-	CanEdit bool
+	U *desk.User
+	// Memberships are the user's organizations (the default first);
+	// OrgChoices those the viewer may add the user to.
+	Memberships []*desk.OrganizationMembership
+	OrgChoices  []*desk.Organization
+	Fields      []personFieldRow
+	Rows        []viewRow
+	Count       int
+	Pager       pager
+	CanEdit     bool
 }
 
 func (s *Server) agentUser(w http.ResponseWriter, r *http.Request) error {
@@ -42,10 +45,8 @@ func (s *Server) agentUser(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	d.Fields = personFieldRows(fields, u.UserFields)
-	if u.OrganizationID != nil {
-		if d.Org, err = s.d.People.GetOrganization(ctx, *u.OrganizationID); err != nil && desk.ErrorCode(err) != desk.ENOTFOUND {
-			return err
-		}
+	if err := s.userOrgs(ctx, &d); err != nil {
+		return err
 	}
 	f := ticket.ListFilter{RequesterID: u.ID, SortBy: "updated_at", Desc: true, Limit: viewPerPage}
 	if err := s.ticketList(r, &f, &d.Rows, &d.Count, &d.Pager); err != nil {

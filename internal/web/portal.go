@@ -191,15 +191,22 @@ func (s *Server) portalRequests(w http.ResponseWriter, r *http.Request) error {
 	pg.Title = pg.T("portal.my_requests")
 	pg.Nav = "requests"
 	d := portalRequestsData{Scope: r.URL.Query().Get("scope")}
-	if rc.p.OrgID != 0 {
-		if org, err := s.d.People.GetOrganization(ctx, rc.p.OrgID); err == nil && org.SharedTickets {
-			d.OrgShare = true
+	// Every organization of the user's that shares its tickets.
+	orgs, err := s.d.People.UserOrganizations(ctx, rc.p.UserID)
+	if err != nil {
+		return err
+	}
+	shared := []int64{}
+	for _, o := range orgs {
+		if o.SharedTickets {
+			shared = append(shared, o.ID)
 		}
 	}
+	d.OrgShare = len(shared) > 0
 	f := ticket.ListFilter{RequesterID: rc.p.UserID, SortBy: "updated_at", Desc: true, Limit: portalPerPage}
 	if d.Scope == "org" && d.OrgShare {
 		pg.Title = pg.T("portal.organization_requests")
-		f = ticket.ListFilter{OrganizationID: rc.p.OrgID, SortBy: "updated_at", Desc: true, Limit: portalPerPage}
+		f = ticket.ListFilter{OrganizationIDs: shared, SortBy: "updated_at", Desc: true, Limit: portalPerPage}
 	} else {
 		d.Scope = ""
 	}
