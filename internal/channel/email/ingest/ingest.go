@@ -96,6 +96,9 @@ type Service struct {
 // ErrTooLarge is returned for a message over the size limit.
 var ErrTooLarge = parse.ErrTooLarge
 
+// ErrNoMailbox is returned when no support address takes the message.
+var ErrNoMailbox = errors.New("ingest: no support address is configured for this message")
+
 // Limits that keep odd mail inside what a ticket accepts.
 const (
 	maxBodyBytes = 60 << 10
@@ -240,7 +243,11 @@ func (s *Service) mailboxFor(ctx context.Context, d Delivery) (*mailbox.Mailbox,
 	if b := MatchMailbox(boxes, d.Recipients); b != nil {
 		return b, nil
 	}
-	return s.Mailboxes.Default(ctx)
+	b, err := s.Mailboxes.Default(ctx)
+	if errors.Is(err, mailbox.ErrNoRelay) {
+		return nil, ErrNoMailbox
+	}
+	return b, err
 }
 
 // MatchMailbox returns the enabled mailbox whose address (or a

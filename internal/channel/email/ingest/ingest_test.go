@@ -343,11 +343,11 @@ func TestSuspendedQueue(t *testing.T) {
 			t.Fatal(err)
 		}
 		endUser := desk.WithPrincipal(context.Background(), mustPrincipal(t, f, eu.ID))
-		if _, _, err := f.in.ListSuspended(endUser, 0, 10); desk.ErrorCode(err) != desk.EFORBIDDEN {
+		if _, _, err := f.in.ListSuspended(endUser, 0, 0, 10); desk.ErrorCode(err) != desk.EFORBIDDEN {
 			t.Fatalf("end-user lists the queue: %v", err)
 		}
 		agent := desk.WithPrincipal(context.Background(), mustPrincipal(t, f, f.agent.ID))
-		list, more, err := f.in.ListSuspended(agent, 0, 10)
+		list, more, err := f.in.ListSuspended(agent, 0, 0, 10)
 		if err != nil || more || len(list) != 2 {
 			t.Fatalf("list %d %v %v", len(list), more, err)
 		}

@@ -44,13 +44,15 @@ type SuspendedAuthor struct {
 	Email string `json:"email"`
 }
 
-// mayManage: admins and agents who see every ticket review the queue.
+// mayManage: admins, and agents who see every ticket and may edit ticket
+// properties (not light agents), review the queue.
 func mayManage(ctx context.Context) error {
 	p, err := desk.RequirePrincipal(ctx)
 	if err != nil {
 		return err
 	}
-	if !p.IsStaff() || (!p.IsAdmin() && p.Can().TicketAccess != desk.TicketAccessAll) {
+	can := p.Can()
+	if !p.IsStaff() || (!p.IsAdmin() && (can.TicketAccess != desk.TicketAccessAll || !can.EditTicketProperties)) {
 		return desk.Forbidden("You do not have access to suspended tickets")
 	}
 	return nil
@@ -94,9 +96,10 @@ func scanSuspended(sc interface{ Scan(...any) error }) (*SuspendedTicket, error)
 	return &st, nil
 }
 
-// ListSuspended returns a page of the queue, newest first, after cursor
-// afterID (0: from the start), and whether more follow.
-func (s *Service) ListSuspended(ctx context.Context, afterID int64, limit int) ([]*SuspendedTicket, bool, error) {
+// ListSuspended returns a page of the queue, newest first: those older
+// than cursor afterID (0: from the newest), skipping offset, and whether
+// more follow.
+func (s *Service) ListSuspended(ctx context.Context, afterID int64, offset, limit int) ([]*SuspendedTicket, bool, error) {
 	if err := mayManage(ctx); err != nil {
 		return nil, false, err
 	}
@@ -107,7 +110,7 @@ func (s *Service) ListSuspended(ctx context.Context, afterID int64, limit int) (
 		q += ` WHERE s.id < ?`
 		args = append(args, afterID)
 	}
-	rows, err := s.DB.Query(ctx, q+` ORDER BY s.id DESC LIMIT ?`, append(args, limit+1)...)
+	rows, err := s.DB.Query(ctx, q+` ORDER BY s.id DESC LIMIT ? OFFSET ?`, append(args, limit+1, max(offset, 0))...)
 	if err != nil {
 		return nil, false, fmt.Errorf("suspended tickets: list: %w", err)
 	}
