@@ -101,4 +101,3 @@ func writeInboundError(w http.ResponseWriter, status int, code, desc string) {
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(map[string]string{"error": code, "description": desc})
 }
-

@@ -146,8 +146,8 @@ type App struct {
 	// endpoint, IMAP poller); SMTP is the receiver when SMTPAddr is set.
 	Inbound *ingest.Service
 	SMTP    *smtpin.Receiver
-	Account   *account.Service
-	Web       *web.Server
+	Account *account.Service
+	Web     *web.Server
 	// Schedules turns recurring tasks into jobs (see schedules.go).
 	Schedules *jobs.Scheduler
 	// Relay joins Events to the other instances on PostgreSQL; nil on
