@@ -9,6 +9,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/frontdesk/frontdesk/internal/channel/email/imapin"
 	"github.com/frontdesk/frontdesk/internal/channel/email/ingest"
 	"github.com/frontdesk/frontdesk/internal/channel/email/smtpin"
 	"github.com/frontdesk/frontdesk/internal/httpx"
@@ -29,6 +30,7 @@ func (a *App) openInbound() error {
 			select {} // wait for the kill
 		}
 	}
+	a.IMAP = &imapin.Poller{DB: a.DB, Mailboxes: a.Mailboxes, Ingest: a.Inbound, Logger: a.Logger}
 	a.SMTP = &smtpin.Receiver{Ingest: a.Inbound, Mailboxes: a.Mailboxes, MaxBytes: a.Config.MailMaxBytes, Logger: a.Logger}
 	cert, key := a.Config.SMTPCertFile, a.Config.SMTPKeyFile
 	if (cert == "") != (key == "") {

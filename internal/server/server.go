@@ -23,6 +23,7 @@ import (
 	"github.com/frontdesk/frontdesk/internal/attach"
 	"github.com/frontdesk/frontdesk/internal/bulk"
 	"github.com/frontdesk/frontdesk/internal/channel/email/deliver"
+	"github.com/frontdesk/frontdesk/internal/channel/email/imapin"
 	"github.com/frontdesk/frontdesk/internal/channel/email/ingest"
 	"github.com/frontdesk/frontdesk/internal/channel/email/mailbox"
 	"github.com/frontdesk/frontdesk/internal/channel/email/notify"
@@ -146,6 +147,8 @@ type App struct {
 	// endpoint, IMAP poller); SMTP is the receiver when SMTPAddr is set.
 	Inbound *ingest.Service
 	SMTP    *smtpin.Receiver
+	// IMAP polls the support addresses' IMAP accounts (job imapin.JobKind).
+	IMAP *imapin.Poller
 	Account *account.Service
 	Web     *web.Server
 	// Schedules turns recurring tasks into jobs (see schedules.go).
