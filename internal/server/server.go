@@ -148,7 +148,7 @@ type App struct {
 	Inbound *ingest.Service
 	SMTP    *smtpin.Receiver
 	// IMAP polls the support addresses' IMAP accounts (job imapin.JobKind).
-	IMAP *imapin.Poller
+	IMAP    *imapin.Poller
 	Account *account.Service
 	Web     *web.Server
 	// Schedules turns recurring tasks into jobs (see schedules.go).
