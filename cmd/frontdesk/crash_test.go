@@ -38,11 +38,18 @@ func startServe(t *testing.T, data, addr, smtpAddr string, env ...string) *exec.
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), append([]string{"FRONTDESK_TEST_RUN_MAIN=1", "FRONTDESK_LOG_LEVEL=warn",
 		"FRONTDESK_TEST_ARGS=serve --data " + data + " --addr " + addr + " --smtp-addr " + smtpAddr}, env...)...)
-	cmd.Stderr = os.Stderr
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _, _ = cmd.Process.Wait() })
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		_, _ = cmd.Process.Wait()
+		if t.Failed() {
+			t.Logf("server log:\n%s", stderr.String())
+		}
+	})
 	for i := 0; ; i++ {
 		c, err := net.DialTimeout("tcp", smtpAddr, time.Second)
 		if err == nil {
