@@ -6,10 +6,11 @@
 //     count over (ingest's Message-ID dedupe keeps old mail from coming
 //     back as new tickets);
 //  2. finds the unseen messages above the last UID handled;
-//  3. for each, in UID order: fetches it with BODY.PEEK[] (nothing is
-//     marked read by fetching), ingests it — the ticket change and its
-//     Message-ID record commit together — and only THEN marks it \Seen,
-//     moves or deletes it (per mailbox setting) and records its UID.
+//  3. in batches, in UID order: fetches them with BODY.PEEK[] (nothing is
+//     marked read by fetching), ingests them — each ticket change and its
+//     Message-ID record commit together; small messages are ingested
+//     concurrently — and only THEN marks them \Seen, moves or deletes them
+//     (per mailbox setting) and records the last UID done.
 //
 // A crash anywhere loses nothing (an unmarked message is fetched again)
 // and duplicates nothing (the second ingest finds its Message-ID). Polls
@@ -20,12 +21,15 @@
 package imapin
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/emersion/go-imap/v2"
@@ -171,13 +175,18 @@ func (p *Poller) poll(ctx context.Context, id int64) (int, *State, error) {
 		return 0, st, err
 	}
 	n := 0
-	for _, uid := range uids {
-		if err := p.handle(ctx, c, recv, uid); err != nil {
-			return n, st, err
+	for len(uids) > 0 {
+		batch := uids[:min(len(uids), batchSize)]
+		uids = uids[len(batch):]
+		done, err := p.handleBatch(ctx, c, recv, batch)
+		n += done
+		if done > 0 {
+			st.LastUID = uint32(batch[done-1])
+			if serr := p.saveUID(ctx, id, st, done); serr != nil && err == nil {
+				err = serr
+			}
 		}
-		st.LastUID = uint32(uid)
-		n++
-		if err := p.saveUID(ctx, id, st); err != nil {
+		if err != nil {
 			return n, st, err
 		}
 	}
@@ -201,6 +210,132 @@ func (p *Poller) newUIDs(c *imapclient.Client, last uint32) ([]imap.UID, error) 
 	}
 	if len(out) > maxPerPoll {
 		out = out[:maxPerPoll]
+	}
+	return out, nil
+}
+
+// batchSize is how many messages one round trip fetches; smallMessage is
+// the largest message held in memory to be ingested alongside others.
+const (
+	batchSize    = 32
+	smallMessage = 1 << 20
+)
+
+// handleBatch fetches, ingests and settles uids (ascending). Small
+// messages are read whole and ingested concurrently (their commits share
+// the store's write batches); large ones are streamed one at a time. It
+// returns how many leading messages of uids are done: a failure leaves
+// that message and the ones after it unseen (those ingested meanwhile are
+// settled, and found as duplicates when fetched again).
+func (p *Poller) handleBatch(ctx context.Context, c *imapclient.Client, recv *mailbox.Receiver, uids []imap.UID) (int, error) {
+	sizes, err := fetchSizes(c, uids)
+	if err != nil {
+		return 0, err
+	}
+	var small []imap.UID
+	for _, u := range uids {
+		if sizes[u] <= smallMessage {
+			small = append(small, u)
+		}
+	}
+	bodies, err := fetchBodies(c, small)
+	if err != nil {
+		return 0, err
+	}
+	errs := make(map[imap.UID]error, len(uids))
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for u, body := range bodies {
+		wg.Go(func() {
+			_, err := p.Ingest.Ingest(ctx, ingest.Delivery{MailboxID: recv.ID}, bytes.NewReader(body))
+			mu.Lock()
+			errs[u] = err
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	var settled imap.UIDSet
+	done := 0
+	var firstErr error
+	for _, u := range uids {
+		err, ok := errs[u]
+		if !ok {
+			if _, small := bodies[u]; !small {
+				err = p.handle(ctx, c, recv, u) // large: streamed and settled alone
+				if err == nil {
+					if firstErr == nil {
+						done++
+					}
+					continue
+				}
+			}
+		}
+		if errors.Is(err, ingest.ErrTooLarge) {
+			p.log().Warn("imap: message over the size limit marked read and left on the server", "mailbox", recv.Address, "uid", u)
+			err = nil
+		}
+		if err != nil {
+			if firstErr == nil {
+				firstErr = err
+			}
+			continue
+		}
+		if _, small := bodies[u]; small {
+			settled.AddNum(u)
+		}
+		if firstErr == nil {
+			done++
+		}
+	}
+	if len(settled) > 0 {
+		if err := settle(c, recv.IMAP, settled); err != nil {
+			return 0, err
+		}
+	}
+	return done, firstErr
+}
+
+// fetchSizes returns the RFC822.SIZE of each of uids.
+func fetchSizes(c *imapclient.Client, uids []imap.UID) (map[imap.UID]int64, error) {
+	msgs, err := c.Fetch(imap.UIDSetNum(uids...), &imap.FetchOptions{UID: true, RFC822Size: true}).Collect()
+	if err != nil {
+		return nil, fmt.Errorf("imap: fetch sizes: %w", err)
+	}
+	out := make(map[imap.UID]int64, len(msgs))
+	for _, m := range msgs {
+		out[m.UID] = m.RFC822Size
+	}
+	return out, nil
+}
+
+// fetchBodies reads whole messages (BODY.PEEK[]: nothing is marked read).
+func fetchBodies(c *imapclient.Client, uids []imap.UID) (map[imap.UID][]byte, error) {
+	out := make(map[imap.UID][]byte, len(uids))
+	if len(uids) == 0 {
+		return out, nil
+	}
+	cmd := c.Fetch(imap.UIDSetNum(uids...), &imap.FetchOptions{UID: true, BodySection: []*imap.FetchItemBodySection{{Peek: true}}})
+	for msg := cmd.Next(); msg != nil; msg = cmd.Next() {
+		var uid imap.UID
+		var body []byte
+		for item := msg.Next(); item != nil; item = msg.Next() {
+			switch it := item.(type) {
+			case imapclient.FetchItemDataUID:
+				uid = it.UID
+			case imapclient.FetchItemDataBodySection:
+				b, err := io.ReadAll(io.LimitReader(it.Literal, smallMessage+1))
+				if err != nil {
+					return nil, fmt.Errorf("imap: fetch: %w", err)
+				}
+				body = b
+			}
+		}
+		if uid != 0 && body != nil {
+			out[uid] = body
+		}
+	}
+	if err := cmd.Close(); err != nil {
+		return nil, fmt.Errorf("imap: fetch: %w", err)
 	}
 	return out, nil
 }
@@ -284,14 +419,15 @@ func (p *Poller) ensureRow(ctx context.Context, tx *store.Tx, id int64) error {
 	return err
 }
 
-// saveUID records the last UID handled, right after it was settled.
-func (p *Poller) saveUID(ctx context.Context, id int64, st *State) error {
+// saveUID records the last UID handled, right after it was settled, and
+// counts n more messages fetched.
+func (p *Poller) saveUID(ctx context.Context, id int64, st *State, n int) error {
 	return p.DB.InTx(ctx, func(tx *store.Tx) error {
 		if err := p.ensureRow(ctx, tx, id); err != nil {
 			return err
 		}
-		_, err := tx.Exec(ctx, `UPDATE imap_state SET uid_validity = ?, last_uid = ?, fetched = fetched + 1, updated_at = ? WHERE mailbox_id = ?`,
-			int64(st.UIDValidity), int64(st.LastUID), p.now().UnixMicro(), id)
+		_, err := tx.Exec(ctx, `UPDATE imap_state SET uid_validity = ?, last_uid = ?, fetched = fetched + ?, updated_at = ? WHERE mailbox_id = ?`,
+			int64(st.UIDValidity), int64(st.LastUID), n, p.now().UnixMicro(), id)
 		return err
 	})
 }
