@@ -229,6 +229,7 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 	twoFactor.Settings = a.Settings
 	a.Web, err = web.New(web.Deps{
 		DB: db, Tickets: a.Tickets, People: a.People, Search: a.Search, Account: a.Account, Outbox: a.Outbox, Mailboxes: a.Mailboxes,
+		Inbound: a.Inbound, IMAP: a.IMAP,
 		TwoFactor: twoFactor, Passwords: a.People.Passwords, Settings: a.Settings,
 		Events: a.Events, Logger: logger, MaxUpload: cfg.MaxUpload, PublicURL: cfg.PublicURL,
 		IPs: a.ips(), WebFormPerMinute: cfg.WebFormRateLimit, Context: ctx,

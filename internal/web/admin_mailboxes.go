@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/frontdesk/frontdesk/internal/channel/email/imapin"
 	"github.com/frontdesk/frontdesk/internal/channel/email/mailbox"
 	"github.com/frontdesk/frontdesk/internal/desk"
 )
@@ -19,6 +20,8 @@ type adminMailboxesData struct {
 	// its mailbox.
 	CheckedID int64
 	Check     mailbox.CheckResult
+	// Fetch is each IMAP mailbox's fetching health, by mailbox id.
+	Fetch map[int64]*imapin.State
 }
 
 func (s *Server) adminMailboxes(w http.ResponseWriter, r *http.Request) error {
@@ -37,6 +40,16 @@ func (s *Server) showAdminMailboxes(w http.ResponseWriter, r *http.Request, stat
 	var err error
 	if d.Mailboxes, err = s.d.Mailboxes.List(r.Context()); err != nil {
 		return err
+	}
+	if s.d.IMAP != nil {
+		d.Fetch = map[int64]*imapin.State{}
+		for _, m := range d.Mailboxes {
+			if m.IMAP.Configured() {
+				if d.Fetch[m.ID], err = s.d.IMAP.State(r.Context(), m.ID); err != nil {
+					return err
+				}
+			}
+		}
 	}
 	pg.Data = d
 	return s.render(w, status, "admin_mailboxes", pg)
