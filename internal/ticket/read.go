@@ -3,6 +3,7 @@ package ticket
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"sync"
@@ -313,7 +314,7 @@ func (s *Service) Comments(ctx context.Context, ticketID int64, afterID int64, l
 	if err != nil {
 		return nil, false, err
 	}
-	q := `SELECT id, author_id, body, html_body, public, audit_id, via_channel, created_at FROM ticket_comments WHERE ticket_id = ?`
+	q := `SELECT id, author_id, body, html_body, public, audit_id, via_channel, via_source, created_at FROM ticket_comments WHERE ticket_id = ?`
 	args := []any{t.ID}
 	if !p.IsStaff() {
 		q += ` AND public = ?`
@@ -348,13 +349,16 @@ func (s *Service) Comments(ctx context.Context, ticketID int64, afterID int64, l
 	byID := map[int64]*desk.Comment{}
 	for rows.Next() {
 		c := &desk.Comment{Type: "Comment", TicketID: t.ID, Attachments: []desk.Attachment{}}
-		var via string
+		var via, source string
 		var created int64
-		if err := rows.Scan(&c.ID, &c.AuthorID, &c.Body, &c.HTMLBody, &c.Public, &c.AuditID, &via, &created); err != nil {
+		if err := rows.Scan(&c.ID, &c.AuthorID, &c.Body, &c.HTMLBody, &c.Public, &c.AuditID, &via, &source, &created); err != nil {
 			return nil, false, err
 		}
 		c.PlainBody = c.Body
 		c.Via = desk.NewVia(via)
+		if source != "" {
+			_ = json.Unmarshal([]byte(source), &c.Via.Source)
+		}
 		c.CreatedAt = desk.TimeFromMicros(created)
 		out = append(out, c)
 		byID[c.ID] = c

@@ -519,7 +519,7 @@ func (s *Service) create(ctx context.Context, tx *store.Tx, box *mailbox.Mailbox
 	in := ticket.Input{
 		Subject:   &subject,
 		Requester: &ticket.RequesterInput{Name: cleanName(m.From.Name, m.From.Address), Email: m.From.Address},
-		Comment:   &ticket.CommentInput{Body: body(m, false), Public: &pub, Uploads: p.uploads},
+		Comment:   &ticket.CommentInput{Body: body(m, false), Public: &pub, Uploads: p.uploads, ViaSource: viaSource(box, m)},
 		Via:       "email",
 		ViaSource: viaSource(box, m),
 		Recipient: desk.NullString{Set: true, Value: box.Address},
@@ -570,7 +570,7 @@ func (s *Service) comment(ctx context.Context, tx *store.Tx, id int64, box *mail
 		}
 	}
 	pub := true
-	ci := &ticket.CommentInput{Body: body(m, true), Public: &pub, Uploads: p.uploads, AuthorID: desk.NullID{Set: true, ID: uid}}
+	ci := &ticket.CommentInput{Body: body(m, true), Public: &pub, Uploads: p.uploads, AuthorID: desk.NullID{Set: true, ID: uid}, ViaSource: viaSource(box, m)}
 	_, _, err := s.Tickets.EditTx(thread.WithInbound(ctx, p.messageID), tx, id, func(e *ticket.Edit) error {
 		if err := e.AddComment(ci); err != nil {
 			return err

@@ -155,7 +155,8 @@ func TestNewMailOpensATicketAndIsAcknowledged(t *testing.T) {
 			t.Fatalf("requester %+v %v", req, err)
 		}
 		cs := f.comments(t, tk.ID)
-		if len(cs) != 1 || !strings.Contains(cs[0].Body, "drukarka nie drukuje") || !strings.Contains(cs[0].Body, "tel. 123") || cs[0].AuthorID != req.ID {
+		if len(cs) != 1 || !strings.Contains(cs[0].Body, "drukarka nie drukuje") || !strings.Contains(cs[0].Body, "tel. 123") || cs[0].AuthorID != req.ID ||
+			cs[0].Via.Channel != "email" || cs[0].Via.Source.From["address"] != "zofia@klient.example" || cs[0].Via.Source.To["address"] != "support@example.com" {
 			t.Fatalf("comments %+v", cs)
 		}
 		if len(cs[0].Attachments) != 1 || cs[0].Attachments[0].FileName != "original.eml" || cs[0].Attachments[0].Size != int64(len(raw)) {
@@ -228,7 +229,7 @@ func TestRepliesFindTheirTicket(t *testing.T) {
 			t.Fatalf("customer reply left status %s, want open", tk.Status)
 		}
 		cs := f.comments(t, id)
-		if last := cs[len(cs)-1]; last.Body != "Yes I did." || last.AuthorID != tk.RequesterID {
+		if last := cs[len(cs)-1]; last.Body != "Yes I did." || last.AuthorID != tk.RequesterID || last.Via.Source.From["name"] != "Zofia" {
 			t.Fatalf("reply comment %q by %d", last.Body, last.AuthorID)
 		}
 

@@ -210,7 +210,7 @@ func (s *Service) recoverTx(ctx context.Context, tx *store.Tx, id int64) (*desk.
 	in := ticket.Input{
 		Subject:   &subject,
 		Requester: &ticket.RequesterInput{Name: st.Author.Name, Email: st.Author.Email},
-		Comment:   &ticket.CommentInput{Body: content, Public: &pub, Uploads: uploads},
+		Comment:   &ticket.CommentInput{Body: content, Public: &pub, Uploads: uploads, ViaSource: &desk.ViaSource{From: st.Via.Source.From, To: box}},
 		Via:       "email",
 		ViaSource: &desk.ViaSource{From: st.Via.Source.From, To: box},
 		Recipient: desk.NullString{Set: st.Recipient != "", Value: st.Recipient},
