@@ -17,6 +17,7 @@ import (
 	"github.com/frontdesk/frontdesk/internal/account"
 	"github.com/frontdesk/frontdesk/internal/audit"
 	"github.com/frontdesk/frontdesk/internal/bulk"
+	"github.com/frontdesk/frontdesk/internal/channel/email/ingest"
 	"github.com/frontdesk/frontdesk/internal/channel/email/mailbox"
 	"github.com/frontdesk/frontdesk/internal/desk"
 	"github.com/frontdesk/frontdesk/internal/httpx"
@@ -60,6 +61,8 @@ type Server struct {
 
 	// Mailboxes are the support addresses (/recipient_addresses).
 	Mailboxes *mailbox.Service
+	// Inbound holds the suspended tickets queue (/suspended_tickets).
+	Inbound *ingest.Service
 
 	// routes lists every pattern registered through handle, so tests can
 	// check that each route has its entry in the permission matrix.
@@ -86,6 +89,7 @@ func (s *Server) Register(mux *http.ServeMux) {
 	s.registerOAuth(mux)   // p6-oauth
 	s.registerUsersP6(mux) // p6-users
 	s.registerOrgMemberships(mux)
+	s.registerSuspended(mux) // p7-in
 	mux.Handle("/api/v2/", s.public(func(w http.ResponseWriter, r *http.Request) error {
 		return &desk.Error{Code: desk.ENOTFOUND, Message: "No route matches " + r.Method + " " + r.URL.Path}
 	}))

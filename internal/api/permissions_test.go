@@ -205,6 +205,30 @@ func (m *mx) formIDs(t *testing.T) []int64 {
 	return ids
 }
 
+// newSuspended holds a message from a blocked sender in the suspended
+// queue, as the ingest service does, and returns its id.
+func (m *mx) newSuspended(t *testing.T) int64 {
+	t.Helper()
+	now := store.Now()
+	id, err := insertID(m.a.srv.DB, `INSERT INTO suspended_tickets (mailbox_id, message_id, author_name, author_email, recipient, subject, content, cause, cause_id, created_at, updated_at)
+		VALUES (0, ?, 'Spammer', 'spam@blocked.example', 'support@example.com', 'Buy now', 'Cheap pills', 'Email is from a blocklisted sender or domain', 13, ?, ?)`,
+		m.uniq("sus")+"@blocked.example", now, now)
+	if err != nil {
+		t.Fatalf("suspended: %v", err)
+	}
+	return id
+}
+
+func insertID(db *store.DB, q string, args ...any) (int64, error) {
+	var id int64
+	err := db.InTx(context.Background(), func(tx *store.Tx) error {
+		var err error
+		id, err = tx.InsertID(context.Background(), q, args...)
+		return err
+	})
+	return id, err
+}
+
 func (m *mx) newRole(t *testing.T) int64 {
 	t.Helper()
 	r, err := m.a.srv.People.CreateCustomRole(m.sys, people.CustomRoleInput{Name: ptrTo(m.uniq("Role "))})
@@ -466,7 +490,24 @@ const (
 	privRead = "200 404 200 404 404 404 200 401 404"
 )
 
+// Suspended tickets (p7-in): admins and agents who see all tickets and
+// edit them; not light agents or restricted roles.
+const (
+	suspendedRead   = "200 200 200 403 403 403 403 401 200"
+	suspendedDelete = "204 204 204 403 403 403 403 401 204"
+)
+
 var matrix = []mcase{
+	{route: "GET /api/v2/suspended_tickets", want: suspendedRead, req: path("/api/v2/suspended_tickets")},
+	{route: "GET /api/v2/suspended_tickets/{id}", want: suspendedRead, req: idPath("/api/v2/suspended_tickets/%d", fresh((*mx).newSuspended), nil)},
+	{route: "PUT /api/v2/suspended_tickets/{id}/recover", want: suspendedRead, req: idPath("/api/v2/suspended_tickets/%d/recover", fresh((*mx).newSuspended), nil)},
+	{route: "PUT /api/v2/suspended_tickets/recover_many", want: suspendedRead, req: func(t *testing.T, m *mx, _ string) (string, any) {
+		return fmt.Sprintf("/api/v2/suspended_tickets/recover_many?ids=%d,%d", m.newSuspended(t), m.newSuspended(t)), nil
+	}},
+	{route: "DELETE /api/v2/suspended_tickets/{id}", want: suspendedDelete, req: idPath("/api/v2/suspended_tickets/%d", fresh((*mx).newSuspended), nil)},
+	{route: "DELETE /api/v2/suspended_tickets/destroy_many", want: suspendedDelete, req: func(t *testing.T, m *mx, _ string) (string, any) {
+		return fmt.Sprintf("/api/v2/suspended_tickets/destroy_many?ids=%d,%d", m.newSuspended(t), m.newSuspended(t)), nil
+	}},
 	// --- custom roles: admins only ---
 	// Support addresses (p7-out): admins only.
 	{route: "GET /api/v2/recipient_addresses", want: adminOnly, req: path("/api/v2/recipient_addresses")},

@@ -67,6 +67,17 @@ var options = []Option{
 		parseText, func(c *Config, v string) { c.Server.S3.Region = v }),
 	boolOpt("s3-use-ssl", server.Defaults.S3.UseSSL, "Talk to the S3 endpoint over HTTPS.", Serve,
 		func(c *Config, v bool) { c.Server.S3.UseSSL = v }),
+	// Inbound email (see the README's Email section).
+	opt(KindOptionalAddr, "smtp-addr", "", "Run the SMTP receiver for the support addresses on this host:port (e.g. :25 behind your MX); empty = off.", Serve,
+		parseHostPort(true), func(c *Config, v string) { c.Server.SMTPAddr = v }),
+	opt(KindText, "smtp-tls-cert", "", "PEM certificate file for STARTTLS on the SMTP receiver (with --smtp-tls-key); empty = no STARTTLS.", Serve,
+		parseText, func(c *Config, v string) { c.Server.SMTPCertFile = v }),
+	opt(KindText, "smtp-tls-key", "", "PEM private key file for STARTTLS on the SMTP receiver.", Serve,
+		parseText, func(c *Config, v string) { c.Server.SMTPKeyFile = v }),
+	opt(KindSize, "mail-max-size", formatSize(server.Defaults.MailMaxBytes), "Largest inbound email (SMTP receiver and HTTP endpoint); larger mail is refused (552 / 413).", Serve,
+		parseSize(64<<10, 1<<30), func(c *Config, v int64) { c.Server.MailMaxBytes = v }),
+	secret(opt(KindToken, "inbound-secret", "", "Serve POST /inbound/email (raw MIME) to requests with Authorization: Bearer <secret> (24+ characters; set it in the environment); empty = not served.", Serve,
+		parseToken, func(c *Config, v string) { c.Server.InboundSecret = v })),
 }
 
 // checkS3 refuses a partial S3 configuration, and --s3-use-ssl without

@@ -8,6 +8,7 @@ import (
 
 	"github.com/frontdesk/frontdesk/internal/attach"
 	"github.com/frontdesk/frontdesk/internal/channel/email/deliver"
+	"github.com/frontdesk/frontdesk/internal/channel/email/imapin"
 	"github.com/frontdesk/frontdesk/internal/desk"
 	"github.com/frontdesk/frontdesk/internal/jobs"
 	"github.com/frontdesk/frontdesk/internal/ticket"
@@ -63,6 +64,13 @@ func (a *App) registerSchedules() {
 		return err
 	})
 	a.Schedules.Every("purge.finished_jobs", time.Hour, jobs.JobPurgeFinished)
+	// Incoming mail: each round polls every enabled IMAP mailbox once (one
+	// instance at a time); a message is marked read only after its ticket
+	// change committed, so a round that dies half-way loses nothing.
+	a.Jobs.Handle(imapin.JobKind, func(ctx context.Context, _ json.RawMessage) error {
+		return a.IMAP.PollAll(ctx)
+	})
+	a.Schedules.Every("email.imap_poll", imapin.Interval, imapin.JobKind)
 	a.Schedules.Every("purge.expired_sessions", time.Hour, JobPurgeExpired)
 	a.Schedules.Every("purge.unbound_uploads", time.Hour, JobPurgeUploads)
 	// Attachments in the database: chunks of uploads a crash cut short.

@@ -23,8 +23,11 @@ import (
 	"github.com/frontdesk/frontdesk/internal/attach"
 	"github.com/frontdesk/frontdesk/internal/bulk"
 	"github.com/frontdesk/frontdesk/internal/channel/email/deliver"
+	"github.com/frontdesk/frontdesk/internal/channel/email/imapin"
+	"github.com/frontdesk/frontdesk/internal/channel/email/ingest"
 	"github.com/frontdesk/frontdesk/internal/channel/email/mailbox"
 	"github.com/frontdesk/frontdesk/internal/channel/email/notify"
+	"github.com/frontdesk/frontdesk/internal/channel/email/smtpin"
 	"github.com/frontdesk/frontdesk/internal/channel/email/thread"
 	"github.com/frontdesk/frontdesk/internal/events"
 	"github.com/frontdesk/frontdesk/internal/events/pgrelay"
@@ -78,6 +81,16 @@ type Config struct {
 	// (see jobs.PurgeFinished).
 	JobRetention       time.Duration
 	FailedJobRetention time.Duration
+	// SMTPAddr, when set, runs the SMTP receiver there (mail for the
+	// support addresses, from an MX or a forwarding relay); empty: off.
+	SMTPAddr string
+	// SMTPCertFile and SMTPKeyFile (PEM) enable STARTTLS on the receiver.
+	SMTPCertFile, SMTPKeyFile string
+	// MailMaxBytes is the largest inbound message (SMTP and HTTP).
+	MailMaxBytes int64
+	// InboundSecret, when set, serves POST /inbound/email to requests
+	// with "Authorization: Bearer <InboundSecret>"; empty: not served.
+	InboundSecret string
 }
 
 // Defaults holds the default of every Config field that has one: the only
@@ -96,6 +109,7 @@ var Defaults = Config{
 	S3:                 attach.S3Config{UseSSL: true},
 	JobRetention:       jobs.DefaultRetention.Completed,
 	FailedJobRetention: jobs.DefaultRetention.Failed,
+	MailMaxBytes:       smtpin.DefaultMaxBytes,
 }
 
 // withDefaults fills the zero fields of c that have a default.
@@ -117,6 +131,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.FailedJobRetention == 0 {
 		c.FailedJobRetention = Defaults.FailedJobRetention
+	}
+	if c.MailMaxBytes == 0 {
+		c.MailMaxBytes = Defaults.MailMaxBytes
 	}
 	return c
 }
@@ -140,7 +157,13 @@ type App struct {
 	Mailboxes *mailbox.Service
 	Threads   *thread.Store
 	Mail      *deliver.Deliverer
-	Account   *account.Service
+	// Inbound turns received mail into tickets (SMTP receiver, HTTP
+	// endpoint, IMAP poller); SMTP is the receiver when SMTPAddr is set.
+	Inbound *ingest.Service
+	SMTP    *smtpin.Receiver
+	// IMAP polls the support addresses' IMAP accounts (job imapin.JobKind).
+	IMAP    *imapin.Poller
+	Account *account.Service
 	// OAuth holds OAuth clients and tokens (API, consent page, Bearer auth).
 	OAuth *oauth.Service
 	Web   *web.Server
@@ -153,6 +176,7 @@ type App struct {
 	Settings *settings.Service
 
 	metricsAddr string // where the metrics listener listens, once it does
+	smtpAddr    string // where the SMTP receiver listens, once it does
 }
 
 // Open opens the store (migrating it) and builds the services.
@@ -211,6 +235,10 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 	// Ticket notifications are queued in each change's transaction; with
 	// no support address configured there are none.
 	(&notify.Notifier{Outbox: a.Outbox, Mailboxes: a.Mailboxes, Threads: a.Threads, PublicURL: cfg.PublicURL, Logger: logger}).Register(a.Tickets)
+	if err := a.openInbound(); err != nil {
+		db.Close()
+		return nil, err
+	}
 	a.Account = account.New(db, a.People, a.Outbox)
 	a.Account.Settings, a.Account.Passwords.Settings = a.Settings, a.Settings
 	twoFactor := twofactor.New(db, box, "")
@@ -219,6 +247,7 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 	a.Web, err = web.New(web.Deps{
 		DB: db, Tickets: a.Tickets, People: a.People, Search: a.Search, Account: a.Account, OAuth: a.OAuth, Outbox: a.Outbox, Mailboxes: a.Mailboxes,
 		TwoFactor: twoFactor, Passwords: a.People.Passwords, Settings: a.Settings, EmailTemplates: &notify.Templates{DB: db},
+		Inbound: a.Inbound, IMAP: a.IMAP,
 		Events: a.Events, Logger: logger, MaxUpload: cfg.MaxUpload, PublicURL: cfg.PublicURL,
 		IPs: a.ips(), WebFormPerMinute: cfg.WebFormRateLimit, Context: ctx,
 	})
@@ -252,7 +281,7 @@ func (a *App) Handler(reg *prometheus.Registry) http.Handler {
 		DB: a.DB, Tickets: a.Tickets, People: a.People, Search: a.Search, Bulk: a.Bulk, Jobs: a.Jobs, Account: a.Account, Logger: a.Logger,
 		OAuth:   a.OAuth,
 		Limiter: ratelimit.For(a.DB, a.Config.APIRateLimit, a.Logger), AuthFailures: api.NewAuthThrottle(), MaxUpload: a.Config.MaxUpload,
-		IPs: a.ips(), PublicURL: a.Config.PublicURL, Mailboxes: a.Mailboxes,
+		IPs: a.ips(), PublicURL: a.Config.PublicURL, Mailboxes: a.Mailboxes, Inbound: a.Inbound,
 	}
 	apiSrv.Register(mux)
 	metrics := httpx.NewMetrics(reg)
@@ -273,6 +302,7 @@ func (a *App) Handler(reg *prometheus.Registry) http.Handler {
 		mux.Handle("GET /metrics", httpx.BearerOnly(a.Config.MetricsToken, metrics.Handler()))
 	}
 	a.Web.Register(mux)
+	a.registerInbound(mux)
 	a.registerGauges(reg)
 
 	var h http.Handler = metrics.Middleware(mux)
@@ -298,6 +328,10 @@ func MetricsHandler(reg *prometheus.Registry) http.Handler {
 	mux.Handle("GET /metrics", httpx.NewMetrics(reg).Handler())
 	return mux
 }
+
+// SMTPAddr is the address the SMTP receiver listens on ("" when it does
+// not), known once Serve has called ready.
+func (a *App) SMTPAddr() string { return a.smtpAddr }
 
 // MetricsAddr is the address the metrics listener listens on ("" when
 // there is none), known once Serve has called ready.
@@ -379,6 +413,28 @@ func (a *App) Serve(ctx context.Context, ready func(addr string)) error {
 			}
 		}()
 		a.Logger.Info("metrics listening", "addr", a.metricsAddr)
+	}
+	if a.Config.SMTPAddr != "" {
+		sln, err := net.Listen("tcp", a.Config.SMTPAddr)
+		if err != nil {
+			ln.Close()
+			if msrv != nil {
+				msrv.Close()
+			}
+			stopJobs()
+			<-jobsDone
+			return fmt.Errorf("smtp listener: %w", err)
+		}
+		a.smtpAddr = sln.Addr().String()
+		smtpDone := make(chan struct{})
+		defer func() { <-smtpDone }()
+		go func() {
+			defer close(smtpDone)
+			if err := a.SMTP.Serve(ctx, sln); err != nil {
+				errc <- fmt.Errorf("smtp listener: %w", err)
+			}
+		}()
+		a.Logger.Info("smtp receiver listening", "addr", a.smtpAddr, "starttls", a.SMTP.TLS != nil)
 	}
 	go func() { errc <- srv.Serve(ln) }()
 	a.Logger.Info("frontdesk listening", "addr", ln.Addr().String(), "store", a.DB.Dialect.String())

@@ -29,6 +29,7 @@ const (
 	KeyCSRFKey          = "web.csrf_key"
 	KeyOwner            = desk.SettingOwner
 	KeySetupCode        = "setup.code"
+	KeyBlockedSenders   = "email.blocked_senders"
 )
 
 // Limits of string settings.
@@ -105,6 +106,17 @@ var (
 			return ""
 		},
 	})
+
+	// BlockedSenders lists addresses ("a@example.com") and domains
+	// ("@example.com" or "example.com"), separated by spaces, commas or
+	// lines, whose mail goes to the suspended tickets queue.
+	BlockedSenders = declare(stringSetting(KeyBlockedSenders, "", "Addresses and domains whose mail is suspended.",
+		func(v string) string {
+			if len(v) > 64<<10 || !utf8.ValidString(v) || strings.ContainsRune(v, 0) {
+				return "must be at most 64 KiB of addresses and domains"
+			}
+			return ""
+		}))
 
 	// Owner is the account owner's user ID (0 = none yet). The ticket
 	// visibility rule also reads it in SQL, under KeyOwner.

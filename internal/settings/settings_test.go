@@ -283,7 +283,8 @@ func TestRegistry(t *testing.T) {
 		settings.KeyOwner, settings.KeyHelpdeskName, settings.KeyDefaultLocale, settings.KeyDefaultTimeZone,
 		settings.KeySessionLimits, settings.KeyPasswordStaff, settings.KeyPasswordEndUsers, settings.KeyRequireStaff2FA,
 		settings.KeyAssignOnSolve, settings.KeyCSRFKey,
-		settings.KeySetupCode, // p6-firstrun
+		settings.KeySetupCode,      // p6-firstrun
+		settings.KeyBlockedSenders, // p7-in
 	}
 	if len(all) != len(want) {
 		t.Fatalf("%d settings declared, want %d: %+v", len(all), len(want), all)

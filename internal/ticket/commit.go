@@ -287,8 +287,8 @@ func (s *Service) writeSearch(ctx context.Context, tx *store.Tx, m *mutation) er
 // keeping authors, visibility and times, as part of audit auditID.
 func copyComments(ctx context.Context, tx *store.Tx, id, auditID int64, from []int64) error {
 	for _, src := range from {
-		if _, err := tx.Exec(ctx, `INSERT INTO ticket_comments (ticket_id, audit_id, author_id, body, html_body, public, via_channel, created_at)
-			SELECT ?, ?, author_id, body, html_body, public, via_channel, created_at FROM ticket_comments WHERE ticket_id = ? ORDER BY id`, id, auditID, src); err != nil {
+		if _, err := tx.Exec(ctx, `INSERT INTO ticket_comments (ticket_id, audit_id, author_id, body, html_body, public, via_channel, via_source, created_at)
+			SELECT ?, ?, author_id, body, html_body, public, via_channel, via_source, created_at FROM ticket_comments WHERE ticket_id = ? ORDER BY id`, id, auditID, src); err != nil {
 			return err
 		}
 	}

@@ -63,6 +63,9 @@ type CommentInput struct {
 	Public   *bool       `json:"public"`
 	AuthorID desk.NullID `json:"author_id,omitzero"`
 	Uploads  []string    `json:"uploads"`
+	// ViaSource records the channel's addresses on the comment (email
+	// from/to); set by channels, never decoded from a request.
+	ViaSource *desk.ViaSource `json:"-"`
 
 	// rendered, body and html cache the sanitized forms (see render).
 	rendered   bool

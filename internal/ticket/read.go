@@ -3,6 +3,7 @@ package ticket
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"sync"
@@ -328,7 +329,7 @@ func (s *Service) Comments(ctx context.Context, ticketID int64, afterID int64, l
 	if err != nil {
 		return nil, false, err
 	}
-	q := `SELECT c.id, c.author_id, c.body, c.html_body, c.public, c.audit_id, c.via_channel, c.created_at, COALESCE(a.metadata, '')
+	q := `SELECT c.id, c.author_id, c.body, c.html_body, c.public, c.audit_id, c.via_channel, c.via_source, c.created_at, COALESCE(a.metadata, '')
 		FROM ticket_comments c LEFT JOIN ticket_audits a ON a.id = c.audit_id WHERE c.ticket_id = ?`
 	args := []any{t.ID}
 	if !p.IsStaff() {
@@ -364,14 +365,17 @@ func (s *Service) Comments(ctx context.Context, ticketID int64, afterID int64, l
 	byID := map[int64]*desk.Comment{}
 	for rows.Next() {
 		c := &desk.Comment{Type: "Comment", TicketID: t.ID, Attachments: []desk.Attachment{}}
-		var via, meta string
+		var via, source, meta string
 		var created int64
-		if err := rows.Scan(&c.ID, &c.AuthorID, &c.Body, &c.HTMLBody, &c.Public, &c.AuditID, &via, &created, &meta); err != nil {
+		if err := rows.Scan(&c.ID, &c.AuthorID, &c.Body, &c.HTMLBody, &c.Public, &c.AuditID, &via, &source, &created, &meta); err != nil {
 			return nil, false, err
 		}
 		c.Metadata = metadataFor(p, decodeMetadata(meta))
 		c.PlainBody = c.Body
 		c.Via = desk.NewVia(via)
+		if source != "" {
+			_ = json.Unmarshal([]byte(source), &c.Via.Source)
+		}
 		c.CreatedAt = desk.TimeFromMicros(created)
 		out = append(out, c)
 		byID[c.ID] = c

@@ -30,6 +30,8 @@ type newComment struct {
 	html     string
 	public   bool
 	uploads  []string
+	// viaSource is the JSON of the channel's via.source ("" for none).
+	viaSource string
 }
 
 func (c *change) set(field string, prev, val any) {
@@ -217,6 +219,13 @@ func endUserMayUpdate(in Input) error {
 // prepareComment validates a comment and decides its author and visibility.
 func (s *Service) prepareComment(ctx context.Context, tx *store.Tx, p *desk.Principal, t *desk.Ticket, ci *CommentInput) (*newComment, error) {
 	nc := &newComment{authorID: p.UserID, public: true, uploads: ci.Uploads}
+	if ci.ViaSource != nil {
+		b, err := json.Marshal(ci.ViaSource)
+		if err != nil {
+			return nil, err
+		}
+		nc.viaSource = string(b)
+	}
 	if ci.Public != nil {
 		nc.public = *ci.Public
 	}
@@ -309,8 +318,8 @@ func (s *Service) writeAudit(ctx context.Context, tx *store.Tx, p *desk.Principa
 	}
 	var cid int64
 	if c.comment != nil {
-		cid, err = tx.InsertID(ctx, `INSERT INTO ticket_comments (ticket_id, audit_id, author_id, body, html_body, public, via_channel, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, t.ID, id, c.comment.authorID, c.comment.body, c.comment.html, c.comment.public, audit.Via.Channel, now)
+		cid, err = tx.InsertID(ctx, `INSERT INTO ticket_comments (ticket_id, audit_id, author_id, body, html_body, public, via_channel, via_source, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, t.ID, id, c.comment.authorID, c.comment.body, c.comment.html, c.comment.public, audit.Via.Channel, c.comment.viaSource, now)
 		if err != nil {
 			return nil, err
 		}

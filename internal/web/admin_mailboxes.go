@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/frontdesk/frontdesk/internal/channel/email/imapin"
 	"github.com/frontdesk/frontdesk/internal/channel/email/mailbox"
 	"github.com/frontdesk/frontdesk/internal/desk"
 )
@@ -24,6 +25,8 @@ type adminMailboxesData struct {
 	Groups []*desk.Group
 	// Edit is nil on the list page (the add form has no stored secrets).
 	Edit *mailbox.Mailbox
+	// Fetch is each IMAP mailbox's fetching health, by mailbox id.
+	Fetch map[int64]*imapin.State
 }
 
 // adminMailboxData is the edit page of one support address.
@@ -58,6 +61,16 @@ func (s *Server) showAdminMailboxes(w http.ResponseWriter, r *http.Request, stat
 	}
 	if d.Groups, err = s.d.People.ListGroups(r.Context(), 0, 1000, 0); err != nil {
 		return err
+	}
+	if s.d.IMAP != nil {
+		d.Fetch = map[int64]*imapin.State{}
+		for _, m := range d.Mailboxes {
+			if m.IMAP.Configured() {
+				if d.Fetch[m.ID], err = s.d.IMAP.State(r.Context(), m.ID); err != nil {
+					return err
+				}
+			}
+		}
 	}
 	pg.Data = d
 	return s.render(w, status, "admin_mailboxes", pg)

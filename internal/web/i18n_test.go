@@ -181,7 +181,7 @@ func TestEveryPageInEveryLanguage(t *testing.T) {
 			for _, p := range []string{"/agent", "/agent/views/unassigned", "/agent/views/pending", "/agent/views/solved", "/agent/views/updated",
 				path, path + "/presence", "/agent/tickets/new", fmt.Sprintf("/agent/users/%d", e.customer.ID),
 				fmt.Sprintf("/agent/organizations/%d", org.ID), "/agent/search", "/agent/search?q=translated", "/agent/search?q=nothingmatches",
-				"/agent/search?q=status%3Cx", "/agent/search?q=type:user", "/agent/admin/users"} {
+				"/agent/search?q=status%3Cx", "/agent/search?q=type:user", "/agent/admin/users", "/agent/suspended"} {
 				check("agent", p, ag.get(p))
 			}
 			ag.get(path)

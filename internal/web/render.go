@@ -192,6 +192,8 @@ var flashKeys = map[string]string{
 	"sessionsended": "web.sessions_ended",
 	"2faoff":        "web.2fa_disabled",
 	"suspended":     "web.inactive_suspended",
+	"recovered":     "suspended.recovered",
+	"rejected":      "suspended.rejected",
 	"tokenrevoked":  "web.token_revoked",
 	"retried":       "outbox.retried",
 	"deleted":       "web.deleted",

@@ -33,6 +33,8 @@ import (
 	"time"
 
 	"github.com/frontdesk/frontdesk/internal/account"
+	"github.com/frontdesk/frontdesk/internal/channel/email/imapin"
+	"github.com/frontdesk/frontdesk/internal/channel/email/ingest"
 	"github.com/frontdesk/frontdesk/internal/channel/email/mailbox"
 	"github.com/frontdesk/frontdesk/internal/channel/email/notify"
 	"github.com/frontdesk/frontdesk/internal/desk"
@@ -77,6 +79,10 @@ type Deps struct {
 	// EmailTemplates are the admins' notification templates (nil hides
 	// their page).
 	EmailTemplates *notify.Templates
+	// Inbound holds the suspended mail queue (agent page); IMAP the
+	// fetching health shown on the support-address page. nil hides them.
+	Inbound *ingest.Service
+	IMAP    *imapin.Poller
 	// TwoFactor and Passwords enable the account-security pages, two-step
 	// sign-in and password expiry; nil leaves those features off.
 	TwoFactor *twofactor.Service
@@ -251,6 +257,9 @@ func (s *Server) Register(mux *http.ServeMux) {
 	h("POST /agent/bulk", staff, s.agentBulk)
 	h("GET /agent/events", staff, s.agentEvents)
 	h("GET /agent/tickets/new", staff, s.agentNewTicketPage)
+	h("GET /agent/suspended", staff, s.suspendedPage)
+	h("POST /agent/suspended/{id}/recover", staff, s.suspendedRecover)
+	h("POST /agent/suspended/{id}/delete", staff, s.suspendedReject)
 	upload("POST /agent/tickets/new", route{access: staff}, s.agentNewTicket)
 	h("GET /agent/tickets/{id}", staff, s.agentTicket)
 	upload("POST /agent/tickets/{id}", route{access: staff}, s.agentUpdateTicket)

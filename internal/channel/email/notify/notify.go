@@ -6,7 +6,9 @@
 //     recent public conversation;
 //   - an assignment goes to the new assignee;
 //   - a customer's public reply goes to the assignee, or to the group's
-//     agents when nobody is assigned.
+//     agents when nobody is assigned;
+//   - a ticket a customer opened by email is acknowledged to them ("request
+//     received", Auto-Submitted: auto-replied), threaded onto their mail.
 //
 // Each mail gets a fresh Message-ID recorded against the ticket, threads
 // onto earlier mail (In-Reply-To, References), carries the signed ticket
@@ -135,6 +137,9 @@ func (ch *change) run() error {
 		} else if err := ch.customerReply(author); err != nil {
 			return err
 		}
+		if err := ch.acknowledge(author); err != nil {
+			return err
+		}
 	}
 	if id := newAssignee(ch.c); id != 0 && id != ch.c.ActorID {
 		u, err := ch.user(id)
@@ -202,13 +207,24 @@ func (ch *change) customerReply(author *user) error {
 	return nil
 }
 
+// acknowledge tells a customer who opened a ticket by email that it
+// arrived. Mail that makes no ticket (auto-replies, bounces) never gets
+// here, so an acknowledgement never answers an automatic message.
+func (ch *change) acknowledge(author *user) error {
+	c := ch.c
+	if c.Kind != desk.ChangeCreate || c.Via != "email" || author == nil || author.Staff || author.ID != c.After.RequesterID {
+		return nil
+	}
+	return ch.send(author, KindReceived, "auto-replied", Data{}, nil)
+}
+
 // send queues one notification to u (nobody, the actor, a suspended user,
 // an address without mail or one of Frontdesk's own addresses get none).
 func (ch *change) send(u *user, kind Kind, auto string, d Data, history []Entry) error {
-	if u == nil || u.Email == "" || u.Suspended || u.ID == ch.c.ActorID && kind != KindPublicReply || mailbox.IsOwnAddress(ch.own, u.Email) {
+	if u == nil || u.Email == "" || u.Suspended || u.ID == ch.c.ActorID && kind != KindPublicReply && kind != KindReceived || mailbox.IsOwnAddress(ch.own, u.Email) {
 		return nil
 	}
-	if kind != KindPublicReply && !u.Staff {
+	if kind != KindPublicReply && kind != KindReceived && !u.Staff {
 		return nil // agent notifications go to agents only
 	}
 	t := ch.c.After
@@ -234,6 +250,10 @@ func (ch *change) send(u *user, kind Kind, auto string, d Data, history []Entry)
 		TicketID: t.ID, MailboxID: ch.box.ID, MessageID: id, References: ch.refs, ReplyTo: replyTo, AutoSubmitted: auto}
 	if len(ch.refs) > 0 {
 		m.InReplyTo = ch.refs[len(ch.refs)-1]
+	}
+	if in, ok := thread.InboundFrom(ch.ctx); ok && kind == KindReceived {
+		// the customer's own message is the one answered
+		m.InReplyTo, m.References = in, append(append([]string{}, ch.refs...), in)
 	}
 	if err := ch.n.Outbox.AddTx(ch.ctx, ch.tx, m); err != nil {
 		if desk.ErrorCode(err) == desk.EINVALID {

@@ -60,7 +60,7 @@ func Kinds() []Kind {
 	for k := range templates["en"] {
 		kinds = append(kinds, k)
 	}
-	order := map[Kind]int{KindPublicReply: 0, KindCustomerReply: 1, KindAssigned: 2}
+	order := map[Kind]int{KindPublicReply: 0, KindCustomerReply: 1, KindAssigned: 2, KindReceived: 3}
 	slices.SortFunc(kinds, func(a, b Kind) int {
 		oa, oka := order[a]
 		ob, okb := order[b]

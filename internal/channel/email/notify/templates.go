@@ -14,6 +14,9 @@ const (
 	KindPublicReply   Kind = "ticket.public_reply"   // to the requester and CCs
 	KindAssigned      Kind = "ticket.assigned"       // to the new assignee
 	KindCustomerReply Kind = "ticket.customer_reply" // to the assignee, or the group
+	// KindReceived acknowledges a request that arrived by email (Zendesk's
+	// "Notify requester of received request").
+	KindReceived Kind = "ticket.request_received"
 )
 
 // Data is what a template may show. Everything a person typed (subject,
@@ -125,6 +128,19 @@ Open it: {{.Link}}
 			`<p><strong>{{.AuthorName}}</strong> replied on ticket #{{.TicketID}}:</p>
 <p style="white-space: pre-wrap">{{.Body}}</p>
 {{if .Link}}<p><a href="{{.Link}}">Open the ticket</a></p>{{end}}`),
+		KindReceived: parse("en.received", `Request received: {{.Subject}}`,
+			`Hello {{.RecipientName}},
+
+Your request #{{.TicketID}} has been received and is being reviewed by our support staff.
+{{if .Link}}
+Follow it here: {{.Link}}
+{{end}}
+To add additional comments, reply to this email.
+`,
+			`<p>Hello {{.RecipientName}},</p>
+<p>Your request #{{.TicketID}} has been received and is being reviewed by our support staff.</p>
+{{if .Link}}<p><a href="{{.Link}}">Follow your request</a></p>{{end}}
+<p>To add additional comments, reply to this email.</p>`),
 	},
 	"pl": {
 		KindPublicReply: parse("pl.reply", `{{.Subject}}`,
@@ -157,6 +173,19 @@ Otwórz: {{.Link}}
 			`<p><strong>{{.AuthorName}}</strong> odpowiada w zgłoszeniu nr {{.TicketID}}:</p>
 <p style="white-space: pre-wrap">{{.Body}}</p>
 {{if .Link}}<p><a href="{{.Link}}">Otwórz zgłoszenie</a></p>{{end}}`),
+		KindReceived: parse("pl.received", `Otrzymaliśmy zgłoszenie: {{.Subject}}`,
+			`Dzień dobry, {{.RecipientName}},
+
+Twoje zgłoszenie nr {{.TicketID}} zostało przyjęte i nasz zespół wsparcia już się nim zajmuje.
+{{if .Link}}
+Możesz je śledzić tutaj: {{.Link}}
+{{end}}
+Aby coś dodać, odpisz na tę wiadomość.
+`,
+			`<p>Dzień dobry, {{.RecipientName}},</p>
+<p>Twoje zgłoszenie nr {{.TicketID}} zostało przyjęte i nasz zespół wsparcia już się nim zajmuje.</p>
+{{if .Link}}<p><a href="{{.Link}}">Śledź swoje zgłoszenie</a></p>{{end}}
+<p>Aby coś dodać, odpisz na tę wiadomość.</p>`),
 	},
 }
 

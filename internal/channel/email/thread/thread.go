@@ -253,3 +253,18 @@ func Subject(ticketID int64, subject string) string {
 	}
 	return subject + " " + tag
 }
+
+type inboundKey struct{}
+
+// WithInbound marks ctx as the handling of received message id, so hooks of
+// the ticket change it causes (the "request received" acknowledgement)
+// can thread their mail onto it.
+func WithInbound(ctx context.Context, id string) context.Context {
+	return context.WithValue(ctx, inboundKey{}, Normalize(id))
+}
+
+// InboundFrom returns the received Message-ID WithInbound set, if any.
+func InboundFrom(ctx context.Context) (string, bool) {
+	id, ok := ctx.Value(inboundKey{}).(string)
+	return id, ok && id != ""
+}
