@@ -290,6 +290,12 @@ func (s *Service) decide(ctx context.Context, box *mailbox.Mailbox, d Delivery, 
 		*res = Result{MailboxID: box.ID, MessageID: p.messageID}
 		return s.apply(ctx, tx, box, d, p, own, res)
 	})
+	if errors.Is(err, errRaced) {
+		// A concurrent delivery of the same message committed first: this
+		// one's ticket change was rolled back with its transaction.
+		*res = Result{MailboxID: box.ID, MessageID: p.messageID, Outcome: Duplicate}
+		return res, nil
+	}
 	if err != nil {
 		return nil, fmt.Errorf("ingest %s: %w", p.messageID, err)
 	}
@@ -350,8 +356,17 @@ func (s *Service) apply(ctx context.Context, tx *store.Tx, box *mailbox.Mailbox,
 		}
 		res.Outcome, res.TicketID = Created, t
 	}
-	return s.Threads.RecordTx(ctx, tx, thread.Record{MessageID: p.messageID, MailboxID: box.ID, Direction: thread.Inbound, TicketID: res.TicketID})
+	fresh, err := s.Threads.RecordNewTx(ctx, tx, thread.Record{MessageID: p.messageID, MailboxID: box.ID, Direction: thread.Inbound, TicketID: res.TicketID})
+	if err == nil && !fresh {
+		return errRaced
+	}
+	return err
 }
+
+// errRaced rolls back an ingest whose message another transaction
+// recorded first (two deliveries at once, as a relay's retry can make):
+// seenTx cannot see an uncommitted record, the unique Message-ID row can.
+var errRaced = errors.New("ingest: message recorded concurrently")
 
 // seenTx reports whether the message was already ingested or suspended for
 // the mailbox.

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/mail"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -426,3 +427,50 @@ func FuzzIngest(f *testing.F) {
 }
 
 var _ = io.EOF
+
+// TestConcurrentDeliveriesMakeOneTicket: a relay's retry can deliver one
+// message twice at the same moment; on PostgreSQL both transactions pass
+// the "seen?" check before either commits, so only the unique Message-ID
+// record can tell them apart. Exactly one ticket, and every delivery ends
+// without an error.
+func TestConcurrentDeliveriesMakeOneTicket(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newFixture(t, db)
+		for round := range 3 {
+			raw := msg("Ola <ola@klient.example>", "support@example.com", "Twice", fmt.Sprintf("race%d@klient.example", round), "Hello")
+			const n = 6
+			outcomes := make(chan ingest.Outcome, n)
+			errs := make(chan error, n)
+			var wg sync.WaitGroup
+			for range n {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					res, err := f.in.Ingest(context.Background(), ingest.Delivery{Recipients: []string{"support@example.com"}}, bytes.NewReader(raw))
+					if err != nil {
+						errs <- err
+						return
+					}
+					outcomes <- res.Outcome
+				}()
+			}
+			wg.Wait()
+			close(outcomes)
+			close(errs)
+			for err := range errs {
+				t.Fatalf("round %d: %v", round, err)
+			}
+			created := 0
+			for o := range outcomes {
+				if o == ingest.Created {
+					created++
+				} else if o != ingest.Duplicate {
+					t.Fatalf("round %d: outcome %q", round, o)
+				}
+			}
+			if created != 1 || f.ticketCount(t) != round+1 {
+				t.Fatalf("round %d: %d created, %d tickets", round, created, f.ticketCount(t))
+			}
+		}
+	})
+}

@@ -84,22 +84,36 @@ func validID(id string) bool {
 // RecordTx stores r inside tx. Recording the same message twice (same id,
 // mailbox and direction) keeps the first record.
 func (s *Store) RecordTx(ctx context.Context, tx *store.Tx, r Record) error {
+	_, err := s.RecordNewTx(ctx, tx, r)
+	return err
+}
+
+// RecordNewTx records r like RecordTx and reports whether the record is
+// new: false when the same message was recorded for the mailbox and
+// direction already, possibly by a transaction that committed while this
+// one waited on the row (PostgreSQL), which is how two concurrent
+// deliveries of one message are told apart.
+func (s *Store) RecordNewTx(ctx context.Context, tx *store.Tx, r Record) (bool, error) {
 	id := Normalize(r.MessageID)
 	if !validID(id) {
-		return fmt.Errorf("thread: invalid Message-ID %q", r.MessageID)
+		return false, fmt.Errorf("thread: invalid Message-ID %q", r.MessageID)
 	}
 	if r.Direction != Outbound && r.Direction != Inbound {
-		return fmt.Errorf("thread: invalid direction %q", r.Direction)
+		return false, fmt.Errorf("thread: invalid direction %q", r.Direction)
 	}
 	if r.TicketID <= 0 {
-		return fmt.Errorf("thread: message %s has no ticket", id)
+		return false, fmt.Errorf("thread: message %s has no ticket", id)
 	}
-	_, err := tx.Exec(ctx, `INSERT INTO email_messages (message_id, mailbox_id, direction, ticket_id, created_at) VALUES (?, ?, ?, ?, ?)
+	res, err := tx.Exec(ctx, `INSERT INTO email_messages (message_id, mailbox_id, direction, ticket_id, created_at) VALUES (?, ?, ?, ?, ?)
 		ON CONFLICT (message_id, mailbox_id, direction) DO NOTHING`, id, r.MailboxID, string(r.Direction), r.TicketID, store.Now())
 	if err != nil {
-		return fmt.Errorf("thread: record %s: %w", id, err)
+		return false, fmt.Errorf("thread: record %s: %w", id, err)
 	}
-	return nil
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("thread: record %s: %w", id, err)
+	}
+	return n == 1, nil
 }
 
 // Lookup returns the ticket of the first of ids (Message-IDs, with or
