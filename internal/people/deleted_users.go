@@ -6,6 +6,7 @@ import (
 
 	"github.com/frontdesk/frontdesk/internal/desk"
 	"github.com/frontdesk/frontdesk/internal/events"
+	"github.com/frontdesk/frontdesk/internal/password"
 	"github.com/frontdesk/frontdesk/internal/store"
 )
 
@@ -79,6 +80,9 @@ func (s *Service) PurgeUser(ctx context.Context, id int64) (*desk.User, error) {
 		if err := s.endSessions(ctx, tx, id); err != nil {
 			return err
 		}
+		if err := s.eraseOwnedRows(ctx, tx, id); err != nil {
+			return err
+		}
 		if u, err = loadUser(ctx, tx, id); err != nil {
 			return err
 		}
@@ -91,4 +95,28 @@ func (s *Service) PurgeUser(ctx context.Context, id int64) (*desk.User, error) {
 		return nil, fmt.Errorf("people: purge user %d: %w", id, err)
 	}
 	return u, nil
+}
+
+// eraseOwnedRows deletes, inside tx, the rows other packages keep about a
+// user being permanently deleted, through each owner's erase function (one
+// package writes each table): password history, two-factor secrets and
+// recovery codes, pending reset and verification records.
+func (s *Service) eraseOwnedRows(ctx context.Context, tx *store.Tx, userID int64) error {
+	erasers := []struct {
+		what  string
+		erase func(context.Context, *store.Tx, int64) error
+	}{
+		{"password history", password.EraseHistoryTx},
+		{"account records (EraseAccountTx)", s.EraseAccountTx},
+		{"two-factor records (EraseTwoFactorTx)", s.EraseTwoFactorTx},
+	}
+	for _, e := range erasers {
+		if e.erase == nil {
+			return fmt.Errorf("people: no eraser wired for %s; refusing a permanent deletion that would leave them", e.what)
+		}
+		if err := e.erase(ctx, tx, userID); err != nil {
+			return fmt.Errorf("people: erasing the %s of user %d: %w", e.what, userID, err)
+		}
+	}
+	return nil
 }

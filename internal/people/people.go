@@ -42,6 +42,13 @@ type Service struct {
 	// account owns the sessions table and installs it (account.New); a
 	// role change, suspension or deletion is refused while it is unset.
 	EndSessionsTx func(ctx context.Context, tx *store.Tx, userID int64) error
+	// EraseAccountTx and EraseTwoFactorTx delete, inside tx, what packages
+	// account (reset and verification records, remembered devices, sign-in
+	// failures) and twofactor (TOTP secret, recovery codes) keep about a
+	// user who is permanently deleted; account.New installs the first, the
+	// server wiring the second. PurgeUser is refused while either is unset.
+	EraseAccountTx   func(ctx context.Context, tx *store.Tx, userID int64) error
+	EraseTwoFactorTx func(ctx context.Context, tx *store.Tx, userID int64) error
 
 	// ExportLag is how recent a change incremental exports leave out
 	// (zero: DefaultExportLag).
