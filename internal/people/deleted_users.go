@@ -65,10 +65,10 @@ func (s *Service) PurgeUser(ctx context.Context, id int64) (*desk.User, error) {
 			return errOwnerProtected()
 		}
 		now := store.Now()
-		if _, err := tx.Exec(ctx, `UPDATE users SET name = ?, email = NULL, phone = '', tags = '', notes = '', details = '',
+		if _, err := tx.Exec(ctx, `UPDATE users SET name = ?, name_fold = ?, email = NULL, phone = '', tags = '', notes = '', details = '',
 			external_id = NULL, organization_id = NULL, default_group_id = NULL, custom_role_id = NULL, password_hash = NULL,
 			verified = ?, suspended = ?, purged_at = ?, updated_at = ? WHERE id = ?`,
-			PurgedUserName, false, false, now, now, id); err != nil {
+			PurgedUserName, nameFold(PurgedUserName), false, false, now, now, id); err != nil {
 			return err
 		}
 		if _, err := tx.Exec(ctx, `DELETE FROM user_identities WHERE user_id = ?`, id); err != nil {

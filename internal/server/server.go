@@ -180,6 +180,12 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 	a.Settings = settings.New(db, a.Events)
 	a.People = people.New(db, a.Events)
 	a.People.Settings, a.People.Passwords.Settings = a.Settings, a.Settings
+	// Users stored before migration 19 get their folded name, which user
+	// autocomplete reads, before anything is served.
+	if _, err := a.People.FoldUserNames(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
 	a.Tickets = ticket.New(db, a.Events, blobs)
 	a.Tickets.Settings = a.Settings
 	a.Tickets.OnJob = a.Jobs.Notify
