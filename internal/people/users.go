@@ -1005,17 +1005,7 @@ func (s *Service) DeleteUser(ctx context.Context, id int64) (*desk.User, error) 
 			u = cur
 			return nil
 		}
-		now := store.Now()
-		if _, err := tx.Exec(ctx, `UPDATE users SET active = ?, default_group_id = NULL, updated_at = ? WHERE id = ?`, false, now, id); err != nil {
-			return err
-		}
-		if err := removeMembershipsTx(ctx, tx, id); err != nil {
-			return err
-		}
-		if _, err := tx.Exec(ctx, `DELETE FROM api_tokens WHERE user_id = ?`, id); err != nil {
-			return err
-		}
-		if err := s.endSessions(ctx, tx, id); err != nil {
+		if err := s.softDeleteTx(ctx, tx, id); err != nil {
 			return err
 		}
 		if u, err = loadUser(ctx, tx, id); err != nil {
@@ -1027,4 +1017,20 @@ func (s *Service) DeleteUser(ctx context.Context, id int64) (*desk.User, error) 
 		return nil, err
 	}
 	return u, nil
+}
+
+// softDeleteTx makes user id inactive (a deleted user, listed in
+// deleted_users) and ends its group memberships, API tokens and web
+// sessions; the caller has authorized it.
+func (s *Service) softDeleteTx(ctx context.Context, tx *store.Tx, id int64) error {
+	if _, err := tx.Exec(ctx, `UPDATE users SET active = ?, default_group_id = NULL, updated_at = ? WHERE id = ?`, false, store.Now(), id); err != nil {
+		return err
+	}
+	if err := removeMembershipsTx(ctx, tx, id); err != nil {
+		return err
+	}
+	if _, err := tx.Exec(ctx, `DELETE FROM api_tokens WHERE user_id = ?`, id); err != nil {
+		return err
+	}
+	return s.endSessions(ctx, tx, id)
 }
