@@ -203,7 +203,6 @@ func anyInts(v any) []int64 {
 	return out
 }
 
-
 // TestMergeEndUsersAllOrNothing: a merge that fails late (the joined tags
 // would pass the limit) leaves tickets, identities and both users as they
 // were: it is one transaction.
