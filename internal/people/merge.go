@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
 	"strings"
 
 	"github.com/frontdesk/frontdesk/internal/audit"
@@ -143,7 +142,7 @@ func (s *Service) absorbUser(ctx context.Context, tx *store.Tx, source, target *
 		return 0, err
 	}
 	fields := decodeFieldValues(before.Fields)
-	for k, val := range maps.All(source.UserFields) {
+	for k, val := range source.UserFields {
 		if cur, ok := fields[k]; (!ok || cur == nil || cur == "") && val != nil && val != "" {
 			fields[k] = val
 		}
