@@ -154,6 +154,9 @@ func New(db *store.DB, ppl *people.Service, ob *outbox.Outbox) *Service {
 		// This package owns the sessions table: people ends a user's
 		// sessions (role change, suspension, deletion) through it.
 		ppl.EndSessionsTx = EndUserSessionsTx
+		// ... and erases the rest of what it keeps about a user who is
+		// permanently deleted.
+		ppl.EraseAccountTx = EraseUserTx
 	}
 	return s
 }

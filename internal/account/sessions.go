@@ -359,3 +359,24 @@ func EndUserSessionsTx(ctx context.Context, tx *store.Tx, userID int64) error {
 	_, err := tx.Exec(ctx, `DELETE FROM sessions WHERE user_id = ?`, userID)
 	return err
 }
+
+// EraseUserTx deletes what this package keeps about userID beyond sessions,
+// inside tx: pending (and used) password-reset and email-verification
+// records, remembered devices and the sign-in failure counter. people calls
+// it (PurgeUser, installed by New) when the user is permanently deleted.
+func EraseUserTx(ctx context.Context, tx *store.Tx, userID int64) error {
+	for _, st := range []struct {
+		sql  string
+		args []any
+	}{
+		{`DELETE FROM password_resets WHERE user_id = ?`, []any{userID}},
+		{`DELETE FROM email_verifications WHERE user_id = ?`, []any{userID}},
+		{`DELETE FROM known_devices WHERE user_id = ?`, []any{userID}},
+		{`DELETE FROM login_failures WHERE subject = ?`, []any{userSubject(userID)}},
+	} {
+		if _, err := tx.Exec(ctx, st.sql, st.args...); err != nil {
+			return err
+		}
+	}
+	return nil
+}

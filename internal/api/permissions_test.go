@@ -1161,6 +1161,21 @@ var matrix = []mcase{
 		req: idPath("/api/v2/users/%d/tags", freshEndUser, map[string]any{"tags": []string{"a"}})},
 	{route: "DELETE /api/v2/users/{id}/tags", note: "end-user target", want: "200 200 200 403 403 404 404 401 200",
 		req: idPath("/api/v2/users/%d/tags", freshEndUser, map[string]any{"tags": []string{"a"}})},
+	{route: "PUT /api/v2/users/{id}/merge", note: "a fresh end-user into another", want: "200 200 200 403 403 403 403 401 200",
+		req: func(t *testing.T, m *mx, _ string) (string, any) {
+			return fmt.Sprintf("/api/v2/users/%d/merge", m.newUser(t, desk.RoleEndUser)),
+				map[string]any{"user": map[string]any{"id": m.newUser(t, desk.RoleEndUser)}}
+		}},
+	{route: "PUT /api/v2/users/{id}/merge", note: "an agent (staff are never merged)", want: "422 422 422 403 403 403 403 401 422",
+		req: func(t *testing.T, m *mx, _ string) (string, any) {
+			return fmt.Sprintf("/api/v2/users/%d/merge", m.newUser(t, desk.RoleAgent)),
+				map[string]any{"user": map[string]any{"id": m.newUser(t, desk.RoleEndUser)}}
+		}},
+	{route: "PUT /api/v2/users/{id}/merge", note: "an end-user into an agent", want: "422 422 422 403 403 403 403 401 422",
+		req: func(t *testing.T, m *mx, _ string) (string, any) {
+			return fmt.Sprintf("/api/v2/users/%d/merge", m.newUser(t, desk.RoleEndUser)),
+				map[string]any{"user": map[string]any{"id": m.newUser(t, desk.RoleAgent)}}
+		}},
 	{route: "GET /api/v2/users/me/sessions", want: allOK, req: path("/api/v2/users/me/sessions")},
 	{route: "GET /api/v2/users/{id}/sessions/{session_id}", note: "the end-user's: self and admins", want: "200 200 403 403 403 403 200 401 403",
 		req: endUserSession},

@@ -29,6 +29,7 @@ import (
 	"github.com/frontdesk/frontdesk/internal/secrets"
 	"github.com/frontdesk/frontdesk/internal/store"
 	"github.com/frontdesk/frontdesk/internal/ticket"
+	"github.com/frontdesk/frontdesk/internal/twofactor"
 )
 
 // testUser is a seeded user and the API token that authenticates as them.
@@ -78,6 +79,8 @@ func newTestHandler(t testing.TB, db *store.DB, configure func(*Server)) (*testA
 	logger := slog.New(slog.DiscardHandler)
 	tickets := ticket.New(db, bus, blobs)
 	ppl := people.New(db, bus)
+	ppl.EraseTwoFactorTx = twofactor.EraseUserTx // as the server wires it
+	ppl.MoveTicketsTx = tickets.MoveUserTx
 	// Exports leave out the last minute; API tests look at what they just
 	// wrote (TestIncrementalCompleteUnderConcurrentWrites sets its own lag).
 	tickets.ExportLag, ppl.ExportLag = time.Microsecond, time.Microsecond

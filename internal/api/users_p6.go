@@ -24,6 +24,7 @@ func (s *Server) registerUsersP6(mux *http.ServeMux) {
 
 	s.handle(mux, "GET /api/v2/users/autocomplete", s.autocompleteUsers)
 	s.handle(mux, "GET /api/v2/users/{id}/related", s.relatedUser)
+	s.handle(mux, "PUT /api/v2/users/{id}/merge", s.mergeUser)
 	s.handle(mux, "GET /api/v2/users/{id}/tags", s.userTags)
 	s.handle(mux, "POST /api/v2/users/{id}/tags", s.changeUserTags(tagsSet))
 	s.handle(mux, "PUT /api/v2/users/{id}/tags", s.changeUserTags(tagsAdd))
@@ -352,4 +353,31 @@ func (s *Server) purgeUser(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return writeJSON(w, http.StatusOK, map[string]any{"deleted_user": deletedUserJSON(r, u)})
+}
+
+// mergeUser is Zendesk's PUT /users/{id}/merge ("Merge End Users"): body
+// {"user": {"id": TARGET}}; end-user {id} is merged into TARGET, and the
+// answer is the target user.
+func (s *Server) mergeUser(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var env struct {
+		User *struct {
+			ID *int64 `json:"id"`
+		} `json:"user"`
+	}
+	if err := decode(r, &env); err != nil {
+		return err
+	}
+	if env.User == nil || env.User.ID == nil || *env.User.ID <= 0 {
+		return desk.Invalid("user", "id of the user to merge into is required")
+	}
+	u, err := s.People.MergeUser(r.Context(), id, *env.User.ID)
+	if err != nil {
+		return err
+	}
+	withUserURLs(r, u)
+	return writeJSON(w, http.StatusOK, map[string]any{"user": u})
 }

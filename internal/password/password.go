@@ -455,3 +455,11 @@ func (s *Service) Expired(ctx context.Context, userID int64) (bool, error) {
 	expires := time.UnixMicro(changed).Add(time.Duration(p.ExpiryDays) * 24 * time.Hour)
 	return !s.now().Before(expires), nil
 }
+
+// EraseHistoryTx deletes every password_history row of userID inside tx,
+// for a user who is permanently deleted (people.PurgeUser calls it): the
+// hashes of former passwords are personal data too.
+func EraseHistoryTx(ctx context.Context, tx *store.Tx, userID int64) error {
+	_, err := tx.Exec(ctx, `DELETE FROM password_history WHERE user_id = ?`, userID)
+	return err
+}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/frontdesk/frontdesk/internal/desk"
 	"github.com/frontdesk/frontdesk/internal/events"
+	"github.com/frontdesk/frontdesk/internal/password"
 	"github.com/frontdesk/frontdesk/internal/store"
 )
 
@@ -64,10 +65,10 @@ func (s *Service) PurgeUser(ctx context.Context, id int64) (*desk.User, error) {
 			return errOwnerProtected()
 		}
 		now := store.Now()
-		if _, err := tx.Exec(ctx, `UPDATE users SET name = ?, email = NULL, phone = '', tags = '', notes = '', details = '',
+		if _, err := tx.Exec(ctx, `UPDATE users SET name = ?, name_fold = ?, email = NULL, phone = '', tags = '', notes = '', details = '',
 			external_id = NULL, organization_id = NULL, default_group_id = NULL, custom_role_id = NULL, password_hash = NULL,
 			verified = ?, suspended = ?, purged_at = ?, updated_at = ? WHERE id = ?`,
-			PurgedUserName, false, false, now, now, id); err != nil {
+			PurgedUserName, nameFold(PurgedUserName), false, false, now, now, id); err != nil {
 			return err
 		}
 		if _, err := tx.Exec(ctx, `DELETE FROM user_identities WHERE user_id = ?`, id); err != nil {
@@ -77,6 +78,9 @@ func (s *Service) PurgeUser(ctx context.Context, id int64) (*desk.User, error) {
 			return err
 		}
 		if err := s.endSessions(ctx, tx, id); err != nil {
+			return err
+		}
+		if err := s.eraseOwnedRows(ctx, tx, id); err != nil {
 			return err
 		}
 		if u, err = loadUser(ctx, tx, id); err != nil {
@@ -91,4 +95,28 @@ func (s *Service) PurgeUser(ctx context.Context, id int64) (*desk.User, error) {
 		return nil, fmt.Errorf("people: purge user %d: %w", id, err)
 	}
 	return u, nil
+}
+
+// eraseOwnedRows deletes, inside tx, the rows other packages keep about a
+// user being permanently deleted, through each owner's erase function (one
+// package writes each table): password history, two-factor secrets and
+// recovery codes, pending reset and verification records.
+func (s *Service) eraseOwnedRows(ctx context.Context, tx *store.Tx, userID int64) error {
+	erasers := []struct {
+		what  string
+		erase func(context.Context, *store.Tx, int64) error
+	}{
+		{"password history", password.EraseHistoryTx},
+		{"account records (EraseAccountTx)", s.EraseAccountTx},
+		{"two-factor records (EraseTwoFactorTx)", s.EraseTwoFactorTx},
+	}
+	for _, e := range erasers {
+		if e.erase == nil {
+			return fmt.Errorf("people: no eraser wired for %s; refusing a permanent deletion that would leave them", e.what)
+		}
+		if err := e.erase(ctx, tx, userID); err != nil {
+			return fmt.Errorf("people: erasing the %s of user %d: %w", e.what, userID, err)
+		}
+	}
+	return nil
 }

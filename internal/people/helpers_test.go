@@ -10,6 +10,7 @@ import (
 	"github.com/frontdesk/frontdesk/internal/events"
 	"github.com/frontdesk/frontdesk/internal/people"
 	"github.com/frontdesk/frontdesk/internal/store"
+	"github.com/frontdesk/frontdesk/internal/twofactor"
 )
 
 func ptr[T any](v T) *T { return &v }
@@ -32,6 +33,8 @@ func newSvc(db *store.DB) *people.Service { return wire(people.New(db, events.Ne
 // wire gives s what the server gives it: account ends users' sessions.
 func wire(s *people.Service) *people.Service {
 	s.EndSessionsTx = account.EndUserSessionsTx
+	s.EraseAccountTx = account.EraseUserTx
+	s.EraseTwoFactorTx = twofactor.EraseUserTx
 	return s
 }
 

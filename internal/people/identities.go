@@ -300,8 +300,8 @@ func EnsureRequesterTx(ctx context.Context, tx *store.Tx, name, email string) (u
 	now := store.Now()
 	// ON CONFLICT DO NOTHING: a concurrent transaction may create the same
 	// requester; we then use theirs instead of failing the whole ticket.
-	id, err := tx.InsertID(ctx, `INSERT INTO users (name, email, role, organization_id, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`, name, e, string(desk.RoleEndUser), nullInt(org.Int64), now, now)
+	id, err := tx.InsertID(ctx, `INSERT INTO users (name, name_fold, email, role, organization_id, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`, name, nameFold(name), e, string(desk.RoleEndUser), nullInt(org.Int64), now, now)
 	if isNoRows(err) {
 		return raceOwner(ctx, tx, e)
 	}

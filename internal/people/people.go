@@ -42,6 +42,19 @@ type Service struct {
 	// account owns the sessions table and installs it (account.New); a
 	// role change, suspension or deletion is refused while it is unset.
 	EndSessionsTx func(ctx context.Context, tx *store.Tx, userID int64) error
+	// EraseAccountTx and EraseTwoFactorTx delete, inside tx, what packages
+	// account (reset and verification records, remembered devices, sign-in
+	// failures) and twofactor (TOTP secret, recovery codes) keep about a
+	// user who is permanently deleted; account.New installs the first, the
+	// server wiring the second. PurgeUser is refused while either is unset.
+	EraseAccountTx func(ctx context.Context, tx *store.Tx, userID int64) error
+	// MoveTicketsTx hands every ticket naming user fromID (requester,
+	// submitter, CC, follower) to toID inside tx, through the ticket
+	// service's commit path, and reports how many changed. Package ticket
+	// owns the tickets; the server wiring installs (*ticket.Service).MoveUserTx.
+	// MergeUser is refused while it is unset.
+	MoveTicketsTx    func(ctx context.Context, tx *store.Tx, fromID, toID int64) (int, error)
+	EraseTwoFactorTx func(ctx context.Context, tx *store.Tx, userID int64) error
 
 	// ExportLag is how recent a change incremental exports leave out
 	// (zero: DefaultExportLag).

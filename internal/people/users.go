@@ -428,10 +428,10 @@ func (s *Service) createUserTx(ctx context.Context, tx *store.Tx, p *desk.Princi
 			}
 		}
 		now := store.Now()
-		id, err := tx.InsertID(ctx, `INSERT INTO users (name, email, role, organization_id, default_group_id, phone, locale,
+		id, err := tx.InsertID(ctx, `INSERT INTO users (name, name_fold, email, role, organization_id, default_group_id, phone, locale,
 			time_zone, tags, notes, details, external_id, suspended, verified, password_hash, custom_role_id, user_fields, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			st.Name, nullStr(st.Email), string(st.Role), nullInt(st.OrgID), nullInt(st.GroupID), st.Phone, st.Locale,
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			st.Name, nameFold(st.Name), nullStr(st.Email), string(st.Role), nullInt(st.OrgID), nullInt(st.GroupID), st.Phone, st.Locale,
 			st.TimeZone, st.Tags, st.Notes, st.Details, nullStr(st.ExternalID), st.Suspended, st.Verified, nullStr(hash),
 			nullInt(st.CustomRoleID), encodeFieldValues(decodeFieldValues(st.Fields)), now, now)
 		if err != nil {
@@ -677,10 +677,10 @@ func authorizeUserUpdate(p *desk.Principal, cur *desk.User, changed map[string]b
 // document consistent with it.
 func (s *Service) writeUser(ctx context.Context, tx *store.Tx, id int64, before, after userState, hash string) error {
 	now := store.Now()
-	q := `UPDATE users SET name = ?, email = ?, role = ?, organization_id = ?, default_group_id = ?, phone = ?,
+	q := `UPDATE users SET name = ?, name_fold = ?, email = ?, role = ?, organization_id = ?, default_group_id = ?, phone = ?,
 		locale = ?, time_zone = ?, tags = ?, notes = ?, details = ?, external_id = ?, suspended = ?, verified = ?,
 		custom_role_id = ?, user_fields = ?, updated_at = ?`
-	args := []any{after.Name, nullStr(after.Email), string(after.Role), nullInt(after.OrgID), nullInt(after.GroupID), after.Phone,
+	args := []any{after.Name, nameFold(after.Name), nullStr(after.Email), string(after.Role), nullInt(after.OrgID), nullInt(after.GroupID), after.Phone,
 		after.Locale, after.TimeZone, after.Tags, after.Notes, after.Details, nullStr(after.ExternalID), after.Suspended, after.Verified,
 		nullInt(after.CustomRoleID), after.Fields, now}
 	if hash != "" {
@@ -1017,17 +1017,7 @@ func (s *Service) DeleteUser(ctx context.Context, id int64) (*desk.User, error) 
 			u = cur
 			return nil
 		}
-		now := store.Now()
-		if _, err := tx.Exec(ctx, `UPDATE users SET active = ?, default_group_id = NULL, updated_at = ? WHERE id = ?`, false, now, id); err != nil {
-			return err
-		}
-		if err := removeMembershipsTx(ctx, tx, id); err != nil {
-			return err
-		}
-		if _, err := tx.Exec(ctx, `DELETE FROM api_tokens WHERE user_id = ?`, id); err != nil {
-			return err
-		}
-		if err := s.endSessions(ctx, tx, id); err != nil {
+		if err := s.softDeleteTx(ctx, tx, id); err != nil {
 			return err
 		}
 		if u, err = loadUser(ctx, tx, id); err != nil {
@@ -1039,4 +1029,20 @@ func (s *Service) DeleteUser(ctx context.Context, id int64) (*desk.User, error) 
 		return nil, err
 	}
 	return u, nil
+}
+
+// softDeleteTx makes user id inactive (a deleted user, listed in
+// deleted_users) and ends its group memberships, API tokens and web
+// sessions; the caller has authorized it.
+func (s *Service) softDeleteTx(ctx context.Context, tx *store.Tx, id int64) error {
+	if _, err := tx.Exec(ctx, `UPDATE users SET active = ?, default_group_id = NULL, updated_at = ? WHERE id = ?`, false, store.Now(), id); err != nil {
+		return err
+	}
+	if err := removeMembershipsTx(ctx, tx, id); err != nil {
+		return err
+	}
+	if _, err := tx.Exec(ctx, `DELETE FROM api_tokens WHERE user_id = ?`, id); err != nil {
+		return err
+	}
+	return s.endSessions(ctx, tx, id)
 }

@@ -2,11 +2,12 @@ package people
 
 import (
 	"context"
+	"fmt"
 	"slices"
-	"sort"
 	"strings"
 
 	"github.com/frontdesk/frontdesk/internal/desk"
+	"github.com/frontdesk/frontdesk/internal/store"
 	"github.com/frontdesk/frontdesk/internal/textfold"
 )
 
@@ -30,10 +31,6 @@ func editTags(v *desk.Validation, cur string, add, remove []string) string {
 // MaxUserAutocomplete is how many users autocomplete answers.
 const MaxUserAutocomplete = 100
 
-// autocompleteCandidates bounds how many full-text matches autocomplete
-// sorts through for names starting with the prefix.
-const autocompleteCandidates = 2000
-
 // AutocompleteUsers lists active users whose name starts with name (at
 // least two characters; folded, so "mul" finds "Müller"), by name, for
 // staff, among the users they may see.
@@ -46,28 +43,94 @@ func (s *Service) AutocompleteUsers(ctx context.Context, name string) ([]*desk.U
 		return nil, desk.Forbidden("You are not allowed to autocomplete users")
 	}
 	name = strings.TrimSpace(name)
-	prefix := textfold.Fold(name)
-	words := textfold.Words(name)
-	if !validText(name) || len([]rune(prefix)) < 2 || len(words) == 0 {
+	prefix := nameFold(name)
+	if !validText(name) || len([]rune(prefix)) < 2 || len(textfold.Words(name)) == 0 {
 		return nil, desk.Invalid("name", "must be at least 2 characters")
 	}
-	if len(words) > maxSearchWords {
-		words = words[:maxSearchWords]
-	}
-	sub, arg := ftsIDs(s.DB.Dialect, "user_search", words)
+	// The range lets the users_name_fold index seek straight to the prefix
+	// and stop after it (the column compares bytewise on both stores); LIKE
+	// keeps the match exact at the upper edge.
 	cond, vargs := userVisibility(p)
-	args := append(append([]any{arg, true}, vargs...), autocompleteCandidates)
-	us, err := queryUsers(ctx, s.DB, `SELECT `+userCols+` FROM users u WHERE u.id IN (`+sub+`) AND u.active = ?`+cond+
-		` ORDER BY u.id LIMIT ?`, args...)
+	args := append([]any{prefix, prefix + prefixEnd, likePrefix(prefix), true}, vargs...)
+	us, err := queryUsers(ctx, s.DB, `SELECT `+userCols+` FROM users u
+		WHERE u.name_fold >= ? AND u.name_fold < ? AND u.name_fold LIKE ? ESCAPE '\' AND u.active = ?`+cond+
+		fmt.Sprintf(` ORDER BY u.name_fold, u.id LIMIT %d`, MaxUserAutocomplete), args...)
 	if err != nil {
-		return nil, err
-	}
-	us = slices.DeleteFunc(us, func(u *desk.User) bool { return !strings.HasPrefix(textfold.Fold(u.Name), prefix) })
-	sort.SliceStable(us, func(i, j int) bool { return textfold.Fold(us[i].Name) < textfold.Fold(us[j].Name) })
-	if len(us) > MaxUserAutocomplete {
-		us = us[:MaxUserAutocomplete]
+		return nil, fmt.Errorf("people: autocomplete users: %w", err)
 	}
 	return us, nil
+}
+
+// prefixEnd, appended to a prefix, bounds from above (bytewise) every
+// string that starts with the prefix: it is the highest code point.
+const prefixEnd = "\U0010FFFF"
+
+// likePrefix is the LIKE pattern (with ESCAPE '\') for strings starting
+// with prefix.
+func likePrefix(prefix string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(prefix) + "%"
+}
+
+// nameFold is the users.name_fold of a user named name: the name as
+// autocomplete compares it (trimmed, folded).
+func nameFold(name string) string { return textfold.Fold(strings.TrimSpace(name)) }
+
+// foldBatch is how many users FoldUserNames folds per transaction.
+const foldBatch = 500
+
+// FoldUserNames fills users.name_fold for rows written before migration 19
+// added it (NULL), in batches; the server runs it at start-up, before
+// serving. Rows written since carry it already, so a second run finds
+// nothing to do.
+func (s *Service) FoldUserNames(ctx context.Context) (int, error) {
+	total := 0
+	for {
+		n, err := s.foldUserNamesBatch(ctx)
+		if err != nil {
+			return total, fmt.Errorf("people: folding user names: %w", err)
+		}
+		total += n
+		if n < foldBatch {
+			return total, nil
+		}
+	}
+}
+
+// foldUserNamesBatch folds up to foldBatch unfolded names in one
+// transaction and reports how many it folded.
+func (s *Service) foldUserNamesBatch(ctx context.Context) (int, error) {
+	n := 0
+	err := s.DB.InTx(ctx, func(tx *store.Tx) error {
+		rows, err := tx.Query(ctx, fmt.Sprintf(`SELECT id, name FROM users WHERE name_fold IS NULL ORDER BY id LIMIT %d`, foldBatch))
+		if err != nil {
+			return err
+		}
+		type pending struct {
+			id   int64
+			name string
+		}
+		var todo []pending
+		for rows.Next() {
+			var p pending
+			if err := rows.Scan(&p.id, &p.name); err != nil {
+				rows.Close()
+				return err
+			}
+			todo = append(todo, p)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for _, p := range todo {
+			if _, err := tx.Exec(ctx, `UPDATE users SET name_fold = ? WHERE id = ? AND name_fold IS NULL`, nameFold(p.name), p.id); err != nil {
+				return err
+			}
+		}
+		n = len(todo)
+		return nil
+	})
+	return n, err
 }
 
 // ShowTwoFactor fills two_factor_auth_enabled on the users p may know it

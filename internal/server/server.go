@@ -217,9 +217,17 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 	a.Settings = settings.New(db, a.Events)
 	a.People = people.New(db, a.Events)
 	a.People.Settings, a.People.Passwords.Settings = a.Settings, a.Settings
+	// Users stored before migration 19 get their folded name, which user
+	// autocomplete reads, before anything is served.
+	if _, err := a.People.FoldUserNames(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
 	a.Tickets = ticket.New(db, a.Events, blobs)
 	a.Tickets.Settings = a.Settings
 	a.Tickets.OnJob = a.Jobs.Notify
+	// Package ticket owns the tickets: a user merge hands them over through it.
+	a.People.MoveTicketsTx = a.Tickets.MoveUserTx
 	a.Search = &search.Service{DB: db, Tickets: a.Tickets, People: a.People, Now: time.Now}
 	a.Bulk = &bulk.Service{DB: db, Tickets: a.Tickets, People: a.People, OnJob: a.Jobs.Notify}
 	a.Bulk.Register(a.Jobs)
@@ -243,6 +251,9 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 	a.Account.Settings, a.Account.Passwords.Settings = a.Settings, a.Settings
 	twoFactor := twofactor.New(db, box, "")
 	twoFactor.Settings = a.Settings
+	// Package twofactor owns the TOTP tables: a permanent deletion erases
+	// the user's rows through it.
+	a.People.EraseTwoFactorTx = twofactor.EraseUserTx
 	a.OAuth = oauth.New(db)
 	a.Web, err = web.New(web.Deps{
 		DB: db, Tickets: a.Tickets, People: a.People, Search: a.Search, Account: a.Account, OAuth: a.OAuth, Outbox: a.Outbox, Mailboxes: a.Mailboxes,

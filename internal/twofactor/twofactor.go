@@ -431,12 +431,20 @@ func (s *Service) Disable(ctx context.Context, userID int64) error {
 				return desk.Forbidden("only the account owner can turn off the owner's two-factor authentication")
 			}
 		}
-		if _, err := tx.Exec(ctx, `DELETE FROM recovery_codes WHERE user_id = ?`, userID); err != nil {
-			return err
-		}
-		_, err := tx.Exec(ctx, `DELETE FROM user_totp WHERE user_id = ?`, userID)
-		return err
+		return EraseUserTx(ctx, tx, userID)
 	})
+}
+
+// EraseUserTx deletes userID's TOTP secret (and any pending one) and
+// recovery codes inside tx, with no authorization of its own: Disable calls
+// it after its checks, and people.PurgeUser (through the hook the server
+// installs) when the user is permanently deleted.
+func EraseUserTx(ctx context.Context, tx *store.Tx, userID int64) error {
+	if _, err := tx.Exec(ctx, `DELETE FROM recovery_codes WHERE user_id = ?`, userID); err != nil {
+		return err
+	}
+	_, err := tx.Exec(ctx, `DELETE FROM user_totp WHERE user_id = ?`, userID)
+	return err
 }
 
 // RemainingRecoveryCodes counts userID's unused recovery codes (the user
