@@ -32,6 +32,13 @@ func TestMergeEndUsers(t *testing.T) {
 		if _, err := a.srv.People.UpdateUser(sys, source.ID, people.UserInput{Tags: &[]string{"vip"}, OrganizationID: &org.ID}); err != nil {
 			t.Fatal(err)
 		}
+		branch, err := a.srv.People.CreateOrganization(sys, people.OrganizationInput{Name: ptrTo("Acme Branch")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := a.srv.People.CreateOrgMembership(sys, source.ID, branch.ID, false); err != nil {
+			t.Fatal(err)
+		}
 		newTicket := func(in ticket.Input) int64 {
 			t.Helper()
 			in.Comment, in.GroupID = &ticket.CommentInput{Body: "help"}, desk.SetID(a.SupportGroupID)
@@ -106,6 +113,24 @@ func TestMergeEndUsers(t *testing.T) {
 		if int64(pNum(u, "id")) != target.ID || u["email"] != "real@customer.test" || int64(pNum(u, "organization_id")) != org.ID ||
 			!slices.Contains(anyStrings(u["tags"]), "vip") {
 			t.Errorf("target after merge: %v", u)
+		}
+		// Organization memberships move, the source's default becoming the
+		// target's (it had none).
+		memberships := func(id int64) []string {
+			t.Helper()
+			_, body := a.do(t, a.Admin, "GET", fmt.Sprintf("/api/v2/users/%d/organization_memberships", id), nil)
+			var out []string
+			for _, m := range body["organization_memberships"].([]any) {
+				m := m.(map[string]any)
+				out = append(out, fmt.Sprintf("%d:%v", int64(pNum(m, "organization_id")), m["default"]))
+			}
+			slices.Sort(out)
+			return out
+		}
+		want := []string{fmt.Sprintf("%d:true", org.ID), fmt.Sprintf("%d:<nil>", branch.ID)}
+		slices.Sort(want)
+		if got := memberships(target.ID); !slices.Equal(got, want) {
+			t.Errorf("target memberships %v, want %v", got, want)
 		}
 
 		// Tickets: the target now sees them, each changed by one audit.

@@ -148,11 +148,39 @@ func (s *Service) absorbUser(ctx context.Context, tx *store.Tx, source, target *
 		}
 	}
 	after.Fields = encodeFieldValues(fields)
-	if after.OrgID == 0 {
-		after.OrgID = derefInt(source.OrganizationID)
-	}
 	if err := s.writeUser(ctx, tx, target.ID, before, after, ""); err != nil {
 		return 0, err
 	}
-	return int(moved), nil
+	return int(moved), moveOrgMembershipsTx(ctx, tx, source.ID, target.ID)
+}
+
+// moveOrgMembershipsTx hands source's organizations to target (a merge):
+// target joins each one it is not in yet, the source's default first, so
+// that it becomes target's default when target had none; source leaves
+// them all. Each change is audited as any membership change.
+func moveOrgMembershipsTx(ctx context.Context, tx *store.Tx, sourceID, targetID int64) error {
+	list, err := queryOrgMemberships(ctx, tx, ` WHERE m.user_id = ? ORDER BY m.is_default DESC, m.id`, sourceID)
+	if err != nil {
+		return err
+	}
+	for _, m := range list {
+		member, err := IsOrgMemberTx(ctx, tx, targetID, m.OrganizationID)
+		if err != nil {
+			return err
+		}
+		if !member {
+			if _, err := joinOrgTx(ctx, tx, targetID, m.OrganizationID, false); err != nil {
+				return err
+			}
+		}
+	}
+	for _, m := range list {
+		if err := leaveOrgTx(ctx, tx, m.ID, sourceID, m.OrganizationID, false); err != nil {
+			return err
+		}
+	}
+	if len(list) > 0 {
+		_, err = tx.Exec(ctx, `UPDATE users SET organization_id = NULL WHERE id = ?`, sourceID)
+	}
+	return err
 }
