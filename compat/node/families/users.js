@@ -28,7 +28,11 @@ module.exports = async function users(ctx) {
     assert.deepEqual(tagsOf(await client.users.listTags(person.id)), ['newsletter']);
     assert.deepEqual(tagsOf(await client.users.setTags(person.id, { tags: ['vip', 'b2b'] })).sort(), ['b2b', 'vip']);
     assert.deepEqual(tagsOf(await client.users.addTags(person.id, { tags: ['polska'] })).sort(), ['b2b', 'polska', 'vip']);
-    assert.deepEqual(tagsOf(await client.users.removeTags(person.id, { tags: ['b2b'] })).sort(), ['polska', 'vip']);
+    // node-zendesk 6.0.1's removeTags drops its body (its generic delete
+    // takes a path only): the request names no tags, is refused and
+    // changes nothing. The body goes through the client's request method.
+    assert.equal(await statusOf((c) => c.users.removeTags(person.id, { tags: ['b2b'] })), 400);
+    assert.deepEqual(tagsOf(await client.users.request('DELETE', ['users', person.id, 'tags'], { tags: ['b2b'] })).sort(), ['polska', 'vip']);
     assert.deepEqual([...(await client.users.show(person.id)).result.tags].sort(), ['polska', 'vip'], 'the tags did not persist');
     assert.equal(await statusOf((c) => c.users.setTags(person.id, {})), 422);
     assert.equal(await statusOf((c) => c.users.listTags(999999999)), 404);
@@ -90,7 +94,8 @@ module.exports = async function users(ctx) {
     const purged = (await client.search.delete(['deleted_users', person.id])).result.deleted_user;
     assert.equal(purged.id, person.id);
     assert.equal(purged.email, null);
-    assert.equal((await client.users.get(['deleted_users', person.id])).result.deleted_user.email, null);
+    // Deleted users are shown until they are permanently deleted.
+    assert.equal(await statusOf((c) => c.users.get(['deleted_users', person.id])), 404);
     assert.equal(await statusOf((c) => c.users.get(['deleted_users', ctx.agent.id])), 404);
   });
 };
