@@ -21,8 +21,10 @@ import (
 // TestNodeZendesk runs compat/node/run.js (node-zendesk 6.0.1) against a
 // real server on each store: the wrapped ticket, user, organization,
 // group, membership, search, job status, export, tag, identity, ticket
-// field, requests, locale and brand methods whose endpoints Frontdesk
-// serves (see README "Zendesk compatibility").
+// field and form, user and organization field, requests, locale, brand
+// and OAuth client and token methods whose endpoints Frontdesk serves,
+// with node-zendesk in OAuth mode too (see README "Zendesk
+// compatibility").
 func TestNodeZendesk(t *testing.T) {
 	node, err := exec.LookPath("node")
 	if err != nil {

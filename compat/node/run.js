@@ -19,6 +19,10 @@ const { assert, client, step, passedSteps, failureOf, statusOf } = require('./li
   await require('./families/people')(ctx);
   await require('./families/data')(ctx);
   await require('./families/portal')(ctx);
+  await require('./families/fields')(ctx);
+  await require('./families/users')(ctx);
+  await require('./families/workflow')(ctx);
+  await require('./families/oauth')(ctx);
   await step('users.password (own; the old one stops working)', async () => {
     const old = process.env.FRONTDESK_PASSWORD;
     assert.ok(old, 'FRONTDESK_PASSWORD is not set');

@@ -957,6 +957,7 @@ var matrix = []mcase{
 	{route: "GET /api/v2/incremental/tickets/cursor", note: "export_data", want: "200 200 200 403 403 403 403 401 200",
 		req: path("/api/v2/incremental/tickets/cursor?start_time=1"), check: expectPrivate("tickets")},
 	{route: "GET /api/v2/ticket_fields", want: allOK, req: path("/api/v2/ticket_fields")},
+	{route: "GET /api/v2/ticket_fields/count", want: staffOK, req: path("/api/v2/ticket_fields/count")},
 	{route: "POST /api/v2/ticket_fields", want: adminCreate, req: func(_ *testing.T, m *mx, _ string) (string, any) {
 		return "/api/v2/ticket_fields", map[string]any{"ticket_field": map[string]any{"type": "text", "title": m.uniq("Matrix field ")}}
 	}},

@@ -114,8 +114,8 @@ func (s *Server) reorderPersonFields(f personFieldFamily) handlerFunc {
 		if err := s.People.ReorderPersonFields(r.Context(), f.scope, env[f.single+"_ids"]); err != nil {
 			return err
 		}
-		w.WriteHeader(http.StatusOK)
-		return nil
+		// Zendesk documents no body: an empty object keeps it valid JSON.
+		return writeJSON(w, http.StatusOK, map[string]any{})
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/frontdesk/frontdesk/internal/desk"
@@ -152,10 +153,12 @@ func TestPersonFieldsZendeskBodies(t *testing.T) {
 		code, body = a.do(t, a.Admin, "GET", fmt.Sprintf("/api/v2/user_fields/%d/options", id), nil)
 		pStatus(t, "a text field has no options", code, body, http.StatusNotFound)
 
-		// Reorder: the listed ids take positions 0, 1, …
+		// Reorder: the listed ids take positions 0, 1, … Zendesk documents
+		// no body; the answer is still valid JSON, as its Content-Type says
+		// (node-zendesk parses every application/json answer).
 		resp, data = a.request(t, a.Admin, "PUT", "/api/v2/user_fields/reorder", map[string]any{"user_field_ids": []int64{dd, id}})
-		if resp.StatusCode != http.StatusOK {
-			t.Fatalf("reorder: %d %s", resp.StatusCode, data)
+		if resp.StatusCode != http.StatusOK || strings.TrimSpace(string(data)) != "{}" || !strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") {
+			t.Fatalf("reorder: %d %q %q", resp.StatusCode, resp.Header.Get("Content-Type"), data)
 		}
 		code, body = a.do(t, a.Admin, "GET", "/api/v2/user_fields", nil)
 		pStatus(t, "list", code, body, http.StatusOK)

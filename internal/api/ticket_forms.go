@@ -3,6 +3,7 @@ package api
 import (
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/frontdesk/frontdesk/internal/desk"
 	"github.com/frontdesk/frontdesk/internal/ticket"
@@ -13,6 +14,7 @@ import (
 // and .../tickets/ticket_fields/#list-ticket-field-options.
 
 func (s *Server) registerTicketForms(mux *http.ServeMux) {
+	s.handle(mux, "GET /api/v2/ticket_fields/count", s.countTicketFields)
 	s.handle(mux, "GET /api/v2/ticket_fields/{id}/options", s.listTicketFieldOptions)
 	s.handle(mux, "POST /api/v2/ticket_fields/{id}/options", s.saveTicketFieldOption)
 	s.handle(mux, "GET /api/v2/ticket_fields/{id}/options/{option_id}", s.showTicketFieldOption)
@@ -25,6 +27,16 @@ func (s *Server) registerTicketForms(mux *http.ServeMux) {
 	s.handle(mux, "PUT /api/v2/ticket_forms/{id}", s.saveTicketForm)
 	s.handle(mux, "DELETE /api/v2/ticket_forms/{id}", deleteByID(s.Tickets.DeleteForm))
 	s.handle(mux, "POST /api/v2/ticket_forms/{id}/clone", s.cloneTicketForm)
+}
+
+// countTicketFields is Zendesk's GET /ticket_fields/count:
+// {"count": {"value": n, "refreshed_at": …}}.
+func (s *Server) countTicketFields(w http.ResponseWriter, r *http.Request) error {
+	n, err := s.Tickets.CountFields(r.Context())
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"count": map[string]any{"value": n, "refreshed_at": desk.Time{Time: time.Now()}}})
 }
 
 func optionURL(r *http.Request, fieldID int64, o *desk.FieldOption) {

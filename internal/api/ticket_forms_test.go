@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/frontdesk/frontdesk/internal/desk"
 	"github.com/frontdesk/frontdesk/internal/store"
@@ -582,5 +583,36 @@ func TestTicketFormsBadInput(t *testing.T) {
 		if len(pList(t, opts, "custom_field_options")) != 2 {
 			t.Errorf("bad input changed the options: %v", opts)
 		}
+	})
+}
+
+// GET /ticket_fields/count answers Zendesk's {"count": {"value",
+// "refreshed_at"}} for agents, system fields included (node-zendesk's
+// ticketfields.count); end-users are refused, as in Zendesk.
+func TestCountTicketFields(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		a := newTestAPI(t, db)
+		count := func() float64 {
+			t.Helper()
+			code, body := a.do(t, a.Agent, "GET", "/api/v2/ticket_fields/count.json", nil)
+			pStatus(t, "count", code, body, http.StatusOK)
+			c := pObj(t, body, "count")
+			if _, err := time.Parse(time.RFC3339, fmt.Sprint(c["refreshed_at"])); err != nil {
+				t.Fatalf("refreshed_at in %v: %v", body, err)
+			}
+			return c["value"].(float64)
+		}
+		if got := count(); got != float64(len(desk.SystemFieldTypes)) {
+			t.Fatalf("count of the system fields = %v, want %d", got, len(desk.SystemFieldTypes))
+		}
+		code, body := a.do(t, a.Admin, "POST", "/api/v2/ticket_fields", map[string]any{"ticket_field": map[string]any{"type": "text", "title": "Serial"}})
+		pStatus(t, "create", code, body, http.StatusCreated)
+		code, body = a.do(t, a.Agent, "GET", "/api/v2/ticket_fields", nil)
+		pStatus(t, "list", code, body, http.StatusOK)
+		if got, listed := count(), len(pList(t, body, "ticket_fields")); got != float64(listed) {
+			t.Fatalf("count = %v, the list has %d", got, listed)
+		}
+		code, body = a.do(t, a.EndUser, "GET", "/api/v2/ticket_fields/count", nil)
+		pStatus(t, "end-user count", code, body, http.StatusForbidden)
 	})
 }

@@ -116,6 +116,23 @@ func (s *Service) Fields(ctx context.Context) ([]*desk.TicketField, error) {
 	return out, rows.Err()
 }
 
+// CountFields counts the ticket fields, system fields included, as
+// Zendesk's GET /ticket_fields/count does (for agents only).
+func (s *Service) CountFields(ctx context.Context) (int, error) {
+	p, err := desk.RequirePrincipal(ctx)
+	if err != nil {
+		return 0, err
+	}
+	if !p.IsStaff() {
+		return 0, desk.Forbidden("only agents can count ticket fields")
+	}
+	var n int
+	if err := s.DB.QueryRow(ctx, `SELECT COUNT(*) FROM ticket_fields`).Scan(&n); err != nil {
+		return 0, fmt.Errorf("ticket: count fields: %w", err)
+	}
+	return n, nil
+}
+
 // Field returns one ticket field.
 func (s *Service) Field(ctx context.Context, id int64) (*desk.TicketField, error) {
 	p, err := desk.RequirePrincipal(ctx)
