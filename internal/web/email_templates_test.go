@@ -20,7 +20,7 @@ func TestEmailTemplatePages(t *testing.T) {
 			ad := e.client()
 			ad.signIn("/agent/signin", e.admin.Email)
 			list := ad.get("/agent/admin/email-templates")
-			if list.Status != http.StatusOK || strings.Count(list.Body, `href="/agent/admin/email-templates/ticket.`) != 6 {
+			if list.Status != http.StatusOK || strings.Count(list.Body, `href="/agent/admin/email-templates/ticket.`) != 2*len(notify.Kinds()) {
 				t.Fatalf("list: %d", list.Status)
 			}
 			path := "/agent/admin/email-templates/ticket.assigned/pl"
