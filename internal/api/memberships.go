@@ -159,11 +159,9 @@ func (s *Server) createOrgMembership(w http.ResponseWriter, r *http.Request) err
 		return desk.Invalid("organization_membership", "is required")
 	}
 	userID := m.UserID.ID
-	if r.PathValue("id") != "" {
-		id, err := pathID(r, "id")
-		if err != nil {
-			return err
-		}
+	if id, err := optionalPathID(r, "id"); err != nil {
+		return err
+	} else if id != 0 {
 		userID = id
 	}
 	om, err := s.People.CreateOrgMembership(r.Context(), userID, m.OrganizationID.ID, m.Default != nil && *m.Default)

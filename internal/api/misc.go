@@ -137,12 +137,9 @@ func (s *Server) showTicketField(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) saveTicketField(w http.ResponseWriter, r *http.Request) error {
-	var id int64
-	if r.PathValue("id") != "" {
-		var err error
-		if id, err = pathID(r, "id"); err != nil {
-			return err
-		}
+	id, err := optionalPathID(r, "id")
+	if err != nil {
+		return err
 	}
 	var env struct {
 		TicketField *ticket.FieldInput `json:"ticket_field"`

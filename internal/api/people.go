@@ -905,11 +905,9 @@ func (s *Server) createMembership(w http.ResponseWriter, r *http.Request) error 
 		return desk.Invalid("group_membership", "is required")
 	}
 	userID := m.UserID.ID
-	if r.PathValue("id") != "" {
-		id, err := pathID(r, "id")
-		if err != nil {
-			return err
-		}
+	if id, err := optionalPathID(r, "id"); err != nil {
+		return err
+	} else if id != 0 {
 		userID = id
 	}
 	gm, err := s.People.AddMembership(r.Context(), userID, m.GroupID.ID, m.Default)

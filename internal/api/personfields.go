@@ -76,12 +76,9 @@ func (s *Server) showPersonField(f personFieldFamily) handlerFunc {
 // savePersonField creates (POST) or updates (PUT …/{id}) a field.
 func (s *Server) savePersonField(f personFieldFamily) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		var id int64
-		if r.PathValue("id") != "" {
-			var err error
-			if id, err = pathID(r, "id"); err != nil {
-				return err
-			}
+		id, err := optionalPathID(r, "id")
+		if err != nil {
+			return err
 		}
 		var env map[string]*people.PersonFieldInput
 		if err := decode(r, &env); err != nil {

@@ -284,6 +284,15 @@ func pathID(r *http.Request, name string) (int64, error) {
 	return id, nil
 }
 
+// optionalPathID is pathID for routes served with and without the id
+// (POST /x creates, PUT /x/{id} updates): 0 when the route has none.
+func optionalPathID(r *http.Request, name string) (int64, error) {
+	if r.PathValue(name) == "" {
+		return 0, nil
+	}
+	return pathID(r, name)
+}
+
 // idList parses "ids=1,2,3" (at most 100, as in Zendesk).
 func idList(s string) ([]int64, error) {
 	if strings.TrimSpace(s) == "" {

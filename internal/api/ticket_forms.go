@@ -188,12 +188,9 @@ func (s *Server) showTicketForm(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) saveTicketForm(w http.ResponseWriter, r *http.Request) error {
-	var id int64
-	if r.PathValue("id") != "" {
-		var err error
-		if id, err = pathID(r, "id"); err != nil {
-			return err
-		}
+	id, err := optionalPathID(r, "id")
+	if err != nil {
+		return err
 	}
 	var env struct {
 		Form *ticket.FormInput `json:"ticket_form"`
