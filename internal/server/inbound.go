@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/frontdesk/frontdesk/internal/channel/email/imapin"
 	"github.com/frontdesk/frontdesk/internal/channel/email/ingest"
@@ -20,6 +21,11 @@ import (
 // so a crash test can kill the process between fetch and commit.
 const EnvHangAfterFetch = "FRONTDESK_TEST_HANG_AFTER_FETCH"
 
+// EnvIMAPLease (tests only) shortens the lease of an IMAP IDLE watch (a
+// duration such as "1s"), so a restarted process takes over the mailboxes
+// of the one a crash test killed without waiting out the default minute.
+const EnvIMAPLease = "FRONTDESK_TEST_IMAP_LEASE"
+
 // openInbound builds the ingest service and the SMTP receiver.
 func (a *App) openInbound() error {
 	a.Inbound = &ingest.Service{DB: a.DB, Tickets: a.Tickets, Threads: a.Threads, Mailboxes: a.Mailboxes, Settings: a.Settings,
@@ -31,6 +37,14 @@ func (a *App) openInbound() error {
 		}
 	}
 	a.IMAP = &imapin.Poller{DB: a.DB, Mailboxes: a.Mailboxes, Ingest: a.Inbound, Logger: a.Logger}
+	a.IMAPIdle = &imapin.Watcher{Poller: a.IMAP, Logger: a.Logger}
+	if v := os.Getenv(EnvIMAPLease); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			return fmt.Errorf("%s: %w", EnvIMAPLease, err)
+		}
+		a.IMAPIdle.Lease = d
+	}
 	a.SMTP = &smtpin.Receiver{Ingest: a.Inbound, Mailboxes: a.Mailboxes, MaxBytes: a.Config.MailMaxBytes, Logger: a.Logger}
 	cert, key := a.Config.SMTPCertFile, a.Config.SMTPKeyFile
 	if (cert == "") != (key == "") {

@@ -86,11 +86,15 @@ func (a *App) registerSchedules() {
 	}
 }
 
-// runBackground runs the scheduler and, on PostgreSQL, the event relay's
-// listener until ctx ends; the returned channel closes once both stopped.
+// runBackground runs the scheduler, the IMAP IDLE watcher and, on
+// PostgreSQL, the event relay's listener until ctx ends; the returned
+// channel closes once all stopped.
 func (a *App) runBackground(ctx context.Context) <-chan struct{} {
 	var wg sync.WaitGroup
 	wg.Go(func() { a.Schedules.Run(ctx) })
+	if a.IMAPIdle != nil {
+		wg.Go(func() { a.IMAPIdle.Run(ctx) })
+	}
 	if a.Relay != nil {
 		wg.Go(func() { a.Relay.Run(ctx) })
 	}

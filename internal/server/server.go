@@ -162,8 +162,10 @@ type App struct {
 	Inbound *ingest.Service
 	SMTP    *smtpin.Receiver
 	// IMAP polls the support addresses' IMAP accounts (job imapin.JobKind).
-	IMAP    *imapin.Poller
-	Account *account.Service
+	IMAP *imapin.Poller
+	// IMAPIdle pushes their new mail with IDLE where the server offers it.
+	IMAPIdle *imapin.Watcher
+	Account  *account.Service
 	// OAuth holds OAuth clients and tokens (API, consent page, Bearer auth).
 	OAuth *oauth.Service
 	Web   *web.Server

@@ -17,7 +17,9 @@
 // run as jobs of the scheduler (JobKind), so exactly one instance polls at
 // a time; a mailbox whose poll fails waits out a growing back-off, and its
 // health (status, last error, count) is kept in imap_state for the admin
-// pages.
+// pages. Where the server supports IDLE, a Watcher (watch.go) keeps one
+// connection per mailbox idling and runs the same Poll as soon as the
+// server announces new mail; the polling job stays the fallback.
 package imapin
 
 import (
@@ -65,6 +67,9 @@ type Poller struct {
 	Logger    *slog.Logger
 	// Now is the clock (time.Now when nil).
 	Now func() time.Time
+
+	mu    sync.Mutex
+	locks map[int64]*sync.Mutex // one poll of a mailbox at a time
 }
 
 // State is the fetching health of one mailbox.
@@ -77,7 +82,23 @@ type State struct {
 	Failures    int
 	Fetched     int64
 	PolledAt    time.Time
+	// WatchHolder is the instance holding the IDLE watch of the mailbox
+	// until WatchUntil (see Watcher); IdleSince is when its IDLE command
+	// started on the current connection (zero when not idling).
+	WatchHolder string
+	WatchUntil  time.Time
+	IdleSince   time.Time
 }
+
+// Idling reports whether a live watcher is pushing the mailbox's new mail
+// at now (its lease runs and its IDLE command is up).
+func (st *State) Idling(now time.Time) bool {
+	return st.WatchHolder != "" && !st.IdleSince.IsZero() && now.Before(st.WatchUntil)
+}
+
+// WatchedPollEvery is how often the polling job still polls a mailbox
+// that a watcher is pushing: a safety net should the push miss something.
+const WatchedPollEvery = 5 * time.Minute
 
 func (p *Poller) now() time.Time {
 	if p.Now != nil {
@@ -113,6 +134,9 @@ func (p *Poller) PollAll(ctx context.Context) error {
 		if st.Failures > 0 && p.now().Before(st.PolledAt.Add(Backoff(st.Failures))) {
 			continue
 		}
+		if st.Failures == 0 && st.Idling(p.now()) && p.now().Before(st.PolledAt.Add(WatchedPollEvery)) {
+			continue // the IDLE watcher polls it when mail arrives
+		}
 		if _, err := p.Poll(ctx, b.ID); err != nil {
 			p.log().Warn("imap poll failed", "mailbox", b.Address, "err", err)
 		}
@@ -136,11 +160,30 @@ func Backoff(n int) time.Duration {
 // Poll fetches mailbox id's new mail once and returns how many messages
 // it handled. The outcome is recorded in the mailbox's state.
 func (p *Poller) Poll(ctx context.Context, id int64) (int, error) {
+	l := p.lock(id)
+	l.Lock()
+	defer l.Unlock()
 	n, st, err := p.poll(ctx, id)
 	if rerr := p.record(ctx, id, st, n, err); rerr != nil && err == nil {
 		err = rerr
 	}
 	return n, err
+}
+
+// lock returns the mutex that keeps this instance's polls of mailbox id
+// (the job's and the watcher's) from running at the same time.
+func (p *Poller) lock(id int64) *sync.Mutex {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.locks == nil {
+		p.locks = map[int64]*sync.Mutex{}
+	}
+	l := p.locks[id]
+	if l == nil {
+		l = &sync.Mutex{}
+		p.locks[id] = l
+	}
+	return l
 }
 
 func (p *Poller) poll(ctx context.Context, id int64) (int, *State, error) {
@@ -398,9 +441,10 @@ func settle(c *imapclient.Client, cfg mailbox.IMAP, set imap.UIDSet) error {
 // State returns mailbox id's fetching state (zero when never polled).
 func (p *Poller) State(ctx context.Context, id int64) (*State, error) {
 	st := &State{MailboxID: id}
-	var validity, last, polled int64
-	err := p.DB.QueryRow(ctx, `SELECT uid_validity, last_uid, status, last_error, failures, fetched, polled_at FROM imap_state WHERE mailbox_id = ?`, id).
-		Scan(&validity, &last, &st.Status, &st.LastError, &st.Failures, &st.Fetched, &polled)
+	var validity, last, polled, until, idle int64
+	err := p.DB.QueryRow(ctx, `SELECT uid_validity, last_uid, status, last_error, failures, fetched, polled_at, watch_holder, watch_until, idle_since
+		FROM imap_state WHERE mailbox_id = ?`, id).
+		Scan(&validity, &last, &st.Status, &st.LastError, &st.Failures, &st.Fetched, &polled, &st.WatchHolder, &until, &idle)
 	if errors.Is(err, sql.ErrNoRows) {
 		return st, nil
 	}
@@ -410,6 +454,12 @@ func (p *Poller) State(ctx context.Context, id int64) (*State, error) {
 	st.UIDValidity, st.LastUID = uint32(validity), uint32(last)
 	if polled != 0 {
 		st.PolledAt = time.UnixMicro(polled).UTC()
+	}
+	if until != 0 {
+		st.WatchUntil = time.UnixMicro(until).UTC()
+	}
+	if idle != 0 {
+		st.IdleSince = time.UnixMicro(idle).UTC()
 	}
 	return st, nil
 }

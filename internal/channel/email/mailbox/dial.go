@@ -28,6 +28,9 @@ type DialOptions struct {
 	TLS *tls.Config
 	// HeloName is the name given in EHLO; "" means "localhost".
 	HeloName string
+	// IMAPUnilateral receives what an IMAP server sends unasked (new
+	// message counts while idling); nil ignores it.
+	IMAPUnilateral *imapclient.UnilateralDataHandler
 }
 
 func (o DialOptions) timeout() time.Duration {
@@ -110,7 +113,7 @@ func DialIMAP(ctx context.Context, i IMAP, secret string, o DialOptions) (*imapc
 		return nil, errors.New("imap: no server configured")
 	}
 	addr := net.JoinHostPort(i.Host, strconv.Itoa(i.Port))
-	opts := &imapclient.Options{TLSConfig: o.tlsConfig(i.Host), Dialer: &net.Dialer{Timeout: o.timeout()}}
+	opts := &imapclient.Options{TLSConfig: o.tlsConfig(i.Host), Dialer: &net.Dialer{Timeout: o.timeout()}, UnilateralDataHandler: o.IMAPUnilateral}
 	var (
 		c   *imapclient.Client
 		err error
