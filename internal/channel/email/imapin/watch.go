@@ -52,7 +52,8 @@ type Watcher struct {
 	Lease time.Duration
 	// IdleRestart is how long one IDLE command runs (default 10 minutes).
 	IdleRestart time.Duration
-	// Rescan is how often the mailbox list is read (default 15 seconds).
+	// Rescan is how often the mailbox list is read and leases run out are
+	// looked for (default 15 seconds, at most half of Lease).
 	Rescan time.Duration
 	// NoIdleRetry is how long a mailbox whose server lacks IDLE is left to
 	// the polling job before it is looked at again (default one hour).
@@ -92,7 +93,7 @@ func (w *Watcher) defaults() {
 		w.IdleRestart = 10 * time.Minute
 	}
 	if w.Rescan <= 0 {
-		w.Rescan = 15 * time.Second
+		w.Rescan = min(15*time.Second, w.Lease/2)
 	}
 	if w.NoIdleRetry <= 0 {
 		w.NoIdleRetry = time.Hour
