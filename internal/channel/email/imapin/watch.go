@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/emersion/go-imap/v2"
@@ -70,6 +71,7 @@ type watch struct {
 	key    string // the mailbox settings it was started with
 	cancel context.CancelFunc
 	done   chan struct{}
+	held   atomic.Bool // the lease is ours
 }
 
 // ErrNoIdle means the server does not offer IDLE: the mailbox is left to
@@ -133,12 +135,13 @@ func (w *Watcher) Run(ctx context.Context) {
 	}
 }
 
-// Watching reports whether this instance is watching mailbox id.
+// Watching reports whether this instance is watching mailbox id (holds
+// its lease).
 func (w *Watcher) Watching(id int64) bool {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	wt := w.watches[id]
-	if wt == nil {
+	if wt == nil || !wt.held.Load() {
 		return false
 	}
 	select {
@@ -212,7 +215,7 @@ func (w *Watcher) reconcile(ctx context.Context) error {
 		w.wg.Go(func() {
 			defer close(wt.done)
 			defer cancel()
-			if err := w.watch(wctx, id); errors.Is(err, ErrNoIdle) {
+			if err := w.watch(wctx, id, &wt.held); errors.Is(err, ErrNoIdle) {
 				w.log().Info("imap: no IDLE on the server, the mailbox is polled", "mailbox", b.Address)
 				w.mu.Lock()
 				w.noIdle[id] = time.Now().Add(w.NoIdleRetry)
@@ -268,12 +271,14 @@ func (w *Watcher) setIdle(ctx context.Context, id int64, on bool) error {
 // watch holds the lease of mailbox id and keeps a connection idling on it
 // until ctx ends, the lease is lost or the server turns out not to offer
 // IDLE.
-func (w *Watcher) watch(ctx context.Context, id int64) error {
+func (w *Watcher) watch(ctx context.Context, id int64, held *atomic.Bool) error {
 	ok, err := w.acquire(ctx, id)
 	if err != nil || !ok {
 		return err
 	}
+	held.Store(true)
 	defer w.release(id)
+	defer held.Store(false)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var bg sync.WaitGroup

@@ -7,6 +7,7 @@ import (
 	"net"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -108,15 +109,28 @@ func TestIdlePushesNewMail(t *testing.T) {
 	})
 }
 
-// Two instances: one watches, the other waits; when the first stops, the
+// A lease left by a dead instance keeps others out until it runs out. Two
+// instances: one watches, the other waits; when the first stops, the
 // second takes the mailbox over. A disabled mailbox is not watched, and a
 // changed one is watched with its new settings.
 func TestOneWatcherPerMailbox(t *testing.T) {
 	r := newRig(t, storetest.SQLite(t), "seen")
 	a := &imapin.Watcher{Poller: r.poller, Holder: "a", Rescan: 50 * time.Millisecond, Lease: 3 * time.Second}
 	b := &imapin.Watcher{Poller: r.poller, Holder: "b", Rescan: 50 * time.Millisecond, Lease: 3 * time.Second}
+	// an instance that died holding the lease: nobody watches until it runs out
+	until := time.Now().Add(time.Second)
+	if _, err := r.db.Exec(context.Background(), `INSERT INTO imap_state (mailbox_id, watch_holder, watch_until) VALUES (?, 'dead', ?)`, r.box.ID, until.UnixMicro()); err != nil {
+		t.Fatal(err)
+	}
 	stopA := startWatcher(t, a)
+	time.Sleep(300 * time.Millisecond)
+	if a.Watching(r.box.ID) || r.state(t).WatchHolder != "dead" {
+		t.Fatal("a took a lease that has not run out")
+	}
 	eventually(t, 5*time.Second, "a never watched", func() bool { return a.Watching(r.box.ID) && r.state(t).Idling(time.Now()) })
+	if time.Now().Before(until) {
+		t.Fatal("a watched before the dead lease ran out")
+	}
 	startWatcher(t, b)
 	time.Sleep(300 * time.Millisecond) // several rescans of b
 	if b.Watching(r.box.ID) || r.state(t).WatchHolder != "a" {
@@ -158,25 +172,22 @@ func TestNoIdleFallsBackToPolling(t *testing.T) {
 		t.Fatal("capability decision")
 	}
 	r := newRig(t, storetest.SQLite(t), "seen")
-	plain := mailtest.StartIMAP(t, nil, "support", "imap-Pa55")
-	proxy := noIdleProxy(t, net.JoinHostPort(plain.Host, strconv.Itoa(plain.Port)))
-	host, port, _ := net.SplitHostPort(proxy)
-	p, _ := strconv.Atoi(port)
-	none := "none"
-	if _, err := r.in.Mailboxes.Update(r.sys, r.box.ID, mailbox.Input{IMAPHost: &host, IMAPPort: &p, IMAPSecurity: &none}); err != nil {
-		t.Fatal(err)
-	}
+	c, _ := r.plainBox(t, true)
 	// the proxy hides IDLE as intended
-	c, err := imapclient.DialInsecure(proxy, nil)
+	m, err := r.in.Mailboxes.Get(r.sys, r.box.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer c.Close()
-	if err := c.Login("support", "imap-Pa55").Wait(); err != nil {
+	pc, err := imapclient.DialInsecure(net.JoinHostPort(m.IMAP.Host, strconv.Itoa(m.IMAP.Port)), nil)
+	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Caps().Has(imap.CapIdle) {
-		t.Fatalf("proxy advertises IDLE: %v", c.Caps())
+	defer pc.Close()
+	if err := pc.Login("support", "imap-Pa55").Wait(); err != nil {
+		t.Fatal(err)
+	}
+	if imapin.SupportsIdle(pc.Caps()) {
+		t.Fatalf("the proxy advertises IDLE: %v", pc.Caps())
 	}
 	w := &imapin.Watcher{Poller: r.poller, Holder: "a", Rescan: 50 * time.Millisecond}
 	startWatcher(t, w)
@@ -187,17 +198,7 @@ func TestNoIdleFallsBackToPolling(t *testing.T) {
 	if w.Watching(r.box.ID) || r.state(t).WatchHolder != "" {
 		t.Fatal("a mailbox without IDLE is watched again")
 	}
-	raw := "From: Kasia <kasia@klient.example>\r\nTo: support@example.com\r\nSubject: Polled\r\nMessage-ID: <polled@klient.example>\r\n\r\nHi\r\n"
-	app := c.Append("INBOX", int64(len(raw)), nil)
-	if _, err := app.Write([]byte(raw)); err != nil {
-		t.Fatal(err)
-	}
-	if err := app.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := app.Wait(); err != nil {
-		t.Fatal(err)
-	}
+	appendMail(t, c, "Polled")
 	time.Sleep(300 * time.Millisecond)
 	if got := r.count(t, `SELECT COUNT(*) FROM tickets`); got != 0 {
 		t.Fatalf("%d tickets without a poll", got)
@@ -211,15 +212,17 @@ func TestNoIdleFallsBackToPolling(t *testing.T) {
 	}
 }
 
-// noIdleProxy forwards IMAP (without TLS) to upstream, removing IDLE and
-// IMAP4rev2 (which implies IDLE) from every capability list.
-func noIdleProxy(t *testing.T, upstream string) string {
+// proxy forwards IMAP (without TLS) to upstream, hiding IDLE when noIdle;
+// cut closes every connection open through it.
+func proxy(t *testing.T, upstream string, noIdle bool) (addr string, cut func()) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { ln.Close() })
+	var mu sync.Mutex
+	var open []net.Conn
 	go func() {
 		for {
 			down, err := ln.Accept()
@@ -231,13 +234,16 @@ func noIdleProxy(t *testing.T, upstream string) string {
 				down.Close()
 				continue
 			}
+			mu.Lock()
+			open = append(open, down, up)
+			mu.Unlock()
 			go func() { _, _ = io.Copy(up, down); up.Close() }()
 			go func() {
 				defer down.Close()
 				br := bufio.NewReader(up)
 				for {
 					line, err := br.ReadString('\n')
-					if strings.Contains(line, "CAPABILITY") {
+					if noIdle && strings.Contains(line, "CAPABILITY") {
 						line = strings.ReplaceAll(line, " IDLE", "")
 						line = strings.ReplaceAll(line, " IMAP4rev2", "")
 					}
@@ -248,5 +254,74 @@ func noIdleProxy(t *testing.T, upstream string) string {
 			}()
 		}
 	}()
-	return ln.Addr().String()
+	return ln.Addr().String(), func() {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, c := range open {
+			c.Close()
+		}
+		open = nil
+	}
+}
+
+// plainBox points the rig's mailbox at a plain-text IMAP server behind a
+// proxy, and returns a client signed in to that server directly.
+func (r *rig) plainBox(t *testing.T, noIdle bool) (c *imapclient.Client, cut func()) {
+	t.Helper()
+	plain := mailtest.StartIMAP(t, nil, "support", "imap-Pa55")
+	addr, cut := proxy(t, net.JoinHostPort(plain.Host, strconv.Itoa(plain.Port)), noIdle)
+	host, port, _ := net.SplitHostPort(addr)
+	p, _ := strconv.Atoi(port)
+	none := "none"
+	if _, err := r.in.Mailboxes.Update(r.sys, r.box.ID, mailbox.Input{IMAPHost: &host, IMAPPort: &p, IMAPSecurity: &none}); err != nil {
+		t.Fatal(err)
+	}
+	c, err := imapclient.DialInsecure(net.JoinHostPort(plain.Host, strconv.Itoa(plain.Port)), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	if err := c.Login("support", "imap-Pa55").Wait(); err != nil {
+		t.Fatal(err)
+	}
+	return c, cut
+}
+
+func appendMail(t *testing.T, c *imapclient.Client, subject string) {
+	t.Helper()
+	raw := "From: Kasia <kasia@klient.example>\r\nTo: support@example.com\r\nSubject: " + subject + "\r\nMessage-ID: <" + strings.ReplaceAll(subject, " ", ".") + "@klient.example>\r\n\r\nHi\r\n"
+	app := c.Append("INBOX", int64(len(raw)), nil)
+	if _, err := app.Write([]byte(raw)); err != nil {
+		t.Fatal(err)
+	}
+	if err := app.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := app.Wait(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A dropped connection is opened again (after a back-off of a second) and
+// the push goes on.
+func TestIdleReconnects(t *testing.T) {
+	if imapin.ReconnectBackoff(1) != time.Second || imapin.ReconnectBackoff(3) != 4*time.Second || imapin.ReconnectBackoff(50) != 5*time.Minute {
+		t.Fatal("reconnect back-off schedule")
+	}
+	r := newRig(t, storetest.SQLite(t), "seen")
+	c, cut := r.plainBox(t, false)
+	w := &imapin.Watcher{Poller: r.poller, Holder: "a", IdleRestart: time.Hour, Rescan: 50 * time.Millisecond}
+	startWatcher(t, w)
+	eventually(t, 5*time.Second, "the watcher never idled", func() bool { return r.state(t).Idling(time.Now()) })
+	first := r.state(t).IdleSince
+	cut()
+	eventually(t, 5*time.Second, "the lost connection still counts as idling", func() bool { return r.state(t).IdleSince.IsZero() })
+	eventually(t, 10*time.Second, "the watcher never reconnected", func() bool {
+		st := r.state(t)
+		return st.Idling(time.Now()) && st.IdleSince.After(first)
+	})
+	appendMail(t, c, "After the cut")
+	eventually(t, 3*time.Second, "no push after reconnecting", func() bool {
+		return r.count(t, `SELECT COUNT(*) FROM tickets WHERE subject = 'After the cut'`) == 1
+	})
 }

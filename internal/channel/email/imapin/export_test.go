@@ -1,0 +1,4 @@
+package imapin
+
+// ReconnectBackoff exposes the watcher's reconnect schedule to the tests.
+var ReconnectBackoff = reconnectBackoff
