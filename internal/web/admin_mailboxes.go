@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/frontdesk/frontdesk/internal/channel/email/imapin"
 	"github.com/frontdesk/frontdesk/internal/channel/email/mailbox"
@@ -27,6 +28,8 @@ type adminMailboxesData struct {
 	Edit *mailbox.Mailbox
 	// Fetch is each IMAP mailbox's fetching health, by mailbox id.
 	Fetch map[int64]*imapin.State
+	// Push marks the IMAP mailboxes whose new mail an IDLE watch pushes.
+	Push map[int64]bool
 }
 
 // adminMailboxData is the edit page of one support address.
@@ -63,12 +66,13 @@ func (s *Server) showAdminMailboxes(w http.ResponseWriter, r *http.Request, stat
 		return err
 	}
 	if s.d.IMAP != nil {
-		d.Fetch = map[int64]*imapin.State{}
+		d.Fetch, d.Push = map[int64]*imapin.State{}, map[int64]bool{}
 		for _, m := range d.Mailboxes {
 			if m.IMAP.Configured() {
 				if d.Fetch[m.ID], err = s.d.IMAP.State(r.Context(), m.ID); err != nil {
 					return err
 				}
+				d.Push[m.ID] = d.Fetch[m.ID].Idling(time.Now())
 			}
 		}
 	}
