@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/frontdesk/frontdesk/internal/channel/email/imapin"
 	"github.com/frontdesk/frontdesk/internal/store/storetest"
 )
 
@@ -29,5 +30,37 @@ func BenchmarkIMAPPoll(b *testing.B) {
 	b.StopTimer()
 	if got := r.count(b, `SELECT COUNT(*) FROM tickets`); got != b.N {
 		b.Fatalf("%d tickets for %d messages", got, b.N)
+	}
+}
+
+// BenchmarkIdlePush measures one message's way with IMAP IDLE: appended
+// to the folder (go-imap's server, STARTTLS), announced to the idling
+// watcher, fetched by its poll and committed as a ticket on embedded
+// SQLite; ns/op is that latency, one message at a time:
+//
+//	go test -run '^$' -bench IdlePush -benchtime 200x ./internal/channel/email/imapin/
+func BenchmarkIdlePush(b *testing.B) {
+	r := newRig(b, storetest.SQLite(b), "seen")
+	w := &imapin.Watcher{Poller: r.poller, Holder: "bench", IdleRestart: time.Hour, Rescan: 50 * time.Millisecond}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { w.Run(ctx); close(done) }()
+	defer func() { cancel(); <-done }()
+	for end := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		if st, err := r.poller.State(context.Background(), r.box.ID); err == nil && st.Idling(time.Now()) {
+			break
+		}
+		if time.Now().After(end) {
+			b.Fatal("the watcher never idled")
+		}
+	}
+	b.ResetTimer()
+	for i := range b.N {
+		r.deliver(b, 1, i)
+		for end := time.Now().Add(10 * time.Second); r.count(b, `SELECT COUNT(*) FROM tickets`) != i+1; time.Sleep(500 * time.Microsecond) {
+			if time.Now().After(end) {
+				b.Fatalf("message %d never became a ticket", i)
+			}
+		}
 	}
 }
