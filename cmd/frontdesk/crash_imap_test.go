@@ -104,7 +104,7 @@ func TestIMAPCrashLosesAndDuplicatesNothing(t *testing.T) {
 		if _, err := os.Stat(marker); err == nil {
 			break
 		}
-		if i > 300 {
+		if i > 1500 {
 			t.Fatal("the server never fetched the mail")
 		}
 		time.Sleep(20 * time.Millisecond)
@@ -140,7 +140,7 @@ func TestIMAPCrashLosesAndDuplicatesNothing(t *testing.T) {
 	deliver(5)
 	child = startServe(t, data, httpAddr, smtpAddr, lease)
 	for i := 0; unseen() > 0; i++ {
-		if i > 300 {
+		if i > 1200 {
 			t.Fatalf("%d of %d messages still unseen", unseen(), total)
 		}
 		time.Sleep(50 * time.Millisecond)
