@@ -28,9 +28,11 @@ import (
 	"errors"
 	"fmt"
 	"hash"
+	"html"
 	"io"
 	"log/slog"
 	"net/mail"
+	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
@@ -146,66 +148,77 @@ func emailContext(ctx context.Context) context.Context {
 	return desk.WithPrincipal(ctx, &desk.Principal{System: true, Role: desk.RoleAdmin, Via: "email"})
 }
 
-// parsed is a message read and its files stored as pending uploads.
+// parsed is a message read and its files written to the attachment store.
+// Their rows are written in the ticket transaction (addUploads), so a
+// message costs one write transaction.
 type parsed struct {
 	msg       *parse.Message
 	messageID string
-	// uploads are the tokens of the stored files: the original first.
-	uploads []string
-	emlKey  string
-	emlSize int64
-	raw     rawUpload
+	// files are the stored files: the original first, then the message's
+	// attachments and inline images in the order of msg.Attachments.
+	files []*ticket.StagedFile
+	// uploads are the files' upload tokens and attachment ids, once
+	// addUploads made them pending uploads inside the transaction.
+	uploads   []string
+	attachIDs []int64
 }
 
-type rawUpload struct {
-	token string
-	key   string
-}
-
-// read stores the raw message as an upload while parsing it from the same
-// stream, so a large message is read once and never held whole.
+// read stores the raw message while parsing it from the same stream, so a
+// large message is read once and never held whole.
 func (s *Service) read(ctx context.Context, r io.Reader) (*parsed, error) {
 	pr, pw := io.Pipe()
 	h := sha256.New()
 	type saved struct {
-		up  *ticket.Upload
+		f   *ticket.StagedFile
 		err error
 	}
 	done := make(chan saved, 1)
 	go func() {
-		up, err := s.Tickets.CreateUpload(ctx, "original.eml", io.TeeReader(io.TeeReader(r, h), pw))
+		f, err := s.Tickets.StageFile(ctx, "original.eml", io.TeeReader(io.TeeReader(r, h), pw))
 		pw.CloseWithError(errOr(err, io.EOF))
-		done <- saved{up, err}
+		done <- saved{f, err}
 	}()
-	var tokens []string
+	var files []*ticket.StagedFile
 	msg, perr := parse.Parse(pr, parse.Options{MaxBytes: s.MaxBytes, Attachment: func(info parse.AttachmentInfo, body io.Reader) (string, error) {
-		up, err := s.Tickets.CreateUpload(ctx, info.Filename, body)
+		f, err := s.Tickets.StageFile(ctx, info.Filename, body)
 		if err != nil {
 			return "", err
 		}
-		tokens = append(tokens, up.Token)
-		return up.Token, nil
+		files = append(files, f)
+		return strconv.Itoa(len(files)), nil
 	}})
-	_, _ = io.Copy(io.Discard, pr) // let the upload finish whatever Parse left
+	_, _ = io.Copy(io.Discard, pr) // let the store finish whatever Parse left
 	pr.Close()
 	sv := <-done
 	if perr != nil || sv.err != nil {
 		// a failed parse may have stored a truncated file: drop them all
-		if sv.up != nil {
-			tokens = append(tokens, sv.up.Token)
-		}
-		s.discard(ctx, &parsed{uploads: tokens})
+		s.Tickets.DropStaged(context.WithoutCancel(ctx), append(files, sv.f)...)
 		if errors.Is(perr, parse.ErrTooLarge) || desk.ErrorCode(sv.err) == desk.ETOOLARGE {
 			return nil, ErrTooLarge
 		}
 		return nil, fmt.Errorf("ingest: read message: %w", errors.Join(perr, sv.err))
 	}
-	p := &parsed{msg: msg, uploads: append([]string{sv.up.Token}, tokens...), emlSize: msg.Size}
+	p := &parsed{msg: msg, files: append([]*ticket.StagedFile{sv.f}, files...)}
 	p.messageID = thread.Normalize(msg.MessageID)
 	if p.messageID == "" || len(p.messageID) > thread.MaxMessageID || strings.ContainsAny(p.messageID, " \t\r\n<>") {
 		p.messageID = syntheticID(h)
 	}
 	return p, nil
+}
+
+// addUploads makes the message's stored files pending uploads inside tx,
+// for the comment (or the suspended entry) to take.
+func (s *Service) addUploads(ctx context.Context, tx *store.Tx, p *parsed) error {
+	ups, err := s.Tickets.AddUploadsTx(ctx, tx, p.files)
+	if err != nil {
+		return err
+	}
+	p.uploads, p.attachIDs = p.uploads[:0], p.attachIDs[:0]
+	for _, u := range ups {
+		p.uploads = append(p.uploads, u.Token)
+		p.attachIDs = append(p.attachIDs, u.Attachment.ID)
+	}
+	return nil
 }
 
 func errOr(err, def error) error {
@@ -221,9 +234,15 @@ func syntheticID(h hash.Hash) string {
 	return "sha256." + hex.EncodeToString(h.Sum(nil))[:40] + "@frontdesk.invalid"
 }
 
-// discard removes pending uploads that no comment took.
+// discard removes the stored files of a message no transaction committed
+// (their rows, if any were written, went with the rolled-back transaction).
 func (s *Service) discard(ctx context.Context, p *parsed) {
-	for _, tok := range p.uploads {
+	s.Tickets.DropStaged(context.WithoutCancel(ctx), p.files...)
+}
+
+// discardUploads removes pending uploads that no comment took.
+func (s *Service) discardUploads(ctx context.Context, tokens []string) {
+	for _, tok := range tokens {
 		if err := s.Tickets.DeleteUpload(ctx, tok); err != nil && desk.ErrorCode(err) != desk.ENOTFOUND {
 			s.log().Warn("ingest: drop upload", "err", err)
 		}
@@ -282,7 +301,7 @@ func (s *Service) decide(ctx context.Context, box *mailbox.Mailbox, d Delivery, 
 		res.Reason = "sent by a support address"
 		return res, nil
 	}
-	if _, err := people.NormalizeEmail(m.From.Address); err != nil {
+	if _, err := people.NormalizeSenderEmail(m.From.Address); err != nil {
 		res.Reason = "no valid sender address"
 		return res, nil
 	}
@@ -331,6 +350,9 @@ func (s *Service) apply(ctx context.Context, tx *store.Tx, box *mailbox.Mailbox,
 	m := p.msg
 	sender, err := people.SenderByEmailTx(ctx, tx, m.From.Address)
 	if err != nil {
+		return err
+	}
+	if err := s.addUploads(ctx, tx, p); err != nil {
 		return err
 	}
 	if cause, held, err := s.suspendCause(ctx, sender, m.From.Address); err != nil || held {
@@ -533,8 +555,8 @@ func (s *Service) create(ctx context.Context, tx *store.Tx, box *mailbox.Mailbox
 	pub := true
 	in := ticket.Input{
 		Subject:   &subject,
-		Requester: &ticket.RequesterInput{Name: cleanName(m.From.Name, m.From.Address), Email: m.From.Address},
-		Comment:   &ticket.CommentInput{Body: body(m, false), Public: &pub, Uploads: p.uploads, ViaSource: viaSource(box, m)},
+		Requester: &ticket.RequesterInput{Name: cleanName(m.From.Name, m.From.Address), Email: m.From.Address, FromMail: true},
+		Comment:   &ticket.CommentInput{Body: body(m, false), MailHTML: mailHTML(p, m.HTML), Public: &pub, Uploads: p.uploads, ViaSource: viaSource(box, m)},
 		Via:       "email",
 		ViaSource: viaSource(box, m),
 		Recipient: desk.NullString{Set: true, Value: box.Address},
@@ -580,12 +602,12 @@ func (s *Service) comment(ctx context.Context, tx *store.Tx, id int64, box *mail
 		uid, staff = sender.UserID, sender.Role.Staff()
 	} else {
 		var err error
-		if uid, _, _, err = people.EnsureRequesterTx(ctx, tx, cleanName(m.From.Name, m.From.Address), m.From.Address); err != nil {
+		if uid, _, _, err = people.EnsureSenderTx(ctx, tx, cleanName(m.From.Name, m.From.Address), m.From.Address); err != nil {
 			return err
 		}
 	}
 	pub := true
-	ci := &ticket.CommentInput{Body: body(m, true), Public: &pub, Uploads: p.uploads, AuthorID: desk.NullID{Set: true, ID: uid}, ViaSource: viaSource(box, m)}
+	ci := &ticket.CommentInput{Body: body(m, true), MailHTML: mailHTML(p, replyHTML(m)), Public: &pub, Uploads: p.uploads, AuthorID: desk.NullID{Set: true, ID: uid}, ViaSource: viaSource(box, m)}
 	_, _, err := s.Tickets.EditTx(thread.WithInbound(ctx, p.messageID), tx, id, func(e *ticket.Edit) error {
 		if err := e.AddComment(ci); err != nil {
 			return err
@@ -608,4 +630,64 @@ func replyStatus(e *ticket.Edit, staff bool) *string {
 	}
 	st := string(e.Status())
 	return &st
+}
+
+// maxHTMLBytes bounds the HTML a comment takes from a mail (the ticket
+// service refuses a comment over 256 KiB of HTML, which for mail would
+// mean a message refused for ever): longer HTML is left out, and the
+// comment shows the text part.
+const maxHTMLBytes = 192 << 10
+
+// replyHTML is the HTML counterpart of body(m, true).
+func replyHTML(m *parse.Message) string {
+	if strings.TrimSpace(m.Reply) != "" && strings.TrimSpace(m.ReplyHTML) != "" {
+		return m.ReplyHTML
+	}
+	return m.HTML
+}
+
+// cidSrcRE finds the image sources that name a part of the message
+// (RFC 2392 "cid:" URLs), in the sanitizer's output (double quotes).
+var cidSrcRE = regexp.MustCompile(`(?i)\ssrc="cid:([^"]*)"`)
+
+// mailHTML is the comment's HTML taken from a mail's sanitized HTML: the
+// images it shows from its own parts ("cid:") point at the attachments
+// those parts became, which are served only to people who may see the
+// ticket. References to parts that were not stored stay "cid:" URLs, which
+// the ticket service's sanitizer drops. Remote images were removed by the
+// parser.
+func mailHTML(p *parsed, h string) string {
+	if strings.TrimSpace(h) == "" || len(h) > maxHTMLBytes {
+		return ""
+	}
+	if !strings.Contains(h, "cid:") {
+		return h
+	}
+	byCID := map[string]int64{}
+	for _, a := range p.msg.Attachments {
+		i, err := strconv.Atoi(a.Ref)
+		if err != nil || a.ContentID == "" || i <= 0 || i >= len(p.attachIDs) {
+			continue
+		}
+		for _, k := range []string{a.ContentID, strings.ToLower(a.ContentID)} {
+			if _, dup := byCID[k]; !dup {
+				byCID[k] = p.attachIDs[i]
+			}
+		}
+	}
+	return cidSrcRE.ReplaceAllStringFunc(h, func(m string) string {
+		ref := html.UnescapeString(cidSrcRE.FindStringSubmatch(m)[1])
+		if u, err := url.PathUnescape(ref); err == nil {
+			ref = u
+		}
+		ref = strings.Trim(strings.TrimSpace(ref), "<>")
+		id, ok := byCID[ref]
+		if !ok {
+			id, ok = byCID[strings.ToLower(ref)]
+		}
+		if !ok {
+			return m
+		}
+		return ` src="` + ticket.AttachmentPath(id) + `"`
+	})
 }
