@@ -77,6 +77,9 @@ type Delivery struct {
 	Recipients []string
 	// EnvelopeFrom is the SMTP reverse path ("" for bounces), if known.
 	EnvelopeFrom string
+	// Mailboxes are the support addresses as the receiver read them for
+	// this message (checking its recipients); nil: Ingest reads them.
+	Mailboxes []*mailbox.Mailbox
 }
 
 // Service ingests messages. Its fields are set once while wiring.
@@ -121,7 +124,7 @@ func (s *Service) log() *slog.Logger {
 // again later (IMAP leaves it unseen, SMTP answers 4xx).
 func (s *Service) Ingest(ctx context.Context, d Delivery, r io.Reader) (*Result, error) {
 	sys := emailContext(ctx)
-	box, err := s.mailboxFor(sys, d)
+	box, own, err := s.mailboxFor(sys, d)
 	if err != nil {
 		return nil, err
 	}
@@ -132,7 +135,7 @@ func (s *Service) Ingest(ctx context.Context, d Delivery, r io.Reader) (*Result,
 	if s.AfterParse != nil {
 		s.AfterParse()
 	}
-	res, err := s.decide(sys, box, d, pm)
+	res, err := s.decide(sys, box, own, d, pm)
 	if err != nil || res.Outcome != Created && res.Outcome != Commented && res.Outcome != Suspended {
 		s.discard(sys, pm) // nothing holds the stored files
 	}
@@ -249,24 +252,39 @@ func (s *Service) discardUploads(ctx context.Context, tokens []string) {
 	}
 }
 
-// mailboxFor returns the mailbox a message was delivered to: the one named,
-// else the first whose address is among the recipients, else the default.
-func (s *Service) mailboxFor(ctx context.Context, d Delivery) (*mailbox.Mailbox, error) {
-	if d.MailboxID != 0 {
-		return s.Mailboxes.Get(ctx, d.MailboxID)
+// mailboxFor returns the mailbox a message was delivered to (the one
+// named, else the first whose address is among the recipients, else the
+// default) and every support address (lower case), from one read of the
+// mailboxes.
+func (s *Service) mailboxFor(ctx context.Context, d Delivery) (*mailbox.Mailbox, map[string]bool, error) {
+	boxes := d.Mailboxes
+	if boxes == nil {
+		var err error
+		if boxes, err = s.Mailboxes.List(ctx); err != nil {
+			return nil, nil, fmt.Errorf("ingest: mailboxes: %w", err)
+		}
 	}
-	boxes, err := s.Mailboxes.List(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("ingest: mailboxes: %w", err)
+	own := make(map[string]bool, len(boxes))
+	for _, b := range boxes {
+		own[strings.ToLower(b.Address)] = true
+	}
+	if d.MailboxID != 0 {
+		for _, b := range boxes {
+			if b.ID == d.MailboxID {
+				return b, own, nil
+			}
+		}
+		b, err := s.Mailboxes.Get(ctx, d.MailboxID)
+		return b, own, err
 	}
 	if b := MatchMailbox(boxes, d.Recipients); b != nil {
-		return b, nil
+		return b, own, nil
 	}
 	b, err := s.Mailboxes.Default(ctx)
 	if errors.Is(err, mailbox.ErrNoRelay) {
-		return nil, ErrNoMailbox
+		return nil, nil, ErrNoMailbox
 	}
-	return b, err
+	return b, own, err
 }
 
 // MatchMailbox returns the enabled mailbox whose address (or a
@@ -283,13 +301,9 @@ func MatchMailbox(boxes []*mailbox.Mailbox, rcpts []string) *mailbox.Mailbox {
 }
 
 // decide classifies the message and applies it.
-func (s *Service) decide(ctx context.Context, box *mailbox.Mailbox, d Delivery, p *parsed) (*Result, error) {
+func (s *Service) decide(ctx context.Context, box *mailbox.Mailbox, own map[string]bool, d Delivery, p *parsed) (*Result, error) {
 	m := p.msg
 	res := &Result{MailboxID: box.ID, MessageID: p.messageID, Outcome: Ignored}
-	own, err := s.Mailboxes.Addresses(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("ingest: %w", err)
-	}
 	switch {
 	case m.Kind == parse.KindBounce:
 		res.Reason = "bounce"
@@ -305,9 +319,14 @@ func (s *Service) decide(ctx context.Context, box *mailbox.Mailbox, d Delivery, 
 		res.Reason = "no valid sender address"
 		return res, nil
 	}
+	// Read outside the single writer: the blocked-senders setting.
+	blocked, err := settings.BlockedSenders.Get(ctx, settings.Or(s.Settings, s.DB, nil))
+	if err != nil {
+		return nil, fmt.Errorf("ingest: %w", err)
+	}
 	err = s.DB.InTx(ctx, func(tx *store.Tx) error {
 		*res = Result{MailboxID: box.ID, MessageID: p.messageID}
-		return s.apply(ctx, tx, box, d, p, own, res)
+		return s.apply(ctx, tx, box, d, p, own, blocked, res)
 	})
 	if errors.Is(err, errRaced) {
 		// A concurrent delivery of the same message committed first: this
@@ -341,7 +360,7 @@ func (s *Service) markBounced(ctx context.Context, m *parse.Message) error {
 
 // apply runs inside the transaction: dedupe, suspension, threading, and
 // the ticket change with the Message-ID record.
-func (s *Service) apply(ctx context.Context, tx *store.Tx, box *mailbox.Mailbox, d Delivery, p *parsed, own map[string]bool, res *Result) error {
+func (s *Service) apply(ctx context.Context, tx *store.Tx, box *mailbox.Mailbox, d Delivery, p *parsed, own map[string]bool, blocked string, res *Result) error {
 	seen, err := seenTx(ctx, tx, p.messageID, box.ID)
 	if err != nil || seen {
 		res.Outcome = Duplicate
@@ -355,10 +374,7 @@ func (s *Service) apply(ctx context.Context, tx *store.Tx, box *mailbox.Mailbox,
 	if err := s.addUploads(ctx, tx, p); err != nil {
 		return err
 	}
-	if cause, held, err := s.suspendCause(ctx, sender, m.From.Address); err != nil || held {
-		if err != nil {
-			return err
-		}
+	if cause, held := suspendCause(sender, blocked, m.From.Address); held {
 		res.Outcome, res.Reason = Suspended, cause.String()
 		return suspendTx(ctx, tx, box, p, cause)
 	}
