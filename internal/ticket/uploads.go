@@ -80,7 +80,10 @@ type StagedFile struct {
 	FileName    string
 	ContentType string
 	Size        int64
-	key         string
+	// Inline marks an image the comment's HTML shows (Zendesk's
+	// attachment "inline").
+	Inline bool
+	key    string
 }
 
 // StageFile writes r to the attachment store. Unless AddUploadsTx commits
@@ -125,12 +128,12 @@ func addUploadsTx(ctx context.Context, tx *store.Tx, p *desk.Principal, files []
 	out := make([]*Upload, 0, len(files))
 	for _, f := range files {
 		tok := auth.RandomString(18)
-		id, err := tx.InsertID(ctx, `INSERT INTO attachments (upload_token, uploader_id, file_name, content_type, size, storage_key, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?)`, tok, p.UserID, f.FileName, f.ContentType, f.Size, f.key, now)
+		id, err := tx.InsertID(ctx, `INSERT INTO attachments (upload_token, uploader_id, file_name, content_type, size, storage_key, inline, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, tok, p.UserID, f.FileName, f.ContentType, f.Size, f.key, f.Inline, now)
 		if err != nil {
 			return nil, fmt.Errorf("ticket: add upload: %w", err)
 		}
-		a := desk.Attachment{ID: id, FileName: f.FileName, ContentType: f.ContentType, Size: f.Size}
+		a := desk.Attachment{ID: id, FileName: f.FileName, ContentType: f.ContentType, Size: f.Size, Inline: f.Inline}
 		out = append(out, &Upload{Token: tok, ExpiresAt: desk.TimeFromMicros(now + 3*24*3600*1e6), Attachment: a, Attachments: []desk.Attachment{a}})
 	}
 	return out, nil
@@ -166,8 +169,8 @@ func (s *Service) Attachment(ctx context.Context, id int64) (_ *desk.Attachment,
 	}
 	var a desk.Attachment
 	var ticketID, commentID sql.NullInt64
-	err = s.DB.QueryRow(ctx, `SELECT id, ticket_id, comment_id, uploader_id, file_name, content_type, size, storage_key FROM attachments WHERE id = ?`, id).
-		Scan(&a.ID, &ticketID, &commentID, &a.UploaderID, &a.FileName, &a.ContentType, &a.Size, &a.StorageKey)
+	err = s.DB.QueryRow(ctx, `SELECT id, ticket_id, comment_id, uploader_id, file_name, content_type, size, storage_key, inline FROM attachments WHERE id = ?`, id).
+		Scan(&a.ID, &ticketID, &commentID, &a.UploaderID, &a.FileName, &a.ContentType, &a.Size, &a.StorageKey, &a.Inline)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, desk.NotFound()
 	}

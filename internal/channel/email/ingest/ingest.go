@@ -164,6 +164,8 @@ type parsed struct {
 	// addUploads made them pending uploads inside the transaction.
 	uploads   []string
 	attachIDs []int64
+	// html is the mail HTML the comment shows (see apply).
+	html string
 }
 
 // read stores the raw message while parsing it from the same stream, so a
@@ -210,8 +212,23 @@ func (s *Service) read(ctx context.Context, r io.Reader) (*parsed, error) {
 }
 
 // addUploads makes the message's stored files pending uploads inside tx,
-// for the comment (or the suspended entry) to take.
-func (s *Service) addUploads(ctx context.Context, tx *store.Tx, p *parsed) error {
+// for the comment (or the suspended entry) to take; the images html shows
+// from the message's parts are marked inline.
+func (s *Service) addUploads(ctx context.Context, tx *store.Tx, p *parsed, h string) error {
+	shown := map[string]bool{}
+	if h = keptHTML(h); h != "" {
+		for _, m := range cidSrcRE.FindAllStringSubmatch(h, -1) {
+			shown[strings.ToLower(cidOf(m[1]))] = true
+		}
+	}
+	for _, f := range p.files {
+		f.Inline = false
+	}
+	for _, a := range p.msg.Attachments {
+		if i, err := strconv.Atoi(a.Ref); err == nil && i > 0 && i < len(p.files) && a.ContentID != "" {
+			p.files[i].Inline = shown[strings.ToLower(a.ContentID)]
+		}
+	}
 	ups, err := s.Tickets.AddUploadsTx(ctx, tx, p.files)
 	if err != nil {
 		return err
@@ -371,15 +388,24 @@ func (s *Service) apply(ctx context.Context, tx *store.Tx, box *mailbox.Mailbox,
 	if err != nil {
 		return err
 	}
-	if err := s.addUploads(ctx, tx, p); err != nil {
-		return err
-	}
 	if cause, held := suspendCause(sender, blocked, m.From.Address); held {
 		res.Outcome, res.Reason = Suspended, cause.String()
+		if err := s.addUploads(ctx, tx, p, ""); err != nil {
+			return err
+		}
 		return suspendTx(ctx, tx, box, p, cause)
 	}
 	ticketID, err := s.threadOf(ctx, tx, d, m, sender)
 	if err != nil {
+		return err
+	}
+	// the comment's HTML: the whole mail's on a new ticket, the reply's on
+	// an existing one (see body)
+	p.html = m.HTML
+	if ticketID != 0 {
+		p.html = replyHTML(m)
+	}
+	if err := s.addUploads(ctx, tx, p, p.html); err != nil {
 		return err
 	}
 	if ticketID != 0 {
@@ -572,7 +598,7 @@ func (s *Service) create(ctx context.Context, tx *store.Tx, box *mailbox.Mailbox
 	in := ticket.Input{
 		Subject:   &subject,
 		Requester: &ticket.RequesterInput{Name: cleanName(m.From.Name, m.From.Address), Email: m.From.Address, FromMail: true},
-		Comment:   &ticket.CommentInput{Body: body(m, false), MailHTML: mailHTML(p, m.HTML), Public: &pub, Uploads: p.uploads, ViaSource: viaSource(box, m)},
+		Comment:   &ticket.CommentInput{Body: body(m, false), MailHTML: mailHTML(p, p.html), Public: &pub, Uploads: p.uploads, ViaSource: viaSource(box, m)},
 		Via:       "email",
 		ViaSource: viaSource(box, m),
 		Recipient: desk.NullString{Set: true, Value: box.Address},
@@ -623,7 +649,7 @@ func (s *Service) comment(ctx context.Context, tx *store.Tx, id int64, box *mail
 		}
 	}
 	pub := true
-	ci := &ticket.CommentInput{Body: body(m, true), MailHTML: mailHTML(p, replyHTML(m)), Public: &pub, Uploads: p.uploads, AuthorID: desk.NullID{Set: true, ID: uid}, ViaSource: viaSource(box, m)}
+	ci := &ticket.CommentInput{Body: body(m, true), MailHTML: mailHTML(p, p.html), Public: &pub, Uploads: p.uploads, AuthorID: desk.NullID{Set: true, ID: uid}, ViaSource: viaSource(box, m)}
 	_, _, err := s.Tickets.EditTx(thread.WithInbound(ctx, p.messageID), tx, id, func(e *ticket.Edit) error {
 		if err := e.AddComment(ci); err != nil {
 			return err
@@ -673,10 +699,7 @@ var cidSrcRE = regexp.MustCompile(`(?i)\ssrc="cid:([^"]*)"`)
 // the ticket service's sanitizer drops. Remote images were removed by the
 // parser.
 func mailHTML(p *parsed, h string) string {
-	if strings.TrimSpace(h) == "" || len(h) > maxHTMLBytes {
-		return ""
-	}
-	if !strings.Contains(h, "cid:") {
+	if h = keptHTML(h); h == "" || !strings.Contains(h, "cid:") {
 		return h
 	}
 	byCID := map[string]int64{}
@@ -692,11 +715,7 @@ func mailHTML(p *parsed, h string) string {
 		}
 	}
 	return cidSrcRE.ReplaceAllStringFunc(h, func(m string) string {
-		ref := html.UnescapeString(cidSrcRE.FindStringSubmatch(m)[1])
-		if u, err := url.PathUnescape(ref); err == nil {
-			ref = u
-		}
-		ref = strings.Trim(strings.TrimSpace(ref), "<>")
+		ref := cidOf(cidSrcRE.FindStringSubmatch(m)[1])
 		id, ok := byCID[ref]
 		if !ok {
 			id, ok = byCID[strings.ToLower(ref)]
@@ -706,4 +725,21 @@ func mailHTML(p *parsed, h string) string {
 		}
 		return ` src="` + ticket.AttachmentPath(id) + `"`
 	})
+}
+
+// keptHTML is h if a comment takes it: not blank, not over maxHTMLBytes.
+func keptHTML(h string) string {
+	if strings.TrimSpace(h) == "" || len(h) > maxHTMLBytes {
+		return ""
+	}
+	return h
+}
+
+// cidOf is the Content-ID a "cid:" URL (as the sanitizer wrote it) names.
+func cidOf(ref string) string {
+	ref = html.UnescapeString(ref)
+	if u, err := url.PathUnescape(ref); err == nil {
+		ref = u
+	}
+	return strings.Trim(strings.TrimSpace(ref), "<>")
 }

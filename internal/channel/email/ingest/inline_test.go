@@ -219,6 +219,10 @@ func TestInlineImagesShowInTheComment(t *testing.T) {
 				if a.FileName == tc.file {
 					imgID = a.ID
 				}
+				// Zendesk's "inline": the image the HTML shows, not the original
+				if a.Inline != (a.FileName == tc.file) {
+					t.Errorf("%s: %s inline=%v", tc.name, a.FileName, a.Inline)
+				}
 			}
 			if imgID == 0 || len(c.Attachments) != 2 {
 				t.Fatalf("%s: attachments %+v", tc.name, c.Attachments)
@@ -244,7 +248,7 @@ func TestInlineImagesShowInTheComment(t *testing.T) {
 			}
 			got, _ := io.ReadAll(rc)
 			rc.Close()
-			if !bytes.Equal(got, img) || a.ContentType != "image/png" {
+			if !bytes.Equal(got, img) || a.ContentType != "image/png" || !a.Inline {
 				t.Fatalf("%s: downloaded %d bytes of %s", tc.name, len(got), a.ContentType)
 			}
 		}
@@ -298,6 +302,9 @@ func TestUnknownCIDAndHugeHTML(t *testing.T) {
 			"--B\r\nContent-Type: text/html; charset=utf-8\r\n\r\n" + body + "\r\n--B--\r\n")
 	}
 	res := f.ingest(t, html("h1@klient.example", `<p>See <img src="cid:nowhere@x" alt="missing"> here</p>`))
+	if res.Outcome != ingest.Created {
+		t.Fatalf("%+v", res)
+	}
 	c := f.comments(t, res.TicketID)[0]
 	if strings.Contains(c.HTMLBody, "cid:") || !strings.Contains(c.HTMLBody, "See") {
 		t.Fatalf("html %s", c.HTMLBody)
@@ -364,5 +371,21 @@ func TestUnusedFilesAreRemoved(t *testing.T) {
 	}
 	if n := f.blobFiles(t); n != files {
 		t.Fatalf("a duplicate left %d files", n-files)
+	}
+}
+
+// TestInlinePartNotShownIsAnAttachment: an inline image the kept HTML does
+// not show (a plain-text mail with an inline-disposition picture) is an
+// ordinary attachment, not marked inline.
+func TestInlinePartNotShownIsAnAttachment(t *testing.T) {
+	f := newFixture(t, storetest.SQLite(t))
+	raw := crlf("From: Ola <ola@klient.example>\nTo: support@example.com\nSubject: Photo\nMessage-ID: <p1@klient.example>\nMIME-Version: 1.0\n" +
+		"Content-Type: multipart/mixed; boundary=M\n\n--M\nContent-Type: text/plain; charset=utf-8\n\nPhoto of the device.\n" +
+		"--M\nContent-Type: image/png; name=photo.png\nContent-Disposition: inline; filename=photo.png\nContent-ID: <photo1@klient.example>\nContent-Transfer-Encoding: base64\n\n") +
+		b64(testPNG(t)) + "--M--\r\n"
+	res := f.ingest(t, []byte(raw))
+	c := f.comments(t, res.TicketID)[0]
+	if len(c.Attachments) != 2 || c.Attachments[1].FileName != "photo.png" || c.Attachments[1].Inline {
+		t.Fatalf("attachments %+v", c.Attachments)
 	}
 }
