@@ -379,8 +379,8 @@ func TestUnusedFilesAreRemoved(t *testing.T) {
 // ordinary attachment, not marked inline.
 func TestInlinePartNotShownIsAnAttachment(t *testing.T) {
 	f := newFixture(t, storetest.SQLite(t))
-	raw := crlf("From: Ola <ola@klient.example>\nTo: support@example.com\nSubject: Photo\nMessage-ID: <p1@klient.example>\nMIME-Version: 1.0\n" +
-		"Content-Type: multipart/mixed; boundary=M\n\n--M\nContent-Type: text/plain; charset=utf-8\n\nPhoto of the device.\n" +
+	raw := crlf("From: Ola <ola@klient.example>\nTo: support@example.com\nSubject: Photo\nMessage-ID: <p1@klient.example>\nMIME-Version: 1.0\n"+
+		"Content-Type: multipart/mixed; boundary=M\n\n--M\nContent-Type: text/plain; charset=utf-8\n\nPhoto of the device.\n"+
 		"--M\nContent-Type: image/png; name=photo.png\nContent-Disposition: inline; filename=photo.png\nContent-ID: <photo1@klient.example>\nContent-Transfer-Encoding: base64\n\n") +
 		b64(testPNG(t)) + "--M--\r\n"
 	res := f.ingest(t, []byte(raw))
