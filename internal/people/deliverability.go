@@ -20,7 +20,7 @@ const (
 // undeliverable_count goes up and its deliverable_state becomes
 // "undeliverable". An address no user holds is ignored (found is false).
 func MarkUndeliverableTx(ctx context.Context, tx *store.Tx, email string) (found bool, err error) {
-	e, err := NormalizeEmail(email)
+	e, err := NormalizeSenderEmail(email)
 	if err != nil {
 		return false, nil // a bounce naming garbage marks nothing
 	}
@@ -54,7 +54,7 @@ type Sender struct {
 
 // SenderByEmailTx returns the user holding email, if any.
 func SenderByEmailTx(ctx context.Context, q store.Querier, email string) (*Sender, error) {
-	e, err := NormalizeEmail(email)
+	e, err := NormalizeSenderEmail(email)
 	if err != nil {
 		return nil, nil
 	}

@@ -43,6 +43,48 @@ func NormalizeEmail(s string) (string, error) {
 	return s, nil
 }
 
+// NormalizeSenderEmail is NormalizeEmail for the From address of a
+// received e-mail: it also accepts an address on a single-label host
+// ("root@localhost", "cron@intranet"), which local mail systems and cron
+// jobs send from (RT, for one, files their mail as tickets). Such an
+// address is only ever taken from mail Frontdesk received; the API and the
+// sign-up forms keep NormalizeEmail's rule that the domain hold a dot.
+func NormalizeSenderEmail(s string) (string, error) {
+	e, err := NormalizeEmail(s)
+	if err == nil {
+		return e, nil
+	}
+	e, ok := localHostAddress(s)
+	if !ok {
+		return "", err
+	}
+	return e, nil
+}
+
+// IsLocalHostAddress reports whether s is a valid address on a
+// single-label host, which only NormalizeSenderEmail accepts.
+func IsLocalHostAddress(s string) bool {
+	_, ok := localHostAddress(s)
+	return ok
+}
+
+func localHostAddress(s string) (string, bool) {
+	s = strings.ToLower(strings.TrimSpace(s))
+	at := strings.LastIndexByte(s, '@')
+	if at <= 0 || at > 64 || strings.Contains(s[at+1:], ".") {
+		return "", false
+	}
+	// Check it as if the host were qualified: the same characters, label
+	// and length rules apply to the local part and the host name.
+	if _, err := NormalizeEmail(s + ".invalid"); err != nil || !validDomain(s[at+1:]+".invalid", false) {
+		return "", false
+	}
+	if strings.Trim(s[at+1:], "0123456789") == "" {
+		return "", false
+	}
+	return s, true
+}
+
 // validDomain checks a host name: dot-separated labels of letters, digits
 // and inner hyphens, with a top-level label that is not all digits.
 func validDomain(d string, unicodeLetters bool) bool {
@@ -288,6 +330,21 @@ func EnsureRequesterTx(ctx context.Context, tx *store.Tx, name, email string) (u
 	if err != nil {
 		return 0, nil, false, desk.Invalid("email", "is not a valid email address")
 	}
+	return ensureRequesterTx(ctx, tx, name, e)
+}
+
+// EnsureSenderTx is EnsureRequesterTx for the sender of a received e-mail:
+// it also accepts an address on a single-label host (see
+// NormalizeSenderEmail).
+func EnsureSenderTx(ctx context.Context, tx *store.Tx, name, email string) (userID int64, orgID *int64, created bool, err error) {
+	e, err := NormalizeSenderEmail(email)
+	if err != nil {
+		return 0, nil, false, desk.Invalid("email", "is not a valid email address")
+	}
+	return ensureRequesterTx(ctx, tx, name, e)
+}
+
+func ensureRequesterTx(ctx context.Context, tx *store.Tx, name, e string) (userID int64, orgID *int64, created bool, err error) {
 	if id, org, found, err := ownerOfEmail(ctx, tx, e); err != nil || found {
 		return id, org, false, err
 	}

@@ -317,7 +317,7 @@ func (e *Edit) SetRequesterByEmail(name, email string) error {
 // ensureRequester finds or creates the requester for email; a user created
 // here is announced after commit like any other new user.
 func (e *Edit) ensureRequester(name, email string) (int64, *int64, error) {
-	return e.ensureUser("requester", name, email)
+	return e.ensureUser("requester", name, email, false)
 }
 
 // SetRequester makes an existing user the requester; the ticket takes the

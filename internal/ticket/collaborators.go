@@ -162,7 +162,7 @@ func (e *Edit) resolveRefs(field string, refs []CollaboratorRef) ([]int64, error
 			ids = append(ids, r.ID)
 			continue
 		}
-		uid, _, err := e.ensureUser(field, r.Name, r.Email)
+		uid, _, err := e.ensureUser(field, r.Name, r.Email, false)
 		if err != nil {
 			return nil, err
 		}
@@ -195,7 +195,7 @@ func (e *Edit) applyActions(field string, cur []int64, acts []CCAction, create b
 		case uid > 0:
 		case a.UserID == 0 && a.UserEmail != "":
 			if create && !del {
-				id, _, err := e.ensureUser(field, a.UserName, a.UserEmail)
+				id, _, err := e.ensureUser(field, a.UserName, a.UserEmail, false)
 				if err != nil {
 					return nil, err
 				}
@@ -228,8 +228,12 @@ func (e *Edit) applyActions(field string, cur []int64, acts []CCAction, create b
 
 // ensureUser finds or creates the user owning email for field; a user
 // created here is announced after commit like any other new user.
-func (e *Edit) ensureUser(field, name, email string) (int64, *int64, error) {
-	uid, orgID, created, err := people.EnsureRequesterTx(e.ctx, e.tx, name, email)
+func (e *Edit) ensureUser(field, name, email string, fromMail bool) (int64, *int64, error) {
+	ensure := people.EnsureRequesterTx
+	if fromMail {
+		ensure = people.EnsureSenderTx
+	}
+	uid, orgID, created, err := ensure(e.ctx, e.tx, name, email)
 	if err != nil {
 		return 0, nil, renameField(err, field)
 	}

@@ -66,6 +66,10 @@ type CommentInput struct {
 	// ViaSource records the channel's addresses on the comment (email
 	// from/to); set by channels, never decoded from a request.
 	ViaSource *desk.ViaSource `json:"-"`
+	// MailHTML is the HTML part of a received e-mail, shown as the
+	// comment's html_body (sanitized again here) while Body, the mail's
+	// text part, stays its plain body. Set by the email channel only.
+	MailHTML string `json:"-"`
 
 	// rendered, body and html cache the sanitized forms (see render).
 	rendered   bool
@@ -77,6 +81,10 @@ type RequesterInput struct {
 	Name     string `json:"name"`
 	Email    string `json:"email"`
 	LocaleID any    `json:"locale_id"`
+	// FromMail marks the sender of a received e-mail: an address on a
+	// single-label host ("root@localhost") is accepted for it (see
+	// people.NormalizeSenderEmail). Set by the email channel only.
+	FromMail bool `json:"-"`
 }
 
 // Limits that keep one request from bloating the store.

@@ -397,7 +397,7 @@ func (s *Service) fillAttachments(ctx context.Context, ticketID int64, byID map[
 	if len(byID) == 0 {
 		return nil
 	}
-	rows, err := s.DB.Query(ctx, `SELECT id, comment_id, file_name, content_type, size FROM attachments WHERE ticket_id = ? ORDER BY id`, ticketID)
+	rows, err := s.DB.Query(ctx, `SELECT id, comment_id, file_name, content_type, size, inline FROM attachments WHERE ticket_id = ? ORDER BY id`, ticketID)
 	if err != nil {
 		return err
 	}
@@ -405,7 +405,7 @@ func (s *Service) fillAttachments(ctx context.Context, ticketID int64, byID map[
 	for rows.Next() {
 		var a desk.Attachment
 		var cid sql.NullInt64
-		if err := rows.Scan(&a.ID, &cid, &a.FileName, &a.ContentType, &a.Size); err != nil {
+		if err := rows.Scan(&a.ID, &cid, &a.FileName, &a.ContentType, &a.Size, &a.Inline); err != nil {
 			return err
 		}
 		if c := byID[cid.Int64]; c != nil {

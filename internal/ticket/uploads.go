@@ -4,8 +4,10 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"io"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -49,6 +51,47 @@ func (s *Service) CreateUpload(ctx context.Context, fileName string, r io.Reader
 	if err != nil {
 		return nil, err
 	}
+	f, err := s.StageFile(ctx, fileName, r)
+	if err != nil {
+		return nil, err
+	}
+	var ups []*Upload
+	err = s.DB.InTx(ctx, func(tx *store.Tx) error {
+		ups, err = addUploadsTx(ctx, tx, p, []*StagedFile{f})
+		return err
+	})
+	if err != nil {
+		s.DropStaged(context.WithoutCancel(ctx), f)
+		return nil, err
+	}
+	return ups[0], nil
+}
+
+// AttachmentPath is where the web UI serves attachment id, to those who
+// may see its ticket (and, for end-users, its comment); comment HTML made
+// from mail points its inline images at it.
+func AttachmentPath(id int64) string { return "/attachments/" + strconv.FormatInt(id, 10) }
+
+// StagedFile is a file written to the attachment store whose row is not
+// written yet: a channel stores a message's files while it reads the
+// message, then makes them uploads (AddUploadsTx) in the same transaction
+// as the ticket change, so one message costs one write transaction.
+type StagedFile struct {
+	FileName    string
+	ContentType string
+	Size        int64
+	// Inline marks an image the comment's HTML shows (Zendesk's
+	// attachment "inline").
+	Inline bool
+	key    string
+}
+
+// StageFile writes r to the attachment store. Unless AddUploadsTx commits
+// it, the caller must drop it (DropStaged).
+func (s *Service) StageFile(ctx context.Context, fileName string, r io.Reader) (*StagedFile, error) {
+	if _, err := desk.RequirePrincipal(ctx); err != nil {
+		return nil, err
+	}
 	fileName = CleanFileName(fileName)
 	saved, err := s.Blobs.Save(ctx, r, fileName)
 	if errors.Is(err, attach.ErrTooLarge) {
@@ -57,20 +100,43 @@ func (s *Service) CreateUpload(ctx context.Context, fileName string, r io.Reader
 	if err != nil {
 		return nil, err
 	}
-	tok := auth.RandomString(18)
-	now := store.Now()
-	var id int64
-	err = s.DB.InTx(ctx, func(tx *store.Tx) error {
-		id, err = tx.InsertID(ctx, `INSERT INTO attachments (upload_token, uploader_id, file_name, content_type, size, storage_key, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?)`, tok, p.UserID, fileName, saved.ContentType, saved.Size, saved.Key, now)
-		return err
-	})
+	return &StagedFile{FileName: fileName, ContentType: saved.ContentType, Size: saved.Size, key: saved.Key}, nil
+}
+
+// DropStaged deletes staged files whose uploads were not committed.
+func (s *Service) DropStaged(ctx context.Context, files ...*StagedFile) {
+	for _, f := range files {
+		if f != nil && f.key != "" {
+			_ = s.Blobs.Delete(ctx, f.key)
+		}
+	}
+}
+
+// AddUploadsTx makes staged files pending uploads of the principal inside
+// tx (a row each), in order; a later comment in the same
+// or another transaction binds them by token.
+func (s *Service) AddUploadsTx(ctx context.Context, tx *store.Tx, files []*StagedFile) ([]*Upload, error) {
+	p, err := desk.RequirePrincipal(ctx)
 	if err != nil {
-		s.Blobs.Delete(context.WithoutCancel(ctx), saved.Key)
 		return nil, err
 	}
-	a := desk.Attachment{ID: id, FileName: fileName, ContentType: saved.ContentType, Size: saved.Size}
-	return &Upload{Token: tok, ExpiresAt: desk.TimeFromMicros(now + 3*24*3600*1e6), Attachment: a, Attachments: []desk.Attachment{a}}, nil
+	return addUploadsTx(ctx, tx, p, files)
+}
+
+func addUploadsTx(ctx context.Context, tx *store.Tx, p *desk.Principal, files []*StagedFile) ([]*Upload, error) {
+	now := store.Now()
+	out := make([]*Upload, 0, len(files))
+	for _, f := range files {
+		tok := auth.RandomString(18)
+		id, err := tx.InsertID(ctx, `INSERT INTO attachments (upload_token, uploader_id, file_name, content_type, size, storage_key, inline, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, tok, p.UserID, f.FileName, f.ContentType, f.Size, f.key, f.Inline, now)
+		if err != nil {
+			return nil, fmt.Errorf("ticket: add upload: %w", err)
+		}
+		a := desk.Attachment{ID: id, FileName: f.FileName, ContentType: f.ContentType, Size: f.Size, Inline: f.Inline}
+		out = append(out, &Upload{Token: tok, ExpiresAt: desk.TimeFromMicros(now + 3*24*3600*1e6), Attachment: a, Attachments: []desk.Attachment{a}})
+	}
+	return out, nil
 }
 
 // DeleteUpload discards an unused upload of the caller's.
@@ -103,8 +169,8 @@ func (s *Service) Attachment(ctx context.Context, id int64) (_ *desk.Attachment,
 	}
 	var a desk.Attachment
 	var ticketID, commentID sql.NullInt64
-	err = s.DB.QueryRow(ctx, `SELECT id, ticket_id, comment_id, uploader_id, file_name, content_type, size, storage_key FROM attachments WHERE id = ?`, id).
-		Scan(&a.ID, &ticketID, &commentID, &a.UploaderID, &a.FileName, &a.ContentType, &a.Size, &a.StorageKey)
+	err = s.DB.QueryRow(ctx, `SELECT id, ticket_id, comment_id, uploader_id, file_name, content_type, size, storage_key, inline FROM attachments WHERE id = ?`, id).
+		Scan(&a.ID, &ticketID, &commentID, &a.UploaderID, &a.FileName, &a.ContentType, &a.Size, &a.StorageKey, &a.Inline)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, desk.NotFound()
 	}

@@ -78,7 +78,7 @@ func (s *Service) createTx(ctx context.Context, tx *store.Tx, p *desk.Principal,
 		if !p.IsStaff() && !strings.EqualFold(in.Requester.Email, p.Email) {
 			return nil, nil, desk.Forbidden("end users can only raise tickets for themselves")
 		}
-		uid, orgID, err := e.ensureRequester(in.Requester.Name, in.Requester.Email)
+		uid, orgID, err := e.ensureUser("requester", in.Requester.Name, in.Requester.Email, in.Requester.FromMail)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -267,12 +267,19 @@ func (ci *CommentInput) render() {
 		return
 	}
 	ci.rendered = true
-	if strings.TrimSpace(ci.HTMLBody) != "" {
+	switch {
+	case strings.TrimSpace(ci.HTMLBody) != "":
 		ci.html = sanitize.HTML(ci.HTMLBody)
 		ci.body = sanitize.PlainText(ci.html)
-	} else {
+	default:
 		ci.body = strings.TrimSpace(strings.ToValidUTF8(ci.Body, "\uFFFD"))
-		ci.html = sanitize.TextToHTML(ci.body)
+		ci.html = ""
+		if strings.TrimSpace(ci.MailHTML) != "" {
+			ci.html = strings.TrimSpace(sanitize.HTML(strings.ToValidUTF8(ci.MailHTML, "\uFFFD")))
+		}
+		if ci.html == "" {
+			ci.html = sanitize.TextToHTML(ci.body)
+		}
 	}
 	ci.body = strings.ReplaceAll(ci.body, "\x00", "")
 	ci.html = strings.ReplaceAll(ci.html, "\x00", "")

@@ -28,9 +28,11 @@ import (
 	"errors"
 	"fmt"
 	"hash"
+	"html"
 	"io"
 	"log/slog"
 	"net/mail"
+	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
@@ -75,6 +77,9 @@ type Delivery struct {
 	Recipients []string
 	// EnvelopeFrom is the SMTP reverse path ("" for bounces), if known.
 	EnvelopeFrom string
+	// Mailboxes are the support addresses as the receiver read them for
+	// this message (checking its recipients); nil: Ingest reads them.
+	Mailboxes []*mailbox.Mailbox
 }
 
 // Service ingests messages. Its fields are set once while wiring.
@@ -119,7 +124,7 @@ func (s *Service) log() *slog.Logger {
 // again later (IMAP leaves it unseen, SMTP answers 4xx).
 func (s *Service) Ingest(ctx context.Context, d Delivery, r io.Reader) (*Result, error) {
 	sys := emailContext(ctx)
-	box, err := s.mailboxFor(sys, d)
+	box, own, err := s.mailboxFor(sys, d)
 	if err != nil {
 		return nil, err
 	}
@@ -130,7 +135,7 @@ func (s *Service) Ingest(ctx context.Context, d Delivery, r io.Reader) (*Result,
 	if s.AfterParse != nil {
 		s.AfterParse()
 	}
-	res, err := s.decide(sys, box, d, pm)
+	res, err := s.decide(sys, box, own, d, pm)
 	if err != nil || res.Outcome != Created && res.Outcome != Commented && res.Outcome != Suspended {
 		s.discard(sys, pm) // nothing holds the stored files
 	}
@@ -146,66 +151,94 @@ func emailContext(ctx context.Context) context.Context {
 	return desk.WithPrincipal(ctx, &desk.Principal{System: true, Role: desk.RoleAdmin, Via: "email"})
 }
 
-// parsed is a message read and its files stored as pending uploads.
+// parsed is a message read and its files written to the attachment store.
+// Their rows are written in the ticket transaction (addUploads), so a
+// message costs one write transaction.
 type parsed struct {
 	msg       *parse.Message
 	messageID string
-	// uploads are the tokens of the stored files: the original first.
-	uploads []string
-	emlKey  string
-	emlSize int64
-	raw     rawUpload
+	// files are the stored files: the original first, then the message's
+	// attachments and inline images in the order of msg.Attachments.
+	files []*ticket.StagedFile
+	// uploads are the files' upload tokens and attachment ids, once
+	// addUploads made them pending uploads inside the transaction.
+	uploads   []string
+	attachIDs []int64
+	// html is the mail HTML the comment shows (see apply).
+	html string
 }
 
-type rawUpload struct {
-	token string
-	key   string
-}
-
-// read stores the raw message as an upload while parsing it from the same
-// stream, so a large message is read once and never held whole.
+// read stores the raw message while parsing it from the same stream, so a
+// large message is read once and never held whole.
 func (s *Service) read(ctx context.Context, r io.Reader) (*parsed, error) {
 	pr, pw := io.Pipe()
 	h := sha256.New()
 	type saved struct {
-		up  *ticket.Upload
+		f   *ticket.StagedFile
 		err error
 	}
 	done := make(chan saved, 1)
 	go func() {
-		up, err := s.Tickets.CreateUpload(ctx, "original.eml", io.TeeReader(io.TeeReader(r, h), pw))
+		f, err := s.Tickets.StageFile(ctx, "original.eml", io.TeeReader(io.TeeReader(r, h), pw))
 		pw.CloseWithError(errOr(err, io.EOF))
-		done <- saved{up, err}
+		done <- saved{f, err}
 	}()
-	var tokens []string
+	var files []*ticket.StagedFile
 	msg, perr := parse.Parse(pr, parse.Options{MaxBytes: s.MaxBytes, Attachment: func(info parse.AttachmentInfo, body io.Reader) (string, error) {
-		up, err := s.Tickets.CreateUpload(ctx, info.Filename, body)
+		f, err := s.Tickets.StageFile(ctx, info.Filename, body)
 		if err != nil {
 			return "", err
 		}
-		tokens = append(tokens, up.Token)
-		return up.Token, nil
+		files = append(files, f)
+		return strconv.Itoa(len(files)), nil
 	}})
-	_, _ = io.Copy(io.Discard, pr) // let the upload finish whatever Parse left
+	_, _ = io.Copy(io.Discard, pr) // let the store finish whatever Parse left
 	pr.Close()
 	sv := <-done
 	if perr != nil || sv.err != nil {
 		// a failed parse may have stored a truncated file: drop them all
-		if sv.up != nil {
-			tokens = append(tokens, sv.up.Token)
-		}
-		s.discard(ctx, &parsed{uploads: tokens})
+		s.Tickets.DropStaged(context.WithoutCancel(ctx), append(files, sv.f)...)
 		if errors.Is(perr, parse.ErrTooLarge) || desk.ErrorCode(sv.err) == desk.ETOOLARGE {
 			return nil, ErrTooLarge
 		}
 		return nil, fmt.Errorf("ingest: read message: %w", errors.Join(perr, sv.err))
 	}
-	p := &parsed{msg: msg, uploads: append([]string{sv.up.Token}, tokens...), emlSize: msg.Size}
+	p := &parsed{msg: msg, files: append([]*ticket.StagedFile{sv.f}, files...)}
 	p.messageID = thread.Normalize(msg.MessageID)
 	if p.messageID == "" || len(p.messageID) > thread.MaxMessageID || strings.ContainsAny(p.messageID, " \t\r\n<>") {
 		p.messageID = syntheticID(h)
 	}
 	return p, nil
+}
+
+// addUploads makes the message's stored files pending uploads inside tx,
+// for the comment (or the suspended entry) to take; the images html shows
+// from the message's parts are marked inline.
+func (s *Service) addUploads(ctx context.Context, tx *store.Tx, p *parsed, h string) error {
+	shown := map[string]bool{}
+	if h = keptHTML(h); h != "" {
+		for _, m := range cidSrcRE.FindAllStringSubmatch(h, -1) {
+			shown[strings.ToLower(cidOf(m[1]))] = true
+		}
+	}
+	for _, f := range p.files {
+		f.Inline = false
+	}
+	for _, a := range p.msg.Attachments {
+		if i, err := strconv.Atoi(a.Ref); err == nil && i > 0 && i < len(p.files) && a.ContentID != "" {
+			p.files[i].Inline = shown[strings.ToLower(a.ContentID)]
+		}
+	}
+	ups, err := s.Tickets.AddUploadsTx(ctx, tx, p.files)
+	if err != nil {
+		return err
+	}
+	p.uploads, p.attachIDs = p.uploads[:0], p.attachIDs[:0]
+	for _, u := range ups {
+		p.uploads = append(p.uploads, u.Token)
+		p.attachIDs = append(p.attachIDs, u.Attachment.ID)
+	}
+	return nil
 }
 
 func errOr(err, def error) error {
@@ -221,33 +254,54 @@ func syntheticID(h hash.Hash) string {
 	return "sha256." + hex.EncodeToString(h.Sum(nil))[:40] + "@frontdesk.invalid"
 }
 
-// discard removes pending uploads that no comment took.
+// discard removes the stored files of a message no transaction committed
+// (their rows, if any were written, went with the rolled-back transaction).
 func (s *Service) discard(ctx context.Context, p *parsed) {
-	for _, tok := range p.uploads {
+	s.Tickets.DropStaged(context.WithoutCancel(ctx), p.files...)
+}
+
+// discardUploads removes pending uploads that no comment took.
+func (s *Service) discardUploads(ctx context.Context, tokens []string) {
+	for _, tok := range tokens {
 		if err := s.Tickets.DeleteUpload(ctx, tok); err != nil && desk.ErrorCode(err) != desk.ENOTFOUND {
 			s.log().Warn("ingest: drop upload", "err", err)
 		}
 	}
 }
 
-// mailboxFor returns the mailbox a message was delivered to: the one named,
-// else the first whose address is among the recipients, else the default.
-func (s *Service) mailboxFor(ctx context.Context, d Delivery) (*mailbox.Mailbox, error) {
-	if d.MailboxID != 0 {
-		return s.Mailboxes.Get(ctx, d.MailboxID)
+// mailboxFor returns the mailbox a message was delivered to (the one
+// named, else the first whose address is among the recipients, else the
+// default) and every support address (lower case), from one read of the
+// mailboxes.
+func (s *Service) mailboxFor(ctx context.Context, d Delivery) (*mailbox.Mailbox, map[string]bool, error) {
+	boxes := d.Mailboxes
+	if boxes == nil {
+		var err error
+		if boxes, err = s.Mailboxes.List(ctx); err != nil {
+			return nil, nil, fmt.Errorf("ingest: mailboxes: %w", err)
+		}
 	}
-	boxes, err := s.Mailboxes.List(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("ingest: mailboxes: %w", err)
+	own := make(map[string]bool, len(boxes))
+	for _, b := range boxes {
+		own[strings.ToLower(b.Address)] = true
+	}
+	if d.MailboxID != 0 {
+		for _, b := range boxes {
+			if b.ID == d.MailboxID {
+				return b, own, nil
+			}
+		}
+		b, err := s.Mailboxes.Get(ctx, d.MailboxID)
+		return b, own, err
 	}
 	if b := MatchMailbox(boxes, d.Recipients); b != nil {
-		return b, nil
+		return b, own, nil
 	}
 	b, err := s.Mailboxes.Default(ctx)
 	if errors.Is(err, mailbox.ErrNoRelay) {
-		return nil, ErrNoMailbox
+		return nil, nil, ErrNoMailbox
 	}
-	return b, err
+	return b, own, err
 }
 
 // MatchMailbox returns the enabled mailbox whose address (or a
@@ -264,13 +318,9 @@ func MatchMailbox(boxes []*mailbox.Mailbox, rcpts []string) *mailbox.Mailbox {
 }
 
 // decide classifies the message and applies it.
-func (s *Service) decide(ctx context.Context, box *mailbox.Mailbox, d Delivery, p *parsed) (*Result, error) {
+func (s *Service) decide(ctx context.Context, box *mailbox.Mailbox, own map[string]bool, d Delivery, p *parsed) (*Result, error) {
 	m := p.msg
 	res := &Result{MailboxID: box.ID, MessageID: p.messageID, Outcome: Ignored}
-	own, err := s.Mailboxes.Addresses(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("ingest: %w", err)
-	}
 	switch {
 	case m.Kind == parse.KindBounce:
 		res.Reason = "bounce"
@@ -282,13 +332,18 @@ func (s *Service) decide(ctx context.Context, box *mailbox.Mailbox, d Delivery, 
 		res.Reason = "sent by a support address"
 		return res, nil
 	}
-	if _, err := people.NormalizeEmail(m.From.Address); err != nil {
+	if _, err := people.NormalizeSenderEmail(m.From.Address); err != nil {
 		res.Reason = "no valid sender address"
 		return res, nil
 	}
+	// Read outside the single writer: the blocked-senders setting.
+	blocked, err := settings.BlockedSenders.Get(ctx, settings.Or(s.Settings, s.DB, nil))
+	if err != nil {
+		return nil, fmt.Errorf("ingest: %w", err)
+	}
 	err = s.DB.InTx(ctx, func(tx *store.Tx) error {
 		*res = Result{MailboxID: box.ID, MessageID: p.messageID}
-		return s.apply(ctx, tx, box, d, p, own, res)
+		return s.apply(ctx, tx, box, d, p, own, blocked, res)
 	})
 	if errors.Is(err, errRaced) {
 		// A concurrent delivery of the same message committed first: this
@@ -322,7 +377,7 @@ func (s *Service) markBounced(ctx context.Context, m *parse.Message) error {
 
 // apply runs inside the transaction: dedupe, suspension, threading, and
 // the ticket change with the Message-ID record.
-func (s *Service) apply(ctx context.Context, tx *store.Tx, box *mailbox.Mailbox, d Delivery, p *parsed, own map[string]bool, res *Result) error {
+func (s *Service) apply(ctx context.Context, tx *store.Tx, box *mailbox.Mailbox, d Delivery, p *parsed, own map[string]bool, blocked string, res *Result) error {
 	seen, err := seenTx(ctx, tx, p.messageID, box.ID)
 	if err != nil || seen {
 		res.Outcome = Duplicate
@@ -333,15 +388,24 @@ func (s *Service) apply(ctx context.Context, tx *store.Tx, box *mailbox.Mailbox,
 	if err != nil {
 		return err
 	}
-	if cause, held, err := s.suspendCause(ctx, sender, m.From.Address); err != nil || held {
-		if err != nil {
+	if cause, held := suspendCause(sender, blocked, m.From.Address); held {
+		res.Outcome, res.Reason = Suspended, cause.String()
+		if err := s.addUploads(ctx, tx, p, ""); err != nil {
 			return err
 		}
-		res.Outcome, res.Reason = Suspended, cause.String()
 		return suspendTx(ctx, tx, box, p, cause)
 	}
 	ticketID, err := s.threadOf(ctx, tx, d, m, sender)
 	if err != nil {
+		return err
+	}
+	// the comment's HTML: the whole mail's on a new ticket, the reply's on
+	// an existing one (see body)
+	p.html = m.HTML
+	if ticketID != 0 {
+		p.html = replyHTML(m)
+	}
+	if err := s.addUploads(ctx, tx, p, p.html); err != nil {
 		return err
 	}
 	if ticketID != 0 {
@@ -533,8 +597,8 @@ func (s *Service) create(ctx context.Context, tx *store.Tx, box *mailbox.Mailbox
 	pub := true
 	in := ticket.Input{
 		Subject:   &subject,
-		Requester: &ticket.RequesterInput{Name: cleanName(m.From.Name, m.From.Address), Email: m.From.Address},
-		Comment:   &ticket.CommentInput{Body: body(m, false), Public: &pub, Uploads: p.uploads, ViaSource: viaSource(box, m)},
+		Requester: &ticket.RequesterInput{Name: cleanName(m.From.Name, m.From.Address), Email: m.From.Address, FromMail: true},
+		Comment:   &ticket.CommentInput{Body: body(m, false), MailHTML: mailHTML(p, p.html), Public: &pub, Uploads: p.uploads, ViaSource: viaSource(box, m)},
 		Via:       "email",
 		ViaSource: viaSource(box, m),
 		Recipient: desk.NullString{Set: true, Value: box.Address},
@@ -580,12 +644,12 @@ func (s *Service) comment(ctx context.Context, tx *store.Tx, id int64, box *mail
 		uid, staff = sender.UserID, sender.Role.Staff()
 	} else {
 		var err error
-		if uid, _, _, err = people.EnsureRequesterTx(ctx, tx, cleanName(m.From.Name, m.From.Address), m.From.Address); err != nil {
+		if uid, _, _, err = people.EnsureSenderTx(ctx, tx, cleanName(m.From.Name, m.From.Address), m.From.Address); err != nil {
 			return err
 		}
 	}
 	pub := true
-	ci := &ticket.CommentInput{Body: body(m, true), Public: &pub, Uploads: p.uploads, AuthorID: desk.NullID{Set: true, ID: uid}, ViaSource: viaSource(box, m)}
+	ci := &ticket.CommentInput{Body: body(m, true), MailHTML: mailHTML(p, p.html), Public: &pub, Uploads: p.uploads, AuthorID: desk.NullID{Set: true, ID: uid}, ViaSource: viaSource(box, m)}
 	_, _, err := s.Tickets.EditTx(thread.WithInbound(ctx, p.messageID), tx, id, func(e *ticket.Edit) error {
 		if err := e.AddComment(ci); err != nil {
 			return err
@@ -608,4 +672,74 @@ func replyStatus(e *ticket.Edit, staff bool) *string {
 	}
 	st := string(e.Status())
 	return &st
+}
+
+// maxHTMLBytes bounds the HTML a comment takes from a mail (the ticket
+// service refuses a comment over 256 KiB of HTML, which for mail would
+// mean a message refused for ever): longer HTML is left out, and the
+// comment shows the text part.
+const maxHTMLBytes = 192 << 10
+
+// replyHTML is the HTML counterpart of body(m, true).
+func replyHTML(m *parse.Message) string {
+	if strings.TrimSpace(m.Reply) != "" && strings.TrimSpace(m.ReplyHTML) != "" {
+		return m.ReplyHTML
+	}
+	return m.HTML
+}
+
+// cidSrcRE finds the image sources that name a part of the message
+// (RFC 2392 "cid:" URLs), in the sanitizer's output (double quotes).
+var cidSrcRE = regexp.MustCompile(`(?i)\ssrc="cid:([^"]*)"`)
+
+// mailHTML is the comment's HTML taken from a mail's sanitized HTML: the
+// images it shows from its own parts ("cid:") point at the attachments
+// those parts became, which are served only to people who may see the
+// ticket. References to parts that were not stored stay "cid:" URLs, which
+// the ticket service's sanitizer drops. Remote images were removed by the
+// parser.
+func mailHTML(p *parsed, h string) string {
+	if h = keptHTML(h); h == "" || !strings.Contains(h, "cid:") {
+		return h
+	}
+	byCID := map[string]int64{}
+	for _, a := range p.msg.Attachments {
+		i, err := strconv.Atoi(a.Ref)
+		if err != nil || a.ContentID == "" || i <= 0 || i >= len(p.attachIDs) {
+			continue
+		}
+		for _, k := range []string{a.ContentID, strings.ToLower(a.ContentID)} {
+			if _, dup := byCID[k]; !dup {
+				byCID[k] = p.attachIDs[i]
+			}
+		}
+	}
+	return cidSrcRE.ReplaceAllStringFunc(h, func(m string) string {
+		ref := cidOf(cidSrcRE.FindStringSubmatch(m)[1])
+		id, ok := byCID[ref]
+		if !ok {
+			id, ok = byCID[strings.ToLower(ref)]
+		}
+		if !ok {
+			return m
+		}
+		return ` src="` + ticket.AttachmentPath(id) + `"`
+	})
+}
+
+// keptHTML is h if a comment takes it: not blank, not over maxHTMLBytes.
+func keptHTML(h string) string {
+	if strings.TrimSpace(h) == "" || len(h) > maxHTMLBytes {
+		return ""
+	}
+	return h
+}
+
+// cidOf is the Content-ID a "cid:" URL (as the sanitizer wrote it) names.
+func cidOf(ref string) string {
+	ref = html.UnescapeString(ref)
+	if u, err := url.PathUnescape(ref); err == nil {
+		ref = u
+	}
+	return strings.Trim(strings.TrimSpace(ref), "<>")
 }

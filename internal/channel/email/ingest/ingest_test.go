@@ -42,17 +42,19 @@ type fixture struct {
 	sys     context.Context
 	box     *mailbox.Mailbox
 	agent   *desk.User
+	blobDir string
 }
 
 func newFixture(t testing.TB, db *store.DB) *fixture {
 	t.Helper()
 	box, _ := secrets.NewBox(bytes.Repeat([]byte{7}, secrets.KeySize))
-	blobs, err := attach.New(t.TempDir(), 64<<20)
+	blobDir := t.TempDir()
+	blobs, err := attach.New(blobDir, 64<<20)
 	if err != nil {
 		t.Fatal(err)
 	}
 	bus := events.New()
-	f := &fixture{db: db, tickets: ticket.New(db, bus, blobs), people: people.New(db, bus), threads: thread.New(db, box),
+	f := &fixture{blobDir: blobDir, db: db, tickets: ticket.New(db, bus, blobs), people: people.New(db, bus), threads: thread.New(db, box),
 		smtp: mailtest.StartSMTP(t, nil, "", ""), sys: desk.SystemContext(context.Background())}
 	mailboxes := mailbox.New(db, box)
 	ob := outbox.New(db, box)
@@ -400,8 +402,8 @@ func TestTooLargeIsRefusedAndLeavesNothing(t *testing.T) {
 	}
 	var n int
 	_ = f.db.QueryRow(context.Background(), `SELECT COUNT(*) FROM attachments`).Scan(&n)
-	if n != 0 || f.ticketCount(t) != 0 {
-		t.Fatalf("%d files, %d tickets left", n, f.ticketCount(t))
+	if n != 0 || f.ticketCount(t) != 0 || f.blobFiles(t) != 0 {
+		t.Fatalf("%d files (%d on disk), %d tickets left", n, f.blobFiles(t), f.ticketCount(t))
 	}
 }
 

@@ -209,7 +209,7 @@ func (s *Service) recoverTx(ctx context.Context, tx *store.Tx, id int64) (*desk.
 	}
 	in := ticket.Input{
 		Subject:   &subject,
-		Requester: &ticket.RequesterInput{Name: st.Author.Name, Email: st.Author.Email},
+		Requester: &ticket.RequesterInput{Name: st.Author.Name, Email: st.Author.Email, FromMail: true},
 		Comment:   &ticket.CommentInput{Body: content, Public: &pub, Uploads: uploads, ViaSource: &desk.ViaSource{From: st.Via.Source.From, To: box}},
 		Via:       "email",
 		ViaSource: &desk.ViaSource{From: st.Via.Source.From, To: box},
@@ -252,7 +252,7 @@ func (s *Service) DestroySuspended(ctx context.Context, ids []int64) error {
 	if err != nil {
 		return err
 	}
-	s.discard(emailContext(ctx), &parsed{uploads: uploads})
+	s.discardUploads(emailContext(ctx), uploads)
 	return nil
 }
 

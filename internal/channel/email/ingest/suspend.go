@@ -6,7 +6,6 @@ import (
 
 	"github.com/frontdesk/frontdesk/internal/channel/email/mailbox"
 	"github.com/frontdesk/frontdesk/internal/people"
-	"github.com/frontdesk/frontdesk/internal/settings"
 	"github.com/frontdesk/frontdesk/internal/store"
 )
 
@@ -37,19 +36,15 @@ func (c Cause) String() string {
 }
 
 // suspendCause says whether mail from addr (held by sender, if known)
-// goes to the suspended queue.
-func (s *Service) suspendCause(ctx context.Context, sender *people.Sender, addr string) (Cause, bool, error) {
+// goes to the suspended queue, given the blocked-senders list.
+func suspendCause(sender *people.Sender, blocked, addr string) (Cause, bool) {
 	if sender != nil && sender.Suspended {
-		return CauseSuspendedUser, true, nil
+		return CauseSuspendedUser, true
 	}
-	list, err := settings.BlockedSenders.Get(ctx, settings.Or(s.Settings, s.DB, nil))
-	if err != nil {
-		return 0, false, err
+	if Blocked(blocked, addr) {
+		return CauseBlocklisted, true
 	}
-	if Blocked(list, addr) {
-		return CauseBlocklisted, true, nil
-	}
-	return 0, false, nil
+	return 0, false
 }
 
 // Blocked reports whether addr is on list (addresses and domains separated

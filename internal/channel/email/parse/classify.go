@@ -139,7 +139,9 @@ func parseDeliveryStatus(s string) []BounceRecipient {
 		case "Action":
 			cur.Action = strings.ToLower(v)
 		case "Status":
-			cur.Status = strings.Fields(v + " ")[0]
+			if f := strings.Fields(v); len(f) > 0 {
+				cur.Status = f[0]
+			}
 		case "Diagnostic-Code":
 			cur.Diagnostic = afterType(v)
 		}

@@ -101,12 +101,17 @@ func (r *Receiver) Serve(ctx context.Context, ln net.Listener) error {
 }
 
 // acceptsRecipient reports whether rcpt is an enabled support address.
-func (r *Receiver) acceptsRecipient(ctx context.Context, rcpt string) (bool, error) {
-	boxes, err := r.Mailboxes.List(desk.SystemContext(ctx))
-	if err != nil {
-		return false, err
+// The mailboxes are read once per message (at its first recipient) and
+// handed to ingest with it.
+func (s *session) acceptsRecipient(ctx context.Context, rcpt string) (bool, error) {
+	if s.boxes == nil {
+		boxes, err := s.r.Mailboxes.List(desk.SystemContext(ctx))
+		if err != nil {
+			return false, err
+		}
+		s.boxes = append(make([]*mailbox.Mailbox, 0, len(boxes)), boxes...)
 	}
-	return ingest.MatchMailbox(boxes, []string{rcpt}) != nil, nil
+	return ingest.MatchMailbox(s.boxes, []string{rcpt}) != nil, nil
 }
 
 type session struct {
@@ -114,6 +119,8 @@ type session struct {
 	remote string
 	from   string
 	rcpts  []string
+	// boxes are the mailboxes as read for the current message.
+	boxes []*mailbox.Mailbox
 }
 
 var (
@@ -123,12 +130,12 @@ var (
 )
 
 func (s *session) Mail(from string, _ *smtp.MailOptions) error {
-	s.from, s.rcpts = from, nil
+	s.from, s.rcpts, s.boxes = from, nil, nil
 	return nil
 }
 
 func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
-	ok, err := s.r.acceptsRecipient(context.Background(), to)
+	ok, err := s.acceptsRecipient(context.Background(), to)
 	if err != nil {
 		s.r.log().Error("smtp: recipient check", "err", err)
 		return errTemporary
@@ -144,7 +151,7 @@ func (s *session) Data(rd io.Reader) error {
 	if len(s.rcpts) == 0 {
 		return errNoRcpt
 	}
-	res, err := s.r.Ingest.Ingest(context.Background(), ingest.Delivery{Recipients: s.rcpts, EnvelopeFrom: s.from}, rd)
+	res, err := s.r.Ingest.Ingest(context.Background(), ingest.Delivery{Recipients: s.rcpts, EnvelopeFrom: s.from, Mailboxes: s.boxes}, rd)
 	switch {
 	case errors.Is(err, smtp.ErrDataTooLarge) || errors.Is(err, ingest.ErrTooLarge):
 		_, _ = io.Copy(io.Discard, rd)
@@ -158,5 +165,5 @@ func (s *session) Data(rd io.Reader) error {
 	return nil
 }
 
-func (s *session) Reset()        { s.from, s.rcpts = "", nil }
+func (s *session) Reset()        { s.from, s.rcpts, s.boxes = "", nil, nil }
 func (s *session) Logout() error { return nil }
