@@ -73,11 +73,11 @@ func TestAuditLogsAPI(t *testing.T) {
 
 		// Filters, sort and paging.
 		for q, want := range map[string][]int64{
-			"?filter[source_type]=group&filter[action]=group.renamed":                                        {g},
+			"?filter[source_type]=group&filter[action]=group.renamed":           {g},
 			"?filter[action]=user.suspended":                                    {u},
 			"?filter[source_type]=user&filter[source_id]=" + itoa(a.EndUser.ID): {u},
 			"?filter[ip_address]=198.51.100.7&sort=created_at":                  {g, u},
-			"?filter[actor_id]=0&filter[action]=group.renamed":                     {g},
+			"?filter[actor_id]=0&filter[action]=group.renamed":                  {g},
 			"?filter[created_at][]=2000-01-01&filter[created_at][]=2000-01-02":  {},
 		} {
 			code, body := a.do(t, a.Admin, "GET", "/api/v2/audit_logs"+q, nil)

@@ -34,7 +34,7 @@ func (n Names) Label(e Entry) string {
 	if l := n.Targets[targetKey(e.TargetType, e.TargetID)]; l != "" {
 		return l
 	}
-	for _, k := range []string{"name", "email", "subject", "address"} {
+	for _, k := range []string{"name", "email", "subject", "address", "key"} {
 		if s, ok := e.Data[k].(string); ok && s != "" {
 			return s
 		}

@@ -12,6 +12,10 @@ package store
 // stay unchained, as the triggers of version 11 refuse to update them); and
 // the anchor, the seq of the first entry kept and the hash before it, so a
 // retention run that removes old entries leaves the rest verifiable.
+//
+// api_token_ips (package people) remembers the addresses each API token has
+// been used from, so its first use from a new one is written to the audit
+// log once.
 func init() {
 	migrations = append(migrations, migration{
 		Version: 41,
@@ -31,6 +35,12 @@ CREATE TABLE audit_chain (
 );
 INSERT INTO audit_chain (id, seq, hash, legacy_max_id, anchor_seq, anchor_hash)
 	SELECT 1, 0, '', COALESCE(MAX(id), 0), 1, '' FROM audit_log;
+CREATE TABLE api_token_ips (
+	token_id BIGINT NOT NULL,
+	ip TEXT NOT NULL,
+	first_seen_at BIGINT NOT NULL,
+	PRIMARY KEY (token_id, ip)
+);
 `,
 	})
 }
