@@ -71,7 +71,7 @@ func appendChain(ctx context.Context, tx *store.Tx, rows []row) error {
 		if err != nil {
 			return fmt.Errorf("audit: recording %s: %w", e.Action, err)
 		}
-		e.ID = id
+		e.ID, e.Seq, e.Hash = id, seq, h
 		written = append(written, e)
 		prev = h
 	}
