@@ -52,3 +52,14 @@ func TestSettingChangesAreAudited(t *testing.T) {
 		}
 	})
 }
+
+func TestAuditRetentionDays(t *testing.T) {
+	for v, ok := range map[int]bool{0: true, 365: true, 2555: true, 36500: true, 1: false, 364: false, 36501: false, -1: false} {
+		if err := settings.AuditRetentionDays.Validate(v); (err == nil) != ok {
+			t.Errorf("%d: %v", v, err)
+		}
+	}
+	if settings.AuditRetentionDays.Default() != 0 {
+		t.Error("the audit log is kept forever by default")
+	}
+}
