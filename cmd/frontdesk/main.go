@@ -33,6 +33,7 @@ Usage:
   frontdesk migrate [--data DIR]
   frontdesk user create --email E --name N --role admin|agent|end-user   (password on standard input, optional)
   frontdesk token create --email E [--name LABEL]
+  frontdesk audit verify [--data DIR]   (checks the audit log's hash chain; exit 1 on a broken link)
   frontdesk bench   --url URL --email E --token T [--clients 16] [--creates N] [--lists N] [--searches N]
   frontdesk seed    --tickets N [--data DIR]   (fills a store for benchmarks)
   frontdesk version
@@ -89,6 +90,11 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 			return errors.New("usage: frontdesk token create --email E [--name LABEL]")
 		}
 		return tokenCreate(ctx, args[2:], stdout)
+	case "audit":
+		if len(args) < 2 || args[1] != "verify" {
+			return errors.New("usage: frontdesk audit verify [--data DIR]")
+		}
+		return auditVerify(ctx, args[2:], stdout)
 	case "bench":
 		return bench(ctx, args[1:], stdout)
 	case "seed":

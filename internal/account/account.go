@@ -138,6 +138,10 @@ type Service struct {
 	thrOnce sync.Once
 	thr     *ipThrottles
 
+	// auditOnce bounds audit entries of throttled attempts (audit.go).
+	auditOnceInit sync.Once
+	auditOnce     *auditOnce
+
 	// Settings is the process's settings service (nil: uncached reads).
 	Settings *settings.Service
 	// The last session lifetimes read (limits.go), for a failed read.

@@ -2,6 +2,7 @@ package account
 
 import (
 	"context"
+	"github.com/frontdesk/frontdesk/internal/audit"
 	"strconv"
 
 	"github.com/frontdesk/frontdesk/internal/auth"
@@ -78,8 +79,10 @@ func (s *Service) changePassword(ctx context.Context, userID int64, current, new
 		if err := s.People.SetPasswordTx(ctx, tx, u.ID, hash); err != nil {
 			return err
 		}
-		_, err := tx.Exec(ctx, `DELETE FROM sessions WHERE user_id = ? AND token_hash <> ?`, u.ID, auth.HashToken(keep))
-		return err
+		if _, err := tx.Exec(ctx, `DELETE FROM sessions WHERE user_id = ? AND token_hash <> ?`, u.ID, auth.HashToken(keep)); err != nil {
+			return err
+		}
+		return audit.RecordTx(ctx, tx, audit.Entry{Action: AuditPasswordChanged, TargetType: "user", TargetID: u.ID})
 	})
 	return wrapErr("change password", err)
 }

@@ -3,6 +3,7 @@ package account
 import (
 	"context"
 	"database/sql"
+	"github.com/frontdesk/frontdesk/internal/audit"
 
 	"github.com/frontdesk/frontdesk/internal/auth"
 	"github.com/frontdesk/frontdesk/internal/desk"
@@ -172,6 +173,10 @@ func (s *Service) ResetPassword(ctx context.Context, token, newPassword string) 
 		if err := EndUserSessionsTx(ctx, tx, userID); err != nil {
 			return err
 		}
-		return nil
+		actx := ctx
+		if desk.PrincipalFrom(ctx) == nil {
+			actx = desk.WithPrincipal(ctx, &desk.Principal{UserID: userID, Role: desk.Role(role), Via: "web"})
+		}
+		return audit.RecordTx(actx, tx, audit.Entry{Action: AuditPasswordReset, TargetType: "user", TargetID: userID})
 	})
 }

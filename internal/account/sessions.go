@@ -2,6 +2,7 @@ package account
 
 import (
 	"context"
+	"github.com/frontdesk/frontdesk/internal/audit"
 	"time"
 
 	"github.com/frontdesk/frontdesk/internal/auth"
@@ -58,20 +59,27 @@ func (s *Service) SignInDevice(ctx context.Context, email, password, ip, userAge
 	if ip != "" {
 		ipBlocked, _ = perIP.Blocked(ip)
 	}
-	if ipBlocked && device == "" {
-		return nil, throttled()
+	// refuse records a refused attempt in the audit log and answers err.
+	refuse := func(action string, userID int64, reason string, err error) (*SignInResult, error) {
+		if aerr := s.auditFailedSignIn(ctx, action, userID, email, ip, userAgent, reason); aerr != nil {
+			return nil, aerr
+		}
+		return nil, err
 	}
-	failed := func() (*SignInResult, error) {
+	if ipBlocked && device == "" {
+		return refuse(AuditSignInThrottled, 0, "ip_blocked", throttled())
+	}
+	failed := func(userID int64, reason string) (*SignInResult, error) {
 		if ip != "" {
 			perIP.Fail(ip)
 		}
-		return nil, invalidCredentials()
+		return refuse(AuditSignInFailed, userID, reason, invalidCredentials())
 	}
 	if len(password) > maxSignInPassword || len(email) > 1024 || len(device) > 256 {
 		if ipBlocked {
-			return nil, throttled()
+			return refuse(AuditSignInThrottled, 0, "ip_blocked", throttled())
 		}
-		return failed()
+		return failed(0, "malformed")
 	}
 	subject, userID, err := s.loginSubject(ctx, email)
 	if err != nil {
@@ -82,7 +90,7 @@ func (s *Service) SignInDevice(ctx context.Context, email, password, ip, userAge
 		return nil, err
 	}
 	if ipBlocked && !known {
-		return nil, throttled()
+		return refuse(AuditSignInThrottled, userID, "ip_blocked", throttled())
 	}
 	// A known device is counted on its own; everyone else on the account.
 	mailTo := userID
@@ -96,7 +104,10 @@ func (s *Service) SignInDevice(ctx context.Context, email, password, ip, userAge
 		}
 		if !ok {
 			auth.DummyCheck(password) // as long as a real check, and no check at all
-			return failed()
+			if ip != "" {
+				perIP.Fail(ip)
+			}
+			return refuse(AuditSignInThrottled, userID, "account_locked", invalidCredentials())
 		}
 	}
 	u, err := s.People.CheckPassword(ctx, email, password)
@@ -107,7 +118,7 @@ func (s *Service) SignInDevice(ctx context.Context, email, password, ip, userAge
 					return nil, err
 				}
 			}
-			return failed()
+			return failed(userID, "bad_credentials")
 		}
 		return nil, err
 	}
@@ -123,7 +134,7 @@ func (s *Service) SignInDevice(ctx context.Context, email, password, ip, userAge
 			if err := s.DB.InTx(ctx, func(tx *store.Tx) error { return clearFailuresTx(ctx, tx, subject) }); err != nil {
 				return nil, err
 			}
-			return nil, invalidCredentials()
+			return refuse(AuditSignInFailed, u.ID, "unverified", invalidCredentials())
 		}
 	}
 	if ip != "" {
@@ -147,8 +158,12 @@ func (s *Service) SignInDevice(ctx context.Context, email, password, ip, userAge
 			return err
 		}
 		var err error
-		devToken, err = s.rememberDeviceTx(ctx, tx, u.ID, device, devHash)
-		return err
+		if devToken, err = s.rememberDeviceTx(ctx, tx, u.ID, device, devHash); err != nil {
+			return err
+		}
+		actx := auditCtx(ctx, u.ID, u.Role, ip, userAgent)
+		return audit.RecordTx(actx, tx, audit.Entry{Action: AuditSignIn, TargetType: "user", TargetID: u.ID,
+			Data: map[string]any{"known_device": known}})
 	})
 	if err != nil {
 		return nil, wrapErr("sign in", err)
@@ -240,8 +255,21 @@ func (s *Service) SignOut(ctx context.Context, token string) error {
 	if !plausibleToken(token) {
 		return nil
 	}
-	_, err := s.DB.Exec(ctx, `DELETE FROM sessions WHERE token_hash = ?`, auth.HashToken(token))
-	return err
+	return s.DB.InTx(ctx, func(tx *store.Tx) error {
+		var id, userID int64
+		err := tx.QueryRow(ctx, `DELETE FROM sessions WHERE token_hash = ? RETURNING id, user_id`, auth.HashToken(token)).Scan(&id, &userID)
+		if isNoRows(err) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		actx := ctx
+		if desk.PrincipalFrom(ctx) == nil {
+			actx = desk.WithPrincipal(ctx, &desk.Principal{UserID: userID, Via: "web"})
+		}
+		return audit.RecordTx(actx, tx, audit.Entry{Action: AuditSignOut, TargetType: "user", TargetID: userID, Data: map[string]any{"session_id": id}})
+	})
 }
 
 // Sessions lists userID's live sessions, most recently used first. Users
@@ -297,8 +325,22 @@ func (s *Service) RevokeSession(ctx context.Context, id int64) error {
 	if !p.IsAdmin() && (p.System || p.UserID != owner) {
 		return desk.NotFound()
 	}
-	_, err = s.DB.Exec(ctx, `DELETE FROM sessions WHERE id = ?`, id)
-	return err
+	return s.DB.InTx(ctx, func(tx *store.Tx) error { return revokedTx(ctx, tx, owner, id) })
+}
+
+// revokedTx ends session id of userID and records it.
+func revokedTx(ctx context.Context, tx *store.Tx, userID, id int64) error {
+	res, err := tx.Exec(ctx, `DELETE FROM sessions WHERE id = ? AND user_id = ?`, id, userID)
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		if err != nil {
+			return err
+		}
+		return desk.NotFound()
+	}
+	return audit.RecordTx(ctx, tx, audit.Entry{Action: AuditSessionRevoked, TargetType: "user", TargetID: userID, Data: map[string]any{"session_id": id}})
 }
 
 // RevokeAll ends every session of userID (the caller's own, or anyone's for
@@ -307,7 +349,12 @@ func (s *Service) RevokeAll(ctx context.Context, userID int64) error {
 	if _, err := requireSelfOrAdmin(ctx, userID); err != nil {
 		return err
 	}
-	return s.DB.InTx(ctx, func(tx *store.Tx) error { return EndUserSessionsTx(ctx, tx, userID) })
+	return s.DB.InTx(ctx, func(tx *store.Tx) error {
+		if err := EndUserSessionsTx(ctx, tx, userID); err != nil {
+			return err
+		}
+		return audit.RecordTx(ctx, tx, audit.Entry{Action: AuditSessionsRevoked, TargetType: "user", TargetID: userID})
+	})
 }
 
 // PurgeExpired deletes dead sessions, old reset and verification records

@@ -3,6 +3,7 @@ package account
 import (
 	"context"
 	"fmt"
+	"github.com/frontdesk/frontdesk/internal/store"
 
 	"github.com/frontdesk/frontdesk/internal/desk"
 )
@@ -29,15 +30,9 @@ func (s *Service) RevokeUserSession(ctx context.Context, userID, id int64) error
 	if _, err := requireSelfOrAdmin(ctx, userID); err != nil {
 		return err
 	}
-	res, err := s.DB.Exec(ctx, `DELETE FROM sessions WHERE id = ? AND user_id = ?`, id, userID)
-	if err != nil {
+	err := s.DB.InTx(ctx, func(tx *store.Tx) error { return revokedTx(ctx, tx, userID, id) })
+	if err != nil && desk.ErrorCode(err) != desk.ENOTFOUND {
 		return fmt.Errorf("account: revoke session %d of user %d: %w", id, userID, err)
 	}
-	if n, err := res.RowsAffected(); err != nil || n == 0 {
-		if err != nil {
-			return fmt.Errorf("account: revoke session %d of user %d: %w", id, userID, err)
-		}
-		return desk.NotFound()
-	}
-	return nil
+	return err
 }

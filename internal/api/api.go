@@ -90,6 +90,7 @@ func (s *Server) Register(mux *http.ServeMux) {
 	s.registerUsersP6(mux) // p6-users
 	s.registerOrgMemberships(mux)
 	s.registerSuspended(mux) // p7-in
+	s.registerAuditLogs(mux) // p9-audit
 	mux.Handle("/api/v2/", s.public(func(w http.ResponseWriter, r *http.Request) error {
 		return &desk.Error{Code: desk.ENOTFOUND, Message: "No route matches " + r.Method + " " + r.URL.Path}
 	}))

@@ -62,6 +62,10 @@ type Entry struct {
 	// own session or API token (an account token, an OAuth access token),
 	// filled in from the principal.
 	Credential *Credential `json:"credential,omitempty"`
+	// Seq and Hash are the entry's place in the hash chain and its hash
+	// (0 and "" for entries recorded before the chain began).
+	Seq  int64  `json:"seq,omitempty"`
+	Hash string `json:"hash,omitempty"`
 }
 
 // Credential is the credential behind an action: an account API token, or
@@ -129,6 +133,11 @@ func clean(s string, max int) string {
 // the principal in ctx and the client from WithClient. e.ID, e.CreatedAt,
 // e.ActorID, e.Via, e.Credential, e.IP and e.UserAgent are filled in; the caller sets
 // Action, TargetType, TargetID, Changes and Data.
+//
+// The entry is checked and encoded at once, and written when the
+// transaction's function has returned, still inside the transaction
+// (store.Tx.BeforeCommit): there it is chained to the log (see chain.go)
+// under the chain head's lock, which is then held only for the commit.
 func RecordTx(ctx context.Context, tx *store.Tx, e Entry) error {
 	if e.Action == "" || e.TargetType == "" || len(e.Action) > maxName || len(e.TargetType) > maxName {
 		return fmt.Errorf("audit: entry needs an action and a target type of at most %d bytes", maxName)
@@ -150,69 +159,7 @@ func RecordTx(ctx context.Context, tx *store.Tx, e Entry) error {
 	if len(b) > maxDetails {
 		return fmt.Errorf("audit: details of %s are too large (%d bytes)", e.Action, len(b))
 	}
-	if _, err := tx.Exec(ctx, `INSERT INTO audit_log (created_at, actor_id, action, target_type, target_id, ip, user_agent, details)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, store.Now(), e.ActorID, e.Action, e.TargetType, e.TargetID, e.IP, e.UserAgent, string(b)); err != nil {
-		return fmt.Errorf("audit: recording %s: %w", e.Action, err)
-	}
+	e.CreatedAt = desk.TimeFromMicros(store.Now())
+	queue(ctx, tx, row{entry: e, created: e.CreatedAt.UnixMicro(), details: string(b)})
 	return nil
-}
-
-// Filter selects entries for List; zero fields match everything.
-type Filter struct {
-	TargetType string
-	TargetID   int64
-	Action     string
-	// Limit is at most 1000 (0: 100); entries come newest first.
-	Limit int
-}
-
-// List returns audit entries, newest first. Admins only (and the system).
-func List(ctx context.Context, q store.Querier, f Filter) ([]Entry, error) {
-	p, err := desk.RequirePrincipal(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if !p.IsAdmin() {
-		return nil, desk.Forbidden("Only admins can read the audit log")
-	}
-	query := `SELECT id, created_at, actor_id, action, target_type, target_id, ip, user_agent, details FROM audit_log WHERE 1 = 1`
-	var args []any
-	if f.TargetType != "" {
-		query += ` AND target_type = ?`
-		args = append(args, f.TargetType)
-	}
-	if f.TargetID != 0 {
-		query += ` AND target_id = ?`
-		args = append(args, f.TargetID)
-	}
-	if f.Action != "" {
-		query += ` AND action = ?`
-		args = append(args, f.Action)
-	}
-	limit := f.Limit
-	if limit <= 0 {
-		limit = 100
-	}
-	rows, err := q.Query(ctx, query+` ORDER BY id DESC LIMIT ?`, append(args, min(limit, 1000))...)
-	if err != nil {
-		return nil, fmt.Errorf("audit: listing: %w", err)
-	}
-	defer rows.Close()
-	out := []Entry{}
-	for rows.Next() {
-		var e Entry
-		var created int64
-		var raw string
-		if err := rows.Scan(&e.ID, &created, &e.ActorID, &e.Action, &e.TargetType, &e.TargetID, &e.IP, &e.UserAgent, &raw); err != nil {
-			return nil, fmt.Errorf("audit: listing: %w", err)
-		}
-		e.CreatedAt = desk.TimeFromMicros(created)
-		var d details
-		if err := json.Unmarshal([]byte(raw), &d); err != nil {
-			return nil, fmt.Errorf("audit: entry %d: %w", e.ID, err)
-		}
-		e.Via, e.Changes, e.Data, e.Credential = d.Via, d.Changes, d.Data, d.Credential
-		out = append(out, e)
-	}
-	return out, rows.Err()
 }

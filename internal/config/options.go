@@ -78,6 +78,10 @@ var options = []Option{
 		parseSize(64<<10, 1<<30), func(c *Config, v int64) { c.Server.MailMaxBytes = v }),
 	secret(opt(KindToken, "inbound-secret", "", "Serve POST /inbound/email (raw MIME) to requests with Authorization: Bearer <secret> (24+ characters; set it in the environment); empty = not served.", Serve,
 		parseToken, func(c *Config, v string) { c.Server.InboundSecret = v })),
+	// The audit log's copy for a separate log system (see the README's
+	// Audit log section).
+	opt(KindAuditStream, "audit-stream", "", "Also copy every audit-log entry, one JSON line each, to file:PATH, syslog (local), syslog+udp://host:port or syslog+tcp://host:port; empty = off.", Serve,
+		parseAuditStream, func(c *Config, v string) { c.Server.AuditStream = v }),
 }
 
 // checkS3 refuses a partial S3 configuration, and --s3-use-ssl without
@@ -108,10 +112,11 @@ const (
 	KindSize         Kind = "size" // bytes, 10MB, 50MiB
 	KindInt          Kind = "int"
 	KindDuration     Kind = "duration"
-	KindCIDRList     Kind = "cidr-list" // "" or IPs/CIDR prefixes, comma-separated
-	KindToken        Kind = "token"     // "" or a secret of httpx.MinBearerToken+ characters
-	KindHost         Kind = "host"      // "" or host[:port], no scheme or path
-	KindText         Kind = "text"      // one line of text
+	KindCIDRList     Kind = "cidr-list"    // "" or IPs/CIDR prefixes, comma-separated
+	KindToken        Kind = "token"        // "" or a secret of httpx.MinBearerToken+ characters
+	KindHost         Kind = "host"         // "" or host[:port], no scheme or path
+	KindText         Kind = "text"         // one line of text
+	KindAuditStream  Kind = "audit-stream" // "", file:PATH, syslog, syslog+udp://host:port, syslog+tcp://host:port
 )
 
 // opt builds a table entry from a typed parser and setter.

@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"github.com/frontdesk/frontdesk/internal/audit"
 	"log/slog"
 	"math"
 	"net"
@@ -240,6 +241,17 @@ func parseHost(s string) (string, error) {
 		}
 	} else if strings.Contains(s, ":") && !strings.HasPrefix(s, "[") {
 		return "", bad
+	}
+	return s, nil
+}
+
+// parseAuditStream checks an audit stream destination (audit.ParseStreamSpec).
+func parseAuditStream(s string) (string, error) {
+	if s == "" {
+		return "", nil
+	}
+	if _, err := audit.ParseStreamSpec(s); err != nil {
+		return "", err
 	}
 	return s, nil
 }

@@ -3,6 +3,7 @@ package people
 import (
 	"context"
 	"fmt"
+	"github.com/frontdesk/frontdesk/internal/audit"
 
 	"github.com/frontdesk/frontdesk/internal/desk"
 	"github.com/frontdesk/frontdesk/internal/events"
@@ -81,6 +82,10 @@ func (s *Service) PurgeUser(ctx context.Context, id int64) (*desk.User, error) {
 			return err
 		}
 		if err := s.eraseOwnedRows(ctx, tx, id); err != nil {
+			return err
+		}
+		// The entry names the user by id only: their name is what was erased.
+		if err := audit.RecordTx(ctx, tx, audit.Entry{Action: AuditUserPurged, TargetType: "user", TargetID: id}); err != nil {
 			return err
 		}
 		if u, err = loadUser(ctx, tx, id); err != nil {

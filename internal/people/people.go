@@ -56,6 +56,9 @@ type Service struct {
 	MoveTicketsTx    func(ctx context.Context, tx *store.Tx, fromID, toID int64) (int, error)
 	EraseTwoFactorTx func(ctx context.Context, tx *store.Tx, userID int64) error
 
+	// tokenIPs are the token/address pairs already in the audit log.
+	tokenIPs seenIPs
+
 	// ExportLag is how recent a change incremental exports leave out
 	// (zero: DefaultExportLag).
 	ExportLag time.Duration

@@ -248,8 +248,10 @@ func (s *Service) CreateCustomRole(ctx context.Context, in CustomRoleInput) (*de
 		if err != nil {
 			return err
 		}
-		out, err = loadRole(ctx, tx, id)
-		return err
+		if out, err = loadRole(ctx, tx, id); err != nil {
+			return err
+		}
+		return auditRoleTx(ctx, tx, AuditRoleCreated, nil, out)
 	})
 	if err != nil {
 		return nil, err
@@ -290,8 +292,10 @@ func (s *Service) UpdateCustomRole(ctx context.Context, id int64, in CustomRoleI
 			name, desc, perms.String(), store.Now(), id); err != nil {
 			return err
 		}
-		out, err = loadRole(ctx, tx, id)
-		return err
+		if out, err = loadRole(ctx, tx, id); err != nil {
+			return err
+		}
+		return auditRoleTx(ctx, tx, AuditRoleUpdated, cur, out)
 	})
 	if err != nil {
 		return nil, err
@@ -320,7 +324,9 @@ func (s *Service) DeleteCustomRole(ctx context.Context, id int64) error {
 		if _, err := tx.Exec(ctx, `UPDATE users SET custom_role_id = NULL WHERE custom_role_id = ?`, id); err != nil {
 			return err
 		}
-		_, err = tx.Exec(ctx, `DELETE FROM custom_roles WHERE id = ?`, id)
-		return err
+		if _, err = tx.Exec(ctx, `DELETE FROM custom_roles WHERE id = ?`, id); err != nil {
+			return err
+		}
+		return auditRoleTx(ctx, tx, AuditRoleDeleted, cur, nil)
 	})
 }

@@ -3,7 +3,10 @@ package people
 import (
 	"context"
 	"fmt"
+	"github.com/frontdesk/frontdesk/internal/audit"
+	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/frontdesk/frontdesk/internal/auth"
@@ -154,7 +157,7 @@ func (s *Service) CreateTokenWith(ctx context.Context, in TokenInput) (*desk.API
 			return err
 		}
 		out.Token = secret
-		return nil
+		return auditTokenTx(ctx, tx, AuditTokenCreated, out)
 	})
 	if err != nil {
 		return nil, err
@@ -222,17 +225,22 @@ func (s *Service) DeleteToken(ctx context.Context, id int64) error {
 	if err != nil {
 		return err
 	}
-	res, err := s.DB.Exec(ctx, `DELETE FROM api_tokens WHERE id IN (SELECT t.id FROM api_tokens t WHERE t.id = ? AND `+cond+`)`,
-		append([]any{id}, args...)...)
-	if err != nil {
-		return err
-	}
-	if n, err := res.RowsAffected(); err != nil {
-		return err
-	} else if n == 0 {
-		return desk.NotFound()
-	}
-	return nil
+	return s.DB.InTx(ctx, func(tx *store.Tx) error {
+		t, err := scanToken(tx.QueryRow(ctx, `SELECT `+tokenCols+` FROM api_tokens t WHERE t.id = ? AND `+cond, append([]any{id}, args...)...))
+		if isNoRows(err) {
+			return desk.NotFound()
+		}
+		if err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM api_tokens WHERE id = ?`, id); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM api_token_ips WHERE token_id = ?`, id); err != nil {
+			return err
+		}
+		return auditTokenTx(ctx, tx, AuditTokenRevoked, t)
+	})
 }
 
 // AuthenticateToken resolves an API token to a principal, with the
@@ -249,13 +257,13 @@ func (s *Service) AuthenticateToken(ctx context.Context, email, token, ip string
 	}
 	var (
 		tokenID, lastUsed, expires int64
-		scope                      string
+		scope, lastIP              string
 		account, staffOnly         bool
 		row                        principalRow
 	)
-	err := s.DB.QueryRow(ctx, `SELECT t.id, t.last_used_at, t.scope, t.expires_at, t.account, t.staff_only, `+principalCols+`
+	err := s.DB.QueryRow(ctx, `SELECT t.id, t.last_used_at, t.last_used_ip, t.scope, t.expires_at, t.account, t.staff_only, `+principalCols+`
 		FROM api_tokens t JOIN users u ON u.id = t.user_id`+principalJoin+` WHERE t.token_hash = ?`, auth.HashToken(token)).
-		Scan(append([]any{&tokenID, &lastUsed, &scope, &expires, &account, &staffOnly}, row.dest()...)...)
+		Scan(append([]any{&tokenID, &lastUsed, &lastIP, &scope, &expires, &account, &staffOnly}, row.dest()...)...)
 	if isNoRows(err) {
 		return nil, unauthorized()
 	}
@@ -288,8 +296,63 @@ func (s *Service) AuthenticateToken(ctx context.Context, email, token, ip string
 			}
 		}
 	}
+	if err := s.noteTokenIP(ctx, p, tokenID, lastIP, ip, now); err != nil {
+		return nil, err
+	}
 	s.touchToken(ctx, tokenID, lastUsed, now, ip)
 	return p, nil
+}
+
+// noteTokenIP records in the audit log the first use of a token from an
+// address (api_token_ips keeps the addresses seen; the insert is
+// conditional, so concurrent first requests record it once). Pairs known
+// to this process skip the store.
+func (s *Service) noteTokenIP(ctx context.Context, p *desk.Principal, tokenID int64, lastIP, ip string, now int64) error {
+	if ip == "" || len(ip) > 64 || !validText(ip) {
+		return nil
+	}
+	key := strconv.FormatInt(tokenID, 10) + " " + ip
+	if s.tokenIPs.known(key) {
+		return nil
+	}
+	actx := audit.WithClient(desk.WithPrincipal(ctx, p), ip, "")
+	err := s.DB.InTx(actx, func(tx *store.Tx) error {
+		res, err := tx.Exec(actx, `INSERT INTO api_token_ips (token_id, ip, first_seen_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`, tokenID, ip, now)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			return err
+		}
+		return audit.RecordTx(actx, tx, audit.Entry{Action: AuditTokenUsedFromNewIP, TargetType: "api_token", TargetID: tokenID,
+			Data: map[string]any{"ip": ip, "last_ip": lastIP}})
+	})
+	if err == nil {
+		s.tokenIPs.add(key)
+	}
+	return err
+}
+
+// seenIPs is a bounded set of token/address pairs already recorded.
+type seenIPs struct {
+	mu sync.Mutex
+	m  map[string]struct{}
+}
+
+func (c *seenIPs) known(k string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	_, ok := c.m[k]
+	return ok
+}
+
+func (c *seenIPs) add(k string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil || len(c.m) >= 100000 {
+		c.m = map[string]struct{}{}
+	}
+	c.m[k] = struct{}{}
 }
 
 // touchToken records when and from where a token was last used, at most

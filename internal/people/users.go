@@ -470,6 +470,9 @@ func (s *Service) createUserTx(ctx context.Context, tx *store.Tx, p *desk.Princi
 		if u, err = loadUser(ctx, tx, id); err != nil {
 			return err
 		}
+		if err := auditUserCreatedTx(ctx, tx, id, st); err != nil {
+			return err
+		}
 		return s.changedTx(ctx, tx, events.Event{Type: events.UserCreated, UserID: id})
 	}()
 	return u, err
@@ -612,6 +615,9 @@ func (s *Service) UpdateUser(ctx context.Context, id int64, in UserInput) (*desk
 		if err := s.recordPasswordTx(ctx, tx, id, hash); err != nil {
 			return err
 		}
+		if err := auditUserUpdatedTx(ctx, tx, id, before, after, hash != ""); err != nil {
+			return err
+		}
 		if u, err = loadUser(ctx, tx, id); err != nil {
 			return err
 		}
@@ -722,6 +728,9 @@ func (s *Service) writeUser(ctx context.Context, tx *store.Tx, id int64, before,
 	case after.Role == desk.RoleEndUser && before.Role != desk.RoleEndUser:
 		// Groups and API tokens are for staff only.
 		if err := removeMembershipsTx(ctx, tx, id); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM api_token_ips WHERE token_id IN (SELECT id FROM api_tokens WHERE user_id = ?)`, id); err != nil {
 			return err
 		}
 		if _, err := tx.Exec(ctx, `DELETE FROM api_tokens WHERE user_id = ?`, id); err != nil {
@@ -1020,6 +1029,9 @@ func (s *Service) DeleteUser(ctx context.Context, id int64) (*desk.User, error) 
 		if err := s.softDeleteTx(ctx, tx, id); err != nil {
 			return err
 		}
+		if err := auditUserTx(ctx, tx, AuditUserDeleted, id, cur.Name); err != nil {
+			return err
+		}
 		if u, err = loadUser(ctx, tx, id); err != nil {
 			return err
 		}
@@ -1039,6 +1051,9 @@ func (s *Service) softDeleteTx(ctx context.Context, tx *store.Tx, id int64) erro
 		return err
 	}
 	if err := removeMembershipsTx(ctx, tx, id); err != nil {
+		return err
+	}
+	if _, err := tx.Exec(ctx, `DELETE FROM api_token_ips WHERE token_id IN (SELECT id FROM api_tokens WHERE user_id = ?)`, id); err != nil {
 		return err
 	}
 	if _, err := tx.Exec(ctx, `DELETE FROM api_tokens WHERE user_id = ?`, id); err != nil {

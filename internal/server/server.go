@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/frontdesk/frontdesk/internal/audit"
 	"log/slog"
 	"net"
 	"net/http"
@@ -91,6 +92,9 @@ type Config struct {
 	// InboundSecret, when set, serves POST /inbound/email to requests
 	// with "Authorization: Bearer <InboundSecret>"; empty: not served.
 	InboundSecret string
+	// AuditStream, when set, copies every committed audit-log entry as a
+	// JSON line to a file or syslog (audit.ParseStreamSpec); empty: off.
+	AuditStream string
 }
 
 // Defaults holds the default of every Config field that has one: the only
@@ -140,17 +144,20 @@ func (c Config) withDefaults() Config {
 
 // App is a running Frontdesk: the store and the services over it.
 type App struct {
-	Config  Config
-	Logger  *slog.Logger
-	DB      *store.DB
-	Events  *events.Bus
-	Jobs    *jobs.Runner
-	Tickets *ticket.Service
-	People  *people.Service
-	Search  *search.Service
-	Bulk    *bulk.Service
-	Blobs   *attach.Store
-	Outbox  *outbox.Outbox
+	Config Config
+	Logger *slog.Logger
+	DB     *store.DB
+	// auditStream copies audit entries out (Config.AuditStream).
+	auditStream     *audit.Stream
+	stopAuditStream func()
+	Events          *events.Bus
+	Jobs            *jobs.Runner
+	Tickets         *ticket.Service
+	People          *people.Service
+	Search          *search.Service
+	Bulk            *bulk.Service
+	Blobs           *attach.Store
+	Outbox          *outbox.Outbox
 	// Mailboxes are the support addresses; Threads the Message-IDs and
 	// ticket tokens of mail; Mail delivers the outbox through the
 	// addresses' relays (job deliver.JobKind, see schedules.go).
@@ -281,11 +288,32 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 		return nil
 	})
 	a.registerSchedules()
+	if cfg.AuditStream != "" {
+		spec, err := audit.ParseStreamSpec(cfg.AuditStream)
+		if err != nil {
+			db.Close()
+			return nil, fmt.Errorf("server: audit stream: %w", err)
+		}
+		if a.auditStream, err = audit.OpenStream(spec, logger); err != nil {
+			db.Close()
+			return nil, err
+		}
+		a.stopAuditStream = audit.Subscribe(db, a.auditStream.Add)
+	}
 	return a, nil
 }
 
-// Close releases the store.
-func (a *App) Close() error { return a.DB.Close() }
+// Close stops the audit stream (writing what it holds) and releases the
+// store.
+func (a *App) Close() error {
+	if a.auditStream != nil {
+		a.stopAuditStream()
+		if err := a.auditStream.Close(); err != nil {
+			a.Logger.Error("closing the audit stream", "err", err)
+		}
+	}
+	return a.DB.Close()
+}
 
 // Handler builds the whole HTTP surface.
 func (a *App) Handler(reg *prometheus.Registry) http.Handler {

@@ -147,8 +147,18 @@ func (d *Setting[T]) SetTx(ctx context.Context, s *Service, tx *store.Tx, v T) e
 	if err := d.Validate(v); err != nil {
 		return err
 	}
-	_, err := s.writeTx(ctx, tx, d.key, d.format(v), false)
-	return err
+	before, present, err := readRaw(ctx, tx, d.key)
+	if err != nil {
+		return fmt.Errorf("settings: reading %s: %w", d.key, err)
+	}
+	after := d.format(v)
+	if _, err := s.writeTx(ctx, tx, d.key, after, false); err != nil {
+		return err
+	}
+	if present && before == after {
+		return nil
+	}
+	return auditSettingTx(ctx, tx, d.key, d.kind, before, present, after)
 }
 
 // InitTx stores v in tx only when nothing is stored yet, and reports whether

@@ -82,6 +82,8 @@ func (s *Service) commit(ctx context.Context, tx *store.Tx, m *mutation) (*desk.
 		if audit, err = s.writeAudit(ctx, tx, m.actor, t, &m.change, m.copyFrom, now); err != nil {
 			return nil, err
 		}
+	} else if err := auditPermanentDeleteTx(ctx, tx, m.before); err != nil {
+		return nil, err
 	}
 	if err := s.writeSearch(ctx, tx, m); err != nil {
 		return nil, err

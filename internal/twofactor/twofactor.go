@@ -287,8 +287,10 @@ func (s *Service) Confirm(ctx context.Context, userID int64, code string) ([]str
 			true, step, us, userID); err != nil {
 			return err
 		}
-		codes, err = replaceRecoveryCodes(ctx, tx, userID, us)
-		return err
+		if codes, err = replaceRecoveryCodes(ctx, tx, userID, us); err != nil {
+			return err
+		}
+		return recordTx(ctx, tx, AuditEnabled, userID, nil)
 	})
 	if err != nil {
 		return nil, err
@@ -393,9 +395,11 @@ func (s *Service) Verify(ctx context.Context, userID int64, code string) error {
 		if failures%MaxFailures == 0 {
 			lockedTo = now.Add(LockDuration).UnixMicro()
 		}
-		_, err = tx.Exec(ctx, `UPDATE user_totp SET failures = ?, locked_until = ?, updated_at = ? WHERE user_id = ?`,
-			failures, lockedTo, us, userID)
-		return err
+		if _, err = tx.Exec(ctx, `UPDATE user_totp SET failures = ?, locked_until = ?, updated_at = ? WHERE user_id = ?`,
+			failures, lockedTo, us, userID); err != nil {
+			return err
+		}
+		return recordTx(ctx, tx, AuditFailed, userID, map[string]any{"failures": failures, "locked": lockedTo > us})
 	})
 	if err != nil {
 		return err
@@ -431,7 +435,10 @@ func (s *Service) Disable(ctx context.Context, userID int64) error {
 				return desk.Forbidden("only the account owner can turn off the owner's two-factor authentication")
 			}
 		}
-		return EraseUserTx(ctx, tx, userID)
+		if err := EraseUserTx(ctx, tx, userID); err != nil {
+			return err
+		}
+		return recordTx(ctx, tx, AuditDisabled, userID, nil)
 	})
 }
 
@@ -476,8 +483,10 @@ func (s *Service) RegenerateRecoveryCodes(ctx context.Context, userID int64) ([]
 		if err != nil {
 			return err
 		}
-		codes, err = replaceRecoveryCodes(ctx, tx, userID, s.now().UnixMicro())
-		return err
+		if codes, err = replaceRecoveryCodes(ctx, tx, userID, s.now().UnixMicro()); err != nil {
+			return err
+		}
+		return recordTx(ctx, tx, AuditCodesRegenerated, userID, nil)
 	})
 	if err != nil {
 		return nil, err

@@ -68,6 +68,7 @@ func TestUIPermissionMatrix(t *testing.T) {
 		{"/agent/admin/groups", ok, denied, denied, signin},
 		{"/agent/admin/mailboxes", ok, denied, denied, signin},
 		{"/agent/admin/email-templates", ok, denied, denied, signin},
+		{"/agent/admin/audit", ok, denied, denied, signin},
 		{"/security", ok, ok, ok, signin},
 	}
 	ad, ag, cu, anon := e.client(), e.client(), e.client(), e.client()
@@ -107,6 +108,8 @@ func TestUIPermissionMatrix(t *testing.T) {
 		{"/agent/admin/outbox/1/retry", denied, denied},
 		{"/agent/admin/email-templates/ticket.assigned/en", denied, denied},
 		{"/agent/admin/email-templates/ticket.assigned/en/reset", denied, denied},
+		{"/agent/admin/audit/verify", denied, denied},
+		{"/agent/admin/audit/export", denied, denied},
 	}
 	ag.get("/agent")
 	cu.get("/requests")

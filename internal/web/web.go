@@ -317,6 +317,8 @@ func (s *Server) Register(mux *http.ServeMux) {
 	s.registerOAuth(h)
 	// Ticket forms and field options.
 	s.registerAdminForms(h)
+	// The audit log (p9-audit).
+	s.registerAudit(h)
 
 	// Anything else is an HTML 404 (the API answers under /api/v2/).
 	h("/", public, func(w http.ResponseWriter, r *http.Request) error { return desk.NotFound() })

@@ -371,7 +371,10 @@ func (s *Service) Create(ctx context.Context, in Input) (*Mailbox, error) {
 		if err := s.sealSecrets(r, in); err != nil {
 			return err
 		}
-		return s.finish(ctx, tx, r, now)
+		if err := s.finish(ctx, tx, r, now); err != nil {
+			return err
+		}
+		return auditTx(ctx, tx, AuditCreated, nil, r)
 	})
 	if err != nil {
 		return nil, err
@@ -421,7 +424,10 @@ func (s *Service) Update(ctx context.Context, id int64, in Input) (*Mailbox, err
 		if err != nil {
 			return fmt.Errorf("mailbox %d: update: %w", id, err)
 		}
-		return s.finish(ctx, tx, r, store.Now())
+		if err := s.finish(ctx, tx, r, store.Now()); err != nil {
+			return err
+		}
+		return auditTx(ctx, tx, AuditUpdated, &before, r)
 	})
 	if err != nil {
 		return nil, err
@@ -467,12 +473,18 @@ func (s *Service) Delete(ctx context.Context, id int64) error {
 		return err
 	}
 	return s.DB.InTx(ctx, func(tx *store.Tx) error {
-		res, err := tx.Exec(ctx, `DELETE FROM email_mailboxes WHERE id = ?`, id)
+		r, err := scan(tx.QueryRow(ctx, `SELECT `+cols+` FROM email_mailboxes WHERE id = ?`, id))
+		if errors.Is(err, sql.ErrNoRows) {
+			return desk.NotFound()
+		}
 		if err != nil {
+			return fmt.Errorf("mailbox %d: %w", id, err)
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM email_mailboxes WHERE id = ?`, id); err != nil {
 			return fmt.Errorf("mailbox %d: delete: %w", id, err)
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return desk.NotFound()
+		if err := auditTx(ctx, tx, AuditDeleted, r, nil); err != nil {
+			return err
 		}
 		var n int
 		if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM email_mailboxes WHERE is_default = ?`, true).Scan(&n); err != nil {
