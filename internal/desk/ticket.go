@@ -138,6 +138,9 @@ type Ticket struct {
 	CustomStatusID      *int64  `json:"custom_status_id"`
 	FollowupIDs         []int64 `json:"followup_ids"`
 	ViaFollowupSourceID *int64  `json:"via_followup_source_id"`
+
+	// SLAs is set only when asked for (?include=slas).
+	SLAs *TicketSLAs `json:"slas,omitempty"`
 }
 
 // Attachment is a file stored with a comment (or pending as an upload).

@@ -1,0 +1,48 @@
+// Package sla owns business-hours schedules, SLA policies and the SLA
+// timers of tickets (tables business_schedules, business_holidays,
+// sla_policies, ticket_slas, sla_metric_events).
+//
+// A ticket's policy is chosen on every ticket change, inside that change's
+// transaction, by a ticket hook (Service.Hook): the first policy by
+// position whose filter matches the ticket. Its targets for the ticket's
+// priority become timers, one per metric, which start, pause, resume and
+// are achieved as the ticket's status and comments change (see timers.go).
+// A recurring job (Service.CheckBreaches) records the timers that passed
+// their breach time and those about to, and publishes events for triggers
+// and notifications. The ticket row is never written here.
+package sla
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/frontdesk/frontdesk/internal/desk"
+	"github.com/frontdesk/frontdesk/internal/events"
+	"github.com/frontdesk/frontdesk/internal/store"
+)
+
+// Service implements business hours and SLAs. It is safe for concurrent use.
+type Service struct {
+	DB     *store.DB
+	Events *events.Bus
+	// Filters validates and matches policy filters (the rules engine).
+	Filters Filters
+	// OnEvent, when set, is called inside the transaction of every SLA
+	// event (approaching breach, breached) so rules and notifications can
+	// enqueue their work with it.
+	OnEvent func(ctx context.Context, tx *store.Tx, e Event) error
+}
+
+// New returns a Service over db using filters for policy filters.
+func New(db *store.DB, bus *events.Bus, filters Filters) *Service {
+	return &Service{DB: db, Events: bus, Filters: filters}
+}
+
+// wrapf adds context to an error leaving the service; a *desk.Error is
+// returned as it is.
+func wrapf(err error, format string, args ...any) error {
+	if _, ok := err.(*desk.Error); ok || err == nil {
+		return err
+	}
+	return fmt.Errorf(format+": %w", append(args, err)...)
+}
