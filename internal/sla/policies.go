@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/frontdesk/frontdesk/internal/desk"
+	"github.com/frontdesk/frontdesk/internal/rules"
 	"github.com/frontdesk/frontdesk/internal/store"
 )
 
@@ -43,29 +44,12 @@ var Priorities = []string{"low", "normal", "high", "urgent"}
 
 // Condition is one condition of a policy filter, in the rules engine's
 // language ({"field": "priority", "operator": "is", "value": "urgent"}).
-type Condition struct {
-	Field    string `json:"field"`
-	Operator string `json:"operator"`
-	Value    any    `json:"value"`
-}
+type Condition = rules.Condition
 
 // Filter is a policy's filter: all of All and at least one of Any (when
-// Any is not empty).
-type Filter struct {
-	All []Condition `json:"all"`
-	Any []Condition `json:"any"`
-}
-
-// Filters validates and evaluates policy filters; the rules engine
-// implements it (wired by the server).
-type Filters interface {
-	// ValidateSLAFilter returns a desk validation error (422) for a filter
-	// an SLA policy may not use.
-	ValidateSLAFilter(f Filter) error
-	// MatchSLAFilter reports whether ticket t, as it stands after the
-	// change being committed in tx, meets f.
-	MatchSLAFilter(ctx context.Context, tx *store.Tx, f Filter, t *desk.Ticket) (bool, error)
-}
+// Any is not empty), validated as the engine's sla_policy kind and run
+// over the stored ticket with the engine's SQL compiler.
+type Filter = rules.Conditions
 
 // PolicyMetric is one target of a policy.
 type PolicyMetric struct {
@@ -286,10 +270,7 @@ func (s *Service) applyPolicy(p *Policy, in PolicyInput, create bool) error {
 	if err := v.Err(); err != nil {
 		return err
 	}
-	if s.Filters == nil {
-		return desk.Errorf(desk.EINTERNAL, "SLA policy filters are not available")
-	}
-	return s.Filters.ValidateSLAFilter(p.Filter)
+	return s.Rules.Validate(rules.KindSLAPolicy, p.Filter, nil)
 }
 
 func checkMetrics(v *desk.Validation, ms []PolicyMetric) {

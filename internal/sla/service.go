@@ -18,6 +18,7 @@ import (
 
 	"github.com/frontdesk/frontdesk/internal/desk"
 	"github.com/frontdesk/frontdesk/internal/events"
+	"github.com/frontdesk/frontdesk/internal/rules"
 	"github.com/frontdesk/frontdesk/internal/store"
 )
 
@@ -25,17 +26,18 @@ import (
 type Service struct {
 	DB     *store.DB
 	Events *events.Bus
-	// Filters validates and matches policy filters (the rules engine).
-	Filters Filters
+	// Rules is the rules engine: policy filters are its conditions.
+	Rules *rules.Registry
 	// OnEvent, when set, is called inside the transaction of every SLA
 	// event (approaching breach, breached) so rules and notifications can
 	// enqueue their work with it.
 	OnEvent func(ctx context.Context, tx *store.Tx, e Event) error
 }
 
-// New returns a Service over db using filters for policy filters.
-func New(db *store.DB, bus *events.Bus, filters Filters) *Service {
-	return &Service{DB: db, Events: bus, Filters: filters}
+// New returns a Service over db whose policy filters use the engine's
+// registry reg.
+func New(db *store.DB, bus *events.Bus, reg *rules.Registry) *Service {
+	return &Service{DB: db, Events: bus, Rules: reg}
 }
 
 // wrapf adds context to an error leaving the service; a *desk.Error is

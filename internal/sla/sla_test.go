@@ -2,7 +2,6 @@ package sla_test
 
 import (
 	"context"
-	"fmt"
 	"slices"
 	"sync"
 	"testing"
@@ -13,53 +12,12 @@ import (
 	"github.com/frontdesk/frontdesk/internal/desk"
 	"github.com/frontdesk/frontdesk/internal/events"
 	"github.com/frontdesk/frontdesk/internal/people"
+	"github.com/frontdesk/frontdesk/internal/rules"
 	"github.com/frontdesk/frontdesk/internal/sla"
 	"github.com/frontdesk/frontdesk/internal/store"
 	"github.com/frontdesk/frontdesk/internal/store/storetest"
 	"github.com/frontdesk/frontdesk/internal/ticket"
 )
-
-// testFilters is a small stand-in for the rules engine: "is" and
-// "is_not" on priority and status, "includes" on tags.
-type testFilters struct{}
-
-func (testFilters) ValidateSLAFilter(f sla.Filter) error {
-	for _, c := range append(slices.Clone(f.All), f.Any...) {
-		if c.Field != "priority" && c.Field != "status" && c.Field != "tags" {
-			return desk.Invalid("filter", "unknown field "+c.Field)
-		}
-	}
-	return nil
-}
-
-func (testFilters) MatchSLAFilter(_ context.Context, _ *store.Tx, f sla.Filter, t *desk.Ticket) (bool, error) {
-	one := func(c sla.Condition) bool {
-		var have string
-		switch c.Field {
-		case "priority":
-			if t.Priority != nil {
-				have = *t.Priority
-			}
-		case "status":
-			have = string(t.Status)
-		case "tags":
-			return slices.Contains(t.Tags, fmt.Sprint(c.Value))
-		}
-		if c.Operator == "is_not" {
-			return have != fmt.Sprint(c.Value)
-		}
-		return have == fmt.Sprint(c.Value)
-	}
-	for _, c := range f.All {
-		if !one(c) {
-			return false, nil
-		}
-	}
-	if len(f.Any) == 0 {
-		return true, nil
-	}
-	return slices.ContainsFunc(f.Any, one), nil
-}
 
 type fixture struct {
 	db                  *store.DB
@@ -89,7 +47,7 @@ func newFixture(t *testing.T, db *store.DB) *fixture {
 	})
 	f.warsaw, _ = time.LoadLocation("Europe/Warsaw")
 	f.tickets = ticket.New(db, bus, blobs)
-	f.svc = sla.New(db, bus, testFilters{})
+	f.svc = sla.New(db, bus, rules.NewRegistry())
 	f.svc.OnEvent = func(_ context.Context, _ *store.Tx, e sla.Event) error {
 		f.approachingSeen = append(f.approachingSeen, e)
 		return nil
@@ -528,6 +486,82 @@ func TestBreachCheck(t *testing.T) {
 		}
 		if nb, _ := f.svc.NextBreach(as(f.alice), []int64{third.ID}); len(nb) != 0 {
 			t.Fatalf("an end-user sees SLA times: %v", nb)
+		}
+	})
+}
+
+func TestRuleConditions(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newFixture(t, db)
+		reg := f.svc.Rules
+		f.svc.RegisterRules(reg)
+		f.policy(t, "All", everyTicket,
+			target("urgent", sla.FirstReplyTime, 30, false),
+			target("low", sla.FirstReplyTime, 300, false))
+		soon, later, none := f.ask(t, "urgent"), f.ask(t, "low"), f.ask(t, "")
+		f.advance(time.Hour) // soon is breached by 30 minutes
+		query := func(c sla.Condition) []int64 {
+			t.Helper()
+			filter := sla.Filter{All: []sla.Condition{c}}
+			if err := reg.Validate(rules.KindView, filter, nil); err != nil {
+				t.Fatalf("%v: %v", c, err)
+			}
+			b := &rules.SQL{Dialect: db.Dialect, Now: f.now()}
+			cond, err := reg.Compile(b, filter)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rows, err := db.Query(context.Background(), `SELECT t.id FROM tickets t WHERE `+cond+` ORDER BY t.id`, b.Args()...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer rows.Close()
+			var ids []int64
+			for rows.Next() {
+				var id int64
+				if err := rows.Scan(&id); err != nil {
+					t.Fatal(err)
+				}
+				ids = append(ids, id)
+			}
+			return ids
+		}
+		for _, tc := range []struct {
+			c    sla.Condition
+			want []int64
+		}{
+			{sla.Condition{Field: "sla_next_breach_at", Operator: "less_than", Value: 2}, []int64{soon.ID}},
+			{sla.Condition{Field: "sla_next_breach_at", Operator: "greater_than", Value: "2"}, []int64{later.ID}},
+			{sla.Condition{Field: "sla_next_breach_at", Operator: "is", Value: 4}, []int64{later.ID}},
+			{sla.Condition{Field: "sla_breached", Operator: "is", Value: true}, []int64{soon.ID}},
+			{sla.Condition{Field: "sla_breached", Operator: "is", Value: "false"}, []int64{later.ID, none.ID}},
+		} {
+			if got := query(tc.c); !slices.Equal(got, tc.want) {
+				t.Errorf("%v: %v, want %v", tc.c, got, tc.want)
+			}
+		}
+		if err := reg.Validate(rules.KindView, sla.Filter{All: []sla.Condition{{Field: "sla_next_breach_at", Operator: "less_than", Value: "soon"}}}, nil); desk.ErrorCode(err) != desk.EINVALID {
+			t.Fatalf("a bad hours value: %v", err)
+		}
+		// within_business_hours: all hours without a schedule; then the
+		// office's, as triggers see it at the change's moment.
+		f.officeHours(t)
+		sub := func(at time.Time) *rules.Subject {
+			return &rules.Subject{Change: &desk.TicketChange{After: soon}, Now: at}
+		}
+		in := sla.Filter{All: []sla.Condition{{Field: "within_business_hours", Operator: "is", Value: true}}}
+		out := sla.Filter{All: []sla.Condition{{Field: "within_business_hours", Operator: "is", Value: false}}}
+		if err := reg.Validate(rules.KindTrigger, in, []rules.Action{{Field: "status", Value: "open"}}); err != nil {
+			t.Fatal(err)
+		}
+		monday := time.Date(2026, 11, 30, 10, 0, 0, 0, f.warsaw)
+		sunday := time.Date(2026, 11, 29, 10, 0, 0, 0, f.warsaw)
+		if !reg.Match(sub(monday), in) || reg.Match(sub(monday), out) || reg.Match(sub(sunday), in) || !reg.Match(sub(sunday), out) {
+			t.Fatal("within_business_hours does not follow the schedule")
+		}
+		f.set(sunday)
+		if got := query(in.All[0]); len(got) != 0 {
+			t.Fatalf("on Sunday within hours: %v", got)
 		}
 	})
 }

@@ -4,10 +4,12 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/frontdesk/frontdesk/internal/bizhours"
 	"github.com/frontdesk/frontdesk/internal/desk"
+	"github.com/frontdesk/frontdesk/internal/rules"
 	"github.com/frontdesk/frontdesk/internal/store"
 )
 
@@ -405,7 +407,7 @@ func (s *Service) Hook(ctx context.Context, tx *store.Tx, c *desk.TicketChange) 
 	}
 	var policy *Policy
 	if c.Kind != desk.ChangeSoftDelete {
-		if policy, err = s.choose(ctx, tx, t); err != nil {
+		if policy, err = s.choose(ctx, tx, t, now); err != nil {
 			return err
 		}
 	}
@@ -445,25 +447,35 @@ func (s *Service) Hook(ctx context.Context, tx *store.Tx, c *desk.TicketChange) 
 	return s.store(ctx, tx, t.ID, timers, m.events, now)
 }
 
-// choose returns the first policy, by position, whose filter t matches.
-func (s *Service) choose(ctx context.Context, tx *store.Tx, t *desk.Ticket) (*Policy, error) {
+// choose returns the first policy, by position, whose filter ticket t
+// matches as it stands in tx (the change is written before hooks run):
+// one query, the filters compiled by the engine into a CASE in order.
+func (s *Service) choose(ctx context.Context, tx *store.Tx, t *desk.Ticket, now time.Time) (*Policy, error) {
 	policies, err := listPolicies(ctx, tx)
 	if err != nil || len(policies) == 0 {
 		return nil, err
 	}
-	if s.Filters == nil {
-		return nil, fmt.Errorf("sla: no filter engine to choose a policy with")
-	}
-	for _, p := range policies {
-		ok, err := s.Filters.MatchSLAFilter(ctx, tx, p.Filter, t)
+	b := &rules.SQL{Dialect: tx.Dialect(), Now: now}
+	var q strings.Builder
+	q.WriteString("SELECT CASE")
+	for i, p := range policies {
+		cond, err := s.Rules.Compile(b, p.Filter)
 		if err != nil {
-			return nil, fmt.Errorf("sla: policy %d: %w", p.ID, err)
+			// A filter the engine no longer takes (a field removed since)
+			// matches nothing rather than stopping every ticket change.
+			continue
 		}
-		if ok {
-			return p, nil
-		}
+		fmt.Fprintf(&q, " WHEN %s THEN %d", cond, i)
 	}
-	return nil, nil
+	q.WriteString(" ELSE -1 END FROM tickets t WHERE t.id = " + b.Arg(t.ID))
+	var idx int
+	if err := tx.QueryRow(ctx, q.String(), b.Args()...).Scan(&idx); err != nil {
+		return nil, fmt.Errorf("sla: choose a policy for ticket %d: %w", t.ID, err)
+	}
+	if idx < 0 {
+		return nil, nil
+	}
+	return policies[idx], nil
 }
 
 func isStaff(ctx context.Context, tx *store.Tx, userID int64) (bool, error) {
