@@ -37,9 +37,11 @@ import (
 	"github.com/frontdesk/frontdesk/internal/outbox"
 	"github.com/frontdesk/frontdesk/internal/people"
 	"github.com/frontdesk/frontdesk/internal/ratelimit"
+	"github.com/frontdesk/frontdesk/internal/rules"
 	"github.com/frontdesk/frontdesk/internal/search"
 	"github.com/frontdesk/frontdesk/internal/secrets"
 	"github.com/frontdesk/frontdesk/internal/settings"
+	"github.com/frontdesk/frontdesk/internal/sla"
 	"github.com/frontdesk/frontdesk/internal/store"
 	"github.com/frontdesk/frontdesk/internal/ticket"
 	"github.com/frontdesk/frontdesk/internal/twofactor"
@@ -174,6 +176,10 @@ type App struct {
 	Relay *pgrelay.Relay
 	// Settings holds the stored settings; every service shares its cache.
 	Settings *settings.Service
+	// Rules is the rules engine's registry of fields, actions and
+	// placeholders; SLA runs business hours, SLA policies and timers.
+	Rules *rules.Registry
+	SLA   *sla.Service
 
 	metricsAddr string // where the metrics listener listens, once it does
 	smtpAddr    string // where the SMTP receiver listens, once it does
@@ -247,6 +253,7 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 		db.Close()
 		return nil, err
 	}
+	a.openSLA()
 	a.Account = account.New(db, a.People, a.Outbox)
 	a.Account.Settings, a.Account.Passwords.Settings = a.Settings, a.Settings
 	twoFactor := twofactor.New(db, box, "")
@@ -293,6 +300,7 @@ func (a *App) Handler(reg *prometheus.Registry) http.Handler {
 		OAuth:   a.OAuth,
 		Limiter: ratelimit.For(a.DB, a.Config.APIRateLimit, a.Logger), AuthFailures: api.NewAuthThrottle(), MaxUpload: a.Config.MaxUpload,
 		IPs: a.ips(), PublicURL: a.Config.PublicURL, Mailboxes: a.Mailboxes, Inbound: a.Inbound,
+		SLA: a.SLA,
 	}
 	apiSrv.Register(mux)
 	metrics := httpx.NewMetrics(reg)
