@@ -128,6 +128,10 @@ func TestEveryPageInEveryLanguage(t *testing.T) {
 	}
 	mailboxPage := fmt.Sprintf("/agent/admin/mailboxes/%d", mb.ID)
 
+	// Business hours, an SLA policy and a ticket under it, pending so one
+	// target runs and one is paused (p8-sla).
+	slaPages, slaTicket := slaFixture(t, e)
+
 	locale.ResetMissingKeys()
 	for _, loc := range []string{"en", "pl"} {
 		t.Run(loc, func(t *testing.T) {
@@ -199,6 +203,15 @@ func TestEveryPageInEveryLanguage(t *testing.T) {
 				"/agent/admin/forms", fmt.Sprintf("/agent/admin/forms/%d", forms[0].ID), fmt.Sprintf("/agent/admin/fields/%d/options", planID)} {
 				check("admin", p, ad.get(p))
 			}
+			for _, p := range append(slaPages, slaTicket) {
+				check("admin", p, ad.get(p))
+			}
+			check("agent", "SLA ticket", ag.get(slaTicket))
+			ad.get("/agent/admin/slas/new")
+			check("admin", "invalid SLA policy", ad.post("/agent/admin/slas", url.Values{"title": {""}, "field_all_0": {"nope"}, "t_first_reply_time_low": {"x"}}))
+			check("admin", "invalid SLA filter", ad.post("/agent/admin/slas", url.Values{"title": {"X"}, "field_all_0": {"nope"}, "op_all_0": {"is"}}))
+			ad.get(slaPages[1])
+			check("admin", "invalid schedule", ad.post(slaPages[1], url.Values{"name": {"X"}, "time_zone": {"Nowhere"}, "open_1": {"09:00"}}))
 			check("admin", "broken email template", ad.post("/agent/admin/email-templates/ticket.assigned/en", url.Values{"subject": {"{{.X}}"}, "text_body": {"x"}, "html_body": {"x"}}))
 			check("admin", "invalid role", ad.post("/agent/admin/roles", url.Values{"name": {""}, "ticket_access": {"x"}}))
 			check("admin", "invalid session limits", ad.post("/agent/admin/security/sessions", url.Values{"staff_idle_minutes": {"1"}}))

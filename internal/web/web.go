@@ -47,6 +47,7 @@ import (
 	"github.com/frontdesk/frontdesk/internal/people"
 	"github.com/frontdesk/frontdesk/internal/realtime"
 	"github.com/frontdesk/frontdesk/internal/search"
+	"github.com/frontdesk/frontdesk/internal/sla"
 	"github.com/frontdesk/frontdesk/internal/settings"
 	"github.com/frontdesk/frontdesk/internal/store"
 	"github.com/frontdesk/frontdesk/internal/ticket"
@@ -83,6 +84,9 @@ type Deps struct {
 	// fetching health shown on the support-address page. nil hides them.
 	Inbound *ingest.Service
 	IMAP    *imapin.Poller
+	// SLA serves business hours and SLA policies (admin pages) and the
+	// ticket page's SLA badges; nil hides them.
+	SLA *sla.Service
 	// TwoFactor and Passwords enable the account-security pages, two-step
 	// sign-in and password expiry; nil leaves those features off.
 	TwoFactor *twofactor.Service
@@ -317,6 +321,8 @@ func (s *Server) Register(mux *http.ServeMux) {
 	s.registerOAuth(h)
 	// Ticket forms and field options.
 	s.registerAdminForms(h)
+	// Business hours and SLA policies (p8-sla).
+	s.registerSLAAdmin(h)
 
 	// Anything else is an HTML 404 (the API answers under /api/v2/).
 	h("/", public, func(w http.ResponseWriter, r *http.Request) error { return desk.NotFound() })
