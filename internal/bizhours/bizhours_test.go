@@ -285,3 +285,49 @@ func BenchmarkAdd(b *testing.B) {
 		}
 	}
 }
+
+// FuzzSchedule builds schedules from arbitrary intervals and checks that
+// whatever New accepts measures consistently: adding then measuring gives
+// back the amount, and Within agrees with a positive measure of the next
+// minute.
+func FuzzSchedule(f *testing.F) {
+	f.Add(1*DayMinutes+540, 1*DayMinutes+1020, 5*DayMinutes+1320, 6*DayMinutes+120, int64(1774600000), int64(90), "Europe/Warsaw")
+	f.Add(9960, 10200, 0, 0, int64(1792000000), int64(600), "Europe/Warsaw")
+	f.Add(0, WeekMinutes, 0, 0, int64(1761350400), int64(1500), "America/New_York")
+	f.Add(60, 300, 60, 300, int64(0), int64(1), "UTC")
+	f.Fuzz(func(t *testing.T, s1, e1, s2, e2 int, at, minutes int64, zone string) {
+		loc, err := time.LoadLocation(zone)
+		if err != nil || zone == "Local" {
+			return
+		}
+		iv := []Interval{{s1, e1}}
+		if s2 != 0 || e2 != 0 {
+			iv = append(iv, Interval{s2, e2})
+		}
+		s, err := New(loc, iv, []Holiday{{Date{2026, 12, 24}, Date{2026, 12, 26}}})
+		if err != nil {
+			if Validate(iv) == nil {
+				t.Fatalf("New refused valid intervals %v: %v", iv, err)
+			}
+			return
+		}
+		if at < 0 || at > 4102444800 || minutes < 0 || minutes > 60*24*30 {
+			return
+		}
+		from := time.Unix(at, 0)
+		d := time.Duration(minutes) * time.Minute
+		to, err := s.Add(from, d)
+		if err != nil {
+			if !s.Empty() && d > 0 {
+				t.Fatalf("Add(%v, %v) on %v: %v", from, d, iv, err)
+			}
+			return
+		}
+		if got := s.Between(from, to); got != d {
+			t.Fatalf("%v: Between(%v, Add(·, %v) = %v) = %v", iv, from, d, to, got)
+		}
+		if s.Within(from) != (s.Between(from, from.Add(time.Nanosecond)) > 0) {
+			t.Fatalf("%v: Within(%v) disagrees with Between", iv, from)
+		}
+	})
+}
