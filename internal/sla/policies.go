@@ -309,6 +309,9 @@ func (s *Service) DeletePolicy(ctx context.Context, id int64) error {
 		if _, err := policyByID(ctx, tx, id); err != nil {
 			return err
 		}
+		if _, err := tx.Exec(ctx, `DELETE FROM ticket_sla_policies WHERE policy_id = ?`, id); err != nil {
+			return err
+		}
 		_, err := tx.Exec(ctx, `DELETE FROM sla_policies WHERE id = ?`, id)
 		return err
 	})

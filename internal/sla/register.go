@@ -2,10 +2,14 @@ package sla
 
 import (
 	"context"
+	"database/sql"
 	"errors"
+	"fmt"
 	"time"
 
+	"github.com/frontdesk/frontdesk/internal/desk"
 	"github.com/frontdesk/frontdesk/internal/rules"
+	"github.com/frontdesk/frontdesk/internal/store"
 )
 
 // Conditions this package adds to the rules engine (the server calls
@@ -21,9 +25,41 @@ import (
 //   - sla_breached is true/false — a running timer of the ticket is past
 //     its breach time (the breach job's "breached" event, for automations
 //     and views).
+//
+// and one action: set_sla_policy (a policy id) gives the ticket that
+// policy whatever the filters say (triggers), until the ticket or the
+// policy is deleted.
 
-// RegisterRules adds the SLA conditions to reg.
+// ActionSetPolicy is the trigger action that sets a ticket's SLA policy.
+const ActionSetPolicy = "set_sla_policy"
+
+// RegisterRules adds the SLA conditions and the set_sla_policy action to
+// reg.
 func (s *Service) RegisterRules(reg *rules.Registry) {
+	reg.AddAction(ActionSetPolicy, rules.ActionSpec{
+		Title: "Set SLA policy", Kinds: []rules.Kind{rules.KindTrigger},
+		Check: func(v any) error {
+			if n, ok := rules.Int(v); !ok || n <= 0 {
+				return errors.New("must be the id of an SLA policy")
+			}
+			return nil
+		},
+		Apply: func(ac *rules.ActionContext, _ string, v any) error {
+			id, _ := rules.Int(v)
+			if _, err := policyByID(ac.Ctx, ac.Tx, id); err != nil {
+				if desk.ErrorCode(err) == desk.ENOTFOUND {
+					return desk.Invalid("actions", fmt.Sprintf("SLA policy %d does not exist", id))
+				}
+				return err
+			}
+			// Recorded once the ticket is written (a new ticket has its id
+			// then), before the SLA hook chooses the policy.
+			ac.Later(func(ctx context.Context, tx *store.Tx, c *desk.TicketChange) error {
+				return setOverride(ctx, tx, c.TicketID, id, store.Now())
+			})
+			return nil
+		},
+	})
 	checkBool := func(_ string, v any) error {
 		if _, ok := rules.Bool(v); !ok {
 			return errors.New("must be true or false")
@@ -92,4 +128,35 @@ func (s *Service) RegisterRules(reg *rules.Registry) {
 			return q, nil
 		},
 	})
+}
+
+// setOverride records the policy a trigger set on a ticket.
+func setOverride(ctx context.Context, tx *store.Tx, ticketID, policyID, now int64) error {
+	res, err := tx.Exec(ctx, `UPDATE ticket_sla_policies SET policy_id = ?, set_at = ? WHERE ticket_id = ?`, policyID, now, ticketID)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 1 {
+		return nil
+	}
+	_, err = tx.Exec(ctx, `INSERT INTO ticket_sla_policies (ticket_id, policy_id, set_at) VALUES (?, ?, ?)`, ticketID, policyID, now)
+	return err
+}
+
+// override is the policy a trigger set on the ticket (nil: none, or it was
+// deleted since).
+func override(ctx context.Context, tx *store.Tx, ticketID int64) (*Policy, error) {
+	var id int64
+	err := tx.QueryRow(ctx, `SELECT policy_id FROM ticket_sla_policies WHERE ticket_id = ?`, ticketID).Scan(&id)
+	if err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, nil
+		}
+		return nil, err
+	}
+	p, err := policyByID(ctx, tx, id)
+	if desk.ErrorCode(err) == desk.ENOTFOUND {
+		return nil, nil
+	}
+	return p, err
 }

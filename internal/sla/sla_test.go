@@ -3,6 +3,7 @@ package sla_test
 import (
 	"context"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -562,6 +563,63 @@ func TestRuleConditions(t *testing.T) {
 		f.set(sunday)
 		if got := query(in.All[0]); len(got) != 0 {
 			t.Fatalf("on Sunday within hours: %v", got)
+		}
+	})
+}
+
+// A trigger's set_sla_policy gives the ticket that policy whatever the
+// filters say, until the policy is deleted.
+func TestTriggerSetsPolicy(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newFixture(t, db)
+		reg := f.svc.Rules
+		f.svc.RegisterRules(reg)
+		general := f.policy(t, "General", everyTicket, target("normal", sla.FirstReplyTime, 240, false))
+		vip := f.policy(t, "VIP", sla.Filter{All: []sla.Condition{{Field: "type", Operator: "is", Value: "task"}}}, target("normal", sla.FirstReplyTime, 20, false))
+		trigger := rules.Rule{Ref: rules.Ref{Kind: rules.KindTrigger, ID: 1, Title: "VIP customers"},
+			Conditions: sla.Filter{All: []sla.Condition{{Field: "current_tags", Operator: "includes", Value: "vip"}}},
+			Actions:    []rules.Action{{Field: sla.ActionSetPolicy, Value: vip.ID}}}
+		if err := reg.Validate(rules.KindTrigger, trigger.Conditions, trigger.Actions); err != nil {
+			t.Fatal(err)
+		}
+		if err := reg.Validate(rules.KindTrigger, trigger.Conditions, []rules.Action{{Field: sla.ActionSetPolicy, Value: "x"}}); desk.ErrorCode(err) != desk.EINVALID {
+			t.Fatalf("a bad policy id: %v", err)
+		}
+		var failed []rules.Failure
+		f.tickets.SetRuleStage(func(ctx context.Context, tx *store.Tx, e *ticket.Edit) ([]ticket.Hook, error) {
+			out, err := reg.RunTriggers(ctx, tx, e, []rules.Rule{trigger}, f.now(), nil)
+			if err != nil {
+				return nil, err
+			}
+			failed = append(failed, out.Failed...)
+			return out.Later, nil
+		})
+		created := f.now()
+		tk, _, err := f.tickets.Create(as(f.alice), ticket.Input{Subject: ptr("VIP"), Comment: &ticket.CommentInput{Body: "Hi"}, Tags: &[]string{"vip"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.update(t, f.agent, tk.ID, ticket.Input{Priority: desk.NullString{Set: true, Value: "normal"}})
+		f.wantBreach(t, tk.ID, sla.FirstReplyTime, created.Add(20*time.Minute))
+		// Without the tag, the filters choose.
+		plain := f.ask(t, "normal")
+		f.wantBreach(t, plain.ID, sla.FirstReplyTime, created.Add(4*time.Hour))
+		// The override stays after the tag goes; deleting the policy ends it.
+		f.update(t, f.agent, tk.ID, ticket.Input{Tags: &[]string{}})
+		f.wantBreach(t, tk.ID, sla.FirstReplyTime, created.Add(20*time.Minute))
+		if err := f.svc.DeletePolicy(as(f.admin), vip.ID); err != nil {
+			t.Fatal(err)
+		}
+		f.update(t, f.agent, tk.ID, ticket.Input{Subject: ptr("VIP still")})
+		f.wantBreach(t, tk.ID, sla.FirstReplyTime, created.Add(4*time.Hour))
+		got, _ := f.svc.ForTickets(as(f.agent), []int64{tk.ID}, f.now())
+		if p := got[tk.ID].PolicyID; p == nil || *p != general.ID {
+			t.Fatalf("policy %v, want %d", p, general.ID)
+		}
+		// A trigger naming a deleted policy fails alone; the change goes on.
+		f.update(t, f.agent, tk.ID, ticket.Input{Tags: &[]string{"vip"}})
+		if len(failed) != 1 || !strings.Contains(failed[0].Error, "does not exist") {
+			t.Fatalf("failures %+v", failed)
 		}
 	})
 }

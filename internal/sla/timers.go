@@ -390,6 +390,9 @@ func (m *machine) apply(timers map[Metric]*timer, targets map[Metric]PolicyMetri
 // timers. Its clock is the change's: the ticket's updated_at.
 func (s *Service) Hook(ctx context.Context, tx *store.Tx, c *desk.TicketChange) error {
 	if c.Kind == desk.ChangePermanentDelete {
+		if _, err := tx.Exec(ctx, `DELETE FROM ticket_sla_policies WHERE ticket_id = ?`, c.TicketID); err != nil {
+			return err
+		}
 		_, err := tx.Exec(ctx, `DELETE FROM ticket_slas WHERE ticket_id = ?`, c.TicketID)
 		return err
 	}
@@ -447,10 +450,14 @@ func (s *Service) Hook(ctx context.Context, tx *store.Tx, c *desk.TicketChange) 
 	return s.store(ctx, tx, t.ID, timers, m.events, now)
 }
 
-// choose returns the first policy, by position, whose filter ticket t
-// matches as it stands in tx (the change is written before hooks run):
-// one query, the filters compiled by the engine into a CASE in order.
+// choose returns the policy a trigger set on ticket t, else the first
+// policy, by position, whose filter t matches as it stands in tx (the
+// change is written before hooks run): one query, the filters compiled by
+// the engine into a CASE in order.
 func (s *Service) choose(ctx context.Context, tx *store.Tx, t *desk.Ticket, now time.Time) (*Policy, error) {
+	if p, err := override(ctx, tx, t.ID); p != nil || err != nil {
+		return p, err
+	}
 	policies, err := listPolicies(ctx, tx)
 	if err != nil || len(policies) == 0 {
 		return nil, err
