@@ -15,6 +15,7 @@ package sla
 import (
 	"context"
 	"fmt"
+	"sync"
 
 	"github.com/frontdesk/frontdesk/internal/desk"
 	"github.com/frontdesk/frontdesk/internal/events"
@@ -32,6 +33,12 @@ type Service struct {
 	// event (approaching breach, breached) so rules and notifications can
 	// enqueue their work with it.
 	OnEvent func(ctx context.Context, tx *store.Tx, e Event) error
+
+	// The decoded policies the hook chooses from, and the state of the
+	// table they were read at (see cachedPolicies). Read-only once cached.
+	mu        sync.Mutex
+	policyKey string
+	policies  []*Policy
 }
 
 // New returns a Service over db whose policy filters use the engine's

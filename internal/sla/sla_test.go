@@ -623,3 +623,30 @@ func TestTriggerSetsPolicy(t *testing.T) {
 		}
 	})
 }
+
+// A changed policy applies at the ticket's next change, even when nothing
+// but its targets changed within the same microsecond (the decoded
+// policies are cached by their stored text).
+func TestChangedPolicyApplies(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newFixture(t, db)
+		p := f.policy(t, "All", everyTicket, target("high", sla.FirstReplyTime, 60, false))
+		created := f.now()
+		tk := f.ask(t, "high")
+		f.wantBreach(t, tk.ID, sla.FirstReplyTime, created.Add(time.Hour))
+		if _, err := f.svc.SavePolicy(as(f.admin), p.ID, sla.PolicyInput{PolicyMetrics: &[]sla.PolicyMetric{target("high", sla.FirstReplyTime, 30, false)}}); err != nil {
+			t.Fatal(err)
+		}
+		f.update(t, f.agent, tk.ID, ticket.Input{Tags: &[]string{"again"}})
+		f.wantBreach(t, tk.ID, sla.FirstReplyTime, created.Add(30*time.Minute))
+		// A second service (another instance) sees the change as well.
+		other := sla.New(db, nil, f.svc.Rules)
+		if _, err := other.SavePolicy(as(f.admin), p.ID, sla.PolicyInput{Filter: &sla.Filter{All: []sla.Condition{{Field: "priority", Operator: "is", Value: "low"}}}}); err != nil {
+			t.Fatal(err)
+		}
+		f.update(t, f.agent, tk.ID, ticket.Input{Tags: &[]string{"once more"}})
+		if m := f.metrics(t, tk.ID); len(m) != 0 {
+			t.Fatalf("a policy that no longer matches still applies: %v", m)
+		}
+	})
+}
