@@ -31,6 +31,7 @@ func (s *Server) registerSLA(mux *http.ServeMux) {
 	s.handle(mux, "GET /api/v2/slas/policies", s.listSLAPolicies)
 	s.handle(mux, "POST /api/v2/slas/policies", s.saveSLAPolicy)
 	s.handle(mux, "PUT /api/v2/slas/policies/reorder", s.reorderSLAPolicies)
+	s.handle(mux, "GET /api/v2/slas/policies/definitions", s.slaDefinitions)
 	s.handle(mux, "GET /api/v2/slas/policies/{id}", s.showSLAPolicy)
 	s.handle(mux, "PUT /api/v2/slas/policies/{id}", s.saveSLAPolicy)
 	s.handle(mux, "DELETE /api/v2/slas/policies/{id}", deleteByID(s.SLA.DeletePolicy))
@@ -268,6 +269,16 @@ func (s *Server) reorderSLAPolicies(w http.ResponseWriter, r *http.Request) erro
 	}
 	withPolicyURLs(r, list...)
 	return writeJSON(w, http.StatusOK, map[string]any{"sla_policies": list, "count": len(list)})
+}
+
+// slaDefinitions is GET /slas/policies/definitions: the fields, operators
+// and values a policy filter may use.
+func (s *Server) slaDefinitions(w http.ResponseWriter, r *http.Request) error {
+	defs, err := s.SLA.Definitions(r.Context())
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"definitions": map[string]any{"all": defs, "any": defs}})
 }
 
 // ticketSLAs fills the slas of tickets the caller was allowed to load

@@ -87,6 +87,22 @@ var slaMatrix = []mcase{
 		}
 		return "/api/v2/slas/policies/reorder", map[string]any{"sla_policy_ids": ids}
 	}},
+	{route: "GET /api/v2/slas/policies/definitions", want: adminOnly, req: path("/api/v2/slas/policies/definitions"),
+		check: func(t *testing.T, _ *mx, role string, body map[string]any) {
+			if role != "owner" && role != "admin" {
+				return
+			}
+			all, _ := body["definitions"].(map[string]any)["all"].([]any)
+			found := false
+			for _, d := range all {
+				if d.(map[string]any)["subject"] == "priority" {
+					found = true
+				}
+			}
+			if !found {
+				t.Errorf("definitions lack priority: %v", body)
+			}
+		}},
 	{route: "GET /api/v2/slas/policies/{id}", want: adminOnly, req: idPath("/api/v2/slas/policies/%d", fresh((*mx).newSLAPolicy), nil)},
 	{route: "PUT /api/v2/slas/policies/{id}", want: adminOnly, req: idPath("/api/v2/slas/policies/%d", fresh((*mx).newSLAPolicy),
 		map[string]any{"sla_policy": map[string]any{"description": "Changed"}})},

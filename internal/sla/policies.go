@@ -358,3 +358,17 @@ func (s *Service) ReorderPolicies(ctx context.Context, ids []int64) ([]*Policy, 
 	}
 	return out, nil
 }
+
+// Definitions lists the condition fields a policy filter may use, in
+// Zendesk's /slas/policies/definitions shape (the same list serves all and
+// any).
+func (s *Service) Definitions(ctx context.Context) ([]rules.Definition, error) {
+	if err := requireManager(ctx); err != nil {
+		return nil, err
+	}
+	conds, _ := s.Rules.Definitions(rules.KindSLAPolicy)
+	if conds == nil {
+		conds = []rules.Definition{}
+	}
+	return conds, nil
+}
