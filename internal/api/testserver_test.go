@@ -25,6 +25,7 @@ import (
 	"github.com/frontdesk/frontdesk/internal/oauth"
 	"github.com/frontdesk/frontdesk/internal/outbox"
 	"github.com/frontdesk/frontdesk/internal/people"
+	"github.com/frontdesk/frontdesk/internal/rules"
 	"github.com/frontdesk/frontdesk/internal/search"
 	"github.com/frontdesk/frontdesk/internal/secrets"
 	"github.com/frontdesk/frontdesk/internal/store"
@@ -105,6 +106,8 @@ func newTestHandler(t testing.TB, db *store.DB, configure func(*Server)) (*testA
 		Mailboxes:    mailbox.New(db, testBox(t)),
 	}
 	srv.Inbound = &ingest.Service{DB: db, Tickets: tickets, Threads: thread.New(db, testBox(t)), Mailboxes: srv.Mailboxes}
+	srv.Rules = rules.NewService(db, tickets, rules.NewRegistry(), logger)
+	srv.Rules.Register() // as internal/server does: triggers run on every change
 	// As internal/server does, so bulk jobs can be driven with Jobs.RunOnce.
 	srv.Bulk.Register(srv.Jobs)
 	if configure != nil {

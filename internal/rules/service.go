@@ -408,3 +408,10 @@ func mustJSON(v any) string {
 	}
 	return string(b)
 }
+
+// CanManage says whether the caller may read business rules (nil) or why
+// not.
+func (s *Service) CanManage(ctx context.Context) error {
+	_, err := requireManager(ctx)
+	return err
+}
