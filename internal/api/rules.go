@@ -24,6 +24,7 @@ func (s *Server) registerRules(mux *http.ServeMux) {
 	s.handle(mux, "GET /api/v2/triggers/{id}", s.showTrigger)
 	s.handle(mux, "PUT /api/v2/triggers/{id}", s.updateTrigger)
 	s.handle(mux, "DELETE /api/v2/triggers/{id}", deleteByID(s.Rules.DeleteTrigger))
+	s.registerAutomations(mux)
 }
 
 func ptrBool(b bool) *bool { return &b }
@@ -198,4 +199,98 @@ func (s *Server) ruleDefinitions(kind rules.Kind) handlerFunc {
 		return writeJSON(w, http.StatusOK, map[string]any{"definitions": map[string]any{
 			"conditions_all": conds, "conditions_any": conds, "actions": acts}})
 	}
+}
+
+func (s *Server) registerAutomations(mux *http.ServeMux) {
+	s.handle(mux, "GET /api/v2/automations", s.listAutomations(nil))
+	s.handle(mux, "GET /api/v2/automations/active", s.listAutomations(ptrBool(true)))
+	s.handle(mux, "GET /api/v2/automations/search", s.listAutomations(nil))
+	s.handle(mux, "GET /api/v2/automations/definitions", s.ruleDefinitions(rules.KindAutomation))
+	s.handle(mux, "POST /api/v2/automations", s.createAutomation)
+	s.handle(mux, "GET /api/v2/automations/{id}", s.showAutomation)
+	s.handle(mux, "PUT /api/v2/automations/{id}", s.updateAutomation)
+	s.handle(mux, "DELETE /api/v2/automations/{id}", deleteByID(s.Rules.DeleteAutomation))
+}
+
+func automationURL(r *http.Request, a *rules.Automation) {
+	a.URL = baseURL(r) + "/api/v2/automations/" + itoa(a.ID) + ".json"
+}
+
+func (s *Server) listAutomations(active *bool) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		if active == nil {
+			a, err := boolParam(r, "active")
+			if err != nil {
+				return err
+			}
+			active = a
+		}
+		list, err := s.Rules.ListAutomations(r.Context(), active, r.URL.Query().Get("query"))
+		if err != nil {
+			return err
+		}
+		for _, a := range list {
+			automationURL(r, a)
+		}
+		if list == nil {
+			list = []*rules.Automation{}
+		}
+		return writeJSON(w, http.StatusOK, map[string]any{"automations": list, "next_page": nil, "previous_page": nil, "count": len(list)})
+	}
+}
+
+func (s *Server) showAutomation(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	a, err := s.Rules.GetAutomation(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	automationURL(r, a)
+	return writeJSON(w, http.StatusOK, map[string]any{"automation": a})
+}
+
+func decodeAutomation(r *http.Request) (rules.AutomationInput, error) {
+	var env struct {
+		Automation *rules.AutomationInput `json:"automation"`
+	}
+	if err := decode(r, &env); err != nil {
+		return rules.AutomationInput{}, err
+	}
+	if env.Automation == nil {
+		return rules.AutomationInput{}, desk.Invalid("automation", "is required")
+	}
+	return *env.Automation, nil
+}
+
+func (s *Server) createAutomation(w http.ResponseWriter, r *http.Request) error {
+	in, err := decodeAutomation(r)
+	if err != nil {
+		return err
+	}
+	a, err := s.Rules.CreateAutomation(r.Context(), in)
+	if err != nil {
+		return err
+	}
+	automationURL(r, a)
+	return created(w, a.URL, map[string]any{"automation": a})
+}
+
+func (s *Server) updateAutomation(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	in, err := decodeAutomation(r)
+	if err != nil {
+		return err
+	}
+	a, err := s.Rules.UpdateAutomation(r.Context(), id, in)
+	if err != nil {
+		return err
+	}
+	automationURL(r, a)
+	return writeJSON(w, http.StatusOK, map[string]any{"automation": a})
 }

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
@@ -108,4 +109,39 @@ func TestTriggersAPI(t *testing.T) {
 			t.Errorf("deleted trigger: %d", code)
 		}
 	})
+}
+
+func TestAutomationsAPI(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		a := newTestAPI(t, db)
+		resp, raw := a.request(t, a.Admin, http.MethodPost, "/api/v2/automations", automationBody)
+		if resp.StatusCode != http.StatusCreated {
+			t.Fatalf("create: %d %s", resp.StatusCode, raw)
+		}
+		code, got := a.do(t, a.Admin, http.MethodGet, "/api/v2/automations/active", nil)
+		list := pList(t, got, "automations")
+		if code != 200 || len(list) != 1 || list[0]["title"] != "Close solved" {
+			t.Fatalf("list: %d %v", code, got)
+		}
+		id := pNum(list[0], "id")
+		// An automation its actions do not nullify is refused.
+		code, got = a.do(t, a.Admin, http.MethodPost, "/api/v2/automations", map[string]any{"automation": map[string]any{"title": "forever",
+			"conditions": map[string]any{"all": []any{map[string]any{"field": "hours_since_created", "operator": "greater_than", "value": 1}}},
+			"actions":    []any{map[string]any{"field": "priority", "value": "high"}}}})
+		if code != 422 || !strings.Contains(string(mustJSONBytes(got)), "nullify") {
+			t.Errorf("not nullified: %d %v", code, got)
+		}
+		code, got = a.do(t, a.Admin, http.MethodPut, "/api/v2/automations/"+itoa(id), map[string]any{"automation": map[string]any{"title": "Close solved tickets"}})
+		if code != 200 || got["automation"].(map[string]any)["title"] != "Close solved tickets" {
+			t.Errorf("update: %d %v", code, got)
+		}
+		if code, _ := a.do(t, a.Admin, http.MethodDelete, "/api/v2/automations/"+itoa(id), nil); code != 204 {
+			t.Errorf("delete: %d", code)
+		}
+	})
+}
+
+func mustJSONBytes(v any) []byte {
+	b, _ := json.Marshal(v)
+	return b
 }
