@@ -74,7 +74,7 @@ func (s *Service) ListAutomations(ctx context.Context, active *bool, query strin
 		args = append(args, *active)
 	}
 	if query != "" {
-		q += ` AND LOWER(title) LIKE ? ESCAPE '\'`
+		q += ` AND LOWER(title) LIKE ? ESCAPE '!'`
 		args = append(args, "%"+likeEscape(query)+"%")
 	}
 	rows, err := s.DB.Query(ctx, q+` ORDER BY position, id LIMIT 1000`, args...)
