@@ -127,6 +127,8 @@ func TestEveryPageInEveryLanguage(t *testing.T) {
 		t.Fatal(err)
 	}
 	mailboxPage := fmt.Sprintf("/agent/admin/mailboxes/%d", mb.ID)
+	// A trigger and an automation, for their edit pages (p8-rules).
+	rulePages := ruleFixtures(t, e)
 
 	locale.ResetMissingKeys()
 	for _, loc := range []string{"en", "pl"} {
@@ -199,6 +201,9 @@ func TestEveryPageInEveryLanguage(t *testing.T) {
 				"/agent/admin/forms", fmt.Sprintf("/agent/admin/forms/%d", forms[0].ID), fmt.Sprintf("/agent/admin/fields/%d/options", planID)} {
 				check("admin", p, ad.get(p))
 			}
+			for _, p := range rulePages {
+				check("admin", p, ad.get(p))
+			}
 			check("admin", "broken email template", ad.post("/agent/admin/email-templates/ticket.assigned/en", url.Values{"subject": {"{{.X}}"}, "text_body": {"x"}, "html_body": {"x"}}))
 			check("admin", "invalid role", ad.post("/agent/admin/roles", url.Values{"name": {""}, "ticket_access": {"x"}}))
 			check("admin", "invalid session limits", ad.post("/agent/admin/security/sessions", url.Values{"staff_idle_minutes": {"1"}}))
@@ -211,6 +216,8 @@ func TestEveryPageInEveryLanguage(t *testing.T) {
 			check("admin", "invalid user", ad.post("/agent/admin/users", url.Values{"email": {"bad"}}))
 			check("admin", "invalid org", ad.post("/agent/admin/organizations", url.Values{"name": {""}}))
 			check("admin", "invalid group", ad.post("/agent/admin/groups", url.Values{"name": {""}}))
+			ad.get("/agent/admin/triggers/new")
+			check("admin", "invalid trigger", ad.post("/agent/admin/triggers/new", url.Values{"title": {"x"}, "all_field": {"status"}, "all_operator": {"is"}, "all_value": {"bogus"}}))
 			check("admin", "invalid field", ad.post("/agent/admin/fields", url.Values{"title": {""}, "type": {"nope"}}))
 			check("admin", "invalid user field", ad.post("/agent/admin/user-fields", url.Values{"key": {"bad key"}, "title": {""}, "type": {"nope"}}))
 			check("admin", "invalid settings", ad.post("/agent/admin/settings", url.Values{"default_locale": {"xx"}}))

@@ -46,6 +46,7 @@ import (
 	"github.com/frontdesk/frontdesk/internal/password"
 	"github.com/frontdesk/frontdesk/internal/people"
 	"github.com/frontdesk/frontdesk/internal/realtime"
+	"github.com/frontdesk/frontdesk/internal/rules"
 	"github.com/frontdesk/frontdesk/internal/search"
 	"github.com/frontdesk/frontdesk/internal/settings"
 	"github.com/frontdesk/frontdesk/internal/store"
@@ -76,6 +77,8 @@ type Deps struct {
 	Outbox  *outbox.Outbox
 	// Mailboxes are the support addresses (admin pages); nil hides them.
 	Mailboxes *mailbox.Service
+	// Rules are triggers and automations (nil hides their pages).
+	Rules *rules.Service
 	// EmailTemplates are the admins' notification templates (nil hides
 	// their page).
 	EmailTemplates *notify.Templates
@@ -317,6 +320,8 @@ func (s *Server) Register(mux *http.ServeMux) {
 	s.registerOAuth(h)
 	// Ticket forms and field options.
 	s.registerAdminForms(h)
+	// Triggers and automations (p8-rules).
+	s.registerAdminRules(h)
 
 	// Anything else is an HTML 404 (the API answers under /api/v2/).
 	h("/", public, func(w http.ResponseWriter, r *http.Request) error { return desk.NotFound() })
