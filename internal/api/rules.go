@@ -25,6 +25,7 @@ func (s *Server) registerRules(mux *http.ServeMux) {
 	s.handle(mux, "PUT /api/v2/triggers/{id}", s.updateTrigger)
 	s.handle(mux, "DELETE /api/v2/triggers/{id}", deleteByID(s.Rules.DeleteTrigger))
 	s.registerAutomations(mux)
+	s.registerTriggerCategories(mux)
 }
 
 func ptrBool(b bool) *bool { return &b }
@@ -293,4 +294,75 @@ func (s *Server) updateAutomation(w http.ResponseWriter, r *http.Request) error 
 	}
 	automationURL(r, a)
 	return writeJSON(w, http.StatusOK, map[string]any{"automation": a})
+}
+
+// Trigger categories: {"trigger_categories": […]}, {"trigger_category": {…}}.
+func (s *Server) registerTriggerCategories(mux *http.ServeMux) {
+	s.handle(mux, "GET /api/v2/trigger_categories", s.listTriggerCategories)
+	s.handle(mux, "POST /api/v2/trigger_categories", s.createTriggerCategory)
+	s.handle(mux, "GET /api/v2/trigger_categories/{id}", s.showTriggerCategory)
+	s.handle(mux, "PATCH /api/v2/trigger_categories/{id}", s.updateTriggerCategory)
+	s.handle(mux, "DELETE /api/v2/trigger_categories/{id}", deleteByID(s.Rules.DeleteCategory))
+}
+
+func (s *Server) listTriggerCategories(w http.ResponseWriter, r *http.Request) error {
+	list, err := s.Rules.ListCategories(r.Context())
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"trigger_categories": list,
+		"meta": map[string]any{"has_more": false, "after_cursor": nil, "before_cursor": nil}, "links": map[string]any{"next": nil, "prev": nil}})
+}
+
+func (s *Server) showTriggerCategory(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	c, err := s.Rules.GetCategory(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"trigger_category": c})
+}
+
+func decodeCategory(r *http.Request) (rules.CategoryInput, error) {
+	var env struct {
+		Category *rules.CategoryInput `json:"trigger_category"`
+	}
+	if err := decode(r, &env); err != nil {
+		return rules.CategoryInput{}, err
+	}
+	if env.Category == nil {
+		return rules.CategoryInput{}, desk.Invalid("trigger_category", "is required")
+	}
+	return *env.Category, nil
+}
+
+func (s *Server) createTriggerCategory(w http.ResponseWriter, r *http.Request) error {
+	in, err := decodeCategory(r)
+	if err != nil {
+		return err
+	}
+	c, err := s.Rules.CreateCategory(r.Context(), in)
+	if err != nil {
+		return err
+	}
+	return created(w, baseURL(r)+"/api/v2/trigger_categories/"+c.ID, map[string]any{"trigger_category": c})
+}
+
+func (s *Server) updateTriggerCategory(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	in, err := decodeCategory(r)
+	if err != nil {
+		return err
+	}
+	c, err := s.Rules.UpdateCategory(r.Context(), id, in)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"trigger_category": c})
 }

@@ -33,6 +33,19 @@ func (m *mx) newAutomation(t *testing.T) int64 {
 	return au.ID
 }
 
+func (m *mx) newCategory(t *testing.T) int64 {
+	t.Helper()
+	name := m.uniq("Category ")
+	c, err := m.a.srv.Rules.CreateCategory(m.sys, rules.CategoryInput{Name: &name})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, _ := rules.Int(c.ID)
+	return id
+}
+
+var freshCategory = fresh((*mx).newCategory)
+
 var automationConds = rules.Conditions{All: []rules.Condition{{Field: "status", Operator: "is", Value: "solved"}, {Field: "hours_since_solved", Operator: "greater_than", Value: 96}}}
 
 var (
@@ -62,6 +75,13 @@ var rulesMatrix = []mcase{
 	{route: "GET /api/v2/triggers/{id}", want: adminOnly, req: idPath("/api/v2/triggers/%d", freshTrigger, nil)},
 	{route: "PUT /api/v2/triggers/{id}", want: adminOnly, req: idPath("/api/v2/triggers/%d", freshTrigger, map[string]any{"trigger": map[string]any{"active": false}})},
 	{route: "DELETE /api/v2/triggers/{id}", want: adminDelete, req: idPath("/api/v2/triggers/%d", freshTrigger, nil)},
+	{route: "GET /api/v2/trigger_categories", want: adminOnly, req: path("/api/v2/trigger_categories")},
+	{route: "POST /api/v2/trigger_categories", want: adminCreate, req: func(*testing.T, *mx, string) (string, any) {
+		return "/api/v2/trigger_categories", map[string]any{"trigger_category": map[string]any{"name": "Matrix"}}
+	}},
+	{route: "GET /api/v2/trigger_categories/{id}", want: adminOnly, req: idPath("/api/v2/trigger_categories/%d", freshCategory, nil)},
+	{route: "PATCH /api/v2/trigger_categories/{id}", want: adminOnly, req: idPath("/api/v2/trigger_categories/%d", freshCategory, map[string]any{"trigger_category": map[string]any{"name": "Renamed"}})},
+	{route: "DELETE /api/v2/trigger_categories/{id}", want: adminDelete, req: idPath("/api/v2/trigger_categories/%d", freshCategory, nil)},
 	{route: "GET /api/v2/automations", want: adminOnly, req: path("/api/v2/automations")},
 	{route: "GET /api/v2/automations/active", want: adminOnly, req: path("/api/v2/automations/active")},
 	{route: "GET /api/v2/automations/search", want: adminOnly, req: path("/api/v2/automations/search?query=close")},

@@ -145,3 +145,40 @@ func mustJSONBytes(v any) []byte {
 	b, _ := json.Marshal(v)
 	return b
 }
+
+func TestTriggerCategoriesAPI(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		a := newTestAPI(t, db)
+		code, got := a.do(t, a.Admin, http.MethodPost, "/api/v2/trigger_categories", map[string]any{"trigger_category": map[string]any{"name": "Notifications"}})
+		if code != 201 {
+			t.Fatalf("create: %d %v", code, got)
+		}
+		cat := got["trigger_category"].(map[string]any)
+		id, _ := cat["id"].(string)
+		if id == "" || cat["name"] != "Notifications" {
+			t.Fatalf("category %v", cat)
+		}
+		// A trigger in it; then the category cannot be deleted.
+		code, got = a.do(t, a.Admin, http.MethodPost, "/api/v2/triggers", map[string]any{"trigger": map[string]any{"title": "In a category", "category_id": id,
+			"conditions": map[string]any{"all": []any{map[string]any{"field": "status", "operator": "is", "value": "new"}}},
+			"actions":    []any{map[string]any{"field": "priority", "value": "low"}}}})
+		if code != 201 || got["trigger"].(map[string]any)["category_id"] != id {
+			t.Fatalf("trigger in category: %d %v", code, got)
+		}
+		_, got = a.do(t, a.Admin, http.MethodGet, "/api/v2/triggers?category_id="+id, nil)
+		if n := len(pList(t, got, "triggers")); n != 1 {
+			t.Errorf("triggers in category: %d", n)
+		}
+		if code, got := a.do(t, a.Admin, http.MethodDelete, "/api/v2/trigger_categories/"+id, nil); code != 422 {
+			t.Errorf("delete a category in use: %d %v", code, got)
+		}
+		code, got = a.do(t, a.Admin, http.MethodPatch, "/api/v2/trigger_categories/"+id, map[string]any{"trigger_category": map[string]any{"name": ""}})
+		if code != 422 {
+			t.Errorf("blank name: %d %v", code, got)
+		}
+		_, got = a.do(t, a.Admin, http.MethodGet, "/api/v2/trigger_categories", nil)
+		if n := len(pList(t, got, "trigger_categories")); n != 1 {
+			t.Errorf("list: %d", n)
+		}
+	})
+}
