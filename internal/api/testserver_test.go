@@ -109,9 +109,12 @@ func newTestHandler(t testing.TB, db *store.DB, configure func(*Server)) (*testA
 	srv.Inbound = &ingest.Service{DB: db, Tickets: tickets, Threads: thread.New(db, testBox(t)), Mailboxes: srv.Mailboxes}
 	// p8-sla: SLAs over a rules registry, their timers a ticket hook, as
 	// internal/server wires them.
-	srv.SLA = sla.New(db, bus, rules.NewRegistry())
-	srv.SLA.RegisterRules(srv.SLA.Rules)
+	reg := rules.NewRegistry()
+	srv.SLA = sla.New(db, bus, reg)
+	srv.SLA.RegisterRules(reg)
 	tickets.AddHook("sla", srv.SLA.Hook)
+	srv.Rules = rules.NewService(db, tickets, reg, logger)
+	srv.Rules.Register() // as internal/server does: triggers run on every change
 	// As internal/server does, so bulk jobs can be driven with Jobs.RunOnce.
 	srv.Bulk.Register(srv.Jobs)
 	if configure != nil {

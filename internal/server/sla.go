@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/frontdesk/frontdesk/internal/desk"
-	"github.com/frontdesk/frontdesk/internal/rules"
 	"github.com/frontdesk/frontdesk/internal/sla"
 )
 
@@ -15,11 +14,8 @@ import (
 // conditions join the registry), the ticket hook that runs the timers in
 // each change's transaction, and the recurring breach check.
 func (a *App) openSLA() {
-	if a.Rules == nil {
-		a.Rules = rules.NewRegistry()
-	}
-	a.SLA = sla.New(a.DB, a.Events, a.Rules)
-	a.SLA.RegisterRules(a.Rules)
+	a.SLA = sla.New(a.DB, a.Events, a.RuleRegistry)
+	a.SLA.RegisterRules(a.RuleRegistry)
 	a.Tickets.AddHook("sla", a.SLA.Hook)
 	a.Jobs.Handle(sla.JobCheckBreaches, func(ctx context.Context, _ json.RawMessage) error {
 		b, w, err := a.SLA.CheckBreaches(desk.SystemContext(ctx), time.Now(), sla.DefaultApproach)

@@ -127,6 +127,8 @@ func TestEveryPageInEveryLanguage(t *testing.T) {
 		t.Fatal(err)
 	}
 	mailboxPage := fmt.Sprintf("/agent/admin/mailboxes/%d", mb.ID)
+	// A trigger and an automation, for their edit pages (p8-rules).
+	rulePages := ruleFixtures(t, e)
 
 	// Business hours, an SLA policy and a ticket under it, pending so one
 	// target runs and one is paused (p8-sla).
@@ -203,6 +205,9 @@ func TestEveryPageInEveryLanguage(t *testing.T) {
 				"/agent/admin/forms", fmt.Sprintf("/agent/admin/forms/%d", forms[0].ID), fmt.Sprintf("/agent/admin/fields/%d/options", planID)} {
 				check("admin", p, ad.get(p))
 			}
+			for _, p := range rulePages {
+				check("admin", p, ad.get(p))
+			}
 			for _, p := range append(slaPages, slaTicket) {
 				check("admin", p, ad.get(p))
 			}
@@ -224,6 +229,8 @@ func TestEveryPageInEveryLanguage(t *testing.T) {
 			check("admin", "invalid user", ad.post("/agent/admin/users", url.Values{"email": {"bad"}}))
 			check("admin", "invalid org", ad.post("/agent/admin/organizations", url.Values{"name": {""}}))
 			check("admin", "invalid group", ad.post("/agent/admin/groups", url.Values{"name": {""}}))
+			ad.get("/agent/admin/triggers/new")
+			check("admin", "invalid trigger", ad.post("/agent/admin/triggers/new", url.Values{"title": {"x"}, "all_field": {"status"}, "all_operator": {"is"}, "all_value": {"bogus"}}))
 			check("admin", "invalid field", ad.post("/agent/admin/fields", url.Values{"title": {""}, "type": {"nope"}}))
 			check("admin", "invalid user field", ad.post("/agent/admin/user-fields", url.Values{"key": {"bad key"}, "title": {""}, "type": {"nope"}}))
 			check("admin", "invalid settings", ad.post("/agent/admin/settings", url.Values{"default_locale": {"xx"}}))

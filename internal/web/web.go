@@ -46,6 +46,7 @@ import (
 	"github.com/frontdesk/frontdesk/internal/password"
 	"github.com/frontdesk/frontdesk/internal/people"
 	"github.com/frontdesk/frontdesk/internal/realtime"
+	"github.com/frontdesk/frontdesk/internal/rules"
 	"github.com/frontdesk/frontdesk/internal/search"
 	"github.com/frontdesk/frontdesk/internal/settings"
 	"github.com/frontdesk/frontdesk/internal/sla"
@@ -77,6 +78,8 @@ type Deps struct {
 	Outbox  *outbox.Outbox
 	// Mailboxes are the support addresses (admin pages); nil hides them.
 	Mailboxes *mailbox.Service
+	// Rules are triggers and automations (nil hides their pages).
+	Rules *rules.Service
 	// EmailTemplates are the admins' notification templates (nil hides
 	// their page).
 	EmailTemplates *notify.Templates
@@ -323,6 +326,8 @@ func (s *Server) Register(mux *http.ServeMux) {
 	s.registerAdminForms(h)
 	// Business hours and SLA policies (p8-sla).
 	s.registerSLAAdmin(h)
+	// Triggers and automations (p8-rules).
+	s.registerAdminRules(h)
 
 	// Anything else is an HTML 404 (the API answers under /api/v2/).
 	h("/", public, func(w http.ResponseWriter, r *http.Request) error { return desk.NotFound() })
