@@ -30,7 +30,7 @@ func TestBrowserSLAPolicy(t *testing.T) {
 			ad.waitText("No SLA policy yet.")
 			ad.accessible("the SLA policies page")
 			ad.do(chromedp.Click(chromedp.CSS(`a[href="/agent/admin/slas/new"]`)))
-			ad.waitJS(`location.pathname === "/agent/admin/slas/new"`, "the new policy page")
+			ad.waitJS(`location.pathname === "/agent/admin/slas/new" && document.readyState === "complete" && !!document.querySelector("#sla-form")`, "the new policy page")
 			ad.accessible("the new policy page")
 			ad.do(
 				chromedp.SetValue(chromedp.CSS(`#sla-name`), "Pilne"),
@@ -43,7 +43,7 @@ func TestBrowserSLAPolicy(t *testing.T) {
 				chromedp.SetValue(chromedp.CSS(`#t-agent_work_time-urgent`), "480"),
 				chromedp.Click(chromedp.CSS(`#sla-form button.primary`)),
 			)
-			ad.waitJS(`/^\/agent\/admin\/slas\/\d+$/.test(location.pathname)`, "the saved policy")
+			ad.waitJS(`/^\/agent\/admin\/slas\/\d+$/.test(location.pathname) && document.readyState === "complete" && !!document.querySelector("#t-first_reply_time-urgent")`, "the saved policy")
 			ps, err := e.app.SLA.Policies(e.sys)
 			if err != nil || len(ps) != 1 {
 				t.Fatalf("policies %v %v", ps, err)
@@ -66,7 +66,7 @@ func TestBrowserSLAPolicy(t *testing.T) {
 				chromedp.SetValue(chromedp.CSS(`#value-all_0`), "soonest"),
 				chromedp.Click(chromedp.CSS(`#sla-form button.primary`)),
 			)
-			ad.waitJS(`!!document.querySelector("[role=alert]")`, "the error")
+			ad.waitJS(`document.readyState === "complete" && !!document.querySelector("[role=alert]") && !!document.querySelector("#value-all_0")`, "the error")
 			if v := ad.eval(`document.querySelector("#value-all_0").value`); v != "soonest" {
 				t.Fatalf("the form lost the input: %q", v)
 			}
@@ -74,13 +74,15 @@ func TestBrowserSLAPolicy(t *testing.T) {
 
 			// Business hours: a schedule, Monday to Friday set in the form.
 			ad.open(e.base + "/agent/admin/schedules")
+			ad.waitText("Add a schedule")
 			ad.accessible("the schedules page")
 			ad.do(
 				chromedp.SetValue(chromedp.CSS(`#sch-name`), "Biuro"),
 				chromedp.SetValue(chromedp.CSS(`#sch-tz`), "Europe/Warsaw"),
 				chromedp.Click(chromedp.CSS(`form[action="/agent/admin/schedules"] button[type=submit]`)),
 			)
-			ad.waitJS(`/^\/agent\/admin\/schedules\/\d+$/.test(location.pathname)`, "the schedule page")
+			ad.waitJS(`/^\/agent\/admin\/schedules\/\d+$/.test(location.pathname) && document.readyState === "complete"`, "the schedule page")
+			ad.waitText("Weekly hours")
 			ad.accessible("the schedule page")
 			scs, _ := e.app.SLA.Schedules(e.sys)
 			if len(scs) != 1 || scs[0].TimeZone != "Europe/Warsaw" || len(scs[0].Intervals) != 5 {
