@@ -2,6 +2,8 @@ package sla
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -556,6 +558,9 @@ func (r rawRow) Scan(dst ...any) error {
 func isStaff(ctx context.Context, tx *store.Tx, userID int64) (bool, error) {
 	var role string
 	err := tx.QueryRow(ctx, `SELECT role FROM users WHERE id = ?`, userID).Scan(&role)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil // no such person (the system): not an agent's comment
+	}
 	if err != nil {
 		return false, fmt.Errorf("sla: comment author %d: %w", userID, err)
 	}
