@@ -25,7 +25,9 @@ import (
 	"github.com/frontdesk/frontdesk/internal/oauth"
 	"github.com/frontdesk/frontdesk/internal/people"
 	"github.com/frontdesk/frontdesk/internal/ratelimit"
+	"github.com/frontdesk/frontdesk/internal/rules"
 	"github.com/frontdesk/frontdesk/internal/search"
+	"github.com/frontdesk/frontdesk/internal/sla"
 	"github.com/frontdesk/frontdesk/internal/store"
 	"github.com/frontdesk/frontdesk/internal/ticket"
 )
@@ -63,6 +65,11 @@ type Server struct {
 	Mailboxes *mailbox.Service
 	// Inbound holds the suspended tickets queue (/suspended_tickets).
 	Inbound *ingest.Service
+	// SLA serves business hours and SLA policies (/business_hours,
+	// /slas) and the tickets' ?include=slas.
+	SLA *sla.Service
+	// Rules holds triggers and automations (/triggers, /automations).
+	Rules *rules.Service
 
 	// routes lists every pattern registered through handle, so tests can
 	// check that each route has its entry in the permission matrix.
@@ -91,6 +98,8 @@ func (s *Server) Register(mux *http.ServeMux) {
 	s.registerOrgMemberships(mux)
 	s.registerSuspended(mux) // p7-in
 	s.registerAuditLogs(mux) // p9-audit
+	s.registerSLA(mux)       // p8-sla
+	s.registerRules(mux)     // p8-rules
 	mux.Handle("/api/v2/", s.public(func(w http.ResponseWriter, r *http.Request) error {
 		return &desk.Error{Code: desk.ENOTFOUND, Message: "No route matches " + r.Method + " " + r.URL.Path}
 	}))

@@ -61,9 +61,13 @@ func (s *Server) sideload(r *http.Request, body map[string]any, ts []*desk.Ticke
 			}
 			withOrgURLs(r, os...)
 			body["organizations"] = os
+		case "slas": // p8-sla: inside each ticket, as Zendesk puts it
+			if err := s.ticketSLAs(r, ts); err != nil {
+				return err
+			}
 		case "":
 		default:
-			return errBadRequest("include supports users, groups and organizations")
+			return errBadRequest("include supports users, groups, organizations and slas")
 		}
 	}
 	return nil

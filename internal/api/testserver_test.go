@@ -25,8 +25,10 @@ import (
 	"github.com/frontdesk/frontdesk/internal/oauth"
 	"github.com/frontdesk/frontdesk/internal/outbox"
 	"github.com/frontdesk/frontdesk/internal/people"
+	"github.com/frontdesk/frontdesk/internal/rules"
 	"github.com/frontdesk/frontdesk/internal/search"
 	"github.com/frontdesk/frontdesk/internal/secrets"
+	"github.com/frontdesk/frontdesk/internal/sla"
 	"github.com/frontdesk/frontdesk/internal/store"
 	"github.com/frontdesk/frontdesk/internal/ticket"
 	"github.com/frontdesk/frontdesk/internal/twofactor"
@@ -105,6 +107,14 @@ func newTestHandler(t testing.TB, db *store.DB, configure func(*Server)) (*testA
 		Mailboxes:    mailbox.New(db, testBox(t)),
 	}
 	srv.Inbound = &ingest.Service{DB: db, Tickets: tickets, Threads: thread.New(db, testBox(t)), Mailboxes: srv.Mailboxes}
+	// p8-sla: SLAs over a rules registry, their timers a ticket hook, as
+	// internal/server wires them.
+	reg := rules.NewRegistry()
+	srv.SLA = sla.New(db, bus, reg)
+	srv.SLA.RegisterRules(reg)
+	tickets.AddHook("sla", srv.SLA.Hook)
+	srv.Rules = rules.NewService(db, tickets, reg, logger)
+	srv.Rules.Register() // as internal/server does: triggers run on every change
 	// As internal/server does, so bulk jobs can be driven with Jobs.RunOnce.
 	srv.Bulk.Register(srv.Jobs)
 	if configure != nil {

@@ -138,6 +138,9 @@ type Ticket struct {
 	CustomStatusID      *int64  `json:"custom_status_id"`
 	FollowupIDs         []int64 `json:"followup_ids"`
 	ViaFollowupSourceID *int64  `json:"via_followup_source_id"`
+
+	// SLAs is set only when asked for (?include=slas).
+	SLAs *TicketSLAs `json:"slas,omitempty"`
 }
 
 // Attachment is a file stored with a comment (or pending as an upload).
@@ -189,6 +192,9 @@ type AuditEvent struct {
 	AuthorID int64  `json:"author_id,omitempty"`
 	// CommentID names the comment of a CommentPrivacyChange event.
 	CommentID int64 `json:"comment_id,omitempty"`
+	// Via is set on changes a business rule made (channel "rule", source
+	// naming the trigger), as Zendesk marks them.
+	Via *Via `json:"via,omitempty"`
 }
 
 // Audit records who changed a ticket, when, through which channel, and how.

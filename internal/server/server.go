@@ -38,9 +38,11 @@ import (
 	"github.com/frontdesk/frontdesk/internal/outbox"
 	"github.com/frontdesk/frontdesk/internal/people"
 	"github.com/frontdesk/frontdesk/internal/ratelimit"
+	"github.com/frontdesk/frontdesk/internal/rules"
 	"github.com/frontdesk/frontdesk/internal/search"
 	"github.com/frontdesk/frontdesk/internal/secrets"
 	"github.com/frontdesk/frontdesk/internal/settings"
+	"github.com/frontdesk/frontdesk/internal/sla"
 	"github.com/frontdesk/frontdesk/internal/store"
 	"github.com/frontdesk/frontdesk/internal/ticket"
 	"github.com/frontdesk/frontdesk/internal/twofactor"
@@ -167,7 +169,11 @@ type App struct {
 	// Inbound turns received mail into tickets (SMTP receiver, HTTP
 	// endpoint, IMAP poller); SMTP is the receiver when SMTPAddr is set.
 	Inbound *ingest.Service
-	SMTP    *smtpin.Receiver
+	// Rules stores and runs triggers and automations; RuleRegistry is the
+	// rule language they (and views, macros, SLA policies) share.
+	Rules        *rules.Service
+	RuleRegistry *rules.Registry
+	SMTP         *smtpin.Receiver
 	// IMAP polls the support addresses' IMAP accounts (job imapin.JobKind).
 	IMAP *imapin.Poller
 	// IMAPIdle pushes their new mail with IDLE where the server offers it.
@@ -183,6 +189,8 @@ type App struct {
 	Relay *pgrelay.Relay
 	// Settings holds the stored settings; every service shares its cache.
 	Settings *settings.Service
+	// SLA runs business hours, SLA policies and timers (p8-sla).
+	SLA *sla.Service
 
 	metricsAddr string // where the metrics listener listens, once it does
 	smtpAddr    string // where the SMTP receiver listens, once it does
@@ -251,11 +259,22 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 	a.Mail = &deliver.Deliverer{Outbox: a.Outbox, Mailboxes: a.Mailboxes, Logger: logger}
 	// Ticket notifications are queued in each change's transaction; with
 	// no support address configured there are none.
-	(&notify.Notifier{Outbox: a.Outbox, Mailboxes: a.Mailboxes, Threads: a.Threads, PublicURL: cfg.PublicURL, Logger: logger}).Register(a.Tickets)
+	notifier := &notify.Notifier{Outbox: a.Outbox, Mailboxes: a.Mailboxes, Threads: a.Threads, PublicURL: cfg.PublicURL, Logger: logger}
+	notifier.Register(a.Tickets)
+	// Business rules: triggers run in every ticket change's commit (the
+	// ticket service's rule stage), automations from an hourly job. Other
+	// packages add their fields, actions and placeholders to RuleRegistry
+	// here, before serving.
+	a.RuleRegistry = rules.NewRegistry()
+	a.RuleRegistry.SetMailer(notifier)
+	a.RuleRegistry.SetBaseURL(cfg.PublicURL)
+	a.Rules = rules.NewService(db, a.Tickets, a.RuleRegistry, logger)
+	a.Rules.Register()
 	if err := a.openInbound(); err != nil {
 		db.Close()
 		return nil, err
 	}
+	a.openSLA()
 	a.Account = account.New(db, a.People, a.Outbox)
 	a.Account.Settings, a.Account.Passwords.Settings = a.Settings, a.Settings
 	twoFactor := twofactor.New(db, box, "")
@@ -267,7 +286,7 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 	a.Web, err = web.New(web.Deps{
 		DB: db, Tickets: a.Tickets, People: a.People, Search: a.Search, Account: a.Account, OAuth: a.OAuth, Outbox: a.Outbox, Mailboxes: a.Mailboxes,
 		TwoFactor: twoFactor, Passwords: a.People.Passwords, Settings: a.Settings, EmailTemplates: &notify.Templates{DB: db},
-		Inbound: a.Inbound, IMAP: a.IMAP,
+		Inbound: a.Inbound, IMAP: a.IMAP, Rules: a.Rules, SLA: a.SLA,
 		Events: a.Events, Logger: logger, MaxUpload: cfg.MaxUpload, PublicURL: cfg.PublicURL,
 		IPs: a.ips(), WebFormPerMinute: cfg.WebFormRateLimit, Context: ctx,
 	})
@@ -322,7 +341,8 @@ func (a *App) Handler(reg *prometheus.Registry) http.Handler {
 		DB: a.DB, Tickets: a.Tickets, People: a.People, Search: a.Search, Bulk: a.Bulk, Jobs: a.Jobs, Account: a.Account, Logger: a.Logger,
 		OAuth:   a.OAuth,
 		Limiter: ratelimit.For(a.DB, a.Config.APIRateLimit, a.Logger), AuthFailures: api.NewAuthThrottle(), MaxUpload: a.Config.MaxUpload,
-		IPs: a.ips(), PublicURL: a.Config.PublicURL, Mailboxes: a.Mailboxes, Inbound: a.Inbound,
+		IPs: a.ips(), PublicURL: a.Config.PublicURL, Mailboxes: a.Mailboxes, Inbound: a.Inbound, Rules: a.Rules,
+		SLA: a.SLA,
 	}
 	apiSrv.Register(mux)
 	metrics := httpx.NewMetrics(reg)

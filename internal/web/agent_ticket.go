@@ -50,6 +50,8 @@ type ticketData struct {
 	DraftPublic  bool
 	Tags         string
 	Followers    []int64
+	// SLA are the badges of the ticket's SLA targets (p8-sla).
+	SLA []slaBadge
 }
 
 // ticketForm is what a re-shown ticket page keeps from a failed submit.
@@ -150,6 +152,9 @@ func (s *Server) showTicket(w http.ResponseWriter, r *http.Request, status int, 
 		d.Audits = append(d.Audits, s.auditView(rc, audits[i], d.Names, groupNames))
 	}
 	d.Presence = s.presence(rc, id)
+	if d.SLA, err = s.ticketSLA(r, id); err != nil {
+		return err
+	}
 
 	pg := s.newPage(r, "agent", t.Subject)
 	pg.Nav = "views"

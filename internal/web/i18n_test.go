@@ -127,6 +127,12 @@ func TestEveryPageInEveryLanguage(t *testing.T) {
 		t.Fatal(err)
 	}
 	mailboxPage := fmt.Sprintf("/agent/admin/mailboxes/%d", mb.ID)
+	// A trigger and an automation, for their edit pages (p8-rules).
+	rulePages := ruleFixtures(t, e)
+
+	// Business hours, an SLA policy and a ticket under it, pending so one
+	// target runs and one is paused (p8-sla).
+	slaPages, slaTicket := slaFixture(t, e)
 
 	locale.ResetMissingKeys()
 	for _, loc := range []string{"en", "pl"} {
@@ -200,6 +206,18 @@ func TestEveryPageInEveryLanguage(t *testing.T) {
 				"/agent/admin/forms", fmt.Sprintf("/agent/admin/forms/%d", forms[0].ID), fmt.Sprintf("/agent/admin/fields/%d/options", planID)} {
 				check("admin", p, ad.get(p))
 			}
+			for _, p := range rulePages {
+				check("admin", p, ad.get(p))
+			}
+			for _, p := range append(slaPages, slaTicket) {
+				check("admin", p, ad.get(p))
+			}
+			check("agent", "SLA ticket", ag.get(slaTicket))
+			ad.get("/agent/admin/slas/new")
+			check("admin", "invalid SLA policy", ad.post("/agent/admin/slas", url.Values{"title": {""}, "field_all_0": {"nope"}, "t_first_reply_time_low": {"x"}}))
+			check("admin", "invalid SLA filter", ad.post("/agent/admin/slas", url.Values{"title": {"X"}, "field_all_0": {"nope"}, "op_all_0": {"is"}}))
+			ad.get(slaPages[1])
+			check("admin", "invalid schedule", ad.post(slaPages[1], url.Values{"name": {"X"}, "time_zone": {"Nowhere"}, "open_1": {"09:00"}}))
 			check("admin", "broken email template", ad.post("/agent/admin/email-templates/ticket.assigned/en", url.Values{"subject": {"{{.X}}"}, "text_body": {"x"}, "html_body": {"x"}}))
 			check("admin", "invalid role", ad.post("/agent/admin/roles", url.Values{"name": {""}, "ticket_access": {"x"}}))
 			check("admin", "invalid session limits", ad.post("/agent/admin/security/sessions", url.Values{"staff_idle_minutes": {"1"}}))
@@ -212,6 +230,8 @@ func TestEveryPageInEveryLanguage(t *testing.T) {
 			check("admin", "invalid user", ad.post("/agent/admin/users", url.Values{"email": {"bad"}}))
 			check("admin", "invalid org", ad.post("/agent/admin/organizations", url.Values{"name": {""}}))
 			check("admin", "invalid group", ad.post("/agent/admin/groups", url.Values{"name": {""}}))
+			ad.get("/agent/admin/triggers/new")
+			check("admin", "invalid trigger", ad.post("/agent/admin/triggers/new", url.Values{"title": {"x"}, "all_field": {"status"}, "all_operator": {"is"}, "all_value": {"bogus"}}))
 			check("admin", "invalid field", ad.post("/agent/admin/fields", url.Values{"title": {""}, "type": {"nope"}}))
 			check("admin", "invalid user field", ad.post("/agent/admin/user-fields", url.Values{"key": {"bad key"}, "title": {""}, "type": {"nope"}}))
 			check("admin", "invalid settings", ad.post("/agent/admin/settings", url.Values{"default_locale": {"xx"}}))

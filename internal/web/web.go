@@ -46,8 +46,10 @@ import (
 	"github.com/frontdesk/frontdesk/internal/password"
 	"github.com/frontdesk/frontdesk/internal/people"
 	"github.com/frontdesk/frontdesk/internal/realtime"
+	"github.com/frontdesk/frontdesk/internal/rules"
 	"github.com/frontdesk/frontdesk/internal/search"
 	"github.com/frontdesk/frontdesk/internal/settings"
+	"github.com/frontdesk/frontdesk/internal/sla"
 	"github.com/frontdesk/frontdesk/internal/store"
 	"github.com/frontdesk/frontdesk/internal/ticket"
 	"github.com/frontdesk/frontdesk/internal/twofactor"
@@ -76,6 +78,8 @@ type Deps struct {
 	Outbox  *outbox.Outbox
 	// Mailboxes are the support addresses (admin pages); nil hides them.
 	Mailboxes *mailbox.Service
+	// Rules are triggers and automations (nil hides their pages).
+	Rules *rules.Service
 	// EmailTemplates are the admins' notification templates (nil hides
 	// their page).
 	EmailTemplates *notify.Templates
@@ -83,6 +87,9 @@ type Deps struct {
 	// fetching health shown on the support-address page. nil hides them.
 	Inbound *ingest.Service
 	IMAP    *imapin.Poller
+	// SLA serves business hours and SLA policies (admin pages) and the
+	// ticket page's SLA badges; nil hides them.
+	SLA *sla.Service
 	// TwoFactor and Passwords enable the account-security pages, two-step
 	// sign-in and password expiry; nil leaves those features off.
 	TwoFactor *twofactor.Service
@@ -319,6 +326,10 @@ func (s *Server) Register(mux *http.ServeMux) {
 	s.registerAdminForms(h)
 	// The audit log (p9-audit).
 	s.registerAudit(h)
+	// Business hours and SLA policies (p8-sla).
+	s.registerSLAAdmin(h)
+	// Triggers and automations (p8-rules).
+	s.registerAdminRules(h)
 
 	// Anything else is an HTML 404 (the API answers under /api/v2/).
 	h("/", public, func(w http.ResponseWriter, r *http.Request) error { return desk.NotFound() })
