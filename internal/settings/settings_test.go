@@ -283,8 +283,9 @@ func TestRegistry(t *testing.T) {
 		settings.KeyOwner, settings.KeyHelpdeskName, settings.KeyDefaultLocale, settings.KeyDefaultTimeZone,
 		settings.KeySessionLimits, settings.KeyPasswordStaff, settings.KeyPasswordEndUsers, settings.KeyRequireStaff2FA,
 		settings.KeyAssignOnSolve, settings.KeyCSRFKey,
-		settings.KeySetupCode,      // p6-firstrun
-		settings.KeyBlockedSenders, // p7-in
+		settings.KeySetupCode,       // p6-firstrun
+		settings.KeyBlockedSenders,  // p7-in
+		settings.KeyWebhooksPrivate, // p8-webhooks
 	}
 	if len(all) != len(want) {
 		t.Fatalf("%d settings declared, want %d: %+v", len(all), len(want), all)
