@@ -28,6 +28,7 @@ import (
 	"github.com/frontdesk/frontdesk/internal/search"
 	"github.com/frontdesk/frontdesk/internal/store"
 	"github.com/frontdesk/frontdesk/internal/ticket"
+	"github.com/frontdesk/frontdesk/internal/webhook"
 )
 
 // MaxBody caps JSON request bodies; uploads have their own, larger limit.
@@ -63,6 +64,8 @@ type Server struct {
 	Mailboxes *mailbox.Service
 	// Inbound holds the suspended tickets queue (/suspended_tickets).
 	Inbound *ingest.Service
+	// Webhooks are the outbound webhooks (/webhooks).
+	Webhooks *webhook.Service
 
 	// routes lists every pattern registered through handle, so tests can
 	// check that each route has its entry in the permission matrix.
@@ -90,6 +93,7 @@ func (s *Server) Register(mux *http.ServeMux) {
 	s.registerUsersP6(mux) // p6-users
 	s.registerOrgMemberships(mux)
 	s.registerSuspended(mux) // p7-in
+	s.registerWebhooks(mux)  // p8-webhooks
 	mux.Handle("/api/v2/", s.public(func(w http.ResponseWriter, r *http.Request) error {
 		return &desk.Error{Code: desk.ENOTFOUND, Message: "No route matches " + r.Method + " " + r.URL.Path}
 	}))

@@ -27,9 +27,11 @@ import (
 	"github.com/frontdesk/frontdesk/internal/people"
 	"github.com/frontdesk/frontdesk/internal/search"
 	"github.com/frontdesk/frontdesk/internal/secrets"
+	"github.com/frontdesk/frontdesk/internal/settings"
 	"github.com/frontdesk/frontdesk/internal/store"
 	"github.com/frontdesk/frontdesk/internal/ticket"
 	"github.com/frontdesk/frontdesk/internal/twofactor"
+	"github.com/frontdesk/frontdesk/internal/webhook"
 )
 
 // testUser is a seeded user and the API token that authenticates as them.
@@ -105,6 +107,10 @@ func newTestHandler(t testing.TB, db *store.DB, configure func(*Server)) (*testA
 		Mailboxes:    mailbox.New(db, testBox(t)),
 	}
 	srv.Inbound = &ingest.Service{DB: db, Tickets: tickets, Threads: thread.New(db, testBox(t)), Mailboxes: srv.Mailboxes}
+	// Webhooks as internal/server wires them (event hook, delivery jobs).
+	srv.Webhooks = webhook.New(db, testBox(t), settings.New(db, bus), logger)
+	tickets.AddHook("webhook.events", srv.Webhooks.Hook)
+	srv.Jobs.Handle(webhook.JobDeliver, srv.Webhooks.HandleJob)
 	// As internal/server does, so bulk jobs can be driven with Jobs.RunOnce.
 	srv.Bulk.Register(srv.Jobs)
 	if configure != nil {

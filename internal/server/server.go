@@ -44,6 +44,7 @@ import (
 	"github.com/frontdesk/frontdesk/internal/ticket"
 	"github.com/frontdesk/frontdesk/internal/twofactor"
 	"github.com/frontdesk/frontdesk/internal/web"
+	"github.com/frontdesk/frontdesk/internal/webhook"
 )
 
 // Config is everything `frontdesk serve` can be told.
@@ -174,6 +175,10 @@ type App struct {
 	Relay *pgrelay.Relay
 	// Settings holds the stored settings; every service shares its cache.
 	Settings *settings.Service
+	// Webhooks are the outbound webhooks: event subscriptions through a
+	// ticket hook, deliveries through jobs (webhook.JobDeliver), and the
+	// notification_webhook rule action (webhook.RegisterRules).
+	Webhooks *webhook.Service
 
 	metricsAddr string // where the metrics listener listens, once it does
 	smtpAddr    string // where the SMTP receiver listens, once it does
@@ -243,6 +248,10 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 	// Ticket notifications are queued in each change's transaction; with
 	// no support address configured there are none.
 	(&notify.Notifier{Outbox: a.Outbox, Mailboxes: a.Mailboxes, Threads: a.Threads, PublicURL: cfg.PublicURL, Logger: logger}).Register(a.Tickets)
+	a.Webhooks = webhook.New(db, box, a.Settings, logger)
+	a.Webhooks.OnJob = a.Jobs.Notify
+	a.Tickets.AddHook("webhook.events", a.Webhooks.Hook)
+	a.Jobs.Handle(webhook.JobDeliver, a.Webhooks.HandleJob)
 	if err := a.openInbound(); err != nil {
 		db.Close()
 		return nil, err
@@ -293,6 +302,7 @@ func (a *App) Handler(reg *prometheus.Registry) http.Handler {
 		OAuth:   a.OAuth,
 		Limiter: ratelimit.For(a.DB, a.Config.APIRateLimit, a.Logger), AuthFailures: api.NewAuthThrottle(), MaxUpload: a.Config.MaxUpload,
 		IPs: a.ips(), PublicURL: a.Config.PublicURL, Mailboxes: a.Mailboxes, Inbound: a.Inbound,
+		Webhooks: a.Webhooks,
 	}
 	apiSrv.Register(mux)
 	metrics := httpx.NewMetrics(reg)

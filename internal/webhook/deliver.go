@@ -344,10 +344,11 @@ type Attempt struct {
 const MaxLogPage = 100
 
 // Invocations lists a webhook's invocations, newest first, at most limit
-// (1–MaxLogPage) with ids below before (0: from the newest).
-func (s *Service) Invocations(ctx context.Context, webhookID int64, limit int, before int64) ([]Invocation, error) {
+// (1–MaxLogPage) with ids below before (0: from the newest), and whether
+// older ones remain.
+func (s *Service) Invocations(ctx context.Context, webhookID int64, limit int, before int64) ([]Invocation, bool, error) {
 	if _, err := s.Get(ctx, webhookID); err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	limit = max(1, min(limit, MaxLogPage))
 	q := `SELECT id, webhook_id, message_id, event_type, ticket_id, source, status, attempts, last_status_code, created_at, updated_at
@@ -358,10 +359,10 @@ func (s *Service) Invocations(ctx context.Context, webhookID int64, limit int, b
 		args = append(args, before)
 	}
 	q += ` ORDER BY id DESC LIMIT ?`
-	args = append(args, limit)
+	args = append(args, limit+1)
 	rows, err := s.DB.Query(ctx, q, args...)
 	if err != nil {
-		return nil, fmt.Errorf("webhook invocations: %w", err)
+		return nil, false, fmt.Errorf("webhook invocations: %w", err)
 	}
 	defer rows.Close()
 	out := []Invocation{}
@@ -370,12 +371,18 @@ func (s *Service) Invocations(ctx context.Context, webhookID int64, limit int, b
 		var st string
 		var c, u int64
 		if err := rows.Scan(&v.ID, &v.WebhookID, &v.MessageID, &v.EventType, &v.TicketID, &v.Source, &st, &v.Attempts, &v.LastStatusCode, &c, &u); err != nil {
-			return nil, fmt.Errorf("webhook invocations: %w", err)
+			return nil, false, fmt.Errorf("webhook invocations: %w", err)
 		}
 		v.Status, v.CreatedAt, v.UpdatedAt = InvocationStatus(st), time.UnixMicro(c).UTC(), time.UnixMicro(u).UTC()
 		out = append(out, v)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, false, fmt.Errorf("webhook invocations: %w", err)
+	}
+	if len(out) > limit {
+		return out[:limit], true, nil
+	}
+	return out, false, nil
 }
 
 // Attempts lists the attempts of one invocation of a webhook, in order.

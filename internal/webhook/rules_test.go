@@ -83,7 +83,7 @@ func TestNotificationWebhookAction(t *testing.T) {
 		if got["id"] != float64(77) || got["title"] != tk.Subject || got["unknown"] != "{{nope}}" {
 			t.Fatalf("rendered %s", rc.bodies[0])
 		}
-		invs, _ := f.s.Invocations(adminCtx, w.ID, 10, 0)
+		invs, _, _ := f.s.Invocations(adminCtx, w.ID, 10, 0)
 		if len(invs) != 1 || invs[0].Source != "trigger:5" || invs[0].TicketID != 77 || invs[0].EventType != webhook.EventConditional {
 			t.Fatalf("log %+v", invs)
 		}

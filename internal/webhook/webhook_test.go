@@ -258,7 +258,7 @@ func TestDeliveryRetriesSignsAndDisables(t *testing.T) {
 		if rc.got[0].Header.Get("webhook-id") != rc.got[1].Header.Get("webhook-id") || rc.got[0].Header.Get("webhook-id") == "" {
 			t.Fatal("a retry changed the webhook-id")
 		}
-		invs, err := f.s.Invocations(adminCtx, w.ID, 10, 0)
+		invs, _, err := f.s.Invocations(adminCtx, w.ID, 10, 0)
 		if err != nil || len(invs) != 1 || invs[0].Status != webhook.InvSucceeded || invs[0].Attempts != 2 ||
 			invs[0].LastStatusCode != 200 || invs[0].TicketID != 42 || invs[0].Source != "trigger:7" {
 			t.Fatalf("invocations %+v %v", invs, err)
@@ -267,7 +267,7 @@ func TestDeliveryRetriesSignsAndDisables(t *testing.T) {
 		if err != nil || len(atts) != 2 || atts[0].StatusCode != 503 || atts[0].Success || !atts[1].Success || len(atts[1].Response) != 2048 {
 			t.Fatalf("attempts %+v %v", atts, err)
 		}
-		if _, err := f.s.Invocations(agentCtx, w.ID, 10, 0); desk.ErrorCode(err) != desk.EFORBIDDEN {
+		if _, _, err := f.s.Invocations(agentCtx, w.ID, 10, 0); desk.ErrorCode(err) != desk.EFORBIDDEN {
 			t.Fatalf("agent read the log: %v", err)
 		}
 		// Running an attempt again (a job retried after a crash) sends nothing.
@@ -349,7 +349,7 @@ func TestRefusedEndpointIsNotRetried(t *testing.T) {
 		if len(rc.got) != 0 {
 			t.Fatal("a private endpoint was called with the setting off")
 		}
-		invs, _ := off.s.Invocations(adminCtx, w.ID, 10, 0)
+		invs, _, _ := off.s.Invocations(adminCtx, w.ID, 10, 0)
 		atts, _ := off.s.Attempts(adminCtx, w.ID, invs[0].ID)
 		if invs[0].Status != webhook.InvFailed || len(atts) != 1 || !strings.Contains(atts[0].Error, "public") {
 			t.Fatalf("invocation %+v attempts %+v", invs, atts)
