@@ -30,6 +30,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/frontdesk/frontdesk/internal/audit"
 	"github.com/frontdesk/frontdesk/internal/desk"
 	"github.com/frontdesk/frontdesk/internal/secrets"
 	"github.com/frontdesk/frontdesk/internal/settings"
@@ -504,8 +505,11 @@ func (s *Service) Create(ctx context.Context, in Input) (*Webhook, error) {
 				return err
 			}
 		}
-		_, err = tx.Exec(ctx, `UPDATE webhooks SET signing_secret = ?, auth_secret = ? WHERE id = ?`, signing, auth, id)
-		return err
+		if _, err = tx.Exec(ctx, `UPDATE webhooks SET signing_secret = ?, auth_secret = ? WHERE id = ?`, signing, auth, id); err != nil {
+			return err
+		}
+		return audit.RecordTx(ctx, tx, audit.Entry{Action: "webhook.created", TargetType: "webhook", TargetID: id,
+			Data: map[string]any{"name": r.Name, "endpoint": r.Endpoint}})
 	})
 	if err != nil {
 		return nil, fmt.Errorf("create webhook: %w", err)
@@ -529,6 +533,7 @@ func (s *Service) Update(ctx context.Context, id int64, in Input) (*Webhook, err
 		if err != nil {
 			return err
 		}
+		before := r.Webhook
 		auth := r.authSecret
 		if secret != nil {
 			if auth, err = s.seal(*secret, authContext(id)); err != nil {
@@ -541,7 +546,22 @@ func (s *Service) Update(ctx context.Context, id int64, in Input) (*Webhook, err
 			r.Name, r.Description, r.Endpoint, r.HTTPMethod, string(r.RequestFormat), string(r.Status), encodeSubs(r.Subscriptions),
 			string(r.Authentication.Type), r.Authentication.Username, auth, r.ConsecutiveFailures, r.DisabledReason,
 			p.UserID, s.now().UnixMicro(), id)
-		return err
+		if err != nil {
+			return err
+		}
+		changes := map[string]audit.Change{}
+		for k, v := range map[string][2]any{"name": {before.Name, r.Name}, "endpoint": {before.Endpoint, r.Endpoint},
+			"status": {before.Status, r.Status}, "http_method": {before.HTTPMethod, r.HTTPMethod},
+			"subscriptions":  {encodeSubs(before.Subscriptions), encodeSubs(r.Subscriptions)},
+			"authentication": {before.Authentication.Type, r.Authentication.Type}} {
+			if v[0] != v[1] {
+				changes[k] = audit.Change{Before: v[0], After: v[1]}
+			}
+		}
+		if secret != nil {
+			changes["authentication_secret"] = audit.Change{Before: "[redacted]", After: "[redacted]"}
+		}
+		return audit.RecordTx(ctx, tx, audit.Entry{Action: "webhook.updated", TargetType: "webhook", TargetID: id, Changes: changes})
 	})
 	if err != nil {
 		return nil, wrap("update webhook", err)
@@ -566,8 +586,10 @@ func (s *Service) Delete(ctx context.Context, id int64) error {
 		if _, err := tx.Exec(ctx, `DELETE FROM webhook_attempts WHERE webhook_id = ?`, id); err != nil {
 			return err
 		}
-		_, err = tx.Exec(ctx, `DELETE FROM webhook_invocations WHERE webhook_id = ?`, id)
-		return err
+		if _, err = tx.Exec(ctx, `DELETE FROM webhook_invocations WHERE webhook_id = ?`, id); err != nil {
+			return err
+		}
+		return audit.RecordTx(ctx, tx, audit.Entry{Action: "webhook.deleted", TargetType: "webhook", TargetID: id})
 	})
 	return wrap("delete webhook", err)
 }
@@ -599,13 +621,19 @@ func (s *Service) ResetSigningSecret(ctx context.Context, id int64) (string, err
 	if err != nil {
 		return "", err
 	}
-	res, err := s.DB.Exec(ctx, `UPDATE webhooks SET signing_secret = ?, updated_by = ?, updated_at = ? WHERE id = ?`,
-		sealed, p.UserID, s.now().UnixMicro(), id)
+	err = s.DB.InTx(ctx, func(tx *store.Tx) error {
+		res, err := tx.Exec(ctx, `UPDATE webhooks SET signing_secret = ?, updated_by = ?, updated_at = ? WHERE id = ?`,
+			sealed, p.UserID, s.now().UnixMicro(), id)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return desk.NotFound()
+		}
+		return audit.RecordTx(ctx, tx, audit.Entry{Action: "webhook.signing_secret_reset", TargetType: "webhook", TargetID: id})
+	})
 	if err != nil {
-		return "", fmt.Errorf("reset webhook signing secret: %w", err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return "", desk.NotFound()
+		return "", wrap("reset webhook signing secret", err)
 	}
 	return secret, nil
 }
@@ -620,4 +648,29 @@ func wrap(op string, err error) error {
 		return err
 	}
 	return fmt.Errorf("%s: %w", op, err)
+}
+
+// AllowPrivate reports the admin setting that lets endpoints be private,
+// loopback or link-local addresses.
+func (s *Service) AllowPrivate(ctx context.Context) (bool, error) {
+	if _, err := requireManage(ctx); err != nil {
+		return false, err
+	}
+	return s.allowPrivate(ctx), nil
+}
+
+// SetAllowPrivate changes that setting: a security decision, so admins
+// only (not every role that manages business rules).
+func (s *Service) SetAllowPrivate(ctx context.Context, on bool) error {
+	p, err := desk.RequirePrincipal(ctx)
+	if err != nil {
+		return err
+	}
+	if !p.IsAdmin() {
+		return desk.Forbidden("Only admins may let webhooks call private addresses")
+	}
+	if s.Settings == nil {
+		return errors.New("webhook: no settings service")
+	}
+	return settings.WebhooksAllowPrivate.Set(ctx, s.Settings, on)
 }
