@@ -51,6 +51,7 @@ import (
 	"github.com/frontdesk/frontdesk/internal/store"
 	"github.com/frontdesk/frontdesk/internal/ticket"
 	"github.com/frontdesk/frontdesk/internal/twofactor"
+	"github.com/frontdesk/frontdesk/internal/webhook"
 )
 
 //go:embed templates/*.html
@@ -83,6 +84,8 @@ type Deps struct {
 	// fetching health shown on the support-address page. nil hides them.
 	Inbound *ingest.Service
 	IMAP    *imapin.Poller
+	// Webhooks are the outbound webhooks (admin pages); nil hides them.
+	Webhooks *webhook.Service
 	// TwoFactor and Passwords enable the account-security pages, two-step
 	// sign-in and password expiry; nil leaves those features off.
 	TwoFactor *twofactor.Service
@@ -317,6 +320,8 @@ func (s *Server) Register(mux *http.ServeMux) {
 	s.registerOAuth(h)
 	// Ticket forms and field options.
 	s.registerAdminForms(h)
+	// Outbound webhooks (p8-webhooks).
+	s.registerWebhookAdmin(h)
 
 	// Anything else is an HTML 404 (the API answers under /api/v2/).
 	h("/", public, func(w http.ResponseWriter, r *http.Request) error { return desk.NotFound() })

@@ -389,7 +389,7 @@ func (s *Service) apply(ctx context.Context, r *row, in Input, creating bool) (n
 		}
 		r.Subscriptions = subs
 	}
-	if creating && len(r.Subscriptions) == 0 {
+	if (creating || in.Subscriptions != nil) && len(r.Subscriptions) == 0 {
 		v.Add("subscriptions", "must name at least one subscription")
 	}
 	if len(r.Subscriptions) > 0 && !r.Conditional() && r.RequestFormat != FormatJSON {
