@@ -269,14 +269,16 @@ func (s *Service) Deliver(ctx context.Context, invocationID int64, attempt int) 
 func (s *Service) record(ctx context.Context, r *row, invocationID int64, attempt int, out outcome) error {
 	return s.DB.InTx(ctx, func(tx *store.Tx) error {
 		now := s.now()
-		_, err := tx.Exec(ctx, `INSERT INTO webhook_attempts (invocation_id, webhook_id, attempt, status_code, success, error, duration_ms, response, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, invocationID, r.ID, attempt, out.StatusCode, out.ok(), out.Err,
+		// ON CONFLICT rather than a caught unique violation: on PostgreSQL
+		// a failed statement would doom the whole transaction.
+		res, err := tx.Exec(ctx, `INSERT INTO webhook_attempts (invocation_id, webhook_id, attempt, status_code, success, error, duration_ms, response, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (invocation_id, attempt) DO NOTHING`, invocationID, r.ID, attempt, out.StatusCode, out.ok(), out.Err,
 			out.Duration.Milliseconds(), out.Body, now.UnixMicro())
-		if store.IsUniqueViolation(err) {
-			return nil // another run recorded this attempt
-		}
 		if err != nil {
 			return fmt.Errorf("webhook attempt: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return nil // another run recorded this attempt
 		}
 		st := InvSucceeded
 		switch {

@@ -472,3 +472,47 @@ func TestPurgeLog(t *testing.T) {
 		}
 	})
 }
+
+// Two runs of the same attempt (a job whose lease ran out while its
+// worker was still busy) both send, with the same webhook-id, and the log
+// records the attempt once; neither run fails.
+func TestConcurrentRunsOfOneAttempt(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newFixture(t, db, true)
+		release := make(chan struct{})
+		rc := &receiver{statuses: []int{200}}
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			<-release
+			rc.ServeHTTP(w, r)
+		}))
+		defer srv.Close()
+		w, err := f.s.Create(adminCtx, webhook.Input{Name: ptr("Twice"), Endpoint: ptr(srv.URL), Subscriptions: &[]string{webhook.SubConditional}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := db.InTx(context.Background(), func(tx *store.Tx) error {
+			return f.s.EnqueueTx(sysCtx, tx, w.ID, 1, `{}`, "trigger:1")
+		}); err != nil {
+			t.Fatal(err)
+		}
+		invs, _, _ := f.s.Invocations(adminCtx, w.ID, 1, 0)
+		errs := make(chan error, 2)
+		for range 2 {
+			go func() { errs <- f.s.Deliver(sysCtx, invs[0].ID, 1) }()
+		}
+		time.Sleep(100 * time.Millisecond) // both runs are waiting on the receiver
+		close(release)
+		for range 2 {
+			if err := <-errs; err != nil {
+				t.Fatalf("a run failed: %v", err)
+			}
+		}
+		if len(rc.got) != 2 || rc.got[0].Header.Get("webhook-id") != rc.got[1].Header.Get("webhook-id") {
+			t.Fatalf("%d requests, ids %v", len(rc.got), rc.got)
+		}
+		atts, err := f.s.Attempts(adminCtx, w.ID, invs[0].ID)
+		if err != nil || len(atts) != 1 {
+			t.Fatalf("attempts %+v %v", atts, err)
+		}
+	})
+}
