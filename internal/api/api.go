@@ -25,6 +25,7 @@ import (
 	"github.com/frontdesk/frontdesk/internal/oauth"
 	"github.com/frontdesk/frontdesk/internal/people"
 	"github.com/frontdesk/frontdesk/internal/ratelimit"
+	"github.com/frontdesk/frontdesk/internal/rules"
 	"github.com/frontdesk/frontdesk/internal/search"
 	"github.com/frontdesk/frontdesk/internal/store"
 	"github.com/frontdesk/frontdesk/internal/ticket"
@@ -64,6 +65,8 @@ type Server struct {
 	Mailboxes *mailbox.Service
 	// Inbound holds the suspended tickets queue (/suspended_tickets).
 	Inbound *ingest.Service
+	// Rules holds triggers and automations (/triggers, /automations).
+	Rules *rules.Service
 	// Webhooks are the outbound webhooks (/webhooks).
 	Webhooks *webhook.Service
 
@@ -93,6 +96,7 @@ func (s *Server) Register(mux *http.ServeMux) {
 	s.registerUsersP6(mux) // p6-users
 	s.registerOrgMemberships(mux)
 	s.registerSuspended(mux) // p7-in
+	s.registerRules(mux)     // p8-rules
 	s.registerWebhooks(mux)  // p8-webhooks
 	mux.Handle("/api/v2/", s.public(func(w http.ResponseWriter, r *http.Request) error {
 		return &desk.Error{Code: desk.ENOTFOUND, Message: "No route matches " + r.Method + " " + r.URL.Path}

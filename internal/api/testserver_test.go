@@ -25,6 +25,7 @@ import (
 	"github.com/frontdesk/frontdesk/internal/oauth"
 	"github.com/frontdesk/frontdesk/internal/outbox"
 	"github.com/frontdesk/frontdesk/internal/people"
+	"github.com/frontdesk/frontdesk/internal/rules"
 	"github.com/frontdesk/frontdesk/internal/search"
 	"github.com/frontdesk/frontdesk/internal/secrets"
 	"github.com/frontdesk/frontdesk/internal/settings"
@@ -107,10 +108,13 @@ func newTestHandler(t testing.TB, db *store.DB, configure func(*Server)) (*testA
 		Mailboxes:    mailbox.New(db, testBox(t)),
 	}
 	srv.Inbound = &ingest.Service{DB: db, Tickets: tickets, Threads: thread.New(db, testBox(t)), Mailboxes: srv.Mailboxes}
+	srv.Rules = rules.NewService(db, tickets, rules.NewRegistry(), logger)
+	srv.Rules.Register() // as internal/server does: triggers run on every change
 	// Webhooks as internal/server wires them (event hook, delivery jobs).
 	srv.Webhooks = webhook.New(db, testBox(t), settings.New(db, bus), logger)
 	tickets.AddHook("webhook.events", srv.Webhooks.Hook)
 	srv.Jobs.Handle(webhook.JobDeliver, srv.Webhooks.HandleJob)
+	srv.Webhooks.RegisterRules(srv.Rules.Rules, "")
 	// As internal/server does, so bulk jobs can be driven with Jobs.RunOnce.
 	srv.Bulk.Register(srv.Jobs)
 	if configure != nil {

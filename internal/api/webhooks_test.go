@@ -155,3 +155,73 @@ func TestWebhooksAPI(t *testing.T) {
 		}
 	})
 }
+
+// A trigger whose action is notification_webhook delivers its rendered
+// body (placeholder values JSON-escaped) by a job after the ticket change
+// commits. The action's shape is validated when the trigger is saved; the
+// webhook itself when the rule fires (skipped when it is gone, inactive or
+// not subscribed to conditional_ticket_events).
+func TestTriggerCallsWebhook(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		a := newTestAPI(t, db)
+		if err := settings.WebhooksAllowPrivate.Set(context.Background(), a.srv.Webhooks.Settings, true); err != nil {
+			t.Fatal(err)
+		}
+		rc := &hookReceiver{}
+		recv := httptest.NewServer(rc)
+		defer recv.Close()
+		code, resp := a.do(t, a.Admin, "POST", "/api/v2/webhooks", map[string]any{"webhook": map[string]any{
+			"name": "Chat", "endpoint": recv.URL, "subscriptions": []string{webhook.SubConditional}}})
+		if code != 201 {
+			t.Fatalf("webhook: %d %v", code, resp)
+		}
+		wid := resp["webhook"].(map[string]any)["id"].(string)
+		code, resp = a.do(t, a.Admin, "POST", "/api/v2/triggers", map[string]any{"trigger": map[string]any{
+			"title":      "Tell the chat",
+			"conditions": map[string]any{"all": []any{map[string]any{"field": "update_type", "operator": "is", "value": "Create"}}},
+			"actions": []any{map[string]any{"field": "notification_webhook",
+				"value": []any{wid, `{"text": "New ticket {{ticket.id}}: {{ticket.title}}"}`}}},
+		}})
+		if code != 201 {
+			t.Fatalf("trigger: %d %v", code, resp)
+		}
+		code, bad := a.do(t, a.Admin, "POST", "/api/v2/triggers", map[string]any{"trigger": map[string]any{
+			"title":      "Bad",
+			"conditions": map[string]any{"all": []any{map[string]any{"field": "update_type", "operator": "is", "value": "Create"}}},
+			"actions":    []any{map[string]any{"field": "notification_webhook", "value": "just a string"}},
+		}})
+		if code != 422 {
+			t.Fatalf("a malformed notification_webhook saved: %d %v", code, bad)
+		}
+		code, resp = a.do(t, a.Agent, "POST", "/api/v2/tickets", map[string]any{"ticket": map[string]any{
+			"subject": `Printer "HP" on fire`, "comment": map[string]any{"body": "Help"}, "requester_id": a.EndUser.ID}})
+		if code != 201 {
+			t.Fatalf("ticket: %d %v", code, resp)
+		}
+		tid := int64(resp["ticket"].(map[string]any)["id"].(float64))
+		if len(rc.bodies) != 0 {
+			t.Fatal("delivered before the job ran")
+		}
+		for {
+			found, err := a.srv.Jobs.RunOnce(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !found {
+				break
+			}
+		}
+		if len(rc.bodies) != 1 {
+			t.Fatalf("%d deliveries", len(rc.bodies))
+		}
+		var got map[string]string
+		if err := json.Unmarshal(rc.bodies[0], &got); err != nil || got["text"] != fmt.Sprintf(`New ticket %d: Printer "HP" on fire`, tid) {
+			t.Fatalf("delivered %s (%v)", rc.bodies[0], err)
+		}
+		_, resp = a.do(t, a.Admin, "GET", "/api/v2/webhooks/"+wid+"/invocations", nil)
+		inv := resp["invocations"].([]any)[0].(map[string]any)
+		if !strings.HasPrefix(inv["source"].(string), "trigger:") || inv["ticket_id"] != float64(tid) {
+			t.Fatalf("invocation %v", inv)
+		}
+	})
+}

@@ -161,7 +161,7 @@ func (s *Service) ListTriggers(ctx context.Context, f TriggerFilter) ([]*Trigger
 		args = append(args, f.CategoryID)
 	}
 	if f.Query != "" {
-		q += ` AND LOWER(title) LIKE ? ESCAPE '\'`
+		q += ` AND LOWER(title) LIKE ? ESCAPE '!'`
 		args = append(args, "%"+likeEscape(f.Query)+"%")
 	}
 	order := map[string]string{"": "position", "position": "position", "alphabetical": "LOWER(title)", "created_at": "created_at", "updated_at": "updated_at"}[f.SortBy]
@@ -407,4 +407,11 @@ func mustJSON(v any) string {
 		panic(err) // rule values come from JSON and are re-encodable
 	}
 	return string(b)
+}
+
+// CanManage says whether the caller may read business rules (nil) or why
+// not.
+func (s *Service) CanManage(ctx context.Context) error {
+	_, err := requireManager(ctx)
+	return err
 }

@@ -37,6 +37,7 @@ import (
 	"github.com/frontdesk/frontdesk/internal/outbox"
 	"github.com/frontdesk/frontdesk/internal/people"
 	"github.com/frontdesk/frontdesk/internal/ratelimit"
+	"github.com/frontdesk/frontdesk/internal/rules"
 	"github.com/frontdesk/frontdesk/internal/search"
 	"github.com/frontdesk/frontdesk/internal/secrets"
 	"github.com/frontdesk/frontdesk/internal/settings"
@@ -161,7 +162,11 @@ type App struct {
 	// Inbound turns received mail into tickets (SMTP receiver, HTTP
 	// endpoint, IMAP poller); SMTP is the receiver when SMTPAddr is set.
 	Inbound *ingest.Service
-	SMTP    *smtpin.Receiver
+	// Rules stores and runs triggers and automations; RuleRegistry is the
+	// rule language they (and views, macros, SLA policies) share.
+	Rules        *rules.Service
+	RuleRegistry *rules.Registry
+	SMTP         *smtpin.Receiver
 	// IMAP polls the support addresses' IMAP accounts (job imapin.JobKind).
 	IMAP    *imapin.Poller
 	Account *account.Service
@@ -247,11 +252,23 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 	a.Mail = &deliver.Deliverer{Outbox: a.Outbox, Mailboxes: a.Mailboxes, Logger: logger}
 	// Ticket notifications are queued in each change's transaction; with
 	// no support address configured there are none.
-	(&notify.Notifier{Outbox: a.Outbox, Mailboxes: a.Mailboxes, Threads: a.Threads, PublicURL: cfg.PublicURL, Logger: logger}).Register(a.Tickets)
+	notifier := &notify.Notifier{Outbox: a.Outbox, Mailboxes: a.Mailboxes, Threads: a.Threads, PublicURL: cfg.PublicURL, Logger: logger}
+	notifier.Register(a.Tickets)
+	// Business rules: triggers run in every ticket change's commit (the
+	// ticket service's rule stage), automations from an hourly job. Other
+	// packages add their fields, actions and placeholders to RuleRegistry
+	// here, before serving.
+	a.RuleRegistry = rules.NewRegistry()
+	a.RuleRegistry.SetMailer(notifier)
+	a.RuleRegistry.SetBaseURL(cfg.PublicURL)
+	a.Rules = rules.NewService(db, a.Tickets, a.RuleRegistry, logger)
+	a.Rules.Register()
 	a.Webhooks = webhook.New(db, box, a.Settings, logger)
 	a.Webhooks.OnJob = a.Jobs.Notify
 	a.Tickets.AddHook("webhook.events", a.Webhooks.Hook)
 	a.Jobs.Handle(webhook.JobDeliver, a.Webhooks.HandleJob)
+	// The notification_webhook rule action.
+	a.Webhooks.RegisterRules(a.RuleRegistry, cfg.PublicURL)
 	if err := a.openInbound(); err != nil {
 		db.Close()
 		return nil, err
@@ -301,7 +318,7 @@ func (a *App) Handler(reg *prometheus.Registry) http.Handler {
 		DB: a.DB, Tickets: a.Tickets, People: a.People, Search: a.Search, Bulk: a.Bulk, Jobs: a.Jobs, Account: a.Account, Logger: a.Logger,
 		OAuth:   a.OAuth,
 		Limiter: ratelimit.For(a.DB, a.Config.APIRateLimit, a.Logger), AuthFailures: api.NewAuthThrottle(), MaxUpload: a.Config.MaxUpload,
-		IPs: a.ips(), PublicURL: a.Config.PublicURL, Mailboxes: a.Mailboxes, Inbound: a.Inbound,
+		IPs: a.ips(), PublicURL: a.Config.PublicURL, Mailboxes: a.Mailboxes, Inbound: a.Inbound, Rules: a.Rules,
 		Webhooks: a.Webhooks,
 	}
 	apiSrv.Register(mux)
