@@ -51,7 +51,11 @@ func TestBrowserWebhookAdmin(t *testing.T) {
 				chromedp.Click(chromedp.CSS(`input[name=allow_private]`)),
 				chromedp.Click(chromedp.CSS(`form[action="/agent/admin/webhooks/private"] button`)),
 			)
-			ad.waitJS(`document.querySelector("input[name=allow_private]") && document.querySelector("input[name=allow_private]").checked`, "private addresses allowed")
+			// Wait for the saved page (the box is ticked before it is sent).
+			ad.waitJS(`location.search.includes("m=updated") && document.readyState === "complete" && document.querySelector("input[name=allow_private]").checked`, "private addresses allowed")
+			if on, err := e.app.Webhooks.AllowPrivate(e.sys); err != nil || !on {
+				t.Fatalf("the setting was not saved: %v %v", on, err)
+			}
 			ad.do(
 				chromedp.SetValue(chromedp.CSS(`#wh-name`), "Ops bridge"),
 				chromedp.SetValue(chromedp.CSS(`#wh-endpoint`), recv.URL+"/hook"),
