@@ -30,6 +30,7 @@ import (
 	"github.com/frontdesk/frontdesk/internal/sla"
 	"github.com/frontdesk/frontdesk/internal/store"
 	"github.com/frontdesk/frontdesk/internal/ticket"
+	"github.com/frontdesk/frontdesk/internal/webhook"
 )
 
 // MaxBody caps JSON request bodies; uploads have their own, larger limit.
@@ -70,6 +71,8 @@ type Server struct {
 	SLA *sla.Service
 	// Rules holds triggers and automations (/triggers, /automations).
 	Rules *rules.Service
+	// Webhooks are the outbound webhooks (/webhooks).
+	Webhooks *webhook.Service
 
 	// routes lists every pattern registered through handle, so tests can
 	// check that each route has its entry in the permission matrix.
@@ -100,6 +103,7 @@ func (s *Server) Register(mux *http.ServeMux) {
 	s.registerAuditLogs(mux) // p9-audit
 	s.registerSLA(mux)       // p8-sla
 	s.registerRules(mux)     // p8-rules
+	s.registerWebhooks(mux)  // p8-webhooks
 	mux.Handle("/api/v2/", s.public(func(w http.ResponseWriter, r *http.Request) error {
 		return &desk.Error{Code: desk.ENOTFOUND, Message: "No route matches " + r.Method + " " + r.URL.Path}
 	}))

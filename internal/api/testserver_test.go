@@ -29,9 +29,11 @@ import (
 	"github.com/frontdesk/frontdesk/internal/search"
 	"github.com/frontdesk/frontdesk/internal/secrets"
 	"github.com/frontdesk/frontdesk/internal/sla"
+	"github.com/frontdesk/frontdesk/internal/settings"
 	"github.com/frontdesk/frontdesk/internal/store"
 	"github.com/frontdesk/frontdesk/internal/ticket"
 	"github.com/frontdesk/frontdesk/internal/twofactor"
+	"github.com/frontdesk/frontdesk/internal/webhook"
 )
 
 // testUser is a seeded user and the API token that authenticates as them.
@@ -115,6 +117,11 @@ func newTestHandler(t testing.TB, db *store.DB, configure func(*Server)) (*testA
 	tickets.AddHook("sla", srv.SLA.Hook)
 	srv.Rules = rules.NewService(db, tickets, reg, logger)
 	srv.Rules.Register() // as internal/server does: triggers run on every change
+	// Webhooks as internal/server wires them (event hook, delivery jobs).
+	srv.Webhooks = webhook.New(db, testBox(t), settings.New(db, bus), logger)
+	tickets.AddHook("webhook.events", srv.Webhooks.Hook)
+	srv.Jobs.Handle(webhook.JobDeliver, srv.Webhooks.HandleJob)
+	srv.Webhooks.RegisterRules(srv.Rules.Rules, "")
 	// As internal/server does, so bulk jobs can be driven with Jobs.RunOnce.
 	srv.Bulk.Register(srv.Jobs)
 	if configure != nil {

@@ -12,6 +12,7 @@ import (
 	"github.com/frontdesk/frontdesk/internal/desk"
 	"github.com/frontdesk/frontdesk/internal/jobs"
 	"github.com/frontdesk/frontdesk/internal/ticket"
+	"github.com/frontdesk/frontdesk/internal/webhook"
 )
 
 // Job kinds of the recurring tasks.
@@ -65,6 +66,15 @@ func (a *App) registerSchedules() {
 		return err
 	})
 	a.Schedules.Every("purge.finished_jobs", time.Hour, jobs.JobPurgeFinished)
+	// The webhook delivery log keeps settled deliveries for its retention.
+	a.Jobs.Handle(webhook.JobPurge, func(ctx context.Context, _ json.RawMessage) error {
+		n, err := a.Webhooks.PurgeLog(desk.SystemContext(ctx))
+		if err == nil && n > 0 {
+			a.Logger.Info("purged the webhook delivery log", "invocations", n)
+		}
+		return err
+	})
+	a.Schedules.Every("purge.webhook_log", time.Hour, webhook.JobPurge)
 	// Incoming mail: each round polls every enabled IMAP mailbox once (one
 	// instance at a time); a message is marked read only after its ticket
 	// change committed, so a round that dies half-way loses nothing.

@@ -47,6 +47,7 @@ import (
 	"github.com/frontdesk/frontdesk/internal/ticket"
 	"github.com/frontdesk/frontdesk/internal/twofactor"
 	"github.com/frontdesk/frontdesk/internal/web"
+	"github.com/frontdesk/frontdesk/internal/webhook"
 )
 
 // Config is everything `frontdesk serve` can be told.
@@ -191,6 +192,10 @@ type App struct {
 	Settings *settings.Service
 	// SLA runs business hours, SLA policies and timers (p8-sla).
 	SLA *sla.Service
+	// Webhooks are the outbound webhooks: event subscriptions through a
+	// ticket hook, deliveries through jobs (webhook.JobDeliver), and the
+	// notification_webhook rule action (webhook.RegisterRules).
+	Webhooks *webhook.Service
 
 	metricsAddr string // where the metrics listener listens, once it does
 	smtpAddr    string // where the SMTP receiver listens, once it does
@@ -270,6 +275,12 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 	a.RuleRegistry.SetBaseURL(cfg.PublicURL)
 	a.Rules = rules.NewService(db, a.Tickets, a.RuleRegistry, logger)
 	a.Rules.Register()
+	a.Webhooks = webhook.New(db, box, a.Settings, logger)
+	a.Webhooks.OnJob = a.Jobs.Notify
+	a.Tickets.AddHook("webhook.events", a.Webhooks.Hook)
+	a.Jobs.Handle(webhook.JobDeliver, a.Webhooks.HandleJob)
+	// The notification_webhook rule action.
+	a.Webhooks.RegisterRules(a.RuleRegistry, cfg.PublicURL)
 	if err := a.openInbound(); err != nil {
 		db.Close()
 		return nil, err
@@ -286,7 +297,7 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 	a.Web, err = web.New(web.Deps{
 		DB: db, Tickets: a.Tickets, People: a.People, Search: a.Search, Account: a.Account, OAuth: a.OAuth, Outbox: a.Outbox, Mailboxes: a.Mailboxes,
 		TwoFactor: twoFactor, Passwords: a.People.Passwords, Settings: a.Settings, EmailTemplates: &notify.Templates{DB: db},
-		Inbound: a.Inbound, IMAP: a.IMAP, Rules: a.Rules, SLA: a.SLA,
+		Inbound: a.Inbound, IMAP: a.IMAP, Rules: a.Rules, SLA: a.SLA, Webhooks: a.Webhooks,
 		Events: a.Events, Logger: logger, MaxUpload: cfg.MaxUpload, PublicURL: cfg.PublicURL,
 		IPs: a.ips(), WebFormPerMinute: cfg.WebFormRateLimit, Context: ctx,
 	})
@@ -342,7 +353,8 @@ func (a *App) Handler(reg *prometheus.Registry) http.Handler {
 		OAuth:   a.OAuth,
 		Limiter: ratelimit.For(a.DB, a.Config.APIRateLimit, a.Logger), AuthFailures: api.NewAuthThrottle(), MaxUpload: a.Config.MaxUpload,
 		IPs: a.ips(), PublicURL: a.Config.PublicURL, Mailboxes: a.Mailboxes, Inbound: a.Inbound, Rules: a.Rules,
-		SLA: a.SLA,
+		SLA:      a.SLA,
+		Webhooks: a.Webhooks,
 	}
 	apiSrv.Register(mux)
 	metrics := httpx.NewMetrics(reg)

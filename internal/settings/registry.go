@@ -30,6 +30,7 @@ const (
 	KeyOwner            = desk.SettingOwner
 	KeySetupCode        = "setup.code"
 	KeyBlockedSenders   = "email.blocked_senders"
+	KeyWebhooksPrivate  = "webhooks.allow_private_addresses"
 )
 
 // Limits of string settings.
@@ -51,6 +52,13 @@ var (
 	// RequireStaff2FA makes agents and admins use two-factor authentication.
 	RequireStaff2FA = declare(boolSetting(KeyRequireStaff2FA, false,
 		"Agents and admins must use two-factor authentication."))
+
+	// WebhooksAllowPrivate lets webhooks call private, loopback and
+	// link-local addresses (endpoints on the help desk's own network). Off,
+	// such addresses are refused when the endpoint is saved and at every
+	// connection (package webhook).
+	WebhooksAllowPrivate = declare(boolSetting(KeyWebhooksPrivate, false,
+		"Webhooks may call private, loopback and link-local addresses (off: only public addresses)."))
 
 	// HelpdeskName is the name shown in page titles and emails ("" = Frontdesk).
 	HelpdeskName = declare(stringSetting(KeyHelpdeskName, "", "The help desk's name in titles and emails.",

@@ -286,6 +286,9 @@ func TestRegistry(t *testing.T) {
 		settings.KeySetupCode,          // p6-firstrun
 		settings.KeyBlockedSenders,     // p7-in
 		settings.KeyAuditRetentionDays, // p9-audit
+		settings.KeySetupCode,          // p6-firstrun
+		settings.KeyBlockedSenders,     // p7-in
+		settings.KeyWebhooksPrivate,    // p8-webhooks
 	}
 	if len(all) != len(want) {
 		t.Fatalf("%d settings declared, want %d: %+v", len(all), len(want), all)

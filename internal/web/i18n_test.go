@@ -3,6 +3,8 @@ package web_test
 import (
 	"encoding/json"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"slices"
@@ -14,6 +16,7 @@ import (
 	"github.com/frontdesk/frontdesk/internal/oauth"
 	"github.com/frontdesk/frontdesk/internal/people"
 	"github.com/frontdesk/frontdesk/internal/ticket"
+	"github.com/frontdesk/frontdesk/internal/webhook"
 )
 
 // The overlays must have the same keys, and plural entries the forms their
@@ -134,6 +137,20 @@ func TestEveryPageInEveryLanguage(t *testing.T) {
 	// target runs and one is paused (p8-sla).
 	slaPages, slaTicket := slaFixture(t, e)
 
+	// A webhook on a local endpoint that fails, for its page and its test
+	// result (p8-webhooks).
+	hookSrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { http.Error(w, "down", 503) }))
+	defer hookSrv.Close()
+	if err := e.app.Webhooks.SetAllowPrivate(e.sys, true); err != nil {
+		t.Fatal(err)
+	}
+	wh, err := e.app.Webhooks.Create(e.sys, webhook.Input{Name: ptr("Ops"), Endpoint: ptr(hookSrv.URL),
+		Subscriptions: &[]string{webhook.SubConditional}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	webhookPage := fmt.Sprintf("/agent/admin/webhooks/%d", wh.ID)
+
 	locale.ResetMissingKeys()
 	for _, loc := range []string{"en", "pl"} {
 		t.Run(loc, func(t *testing.T) {
@@ -203,7 +220,8 @@ func TestEveryPageInEveryLanguage(t *testing.T) {
 				"/agent/admin/audit", "/agent/admin/audit?actor=x&from=bad", // p9-audit
 				"/agent/admin/user-fields", "/agent/admin/organization-fields", mailboxPage,
 				"/agent/admin/email-templates", "/agent/admin/email-templates/ticket.public_reply/en", "/agent/admin/email-templates/ticket.assigned/pl",
-				"/agent/admin/forms", fmt.Sprintf("/agent/admin/forms/%d", forms[0].ID), fmt.Sprintf("/agent/admin/fields/%d/options", planID)} {
+				"/agent/admin/forms", fmt.Sprintf("/agent/admin/forms/%d", forms[0].ID), fmt.Sprintf("/agent/admin/fields/%d/options", planID),
+				"/agent/admin/webhooks", webhookPage} {
 				check("admin", p, ad.get(p))
 			}
 			for _, p := range rulePages {
@@ -219,6 +237,10 @@ func TestEveryPageInEveryLanguage(t *testing.T) {
 			ad.get(slaPages[1])
 			check("admin", "invalid schedule", ad.post(slaPages[1], url.Values{"name": {"X"}, "time_zone": {"Nowhere"}, "open_1": {"09:00"}}))
 			check("admin", "broken email template", ad.post("/agent/admin/email-templates/ticket.assigned/en", url.Values{"subject": {"{{.X}}"}, "text_body": {"x"}, "html_body": {"x"}}))
+			ad.get("/agent/admin/webhooks")
+			check("admin", "invalid webhook", ad.post("/agent/admin/webhooks", url.Values{"name": {""}, "endpoint": {"http://127.0.0.1/"}}))
+			ad.get(webhookPage)
+			check("admin", "webhook test", ad.post(webhookPage+"/test", nil))
 			check("admin", "invalid role", ad.post("/agent/admin/roles", url.Values{"name": {""}, "ticket_access": {"x"}}))
 			check("admin", "invalid session limits", ad.post("/agent/admin/security/sessions", url.Values{"staff_idle_minutes": {"1"}}))
 			ad.get("/agent/security/tokens")

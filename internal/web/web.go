@@ -53,6 +53,7 @@ import (
 	"github.com/frontdesk/frontdesk/internal/store"
 	"github.com/frontdesk/frontdesk/internal/ticket"
 	"github.com/frontdesk/frontdesk/internal/twofactor"
+	"github.com/frontdesk/frontdesk/internal/webhook"
 )
 
 //go:embed templates/*.html
@@ -90,6 +91,8 @@ type Deps struct {
 	// SLA serves business hours and SLA policies (admin pages) and the
 	// ticket page's SLA badges; nil hides them.
 	SLA *sla.Service
+	// Webhooks are the outbound webhooks (admin pages); nil hides them.
+	Webhooks *webhook.Service
 	// TwoFactor and Passwords enable the account-security pages, two-step
 	// sign-in and password expiry; nil leaves those features off.
 	TwoFactor *twofactor.Service
@@ -330,6 +333,8 @@ func (s *Server) Register(mux *http.ServeMux) {
 	s.registerSLAAdmin(h)
 	// Triggers and automations (p8-rules).
 	s.registerAdminRules(h)
+	// Outbound webhooks (p8-webhooks).
+	s.registerWebhookAdmin(h)
 
 	// Anything else is an HTML 404 (the API answers under /api/v2/).
 	h("/", public, func(w http.ResponseWriter, r *http.Request) error { return desk.NotFound() })
