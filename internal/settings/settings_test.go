@@ -285,6 +285,8 @@ func TestRegistry(t *testing.T) {
 		settings.KeyAssignOnSolve, settings.KeyCSRFKey,
 		settings.KeySetupCode,      // p6-firstrun
 		settings.KeyBlockedSenders, // p7-in
+		// p8-assign
+		settings.KeyAvailabilityMinutes, settings.KeyCSATEnabled, settings.KeyCSATDelayHours,
 	}
 	if len(all) != len(want) {
 		t.Fatalf("%d settings declared, want %d: %+v", len(all), len(want), all)

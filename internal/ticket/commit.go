@@ -72,6 +72,9 @@ type mutation struct {
 // publishes one event of kind permanent_delete with Before set.
 func (s *Service) commit(ctx context.Context, tx *store.Tx, m *mutation) (*desk.Audit, error) {
 	now := store.Now()
+	if err := s.autoAssign(ctx, tx, m); err != nil {
+		return nil, err
+	}
 	if err := s.writeRow(ctx, tx, m, now); err != nil {
 		return nil, err
 	}
