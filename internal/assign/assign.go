@@ -573,7 +573,7 @@ func (s *Service) AssignBacklog(ctx context.Context) (int, error) {
 		err := s.DB.InTx(ctx, func(tx *store.Tx) error {
 			assigned = false
 			_, audit, err := s.Tickets.EditTx(ctx, tx, w.id, func(e *ticket.Edit) error {
-				t := e.Draft()
+				t := e.Ticket()
 				if t.AssigneeID != nil || t.GroupID == nil || *t.GroupID != w.group {
 					return nil // changed meanwhile
 				}
@@ -604,7 +604,7 @@ func (s *Service) AssignBacklog(ctx context.Context) (int, error) {
 // automatic assignment is off), leaving it unassigned when nobody is
 // available or it has no group. Register it with the rules engine.
 func (s *Service) AssignAction(ctx context.Context, tx *store.Tx, e *ticket.Edit) error {
-	t := e.Draft()
+	t := e.Ticket()
 	if t.GroupID == nil {
 		return nil
 	}

@@ -72,6 +72,11 @@ type mutation struct {
 // publishes one event of kind permanent_delete with Before set.
 func (s *Service) commit(ctx context.Context, tx *store.Tx, m *mutation) (*desk.Audit, error) {
 	now := store.Now()
+	later, err := s.runRules(ctx, tx, m)
+	if err != nil {
+		return nil, err
+	}
+	// After the triggers, which may have set the group.
 	if err := s.autoAssign(ctx, tx, m); err != nil {
 		return nil, err
 	}
@@ -81,7 +86,6 @@ func (s *Service) commit(ctx context.Context, tx *store.Tx, m *mutation) (*desk.
 	var audit *desk.Audit
 	t := m.after
 	if m.kind != desk.ChangePermanentDelete {
-		var err error
 		if audit, err = s.writeAudit(ctx, tx, m.actor, t, &m.change, m.copyFrom, now); err != nil {
 			return nil, err
 		}
@@ -107,6 +111,11 @@ func (s *Service) commit(ctx context.Context, tx *store.Tx, m *mutation) (*desk.
 			} else {
 				ch.Events = append(ch.Events, e)
 			}
+		}
+	}
+	for _, h := range later {
+		if err := h(ctx, tx, ch); err != nil {
+			return nil, fmt.Errorf("ticket rules: %w", err)
 		}
 	}
 	for _, h := range s.hookList() {
@@ -198,12 +207,12 @@ func insertTicket(ctx context.Context, tx *store.Tx, t *desk.Ticket, now int64) 
 	viaSource, _ := json.Marshal(t.Via.Source)
 	id, err := tx.InsertID(ctx, `INSERT INTO tickets (external_id, type, subject, description, priority, status, status_rank, priority_rank,
 		recipient, requester_id, submitter_id, assignee_id, organization_id, group_id, problem_id, due_at, via_channel, via_source,
-		is_public, tags, custom_fields, ticket_form_id, version, created_at, updated_at, solved_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?)`,
+		is_public, tags, custom_fields, ticket_form_id, version, created_at, updated_at, solved_at, status_updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?)`,
 		t.ExternalID, t.Type, t.Subject, t.Description, t.Priority, t.Status, t.Status.Rank(), rankOf(t.Priority),
 		t.Recipient, t.RequesterID, t.SubmitterID, t.AssigneeID, t.OrganizationID, t.GroupID, t.ProblemID, t.DueAt.Micros(),
 		t.Via.Channel, string(viaSource), t.IsPublic, strings.Join(t.Tags, " "), encodeCustomFields(t.CustomFields),
-		t.TicketFormID, now, now, solvedAt(nil, t.Status, now))
+		t.TicketFormID, now, now, solvedAt(nil, t.Status, now), now)
 	if err != nil {
 		return err
 	}
@@ -230,6 +239,12 @@ func updateTicket(ctx context.Context, tx *store.Tx, old, t *desk.Ticket, now in
 	}
 	if err := oneRow(res); err != nil {
 		return err
+	}
+	if t.Status != old.Status {
+		// when the status last changed: automations' "hours since pending" …
+		if _, err := tx.Exec(ctx, `UPDATE tickets SET status_updated_at = ? WHERE id = ?`, now, t.ID); err != nil {
+			return err
+		}
 	}
 	if err := writeTags(ctx, tx, t.ID, old.Tags, t.Tags); err != nil {
 		return err

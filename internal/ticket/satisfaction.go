@@ -21,7 +21,3 @@ func (e *Edit) RecordSatisfaction(score, previous, comment string) {
 	}
 	e.c.events = append(e.c.events, ev)
 }
-
-// Draft is the ticket as this edit has shaped it so far (read only: change
-// it through the setters).
-func (e *Edit) Draft() *desk.Ticket { return e.t }
