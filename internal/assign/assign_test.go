@@ -12,6 +12,7 @@ import (
 	"github.com/frontdesk/frontdesk/internal/desk"
 	"github.com/frontdesk/frontdesk/internal/events"
 	"github.com/frontdesk/frontdesk/internal/people"
+	"github.com/frontdesk/frontdesk/internal/rules"
 	"github.com/frontdesk/frontdesk/internal/settings"
 	"github.com/frontdesk/frontdesk/internal/store"
 	"github.com/frontdesk/frontdesk/internal/store/storetest"
@@ -346,6 +347,45 @@ func TestEligibilityAndAction(t *testing.T) {
 		}
 		if _, err := f.svc.SetMine(as(f.user("Eve", desk.RoleEndUser)), assign.Online); desk.ErrorCode(err) != desk.EFORBIDDEN {
 			t.Fatalf("end-user availability: %v", err)
+		}
+	})
+}
+
+// The engine's assignee_id action takes "round_robin" once registered, and
+// still takes ids.
+func TestRuleAction(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newFixture(t, db)
+		a, b := f.agent("Ala"), f.agent("Bartek")
+		r := rules.NewRegistry()
+		acts := []rules.Action{{Field: "assignee_id", Value: assign.ActionValue}}
+		if err := r.Validate(rules.KindMacro, rules.Conditions{}, acts); err == nil {
+			t.Fatal("round_robin accepted before registration")
+		}
+		f.svc.RegisterRules(r)
+		if err := r.Validate(rules.KindMacro, rules.Conditions{}, acts); err != nil {
+			t.Fatalf("validate: %v", err)
+		}
+		run := func(id int64, acts []rules.Action) int64 {
+			var got *desk.Ticket
+			err := db.InTx(f.sys, func(tx *store.Tx) error {
+				var err error
+				got, _, err = f.tickets.EditTx(f.sys, tx, id, func(e *ticket.Edit) error {
+					return r.Apply(&rules.ActionContext{Ctx: f.sys, Tx: tx, Edit: e, Actor: f.admin}, acts)
+				})
+				return err
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return assignee(got)
+		}
+		first, second := run(f.newTicket().ID, acts), run(f.newTicket().ID, acts)
+		if first == second || (first != a.UserID && first != b.UserID) || (second != a.UserID && second != b.UserID) {
+			t.Fatalf("round robin action: %d then %d", first, second)
+		}
+		if got := run(f.newTicket().ID, []rules.Action{{Field: "assignee_id", Value: fmt.Sprint(b.UserID)}}); got != b.UserID {
+			t.Fatalf("id action: %d", got)
 		}
 	})
 }
