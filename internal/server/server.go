@@ -20,6 +20,7 @@ import (
 
 	"github.com/frontdesk/frontdesk/internal/account"
 	"github.com/frontdesk/frontdesk/internal/api"
+	"github.com/frontdesk/frontdesk/internal/assign"
 	"github.com/frontdesk/frontdesk/internal/attach"
 	"github.com/frontdesk/frontdesk/internal/bulk"
 	"github.com/frontdesk/frontdesk/internal/channel/email/deliver"
@@ -29,6 +30,7 @@ import (
 	"github.com/frontdesk/frontdesk/internal/channel/email/notify"
 	"github.com/frontdesk/frontdesk/internal/channel/email/smtpin"
 	"github.com/frontdesk/frontdesk/internal/channel/email/thread"
+	"github.com/frontdesk/frontdesk/internal/csat"
 	"github.com/frontdesk/frontdesk/internal/events"
 	"github.com/frontdesk/frontdesk/internal/events/pgrelay"
 	"github.com/frontdesk/frontdesk/internal/httpx"
@@ -174,6 +176,12 @@ type App struct {
 	Relay *pgrelay.Relay
 	// Settings holds the stored settings; every service shares its cache.
 	Settings *settings.Service
+	// Assign is agent availability and automatic assignment (installed as
+	// the tickets' auto-assigner); CSAT the satisfaction ratings
+	// (p8-assign). Both register with the rules engine through their
+	// RegisterRules once it is wired.
+	Assign *assign.Service
+	CSAT   *csat.Service
 
 	metricsAddr string // where the metrics listener listens, once it does
 	smtpAddr    string // where the SMTP receiver listens, once it does
@@ -255,10 +263,13 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 	// the user's rows through it.
 	a.People.EraseTwoFactorTx = twofactor.EraseUserTx
 	a.OAuth = oauth.New(db)
+	a.Assign = assign.New(db, a.Tickets, a.Settings)
+	a.Assign.Install()
+	a.CSAT = &csat.Service{DB: db, Tickets: a.Tickets, Settings: a.Settings, Outbox: a.Outbox, PublicURL: cfg.PublicURL}
 	a.Web, err = web.New(web.Deps{
 		DB: db, Tickets: a.Tickets, People: a.People, Search: a.Search, Account: a.Account, OAuth: a.OAuth, Outbox: a.Outbox, Mailboxes: a.Mailboxes,
 		TwoFactor: twoFactor, Passwords: a.People.Passwords, Settings: a.Settings, EmailTemplates: &notify.Templates{DB: db},
-		Inbound: a.Inbound, IMAP: a.IMAP,
+		Inbound: a.Inbound, IMAP: a.IMAP, Assign: a.Assign, CSAT: a.CSAT,
 		Events: a.Events, Logger: logger, MaxUpload: cfg.MaxUpload, PublicURL: cfg.PublicURL,
 		IPs: a.ips(), WebFormPerMinute: cfg.WebFormRateLimit, Context: ctx,
 	})
@@ -293,6 +304,7 @@ func (a *App) Handler(reg *prometheus.Registry) http.Handler {
 		OAuth:   a.OAuth,
 		Limiter: ratelimit.For(a.DB, a.Config.APIRateLimit, a.Logger), AuthFailures: api.NewAuthThrottle(), MaxUpload: a.Config.MaxUpload,
 		IPs: a.ips(), PublicURL: a.Config.PublicURL, Mailboxes: a.Mailboxes, Inbound: a.Inbound,
+		Assign: a.Assign, CSAT: a.CSAT,
 	}
 	apiSrv.Register(mux)
 	metrics := httpx.NewMetrics(reg)
