@@ -108,7 +108,8 @@ func TestSatisfactionPageHTTP(t *testing.T) {
 			if r := anon.get("/satisfaction/1.2.abc"); r.Status != http.StatusNotFound {
 				t.Fatalf("made-up link: %d", r.Status)
 			}
-			if r := anon.get(page, "Accept-Language", "pl"); r.Status != 200 || !strings.Contains(r.Body, "Oceń naszą pomoc") || !strings.Contains(r.Body, "Wyślij ocenę") {
+			if r := anon.get(page, "Accept-Language", "pl"); r.Status != 200 || !strings.Contains(r.Body, "Oceń naszą pomoc") || !strings.Contains(r.Body, "Wyślij ocenę") ||
+				strings.Contains(r.Body, "⟦") {
 				t.Fatalf("Polish page: %d %s", r.Status, r.Body)
 			}
 			if r := anon.post(page, url.Values{"score": {"good"}, "csrf_token": {"forged"}}); r.Status < 400 {
