@@ -622,3 +622,23 @@ const ActionValue = "round_robin"
 func (s *Service) Install() { s.Tickets.SetAutoAssigner(s.Pick) }
 
 func isNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }
+
+// AvailabilityMinutes returns the activity window (managers only).
+func (s *Service) AvailabilityMinutes(ctx context.Context) (int64, error) {
+	if err := requireManager(ctx); err != nil {
+		return 0, err
+	}
+	return settings.AvailabilityMinutes.Get(ctx, s.settingsSvc())
+}
+
+// SetAvailabilityMinutes sets how long after their last workspace activity
+// an online agent still counts as available (managers only).
+func (s *Service) SetAvailabilityMinutes(ctx context.Context, n int64) error {
+	if err := requireManager(ctx); err != nil {
+		return err
+	}
+	if err := settings.AvailabilityMinutes.Validate(n); err != nil {
+		return desk.Invalid("availability_minutes", "must be between 1 and 1440 minutes")
+	}
+	return settings.AvailabilityMinutes.Set(ctx, s.settingsSvc(), n)
+}

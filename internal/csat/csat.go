@@ -709,3 +709,54 @@ func ignoreNotFound(err error) error {
 	}
 	return err
 }
+
+// Config is CSAT's settings.
+type Config struct {
+	Enabled    bool  `json:"enabled"`
+	DelayHours int64 `json:"delay_hours"`
+}
+
+// Config returns the CSAT settings (managers only).
+func (s *Service) Config(ctx context.Context) (*Config, error) {
+	if err := requireManager(ctx); err != nil {
+		return nil, err
+	}
+	on, err := s.Enabled(ctx)
+	if err != nil {
+		return nil, err
+	}
+	h, err := settings.CSATDelayHours.Get(ctx, s.settingsSvc())
+	if err != nil {
+		return nil, err
+	}
+	return &Config{Enabled: on, DelayHours: h}, nil
+}
+
+// Configure stores the CSAT settings (admins and roles that manage
+// business rules).
+func (s *Service) Configure(ctx context.Context, c Config) error {
+	if err := requireManager(ctx); err != nil {
+		return err
+	}
+	if err := settings.CSATDelayHours.Validate(c.DelayHours); err != nil {
+		return desk.Invalid("delay_hours", "must be between 0 and 720 hours")
+	}
+	if err := settings.CSATDelayHours.Set(ctx, s.settingsSvc(), c.DelayHours); err != nil {
+		return fmt.Errorf("csat: configure: %w", err)
+	}
+	if err := settings.CSATEnabled.Set(ctx, s.settingsSvc(), c.Enabled); err != nil {
+		return fmt.Errorf("csat: configure: %w", err)
+	}
+	return nil
+}
+
+func requireManager(ctx context.Context) error {
+	p, err := desk.RequirePrincipal(ctx)
+	if err != nil {
+		return err
+	}
+	if p.IsAdmin() || (p.IsStaff() && p.Can().ManageBusinessRules) {
+		return nil
+	}
+	return desk.Forbidden("You need the permission to manage business rules")
+}

@@ -70,6 +70,23 @@ func TestBrowserSatisfactionRating(t *testing.T) {
 				t.Fatalf("stored rating: %v", m)
 			}
 
+			// The admin page: turn least-busy assignment on for the group.
+			ad := b.tab("admin")
+			ad.signIn(e.base, "/agent/signin", e.admin.Email)
+			ad.open(e.base + "/agent/admin/routing")
+			ad.waitText("Automatic assignment by group")
+			ad.accessible("the assignment and satisfaction page")
+			gid := id(e.group.ID)
+			ad.do(
+				chromedp.SetValue(chromedp.CSS(`#rg-mode-`+gid), "least_busy"),
+				chromedp.SetValue(chromedp.CSS(`#rg-cap-`+gid), "3"),
+				chromedp.Click(chromedp.CSS(`form[action="/agent/admin/routing/groups/`+gid+`"] button[type=submit]`)),
+			)
+			ad.waitJS(`document.querySelector("#rg-cap-`+gid+`").value === "3" && location.search.includes("m=settings")`, "the saved group")
+			if g, err := e.app.Assign.Group(e.sys, e.group.ID); err != nil || g.Mode != assign.ModeLeastBusy || g.Capacity != 3 {
+				t.Fatalf("group after the admin page: %+v %v", g, err)
+			}
+
 			ag := b.tab("agent")
 			ag.signIn(e.base, "/agent/signin", e.agent.Email)
 			ag.open(e.base + "/agent")
@@ -149,6 +166,25 @@ func TestSatisfactionPageHTTP(t *testing.T) {
 			if r := ag.get("/agent", "Accept-Language", "pl"); !strings.Contains(r.Body, "Zaraz wracam") {
 				t.Fatal("the availability control is not in Polish")
 			}
+			if r := ag.get("/agent/admin/routing"); r.Status == 200 {
+				t.Fatal("an agent opened the assignment admin page")
+			}
+			ad := e.client()
+			ad.signIn("/agent/signin", e.admin.Email)
+			ad.get("/agent/admin/routing")
+			if r := ad.post("/agent/admin/routing/settings", url.Values{"delay_hours": {"9999"}, "availability_minutes": {"5"}}); r.Status != http.StatusUnprocessableEntity {
+				t.Fatalf("bad delay: %d", r.Status)
+			}
+			ad.get("/agent/admin/routing")
+			if r := ad.post("/agent/admin/routing/settings", url.Values{"delay_hours": {"2"}, "availability_minutes": {"5"}}); r.Status != http.StatusSeeOther {
+				t.Fatalf("save settings: %d %s", r.Status, r.Body)
+			}
+			if on, _ := e.app.CSAT.Enabled(e.sys); on {
+				t.Fatal("CSAT still on after saving with the box unticked")
+			}
+			if m, _ := settings.AvailabilityMinutes.Get(e.sys, e.app.Settings); m != 5 {
+				t.Fatalf("availability minutes %d", m)
+			}
 			cu := e.client()
 			cu.signIn("/signin", e.customer.Email)
 			if r := cu.post("/agent/availability", url.Values{"status": {"online"}}); r.Status == http.StatusSeeOther && strings.HasPrefix(r.Location, "/agent?") {
@@ -156,4 +192,27 @@ func TestSatisfactionPageHTTP(t *testing.T) {
 			}
 		})
 	}
+}
+
+// csatPage turns CSAT on in e and returns the signed rating page of a
+// freshly solved ticket of the customer's.
+func csatPage(t *testing.T, e *env) string {
+	t.Helper()
+	if err := settings.CSATEnabled.Set(e.sys, e.app.Settings, true); err != nil {
+		t.Fatal(err)
+	}
+	tk := e.ticketFor(e.customer, "Rated ticket", "Body")
+	solved := "solved"
+	if _, _, err := e.app.Tickets.Update(as(e.agent), tk.ID, ticket.Input{Status: &solved}); err != nil {
+		t.Fatal(err)
+	}
+	var solvedAt int64
+	if err := e.app.DB.QueryRow(e.sys, `SELECT solved_at FROM tickets WHERE id = ?`, tk.ID).Scan(&solvedAt); err != nil {
+		t.Fatal(err)
+	}
+	tok, err := e.app.CSAT.Token(e.sys, e.app.DB, tk.ID, solvedAt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return "/satisfaction/" + tok
 }

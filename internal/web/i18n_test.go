@@ -128,6 +128,9 @@ func TestEveryPageInEveryLanguage(t *testing.T) {
 	}
 	mailboxPage := fmt.Sprintf("/agent/admin/mailboxes/%d", mb.ID)
 
+	// A solved ticket's signed rating page, with CSAT on (p8-assign).
+	ratingPage := csatPage(t, e)
+
 	locale.ResetMissingKeys()
 	for _, loc := range []string{"en", "pl"} {
 		t.Run(loc, func(t *testing.T) {
@@ -159,7 +162,7 @@ func TestEveryPageInEveryLanguage(t *testing.T) {
 			}
 			al := []string{"Accept-Language", loc}
 			for _, p := range []string{"/", "/requests/submitted?id=5", "/requests/submitted", "/signin", "/signup", "/verify?token=x",
-				"/password/forgot", "/password/reset?token=x", "/agent/signin", "/nope"} {
+				"/password/forgot", "/password/reset?token=x", "/agent/signin", "/nope", ratingPage, ratingPage + "?score=good"} {
 				check("anonymous", p, anon.get(p, al...))
 			}
 			anon.get("/", al...)
@@ -193,7 +196,7 @@ func TestEveryPageInEveryLanguage(t *testing.T) {
 			for _, p := range []string{"/agent/admin/users", fmt.Sprintf("/agent/admin/users/%d", e.agent.ID), "/agent/admin/organizations",
 				fmt.Sprintf("/agent/admin/organizations/%d", org.ID), "/agent/admin/groups", "/agent/admin/fields",
 				"/agent/admin/settings", "/agent/admin/outbox", "/agent/admin/mailboxes", "/agent/admin/security", "/agent/admin/roles",
-				"/agent/admin/inactive", "/agent/admin/inactive?days=0", "/agent/security/tokens",
+				"/agent/admin/inactive", "/agent/admin/inactive?days=0", "/agent/security/tokens", "/agent/admin/routing",
 				"/agent/admin/user-fields", "/agent/admin/organization-fields", mailboxPage,
 				"/agent/admin/email-templates", "/agent/admin/email-templates/ticket.public_reply/en", "/agent/admin/email-templates/ticket.assigned/pl",
 				"/agent/admin/forms", fmt.Sprintf("/agent/admin/forms/%d", forms[0].ID), fmt.Sprintf("/agent/admin/fields/%d/options", planID)} {
