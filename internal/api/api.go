@@ -15,10 +15,12 @@ import (
 	"unicode/utf8"
 
 	"github.com/frontdesk/frontdesk/internal/account"
+	"github.com/frontdesk/frontdesk/internal/assign"
 	"github.com/frontdesk/frontdesk/internal/audit"
 	"github.com/frontdesk/frontdesk/internal/bulk"
 	"github.com/frontdesk/frontdesk/internal/channel/email/ingest"
 	"github.com/frontdesk/frontdesk/internal/channel/email/mailbox"
+	"github.com/frontdesk/frontdesk/internal/csat"
 	"github.com/frontdesk/frontdesk/internal/desk"
 	"github.com/frontdesk/frontdesk/internal/httpx"
 	"github.com/frontdesk/frontdesk/internal/jobs"
@@ -73,6 +75,10 @@ type Server struct {
 	Rules *rules.Service
 	// Webhooks are the outbound webhooks (/webhooks).
 	Webhooks *webhook.Service
+	// Assign serves agent availability and group assignment settings;
+	// CSAT satisfaction ratings (p8-assign). Nil: routes not served.
+	Assign *assign.Service
+	CSAT   *csat.Service
 
 	// routes lists every pattern registered through handle, so tests can
 	// check that each route has its entry in the permission matrix.
@@ -104,6 +110,7 @@ func (s *Server) Register(mux *http.ServeMux) {
 	s.registerSLA(mux)       // p8-sla
 	s.registerRules(mux)     // p8-rules
 	s.registerWebhooks(mux)  // p8-webhooks
+	s.registerAssignCSAT(mux) // p8-assign
 	mux.Handle("/api/v2/", s.public(func(w http.ResponseWriter, r *http.Request) error {
 		return &desk.Error{Code: desk.ENOTFOUND, Message: "No route matches " + r.Method + " " + r.URL.Path}
 	}))

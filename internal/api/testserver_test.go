@@ -13,12 +13,14 @@ import (
 	"time"
 
 	"github.com/frontdesk/frontdesk/internal/account"
+	"github.com/frontdesk/frontdesk/internal/assign"
 	"github.com/frontdesk/frontdesk/internal/attach"
 	"github.com/frontdesk/frontdesk/internal/auth"
 	"github.com/frontdesk/frontdesk/internal/bulk"
 	"github.com/frontdesk/frontdesk/internal/channel/email/ingest"
 	"github.com/frontdesk/frontdesk/internal/channel/email/mailbox"
 	"github.com/frontdesk/frontdesk/internal/channel/email/thread"
+	"github.com/frontdesk/frontdesk/internal/csat"
 	"github.com/frontdesk/frontdesk/internal/desk"
 	"github.com/frontdesk/frontdesk/internal/events"
 	"github.com/frontdesk/frontdesk/internal/jobs"
@@ -28,8 +30,8 @@ import (
 	"github.com/frontdesk/frontdesk/internal/rules"
 	"github.com/frontdesk/frontdesk/internal/search"
 	"github.com/frontdesk/frontdesk/internal/secrets"
-	"github.com/frontdesk/frontdesk/internal/sla"
 	"github.com/frontdesk/frontdesk/internal/settings"
+	"github.com/frontdesk/frontdesk/internal/sla"
 	"github.com/frontdesk/frontdesk/internal/store"
 	"github.com/frontdesk/frontdesk/internal/ticket"
 	"github.com/frontdesk/frontdesk/internal/twofactor"
@@ -122,6 +124,12 @@ func newTestHandler(t testing.TB, db *store.DB, configure func(*Server)) (*testA
 	tickets.AddHook("webhook.events", srv.Webhooks.Hook)
 	srv.Jobs.Handle(webhook.JobDeliver, srv.Webhooks.HandleJob)
 	srv.Webhooks.RegisterRules(srv.Rules.Rules, "")
+	csatSettings := settings.New(db, bus) // p8-assign, wired as internal/server does
+	srv.Assign = assign.New(db, tickets, csatSettings)
+	srv.Assign.Install()
+	srv.CSAT = &csat.Service{DB: db, Tickets: tickets, Outbox: outbox.New(db, box), Settings: csatSettings}
+	srv.Assign.RegisterRules(reg)
+	srv.CSAT.RegisterRules(reg)
 	// As internal/server does, so bulk jobs can be driven with Jobs.RunOnce.
 	srv.Bulk.Register(srv.Jobs)
 	if configure != nil {

@@ -134,6 +134,9 @@ func (s *Server) renderTicketList(w http.ResponseWriter, r *http.Request, f tick
 		return err
 	}
 	withTicketURLs(r, ts...)
+	if err := s.withSatisfaction(r, ts...); err != nil { // p8-assign
+		return err
+	}
 	var first, last int64
 	if len(ts) > 0 {
 		first, last = ts[0].ID, ts[len(ts)-1].ID
@@ -166,6 +169,9 @@ func (s *Server) showTicket(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	withTicketURLs(r, t)
+	if err := s.withSatisfaction(r, t); err != nil { // p8-assign
+		return err
+	}
 	body := map[string]any{"ticket": t}
 	if err := s.sideload(r, body, []*desk.Ticket{t}); err != nil {
 		return err
@@ -179,6 +185,9 @@ func (s *Server) showManyTickets(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	withTicketURLs(r, ts...)
+	if err := s.withSatisfaction(r, ts...); err != nil { // p8-assign
+		return err
+	}
 	body := map[string]any{"tickets": ts, "next_page": nil, "previous_page": nil, "count": len(ts)}
 	if err := s.sideload(r, body, ts); err != nil {
 		return err
@@ -203,6 +212,9 @@ func (s *Server) createTicket(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	withTicketURLs(r, t)
+	if err := s.withSatisfaction(r, t); err != nil { // p8-assign
+		return err
+	}
 	return created(w, t.URL, map[string]any{"ticket": t, "audit": audit})
 }
 
@@ -223,6 +235,9 @@ func (s *Server) updateTicket(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	withTicketURLs(r, t)
+	if err := s.withSatisfaction(r, t); err != nil { // p8-assign
+		return err
+	}
 	return writeJSON(w, http.StatusOK, map[string]any{"ticket": t, "audit": audit})
 }
 
@@ -335,6 +350,9 @@ func (s *Server) listIncidents(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	withTicketURLs(r, ts...)
+	if err := s.withSatisfaction(r, ts...); err != nil { // p8-assign
+		return err
+	}
 	return writeJSON(w, http.StatusOK, map[string]any{"tickets": ts, "next_page": nil, "previous_page": nil, "count": len(ts)})
 }
 

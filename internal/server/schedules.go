@@ -6,9 +6,11 @@ import (
 	"sync"
 	"time"
 
+	"github.com/frontdesk/frontdesk/internal/assign"
 	"github.com/frontdesk/frontdesk/internal/attach"
 	"github.com/frontdesk/frontdesk/internal/channel/email/deliver"
 	"github.com/frontdesk/frontdesk/internal/channel/email/imapin"
+	"github.com/frontdesk/frontdesk/internal/csat"
 	"github.com/frontdesk/frontdesk/internal/desk"
 	"github.com/frontdesk/frontdesk/internal/jobs"
 	"github.com/frontdesk/frontdesk/internal/ticket"
@@ -31,6 +33,24 @@ const (
 // breach checks, retention: add a handler that calls the owning service
 // with the system principal, and a.Schedules.Every(name, interval, kind).
 func (a *App) registerSchedules() {
+	// Automatic assignment of tickets that waited for an available agent,
+	// and CSAT surveys (p8-assign).
+	a.Jobs.Handle(assign.JobBacklog, func(ctx context.Context, _ json.RawMessage) error {
+		n, err := a.Assign.AssignBacklog(desk.SystemContext(ctx))
+		if err == nil && n > 0 {
+			a.Logger.Info("assigned waiting tickets", "tickets", n)
+		}
+		return err
+	})
+	a.Schedules.Every("assign.backlog", assign.BacklogInterval, assign.JobBacklog)
+	a.Jobs.Handle(csat.JobSurveys, func(ctx context.Context, _ json.RawMessage) error {
+		n, err := a.CSAT.SendSurveys(desk.SystemContext(ctx))
+		if err == nil && n > 0 {
+			a.Logger.Info("queued satisfaction surveys", "surveys", n)
+		}
+		return err
+	})
+	a.Schedules.Every("csat.surveys", csat.SurveyInterval, csat.JobSurveys)
 	a.Jobs.Handle(JobPurgeExpired, func(ctx context.Context, _ json.RawMessage) error {
 		n, err := a.Account.PurgeExpired(desk.SystemContext(ctx))
 		if err == nil && n > 0 {

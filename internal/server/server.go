@@ -21,6 +21,7 @@ import (
 
 	"github.com/frontdesk/frontdesk/internal/account"
 	"github.com/frontdesk/frontdesk/internal/api"
+	"github.com/frontdesk/frontdesk/internal/assign"
 	"github.com/frontdesk/frontdesk/internal/attach"
 	"github.com/frontdesk/frontdesk/internal/bulk"
 	"github.com/frontdesk/frontdesk/internal/channel/email/deliver"
@@ -30,6 +31,7 @@ import (
 	"github.com/frontdesk/frontdesk/internal/channel/email/notify"
 	"github.com/frontdesk/frontdesk/internal/channel/email/smtpin"
 	"github.com/frontdesk/frontdesk/internal/channel/email/thread"
+	"github.com/frontdesk/frontdesk/internal/csat"
 	"github.com/frontdesk/frontdesk/internal/events"
 	"github.com/frontdesk/frontdesk/internal/events/pgrelay"
 	"github.com/frontdesk/frontdesk/internal/httpx"
@@ -196,6 +198,12 @@ type App struct {
 	// ticket hook, deliveries through jobs (webhook.JobDeliver), and the
 	// notification_webhook rule action (webhook.RegisterRules).
 	Webhooks *webhook.Service
+	// Assign is agent availability and automatic assignment (installed as
+	// the tickets' auto-assigner); CSAT the satisfaction ratings
+	// (p8-assign). Both register with the rules engine through their
+	// RegisterRules once it is wired.
+	Assign *assign.Service
+	CSAT   *csat.Service
 
 	metricsAddr string // where the metrics listener listens, once it does
 	smtpAddr    string // where the SMTP receiver listens, once it does
@@ -294,10 +302,16 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 	// the user's rows through it.
 	a.People.EraseTwoFactorTx = twofactor.EraseUserTx
 	a.OAuth = oauth.New(db)
+	a.Assign = assign.New(db, a.Tickets, a.Settings)
+	a.Assign.Install()
+	a.CSAT = &csat.Service{DB: db, Tickets: a.Tickets, Settings: a.Settings, Outbox: a.Outbox, PublicURL: cfg.PublicURL}
+	// The round_robin assignee action and the satisfaction placeholders.
+	a.Assign.RegisterRules(a.RuleRegistry)
+	a.CSAT.RegisterRules(a.RuleRegistry)
 	a.Web, err = web.New(web.Deps{
 		DB: db, Tickets: a.Tickets, People: a.People, Search: a.Search, Account: a.Account, OAuth: a.OAuth, Outbox: a.Outbox, Mailboxes: a.Mailboxes,
 		TwoFactor: twoFactor, Passwords: a.People.Passwords, Settings: a.Settings, EmailTemplates: &notify.Templates{DB: db},
-		Inbound: a.Inbound, IMAP: a.IMAP, Rules: a.Rules, SLA: a.SLA, Webhooks: a.Webhooks,
+		Inbound: a.Inbound, IMAP: a.IMAP, Rules: a.Rules, SLA: a.SLA, Webhooks: a.Webhooks, Assign: a.Assign, CSAT: a.CSAT,
 		Events: a.Events, Logger: logger, MaxUpload: cfg.MaxUpload, PublicURL: cfg.PublicURL,
 		IPs: a.ips(), WebFormPerMinute: cfg.WebFormRateLimit, Context: ctx,
 	})
@@ -355,6 +369,7 @@ func (a *App) Handler(reg *prometheus.Registry) http.Handler {
 		IPs: a.ips(), PublicURL: a.Config.PublicURL, Mailboxes: a.Mailboxes, Inbound: a.Inbound, Rules: a.Rules,
 		SLA:      a.SLA,
 		Webhooks: a.Webhooks,
+		Assign:   a.Assign, CSAT: a.CSAT,
 	}
 	apiSrv.Register(mux)
 	metrics := httpx.NewMetrics(reg)

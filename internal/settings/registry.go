@@ -194,3 +194,49 @@ func jsonSetting(key, desc string) *Setting[json.RawMessage] {
 		},
 	}
 }
+
+// Agent availability, automatic assignment and CSAT (p8-assign). Declared
+// apart from the blocks above to keep merges with other settings easy.
+const (
+	KeyAvailabilityMinutes = "assignment.availability_minutes"
+	KeyCSATEnabled         = "csat.enabled"
+	KeyCSATDelayHours      = "csat.delay_hours"
+)
+
+var (
+	// AvailabilityMinutes is how long an agent who chose "online" stays
+	// available for automatic assignment after their last activity in the
+	// workspace (a request on a signed-in session). Past it, or once every
+	// session has ended, they count as offline whatever they chose.
+	AvailabilityMinutes = declare(&Setting[int64]{
+		key: KeyAvailabilityMinutes, kind: KindInt, def: 15,
+		description: "Minutes without workspace activity after which an online agent counts as offline (1 to 1440).",
+		parse:       func(s string) (int64, error) { return strconv.ParseInt(s, 10, 64) },
+		format:      func(v int64) string { return strconv.FormatInt(v, 10) },
+		check: func(v int64) string {
+			if v < 1 || v > 1440 {
+				return "must be between 1 and 1440 minutes"
+			}
+			return ""
+		},
+	})
+
+	// CSATEnabled turns customer satisfaction surveys on: solved tickets
+	// get a rating email after CSATDelayHours, and requesters may rate.
+	CSATEnabled = declare(boolSetting(KeyCSATEnabled, false,
+		"Customer satisfaction surveys: requesters rate solved tickets good or bad."))
+
+	// CSATDelayHours is how long after a solve the survey email goes out.
+	CSATDelayHours = declare(&Setting[int64]{
+		key: KeyCSATDelayHours, kind: KindInt, def: 24,
+		description: "Hours after a ticket is solved before the satisfaction survey is sent (0 to 720).",
+		parse:       func(s string) (int64, error) { return strconv.ParseInt(s, 10, 64) },
+		format:      func(v int64) string { return strconv.FormatInt(v, 10) },
+		check: func(v int64) string {
+			if v < 0 || v > 720 {
+				return "must be between 0 and 720 hours"
+			}
+			return ""
+		},
+	})
+)

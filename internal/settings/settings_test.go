@@ -289,6 +289,8 @@ func TestRegistry(t *testing.T) {
 		settings.KeySetupCode,          // p6-firstrun
 		settings.KeyBlockedSenders,     // p7-in
 		settings.KeyWebhooksPrivate,    // p8-webhooks
+		// p8-assign
+		settings.KeyAvailabilityMinutes, settings.KeyCSATEnabled, settings.KeyCSATDelayHours,
 	}
 	if len(all) != len(want) {
 		t.Fatalf("%d settings declared, want %d: %+v", len(all), len(want), all)

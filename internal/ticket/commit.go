@@ -76,6 +76,10 @@ func (s *Service) commit(ctx context.Context, tx *store.Tx, m *mutation) (*desk.
 	if err != nil {
 		return nil, err
 	}
+	// After the triggers, which may have set the group.
+	if err := s.autoAssign(ctx, tx, m); err != nil {
+		return nil, err
+	}
 	if err := s.writeRow(ctx, tx, m, now); err != nil {
 		return nil, err
 	}

@@ -33,6 +33,9 @@ type Service struct {
 
 	hooksMu sync.RWMutex
 	hooks   []namedHook
+	// assigner picks an assignee for unassigned tickets entering a group
+	// (SetAutoAssigner); nil: none.
+	assigner AutoAssigner
 }
 
 // New returns a Service. Its count cache listens on bus, so a ticket change

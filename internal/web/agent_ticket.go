@@ -279,6 +279,13 @@ func (s *Server) auditView(rc *reqCtx, a *desk.Audit, names map[int64]string, gr
 			default:
 				av.Lines = append(av.Lines, rc.T("ticket.audit.changed", "field", label(e.FieldName), "from", from, "to", to))
 			}
+		case ticket.SatisfactionEvent: // p8-assign: the requester's rating
+			score, _ := e.Value.(string)
+			line := rc.T("csat.audit", "score", rc.T("csat.score."+score))
+			if e.Body != "" {
+				line = rc.T("csat.audit_comment", "score", rc.T("csat.score."+score), "comment", e.Body)
+			}
+			av.Lines = append(av.Lines, line)
 		case "Comment":
 			if e.Public != nil && !*e.Public {
 				av.Lines = append(av.Lines, rc.T("ticket.audit.internal_note"))

@@ -151,6 +151,9 @@ func TestEveryPageInEveryLanguage(t *testing.T) {
 	}
 	webhookPage := fmt.Sprintf("/agent/admin/webhooks/%d", wh.ID)
 
+	// A solved ticket's signed rating page, with CSAT on (p8-assign).
+	ratingPage := csatPage(t, e)
+
 	locale.ResetMissingKeys()
 	for _, loc := range []string{"en", "pl"} {
 		t.Run(loc, func(t *testing.T) {
@@ -182,7 +185,7 @@ func TestEveryPageInEveryLanguage(t *testing.T) {
 			}
 			al := []string{"Accept-Language", loc}
 			for _, p := range []string{"/", "/requests/submitted?id=5", "/requests/submitted", "/signin", "/signup", "/verify?token=x",
-				"/password/forgot", "/password/reset?token=x", "/agent/signin", "/nope"} {
+				"/password/forgot", "/password/reset?token=x", "/agent/signin", "/nope", ratingPage, ratingPage + "?score=good"} {
 				check("anonymous", p, anon.get(p, al...))
 			}
 			anon.get("/", al...)
@@ -218,6 +221,7 @@ func TestEveryPageInEveryLanguage(t *testing.T) {
 				"/agent/admin/settings", "/agent/admin/outbox", "/agent/admin/mailboxes", "/agent/admin/security", "/agent/admin/roles",
 				"/agent/admin/inactive", "/agent/admin/inactive?days=0", "/agent/security/tokens",
 				"/agent/admin/audit", "/agent/admin/audit?actor=x&from=bad", // p9-audit
+				"/agent/admin/routing", // p8-assign
 				"/agent/admin/user-fields", "/agent/admin/organization-fields", mailboxPage,
 				"/agent/admin/email-templates", "/agent/admin/email-templates/ticket.public_reply/en", "/agent/admin/email-templates/ticket.assigned/pl",
 				"/agent/admin/forms", fmt.Sprintf("/agent/admin/forms/%d", forms[0].ID), fmt.Sprintf("/agent/admin/fields/%d/options", planID),

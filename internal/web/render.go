@@ -199,6 +199,7 @@ var flashKeys = map[string]string{
 	"retried":       "outbox.retried",
 	"deleted":       "web.deleted",
 	"templatereset": "etpl.reset_done",
+	"availability":  "availability.saved", // p8-assign
 }
 
 // Template helpers on page.

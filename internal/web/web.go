@@ -33,10 +33,12 @@ import (
 	"time"
 
 	"github.com/frontdesk/frontdesk/internal/account"
+	"github.com/frontdesk/frontdesk/internal/assign"
 	"github.com/frontdesk/frontdesk/internal/channel/email/imapin"
 	"github.com/frontdesk/frontdesk/internal/channel/email/ingest"
 	"github.com/frontdesk/frontdesk/internal/channel/email/mailbox"
 	"github.com/frontdesk/frontdesk/internal/channel/email/notify"
+	"github.com/frontdesk/frontdesk/internal/csat"
 	"github.com/frontdesk/frontdesk/internal/desk"
 	"github.com/frontdesk/frontdesk/internal/events"
 	"github.com/frontdesk/frontdesk/internal/httpx"
@@ -126,6 +128,10 @@ type Deps struct {
 	Settings *settings.Service
 	// OAuth serves the OAuth consent page (nil: no such page).
 	OAuth *oauth.Service
+	// Assign serves the agents' availability control; CSAT the customers'
+	// rating page (p8-assign). nil hides them.
+	Assign *assign.Service
+	CSAT   *csat.Service
 }
 
 // Server serves the web UI. Build it with New and mount it with Register.
@@ -335,6 +341,8 @@ func (s *Server) Register(mux *http.ServeMux) {
 	s.registerAdminRules(h)
 	// Outbound webhooks (p8-webhooks).
 	s.registerWebhookAdmin(h)
+	// Agent availability and satisfaction ratings (p8-assign).
+	s.registerAssignCSAT(h)
 
 	// Anything else is an HTML 404 (the API answers under /api/v2/).
 	h("/", public, func(w http.ResponseWriter, r *http.Request) error { return desk.NotFound() })
