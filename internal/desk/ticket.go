@@ -189,6 +189,10 @@ type AuditEvent struct {
 	AuthorID int64  `json:"author_id,omitempty"`
 	// CommentID names the comment of a CommentPrivacyChange event.
 	CommentID int64 `json:"comment_id,omitempty"`
+	// MacroID and MacroTitle name the macro of an AgentMacroReference
+	// event (a change an agent made by applying a macro).
+	MacroID    int64  `json:"macro_id,omitempty"`
+	MacroTitle string `json:"macro_title,omitempty"`
 }
 
 // Audit records who changed a ticket, when, through which channel, and how.
