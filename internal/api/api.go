@@ -22,12 +22,14 @@ import (
 	"github.com/frontdesk/frontdesk/internal/desk"
 	"github.com/frontdesk/frontdesk/internal/httpx"
 	"github.com/frontdesk/frontdesk/internal/jobs"
+	"github.com/frontdesk/frontdesk/internal/macros"
 	"github.com/frontdesk/frontdesk/internal/oauth"
 	"github.com/frontdesk/frontdesk/internal/people"
 	"github.com/frontdesk/frontdesk/internal/ratelimit"
 	"github.com/frontdesk/frontdesk/internal/search"
 	"github.com/frontdesk/frontdesk/internal/store"
 	"github.com/frontdesk/frontdesk/internal/ticket"
+	"github.com/frontdesk/frontdesk/internal/views"
 )
 
 // MaxBody caps JSON request bodies; uploads have their own, larger limit.
@@ -64,6 +66,10 @@ type Server struct {
 	// Inbound holds the suspended tickets queue (/suspended_tickets).
 	Inbound *ingest.Service
 
+	// Views and Macros serve /views and /macros (p8-views).
+	Views  *views.Service
+	Macros *macros.Service
+
 	// routes lists every pattern registered through handle, so tests can
 	// check that each route has its entry in the permission matrix.
 	routes []string
@@ -90,6 +96,8 @@ func (s *Server) Register(mux *http.ServeMux) {
 	s.registerUsersP6(mux) // p6-users
 	s.registerOrgMemberships(mux)
 	s.registerSuspended(mux) // p7-in
+	s.registerViews(mux)     // p8-views
+	s.registerMacros(mux)    // p8-views
 	mux.Handle("/api/v2/", s.public(func(w http.ResponseWriter, r *http.Request) error {
 		return &desk.Error{Code: desk.ENOTFOUND, Message: "No route matches " + r.Method + " " + r.URL.Path}
 	}))

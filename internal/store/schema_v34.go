@@ -4,7 +4,7 @@ package store
 //
 //   - views: a title, the conditions (all/any, the rules engine's
 //     language, JSON), the execution (columns, group_by, sort_by and their
-//     orders, JSON), an active flag and a position. restriction_type is ''
+//     orders, JSON), an active flag and a position. restriction_type is empty
 //     for a shared view every agent sees, 'Group' for one seen by the
 //     members of the groups in restriction_ids (JSON array), 'User' for a
 //     personal view (restriction_ids holds its owner's id).

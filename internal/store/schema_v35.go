@@ -5,7 +5,7 @@ package store
 //   - macros: a title ("A::B" puts it in category A), the actions (the
 //     rules engine's language plus comment_value / comment_value_html /
 //     comment_mode_is_public, JSON), active flag, position, and the same
-//     restriction columns as views ('' everyone, 'Group', 'User').
+//     restriction columns as views (empty: everyone, 'Group', 'User').
 //     usage_total counts every application.
 //   - macro_usage: one row per application in the last 30 days (older rows
 //     are pruned when the macro is next applied), for Zendesk's

@@ -137,14 +137,80 @@ type Input struct {
 var columns = map[string]string{
 	"nice_id": "ID", "subject": "Subject", "requester": "Requester", "assignee": "Assignee",
 	"group": "Group", "organization": "Organization", "status": "Status", "priority": "Priority",
-	"type": "Type", "created": "Requested", "updated": "Updated", "solved": "Solved", "due_date": "Due date",
+	"type": "Type", "created": "Requested", "updated": "Updated", "due_date": "Due date",
 }
 
 // ColumnOrder lists the known columns in a stable order (for pickers).
-var ColumnOrder = []string{"nice_id", "subject", "requester", "assignee", "group", "organization", "status", "priority", "type", "created", "updated", "solved", "due_date"}
+var ColumnOrder = []string{"nice_id", "subject", "requester", "assignee", "group", "organization", "status", "priority", "type", "created", "updated", "due_date"}
+
+// SortOrder lists what a view may sort by, for pickers.
+var SortOrder = []string{"updated", "created", "nice_id", "status", "priority", "due_date", "solved", "subject"}
+
+// GroupOrder lists what a view may group by, for pickers.
+func GroupOrder() []string { return slices.Clone(groupColumns) }
+
+// Columns returns the column names of v's output (names, or custom field
+// ids as text).
+func (v *View) Columns() []string { return slices.Clone(v.output.Columns) }
+
+// OutputOf returns v's stored output.
+func (v *View) OutputOf() Output { return v.output }
+
+// Row is one ticket of a view's execution in Zendesk's row shape: the
+// chosen columns' values under their keys (requester_id, assignee_id,
+// group_id, organization_id, created, updated, due_date, custom field ids)
+// and ticket_id.
+func Row(t *desk.Ticket, cols []string) map[string]any {
+	row := map[string]any{"ticket_id": t.ID}
+	for _, c := range cols {
+		switch c {
+		case "nice_id":
+			row["nice_id"] = t.ID
+		case "subject":
+			row["subject"] = t.Subject
+		case "requester":
+			row["requester_id"] = t.RequesterID
+		case "assignee":
+			row["assignee_id"] = t.AssigneeID
+		case "group":
+			row["group_id"] = t.GroupID
+		case "organization":
+			row["organization_id"] = t.OrganizationID
+		case "status":
+			row["status"] = t.Status
+		case "priority":
+			row["priority"] = t.Priority
+		case "type":
+			row["type"] = t.Type
+		case "created":
+			row["created"] = t.CreatedAt
+		case "updated":
+			row["updated"] = t.UpdatedAt
+		case "due_date":
+			if t.DueAt.IsZero() {
+				row["due_date"] = nil
+			} else {
+				row["due_date"] = t.DueAt
+			}
+		default:
+			id, err := strconv.ParseInt(c, 10, 64)
+			if err != nil {
+				continue
+			}
+			var val any
+			for _, f := range t.CustomFields {
+				if f.ID == id {
+					val = f.Value
+				}
+			}
+			row[c] = val
+		}
+	}
+	return row
+}
 
 // sortColumns are the SQL of the columns a view sorts and groups by.
-// Nullable ids sort as 0 and an absent type as '', so both stores order
+// Nullable ids sort as 0 and an absent type as the empty text, so both stores order
 // the same way.
 var sortColumns = map[string]string{
 	"nice_id": "t.id", "id": "t.id", "created": "t.created_at", "created_at": "t.created_at",
