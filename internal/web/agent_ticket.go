@@ -274,6 +274,8 @@ func (s *Server) auditView(rc *reqCtx, a *desk.Audit, names map[int64]string, gr
 			default:
 				av.Lines = append(av.Lines, rc.T("ticket.audit.changed", "field", label(e.FieldName), "from", from, "to", to))
 			}
+		case "AgentMacroReference":
+			av.Lines = append(av.Lines, rc.T("macros.audit_applied", "title", e.MacroTitle))
 		case "Comment":
 			if e.Public != nil && !*e.Public {
 				av.Lines = append(av.Lines, rc.T("ticket.audit.internal_note"))
