@@ -189,6 +189,9 @@ type AuditEvent struct {
 	AuthorID int64  `json:"author_id,omitempty"`
 	// CommentID names the comment of a CommentPrivacyChange event.
 	CommentID int64 `json:"comment_id,omitempty"`
+	// Via is set on changes a business rule made (channel "rule", source
+	// naming the trigger), as Zendesk marks them.
+	Via *Via `json:"via,omitempty"`
 	// MacroID and MacroTitle name the macro of an AgentMacroReference
 	// event (a change an agent made by applying a macro).
 	MacroID    int64  `json:"macro_id,omitempty"`

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/frontdesk/frontdesk/internal/desk"
+	"github.com/frontdesk/frontdesk/internal/rules"
 	"github.com/frontdesk/frontdesk/internal/store"
 	"github.com/frontdesk/frontdesk/internal/ticket"
 )
@@ -15,63 +16,72 @@ import (
 const usageWindow = 30 * 24 * time.Hour
 
 // usable loads a macro the caller may apply: active and usable by them.
-func (s *Service) usable(ctx context.Context, id int64) (*Macro, error) {
+func (s *Service) usable(ctx context.Context, id int64) (*desk.Principal, *Macro, error) {
 	p, groups, err := s.caller(ctx)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	m, err := load(ctx, s.DB, id)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if !m.stored.Usable(p, groups) && !p.System {
 		if visible(p, groups, m) {
-			return nil, desk.Forbidden("This macro is not available to you")
+			return nil, nil, desk.Forbidden("This macro is not available to you")
 		}
-		return nil, desk.NotFound()
+		return nil, nil, desk.NotFound()
 	}
 	if !m.Active {
-		return nil, desk.Invalid("macro", "is inactive")
+		return nil, nil, desk.Invalid("macro", "is inactive")
 	}
-	return m, nil
+	return p, m, nil
 }
 
-// edit applies m to e: the engine's actions first, then the comment with
-// its placeholders rendered for the ticket as changed and the acting user,
-// and a note naming the macro.
-func (s *Service) edit(ctx context.Context, m *Macro, e *ticket.Edit) error {
+// edit applies m to e for p: the engine's actions first, then the comment
+// with its placeholders rendered for the ticket as changed, and a note
+// naming the macro in the audit.
+func (s *Service) edit(ctx context.Context, tx *store.Tx, p *desk.Principal, m *Macro, e *ticket.Edit) error {
+	if s.Rules == nil {
+		return errors.New("macros: no rules engine")
+	}
 	comment, rest := split(m.Actions)
 	if len(rest) > 0 {
-		if s.Engine == nil {
-			return errors.New("macros: no rules engine")
-		}
-		if err := s.Engine.ApplyMacroActions(ctx, e, rest); err != nil {
+		var later []rules.SideEffect
+		ac := &rules.ActionContext{Ctx: ctx, Tx: tx, Edit: e, Rule: rules.Ref{Kind: rules.KindMacro, ID: m.ID, Title: m.Title},
+			Actor: p, Registry: s.Rules, Later: func(f rules.SideEffect) { later = append(later, f) }}
+		if err := s.Rules.Apply(ac, rest); err != nil {
 			return err
+		}
+		if len(later) > 0 {
+			return desk.Invalid("actions", "a macro cannot send notifications or call webhooks")
 		}
 	}
 	var ci *ticket.CommentInput
+	var texts []Action
 	for _, a := range comment {
 		if ci == nil {
 			ci = &ticket.CommentInput{}
 		}
-		switch a.Field {
-		case ActionComment:
-			text, _ := commentText(a.Value)
-			out, err := s.render(ctx, text, e.Current(), false)
-			if err != nil {
-				return err
-			}
-			ci.Body = out
-		case ActionCommentHTML:
-			text, _ := commentText(a.Value)
-			out, err := s.render(ctx, text, e.Current(), true)
-			if err != nil {
-				return err
-			}
-			ci.HTMLBody = out
-		case ActionCommentPublic:
+		if a.Field == ActionCommentPublic {
 			b, _ := boolValue(a.Value)
 			ci.Public = &b
+		} else {
+			texts = append(texts, a)
+		}
+	}
+	if len(texts) > 0 {
+		// The reader of a public reply is the requester; of a note, staff.
+		d, err := s.placeholderData(ctx, tx, p, e.Ticket(), ci.Public == nil || *ci.Public)
+		if err != nil {
+			return err
+		}
+		for _, a := range texts {
+			text, _ := commentText(a.Value)
+			if a.Field == ActionCommentHTML {
+				ci.HTMLBody = s.renderHTML(text, d)
+			} else {
+				ci.Body = s.Rules.Render(text, d, false)
+			}
 		}
 	}
 	if ci != nil && (strings.TrimSpace(ci.Body) != "" || strings.TrimSpace(ci.HTMLBody) != "") {
@@ -83,14 +93,51 @@ func (s *Service) edit(ctx context.Context, m *Macro, e *ticket.Edit) error {
 	return nil
 }
 
-func (s *Service) render(ctx context.Context, text string, t *desk.Ticket, html bool) (string, error) {
-	if !strings.Contains(text, "{{") {
-		return text, nil
+// placeholderData is what placeholders read for a macro comment on t.
+func (s *Service) placeholderData(ctx context.Context, tx *store.Tx, p *desk.Principal, t *desk.Ticket, public bool) (*rules.PlaceholderData, error) {
+	d := &rules.PlaceholderData{Ctx: ctx, Tx: tx, Ticket: t, BaseURL: s.BaseURL, Staff: !public}
+	var err error
+	if d.Requester, err = rules.LoadPerson(ctx, tx, t.RequesterID); err != nil {
+		return nil, err
 	}
-	if s.Engine == nil {
-		return "", errors.New("macros: no rules engine")
+	if t.AssigneeID != nil {
+		if d.Assignee, err = rules.LoadPerson(ctx, tx, *t.AssigneeID); err != nil {
+			return nil, err
+		}
 	}
-	return s.Engine.RenderPlaceholders(ctx, text, t, html)
+	if p.UserID != 0 {
+		if d.CurrentUser, err = rules.LoadPerson(ctx, tx, p.UserID); err != nil {
+			return nil, err
+		}
+	}
+	if public && d.Requester != nil {
+		d.Locale = d.Requester.Locale
+	} else if d.CurrentUser != nil {
+		d.Locale = d.CurrentUser.Locale
+	}
+	return d, nil
+}
+
+// renderHTML renders the placeholders of an HTML comment: the macro's own
+// markup stays (the ticket service sanitizes it), every placeholder value
+// is HTML-escaped.
+func (s *Service) renderHTML(text string, d *rules.PlaceholderData) string {
+	var b strings.Builder
+	for {
+		i := strings.Index(text, "{{")
+		if i < 0 {
+			break
+		}
+		j := strings.Index(text[i+2:], "}}")
+		if j < 0 {
+			break
+		}
+		b.WriteString(text[:i])
+		b.WriteString(s.Rules.Render(text[i:i+4+j], d, true))
+		text = text[i+4+j:]
+	}
+	b.WriteString(text)
+	return b.String()
 }
 
 // Apply applies macro id to ticket ticketID for the caller and saves the
@@ -98,14 +145,14 @@ func (s *Service) render(ctx context.Context, text string, t *desk.Ticket, html 
 // the macro. The caller's own rights bound what the macro may change.
 func (s *Service) Apply(ctx context.Context, id, ticketID int64) (_ *desk.Ticket, _ *desk.Audit, err error) {
 	defer func() { err = wrapf(err, "macros: apply %d to ticket %d", id, ticketID) }()
-	m, err := s.usable(ctx, id)
+	p, m, err := s.usable(ctx, id)
 	if err != nil {
 		return nil, nil, err
 	}
 	var t *desk.Ticket
 	var audit *desk.Audit
 	err = s.DB.InTx(ctx, func(tx *store.Tx) error {
-		t, audit, err = s.Tickets.EditTx(ctx, tx, ticketID, func(e *ticket.Edit) error { return s.edit(ctx, m, e) })
+		t, audit, err = s.Tickets.EditTx(ctx, tx, ticketID, func(e *ticket.Edit) error { return s.edit(ctx, tx, p, m, e) })
 		if err != nil {
 			return err
 		}
@@ -140,11 +187,11 @@ type Result struct {
 // without saving anything (Zendesk's GET …/macros/{id}/apply).
 func (s *Service) Preview(ctx context.Context, id, ticketID int64) (_ *Result, err error) {
 	defer func() { err = wrapf(err, "macros: preview %d on ticket %d", id, ticketID) }()
-	m, err := s.usable(ctx, id)
+	p, m, err := s.usable(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	t, c, err := s.Tickets.Preview(ctx, ticketID, func(e *ticket.Edit) error { return s.edit(ctx, m, e) })
+	t, c, err := s.Tickets.Preview(ctx, ticketID, func(tx *store.Tx, e *ticket.Edit) error { return s.edit(ctx, tx, p, m, e) })
 	if err != nil {
 		return nil, err
 	}
@@ -156,7 +203,7 @@ func (s *Service) Preview(ctx context.Context, id, ticketID int64) (_ *Result, e
 // comment, placeholders left as written.
 func (s *Service) Changes(ctx context.Context, id int64) (_ map[string]any, err error) {
 	defer func() { err = wrapf(err, "macros: changes %d", id) }()
-	m, err := s.usable(ctx, id)
+	_, m, err := s.usable(ctx, id)
 	if err != nil {
 		return nil, err
 	}

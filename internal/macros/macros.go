@@ -17,16 +17,14 @@ import (
 	"unicode/utf8"
 
 	"github.com/frontdesk/frontdesk/internal/desk"
+	"github.com/frontdesk/frontdesk/internal/rules"
 	"github.com/frontdesk/frontdesk/internal/store"
 	"github.com/frontdesk/frontdesk/internal/ticket"
 	"github.com/frontdesk/frontdesk/internal/views"
 )
 
 // Action is one macro action (the rules engine's {"field", "value"}).
-type Action struct {
-	Field string `json:"field"`
-	Value any    `json:"value"`
-}
+type Action = rules.Action
 
 // The comment actions, which this package applies itself (Zendesk spells a
 // macro's comment as actions).
@@ -36,21 +34,15 @@ const (
 	ActionCommentPublic = "comment_mode_is_public"
 )
 
-// Engine is the rules engine's side of macros: it validates the actions
-// other than the comment ones and applies them through an Edit; and it
-// renders placeholders ({{ticket.id}} …) for a ticket and the acting user,
-// HTML-escaped when html is set. The server wires the engine in.
-type Engine interface {
-	ValidateMacroActions(actions []Action) error
-	ApplyMacroActions(ctx context.Context, e *ticket.Edit, actions []Action) error
-	RenderPlaceholders(ctx context.Context, text string, t *desk.Ticket, html bool) (string, error)
-}
-
 // Service implements macros. It is safe for concurrent use.
 type Service struct {
 	DB      *store.DB
 	Tickets *ticket.Service
-	Engine  Engine
+	// Rules is the rules engine: it validates and applies the actions other
+	// than the comment ones, and renders placeholders.
+	Rules *rules.Registry
+	// BaseURL is the site's public address for {{ticket.url}} ("" none).
+	BaseURL string
 }
 
 // Macro is one macro in Zendesk's shape. Usage counts are filled when
@@ -97,7 +89,7 @@ type Input struct {
 	Active      *bool           `json:"active"`
 	Position    *int            `json:"position"`
 	Restriction json.RawMessage `json:"restriction"`
-	Actions     *[]Action       `json:"actions"`
+	Actions     json.RawMessage `json:"actions"`
 }
 
 const maxTitle = 255
@@ -276,7 +268,7 @@ func (s *Service) Create(ctx context.Context, in Input) (_ *Macro, err error) {
 			in.Title = new(string)
 		}
 		if in.Actions == nil {
-			in.Actions = &[]Action{}
+			in.Actions = json.RawMessage("[]")
 		}
 		if in.Position == nil {
 			var n int
@@ -451,10 +443,15 @@ func (s *Service) applyInput(ctx context.Context, q store.Querier, p *desk.Princ
 		}
 	}
 	if in.Actions != nil {
-		if err := s.validateActions(*in.Actions, &val); err != nil {
-			return err
+		acts, err := rules.DecodeActions(in.Actions)
+		if err != nil {
+			val.Add("actions", "must be a list of actions with field and value")
+		} else if len(acts) == 0 {
+			val.Add("actions", "a macro needs at least one action")
+		} else {
+			s.validateActions(acts, &val)
 		}
-		m.Actions = *in.Actions
+		m.Actions = acts
 		if m.Actions == nil {
 			m.Actions = []Action{}
 		}
@@ -467,10 +464,10 @@ const maxActions = 100
 
 // validateActions checks the comment actions here and hands the others to
 // the engine.
-func (s *Service) validateActions(acts []Action, val *desk.Validation) error {
+func (s *Service) validateActions(acts []Action, val *desk.Validation) {
 	if len(acts) > maxActions {
 		val.Add("actions", fmt.Sprintf("takes at most %d actions", maxActions))
-		return nil
+		return
 	}
 	comment, rest := split(acts)
 	for _, a := range comment {
@@ -486,13 +483,9 @@ func (s *Service) validateActions(acts []Action, val *desk.Validation) error {
 			}
 		}
 	}
-	if len(rest) == 0 {
-		return nil
+	if len(rest) > 0 {
+		s.Rules.ValidateActions(val, "actions", rules.KindMacro, rest)
 	}
-	if s.Engine == nil {
-		return errors.New("macros: no rules engine")
-	}
-	return s.Engine.ValidateMacroActions(rest)
 }
 
 // split separates the comment actions from the engine's.

@@ -33,8 +33,12 @@ type Edit struct {
 	p        *desk.Principal
 	creating bool
 	t        *desk.Ticket // the ticket being built (a copy of the stored one on update)
-	c        *change
-	v        desk.Validation
+	old      *desk.Ticket // the stored ticket (nil on create)
+	// actor made the change a rule stage runs on (p is then the rule
+	// principal); nil otherwise.
+	actor *desk.Principal
+	c     *change
+	v     desk.Validation
 
 	// tagsBase is the tag list last recorded as a change.
 	tagsBase []string
@@ -47,7 +51,7 @@ type Edit struct {
 }
 
 func (s *Service) newEdit(ctx context.Context, tx *store.Tx, p *desk.Principal, old, t *desk.Ticket, c *change) *Edit {
-	return &Edit{s: s, ctx: ctx, tx: tx, p: p, creating: old == nil, t: t, c: c, tagsBase: t.Tags}
+	return &Edit{s: s, ctx: ctx, tx: tx, p: p, creating: old == nil, t: t, old: old, c: c, tagsBase: t.Tags}
 }
 
 // apply validates in against old (nil on create) and writes the result into

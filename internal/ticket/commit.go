@@ -72,13 +72,16 @@ type mutation struct {
 // publishes one event of kind permanent_delete with Before set.
 func (s *Service) commit(ctx context.Context, tx *store.Tx, m *mutation) (*desk.Audit, error) {
 	now := store.Now()
+	later, err := s.runRules(ctx, tx, m)
+	if err != nil {
+		return nil, err
+	}
 	if err := s.writeRow(ctx, tx, m, now); err != nil {
 		return nil, err
 	}
 	var audit *desk.Audit
 	t := m.after
 	if m.kind != desk.ChangePermanentDelete {
-		var err error
 		if audit, err = s.writeAudit(ctx, tx, m.actor, t, &m.change, m.copyFrom, now); err != nil {
 			return nil, err
 		}
@@ -104,6 +107,11 @@ func (s *Service) commit(ctx context.Context, tx *store.Tx, m *mutation) (*desk.
 			} else {
 				ch.Events = append(ch.Events, e)
 			}
+		}
+	}
+	for _, h := range later {
+		if err := h(ctx, tx, ch); err != nil {
+			return nil, fmt.Errorf("ticket rules: %w", err)
 		}
 	}
 	for _, h := range s.hookList() {

@@ -8,10 +8,6 @@ import (
 	"github.com/frontdesk/frontdesk/internal/store"
 )
 
-// Current returns the ticket as the edit has changed it so far (read only:
-// change it through the appliers). Macros render placeholders from it.
-func (e *Edit) Current() *desk.Ticket { return e.t }
-
 // NoteMacro records in the audit that macro id (title) made this change,
 // Zendesk's AgentMacroReference event.
 func (e *Edit) NoteMacro(id int64, title string) {
@@ -28,12 +24,13 @@ type PreviewComment struct {
 // errPreview rolls a preview's transaction back.
 var errPreview = errors.New("ticket: preview")
 
-// Preview runs fn over an Edit of ticket id exactly as EditTx would, with
+// Preview runs fn over an Edit of ticket id (in transaction tx) as EditTx
+// would, with
 // every rule and permission check, and returns the ticket and comment that
 // would result, but stores nothing: the transaction is rolled back before
 // the commit path (no audit, no hooks, no event). Zendesk's macro apply
 // endpoints answer with this.
-func (s *Service) Preview(ctx context.Context, id int64, fn func(*Edit) error) (_ *desk.Ticket, _ *PreviewComment, err error) {
+func (s *Service) Preview(ctx context.Context, id int64, fn func(*store.Tx, *Edit) error) (_ *desk.Ticket, _ *PreviewComment, err error) {
 	defer func() { err = wrapf(err, "ticket: preview %d", id) }()
 	p, err := desk.RequirePrincipal(ctx)
 	if err != nil {
@@ -52,7 +49,7 @@ func (s *Service) Preview(ctx context.Context, id int64, fn func(*Edit) error) (
 		t = cloneTicket(old)
 		c := &change{}
 		e := s.newEdit(ctx, tx, p, old, t, c)
-		if err := fn(e); err != nil {
+		if err := fn(tx, e); err != nil {
 			return err
 		}
 		if err := e.finish(); err != nil {

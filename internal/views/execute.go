@@ -2,13 +2,13 @@ package views
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/frontdesk/frontdesk/internal/desk"
+	"github.com/frontdesk/frontdesk/internal/rules"
 	"github.com/frontdesk/frontdesk/internal/ticket"
 )
 
@@ -72,7 +72,7 @@ func (s *Service) draft(ctx context.Context, in Input) (*View, error) {
 	if err != nil {
 		return nil, err
 	}
-	v := &View{Active: true, output: defaultOutput(), Conditions: json.RawMessage(`{"all":[],"any":[]}`)}
+	v := &View{Active: true, output: defaultOutput()}
 	in.Restriction, in.Title, in.Position = nil, nil, nil
 	if err := s.applyInput(ctx, s.DB, p, v, in); err != nil {
 		return nil, err
@@ -101,13 +101,15 @@ func (s *Service) usable(ctx context.Context, id int64) (*View, error) {
 // where is the SQL condition of v's tickets for p: the engine's
 // conditions, and always the visibility rule and "not deleted".
 func (s *Service) where(p *desk.Principal, v *View) (string, []any, error) {
-	if s.Compiler == nil {
-		return "", nil, fmt.Errorf("views: no condition compiler")
+	if s.Rules == nil {
+		return "", nil, fmt.Errorf("views: no rules engine")
 	}
-	cond, cargs, err := s.Compiler.CompileView(v.Conditions, p.UserID)
+	b := &rules.SQL{Dialect: s.DB.Dialect, Now: time.Now(), CurrentUserID: p.UserID}
+	cond, err := s.Rules.Compile(b, v.Conditions)
 	if err != nil {
-		return "", nil, err
+		return "", nil, desk.Invalid("conditions", err.Error())
 	}
+	cargs := b.Args()
 	vis, args := ticket.Visibility(p)
 	if strings.TrimSpace(cond) == "" {
 		cond = "1=1"

@@ -19,32 +19,26 @@ import (
 
 	"github.com/frontdesk/frontdesk/internal/desk"
 	"github.com/frontdesk/frontdesk/internal/events"
+	"github.com/frontdesk/frontdesk/internal/rules"
 	"github.com/frontdesk/frontdesk/internal/store"
 	"github.com/frontdesk/frontdesk/internal/ticket"
 )
 
-// Compiler is the rules engine's side of views: it validates view
-// conditions and compiles them into a SQL condition over the tickets table
-// (alias t), where "current_user" is the user given. The server wires the
-// engine in.
-type Compiler interface {
-	ValidateView(conds json.RawMessage) error
-	CompileView(conds json.RawMessage, currentUser int64) (string, []any, error)
-}
-
 // Service implements views. It is safe for concurrent use.
 type Service struct {
-	DB       *store.DB
-	Tickets  *ticket.Service
-	Compiler Compiler
+	DB      *store.DB
+	Tickets *ticket.Service
+	// Rules is the rules engine: it validates view conditions and compiles
+	// them into SQL over the tickets table.
+	Rules *rules.Registry
 
 	counts countCache
 }
 
 // New returns a Service whose count cache is dropped on every ticket change
 // bus reports.
-func New(db *store.DB, tickets *ticket.Service, c Compiler, bus *events.Bus) *Service {
-	s := &Service{DB: db, Tickets: tickets, Compiler: c}
+func New(db *store.DB, tickets *ticket.Service, r *rules.Registry, bus *events.Bus) *Service {
+	s := &Service{DB: db, Tickets: tickets, Rules: r}
 	if bus != nil {
 		bus.Subscribe(func(e events.Event) {
 			switch e.Type {
@@ -78,18 +72,18 @@ type Execution struct {
 
 // View is one view in Zendesk's shape.
 type View struct {
-	ID          int64           `json:"id"`
-	URL         string          `json:"url,omitempty"`
-	Title       string          `json:"title"`
-	Description string          `json:"description"`
-	Active      bool            `json:"active"`
-	Position    int             `json:"position"`
-	Default     bool            `json:"default"`
-	Restriction *Restriction    `json:"restriction"`
-	Conditions  json.RawMessage `json:"conditions"`
-	Execution   Execution       `json:"execution"`
-	CreatedAt   desk.Time       `json:"created_at"`
-	UpdatedAt   desk.Time       `json:"updated_at"`
+	ID          int64            `json:"id"`
+	URL         string           `json:"url,omitempty"`
+	Title       string           `json:"title"`
+	Description string           `json:"description"`
+	Active      bool             `json:"active"`
+	Position    int              `json:"position"`
+	Default     bool             `json:"default"`
+	Restriction *Restriction     `json:"restriction"`
+	Conditions  rules.Conditions `json:"conditions"`
+	Execution   Execution        `json:"execution"`
+	CreatedAt   desk.Time        `json:"created_at"`
+	UpdatedAt   desk.Time        `json:"updated_at"`
 
 	stored StoredRestriction
 	output Output
@@ -249,7 +243,7 @@ func scanView(row scanner) (*View, error) {
 	}
 	v.stored = DecodeRestriction(rtype, rids)
 	v.Restriction = v.stored.API()
-	v.Conditions = json.RawMessage(conds)
+	v.Conditions, _ = rules.DecodeConditions([]byte(conds))
 	if json.Unmarshal([]byte(exec), &v.output) != nil || len(v.output.Columns) == 0 {
 		v.output = defaultOutput()
 	}
@@ -412,7 +406,7 @@ func (s *Service) Create(ctx context.Context, in Input) (_ *View, err error) {
 	}
 	var id int64
 	err = s.DB.InTx(ctx, func(tx *store.Tx) error {
-		v := &View{Active: true, output: defaultOutput(), Conditions: json.RawMessage(`{"all":[],"any":[]}`)}
+		v := &View{Active: true, output: defaultOutput()}
 		if in.Title == nil {
 			in.Title = new(string)
 		}
@@ -433,7 +427,7 @@ func (s *Service) Create(ctx context.Context, in Input) (_ *View, err error) {
 		exec, _ := json.Marshal(v.output)
 		now := store.Now()
 		id, err = tx.InsertID(ctx, `INSERT INTO views (title, description, active, position, restriction_type, restriction_ids, conditions, execution, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, v.Title, v.Description, v.Active, v.Position, v.stored.Type, v.stored.IDsJSON(), string(v.Conditions), string(exec), now, now)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, v.Title, v.Description, v.Active, v.Position, v.stored.Type, v.stored.IDsJSON(), conds(v), string(exec), now, now)
 		return err
 	})
 	if err != nil {
@@ -462,7 +456,7 @@ func (s *Service) Update(ctx context.Context, id int64, in Input) (_ *View, err 
 		}
 		exec, _ := json.Marshal(v.output)
 		_, err = tx.Exec(ctx, `UPDATE views SET title = ?, description = ?, active = ?, position = ?, restriction_type = ?, restriction_ids = ?, conditions = ?, execution = ?, updated_at = ? WHERE id = ?`,
-			v.Title, v.Description, v.Active, v.Position, v.stored.Type, v.stored.IDsJSON(), string(v.Conditions), string(exec), store.Now(), id)
+			v.Title, v.Description, v.Active, v.Position, v.stored.Type, v.stored.IDsJSON(), conds(v), string(exec), store.Now(), id)
 		return err
 	})
 	if err != nil {
@@ -586,16 +580,16 @@ func (s *Service) applyInput(ctx context.Context, q store.Querier, p *desk.Princ
 			v.stored = CheckRestriction(ctx, q, p, r, &val)
 		}
 	}
-	if conds, ok, err := mergeConditions(v.Conditions, in); err != nil {
+	if c, ok, err := mergeConditions(v.Conditions, in); err != nil {
 		val.Add("conditions", err.Error())
 	} else if ok {
-		if s.Compiler == nil {
-			return errors.New("views: no condition compiler")
+		if s.Rules == nil {
+			return errors.New("views: no rules engine")
 		}
-		if err := s.Compiler.ValidateView(conds); err != nil {
+		if err := s.Rules.Validate(rules.KindView, c, nil); err != nil {
 			return err
 		}
-		v.Conditions = conds
+		v.Conditions = c
 	}
 	out := in.Output
 	if out == nil {
@@ -611,34 +605,38 @@ func (s *Service) applyInput(ctx context.Context, q store.Querier, p *desk.Princ
 
 // mergeConditions combines a request's all/any (or conditions) with the
 // stored ones; ok is false when the request names none.
-func mergeConditions(cur json.RawMessage, in Input) (json.RawMessage, bool, error) {
-	var c struct {
-		All json.RawMessage `json:"all"`
-		Any json.RawMessage `json:"any"`
-	}
+func mergeConditions(cur rules.Conditions, in Input) (rules.Conditions, bool, error) {
 	if in.Conditions == nil && in.All == nil && in.Any == nil {
-		return nil, false, nil
+		return cur, false, nil
 	}
-	_ = json.Unmarshal(cur, &c)
+	c := cur
 	if in.Conditions != nil {
-		c.All, c.Any = nil, nil
-		if err := json.Unmarshal(in.Conditions, &c); err != nil {
-			return nil, false, errors.New("must be an object with all and any")
+		var err error
+		if c, err = rules.DecodeConditions(in.Conditions); err != nil {
+			return c, false, errors.New("must be an object with all and any lists of conditions")
 		}
 	}
-	if in.All != nil {
-		c.All = in.All
-	}
-	if in.Any != nil {
-		c.Any = in.Any
-	}
-	for _, list := range []*json.RawMessage{&c.All, &c.Any} {
-		if *list == nil || string(*list) == "null" {
-			*list = json.RawMessage("[]")
+	for _, part := range []struct {
+		raw json.RawMessage
+		dst *[]rules.Condition
+	}{{in.All, &c.All}, {in.Any, &c.Any}} {
+		if part.raw == nil {
+			continue
 		}
+		wrapped := append(append([]byte(`{"all":`), part.raw...), '}')
+		d, err := rules.DecodeConditions(wrapped)
+		if err != nil {
+			return c, false, errors.New("all and any must be lists of conditions")
+		}
+		*part.dst = d.All
 	}
-	b, err := json.Marshal(c)
-	return b, true, err
+	return c, true, nil
+}
+
+// conds is the stored JSON of v's conditions.
+func conds(v *View) string {
+	b, _ := json.Marshal(v.Conditions)
+	return string(b)
 }
 
 // applyOutput validates an output and writes it into o.
