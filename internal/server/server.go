@@ -33,16 +33,19 @@ import (
 	"github.com/frontdesk/frontdesk/internal/events/pgrelay"
 	"github.com/frontdesk/frontdesk/internal/httpx"
 	"github.com/frontdesk/frontdesk/internal/jobs"
+	"github.com/frontdesk/frontdesk/internal/macros"
 	"github.com/frontdesk/frontdesk/internal/oauth"
 	"github.com/frontdesk/frontdesk/internal/outbox"
 	"github.com/frontdesk/frontdesk/internal/people"
 	"github.com/frontdesk/frontdesk/internal/ratelimit"
+	"github.com/frontdesk/frontdesk/internal/rules"
 	"github.com/frontdesk/frontdesk/internal/search"
 	"github.com/frontdesk/frontdesk/internal/secrets"
 	"github.com/frontdesk/frontdesk/internal/settings"
 	"github.com/frontdesk/frontdesk/internal/store"
 	"github.com/frontdesk/frontdesk/internal/ticket"
 	"github.com/frontdesk/frontdesk/internal/twofactor"
+	"github.com/frontdesk/frontdesk/internal/views"
 	"github.com/frontdesk/frontdesk/internal/web"
 )
 
@@ -174,6 +177,11 @@ type App struct {
 	Relay *pgrelay.Relay
 	// Settings holds the stored settings; every service shares its cache.
 	Settings *settings.Service
+	// Rules is the business-rule registry (fields, actions, placeholders);
+	// Views and Macros are the saved ticket filters and agent macros.
+	Rules  *rules.Registry
+	Views  *views.Service
+	Macros *macros.Service
 
 	metricsAddr string // where the metrics listener listens, once it does
 	smtpAddr    string // where the SMTP receiver listens, once it does
@@ -255,10 +263,11 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 	// the user's rows through it.
 	a.People.EraseTwoFactorTx = twofactor.EraseUserTx
 	a.OAuth = oauth.New(db)
+	a.openViewsMacros()
 	a.Web, err = web.New(web.Deps{
 		DB: db, Tickets: a.Tickets, People: a.People, Search: a.Search, Account: a.Account, OAuth: a.OAuth, Outbox: a.Outbox, Mailboxes: a.Mailboxes,
 		TwoFactor: twoFactor, Passwords: a.People.Passwords, Settings: a.Settings, EmailTemplates: &notify.Templates{DB: db},
-		Inbound: a.Inbound, IMAP: a.IMAP,
+		Inbound: a.Inbound, IMAP: a.IMAP, Views: a.Views, Macros: a.Macros,
 		Events: a.Events, Logger: logger, MaxUpload: cfg.MaxUpload, PublicURL: cfg.PublicURL,
 		IPs: a.ips(), WebFormPerMinute: cfg.WebFormRateLimit, Context: ctx,
 	})
@@ -293,6 +302,7 @@ func (a *App) Handler(reg *prometheus.Registry) http.Handler {
 		OAuth:   a.OAuth,
 		Limiter: ratelimit.For(a.DB, a.Config.APIRateLimit, a.Logger), AuthFailures: api.NewAuthThrottle(), MaxUpload: a.Config.MaxUpload,
 		IPs: a.ips(), PublicURL: a.Config.PublicURL, Mailboxes: a.Mailboxes, Inbound: a.Inbound,
+		Views: a.Views, Macros: a.Macros,
 	}
 	apiSrv.Register(mux)
 	metrics := httpx.NewMetrics(reg)

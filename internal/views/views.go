@@ -421,6 +421,9 @@ func (s *Service) Create(ctx context.Context, in Input) (_ *View, err error) {
 		if in.Restriction == nil {
 			in.Restriction = json.RawMessage("null")
 		}
+		if in.Conditions == nil && in.All == nil && in.Any == nil {
+			in.All = json.RawMessage("[]") // validated: a view needs a condition
+		}
 		if err := s.applyInput(ctx, tx, p, v, in); err != nil {
 			return err
 		}

@@ -41,6 +41,7 @@ import (
 	"github.com/frontdesk/frontdesk/internal/events"
 	"github.com/frontdesk/frontdesk/internal/httpx"
 	"github.com/frontdesk/frontdesk/internal/locale"
+	"github.com/frontdesk/frontdesk/internal/macros"
 	"github.com/frontdesk/frontdesk/internal/oauth"
 	"github.com/frontdesk/frontdesk/internal/outbox"
 	"github.com/frontdesk/frontdesk/internal/password"
@@ -51,6 +52,7 @@ import (
 	"github.com/frontdesk/frontdesk/internal/store"
 	"github.com/frontdesk/frontdesk/internal/ticket"
 	"github.com/frontdesk/frontdesk/internal/twofactor"
+	"github.com/frontdesk/frontdesk/internal/views"
 )
 
 //go:embed templates/*.html
@@ -116,6 +118,11 @@ type Deps struct {
 	Settings *settings.Service
 	// OAuth serves the OAuth consent page (nil: no such page).
 	OAuth *oauth.Service
+	// Views and Macros serve the configured views in the workspace, the
+	// macro picker on the ticket page and their management pages (nil:
+	// none of these).
+	Views  *views.Service
+	Macros *macros.Service
 }
 
 // Server serves the web UI. Build it with New and mount it with Register.
