@@ -22,14 +22,17 @@ import (
 	"github.com/frontdesk/frontdesk/internal/desk"
 	"github.com/frontdesk/frontdesk/internal/events"
 	"github.com/frontdesk/frontdesk/internal/jobs"
+	"github.com/frontdesk/frontdesk/internal/macros"
 	"github.com/frontdesk/frontdesk/internal/oauth"
 	"github.com/frontdesk/frontdesk/internal/outbox"
 	"github.com/frontdesk/frontdesk/internal/people"
+	"github.com/frontdesk/frontdesk/internal/rules"
 	"github.com/frontdesk/frontdesk/internal/search"
 	"github.com/frontdesk/frontdesk/internal/secrets"
 	"github.com/frontdesk/frontdesk/internal/store"
 	"github.com/frontdesk/frontdesk/internal/ticket"
 	"github.com/frontdesk/frontdesk/internal/twofactor"
+	"github.com/frontdesk/frontdesk/internal/views"
 )
 
 // testUser is a seeded user and the API token that authenticates as them.
@@ -105,6 +108,9 @@ func newTestHandler(t testing.TB, db *store.DB, configure func(*Server)) (*testA
 		Mailboxes:    mailbox.New(db, testBox(t)),
 	}
 	srv.Inbound = &ingest.Service{DB: db, Tickets: tickets, Threads: thread.New(db, testBox(t)), Mailboxes: srv.Mailboxes}
+	reg := rules.NewRegistry() // p8-views: views and macros on the rules engine
+	srv.Views = views.New(db, tickets, reg, bus)
+	srv.Macros = &macros.Service{DB: db, Tickets: tickets, Rules: reg}
 	// As internal/server does, so bulk jobs can be driven with Jobs.RunOnce.
 	srv.Bulk.Register(srv.Jobs)
 	if configure != nil {
