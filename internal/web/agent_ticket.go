@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/frontdesk/frontdesk/internal/desk"
+	"github.com/frontdesk/frontdesk/internal/macros"
 	"github.com/frontdesk/frontdesk/internal/people"
 	"github.com/frontdesk/frontdesk/internal/realtime"
 	"github.com/frontdesk/frontdesk/internal/ticket"
@@ -50,6 +51,8 @@ type ticketData struct {
 	DraftPublic  bool
 	Tags         string
 	Followers    []int64
+	// Macros the agent may apply here (p8-views).
+	Macros []*macros.Macro
 }
 
 // ticketForm is what a re-shown ticket page keeps from a failed submit.
@@ -150,6 +153,9 @@ func (s *Server) showTicket(w http.ResponseWriter, r *http.Request, status int, 
 		d.Audits = append(d.Audits, s.auditView(rc, audits[i], d.Names, groupNames))
 	}
 	d.Presence = s.presence(rc, id)
+	if d.Macros, err = s.usableMacros(ctx); err != nil {
+		return err
+	}
 
 	pg := s.newPage(r, "agent", t.Subject)
 	pg.Nav = "views"

@@ -324,6 +324,8 @@ func (s *Server) Register(mux *http.ServeMux) {
 	s.registerOAuth(h)
 	// Ticket forms and field options.
 	s.registerAdminForms(h)
+	// Configured views and macros (p8-views).
+	s.registerRules(h)
 
 	// Anything else is an HTML 404 (the API answers under /api/v2/).
 	h("/", public, func(w http.ResponseWriter, r *http.Request) error { return desk.NotFound() })
