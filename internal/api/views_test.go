@@ -182,6 +182,7 @@ func TestViewsAPI(t *testing.T) {
 			{"POST", "/api/v2/views", map[string]any{"view": map[string]any{"title": "x", "all": "status"}}, 422},
 			{"POST", "/api/v2/views", map[string]any{"view": map[string]any{"title": "x", "all": []any{map[string]any{"field": "status", "operator": "is", "value": "bogus"}}}}, 422},
 			{"POST", "/api/v2/views", map[string]any{}, 422},
+			{"POST", "/api/v2/views/preview", map[string]any{"view": map[string]any{"output": map[string]any{"columns": []any{"subject"}}}}, 422},
 			{"GET", fmt.Sprintf("/api/v2/views/%d/execute?sort_by=password", v.ID), nil, 422},
 			{"GET", fmt.Sprintf("/api/v2/views/%d/execute?page[size]=2", v.ID), nil, 400},
 			{"GET", "/api/v2/views/count_many?ids=" + strings.Repeat("1,", 100) + "1", nil, 400},

@@ -2,6 +2,7 @@ package views
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"sync"
@@ -74,6 +75,9 @@ func (s *Service) draft(ctx context.Context, in Input) (*View, error) {
 	}
 	v := &View{Active: true, output: defaultOutput()}
 	in.Restriction, in.Title, in.Position = nil, nil, nil
+	if in.Conditions == nil && in.All == nil && in.Any == nil {
+		in.All = json.RawMessage("[]") // validated: a view needs a condition
+	}
 	if err := s.applyInput(ctx, s.DB, p, v, in); err != nil {
 		return nil, err
 	}
