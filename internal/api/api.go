@@ -26,6 +26,7 @@ import (
 	"github.com/frontdesk/frontdesk/internal/oauth"
 	"github.com/frontdesk/frontdesk/internal/people"
 	"github.com/frontdesk/frontdesk/internal/ratelimit"
+	"github.com/frontdesk/frontdesk/internal/rules"
 	"github.com/frontdesk/frontdesk/internal/search"
 	"github.com/frontdesk/frontdesk/internal/store"
 	"github.com/frontdesk/frontdesk/internal/ticket"
@@ -65,6 +66,8 @@ type Server struct {
 	Mailboxes *mailbox.Service
 	// Inbound holds the suspended tickets queue (/suspended_tickets).
 	Inbound *ingest.Service
+	// Rules holds triggers and automations (/triggers, /automations).
+	Rules *rules.Service
 
 	// Views and Macros serve /views and /macros (p8-views).
 	Views  *views.Service
@@ -98,6 +101,7 @@ func (s *Server) Register(mux *http.ServeMux) {
 	s.registerSuspended(mux) // p7-in
 	s.registerViews(mux)     // p8-views
 	s.registerMacros(mux)    // p8-views
+	s.registerRules(mux)     // p8-rules
 	mux.Handle("/api/v2/", s.public(func(w http.ResponseWriter, r *http.Request) error {
 		return &desk.Error{Code: desk.ENOTFOUND, Message: "No route matches " + r.Method + " " + r.URL.Path}
 	}))

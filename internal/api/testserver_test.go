@@ -108,8 +108,10 @@ func newTestHandler(t testing.TB, db *store.DB, configure func(*Server)) (*testA
 		Mailboxes:    mailbox.New(db, testBox(t)),
 	}
 	srv.Inbound = &ingest.Service{DB: db, Tickets: tickets, Threads: thread.New(db, testBox(t)), Mailboxes: srv.Mailboxes}
-	reg := rules.NewRegistry() // p8-views: views and macros on the rules engine
-	srv.Views = views.New(db, tickets, reg, bus)
+	reg := rules.NewRegistry() // one registry, as internal/server wires it
+	srv.Rules = rules.NewService(db, tickets, reg, logger)
+	srv.Rules.Register()                         // as internal/server does: triggers run on every change
+	srv.Views = views.New(db, tickets, reg, bus) // p8-views
 	srv.Macros = &macros.Service{DB: db, Tickets: tickets, Rules: reg}
 	// As internal/server does, so bulk jobs can be driven with Jobs.RunOnce.
 	srv.Bulk.Register(srv.Jobs)

@@ -36,19 +36,6 @@ func withViewURLs(r *http.Request, vs ...*views.View) {
 	}
 }
 
-// boolParam reads an optional true/false query parameter.
-func boolParam(r *http.Request, name string) (*bool, error) {
-	v := r.URL.Query().Get(name)
-	if v == "" {
-		return nil, nil
-	}
-	b, err := strconv.ParseBool(v)
-	if err != nil {
-		return nil, errBadRequest("%s must be true or false", name)
-	}
-	return &b, nil
-}
-
 // listViews serves /views, /views/active (active ones) and /views/compact
 // (the active ones the caller may run, at most 32, as Zendesk's sidebar).
 func (s *Server) listViews(w http.ResponseWriter, r *http.Request) error {

@@ -334,20 +334,27 @@ func registerConditions(r *Registry) {
 
 	r.AddCondition("subject_includes_word", ConditionSpec{Title: "Subject text", Kinds: queryKinds,
 		Operators: []string{OpIncludes, OpNotIncludes, OpIs, OpIsNot}, Check: checkWords,
+		// On subjects a word matches as a substring, in memory as in SQL
+		// (LIKE), so views and triggers agree.
 		Match: func(s *Subject, _, op string, v any) bool {
-			return matchText(strings.ToLower(s.After().Subject), op, v)
+			subj := strings.ToLower(s.After().Subject)
+			if op == OpIs || op == OpIsNot {
+				return matchText(subj, op, v)
+			}
+			found := slices.ContainsFunc(Words(v), func(w string) bool { return strings.Contains(subj, w) })
+			return found == (op == OpIncludes)
 		},
 		SQL: func(b *SQL, _, op string, v any) (string, error) {
-			var parts []string
-			for _, w := range Words(v) {
-				parts = append(parts, "LOWER(t.subject) LIKE "+b.Arg("%"+likeEscape(w)+"%")+" ESCAPE '\\'")
-			}
 			if op == OpIs || op == OpIsNot {
-				q := "LOWER(t.subject) LIKE " + b.Arg("%"+likeEscape(strings.ToLower(String(v)))+"%") + " ESCAPE '\\'"
+				q := "LOWER(t.subject) LIKE " + b.Arg("%"+likeEscape(strings.ToLower(String(v)))+"%") + " ESCAPE '!'"
 				if op == OpIsNot {
 					return "NOT (" + q + ")", nil
 				}
 				return q, nil
+			}
+			var parts []string
+			for _, w := range Words(v) {
+				parts = append(parts, "LOWER(t.subject) LIKE "+b.Arg("%"+likeEscape(w)+"%")+" ESCAPE '!'")
 			}
 			q := strings.Join(parts, " OR ")
 			if op == OpNotIncludes {
@@ -372,7 +379,7 @@ func registerConditions(r *Registry) {
 		},
 		SQL: func(b *SQL, _, op string, v any) (string, error) {
 			l := localeOf(v)
-			q := "EXISTS (SELECT 1 FROM users lu WHERE lu.id = t.requester_id AND (LOWER(lu.locale) = " + b.Arg(l) + " OR LOWER(lu.locale) LIKE " + b.Arg(likeEscape(l)+"-%") + " ESCAPE '\\'))"
+			q := "EXISTS (SELECT 1 FROM users lu WHERE lu.id = t.requester_id AND (LOWER(lu.locale) = " + b.Arg(l) + " OR LOWER(lu.locale) LIKE " + b.Arg(likeEscape(l)+"-%") + " ESCAPE '!'))"
 			if op == OpIsNot {
 				q = "NOT " + q
 			}
@@ -527,7 +534,9 @@ func matchText(text, op string, v any) bool {
 }
 
 func likeEscape(s string) string {
-	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(strings.ToLower(s))
+	// '!' is the escape character (ESCAPE '!'): a backslash inside quotes
+	// trips placeholder rebinding for PostgreSQL.
+	return strings.NewReplacer(`!`, `!!`, `%`, `!%`, `_`, `!_`).Replace(strings.ToLower(s))
 }
 
 // Zendesk's numeric locale ids for the languages Frontdesk ships.

@@ -182,7 +182,10 @@ func normValue(v any) any {
 		if i, err := x.Int64(); err == nil {
 			return i
 		}
-		f, _ := x.Float64()
+		f, err := x.Float64()
+		if err != nil || math.IsInf(f, 0) || math.IsNaN(f) {
+			return x.String() // out of range: kept as written, refused by checks
+		}
 		return f
 	case float64:
 		if x == math.Trunc(x) && math.Abs(x) < 1<<53 {

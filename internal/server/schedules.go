@@ -19,6 +19,7 @@ const (
 	JobPurgeExpired = "account.purge_expired"
 	JobPurgeUploads = "uploads.purge_unbound"
 	JobPurgeChunks  = "attachments.purge_incomplete"
+	JobAutomations  = "rules.automations"
 )
 
 // registerSchedules wires recurring work: each task is a schedule (run by
@@ -71,6 +72,16 @@ func (a *App) registerSchedules() {
 		return a.IMAP.PollAll(ctx)
 	})
 	a.Schedules.Every("email.imap_poll", imapin.Interval, imapin.JobKind)
+	// Automations: hourly, one instance at a time; each ticket's change and
+	// its firing record commit together, so a run cut short resumes.
+	a.Jobs.Handle(JobAutomations, func(ctx context.Context, _ json.RawMessage) error {
+		res, err := a.Rules.RunAutomations(desk.SystemContext(ctx))
+		if err == nil && (res.Fired > 0 || res.Failed > 0) {
+			a.Logger.Info("ran automations", "result", res.String())
+		}
+		return err
+	})
+	a.Schedules.Every("rules.automations", time.Hour, JobAutomations)
 	a.Schedules.Every("purge.expired_sessions", time.Hour, JobPurgeExpired)
 	a.Schedules.Every("purge.unbound_uploads", time.Hour, JobPurgeUploads)
 	// Attachments in the database: chunks of uploads a crash cut short.

@@ -163,7 +163,11 @@ type App struct {
 	// Inbound turns received mail into tickets (SMTP receiver, HTTP
 	// endpoint, IMAP poller); SMTP is the receiver when SMTPAddr is set.
 	Inbound *ingest.Service
-	SMTP    *smtpin.Receiver
+	// Rules stores and runs triggers and automations; RuleRegistry is the
+	// rule language they (and views, macros, SLA policies) share.
+	Rules        *rules.Service
+	RuleRegistry *rules.Registry
+	SMTP         *smtpin.Receiver
 	// IMAP polls the support addresses' IMAP accounts (job imapin.JobKind).
 	IMAP    *imapin.Poller
 	Account *account.Service
@@ -177,9 +181,8 @@ type App struct {
 	Relay *pgrelay.Relay
 	// Settings holds the stored settings; every service shares its cache.
 	Settings *settings.Service
-	// Rules is the business-rule registry (fields, actions, placeholders);
-	// Views and Macros are the saved ticket filters and agent macros.
-	Rules  *rules.Registry
+	// Views and Macros are the saved ticket filters and agent macros (on
+	// RuleRegistry).
 	Views  *views.Service
 	Macros *macros.Service
 
@@ -250,7 +253,17 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 	a.Mail = &deliver.Deliverer{Outbox: a.Outbox, Mailboxes: a.Mailboxes, Logger: logger}
 	// Ticket notifications are queued in each change's transaction; with
 	// no support address configured there are none.
-	(&notify.Notifier{Outbox: a.Outbox, Mailboxes: a.Mailboxes, Threads: a.Threads, PublicURL: cfg.PublicURL, Logger: logger}).Register(a.Tickets)
+	notifier := &notify.Notifier{Outbox: a.Outbox, Mailboxes: a.Mailboxes, Threads: a.Threads, PublicURL: cfg.PublicURL, Logger: logger}
+	notifier.Register(a.Tickets)
+	// Business rules: triggers run in every ticket change's commit (the
+	// ticket service's rule stage), automations from an hourly job. Other
+	// packages add their fields, actions and placeholders to RuleRegistry
+	// here, before serving.
+	a.RuleRegistry = rules.NewRegistry()
+	a.RuleRegistry.SetMailer(notifier)
+	a.RuleRegistry.SetBaseURL(cfg.PublicURL)
+	a.Rules = rules.NewService(db, a.Tickets, a.RuleRegistry, logger)
+	a.Rules.Register()
 	if err := a.openInbound(); err != nil {
 		db.Close()
 		return nil, err
@@ -267,7 +280,7 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 	a.Web, err = web.New(web.Deps{
 		DB: db, Tickets: a.Tickets, People: a.People, Search: a.Search, Account: a.Account, OAuth: a.OAuth, Outbox: a.Outbox, Mailboxes: a.Mailboxes,
 		TwoFactor: twoFactor, Passwords: a.People.Passwords, Settings: a.Settings, EmailTemplates: &notify.Templates{DB: db},
-		Inbound: a.Inbound, IMAP: a.IMAP, Views: a.Views, Macros: a.Macros,
+		Inbound: a.Inbound, IMAP: a.IMAP, Rules: a.Rules, Views: a.Views, Macros: a.Macros,
 		Events: a.Events, Logger: logger, MaxUpload: cfg.MaxUpload, PublicURL: cfg.PublicURL,
 		IPs: a.ips(), WebFormPerMinute: cfg.WebFormRateLimit, Context: ctx,
 	})
@@ -301,7 +314,7 @@ func (a *App) Handler(reg *prometheus.Registry) http.Handler {
 		DB: a.DB, Tickets: a.Tickets, People: a.People, Search: a.Search, Bulk: a.Bulk, Jobs: a.Jobs, Account: a.Account, Logger: a.Logger,
 		OAuth:   a.OAuth,
 		Limiter: ratelimit.For(a.DB, a.Config.APIRateLimit, a.Logger), AuthFailures: api.NewAuthThrottle(), MaxUpload: a.Config.MaxUpload,
-		IPs: a.ips(), PublicURL: a.Config.PublicURL, Mailboxes: a.Mailboxes, Inbound: a.Inbound,
+		IPs: a.ips(), PublicURL: a.Config.PublicURL, Mailboxes: a.Mailboxes, Inbound: a.Inbound, Rules: a.Rules,
 		Views: a.Views, Macros: a.Macros,
 	}
 	apiSrv.Register(mux)

@@ -203,12 +203,12 @@ func insertTicket(ctx context.Context, tx *store.Tx, t *desk.Ticket, now int64) 
 	viaSource, _ := json.Marshal(t.Via.Source)
 	id, err := tx.InsertID(ctx, `INSERT INTO tickets (external_id, type, subject, description, priority, status, status_rank, priority_rank,
 		recipient, requester_id, submitter_id, assignee_id, organization_id, group_id, problem_id, due_at, via_channel, via_source,
-		is_public, tags, custom_fields, ticket_form_id, version, created_at, updated_at, solved_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?)`,
+		is_public, tags, custom_fields, ticket_form_id, version, created_at, updated_at, solved_at, status_updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?)`,
 		t.ExternalID, t.Type, t.Subject, t.Description, t.Priority, t.Status, t.Status.Rank(), rankOf(t.Priority),
 		t.Recipient, t.RequesterID, t.SubmitterID, t.AssigneeID, t.OrganizationID, t.GroupID, t.ProblemID, t.DueAt.Micros(),
 		t.Via.Channel, string(viaSource), t.IsPublic, strings.Join(t.Tags, " "), encodeCustomFields(t.CustomFields),
-		t.TicketFormID, now, now, solvedAt(nil, t.Status, now))
+		t.TicketFormID, now, now, solvedAt(nil, t.Status, now), now)
 	if err != nil {
 		return err
 	}
@@ -235,6 +235,12 @@ func updateTicket(ctx context.Context, tx *store.Tx, old, t *desk.Ticket, now in
 	}
 	if err := oneRow(res); err != nil {
 		return err
+	}
+	if t.Status != old.Status {
+		// when the status last changed: automations' "hours since pending" …
+		if _, err := tx.Exec(ctx, `UPDATE tickets SET status_updated_at = ? WHERE id = ?`, now, t.ID); err != nil {
+			return err
+		}
 	}
 	if err := writeTags(ctx, tx, t.ID, old.Tags, t.Tags); err != nil {
 		return err

@@ -24,20 +24,20 @@ import (
 
 func init() {
 	flashKeys["macro"] = "macros.applied"
-	templateFuncs["ruleSet"] = func(key string, rows []ruleRow, f *ruleForm) ruleSetData {
-		return ruleSetData{Key: key, Rows: rows, Form: f}
+	templateFuncs["ruleSet"] = func(key string, rows []vmRow, f *vmForm) vmSetData {
+		return vmSetData{Key: key, Rows: rows, Form: f}
 	}
 }
 
-// ruleSetData is one condition list (all or any) for the rule_conditions
+// vmSetData is one condition list (all or any) for the rule_conditions
 // template.
-type ruleSetData struct {
+type vmSetData struct {
 	Key  string
-	Rows []ruleRow
-	Form *ruleForm
+	Rows []vmRow
+	Form *vmForm
 }
 
-func (s *Server) registerRules(h func(string, access, handlerFunc)) {
+func (s *Server) registerViewsMacros(h func(string, access, handlerFunc)) {
 	if s.d.Views != nil {
 		h("GET /agent/manage/views", staff, s.manageViews)
 		h("GET /agent/manage/views/new", staff, s.editViewPage)
@@ -294,8 +294,8 @@ func (s *Server) applyMacro(w http.ResponseWriter, r *http.Request) error {
 
 // Management pages.
 
-// ruleItem is a view or macro as the management lists show it.
-type ruleItem struct {
+// vmItem is a view or macro as the management lists show it.
+type vmItem struct {
 	ID                int64
 	Title, Visibility string
 	Active            bool
@@ -305,7 +305,7 @@ type ruleItem struct {
 
 type manageListData struct {
 	Kind    string // "views" or "macros"
-	Items   []ruleItem
+	Items   []vmItem
 	Manager bool
 }
 
@@ -333,7 +333,7 @@ func (s *Server) manageViews(w http.ResponseWriter, r *http.Request) error {
 		if !v.Personal() && !d.Manager {
 			continue
 		}
-		d.Items = append(d.Items, ruleItem{ID: v.ID, Title: v.Title, Active: v.Active, Visibility: visibilityText(rc, v.Restriction)})
+		d.Items = append(d.Items, vmItem{ID: v.ID, Title: v.Title, Active: v.Active, Visibility: visibilityText(rc, v.Restriction)})
 	}
 	pg := s.newPage(r, "agent", rc.T("cview.manage"))
 	pg.Nav = "manage-views"
@@ -358,7 +358,7 @@ func (s *Server) manageMacros(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	for _, m := range shown {
-		d.Items = append(d.Items, ruleItem{ID: m.ID, Title: m.Title, Active: m.Active, Visibility: visibilityText(rc, m.Restriction),
+		d.Items = append(d.Items, vmItem{ID: m.ID, Title: m.Title, Active: m.Active, Visibility: visibilityText(rc, m.Restriction),
 			Category: m.Category(), Usage: int64(*m.Usage30d)})
 	}
 	pg := s.newPage(r, "agent", rc.T("macros.manage"))
@@ -367,8 +367,8 @@ func (s *Server) manageMacros(w http.ResponseWriter, r *http.Request) error {
 	return s.render(w, http.StatusOK, "manage_rules", pg)
 }
 
-// ruleRow is one condition or action row of the editors.
-type ruleRow struct {
+// vmRow is one condition or action row of the editors.
+type vmRow struct {
 	Index            int
 	Field, Op, Value string
 }
@@ -378,8 +378,8 @@ type choice struct {
 	On           bool
 }
 
-// ruleForm is the editor of a view or a macro.
-type ruleForm struct {
+// vmForm is the editor of a view or a macro.
+type vmForm struct {
 	Kind        string // "views" or "macros"
 	ID          int64
 	Title       string
@@ -390,7 +390,7 @@ type ruleForm struct {
 	Groups      []*desk.Group
 	Manager     bool
 	// Views.
-	All, Any         []ruleRow
+	All, Any         []vmRow
 	Fields           []choice // condition fields
 	Operators        []choice
 	Columns          []choice
@@ -399,19 +399,19 @@ type ruleForm struct {
 	GroupDesc        bool
 	PlaceholdersHint string
 	// Macros.
-	Actions       []ruleRow
+	Actions       []vmRow
 	ActionFields  []choice
 	Comment       string
 	CommentPublic bool
 }
 
-// blankRows is how many empty rows an editor offers for new conditions or
+// vmBlankRows is how many empty rows an editor offers for new conditions or
 // actions (without scripts, a row is added by saving and editing again).
-const blankRows = 3
+const vmBlankRows = 3
 
-func (s *Server) ruleFormBase(r *http.Request, kind string) (*ruleForm, error) {
+func (s *Server) vmFormBase(r *http.Request, kind string) (*vmForm, error) {
 	rc := rcFrom(r)
-	f := &ruleForm{Kind: kind, Active: true, Restrict: "me", Manager: rc.p.Can().ManageBusinessRules}
+	f := &vmForm{Kind: kind, Active: true, Restrict: "me", Manager: rc.p.Can().ManageBusinessRules}
 	if f.Manager {
 		f.Restrict = "all"
 		var err error
@@ -437,7 +437,7 @@ func restrictOf(rs *views.Restriction) (string, []int64) {
 }
 
 // viewChoices fills the pickers of the view editor.
-func (s *Server) viewChoices(rc *reqCtx, f *ruleForm, cols []string, out views.Output) {
+func (s *Server) viewChoices(rc *reqCtx, f *vmForm, cols []string, out views.Output) {
 	conds, _ := s.d.Views.Rules.Definitions(rules.KindView)
 	ops := map[string]string{}
 	for _, d := range conds {
@@ -471,19 +471,19 @@ func (s *Server) viewChoices(rc *reqCtx, f *ruleForm, cols []string, out views.O
 	f.SortDesc, f.GroupDesc = out.SortOrder != "asc", out.GroupOrder == "desc"
 }
 
-func ruleCondRows(cs []rules.Condition) []ruleRow {
-	var out []ruleRow
+func vmCondRows(cs []rules.Condition) []vmRow {
+	var out []vmRow
 	for i, c := range cs {
-		out = append(out, ruleRow{Index: i, Field: c.Field, Op: c.Operator, Value: rules.String(c.Value)})
+		out = append(out, vmRow{Index: i, Field: c.Field, Op: c.Operator, Value: rules.String(c.Value)})
 	}
-	for i := 0; i < blankRows; i++ {
-		out = append(out, ruleRow{Index: len(cs) + i})
+	for i := 0; i < vmBlankRows; i++ {
+		out = append(out, vmRow{Index: len(cs) + i})
 	}
 	return out
 }
 
 func (s *Server) editViewPage(w http.ResponseWriter, r *http.Request) error {
-	f, err := s.ruleFormBase(r, "views")
+	f, err := s.vmFormBase(r, "views")
 	if err != nil {
 		return err
 	}
@@ -501,17 +501,17 @@ func (s *Server) editViewPage(w http.ResponseWriter, r *http.Request) error {
 		}
 		f.ID, f.Title, f.Description, f.Active = v.ID, v.Title, v.Description, v.Active
 		f.Restrict, f.GroupIDs = restrictOf(v.Restriction)
-		f.All, f.Any = ruleCondRows(v.Conditions.All), ruleCondRows(v.Conditions.Any)
+		f.All, f.Any = vmCondRows(v.Conditions.All), vmCondRows(v.Conditions.Any)
 		out, cols = v.OutputOf(), v.Columns()
 	} else {
-		f.All = ruleCondRows([]rules.Condition{{Field: "status", Operator: "less_than", Value: "solved"}})
-		f.Any = ruleCondRows(nil)
+		f.All = vmCondRows([]rules.Condition{{Field: "status", Operator: "less_than", Value: "solved"}})
+		f.Any = vmCondRows(nil)
 	}
 	s.viewChoices(rc, f, cols, out)
 	return s.showRuleForm(w, r, http.StatusOK, "", nil, f)
 }
 
-func (s *Server) showRuleForm(w http.ResponseWriter, r *http.Request, status int, msg string, fe map[string][]string, f *ruleForm) error {
+func (s *Server) showRuleForm(w http.ResponseWriter, r *http.Request, status int, msg string, fe map[string][]string, f *vmForm) error {
 	rc := rcFrom(r)
 	title := "cview.new"
 	if f.Kind == "macros" {
@@ -531,13 +531,13 @@ func (s *Server) showRuleForm(w http.ResponseWriter, r *http.Request, status int
 }
 
 // formRows reads the condition rows named prefix (all, any).
-func formRows(r *http.Request, prefix string) []ruleRow {
+func formRows(r *http.Request, prefix string) []vmRow {
 	n, _ := strconv.Atoi(r.PostFormValue(prefix + "_rows"))
 	n = min(max(n, 0), 200)
-	var out []ruleRow
+	var out []vmRow
 	for i := 0; i < n; i++ {
 		k := prefix + "_" + strconv.Itoa(i)
-		row := ruleRow{Field: strings.TrimSpace(r.PostFormValue(k + "_field")), Op: r.PostFormValue(k + "_op"), Value: r.PostFormValue(k + "_value")}
+		row := vmRow{Field: strings.TrimSpace(r.PostFormValue(k + "_field")), Op: r.PostFormValue(k + "_op"), Value: r.PostFormValue(k + "_value")}
 		if row.Field == "" {
 			continue
 		}
@@ -565,7 +565,7 @@ func restrictionJSON(r *http.Request) json.RawMessage {
 	return json.RawMessage("null")
 }
 
-func rowsJSON(rows []ruleRow) json.RawMessage {
+func rowsJSON(rows []vmRow) json.RawMessage {
 	list := []map[string]any{}
 	for _, r := range rows {
 		list = append(list, map[string]any{"field": r.Field, "operator": r.Op, "value": r.Value})
@@ -612,7 +612,7 @@ func (s *Server) saveView(w http.ResponseWriter, r *http.Request) error {
 		if !formError(err) {
 			return err
 		}
-		f, ferr := s.ruleFormBase(r, "views")
+		f, ferr := s.vmFormBase(r, "views")
 		if ferr != nil {
 			return ferr
 		}
@@ -633,9 +633,9 @@ func (s *Server) saveView(w http.ResponseWriter, r *http.Request) error {
 	return redirect(w, r, withMsg("/agent/manage/views", "updated"))
 }
 
-func padRows(rows []ruleRow) []ruleRow {
-	for i := 0; i < blankRows; i++ {
-		rows = append(rows, ruleRow{Index: len(rows)})
+func padRows(rows []vmRow) []vmRow {
+	for i := 0; i < vmBlankRows; i++ {
+		rows = append(rows, vmRow{Index: len(rows)})
 	}
 	return rows
 }
@@ -716,7 +716,7 @@ func (s *Server) moveView(w http.ResponseWriter, r *http.Request) error {
 // Macros.
 
 // actionChoices fills the action picker of the macro editor.
-func (s *Server) actionChoices(rc *reqCtx, f *ruleForm) {
+func (s *Server) actionChoices(rc *reqCtx, f *vmForm) {
 	_, acts := s.d.Macros.Rules.Definitions(rules.KindMacro)
 	for _, d := range acts {
 		if strings.HasSuffix(d.Subject, "_") {
@@ -727,7 +727,7 @@ func (s *Server) actionChoices(rc *reqCtx, f *ruleForm) {
 	f.PlaceholdersHint = "{{ticket.id}} {{ticket.title}} {{ticket.requester.first_name}} {{ticket.url}} {{current_user.name}}"
 }
 
-func actionRows(acts []macros.Action) (rows []ruleRow, comment string, public bool) {
+func actionRows(acts []macros.Action) (rows []vmRow, comment string, public bool) {
 	public = true
 	for _, a := range acts {
 		switch a.Field {
@@ -741,14 +741,14 @@ func actionRows(acts []macros.Action) (rows []ruleRow, comment string, public bo
 			b, _ := rules.Bool(a.Value)
 			public = b
 		default:
-			rows = append(rows, ruleRow{Index: len(rows), Field: a.Field, Value: rules.String(a.Value)})
+			rows = append(rows, vmRow{Index: len(rows), Field: a.Field, Value: rules.String(a.Value)})
 		}
 	}
 	return padRows(rows), comment, public
 }
 
 func (s *Server) editMacroPage(w http.ResponseWriter, r *http.Request) error {
-	f, err := s.ruleFormBase(r, "macros")
+	f, err := s.vmFormBase(r, "macros")
 	if err != nil {
 		return err
 	}
@@ -807,7 +807,7 @@ func (s *Server) saveMacro(w http.ResponseWriter, r *http.Request) error {
 		if !formError(err) {
 			return err
 		}
-		f, ferr := s.ruleFormBase(r, "macros")
+		f, ferr := s.vmFormBase(r, "macros")
 		if ferr != nil {
 			return ferr
 		}

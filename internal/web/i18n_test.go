@@ -129,6 +129,8 @@ func TestEveryPageInEveryLanguage(t *testing.T) {
 		t.Fatal(err)
 	}
 	mailboxPage := fmt.Sprintf("/agent/admin/mailboxes/%d", mb.ID)
+	// A trigger and an automation, for their edit pages (p8-rules).
+	rulePages := ruleFixtures(t, e)
 
 	// A configured view with every column, and a macro (p8-views).
 	cv, err := e.app.Views.Create(e.sys, views.Input{Title: ptr("Open ones"), All: []byte(`[{"field":"status","operator":"less_than","value":"solved"}]`),
@@ -140,7 +142,7 @@ func TestEveryPageInEveryLanguage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rulePages := []string{fmt.Sprintf("/agent/views/%d", cv.ID), "/agent/manage/views", "/agent/manage/views/new", "/agent/manage/macros", "/agent/manage/macros/new",
+	vmPages := []string{fmt.Sprintf("/agent/views/%d", cv.ID), "/agent/manage/views", "/agent/manage/views/new", "/agent/manage/macros", "/agent/manage/macros/new",
 		fmt.Sprintf("/agent/manage/views/%d", cv.ID), fmt.Sprintf("/agent/manage/macros/%d", mc.ID)}
 
 	locale.ResetMissingKeys()
@@ -199,7 +201,7 @@ func TestEveryPageInEveryLanguage(t *testing.T) {
 				"/agent/search?q=status%3Cx", "/agent/search?q=type:user", "/agent/admin/users", "/agent/suspended"} {
 				check("agent", p, ag.get(p))
 			}
-			for _, p := range rulePages {
+			for _, p := range vmPages {
 				check("agent", p, ag.get(p))
 				check("admin", p, ad.get(p))
 			}
@@ -222,6 +224,9 @@ func TestEveryPageInEveryLanguage(t *testing.T) {
 				"/agent/admin/forms", fmt.Sprintf("/agent/admin/forms/%d", forms[0].ID), fmt.Sprintf("/agent/admin/fields/%d/options", planID)} {
 				check("admin", p, ad.get(p))
 			}
+			for _, p := range rulePages {
+				check("admin", p, ad.get(p))
+			}
 			check("admin", "broken email template", ad.post("/agent/admin/email-templates/ticket.assigned/en", url.Values{"subject": {"{{.X}}"}, "text_body": {"x"}, "html_body": {"x"}}))
 			check("admin", "invalid role", ad.post("/agent/admin/roles", url.Values{"name": {""}, "ticket_access": {"x"}}))
 			check("admin", "invalid session limits", ad.post("/agent/admin/security/sessions", url.Values{"staff_idle_minutes": {"1"}}))
@@ -234,6 +239,8 @@ func TestEveryPageInEveryLanguage(t *testing.T) {
 			check("admin", "invalid user", ad.post("/agent/admin/users", url.Values{"email": {"bad"}}))
 			check("admin", "invalid org", ad.post("/agent/admin/organizations", url.Values{"name": {""}}))
 			check("admin", "invalid group", ad.post("/agent/admin/groups", url.Values{"name": {""}}))
+			ad.get("/agent/admin/triggers/new")
+			check("admin", "invalid trigger", ad.post("/agent/admin/triggers/new", url.Values{"title": {"x"}, "all_field": {"status"}, "all_operator": {"is"}, "all_value": {"bogus"}}))
 			check("admin", "invalid field", ad.post("/agent/admin/fields", url.Values{"title": {""}, "type": {"nope"}}))
 			check("admin", "invalid user field", ad.post("/agent/admin/user-fields", url.Values{"key": {"bad key"}, "title": {""}, "type": {"nope"}}))
 			check("admin", "invalid settings", ad.post("/agent/admin/settings", url.Values{"default_locale": {"xx"}}))

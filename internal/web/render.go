@@ -175,6 +175,7 @@ func (s *Server) newPage(r *http.Request, section, title string) *page {
 // flashKeys are the messages a redirect may ask the next page to show.
 var flashKeys = map[string]string{
 	"saved":         "ticket.saved",
+	"rule_saved":    "rules.saved",
 	"settings":      "admin.saved",
 	"signedout":     "auth.signed_out",
 	"verified":      "auth.verified",

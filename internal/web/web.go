@@ -47,6 +47,7 @@ import (
 	"github.com/frontdesk/frontdesk/internal/password"
 	"github.com/frontdesk/frontdesk/internal/people"
 	"github.com/frontdesk/frontdesk/internal/realtime"
+	"github.com/frontdesk/frontdesk/internal/rules"
 	"github.com/frontdesk/frontdesk/internal/search"
 	"github.com/frontdesk/frontdesk/internal/settings"
 	"github.com/frontdesk/frontdesk/internal/store"
@@ -78,6 +79,8 @@ type Deps struct {
 	Outbox  *outbox.Outbox
 	// Mailboxes are the support addresses (admin pages); nil hides them.
 	Mailboxes *mailbox.Service
+	// Rules are triggers and automations (nil hides their pages).
+	Rules *rules.Service
 	// EmailTemplates are the admins' notification templates (nil hides
 	// their page).
 	EmailTemplates *notify.Templates
@@ -325,7 +328,9 @@ func (s *Server) Register(mux *http.ServeMux) {
 	// Ticket forms and field options.
 	s.registerAdminForms(h)
 	// Configured views and macros (p8-views).
-	s.registerRules(h)
+	s.registerViewsMacros(h)
+	// Triggers and automations (p8-rules).
+	s.registerAdminRules(h)
 
 	// Anything else is an HTML 404 (the API answers under /api/v2/).
 	h("/", public, func(w http.ResponseWriter, r *http.Request) error { return desk.NotFound() })
