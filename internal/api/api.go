@@ -24,6 +24,7 @@ import (
 	"github.com/frontdesk/frontdesk/internal/desk"
 	"github.com/frontdesk/frontdesk/internal/httpx"
 	"github.com/frontdesk/frontdesk/internal/jobs"
+	"github.com/frontdesk/frontdesk/internal/macros"
 	"github.com/frontdesk/frontdesk/internal/oauth"
 	"github.com/frontdesk/frontdesk/internal/people"
 	"github.com/frontdesk/frontdesk/internal/ratelimit"
@@ -32,6 +33,7 @@ import (
 	"github.com/frontdesk/frontdesk/internal/sla"
 	"github.com/frontdesk/frontdesk/internal/store"
 	"github.com/frontdesk/frontdesk/internal/ticket"
+	"github.com/frontdesk/frontdesk/internal/views"
 	"github.com/frontdesk/frontdesk/internal/webhook"
 )
 
@@ -80,6 +82,10 @@ type Server struct {
 	Assign *assign.Service
 	CSAT   *csat.Service
 
+	// Views and Macros serve /views and /macros (p8-views).
+	Views  *views.Service
+	Macros *macros.Service
+
 	// routes lists every pattern registered through handle, so tests can
 	// check that each route has its entry in the permission matrix.
 	routes []string
@@ -105,11 +111,13 @@ func (s *Server) Register(mux *http.ServeMux) {
 	s.registerOAuth(mux)   // p6-oauth
 	s.registerUsersP6(mux) // p6-users
 	s.registerOrgMemberships(mux)
-	s.registerSuspended(mux) // p7-in
-	s.registerAuditLogs(mux) // p9-audit
-	s.registerSLA(mux)       // p8-sla
-	s.registerRules(mux)     // p8-rules
-	s.registerWebhooks(mux)  // p8-webhooks
+	s.registerSuspended(mux)  // p7-in
+	s.registerAuditLogs(mux)  // p9-audit
+	s.registerSLA(mux)        // p8-sla
+	s.registerViews(mux)      // p8-views
+	s.registerMacros(mux)     // p8-views
+	s.registerRules(mux)      // p8-rules
+	s.registerWebhooks(mux)   // p8-webhooks
 	s.registerAssignCSAT(mux) // p8-assign
 	mux.Handle("/api/v2/", s.public(func(w http.ResponseWriter, r *http.Request) error {
 		return &desk.Error{Code: desk.ENOTFOUND, Message: "No route matches " + r.Method + " " + r.URL.Path}

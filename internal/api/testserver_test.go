@@ -24,6 +24,7 @@ import (
 	"github.com/frontdesk/frontdesk/internal/desk"
 	"github.com/frontdesk/frontdesk/internal/events"
 	"github.com/frontdesk/frontdesk/internal/jobs"
+	"github.com/frontdesk/frontdesk/internal/macros"
 	"github.com/frontdesk/frontdesk/internal/oauth"
 	"github.com/frontdesk/frontdesk/internal/outbox"
 	"github.com/frontdesk/frontdesk/internal/people"
@@ -35,6 +36,7 @@ import (
 	"github.com/frontdesk/frontdesk/internal/store"
 	"github.com/frontdesk/frontdesk/internal/ticket"
 	"github.com/frontdesk/frontdesk/internal/twofactor"
+	"github.com/frontdesk/frontdesk/internal/views"
 	"github.com/frontdesk/frontdesk/internal/webhook"
 )
 
@@ -130,6 +132,8 @@ func newTestHandler(t testing.TB, db *store.DB, configure func(*Server)) (*testA
 	srv.CSAT = &csat.Service{DB: db, Tickets: tickets, Outbox: outbox.New(db, box), Settings: csatSettings}
 	srv.Assign.RegisterRules(reg)
 	srv.CSAT.RegisterRules(reg)
+	srv.Views = views.New(db, tickets, reg, bus) // p8-views
+	srv.Macros = &macros.Service{DB: db, Tickets: tickets, Rules: reg}
 	// As internal/server does, so bulk jobs can be driven with Jobs.RunOnce.
 	srv.Bulk.Register(srv.Jobs)
 	if configure != nil {

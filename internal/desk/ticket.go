@@ -195,6 +195,10 @@ type AuditEvent struct {
 	// Via is set on changes a business rule made (channel "rule", source
 	// naming the trigger), as Zendesk marks them.
 	Via *Via `json:"via,omitempty"`
+	// MacroID and MacroTitle name the macro of an AgentMacroReference
+	// event (a change an agent made by applying a macro).
+	MacroID    int64  `json:"macro_id,omitempty"`
+	MacroTitle string `json:"macro_title,omitempty"`
 }
 
 // Audit records who changed a ticket, when, through which channel, and how.

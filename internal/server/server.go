@@ -36,6 +36,7 @@ import (
 	"github.com/frontdesk/frontdesk/internal/events/pgrelay"
 	"github.com/frontdesk/frontdesk/internal/httpx"
 	"github.com/frontdesk/frontdesk/internal/jobs"
+	"github.com/frontdesk/frontdesk/internal/macros"
 	"github.com/frontdesk/frontdesk/internal/oauth"
 	"github.com/frontdesk/frontdesk/internal/outbox"
 	"github.com/frontdesk/frontdesk/internal/people"
@@ -48,6 +49,7 @@ import (
 	"github.com/frontdesk/frontdesk/internal/store"
 	"github.com/frontdesk/frontdesk/internal/ticket"
 	"github.com/frontdesk/frontdesk/internal/twofactor"
+	"github.com/frontdesk/frontdesk/internal/views"
 	"github.com/frontdesk/frontdesk/internal/web"
 	"github.com/frontdesk/frontdesk/internal/webhook"
 )
@@ -204,6 +206,10 @@ type App struct {
 	// RegisterRules once it is wired.
 	Assign *assign.Service
 	CSAT   *csat.Service
+	// Views and Macros are the saved ticket filters and agent macros (on
+	// RuleRegistry).
+	Views  *views.Service
+	Macros *macros.Service
 
 	metricsAddr string // where the metrics listener listens, once it does
 	smtpAddr    string // where the SMTP receiver listens, once it does
@@ -308,10 +314,12 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 	// The round_robin assignee action and the satisfaction placeholders.
 	a.Assign.RegisterRules(a.RuleRegistry)
 	a.CSAT.RegisterRules(a.RuleRegistry)
+	a.openViewsMacros()
 	a.Web, err = web.New(web.Deps{
 		DB: db, Tickets: a.Tickets, People: a.People, Search: a.Search, Account: a.Account, OAuth: a.OAuth, Outbox: a.Outbox, Mailboxes: a.Mailboxes,
 		TwoFactor: twoFactor, Passwords: a.People.Passwords, Settings: a.Settings, EmailTemplates: &notify.Templates{DB: db},
 		Inbound: a.Inbound, IMAP: a.IMAP, Rules: a.Rules, SLA: a.SLA, Webhooks: a.Webhooks, Assign: a.Assign, CSAT: a.CSAT,
+		Views: a.Views, Macros: a.Macros,
 		Events: a.Events, Logger: logger, MaxUpload: cfg.MaxUpload, PublicURL: cfg.PublicURL,
 		IPs: a.ips(), WebFormPerMinute: cfg.WebFormRateLimit, Context: ctx,
 	})
@@ -370,6 +378,7 @@ func (a *App) Handler(reg *prometheus.Registry) http.Handler {
 		SLA:      a.SLA,
 		Webhooks: a.Webhooks,
 		Assign:   a.Assign, CSAT: a.CSAT,
+		Views: a.Views, Macros: a.Macros,
 	}
 	apiSrv.Register(mux)
 	metrics := httpx.NewMetrics(reg)

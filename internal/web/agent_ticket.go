@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/frontdesk/frontdesk/internal/desk"
+	"github.com/frontdesk/frontdesk/internal/macros"
 	"github.com/frontdesk/frontdesk/internal/people"
 	"github.com/frontdesk/frontdesk/internal/realtime"
 	"github.com/frontdesk/frontdesk/internal/ticket"
@@ -52,6 +53,8 @@ type ticketData struct {
 	Followers    []int64
 	// SLA are the badges of the ticket's SLA targets (p8-sla).
 	SLA []slaBadge
+	// Macros the agent may apply here (p8-views).
+	Macros []*macros.Macro
 }
 
 // ticketForm is what a re-shown ticket page keeps from a failed submit.
@@ -153,6 +156,9 @@ func (s *Server) showTicket(w http.ResponseWriter, r *http.Request, status int, 
 	}
 	d.Presence = s.presence(rc, id)
 	if d.SLA, err = s.ticketSLA(r, id); err != nil {
+		return err
+	}
+	if d.Macros, err = s.usableMacros(ctx); err != nil {
 		return err
 	}
 
@@ -286,6 +292,8 @@ func (s *Server) auditView(rc *reqCtx, a *desk.Audit, names map[int64]string, gr
 				line = rc.T("csat.audit_comment", "score", rc.T("csat.score."+score), "comment", e.Body)
 			}
 			av.Lines = append(av.Lines, line)
+		case "AgentMacroReference":
+			av.Lines = append(av.Lines, rc.T("macros.audit_applied", "title", e.MacroTitle))
 		case "Comment":
 			if e.Public != nil && !*e.Public {
 				av.Lines = append(av.Lines, rc.T("ticket.audit.internal_note"))

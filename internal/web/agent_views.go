@@ -9,8 +9,10 @@ import (
 	"strings"
 
 	"github.com/frontdesk/frontdesk/internal/desk"
+	"github.com/frontdesk/frontdesk/internal/macros"
 	"github.com/frontdesk/frontdesk/internal/search"
 	"github.com/frontdesk/frontdesk/internal/ticket"
+	"github.com/frontdesk/frontdesk/internal/views"
 )
 
 // A view is a saved search. Views with status conditions run through the
@@ -97,6 +99,14 @@ type viewData struct {
 	SortURL map[string]string
 	Agents  []*desk.User
 	Return  string
+
+	// Configured views (package views): the sidebar's second list, and for
+	// one of them its columns and rows.
+	Custom  []viewLink
+	Columns []colHead
+	CRows   []cviewRow
+	// Macros the agent may apply to the selected tickets.
+	Macros []*macros.Macro
 }
 
 const viewPerPage = 25
@@ -116,7 +126,12 @@ func (s *Server) showView(w http.ResponseWriter, r *http.Request, id string) err
 	for _, v := range viewDefs {
 		known = known || v.ID == id
 	}
-	if !known {
+	var custom *views.View
+	if n, err := strconv.ParseInt(id, 10, 64); err == nil && n > 0 && s.d.Views != nil {
+		if custom, err = s.d.Views.Get(ctx, n); err != nil {
+			return err
+		}
+	} else if !known {
 		return desk.NotFound()
 	}
 	pg := s.newPage(r, "agent", "")
@@ -140,6 +155,14 @@ func (s *Server) showView(w http.ResponseWriter, r *http.Request, id string) err
 			d.View = link
 		}
 	}
+	if err := s.customViews(ctx, &d, id); err != nil {
+		return err
+	}
+	if custom != nil {
+		if err := s.fillCustomView(r, &d, custom); err != nil {
+			return err
+		}
+	}
 	pg.Title = d.View.Title
 
 	d.Sort, d.Dir = r.URL.Query().Get("sort"), r.URL.Query().Get("dir")
@@ -157,7 +180,9 @@ func (s *Server) showView(w http.ResponseWriter, r *http.Request, id string) err
 		}
 		d.SortURL[f] = r.URL.Path + "?" + url.Values{"sort": {f}, "dir": {dir}}.Encode()
 	}
-	d.Pager = newPager(r, min(d.View.Count, search.MaxResults), viewPerPage)
+	if custom == nil {
+		d.Pager = newPager(r, min(d.View.Count, search.MaxResults), viewPerPage)
+	}
 	if q, ok := queries[id]; ok && d.View.Count > 0 {
 		res, _, err := s.d.Search.Search(ctx, q+" order_by:"+d.Sort+" sort:"+d.Dir, d.Pager.Page, viewPerPage)
 		if err != nil {
@@ -178,6 +203,9 @@ func (s *Server) showView(w http.ResponseWriter, r *http.Request, id string) err
 		return err
 	}
 	d.Agents = agents
+	if d.Macros, err = s.usableMacros(ctx); err != nil {
+		return err
+	}
 	pg.Data = d
 	return s.render(w, http.StatusOK, "agent_views", pg)
 }
@@ -255,6 +283,17 @@ func (s *Server) agentBulk(w http.ResponseWriter, r *http.Request) error {
 		}
 		return redirect(w, r, withMsg("/agent/tickets/"+strconv.FormatInt(target, 10), "merged"))
 	}
+	var failed []string
+	if mid := formID(r, "macro_id"); mid != 0 && s.d.Macros != nil {
+		for _, id := range ids {
+			if _, _, err := s.d.Macros.Apply(ctx, mid, id); err != nil {
+				if !formError(err) && desk.ErrorCode(err) != desk.ENOTFOUND && desk.ErrorCode(err) != desk.EFORBIDDEN {
+					return err
+				}
+				failed = append(failed, "#"+strconv.FormatInt(id, 10)+": "+errorText(err))
+			}
+		}
+	}
 	var in ticket.Input
 	switch a := r.PostFormValue("assignee"); a {
 	case "":
@@ -281,7 +320,6 @@ func (s *Server) agentBulk(w http.ResponseWriter, r *http.Request) error {
 	if tag := strings.TrimSpace(r.PostFormValue("add_tag")); tag != "" {
 		in.AdditionalTags = strings.Fields(tag)
 	}
-	var failed []string
 	for _, id := range ids {
 		if _, _, err := s.d.Tickets.Update(ctx, id, in); err != nil {
 			if !formError(err) && desk.ErrorCode(err) != desk.ENOTFOUND {

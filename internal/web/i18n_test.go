@@ -13,9 +13,11 @@ import (
 
 	"github.com/frontdesk/frontdesk/internal/channel/email/mailbox"
 	"github.com/frontdesk/frontdesk/internal/locale"
+	"github.com/frontdesk/frontdesk/internal/macros"
 	"github.com/frontdesk/frontdesk/internal/oauth"
 	"github.com/frontdesk/frontdesk/internal/people"
 	"github.com/frontdesk/frontdesk/internal/ticket"
+	"github.com/frontdesk/frontdesk/internal/views"
 	"github.com/frontdesk/frontdesk/internal/webhook"
 )
 
@@ -153,6 +155,18 @@ func TestEveryPageInEveryLanguage(t *testing.T) {
 
 	// A solved ticket's signed rating page, with CSAT on (p8-assign).
 	ratingPage := csatPage(t, e)
+	// A configured view with every column, and a macro (p8-views).
+	cv, err := e.app.Views.Create(e.sys, views.Input{Title: ptr("Open ones"), All: []byte(`[{"field":"status","operator":"less_than","value":"solved"}]`),
+		Output: &views.OutputInput{Columns: []any{"nice_id", "subject", "requester", "assignee", "group", "organization", "status", "priority", "type", "created", "updated", "due_date"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mc, err := e.app.Macros.Create(e.sys, macros.Input{Title: ptr("Cat::Macro"), Actions: []byte(`[{"field":"status","value":"open"},{"field":"comment_value","value":"hi"}]`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	vmPages := []string{fmt.Sprintf("/agent/views/%d", cv.ID), "/agent/manage/views", "/agent/manage/views/new", "/agent/manage/macros", "/agent/manage/macros/new",
+		fmt.Sprintf("/agent/manage/views/%d", cv.ID), fmt.Sprintf("/agent/manage/macros/%d", mc.ID)}
 
 	locale.ResetMissingKeys()
 	for _, loc := range []string{"en", "pl"} {
@@ -210,6 +224,14 @@ func TestEveryPageInEveryLanguage(t *testing.T) {
 				"/agent/search?q=status%3Cx", "/agent/search?q=type:user", "/agent/admin/users", "/agent/suspended"} {
 				check("agent", p, ag.get(p))
 			}
+			for _, p := range vmPages {
+				check("agent", p, ag.get(p))
+				check("admin", p, ad.get(p))
+			}
+			ad.get("/agent/manage/views/new")
+			check("admin", "invalid view", ad.post("/agent/manage/views/new", url.Values{"title": {""}, "all_rows": {"1"}, "all_0_field": {"nope"}}))
+			ad.get("/agent/manage/macros/new")
+			check("admin", "invalid macro", ad.post("/agent/manage/macros/new", url.Values{"title": {""}}))
 			ag.get(path)
 			check("agent", "stale ticket form", ag.post(path, url.Values{"updated_stamp": {"2001-01-01T00:00:00Z"}, "body": {"x"}}))
 			ag.get(path)

@@ -43,6 +43,7 @@ import (
 	"github.com/frontdesk/frontdesk/internal/events"
 	"github.com/frontdesk/frontdesk/internal/httpx"
 	"github.com/frontdesk/frontdesk/internal/locale"
+	"github.com/frontdesk/frontdesk/internal/macros"
 	"github.com/frontdesk/frontdesk/internal/oauth"
 	"github.com/frontdesk/frontdesk/internal/outbox"
 	"github.com/frontdesk/frontdesk/internal/password"
@@ -55,6 +56,7 @@ import (
 	"github.com/frontdesk/frontdesk/internal/store"
 	"github.com/frontdesk/frontdesk/internal/ticket"
 	"github.com/frontdesk/frontdesk/internal/twofactor"
+	"github.com/frontdesk/frontdesk/internal/views"
 	"github.com/frontdesk/frontdesk/internal/webhook"
 )
 
@@ -132,6 +134,11 @@ type Deps struct {
 	// rating page (p8-assign). nil hides them.
 	Assign *assign.Service
 	CSAT   *csat.Service
+	// Views and Macros serve the configured views in the workspace, the
+	// macro picker on the ticket page and their management pages (nil:
+	// none of these).
+	Views  *views.Service
+	Macros *macros.Service
 }
 
 // Server serves the web UI. Build it with New and mount it with Register.
@@ -337,6 +344,8 @@ func (s *Server) Register(mux *http.ServeMux) {
 	s.registerAudit(h)
 	// Business hours and SLA policies (p8-sla).
 	s.registerSLAAdmin(h)
+	// Configured views and macros (p8-views).
+	s.registerViewsMacros(h)
 	// Triggers and automations (p8-rules).
 	s.registerAdminRules(h)
 	// Outbound webhooks (p8-webhooks).
