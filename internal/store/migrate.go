@@ -28,14 +28,18 @@ var macros = map[Dialect]*strings.Replacer{
 // nothing. A migration is matched by its own version, not by the highest
 // applied one: versions are handed out to work that lands in parallel, and
 // a store that already has version 26 must still get a 25 merged later.
-// Concurrent starts against PostgreSQL serialise on an advisory lock.
+// Concurrent starts against the same PostgreSQL schema serialise on an
+// advisory lock.
 func (db *DB) Migrate(ctx context.Context) error {
 	if _, err := db.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)`); err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
 	return db.InTx(ctx, func(tx *Tx) error {
 		if db.Dialect == Postgres {
-			if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(775533)`); err != nil {
+			// Keyed by the schema as well: instances starting against the same
+			// schema wait for each other, while stores in other schemas of the
+			// server (every test has its own) migrate at the same time.
+			if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(775533, hashtext(current_schema()))`); err != nil {
 				return err
 			}
 		}

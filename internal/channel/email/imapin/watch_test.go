@@ -21,9 +21,12 @@ import (
 	"github.com/frontdesk/frontdesk/internal/store/storetest"
 )
 
-// eventually waits up to d for cond.
+// eventually waits up to d for cond — six times d, in fact: d is what an
+// idle machine needs, and CI runs on two busy cores with the race detector.
+// A condition that holds returns at once, so the slack costs nothing.
 func eventually(t *testing.T, d time.Duration, what string, cond func() bool) {
 	t.Helper()
+	d *= 6
 	for end := time.Now().Add(d); ; time.Sleep(20 * time.Millisecond) {
 		if cond() {
 			return
@@ -79,6 +82,8 @@ func TestIdlePushesNewMail(t *testing.T) {
 			})
 		}
 		eventually(t, 3*time.Second, "pushed mail not marked seen", func() bool { _, unseen := r.folder(t, "INBOX"); return unseen == 0 })
+		// The poll records its count after the tickets commit: wait for it.
+		eventually(t, 3*time.Second, "the fetch count never reached 4", func() bool { return r.state(t).Fetched == 4 })
 		if st := r.state(t); st.WatchHolder != "a" || st.Fetched != 4 || st.Status != imapin.StatusOK {
 			t.Fatalf("state %+v", st)
 		}
