@@ -188,3 +188,31 @@ func TestEverySealingPackageIsRotated(t *testing.T) {
 		}
 	}
 }
+
+// TestRotateManyQueuedMails: the outbox is re-sealed page by page; every
+// message across the page boundaries is re-sealed once.
+func TestRotateManyQueuedMails(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := desk.SystemContext(context.Background())
+		old, next := newBox(t), newBox(t)
+		const n = 1201
+		ob := outbox.New(db, old)
+		if err := db.InTx(ctx, func(tx *store.Tx) error {
+			for range n {
+				if err := ob.AddTx(ctx, tx, outbox.Message{To: "kasia@klient.example", Subject: "Hello", Text: "body", Kind: "test"}); err != nil {
+					return err
+				}
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		rep, err := keys.Rotate(ctx, db, old, next)
+		if err != nil || rep.Counts[keys.KindOutbox] != n {
+			t.Fatalf("Rotate = %+v %v, want %d messages", rep, err, n)
+		}
+		if rep, err := keys.Check(ctx, db, next); err != nil || rep.Counts[keys.KindOutbox] != n {
+			t.Fatalf("Check = %+v %v", rep, err)
+		}
+	})
+}

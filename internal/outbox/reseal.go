@@ -16,36 +16,46 @@ func ResealTx(ctx context.Context, tx *store.Tx, fn func(sealed, context string)
 		id               int64
 		to, kind, sealed string
 	}
-	rows, err := tx.Query(ctx, `SELECT id, to_addr, kind, sealed FROM outbox WHERE sealed <> '' ORDER BY id`)
-	if err != nil {
-		return 0, fmt.Errorf("outbox: reseal: %w", err)
-	}
-	var recs []rec
-	for rows.Next() {
-		var r rec
-		if err := rows.Scan(&r.id, &r.to, &r.kind, &r.sealed); err != nil {
-			rows.Close()
-			return 0, fmt.Errorf("outbox: reseal: %w", err)
-		}
-		recs = append(recs, r)
-	}
-	if err := rows.Close(); err != nil {
-		return 0, fmt.Errorf("outbox: reseal: %w", err)
-	}
-	if err := rows.Err(); err != nil {
-		return 0, fmt.Errorf("outbox: reseal: %w", err)
-	}
-	for i, r := range recs {
-		v, err := fn(r.sealed, sealContext(r.to, r.kind))
+	// In pages by id: the outbox keeps every message's body, so it can be
+	// far larger than memory should hold at once.
+	const page = 500
+	n := 0
+	for after := int64(0); ; {
+		rows, err := tx.Query(ctx, `SELECT id, to_addr, kind, sealed FROM outbox WHERE sealed <> '' AND id > ? ORDER BY id LIMIT ?`, after, page)
 		if err != nil {
-			return i + 1, fmt.Errorf("outbox: message %d: %w", r.id, err)
+			return n, fmt.Errorf("outbox: reseal: %w", err)
 		}
-		if v == r.sealed {
-			continue
+		var recs []rec
+		for rows.Next() {
+			var r rec
+			if err := rows.Scan(&r.id, &r.to, &r.kind, &r.sealed); err != nil {
+				rows.Close()
+				return n, fmt.Errorf("outbox: reseal: %w", err)
+			}
+			recs = append(recs, r)
 		}
-		if _, err := tx.Exec(ctx, `UPDATE outbox SET sealed = ? WHERE id = ?`, v, r.id); err != nil {
-			return i + 1, fmt.Errorf("outbox: reseal: %w", err)
+		if err := rows.Close(); err != nil {
+			return n, fmt.Errorf("outbox: reseal: %w", err)
 		}
+		if err := rows.Err(); err != nil {
+			return n, fmt.Errorf("outbox: reseal: %w", err)
+		}
+		for _, r := range recs {
+			n++
+			v, err := fn(r.sealed, sealContext(r.to, r.kind))
+			if err != nil {
+				return n, fmt.Errorf("outbox: message %d: %w", r.id, err)
+			}
+			if v == r.sealed {
+				continue
+			}
+			if _, err := tx.Exec(ctx, `UPDATE outbox SET sealed = ? WHERE id = ?`, v, r.id); err != nil {
+				return n, fmt.Errorf("outbox: reseal: %w", err)
+			}
+		}
+		if len(recs) < page {
+			return n, nil
+		}
+		after = recs[len(recs)-1].id
 	}
-	return len(recs), nil
 }
