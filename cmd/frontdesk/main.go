@@ -34,6 +34,9 @@ Usage:
   frontdesk user create --email E --name N --role admin|agent|end-user   (password on standard input, optional)
   frontdesk token create --email E [--name LABEL]
   frontdesk audit verify [--data DIR]   (checks the audit log's hash chain; exit 1 on a broken link)
+  frontdesk backup  --out FILE [--data DIR] [--include-key]   (online backup of the embedded store and attachments)
+  frontdesk restore FILE [--data DIR] [--force]   (restores a backup into an empty data directory)
+  frontdesk keys rotate|check [--data DIR]   (re-seal every stored secret under a new key | check they all open)
   frontdesk bench   --url URL --email E --token T [--clients 16] [--creates N] [--lists N] [--searches N]
   frontdesk seed    --tickets N [--data DIR]   (fills a store for benchmarks)
   frontdesk version
@@ -95,6 +98,12 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 			return errors.New("usage: frontdesk audit verify [--data DIR]")
 		}
 		return auditVerify(ctx, args[2:], stdout)
+	case "backup":
+		return backupCmd(ctx, args[1:], stdout, stderr)
+	case "restore":
+		return restoreCmd(ctx, args[1:], stdin, stdout)
+	case "keys":
+		return keysCmd(ctx, args[1:], stdout)
 	case "bench":
 		return bench(ctx, args[1:], stdout)
 	case "seed":

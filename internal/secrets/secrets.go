@@ -69,6 +69,11 @@ type Box struct {
 	// derive is the root of keys made by DeriveKey, itself derived from the
 	// instance key so that no derived key reveals the sealing key.
 	derive []byte
+	// older are keys values may still be sealed with (a key rotation that
+	// did not finish, or values sealed by a server that still ran with
+	// the previous key): Open tries them after the key; Seal never uses
+	// them.
+	older []*Box
 }
 
 // NewBox returns a Box for a 32-byte key. The key is copied.
@@ -115,7 +120,15 @@ func Open(dataDir string) (*Box, error) {
 		if err != nil {
 			return nil, fmt.Errorf("secrets: %s: %w", EnvKey, err)
 		}
-		return NewBox(key)
+		b, err := NewBox(key)
+		if err != nil {
+			return nil, err
+		}
+		older, err := olderKeys("")
+		if err != nil {
+			return nil, err
+		}
+		return b.WithOlder(older...), nil
 	}
 	if dataDir == "" {
 		return nil, fmt.Errorf("secrets: %s is not set and there is no data directory for %s", EnvKey, KeyFile)
@@ -124,7 +137,15 @@ func Open(dataDir string) (*Box, error) {
 	if err != nil {
 		return nil, err
 	}
-	return NewBox(key)
+	b, err := NewBox(key)
+	if err != nil {
+		return nil, err
+	}
+	older, err := olderKeys(dataDir)
+	if err != nil {
+		return nil, err
+	}
+	return b.WithOlder(older...), nil
 }
 
 // ParseKey decodes a key written as 64 hex digits or as base64 (standard or
@@ -274,6 +295,11 @@ func (b *Box) Open(sealed, context string) ([]byte, error) {
 	ns := b.aead.NonceSize()
 	pt, err := b.aead.Open(nil, raw[:ns], raw[ns:], additionalData(context))
 	if err != nil {
+		for _, o := range b.older {
+			if pt, err := o.aead.Open(nil, raw[:ns], raw[ns:], additionalData(context)); err == nil {
+				return pt, nil
+			}
+		}
 		return nil, ErrDecrypt
 	}
 	return pt, nil

@@ -369,3 +369,95 @@ func TestDeriveKeyIsStablePerPurposeAndKey(t *testing.T) {
 		t.Fatal("empty purpose accepted")
 	}
 }
+
+func TestOlderKeys(t *testing.T) {
+	k1, _ := secrets.NewKey()
+	k2, _ := secrets.NewKey()
+	b1, _ := secrets.NewBox(k1)
+	b2, _ := secrets.NewBox(k2)
+	sealed, err := b1.Seal([]byte("seed"), "totp:user:1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	both := b2.WithOlder(b1)
+	if v, err := both.Open(sealed, "totp:user:1"); err != nil || string(v) != "seed" {
+		t.Fatalf("older key not tried: %q %v", v, err)
+	}
+	if _, err := both.Open(sealed, "totp:user:2"); !errors.Is(err, secrets.ErrDecrypt) {
+		t.Fatalf("wrong context with an older key: %v", err)
+	}
+	if _, err := b2.Open(sealed, "totp:user:1"); !errors.Is(err, secrets.ErrDecrypt) {
+		t.Fatal("WithOlder changed the original box")
+	}
+	// Seal uses the new key only.
+	fresh, _ := both.Seal([]byte("x"), "c")
+	if _, err := b1.Open(fresh, "c"); err == nil {
+		t.Fatal("sealed with the older key")
+	}
+	if _, err := b2.Open(fresh, "c"); err != nil {
+		t.Fatal(err)
+	}
+	ks, err := both.DeriveKeys("p")
+	if err != nil || len(ks) != 2 {
+		t.Fatalf("DeriveKeys: %d %v", len(ks), err)
+	}
+	d1, _ := b1.DeriveKey("p")
+	d2, _ := b2.DeriveKey("p")
+	if string(ks[0]) != string(d2) || string(ks[1]) != string(d1) {
+		t.Fatal("DeriveKeys: want the key's derivation first, then the older key's")
+	}
+}
+
+func TestOpenReadsRotationFiles(t *testing.T) {
+	t.Setenv(secrets.EnvKey, "")
+	t.Setenv(secrets.EnvPreviousKey, "")
+	dir := t.TempDir()
+	cur, err := secrets.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	old, _ := cur.Seal([]byte("old"), "c")
+	next, err := secrets.PrepareRotation(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := secrets.PrepareRotation(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	probe, _ := next.Seal([]byte("new"), "c")
+	if _, err := again.Open(probe, "c"); err != nil {
+		t.Fatal("PrepareRotation made a second new key instead of reusing secret.key.new")
+	}
+	// Mid-rotation, Open reads values sealed with either key.
+	mid, err := secrets.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range []string{old, probe} {
+		if _, err := mid.Open(v, "c"); err != nil {
+			t.Fatalf("mid-rotation: %v", err)
+		}
+	}
+	if err := secrets.FinishRotation(dir); err != nil {
+		t.Fatal(err)
+	}
+	done, err := secrets.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fresh, _ := done.Seal([]byte("x"), "c")
+	if _, err := next.Open(fresh, "c"); err != nil {
+		t.Fatal("after FinishRotation the key is not the new one")
+	}
+	if _, err := done.Open(old, "c"); err != nil {
+		t.Fatal("after FinishRotation the old key (secret.key.old) is not read")
+	}
+	if _, err := os.Stat(filepath.Join(dir, secrets.NewKeyFile)); !os.IsNotExist(err) {
+		t.Fatal("secret.key.new left behind")
+	}
+	t.Setenv(secrets.EnvPreviousKey, "not a key")
+	if _, err := secrets.Open(dir); err == nil || !strings.Contains(err.Error(), secrets.EnvPreviousKey) {
+		t.Fatalf("a bad %s: %v", secrets.EnvPreviousKey, err)
+	}
+}

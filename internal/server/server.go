@@ -43,7 +43,6 @@ import (
 	"github.com/frontdesk/frontdesk/internal/ratelimit"
 	"github.com/frontdesk/frontdesk/internal/rules"
 	"github.com/frontdesk/frontdesk/internal/search"
-	"github.com/frontdesk/frontdesk/internal/secrets"
 	"github.com/frontdesk/frontdesk/internal/settings"
 	"github.com/frontdesk/frontdesk/internal/sla"
 	"github.com/frontdesk/frontdesk/internal/store"
@@ -267,7 +266,7 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 	a.Search = &search.Service{DB: db, Tickets: a.Tickets, People: a.People, Now: time.Now}
 	a.Bulk = &bulk.Service{DB: db, Tickets: a.Tickets, People: a.People, OnJob: a.Jobs.Notify}
 	a.Bulk.Register(a.Jobs)
-	box, err := secrets.Open(cfg.DataDir)
+	box, err := openSecrets(ctx, cfg.DataDir, db)
 	if err != nil {
 		db.Close()
 		return nil, err

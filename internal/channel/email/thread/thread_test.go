@@ -112,3 +112,27 @@ func TestSubject(t *testing.T) {
 		}
 	}
 }
+
+// TestTokensAfterKeyRotation: reply addresses sent before a key rotation
+// still thread while the previous key is kept; new tokens use the new key.
+func TestTokensAfterKeyRotation(t *testing.T) {
+	before := thread.New(nil, box(t, 1))
+	addr, err := before.ReplyTo("support@example.com", 42)
+	if err != nil {
+		t.Fatal(err)
+	}
+	after := thread.New(nil, box(t, 2).WithOlder(box(t, 1)))
+	if id, ok := after.TokenFromAddress(addr); !ok || id != 42 {
+		t.Fatalf("a token from before the rotation: %d %v", id, ok)
+	}
+	fresh, err := after.ReplyTo("support@example.com", 42)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fresh == addr {
+		t.Fatal("new tokens are still signed with the old key")
+	}
+	if _, ok := thread.New(nil, box(t, 2)).TokenFromAddress(addr); ok {
+		t.Fatal("an old token verified without the old key")
+	}
+}
