@@ -3,6 +3,7 @@ package search
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/frontdesk/frontdesk/internal/desk"
@@ -118,4 +119,119 @@ func benchSearch(b *testing.B, db *store.DB) {
 			}
 		}
 	})
+}
+
+// planRow is one row of SQLite's EXPLAIN QUERY PLAN.
+type planRow struct {
+	id, parent int
+	detail     string
+}
+
+// TestSearchPlanIsBounded checks, for a condition combined with words of
+// every frequency band, that SQLite reads the full-text index once per
+// search: its scan never sits inside a loop over tickets (a nested-loop
+// join that runs the MATCH once per ticket, re-reading every term's
+// postings for bm25 each time) nor inside a correlated subquery. That was
+// issue 15's pathology: seconds for a condition plus words found in a few
+// thousand tickets. The store here is small, with a window of 500, so the
+// bands keep their place relative to the window: rare (1 document), a few
+// hundred (40), a few thousand (400, ranked by bm25), most (1,750, more
+// than the window).
+func TestSearchPlanIsBounded(t *testing.T) {
+	db := storetest.SQLite(t)
+	seed(t, db)
+	seedBands(t, db, 2000)
+	s := newService(db)
+	s.Window = 500
+	ctx := as(agent)
+	ranked := 0
+	for _, q := range benchQueries {
+		r, tgs, err := s.prepare(ctx, agent, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, tg := range tgs {
+			if err := r.compile(ctx, tg); err != nil {
+				t.Fatal(err)
+			}
+			if tg.never {
+				continue
+			}
+			if err := r.window(ctx, tg); err != nil {
+				t.Fatal(err)
+			}
+			for _, count := range []bool{true, false} {
+				sq, args := r.sql(tg, count)
+				if strings.Contains(sq, ".rank") {
+					ranked++
+				}
+				plan := explain(t, db, sq, args)
+				if msg := unboundedFTS(plan, tg.ent.fts); msg != "" {
+					t.Errorf("%q (count %v): %s\nplan:\n%s", q, count, msg, renderPlan(plan))
+				}
+			}
+		}
+	}
+	// The slow band was ranked by bm25: make sure the test still covers
+	// that plan (words below the window, not "common").
+	if ranked == 0 {
+		t.Fatal("no query of the mix used the ranked plan")
+	}
+}
+
+func explain(t *testing.T, db *store.DB, q string, args []any) []planRow {
+	t.Helper()
+	rows, err := db.Query(context.Background(), "EXPLAIN QUERY PLAN "+q, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var plan []planRow
+	for rows.Next() {
+		var r planRow
+		var notUsed int
+		if err := rows.Scan(&r.id, &r.parent, &notUsed, &r.detail); err != nil {
+			t.Fatal(err)
+		}
+		plan = append(plan, r)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return plan
+}
+
+// unboundedFTS explains why the plan may read the full-text table fts more
+// than once, or returns "" when every read of it runs once: outermost
+// among its siblings (nested loops are listed outer first) and never
+// below a correlated subquery.
+func unboundedFTS(plan []planRow, fts string) string {
+	byID := map[int]planRow{}
+	for _, r := range plan {
+		byID[r.id] = r
+	}
+	for _, r := range plan {
+		if !strings.Contains(r.detail, fts+" VIRTUAL TABLE") {
+			continue
+		}
+		for _, o := range plan {
+			if o.parent == r.parent && o.id < r.id && (strings.HasPrefix(o.detail, "SCAN ") || strings.HasPrefix(o.detail, "SEARCH ")) {
+				return fmt.Sprintf("%q runs inside the loop %q", r.detail, o.detail)
+			}
+		}
+		for p, ok := byID[r.parent]; ok; p, ok = byID[p.parent] {
+			if strings.Contains(p.detail, "CORRELATED") {
+				return fmt.Sprintf("%q runs inside %q", r.detail, p.detail)
+			}
+		}
+	}
+	return ""
+}
+
+func renderPlan(plan []planRow) string {
+	var b strings.Builder
+	for _, r := range plan {
+		fmt.Fprintf(&b, "%d %d %s\n", r.id, r.parent, r.detail)
+	}
+	return b.String()
 }
