@@ -513,7 +513,16 @@ func (r *run) sql(tg *target, count bool) (string, []any) {
 			q = `SELECT ` + a + `.id FROM ` + e.fts + ` fs JOIN ` + e.table + ` ` + a + ` ON ` + a + `.id = fs.id WHERE fs.tsv @@ ` + m.expr + ` AND fs.id >= ?`
 			qargs = append(qargs, m.args...)
 		} else {
-			q = `SELECT ` + a + `.id FROM ` + e.fts + ` JOIN ` + e.table + ` ` + a + ` ON ` + a + `.id = ` + e.fts + `.rowid WHERE ` + e.fts + ` MATCH ? AND ` + e.fts + `.rowid >= ?`
+			// CROSS JOIN keeps the full-text index as the outer loop (SQLite
+			// never reorders it): each matching document once, then its
+			// ticket by primary key. Left to itself the planner may instead
+			// walk the tickets of a condition's index (status, assignee) and
+			// run the MATCH once per ticket — and FTS5 re-reads every
+			// term's whole posting list for bm25 on each of those runs,
+			// which made a condition plus words found in a few thousand
+			// documents take seconds (issue 15). The matches are bounded by
+			// the window (rowid >= minID), so this plan is bounded too.
+			q = `SELECT ` + a + `.id FROM ` + e.fts + ` CROSS JOIN ` + e.table + ` ` + a + ` ON ` + a + `.id = ` + e.fts + `.rowid WHERE ` + e.fts + ` MATCH ? AND ` + e.fts + `.rowid >= ?`
 			qargs = append(qargs, m.expr)
 		}
 		qargs = append(qargs, tg.minID)

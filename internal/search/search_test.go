@@ -649,55 +649,6 @@ func FuzzSearch(f *testing.F) {
 	})
 }
 
-func BenchmarkSearch(b *testing.B) {
-	db := storetest.SQLite(b)
-	seed(b, db)
-	ctx := context.Background()
-	words := []string{"printer", "invoice", "refund", "password", "drukarka", "zgłoszenie", "faktura", "müller", "network", "vpn", "laptop", "email"}
-	statuses := desk.Statuses
-	const n = 20000
-	err := db.InTx(ctx, func(tx *store.Tx) error {
-		for i := 0; i < n; i++ {
-			id := int64(1000 + i)
-			st := statuses[i%len(statuses)]
-			subject := fmt.Sprintf("%s %s issue %d", words[i%len(words)], words[(i/7)%len(words)], i)
-			body := fmt.Sprintf("Hello, my %s does not work with %s since %d days.", words[(i/3)%len(words)], words[(i/11)%len(words)], i%30)
-			created := day(2024, 1, 1) + int64(i)*60e6
-			if _, err := tx.Exec(ctx, `INSERT INTO tickets (id, subject, description, priority, status, status_rank, priority_rank,
-				requester_id, submitter_id, assignee_id, via_channel, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-				id, subject, body, "normal", st, desk.StatusRank(st), 1, 3+int64(i%2), 3+int64(i%2), nullable(int64(i%3)), "web", created, created); err != nil {
-				return err
-			}
-			if err := tx.SetSearchDoc(ctx, "ticket_search", id, textfold.Fold(subject+"\n\n"+body)); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		b.Fatal(err)
-	}
-	s := newService(db)
-	for _, q := range []string{"printer", "printer status<solved", "zgloszenie -vpn order_by:created_at", "status:open assignee:me", "print*"} {
-		b.Run(q, func(b *testing.B) {
-			ctx := as(agent)
-			for b.Loop() {
-				if _, _, err := s.Search(ctx, q, 1, 25); err != nil {
-					b.Fatal(err)
-				}
-			}
-		})
-	}
-	b.Run("end-user printer", func(b *testing.B) {
-		ctx := as(hans)
-		for b.Loop() {
-			if _, _, err := s.Search(ctx, "printer", 1, 25); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
-}
-
 // TestWindowBoundsCommonWords checks that a free-text search only considers
 // the window of most recent matching documents: a word in most tickets must
 // not make a search rank and count all of them.
