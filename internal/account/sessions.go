@@ -144,7 +144,17 @@ func (s *Service) SignInDevice(ctx context.Context, email, password, ip, userAge
 	now := s.now()
 	idle, absolute := s.limits(ctx, u.Role)
 	var devToken string
+	devSubject := ""
+	if known {
+		devSubject = deviceSubject(devHash)
+	}
 	err = s.DB.InTx(ctx, func(tx *store.Tx) error {
+		// Suspicious sign-in alerts (alerts.go), before the failure
+		// counters are cleared and the new session is stored.
+		if err := s.checkSignInTx(ctx, tx, signInCheck{userID: u.ID, role: u.Role, known: known, subject: subject,
+			devSubject: devSubject, ip: ip, ua: userAgent, idle: idle, now: now}); err != nil {
+			return err
+		}
 		if err := clearFailuresTx(ctx, tx, subject); err != nil {
 			return err
 		}
@@ -420,6 +430,8 @@ func EraseUserTx(ctx context.Context, tx *store.Tx, userID int64) error {
 		{`DELETE FROM email_verifications WHERE user_id = ?`, []any{userID}},
 		{`DELETE FROM known_devices WHERE user_id = ?`, []any{userID}},
 		{`DELETE FROM login_failures WHERE subject = ?`, []any{userSubject(userID)}},
+		{`DELETE FROM signin_networks WHERE user_id = ?`, []any{userID}},
+		{`DELETE FROM security_alerts WHERE user_id = ?`, []any{userID}},
 	} {
 		if _, err := tx.Exec(ctx, st.sql, st.args...); err != nil {
 			return err
