@@ -438,12 +438,8 @@ const MaxAlertsListed = 200
 // RecentAlerts lists the latest suspicious sign-ins, newest first, at most
 // limit (1 to MaxAlertsListed). It needs staff holding manage_security.
 func (s *Service) RecentAlerts(ctx context.Context, limit int) ([]Alert, error) {
-	p, err := desk.RequirePrincipal(ctx)
-	if err != nil {
+	if err := requireSecurity(ctx); err != nil {
 		return nil, err
-	}
-	if !p.IsStaff() || !p.Can().ManageSecurity {
-		return nil, desk.Forbidden("Security alerts need the manage_security permission")
 	}
 	if limit < 1 || limit > MaxAlertsListed {
 		limit = MaxAlertsListed
@@ -468,4 +464,74 @@ func (s *Service) RecentAlerts(ctx context.Context, limit int) ([]Alert, error) 
 		out = append(out, a)
 	}
 	return out, rows.Err()
+}
+
+// AlertSettings are the security contact and the alert rules.
+type AlertSettings struct {
+	Contact                                     string
+	NewDevice, NewNetwork, Failures, Concurrent bool
+}
+
+// AlertSettings reads the security contact and the rules (staff holding
+// manage_security, or the system).
+func (s *Service) AlertSettings(ctx context.Context) (AlertSettings, error) {
+	if err := requireSecurity(ctx); err != nil {
+		return AlertSettings{}, err
+	}
+	var out AlertSettings
+	var err error
+	if out.Contact, err = settings.SecurityContact.Read(ctx, s.DB); err != nil {
+		return out, wrapErr("alert settings", err)
+	}
+	r := alertRules(ctx, s.DB)
+	out.NewDevice, out.NewNetwork, out.Failures, out.Concurrent = r[ReasonNewDevice], r[ReasonNewNetwork], r[ReasonFailures], r[ReasonConcurrent]
+	return out, nil
+}
+
+// SetAlertSettings stores the security contact (validated: one plain
+// address or empty) and the rules in one transaction, each change audited.
+// Admins only.
+func (s *Service) SetAlertSettings(ctx context.Context, in AlertSettings) error {
+	p, err := desk.RequirePrincipal(ctx)
+	if err != nil {
+		return err
+	}
+	if !p.System && !p.IsAdmin() {
+		return desk.Forbidden("Only admins change the security contact and alerts")
+	}
+	in.Contact = strings.TrimSpace(in.Contact)
+	if err := settings.SecurityContact.Validate(in.Contact); err != nil {
+		return desk.Invalid("security_contact", "must be one email address, e.g. security@example.com")
+	}
+	st := settings.Or(s.Settings, s.DB, nil)
+	err = s.DB.InTx(ctx, func(tx *store.Tx) error {
+		if err := settings.SecurityContact.SetTx(ctx, st, tx, in.Contact); err != nil {
+			return err
+		}
+		for _, b := range []struct {
+			d *settings.Setting[bool]
+			v bool
+		}{{settings.AlertNewDevice, in.NewDevice}, {settings.AlertNewNetwork, in.NewNetwork},
+			{settings.AlertFailedThenOK, in.Failures}, {settings.AlertConcurrentNets, in.Concurrent}} {
+			if err := b.d.SetTx(ctx, st, tx, b.v); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return wrapErr("alert settings", err)
+	}
+	return nil
+}
+
+func requireSecurity(ctx context.Context) error {
+	p, err := desk.RequirePrincipal(ctx)
+	if err != nil {
+		return err
+	}
+	if !p.System && (!p.IsStaff() || !p.Can().ManageSecurity) {
+		return desk.Forbidden("Security alerts need the manage_security permission")
+	}
+	return nil
 }

@@ -32,7 +32,6 @@ const (
 	auditSettingUpdated  = "setting.updated"
 )
 
-
 // observeSecurityEntry queues a notice for the entries the security
 // contact must hear of.
 func (s *Service) observeSecurityEntry(ctx context.Context, tx *store.Tx, e audit.Entry) error {
@@ -49,7 +48,9 @@ func (s *Service) observeSecurityEntry(ctx context.Context, tx *store.Tx, e audi
 			}
 		}
 	case auditTokenCreated:
-		what = func(pr *locale.Printer, user string) string { return pr.T("email.security.token_created", "user", user) }
+		what = func(pr *locale.Printer, user string) string {
+			return pr.T("email.security.token_created", "user", user)
+		}
 	case auditSettingUpdated:
 		if k, _ := e.Data["key"].(string); k == settings.KeyRequireStaff2FA {
 			on := fmt.Sprint(e.Changes[k].After) == "true"
