@@ -62,6 +62,9 @@ const (
 	AlertFailureThreshold = 5
 	// DisownTTL is how long a "this wasn't me" link works.
 	DisownTTL = 7 * 24 * time.Hour
+	// AlertRetention is how long alerts are kept (PurgeExpired removes
+	// older ones; the audit log keeps its own record).
+	AlertRetention = 90 * 24 * time.Hour
 	// maxNetworksPerUser bounds the networks remembered per user (the least
 	// recently used go first).
 	maxNetworksPerUser = 50

@@ -211,6 +211,14 @@ func TestDisown(t *testing.T) {
 		tok2 := disownRE.FindStringSubmatch(m.Text)[1]
 		e.clock.Advance(account.DisownTTL + time.Second)
 		wantField(t, e.svc.Disown(bg, tok2), "token")
+		// Alerts are purged after AlertRetention.
+		e.clock.Advance(account.AlertRetention)
+		if _, err := e.svc.PurgeExpired(bg); err != nil {
+			t.Fatal(err)
+		}
+		if n := e.alertCount(t); n != 0 {
+			t.Fatalf("%d alerts after their retention", n)
+		}
 		// Only security staff list alerts.
 		if _, err := e.svc.RecentAlerts(userCtx(u), 10); desk.ErrorCode(err) != desk.EFORBIDDEN {
 			t.Fatalf("end-user listed alerts: %v", err)

@@ -391,6 +391,8 @@ func (s *Service) PurgeExpired(ctx context.Context) (int64, error) {
 			{`DELETE FROM login_failures WHERE locked_until < ? AND updated_at < ?`,
 				[]any{micros(now), micros(now.Add(-LockMemory - FailureWindow))}},
 			{`DELETE FROM known_devices WHERE expires_at < ?`, []any{micros(now)}},
+			// Sign-in alerts are kept AlertRetention (alerts.go).
+			{`DELETE FROM security_alerts WHERE created_at < ?`, []any{micros(now.Add(-AlertRetention))}},
 		} {
 			res, err := tx.Exec(ctx, q.sql, q.args...)
 			if err != nil {
