@@ -65,6 +65,9 @@ const (
 	// AlertRetention is how long alerts are kept (PurgeExpired removes
 	// older ones; the audit log keeps its own record).
 	AlertRetention = 90 * 24 * time.Hour
+	// maxMailedUserAgent bounds the browser's self-description quoted in
+	// an alert (text only; it is what the signed-in browser sent).
+	maxMailedUserAgent = 120
 	// maxNetworksPerUser bounds the networks remembered per user (the least
 	// recently used go first).
 	maxNetworksPerUser = 50
@@ -283,7 +286,7 @@ func (s *Service) raiseAlertTx(ctx context.Context, tx *store.Tx, c signInCheck,
 		lines := []string{
 			pr.T("email.greeting", "name", name),
 			pr.T("email.alert.body", "site", site, "when", pr.DateTime(c.now)+" "+tzLabel(c.now, tz),
-				"ip", orUnknown(pr, c.ip), "agent", orUnknown(pr, c.ua), "reasons", reasonText(pr, "email.alert.reason.", reasons)),
+				"ip", orUnknown(pr, c.ip), "agent", orUnknown(pr, cleanMeta(c.ua, maxMailedUserAgent)), "reasons", reasonText(pr, "email.alert.reason.", reasons)),
 			pr.T("email.alert.ok"),
 		}
 		if base != "" {
