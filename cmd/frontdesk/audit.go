@@ -28,7 +28,7 @@ func auditVerify(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	defer db.Close()
-	rep, err := audit.Verify(desk.SystemContext(ctx), db)
+	rep, err := audit.VerifyAndRecord(desk.SystemContext(ctx), db)
 	if err != nil {
 		return err
 	}

@@ -64,6 +64,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/frontdesk/frontdesk/internal/audit"
 	"github.com/frontdesk/frontdesk/internal/desk"
 	"github.com/frontdesk/frontdesk/internal/outbox"
 	"github.com/frontdesk/frontdesk/internal/password"
@@ -161,6 +162,11 @@ func New(db *store.DB, ppl *people.Service, ob *outbox.Outbox) *Service {
 		// ... and erases the rest of what it keeps about a user who is
 		// permanently deleted.
 		ppl.EraseAccountTx = EraseUserTx
+	}
+	if db != nil && ob != nil {
+		// The security contact hears of security-relevant entries
+		// (notices.go), whichever service records them.
+		audit.Observe(db, "account.security_notices", s.observeSecurityEntry)
 	}
 	return s
 }

@@ -144,7 +144,17 @@ func (s *Service) SignInDevice(ctx context.Context, email, password, ip, userAge
 	now := s.now()
 	idle, absolute := s.limits(ctx, u.Role)
 	var devToken string
+	devSubject := ""
+	if known {
+		devSubject = deviceSubject(devHash)
+	}
 	err = s.DB.InTx(ctx, func(tx *store.Tx) error {
+		// Suspicious sign-in alerts (alerts.go), before the failure
+		// counters are cleared and the new session is stored.
+		if err := s.checkSignInTx(ctx, tx, signInCheck{userID: u.ID, role: u.Role, known: known, subject: subject,
+			devSubject: devSubject, ip: ip, ua: userAgent, idle: idle, now: now}); err != nil {
+			return err
+		}
 		if err := clearFailuresTx(ctx, tx, subject); err != nil {
 			return err
 		}
@@ -381,6 +391,8 @@ func (s *Service) PurgeExpired(ctx context.Context) (int64, error) {
 			{`DELETE FROM login_failures WHERE locked_until < ? AND updated_at < ?`,
 				[]any{micros(now), micros(now.Add(-LockMemory - FailureWindow))}},
 			{`DELETE FROM known_devices WHERE expires_at < ?`, []any{micros(now)}},
+			// Sign-in alerts are kept AlertRetention (alerts.go).
+			{`DELETE FROM security_alerts WHERE created_at < ?`, []any{micros(now.Add(-AlertRetention))}},
 		} {
 			res, err := tx.Exec(ctx, q.sql, q.args...)
 			if err != nil {
@@ -420,6 +432,8 @@ func EraseUserTx(ctx context.Context, tx *store.Tx, userID int64) error {
 		{`DELETE FROM email_verifications WHERE user_id = ?`, []any{userID}},
 		{`DELETE FROM known_devices WHERE user_id = ?`, []any{userID}},
 		{`DELETE FROM login_failures WHERE subject = ?`, []any{userSubject(userID)}},
+		{`DELETE FROM signin_networks WHERE user_id = ?`, []any{userID}},
+		{`DELETE FROM security_alerts WHERE user_id = ?`, []any{userID}},
 	} {
 		if _, err := tx.Exec(ctx, st.sql, st.args...); err != nil {
 			return err

@@ -161,5 +161,5 @@ func RecordTx(ctx context.Context, tx *store.Tx, e Entry) error {
 	}
 	e.CreatedAt = desk.TimeFromMicros(store.Now())
 	queue(ctx, tx, row{entry: e, created: e.CreatedAt.UnixMicro(), details: string(b)})
-	return nil
+	return observe(ctx, tx, e)
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/frontdesk/frontdesk/internal/assign"
 	"github.com/frontdesk/frontdesk/internal/attach"
+	"github.com/frontdesk/frontdesk/internal/audit"
 	"github.com/frontdesk/frontdesk/internal/channel/email/deliver"
 	"github.com/frontdesk/frontdesk/internal/channel/email/imapin"
 	"github.com/frontdesk/frontdesk/internal/csat"
@@ -23,6 +24,9 @@ const (
 	JobPurgeUploads = "uploads.purge_unbound"
 	JobPurgeChunks  = "attachments.purge_incomplete"
 	JobAutomations  = "rules.automations"
+	// JobAuditVerify checks the audit log's hash chain daily; a broken
+	// chain is recorded and mailed to the security contact (p9-alerts).
+	JobAuditVerify = "audit.verify"
 )
 
 // registerSchedules wires recurring work: each task is a schedule (run by
@@ -51,6 +55,14 @@ func (a *App) registerSchedules() {
 		return err
 	})
 	a.Schedules.Every("csat.surveys", csat.SurveyInterval, csat.JobSurveys)
+	a.Jobs.Handle(JobAuditVerify, func(ctx context.Context, _ json.RawMessage) error {
+		rep, err := audit.VerifyAndRecord(desk.SystemContext(ctx), a.DB)
+		if err == nil && rep.Broken != nil {
+			a.Logger.Error("the audit log's hash chain is broken", "at", rep.Broken.String())
+		}
+		return err
+	})
+	a.Schedules.Every("audit.verify", 24*time.Hour, JobAuditVerify)
 	a.Jobs.Handle(JobPurgeExpired, func(ctx context.Context, _ json.RawMessage) error {
 		n, err := a.Account.PurgeExpired(desk.SystemContext(ctx))
 		if err == nil && n > 0 {

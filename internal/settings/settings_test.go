@@ -286,11 +286,12 @@ func TestRegistry(t *testing.T) {
 		settings.KeySetupCode,          // p6-firstrun
 		settings.KeyBlockedSenders,     // p7-in
 		settings.KeyAuditRetentionDays, // p9-audit
-		settings.KeySetupCode,          // p6-firstrun
-		settings.KeyBlockedSenders,     // p7-in
 		settings.KeyWebhooksPrivate,    // p8-webhooks
 		// p8-assign
 		settings.KeyAvailabilityMinutes, settings.KeyCSATEnabled, settings.KeyCSATDelayHours,
+		// p9-alerts
+		settings.KeySecurityContact, settings.KeyAlertNewDevice, settings.KeyAlertNewNetwork,
+		settings.KeyAlertFailedThenOK, settings.KeyAlertConcurrentNets,
 	}
 	if len(all) != len(want) {
 		t.Fatalf("%d settings declared, want %d: %+v", len(all), len(want), all)

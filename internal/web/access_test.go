@@ -69,6 +69,7 @@ func TestUIPermissionMatrix(t *testing.T) {
 		{"/agent/admin/mailboxes", ok, denied, denied, signin},
 		{"/agent/admin/email-templates", ok, denied, denied, signin},
 		{"/agent/admin/audit", ok, denied, denied, signin},
+		{"/agent/admin/alerts", ok, denied, denied, signin}, // p9-alerts
 		{"/security", ok, ok, ok, signin},
 	}
 	ad, ag, cu, anon := e.client(), e.client(), e.client(), e.client()
@@ -110,6 +111,7 @@ func TestUIPermissionMatrix(t *testing.T) {
 		{"/agent/admin/email-templates/ticket.assigned/en/reset", denied, denied},
 		{"/agent/admin/audit/verify", denied, denied},
 		{"/agent/admin/audit/export", denied, denied},
+		{"/agent/admin/security/alerts", denied, denied}, // p9-alerts
 	}
 	ag.get("/agent")
 	cu.get("/requests")

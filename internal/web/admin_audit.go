@@ -178,7 +178,7 @@ func queryPart(q string) string {
 
 // auditVerify checks the hash chain and shows the outcome above the list.
 func (s *Server) auditVerify(w http.ResponseWriter, r *http.Request) error {
-	rep, err := audit.Verify(r.Context(), s.d.DB)
+	rep, err := audit.VerifyAndRecord(r.Context(), s.d.DB)
 	if err != nil {
 		return err
 	}

@@ -66,7 +66,14 @@ func (s *Server) agentSignIn(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) doSignIn(w http.ResponseWriter, r *http.Request, agent bool) error {
 	rc := rcFrom(r)
 	ip := s.d.IPs.IP(r)
-	res, err := s.d.Account.SignInDevice(r.Context(), r.PostFormValue("email"), r.PostFormValue("password"), ip, r.UserAgent(),
+	ctx := r.Context()
+	// Links in a suspicious sign-in alert ("this wasn't me") need a
+	// trustworthy base; without one the alert goes out without the link
+	// (and no warning: signing in is not asking for a link).
+	if base, ok := httpx.PublicBase(r, s.site(), httpx.ForEmail); ok {
+		ctx = account.WithMailBase(ctx, base)
+	}
+	res, err := s.d.Account.SignInDevice(ctx, r.PostFormValue("email"), r.PostFormValue("password"), ip, r.UserAgent(),
 		readCookie(r, deviceCookie, rc.https))
 	switch desk.ErrorCode(err) {
 	case desk.EUNAUTHORIZED:

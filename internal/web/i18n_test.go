@@ -199,7 +199,7 @@ func TestEveryPageInEveryLanguage(t *testing.T) {
 			}
 			al := []string{"Accept-Language", loc}
 			for _, p := range []string{"/", "/requests/submitted?id=5", "/requests/submitted", "/signin", "/signup", "/verify?token=x",
-				"/password/forgot", "/password/reset?token=x", "/agent/signin", "/nope", ratingPage, ratingPage + "?score=good"} {
+				"/password/forgot", "/password/reset?token=x", "/security/disown?token=x", "/security/disown", "/agent/signin", "/nope", ratingPage, ratingPage + "?score=good"} {
 				check("anonymous", p, anon.get(p, al...))
 			}
 			anon.get("/", al...)
@@ -243,6 +243,7 @@ func TestEveryPageInEveryLanguage(t *testing.T) {
 				"/agent/admin/settings", "/agent/admin/outbox", "/agent/admin/mailboxes", "/agent/admin/security", "/agent/admin/roles",
 				"/agent/admin/inactive", "/agent/admin/inactive?days=0", "/agent/security/tokens",
 				"/agent/admin/audit", "/agent/admin/audit?actor=x&from=bad", // p9-audit
+				"/agent/admin/alerts",  // p9-alerts
 				"/agent/admin/routing", // p8-assign
 				"/agent/admin/user-fields", "/agent/admin/organization-fields", mailboxPage,
 				"/agent/admin/email-templates", "/agent/admin/email-templates/ticket.public_reply/en", "/agent/admin/email-templates/ticket.assigned/pl",

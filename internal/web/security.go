@@ -681,6 +681,7 @@ type adminSecurityData struct {
 	Require2FA bool
 	Policies   []policyForm
 	Sessions   sessionLimitsForm
+	Alerts     alertSettingsForm // security contact and alert rules (admin_alerts.go)
 }
 
 func (s *Server) adminSecurity(w http.ResponseWriter, r *http.Request) error {
@@ -692,8 +693,27 @@ func (s *Server) showAdminSecurity(w http.ResponseWriter, r *http.Request, statu
 }
 
 func (s *Server) showAdminSecurityWith(w http.ResponseWriter, r *http.Request, status int, msg string, override *policyForm, limits *sessionLimitsForm) error {
+	return s.showAdminSecurityAll(w, r, status, msg, override, limits, nil)
+}
+
+// showAdminSecurityAlerts re-shows the page with the alert settings form
+// as posted.
+func (s *Server) showAdminSecurityAlerts(w http.ResponseWriter, r *http.Request, status int, msg string, alerts *alertSettingsForm) error {
+	return s.showAdminSecurityAll(w, r, status, msg, nil, nil, alerts)
+}
+
+func (s *Server) showAdminSecurityAll(w http.ResponseWriter, r *http.Request, status int, msg string, override *policyForm, limits *sessionLimitsForm, alerts *alertSettingsForm) error {
 	ctx := r.Context()
 	var d adminSecurityData
+	if alerts != nil {
+		d.Alerts = *alerts
+	} else {
+		as, err := s.d.Account.AlertSettings(ctx)
+		if err != nil {
+			return err
+		}
+		d.Alerts = alertSettingsForm{AlertSettings: as}
+	}
 	if limits != nil {
 		d.Sessions = *limits
 	} else {

@@ -352,6 +352,8 @@ func (s *Server) Register(mux *http.ServeMux) {
 	s.registerWebhookAdmin(h)
 	// Agent availability and satisfaction ratings (p8-assign).
 	s.registerAssignCSAT(h)
+	// Suspicious sign-in alerts and "this wasn't me" (p9-alerts).
+	s.registerAlerts(h)
 
 	// Anything else is an HTML 404 (the API answers under /api/v2/).
 	h("/", public, func(w http.ResponseWriter, r *http.Request) error { return desk.NotFound() })
