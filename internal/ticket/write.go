@@ -22,6 +22,10 @@ type change struct {
 	// privateComments are existing comments made private (make_private),
 	// written by commit with the ticket row.
 	privateComments []int64
+	// redactions and attachmentRedactions are existing comments and files
+	// redacted (redact.go), written by commit with the ticket row.
+	redactions           []commentRedaction
+	attachmentRedactions []attachmentRedaction
 }
 
 type newComment struct {
