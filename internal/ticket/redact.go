@@ -63,20 +63,29 @@ func (e *Edit) loadComment(commentID int64) (auditID int64, body, htmlBody strin
 	return auditID, body, htmlBody, err
 }
 
-// pendingRedaction returns the redaction this edit already holds for the
-// comment (so two redactions of one comment in one edit compose), or adds
-// one read from the store.
-func (e *Edit) pendingRedaction(commentID int64) (*commentRedaction, error) {
+// pendingFor returns the redaction this edit holds for the comment, or nil.
+func (e *Edit) pendingFor(commentID int64) *commentRedaction {
 	for i := range e.c.redactions {
 		if e.c.redactions[i].commentID == commentID {
-			return &e.c.redactions[i], nil
+			return &e.c.redactions[i]
 		}
+	}
+	return nil
+}
+
+// pendingRedaction returns the redaction this edit already holds for the
+// comment (so several redactions of one comment in one edit compose into
+// one event), or adds one read from the store and records its event.
+func (e *Edit) pendingRedaction(commentID int64) (*commentRedaction, error) {
+	if r := e.pendingFor(commentID); r != nil {
+		return r, nil
 	}
 	auditID, body, htmlBody, err := e.loadComment(commentID)
 	if err != nil {
 		return nil, err
 	}
 	e.c.redactions = append(e.c.redactions, commentRedaction{commentID: commentID, auditID: auditID, oldBody: body, body: body, html: htmlBody})
+	e.c.events = append(e.c.events, desk.AuditEvent{Type: EventCommentRedaction, CommentID: commentID})
 	return &e.c.redactions[len(e.c.redactions)-1], nil
 }
 
@@ -87,12 +96,19 @@ func (e *Edit) RedactCommentText(commentID int64, text string) error {
 	if strings.TrimSpace(text) == "" {
 		return desk.Invalid("text", "cannot be blank")
 	}
-	r, err := e.pendingRedaction(commentID)
+	_, body, _, err := e.loadComment(commentID)
 	if err != nil {
 		return err
 	}
-	if !strings.Contains(r.body, text) {
+	r := e.pendingFor(commentID)
+	if r != nil {
+		body = r.body
+	}
+	if !strings.Contains(body, text) {
 		return desk.Invalid("text", "is not in the comment")
+	}
+	if r, err = e.pendingRedaction(commentID); err != nil {
+		return err
 	}
 	m := marks(text)
 	r.body = strings.ReplaceAll(r.body, text, m)
@@ -100,22 +116,24 @@ func (e *Edit) RedactCommentText(commentID int64, text string) error {
 	if esc := html.EscapeString(text); esc != text {
 		r.html = strings.ReplaceAll(r.html, esc, m)
 	}
-	e.c.events = append(e.c.events, desk.AuditEvent{Type: EventCommentRedaction, CommentID: commentID})
 	return nil
 }
 
 // RedactComment redacts the whole text of the comment.
 func (e *Edit) RedactComment(commentID int64) error {
+	_, body, _, err := e.loadComment(commentID)
+	if err != nil {
+		return err
+	}
+	if strings.Trim(body, RedactionMark+" \n") == "" {
+		return nil // nothing left to redact: no change
+	}
 	r, err := e.pendingRedaction(commentID)
 	if err != nil {
 		return err
 	}
-	if strings.Trim(r.body, RedactionMark+" \n") == "" {
-		return nil // nothing left to redact: no change
-	}
 	r.body = marks(r.body)
 	r.html = "<p>" + r.body + "</p>"
-	e.c.events = append(e.c.events, desk.AuditEvent{Type: EventCommentRedaction, CommentID: commentID})
 	return nil
 }
 
@@ -225,11 +243,84 @@ func (s *Service) redactTx(ctx context.Context, ticketID int64, fn func(*Edit) e
 // text in the comment with RedactionMark characters and returns the
 // comment as it now reads.
 func (s *Service) RedactCommentText(ctx context.Context, ticketID, commentID int64, text string) (*desk.Comment, error) {
-	err := s.redactTx(ctx, ticketID, func(e *Edit) error { return e.RedactCommentText(commentID, text) })
+	return s.RedactCommentTexts(ctx, ticketID, commentID, []string{text})
+}
+
+// RedactCommentTexts redacts several strings of one comment in one change
+// (Zendesk's comment_redactions with several <redact> parts).
+func (s *Service) RedactCommentTexts(ctx context.Context, ticketID, commentID int64, texts []string) (*desk.Comment, error) {
+	if len(texts) == 0 {
+		return nil, desk.Invalid("text", "is required")
+	}
+	err := s.redactTx(ctx, ticketID, func(e *Edit) error {
+		for _, text := range texts {
+			if err := e.RedactCommentText(commentID, text); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 	if err != nil {
 		return nil, wrapf(err, "ticket: redact text in comment %d of %d", commentID, ticketID)
 	}
 	return s.comment(ctx, ticketID, commentID)
+}
+
+// RedactTags returns the texts marked for redaction in an HTML body by
+// <redact>…</redact> (Zendesk's comment_redactions): the inner text of each
+// pair, markup removed and entities decoded. An unclosed or nested tag is
+// a validation error; so is a body without any.
+func RedactTags(htmlBody string) ([]string, error) {
+	var out []string
+	lower := strings.ToLower(htmlBody)
+	const open, closing = "<redact>", "</redact>"
+	for i := 0; ; {
+		j := strings.Index(lower[i:], open)
+		k := strings.Index(lower[i:], closing)
+		if j < 0 {
+			if k >= 0 {
+				return nil, desk.Invalid("html_body", "has </redact> without <redact>")
+			}
+			break
+		}
+		if k >= 0 && k < j {
+			return nil, desk.Invalid("html_body", "has </redact> without <redact>")
+		}
+		start := i + j + len(open)
+		end := strings.Index(lower[start:], closing)
+		if end < 0 {
+			return nil, desk.Invalid("html_body", "has <redact> without </redact>")
+		}
+		inner := htmlBody[start : start+end]
+		if strings.Contains(strings.ToLower(inner), open) {
+			return nil, desk.Invalid("html_body", "has nested <redact> tags")
+		}
+		if text := strings.TrimSpace(html.UnescapeString(stripTags(inner))); text != "" {
+			out = append(out, text)
+		}
+		i = start + end + len(closing)
+	}
+	if len(out) == 0 {
+		return nil, desk.Invalid("html_body", "marks nothing to redact with <redact> tags")
+	}
+	return out, nil
+}
+
+// stripTags drops markup (<…>) from s, keeping the text between.
+func stripTags(s string) string {
+	var b strings.Builder
+	in := false
+	for _, r := range s {
+		switch {
+		case r == '<':
+			in = true
+		case r == '>' && in:
+			in = false
+		case !in:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
 }
 
 // RedactComment redacts the whole text of a comment.
