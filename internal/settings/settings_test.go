@@ -286,9 +286,8 @@ func TestRegistry(t *testing.T) {
 		settings.KeySetupCode,          // p6-firstrun
 		settings.KeyBlockedSenders,     // p7-in
 		settings.KeyAuditRetentionDays, // p9-audit
-		settings.KeySetupCode,          // p6-firstrun
-		settings.KeyBlockedSenders,     // p7-in
 		settings.KeyWebhooksPrivate,    // p8-webhooks
+		settings.KeyRedactCards,        // p9-gdpr
 		// p8-assign
 		settings.KeyAvailabilityMinutes, settings.KeyCSATEnabled, settings.KeyCSATDelayHours,
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/frontdesk/frontdesk/internal/desk"
 	"github.com/frontdesk/frontdesk/internal/search"
+	"github.com/frontdesk/frontdesk/internal/settings"
 	"github.com/frontdesk/frontdesk/internal/store"
 	"github.com/frontdesk/frontdesk/internal/store/storetest"
 	"github.com/frontdesk/frontdesk/internal/ticket"
@@ -175,4 +176,52 @@ func mustAudits(t *testing.T, f *fixture, id int64) []*desk.Audit {
 		t.Fatal(err)
 	}
 	return list
+}
+
+func TestRedactIncomingCardNumbers(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newFixture(t, db)
+		card := "4111 1111 1111 1111"
+		body := func(tk *desk.Ticket) []string {
+			cs, _, err := f.svc.Comments(as(f.agent), tk.ID, 0, 10, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out []string
+			for _, c := range cs {
+				out = append(out, c.Body+" | "+c.HTMLBody)
+			}
+			return out
+		}
+		// Off by default: stored as written.
+		off := mustCreate(t, f, f.alice, ticket.Input{Subject: str("Pay"), Comment: &ticket.CommentInput{Body: "card " + card}})
+		if b := body(off); !strings.Contains(b[0], card) {
+			t.Fatalf("setting off, body %q", b)
+		}
+		if err := settings.RedactCardNumbers.Set(context.Background(), settings.Or(f.svc.Settings, db, f.bus), true); err != nil {
+			t.Fatal(err)
+		}
+		on := mustCreate(t, f, f.alice, ticket.Input{Subject: str("Pay"), Comment: &ticket.CommentInput{
+			HTMLBody: "<p>card <b>4111 1111</b> 1111 1111 and order 123456</p>"}})
+		b := body(on)
+		if strings.Contains(b[0], "4111") || !strings.Contains(b[0], "order 123456") || !strings.Contains(b[0], "▇") {
+			t.Fatalf("setting on, end-user comment %q", b)
+		}
+		got, err := f.svc.Get(as(f.agent), on.ID)
+		if err != nil || strings.Contains(got.Description, "4111") {
+			t.Fatalf("description %q %v", got.Description, err)
+		}
+		// An agent's own comment is theirs to write; a comment the agent
+		// enters on the customer's behalf is the customer's.
+		if _, _, err := f.svc.Update(as(f.agent), on.ID, ticket.Input{Comment: &ticket.CommentInput{Body: "test card " + card}}); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := f.svc.Update(as(f.agent), on.ID, ticket.Input{Comment: &ticket.CommentInput{Body: "from phone: " + card, AuthorID: desk.SetID(f.alice.UserID)}}); err != nil {
+			t.Fatal(err)
+		}
+		b = body(on)
+		if !strings.Contains(b[1], card) || strings.Contains(b[2], card) {
+			t.Fatalf("agent and on-behalf comments %q", b[1:])
+		}
+	})
 }
