@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/frontdesk/frontdesk/internal/desk"
+	"github.com/frontdesk/frontdesk/internal/jobs"
 	"github.com/frontdesk/frontdesk/internal/store"
 )
 
@@ -346,8 +347,12 @@ func (s *Service) RedactAttachment(ctx context.Context, ticketID, commentID, att
 	var oldKey string
 	err = s.redactTx(ctx, ticketID, func(e *Edit) error {
 		var err error
-		oldKey, err = e.RedactAttachment(commentID, attachmentID, ph)
-		return err
+		if oldKey, err = e.RedactAttachment(commentID, attachmentID, ph); err != nil || oldKey == "" {
+			return err
+		}
+		// Durable: the job deletes the bytes even if this process stops
+		// before the delete below.
+		return jobs.Enqueue(e.ctx, e.tx, JobDeleteBlobs, []string{oldKey})
 	})
 	if err != nil || oldKey == "" {
 		s.DropStaged(ctx, ph)
@@ -356,8 +361,9 @@ func (s *Service) RedactAttachment(ctx context.Context, ticketID, commentID, att
 		return nil, wrapf(err, "ticket: redact attachment %d of comment %d", attachmentID, commentID)
 	}
 	if oldKey != "" {
-		// After commit: the row no longer names the old bytes. A failure
-		// here leaves unreferenced bytes, never a reference to nothing.
+		// After commit the row no longer names the old bytes: delete them
+		// now; the queued job retries if this fails.
+		s.notifyJobs()
 		if err := s.Blobs.Delete(ctx, oldKey); err != nil {
 			return nil, wrapf(err, "ticket: delete redacted attachment %d", attachmentID)
 		}
