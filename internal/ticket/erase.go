@@ -10,6 +10,7 @@ import (
 
 	"github.com/frontdesk/frontdesk/internal/desk"
 	"github.com/frontdesk/frontdesk/internal/jobs"
+	"github.com/frontdesk/frontdesk/internal/sanitize"
 	"github.com/frontdesk/frontdesk/internal/store"
 )
 
@@ -91,6 +92,9 @@ func (s *Service) eraseInTicket(ctx context.Context, tx *store.Tx, p *desk.Princ
 			r.html = "<p>" + r.body + "</p>"
 		} else {
 			r.body, r.html = eraseTerms(re, r.oldBody), eraseTerms(re, r.html)
+			if re != nil && re.MatchString(sanitize.PlainText(r.html)) {
+				r.html = sanitize.TextToHTML(r.body) // a term across markup
+			}
 		}
 		if r.body != r.oldBody || r.html != oldHTML {
 			c.redactions = append(c.redactions, r)

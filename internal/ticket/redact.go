@@ -10,6 +10,7 @@ import (
 
 	"github.com/frontdesk/frontdesk/internal/desk"
 	"github.com/frontdesk/frontdesk/internal/jobs"
+	"github.com/frontdesk/frontdesk/internal/sanitize"
 	"github.com/frontdesk/frontdesk/internal/store"
 )
 
@@ -116,6 +117,11 @@ func (e *Edit) RedactCommentText(commentID int64, text string) error {
 	r.html = strings.ReplaceAll(r.html, text, m)
 	if esc := html.EscapeString(text); esc != text {
 		r.html = strings.ReplaceAll(r.html, esc, m)
+	}
+	if strings.Contains(sanitize.PlainText(r.html), text) {
+		// The text runs across markup (a bold word in a sentence): the
+		// HTML is rebuilt from the redacted plain text.
+		r.html = sanitize.TextToHTML(r.body)
 	}
 	return nil
 }

@@ -95,6 +95,17 @@ func TestRedactCommentText(t *testing.T) {
 			t.Fatalf("redaction audit events %+v", last.Events)
 		}
 
+		// Text across markup: the HTML is rebuilt from the redacted text.
+		html := mustCreate(t, f, f.alice, ticket.Input{Subject: str("Bold"), Comment: &ticket.CommentInput{HTMLBody: "<p>my <b>secret</b> word</p>"}})
+		hc, _, _ := f.svc.Comments(as(f.agent), html.ID, 0, 1, false)
+		c3, err := f.svc.RedactCommentText(as(f.agent), html.ID, hc[0].ID, "my secret")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(c3.HTMLBody, "secret") || c3.Body != "▇▇▇▇▇▇▇▇▇ word" {
+			t.Fatalf("redaction across markup: %q / %q", c3.Body, c3.HTMLBody)
+		}
+
 		// Whole comment: the second comment; then search finds nothing.
 		c2, err := f.svc.RedactComment(as(f.admin), tk.ID, second)
 		if err != nil {
