@@ -89,6 +89,7 @@ func newTestHandler(t testing.TB, db *store.DB, configure func(*Server)) (*testA
 	ppl := people.New(db, bus)
 	ppl.EraseTwoFactorTx = twofactor.EraseUserTx // as the server wires it
 	ppl.MoveTicketsTx = tickets.MoveUserTx
+	ppl.EraseTicketsTx = tickets.EraseUserTx
 	// Exports leave out the last minute; API tests look at what they just
 	// wrote (TestIncrementalCompleteUnderConcurrentWrites sets its own lag).
 	tickets.ExportLag, ppl.ExportLag = time.Microsecond, time.Microsecond

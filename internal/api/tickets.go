@@ -47,6 +47,7 @@ func (s *Server) registerTickets(mux *http.ServeMux) {
 	s.handle(mux, "GET /api/v2/attachments/{id}", s.showAttachment)
 	s.handle(mux, "GET /api/v2/attachments/{id}/content", s.attachmentContent)
 	s.registerTicketFamilies(mux)
+	s.registerRedaction(mux)
 	s.registerTicketForms(mux)
 }
 

@@ -2,6 +2,7 @@ package people
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"github.com/frontdesk/frontdesk/internal/audit"
 
@@ -65,6 +66,14 @@ func (s *Service) PurgeUser(ctx context.Context, id int64) (*desk.User, error) {
 		if cur.IsOwner {
 			return errOwnerProtected()
 		}
+		if s.EraseTicketsTx == nil {
+			return errors.New("people: no ticket eraser wired (EraseTicketsTx); refusing a permanent deletion that would leave their text in tickets")
+		}
+		// What names them, read before it is erased, to redact it from tickets.
+		terms, err := eraseTerms(ctx, tx, cur)
+		if err != nil {
+			return err
+		}
 		now := store.Now()
 		if _, err := tx.Exec(ctx, `UPDATE users SET name = ?, name_fold = ?, email = NULL, phone = '', tags = '', notes = '', details = '',
 			external_id = NULL, organization_id = NULL, default_group_id = NULL, custom_role_id = NULL, password_hash = NULL,
@@ -78,11 +87,17 @@ func (s *Service) PurgeUser(ctx context.Context, id int64) (*desk.User, error) {
 		if err := tx.DeleteSearchDoc(ctx, "user_search", id); err != nil {
 			return err
 		}
+		if err := tx.CompactSearch(ctx, "user_search"); err != nil {
+			return err
+		}
 		if err := s.endSessions(ctx, tx, id); err != nil {
 			return err
 		}
 		if err := s.eraseOwnedRows(ctx, tx, id); err != nil {
 			return err
+		}
+		if err := s.EraseTicketsTx(ctx, tx, id, terms); err != nil {
+			return fmt.Errorf("people: erasing user %d from tickets: %w", id, err)
 		}
 		// The entry names the user by id only: their name is what was erased.
 		if err := audit.RecordTx(ctx, tx, audit.Entry{Action: AuditUserPurged, TargetType: "user", TargetID: id}); err != nil {
@@ -124,4 +139,23 @@ func (s *Service) eraseOwnedRows(ctx context.Context, tx *store.Tx, userID int64
 		}
 	}
 	return nil
+}
+
+// eraseTerms are the strings that name u: name, email, phone and every
+// identity's value (addresses, phone numbers, social handles).
+func eraseTerms(ctx context.Context, tx *store.Tx, u *desk.User) ([]string, error) {
+	terms := []string{u.Name, u.Phone, u.Email}
+	rows, err := tx.Query(ctx, `SELECT value FROM user_identities WHERE user_id = ?`, u.ID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var v string
+		if err := rows.Scan(&v); err != nil {
+			return nil, err
+		}
+		terms = append(terms, v)
+	}
+	return terms, rows.Err()
 }

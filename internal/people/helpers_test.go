@@ -10,6 +10,7 @@ import (
 	"github.com/frontdesk/frontdesk/internal/events"
 	"github.com/frontdesk/frontdesk/internal/people"
 	"github.com/frontdesk/frontdesk/internal/store"
+	"github.com/frontdesk/frontdesk/internal/ticket"
 	"github.com/frontdesk/frontdesk/internal/twofactor"
 )
 
@@ -34,6 +35,7 @@ func newSvc(db *store.DB) *people.Service { return wire(people.New(db, events.Ne
 func wire(s *people.Service) *people.Service {
 	s.EndSessionsTx = account.EndUserSessionsTx
 	s.EraseAccountTx = account.EraseUserTx
+	s.EraseTicketsTx = ticket.New(s.DB, events.New(), nil).EraseUserTx
 	s.EraseTwoFactorTx = twofactor.EraseUserTx
 	return s
 }

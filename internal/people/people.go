@@ -53,7 +53,13 @@ type Service struct {
 	// service's commit path, and reports how many changed. Package ticket
 	// owns the tickets; the server wiring installs (*ticket.Service).MoveUserTx.
 	// MergeUser is refused while it is unset.
-	MoveTicketsTx    func(ctx context.Context, tx *store.Tx, fromID, toID int64) (int, error)
+	MoveTicketsTx func(ctx context.Context, tx *store.Tx, fromID, toID int64) (int, error)
+	// EraseTicketsTx redacts, inside tx, a permanently deleted user's text
+	// and the terms naming them (name, addresses, phone) from the tickets
+	// they were part of, and deletes their attachments. The server wiring
+	// installs (*ticket.Service).EraseUserTx; PurgeUser is refused while it
+	// is unset.
+	EraseTicketsTx   func(ctx context.Context, tx *store.Tx, userID int64, terms []string) error
 	EraseTwoFactorTx func(ctx context.Context, tx *store.Tx, userID int64) error
 
 	// tokenIPs are the token/address pairs already in the audit log.

@@ -263,6 +263,7 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 	a.Tickets.OnJob = a.Jobs.Notify
 	// Package ticket owns the tickets: a user merge hands them over through it.
 	a.People.MoveTicketsTx = a.Tickets.MoveUserTx
+	a.People.EraseTicketsTx = a.Tickets.EraseUserTx
 	a.Search = &search.Service{DB: db, Tickets: a.Tickets, People: a.People, Now: time.Now}
 	a.Bulk = &bulk.Service{DB: db, Tickets: a.Tickets, People: a.People, OnJob: a.Jobs.Notify}
 	a.Bulk.Register(a.Jobs)

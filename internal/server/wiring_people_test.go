@@ -26,6 +26,7 @@ func TestPeopleHooksWired(t *testing.T) {
 		"EraseAccountTx":   ppl.EraseAccountTx != nil,
 		"EraseTwoFactorTx": ppl.EraseTwoFactorTx != nil,
 		"MoveTicketsTx":    ppl.MoveTicketsTx != nil,
+		"EraseTicketsTx":   ppl.EraseTicketsTx != nil,
 	} {
 		if !wired {
 			t.Errorf("people.%s is not wired", name)

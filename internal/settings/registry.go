@@ -31,6 +31,7 @@ const (
 	KeySetupCode        = "setup.code"
 	KeyBlockedSenders   = "email.blocked_senders"
 	KeyWebhooksPrivate  = "webhooks.allow_private_addresses"
+	KeyRedactCards      = "tickets.redact_card_numbers"
 )
 
 // Limits of string settings.
@@ -59,6 +60,11 @@ var (
 	// connection (package webhook).
 	WebhooksAllowPrivate = declare(boolSetting(KeyWebhooksPrivate, false,
 		"Webhooks may call private, loopback and link-local addresses (off: only public addresses)."))
+
+	// RedactCardNumbers redacts payment-card numbers (13–19 digits passing
+	// the Luhn check) in comments from end-users before they are stored.
+	RedactCardNumbers = declare(boolSetting(KeyRedactCards, false,
+		"Redact payment-card numbers in messages from customers before they are stored."))
 
 	// HelpdeskName is the name shown in page titles and emails ("" = Frontdesk).
 	HelpdeskName = declare(stringSetting(KeyHelpdeskName, "", "The help desk's name in titles and emails.",

@@ -287,6 +287,7 @@ func TestRegistry(t *testing.T) {
 		settings.KeyBlockedSenders,     // p7-in
 		settings.KeyAuditRetentionDays, // p9-audit
 		settings.KeyWebhooksPrivate,    // p8-webhooks
+		settings.KeyRedactCards,        // p9-gdpr
 		// p8-assign
 		settings.KeyAvailabilityMinutes, settings.KeyCSATEnabled, settings.KeyCSATDelayHours,
 		// p9-alerts

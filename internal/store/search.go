@@ -37,3 +37,16 @@ func (tx *Tx) InsertSearchDoc(ctx context.Context, table string, id int64, doc s
 	_, err := tx.Exec(ctx, `INSERT INTO `+table+` (`+col+`, doc) VALUES (?, ?)`, id, doc)
 	return err
 }
+
+// CompactSearch merges a full-text table's index so that the words of
+// deleted or replaced documents leave it too: SQLite's FTS5 keeps them in
+// older index segments until a merge. It rewrites the whole index, so it is
+// for rare changes that must leave no trace (a person's erasure). A no-op
+// on PostgreSQL, whose rows hold only the current documents.
+func (tx *Tx) CompactSearch(ctx context.Context, table string) error {
+	if tx.db.Dialect != SQLite {
+		return nil
+	}
+	_, err := tx.Exec(ctx, `INSERT INTO `+table+` (`+table+`) VALUES ('optimize')`)
+	return err
+}

@@ -193,7 +193,7 @@ func (s *Service) writeRow(ctx context.Context, tx *store.Tx, m *mutation, now i
 				return err
 			}
 		}
-		return nil
+		return writeRedactions(ctx, tx, m.after, &m.change)
 	}
 }
 
@@ -297,7 +297,7 @@ func (s *Service) writeSearch(ctx context.Context, tx *store.Tx, m *mutation) er
 	case desk.ChangeRestore:
 		return s.reindexFromComments(ctx, tx, t)
 	}
-	if len(m.copyFrom) > 0 || m.comment != nil || t.Subject != m.before.Subject || !slices.Equal(t.Tags, m.before.Tags) {
+	if len(m.copyFrom) > 0 || m.comment != nil || len(m.redactions) > 0 || t.Subject != m.before.Subject || !slices.Equal(t.Tags, m.before.Tags) {
 		return s.reindexFromComments(ctx, tx, t)
 	}
 	return nil

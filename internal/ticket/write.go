@@ -22,6 +22,10 @@ type change struct {
 	// privateComments are existing comments made private (make_private),
 	// written by commit with the ticket row.
 	privateComments []int64
+	// redactions and attachmentRedactions are existing comments and files
+	// redacted (redact.go), written by commit with the ticket row.
+	redactions           []commentRedaction
+	attachmentRedactions []attachmentRedaction
 }
 
 type newComment struct {
@@ -251,6 +255,9 @@ func (s *Service) prepareComment(ctx context.Context, tx *store.Tx, p *desk.Prin
 	}
 	ci.render()
 	nc.body, nc.html = ci.body, ci.html
+	if err := s.redactIncomingCards(ctx, tx, p, nc); err != nil {
+		return nil, err
+	}
 	if len(nc.body) > maxBody || len(nc.html) > 4*maxBody {
 		return nil, desk.Invalid("comment", fmt.Sprintf("is too long (maximum is %d bytes)", maxBody))
 	}

@@ -19,6 +19,8 @@ type Settings struct {
 	DefaultTimeZone string
 	// AssignOnSolve is Zendesk's "assign tickets upon solve".
 	AssignOnSolve bool
+	// RedactCards redacts payment-card numbers in customers' messages.
+	RedactCards bool
 }
 
 // Setting keys.
@@ -58,16 +60,18 @@ func (s *Server) settingsSvc() *settings.Service {
 func (s *Server) currentSettings(ctx context.Context) Settings {
 	st := s.settingsSvc()
 	set := Settings{HelpdeskName: settings.HelpdeskName.Default(), DefaultLocale: settings.DefaultLocale.Default(),
-		DefaultTimeZone: settings.DefaultTimeZone.Default(), AssignOnSolve: settings.AssignOnSolve.Default()}
+		DefaultTimeZone: settings.DefaultTimeZone.Default(), AssignOnSolve: settings.AssignOnSolve.Default(),
+		RedactCards: settings.RedactCardNumbers.Default()}
 	name, err1 := settings.HelpdeskName.Get(ctx, st)
 	loc, err2 := settings.DefaultLocale.Get(ctx, st)
 	tz, err3 := settings.DefaultTimeZone.Get(ctx, st)
 	assign, err4 := settings.AssignOnSolve.Get(ctx, st)
-	if err := errors.Join(err1, err2, err3, err4); err != nil {
+	cards, err5 := settings.RedactCardNumbers.Get(ctx, st)
+	if err := errors.Join(err1, err2, err3, err4, err5); err != nil {
 		s.log.Warn("web: reading settings; showing the defaults", "err", err)
 		return set
 	}
-	return Settings{HelpdeskName: name, DefaultLocale: loc, DefaultTimeZone: tz, AssignOnSolve: assign}
+	return Settings{HelpdeskName: name, DefaultLocale: loc, DefaultTimeZone: tz, AssignOnSolve: assign, RedactCards: cards}
 }
 
 // saveSettings stores new settings (admins only).
@@ -108,6 +112,9 @@ func (s *Server) saveSettings(ctx context.Context, in Settings) error {
 			return err
 		}
 		if err := settings.AssignOnSolve.SetTx(ctx, st, tx, in.AssignOnSolve); err != nil {
+			return err
+		}
+		if err := settings.RedactCardNumbers.SetTx(ctx, st, tx, in.RedactCards); err != nil {
 			return err
 		}
 		return settings.DefaultTimeZone.SetTx(ctx, st, tx, in.DefaultTimeZone)

@@ -346,6 +346,7 @@ func (s *Server) Register(mux *http.ServeMux) {
 	s.registerSLAAdmin(h)
 	// Configured views and macros (p8-views).
 	s.registerViewsMacros(h)
+	s.registerRedaction(h)
 	// Triggers and automations (p8-rules).
 	s.registerAdminRules(h)
 	// Outbound webhooks (p8-webhooks).
