@@ -49,13 +49,19 @@ type Failure struct {
 // marks Looped). A rule whose actions fail validation is undone and
 // reported in Failed; other errors stop the run.
 func (r *Registry) RunTriggers(ctx context.Context, tx *store.Tx, e *ticket.Edit, list []Rule, now time.Time, log *slog.Logger) (*Outcome, error) {
+	return r.RunTriggersWith(ctx, tx, e, list, now, log, nil)
+}
+
+// RunTriggersWith is RunTriggers with extension values in the subject
+// (Subject.Values), such as the SLA event a breach check passes.
+func (r *Registry) RunTriggersWith(ctx context.Context, tx *store.Tx, e *ticket.Edit, list []Rule, now time.Time, log *slog.Logger, values map[string]any) (*Outcome, error) {
 	out := &Outcome{}
 	if len(list) == 0 {
 		return out, nil
 	}
 	fired := make([]bool, len(list))
 	var locale *string
-	s := &Subject{Actor: e.Actor(), Now: now}
+	s := &Subject{Actor: e.Actor(), Now: now, Values: values}
 	s.RequesterLocale = func() string {
 		if locale == nil {
 			l := ""
