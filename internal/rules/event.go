@@ -79,7 +79,7 @@ func (s *Service) RunTriggersForEvent(ctx context.Context, tx *store.Tx, id int6
 	if audit != nil {
 		ch.AuditID, res.AuditID = audit.ID, audit.ID
 	}
-	for _, f := range out.Later {
+	for _, f := range sideEffects(out) {
 		if err := f(actx, tx, ch); err != nil {
 			return nil, fmt.Errorf("rules: event triggers on ticket %d: %w", id, err)
 		}
