@@ -53,6 +53,14 @@ type ruleListItem struct {
 type adminRulesData struct {
 	Kind  ruleKind
 	Items []ruleListItem
+	// Loops are the recent trigger loops the engine stopped (triggers).
+	Loops []ruleLoop
+}
+
+// ruleLoop is one stopped trigger loop as the list page shows it.
+type ruleLoop struct {
+	rules.Loop
+	Titles string
 }
 
 func (s *Server) adminRuleList(k ruleKind) func(http.ResponseWriter, *http.Request) error {
@@ -68,6 +76,17 @@ func (s *Server) adminRuleList(k ruleKind) func(http.ResponseWriter, *http.Reque
 			}
 			for _, t := range list {
 				d.Items = append(d.Items, ruleListItem{ID: t.ID, Title: t.Title, Active: t.Active})
+			}
+			loops, err := s.d.Rules.RecentLoops(r.Context(), 10)
+			if err != nil {
+				return err
+			}
+			for _, l := range loops {
+				titles := make([]string, len(l.Triggers))
+				for i, ref := range l.Triggers {
+					titles[i] = ref.Title
+				}
+				d.Loops = append(d.Loops, ruleLoop{Loop: l, Titles: strings.Join(titles, ", ")})
 			}
 		} else {
 			list, err := s.d.Rules.ListAutomations(r.Context(), nil, "")
