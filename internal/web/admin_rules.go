@@ -115,7 +115,7 @@ type adminRuleData struct {
 	Title, Description    string
 	Active                bool
 	All, Any, Actions     []ruleRow
-	CondFields, ActFields []string
+	CondFields, ActFields []choice
 	Operators             []string
 	// Sections are the "all" and "any" condition lists, as the template
 	// shows them.
@@ -174,11 +174,12 @@ func (s *Server) adminRuleEdit(k ruleKind) func(http.ResponseWriter, *http.Reque
 
 func (s *Server) showRuleEdit(w http.ResponseWriter, r *http.Request, status int, msg string, fe map[string][]string, d adminRuleData) error {
 	conds, acts := s.d.Rules.Rules.Definitions(d.Kind.Kind)
-	for _, c := range conds {
-		d.CondFields = append(d.CondFields, c.Subject)
+	rc := rcFrom(r)
+	for _, c := range localDefs(rc, "rules.cond.", conds) {
+		d.CondFields = append(d.CondFields, choice{Value: c.Subject, Title: c.Title})
 	}
-	for _, a := range acts {
-		d.ActFields = append(d.ActFields, a.Subject)
+	for _, a := range localDefs(rc, "rules.act.", acts) {
+		d.ActFields = append(d.ActFields, choice{Value: a.Subject, Title: a.Title})
 	}
 	d.Operators = ruleOperators
 	for range blankRows {

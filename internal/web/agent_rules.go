@@ -470,7 +470,7 @@ func restrictOf(rs *views.Restriction) (string, []int64) {
 func (s *Server) viewChoices(rc *reqCtx, f *vmForm, cols []string, out views.Output) {
 	conds, _ := s.d.Views.Rules.Definitions(rules.KindView)
 	ops := map[string]string{}
-	for _, d := range conds {
+	for _, d := range localDefs(rc, "rules.cond.", conds) {
 		if strings.HasSuffix(d.Subject, "_") { // a prefix (custom_fields_) is typed by hand
 			continue
 		}
@@ -748,7 +748,7 @@ func (s *Server) moveView(w http.ResponseWriter, r *http.Request) error {
 // actionChoices fills the action picker of the macro editor.
 func (s *Server) actionChoices(rc *reqCtx, f *vmForm) {
 	_, acts := s.d.Macros.Rules.Definitions(rules.KindMacro)
-	for _, d := range acts {
+	for _, d := range localDefs(rc, "rules.act.", acts) {
 		if strings.HasSuffix(d.Subject, "_") {
 			continue
 		}
