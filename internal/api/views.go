@@ -2,10 +2,12 @@ package api
 
 import (
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 
 	"github.com/frontdesk/frontdesk/internal/desk"
+	"github.com/frontdesk/frontdesk/internal/sla"
 	"github.com/frontdesk/frontdesk/internal/views"
 )
 
@@ -190,9 +192,23 @@ func (s *Server) executeView(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) writeRows(w http.ResponseWriter, r *http.Request, p paging, res *views.Result) error {
 	cols := res.View.Columns()
 	withTicketURLs(r, res.Tickets...)
+	var next map[int64]time.Time
+	if s.SLA != nil && slices.Contains(cols, sla.NextBreachColumn) && len(res.Tickets) > 0 {
+		ids := make([]int64, len(res.Tickets))
+		for i, t := range res.Tickets {
+			ids[i] = t.ID
+		}
+		var err error
+		if next, err = s.SLA.NextBreach(r.Context(), ids); err != nil {
+			return err
+		}
+	}
 	rows := make([]map[string]any, 0, len(res.Tickets))
 	for _, t := range res.Tickets {
 		row := views.Row(t, cols)
+		if at, ok := next[t.ID]; ok {
+			row[sla.NextBreachColumn] = desk.Time{Time: at.UTC()}
+		}
 		row["ticket"] = t
 		rows = append(rows, row)
 	}

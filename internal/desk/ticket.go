@@ -199,6 +199,11 @@ type AuditEvent struct {
 	// event (a change an agent made by applying a macro).
 	MacroID    int64  `json:"macro_id,omitempty"`
 	MacroTitle string `json:"macro_title,omitempty"`
+	// Message is the text of an Error event (Zendesk's shape), in
+	// English; ErrorCode names the kind of error for localized display
+	// (e.g. "trigger_loop", whose Value lists the triggers' titles).
+	Message   string `json:"message,omitempty"`
+	ErrorCode string `json:"error_code,omitempty"`
 }
 
 // Audit records who changed a ticket, when, through which channel, and how.

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/frontdesk/frontdesk/internal/desk"
@@ -30,8 +32,11 @@ type Outcome struct {
 	// Failed lists triggers whose actions could not apply (their changes
 	// were undone), with the reason.
 	Failed []Failure
-	// Looped is set when triggers still fired after MaxPasses passes.
+	// Looped is set when triggers still fired after MaxPasses passes;
+	// Loop then lists the triggers of the last pass (and the one that
+	// would have fired again). The change carries an Error event saying so.
 	Looped bool
+	Loop   []Ref
 	// Later are the side effects to run once the change is written.
 	Later []SideEffect
 }
@@ -49,13 +54,19 @@ type Failure struct {
 // marks Looped). A rule whose actions fail validation is undone and
 // reported in Failed; other errors stop the run.
 func (r *Registry) RunTriggers(ctx context.Context, tx *store.Tx, e *ticket.Edit, list []Rule, now time.Time, log *slog.Logger) (*Outcome, error) {
+	return r.RunTriggersWith(ctx, tx, e, list, now, log, nil)
+}
+
+// RunTriggersWith is RunTriggers with extension values in the subject
+// (Subject.Values), such as the SLA event a breach check passes.
+func (r *Registry) RunTriggersWith(ctx context.Context, tx *store.Tx, e *ticket.Edit, list []Rule, now time.Time, log *slog.Logger, values map[string]any) (*Outcome, error) {
 	out := &Outcome{}
 	if len(list) == 0 {
 		return out, nil
 	}
 	fired := make([]bool, len(list))
 	var locale *string
-	s := &Subject{Actor: e.Actor(), Now: now}
+	s := &Subject{Actor: e.Actor(), Now: now, Values: values}
 	s.RequesterLocale = func() string {
 		if locale == nil {
 			l := ""
@@ -66,9 +77,11 @@ func (r *Registry) RunTriggers(ctx context.Context, tx *store.Tx, e *ticket.Edit
 		}
 		return *locale
 	}
+	var lastPass []Ref // the triggers that fired in the previous pass
 	for pass := 0; ; pass++ {
 		s.Change = e.Change()
 		any := false
+		var thisPass []Ref
 		for i, rule := range list {
 			if fired[i] {
 				continue
@@ -78,9 +91,16 @@ func (r *Registry) RunTriggers(ctx context.Context, tx *store.Tx, e *ticket.Edit
 			}
 			if pass >= MaxPasses {
 				out.Looped = true
+				out.Loop = appendRef(lastPass, rule.Ref)
 				if log != nil {
 					log.Error("triggers: the rule set keeps firing; stopped", "passes", MaxPasses, "ticket_id", e.Ticket().ID, "trigger_id", rule.ID, "trigger", rule.Title)
 				}
+				titles := make([]string, len(out.Loop))
+				for j, ref := range out.Loop {
+					titles[j] = ref.Title
+				}
+				v := RuleVia(rule.Ref)
+				e.NoteError(ErrorTriggerLoop, LoopMessage(MaxPasses, titles), titles, &v)
 				return out, nil
 			}
 			fired[i], any = true, true
@@ -100,13 +120,32 @@ func (r *Registry) RunTriggers(ctx context.Context, tx *store.Tx, e *ticket.Edit
 			}
 			e.MarkEvents(from, RuleVia(rule.Ref))
 			out.Fired = append(out.Fired, rule.Ref)
+			thisPass = append(thisPass, rule.Ref)
 			out.Later = append(out.Later, later...)
 			s.Change = e.Change()
 		}
 		if !any {
 			return out, nil
 		}
+		lastPass = thisPass
 	}
+}
+
+// ErrorTriggerLoop is the audit Error event code of a stopped trigger loop
+// (desk.AuditEvent.ErrorCode; its Value lists the triggers' titles).
+const ErrorTriggerLoop = "trigger_loop"
+
+// LoopMessage is the English text of a stopped trigger loop.
+func LoopMessage(passes int, titles []string) string {
+	return fmt.Sprintf("Trigger loop stopped after %d passes: triggers %s", passes, strings.Join(titles, ", "))
+}
+
+func appendRef(list []Ref, ref Ref) []Ref {
+	out := slices.Clone(list)
+	if !slices.ContainsFunc(out, func(x Ref) bool { return x.ID == ref.ID }) {
+		out = append(out, ref)
+	}
+	return out
 }
 
 // RuleVia is the via Zendesk gives changes a rule made.

@@ -32,6 +32,11 @@ type ConditionSpec struct {
 	SQL func(b *SQL, field, op string, v any) (string, error)
 	// TimeBased marks the hours-since fields automations need.
 	TimeBased bool
+	// Event marks a field that tests an event handed to
+	// Service.RunTriggersForEvent (e.g. an SLA breach) rather than the
+	// ticket change: a trigger using one runs only on such events, never
+	// on ordinary ticket changes.
+	Event bool
 }
 
 // ActionSpec describes one action field.
@@ -463,6 +468,18 @@ func (r *Registry) Match(s *Subject, c Conditions) bool {
 	for _, cd := range c.Any {
 		if r.matchOne(s, cd) {
 			return true
+		}
+	}
+	return false
+}
+
+// UsesEvent says whether c tests an event field (ConditionSpec.Event).
+func (r *Registry) UsesEvent(c Conditions) bool {
+	for _, list := range [][]Condition{c.All, c.Any} {
+		for _, cd := range list {
+			if spec, ok := r.Condition(cd.Field); ok && spec.Event {
+				return true
+			}
 		}
 	}
 	return false

@@ -62,7 +62,7 @@ func (s *Service) Stage(ctx context.Context, tx *store.Tx, e *ticket.Edit) ([]ti
 	if err != nil {
 		return nil, err
 	}
-	return out.Later, nil
+	return sideEffects(out), nil
 }
 
 // DryRunResult is one trigger a dry run tested.

@@ -17,6 +17,8 @@ func (a *App) openSLA() {
 	a.SLA = sla.New(a.DB, a.Events, a.RuleRegistry)
 	a.SLA.RegisterRules(a.RuleRegistry)
 	a.Tickets.AddHook("sla", a.SLA.Hook)
+	// Breaches and approaching breaches run the triggers that test them.
+	a.SLA.OnEvent = sla.TriggerHandler(a.Rules)
 	a.Jobs.Handle(sla.JobCheckBreaches, func(ctx context.Context, _ json.RawMessage) error {
 		b, w, err := a.SLA.CheckBreaches(desk.SystemContext(ctx), time.Now(), sla.DefaultApproach)
 		if err == nil && b+w > 0 {

@@ -211,3 +211,13 @@ func (s *Service) MetricEvents(ctx context.Context, ticketID int64) ([]MetricEve
 	}
 	return out, rows.Err()
 }
+
+// NextBreachColumn is the view column (Zendesk's name) showing each
+// ticket's next SLA breach.
+const NextBreachColumn = "sla_next_breach_at"
+
+// NextBreachSortSQL orders the tickets table t by its earliest running
+// breach time; tickets without a running timer sort last when ascending.
+// Views use it to sort by NextBreachColumn.
+var NextBreachSortSQL = "COALESCE((SELECT MIN(nb.breach_at) FROM ticket_slas nb WHERE nb.ticket_id = t.id AND nb.stage = '" +
+	string(StageActive) + "' AND nb.breach_at > 0), 9223372036854775807)"

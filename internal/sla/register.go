@@ -25,6 +25,8 @@ import (
 //   - sla_breached is true/false — a running timer of the ticket is past
 //     its breach time (the breach job's "breached" event, for automations
 //     and views).
+//   - sla_event, sla_event_metric — the SLA event a trigger runs on (see
+//     events.go).
 //
 // and one action: set_sla_policy (a policy id) gives the ticket that
 // policy whatever the filters say (triggers), until the ticket or the
@@ -36,6 +38,7 @@ const ActionSetPolicy = "set_sla_policy"
 // RegisterRules adds the SLA conditions and the set_sla_policy action to
 // reg.
 func (s *Service) RegisterRules(reg *rules.Registry) {
+	registerEventConditions(reg)
 	reg.AddAction(ActionSetPolicy, rules.ActionSpec{
 		Title: "Set SLA policy", Kinds: []rules.Kind{rules.KindTrigger},
 		Check: func(v any) error {

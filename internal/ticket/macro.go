@@ -14,6 +14,13 @@ func (e *Edit) NoteMacro(id int64, title string) {
 	e.c.events = append(e.c.events, desk.AuditEvent{Type: "AgentMacroReference", MacroID: id, MacroTitle: title})
 }
 
+// NoteError records an Error event in the audit (Zendesk's type: a rule
+// that could not finish), with message in English, code naming the kind
+// of error and value its details; via marks the rule.
+func (e *Edit) NoteError(code, message string, value any, via *desk.Via) {
+	e.c.events = append(e.c.events, desk.AuditEvent{Type: "Error", ErrorCode: code, Message: message, Value: value, Via: via})
+}
+
 // PreviewComment is the comment an edit would add.
 type PreviewComment struct {
 	Body     string `json:"body"`

@@ -88,6 +88,10 @@ func createEvents(c *change, firstNew int, t *desk.Ticket) {
 	base, added := c.events[:firstNew], c.events[firstNew:]
 	out := slices.Clone(base)
 	for _, ev := range added {
+		if ev.FieldName == "" { // not a field change (an Error event)
+			out = append(out, ev)
+			continue
+		}
 		ev.Type, ev.PreviousValue = "Create", nil
 		if i := slices.IndexFunc(out, func(x desk.AuditEvent) bool { return x.FieldName == ev.FieldName }); i >= 0 {
 			v := out[i].Via

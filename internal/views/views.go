@@ -20,6 +20,7 @@ import (
 	"github.com/frontdesk/frontdesk/internal/desk"
 	"github.com/frontdesk/frontdesk/internal/events"
 	"github.com/frontdesk/frontdesk/internal/rules"
+	"github.com/frontdesk/frontdesk/internal/sla"
 	"github.com/frontdesk/frontdesk/internal/store"
 	"github.com/frontdesk/frontdesk/internal/ticket"
 )
@@ -132,13 +133,14 @@ var columns = map[string]string{
 	"nice_id": "ID", "subject": "Subject", "requester": "Requester", "assignee": "Assignee",
 	"group": "Group", "organization": "Organization", "status": "Status", "priority": "Priority",
 	"type": "Type", "created": "Requested", "updated": "Updated", "due_date": "Due date",
+	sla.NextBreachColumn: "Next SLA breach",
 }
 
 // ColumnOrder lists the known columns in a stable order (for pickers).
-var ColumnOrder = []string{"nice_id", "subject", "requester", "assignee", "group", "organization", "status", "priority", "type", "created", "updated", "due_date"}
+var ColumnOrder = []string{"nice_id", "subject", "requester", "assignee", "group", "organization", "status", "priority", "type", "created", "updated", "due_date", sla.NextBreachColumn}
 
 // SortOrder lists what a view may sort by, for pickers.
-var SortOrder = []string{"updated", "created", "nice_id", "status", "priority", "due_date", "solved", "subject"}
+var SortOrder = []string{"updated", "created", "nice_id", "status", "priority", "due_date", "solved", "subject", sla.NextBreachColumn}
 
 // GroupOrder lists what a view may group by, for pickers.
 func GroupOrder() []string { return slices.Clone(groupColumns) }
@@ -186,6 +188,9 @@ func Row(t *desk.Ticket, cols []string) map[string]any {
 			} else {
 				row["due_date"] = t.DueAt
 			}
+		case sla.NextBreachColumn:
+			row[c] = nil // the caller fills it in from the SLA service
+
 		default:
 			id, err := strconv.ParseInt(c, 10, 64)
 			if err != nil {
@@ -212,6 +217,7 @@ var sortColumns = map[string]string{
 	"priority": "t.priority_rank", "solved": "t.solved_at", "due_date": "t.due_at", "subject": "t.subject",
 	"type": "COALESCE(t.type, '')", "assignee": "COALESCE(t.assignee_id, 0)", "group": "COALESCE(t.group_id, 0)",
 	"organization": "COALESCE(t.organization_id, 0)", "requester": "t.requester_id",
+	sla.NextBreachColumn: sla.NextBreachSortSQL,
 }
 
 // groupColumns are the properties a view may group by.

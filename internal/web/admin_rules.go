@@ -53,6 +53,14 @@ type ruleListItem struct {
 type adminRulesData struct {
 	Kind  ruleKind
 	Items []ruleListItem
+	// Loops are the recent trigger loops the engine stopped (triggers).
+	Loops []ruleLoop
+}
+
+// ruleLoop is one stopped trigger loop as the list page shows it.
+type ruleLoop struct {
+	rules.Loop
+	Titles string
 }
 
 func (s *Server) adminRuleList(k ruleKind) func(http.ResponseWriter, *http.Request) error {
@@ -68,6 +76,17 @@ func (s *Server) adminRuleList(k ruleKind) func(http.ResponseWriter, *http.Reque
 			}
 			for _, t := range list {
 				d.Items = append(d.Items, ruleListItem{ID: t.ID, Title: t.Title, Active: t.Active})
+			}
+			loops, err := s.d.Rules.RecentLoops(r.Context(), 10)
+			if err != nil {
+				return err
+			}
+			for _, l := range loops {
+				titles := make([]string, len(l.Triggers))
+				for i, ref := range l.Triggers {
+					titles[i] = ref.Title
+				}
+				d.Loops = append(d.Loops, ruleLoop{Loop: l, Titles: strings.Join(titles, ", ")})
 			}
 		} else {
 			list, err := s.d.Rules.ListAutomations(r.Context(), nil, "")
@@ -96,7 +115,7 @@ type adminRuleData struct {
 	Title, Description    string
 	Active                bool
 	All, Any, Actions     []ruleRow
-	CondFields, ActFields []string
+	CondFields, ActFields []choice
 	Operators             []string
 	// Sections are the "all" and "any" condition lists, as the template
 	// shows them.
@@ -155,11 +174,12 @@ func (s *Server) adminRuleEdit(k ruleKind) func(http.ResponseWriter, *http.Reque
 
 func (s *Server) showRuleEdit(w http.ResponseWriter, r *http.Request, status int, msg string, fe map[string][]string, d adminRuleData) error {
 	conds, acts := s.d.Rules.Rules.Definitions(d.Kind.Kind)
-	for _, c := range conds {
-		d.CondFields = append(d.CondFields, c.Subject)
+	rc := rcFrom(r)
+	for _, c := range localDefs(rc, "rules.cond.", conds) {
+		d.CondFields = append(d.CondFields, choice{Value: c.Subject, Title: c.Title})
 	}
-	for _, a := range acts {
-		d.ActFields = append(d.ActFields, a.Subject)
+	for _, a := range localDefs(rc, "rules.act.", acts) {
+		d.ActFields = append(d.ActFields, choice{Value: a.Subject, Title: a.Title})
 	}
 	d.Operators = ruleOperators
 	for range blankRows {

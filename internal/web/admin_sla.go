@@ -317,6 +317,7 @@ func (s *Server) adminSLA(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) showAdminSLA(w http.ResponseWriter, r *http.Request, status int, msg string, fe map[string][]string, p *sla.Policy) error {
 	d := adminSLAData{Policy: p, Metrics: sla.Metrics, Priorities: sla.Priorities}
 	conds, _ := s.d.SLA.Rules.Definitions(rules.KindSLAPolicy)
+	conds = localDefs(rcFrom(r), "rules.cond.", conds)
 	d.Fields = conds
 	seen := map[string]bool{}
 	for _, c := range conds {

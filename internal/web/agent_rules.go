@@ -8,10 +8,12 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/frontdesk/frontdesk/internal/desk"
 	"github.com/frontdesk/frontdesk/internal/macros"
 	"github.com/frontdesk/frontdesk/internal/rules"
+	"github.com/frontdesk/frontdesk/internal/sla"
 	"github.com/frontdesk/frontdesk/internal/views"
 )
 
@@ -99,9 +101,11 @@ type colHead struct {
 
 // cell is one value of a configured view's row; Kind picks its rendering.
 type cell struct {
-	Kind string // subject, status, priority, time, text, id
+	Kind string // subject, status, priority, time, breach, text, id
 	Text string
 	Time desk.Time
+	// Breached marks a breach cell whose time has passed.
+	Breached bool
 }
 
 type cviewRow struct {
@@ -113,6 +117,7 @@ type cviewRow struct {
 var columnSort = map[string]string{
 	"nice_id": "nice_id", "subject": "subject", "status": "status", "priority": "priority",
 	"created": "created", "updated": "updated", "due_date": "due_date", "type": "type",
+	sla.NextBreachColumn: sla.NextBreachColumn,
 }
 
 // fillCustomView runs configured view v for the page: its title, count,
@@ -205,14 +210,39 @@ func (s *Server) fillCustomView(r *http.Request, d *viewData, v *views.View) err
 			}
 		}
 	}
+	var next map[int64]time.Time
+	if s.d.SLA != nil && slices.Contains(cols, sla.NextBreachColumn) && len(res.Tickets) > 0 {
+		ids := make([]int64, len(res.Tickets))
+		for i, t := range res.Tickets {
+			ids[i] = t.ID
+		}
+		if next, err = s.d.SLA.NextBreach(ctx, ids); err != nil {
+			return err
+		}
+	}
+	now := s.now()
 	for _, t := range res.Tickets {
 		row := cviewRow{T: t}
 		for _, c := range cols {
+			if c == sla.NextBreachColumn {
+				row.Cells = append(row.Cells, breachCell(next, t.ID, now))
+				continue
+			}
 			row.Cells = append(row.Cells, cellOf(rc, t, c, names, groups, orgs))
 		}
 		d.CRows = append(d.CRows, row)
 	}
 	return nil
+}
+
+// breachCell is the countdown to a ticket's next SLA breach (empty
+// without a running timer); Breached marks one already past.
+func breachCell(next map[int64]time.Time, id int64, now time.Time) cell {
+	at, ok := next[id]
+	if !ok {
+		return cell{Kind: "text"}
+	}
+	return cell{Kind: "breach", Time: desk.Time{Time: at}, Breached: !at.After(now)}
 }
 
 func cellOf(rc *reqCtx, t *desk.Ticket, c string, names, groups, orgs map[int64]string) cell {
@@ -440,7 +470,7 @@ func restrictOf(rs *views.Restriction) (string, []int64) {
 func (s *Server) viewChoices(rc *reqCtx, f *vmForm, cols []string, out views.Output) {
 	conds, _ := s.d.Views.Rules.Definitions(rules.KindView)
 	ops := map[string]string{}
-	for _, d := range conds {
+	for _, d := range localDefs(rc, "rules.cond.", conds) {
 		if strings.HasSuffix(d.Subject, "_") { // a prefix (custom_fields_) is typed by hand
 			continue
 		}
@@ -718,7 +748,7 @@ func (s *Server) moveView(w http.ResponseWriter, r *http.Request) error {
 // actionChoices fills the action picker of the macro editor.
 func (s *Server) actionChoices(rc *reqCtx, f *vmForm) {
 	_, acts := s.d.Macros.Rules.Definitions(rules.KindMacro)
-	for _, d := range acts {
+	for _, d := range localDefs(rc, "rules.act.", acts) {
 		if strings.HasSuffix(d.Subject, "_") {
 			continue
 		}

@@ -14,6 +14,7 @@ import (
 	"github.com/frontdesk/frontdesk/internal/macros"
 	"github.com/frontdesk/frontdesk/internal/people"
 	"github.com/frontdesk/frontdesk/internal/realtime"
+	"github.com/frontdesk/frontdesk/internal/rules"
 	"github.com/frontdesk/frontdesk/internal/ticket"
 )
 
@@ -294,6 +295,12 @@ func (s *Server) auditView(rc *reqCtx, a *desk.Audit, names map[int64]string, gr
 			av.Lines = append(av.Lines, line)
 		case "AgentMacroReference":
 			av.Lines = append(av.Lines, rc.T("macros.audit_applied", "title", e.MacroTitle))
+		case "Error":
+			if e.ErrorCode == rules.ErrorTriggerLoop {
+				av.Lines = append(av.Lines, rc.T("rules.audit_loop", "passes", rules.MaxPasses, "triggers", strings.Join(strList(e.Value), ", ")))
+			} else {
+				av.Lines = append(av.Lines, rc.T("rules.audit_error", "message", e.Message))
+			}
 		case "Comment":
 			if e.Public != nil && !*e.Public {
 				av.Lines = append(av.Lines, rc.T("ticket.audit.internal_note"))
