@@ -25,6 +25,7 @@ import (
 
 	"github.com/frontdesk/frontdesk/internal/audit"
 	"github.com/frontdesk/frontdesk/internal/desk"
+	"github.com/frontdesk/frontdesk/internal/outbox"
 	"github.com/frontdesk/frontdesk/internal/store"
 )
 
@@ -113,6 +114,12 @@ type Service struct {
 	PageSize int
 	// Logger, when set, receives deletions that failed.
 	Logger *slog.Logger
+	// Outbox, when set, queues the summary mail of each real run that
+	// deleted (or failed to delete) anything, in the run's audit
+	// transaction: to Contact's address, or to the account owner when
+	// Contact is nil or returns "".
+	Outbox  *outbox.Outbox
+	Contact func(ctx context.Context, q store.Querier) (string, error)
 }
 
 // Tickets is what retention needs of the ticket service.
@@ -125,6 +132,7 @@ type Tickets interface {
 type People interface {
 	DeleteUser(ctx context.Context, id int64) (*desk.User, error)
 	PurgeUser(ctx context.Context, id int64) (*desk.User, error)
+	Owner(ctx context.Context) (*desk.User, error)
 }
 
 // Suspended is what retention needs of the suspended-ticket queue.

@@ -17,9 +17,11 @@ import (
 	"github.com/frontdesk/frontdesk/internal/desk"
 	"github.com/frontdesk/frontdesk/internal/events"
 	"github.com/frontdesk/frontdesk/internal/jobs"
+	"github.com/frontdesk/frontdesk/internal/outbox"
 	"github.com/frontdesk/frontdesk/internal/people"
 	"github.com/frontdesk/frontdesk/internal/retention"
 	"github.com/frontdesk/frontdesk/internal/search"
+	"github.com/frontdesk/frontdesk/internal/secrets"
 	"github.com/frontdesk/frontdesk/internal/store"
 	"github.com/frontdesk/frontdesk/internal/store/storetest"
 	"github.com/frontdesk/frontdesk/internal/ticket"
@@ -58,6 +60,11 @@ func newFixture(t *testing.T, db *store.DB) *fixture {
 	f.search = search.New(db, f.tickets, f.people)
 	f.svc = &retention.Service{DB: db, Tickets: f.tickets, People: f.people,
 		Suspended: &ingest.Service{DB: db, Tickets: f.tickets}, PageSize: 2}
+	box, err := secrets.NewBox(make([]byte, secrets.KeySize)) // a test key
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.svc.Outbox = outbox.New(db, box)
 	f.runner = jobs.NewRunner(db, slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError})))
 	f.runner.Handle(ticket.JobDeleteBlobs, func(ctx context.Context, p json.RawMessage) error {
 		var keys []string
@@ -322,6 +329,17 @@ func TestRetentionRun(t *testing.T) {
 			t.Fatalf("entries %+v", entries)
 		}
 
+		// One summary mail, of the real run, to the account owner (no
+		// security contact is set), listing the counts.
+		mails, err := f.svc.Outbox.Pending(desk.SystemContext(ctx), 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(mails) != 1 || mails[0].Kind != retention.MailKind || mails[0].To != "ada@ret.test" ||
+			!strings.Contains(mails[0].Text, "Closed tickets: 2") || !strings.Contains(mails[0].Text, "Suspended tickets: 2") {
+			t.Fatalf("summary mails %+v", mails)
+		}
+
 		// The next run finds only the requesters of the deleted tickets,
 		// who have no tickets left now (users are judged before tickets go,
 		// so that a preview and its run agree).
@@ -333,6 +351,15 @@ func TestRetentionRun(t *testing.T) {
 			retention.KindSuspendedTickets: 0, retention.KindInactiveEndUsers: 2}
 		if !equalTotals(again.Totals, want) {
 			t.Fatalf("second preview %+v, want %+v", again.Totals, want)
+		}
+		// With a security contact set, the summary goes there.
+		f.svc.Contact = func(context.Context, store.Querier) (string, error) { return "sec@ret.test", nil }
+		if rep, err := f.svc.Run(desk.SystemContext(ctx), false); err != nil || !equalTotals(rep.Totals, want) {
+			t.Fatalf("second run %+v, %v", rep, err)
+		}
+		mails, err = f.svc.Outbox.Pending(desk.SystemContext(ctx), 10)
+		if err != nil || len(mails) != 2 || mails[1].To != "sec@ret.test" || !strings.Contains(mails[1].Text, "Inactive end-users without tickets: 2") {
+			t.Fatalf("summary mails %+v, %v", mails, err)
 		}
 	})
 }

@@ -3,9 +3,12 @@ package retention
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/frontdesk/frontdesk/internal/audit"
 	"github.com/frontdesk/frontdesk/internal/desk"
+	"github.com/frontdesk/frontdesk/internal/locale"
+	"github.com/frontdesk/frontdesk/internal/outbox"
 	"github.com/frontdesk/frontdesk/internal/store"
 )
 
@@ -74,8 +77,20 @@ func (s *Service) Run(ctx context.Context, dryRun bool) (*Report, error) {
 		return rep, err
 	}
 	data := map[string]any{"dry_run": dryRun, "totals": rep.Totals, "failed": rep.Failed, "policies": rep.Policies}
+	var to, loc string
+	if !dryRun && (rep.Deleted() || rep.Failed > 0) && s.Outbox != nil {
+		if to, loc, err = s.recipient(ctx); err != nil {
+			return rep, err
+		}
+	}
 	err = s.DB.InTx(ctx, func(tx *store.Tx) error {
-		return audit.RecordTx(ctx, tx, audit.Entry{Action: AuditRun, TargetType: "retention", Data: data})
+		if err := audit.RecordTx(ctx, tx, audit.Entry{Action: AuditRun, TargetType: "retention", Data: data}); err != nil {
+			return err
+		}
+		if to == "" {
+			return nil
+		}
+		return s.Outbox.AddTx(ctx, tx, summary(rep, to, loc))
 	})
 	if err != nil {
 		return rep, fmt.Errorf("retention: record run: %w", err)
@@ -294,4 +309,48 @@ func (s *Service) candidates(ctx context.Context, p *Policy, cutoff, after int64
 		ids = append(ids, id)
 	}
 	return ids, rows.Err()
+}
+
+// MailKind is the outbox kind of a run's summary mail.
+const MailKind = "retention_summary"
+
+// recipient is who gets a run's summary: the security contact when one is
+// set, else the account owner ("" when there is neither), and the owner's
+// language.
+func (s *Service) recipient(ctx context.Context) (to, loc string, err error) {
+	sys := desk.SystemContext(ctx)
+	owner, err := s.People.Owner(sys)
+	if err != nil && desk.ErrorCode(err) != desk.ENOTFOUND {
+		return "", "", fmt.Errorf("retention: account owner: %w", err)
+	}
+	if owner != nil {
+		to, loc = owner.Email, owner.Locale
+	}
+	if s.Contact != nil {
+		c, err := s.Contact(sys, s.DB)
+		if err != nil {
+			return "", "", fmt.Errorf("retention: security contact: %w", err)
+		}
+		if c != "" {
+			to = c
+		}
+	}
+	return to, loc, nil
+}
+
+// summary is the mail that sums up rep, in language loc.
+func summary(rep *Report, to, loc string) outbox.Message {
+	pr := locale.Default().Printer(loc, nil)
+	var total int64
+	lines := []string{pr.T("email.retention.body", "time", pr.Time(rep.RanAt.Time)), ""}
+	for _, k := range Kinds {
+		total += rep.Totals[k]
+		lines = append(lines, pr.T("email.retention.line", "what", pr.T("email.retention.kind."+string(k)), "n", rep.Totals[k]))
+	}
+	if rep.Failed > 0 {
+		lines = append(lines, "", pr.T("email.retention.failed", "n", rep.Failed))
+	}
+	lines = append(lines, "", pr.T("email.retention.footer"))
+	return outbox.Message{To: to, Subject: pr.T("email.retention.subject", "n", total), Text: strings.Join(lines, "\n") + "\n",
+		Kind: MailKind, AutoSubmitted: "auto-generated"}
 }

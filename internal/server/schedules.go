@@ -23,6 +23,7 @@ const (
 	JobPurgeUploads = "uploads.purge_unbound"
 	JobPurgeChunks  = "attachments.purge_incomplete"
 	JobAutomations  = "rules.automations"
+	JobRetention    = "retention.run"
 )
 
 // registerSchedules wires recurring work: each task is a schedule (run by
@@ -112,6 +113,16 @@ func (a *App) registerSchedules() {
 		return err
 	})
 	a.Schedules.Every("rules.automations", time.Hour, JobAutomations)
+	// Data retention: daily, one instance at a time, in pages; every
+	// deletion commits on its own, so a run cut short resumes on the next.
+	a.Jobs.Handle(JobRetention, func(ctx context.Context, _ json.RawMessage) error {
+		rep, err := a.Retention.Run(desk.SystemContext(ctx), false)
+		if err == nil && (rep.Deleted() || rep.Failed > 0) {
+			a.Logger.Info("ran data retention policies", "totals", rep.Totals, "failed", rep.Failed)
+		}
+		return err
+	})
+	a.Schedules.Every("retention.run", 24*time.Hour, JobRetention)
 	a.Schedules.Every("purge.expired_sessions", time.Hour, JobPurgeExpired)
 	a.Schedules.Every("purge.unbound_uploads", time.Hour, JobPurgeUploads)
 	// Attachments in the database: chunks of uploads a crash cut short.

@@ -41,6 +41,7 @@ import (
 	"github.com/frontdesk/frontdesk/internal/outbox"
 	"github.com/frontdesk/frontdesk/internal/people"
 	"github.com/frontdesk/frontdesk/internal/ratelimit"
+	"github.com/frontdesk/frontdesk/internal/retention"
 	"github.com/frontdesk/frontdesk/internal/rules"
 	"github.com/frontdesk/frontdesk/internal/search"
 	"github.com/frontdesk/frontdesk/internal/secrets"
@@ -210,6 +211,8 @@ type App struct {
 	// RuleRegistry).
 	Views  *views.Service
 	Macros *macros.Service
+	// Retention runs the data retention policies daily (JobRetention).
+	Retention *retention.Service
 
 	metricsAddr string // where the metrics listener listens, once it does
 	smtpAddr    string // where the SMTP receiver listens, once it does
@@ -308,6 +311,11 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 	// the user's rows through it.
 	a.People.EraseTwoFactorTx = twofactor.EraseUserTx
 	a.OAuth = oauth.New(db)
+	// Data retention deletes through the owners of the data; its summary
+	// goes to the account owner (the security contact once settings has
+	// one: set Contact).
+	a.Retention = &retention.Service{DB: db, Tickets: a.Tickets, People: a.People, Suspended: a.Inbound,
+		Logger: logger, Outbox: a.Outbox}
 	a.Assign = assign.New(db, a.Tickets, a.Settings)
 	a.Assign.Install()
 	a.CSAT = &csat.Service{DB: db, Tickets: a.Tickets, Settings: a.Settings, Outbox: a.Outbox, PublicURL: cfg.PublicURL}
@@ -379,6 +387,7 @@ func (a *App) Handler(reg *prometheus.Registry) http.Handler {
 		Webhooks: a.Webhooks,
 		Assign:   a.Assign, CSAT: a.CSAT,
 		Views: a.Views, Macros: a.Macros,
+		Retention: a.Retention,
 	}
 	apiSrv.Register(mux)
 	metrics := httpx.NewMetrics(reg)
