@@ -4,7 +4,7 @@ package store
 // admin-defined rule run daily by the retention job: kind names what goes
 // (closed tickets, suspended tickets, attachments of closed tickets,
 // inactive end-users without tickets), days how old it must be; tag,
-// group_id and via_channel narrow the closed-ticket kinds (” and 0: any).
+// group_id and via_channel narrow the closed-ticket kinds (empty or 0: any).
 func init() {
 	migrations = append(migrations, migration{
 		Version: 44,
