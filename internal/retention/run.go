@@ -60,7 +60,7 @@ func (s *Service) Preview(ctx context.Context) (*Report, error) {
 }
 
 // Run applies every active policy and records one audit-log entry with the
-// counts. A dry run walks the same candidates and deletes nothing. The
+// counts (none when no policy is active). A dry run walks the same candidates and deletes nothing. The
 // system (the daily job) and staff with manage_security may run; the
 // deletions themselves are made as the system through the owning services,
 // which is what lets them skip the deleted lists.
@@ -75,6 +75,9 @@ func (s *Service) Run(ctx context.Context, dryRun bool) (*Report, error) {
 	rep, err := s.run(ctx, dryRun)
 	if err != nil {
 		return rep, err
+	}
+	if len(rep.Policies) == 0 {
+		return rep, nil // no active policy: nothing ran, nothing to record
 	}
 	data := map[string]any{"dry_run": dryRun, "totals": rep.Totals, "failed": rep.Failed, "policies": rep.Policies}
 	var to, loc string
