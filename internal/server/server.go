@@ -327,8 +327,7 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 		DB: db, Tickets: a.Tickets, People: a.People, Search: a.Search, Account: a.Account, OAuth: a.OAuth, Outbox: a.Outbox, Mailboxes: a.Mailboxes,
 		TwoFactor: twoFactor, Passwords: a.People.Passwords, Settings: a.Settings, EmailTemplates: &notify.Templates{DB: db},
 		Inbound: a.Inbound, IMAP: a.IMAP, Rules: a.Rules, SLA: a.SLA, Webhooks: a.Webhooks, Assign: a.Assign, CSAT: a.CSAT,
-		Retention: a.Retention,
-		Views:     a.Views, Macros: a.Macros,
+		Views: a.Views, Macros: a.Macros, Retention: a.Retention,
 		Events: a.Events, Logger: logger, MaxUpload: cfg.MaxUpload, PublicURL: cfg.PublicURL,
 		IPs: a.ips(), WebFormPerMinute: cfg.WebFormRateLimit, Context: ctx,
 	})
