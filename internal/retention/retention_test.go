@@ -3,6 +3,7 @@ package retention_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -376,4 +377,49 @@ func equalTotals(a, b map[retention.Kind]int64) bool {
 		}
 	}
 	return true
+}
+
+// cancelling wraps the ticket service and cancels the run's context after
+// the first permanent deletion, as a shutdown would.
+type cancelling struct {
+	*ticket.Service
+	cancel context.CancelFunc
+}
+
+func (c cancelling) PermanentDelete(ctx context.Context, id int64) error {
+	defer c.cancel()
+	return c.Service.PermanentDelete(ctx, id)
+}
+
+// TestRetentionRunCutShort: a run stopped half-way (its context cancelled)
+// returns the error and still records what it deleted, marked cut short;
+// the next run deletes the rest.
+func TestRetentionRunCutShort(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newFixture(t, db)
+		real := store.Now
+		defer func() { store.Now = real }()
+		start := time.Now()
+		store.Now = func() int64 { return start.Add(-48 * time.Hour).UnixMicro() }
+		f.closedTicket(t, "cut one", nil)
+		f.closedTicket(t, "cut two", nil)
+		store.Now = real
+		if _, err := f.svc.Create(f.admin, retention.Input{Kind: kind(retention.KindClosedTickets), Days: num(1)}); err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(desk.SystemContext(context.Background()))
+		f.svc.Tickets = cancelling{Service: f.tickets, cancel: cancel}
+		rep, err := f.svc.Run(ctx, false)
+		if !errors.Is(err, context.Canceled) || rep == nil || rep.Totals[retention.KindClosedTickets] != 1 {
+			t.Fatalf("cut-short run %+v, %v", rep, err)
+		}
+		es, err := audit.List(f.admin, db, audit.Filter{Action: retention.AuditRun})
+		if err != nil || len(es) != 1 || es[0].Data["cut_short"] != true {
+			t.Fatalf("entries %+v, %v", es, err)
+		}
+		f.svc.Tickets = f.tickets
+		if rep, err := f.svc.Run(desk.SystemContext(context.Background()), false); err != nil || rep.Totals[retention.KindClosedTickets] != 1 {
+			t.Fatalf("next run %+v, %v", rep, err)
+		}
+	})
 }

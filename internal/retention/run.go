@@ -2,6 +2,7 @@ package retention
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -60,10 +61,11 @@ func (s *Service) Preview(ctx context.Context) (*Report, error) {
 }
 
 // Run applies every active policy and records one audit-log entry with the
-// counts (none when no policy is active). A dry run walks the same candidates and deletes nothing. The
-// system (the daily job) and staff with manage_security may run; the
-// deletions themselves are made as the system through the owning services,
-// which is what lets them skip the deleted lists.
+// counts (none when no policy is active). A dry run walks the same
+// candidates and deletes nothing. The system (the daily job) and staff with
+// manage_security may run; the deletions themselves are made as the system
+// through the owning services, which is what lets them skip the deleted
+// lists. A run cut short by an error still records what it deleted.
 func (s *Service) Run(ctx context.Context, dryRun bool) (*Report, error) {
 	if dryRun {
 		if _, err := requireManage(ctx); err != nil {
@@ -72,18 +74,21 @@ func (s *Service) Run(ctx context.Context, dryRun bool) (*Report, error) {
 	} else if err := requireChange(ctx); err != nil {
 		return nil, err
 	}
-	rep, err := s.run(ctx, dryRun)
-	if err != nil {
-		return rep, err
+	rep, runErr := s.run(ctx, dryRun)
+	if rep == nil || len(rep.Policies) == 0 {
+		return rep, runErr // no active policy: nothing ran, nothing to record
 	}
-	if len(rep.Policies) == 0 {
-		return rep, nil // no active policy: nothing ran, nothing to record
-	}
+	// What was deleted is recorded even when the run was cancelled.
+	ctx = context.WithoutCancel(ctx)
 	data := map[string]any{"dry_run": dryRun, "totals": rep.Totals, "failed": rep.Failed, "policies": rep.Policies}
+	if runErr != nil {
+		data["cut_short"] = true
+	}
 	var to, loc string
+	var err error
 	if !dryRun && (rep.Deleted() || rep.Failed > 0) && s.Outbox != nil {
 		if to, loc, err = s.recipient(ctx); err != nil {
-			return rep, err
+			return rep, errors.Join(runErr, err)
 		}
 	}
 	err = s.DB.InTx(ctx, func(tx *store.Tx) error {
@@ -95,6 +100,9 @@ func (s *Service) Run(ctx context.Context, dryRun bool) (*Report, error) {
 		}
 		return s.Outbox.AddTx(ctx, tx, summary(rep, to, loc))
 	})
+	if runErr != nil {
+		return rep, errors.Join(runErr, err)
+	}
 	if err != nil {
 		return rep, fmt.Errorf("retention: record run: %w", err)
 	}
