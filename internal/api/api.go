@@ -28,6 +28,7 @@ import (
 	"github.com/frontdesk/frontdesk/internal/oauth"
 	"github.com/frontdesk/frontdesk/internal/people"
 	"github.com/frontdesk/frontdesk/internal/ratelimit"
+	"github.com/frontdesk/frontdesk/internal/retention"
 	"github.com/frontdesk/frontdesk/internal/rules"
 	"github.com/frontdesk/frontdesk/internal/search"
 	"github.com/frontdesk/frontdesk/internal/sla"
@@ -85,6 +86,9 @@ type Server struct {
 	// Views and Macros serve /views and /macros (p8-views).
 	Views  *views.Service
 	Macros *macros.Service
+	// Retention serves /retention_policies (p9-retention). Nil: routes
+	// not served.
+	Retention *retention.Service
 
 	// routes lists every pattern registered through handle, so tests can
 	// check that each route has its entry in the permission matrix.
@@ -119,6 +123,7 @@ func (s *Server) Register(mux *http.ServeMux) {
 	s.registerRules(mux)      // p8-rules
 	s.registerWebhooks(mux)   // p8-webhooks
 	s.registerAssignCSAT(mux) // p8-assign
+	s.registerRetention(mux)  // p9-retention
 	mux.Handle("/api/v2/", s.public(func(w http.ResponseWriter, r *http.Request) error {
 		return &desk.Error{Code: desk.ENOTFOUND, Message: "No route matches " + r.Method + " " + r.URL.Path}
 	}))

@@ -28,6 +28,7 @@ import (
 	"github.com/frontdesk/frontdesk/internal/oauth"
 	"github.com/frontdesk/frontdesk/internal/outbox"
 	"github.com/frontdesk/frontdesk/internal/people"
+	"github.com/frontdesk/frontdesk/internal/retention"
 	"github.com/frontdesk/frontdesk/internal/rules"
 	"github.com/frontdesk/frontdesk/internal/search"
 	"github.com/frontdesk/frontdesk/internal/secrets"
@@ -135,6 +136,7 @@ func newTestHandler(t testing.TB, db *store.DB, configure func(*Server)) (*testA
 	srv.CSAT.RegisterRules(reg)
 	srv.Views = views.New(db, tickets, reg, bus) // p8-views
 	srv.Macros = &macros.Service{DB: db, Tickets: tickets, Rules: reg}
+	srv.Retention = &retention.Service{DB: db, Tickets: tickets, People: ppl, Suspended: srv.Inbound} // p9-retention
 	// As internal/server does, so bulk jobs can be driven with Jobs.RunOnce.
 	srv.Bulk.Register(srv.Jobs)
 	if configure != nil {

@@ -27,6 +27,7 @@ const (
 	// JobAuditVerify checks the audit log's hash chain daily; a broken
 	// chain is recorded and mailed to the security contact (p9-alerts).
 	JobAuditVerify = "audit.verify"
+	JobRetention    = "retention.run"
 )
 
 // registerSchedules wires recurring work: each task is a schedule (run by
@@ -124,6 +125,16 @@ func (a *App) registerSchedules() {
 		return err
 	})
 	a.Schedules.Every("rules.automations", time.Hour, JobAutomations)
+	// Data retention: daily, one instance at a time, in pages; every
+	// deletion commits on its own, so a run cut short resumes on the next.
+	a.Jobs.Handle(JobRetention, func(ctx context.Context, _ json.RawMessage) error {
+		rep, err := a.Retention.Run(desk.SystemContext(ctx), false)
+		if err == nil && (rep.Deleted() || rep.Failed > 0) {
+			a.Logger.Info("ran data retention policies", "totals", rep.Totals, "failed", rep.Failed)
+		}
+		return err
+	})
+	a.Schedules.Every("retention.run", 24*time.Hour, JobRetention)
 	a.Schedules.Every("purge.expired_sessions", time.Hour, JobPurgeExpired)
 	a.Schedules.Every("purge.unbound_uploads", time.Hour, JobPurgeUploads)
 	// Attachments in the database: chunks of uploads a crash cut short.

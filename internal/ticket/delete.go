@@ -108,21 +108,8 @@ func (s *Service) Destroy(ctx context.Context, id int64) error {
 		if !p.IsAdmin() || !p.Can().DeleteTickets {
 			return desk.Forbidden("only admins can permanently delete tickets")
 		}
-		keys, err := attachmentKeys(ctx, tx, id)
-		if err != nil {
-			return err
-		}
-		if err := s.unlinkIncidents(ctx, tx, p, id); err != nil {
-			return err
-		}
-		if _, err := s.commit(ctx, tx, &mutation{kind: desk.ChangePermanentDelete, actor: p, before: old}); err != nil {
-			return err
-		}
-		if len(keys) > 0 {
-			queued = true
-			return jobs.Enqueue(ctx, tx, JobDeleteBlobs, keys)
-		}
-		return nil
+		queued, err = s.destroyTx(ctx, tx, p, old)
+		return err
 	})
 	if err != nil {
 		return wrapf(err, "ticket: destroy %d", id)
@@ -131,6 +118,27 @@ func (s *Service) Destroy(ctx context.Context, id int64) error {
 		s.notifyJobs()
 	}
 	return nil
+}
+
+// destroyTx permanently deletes the deleted ticket old inside tx, as p (the
+// caller has authorized it): incidents lose their link to it, commit removes
+// the rows and the search document, and the removal of its attachment files
+// is enqueued. It reports whether a job was enqueued.
+func (s *Service) destroyTx(ctx context.Context, tx *store.Tx, p *desk.Principal, old *desk.Ticket) (bool, error) {
+	keys, err := attachmentKeys(ctx, tx, old.ID)
+	if err != nil {
+		return false, err
+	}
+	if err := s.unlinkIncidents(ctx, tx, p, old.ID); err != nil {
+		return false, err
+	}
+	if _, err := s.commit(ctx, tx, &mutation{kind: desk.ChangePermanentDelete, actor: p, before: old}); err != nil {
+		return false, err
+	}
+	if len(keys) == 0 {
+		return false, nil
+	}
+	return true, jobs.Enqueue(ctx, tx, JobDeleteBlobs, keys)
 }
 
 func attachmentKeys(ctx context.Context, tx *store.Tx, id int64) ([]string, error) {

@@ -16,6 +16,7 @@ import (
 	"github.com/frontdesk/frontdesk/internal/macros"
 	"github.com/frontdesk/frontdesk/internal/oauth"
 	"github.com/frontdesk/frontdesk/internal/people"
+	"github.com/frontdesk/frontdesk/internal/retention"
 	"github.com/frontdesk/frontdesk/internal/ticket"
 	"github.com/frontdesk/frontdesk/internal/views"
 	"github.com/frontdesk/frontdesk/internal/webhook"
@@ -168,6 +169,12 @@ func TestEveryPageInEveryLanguage(t *testing.T) {
 	vmPages := []string{fmt.Sprintf("/agent/views/%d", cv.ID), "/agent/manage/views", "/agent/manage/views/new", "/agent/manage/macros", "/agent/manage/macros/new",
 		fmt.Sprintf("/agent/manage/views/%d", cv.ID), fmt.Sprintf("/agent/manage/macros/%d", mc.ID)}
 
+	// A tag-narrowed retention policy, for the list (p9-retention).
+	if _, err := e.app.Retention.Create(e.sys, retention.Input{Kind: ptr(retention.KindClosedTickets), Days: ptr(365), Tag: ptr("old"),
+		GroupID: ptr(e.group.ID), Channel: ptr("email")}); err != nil {
+		t.Fatal(err)
+	}
+
 	locale.ResetMissingKeys()
 	for _, loc := range []string{"en", "pl"} {
 		t.Run(loc, func(t *testing.T) {
@@ -248,7 +255,8 @@ func TestEveryPageInEveryLanguage(t *testing.T) {
 				"/agent/admin/user-fields", "/agent/admin/organization-fields", mailboxPage,
 				"/agent/admin/email-templates", "/agent/admin/email-templates/ticket.public_reply/en", "/agent/admin/email-templates/ticket.assigned/pl",
 				"/agent/admin/forms", fmt.Sprintf("/agent/admin/forms/%d", forms[0].ID), fmt.Sprintf("/agent/admin/fields/%d/options", planID),
-				"/agent/admin/webhooks", webhookPage} {
+				"/agent/admin/webhooks", webhookPage,
+				"/agent/admin/retention", "/agent/admin/retention?preview=1"} { // p9-retention
 				check("admin", p, ad.get(p))
 			}
 			for _, p := range rulePages {
@@ -268,6 +276,9 @@ func TestEveryPageInEveryLanguage(t *testing.T) {
 			check("admin", "invalid webhook", ad.post("/agent/admin/webhooks", url.Values{"name": {""}, "endpoint": {"http://127.0.0.1/"}}))
 			ad.get(webhookPage)
 			check("admin", "webhook test", ad.post(webhookPage+"/test", nil))
+			ad.get("/agent/admin/retention")
+			check("admin", "invalid retention policy", ad.post("/agent/admin/retention", url.Values{"kind": {"closed_tickets"}, "days": {"x"}, "tag": {"a b"}}))
+			check("admin", "retention dry run", ad.post("/agent/admin/retention/dry-run", nil))
 			check("admin", "invalid role", ad.post("/agent/admin/roles", url.Values{"name": {""}, "ticket_access": {"x"}}))
 			check("admin", "invalid session limits", ad.post("/agent/admin/security/sessions", url.Values{"staff_idle_minutes": {"1"}}))
 			ad.get("/agent/security/tokens")

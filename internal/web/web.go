@@ -49,6 +49,7 @@ import (
 	"github.com/frontdesk/frontdesk/internal/password"
 	"github.com/frontdesk/frontdesk/internal/people"
 	"github.com/frontdesk/frontdesk/internal/realtime"
+	"github.com/frontdesk/frontdesk/internal/retention"
 	"github.com/frontdesk/frontdesk/internal/rules"
 	"github.com/frontdesk/frontdesk/internal/search"
 	"github.com/frontdesk/frontdesk/internal/settings"
@@ -97,6 +98,9 @@ type Deps struct {
 	SLA *sla.Service
 	// Webhooks are the outbound webhooks (admin pages); nil hides them.
 	Webhooks *webhook.Service
+	// Retention holds the data retention policies (admin page); nil hides
+	// it.
+	Retention *retention.Service
 	// TwoFactor and Passwords enable the account-security pages, two-step
 	// sign-in and password expiry; nil leaves those features off.
 	TwoFactor *twofactor.Service
@@ -355,6 +359,8 @@ func (s *Server) Register(mux *http.ServeMux) {
 	s.registerAssignCSAT(h)
 	// Suspicious sign-in alerts and "this wasn't me" (p9-alerts).
 	s.registerAlerts(h)
+	// Data retention policies (p9-retention).
+	s.registerRetentionAdmin(h)
 
 	// Anything else is an HTML 404 (the API answers under /api/v2/).
 	h("/", public, func(w http.ResponseWriter, r *http.Request) error { return desk.NotFound() })
