@@ -27,7 +27,7 @@ const (
 	// JobAuditVerify checks the audit log's hash chain daily; a broken
 	// chain is recorded and mailed to the security contact (p9-alerts).
 	JobAuditVerify = "audit.verify"
-	JobRetention    = "retention.run"
+	JobRetention   = "retention.run"
 )
 
 // registerSchedules wires recurring work: each task is a schedule (run by
