@@ -595,13 +595,23 @@ func TestDeletedUsers(t *testing.T) {
 		if ids, err := a.srv.People.Identities(sys, gone.ID); err != nil || len(ids) != 0 {
 			t.Errorf("identities after purge: %v %v", ids, err)
 		}
-		// Tickets and their audit trail stay whole.
+		// Tickets stay; the erasure is one more audit on them (a
+		// UserErasure event), and the person's own comment text is gone.
 		code, body = a.do(t, a.Agent, "GET", fmt.Sprintf("/api/v2/tickets/%d", tk.ID), nil)
 		if code != 200 || body["ticket"].(map[string]any)["requester_id"] != float64(gone.ID) {
 			t.Errorf("ticket after purge: %d %v", code, body)
 		}
-		if code, body := a.do(t, a.Agent, "GET", fmt.Sprintf("/api/v2/tickets/%d/audits", tk.ID), nil); code != 200 || body["count"] != float64(1) {
+		if code, body := a.do(t, a.Agent, "GET", fmt.Sprintf("/api/v2/tickets/%d/audits", tk.ID), nil); code != 200 || body["count"] != float64(2) {
 			t.Errorf("audits after purge: %d %v", code, body)
+		} else {
+			audits := body["audits"].([]any)
+			last := audits[1].(map[string]any)["events"].([]any)
+			if len(last) != 1 || last[0].(map[string]any)["type"] != "UserErasure" {
+				t.Errorf("erasure audit: %v", last)
+			}
+			if b := fmt.Sprint(audits[0]); !strings.Contains(b, "▇") {
+				t.Errorf("the erased person's comment kept its text: %v", b)
+			}
 		}
 		// Nothing finds the old address; it is free again.
 		if _, body := a.do(t, a.Agent, "GET", "/api/v2/users/search?query=gone@customer.test", nil); body["count"] != float64(0) {
