@@ -58,6 +58,8 @@ func newFixture(t *testing.T, db *store.DB) *fixture {
 	f.people.EndSessionsTx = account.EndUserSessionsTx // as the server wires them
 	f.people.EraseAccountTx = account.EraseUserTx
 	f.people.EraseTwoFactorTx = twofactor.EraseUserTx
+	f.people.MoveTicketsTx = f.tickets.MoveUserTx
+	f.people.EraseTicketsTx = f.tickets.EraseUserTx
 	f.search = search.New(db, f.tickets, f.people)
 	f.svc = &retention.Service{DB: db, Tickets: f.tickets, People: f.people,
 		Suspended: &ingest.Service{DB: db, Tickets: f.tickets}, PageSize: 2}
