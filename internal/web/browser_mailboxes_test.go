@@ -20,7 +20,7 @@ import (
 // text 3:1).
 const a11yCheck = `(() => {
   const p = [];
-  const visible = el => !!(el.offsetWidth || el.offsetHeight || el.getClientRects().length);
+  const visible = el => el.checkVisibility ? el.checkVisibility() : !!(el.offsetWidth || el.offsetHeight || el.getClientRects().length);
   if (!document.documentElement.lang) p.push("no lang on <html>");
   if (!document.title.trim()) p.push("no title");
   if (document.querySelectorAll("main").length !== 1) p.push("main landmarks: " + document.querySelectorAll("main").length);

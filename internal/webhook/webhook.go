@@ -27,6 +27,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -166,7 +167,8 @@ type Service struct {
 	// Now is the clock (tests); nil means time.Now.
 	Now func() time.Time
 
-	client *http.Client
+	clientOnce sync.Once
+	client     *http.Client
 }
 
 // New returns a service with the default policy.
@@ -199,9 +201,7 @@ func (s *Service) timeout() time.Duration {
 }
 
 func (s *Service) httpClient() *http.Client {
-	if s.client == nil {
-		s.client = s.Dialer.Client(s.timeout())
-	}
+	s.clientOnce.Do(func() { s.client = s.Dialer.Client(s.timeout()) })
 	return s.client
 }
 
