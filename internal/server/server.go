@@ -264,6 +264,12 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 	a.Tickets = ticket.New(db, a.Events, blobs)
 	a.Tickets.Settings = a.Settings
 	a.Tickets.OnJob = a.Jobs.Notify
+	// Tickets stored before migration 32 get the time their status last
+	// changed, which automations read, before anything runs.
+	if _, err := a.Tickets.StampStatusSince(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
 	// Package ticket owns the tickets: a user merge hands them over through it.
 	a.People.MoveTicketsTx = a.Tickets.MoveUserTx
 	a.People.EraseTicketsTx = a.Tickets.EraseUserTx

@@ -5,7 +5,9 @@ package store
 //   - tickets.status_updated_at: when the ticket last changed status
 //     (microseconds), stamped by the ticket service's commit path; the
 //     automations' "hours since pending/open/…" conditions read it.
-//     Existing tickets take their last update time.
+//     Rows stored before this migration (0) take their last update time
+//     from the ticket service at start-up (ticket.StampStatusSince), as
+//     package ticket is the one writer of ticket rows.
 //   - trigger_categories: Zendesk's trigger categories (name, position).
 //   - triggers: title, description, active, position (the admin-set order
 //     triggers run in), category, conditions and actions as Zendesk JSON.
@@ -14,7 +16,6 @@ func init() {
 		Version: 32,
 		SQL: `
 ALTER TABLE tickets ADD COLUMN status_updated_at BIGINT NOT NULL DEFAULT 0;
-UPDATE tickets SET status_updated_at = updated_at;
 CREATE INDEX tickets_status_since ON tickets(status, status_updated_at);
 
 CREATE TABLE trigger_categories (

@@ -231,22 +231,18 @@ func updateTicket(ctx context.Context, tx *store.Tx, old, t *desk.Ticket, now in
 	solved := solvedAt(old, t.Status, now)
 	res, err := tx.Exec(ctx, `UPDATE tickets SET external_id = ?, type = ?, subject = ?, priority = ?, status = ?, status_rank = ?, priority_rank = ?,
 		recipient = ?, requester_id = ?, submitter_id = ?, assignee_id = ?, organization_id = ?, group_id = ?, problem_id = ?, due_at = ?,
-		tags = ?, custom_fields = ?, ticket_form_id = ?, version = ?, updated_at = ?, solved_at = CASE WHEN CAST(? AS BIGINT) > 0 THEN CAST(? AS BIGINT) ELSE solved_at END
+		tags = ?, custom_fields = ?, ticket_form_id = ?, version = ?, updated_at = ?, solved_at = CASE WHEN CAST(? AS BIGINT) > 0 THEN CAST(? AS BIGINT) ELSE solved_at END,
+		status_updated_at = CASE WHEN status <> ? THEN CAST(? AS BIGINT) ELSE status_updated_at END
 		WHERE id = ? AND version = ?`,
 		t.ExternalID, t.Type, t.Subject, t.Priority, t.Status, t.Status.Rank(), rankOf(t.Priority),
 		t.Recipient, t.RequesterID, t.SubmitterID, t.AssigneeID, t.OrganizationID, t.GroupID, t.ProblemID, t.DueAt.Micros(),
-		strings.Join(t.Tags, " "), encodeCustomFields(t.CustomFields), t.TicketFormID, t.Version, now, solved, solved, t.ID, old.Version)
+		strings.Join(t.Tags, " "), encodeCustomFields(t.CustomFields), t.TicketFormID, t.Version, now, solved, solved,
+		t.Status, now, t.ID, old.Version)
 	if err != nil {
 		return err
 	}
 	if err := oneRow(res); err != nil {
 		return err
-	}
-	if t.Status != old.Status {
-		// when the status last changed: automations' "hours since pending" …
-		if _, err := tx.Exec(ctx, `UPDATE tickets SET status_updated_at = ? WHERE id = ?`, now, t.ID); err != nil {
-			return err
-		}
 	}
 	if err := writeTags(ctx, tx, t.ID, old.Tags, t.Tags); err != nil {
 		return err
