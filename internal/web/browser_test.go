@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -37,12 +38,62 @@ func chromiumPath() string {
 	return ""
 }
 
-// browser is one headless Chromium process.
+// browser is a test's handle on the package's one headless Chromium
+// process: every test opens its tabs in browser contexts of their own
+// (cookies, storage), so sharing the process shares no state, and the suite
+// starts Chromium once instead of once per test.
 type browser struct {
 	t     *testing.T
-	alloc context.Context
-	root  context.Context // the first tab; others share the process
+	root  context.Context // the process's first tab; tabs are opened from it
 	shots string
+}
+
+// chromium is the shared process, started by the first test that needs it
+// and stopped by TestMain.
+var chromium struct {
+	once    sync.Once
+	root    context.Context
+	stop    func()
+	profile string
+	err     error
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if chromium.stop != nil {
+		chromium.stop()
+	}
+	if chromium.profile != "" {
+		os.RemoveAll(chromium.profile)
+	}
+	os.Exit(code)
+}
+
+func startChromium(path string) {
+	chromium.profile, chromium.err = os.MkdirTemp("", "frontdesk-chromium-")
+	if chromium.err != nil {
+		return
+	}
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(path),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.UserDataDir(chromium.profile),
+		chromedp.WindowSize(1280, 900),
+	)
+	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	root, cancelRoot := chromedp.NewContext(alloc)
+	chromium.root = root
+	chromium.stop = func() {
+		cancelRoot()
+		cancelAlloc()
+	}
+	chromium.err = chromedp.Do(root)
 }
 
 func newBrowser(t *testing.T) *browser {
@@ -54,28 +105,11 @@ func newBrowser(t *testing.T) *browser {
 		}
 		t.Skip("chromium is not installed; set FRONTDESK_REQUIRE_BROWSER=1 to make this a failure")
 	}
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(path),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1280, 900),
-	)
-	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	root, cancelRoot := chromedp.NewContext(alloc)
-	t.Cleanup(func() {
-		cancelRoot()
-		cancelAlloc()
-	})
-	if err := chromedp.Do(root); err != nil {
-		t.Fatalf("starting chromium: %v", err)
+	chromium.once.Do(func() { startChromium(path) })
+	if chromium.err != nil {
+		t.Fatalf("starting chromium: %v", chromium.err)
 	}
-	return &browser{t: t, alloc: alloc, root: root, shots: t.ArtifactDir()}
+	return &browser{t: t, root: chromium.root, shots: t.ArtifactDir()}
 }
 
 // tab is one page in its own browser context (its own cookies), so two
