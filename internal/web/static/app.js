@@ -105,7 +105,18 @@
 
   var form = $('#ticket-form');
   var reply = $('#reply-body');
+  // A shortcut's own key must not reach the box it focuses: browsers drop
+  // the keypress of a cancelled keydown, but a key sent as separate down,
+  // char and up events (automation, some IMEs) still types it. Drop any
+  // keypress until this key is released.
+  function swallowKeypress() {
+    function stop(e) { e.preventDefault(); }
+    doc.addEventListener('keypress', stop, true);
+    doc.addEventListener('keyup', function () { doc.removeEventListener('keypress', stop, true); }, { once: true, capture: true });
+  }
+
   function setKind(kind) {
+    swallowKeypress();
     var radio = form && form.querySelector('input[data-kind="' + kind + '"]');
     if (radio) { radio.checked = true; radio.dispatchEvent(new Event('change', { bubbles: true })); }
     // Focus after this key's event has finished, so the key itself is not
