@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"slices"
 	"strings"
@@ -72,6 +74,17 @@ func (db *DB) Migrate(ctx context.Context) error {
 		}
 		return nil
 	})
+}
+
+// SchemaDigest names the schema the migrations build on SQLite: two
+// builds with the same digest make the same empty database, so tests may
+// copy one migrated file instead of migrating for every test.
+func SchemaDigest() string {
+	h := sha256.New()
+	for _, m := range slices.SortedFunc(slices.Values(migrations), func(a, b migration) int { return a.Version - b.Version }) {
+		fmt.Fprintf(h, "%d\x00%s\x00%s\x00", m.Version, m.SQL, m.SQLiteOnly)
+	}
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 // appliedVersions reads the set of recorded migration versions.

@@ -71,6 +71,9 @@ func newEmptyEnv(t *testing.T, dbURL string, mutate ...func(*server.Config)) *en
 	for _, m := range mutate {
 		m(&cfg)
 	}
+	if cfg.DatabaseURL == "" {
+		storetest.SeedSQLite(t, cfg.DataDir)
+	}
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	if os.Getenv("FRONTDESK_TEST_LOG") != "" {
 		logger = slog.New(slog.NewTextHandler(os.Stderr, nil))
