@@ -289,6 +289,21 @@ func TestRetentionRun(t *testing.T) {
 		if n := f.attachments(t, keep.ID); n != 0 {
 			t.Fatalf("kept ticket lists %d attachments", n)
 		}
+		// The purge is in the kept ticket's history, and it does not move
+		// the time the ticket closed, which the closed-ticket policies read.
+		audits, _, err := f.tickets.Audits(f.agent, keep.ID, 0, 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		last := audits[len(audits)-1]
+		if len(last.Events) != 1 || last.Events[0].Type != ticket.EventAttachmentPurge {
+			t.Fatalf("last audit of the kept ticket %+v, want one AttachmentPurge event", last.Events)
+		}
+		var closedAt int64
+		db.QueryRow(ctx, `SELECT status_updated_at FROM tickets WHERE id = ?`, keep.ID).Scan(&closedAt)
+		if closedAt != keep.UpdatedAt.Micros() {
+			t.Fatalf("the purge moved the closing time: %d, closed at %d", closedAt, keep.UpdatedAt.Micros())
+		}
 		if n := f.attachments(t, fresh.ID); n != 1 {
 			t.Fatalf("fresh ticket lists %d attachments", n)
 		}

@@ -269,8 +269,10 @@ func (s *Service) candidates(ctx context.Context, p *Policy, cutoff, after int64
 	args := []any{}
 	switch p.Kind {
 	case KindClosedTickets, KindTicketAttachments:
-		// A closed ticket no longer changes: its updated_at is when it closed.
-		q = `SELECT t.id FROM tickets t WHERE t.status = ? AND t.updated_at < ? AND t.id > ?`
+		// How long a ticket has been closed: status_updated_at is when its
+		// status last changed (system changes such as purges and erasures
+		// move updated_at, not this).
+		q = `SELECT t.id FROM tickets t WHERE t.status = ? AND t.status_updated_at < ? AND t.id > ?`
 		args = append(args, string(desk.StatusClosed), cutoff, after)
 		if p.GroupID != 0 {
 			q += ` AND t.group_id = ?`

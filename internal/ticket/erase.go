@@ -145,17 +145,9 @@ func (s *Service) eraseInTicket(ctx context.Context, tx *store.Tx, p *desk.Princ
 			}
 		}
 	}
-	now := store.Now()
 	t.Subject = eraseTerms(re, t.Subject)
-	if d := eraseTerms(re, t.Description); d != t.Description {
-		t.Description = d
-	}
-	t.Version++
-	if _, err := tx.Exec(ctx, `UPDATE tickets SET subject = ?, description = ?, version = ?, updated_at = ? WHERE id = ?`,
-		t.Subject, t.Description, t.Version, now, id); err != nil {
-		return err
-	}
-	if _, err := s.writeAudit(ctx, tx, p, t, &change{events: []desk.AuditEvent{{Type: EventUserErasure}}}, nil, now); err != nil {
+	t.Description = eraseTerms(re, t.Description)
+	if err := s.recordSystemChange(ctx, tx, p, t, []desk.AuditEvent{{Type: EventUserErasure}}); err != nil {
 		return err
 	}
 	if t.DeletedAt.IsZero() {

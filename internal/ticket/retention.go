@@ -40,11 +40,17 @@ func (s *Service) PermanentDelete(ctx context.Context, id int64) error {
 	return nil
 }
 
+// EventAttachmentPurge is the audit event of an attachment deleted by a
+// data retention policy (Value: the attachment's id).
+const EventAttachmentPurge = "AttachmentPurge"
+
 // PurgeAttachments deletes every attachment of ticket id (the rows now, the
 // files by JobDeleteBlobs enqueued in the same transaction, so a file goes
 // only once nothing points at it) and returns how many went. The comments
 // stay; their attachment lists are read from the rows, so they list nothing
-// afterwards. System only (retention policies).
+// afterwards. The ticket gets one audit with an AttachmentPurge event per
+// file, in whatever status it is (retention purges closed tickets). System
+// only (retention policies).
 func (s *Service) PurgeAttachments(ctx context.Context, id int64) (int, error) {
 	p, err := desk.RequirePrincipal(ctx)
 	if err != nil {
@@ -56,17 +62,20 @@ func (s *Service) PurgeAttachments(ctx context.Context, id int64) (int, error) {
 	var keys []string
 	err = s.DB.InTx(ctx, func(tx *store.Tx) error {
 		keys = keys[:0]
-		rows, err := tx.Query(ctx, `DELETE FROM attachments WHERE ticket_id = ? AND comment_id IS NOT NULL RETURNING storage_key`, id)
+		rows, err := tx.Query(ctx, `DELETE FROM attachments WHERE ticket_id = ? AND comment_id IS NOT NULL RETURNING id, comment_id, storage_key`, id)
 		if err != nil {
 			return err
 		}
 		defer rows.Close()
+		var events []desk.AuditEvent
 		for rows.Next() {
+			var attID, commentID int64
 			var k string
-			if err := rows.Scan(&k); err != nil {
+			if err := rows.Scan(&attID, &commentID, &k); err != nil {
 				return err
 			}
 			keys = append(keys, k)
+			events = append(events, desk.AuditEvent{Type: EventAttachmentPurge, CommentID: commentID, Value: attID})
 		}
 		if err := rows.Err(); err != nil {
 			return err
@@ -74,6 +83,13 @@ func (s *Service) PurgeAttachments(ctx context.Context, id int64) (int, error) {
 		rows.Close()
 		if len(keys) == 0 {
 			return nil
+		}
+		t, err := loadOneTx(ctx, tx, id, true, "")
+		if err != nil {
+			return err
+		}
+		if err := s.recordSystemChange(ctx, tx, p, t, events); err != nil {
+			return err
 		}
 		return jobs.Enqueue(ctx, tx, JobDeleteBlobs, keys)
 	})
@@ -84,4 +100,21 @@ func (s *Service) PurgeAttachments(ctx context.Context, id int64) (int, error) {
 		s.notifyJobs()
 	}
 	return len(keys), nil
+}
+
+// recordSystemChange stores t's subject and description, bumps its version
+// and writes one audit with events: the commit of a change the system makes
+// to a ticket in any status, closed included, without business rules or
+// hooks (erasure, retention). Ticket changes made for people go through
+// commit.
+func (s *Service) recordSystemChange(ctx context.Context, tx *store.Tx, p *desk.Principal, t *desk.Ticket, events []desk.AuditEvent) error {
+	now := store.Now()
+	t.Version++
+	t.UpdatedAt = desk.TimeFromMicros(now)
+	if _, err := tx.Exec(ctx, `UPDATE tickets SET subject = ?, description = ?, version = ?, updated_at = ? WHERE id = ?`,
+		t.Subject, t.Description, t.Version, now, t.ID); err != nil {
+		return err
+	}
+	_, err := s.writeAudit(ctx, tx, p, t, &change{events: events}, nil, now)
+	return err
 }
