@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -39,6 +40,7 @@ func bench(ctx context.Context, args []string, stdout io.Writer) error {
 	creates := fs.Int("creates", 20000, "tickets to create (0 skips the phase)")
 	lists := fs.Int("lists", 2000, "list requests")
 	searches := fs.Int("searches", 2000, "search requests")
+	compareEcho := fs.Bool("compare-echo", false, "also send the creates to a bare net/http JSON echo served by this process, and print the server's rate as a share of it")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -68,7 +70,7 @@ func bench(ctx context.Context, args []string, stdout io.Writer) error {
 	fmt.Fprintf(stdout, "%-28s %8s %10s %9s %9s %9s %7s\n", "phase", "requests", "req/s", "p50 ms", "p90 ms", "p99 ms", "errors")
 
 	if *creates > 0 {
-		res := c.run(ctx, *clients, *creates, func(r *rand.Rand, z *rand.Zipf, i int) (string, string, any) {
+		create := func(r *rand.Rand, z *rand.Zipf, i int) (string, string, any) {
 			return "POST", "/api/v2/tickets.json", map[string]any{"ticket": map[string]any{
 				"subject":   phrase(r, z, 5),
 				"comment":   map[string]any{"body": phrase(r, z, 40)},
@@ -76,8 +78,17 @@ func bench(ctx context.Context, args []string, stdout io.Writer) error {
 				"priority":  []string{"low", "normal", "high", "urgent"}[r.IntN(4)],
 				"tags":      []string{words[r.IntN(200)]},
 			}}
-		})
+		}
+		res := c.run(ctx, *clients, *creates, create)
 		res.print(stdout, "create ticket (POST)")
+		if *compareEcho {
+			echo, err := benchEcho(ctx, c, *clients, *creates, create)
+			if err != nil {
+				return err
+			}
+			echo.print(stdout, "bare net/http JSON echo")
+			fmt.Fprintf(stdout, "creates / echo: %.2f\n", echo.share(res))
+		}
 	}
 	if *lists > 0 {
 		res := c.run(ctx, *clients, *lists, func(r *rand.Rand, z *rand.Zipf, i int) (string, string, any) {
@@ -219,4 +230,38 @@ func (r *benchResult) print(w io.Writer, name string) {
 	if r.lastErr != "" {
 		fmt.Fprintf(w, "  last error: %s\n", r.lastErr)
 	}
+}
+
+// benchEcho sends the same requests, from the same number of clients, to a
+// bare net/http server in this process that decodes the JSON body and
+// answers it back: the ceiling of HTTP plus JSON on this machine, measured
+// in the same run as the server it is compared with.
+func benchEcho(ctx context.Context, c *benchClient, clients, total int, req func(r *rand.Rand, z *rand.Zipf, i int) (string, string, any)) (*benchResult, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var v any
+		if err := json.NewDecoder(r.Body).Decode(&v); err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusCreated)
+		json.NewEncoder(w).Encode(v)
+	})}
+	go srv.Serve(ln)
+	defer srv.Close()
+	echo := *c
+	echo.base = "http://" + ln.Addr().String()
+	return echo.run(ctx, clients, total, req), nil
+}
+
+// share is other's request rate as a fraction of r's.
+func (r *benchResult) share(other *benchResult) float64 {
+	if r.n == 0 || r.elapsed == 0 || other.elapsed == 0 {
+		return 0
+	}
+	return (float64(other.n) / other.elapsed.Seconds()) / (float64(r.n) / r.elapsed.Seconds())
 }
