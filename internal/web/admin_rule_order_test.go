@@ -11,10 +11,13 @@ import (
 )
 
 // nudge is an automation that matches every open ticket not tagged
-// "nudged" right away (hours since created > 0) and tags it.
+// "nudged" right away (hours since created > 0) and tags it. It is
+// inactive, so the server's hourly job (which may run at any moment of a
+// test) leaves it alone; a preview still shows what it would do.
 func nudge(t *testing.T, e *env, title string) *rules.Automation {
 	t.Helper()
-	a, err := e.app.Rules.CreateAutomation(e.sys, rules.AutomationInput{Title: &title,
+	off := false
+	a, err := e.app.Rules.CreateAutomation(e.sys, rules.AutomationInput{Title: &title, Active: &off,
 		Conditions: &rules.Conditions{All: []rules.Condition{{Field: "hours_since_created", Operator: "greater_than", Value: 0},
 			{Field: "current_tags", Operator: "not_includes", Value: "nudged"}}},
 		Actions: &[]rules.Action{{Field: "current_tags", Value: "nudged"}}})

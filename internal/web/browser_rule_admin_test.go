@@ -129,6 +129,26 @@ func TestBrowserRuleAdmin(t *testing.T) {
 				t.Errorf("Polish: after a reload the order is %s", got)
 			}
 			categoryRound("pl", "Eskalacje", "Eskalacje i SLA", "wciąż są wyzwalacze, więc nie można jej usunąć", "Usunięto")
+
+			// The triggers page, grouped by category, with its dry run.
+			cname, tname := "Kierowanie", "Pilne drukarki"
+			cat, err := e.app.Rules.CreateCategory(e.sys, rules.CategoryInput{Name: &cname})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := e.app.Rules.CreateTrigger(e.sys, rules.TriggerInput{Title: &tname, CategoryID: &cat.ID,
+				Conditions: &rules.Conditions{All: []rules.Condition{{Field: "status", Operator: "is", Value: "new"}}}, Actions: &[]rules.Action{{Field: "priority", Value: "high"}}}); err != nil {
+				t.Fatal(err)
+			}
+			tk := e.ticketFor(e.customer, "Drukarka", "nie działa")
+			ad.open(e.base + "/agent/admin/triggers")
+			ad.waitText("Kierowanie")
+			ad.accessible("the triggers page grouped by category")
+			navigating("the dry run", chromedp.SetValue(chromedp.CSS(`#dry-run-ticket`), fmt.Sprint(tk.ID)), chromedp.Submit(chromedp.CSS(`#dry-run-ticket`)))
+			if got := ad.eval(`document.querySelector('#dry-run-result').innerText`); !strings.Contains(got, "Pilne drukarki") {
+				t.Errorf("dry run says %q", got)
+			}
+			ad.accessible("the dry run result")
 		})
 	}
 }
