@@ -3,8 +3,11 @@ package rules_test
 import (
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/frontdesk/frontdesk/internal/desk"
 	"github.com/frontdesk/frontdesk/internal/rules"
@@ -215,4 +218,53 @@ func catID(t *testing.T, c *rules.TriggerCategory) int64 {
 		t.Fatal(err)
 	}
 	return id
+}
+
+// FuzzCategoryName feeds arbitrary names (as a form or the API would) to
+// create, rename and move: each is either stored as the trimmed valid text
+// it was given or refused as invalid with nothing changed — never stored
+// as bytes PostgreSQL would reject, never another error.
+func FuzzCategoryName(f *testing.F) {
+	for _, s := range []string{"Routing", "  padded  ", "", "   ", "a\x00b", "\xff\xfe", "Zażółć gęślą jaźń", "<script>alert(1)</script>",
+		"'; DROP TABLE trigger_categories; --", strings.Repeat("x", 256), "tab\there", "emoji 🚀"} {
+		f.Add(s, int8(1))
+	}
+	db := storetest.SQLite(f)
+	fx := newFixture(f, db)
+	ctx := as(fx.admin)
+	f.Fuzz(func(t *testing.T, name string, delta int8) {
+		before, err := fx.svc.ListCategories(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := fx.svc.CreateCategory(ctx, rules.CategoryInput{Name: &name})
+		if err != nil {
+			if desk.ErrorCode(err) != desk.EINVALID {
+				t.Fatalf("create %q: %v, want invalid or stored", name, err)
+			}
+			if after, _ := fx.svc.ListCategories(ctx); len(after) != len(before) {
+				t.Fatalf("a refused create %q stored something", name)
+			}
+			return
+		}
+		want := strings.TrimSpace(name)
+		if c.Name != want || !utf8.ValidString(c.Name) || strings.ContainsFunc(c.Name, unicode.IsControl) {
+			t.Fatalf("create %q stored %q", name, c.Name)
+		}
+		id := catID(t, c)
+		renamed := name + name
+		if u, err := fx.svc.UpdateCategory(ctx, id, rules.CategoryInput{Name: &renamed}); err == nil && u.Name != strings.TrimSpace(renamed) {
+			t.Fatalf("rename %q stored %q", renamed, u.Name)
+		} else if err != nil && desk.ErrorCode(err) != desk.EINVALID {
+			t.Fatalf("rename %q: %v", renamed, err)
+		}
+		if err := fx.svc.MoveCategory(ctx, id, int(delta)); err != nil && desk.ErrorCode(err) != desk.EINVALID {
+			t.Fatalf("move by %d: %v", delta, err)
+		} else if err == nil && delta != 1 && delta != -1 {
+			t.Fatalf("move by %d accepted", delta)
+		}
+		if err := fx.svc.DeleteCategory(ctx, id); err != nil {
+			t.Fatalf("delete: %v", err)
+		}
+	})
 }
