@@ -1,12 +1,14 @@
 package web_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
 
+	"github.com/frontdesk/frontdesk/internal/people"
 	"github.com/frontdesk/frontdesk/internal/rules"
 )
 
@@ -239,6 +241,28 @@ func TestAdminTriggerCategories(t *testing.T) {
 			}
 			if cats, _ := e.app.Rules.ListCategories(e.sys); len(cats) != 1 || cats[0].Name != "Routing rules" {
 				t.Errorf("refused calls changed categories: %+v", cats)
+			}
+
+			// An agent whose custom role grants manage_business_rules gets in.
+			rname := "Rule keepers"
+			role, err := e.app.People.CreateCustomRole(e.sys, people.CustomRoleInput{Name: &rname, Configuration: map[string]json.RawMessage{
+				"manage_business_rules": json.RawMessage(`true`)}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := e.app.People.UpdateUser(e.sys, e.agent2.ID, people.UserInput{CustomRoleID: &role.ID}); err != nil {
+				t.Fatal(err)
+			}
+			keeper := e.client()
+			keeper.signIn("/agent/signin", e.agent2.Email)
+			if r := keeper.get(page); r.Status != http.StatusOK {
+				t.Fatalf("agent with manage_business_rules: %d", r.Status)
+			}
+			if r := keeper.post(page+"/"+routing.ID, url.Values{"name": {"Kept"}}); !redirected(r) {
+				t.Errorf("agent with manage_business_rules renames: %d", r.Status)
+			}
+			if c, _ := e.app.Rules.GetCategory(e.sys, mustInt(t, routing.ID)); c == nil || c.Name != "Kept" {
+				t.Errorf("rename by the rule keeper: %+v", c)
 			}
 		})
 	}
