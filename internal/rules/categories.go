@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/frontdesk/frontdesk/internal/desk"
 	"github.com/frontdesk/frontdesk/internal/store"
@@ -79,6 +81,8 @@ func validCategory(c *TriggerCategory) error {
 		return desk.Invalid("name", "cannot be blank")
 	case len(c.Name) > 255:
 		return desk.Invalid("name", "is too long (at most 255 characters)")
+	case !utf8.ValidString(c.Name) || strings.ContainsFunc(c.Name, unicode.IsControl):
+		return desk.Invalid("name", "must be text without control characters")
 	case c.Position < 0:
 		return desk.Invalid("position", "must not be negative")
 	}

@@ -39,8 +39,9 @@ func (s *Server) registerAdminRules(h func(string, access, handlerFunc)) {
 		h("POST "+base+"/{id}", staff, s.adminRuleSave(k))
 		h("POST "+base+"/{id}/active", staff, s.adminRuleToggle(k))
 		h("POST "+base+"/{id}/delete", staff, s.adminRuleDelete(k))
+		h("POST "+base+"/{id}/move", staff, s.adminRuleMove(k))
 	}
-	h("POST /agent/admin/triggers/{id}/move", staff, s.adminTriggerMove)
+	s.registerTriggerCategories(h)
 }
 
 // ruleListItem is one row of the list page.
@@ -48,13 +49,38 @@ type ruleListItem struct {
 	ID     int64
 	Title  string
 	Active bool
+	// Position is the place in the run order (1 first).
+	Position int
+}
+
+// ruleGroup is one table of the list page: the triggers of one category
+// (or of none), or all automations.
+type ruleGroup struct {
+	// Name is the category's name; empty for automations and for the
+	// triggers in no category (Uncategorized).
+	Name          string
+	Uncategorized bool
+	Items         []ruleListItem
 }
 
 type adminRulesData struct {
-	Kind  ruleKind
-	Items []ruleListItem
+	Kind ruleKind
+	// Groups are the tables of rules: triggers by category (in category
+	// order, those in none last), automations in one.
+	Groups []ruleGroup
+	// Empty is true when there are no rules at all.
+	Empty bool
 	// Loops are the recent trigger loops the engine stopped (triggers).
 	Loops []ruleLoop
+	// DryRun is the dry run asked for (triggers), nil when none.
+	DryRun *ruleDryRun
+}
+
+// ruleDryRun is which active triggers would fire on a ticket.
+type ruleDryRun struct {
+	TicketID int64
+	Fire     []ruleListItem
+	Tested   int
 }
 
 // ruleLoop is one stopped trigger loop as the list page shows it.
@@ -69,13 +95,26 @@ func (s *Server) adminRuleList(k ruleKind) func(http.ResponseWriter, *http.Reque
 			return desk.NotFound()
 		}
 		d := adminRulesData{Kind: k}
+		status, msg := http.StatusOK, ""
 		if k.Kind == rules.KindTrigger {
 			list, err := s.d.Rules.ListTriggers(r.Context(), rules.TriggerFilter{})
 			if err != nil {
 				return err
 			}
-			for _, t := range list {
-				d.Items = append(d.Items, ruleListItem{ID: t.ID, Title: t.Title, Active: t.Active})
+			cats, err := s.d.Rules.ListCategories(r.Context())
+			if err != nil {
+				return err
+			}
+			d.Groups, d.Empty = triggerGroups(list, cats), len(list) == 0
+			if v := r.URL.Query().Get("dry_run"); v != "" {
+				dr, err := s.triggerDryRun(r, v)
+				if err != nil && !formError(err) {
+					return err
+				}
+				if err != nil {
+					status, msg = http.StatusUnprocessableEntity, rcFrom(r).T("rules.dry_run_bad_ticket")
+				}
+				d.DryRun = dr
 			}
 			loops, err := s.d.Rules.RecentLoops(r.Context(), 10)
 			if err != nil {
@@ -93,13 +132,17 @@ func (s *Server) adminRuleList(k ruleKind) func(http.ResponseWriter, *http.Reque
 			if err != nil {
 				return err
 			}
-			for _, a := range list {
-				d.Items = append(d.Items, ruleListItem{ID: a.ID, Title: a.Title, Active: a.Active})
+			g := ruleGroup{}
+			for i, a := range list {
+				g.Items = append(g.Items, ruleListItem{ID: a.ID, Title: a.Title, Active: a.Active, Position: i + 1})
 			}
+			d.Groups, d.Empty = []ruleGroup{g}, len(list) == 0
 		}
 		pg := s.adminPage(r, k.TitleKey, k.Path)
+		pg.Form.Set("dry_run", r.URL.Query().Get("dry_run"))
+		pg.Error = msg
 		pg.Data = d
-		return s.render(w, http.StatusOK, "admin_rules", pg)
+		return s.render(w, status, "admin_rules", pg)
 	}
 }
 
@@ -120,6 +163,13 @@ type adminRuleData struct {
 	// Sections are the "all" and "any" condition lists, as the template
 	// shows them.
 	Sections []ruleSection
+	// CategoryID is a trigger's category ("" for none); Categories are
+	// the choices (On marks the chosen one).
+	CategoryID string
+	Categories []choice
+	// Preview is what a stored automation would act on now, when asked
+	// (?preview=1).
+	Preview *rules.AutomationPreview
 }
 
 type ruleSection struct {
@@ -159,12 +209,20 @@ func (s *Server) adminRuleEdit(k ruleKind) func(http.ResponseWriter, *http.Reque
 					return err
 				}
 				d.Title, d.Description, d.Active, conds, acts = t.Title, t.Description, t.Active, t.Conditions, t.Actions
+				if t.CategoryID != nil {
+					d.CategoryID = *t.CategoryID
+				}
 			} else {
 				a, err := s.d.Rules.GetAutomation(r.Context(), id)
 				if err != nil {
 					return err
 				}
 				d.Title, d.Active, conds, acts = a.Title, a.Active, a.Conditions, a.Actions
+				if r.URL.Query().Get("preview") == "1" {
+					if d.Preview, err = s.d.Rules.PreviewAutomation(r.Context(), id); err != nil {
+						return err
+					}
+				}
 			}
 			d.All, d.Any, d.Actions = ruleCondRows(conds.All), ruleCondRows(conds.Any), ruleActionRows(acts)
 		}
@@ -182,6 +240,15 @@ func (s *Server) showRuleEdit(w http.ResponseWriter, r *http.Request, status int
 		d.ActFields = append(d.ActFields, choice{Value: a.Subject, Title: a.Title})
 	}
 	d.Operators = ruleOperators
+	if d.Kind.Kind == rules.KindTrigger {
+		cats, err := s.d.Rules.ListCategories(r.Context())
+		if err != nil {
+			return err
+		}
+		for _, c := range cats {
+			d.Categories = append(d.Categories, choice{Value: c.ID, Title: c.Name, On: c.ID == d.CategoryID})
+		}
+	}
 	for range blankRows {
 		d.All, d.Any, d.Actions = append(d.All, ruleRow{}), append(d.Any, ruleRow{}), append(d.Actions, ruleRow{})
 	}
@@ -247,7 +314,8 @@ func ruleFormValue(field, v string) any {
 // ruleForm reads the builder: rows whose field is blank are left out.
 func ruleForm(r *http.Request) adminRuleData {
 	f := r.PostForm
-	d := adminRuleData{Title: strings.TrimSpace(f.Get("title")), Description: f.Get("description"), Active: f.Get("active") != ""}
+	d := adminRuleData{Title: strings.TrimSpace(f.Get("title")), Description: f.Get("description"), Active: f.Get("active") != "",
+		CategoryID: strings.TrimSpace(f.Get("category_id"))}
 	at := func(name string, i int) string {
 		if vs := f[name]; i < len(vs) {
 			return strings.TrimSpace(vs[i])
@@ -309,7 +377,7 @@ func (s *Server) adminRuleSave(k ruleKind) func(http.ResponseWriter, *http.Reque
 		var err error
 		var id int64
 		if k.Kind == rules.KindTrigger {
-			in := rules.TriggerInput{Title: &d.Title, Description: &d.Description, Active: &d.Active, Conditions: &conds, Actions: &acts}
+			in := rules.TriggerInput{Title: &d.Title, Description: &d.Description, Active: &d.Active, CategoryID: &d.CategoryID, Conditions: &conds, Actions: &acts}
 			var t *rules.Trigger
 			if d.ID == 0 {
 				t, err = s.d.Rules.CreateTrigger(r.Context(), in)
@@ -383,20 +451,80 @@ func (s *Server) adminRuleDelete(k ruleKind) func(http.ResponseWriter, *http.Req
 	}
 }
 
-func (s *Server) adminTriggerMove(w http.ResponseWriter, r *http.Request) error {
-	if s.d.Rules == nil {
-		return desk.NotFound()
+// adminRuleMove moves an automation one place up or down in the run
+// order, or a trigger up or down among those of its category.
+func (s *Server) adminRuleMove(k ruleKind) func(http.ResponseWriter, *http.Request) error {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		if s.d.Rules == nil {
+			return desk.NotFound()
+		}
+		id, err := pathID(r, "id")
+		if err != nil {
+			return err
+		}
+		delta := 1
+		if r.PostFormValue("direction") == "up" {
+			delta = -1
+		}
+		if k.Kind == rules.KindTrigger {
+			err = s.d.Rules.MoveTriggerInCategory(r.Context(), id, delta)
+		} else {
+			err = s.d.Rules.MoveAutomation(r.Context(), id, delta)
+		}
+		if err != nil {
+			return err
+		}
+		return redirect(w, r, withMsg("/agent/admin/"+k.Path, "rule_saved")+"#rule-"+strconv.FormatInt(id, 10))
 	}
-	id, err := pathID(r, "id")
+}
+
+// triggerGroups splits triggers (in run order) by category: categories in
+// their order, then the triggers in none.
+func triggerGroups(list []*rules.Trigger, cats []*rules.TriggerCategory) []ruleGroup {
+	idx := map[string]int{}
+	groups := make([]ruleGroup, 0, len(cats)+1)
+	for _, c := range cats {
+		idx[c.ID] = len(groups)
+		groups = append(groups, ruleGroup{Name: c.Name})
+	}
+	none := len(groups)
+	groups = append(groups, ruleGroup{Uncategorized: true})
+	for i, t := range list {
+		g := none
+		if t.CategoryID != nil {
+			if j, ok := idx[*t.CategoryID]; ok {
+				g = j
+			}
+		}
+		groups[g].Items = append(groups[g].Items, ruleListItem{ID: t.ID, Title: t.Title, Active: t.Active, Position: i + 1})
+	}
+	if len(groups[none].Items) == 0 && len(cats) > 0 {
+		groups = groups[:none]
+	}
+	return groups
+}
+
+// triggerDryRun runs the rules service's dry run on the ticket whose id
+// v is.
+func (s *Server) triggerDryRun(r *http.Request, v string) (*ruleDryRun, error) {
+	id, err := strconv.ParseInt(strings.TrimPrefix(strings.TrimSpace(v), "#"), 10, 64)
+	if err != nil || id <= 0 {
+		return nil, desk.Invalid("dry_run", "must be a ticket number")
+	}
+	res, err := s.d.Rules.DryRun(r.Context(), id)
+	if desk.ErrorCode(err) == desk.ENOTFOUND {
+		// The same answer as a number that is not a ticket: nothing tells
+		// tickets the caller cannot see from those that do not exist.
+		return nil, desk.Invalid("dry_run", "is not a ticket you can see")
+	}
 	if err != nil {
-		return err
+		return nil, err
 	}
-	delta := 1
-	if r.PostFormValue("direction") == "up" {
-		delta = -1
+	dr := &ruleDryRun{TicketID: id, Tested: len(res)}
+	for _, x := range res {
+		if x.Matches {
+			dr.Fire = append(dr.Fire, ruleListItem{ID: x.Trigger.ID, Title: x.Trigger.Title, Active: x.Trigger.Active})
+		}
 	}
-	if err := s.d.Rules.MoveTrigger(r.Context(), id, delta); err != nil {
-		return err
-	}
-	return redirect(w, r, withMsg("/agent/admin/triggers", "rule_saved"))
+	return dr, nil
 }

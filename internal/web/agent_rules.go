@@ -428,6 +428,9 @@ type vmForm struct {
 	SortDesc         bool
 	GroupDesc        bool
 	PlaceholdersHint string
+	// PreviewCount is how many tickets the form's conditions match now,
+	// when a preview was asked for.
+	PreviewCount *int
 	// Macros.
 	Actions       []vmRow
 	ActionFields  []choice
@@ -631,15 +634,26 @@ func (s *Server) saveView(w http.ResponseWriter, r *http.Request) error {
 		if id, err = pathID(r, "id"); err != nil {
 			return err
 		}
+	}
+	// action=preview counts what the form's conditions match now (the
+	// views service's preview count) and shows the form again, unsaved.
+	var count *int
+	switch {
+	case r.PostFormValue("action") == "preview":
+		var n int
+		if n, err = s.d.Views.PreviewCount(ctx, in); err == nil {
+			count = &n
+		}
+	case id != 0:
 		_, err = s.d.Views.Update(ctx, id, in)
-	} else {
+	default:
 		var v *views.View
 		if v, err = s.d.Views.Create(ctx, in); err == nil {
 			id = v.ID
 		}
 	}
-	if err != nil {
-		if !formError(err) {
+	if err != nil || count != nil {
+		if err != nil && !formError(err) {
 			return err
 		}
 		f, ferr := s.vmFormBase(r, "views")
@@ -658,6 +672,10 @@ func (s *Server) saveView(w http.ResponseWriter, r *http.Request) error {
 		}
 		f.All, f.Any = padRows(all), padRows(anyRows)
 		s.viewChoices(rc, f, r.PostForm["columns"], views.Output{GroupBy: groupBy, GroupOrder: groupOrder, SortBy: sortBy, SortOrder: sortOrder})
+		if count != nil {
+			f.PreviewCount = count
+			return s.showRuleForm(w, r, http.StatusOK, "", nil, f)
+		}
 		return s.showRuleForm(w, r, http.StatusUnprocessableEntity, rc.T("errors.validation")+" "+errorText(err), fieldErrors(err), f)
 	}
 	return redirect(w, r, withMsg("/agent/manage/views", "updated"))
