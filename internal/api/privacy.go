@@ -1,7 +1,6 @@
 package api
 
 import (
-	"fmt"
 	"net/http"
 	"time"
 
@@ -28,12 +27,6 @@ func (s *Server) exportUser(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	opts := privacy.Options{IncludeInternal: internal != nil && *internal}
-	_, err = s.Privacy.Export(r.Context(), id, opts, httpx.Download(w, "application/zip", ExportFileName(id, time.Now())))
+	_, err = s.Privacy.Export(r.Context(), id, opts, httpx.Download(w, "application/zip", privacy.FileName(id, time.Now())))
 	return err
-}
-
-// ExportFileName names a user's export file: the id and the date, never
-// the person's name.
-func ExportFileName(id int64, at time.Time) string {
-	return fmt.Sprintf("frontdesk-user-%d-export-%s.zip", id, at.UTC().Format("20060102-150405"))
 }

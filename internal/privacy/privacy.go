@@ -58,6 +58,12 @@ const (
 // ManifestFile is the name of the manifest inside the archive.
 const ManifestFile = "manifest.json"
 
+// FileName names the export file of user id made at at: the id and the
+// time, never the person's name.
+func FileName(id int64, at time.Time) string {
+	return fmt.Sprintf("frontdesk-user-%d-export-%s.zip", id, at.UTC().Format("20060102-150405"))
+}
+
 // Options tune one export.
 type Options struct {
 	// IncludeInternal adds internal notes (and their files) and the staff
