@@ -27,6 +27,7 @@ import (
 	"github.com/frontdesk/frontdesk/internal/macros"
 	"github.com/frontdesk/frontdesk/internal/oauth"
 	"github.com/frontdesk/frontdesk/internal/people"
+	"github.com/frontdesk/frontdesk/internal/privacy"
 	"github.com/frontdesk/frontdesk/internal/ratelimit"
 	"github.com/frontdesk/frontdesk/internal/retention"
 	"github.com/frontdesk/frontdesk/internal/rules"
@@ -89,6 +90,9 @@ type Server struct {
 	// Retention serves /retention_policies (p9-retention). Nil: routes
 	// not served.
 	Retention *retention.Service
+	// Privacy serves the data-subject export (p9-export). Nil: route not
+	// served.
+	Privacy *privacy.Service
 
 	// routes lists every pattern registered through handle, so tests can
 	// check that each route has its entry in the permission matrix.
@@ -124,6 +128,7 @@ func (s *Server) Register(mux *http.ServeMux) {
 	s.registerWebhooks(mux)   // p8-webhooks
 	s.registerAssignCSAT(mux) // p8-assign
 	s.registerRetention(mux)  // p9-retention
+	s.registerPrivacy(mux)    // p9-export
 	mux.Handle("/api/v2/", s.public(func(w http.ResponseWriter, r *http.Request) error {
 		return &desk.Error{Code: desk.ENOTFOUND, Message: "No route matches " + r.Method + " " + r.URL.Path}
 	}))

@@ -28,6 +28,7 @@ import (
 	"github.com/frontdesk/frontdesk/internal/oauth"
 	"github.com/frontdesk/frontdesk/internal/outbox"
 	"github.com/frontdesk/frontdesk/internal/people"
+	"github.com/frontdesk/frontdesk/internal/privacy"
 	"github.com/frontdesk/frontdesk/internal/retention"
 	"github.com/frontdesk/frontdesk/internal/rules"
 	"github.com/frontdesk/frontdesk/internal/search"
@@ -137,6 +138,8 @@ func newTestHandler(t testing.TB, db *store.DB, configure func(*Server)) (*testA
 	srv.Views = views.New(db, tickets, reg, bus) // p8-views
 	srv.Macros = &macros.Service{DB: db, Tickets: tickets, Rules: reg}
 	srv.Retention = &retention.Service{DB: db, Tickets: tickets, People: ppl, Suspended: srv.Inbound} // p9-retention
+	srv.Privacy = privacy.New(db, tickets, ppl)                                                       // p9-export
+	srv.Privacy.TempDir = t.TempDir()
 	// As internal/server does, so bulk jobs can be driven with Jobs.RunOnce.
 	srv.Bulk.Register(srv.Jobs)
 	if configure != nil {

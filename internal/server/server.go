@@ -40,6 +40,7 @@ import (
 	"github.com/frontdesk/frontdesk/internal/oauth"
 	"github.com/frontdesk/frontdesk/internal/outbox"
 	"github.com/frontdesk/frontdesk/internal/people"
+	"github.com/frontdesk/frontdesk/internal/privacy"
 	"github.com/frontdesk/frontdesk/internal/ratelimit"
 	"github.com/frontdesk/frontdesk/internal/retention"
 	"github.com/frontdesk/frontdesk/internal/rules"
@@ -212,6 +213,8 @@ type App struct {
 	Macros *macros.Service
 	// Retention runs the data retention policies daily (JobRetention).
 	Retention *retention.Service
+	// Privacy makes data-subject exports (API and the agent user page).
+	Privacy *privacy.Service
 
 	metricsAddr string // where the metrics listener listens, once it does
 	smtpAddr    string // where the SMTP receiver listens, once it does
@@ -321,6 +324,7 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 	// goes to the security contact, else the account owner.
 	a.Retention = &retention.Service{DB: db, Tickets: a.Tickets, People: a.People, Suspended: a.Inbound,
 		Logger: logger, Outbox: a.Outbox, Contact: settings.SecurityContact.Read}
+	a.Privacy = privacy.New(db, a.Tickets, a.People)
 	a.Assign = assign.New(db, a.Tickets, a.Settings)
 	a.Assign.Install()
 	a.CSAT = &csat.Service{DB: db, Tickets: a.Tickets, Settings: a.Settings, Outbox: a.Outbox, PublicURL: cfg.PublicURL}
@@ -332,7 +336,7 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 		DB: db, Tickets: a.Tickets, People: a.People, Search: a.Search, Account: a.Account, OAuth: a.OAuth, Outbox: a.Outbox, Mailboxes: a.Mailboxes,
 		TwoFactor: twoFactor, Passwords: a.People.Passwords, Settings: a.Settings, EmailTemplates: &notify.Templates{DB: db},
 		Inbound: a.Inbound, IMAP: a.IMAP, Rules: a.Rules, SLA: a.SLA, Webhooks: a.Webhooks, Assign: a.Assign, CSAT: a.CSAT,
-		Views: a.Views, Macros: a.Macros, Retention: a.Retention,
+		Views: a.Views, Macros: a.Macros, Retention: a.Retention, Privacy: a.Privacy,
 		Events: a.Events, Logger: logger, MaxUpload: cfg.MaxUpload, PublicURL: cfg.PublicURL,
 		IPs: a.ips(), WebFormPerMinute: cfg.WebFormRateLimit, Context: ctx,
 	})
@@ -393,6 +397,7 @@ func (a *App) Handler(reg *prometheus.Registry) http.Handler {
 		Assign:   a.Assign, CSAT: a.CSAT,
 		Views: a.Views, Macros: a.Macros,
 		Retention: a.Retention,
+		Privacy:   a.Privacy,
 	}
 	apiSrv.Register(mux)
 	metrics := httpx.NewMetrics(reg)

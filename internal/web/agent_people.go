@@ -25,9 +25,18 @@ type userPageData struct {
 	Count       int
 	Pager       pager
 	CanEdit     bool
+	// Export is the "Export data" box; nil when the viewer may not export
+	// this user (or exports are off).
+	Export *userExport
 }
 
 func (s *Server) agentUser(w http.ResponseWriter, r *http.Request) error {
+	return s.showAgentUser(w, r, http.StatusOK, "")
+}
+
+// showAgentUser renders the agent's user page with status, and msg as the
+// page's error when set.
+func (s *Server) showAgentUser(w http.ResponseWriter, r *http.Request, status int, msg string) error {
 	rc := rcFrom(r)
 	ctx := r.Context()
 	id, err := pathID(r, "id")
@@ -52,10 +61,14 @@ func (s *Server) agentUser(w http.ResponseWriter, r *http.Request) error {
 	if err := s.ticketList(r, &f, &d.Rows, &d.Count, &d.Pager); err != nil {
 		return err
 	}
+	if d.Export, err = s.userExportBox(r, u); err != nil {
+		return err
+	}
 	pg := s.newPage(r, "agent", u.Name)
 	pg.Nav = "customers"
+	pg.Error = msg
 	pg.Data = d
-	return s.render(w, http.StatusOK, "agent_user", pg)
+	return s.render(w, status, "agent_user", pg)
 }
 
 // ticketList pages through tickets matching f.

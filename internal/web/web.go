@@ -48,6 +48,7 @@ import (
 	"github.com/frontdesk/frontdesk/internal/outbox"
 	"github.com/frontdesk/frontdesk/internal/password"
 	"github.com/frontdesk/frontdesk/internal/people"
+	"github.com/frontdesk/frontdesk/internal/privacy"
 	"github.com/frontdesk/frontdesk/internal/realtime"
 	"github.com/frontdesk/frontdesk/internal/retention"
 	"github.com/frontdesk/frontdesk/internal/rules"
@@ -101,6 +102,9 @@ type Deps struct {
 	// Retention holds the data retention policies (admin page); nil hides
 	// it.
 	Retention *retention.Service
+	// Privacy makes data-subject exports (the agent user page's "Export
+	// data"); nil hides it.
+	Privacy *privacy.Service
 	// TwoFactor and Passwords enable the account-security pages, two-step
 	// sign-in and password expiry; nil leaves those features off.
 	TwoFactor *twofactor.Service
@@ -295,6 +299,7 @@ func (s *Server) Register(mux *http.ServeMux) {
 	h("POST /agent/tickets/{id}/merge", staff, s.agentMerge)
 	h("GET /agent/users/{id}", staff, s.agentUser)
 	h("POST /agent/users/{id}/notes", staff, s.agentUserNotes)
+	h("POST /agent/users/{id}/export", staff, s.agentUserExport)
 	h("POST /agent/users/{id}/organizations", staff, s.agentUserAddOrg)
 	h("POST /agent/users/{id}/organizations/{org}/default", staff, s.agentUserDefaultOrg)
 	h("POST /agent/users/{id}/organizations/{org}/remove", staff, s.agentUserRemoveOrg)
