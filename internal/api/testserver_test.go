@@ -125,6 +125,8 @@ func newTestHandler(t testing.TB, db *store.DB, configure func(*Server)) (*testA
 	srv.Rules.Register() // as internal/server does: triggers run on every change
 	// Webhooks as internal/server wires them (event hook, delivery jobs).
 	srv.Webhooks = webhook.New(db, testBox(t), settings.New(db, bus), logger)
+	ppl.EraseWebhooksTx = srv.Webhooks.EraseTx
+	ppl.EraseOutboxTx = outbox.New(db, box).EraseTx
 	tickets.AddHook("webhook.events", srv.Webhooks.Hook)
 	srv.Jobs.Handle(webhook.JobDeliver, srv.Webhooks.HandleJob)
 	srv.Webhooks.RegisterRules(srv.Rules.Rules, "")

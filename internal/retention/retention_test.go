@@ -23,10 +23,12 @@ import (
 	"github.com/frontdesk/frontdesk/internal/retention"
 	"github.com/frontdesk/frontdesk/internal/search"
 	"github.com/frontdesk/frontdesk/internal/secrets"
+	"github.com/frontdesk/frontdesk/internal/settings"
 	"github.com/frontdesk/frontdesk/internal/store"
 	"github.com/frontdesk/frontdesk/internal/store/storetest"
 	"github.com/frontdesk/frontdesk/internal/ticket"
 	"github.com/frontdesk/frontdesk/internal/twofactor"
+	"github.com/frontdesk/frontdesk/internal/webhook"
 )
 
 func as(p *desk.Principal) context.Context { return desk.WithPrincipal(context.Background(), p) }
@@ -68,6 +70,8 @@ func newFixture(t *testing.T, db *store.DB) *fixture {
 		t.Fatal(err)
 	}
 	f.svc.Outbox = outbox.New(db, box)
+	f.people.EraseOutboxTx = f.svc.Outbox.EraseTx
+	f.people.EraseWebhooksTx = webhook.New(db, box, settings.New(db, bus), slog.New(slog.DiscardHandler)).EraseTx
 	f.runner = jobs.NewRunner(db, slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError})))
 	f.runner.Handle(ticket.JobDeleteBlobs, func(ctx context.Context, p json.RawMessage) error {
 		var keys []string

@@ -276,6 +276,7 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 		return nil, err
 	}
 	a.Outbox = outbox.New(db, box)
+	a.People.EraseOutboxTx = a.Outbox.EraseTx
 	a.Mailboxes = mailbox.New(db, box)
 	a.Threads = thread.New(db, box)
 	a.Mail = &deliver.Deliverer{Outbox: a.Outbox, Mailboxes: a.Mailboxes, Logger: logger}
@@ -294,6 +295,7 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 	a.Rules.Register()
 	a.Webhooks = webhook.New(db, box, a.Settings, logger)
 	a.Webhooks.OnJob = a.Jobs.Notify
+	a.People.EraseWebhooksTx = a.Webhooks.EraseTx
 	a.Tickets.AddHook("webhook.events", a.Webhooks.Hook)
 	a.Jobs.Handle(webhook.JobDeliver, a.Webhooks.HandleJob)
 	// The notification_webhook rule action.

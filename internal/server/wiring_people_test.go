@@ -27,6 +27,8 @@ func TestPeopleHooksWired(t *testing.T) {
 		"EraseTwoFactorTx": ppl.EraseTwoFactorTx != nil,
 		"MoveTicketsTx":    ppl.MoveTicketsTx != nil,
 		"EraseTicketsTx":   ppl.EraseTicketsTx != nil,
+		"EraseOutboxTx":    ppl.EraseOutboxTx != nil,
+		"EraseWebhooksTx":  ppl.EraseWebhooksTx != nil,
 	} {
 		if !wired {
 			t.Errorf("people.%s is not wired", name)
