@@ -9,9 +9,15 @@ import (
 
 	"github.com/frontdesk/frontdesk/internal/desk"
 	"github.com/frontdesk/frontdesk/internal/events"
+	"github.com/frontdesk/frontdesk/internal/jobs"
 	"github.com/frontdesk/frontdesk/internal/password"
 	"github.com/frontdesk/frontdesk/internal/store"
 )
+
+// JobScrubStore runs store.DB.Scrub after a permanent deletion commits, so
+// the erased text leaves the database files too (the server wiring handles
+// it).
+const JobScrubStore = "store.scrub"
 
 // PurgedUserName is the name a permanently deleted user keeps, as in
 // Zendesk.
@@ -103,8 +109,17 @@ func (s *Service) PurgeUser(ctx context.Context, id int64) (*desk.User, error) {
 		if err := s.eraseText(ctx, tx, id, terms); err != nil {
 			return err
 		}
+		if err := jobs.Enqueue(ctx, tx, JobScrubStore, nil); err != nil {
+			return err
+		}
+		// Their personal data in the audit log (the chain stays whole).
+		erased, err := audit.EraseSubjectTx(ctx, tx, id)
+		if err != nil {
+			return err
+		}
 		// The entry names the user by id only: their name is what was erased.
-		if err := audit.RecordTx(ctx, tx, audit.Entry{Action: AuditUserPurged, TargetType: "user", TargetID: id}); err != nil {
+		if err := audit.RecordTx(ctx, tx, audit.Entry{Action: AuditUserPurged, TargetType: "user", TargetID: id,
+			Data: map[string]any{"audit_entries_erased": erased}}); err != nil {
 			return err
 		}
 		if u, err = loadUser(ctx, tx, id); err != nil {

@@ -336,6 +336,7 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 		db.Close()
 		return nil, err
 	}
+	a.Jobs.Handle(people.JobScrubStore, func(ctx context.Context, _ json.RawMessage) error { return db.Scrub(ctx) })
 	a.Jobs.Handle(ticket.JobDeleteBlobs, func(ctx context.Context, p json.RawMessage) error {
 		var keys []string
 		if err := json.Unmarshal(p, &keys); err != nil {
