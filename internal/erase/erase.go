@@ -34,8 +34,8 @@ type Matcher struct {
 func New(terms []string) *Matcher {
 	var alts, kept []string
 	for _, t := range terms {
-		t = strings.TrimSpace(t)
-		if utf8.RuneCountInString(t) < MinTerm {
+		t = strings.TrimSpace(strings.ToValidUTF8(t, ""))
+		if utf8.RuneCountInString(t) < MinTerm || strings.Contains(t, Mark) {
 			continue
 		}
 		kept = append(kept, strings.ToLower(t))
@@ -79,10 +79,11 @@ func (m *Matcher) String(s string) string {
 func Marks(s string) string { return strings.Repeat(Mark, utf8.RuneCountInString(s)) }
 
 // JSON redacts the terms in every string (keys included) of a JSON
-// document; a document holding no term comes back unchanged, byte for byte.
+// document; a document holding no term (and no escape) comes back
+// unchanged, byte for byte.
 func (m *Matcher) JSON(doc string) (string, error) {
-	if !m.Match(doc) {
-		return doc, nil
+	if !m.Match(doc) && (m == nil || !strings.Contains(doc, `\`)) {
+		return doc, nil // (a term can hide behind an escape: \u003c)
 	}
 	d := json.NewDecoder(strings.NewReader(doc))
 	d.UseNumber()
