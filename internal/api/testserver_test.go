@@ -134,6 +134,7 @@ func newTestHandler(t testing.TB, db *store.DB, configure func(*Server)) (*testA
 	srv.Assign = assign.New(db, tickets, csatSettings)
 	srv.Assign.Install()
 	srv.CSAT = &csat.Service{DB: db, Tickets: tickets, Outbox: outbox.New(db, box), Settings: csatSettings}
+	ppl.EraseRatingsTx = srv.CSAT.EraseTx
 	srv.Assign.RegisterRules(reg)
 	srv.CSAT.RegisterRules(reg)
 	srv.Views = views.New(db, tickets, reg, bus) // p8-views

@@ -161,7 +161,7 @@ func (s *Service) eraseOwnedRows(ctx context.Context, tx *store.Tx, userID int64
 }
 
 // eraseText runs, inside tx, the erasers of the free text other packages
-// keep (the mail queue, the webhook delivery log).
+// keep (the mail queue, the webhook delivery log, satisfaction ratings).
 func (s *Service) eraseText(ctx context.Context, tx *store.Tx, userID int64, terms []string) error {
 	erasers := []struct {
 		what  string
@@ -169,6 +169,7 @@ func (s *Service) eraseText(ctx context.Context, tx *store.Tx, userID int64, ter
 	}{
 		{"mail (EraseOutboxTx)", s.EraseOutboxTx},
 		{"webhook deliveries (EraseWebhooksTx)", s.EraseWebhooksTx},
+		{"satisfaction ratings (EraseRatingsTx)", s.EraseRatingsTx},
 	}
 	for _, e := range erasers {
 		if e.erase == nil {

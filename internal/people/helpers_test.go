@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"testing"
 
+	"github.com/frontdesk/frontdesk/internal/csat"
 	"github.com/frontdesk/frontdesk/internal/desk"
 	"github.com/frontdesk/frontdesk/internal/events"
 	"github.com/frontdesk/frontdesk/internal/outbox"
@@ -48,6 +49,7 @@ func wire(s *people.Service) *people.Service {
 	}
 	s.EraseOutboxTx = outbox.New(s.DB, box).EraseTx
 	s.EraseWebhooksTx = webhook.New(s.DB, box, settings.New(s.DB, events.New()), slog.New(slog.DiscardHandler)).EraseTx
+	s.EraseRatingsTx = (&csat.Service{DB: s.DB}).EraseTx
 	return s
 }
 

@@ -68,6 +68,10 @@ type Service struct {
 	// refused while either is unset.
 	EraseOutboxTx   func(ctx context.Context, tx *store.Tx, userID int64, terms []string) error
 	EraseWebhooksTx func(ctx context.Context, tx *store.Tx, userID int64, terms []string) error
+	// EraseRatingsTx redacts their satisfaction-rating comments (scores
+	// stay); the server wiring installs (*csat.Service).EraseTx. PurgeUser
+	// is refused while it is unset.
+	EraseRatingsTx func(ctx context.Context, tx *store.Tx, userID int64, terms []string) error
 
 	// tokenIPs are the token/address pairs already in the audit log.
 	tokenIPs seenIPs

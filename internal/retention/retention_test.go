@@ -15,6 +15,7 @@ import (
 	"github.com/frontdesk/frontdesk/internal/attach"
 	"github.com/frontdesk/frontdesk/internal/audit"
 	"github.com/frontdesk/frontdesk/internal/channel/email/ingest"
+	"github.com/frontdesk/frontdesk/internal/csat"
 	"github.com/frontdesk/frontdesk/internal/desk"
 	"github.com/frontdesk/frontdesk/internal/events"
 	"github.com/frontdesk/frontdesk/internal/jobs"
@@ -72,6 +73,7 @@ func newFixture(t *testing.T, db *store.DB) *fixture {
 	f.svc.Outbox = outbox.New(db, box)
 	f.people.EraseOutboxTx = f.svc.Outbox.EraseTx
 	f.people.EraseWebhooksTx = webhook.New(db, box, settings.New(db, bus), slog.New(slog.DiscardHandler)).EraseTx
+	f.people.EraseRatingsTx = (&csat.Service{DB: db, Tickets: f.tickets}).EraseTx
 	f.runner = jobs.NewRunner(db, slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError})))
 	f.runner.Handle(ticket.JobDeleteBlobs, func(ctx context.Context, p json.RawMessage) error {
 		var keys []string

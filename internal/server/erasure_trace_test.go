@@ -16,6 +16,7 @@ import (
 	"testing"
 
 	"github.com/frontdesk/frontdesk/internal/audit"
+	"github.com/frontdesk/frontdesk/internal/csat"
 	"github.com/frontdesk/frontdesk/internal/desk"
 	"github.com/frontdesk/frontdesk/internal/people"
 	"github.com/frontdesk/frontdesk/internal/server"
@@ -150,6 +151,16 @@ func TestErasureLeavesNoTrace(t *testing.T) {
 				"comment": map[string]any{"body": "Thanks, this is " + erasedName + " (" + erasedPhone + ")", "author_id": userID, "public": true},
 			}}, 200)
 			call("PUT", "/api/v2/users/"+strconv.FormatInt(userID, 10), map[string]any{"user": map[string]any{"phone": erasedPhone, "notes": "updated for " + erasedName}}, 200)
+			// A satisfaction rating with a comment of theirs.
+			if err := settings.CSATEnabled.Set(sys, app.Settings, true); err != nil {
+				t.Fatal(err)
+			}
+			adminID := idOf(call("GET", "/api/v2/users/me", nil, 200), "user")
+			call("PUT", "/api/v2/tickets/"+strconv.FormatInt(mine, 10), map[string]any{"ticket": map[string]any{"status": "solved", "assignee_id": adminID}}, 200)
+			asThem := desk.WithPrincipal(ctx, &desk.Principal{UserID: userID, Role: desk.RoleEndUser, Email: erasedEmail, Via: "web"})
+			if _, err := app.CSAT.Rate(asThem, mine, csat.Input{Score: csat.Good, Comment: "Great help, " + erasedName + " is happy"}); err != nil {
+				t.Fatal(err)
+			}
 			drainJobs(t, app)
 
 			// Every kind of record is there before the erasure.
@@ -162,6 +173,7 @@ func TestErasureLeavesNoTrace(t *testing.T) {
 				"audit entries":       `SELECT COUNT(*) FROM audit_log WHERE target_type = 'user' AND target_id = ?`,
 				"outbox mail":         `SELECT COUNT(*) FROM outbox WHERE to_addr = '` + erasedEmail + `' AND ? > 0`,
 				"webhook invocations": `SELECT COUNT(*) FROM webhook_invocations WHERE ? > 0`,
+				"ratings":             `SELECT COUNT(*) FROM satisfaction_ratings WHERE requester_id = ? AND comment <> ''`,
 			} {
 				var n int
 				if err := app.DB.QueryRow(ctx, q, userID).Scan(&n); err != nil {
@@ -199,6 +211,10 @@ func TestErasureLeavesNoTrace(t *testing.T) {
 			}
 			if after != tickets {
 				t.Errorf("tickets went from %d to %d: the statistics must stay", tickets, after)
+			}
+			var good int
+			if err := app.DB.QueryRow(ctx, `SELECT COUNT(*) FROM satisfaction_ratings WHERE ticket_id = ? AND score = 'good'`, mine).Scan(&good); err != nil || good != 1 {
+				t.Errorf("satisfaction ratings after the erasure: %d good (%v): the statistics must stay", good, err)
 			}
 			for _, id := range []int64{mine, copied} {
 				call("GET", "/api/v2/tickets/"+strconv.FormatInt(id, 10), nil, 200)

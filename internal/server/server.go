@@ -320,6 +320,7 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 	a.Assign = assign.New(db, a.Tickets, a.Settings)
 	a.Assign.Install()
 	a.CSAT = &csat.Service{DB: db, Tickets: a.Tickets, Settings: a.Settings, Outbox: a.Outbox, PublicURL: cfg.PublicURL}
+	a.People.EraseRatingsTx = a.CSAT.EraseTx
 	// The round_robin assignee action and the satisfaction placeholders.
 	a.Assign.RegisterRules(a.RuleRegistry)
 	a.CSAT.RegisterRules(a.RuleRegistry)

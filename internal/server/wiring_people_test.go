@@ -29,6 +29,7 @@ func TestPeopleHooksWired(t *testing.T) {
 		"EraseTicketsTx":   ppl.EraseTicketsTx != nil,
 		"EraseOutboxTx":    ppl.EraseOutboxTx != nil,
 		"EraseWebhooksTx":  ppl.EraseWebhooksTx != nil,
+		"EraseRatingsTx":   ppl.EraseRatingsTx != nil,
 	} {
 		if !wired {
 			t.Errorf("people.%s is not wired", name)
