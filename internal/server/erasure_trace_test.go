@@ -212,6 +212,21 @@ func TestErasureLeavesNoTrace(t *testing.T) {
 			if after != tickets {
 				t.Errorf("tickets went from %d to %d: the statistics must stay", tickets, after)
 			}
+			for what, q := range map[string]string{
+				"sessions":        `SELECT COUNT(*) FROM sessions WHERE user_id = ?`,
+				"signin_networks": `SELECT COUNT(*) FROM signin_networks WHERE user_id = ?`,
+				"security_alerts": `SELECT COUNT(*) FROM security_alerts WHERE user_id = ?`,
+				"attachments":     `SELECT COUNT(*) FROM attachments WHERE uploader_id = ? OR comment_id IN (SELECT id FROM ticket_comments WHERE author_id = ?)`,
+			} {
+				var n int
+				args := []any{userID}
+				if what == "attachments" {
+					args = append(args, userID)
+				}
+				if err := app.DB.QueryRow(ctx, q, args...).Scan(&n); err != nil || n != 0 {
+					t.Errorf("%s of theirs after the erasure: %d (%v)", what, n, err)
+				}
+			}
 			var good int
 			if err := app.DB.QueryRow(ctx, `SELECT COUNT(*) FROM satisfaction_ratings WHERE ticket_id = ? AND score = 'good'`, mine).Scan(&good); err != nil || good != 1 {
 				t.Errorf("satisfaction ratings after the erasure: %d good (%v): the statistics must stay", good, err)
