@@ -91,11 +91,14 @@ func (m *Matcher) JSON(doc string) (string, error) {
 	if err := d.Decode(&v); err != nil {
 		return "", err
 	}
+	changed := false
 	var walk func(any) any
 	walk = func(x any) any {
 		switch x := x.(type) {
 		case string:
-			return m.String(x)
+			y := m.String(x)
+			changed = changed || y != x
+			return y
 		case []any:
 			for i := range x {
 				x[i] = walk(x[i])
@@ -103,13 +106,19 @@ func (m *Matcher) JSON(doc string) (string, error) {
 		case map[string]any:
 			out := make(map[string]any, len(x))
 			for k, v := range x {
-				out[m.String(k)] = walk(v)
+				k2 := m.String(k)
+				changed = changed || k2 != k
+				out[k2] = walk(v)
 			}
 			return out
 		}
 		return x
 	}
-	b, err := json.Marshal(walk(v))
+	v = walk(v)
+	if !changed {
+		return doc, nil
+	}
+	b, err := json.Marshal(v)
 	return string(b), err
 }
 

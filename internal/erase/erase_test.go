@@ -22,8 +22,10 @@ func TestMatcher(t *testing.T) {
 	if err != nil || !json.Valid([]byte(out)) || strings.Contains(strings.ToLower(out), "ann") || !strings.Contains(out, "12345678901234567890") {
 		t.Errorf("JSON: %s %v", out, err)
 	}
-	if same, _ := m.JSON(`{"x":"nothing here"}`); same != `{"x":"nothing here"}` {
-		t.Errorf("untouched document changed: %s", same)
+	for _, doc := range []string{`{"x":"nothing here"}`, `{"x": "a \u003cb\u003e", "y": 1.50}`} {
+		if same, _ := m.JSON(doc); same != doc {
+			t.Errorf("untouched document changed: %s", same)
+		}
 	}
 	if erase.New([]string{"Al", ""}) != nil {
 		t.Error("a matcher of short terms only")
