@@ -126,6 +126,8 @@ func newTestHandler(t testing.TB, db *store.DB, configure func(*Server)) (*testA
 	srv.Rules.Register() // as internal/server does: triggers run on every change
 	// Webhooks as internal/server wires them (event hook, delivery jobs).
 	srv.Webhooks = webhook.New(db, testBox(t), settings.New(db, bus), logger)
+	ppl.EraseWebhooksTx = srv.Webhooks.EraseTx
+	ppl.EraseOutboxTx = outbox.New(db, box).EraseTx
 	tickets.AddHook("webhook.events", srv.Webhooks.Hook)
 	srv.Jobs.Handle(webhook.JobDeliver, srv.Webhooks.HandleJob)
 	srv.Webhooks.RegisterRules(srv.Rules.Rules, "")
@@ -133,6 +135,7 @@ func newTestHandler(t testing.TB, db *store.DB, configure func(*Server)) (*testA
 	srv.Assign = assign.New(db, tickets, csatSettings)
 	srv.Assign.Install()
 	srv.CSAT = &csat.Service{DB: db, Tickets: tickets, Outbox: outbox.New(db, box), Settings: csatSettings}
+	ppl.EraseRatingsTx = srv.CSAT.EraseTx
 	srv.Assign.RegisterRules(reg)
 	srv.CSAT.RegisterRules(reg)
 	srv.Views = views.New(db, tickets, reg, bus) // p8-views

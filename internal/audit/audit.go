@@ -66,6 +66,10 @@ type Entry struct {
 	// (0 and "" for entries recorded before the chain began).
 	Seq  int64  `json:"seq,omitempty"`
 	Hash string `json:"hash,omitempty"`
+	// Subjects are further users the entry is about, beside a user target
+	// and a "user_id" in Data: its personal strings are kept where their
+	// erasure can remove them (see pii.go). Not stored.
+	Subjects []int64 `json:"-"`
 }
 
 // Credential is the credential behind an action: an account API token, or
@@ -152,7 +156,11 @@ func RecordTx(ctx context.Context, tx *store.Tx, e Entry) error {
 	if c, ok := ctx.Value(clientKey{}).(client); ok {
 		e.IP, e.UserAgent = c.ip, c.userAgent
 	}
-	b, err := json.Marshal(details{Via: e.Via, Changes: e.Changes, Data: e.Data, Credential: e.Credential})
+	changes, data, pii, err := splitPersonal(e)
+	if err != nil {
+		return fmt.Errorf("audit: encoding %s: %w", e.Action, err)
+	}
+	b, err := json.Marshal(details{Via: e.Via, Changes: changes, Data: data, Credential: e.Credential})
 	if err != nil {
 		return fmt.Errorf("audit: encoding %s: %w", e.Action, err)
 	}
@@ -160,6 +168,6 @@ func RecordTx(ctx context.Context, tx *store.Tx, e Entry) error {
 		return fmt.Errorf("audit: details of %s are too large (%d bytes)", e.Action, len(b))
 	}
 	e.CreatedAt = desk.TimeFromMicros(store.Now())
-	queue(ctx, tx, row{entry: e, created: e.CreatedAt.UnixMicro(), details: string(b)})
+	queue(ctx, tx, row{entry: e, created: e.CreatedAt.UnixMicro(), details: string(b), pii: pii})
 	return observe(ctx, tx, e)
 }

@@ -31,6 +31,7 @@ type row struct {
 	entry   Entry
 	created int64
 	details string
+	pii     *personal // nil: no personal strings apart (pii.go)
 }
 
 type pendingKey struct{}
@@ -65,11 +66,20 @@ func appendChain(ctx context.Context, tx *store.Tx, rows []row) error {
 	for _, r := range rows {
 		seq++
 		e := r.entry
-		h := entryHash(prev, seq, r.created, e.ActorID, e.Action, e.TargetType, e.TargetID, e.IP, e.UserAgent, r.details)
+		digest := ""
+		if r.pii != nil {
+			digest = r.pii.digest
+		}
+		h := entryHash(prev, seq, r.created, e.ActorID, e.Action, e.TargetType, e.TargetID, e.IP, e.UserAgent, r.details, digest)
 		id, err := tx.InsertID(ctx, `INSERT INTO audit_log (created_at, actor_id, action, target_type, target_id, ip, user_agent, details, seq, prev_hash, hash)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, r.created, e.ActorID, e.Action, e.TargetType, e.TargetID, e.IP, e.UserAgent, r.details, seq, prev, h)
 		if err != nil {
 			return fmt.Errorf("audit: recording %s: %w", e.Action, err)
+		}
+		if r.pii != nil {
+			if err := writePersonal(ctx, tx, id, r.pii); err != nil {
+				return fmt.Errorf("audit: recording %s: %w", e.Action, err)
+			}
 		}
 		e.ID, e.Seq, e.Hash = id, seq, h
 		written = append(written, e)
@@ -88,9 +98,16 @@ const hashVersion = "frontdesk-audit-1"
 
 // entryHash is the hex SHA-256 of the canonical encoding of an entry: a JSON
 // array of the encoding's name, the stored fields in a fixed order (details
-// exactly as stored) and the previous entry's hash.
-func entryHash(prev string, seq, created, actor int64, action, targetType string, targetID int64, ip, userAgent, details string) string {
-	b, _ := json.Marshal([]any{hashVersion, seq, created, actor, action, targetType, targetID, ip, userAgent, details, prev})
+// exactly as stored) and the previous entry's hash; for an entry whose
+// personal strings are kept apart (digest not "", see pii.go) the encoding
+// is hashVersionPII and covers their digest too.
+func entryHash(prev string, seq, created, actor int64, action, targetType string, targetID int64, ip, userAgent, details, digest string) string {
+	fields := []any{hashVersion, seq, created, actor, action, targetType, targetID, ip, userAgent, details, prev}
+	if digest != "" {
+		fields = append(fields, digest)
+		fields[0] = hashVersionPII
+	}
+	b, _ := json.Marshal(fields)
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:])
 }
@@ -167,8 +184,9 @@ func Verify(ctx context.Context, q store.Querier) (*Report, error) {
 	}
 	wantSeq, prev := head.anchorSeq, head.anchorHash
 	for {
-		rows, err := q.Query(ctx, `SELECT id, seq, created_at, actor_id, action, target_type, target_id, ip, user_agent, details, prev_hash, hash
-			FROM audit_log WHERE seq >= ? ORDER BY seq LIMIT ?`, wantSeq, verifyBatch)
+		rows, err := q.Query(ctx, `SELECT id, seq, created_at, actor_id, action, target_type, target_id, ip, user_agent, details, prev_hash, hash,
+			COALESCE(p.digest, ''), COALESCE(p.salt, ''), COALESCE(p.vals, ''), COALESCE(p.erased_at, 0)
+			FROM audit_log LEFT JOIN audit_pii p ON p.entry_id = audit_log.id WHERE seq >= ? ORDER BY seq LIMIT ?`, wantSeq, verifyBatch)
 		if err != nil {
 			return nil, fmt.Errorf("audit: verifying: %w", err)
 		}
@@ -178,7 +196,10 @@ func Verify(ctx context.Context, q store.Querier) (*Report, error) {
 			n++
 			var id, seq, created, actor, targetID int64
 			var action, targetType, ip, ua, det, prevHash, hash string
-			if err := rows.Scan(&id, &seq, &created, &actor, &action, &targetType, &targetID, &ip, &ua, &det, &prevHash, &hash); err != nil {
+			var digest, salt, vals string
+			var erasedAt int64
+			if err := rows.Scan(&id, &seq, &created, &actor, &action, &targetType, &targetID, &ip, &ua, &det, &prevHash, &hash,
+				&digest, &salt, &vals, &erasedAt); err != nil {
 				rows.Close()
 				return nil, fmt.Errorf("audit: verifying: %w", err)
 			}
@@ -193,8 +214,10 @@ func Verify(ctx context.Context, q store.Querier) (*Report, error) {
 					Detail: fmt.Sprintf("entries %d to %d before it are missing", wantSeq, seq-1)}
 			case prevHash != prev:
 				broken = &Broken{EntryID: id, Seq: seq, Problem: ProblemLink, Detail: "its previous hash is not the hash of the entry before it"}
-			case entryHash(prevHash, seq, created, actor, action, targetType, targetID, ip, ua, det) != hash:
+			case entryHash(prevHash, seq, created, actor, action, targetType, targetID, ip, ua, det, digest) != hash:
 				broken = &Broken{EntryID: id, Seq: seq, Problem: ProblemEdited, Detail: "its contents do not match its hash"}
+			case digest != "" && !personalIntact(digest, salt, vals, erasedAt):
+				broken = &Broken{EntryID: id, Seq: seq, Problem: ProblemEdited, Detail: "its personal data do not match their digest"}
 			}
 			if broken != nil {
 				continue

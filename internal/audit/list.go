@@ -84,7 +84,12 @@ func (f Filter) where() (string, []any) {
 	return " WHERE " + strings.Join(conds, " AND "), args
 }
 
-const entryColumns = `id, created_at, actor_id, action, target_type, target_id, ip, user_agent, details, COALESCE(seq, 0), hash`
+const entryColumns = `id, created_at, actor_id, action, target_type, target_id, ip, user_agent, details, COALESCE(seq, 0), hash,
+	COALESCE(p.vals, ''), COALESCE(p.erased_at, 0)`
+
+// entryTables are the tables entryColumns come from: an entry and its
+// personal strings (pii.go).
+const entryTables = ` FROM audit_log LEFT JOIN audit_pii p ON p.entry_id = audit_log.id`
 
 // List returns one page of entries matching f. It needs manage_security
 // (staff) or the system.
@@ -115,7 +120,7 @@ func Page(ctx context.Context, q store.Querier, f Filter) ([]Entry, bool, error)
 		limit = 100
 	}
 	limit = min(limit, maxLimit)
-	rows, err := q.Query(ctx, `SELECT `+entryColumns+` FROM audit_log`+where+order+` LIMIT ? OFFSET ?`, append(args, limit+1, f.Offset)...)
+	rows, err := q.Query(ctx, `SELECT `+entryColumns+entryTables+where+order+` LIMIT ? OFFSET ?`, append(args, limit+1, f.Offset)...)
 	if err != nil {
 		return nil, false, fmt.Errorf("audit: listing: %w", err)
 	}
@@ -166,7 +171,7 @@ func Get(ctx context.Context, q store.Querier, id int64) (Entry, error) {
 	if err := requireRead(ctx); err != nil {
 		return Entry{}, err
 	}
-	e, err := scanEntry(q.QueryRow(ctx, `SELECT `+entryColumns+` FROM audit_log WHERE id = ?`, id))
+	e, err := scanEntry(q.QueryRow(ctx, `SELECT `+entryColumns+entryTables+` WHERE id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return Entry{}, desk.NotFound()
 	}
@@ -199,8 +204,9 @@ type scanner interface{ Scan(dest ...any) error }
 func scanEntry(s scanner) (Entry, error) {
 	var e Entry
 	var created int64
-	var raw string
-	if err := s.Scan(&e.ID, &created, &e.ActorID, &e.Action, &e.TargetType, &e.TargetID, &e.IP, &e.UserAgent, &raw, &e.Seq, &e.Hash); err != nil {
+	var raw, vals string
+	var erasedAt int64
+	if err := s.Scan(&e.ID, &created, &e.ActorID, &e.Action, &e.TargetType, &e.TargetID, &e.IP, &e.UserAgent, &raw, &e.Seq, &e.Hash, &vals, &erasedAt); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return e, err
 		}
@@ -212,5 +218,8 @@ func scanEntry(s scanner) (Entry, error) {
 		return e, fmt.Errorf("audit: entry %d: %w", e.ID, err)
 	}
 	e.Via, e.Changes, e.Data, e.Credential = d.Via, d.Changes, d.Data, d.Credential
+	if vals != "" || erasedAt != 0 {
+		restorePersonal(&e, vals, erasedAt)
+	}
 	return e, nil
 }

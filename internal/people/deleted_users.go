@@ -5,12 +5,19 @@ import (
 	"errors"
 	"fmt"
 	"github.com/frontdesk/frontdesk/internal/audit"
+	"strings"
 
 	"github.com/frontdesk/frontdesk/internal/desk"
 	"github.com/frontdesk/frontdesk/internal/events"
+	"github.com/frontdesk/frontdesk/internal/jobs"
 	"github.com/frontdesk/frontdesk/internal/password"
 	"github.com/frontdesk/frontdesk/internal/store"
 )
+
+// JobScrubStore runs store.DB.Scrub after a permanent deletion commits, so
+// the erased text leaves the database files too (the server wiring handles
+// it).
+const JobScrubStore = "store.scrub"
 
 // PurgedUserName is the name a permanently deleted user keeps, as in
 // Zendesk.
@@ -76,7 +83,7 @@ func (s *Service) PurgeUser(ctx context.Context, id int64) (*desk.User, error) {
 		}
 		now := store.Now()
 		if _, err := tx.Exec(ctx, `UPDATE users SET name = ?, name_fold = ?, email = NULL, phone = '', tags = '', notes = '', details = '',
-			external_id = NULL, organization_id = NULL, default_group_id = NULL, custom_role_id = NULL, password_hash = NULL,
+			user_fields = '{}', external_id = NULL, organization_id = NULL, default_group_id = NULL, custom_role_id = NULL, password_hash = NULL,
 			verified = ?, suspended = ?, purged_at = ?, updated_at = ? WHERE id = ?`,
 			PurgedUserName, nameFold(PurgedUserName), false, false, now, now, id); err != nil {
 			return err
@@ -99,8 +106,20 @@ func (s *Service) PurgeUser(ctx context.Context, id int64) (*desk.User, error) {
 		if err := s.EraseTicketsTx(ctx, tx, id, terms); err != nil {
 			return fmt.Errorf("people: erasing user %d from tickets: %w", id, err)
 		}
+		if err := s.eraseText(ctx, tx, id, terms); err != nil {
+			return err
+		}
+		if err := jobs.Enqueue(ctx, tx, JobScrubStore, nil); err != nil {
+			return err
+		}
+		// Their personal data in the audit log (the chain stays whole).
+		erased, err := audit.EraseSubjectTx(ctx, tx, id)
+		if err != nil {
+			return err
+		}
 		// The entry names the user by id only: their name is what was erased.
-		if err := audit.RecordTx(ctx, tx, audit.Entry{Action: AuditUserPurged, TargetType: "user", TargetID: id}); err != nil {
+		if err := audit.RecordTx(ctx, tx, audit.Entry{Action: AuditUserPurged, TargetType: "user", TargetID: id,
+			Data: map[string]any{"audit_entries_erased": erased}}); err != nil {
 			return err
 		}
 		if u, err = loadUser(ctx, tx, id); err != nil {
@@ -141,10 +160,37 @@ func (s *Service) eraseOwnedRows(ctx context.Context, tx *store.Tx, userID int64
 	return nil
 }
 
-// eraseTerms are the strings that name u: name, email, phone and every
-// identity's value (addresses, phone numbers, social handles).
+// eraseText runs, inside tx, the erasers of the free text other packages
+// keep (the mail queue, the webhook delivery log, satisfaction ratings).
+func (s *Service) eraseText(ctx context.Context, tx *store.Tx, userID int64, terms []string) error {
+	erasers := []struct {
+		what  string
+		erase func(context.Context, *store.Tx, int64, []string) error
+	}{
+		{"mail (EraseOutboxTx)", s.EraseOutboxTx},
+		{"webhook deliveries (EraseWebhooksTx)", s.EraseWebhooksTx},
+		{"satisfaction ratings (EraseRatingsTx)", s.EraseRatingsTx},
+	}
+	for _, e := range erasers {
+		if e.erase == nil {
+			return fmt.Errorf("people: no eraser wired for %s; refusing a permanent deletion that would leave them", e.what)
+		}
+		if err := e.erase(ctx, tx, userID, terms); err != nil {
+			return fmt.Errorf("people: erasing user %d from the %s: %w", userID, e.what, err)
+		}
+	}
+	return nil
+}
+
+// eraseTerms are the strings that name u: name and each word of it (a
+// first name alone names them in the tickets they were part of), email,
+// phone and every identity's value (addresses, phone numbers, social
+// handles). Words shorter than erase.MinTerm are left out by the matcher.
 func eraseTerms(ctx context.Context, tx *store.Tx, u *desk.User) ([]string, error) {
 	terms := []string{u.Name, u.Phone, u.Email}
+	if words := strings.Fields(u.Name); len(words) > 1 {
+		terms = append(terms, words...)
+	}
 	rows, err := tx.Query(ctx, `SELECT value FROM user_identities WHERE user_id = ?`, u.ID)
 	if err != nil {
 		return nil, err

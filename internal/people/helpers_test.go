@@ -4,14 +4,20 @@ import (
 	"context"
 	"errors"
 	"github.com/frontdesk/frontdesk/internal/account"
+	"log/slog"
 	"testing"
 
+	"github.com/frontdesk/frontdesk/internal/csat"
 	"github.com/frontdesk/frontdesk/internal/desk"
 	"github.com/frontdesk/frontdesk/internal/events"
+	"github.com/frontdesk/frontdesk/internal/outbox"
 	"github.com/frontdesk/frontdesk/internal/people"
+	"github.com/frontdesk/frontdesk/internal/secrets"
+	"github.com/frontdesk/frontdesk/internal/settings"
 	"github.com/frontdesk/frontdesk/internal/store"
 	"github.com/frontdesk/frontdesk/internal/ticket"
 	"github.com/frontdesk/frontdesk/internal/twofactor"
+	"github.com/frontdesk/frontdesk/internal/webhook"
 )
 
 func ptr[T any](v T) *T { return &v }
@@ -37,6 +43,13 @@ func wire(s *people.Service) *people.Service {
 	s.EraseAccountTx = account.EraseUserTx
 	s.EraseTicketsTx = ticket.New(s.DB, events.New(), nil).EraseUserTx
 	s.EraseTwoFactorTx = twofactor.EraseUserTx
+	box, err := secrets.NewBox(make([]byte, secrets.KeySize)) // a test key
+	if err != nil {
+		panic(err)
+	}
+	s.EraseOutboxTx = outbox.New(s.DB, box).EraseTx
+	s.EraseWebhooksTx = webhook.New(s.DB, box, settings.New(s.DB, events.New()), slog.New(slog.DiscardHandler)).EraseTx
+	s.EraseRatingsTx = (&csat.Service{DB: s.DB}).EraseTx
 	return s
 }
 

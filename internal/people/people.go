@@ -61,6 +61,17 @@ type Service struct {
 	// is unset.
 	EraseTicketsTx   func(ctx context.Context, tx *store.Tx, userID int64, terms []string) error
 	EraseTwoFactorTx func(ctx context.Context, tx *store.Tx, userID int64) error
+	// EraseOutboxTx and EraseWebhooksTx redact, inside tx, a permanently
+	// deleted user's terms from the mail queue (mail to them is deleted)
+	// and from the webhook delivery log; the server wiring installs
+	// (*outbox.Outbox).EraseTx and (*webhook.Service).EraseTx. PurgeUser is
+	// refused while either is unset.
+	EraseOutboxTx   func(ctx context.Context, tx *store.Tx, userID int64, terms []string) error
+	EraseWebhooksTx func(ctx context.Context, tx *store.Tx, userID int64, terms []string) error
+	// EraseRatingsTx redacts their satisfaction-rating comments (scores
+	// stay); the server wiring installs (*csat.Service).EraseTx. PurgeUser
+	// is refused while it is unset.
+	EraseRatingsTx func(ctx context.Context, tx *store.Tx, userID int64, terms []string) error
 
 	// tokenIPs are the token/address pairs already in the audit log.
 	tokenIPs seenIPs

@@ -1,9 +1,12 @@
 package people_test
 
 import (
+	"encoding/json"
 	"fmt"
+	"strings"
 	"testing"
 
+	"github.com/frontdesk/frontdesk/internal/audit"
 	"github.com/frontdesk/frontdesk/internal/desk"
 	"github.com/frontdesk/frontdesk/internal/people"
 	"github.com/frontdesk/frontdesk/internal/store"
@@ -115,15 +118,83 @@ func TestPurgeUserRefusedWithoutErasers(t *testing.T) {
 		if _, err := s.DeleteUser(as(admin), gone.ID); err != nil {
 			t.Fatal(err)
 		}
-		s.EraseTwoFactorTx = nil
-		if _, err := s.PurgeUser(as(admin), gone.ID); err == nil {
-			t.Fatal("purge without a two-factor eraser succeeded")
+		for name, unset := range map[string]func(*people.Service){
+			"two-factor": func(s *people.Service) { s.EraseTwoFactorTx = nil },
+			"outbox":     func(s *people.Service) { s.EraseOutboxTx = nil },
+			"webhooks":   func(s *people.Service) { s.EraseWebhooksTx = nil },
+			"ratings":    func(s *people.Service) { s.EraseRatingsTx = nil },
+		} {
+			s := newSvc(db)
+			unset(s)
+			if _, err := s.PurgeUser(as(admin), gone.ID); err == nil {
+				t.Fatalf("purge without the %s eraser succeeded", name)
+			}
+			if u, err := s.GetUser(sysCtx(), gone.ID); err != nil || u.Purged || u.Email == "" {
+				t.Errorf("user after a purge refused for want of the %s eraser: %+v %v", name, u, err)
+			}
+			if n := personalRows(t, db, gone.ID)["password_history"]; n == 0 {
+				t.Errorf("a purge refused for want of the %s eraser erased the password history", name)
+			}
 		}
-		if u, err := s.GetUser(sysCtx(), gone.ID); err != nil || u.Purged || u.Email == "" {
-			t.Errorf("user after refused purge: %+v %v", u, err)
+	})
+}
+
+// TestPurgeUserErasesTheirAuditData: the audit entries about a user read
+// back with their name and email until a permanent deletion, then as
+// "erased user #id"; the deletion's own entry names no one; the chain
+// verifies throughout.
+func TestPurgeUserErasesTheirAuditData(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		s := newSvc(db)
+		mkUser(t, s, "Admin", "admin@example.test", desk.RoleAdmin)
+		admin := mkUser(t, s, "Second Admin", "admin2@example.test", desk.RoleAdmin)
+		gone := mkUser(t, s, "Ottoline Vexmoor", "ottoline.vexmoor@example.test", desk.RoleEndUser)
+		kept := mkUser(t, s, "Kept Person", "kept.person@example.test", desk.RoleEndUser)
+		about := func(id int64) []audit.Entry {
+			t.Helper()
+			es, err := audit.List(sysCtx(), db, audit.Filter{TargetType: "user", TargetID: id, Limit: 100})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return es
 		}
-		if n := personalRows(t, db, gone.ID)["password_history"]; n == 0 {
-			t.Error("refused purge erased the password history")
+		created := func(id int64) audit.Entry {
+			t.Helper()
+			for _, e := range about(id) {
+				if e.Action == people.AuditUserCreated {
+					return e
+				}
+			}
+			t.Fatalf("no user.created entry for %d", id)
+			return audit.Entry{}
+		}
+		if e := created(gone.ID); e.Data["email"] != "ottoline.vexmoor@example.test" || e.Data["name"] != "Ottoline Vexmoor" {
+			t.Fatalf("before: %+v", e.Data)
+		}
+		if _, err := s.DeleteUser(as(admin), gone.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.PurgeUser(as(admin), gone.ID); err != nil {
+			t.Fatal(err)
+		}
+		erased := fmt.Sprintf("erased user #%d", gone.ID)
+		if e := created(gone.ID); e.Data["email"] != erased || e.Data["name"] != erased || e.Data["role"] != "end-user" {
+			t.Errorf("after: %+v", e.Data)
+		}
+		if e := created(kept.ID); e.Data["email"] != "kept.person@example.test" {
+			t.Errorf("another user's entry: %+v", e.Data)
+		}
+		for _, e := range about(gone.ID) {
+			b, _ := json.Marshal(e)
+			if strings.Contains(strings.ToLower(string(b)), "vexmoor") {
+				t.Errorf("entry %s still names them: %s", e.Action, b)
+			}
+			if e.Action == people.AuditUserPurged && e.Data["audit_entries_erased"] == nil {
+				t.Errorf("the erasure entry does not say how many entries it erased: %s", b)
+			}
+		}
+		if rep, err := audit.Verify(sysCtx(), db); err != nil || !rep.OK {
+			t.Fatalf("chain after the erasure: %+v %v", rep, err)
 		}
 	})
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/frontdesk/frontdesk/internal/attach"
 	"github.com/frontdesk/frontdesk/internal/audit"
 	"github.com/frontdesk/frontdesk/internal/channel/email/ingest"
+	"github.com/frontdesk/frontdesk/internal/csat"
 	"github.com/frontdesk/frontdesk/internal/desk"
 	"github.com/frontdesk/frontdesk/internal/events"
 	"github.com/frontdesk/frontdesk/internal/jobs"
@@ -23,10 +24,12 @@ import (
 	"github.com/frontdesk/frontdesk/internal/retention"
 	"github.com/frontdesk/frontdesk/internal/search"
 	"github.com/frontdesk/frontdesk/internal/secrets"
+	"github.com/frontdesk/frontdesk/internal/settings"
 	"github.com/frontdesk/frontdesk/internal/store"
 	"github.com/frontdesk/frontdesk/internal/store/storetest"
 	"github.com/frontdesk/frontdesk/internal/ticket"
 	"github.com/frontdesk/frontdesk/internal/twofactor"
+	"github.com/frontdesk/frontdesk/internal/webhook"
 )
 
 func as(p *desk.Principal) context.Context { return desk.WithPrincipal(context.Background(), p) }
@@ -68,6 +71,9 @@ func newFixture(t *testing.T, db *store.DB) *fixture {
 		t.Fatal(err)
 	}
 	f.svc.Outbox = outbox.New(db, box)
+	f.people.EraseOutboxTx = f.svc.Outbox.EraseTx
+	f.people.EraseWebhooksTx = webhook.New(db, box, settings.New(db, bus), slog.New(slog.DiscardHandler)).EraseTx
+	f.people.EraseRatingsTx = (&csat.Service{DB: db, Tickets: f.tickets}).EraseTx
 	f.runner = jobs.NewRunner(db, slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError})))
 	f.runner.Handle(ticket.JobDeleteBlobs, func(ctx context.Context, p json.RawMessage) error {
 		var keys []string

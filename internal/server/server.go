@@ -285,6 +285,7 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 		return nil, err
 	}
 	a.Outbox = outbox.New(db, box)
+	a.People.EraseOutboxTx = a.Outbox.EraseTx
 	a.Mailboxes = mailbox.New(db, box)
 	a.Threads = thread.New(db, box)
 	a.Mail = &deliver.Deliverer{Outbox: a.Outbox, Mailboxes: a.Mailboxes, Logger: logger}
@@ -303,6 +304,7 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 	a.Rules.Register()
 	a.Webhooks = webhook.New(db, box, a.Settings, logger)
 	a.Webhooks.OnJob = a.Jobs.Notify
+	a.People.EraseWebhooksTx = a.Webhooks.EraseTx
 	a.Tickets.AddHook("webhook.events", a.Webhooks.Hook)
 	a.Jobs.Handle(webhook.JobDeliver, a.Webhooks.HandleJob)
 	// The notification_webhook rule action.
@@ -328,6 +330,7 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 	a.Assign = assign.New(db, a.Tickets, a.Settings)
 	a.Assign.Install()
 	a.CSAT = &csat.Service{DB: db, Tickets: a.Tickets, Settings: a.Settings, Outbox: a.Outbox, PublicURL: cfg.PublicURL}
+	a.People.EraseRatingsTx = a.CSAT.EraseTx
 	// The round_robin assignee action and the satisfaction placeholders.
 	a.Assign.RegisterRules(a.RuleRegistry)
 	a.CSAT.RegisterRules(a.RuleRegistry)
@@ -344,6 +347,7 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 		db.Close()
 		return nil, err
 	}
+	a.Jobs.Handle(people.JobScrubStore, func(ctx context.Context, _ json.RawMessage) error { return db.Scrub(ctx) })
 	a.Jobs.Handle(ticket.JobDeleteBlobs, func(ctx context.Context, p json.RawMessage) error {
 		var keys []string
 		if err := json.Unmarshal(p, &keys); err != nil {

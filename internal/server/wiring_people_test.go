@@ -27,6 +27,9 @@ func TestPeopleHooksWired(t *testing.T) {
 		"EraseTwoFactorTx": ppl.EraseTwoFactorTx != nil,
 		"MoveTicketsTx":    ppl.MoveTicketsTx != nil,
 		"EraseTicketsTx":   ppl.EraseTicketsTx != nil,
+		"EraseOutboxTx":    ppl.EraseOutboxTx != nil,
+		"EraseWebhooksTx":  ppl.EraseWebhooksTx != nil,
+		"EraseRatingsTx":   ppl.EraseRatingsTx != nil,
 	} {
 		if !wired {
 			t.Errorf("people.%s is not wired", name)

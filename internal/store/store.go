@@ -97,7 +97,11 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 	// The writer never checkpoints itself (wal_autocheckpoint=0): that work,
 	// and its fsyncs, would sit inside every Nth request. A background
 	// checkpointer does it instead (see checkpointer).
-	w, err := sql.Open("sqlite", "file:"+path+"?"+pragmas+"&_pragma=wal_autocheckpoint(0)&_pragma=journal_size_limit(67108864)")
+	//
+	// secure_delete: deleted rows and the old versions of updated ones are
+	// overwritten with zeros in the pages written, so an erasure or a
+	// retention run really removes the text from the file (see Scrub).
+	w, err := sql.Open("sqlite", "file:"+path+"?"+pragmas+"&_pragma=wal_autocheckpoint(0)&_pragma=journal_size_limit(67108864)&_pragma=secure_delete(1)")
 	if err != nil {
 		return nil, err
 	}

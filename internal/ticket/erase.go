@@ -2,13 +2,10 @@ package ticket
 
 import (
 	"context"
-	"encoding/json"
-	"html"
-	"regexp"
 	"slices"
-	"strings"
 
 	"github.com/frontdesk/frontdesk/internal/desk"
+	"github.com/frontdesk/frontdesk/internal/erase"
 	"github.com/frontdesk/frontdesk/internal/jobs"
 	"github.com/frontdesk/frontdesk/internal/sanitize"
 	"github.com/frontdesk/frontdesk/internal/store"
@@ -17,10 +14,6 @@ import (
 // EventUserErasure is the audit event of a ticket changed because a person
 // it concerned was permanently deleted (their text redacted).
 const EventUserErasure = "UserErasure"
-
-// minEraseTerm is the shortest term erased from free text: shorter ones
-// (initials) would redact unrelated words.
-const minEraseTerm = 3
 
 // EraseUserTx removes from tickets, inside the caller's transaction, what
 // they hold of a user being permanently deleted (package people calls it
@@ -37,7 +30,7 @@ func (s *Service) EraseUserTx(ctx context.Context, tx *store.Tx, userID int64, t
 	if err != nil {
 		return err
 	}
-	re := eraseRegexp(terms)
+	re := erase.New(terms)
 	ids, err := int64s(ctx, tx, `SELECT id FROM tickets WHERE requester_id = ? OR submitter_id = ?
 		UNION SELECT ticket_id FROM ticket_collaborators WHERE user_id = ?
 		UNION SELECT ticket_id FROM ticket_comments WHERE author_id = ?
@@ -45,11 +38,14 @@ func (s *Service) EraseUserTx(ctx context.Context, tx *store.Tx, userID int64, t
 	if err != nil {
 		return err
 	}
-	keys, err := strs(ctx, tx, `SELECT storage_key FROM attachments WHERE uploader_id = ?`, userID)
+	// Their files: those they uploaded and those on comments they wrote
+	// (a comment written for them by an agent or by mail).
+	const theirs = `uploader_id = ? OR comment_id IN (SELECT id FROM ticket_comments WHERE author_id = ?)`
+	keys, err := strs(ctx, tx, `SELECT storage_key FROM attachments WHERE `+theirs, userID, userID)
 	if err != nil {
 		return err
 	}
-	if _, err := tx.Exec(ctx, `DELETE FROM attachments WHERE uploader_id = ?`, userID); err != nil {
+	if _, err := tx.Exec(ctx, `DELETE FROM attachments WHERE `+theirs, userID, userID); err != nil {
 		return err
 	}
 	if len(keys) > 0 {
@@ -69,7 +65,7 @@ func (s *Service) EraseUserTx(ctx context.Context, tx *store.Tx, userID int64, t
 	return tx.CompactSearch(ctx, "ticket_search")
 }
 
-func (s *Service) eraseInTicket(ctx context.Context, tx *store.Tx, p *desk.Principal, id, userID int64, re *regexp.Regexp) error {
+func (s *Service) eraseInTicket(ctx context.Context, tx *store.Tx, p *desk.Principal, id, userID int64, re *erase.Matcher) error {
 	t, err := loadOneTx(ctx, tx, id, true, "")
 	if err != nil {
 		return err
@@ -91,8 +87,8 @@ func (s *Service) eraseInTicket(ctx context.Context, tx *store.Tx, p *desk.Princ
 			r.body = marks(r.oldBody)
 			r.html = "<p>" + r.body + "</p>"
 		} else {
-			r.body, r.html = eraseTerms(re, r.oldBody), eraseTerms(re, r.html)
-			if re != nil && re.MatchString(sanitize.PlainText(r.html)) {
+			r.body, r.html = re.String(r.oldBody), re.String(r.html)
+			if re.Match(sanitize.PlainText(r.html)) {
 				r.html = sanitize.TextToHTML(r.body) // a term across markup
 			}
 		}
@@ -131,11 +127,11 @@ func (s *Service) eraseInTicket(ctx context.Context, tx *store.Tx, p *desk.Princ
 		return err
 	}
 	for _, a := range audits {
-		ev, err := eraseJSON(re, a.events)
+		ev, err := re.JSON(a.events)
 		if err != nil {
 			return err
 		}
-		meta, err := eraseJSON(re, a.meta)
+		meta, err := re.JSON(a.meta)
 		if err != nil {
 			return err
 		}
@@ -145,8 +141,18 @@ func (s *Service) eraseInTicket(ctx context.Context, tx *store.Tx, p *desk.Princ
 			}
 		}
 	}
-	t.Subject = eraseTerms(re, t.Subject)
-	t.Description = eraseTerms(re, t.Description)
+	t.Subject = re.String(t.Subject)
+	t.Description = re.String(t.Description)
+	// Custom field values (free text fields can name them), redacted in the
+	// stored JSON so that values inside lists are reached too.
+	var custom string
+	if err := tx.QueryRow(ctx, `SELECT custom_fields FROM tickets WHERE id = ?`, id).Scan(&custom); err != nil {
+		return err
+	}
+	if custom, err = re.JSON(custom); err != nil {
+		return err
+	}
+	t.CustomFields = decodeCustomFields(custom)
 	if err := s.recordSystemChange(ctx, tx, p, t, []desk.AuditEvent{{Type: EventUserErasure}}); err != nil {
 		return err
 	}
@@ -154,68 +160,6 @@ func (s *Service) eraseInTicket(ctx context.Context, tx *store.Tx, p *desk.Princ
 		return s.reindexFromComments(ctx, tx, t)
 	}
 	return nil
-}
-
-// eraseRegexp matches any of the terms (and their HTML-escaped forms),
-// case-insensitively, longest first; nil when no term is long enough.
-func eraseRegexp(terms []string) *regexp.Regexp {
-	var alts []string
-	for _, t := range terms {
-		t = strings.TrimSpace(t)
-		if len([]rune(t)) < minEraseTerm {
-			continue
-		}
-		alts = append(alts, t)
-		if esc := html.EscapeString(t); esc != t {
-			alts = append(alts, esc)
-		}
-	}
-	if len(alts) == 0 {
-		return nil
-	}
-	slices.SortFunc(alts, func(a, b string) int { return len(b) - len(a) })
-	for i, a := range alts {
-		alts[i] = regexp.QuoteMeta(a)
-	}
-	return regexp.MustCompile(`(?i)` + strings.Join(slices.Compact(alts), "|"))
-}
-
-func eraseTerms(re *regexp.Regexp, s string) string {
-	if re == nil {
-		return s
-	}
-	return re.ReplaceAllStringFunc(s, marks)
-}
-
-// eraseJSON redacts the terms in every string of a JSON document.
-func eraseJSON(re *regexp.Regexp, doc string) (string, error) {
-	if re == nil || !re.MatchString(doc) {
-		return doc, nil
-	}
-	d := json.NewDecoder(strings.NewReader(doc))
-	d.UseNumber()
-	var v any
-	if err := d.Decode(&v); err != nil {
-		return "", err
-	}
-	var walk func(any) any
-	walk = func(x any) any {
-		switch x := x.(type) {
-		case string:
-			return eraseTerms(re, x)
-		case []any:
-			for i := range x {
-				x[i] = walk(x[i])
-			}
-		case map[string]any:
-			for k := range x {
-				x[k] = walk(x[k])
-			}
-		}
-		return x
-	}
-	b, err := json.Marshal(walk(v))
-	return string(b), err
 }
 
 func int64s(ctx context.Context, tx *store.Tx, q string, args ...any) ([]int64, error) {

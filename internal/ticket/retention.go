@@ -102,7 +102,8 @@ func (s *Service) PurgeAttachments(ctx context.Context, id int64) (int, error) {
 	return len(keys), nil
 }
 
-// recordSystemChange stores t's subject and description, bumps its version
+// recordSystemChange stores t's subject, description and custom field
+// values, bumps its version
 // and writes one audit with events: the commit of a change the system makes
 // to a ticket in any status, closed included, without business rules or
 // hooks (erasure, retention). Ticket changes made for people go through
@@ -111,8 +112,8 @@ func (s *Service) recordSystemChange(ctx context.Context, tx *store.Tx, p *desk.
 	now := store.Now()
 	t.Version++
 	t.UpdatedAt = desk.TimeFromMicros(now)
-	if _, err := tx.Exec(ctx, `UPDATE tickets SET subject = ?, description = ?, version = ?, updated_at = ? WHERE id = ?`,
-		t.Subject, t.Description, t.Version, now, t.ID); err != nil {
+	if _, err := tx.Exec(ctx, `UPDATE tickets SET subject = ?, description = ?, custom_fields = ?, version = ?, updated_at = ? WHERE id = ?`,
+		t.Subject, t.Description, encodeCustomFields(t.CustomFields), t.Version, now, t.ID); err != nil {
 		return err
 	}
 	_, err := s.writeAudit(ctx, tx, p, t, &change{events: events}, nil, now)
