@@ -29,7 +29,7 @@ func AboutUser(ctx context.Context, q store.Querier, userID, after int64, limit 
 	if limit <= 0 || limit > maxLimit {
 		limit = maxLimit
 	}
-	rows, err := q.Query(ctx, `SELECT `+entryColumns+` FROM audit_log
+	rows, err := q.Query(ctx, `SELECT `+entryColumns+entryTables+`
 		WHERE (actor_id = ? OR (target_type = ? AND target_id = ?)) AND id > ? ORDER BY id LIMIT ?`,
 		userID, TargetUser, userID, after, limit+1)
 	if err != nil {
