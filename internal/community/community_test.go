@@ -367,6 +367,9 @@ func TestCommentsOfficialAndNotifications(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		f := newFixture(t, db)
 		p := f.approvedPost(t, f.alice, "How do I <reset> it?")
+		if _, err := f.svc.UpdatePost(f.alice, p.ID, community.PostInput{Kind: ptrKind(community.KindQuestion)}); err != nil {
+			t.Fatal(err)
+		}
 		// Carol follows the topic; Alice follows her post by writing it.
 		if _, err := f.svc.Follow(f.carol, community.TypeTopic, f.topic); err != nil {
 			t.Fatal(err)
