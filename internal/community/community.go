@@ -17,8 +17,8 @@
 //     (admins, and agents whose custom role grants it): they manage topics,
 //     pin, feature, close, move, set statuses, edit and delete anything,
 //     approve or reject held contributions and ban users;
-//   - any agent may mark a comment as the official answer and turn a post
-//     into a ticket (escalation needs access to tickets).
+//   - any agent who may set ticket properties (not light agents) marks a
+//     comment as the official answer and turns a post into a ticket.
 //
 // Post details and comment bodies are HTML sanitised on the way in by the
 // comment policy (package sanitize); plain text from the web forms is
@@ -107,11 +107,11 @@ const MailKind = "community.comment"
 
 // Limits on what users write.
 const (
-	MaxTitle       = 255     // runes
-	MaxName        = 255     // runes, topic names
-	MaxDescription = 4000    // runes, topic descriptions
+	MaxTitle       = 255      // runes
+	MaxName        = 255      // runes, topic names
+	MaxDescription = 4000     // runes, topic descriptions
 	MaxDetails     = 64 << 10 // bytes of HTML
-	MaxReason      = 500     // runes, ban reasons
+	MaxReason      = 500      // runes, ban reasons
 	DefaultPerPage = 30
 	MaxPerPage     = 100
 )
@@ -325,9 +325,14 @@ func CanModerate(p *desk.Principal) bool {
 }
 
 // CanEscalate reports whether p may turn posts into tickets (and mark
-// official answers): staff with access to tickets.
+// official answers): staff with access to tickets who may set ticket
+// properties (not light agents, who only add internal notes).
 func CanEscalate(p *desk.Principal) bool {
-	return p != nil && p.IsStaff() && p.Can().TicketAccess != ""
+	if p == nil || !p.IsStaff() {
+		return false
+	}
+	c := p.Can()
+	return c.TicketAccess != "" && c.EditTicketProperties
 }
 
 func requireModerator(ctx context.Context) (*desk.Principal, error) {

@@ -22,7 +22,7 @@ import (
 )
 
 func str(s string) *string { return &s }
-func yes() *bool            { b := true; return &b }
+func yes() *bool           { b := true; return &b }
 
 type fixture struct {
 	db      *store.DB

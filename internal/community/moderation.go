@@ -259,4 +259,3 @@ func (s *Service) Escalate(ctx context.Context, id int64, postURL string) (*desk
 	}
 	return out, nil
 }
-
