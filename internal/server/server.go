@@ -31,6 +31,7 @@ import (
 	"github.com/frontdesk/frontdesk/internal/channel/email/notify"
 	"github.com/frontdesk/frontdesk/internal/channel/email/smtpin"
 	"github.com/frontdesk/frontdesk/internal/channel/email/thread"
+	"github.com/frontdesk/frontdesk/internal/community"
 	"github.com/frontdesk/frontdesk/internal/csat"
 	"github.com/frontdesk/frontdesk/internal/events"
 	"github.com/frontdesk/frontdesk/internal/events/pgrelay"
@@ -212,6 +213,8 @@ type App struct {
 	Macros *macros.Service
 	// Retention runs the data retention policies daily (JobRetention).
 	Retention *retention.Service
+	// Community is the forums under /hc/{locale}/community (p10-community).
+	Community *community.Service
 
 	metricsAddr string // where the metrics listener listens, once it does
 	smtpAddr    string // where the SMTP receiver listens, once it does
@@ -315,6 +318,8 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 	// goes to the security contact, else the account owner.
 	a.Retention = &retention.Service{DB: db, Tickets: a.Tickets, People: a.People, Suspended: a.Inbound,
 		Logger: logger, Outbox: a.Outbox, Contact: settings.SecurityContact.Read}
+	// The community forums: followers' mail goes through the outbox.
+	a.Community = community.New(db, a.Tickets, a.Outbox, cfg.PublicURL)
 	a.Assign = assign.New(db, a.Tickets, a.Settings)
 	a.Assign.Install()
 	a.CSAT = &csat.Service{DB: db, Tickets: a.Tickets, Settings: a.Settings, Outbox: a.Outbox, PublicURL: cfg.PublicURL}
@@ -326,7 +331,7 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 		DB: db, Tickets: a.Tickets, People: a.People, Search: a.Search, Account: a.Account, OAuth: a.OAuth, Outbox: a.Outbox, Mailboxes: a.Mailboxes,
 		TwoFactor: twoFactor, Passwords: a.People.Passwords, Settings: a.Settings, EmailTemplates: &notify.Templates{DB: db},
 		Inbound: a.Inbound, IMAP: a.IMAP, Rules: a.Rules, SLA: a.SLA, Webhooks: a.Webhooks, Assign: a.Assign, CSAT: a.CSAT,
-		Views: a.Views, Macros: a.Macros, Retention: a.Retention,
+		Views: a.Views, Macros: a.Macros, Retention: a.Retention, Community: a.Community,
 		Events: a.Events, Logger: logger, MaxUpload: cfg.MaxUpload, PublicURL: cfg.PublicURL,
 		IPs: a.ips(), WebFormPerMinute: cfg.WebFormRateLimit, Context: ctx,
 	})
@@ -387,6 +392,7 @@ func (a *App) Handler(reg *prometheus.Registry) http.Handler {
 		Assign:   a.Assign, CSAT: a.CSAT,
 		Views: a.Views, Macros: a.Macros,
 		Retention: a.Retention,
+		Community: a.Community,
 	}
 	apiSrv.Register(mux)
 	metrics := httpx.NewMetrics(reg)
