@@ -542,3 +542,34 @@ func TestSlugAndRef(t *testing.T) {
 		}
 	}
 }
+
+func TestEraseUser(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newFixture(t, db)
+		mine := f.approvedPost(t, f.alice, "Alice's secret plan")
+		theirs := f.approvedPost(t, f.bob, "Bob's post")
+		if _, err := f.svc.CreateComment(f.alice, theirs.ID, community.CommentInput{Text: str("Alice was here")}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.svc.Vote(f.alice, theirs.ID, 1); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.svc.Vote(f.bob, mine.ID, 1); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.InTx(f.sys, func(tx *store.Tx) error { return community.EraseUserTx(f.sys, tx, f.aliceID) }); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.svc.Post(f.admin, mine.ID); code(err) != desk.ENOTFOUND {
+			t.Fatalf("erased user's post: %v", err)
+		}
+		got, err := f.svc.Post(f.admin, theirs.ID)
+		if err != nil || got.CommentCount != 0 || got.VoteCount != 0 || got.FollowerCount != 1 {
+			t.Fatalf("other post after erasure: %+v %v", got, err)
+		}
+		var n int
+		if err := db.QueryRow(context.Background(), `SELECT COUNT(*) FROM community_subscriptions WHERE content_type = 'post' AND content_id = ?`, mine.ID).Scan(&n); err != nil || n != 0 {
+			t.Fatalf("subscriptions of the erased post: %d %v", n, err)
+		}
+	})
+}

@@ -2,6 +2,7 @@ package community
 
 import (
 	"context"
+	"fmt"
 	"strconv"
 	"strings"
 
@@ -258,4 +259,27 @@ func (s *Service) Escalate(ctx context.Context, id int64, postURL string) (*desk
 		return nil, wrap(err, "escalate post "+strconv.FormatInt(id, 10))
 	}
 	return out, nil
+}
+
+// EraseUserTx deletes, inside tx, everything user id wrote or did in the
+// community — posts (with their comments and votes), comments, votes,
+// subscriptions and a ban — for a permanent deletion (people.PurgeUser).
+// Tickets made from their posts are the ticket service's to erase.
+func EraseUserTx(ctx context.Context, tx *store.Tx, userID int64) error {
+	for _, q := range []string{
+		`DELETE FROM community_subscriptions WHERE user_id = ? OR (content_type = 'post' AND content_id IN (SELECT id FROM community_posts WHERE author_id = ?))`,
+		`DELETE FROM community_posts WHERE author_id = ?`,
+		`DELETE FROM community_comments WHERE author_id = ?`,
+		`DELETE FROM community_votes WHERE user_id = ?`,
+		`DELETE FROM community_bans WHERE user_id = ?`,
+	} {
+		args := []any{userID}
+		if strings.Count(q, "?") == 2 {
+			args = append(args, userID)
+		}
+		if _, err := tx.Exec(ctx, q, args...); err != nil {
+			return fmt.Errorf("community: erase user %d: %w", userID, err)
+		}
+	}
+	return nil
 }

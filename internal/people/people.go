@@ -61,6 +61,11 @@ type Service struct {
 	// is unset.
 	EraseTicketsTx   func(ctx context.Context, tx *store.Tx, userID int64, terms []string) error
 	EraseTwoFactorTx func(ctx context.Context, tx *store.Tx, userID int64) error
+	// EraseCommunityTx deletes, inside tx, a permanently deleted user's
+	// community posts, comments, votes, subscriptions and ban. The server
+	// wiring installs community.EraseUserTx; unset (no community wired),
+	// there is nothing to erase.
+	EraseCommunityTx func(ctx context.Context, tx *store.Tx, userID int64) error
 
 	// tokenIPs are the token/address pairs already in the audit log.
 	tokenIPs seenIPs

@@ -320,6 +320,7 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 		Logger: logger, Outbox: a.Outbox, Contact: settings.SecurityContact.Read}
 	// The community forums: followers' mail goes through the outbox.
 	a.Community = community.New(db, a.Tickets, a.Outbox, cfg.PublicURL)
+	a.People.EraseCommunityTx = community.EraseUserTx
 	a.Assign = assign.New(db, a.Tickets, a.Settings)
 	a.Assign.Install()
 	a.CSAT = &csat.Service{DB: db, Tickets: a.Tickets, Settings: a.Settings, Outbox: a.Outbox, PublicURL: cfg.PublicURL}
