@@ -45,6 +45,7 @@ func (s *Server) registerCommunity(mux *http.ServeMux) {
 	s.handle(mux, "POST /api/v2/community/posts/{id}/subscriptions", h(s.createSubscription(community.TypePost)))
 	s.handle(mux, "DELETE /api/v2/community/posts/{id}/subscriptions/{sub_id}", h(s.deleteSubscription(community.TypePost)))
 	s.handle(mux, "POST /api/v2/community/posts/{id}/escalate", h(s.escalatePost))
+	s.handle(mux, "POST /api/v2/community/posts/{id}/comments/{comment_id}/escalate", h(s.escalateComment))
 
 	s.handle(mux, "GET /api/v2/community/moderation", h(s.moderationQueue))
 	s.handle(mux, "POST /api/v2/community/moderation/{type}/{id}", h(s.moderate))
@@ -455,6 +456,27 @@ func (s *Server) escalatePost(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	t, err := s.Community.Escalate(r.Context(), id, baseURL(r)+post.Path("en"))
+	if err != nil {
+		return err
+	}
+	return created(w, baseURL(r)+"/api/v2/tickets/"+itoa(t.ID)+".json", map[string]any{"ticket": t})
+}
+
+// escalateComment turns a comment into a ticket: 201 with the ticket.
+func (s *Server) escalateComment(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	cid, err := pathID(r, "comment_id")
+	if err != nil {
+		return err
+	}
+	post, err := s.Community.Post(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	t, err := s.Community.EscalateComment(r.Context(), id, cid, baseURL(r)+post.Path("en")+"#comment-"+itoa(cid))
 	if err != nil {
 		return err
 	}

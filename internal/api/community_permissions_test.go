@@ -143,6 +143,10 @@ var communityMatrix = []mcase{
 		return fmt.Sprintf("/api/v2/community/posts/%d/subscriptions/%d", id, sub), nil
 	}},
 	{route: "POST /api/v2/community/posts/{id}/escalate", want: communityEscalate, req: idPath("/api/v2/community/posts/%d/escalate", freshPost, nil)},
+	{route: "POST /api/v2/community/posts/{id}/comments/{comment_id}/escalate", want: communityEscalate, req: func(t *testing.T, m *mx, _ string) (string, any) {
+		post, c := m.communityComment(t)
+		return fmt.Sprintf("/api/v2/community/posts/%d/comments/%d/escalate", post, c), nil
+	}},
 	{route: "GET /api/v2/community/moderation", want: communityModRead, req: path("/api/v2/community/moderation")},
 	{route: "POST /api/v2/community/moderation/{type}/{id}", want: communityModDone, req: idPath("/api/v2/community/moderation/posts/%d", freshPost,
 		map[string]any{"moderation_state": "rejected"})},

@@ -12,15 +12,18 @@ import (
 	"github.com/frontdesk/frontdesk/internal/store"
 )
 
-const commentCols = `c.id, c.post_id, c.author_id, COALESCE(u.name, ''), c.body, c.official, c.moderation, c.created_at, c.updated_at`
+const commentCols = `c.id, c.post_id, c.author_id, COALESCE(u.name, ''), c.body, c.official, c.moderation, c.ticket_id, c.created_at, c.updated_at`
 
 const commentFrom = ` FROM community_comments c LEFT JOIN users u ON u.id = c.author_id`
 
 func scanComment(sc interface{ Scan(...any) error }) (*Comment, error) {
 	var c Comment
-	var created, updated int64
-	if err := sc.Scan(&c.ID, &c.PostID, &c.AuthorID, &c.AuthorName, &c.Body, &c.Official, &c.Moderation, &created, &updated); err != nil {
+	var ticketID, created, updated int64
+	if err := sc.Scan(&c.ID, &c.PostID, &c.AuthorID, &c.AuthorName, &c.Body, &c.Official, &c.Moderation, &ticketID, &created, &updated); err != nil {
 		return nil, err
+	}
+	if ticketID > 0 {
+		c.TicketID = &ticketID
 	}
 	c.CreatedAt, c.UpdatedAt = desk.TimeFromMicros(created), desk.TimeFromMicros(updated)
 	return &c, nil

@@ -131,7 +131,7 @@ const (
 	AuditApproved  = "community_content.approved"
 	AuditRejected  = "community_content.rejected"
 	AuditDeleted   = "community_post.deleted"
-	AuditEscalated = "community_post.escalated"
+	AuditEscalated = "community_content.escalated"
 )
 
 // Limits are the rate limiters of posting and commenting; a nil limiter
@@ -255,6 +255,7 @@ type Comment struct {
 	PostID     int64      `json:"post_id"`
 	Official   bool       `json:"official"`
 	Moderation Moderation `json:"moderation_state"`
+	TicketID   *int64     `json:"ticket_id"`
 	CreatedAt  desk.Time  `json:"created_at"`
 	UpdatedAt  desk.Time  `json:"updated_at"`
 	AuthorName string     `json:"-"`

@@ -497,6 +497,29 @@ func TestEscalateOnce(t *testing.T) {
 		if err := db.QueryRow(context.Background(), `SELECT COUNT(*) FROM tickets`).Scan(&n); err != nil || n != 1 {
 			t.Fatalf("tickets in the store: %d %v", n, err)
 		}
+		// A comment becomes a ticket of its own, once, requested by its
+		// author.
+		c, err := f.svc.CreateComment(f.agent, p.ID, community.CommentInput{Text: str("Same here, charged twice")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ct, err := f.svc.EscalateComment(f.agent, p.ID, c.ID, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ct.ID == tk.ID || ct.RequesterID != f.agentID || ct.Subject != "Re: Broken invoice" {
+			t.Fatalf("comment ticket: %+v", ct)
+		}
+		if _, err := f.svc.EscalateComment(f.agent, p.ID, c.ID, ""); code(err) != desk.ECONFLICT {
+			t.Fatalf("second comment escalation: %v", err)
+		}
+		if _, err := f.svc.EscalateComment(f.agent, p.ID+1000, c.ID, ""); code(err) != desk.ENOTFOUND {
+			t.Fatalf("comment of another post: %v", err)
+		}
+		cs, _, _ := f.svc.Comments(f.alice, p.ID, 1, 10)
+		if len(cs) != 1 || cs[0].TicketID == nil || *cs[0].TicketID != ct.ID {
+			t.Fatalf("comment's ticket: %+v", cs)
+		}
 	})
 }
 

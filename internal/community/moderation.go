@@ -198,19 +198,31 @@ func (s *Service) Banned(ctx context.Context) (bool, error) {
 	return isBanned(ctx, s.DB, pr.UserID)
 }
 
-// Escalate turns post id into a ticket (agents with access to tickets): the
-// post's author is the requester, its title the subject, its text and a
-// link back to it the first comment; the ticket comes through the
-// "community" channel, tagged community. The post records the ticket, so
-// it is escalated at most once (a second call is a conflict naming the
-// ticket). postURL is the post's address for the link.
-func (s *Service) Escalate(ctx context.Context, id int64, postURL string) (*desk.Ticket, error) {
+// Escalate turns post id into a ticket (agents who may set ticket
+// properties): the post's author is the requester, its title the subject,
+// its text and a link back to it the first comment; the ticket comes
+// through the "community" channel, tagged community. The post records the
+// ticket, so it is escalated at most once (a second call is a conflict
+// naming the ticket). link is the post's address for the ticket.
+func (s *Service) Escalate(ctx context.Context, id int64, link string) (*desk.Ticket, error) {
+	return s.escalate(ctx, TypePost, id, 0, link)
+}
+
+// EscalateComment turns comment id of post postID into a ticket, as
+// Escalate does a post: the comment's author is the requester, "Re: " and
+// the post's title the subject, the comment's text and link the first
+// comment.
+func (s *Service) EscalateComment(ctx context.Context, postID, id int64, link string) (*desk.Ticket, error) {
+	return s.escalate(ctx, TypeComment, id, postID, link)
+}
+
+func (s *Service) escalate(ctx context.Context, kind string, id, postID int64, link string) (*desk.Ticket, error) {
 	pr, err := desk.RequirePrincipal(ctx)
 	if err != nil {
 		return nil, err
 	}
 	if !CanEscalate(pr) {
-		return nil, desk.Forbidden("Turning a post into a ticket needs access to tickets")
+		return nil, desk.Forbidden("Turning community content into a ticket needs permission to set ticket properties")
 	}
 	if pr.ReadOnly {
 		return nil, desk.Forbidden("This token is read-only")
@@ -218,45 +230,67 @@ func (s *Service) Escalate(ctx context.Context, id int64, postURL string) (*desk
 	if s.Tickets == nil {
 		return nil, desk.Errorf(desk.EINTERNAL, "no ticket service")
 	}
+	table := "community_posts"
+	if kind == TypeComment {
+		table = "community_comments"
+	}
 	var out *desk.Ticket
 	err = s.DB.InTx(ctx, func(tx *store.Tx) error {
-		// Claim the post first: of two concurrent escalations only one
-		// finds ticket_id = 0.
-		res, err := tx.Exec(ctx, `UPDATE community_posts SET ticket_id = -1 WHERE id = ? AND ticket_id = 0`, id)
-		if err != nil {
-			return err
+		var author int64
+		var subject, html string
+		var existing *int64
+		if kind == TypeComment {
+			c, err := getComment(ctx, tx, postID, id)
+			if err != nil {
+				return err
+			}
+			post, err := getPost(ctx, tx, postID)
+			if err != nil {
+				return err
+			}
+			author, subject, html, existing = c.AuthorID, "Re: "+post.Title, c.Body, c.TicketID
+		} else {
+			post, err := getPost(ctx, tx, id)
+			if err != nil {
+				return err
+			}
+			author, subject, html, existing = post.AuthorID, post.Title, post.Details, post.TicketID
 		}
-		post, err := getPost(ctx, tx, id)
+		if existing != nil {
+			return desk.Errorf(desk.ECONFLICT, "This is already ticket #%d", *existing)
+		}
+		// Claim the row first: of two concurrent escalations only one
+		// finds ticket_id = 0.
+		res, err := tx.Exec(ctx, `UPDATE `+table+` SET ticket_id = -1 WHERE id = ? AND ticket_id = 0`, id)
 		if err != nil {
 			return err
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return desk.Errorf(desk.ECONFLICT, "This post is already ticket #%d", *post.TicketID)
+			return desk.Errorf(desk.ECONFLICT, "This was escalated meanwhile")
 		}
-		body := sanitize.PlainText(post.Details)
+		body := sanitize.PlainText(html)
 		if body == "" {
-			body = post.Title
+			body = subject
 		}
-		if postURL != "" {
-			body += "\n\n" + postURL
+		if link != "" {
+			body += "\n\n" + link
 		}
 		public := true
-		subject := post.Title
 		tags := []string{"community"}
-		t, _, err := s.Tickets.CreateTx(ctx, tx, ticket.Input{Subject: &subject, Via: Via, RequesterID: desk.SetID(post.AuthorID),
-			Tags: &tags, Comment: &ticket.CommentInput{Body: body, Public: &public, AuthorID: desk.SetID(post.AuthorID)}})
+		t, _, err := s.Tickets.CreateTx(ctx, tx, ticket.Input{Subject: &subject, Via: Via, RequesterID: desk.SetID(author),
+			Tags: &tags, Comment: &ticket.CommentInput{Body: body, Public: &public, AuthorID: desk.SetID(author)}})
 		if err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `UPDATE community_posts SET ticket_id = ?, updated_at = ? WHERE id = ?`, t.ID, nowMicros(), id); err != nil {
+		if _, err := tx.Exec(ctx, `UPDATE `+table+` SET ticket_id = ?, updated_at = ? WHERE id = ?`, t.ID, nowMicros(), id); err != nil {
 			return err
 		}
 		out = t
-		return audit.RecordTx(ctx, tx, audit.Entry{Action: AuditEscalated, TargetType: "community_post", TargetID: id,
+		return audit.RecordTx(ctx, tx, audit.Entry{Action: AuditEscalated, TargetType: "community_" + kind, TargetID: id,
 			Data: map[string]any{"ticket_id": t.ID}})
 	})
 	if err != nil {
-		return nil, wrap(err, "escalate post "+strconv.FormatInt(id, 10))
+		return nil, wrap(err, "escalate "+kind+" "+strconv.FormatInt(id, 10))
 	}
 	return out, nil
 }

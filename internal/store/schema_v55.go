@@ -6,7 +6,7 @@ package store
 //
 // moderation is approved, pending (held for a moderator: a new user's
 // first contribution) or rejected (the spam queue). ticket_id links a post
-// escalated to a ticket (0: none). Authors, voters and followers go with
+// or comment escalated to a ticket (0: none). Authors, voters and followers go with
 // their user (a permanent deletion erases their community content).
 func init() {
 	migrations = append(migrations, migration{
@@ -56,6 +56,7 @@ CREATE TABLE community_comments (
 	body TEXT NOT NULL,
 	official BOOLEAN NOT NULL DEFAULT FALSE,
 	moderation TEXT NOT NULL DEFAULT 'approved',
+	ticket_id BIGINT NOT NULL DEFAULT 0,
 	created_at BIGINT NOT NULL,
 	updated_at BIGINT NOT NULL
 );

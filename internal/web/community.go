@@ -52,6 +52,7 @@ func (s *Server) registerCommunity(h func(string, access, handlerFunc)) {
 	h("POST /hc/{locale}/community/posts/{id}/moderate", staff, s.communityModeratePost)
 	h("POST /hc/{locale}/community/posts/{id}/delete", customer, s.communityDeletePost)
 	h("POST /hc/{locale}/community/posts/{id}/comments/{cid}/official", staff, s.communityOfficial)
+	h("POST /hc/{locale}/community/posts/{id}/comments/{cid}/escalate", staff, s.communityEscalateComment)
 	h("GET /agent/community/moderation", staff, s.communityQueue)
 	h("POST /agent/community/moderation/{type}/{id}", staff, s.communityModerate)
 	h("POST /agent/community/bans", staff, s.communityBan)
@@ -427,16 +428,35 @@ func (s *Server) communityEscalate(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	// The ticket links back to the post when the site's address is known.
-	base, ok := httpx.PublicBase(r, s.site(), httpx.ForEmail)
-	link := ""
-	if ok {
-		link = base + back
-	}
-	if _, err := s.d.Community.Escalate(r.Context(), id, link); err != nil {
+	if _, err := s.d.Community.Escalate(r.Context(), id, s.absolute(r, back)); err != nil {
 		return err
 	}
 	return redirect(w, r, withMsg(back, "cescalated"))
+}
+
+// absolute is path on the site's public address, or "" when that is not
+// known (the ticket then carries no link back).
+func (s *Server) absolute(r *http.Request, path string) string {
+	if base, ok := httpx.PublicBase(r, s.site(), httpx.ForEmail); ok {
+		return base + path
+	}
+	return ""
+}
+
+func (s *Server) communityEscalateComment(w http.ResponseWriter, r *http.Request) error {
+	id, back, err := s.postTarget(r)
+	if err != nil {
+		return err
+	}
+	cid, err := pathID(r, "cid")
+	if err != nil {
+		return err
+	}
+	anchor := "#comment-" + strconv.FormatInt(cid, 10)
+	if _, err := s.d.Community.EscalateComment(r.Context(), id, cid, s.absolute(r, back+anchor)); err != nil {
+		return err
+	}
+	return redirect(w, r, withMsg(back, "cescalated")+anchor)
 }
 
 // communityModeratePost applies the moderator's form: status, pinned,
