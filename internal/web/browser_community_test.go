@@ -90,3 +90,58 @@ func TestBrowserCommunityEscalation(t *testing.T) {
 	cu.waitText("Agent zajmuje się tą sprawą.")
 	cu.accessible("the post in Polish")
 }
+
+// TestBrowserCommunityXSSCorpus: the XSS corpus as topic names, post titles,
+// post details (HTML through the API's path and plain text through the
+// form's) and comments, by a user whose name is hostile too; no script
+// runs on the community home, the topic page, each post page (as a
+// visitor and as a moderating admin) or the moderation queue.
+func TestBrowserCommunityXSSCorpus(t *testing.T) {
+	b := newBrowser(t)
+	e := newEnv(t, "")
+	svc := e.app.Community
+	svc.Limits = community.Limits{} // one user writes the whole corpus (the limits have their own tests)
+	name := `<img src=x onerror=window.__xss=1>"Mallory" <script>window.__xss=1</script>`
+	mal := e.mustUser(name, "mallory@example.com", "end-user")
+	topic, err := svc.CreateTopic(e.sys, community.TopicInput{Name: ptr(xssCorpus[1]), Description: ptr(xssCorpus[0])})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var paths []string
+	for i, payload := range xssCorpus {
+		in := community.PostInput{Title: ptr(strings.ReplaceAll(payload, "\n", " ")), TopicID: &topic.ID}
+		if i%2 == 0 {
+			in.Details = ptr(payload)
+		} else {
+			in.Text = ptr(payload)
+		}
+		p, err := svc.CreatePost(userCtx(mal), in)
+		if err != nil {
+			t.Fatalf("payload %d: %v", i, err)
+		}
+		if i%3 == 0 {
+			// Some stay held, so the queue shows them.
+			if err := svc.Moderate(e.sys, community.TypePost, p.ID, community.Approved); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := svc.CreateComment(userCtx(e.admin), p.ID, community.CommentInput{Text: ptr(payload)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		paths = append(paths, p.Path("en"))
+	}
+	ad := b.tab("admin")
+	ad.signIn(e.base, "/agent/signin", e.admin.Email)
+	for _, p := range append([]string{"/hc/en/community/topics", "/hc/en/community/topics/" + itoa(topic.ID), "/agent/community/moderation"}, paths...) {
+		ad.open(e.base + p)
+		ad.waitJS(`document.readyState === "complete"`, p)
+		ad.noScriptRan(p)
+	}
+	anon := b.tab("visitor")
+	anon.open(e.base + "/hc/en/community/topics/" + itoa(topic.ID))
+	anon.waitJS(`document.readyState === "complete"`, "topic page")
+	anon.noScriptRan("the topic page as a visitor")
+	anon.open(e.base + paths[0])
+	anon.waitJS(`document.readyState === "complete"`, "post page")
+	anon.noScriptRan("a post page as a visitor")
+}
