@@ -79,7 +79,9 @@ func communityBase(loc string) string { return "/hc/" + loc + "/community" }
 
 // CommunityModerator reports whether the visitor moderates the community
 // (the navigation shows the moderation queue).
-func (p *page) CommunityModerator() bool { return p.s.d.Community != nil && community.CanModerate(p.reqCtx.p) }
+func (p *page) CommunityModerator() bool {
+	return p.s.d.Community != nil && community.CanModerate(p.reqCtx.p)
+}
 
 // communityPage is a portal page of the community.
 func (s *Server) communityPage(r *http.Request, title string) *page {
