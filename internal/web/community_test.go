@@ -99,7 +99,13 @@ func TestCommunityPagesXSSAndPaths(t *testing.T) {
 // Pending posts are shown to their author and staff only; the forms need a
 // session and the CSRF token; a banned user gets no forms.
 func TestCommunityPagesVisibilityAndForms(t *testing.T) {
-	e := newEnv(t, "")
+	for name, u := range stores(t) {
+		t.Run(name, func(t *testing.T) { communityPagesVisibilityAndForms(t, u) })
+	}
+}
+
+func communityPagesVisibilityAndForms(t *testing.T, dbURL string) {
+	e := newEnv(t, dbURL)
 	svc := e.app.Community
 	topic, err := svc.CreateTopic(e.sys, community.TopicInput{Name: ptr("General")})
 	if err != nil {
