@@ -395,6 +395,14 @@ func TestCommentsOfficialAndNotifications(t *testing.T) {
 		if n := f.mails(t); n != 2 {
 			t.Fatalf("mails after approval: %d, want 2", n)
 		}
+		m, err := f.ob.Latest(f.sys, "alice@example.com")
+		if err != nil || m == nil {
+			t.Fatalf("alice's mail: %v %v", m, err)
+		}
+		if m.Subject != "New comment on: How do I <reset> it?" || !strings.Contains(m.Text, "Bob commented") || !strings.Contains(m.Text, "Try this") ||
+			!strings.Contains(m.Text, "https://help.example.com"+p.Path("en")) || strings.Contains(m.Text, "<script") || m.Kind != community.MailKind {
+			t.Fatalf("alice's mail: %q\n%s", m.Subject, m.Text)
+		}
 		off, err := f.svc.CreateComment(f.agent, p.ID, community.CommentInput{Text: str("Official answer"), Official: yes()})
 		if err != nil || !off.Official {
 			t.Fatalf("official: %+v %v", off, err)
