@@ -20,6 +20,7 @@ import (
 	"github.com/frontdesk/frontdesk/internal/bulk"
 	"github.com/frontdesk/frontdesk/internal/channel/email/ingest"
 	"github.com/frontdesk/frontdesk/internal/channel/email/mailbox"
+	"github.com/frontdesk/frontdesk/internal/community"
 	"github.com/frontdesk/frontdesk/internal/csat"
 	"github.com/frontdesk/frontdesk/internal/desk"
 	"github.com/frontdesk/frontdesk/internal/httpx"
@@ -93,6 +94,9 @@ type Server struct {
 	// Privacy serves the data-subject export (p9-export). Nil: route not
 	// served.
 	Privacy *privacy.Service
+	// Community serves /community/... (p10-community). Nil: routes not
+	// served.
+	Community *community.Service
 
 	// routes lists every pattern registered through handle, so tests can
 	// check that each route has its entry in the permission matrix.
@@ -129,6 +133,7 @@ func (s *Server) Register(mux *http.ServeMux) {
 	s.registerAssignCSAT(mux) // p8-assign
 	s.registerRetention(mux)  // p9-retention
 	s.registerPrivacy(mux)    // p9-export
+	s.registerCommunity(mux)  // p10-community
 	mux.Handle("/api/v2/", s.public(func(w http.ResponseWriter, r *http.Request) error {
 		return &desk.Error{Code: desk.ENOTFOUND, Message: "No route matches " + r.Method + " " + r.URL.Path}
 	}))

@@ -20,6 +20,7 @@ import (
 	"github.com/frontdesk/frontdesk/internal/channel/email/ingest"
 	"github.com/frontdesk/frontdesk/internal/channel/email/mailbox"
 	"github.com/frontdesk/frontdesk/internal/channel/email/thread"
+	"github.com/frontdesk/frontdesk/internal/community"
 	"github.com/frontdesk/frontdesk/internal/csat"
 	"github.com/frontdesk/frontdesk/internal/desk"
 	"github.com/frontdesk/frontdesk/internal/events"
@@ -143,6 +144,10 @@ func newTestHandler(t testing.TB, db *store.DB, configure func(*Server)) (*testA
 	srv.Retention = &retention.Service{DB: db, Tickets: tickets, People: ppl, Suspended: srv.Inbound} // p9-retention
 	srv.Privacy = privacy.New(db, tickets, ppl)                                                       // p9-export
 	srv.Privacy.TempDir = t.TempDir()
+	// The community (p10-community); its rate limits are tested in its
+	// package, so the matrix's many posts by one user are not limited.
+	srv.Community = community.New(db, tickets, outbox.New(db, box), "")
+	srv.Community.Limits = community.Limits{}
 	// As internal/server does, so bulk jobs can be driven with Jobs.RunOnce.
 	srv.Bulk.Register(srv.Jobs)
 	if configure != nil {

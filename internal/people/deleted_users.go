@@ -149,6 +149,12 @@ func (s *Service) eraseOwnedRows(ctx context.Context, tx *store.Tx, userID int64
 		{"account records (EraseAccountTx)", s.EraseAccountTx},
 		{"two-factor records (EraseTwoFactorTx)", s.EraseTwoFactorTx},
 	}
+	if s.EraseCommunityTx != nil {
+		erasers = append(erasers, struct {
+			what  string
+			erase func(context.Context, *store.Tx, int64) error
+		}{"community posts and comments", s.EraseCommunityTx})
+	}
 	for _, e := range erasers {
 		if e.erase == nil {
 			return fmt.Errorf("people: no eraser wired for %s; refusing a permanent deletion that would leave them", e.what)

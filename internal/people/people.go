@@ -72,6 +72,11 @@ type Service struct {
 	// stay); the server wiring installs (*csat.Service).EraseTx. PurgeUser
 	// is refused while it is unset.
 	EraseRatingsTx func(ctx context.Context, tx *store.Tx, userID int64, terms []string) error
+	// EraseCommunityTx deletes, inside tx, a permanently deleted user's
+	// community posts, comments, votes, subscriptions and ban. The server
+	// wiring installs community.EraseUserTx; unset (no community wired),
+	// there is nothing to erase.
+	EraseCommunityTx func(ctx context.Context, tx *store.Tx, userID int64) error
 
 	// tokenIPs are the token/address pairs already in the audit log.
 	tokenIPs seenIPs

@@ -31,6 +31,7 @@ import (
 	"github.com/frontdesk/frontdesk/internal/channel/email/notify"
 	"github.com/frontdesk/frontdesk/internal/channel/email/smtpin"
 	"github.com/frontdesk/frontdesk/internal/channel/email/thread"
+	"github.com/frontdesk/frontdesk/internal/community"
 	"github.com/frontdesk/frontdesk/internal/csat"
 	"github.com/frontdesk/frontdesk/internal/events"
 	"github.com/frontdesk/frontdesk/internal/events/pgrelay"
@@ -215,6 +216,8 @@ type App struct {
 	Retention *retention.Service
 	// Privacy makes data-subject exports (API and the agent user page).
 	Privacy *privacy.Service
+	// Community is the forums under /hc/{locale}/community (p10-community).
+	Community *community.Service
 
 	metricsAddr string // where the metrics listener listens, once it does
 	smtpAddr    string // where the SMTP receiver listens, once it does
@@ -327,6 +330,9 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 	a.Retention = &retention.Service{DB: db, Tickets: a.Tickets, People: a.People, Suspended: a.Inbound,
 		Logger: logger, Outbox: a.Outbox, Contact: settings.SecurityContact.Read}
 	a.Privacy = privacy.New(db, a.Tickets, a.People)
+	// The community forums: followers' mail goes through the outbox.
+	a.Community = community.New(db, a.Tickets, a.Outbox, cfg.PublicURL)
+	a.People.EraseCommunityTx = community.EraseUserTx
 	a.Assign = assign.New(db, a.Tickets, a.Settings)
 	a.Assign.Install()
 	a.CSAT = &csat.Service{DB: db, Tickets: a.Tickets, Settings: a.Settings, Outbox: a.Outbox, PublicURL: cfg.PublicURL}
@@ -339,7 +345,7 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 		DB: db, Tickets: a.Tickets, People: a.People, Search: a.Search, Account: a.Account, OAuth: a.OAuth, Outbox: a.Outbox, Mailboxes: a.Mailboxes,
 		TwoFactor: twoFactor, Passwords: a.People.Passwords, Settings: a.Settings, EmailTemplates: &notify.Templates{DB: db},
 		Inbound: a.Inbound, IMAP: a.IMAP, Rules: a.Rules, SLA: a.SLA, Webhooks: a.Webhooks, Assign: a.Assign, CSAT: a.CSAT,
-		Views: a.Views, Macros: a.Macros, Retention: a.Retention, Privacy: a.Privacy,
+		Views: a.Views, Macros: a.Macros, Retention: a.Retention, Privacy: a.Privacy, Community: a.Community,
 		Events: a.Events, Logger: logger, MaxUpload: cfg.MaxUpload, PublicURL: cfg.PublicURL,
 		IPs: a.ips(), WebFormPerMinute: cfg.WebFormRateLimit, Context: ctx,
 	})
@@ -402,6 +408,7 @@ func (a *App) Handler(reg *prometheus.Registry) http.Handler {
 		Views: a.Views, Macros: a.Macros,
 		Retention: a.Retention,
 		Privacy:   a.Privacy,
+		Community: a.Community,
 	}
 	apiSrv.Register(mux)
 	metrics := httpx.NewMetrics(reg)

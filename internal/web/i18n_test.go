@@ -175,6 +175,10 @@ func TestEveryPageInEveryLanguage(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// A community topic with a held post, an approved post with a comment,
+	// and a ban (p10-community).
+	communityPages := communityFixture(t, e)
+
 	locale.ResetMissingKeys()
 	for _, loc := range []string{"en", "pl"} {
 		t.Run(loc, func(t *testing.T) {
@@ -266,6 +270,17 @@ func TestEveryPageInEveryLanguage(t *testing.T) {
 				check("admin", p, ad.get(p))
 			}
 			check("agent", "SLA ticket", ag.get(slaTicket))
+			for _, p := range communityPages(loc) { // p10-community
+				check("anonymous", p, anon.get(p, al...))
+				check("customer", p, cu.get(p))
+				check("agent", p, ag.get(p))
+				check("admin", p, ad.get(p))
+			}
+			check("customer", "new post", cu.get("/hc/"+loc+"/community/posts/new"))
+			check("customer", "invalid post", cu.post("/hc/"+loc+"/community/posts", url.Values{"title": {""}, "kind": {"x"}}))
+			check("agent", "moderation queue", ag.get("/agent/community/moderation"))
+			check("admin", "moderation queue", ad.get("/agent/community/moderation"))
+			check("admin", "invalid ban", ad.post("/agent/community/bans", url.Values{"user": {"nobody@nowhere.test"}}))
 			ad.get("/agent/admin/slas/new")
 			check("admin", "invalid SLA policy", ad.post("/agent/admin/slas", url.Values{"title": {""}, "field_all_0": {"nope"}, "t_first_reply_time_low": {"x"}}))
 			check("admin", "invalid SLA filter", ad.post("/agent/admin/slas", url.Values{"title": {"X"}, "field_all_0": {"nope"}, "op_all_0": {"is"}}))

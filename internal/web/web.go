@@ -38,6 +38,7 @@ import (
 	"github.com/frontdesk/frontdesk/internal/channel/email/ingest"
 	"github.com/frontdesk/frontdesk/internal/channel/email/mailbox"
 	"github.com/frontdesk/frontdesk/internal/channel/email/notify"
+	"github.com/frontdesk/frontdesk/internal/community"
 	"github.com/frontdesk/frontdesk/internal/csat"
 	"github.com/frontdesk/frontdesk/internal/desk"
 	"github.com/frontdesk/frontdesk/internal/events"
@@ -105,6 +106,9 @@ type Deps struct {
 	// Privacy makes data-subject exports (the agent user page's "Export
 	// data"); nil hides it.
 	Privacy *privacy.Service
+	// Community serves the forums under /hc/{locale}/community and the
+	// moderation page (nil: not served).
+	Community *community.Service
 	// TwoFactor and Passwords enable the account-security pages, two-step
 	// sign-in and password expiry; nil leaves those features off.
 	TwoFactor *twofactor.Service
@@ -366,6 +370,8 @@ func (s *Server) Register(mux *http.ServeMux) {
 	s.registerAlerts(h)
 	// Data retention policies (p9-retention).
 	s.registerRetentionAdmin(h)
+	// Community forums and their moderation (p10-community).
+	s.registerCommunity(h)
 
 	// Anything else is an HTML 404 (the API answers under /api/v2/).
 	h("/", public, func(w http.ResponseWriter, r *http.Request) error { return desk.NotFound() })

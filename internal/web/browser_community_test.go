@@ -1,0 +1,147 @@
+package web_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/frontdesk/frontdesk/internal/community"
+)
+
+// TestBrowserCommunityEscalation: an end-user writes a post with a hostile
+// title through the form (held for approval, as a new user's first post);
+// an agent opens it and turns it into a ticket with one click; the post
+// then says an agent is looking into it, links the ticket for the agent,
+// and the ticket links back to the post. Every page passes the
+// accessibility check, and no injected script runs.
+func TestBrowserCommunityEscalation(t *testing.T) {
+	b := newBrowser(t)
+	e := newEnv(t, "")
+	topic, err := e.app.Community.CreateTopic(e.sys, community.TopicInput{Name: ptr("Billing"),
+		Translations: map[string]community.TopicText{"pl": {Name: "Płatności"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	cu := b.tab("customer")
+	cu.signIn(e.base, "/signin", e.customer.Email)
+	cu.open(e.base + "/hc/en/community/topics")
+	cu.waitText("Billing")
+	cu.accessible("the community home")
+	cu.open(fmt.Sprintf("%s/hc/en/community/topics/%d", e.base, topic.ID))
+	cu.waitText("New post")
+	cu.accessible("the topic page")
+	cu.do(chromedp.Click(chromedp.CSS(`a[href^="/hc/en/community/posts/new"]`)))
+	cu.waitJS(`document.querySelector('#new-post-form') !== null`, "new post form")
+	cu.accessible("the new post form")
+	title := `Invoice <img src=x onerror="window.__xss=1"> is wrong`
+	cu.do(
+		chromedp.SetValue(chromedp.CSS(`#post-kind`), "question"),
+		chromedp.SetValue(chromedp.CSS(`#post-title`), title),
+		chromedp.SetValue(chromedp.CSS(`#post-details`), "I was charged twice.\n\n<script>window.__xss=2</script>"),
+		chromedp.Click(chromedp.CSS(`#new-post-form button[type=submit]`)),
+	)
+	cu.waitJS(`location.search.includes("m=cheld") && document.readyState === "complete"`, "post held")
+	cu.waitText("waits for a moderator")
+	cu.noScriptRan("the held post")
+	cu.accessible("the held post")
+	postPath := cu.eval(`location.pathname`)
+	posts, _, err := e.app.Community.Posts(e.sys, community.PostFilter{TopicID: topic.ID})
+	if err != nil || len(posts) != 1 || posts[0].Title != title || posts[0].Moderation != community.Pending {
+		t.Fatalf("posts %+v %v", posts, err)
+	}
+	post := posts[0]
+
+	ag := b.tab("agent")
+	ag.signIn(e.base, "/agent/signin", e.agent.Email)
+	ag.open(e.base + postPath)
+	ag.waitJS(`document.querySelector('#escalate') !== null`, "escalate button")
+	ag.accessible("the post as an agent")
+	ag.do(chromedp.Click(chromedp.CSS(`#escalate`)))
+	ag.waitJS(`location.search.includes("m=cescalated") && document.querySelector('#post-ticket-link') !== null`, "ticket link")
+	ag.noScriptRan("the escalated post")
+	ag.accessible("the escalated post")
+	got, err := e.app.Community.Post(e.sys, post.ID)
+	if err != nil || got.TicketID == nil {
+		t.Fatalf("post after escalation %+v %v", got, err)
+	}
+	if href := ag.eval(`document.querySelector('#post-ticket-link').getAttribute('href')`); href != fmt.Sprintf("/agent/tickets/%d", *got.TicketID) {
+		t.Fatalf("ticket link %q", href)
+	}
+	if ag.eval(`String(document.querySelector('#escalate') === null)`) != "true" {
+		t.Fatal("the escalate button is still offered")
+	}
+	tk, err := e.app.Tickets.Get(e.sys, *got.TicketID)
+	if err != nil || tk.RequesterID != e.customer.ID || tk.Via.Channel != community.Via || !strings.Contains(tk.Description, postPath) {
+		t.Fatalf("ticket %+v %v", tk, err)
+	}
+	// The agent follows the link to the ticket.
+	ag.do(chromedp.Click(chromedp.CSS(`#post-ticket-link`)))
+	ag.waitJS(fmt.Sprintf(`location.pathname === "/agent/tickets/%d"`, tk.ID), "ticket page")
+
+	// The author sees that an agent is on it.
+	cu.open(e.base + postPath)
+	cu.waitText("An agent is looking into this.")
+	cu.noScriptRan("the author's view")
+	// And the Polish page of the same post.
+	cu.open(e.base + strings.Replace(postPath, "/hc/en/", "/hc/pl/", 1))
+	cu.waitText("Agent zajmuje się tą sprawą.")
+	cu.accessible("the post in Polish")
+}
+
+// TestBrowserCommunityXSSCorpus: the XSS corpus as topic names, post titles,
+// post details (HTML through the API's path and plain text through the
+// form's) and comments, by a user whose name is hostile too; no script
+// runs on the community home, the topic page, each post page (as a
+// visitor and as a moderating admin) or the moderation queue.
+func TestBrowserCommunityXSSCorpus(t *testing.T) {
+	b := newBrowser(t)
+	e := newEnv(t, "")
+	svc := e.app.Community
+	svc.Limits = community.Limits{} // one user writes the whole corpus (the limits have their own tests)
+	name := `<img src=x onerror=window.__xss=1>"Mallory" <script>window.__xss=1</script>`
+	mal := e.mustUser(name, "mallory@example.com", "end-user")
+	topic, err := svc.CreateTopic(e.sys, community.TopicInput{Name: ptr(xssCorpus[1]), Description: ptr(xssCorpus[0])})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var paths []string
+	for i, payload := range xssCorpus {
+		in := community.PostInput{Title: ptr(strings.ReplaceAll(payload, "\n", " ")), TopicID: &topic.ID}
+		if i%2 == 0 {
+			in.Details = ptr(payload)
+		} else {
+			in.Text = ptr(payload)
+		}
+		p, err := svc.CreatePost(userCtx(mal), in)
+		if err != nil {
+			t.Fatalf("payload %d: %v", i, err)
+		}
+		if i%3 == 0 {
+			// Some stay held, so the queue shows them.
+			if err := svc.Moderate(e.sys, community.TypePost, p.ID, community.Approved); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := svc.CreateComment(userCtx(e.admin), p.ID, community.CommentInput{Text: ptr(payload)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		paths = append(paths, p.Path("en"))
+	}
+	ad := b.tab("admin")
+	ad.signIn(e.base, "/agent/signin", e.admin.Email)
+	for _, p := range append([]string{"/hc/en/community/topics", "/hc/en/community/topics/" + itoa(topic.ID), "/agent/community/moderation"}, paths...) {
+		ad.open(e.base + p)
+		ad.waitJS(`document.readyState === "complete"`, p)
+		ad.noScriptRan(p)
+	}
+	anon := b.tab("visitor")
+	anon.open(e.base + "/hc/en/community/topics/" + itoa(topic.ID))
+	anon.waitJS(`document.readyState === "complete"`, "topic page")
+	anon.noScriptRan("the topic page as a visitor")
+	anon.open(e.base + paths[0])
+	anon.waitJS(`document.readyState === "complete"`, "post page")
+	anon.noScriptRan("a post page as a visitor")
+}
