@@ -448,8 +448,8 @@ func (s *Service) applyInput(ctx context.Context, q store.Querier, p *desk.Princ
 			val.Add("actions", "must be a list of actions with field and value")
 		} else if len(acts) == 0 {
 			val.Add("actions", "a macro needs at least one action")
-		} else {
-			s.validateActions(acts, &val)
+		} else if err := s.validateActions(rules.WithDB(ctx, q), acts, &val); err != nil {
+			return err
 		}
 		m.Actions = acts
 		if m.Actions == nil {
@@ -464,10 +464,10 @@ const maxActions = 100
 
 // validateActions checks the comment actions here and hands the others to
 // the engine.
-func (s *Service) validateActions(acts []Action, val *desk.Validation) {
+func (s *Service) validateActions(ctx context.Context, acts []Action, val *desk.Validation) error {
 	if len(acts) > maxActions {
 		val.Add("actions", fmt.Sprintf("takes at most %d actions", maxActions))
-		return
+		return nil
 	}
 	comment, rest := split(acts)
 	for _, a := range comment {
@@ -484,8 +484,9 @@ func (s *Service) validateActions(acts []Action, val *desk.Validation) {
 		}
 	}
 	if len(rest) > 0 {
-		s.Rules.ValidateActions(val, "actions", rules.KindMacro, rest)
+		return s.Rules.ValidateActions(ctx, val, "actions", rules.KindMacro, rest)
 	}
+	return nil
 }
 
 // split separates the comment actions from the engine's.

@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"slices"
@@ -151,8 +152,8 @@ func sqlScalar(col, rankCol string, rank func(string) int, current bool) func(b 
 	}
 }
 
-func checkOneOf(values ...string) func(op string, v any) error {
-	return func(op string, v any) error {
+func checkOneOf(values ...string) func(ctx context.Context, op string, v any) error {
+	return func(_ context.Context, op string, v any) error {
 		if !needsValue(op) {
 			return nil
 		}
@@ -163,8 +164,10 @@ func checkOneOf(values ...string) func(op string, v any) error {
 	}
 }
 
-func checkID(current bool) func(op string, v any) error {
-	return func(op string, v any) error {
+// checkID checks an id value; ref, when not nil, checks that the record
+// exists.
+func checkID(current bool, ref func(context.Context, int64) error) func(ctx context.Context, op string, v any) error {
+	return func(ctx context.Context, op string, v any) error {
 		if !needsValue(op) {
 			return nil
 		}
@@ -172,14 +175,18 @@ func checkID(current bool) func(op string, v any) error {
 		if s == "" || current && s == "current_user" {
 			return nil
 		}
-		if n, ok := Int(s); !ok || n < 0 {
+		n, ok := Int(s)
+		if !ok || n < 0 {
 			return errors.New("must be an id")
+		}
+		if ref != nil {
+			return ref(ctx, n)
 		}
 		return nil
 	}
 }
 
-func checkHours(op string, v any) error {
+func checkHours(_ context.Context, op string, v any) error {
 	n, ok := Int(v)
 	if !ok || n < 0 || n > 24*365*20 {
 		return errors.New("must be a whole number of hours")
@@ -187,7 +194,7 @@ func checkHours(op string, v any) error {
 	return nil
 }
 
-func checkWords(op string, v any) error {
+func checkWords(_ context.Context, op string, v any) error {
 	if len(Words(v)) == 0 {
 		return errors.New("needs at least one word")
 	}
@@ -230,14 +237,15 @@ func registerConditions(r *Registry) {
 		name, title string
 		get         ticketField
 		current     bool
+		ref         func(context.Context, int64) error
 	}{
-		{"group_id", "Group", func(t *desk.Ticket) string { return ptrID(t.GroupID) }, false},
-		{"assignee_id", "Assignee", func(t *desk.Ticket) string { return ptrID(t.AssigneeID) }, true},
-		{"requester_id", "Requester", func(t *desk.Ticket) string { return idString(t.RequesterID) }, true},
-		{"organization_id", "Organization", func(t *desk.Ticket) string { return ptrID(t.OrganizationID) }, false},
-		{"ticket_form_id", "Ticket form", func(t *desk.Ticket) string { return ptrID(t.TicketFormID) }, false},
+		{"group_id", "Group", func(t *desk.Ticket) string { return ptrID(t.GroupID) }, false, CheckGroupRef},
+		{"assignee_id", "Assignee", func(t *desk.Ticket) string { return ptrID(t.AssigneeID) }, true, CheckUserRef},
+		{"requester_id", "Requester", func(t *desk.Ticket) string { return idString(t.RequesterID) }, true, CheckUserRef},
+		{"organization_id", "Organization", func(t *desk.Ticket) string { return ptrID(t.OrganizationID) }, false, nil},
+		{"ticket_form_id", "Ticket form", func(t *desk.Ticket) string { return ptrID(t.TicketFormID) }, false, nil},
 	} {
-		r.AddCondition(f.name, ConditionSpec{Title: f.title, Kinds: allKinds, Operators: presentOps, Check: checkID(f.current),
+		r.AddCondition(f.name, ConditionSpec{Title: f.title, Kinds: allKinds, Operators: presentOps, Check: checkID(f.current, f.ref),
 			Match: matchScalar(f.get, nil), SQL: sqlScalar("t."+f.name, "", nil, f.current)})
 	}
 
@@ -273,7 +281,7 @@ func registerConditions(r *Registry) {
 		SQL: sqlCustomField})
 
 	r.AddCondition("via_id", ConditionSpec{Title: "Channel", Kinds: queryKinds, Operators: []string{OpIs, OpIsNot},
-		Check: func(op string, v any) error {
+		Check: func(_ context.Context, op string, v any) error {
 			if n := viaName(v); n == "" || len(n) > 40 {
 				return errors.New("must name a channel")
 			}
@@ -364,7 +372,7 @@ func registerConditions(r *Registry) {
 		}})
 
 	r.AddCondition("locale_id", ConditionSpec{Title: "Requester's language", Kinds: queryKinds, Operators: []string{OpIs, OpIsNot},
-		Check: func(op string, v any) error {
+		Check: func(_ context.Context, op string, v any) error {
 			if localeOf(v) == "" {
 				return errors.New("must name a language")
 			}

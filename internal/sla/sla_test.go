@@ -504,7 +504,7 @@ func TestRuleConditions(t *testing.T) {
 		query := func(c sla.Condition) []int64 {
 			t.Helper()
 			filter := sla.Filter{All: []sla.Condition{c}}
-			if err := reg.Validate(rules.KindView, filter, nil); err != nil {
+			if err := reg.Validate(context.Background(), rules.KindView, filter, nil); err != nil {
 				t.Fatalf("%v: %v", c, err)
 			}
 			b := &rules.SQL{Dialect: db.Dialect, Now: f.now()}
@@ -541,7 +541,7 @@ func TestRuleConditions(t *testing.T) {
 				t.Errorf("%v: %v, want %v", tc.c, got, tc.want)
 			}
 		}
-		if err := reg.Validate(rules.KindView, sla.Filter{All: []sla.Condition{{Field: "sla_next_breach_at", Operator: "less_than", Value: "soon"}}}, nil); desk.ErrorCode(err) != desk.EINVALID {
+		if err := reg.Validate(context.Background(), rules.KindView, sla.Filter{All: []sla.Condition{{Field: "sla_next_breach_at", Operator: "less_than", Value: "soon"}}}, nil); desk.ErrorCode(err) != desk.EINVALID {
 			t.Fatalf("a bad hours value: %v", err)
 		}
 		// within_business_hours: all hours without a schedule; then the
@@ -552,7 +552,7 @@ func TestRuleConditions(t *testing.T) {
 		}
 		in := sla.Filter{All: []sla.Condition{{Field: "within_business_hours", Operator: "is", Value: true}}}
 		out := sla.Filter{All: []sla.Condition{{Field: "within_business_hours", Operator: "is", Value: false}}}
-		if err := reg.Validate(rules.KindTrigger, in, []rules.Action{{Field: "status", Value: "open"}}); err != nil {
+		if err := reg.Validate(context.Background(), rules.KindTrigger, in, []rules.Action{{Field: "status", Value: "open"}}); err != nil {
 			t.Fatal(err)
 		}
 		monday := time.Date(2026, 11, 30, 10, 0, 0, 0, f.warsaw)
@@ -579,10 +579,10 @@ func TestTriggerSetsPolicy(t *testing.T) {
 		trigger := rules.Rule{Ref: rules.Ref{Kind: rules.KindTrigger, ID: 1, Title: "VIP customers"},
 			Conditions: sla.Filter{All: []sla.Condition{{Field: "current_tags", Operator: "includes", Value: "vip"}}},
 			Actions:    []rules.Action{{Field: sla.ActionSetPolicy, Value: vip.ID}}}
-		if err := reg.Validate(rules.KindTrigger, trigger.Conditions, trigger.Actions); err != nil {
+		if err := reg.Validate(context.Background(), rules.KindTrigger, trigger.Conditions, trigger.Actions); err != nil {
 			t.Fatal(err)
 		}
-		if err := reg.Validate(rules.KindTrigger, trigger.Conditions, []rules.Action{{Field: sla.ActionSetPolicy, Value: "x"}}); desk.ErrorCode(err) != desk.EINVALID {
+		if err := reg.Validate(context.Background(), rules.KindTrigger, trigger.Conditions, []rules.Action{{Field: sla.ActionSetPolicy, Value: "x"}}); desk.ErrorCode(err) != desk.EINVALID {
 			t.Fatalf("a bad policy id: %v", err)
 		}
 		var failed []rules.Failure

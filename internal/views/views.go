@@ -595,7 +595,7 @@ func (s *Service) applyInput(ctx context.Context, q store.Querier, p *desk.Princ
 		if s.Rules == nil {
 			return errors.New("views: no rules engine")
 		}
-		if err := s.Rules.Validate(rules.KindView, c, nil); err != nil {
+		if err := s.Rules.Validate(rules.WithDB(ctx, q), rules.KindView, c, nil); err != nil {
 			return err
 		}
 		v.Conditions = c
