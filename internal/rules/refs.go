@@ -89,3 +89,46 @@ func LookupError(err error) error {
 	}
 	return &lookupError{err}
 }
+
+// RulesUsing lists the triggers and automations, active or not, with an
+// action on field whose value match accepts, triggers first, each by
+// position. Another package that owns what the actions name (webhooks)
+// asks it before deleting.
+func RulesUsing(ctx context.Context, q store.Querier, field string, match func(v any) bool) ([]Ref, error) {
+	var out []Ref
+	for _, k := range []struct {
+		kind  Kind
+		table string
+	}{{KindTrigger, "triggers"}, {KindAutomation, "automations"}} {
+		rows, err := q.Query(ctx, `SELECT id, title, actions FROM `+k.table+` WHERE actions LIKE ? ESCAPE '!' ORDER BY position, id`,
+			"%"+likeEscape(field)+"%")
+		if err != nil {
+			return nil, fmt.Errorf("rules: %s using %s: %w", k.table, field, err)
+		}
+		for rows.Next() {
+			var ref Ref
+			var raw string
+			if err := rows.Scan(&ref.ID, &ref.Title, &raw); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("rules: %s using %s: %w", k.table, field, err)
+			}
+			acts, err := DecodeActions([]byte(raw))
+			if err != nil {
+				continue // not an action list: calls nothing
+			}
+			for _, a := range acts {
+				if a.Field == field && match(a.Value) {
+					ref.Kind = k.kind
+					out = append(out, ref)
+					break
+				}
+			}
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return nil, fmt.Errorf("rules: %s using %s: %w", k.table, field, err)
+		}
+	}
+	return out, nil
+}
