@@ -2,6 +2,7 @@ package sla_test
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"strings"
 	"sync"
@@ -584,6 +585,17 @@ func TestTriggerSetsPolicy(t *testing.T) {
 		}
 		if err := reg.Validate(context.Background(), rules.KindTrigger, trigger.Conditions, []rules.Action{{Field: sla.ActionSetPolicy, Value: "x"}}); desk.ErrorCode(err) != desk.EINVALID {
 			t.Fatalf("a bad policy id: %v", err)
+		}
+		// Saved with the store at hand, a policy that does not exist is
+		// refused (as the rules services save); an existing one is not.
+		withDB := rules.WithDB(context.Background(), db)
+		if err := reg.Validate(withDB, rules.KindTrigger, trigger.Conditions, trigger.Actions); err != nil {
+			t.Fatalf("an existing policy: %v", err)
+		}
+		err := reg.Validate(withDB, rules.KindTrigger, trigger.Conditions, []rules.Action{{Field: sla.ActionSetPolicy, Value: vip.ID + 1000}})
+		var de *desk.Error
+		if !errors.As(err, &de) || de.Code != desk.EINVALID || len(de.Details["actions"]) != 1 || !strings.Contains(de.Details["actions"][0].Description, "names no SLA policy") {
+			t.Fatalf("a missing policy: %v", err)
 		}
 		var failed []rules.Failure
 		f.tickets.SetRuleStage(func(ctx context.Context, tx *store.Tx, e *ticket.Edit) ([]ticket.Hook, error) {
