@@ -125,13 +125,13 @@ func registerActions(r *Registry) {
 		Nullifies: scalarNullifies(desk.StatusRank)})
 	r.AddAction("priority", ActionSpec{Title: "Priority", Kinds: propKinds,
 		Check: func(ctx context.Context, v any) error {
-			return checkOneOf(append([]string{""}, desk.Priorities...)...)(ctx, OpIs, v)
+			return checkOneOf(append([]string{""}, desk.Priorities...)...)(ctx, "", OpIs, v)
 		},
 		Apply:     func(ac *ActionContext, _ string, v any) error { ac.Edit.SetPriority(String(v)); return nil },
 		Nullifies: scalarNullifies(desk.PriorityRank)})
 	r.AddAction("type", ActionSpec{Title: "Type", Kinds: propKinds,
 		Check: func(ctx context.Context, v any) error {
-			return checkOneOf(append([]string{""}, desk.Types...)...)(ctx, OpIs, v)
+			return checkOneOf(append([]string{""}, desk.Types...)...)(ctx, "", OpIs, v)
 		},
 		Apply:     func(ac *ActionContext, _ string, v any) error { ac.Edit.SetType(String(v)); return nil },
 		Nullifies: scalarNullifies(nil)})
@@ -151,13 +151,13 @@ func registerActions(r *Registry) {
 			set := Words(v)
 			return tagsNullified(c, func(w string) bool { return slices.Contains(set, w) })
 		}})
-	r.AddAction("current_tags", ActionSpec{Title: "Add tags", Kinds: propKinds, Check: func(ctx context.Context, v any) error { return checkWords(ctx, OpIs, v) },
+	r.AddAction("current_tags", ActionSpec{Title: "Add tags", Kinds: propKinds, Check: func(ctx context.Context, v any) error { return checkWords(ctx, "", OpIs, v) },
 		Apply: func(ac *ActionContext, _ string, v any) error { return ac.Edit.AddTags(Words(v)) },
 		Nullifies: func(_ string, v any, c Condition) bool {
 			add := Words(v)
 			return c.Field == "current_tags" && c.Operator == OpNotIncludes && slices.ContainsFunc(Words(c.Value), func(w string) bool { return slices.Contains(add, w) })
 		}})
-	r.AddAction("remove_tags", ActionSpec{Title: "Remove tags", Kinds: propKinds, Check: func(ctx context.Context, v any) error { return checkWords(ctx, OpIs, v) },
+	r.AddAction("remove_tags", ActionSpec{Title: "Remove tags", Kinds: propKinds, Check: func(ctx context.Context, v any) error { return checkWords(ctx, "", OpIs, v) },
 		Apply: func(ac *ActionContext, _ string, v any) error { ac.Edit.RemoveTags(Words(v)); return nil },
 		Nullifies: func(_ string, v any, c Condition) bool {
 			rm := Words(v)

@@ -26,7 +26,7 @@ type ConditionSpec struct {
 	// Check validates a value for op (nil: any value); return a short
 	// English reason. ctx carries the saving transaction (DB) when there
 	// is one, for checks of references.
-	Check func(ctx context.Context, op string, v any) error
+	Check func(ctx context.Context, field, op string, v any) error
 	// Match tests a ticket change in memory (triggers); nil when the field
 	// cannot be tested that way (it is then refused for triggers).
 	Match func(s *Subject, field, op string, v any) bool
@@ -306,7 +306,7 @@ func (r *Registry) ValidateConditions(ctx context.Context, v *desk.Validation, k
 			return
 		}
 		if spec.Check != nil {
-			if err := spec.Check(ctx, cd.Operator, cd.Value); err != nil {
+			if err := spec.Check(ctx, cd.Field, cd.Operator, cd.Value); err != nil {
 				if le := (*lookupError)(nil); errors.As(err, &le) {
 					failed = err
 					return

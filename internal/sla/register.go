@@ -72,7 +72,7 @@ func (s *Service) RegisterRules(reg *rules.Registry) {
 			return nil
 		},
 	})
-	checkBool := func(_ context.Context, _ string, v any) error {
+	checkBool := func(_ context.Context, _, _ string, v any) error {
 		if _, ok := rules.Bool(v); !ok {
 			return errors.New("must be true or false")
 		}
@@ -101,7 +101,7 @@ func (s *Service) RegisterRules(reg *rules.Registry) {
 	reg.AddCondition("sla_next_breach_at", rules.ConditionSpec{
 		Title: "Hours until next SLA breach", Kinds: []rules.Kind{rules.KindAutomation, rules.KindView},
 		Operators: []string{rules.OpIs, rules.OpLessThan, rules.OpGreaterThan}, TimeBased: true,
-		Check: func(_ context.Context, _ string, v any) error {
+		Check: func(_ context.Context, _, _ string, v any) error {
 			if n, ok := rules.Int(v); !ok || n < 0 || n > 24*365*20 {
 				return errors.New("must be a whole number of hours")
 			}
