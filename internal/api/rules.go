@@ -195,14 +195,21 @@ func (s *Server) dryRunTriggers(w http.ResponseWriter, r *http.Request) error {
 		"passes": res.Passes, "failed": res.Failed, "looped": res.Looped, "loop": res.Loop, "error": res.Error, "ticket": res.Ticket})
 }
 
-// ruleDefinitions is GET /triggers/definitions (and /automations/…):
+// ruleDefinitions is GET /triggers/definitions (and /automations/…), titled
+// in the caller's language:
 // {"definitions": {"conditions_all": […], "conditions_any": […], "actions": […]}}.
 func (s *Server) ruleDefinitions(kind rules.Kind) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		if err := s.Rules.CanManage(r.Context()); err != nil {
 			return err
 		}
+		p, err := s.callerPrinter(r)
+		if err != nil {
+			return err
+		}
 		conds, acts := s.Rules.Rules.Definitions(kind)
+		conds = rules.LocalizeDefinitions(conds, rules.CondTitlePrefix, p.T)
+		acts = rules.LocalizeDefinitions(acts, rules.ActionTitlePrefix, p.T)
 		return writeJSON(w, http.StatusOK, map[string]any{"definitions": map[string]any{
 			"conditions_all": conds, "conditions_any": conds, "actions": acts}})
 	}
