@@ -92,7 +92,6 @@ type Input struct {
 	Actions     json.RawMessage `json:"actions"`
 }
 
-
 const macroColumns = `id, title, description, active, position, restriction_type, restriction_ids, actions, usage_total, created_at, updated_at`
 
 type scanner interface{ Scan(...any) error }
