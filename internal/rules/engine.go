@@ -47,8 +47,8 @@ type Outcome struct {
 
 // Failure is a trigger whose actions failed.
 type Failure struct {
-	Rule  Ref
-	Error string
+	Rule  Ref    `json:"trigger"`
+	Error string `json:"error"`
 }
 
 // RunTriggers evaluates rules (in order) against the change e holds and
