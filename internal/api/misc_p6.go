@@ -67,24 +67,44 @@ func (s *Server) showLocale(w http.ResponseWriter, r *http.Request) error {
 // currentLocale is the caller's language: their own locale matched to a
 // catalogue, else the help desk's default language.
 func (s *Server) currentLocale(w http.ResponseWriter, r *http.Request) error {
-	p, err := desk.RequirePrincipal(r.Context())
+	tag, err := s.callerLocale(r)
 	if err != nil {
 		return err
 	}
-	u, err := s.People.GetUser(r.Context(), p.UserID)
+	return writeJSON(w, http.StatusOK, map[string]any{"locale": localeJSON(r, locale.Default().ID(tag), tag)})
+}
+
+// callerLocale is the catalogue language of the caller: their own locale,
+// else the help desk's default language.
+func (s *Server) callerLocale(r *http.Request) (string, error) {
+	p, err := desk.RequirePrincipal(r.Context())
 	if err != nil {
-		return err
+		return "", err
+	}
+	want := []string{}
+	if p.UserID != 0 {
+		u, err := s.People.GetUser(r.Context(), p.UserID)
+		if err != nil {
+			return "", err
+		}
+		if u.Locale != "" {
+			want = append(want, u.Locale)
+		}
 	}
 	def, err := settings.DefaultLocale.Get(r.Context(), s.settings())
 	if err != nil {
-		return err
+		return "", err
 	}
-	want := []string{}
-	if u.Locale != "" {
-		want = append(want, u.Locale)
+	return locale.Default().Match(append(want, def)...), nil
+}
+
+// callerPrinter prints in the caller's language (callerLocale).
+func (s *Server) callerPrinter(r *http.Request) (*locale.Printer, error) {
+	tag, err := s.callerLocale(r)
+	if err != nil {
+		return nil, err
 	}
-	tag := locale.Default().Match(append(want, def)...)
-	return writeJSON(w, http.StatusOK, map[string]any{"locale": localeJSON(r, locale.Default().ID(tag), tag)})
+	return locale.Default().Printer(tag, nil), nil
 }
 
 // settings is the people service's settings (uncached when unset, as in tests).

@@ -168,8 +168,10 @@ func (s *Server) reorderTriggers(w http.ResponseWriter, r *http.Request) error {
 	return s.listTriggers(nil)(w, r)
 }
 
-// dryRunTriggers answers which active triggers' conditions hold for
-// ?ticket_id= as it stands, changing nothing.
+// dryRunTriggers answers what the active triggers would do to ?ticket_id=
+// on an update that changes nothing: the passes of the real engine run,
+// each with the triggers that fired, the ticket's final field values and
+// the loop error when the set loops. Nothing is stored.
 func (s *Server) dryRunTriggers(w http.ResponseWriter, r *http.Request) error {
 	id, err := strconv.ParseInt(r.URL.Query().Get("ticket_id"), 10, 64)
 	if err != nil || id <= 0 {
@@ -180,23 +182,34 @@ func (s *Server) dryRunTriggers(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	fire := []any{}
-	for _, d := range res {
+	for _, d := range res.Results {
 		s.triggerURL(r, d.Trigger)
-		if d.Matches {
+		if d.Fired {
 			fire = append(fire, d.Trigger)
 		}
 	}
-	return writeJSON(w, http.StatusOK, map[string]any{"ticket_id": id, "triggers": fire, "results": res, "count": len(fire)})
+	if res.Ticket != nil {
+		withTicketURLs(r, res.Ticket)
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"ticket_id": id, "triggers": fire, "results": res.Results, "count": len(fire),
+		"passes": res.Passes, "failed": res.Failed, "looped": res.Looped, "loop": res.Loop, "error": res.Error, "ticket": res.Ticket})
 }
 
-// ruleDefinitions is GET /triggers/definitions (and /automations/…):
+// ruleDefinitions is GET /triggers/definitions (and /automations/…), titled
+// in the caller's language:
 // {"definitions": {"conditions_all": […], "conditions_any": […], "actions": […]}}.
 func (s *Server) ruleDefinitions(kind rules.Kind) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		if err := s.Rules.CanManage(r.Context()); err != nil {
 			return err
 		}
+		p, err := s.callerPrinter(r)
+		if err != nil {
+			return err
+		}
 		conds, acts := s.Rules.Rules.Definitions(kind)
+		conds = rules.LocalizeDefinitions(conds, rules.CondTitlePrefix, p.T)
+		acts = rules.LocalizeDefinitions(acts, rules.ActionTitlePrefix, p.T)
 		return writeJSON(w, http.StatusOK, map[string]any{"definitions": map[string]any{
 			"conditions_all": conds, "conditions_any": conds, "actions": acts}})
 	}

@@ -95,6 +95,12 @@ func TestTriggersAPI(t *testing.T) {
 			// "update_type is Create" does not hold for a stored ticket.
 			t.Errorf("dry run: %d %v", code, got)
 		}
+		if passes, ok := got["passes"].([]any); !ok || len(passes) != 0 || got["looped"] != false {
+			t.Errorf("dry run passes: %v", got)
+		}
+		if dt, ok := got["ticket"].(map[string]any); !ok || pNum(dt, "id") != pNum(tk, "id") {
+			t.Errorf("dry run ticket: %v", got["ticket"])
+		}
 		if code, _ := a.do(t, a.Admin, http.MethodGet, "/api/v2/triggers/dry_run?ticket_id=abc", nil); code != 422 {
 			t.Errorf("dry run with a bad id: %d", code)
 		}

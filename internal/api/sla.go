@@ -7,6 +7,7 @@ import (
 
 	"github.com/frontdesk/frontdesk/internal/bizhours"
 	"github.com/frontdesk/frontdesk/internal/desk"
+	"github.com/frontdesk/frontdesk/internal/rules"
 	"github.com/frontdesk/frontdesk/internal/sla"
 )
 
@@ -278,6 +279,11 @@ func (s *Server) slaDefinitions(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	p, err := s.callerPrinter(r)
+	if err != nil {
+		return err
+	}
+	defs = rules.LocalizeDefinitions(defs, rules.CondTitlePrefix, p.T)
 	return writeJSON(w, http.StatusOK, map[string]any{"definitions": map[string]any{"all": defs, "any": defs}})
 }
 

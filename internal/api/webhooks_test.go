@@ -223,5 +223,22 @@ func TestTriggerCallsWebhook(t *testing.T) {
 		if !strings.HasPrefix(inv["source"].(string), "trigger:") || inv["ticket_id"] != float64(tid) {
 			t.Fatalf("invocation %v", inv)
 		}
+		// A trigger naming a webhook that does not exist is refused when saved.
+		code, bad = a.do(t, a.Admin, "POST", "/api/v2/triggers", map[string]any{"trigger": map[string]any{
+			"title":      "Gone",
+			"conditions": map[string]any{"all": []any{map[string]any{"field": "update_type", "operator": "is", "value": "Create"}}},
+			"actions":    []any{map[string]any{"field": "notification_webhook", "value": []any{"987654", "{}"}}},
+		}})
+		if code != 422 || bad["error"] != "RecordInvalid" || !strings.Contains(fmt.Sprint(bad["details"]), "names no webhook 987654") {
+			t.Fatalf("a trigger calling a missing webhook: %d %v", code, bad)
+		}
+		// The webhook the trigger calls cannot be deleted; the answer names the trigger.
+		code, bad = a.do(t, a.Admin, "DELETE", "/api/v2/webhooks/"+wid, nil)
+		if code != 422 || bad["error"] != "RecordInvalid" || !strings.Contains(fmt.Sprint(bad["details"]), `"Tell the chat"`) {
+			t.Fatalf("delete of a webhook in use: %d %v", code, bad)
+		}
+		if code, _ := a.do(t, a.Admin, "GET", "/api/v2/webhooks/"+wid, nil); code != 200 {
+			t.Fatalf("the refused delete removed the webhook: %d", code)
+		}
 	})
 }

@@ -359,11 +359,11 @@ func TestRuleAction(t *testing.T) {
 		a, b := f.agent("Ala"), f.agent("Bartek")
 		r := rules.NewRegistry()
 		acts := []rules.Action{{Field: "assignee_id", Value: assign.ActionValue}}
-		if err := r.Validate(rules.KindMacro, rules.Conditions{}, acts); err == nil {
+		if err := r.Validate(context.Background(), rules.KindMacro, rules.Conditions{}, acts); err == nil {
 			t.Fatal("round_robin accepted before registration")
 		}
 		f.svc.RegisterRules(r)
-		if err := r.Validate(rules.KindMacro, rules.Conditions{}, acts); err != nil {
+		if err := r.Validate(context.Background(), rules.KindMacro, rules.Conditions{}, acts); err != nil {
 			t.Fatalf("validate: %v", err)
 		}
 		run := func(id int64, acts []rules.Action) int64 {

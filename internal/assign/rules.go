@@ -1,6 +1,8 @@
 package assign
 
 import (
+	"context"
+
 	"github.com/frontdesk/frontdesk/internal/rules"
 )
 
@@ -16,14 +18,14 @@ func (s *Service) RegisterRules(r *rules.Registry) {
 	spec := *base
 	spec.Values = append(append([]string{}, base.Values...), ActionValue)
 	check := base.Check
-	spec.Check = func(v any) error {
+	spec.Check = func(ctx context.Context, v any) error {
 		if rules.String(v) == ActionValue {
 			return nil
 		}
 		if check == nil {
 			return nil
 		}
-		return check(v)
+		return check(ctx, v)
 	}
 	apply := base.Apply
 	spec.Apply = func(ac *rules.ActionContext, field string, v any) error {

@@ -173,3 +173,7 @@ func asInt64(v any) (int64, bool) {
 	}
 	return 0, false
 }
+
+// IsMissing reports whether s is what T returned for key because no
+// catalogue has it, so callers can fall back to a text of their own.
+func IsMissing(key, s string) bool { return s == marker(key) }

@@ -92,8 +92,6 @@ type Input struct {
 	Actions     json.RawMessage `json:"actions"`
 }
 
-const maxTitle = 255
-
 const macroColumns = `id, title, description, active, position, restriction_type, restriction_ids, actions, usage_total, created_at, updated_at`
 
 type scanner interface{ Scan(...any) error }
@@ -371,34 +369,17 @@ func (s *Service) UpdateMany(ctx context.Context, items []Placement) (_ []*Macro
 	if err != nil {
 		return nil, err
 	}
-	if len(items) == 0 || len(items) > 100 {
-		return nil, desk.Invalid("macros", "takes 1 to 100 macros")
-	}
-	ids := make([]int64, 0, len(items))
-	err = s.DB.InTx(ctx, func(tx *store.Tx) error {
-		for _, it := range items {
-			m, err := load(ctx, tx, it.ID)
-			if err != nil {
-				return err
-			}
-			if err := manageable(p, groups, m); err != nil {
-				return err
-			}
-			if it.Position != nil {
-				if *it.Position < 0 || *it.Position > 1<<30 {
-					return desk.Invalid("position", "is out of range")
-				}
-				m.Position = *it.Position
-			}
-			if it.Active != nil {
-				m.Active = *it.Active
-			}
-			if _, err := tx.Exec(ctx, `UPDATE macros SET position = ?, active = ?, updated_at = ? WHERE id = ?`, m.Position, m.Active, store.Now(), m.ID); err != nil {
-				return err
-			}
-			ids = append(ids, m.ID)
+	ids, err := views.UpdatePlacements(ctx, s.DB, "macros", items, func(tx *store.Tx, it Placement) error {
+		m, err := load(ctx, tx, it.ID)
+		if err != nil {
+			return err
 		}
-		return nil
+		if err := manageable(p, groups, m); err != nil {
+			return err
+		}
+		it.Apply(&m.Position, &m.Active)
+		_, err = tx.Exec(ctx, `UPDATE macros SET position = ?, active = ?, updated_at = ? WHERE id = ?`, m.Position, m.Active, store.Now(), m.ID)
+		return err
 	})
 	if err != nil {
 		return nil, err
@@ -409,47 +390,16 @@ func (s *Service) UpdateMany(ctx context.Context, items []Placement) (_ []*Macro
 // applyInput validates in and writes it into m.
 func (s *Service) applyInput(ctx context.Context, q store.Querier, p *desk.Principal, m *Macro, in Input) error {
 	var val desk.Validation
-	if in.Title != nil {
-		t := strings.TrimSpace(*in.Title)
-		switch {
-		case t == "":
-			val.Add("title", "cannot be blank")
-		case utf8.RuneCountInString(t) > maxTitle || !utf8.ValidString(t) || strings.ContainsRune(t, 0):
-			val.Add("title", "is not a valid title")
-		}
-		m.Title = t
-	}
-	if in.Description != nil {
-		if len(*in.Description) > 65536 || !utf8.ValidString(*in.Description) || strings.ContainsRune(*in.Description, 0) {
-			val.Add("description", "is not valid")
-		}
-		m.Description = *in.Description
-	}
-	if in.Active != nil {
-		m.Active = *in.Active
-	}
-	if in.Position != nil {
-		if *in.Position < 0 || *in.Position > 1<<30 {
-			val.Add("position", "is out of range")
-		}
-		m.Position = *in.Position
-	}
-	if in.Restriction != nil {
-		var r *views.Restriction
-		if err := json.Unmarshal(in.Restriction, &r); err != nil {
-			val.Add("restriction", "is not a restriction")
-		} else {
-			m.stored = views.CheckRestriction(ctx, q, p, r, &val)
-		}
-	}
+	views.ApplyBasics(ctx, q, p, views.Record{Title: &m.Title, Description: &m.Description, Active: &m.Active, Position: &m.Position, Stored: &m.stored},
+		views.Basics{Title: in.Title, Description: in.Description, Active: in.Active, Position: in.Position, Restriction: in.Restriction}, &val)
 	if in.Actions != nil {
 		acts, err := rules.DecodeActions(in.Actions)
 		if err != nil {
 			val.Add("actions", "must be a list of actions with field and value")
 		} else if len(acts) == 0 {
 			val.Add("actions", "a macro needs at least one action")
-		} else {
-			s.validateActions(acts, &val)
+		} else if err := s.validateActions(rules.WithDB(ctx, q), acts, &val); err != nil {
+			return err
 		}
 		m.Actions = acts
 		if m.Actions == nil {
@@ -464,10 +414,10 @@ const maxActions = 100
 
 // validateActions checks the comment actions here and hands the others to
 // the engine.
-func (s *Service) validateActions(acts []Action, val *desk.Validation) {
+func (s *Service) validateActions(ctx context.Context, acts []Action, val *desk.Validation) error {
 	if len(acts) > maxActions {
 		val.Add("actions", fmt.Sprintf("takes at most %d actions", maxActions))
-		return
+		return nil
 	}
 	comment, rest := split(acts)
 	for _, a := range comment {
@@ -484,8 +434,9 @@ func (s *Service) validateActions(acts []Action, val *desk.Validation) {
 		}
 	}
 	if len(rest) > 0 {
-		s.Rules.ValidateActions(val, "actions", rules.KindMacro, rest)
+		return s.Rules.ValidateActions(ctx, val, "actions", rules.KindMacro, rest)
 	}
+	return nil
 }
 
 // split separates the comment actions from the engine's.

@@ -91,16 +91,19 @@ func scalarNullifies(rank func(string) int) func(field string, v any, c Conditio
 	}
 }
 
-func checkIDValue(current bool) func(v any) error {
-	return func(v any) error {
+// checkIDValue checks an id action value; ref checks that the record
+// exists.
+func checkIDValue(current bool, ref func(context.Context, int64) error) func(ctx context.Context, v any) error {
+	return func(ctx context.Context, v any) error {
 		s := String(v)
 		if s == "" || current && s == "current_user" {
 			return nil
 		}
-		if n, ok := Int(s); !ok || n < 0 {
+		n, ok := Int(s)
+		if !ok || n < 0 {
 			return errors.New("must be an id")
 		}
-		return nil
+		return ref(ctx, n)
 	}
 }
 
@@ -121,17 +124,21 @@ func registerActions(r *Registry) {
 		Apply:     func(ac *ActionContext, _ string, v any) error { s := String(v); return ac.Edit.SetStatus(&s) },
 		Nullifies: scalarNullifies(desk.StatusRank)})
 	r.AddAction("priority", ActionSpec{Title: "Priority", Kinds: propKinds,
-		Check:     func(v any) error { return checkOneOf(append([]string{""}, desk.Priorities...)...)(OpIs, v) },
+		Check: func(ctx context.Context, v any) error {
+			return checkOneOf(append([]string{""}, desk.Priorities...)...)(ctx, "", OpIs, v)
+		},
 		Apply:     func(ac *ActionContext, _ string, v any) error { ac.Edit.SetPriority(String(v)); return nil },
 		Nullifies: scalarNullifies(desk.PriorityRank)})
 	r.AddAction("type", ActionSpec{Title: "Type", Kinds: propKinds,
-		Check:     func(v any) error { return checkOneOf(append([]string{""}, desk.Types...)...)(OpIs, v) },
+		Check: func(ctx context.Context, v any) error {
+			return checkOneOf(append([]string{""}, desk.Types...)...)(ctx, "", OpIs, v)
+		},
 		Apply:     func(ac *ActionContext, _ string, v any) error { ac.Edit.SetType(String(v)); return nil },
 		Nullifies: scalarNullifies(nil)})
-	r.AddAction("group_id", ActionSpec{Title: "Group", Kinds: propKinds, Check: checkIDValue(false),
+	r.AddAction("group_id", ActionSpec{Title: "Group", Kinds: propKinds, Check: checkIDValue(false, CheckGroupRef),
 		Apply:     func(ac *ActionContext, _ string, v any) error { return ac.Edit.SetGroup(ac.id(v)) },
 		Nullifies: scalarNullifies(nil)})
-	r.AddAction("assignee_id", ActionSpec{Title: "Assignee", Kinds: propKinds, Check: checkIDValue(true),
+	r.AddAction("assignee_id", ActionSpec{Title: "Assignee", Kinds: propKinds, Check: checkIDValue(true, CheckUserRef),
 		Apply:     func(ac *ActionContext, _ string, v any) error { return ac.Edit.SetAssignee(ac.id(v)) },
 		Nullifies: scalarNullifies(nil)})
 
@@ -144,13 +151,13 @@ func registerActions(r *Registry) {
 			set := Words(v)
 			return tagsNullified(c, func(w string) bool { return slices.Contains(set, w) })
 		}})
-	r.AddAction("current_tags", ActionSpec{Title: "Add tags", Kinds: propKinds, Check: func(v any) error { return checkWords(OpIs, v) },
+	r.AddAction("current_tags", ActionSpec{Title: "Add tags", Kinds: propKinds, Check: func(ctx context.Context, v any) error { return checkWords(ctx, "", OpIs, v) },
 		Apply: func(ac *ActionContext, _ string, v any) error { return ac.Edit.AddTags(Words(v)) },
 		Nullifies: func(_ string, v any, c Condition) bool {
 			add := Words(v)
 			return c.Field == "current_tags" && c.Operator == OpNotIncludes && slices.ContainsFunc(Words(c.Value), func(w string) bool { return slices.Contains(add, w) })
 		}})
-	r.AddAction("remove_tags", ActionSpec{Title: "Remove tags", Kinds: propKinds, Check: func(v any) error { return checkWords(OpIs, v) },
+	r.AddAction("remove_tags", ActionSpec{Title: "Remove tags", Kinds: propKinds, Check: func(ctx context.Context, v any) error { return checkWords(ctx, "", OpIs, v) },
 		Apply: func(ac *ActionContext, _ string, v any) error { ac.Edit.RemoveTags(Words(v)); return nil },
 		Nullifies: func(_ string, v any, c Condition) bool {
 			rm := Words(v)
@@ -165,7 +172,7 @@ func registerActions(r *Registry) {
 			return true
 		}})
 	r.AddAction("custom_fields_", ActionSpec{Title: "Custom field", Kinds: propKinds,
-		Check: func(v any) error {
+		Check: func(_ context.Context, v any) error {
 			if _, ok := v.([]any); ok {
 				for _, e := range List(v) {
 					if _, ok := e.(string); !ok {
@@ -184,14 +191,14 @@ func registerActions(r *Registry) {
 		},
 		Nullifies: scalarNullifies(nil)})
 
-	r.AddAction("follower", ActionSpec{Title: "Add follower", Kinds: propKinds, Check: checkIDValue(true),
+	r.AddAction("follower", ActionSpec{Title: "Add follower", Kinds: propKinds, Check: checkIDValue(true, CheckUserRef),
 		Apply: func(ac *ActionContext, _ string, v any) error {
 			if id := ac.id(v); id != 0 {
 				return ac.Edit.AddFollowers([]int64{id})
 			}
 			return nil
 		}})
-	r.AddAction("cc", ActionSpec{Title: "Add CC", Kinds: propKinds, Check: checkIDValue(true),
+	r.AddAction("cc", ActionSpec{Title: "Add CC", Kinds: propKinds, Check: checkIDValue(true, CheckUserRef),
 		Apply: func(ac *ActionContext, _ string, v any) error {
 			if id := ac.id(v); id != 0 {
 				return ac.Edit.AddEmailCCs([]int64{id})
@@ -246,14 +253,14 @@ func notification(v any) (to, subject, body string) {
 	return get(0), get(1), get(2)
 }
 
-func checkNotification(recipient func(string) error) func(v any) error {
-	return func(v any) error {
+func checkNotification(recipient func(context.Context, string) error) func(ctx context.Context, v any) error {
+	return func(ctx context.Context, v any) error {
 		l, ok := v.([]any)
 		if !ok || len(l) != 3 {
 			return errors.New("must be [recipient, subject, body]")
 		}
 		to, subj, body := notification(v)
-		if err := recipient(to); err != nil {
+		if err := recipient(ctx, to); err != nil {
 			return err
 		}
 		if strings.TrimSpace(subj) == "" || strings.ContainsAny(subj, "\r\n") {
@@ -266,28 +273,28 @@ func checkNotification(recipient func(string) error) func(v any) error {
 	}
 }
 
-func checkUserRecipient(to string) error {
+func checkUserRecipient(ctx context.Context, to string) error {
 	switch to {
 	case "requester_id", "assignee_id", "current_user", "all_agents":
 		return nil
 	}
 	if n, ok := Int(to); ok && n > 0 {
-		return nil
+		return CheckUserRef(ctx, n)
 	}
 	return errors.New("recipient must be requester_id, assignee_id, current_user, all_agents or a user id")
 }
 
-func checkGroupRecipient(to string) error {
+func checkGroupRecipient(ctx context.Context, to string) error {
 	if to == "group_id" {
 		return nil
 	}
 	if n, ok := Int(to); ok && n > 0 {
-		return nil
+		return CheckGroupRef(ctx, n)
 	}
 	return errors.New("recipient must be group_id (the ticket's group) or a group id")
 }
 
-func checkAddresses(to string) error {
+func checkAddresses(_ context.Context, to string) error {
 	as := splitAddresses(to)
 	if len(as) == 0 || len(as) > 20 {
 		return errors.New("needs one to twenty email addresses")

@@ -126,7 +126,7 @@ func (in AutomationInput) applyTo(a *Automation) {
 	}
 }
 
-func (s *Service) validateAutomation(a *Automation) error {
+func (s *Service) validateAutomation(ctx context.Context, q store.Querier, a *Automation) error {
 	var v desk.Validation
 	a.Title = strings.TrimSpace(a.Title)
 	if a.Title == "" {
@@ -137,7 +137,7 @@ func (s *Service) validateAutomation(a *Automation) error {
 	if err := v.Err(); err != nil {
 		return err
 	}
-	return s.Rules.Validate(KindAutomation, a.Conditions, a.Actions)
+	return s.Rules.Validate(WithDB(ctx, q), KindAutomation, a.Conditions, a.Actions)
 }
 
 // CreateAutomation adds an automation (active unless told, last).
@@ -147,11 +147,11 @@ func (s *Service) CreateAutomation(ctx context.Context, in AutomationInput) (*Au
 	}
 	a := &Automation{Active: true}
 	in.applyTo(a)
-	if err := s.validateAutomation(a); err != nil {
-		return nil, err
-	}
 	var out *Automation
 	err := s.DB.InTx(ctx, func(tx *store.Tx) error {
+		if err := s.validateAutomation(ctx, tx, a); err != nil {
+			return err
+		}
 		if a.Position == 0 {
 			if err := tx.QueryRow(ctx, `SELECT COALESCE(MAX(position), 0) + 1 FROM automations`).Scan(&a.Position); err != nil {
 				return err
@@ -184,7 +184,7 @@ func (s *Service) UpdateAutomation(ctx context.Context, id int64, in AutomationI
 			return notFound(err)
 		}
 		in.applyTo(a)
-		if err := s.validateAutomation(a); err != nil {
+		if err := s.validateAutomation(ctx, tx, a); err != nil {
 			return err
 		}
 		if _, err := tx.Exec(ctx, `UPDATE automations SET title = ?, active = ?, position = ?, conditions = ?, actions = ?, updated_at = ? WHERE id = ?`,

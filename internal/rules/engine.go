@@ -29,6 +29,10 @@ const MaxPasses = 10
 type Outcome struct {
 	// Fired lists the triggers that fired, in firing order.
 	Fired []Ref
+	// Passes lists, for each pass in which some trigger matched, the
+	// triggers that fired in it (a matching trigger whose actions failed
+	// is in Failed instead).
+	Passes [][]Ref
 	// Failed lists triggers whose actions could not apply (their changes
 	// were undone), with the reason.
 	Failed []Failure
@@ -43,8 +47,8 @@ type Outcome struct {
 
 // Failure is a trigger whose actions failed.
 type Failure struct {
-	Rule  Ref
-	Error string
+	Rule  Ref    `json:"trigger"`
+	Error string `json:"error"`
 }
 
 // RunTriggers evaluates rules (in order) against the change e holds and
@@ -65,18 +69,7 @@ func (r *Registry) RunTriggersWith(ctx context.Context, tx *store.Tx, e *ticket.
 		return out, nil
 	}
 	fired := make([]bool, len(list))
-	var locale *string
-	s := &Subject{Actor: e.Actor(), Now: now, Values: values}
-	s.RequesterLocale = func() string {
-		if locale == nil {
-			l := ""
-			if p, err := LoadPerson(ctx, tx, e.Ticket().RequesterID); err == nil && p != nil {
-				l = p.Locale
-			}
-			locale = &l
-		}
-		return *locale
-	}
+	s := editSubject(ctx, tx, e, now, values)
 	var lastPass []Ref // the triggers that fired in the previous pass
 	for pass := 0; ; pass++ {
 		s.Change = e.Change()
@@ -127,8 +120,28 @@ func (r *Registry) RunTriggersWith(ctx context.Context, tx *store.Tx, e *ticket.
 		if !any {
 			return out, nil
 		}
+		out.Passes = append(out.Passes, thisPass)
 		lastPass = thisPass
 	}
+}
+
+// editSubject is the subject rules test on the change e holds (the caller
+// sets its Change); the requester's locale is loaded once, when a
+// condition asks for it.
+func editSubject(ctx context.Context, tx *store.Tx, e *ticket.Edit, now time.Time, values map[string]any) *Subject {
+	var locale *string
+	s := &Subject{Actor: e.Actor(), Now: now, Values: values}
+	s.RequesterLocale = func() string {
+		if locale == nil {
+			l := ""
+			if p, err := LoadPerson(ctx, tx, e.Ticket().RequesterID); err == nil && p != nil {
+				l = p.Locale
+			}
+			locale = &l
+		}
+		return *locale
+	}
+	return s
 }
 
 // ErrorTriggerLoop is the audit Error event code of a stopped trigger loop

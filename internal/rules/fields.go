@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"slices"
@@ -151,8 +152,8 @@ func sqlScalar(col, rankCol string, rank func(string) int, current bool) func(b 
 	}
 }
 
-func checkOneOf(values ...string) func(op string, v any) error {
-	return func(op string, v any) error {
+func checkOneOf(values ...string) func(ctx context.Context, field, op string, v any) error {
+	return func(_ context.Context, _, op string, v any) error {
 		if !needsValue(op) {
 			return nil
 		}
@@ -163,8 +164,10 @@ func checkOneOf(values ...string) func(op string, v any) error {
 	}
 }
 
-func checkID(current bool) func(op string, v any) error {
-	return func(op string, v any) error {
+// checkID checks an id value; ref, when not nil, checks that the record
+// exists.
+func checkID(current bool, ref func(context.Context, int64) error) func(ctx context.Context, field, op string, v any) error {
+	return func(ctx context.Context, _, op string, v any) error {
 		if !needsValue(op) {
 			return nil
 		}
@@ -172,14 +175,18 @@ func checkID(current bool) func(op string, v any) error {
 		if s == "" || current && s == "current_user" {
 			return nil
 		}
-		if n, ok := Int(s); !ok || n < 0 {
+		n, ok := Int(s)
+		if !ok || n < 0 {
 			return errors.New("must be an id")
+		}
+		if ref != nil {
+			return ref(ctx, n)
 		}
 		return nil
 	}
 }
 
-func checkHours(op string, v any) error {
+func checkHours(_ context.Context, _, op string, v any) error {
 	n, ok := Int(v)
 	if !ok || n < 0 || n > 24*365*20 {
 		return errors.New("must be a whole number of hours")
@@ -187,7 +194,7 @@ func checkHours(op string, v any) error {
 	return nil
 }
 
-func checkWords(op string, v any) error {
+func checkWords(_ context.Context, _, op string, v any) error {
 	if len(Words(v)) == 0 {
 		return errors.New("needs at least one word")
 	}
@@ -230,14 +237,15 @@ func registerConditions(r *Registry) {
 		name, title string
 		get         ticketField
 		current     bool
+		ref         func(context.Context, int64) error
 	}{
-		{"group_id", "Group", func(t *desk.Ticket) string { return ptrID(t.GroupID) }, false},
-		{"assignee_id", "Assignee", func(t *desk.Ticket) string { return ptrID(t.AssigneeID) }, true},
-		{"requester_id", "Requester", func(t *desk.Ticket) string { return idString(t.RequesterID) }, true},
-		{"organization_id", "Organization", func(t *desk.Ticket) string { return ptrID(t.OrganizationID) }, false},
-		{"ticket_form_id", "Ticket form", func(t *desk.Ticket) string { return ptrID(t.TicketFormID) }, false},
+		{"group_id", "Group", func(t *desk.Ticket) string { return ptrID(t.GroupID) }, false, CheckGroupRef},
+		{"assignee_id", "Assignee", func(t *desk.Ticket) string { return ptrID(t.AssigneeID) }, true, CheckUserRef},
+		{"requester_id", "Requester", func(t *desk.Ticket) string { return idString(t.RequesterID) }, true, CheckUserRef},
+		{"organization_id", "Organization", func(t *desk.Ticket) string { return ptrID(t.OrganizationID) }, false, nil},
+		{"ticket_form_id", "Ticket form", func(t *desk.Ticket) string { return ptrID(t.TicketFormID) }, false, nil},
 	} {
-		r.AddCondition(f.name, ConditionSpec{Title: f.title, Kinds: allKinds, Operators: presentOps, Check: checkID(f.current),
+		r.AddCondition(f.name, ConditionSpec{Title: f.title, Kinds: allKinds, Operators: presentOps, Check: checkID(f.current, f.ref),
 			Match: matchScalar(f.get, nil), SQL: sqlScalar("t."+f.name, "", nil, f.current)})
 	}
 
@@ -265,15 +273,12 @@ func registerConditions(r *Registry) {
 			return q, nil
 		}})
 
-	r.AddCondition("custom_fields_", ConditionSpec{Title: "Custom field", Kinds: allKinds, Operators: presentOps,
-		Match: func(s *Subject, field, op string, v any) bool {
-			id := FieldID(field)
-			return matchScalar(func(t *desk.Ticket) string { return customValue(t, id) }, nil)(s, field, op, v)
-		},
-		SQL: sqlCustomField})
+	r.AddCondition("custom_fields_", ConditionSpec{Title: "Custom field", Kinds: allKinds,
+		Operators: append(slices.Clone(presentOps), OpLessThan, OpGreaterThan),
+		Check:     checkCustomField, Match: matchCustomField, SQL: sqlCustomField})
 
 	r.AddCondition("via_id", ConditionSpec{Title: "Channel", Kinds: queryKinds, Operators: []string{OpIs, OpIsNot},
-		Check: func(op string, v any) error {
+		Check: func(_ context.Context, _, op string, v any) error {
 			if n := viaName(v); n == "" || len(n) > 40 {
 				return errors.New("must name a channel")
 			}
@@ -364,7 +369,7 @@ func registerConditions(r *Registry) {
 		}})
 
 	r.AddCondition("locale_id", ConditionSpec{Title: "Requester's language", Kinds: queryKinds, Operators: []string{OpIs, OpIsNot},
-		Check: func(op string, v any) error {
+		Check: func(_ context.Context, _, op string, v any) error {
 			if localeOf(v) == "" {
 				return errors.New("must name a language")
 			}
@@ -466,53 +471,6 @@ func registerConditions(r *Registry) {
 			return "", ErrNotSQL
 		}
 	}
-}
-
-func customValue(t *desk.Ticket, id int64) string {
-	for _, f := range t.CustomFields {
-		if f.ID == id {
-			return String(f.Value)
-		}
-	}
-	return ""
-}
-
-func sqlCustomField(b *SQL, field, op string, v any) (string, error) {
-	id := FieldID(field)
-	if id <= 0 {
-		return "", errors.New("names no field")
-	}
-	key := strconv.FormatInt(id, 10)
-	var text, isTrue, isFalse string
-	if b.Dialect == store.Postgres {
-		text = "COALESCE((t.custom_fields::jsonb ->> '" + key + "'), '')"
-		isTrue, isFalse = text+" = 'true'", text+" = 'false'"
-	} else {
-		text = "COALESCE(CAST(json_extract(t.custom_fields, '$.\"" + key + "\"') AS TEXT), '')"
-		jt := "json_type(t.custom_fields, '$.\"" + key + "\"')"
-		isTrue, isFalse = jt+" = 'true'", "COALESCE("+jt+", 'false') = 'false'"
-	}
-	if bv, ok := v.(bool); ok && (op == OpIs || op == OpIsNot) {
-		q := isFalse
-		if bv {
-			q = isTrue
-		}
-		if op == OpIsNot {
-			return "NOT (" + q + ")", nil
-		}
-		return q, nil
-	}
-	switch op {
-	case OpIs:
-		return text + " = " + b.Arg(String(v)), nil
-	case OpIsNot:
-		return text + " <> " + b.Arg(String(v)), nil
-	case OpPresent:
-		return text + " <> ''", nil
-	case OpNotPresent:
-		return text + " = ''", nil
-	}
-	return "", ErrNotSQL
 }
 
 func matchText(text, op string, v any) bool {

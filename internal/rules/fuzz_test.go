@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"context"
 	"encoding/json"
 	"testing"
 	"time"
@@ -47,7 +48,7 @@ func FuzzConditions(f *testing.F) {
 			t.Fatalf("round trip: %s != %s", b, b2)
 		}
 		for _, kind := range AllKinds {
-			if err := r.Validate(kind, c, []Action{{Field: "status", Value: "open"}}); err != nil {
+			if err := r.Validate(context.Background(), kind, c, []Action{{Field: "status", Value: "open"}}); err != nil {
 				if desk.ErrorCode(err) != desk.EINVALID {
 					t.Fatalf("validate %s: %v is not a validation error", kind, err)
 				}
@@ -81,7 +82,7 @@ func FuzzActions(f *testing.F) {
 		}
 		for _, kind := range AllKinds {
 			var v desk.Validation
-			r.ValidateActions(&v, "actions", kind, a)
+			_ = r.ValidateActions(context.Background(), &v, "actions", kind, a)
 		}
 	})
 }

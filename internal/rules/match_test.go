@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"context"
 	"encoding/json"
 	"testing"
 	"time"
@@ -123,7 +124,7 @@ func TestEveryOperatorMatches(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			s := subject(c.mod, c.comment, c.actor)
 			cond := Conditions{All: []Condition{{Field: c.field, Operator: c.op, Value: c.value}}}
-			if err := r.Validate(KindTrigger, cond, []Action{{Field: "status", Value: "open"}}); err != nil {
+			if err := r.Validate(context.Background(), KindTrigger, cond, []Action{{Field: "status", Value: "open"}}); err != nil {
 				t.Fatalf("valid trigger condition refused: %v", err)
 			}
 			if got := r.Match(s, cond); got != c.want {

@@ -1,6 +1,8 @@
 package rules
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -22,8 +24,9 @@ type ConditionSpec struct {
 	// means any value Check accepts.
 	Values []string
 	// Check validates a value for op (nil: any value); return a short
-	// English reason.
-	Check func(op string, v any) error
+	// English reason. ctx carries the saving transaction (DB) when there
+	// is one, for checks of references.
+	Check func(ctx context.Context, field, op string, v any) error
 	// Match tests a ticket change in memory (triggers); nil when the field
 	// cannot be tested that way (it is then refused for triggers).
 	Match func(s *Subject, field, op string, v any) bool
@@ -45,8 +48,10 @@ type ActionSpec struct {
 	Kinds []Kind
 	// Values lists the allowed values for builders (may be empty).
 	Values []string
-	// Check validates a value (nil: any).
-	Check func(v any) error
+	// Check validates a value (nil: any); ctx as for ConditionSpec.Check.
+	// A reference to a record that does not exist is refused here, when
+	// the rule is saved, and again by Apply when it fires.
+	Check func(ctx context.Context, v any) error
 	// Apply makes the change (through ac.Edit) or queues the side effect.
 	Apply func(ac *ActionContext, field string, v any) error
 	// Nullifies says whether the action, once applied, makes condition c
@@ -270,12 +275,13 @@ func opTitle(op string) string {
 
 // ValidateConditions checks every condition for kind, adding problems to v
 // under key (e.g. "conditions"). A trigger's conditions may not be empty.
-func (r *Registry) ValidateConditions(v *desk.Validation, key string, kind Kind, c Conditions) {
+func (r *Registry) ValidateConditions(ctx context.Context, v *desk.Validation, key string, kind Kind, c Conditions) error {
 	n := len(c.All) + len(c.Any)
 	if n > MaxConditions {
 		v.Add(key, fmt.Sprintf("has more than %d conditions", MaxConditions))
-		return
+		return nil
 	}
+	var failed error
 	check := func(list string, i int, cd Condition) {
 		where := fmt.Sprintf("%s %d", list, i+1)
 		spec, ok := r.Condition(cd.Field)
@@ -300,7 +306,11 @@ func (r *Registry) ValidateConditions(v *desk.Validation, key string, kind Kind,
 			return
 		}
 		if spec.Check != nil {
-			if err := spec.Check(cd.Operator, cd.Value); err != nil {
+			if err := spec.Check(ctx, cd.Field, cd.Operator, cd.Value); err != nil {
+				if le := (*lookupError)(nil); errors.As(err, &le) {
+					failed = err
+					return
+				}
 				v.Add(key, fmt.Sprintf("%s: %s %v", where, cd.Field, err))
 				return
 			}
@@ -321,13 +331,14 @@ func (r *Registry) ValidateConditions(v *desk.Validation, key string, kind Kind,
 	for i, cd := range c.Any {
 		check("any", i, cd)
 	}
+	return failed
 }
 
 // ValidateActions checks every action for kind, adding problems under key.
-func (r *Registry) ValidateActions(v *desk.Validation, key string, kind Kind, actions []Action) {
+func (r *Registry) ValidateActions(ctx context.Context, v *desk.Validation, key string, kind Kind, actions []Action) error {
 	if len(actions) > MaxActions {
 		v.Add(key, fmt.Sprintf("has more than %d actions", MaxActions))
-		return
+		return nil
 	}
 	for i, a := range actions {
 		where := fmt.Sprintf("action %d", i+1)
@@ -345,22 +356,32 @@ func (r *Registry) ValidateActions(v *desk.Validation, key string, kind Kind, ac
 			continue
 		}
 		if spec.Check != nil {
-			if err := spec.Check(a.Value); err != nil {
+			if err := spec.Check(ctx, a.Value); err != nil {
+				if le := (*lookupError)(nil); errors.As(err, &le) {
+					return err
+				}
 				v.Add(key, fmt.Sprintf("%s: %s %v", where, a.Field, err))
 			}
 		}
 	}
+	return nil
 }
 
 // Validate checks a whole rule of kind: its conditions and actions, and the
 // rules of the kind (a trigger needs a condition and an action; an
 // automation needs a time-based condition and a condition its actions
 // nullify; a view needs a condition; a macro has no conditions). It returns
-// a desk validation error (422) or nil.
-func (r *Registry) Validate(kind Kind, c Conditions, actions []Action) error {
+// a desk validation error (422) or nil. With a DB in ctx (WithDB) the
+// references rules make (users, groups, webhooks, SLA policies) must exist;
+// an error of the store itself comes back as it is.
+func (r *Registry) Validate(ctx context.Context, kind Kind, c Conditions, actions []Action) error {
 	var v desk.Validation
-	r.ValidateConditions(&v, "conditions", kind, c)
-	r.ValidateActions(&v, "actions", kind, actions)
+	if err := r.ValidateConditions(ctx, &v, "conditions", kind, c); err != nil {
+		return err
+	}
+	if err := r.ValidateActions(ctx, &v, "actions", kind, actions); err != nil {
+		return err
+	}
 	if err := v.Err(); err != nil {
 		return err
 	}

@@ -234,7 +234,7 @@ func (s *Service) validateTrigger(ctx context.Context, q store.Querier, t *Trigg
 	if err := v.Err(); err != nil {
 		return err
 	}
-	return s.Rules.Validate(KindTrigger, t.Conditions, t.Actions)
+	return s.Rules.Validate(WithDB(ctx, q), KindTrigger, t.Conditions, t.Actions)
 }
 
 func (in TriggerInput) applyTo(t *Trigger) {

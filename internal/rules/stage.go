@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/frontdesk/frontdesk/internal/desk"
 	"github.com/frontdesk/frontdesk/internal/store"
@@ -65,43 +66,113 @@ func (s *Service) Stage(ctx context.Context, tx *store.Tx, e *ticket.Edit) ([]ti
 	return sideEffects(out), nil
 }
 
-// DryRunResult is one trigger a dry run tested.
+// DryRunResult is one active trigger in a dry run: whether its conditions
+// held on the first pass (Matches), whether it fired, and in which pass
+// (1-based; 0 when it did not fire).
 type DryRunResult struct {
 	Trigger *Trigger `json:"trigger"`
 	Matches bool     `json:"matches"`
+	Fired   bool     `json:"fired"`
+	Pass    int      `json:"pass,omitempty"`
 }
 
-// DryRun says which active triggers' conditions hold for ticket id as it
-// is stored now, as if the caller updated it without changing anything
-// (so "changed" conditions do not hold). It changes nothing and does not
-// follow the cascade of one trigger's actions into another's conditions.
-func (s *Service) DryRun(ctx context.Context, ticketID int64) ([]DryRunResult, error) {
-	p, err := requireManager(ctx)
+// DryRunPass is one pass of a dry run: the triggers that fired in it.
+type DryRunPass struct {
+	Pass     int   `json:"pass"`
+	Triggers []Ref `json:"triggers"`
+}
+
+// DryRun is what the active triggers would do to a ticket.
+type DryRun struct {
+	TicketID int64          `json:"ticket_id"`
+	Results  []DryRunResult `json:"results"`
+	Passes   []DryRunPass   `json:"passes"`
+	// Failed lists triggers whose actions could not apply.
+	Failed []Failure `json:"failed"`
+	// Looped is set when the triggers would keep firing past MaxPasses;
+	// Loop names them and Error is the loop's message, as the real run
+	// records them.
+	Looped bool   `json:"looped"`
+	Loop   []Ref  `json:"loop,omitempty"`
+	Error  string `json:"error,omitempty"`
+	// Ticket is the ticket with every fired trigger's changes applied
+	// (nothing is stored).
+	Ticket *desk.Ticket `json:"ticket"`
+}
+
+// DryRun says what the active triggers would do if the caller updated
+// ticket ticketID without changing anything: the same engine run as a real
+// update (RunTriggers: pass after pass until none fires, each trigger at
+// most once, stopped after MaxPasses), with the actions applied to the
+// ticket in a transaction that is rolled back, so nothing is stored and no
+// side effect (mail, webhook) is queued. "changed" conditions hold only
+// for what earlier triggers in the run changed.
+func (s *Service) DryRun(ctx context.Context, ticketID int64) (*DryRun, error) {
+	if _, err := requireManager(ctx); err != nil {
+		return nil, err
+	}
+	var (
+		list  []Rule
+		out   *Outcome
+		first []bool
+	)
+	final, err := s.Tickets.PreviewRules(ctx, ticketID, func(ctx context.Context, tx *store.Tx, e *ticket.Edit) error {
+		var err error
+		if list, err = s.activeTriggers(ctx, tx); err != nil {
+			return err
+		}
+		first = firstPassMatches(ctx, tx, s.Rules, e, list, s.now())
+		out, err = s.Rules.RunTriggers(ctx, tx, e, list, s.now(), nil)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("rules: dry run on ticket %d: %w", ticketID, err)
+	}
+	res := &DryRun{TicketID: ticketID, Results: make([]DryRunResult, 0, len(list)), Passes: []DryRunPass{}, Failed: out.Failed,
+		Looped: out.Looped, Loop: out.Loop, Ticket: final}
+	if res.Failed == nil {
+		res.Failed = []Failure{}
+	}
+	firedIn := map[int64]int{}
+	for i, p := range out.Passes {
+		res.Passes = append(res.Passes, DryRunPass{Pass: i + 1, Triggers: p})
+		for _, ref := range p {
+			firedIn[ref.ID] = i + 1
+		}
+	}
+	if out.Looped {
+		titles := make([]string, len(out.Loop))
+		for i, ref := range out.Loop {
+			titles[i] = ref.Title
+		}
+		res.Error = LoopMessage(MaxPasses, titles)
+	}
+	all, err := s.ListTriggers(ctx, TriggerFilter{})
 	if err != nil {
 		return nil, err
 	}
-	t, err := s.Tickets.Get(ctx, ticketID)
-	if err != nil {
-		return nil, err
+	byID := make(map[int64]*Trigger, len(all))
+	for _, t := range all {
+		byID[t.ID] = t
 	}
-	active := true
-	list, err := s.ListTriggers(ctx, TriggerFilter{Active: &active})
-	if err != nil {
-		return nil, err
+	for i, r := range list {
+		t := byID[r.ID]
+		if t == nil { // deleted meanwhile
+			continue
+		}
+		res.Results = append(res.Results, DryRunResult{Trigger: t, Matches: first[i], Fired: firedIn[r.ID] > 0, Pass: firedIn[r.ID]})
 	}
-	var locale *string
-	subj := &Subject{Change: &desk.TicketChange{Kind: desk.ChangeUpdate, TicketID: t.ID, Before: t, After: t, Via: p.Via, ActorID: p.UserID},
-		Actor: p, Now: s.now(), RequesterLocale: func() string {
-			if locale == nil {
-				l := ""
-				_ = s.DB.QueryRow(ctx, `SELECT locale FROM users WHERE id = ?`, t.RequesterID).Scan(&l)
-				locale = &l
-			}
-			return *locale
-		}}
-	out := make([]DryRunResult, 0, len(list))
-	for _, tr := range list {
-		out = append(out, DryRunResult{Trigger: tr, Matches: s.Rules.Match(subj, tr.Conditions)})
+	return res, nil
+}
+
+// firstPassMatches says, for each rule, whether its conditions hold on the
+// change e holds before any trigger runs.
+func firstPassMatches(ctx context.Context, tx *store.Tx, reg *Registry, e *ticket.Edit, list []Rule, now time.Time) []bool {
+	s := editSubject(ctx, tx, e, now, nil)
+	s.Change = e.Change()
+	out := make([]bool, len(list))
+	for i, r := range list {
+		out[i] = reg.Match(s, r.Conditions)
 	}
-	return out, nil
+	return out
 }

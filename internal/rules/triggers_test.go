@@ -254,7 +254,7 @@ func TestReorderAndDryRun(t *testing.T) {
 			t.Fatal(err)
 		}
 		got := map[int64]bool{}
-		for _, r := range res {
+		for _, r := range res.Results {
 			got[r.Trigger.ID] = r.Matches
 		}
 		if !got[a.ID] || got[b.ID] {

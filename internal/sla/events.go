@@ -51,8 +51,8 @@ func registerEventConditions(reg *rules.Registry) {
 			return false
 		}
 	}
-	oneOf := func(values []string, msg string) func(string, any) error {
-		return func(_ string, v any) error {
+	oneOf := func(values []string, msg string) func(context.Context, string, string, any) error {
+		return func(_ context.Context, _, _ string, v any) error {
 			if !slices.Contains(values, rules.String(v)) {
 				return errors.New(msg)
 			}

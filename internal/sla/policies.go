@@ -207,7 +207,7 @@ func (s *Service) SavePolicy(ctx context.Context, id int64, in PolicyInput) (*Po
 			}
 			p.Position = last + 1
 		}
-		if err := s.applyPolicy(p, in, id == 0); err != nil {
+		if err := s.applyPolicy(rules.WithDB(ctx, tx), p, in, id == 0); err != nil {
 			return err
 		}
 		filter, _ := json.Marshal(p.Filter)
@@ -234,7 +234,7 @@ func (s *Service) SavePolicy(ctx context.Context, id int64, in PolicyInput) (*Po
 	return out, nil
 }
 
-func (s *Service) applyPolicy(p *Policy, in PolicyInput, create bool) error {
+func (s *Service) applyPolicy(ctx context.Context, p *Policy, in PolicyInput, create bool) error {
 	var v desk.Validation
 	if in.Title != nil {
 		p.Title = strings.TrimSpace(*in.Title)
@@ -270,7 +270,7 @@ func (s *Service) applyPolicy(p *Policy, in PolicyInput, create bool) error {
 	if err := v.Err(); err != nil {
 		return err
 	}
-	return s.Rules.Validate(rules.KindSLAPolicy, p.Filter, nil)
+	return s.Rules.Validate(ctx, rules.KindSLAPolicy, p.Filter, nil)
 }
 
 func checkMetrics(v *desk.Validation, ms []PolicyMetric) {

@@ -41,11 +41,20 @@ func (s *Service) RegisterRules(reg *rules.Registry) {
 	registerEventConditions(reg)
 	reg.AddAction(ActionSetPolicy, rules.ActionSpec{
 		Title: "Set SLA policy", Kinds: []rules.Kind{rules.KindTrigger},
-		Check: func(v any) error {
-			if n, ok := rules.Int(v); !ok || n <= 0 {
+		Check: func(ctx context.Context, v any) error {
+			n, ok := rules.Int(v)
+			if !ok || n <= 0 {
 				return errors.New("must be the id of an SLA policy")
 			}
-			return nil
+			q := rules.DB(ctx)
+			if q == nil {
+				return nil
+			}
+			_, err := policyByID(ctx, q, n)
+			if desk.ErrorCode(err) == desk.ENOTFOUND {
+				return fmt.Errorf("names no SLA policy %d", n)
+			}
+			return rules.LookupError(err)
 		},
 		Apply: func(ac *rules.ActionContext, _ string, v any) error {
 			id, _ := rules.Int(v)
@@ -63,7 +72,7 @@ func (s *Service) RegisterRules(reg *rules.Registry) {
 			return nil
 		},
 	})
-	checkBool := func(_ string, v any) error {
+	checkBool := func(_ context.Context, _, _ string, v any) error {
 		if _, ok := rules.Bool(v); !ok {
 			return errors.New("must be true or false")
 		}
@@ -92,7 +101,7 @@ func (s *Service) RegisterRules(reg *rules.Registry) {
 	reg.AddCondition("sla_next_breach_at", rules.ConditionSpec{
 		Title: "Hours until next SLA breach", Kinds: []rules.Kind{rules.KindAutomation, rules.KindView},
 		Operators: []string{rules.OpIs, rules.OpLessThan, rules.OpGreaterThan}, TimeBased: true,
-		Check: func(_ string, v any) error {
+		Check: func(_ context.Context, _, _ string, v any) error {
 			if n, ok := rules.Int(v); !ok || n < 0 || n > 24*365*20 {
 				return errors.New("must be a whole number of hours")
 			}

@@ -2,6 +2,7 @@ package sla_test
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"strings"
 	"sync"
@@ -504,7 +505,7 @@ func TestRuleConditions(t *testing.T) {
 		query := func(c sla.Condition) []int64 {
 			t.Helper()
 			filter := sla.Filter{All: []sla.Condition{c}}
-			if err := reg.Validate(rules.KindView, filter, nil); err != nil {
+			if err := reg.Validate(context.Background(), rules.KindView, filter, nil); err != nil {
 				t.Fatalf("%v: %v", c, err)
 			}
 			b := &rules.SQL{Dialect: db.Dialect, Now: f.now()}
@@ -541,7 +542,7 @@ func TestRuleConditions(t *testing.T) {
 				t.Errorf("%v: %v, want %v", tc.c, got, tc.want)
 			}
 		}
-		if err := reg.Validate(rules.KindView, sla.Filter{All: []sla.Condition{{Field: "sla_next_breach_at", Operator: "less_than", Value: "soon"}}}, nil); desk.ErrorCode(err) != desk.EINVALID {
+		if err := reg.Validate(context.Background(), rules.KindView, sla.Filter{All: []sla.Condition{{Field: "sla_next_breach_at", Operator: "less_than", Value: "soon"}}}, nil); desk.ErrorCode(err) != desk.EINVALID {
 			t.Fatalf("a bad hours value: %v", err)
 		}
 		// within_business_hours: all hours without a schedule; then the
@@ -552,7 +553,7 @@ func TestRuleConditions(t *testing.T) {
 		}
 		in := sla.Filter{All: []sla.Condition{{Field: "within_business_hours", Operator: "is", Value: true}}}
 		out := sla.Filter{All: []sla.Condition{{Field: "within_business_hours", Operator: "is", Value: false}}}
-		if err := reg.Validate(rules.KindTrigger, in, []rules.Action{{Field: "status", Value: "open"}}); err != nil {
+		if err := reg.Validate(context.Background(), rules.KindTrigger, in, []rules.Action{{Field: "status", Value: "open"}}); err != nil {
 			t.Fatal(err)
 		}
 		monday := time.Date(2026, 11, 30, 10, 0, 0, 0, f.warsaw)
@@ -579,11 +580,22 @@ func TestTriggerSetsPolicy(t *testing.T) {
 		trigger := rules.Rule{Ref: rules.Ref{Kind: rules.KindTrigger, ID: 1, Title: "VIP customers"},
 			Conditions: sla.Filter{All: []sla.Condition{{Field: "current_tags", Operator: "includes", Value: "vip"}}},
 			Actions:    []rules.Action{{Field: sla.ActionSetPolicy, Value: vip.ID}}}
-		if err := reg.Validate(rules.KindTrigger, trigger.Conditions, trigger.Actions); err != nil {
+		if err := reg.Validate(context.Background(), rules.KindTrigger, trigger.Conditions, trigger.Actions); err != nil {
 			t.Fatal(err)
 		}
-		if err := reg.Validate(rules.KindTrigger, trigger.Conditions, []rules.Action{{Field: sla.ActionSetPolicy, Value: "x"}}); desk.ErrorCode(err) != desk.EINVALID {
+		if err := reg.Validate(context.Background(), rules.KindTrigger, trigger.Conditions, []rules.Action{{Field: sla.ActionSetPolicy, Value: "x"}}); desk.ErrorCode(err) != desk.EINVALID {
 			t.Fatalf("a bad policy id: %v", err)
+		}
+		// Saved with the store at hand, a policy that does not exist is
+		// refused (as the rules services save); an existing one is not.
+		withDB := rules.WithDB(context.Background(), db)
+		if err := reg.Validate(withDB, rules.KindTrigger, trigger.Conditions, trigger.Actions); err != nil {
+			t.Fatalf("an existing policy: %v", err)
+		}
+		err := reg.Validate(withDB, rules.KindTrigger, trigger.Conditions, []rules.Action{{Field: sla.ActionSetPolicy, Value: vip.ID + 1000}})
+		var de *desk.Error
+		if !errors.As(err, &de) || de.Code != desk.EINVALID || len(de.Details["actions"]) != 1 || !strings.Contains(de.Details["actions"][0].Description, "names no SLA policy") {
+			t.Fatalf("a missing policy: %v", err)
 		}
 		var failed []rules.Failure
 		f.tickets.SetRuleStage(func(ctx context.Context, tx *store.Tx, e *ticket.Edit) ([]ticket.Hook, error) {

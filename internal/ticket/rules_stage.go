@@ -2,6 +2,7 @@ package ticket
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"sync"
 
@@ -203,4 +204,40 @@ func (e *Edit) restore(s editSnapshot) {
 	}
 	e.touchedType, e.touchedProblem, e.touchedDueAt, e.touchedAssignment = s.tt, s.tp, s.td, s.ta
 	e.solving, e.clearedAssignee = s.solving, s.cleared
+}
+
+// PreviewRules runs fn (a rule stage) over an Edit of ticket id exactly as
+// runRules does for an update by the caller that changes nothing: the Edit
+// acts as the rule principal, with the caller as the actor the rules see.
+// Nothing is stored: the transaction is rolled back before any write (no
+// audit, no hooks, no event), so side effects fn returns are dropped. It
+// returns the ticket as the rules left it. Trigger dry runs use it.
+func (s *Service) PreviewRules(ctx context.Context, id int64, fn func(ctx context.Context, tx *store.Tx, e *Edit) error) (_ *desk.Ticket, err error) {
+	defer func() { err = wrapf(err, "ticket: preview rules on %d", id) }()
+	p, err := desk.RequirePrincipal(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var t *desk.Ticket
+	err = s.DB.InTx(ctx, func(tx *store.Tx) error {
+		old, err := loadVisibleTx(ctx, tx, p, id, false)
+		if err != nil {
+			return err
+		}
+		if old.Status == desk.StatusClosed {
+			return desk.Invalid("status", "closed prevents ticket update")
+		}
+		t = cloneTicket(old)
+		e := s.newEdit(ctx, tx, rulePrincipal, old, t, &change{})
+		e.actor = p
+		if err := fn(WithoutRules(ctx), tx, e); err != nil {
+			return err
+		}
+		e.recordTags()
+		return errPreview
+	})
+	if !errors.Is(err, errPreview) {
+		return nil, err
+	}
+	return t, nil
 }

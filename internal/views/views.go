@@ -15,7 +15,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/frontdesk/frontdesk/internal/desk"
 	"github.com/frontdesk/frontdesk/internal/events"
@@ -521,31 +520,17 @@ func (s *Service) UpdateMany(ctx context.Context, items []Placement) (_ []*View,
 	if err != nil {
 		return nil, err
 	}
-	if len(items) == 0 || len(items) > 100 {
-		return nil, desk.Invalid("views", "takes 1 to 100 views")
-	}
-	ids := make([]int64, 0, len(items))
-	err = s.DB.InTx(ctx, func(tx *store.Tx) error {
-		for _, it := range items {
-			v, err := s.load(ctx, tx, it.ID)
-			if err != nil {
-				return err
-			}
-			if err := manageable(p, groups, v); err != nil {
-				return err
-			}
-			if it.Position != nil {
-				v.Position = *it.Position
-			}
-			if it.Active != nil {
-				v.Active = *it.Active
-			}
-			if _, err := tx.Exec(ctx, `UPDATE views SET position = ?, active = ?, updated_at = ? WHERE id = ?`, v.Position, v.Active, store.Now(), v.ID); err != nil {
-				return err
-			}
-			ids = append(ids, v.ID)
+	ids, err := UpdatePlacements(ctx, s.DB, "views", items, func(tx *store.Tx, it Placement) error {
+		v, err := s.load(ctx, tx, it.ID)
+		if err != nil {
+			return err
 		}
-		return nil
+		if err := manageable(p, groups, v); err != nil {
+			return err
+		}
+		it.Apply(&v.Position, &v.Active)
+		_, err = tx.Exec(ctx, `UPDATE views SET position = ?, active = ?, updated_at = ? WHERE id = ?`, v.Position, v.Active, store.Now(), v.ID)
+		return err
 	})
 	if err != nil {
 		return nil, err
@@ -556,46 +541,15 @@ func (s *Service) UpdateMany(ctx context.Context, items []Placement) (_ []*View,
 // applyInput validates in and writes it into v.
 func (s *Service) applyInput(ctx context.Context, q store.Querier, p *desk.Principal, v *View, in Input) error {
 	var val desk.Validation
-	if in.Title != nil {
-		t := strings.TrimSpace(*in.Title)
-		switch {
-		case t == "":
-			val.Add("title", "cannot be blank")
-		case utf8.RuneCountInString(t) > maxTitle || !utf8.ValidString(t) || strings.ContainsRune(t, 0):
-			val.Add("title", "is not a valid title")
-		}
-		v.Title = t
-	}
-	if in.Description != nil {
-		if len(*in.Description) > 65536 || !utf8.ValidString(*in.Description) || strings.ContainsRune(*in.Description, 0) {
-			val.Add("description", "is not valid")
-		}
-		v.Description = *in.Description
-	}
-	if in.Active != nil {
-		v.Active = *in.Active
-	}
-	if in.Position != nil {
-		if *in.Position < 0 || *in.Position > 1<<30 {
-			val.Add("position", "is out of range")
-		}
-		v.Position = *in.Position
-	}
-	if in.Restriction != nil {
-		var r *Restriction
-		if err := json.Unmarshal(in.Restriction, &r); err != nil {
-			val.Add("restriction", "is not a restriction")
-		} else {
-			v.stored = CheckRestriction(ctx, q, p, r, &val)
-		}
-	}
+	ApplyBasics(ctx, q, p, Record{Title: &v.Title, Description: &v.Description, Active: &v.Active, Position: &v.Position, Stored: &v.stored},
+		Basics{Title: in.Title, Description: in.Description, Active: in.Active, Position: in.Position, Restriction: in.Restriction}, &val)
 	if c, ok, err := mergeConditions(v.Conditions, in); err != nil {
 		val.Add("conditions", err.Error())
 	} else if ok {
 		if s.Rules == nil {
 			return errors.New("views: no rules engine")
 		}
-		if err := s.Rules.Validate(rules.KindView, c, nil); err != nil {
+		if err := s.Rules.Validate(rules.WithDB(ctx, q), rules.KindView, c, nil); err != nil {
 			return err
 		}
 		v.Conditions = c

@@ -277,48 +277,6 @@ func mustInt(t *testing.T, s string) int64 {
 	return n
 }
 
-// The triggers page dry-runs the active triggers on a ticket: it names
-// those whose conditions hold and changes nothing; a bad number is a
-// clear 422.
-func TestAdminTriggerDryRun(t *testing.T) {
-	e := newEnv(t, "")
-	ad := e.client()
-	ad.signIn("/agent/signin", e.admin.Email)
-	tk := e.ticketFor(e.customer, "Printer", "jammed")
-	mk := func(title, status string) {
-		if _, err := e.app.Rules.CreateTrigger(e.sys, rules.TriggerInput{Title: &title,
-			Conditions: &rules.Conditions{All: []rules.Condition{{Field: "status", Operator: "is", Value: status}}},
-			Actions:    &[]rules.Action{{Field: "priority", Value: "high"}}}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	mk("When new", "new")
-	mk("When on hold", "hold")
-	r := ad.get(fmt.Sprintf("/agent/admin/triggers?dry_run=%d", tk.ID))
-	if r.Status != http.StatusOK || !strings.Contains(r.Body, fmt.Sprintf("On ticket #%d, 1 of 2 active triggers would fire.", tk.ID)) {
-		t.Fatalf("dry run: %d %s", r.Status, r.Body)
-	}
-	res := r.Body[strings.Index(r.Body, `id="dry-run-result"`):]
-	res = res[:strings.Index(res, "</div>")]
-	if !strings.Contains(res, "When new") || strings.Contains(res, "When on hold") {
-		t.Errorf("dry run lists %s", res)
-	}
-	if got, _ := e.app.Tickets.Get(e.sys, tk.ID); got.Priority != nil {
-		t.Errorf("the dry run changed the ticket")
-	}
-	for _, bad := range []string{"x", "-3", "999999", "1' OR '1'='1"} {
-		r := ad.get("/agent/admin/triggers?dry_run=" + url.QueryEscape(bad))
-		if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "Enter the number of a ticket you can see.") {
-			t.Errorf("dry run on %q: %d", bad, r.Status)
-		}
-	}
-	ag := e.client()
-	ag.signIn("/agent/signin", e.agent.Email)
-	if r := ag.get(fmt.Sprintf("/agent/admin/triggers?dry_run=%d", tk.ID)); r.Status != http.StatusForbidden {
-		t.Errorf("agent dry run: %d", r.Status)
-	}
-}
-
 // The view editor counts the tickets its conditions match now, without
 // saving anything.
 func TestViewEditorPreviewCount(t *testing.T) {

@@ -72,15 +72,6 @@ type adminRulesData struct {
 	Empty bool
 	// Loops are the recent trigger loops the engine stopped (triggers).
 	Loops []ruleLoop
-	// DryRun is the dry run asked for (triggers), nil when none.
-	DryRun *ruleDryRun
-}
-
-// ruleDryRun is which active triggers would fire on a ticket.
-type ruleDryRun struct {
-	TicketID int64
-	Fire     []ruleListItem
-	Tested   int
 }
 
 // ruleLoop is one stopped trigger loop as the list page shows it.
@@ -106,16 +97,6 @@ func (s *Server) adminRuleList(k ruleKind) func(http.ResponseWriter, *http.Reque
 				return err
 			}
 			d.Groups, d.Empty = triggerGroups(list, cats), len(list) == 0
-			if v := r.URL.Query().Get("dry_run"); v != "" {
-				dr, err := s.triggerDryRun(r, v)
-				if err != nil && !formError(err) {
-					return err
-				}
-				if err != nil {
-					status, msg = http.StatusUnprocessableEntity, rcFrom(r).T("rules.dry_run_bad_ticket")
-				}
-				d.DryRun = dr
-			}
 			loops, err := s.d.Rules.RecentLoops(r.Context(), 10)
 			if err != nil {
 				return err
@@ -139,7 +120,6 @@ func (s *Server) adminRuleList(k ruleKind) func(http.ResponseWriter, *http.Reque
 			d.Groups, d.Empty = []ruleGroup{g}, len(list) == 0
 		}
 		pg := s.adminPage(r, k.TitleKey, k.Path)
-		pg.Form.Set("dry_run", r.URL.Query().Get("dry_run"))
 		pg.Error = msg
 		pg.Data = d
 		return s.render(w, status, "admin_rules", pg)
@@ -502,29 +482,4 @@ func triggerGroups(list []*rules.Trigger, cats []*rules.TriggerCategory) []ruleG
 		groups = groups[:none]
 	}
 	return groups
-}
-
-// triggerDryRun runs the rules service's dry run on the ticket whose id
-// v is.
-func (s *Server) triggerDryRun(r *http.Request, v string) (*ruleDryRun, error) {
-	id, err := strconv.ParseInt(strings.TrimPrefix(strings.TrimSpace(v), "#"), 10, 64)
-	if err != nil || id <= 0 {
-		return nil, desk.Invalid("dry_run", "must be a ticket number")
-	}
-	res, err := s.d.Rules.DryRun(r.Context(), id)
-	if desk.ErrorCode(err) == desk.ENOTFOUND {
-		// The same answer as a number that is not a ticket: nothing tells
-		// tickets the caller cannot see from those that do not exist.
-		return nil, desk.Invalid("dry_run", "is not a ticket you can see")
-	}
-	if err != nil {
-		return nil, err
-	}
-	dr := &ruleDryRun{TicketID: id, Tested: len(res)}
-	for _, x := range res {
-		if x.Matches {
-			dr.Fire = append(dr.Fire, ruleListItem{ID: x.Trigger.ID, Title: x.Trigger.Title, Active: x.Trigger.Active})
-		}
-	}
-	return dr, nil
 }

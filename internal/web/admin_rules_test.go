@@ -34,8 +34,7 @@ func ruleFixtures(t *testing.T, e *env) []string {
 	}
 	return []string{"/agent/admin/triggers", "/agent/admin/triggers/new", fmt.Sprintf("/agent/admin/triggers/%d", tr.ID),
 		"/agent/admin/automations", "/agent/admin/automations/new", fmt.Sprintf("/agent/admin/automations/%d", au.ID),
-		fmt.Sprintf("/agent/admin/automations/%d?preview=1", au.ID), "/agent/admin/trigger-categories",
-		"/agent/admin/triggers?dry_run=1", "/agent/admin/triggers?dry_run=x"}
+		fmt.Sprintf("/agent/admin/automations/%d?preview=1", au.ID), "/agent/admin/trigger-categories"}
 }
 
 // The builder works without JavaScript: a plain form post of rows makes a

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -302,7 +303,16 @@ func (s *Server) adminDeleteWebhook(w http.ResponseWriter, r *http.Request) erro
 		})
 	}
 	if err := s.d.Webhooks.Delete(r.Context(), id); err != nil {
-		return err
+		var used *webhook.InUseError
+		if !errors.As(err, &used) {
+			return err
+		}
+		rc := rcFrom(r)
+		names := make([]string, len(used.Rules))
+		for i, ref := range used.Rules {
+			names[i] = rc.T("webhook.in_use_"+string(ref.Kind), "title", ref.Title)
+		}
+		return s.showAdminWebhook(w, r, id, http.StatusUnprocessableEntity, rc.T("webhook.in_use", "rules", strings.Join(names, ", ")), nil, nil)
 	}
 	return redirect(w, r, withMsg("/agent/admin/webhooks", "deleted"))
 }

@@ -130,7 +130,7 @@ func TestBrowserRuleAdmin(t *testing.T) {
 			}
 			categoryRound("pl", "Eskalacje", "Eskalacje i SLA", "wciąż są wyzwalacze, więc nie można jej usunąć", "Usunięto")
 
-			// The triggers page, grouped by category, with its dry run.
+			// The triggers page, grouped by category, and the dry run it links to.
 			cname, tname := "Kierowanie", "Pilne drukarki"
 			cat, err := e.app.Rules.CreateCategory(e.sys, rules.CategoryInput{Name: &cname})
 			if err != nil {
@@ -144,8 +144,9 @@ func TestBrowserRuleAdmin(t *testing.T) {
 			ad.open(e.base + "/agent/admin/triggers")
 			ad.waitText("Kierowanie")
 			ad.accessible("the triggers page grouped by category")
-			navigating("the dry run", chromedp.SetValue(chromedp.CSS(`#dry-run-ticket`), fmt.Sprint(tk.ID)), chromedp.Submit(chromedp.CSS(`#dry-run-ticket`)))
-			if got := ad.eval(`document.querySelector('#dry-run-result').innerText`); !strings.Contains(got, "Pilne drukarki") {
+			navigating("the dry run page", chromedp.Click(chromedp.CSS(`a[href="/agent/admin/triggers/dry-run"]`)))
+			navigating("the dry run", chromedp.SetValue(chromedp.CSS(`#dry-ticket`), fmt.Sprint(tk.ID)), chromedp.Submit(chromedp.CSS(`#dry-ticket`)))
+			if got := ad.eval(`document.querySelector('#dry-result').innerText`); !strings.Contains(got, "Pilne drukarki") {
 				t.Errorf("dry run says %q", got)
 			}
 			ad.accessible("the dry run result")

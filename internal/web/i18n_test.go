@@ -260,6 +260,7 @@ func TestEveryPageInEveryLanguage(t *testing.T) {
 				"/agent/admin/email-templates", "/agent/admin/email-templates/ticket.public_reply/en", "/agent/admin/email-templates/ticket.assigned/pl",
 				"/agent/admin/forms", fmt.Sprintf("/agent/admin/forms/%d", forms[0].ID), fmt.Sprintf("/agent/admin/fields/%d/options", planID),
 				"/agent/admin/webhooks", webhookPage,
+				"/agent/admin/triggers/dry-run", fmt.Sprintf("/agent/admin/triggers/dry-run?ticket_id=%d", tk.ID), "/agent/admin/triggers/dry-run?ticket_id=x", // p8-engine
 				"/agent/admin/retention", "/agent/admin/retention?preview=1"} { // p9-retention
 				check("admin", p, ad.get(p))
 			}

@@ -12,12 +12,12 @@ import (
 
 var ruleKinds = []rules.Kind{rules.KindTrigger, rules.KindAutomation, rules.KindView, rules.KindMacro, rules.KindSLAPolicy}
 
-// Every field and operator the wired registry defines has a builder title
-// in each catalogue.
+// Every field and operator the wired registry defines has a title in each
+// language of the locale catalogue (shared by the builders and the API).
 func TestRuleFieldTitlesInCatalogues(t *testing.T) {
 	e := newEnv(t, "")
 	for _, lang := range []string{"en", "pl"} {
-		b, err := os.ReadFile("i18n/" + lang + ".json")
+		b, err := os.ReadFile("../locale/catalog/" + lang + ".json")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -50,7 +50,7 @@ func TestRuleFieldTitlesInCatalogues(t *testing.T) {
 // or operator titles (the registry's titles are English).
 func TestPolishBuildersHaveNoEnglishTitles(t *testing.T) {
 	e := newEnv(t, "")
-	b, err := os.ReadFile("i18n/pl.json")
+	b, err := os.ReadFile("../locale/catalog/pl.json")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -362,6 +362,7 @@ func (s *Server) Register(mux *http.ServeMux) {
 	s.registerRedaction(h)
 	// Triggers and automations (p8-rules).
 	s.registerAdminRules(h)
+	s.registerTriggerDryRun(h)
 	// Outbound webhooks (p8-webhooks).
 	s.registerWebhookAdmin(h)
 	// Agent availability and satisfaction ratings (p8-assign).

@@ -29,7 +29,27 @@ func (s *Service) RegisterRules(reg *rules.Registry, publicURL string) {
 	reg.AddAction(ActionField, rules.ActionSpec{
 		Title: "Notify active webhook",
 		Kinds: []rules.Kind{rules.KindTrigger, rules.KindAutomation},
-		Check: CheckActionValue,
+		Check: func(ctx context.Context, v any) error {
+			if err := CheckActionValue(v); err != nil {
+				return err
+			}
+			q := rules.DB(ctx)
+			if q == nil {
+				return nil
+			}
+			id, _ := actionValue(v)
+			r, err := s.load(ctx, q, id)
+			if desk.ErrorCode(err) == desk.ENOTFOUND {
+				return fmt.Errorf("names no webhook %d", id)
+			}
+			if err != nil {
+				return rules.LookupError(err)
+			}
+			if !r.Conditional() {
+				return fmt.Errorf("webhook %d is not subscribed to conditional_ticket_events", id)
+			}
+			return nil
+		},
 		Apply: func(ac *rules.ActionContext, _ string, v any) error {
 			id, body := actionValue(v)
 			if ac.Later == nil {

@@ -45,11 +45,11 @@ func TestNotificationWebhookAction(t *testing.T) {
 		}
 		reg := rules.NewRegistry()
 		f.s.RegisterRules(reg, "https://help.example.com/")
-		if err := reg.Validate(rules.KindTrigger, rules.Conditions{All: []rules.Condition{{Field: "status", Operator: "is", Value: "open"}}},
+		if err := reg.Validate(context.Background(), rules.KindTrigger, rules.Conditions{All: []rules.Condition{{Field: "status", Operator: "is", Value: "open"}}},
 			[]rules.Action{{Field: webhook.ActionField, Value: []any{"1", "{}"}}}); err != nil {
 			t.Fatalf("trigger with the action: %v", err)
 		}
-		if err := reg.Validate(rules.KindMacro, rules.Conditions{}, []rules.Action{{Field: webhook.ActionField, Value: []any{"1", "{}"}}}); err == nil {
+		if err := reg.Validate(context.Background(), rules.KindMacro, rules.Conditions{}, []rules.Action{{Field: webhook.ActionField, Value: []any{"1", "{}"}}}); err == nil {
 			t.Fatal("a macro may call a webhook")
 		}
 		tk := &desk.Ticket{ID: 77, Subject: `He said "hi" \ <b>`, Status: desk.Status("open"), RequesterID: 999}

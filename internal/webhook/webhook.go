@@ -33,6 +33,7 @@ import (
 
 	"github.com/frontdesk/frontdesk/internal/audit"
 	"github.com/frontdesk/frontdesk/internal/desk"
+	"github.com/frontdesk/frontdesk/internal/rules"
 	"github.com/frontdesk/frontdesk/internal/secrets"
 	"github.com/frontdesk/frontdesk/internal/settings"
 	"github.com/frontdesk/frontdesk/internal/store"
@@ -576,6 +577,16 @@ func (s *Service) Delete(ctx context.Context, id int64) error {
 		return err
 	}
 	err := s.DB.InTx(ctx, func(tx *store.Tx) error {
+		if _, err := s.load(ctx, tx, id); err != nil {
+			return err
+		}
+		users, err := rules.RulesUsing(ctx, tx, ActionField, func(v any) bool { n, _ := actionValue(v); return n == id })
+		if err != nil {
+			return err
+		}
+		if len(users) > 0 {
+			return inUse(users)
+		}
 		res, err := tx.Exec(ctx, `DELETE FROM webhooks WHERE id = ?`, id)
 		if err != nil {
 			return err
@@ -592,6 +603,28 @@ func (s *Service) Delete(ctx context.Context, id int64) error {
 		return audit.RecordTx(ctx, tx, audit.Entry{Action: "webhook.deleted", TargetType: "webhook", TargetID: id})
 	})
 	return wrap("delete webhook", err)
+}
+
+// InUseError is the error Delete returns for a webhook that triggers or
+// automations (active or not) still call: a validation error (422,
+// RecordInvalid) naming each rule under "webhook", as Zendesk refuses it.
+// Rules lists them, for messages in other languages.
+type InUseError struct {
+	Rules []rules.Ref
+	err   *desk.Error
+}
+
+func (e *InUseError) Error() string { return e.err.Error() }
+func (e *InUseError) Unwrap() error { return e.err }
+
+func inUse(refs []rules.Ref) error {
+	var v desk.Validation
+	for _, r := range refs {
+		v.Add("webhook", fmt.Sprintf("is used by %s %d %q; remove it from the %s first", r.Kind, r.ID, r.Title, r.Kind))
+	}
+	var de *desk.Error
+	errors.As(v.Err(), &de)
+	return &InUseError{Rules: refs, err: de}
 }
 
 // SigningSecret returns the webhook's signing secret.
