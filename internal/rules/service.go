@@ -416,31 +416,6 @@ func (s *Service) CanManage(ctx context.Context) error {
 	return err
 }
 
-// MoveTrigger moves a trigger one place earlier (delta -1) or later (+1)
-// in the run order.
-func (s *Service) MoveTrigger(ctx context.Context, id int64, delta int) error {
-	if _, err := requireWriter(ctx); err != nil {
-		return err
-	}
-	if delta != -1 && delta != 1 {
-		return desk.Invalid("direction", "must be up or down")
-	}
-	ids, err := queryIDsDB(ctx, s.DB, `SELECT id FROM triggers ORDER BY position, id`)
-	if err != nil {
-		return err
-	}
-	i := slices.Index(ids, id)
-	if i < 0 {
-		return desk.NotFound()
-	}
-	j := i + delta
-	if j < 0 || j >= len(ids) {
-		return nil // already first or last
-	}
-	ids[i], ids[j] = ids[j], ids[i]
-	return s.ReorderTriggers(ctx, ids)
-}
-
 func queryIDsDB(ctx context.Context, db *store.DB, q string) ([]int64, error) {
 	rows, err := db.Query(ctx, q)
 	if err != nil {

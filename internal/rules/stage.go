@@ -12,14 +12,17 @@ import (
 )
 
 // activeTriggers returns the active triggers in run order, from a cache
-// checked against the table on every call (count, newest change, highest
-// id), so a change made by any instance is seen at once.
+// checked against the tables on every call (count, newest change, highest
+// id; newest category change), so a change made by any instance is seen at
+// once.
 func (s *Service) activeTriggers(ctx context.Context, tx *store.Tx) ([]Rule, error) {
 	var n, maxUpdated, maxID int64
-	if err := tx.QueryRow(ctx, `SELECT COUNT(*), COALESCE(MAX(updated_at), 0), COALESCE(MAX(id), 0) FROM triggers`).Scan(&n, &maxUpdated, &maxID); err != nil {
+	var catsUpdated int64
+	if err := tx.QueryRow(ctx, `SELECT COUNT(*), COALESCE(MAX(updated_at), 0), COALESCE(MAX(id), 0),
+		(SELECT COALESCE(MAX(updated_at), 0) FROM trigger_categories) FROM triggers`).Scan(&n, &maxUpdated, &maxID, &catsUpdated); err != nil {
 		return nil, fmt.Errorf("rules: triggers: %w", err)
 	}
-	key := strconv.FormatInt(n, 10) + "/" + strconv.FormatInt(maxUpdated, 10) + "/" + strconv.FormatInt(maxID, 10)
+	key := strconv.FormatInt(n, 10) + "/" + strconv.FormatInt(maxUpdated, 10) + "/" + strconv.FormatInt(maxID, 10) + "/" + strconv.FormatInt(catsUpdated, 10)
 	s.cacheMu.Lock()
 	if s.cache.key == key {
 		list := s.cache.list
@@ -30,7 +33,11 @@ func (s *Service) activeTriggers(ctx context.Context, tx *store.Tx) ([]Rule, err
 	if n == 0 {
 		return nil, nil
 	}
-	rows, err := tx.Query(ctx, `SELECT `+triggerCols+` FROM triggers WHERE active = ? ORDER BY position, id`, true)
+	// Zendesk's run order: categories in their order (triggers without one
+	// last), and within a category the triggers' own order — the order the
+	// admin page shows them in.
+	rows, err := tx.Query(ctx, `SELECT `+triggerCols+` FROM triggers WHERE active = ?
+		ORDER BY COALESCE((SELECT c.position FROM trigger_categories c WHERE c.id = triggers.category_id), 2147483647), position, id`, true)
 	if err != nil {
 		return nil, fmt.Errorf("rules: triggers: %w", err)
 	}

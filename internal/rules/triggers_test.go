@@ -1,6 +1,7 @@
 package rules_test
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 
@@ -73,6 +74,49 @@ func TestTriggersRunInOrderAndCascade(t *testing.T) {
 		tk, _ := f.newTicket(t, f.alice, "cascade")
 		if !hasTags(tk, "stage1", "stage2") {
 			t.Fatalf("tags %v, want stage1 and stage2", tk.Tags)
+		}
+	})
+}
+
+// Triggers run category by category, in the categories' order, and by
+// position within one: "late" comes first in the overall positions but sits
+// in the second category, so "early" (first category) runs before it and
+// "late" has the last word on the priority. Moving the categories swaps
+// that at once.
+func TestTriggersRunByCategory(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newFixture(t, db)
+		mk := func(name string) *rules.TriggerCategory {
+			c, err := f.svc.CreateCategory(as(f.admin), rules.CategoryInput{Name: &name})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return c
+		}
+		first, second := mk("First"), mk("Second")
+		trig := func(title, prio string, cat string) *rules.Trigger {
+			tr, err := f.svc.CreateTrigger(as(f.admin), rules.TriggerInput{Title: &title, CategoryID: &cat,
+				Conditions: conds(rules.Condition{Field: "update_type", Operator: "is", Value: "Create"}),
+				Actions:    acts(rules.Action{Field: "priority", Value: prio})})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return tr
+		}
+		late := trig("late", "low", second.ID)
+		early := trig("early", "high", first.ID)
+		if late.Position >= early.Position {
+			t.Fatalf("positions %d, %d", late.Position, early.Position)
+		}
+		if tk, _ := f.newTicket(t, f.alice, "by category"); tk.Priority == nil || *tk.Priority != "low" {
+			t.Fatalf("priority %v, want low (the second category's trigger last)", tk.Priority)
+		}
+		id := func(c *rules.TriggerCategory) int64 { n, _ := strconv.ParseInt(c.ID, 10, 64); return n }
+		if err := f.svc.ReorderCategories(as(f.admin), []int64{id(second), id(first)}); err != nil {
+			t.Fatal(err)
+		}
+		if tk, _ := f.newTicket(t, f.alice, "reordered"); tk.Priority == nil || *tk.Priority != "high" {
+			t.Fatalf("after moving the categories priority %v, want high", tk.Priority)
 		}
 	})
 }
