@@ -333,6 +333,14 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 	// The community forums: followers' mail goes through the outbox.
 	a.Community = community.New(db, a.Tickets, a.Outbox, cfg.PublicURL)
 	a.People.EraseCommunityTx = community.EraseUserTx
+	// A data-subject export carries what the person wrote in the community.
+	a.Privacy.Register("community", func(ctx context.Context, w *privacy.PartWriter) (int, error) {
+		c, err := a.Community.AuthoredBy(ctx, w.Subject.ID)
+		if err != nil {
+			return 0, err
+		}
+		return c.Count(), w.JSON("community.json", c)
+	})
 	a.Assign = assign.New(db, a.Tickets, a.Settings)
 	a.Assign.Install()
 	a.CSAT = &csat.Service{DB: db, Tickets: a.Tickets, Settings: a.Settings, Outbox: a.Outbox, PublicURL: cfg.PublicURL}
