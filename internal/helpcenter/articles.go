@@ -34,8 +34,10 @@ type Article struct {
 	CreatedAt        desk.Time  `json:"created_at"`
 	UpdatedAt        desk.Time  `json:"updated_at"`
 	EditedAt         desk.Time  `json:"edited_at"`
-	// Locales are the locales the article can be read in (hreflang).
-	Locales []string `json:"-"`
+	// Locales are the locales the article can be read in (hreflang), and
+	// Titles its title in each of them.
+	Locales []string          `json:"-"`
+	Titles  map[string]string `json:"-"`
 }
 
 // Slug is the URL part after the article's id.
@@ -309,9 +311,11 @@ func (s *Service) assemble(ctx context.Context, v viewer, rows []articleRow, loc
 		if r.labels != "" {
 			a.Labels = strings.Split(r.labels, ",")
 		}
+		a.Titles = map[string]string{}
 		for _, t := range trs[r.id] {
 			if !t.Draft {
 				a.Locales = append(a.Locales, t.Locale)
+				a.Titles[t.Locale] = t.Title
 			}
 		}
 		out = append(out, a)

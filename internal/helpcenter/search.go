@@ -80,6 +80,8 @@ func (q Query) postgres() string {
 type Result struct {
 	Article
 	SnippetHTML string `json:"snippet"`
+	// TitleHTML is the title with the matched words in <em> (safe HTML).
+	TitleHTML string `json:"-"`
 }
 
 // Search finds the articles the caller may read whose translation in loc
@@ -147,7 +149,7 @@ func (s *Service) Search(ctx context.Context, loc, query string, page, perPage i
 	}
 	out := make([]Result, len(as))
 	for i, a := range as {
-		out[i] = Result{Article: a, SnippetHTML: Snippet(sanitize.PlainText(a.Body), q, 200)}
+		out[i] = Result{Article: a, SnippetHTML: Snippet(sanitize.PlainText(a.Body), q, 200), TitleHTML: Snippet(a.Title, q, 4*MaxTitle)}
 	}
 	return out, total, nil
 }

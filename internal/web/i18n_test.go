@@ -175,6 +175,9 @@ func TestEveryPageInEveryLanguage(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// The help center (p10-hc): its pages in the language of their URL.
+	hcc := hcFixture(t, e)
+
 	locale.ResetMissingKeys()
 	for _, loc := range []string{"en", "pl"} {
 		t.Run(loc, func(t *testing.T) {
@@ -224,6 +227,12 @@ func TestEveryPageInEveryLanguage(t *testing.T) {
 
 			for _, p := range []string{"/requests", "/requests?scope=org", fmt.Sprintf("/requests/%d", tk.ID), "/requests/9999", "/agent"} {
 				check("customer", p, cu.get(p))
+			}
+			for _, p := range hcc.pages {
+				if strings.HasPrefix(p, "/hc/"+loc) {
+					check("anonymous", p, follow(anon, p, al...))
+					check("customer", p, follow(cu, p))
+				}
 			}
 			for _, p := range []string{"/agent", "/agent/views/unassigned", "/agent/views/pending", "/agent/views/solved", "/agent/views/updated",
 				path, path + "/presence", "/agent/tickets/new", fmt.Sprintf("/agent/users/%d", e.customer.ID),
