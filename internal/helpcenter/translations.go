@@ -478,3 +478,15 @@ func (s *Service) translationsOf(ctx context.Context, v viewer, kind Kind, ids [
 	}
 	return out, nil
 }
+
+// Preview renders an editor's Markdown as the article page would show it
+// (managers only: it is part of editing).
+func (s *Service) Preview(ctx context.Context, body string) (string, error) {
+	if _, err := requireManager(ctx); err != nil {
+		return "", err
+	}
+	if len(body) > MaxBody {
+		return "", desk.Errorf(desk.ETOOLARGE, "body too large")
+	}
+	return RenderMarkdown(body), nil
+}

@@ -371,6 +371,7 @@ func (s *Server) Register(mux *http.ServeMux) {
 	s.registerRetentionAdmin(h)
 	// The help center (p10-hc).
 	s.registerHelpCenter(h)
+	s.registerHelpCenterEditing(h)
 
 	// Anything else is an HTML 404 (the API answers under /api/v2/).
 	h("/", public, func(w http.ResponseWriter, r *http.Request) error { return desk.NotFound() })
