@@ -186,7 +186,7 @@ func (s *Server) renderHCEditor(w http.ResponseWriter, r *http.Request, id int64
 	}
 	pg.Data = map[string]any{"Article": a, "Locale": loc, "Translations": trs, "Current": cur, "Title": title, "Body": body,
 		"Revisions": revs, "Sections": secs, "Locales": hc.Locales, "Labels": strings.Join(a.Labels, ", "),
-		"PublicURL": hcPath(loc, "articles", a.ID, a.Title),
+		"PublicURL":    hcPath(loc, "articles", a.ID, a.Title),
 		"Visibilities": []helpcenter.Visibility{helpcenter.VisEveryone, helpcenter.VisSignedIn, helpcenter.VisAgents, helpcenter.VisGroup, helpcenter.VisOrganization}}
 	return s.render(w, status, "agent_hc_article", pg)
 }
