@@ -22,6 +22,7 @@ import (
 	"github.com/frontdesk/frontdesk/internal/channel/email/mailbox"
 	"github.com/frontdesk/frontdesk/internal/csat"
 	"github.com/frontdesk/frontdesk/internal/desk"
+	"github.com/frontdesk/frontdesk/internal/helpcenter"
 	"github.com/frontdesk/frontdesk/internal/httpx"
 	"github.com/frontdesk/frontdesk/internal/jobs"
 	"github.com/frontdesk/frontdesk/internal/macros"
@@ -89,6 +90,8 @@ type Server struct {
 	// Retention serves /retention_policies (p9-retention). Nil: routes
 	// not served.
 	Retention *retention.Service
+	// HelpCenter serves /api/v2/help_center (p10-hc); nil: 404.
+	HelpCenter *helpcenter.Service
 
 	// routes lists every pattern registered through handle, so tests can
 	// check that each route has its entry in the permission matrix.
@@ -124,6 +127,7 @@ func (s *Server) Register(mux *http.ServeMux) {
 	s.registerWebhooks(mux)   // p8-webhooks
 	s.registerAssignCSAT(mux) // p8-assign
 	s.registerRetention(mux)  // p9-retention
+	s.registerHelpCenter(mux) // p10-hc
 	mux.Handle("/api/v2/", s.public(func(w http.ResponseWriter, r *http.Request) error {
 		return &desk.Error{Code: desk.ENOTFOUND, Message: "No route matches " + r.Method + " " + r.URL.Path}
 	}))

@@ -23,6 +23,7 @@ import (
 	"github.com/frontdesk/frontdesk/internal/csat"
 	"github.com/frontdesk/frontdesk/internal/desk"
 	"github.com/frontdesk/frontdesk/internal/events"
+	"github.com/frontdesk/frontdesk/internal/helpcenter"
 	"github.com/frontdesk/frontdesk/internal/jobs"
 	"github.com/frontdesk/frontdesk/internal/macros"
 	"github.com/frontdesk/frontdesk/internal/oauth"
@@ -137,6 +138,7 @@ func newTestHandler(t testing.TB, db *store.DB, configure func(*Server)) (*testA
 	srv.Views = views.New(db, tickets, reg, bus) // p8-views
 	srv.Macros = &macros.Service{DB: db, Tickets: tickets, Rules: reg}
 	srv.Retention = &retention.Service{DB: db, Tickets: tickets, People: ppl, Suspended: srv.Inbound} // p9-retention
+	srv.HelpCenter = helpcenter.New(db)                                                               // p10-hc
 	// As internal/server does, so bulk jobs can be driven with Jobs.RunOnce.
 	srv.Bulk.Register(srv.Jobs)
 	if configure != nil {

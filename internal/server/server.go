@@ -390,7 +390,8 @@ func (a *App) Handler(reg *prometheus.Registry) http.Handler {
 		Webhooks: a.Webhooks,
 		Assign:   a.Assign, CSAT: a.CSAT,
 		Views: a.Views, Macros: a.Macros,
-		Retention: a.Retention,
+		Retention:  a.Retention,
+		HelpCenter: a.HelpCenter,
 	}
 	apiSrv.Register(mux)
 	metrics := httpx.NewMetrics(reg)
