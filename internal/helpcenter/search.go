@@ -17,6 +17,9 @@ import (
 // one also as a prefix (visitors type as they search).
 type Query struct {
 	Words []string
+	// Any matches documents with any of the words (suggestions), ranked;
+	// otherwise all must appear.
+	Any bool
 }
 
 // ParseQuery folds what a visitor typed into search words. It never
@@ -59,6 +62,9 @@ func (q Query) sqlite() string {
 			parts[i] += "*"
 		}
 	}
+	if q.Any {
+		return strings.Join(parts, " OR ")
+	}
 	return strings.Join(parts, " AND ")
 }
 
@@ -70,6 +76,9 @@ func (q Query) postgres() string {
 		if i == len(q.Words)-1 {
 			parts[i] += ":*"
 		}
+	}
+	if q.Any {
+		return strings.Join(parts, " | ")
 	}
 	return strings.Join(parts, " & ")
 }
@@ -89,7 +98,10 @@ type Result struct {
 // and ranking both happen after the visibility rule, so restricted
 // articles show in neither.
 func (s *Service) Search(ctx context.Context, loc, query string, page, perPage int) ([]Result, int, error) {
-	q := ParseQuery(query)
+	return s.search(ctx, loc, ParseQuery(query), page, perPage)
+}
+
+func (s *Service) search(ctx context.Context, loc string, q Query, page, perPage int) ([]Result, int, error) {
 	if q.Empty() || !s.ValidLocale(loc) {
 		return nil, 0, nil
 	}
@@ -155,12 +167,15 @@ func (s *Service) Search(ctx context.Context, loc, query string, page, perPage i
 }
 
 // Suggest returns up to n readable articles for what a customer is typing
-// (the web form's deflection), in loc.
+// (the web form's deflection), in loc: any word may match, the best
+// ranked first.
 func (s *Service) Suggest(ctx context.Context, loc, text string, n int) ([]Result, error) {
 	if n <= 0 || n > 10 {
 		n = 3
 	}
-	rs, _, err := s.Search(ctx, loc, text, 1, n)
+	q := ParseQuery(text)
+	q.Any = true
+	rs, _, err := s.search(ctx, loc, q, 1, n)
 	return rs, err
 }
 

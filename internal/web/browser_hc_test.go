@@ -2,9 +2,12 @@ package web_test
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/frontdesk/frontdesk/internal/ticket"
 )
 
 // TestBrowserHelpCenter: a Polish visitor searches /hc/pl without
@@ -63,4 +66,47 @@ func TestBrowserHelpCenter(t *testing.T) {
 			en.noScriptRan("the hostile article")
 		})
 	}
+}
+
+// TestBrowserDeflection: the web form suggests an article as the subject
+// is typed; "this answered my question" is counted and files no ticket.
+// The agent's ticket page lists related articles and inserts a link into
+// the reply in one click.
+func TestBrowserDeflection(t *testing.T) {
+	b := newBrowser(t)
+	e := newEnv(t, "")
+	c := hcFixture(t, e)
+	before, err := e.app.Tickets.Count(e.sys, ticket.ListFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := b.tab("visitor")
+	v.open(e.base + "/")
+	v.do(chromedp.WaitVisible(chromedp.CSS(`#wf-subject`)), chromedp.SendKeys(chromedp.CSS(`#wf-subject`), "I forgot my password"))
+	v.waitJS(`!document.querySelector("#hc-suggestions").hidden`, "suggestions")
+	if got := v.eval(`document.querySelector("#hc-suggestions").innerText`); !strings.Contains(got, "How to reset your password") || strings.Contains(got, "Customer-only") {
+		t.Errorf("suggestions %q", got)
+	}
+	v.accessible("the web form with suggestions")
+	v.do(chromedp.Click(chromedp.CSS(`#hc-suggestions button`)))
+	v.waitText("No request was sent.")
+	v.noScriptRan("the web form")
+	counts, err := e.app.HelpCenter.Deflections(e.sys)
+	if err != nil || counts[c.public.ID] != 1 {
+		t.Errorf("deflections %v %v", counts, err)
+	}
+	if after, _ := e.app.Tickets.Count(e.sys, ticket.ListFilter{}); after != before {
+		t.Errorf("a ticket was filed: %d → %d", before, after)
+	}
+
+	tk := e.ticketFor(e.customer, "Cannot reset password", "Help")
+	ag := b.tab("agent")
+	ag.signIn(e.base, "/agent/signin", e.agent.Email)
+	ag.open(e.base + fmt.Sprintf("/agent/tickets/%d", tk.ID))
+	ag.waitText("How to reset your password")
+	ag.do(chromedp.Click(chromedp.CSS(`[data-hc-insert]`)))
+	if got := ag.eval(`document.querySelector("#reply-body").value`); !strings.Contains(got, fmt.Sprintf("/hc/en/articles/%d-how-to-reset-your-password", c.public.ID)) {
+		t.Errorf("reply after insert: %q", got)
+	}
+	ag.noScriptRan("the ticket page")
 }

@@ -477,3 +477,26 @@ func (s *Server) hcSitemap(w http.ResponseWriter, r *http.Request) error {
 	}
 	return xml.NewEncoder(w).Encode(set)
 }
+
+// relatedArticles are up to three articles the agent may read that match
+// a ticket's subject, in the agent's language (the ticket page's panel).
+func (s *Server) relatedArticles(r *http.Request, subject string) ([]hcLink, error) {
+	if s.d.HelpCenter == nil || strings.TrimSpace(subject) == "" {
+		return nil, nil
+	}
+	loc := rcFrom(r).locale
+	res, err := s.d.HelpCenter.Suggest(r.Context(), loc, subject, 3)
+	if err != nil {
+		return nil, err
+	}
+	if len(res) == 0 && loc != s.d.HelpCenter.DefaultLocale() {
+		if res, err = s.d.HelpCenter.Suggest(r.Context(), s.d.HelpCenter.DefaultLocale(), subject, 3); err != nil {
+			return nil, err
+		}
+	}
+	out := make([]hcLink, 0, len(res))
+	for _, x := range res {
+		out = append(out, hcLink{Title: x.Title, URL: hcPath(x.Locale, "articles", x.ID, x.Title)})
+	}
+	return out, nil
+}
