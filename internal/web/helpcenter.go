@@ -500,3 +500,20 @@ func (s *Server) relatedArticles(r *http.Request, subject string) ([]hcLink, err
 	}
 	return out, nil
 }
+
+// hcSwitchLocale points a help-center address at another locale, so the
+// language switcher on /hc/en/… leads to /hc/pl/… (other paths stay).
+func hcSwitchLocale(path, loc string) string {
+	rest, ok := strings.CutPrefix(path, "/hc/")
+	if !ok || rest == "" || strings.HasPrefix(rest, "sitemap.xml") {
+		return path
+	}
+	_, tail, _ := strings.Cut(rest, "/")
+	if q := strings.IndexByte(rest, '?'); q >= 0 && (strings.IndexByte(rest, '/') < 0 || q < strings.IndexByte(rest, '/')) {
+		return "/hc/" + loc + rest[q:] // "/hc/en?x" keeps its query
+	}
+	if tail == "" {
+		return "/hc/" + loc
+	}
+	return "/hc/" + loc + "/" + tail
+}

@@ -204,3 +204,22 @@ func between(s, a, b string) string {
 	}
 	return s
 }
+
+func TestHCLanguageSwitch(t *testing.T) {
+	e := newEnv(t, "")
+	c := hcFixture(t, e)
+	anon := e.client()
+	path := fmt.Sprintf("/hc/en/articles/%d-how-to-reset-your-password", c.public.ID)
+	anon.get(path)
+	r := anon.post("/locale", url.Values{"locale": {"pl"}, "return": {path}})
+	if want := fmt.Sprintf("/hc/pl/articles/%d-how-to-reset-your-password", c.public.ID); r.Status != http.StatusSeeOther || r.Location != want {
+		t.Errorf("switch on an article: %d %q, want %q", r.Status, r.Location, want)
+	}
+	for in, want := range map[string]string{"/hc/en": "/hc/pl", "/hc/en/search?query=x": "/hc/pl/search?query=x", "/hc/en?x=1": "/hc/pl?x=1",
+		"/hc/sitemap.xml": "/hc/sitemap.xml", "/requests": "/requests"} {
+		anon.get("/hc/en")
+		if r := anon.post("/locale", url.Values{"locale": {"pl"}, "return": {in}}); r.Location != want {
+			t.Errorf("switch from %s: %q, want %q", in, r.Location, want)
+		}
+	}
+}
