@@ -2,11 +2,13 @@ package web_test
 
 import (
 	"fmt"
+	"net/url"
 	"strings"
 	"testing"
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/frontdesk/frontdesk/internal/helpcenter"
 	"github.com/frontdesk/frontdesk/internal/ticket"
 )
 
@@ -51,6 +53,10 @@ func TestBrowserHelpCenter(t *testing.T) {
 			}
 
 			en := b.tab("english visitor")
+			en.open(e.base + "/hc/en")
+			en.waitText("Help center")
+			en.accessible("the help center home (en)")
+			en.shot("hc-home-en")
 			en.open(e.base + fmt.Sprintf("/hc/en/articles/%d", c.public.ID))
 			en.waitText("Was this article helpful?")
 			if got := en.eval(`document.querySelector("h1").textContent`); got != "How to reset your password" {
@@ -110,3 +116,59 @@ func TestBrowserDeflection(t *testing.T) {
 	}
 	ag.noScriptRan("the ticket page")
 }
+
+// TestBrowserHelpCenterXSSCorpus: articles whose titles, Markdown bodies
+// and category/section names carry the XSS corpus; no script may run on
+// the home, section, article, search, suggestion or editor pages.
+func TestBrowserHelpCenterXSSCorpus(t *testing.T) {
+	b := newBrowser(t)
+	e := newEnv(t, "")
+	hc := e.app.HelpCenter
+	catName := `<img src=x onerror=window.__xss=1> category`
+	cat, err := hc.CreateCategory(e.sys, helpcenter.GroupInput{Name: &catName, Description: &xssCorpus[0]})
+	if err != nil {
+		t.Fatal(err)
+	}
+	secName := `<script>window.__xss=1</script> section`
+	sec, err := hc.CreateSection(e.sys, helpcenter.GroupInput{Name: &secName, CategoryID: &cat.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []int64
+	for i, payload := range xssCorpus {
+		title := fmt.Sprintf("xsscase %d %s", i, payload)
+		body := "## Heading " + payload + "\n\nText xsscase " + payload + "\n\n[link](javascript:window.__xss=1)\n\n" + payload
+		a, err := hc.CreateArticle(e.sys, helpcenter.ArticleInput{SectionID: &sec.ID, Title: &title, Body: &body, Promoted: hcBool(i < 5)})
+		if err != nil {
+			t.Fatalf("payload %d: %v", i, err)
+		}
+		ids = append(ids, a.ID)
+	}
+	v := b.tab("visitor")
+	pages := []string{"/hc/en", fmt.Sprintf("/hc/en/categories/%d", cat.ID), fmt.Sprintf("/hc/en/sections/%d", sec.ID),
+		"/hc/en/search?query=xsscase", "/hc/en/search?query=" + url.QueryEscape(xssCorpus[0])}
+	for _, id := range ids {
+		pages = append(pages, fmt.Sprintf("/hc/en/articles/%d", id))
+	}
+	for _, p := range pages {
+		v.open(e.base + p)
+		v.waitJS(`document.readyState === "complete"`, "loaded")
+		v.noScriptRan(p)
+	}
+	v.open(e.base + "/")
+	v.do(chromedp.WaitVisible(chromedp.CSS(`#wf-subject`)), chromedp.SendKeys(chromedp.CSS(`#wf-subject`), "xsscase"))
+	v.waitJS(`!document.querySelector("#hc-suggestions").hidden`, "suggestions")
+	v.noScriptRan("the web form suggestions")
+	ad := b.tab("editor")
+	ad.signIn(e.base, "/agent/signin", e.admin.Email)
+	for _, id := range ids[:6] {
+		ad.open(e.base + fmt.Sprintf("/agent/hc/articles/%d?locale=en", id))
+		ad.waitJS(`document.querySelector("#hc-preview").children.length > 0`, "the preview")
+		ad.noScriptRan("the editor")
+	}
+	ad.open(e.base + "/agent/hc")
+	ad.waitText("xsscase")
+	ad.noScriptRan("the help-center management page")
+}
+
+func hcBool(b bool) *bool { return &b }
