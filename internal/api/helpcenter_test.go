@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/frontdesk/frontdesk/internal/helpcenter"
+	"github.com/frontdesk/frontdesk/internal/oauth"
 	"github.com/frontdesk/frontdesk/internal/store"
 	"github.com/frontdesk/frontdesk/internal/store/storetest"
 )
@@ -195,4 +196,13 @@ func TestHelpCenterAPI(t *testing.T) {
 			t.Errorf("locales: %d", code)
 		}
 	})
+}
+
+// The Help Center API is Zendesk's "hc" OAuth resource (hc:read, hc:write).
+func TestHelpCenterOAuthResource(t *testing.T) {
+	for _, r := range []string{"GET /api/v2/help_center/articles/{id}", "POST /api/v2/help_center/pl/categories", "GET /api/v2/help_center/incremental/articles"} {
+		if got := oauth.ResourceOf(r); got != "hc" {
+			t.Errorf("ResourceOf(%q) = %q, want hc", r, got)
+		}
+	}
 }
