@@ -23,6 +23,7 @@ import (
 	"github.com/frontdesk/frontdesk/internal/community"
 	"github.com/frontdesk/frontdesk/internal/csat"
 	"github.com/frontdesk/frontdesk/internal/desk"
+	"github.com/frontdesk/frontdesk/internal/helpcenter"
 	"github.com/frontdesk/frontdesk/internal/httpx"
 	"github.com/frontdesk/frontdesk/internal/jobs"
 	"github.com/frontdesk/frontdesk/internal/macros"
@@ -97,6 +98,8 @@ type Server struct {
 	// Community serves /community/... (p10-community). Nil: routes not
 	// served.
 	Community *community.Service
+	// HelpCenter serves /api/v2/help_center (p10-hc); nil: 404.
+	HelpCenter *helpcenter.Service
 
 	// routes lists every pattern registered through handle, so tests can
 	// check that each route has its entry in the permission matrix.
@@ -134,6 +137,7 @@ func (s *Server) Register(mux *http.ServeMux) {
 	s.registerRetention(mux)  // p9-retention
 	s.registerPrivacy(mux)    // p9-export
 	s.registerCommunity(mux)  // p10-community
+	s.registerHelpCenter(mux) // p10-hc
 	mux.Handle("/api/v2/", s.public(func(w http.ResponseWriter, r *http.Request) error {
 		return &desk.Error{Code: desk.ENOTFOUND, Message: "No route matches " + r.Method + " " + r.URL.Path}
 	}))

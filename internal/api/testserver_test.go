@@ -24,6 +24,7 @@ import (
 	"github.com/frontdesk/frontdesk/internal/csat"
 	"github.com/frontdesk/frontdesk/internal/desk"
 	"github.com/frontdesk/frontdesk/internal/events"
+	"github.com/frontdesk/frontdesk/internal/helpcenter"
 	"github.com/frontdesk/frontdesk/internal/jobs"
 	"github.com/frontdesk/frontdesk/internal/macros"
 	"github.com/frontdesk/frontdesk/internal/oauth"
@@ -148,6 +149,7 @@ func newTestHandler(t testing.TB, db *store.DB, configure func(*Server)) (*testA
 	// package, so the matrix's many posts by one user are not limited.
 	srv.Community = community.New(db, tickets, outbox.New(db, box), "")
 	srv.Community.Limits = community.Limits{}
+	srv.HelpCenter = helpcenter.New(db) // p10-hc
 	// As internal/server does, so bulk jobs can be driven with Jobs.RunOnce.
 	srv.Bulk.Register(srv.Jobs)
 	if configure != nil {

@@ -36,6 +36,7 @@ var routeResources = map[string]string{
 	"requests": "requests", "audit_logs": "auditlogs", "macros": "macros", "triggers": "triggers",
 	"automations": "automations", "targets": "targets", "webhooks": "webhooks",
 	"satisfaction_ratings": "satisfaction_ratings", "dynamic_content": "dynamic_content",
+	"help_center": "hc", // p10-hc: Zendesk's hc:read / hc:write scopes
 }
 
 // incrementalResources maps /api/v2/incremental/{x} to its resource.

@@ -35,6 +35,7 @@ import (
 	"github.com/frontdesk/frontdesk/internal/csat"
 	"github.com/frontdesk/frontdesk/internal/events"
 	"github.com/frontdesk/frontdesk/internal/events/pgrelay"
+	"github.com/frontdesk/frontdesk/internal/helpcenter"
 	"github.com/frontdesk/frontdesk/internal/httpx"
 	"github.com/frontdesk/frontdesk/internal/jobs"
 	"github.com/frontdesk/frontdesk/internal/macros"
@@ -218,6 +219,8 @@ type App struct {
 	Privacy *privacy.Service
 	// Community is the forums under /hc/{locale}/community (p10-community).
 	Community *community.Service
+	// HelpCenter is the knowledge base (/hc, /api/v2/help_center).
+	HelpCenter *helpcenter.Service
 
 	metricsAddr string // where the metrics listener listens, once it does
 	smtpAddr    string // where the SMTP receiver listens, once it does
@@ -349,11 +352,12 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 	a.Assign.RegisterRules(a.RuleRegistry)
 	a.CSAT.RegisterRules(a.RuleRegistry)
 	a.openViewsMacros()
+	a.HelpCenter = helpcenter.New(db)
 	a.Web, err = web.New(web.Deps{
 		DB: db, Tickets: a.Tickets, People: a.People, Search: a.Search, Account: a.Account, OAuth: a.OAuth, Outbox: a.Outbox, Mailboxes: a.Mailboxes,
 		TwoFactor: twoFactor, Passwords: a.People.Passwords, Settings: a.Settings, EmailTemplates: &notify.Templates{DB: db},
 		Inbound: a.Inbound, IMAP: a.IMAP, Rules: a.Rules, SLA: a.SLA, Webhooks: a.Webhooks, Assign: a.Assign, CSAT: a.CSAT,
-		Views: a.Views, Macros: a.Macros, Retention: a.Retention, Privacy: a.Privacy, Community: a.Community,
+		Views: a.Views, Macros: a.Macros, Retention: a.Retention, Privacy: a.Privacy, Community: a.Community, HelpCenter: a.HelpCenter,
 		Events: a.Events, Logger: logger, MaxUpload: cfg.MaxUpload, PublicURL: cfg.PublicURL,
 		IPs: a.ips(), WebFormPerMinute: cfg.WebFormRateLimit, Context: ctx,
 	})
@@ -414,9 +418,10 @@ func (a *App) Handler(reg *prometheus.Registry) http.Handler {
 		Webhooks: a.Webhooks,
 		Assign:   a.Assign, CSAT: a.CSAT,
 		Views: a.Views, Macros: a.Macros,
-		Retention: a.Retention,
-		Privacy:   a.Privacy,
-		Community: a.Community,
+		Retention:  a.Retention,
+		Privacy:    a.Privacy,
+		Community:  a.Community,
+		HelpCenter: a.HelpCenter,
 	}
 	apiSrv.Register(mux)
 	metrics := httpx.NewMetrics(reg)

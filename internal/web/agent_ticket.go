@@ -56,6 +56,8 @@ type ticketData struct {
 	SLA []slaBadge
 	// Macros the agent may apply here (p8-views).
 	Macros []*macros.Macro
+	// Articles are help-center articles related to the subject (p10-hc).
+	Articles []hcLink
 }
 
 // ticketForm is what a re-shown ticket page keeps from a failed submit.
@@ -160,6 +162,9 @@ func (s *Server) showTicket(w http.ResponseWriter, r *http.Request, status int, 
 		return err
 	}
 	if d.Macros, err = s.usableMacros(ctx); err != nil {
+		return err
+	}
+	if d.Articles, err = s.relatedArticles(r, t.Subject); err != nil {
 		return err
 	}
 

@@ -284,5 +284,5 @@ func (s *Server) setLocale(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
-	return redirect(w, r, safeReturn(r.PostFormValue("return"), "/"))
+	return redirect(w, r, hcSwitchLocale(safeReturn(r.PostFormValue("return"), "/"), loc))
 }

@@ -178,6 +178,8 @@ func TestEveryPageInEveryLanguage(t *testing.T) {
 	// A community topic with a held post, an approved post with a comment,
 	// and a ban (p10-community).
 	communityPages := communityFixture(t, e)
+	// The help center (p10-hc): its pages in the language of their URL.
+	hcc := hcFixture(t, e)
 
 	locale.ResetMissingKeys()
 	for _, loc := range []string{"en", "pl"} {
@@ -229,6 +231,20 @@ func TestEveryPageInEveryLanguage(t *testing.T) {
 			for _, p := range []string{"/requests", "/requests?scope=org", fmt.Sprintf("/requests/%d", tk.ID), "/requests/9999", "/agent"} {
 				check("customer", p, cu.get(p))
 			}
+			for _, p := range hcc.pages {
+				if strings.HasPrefix(p, "/hc/"+loc) {
+					check("anonymous", p, follow(anon, p, al...))
+					check("customer", p, follow(cu, p))
+				}
+			}
+			for _, p := range []string{"/agent/hc", fmt.Sprintf("/agent/hc/articles/%d?locale=en", hcc.public.ID),
+				fmt.Sprintf("/agent/hc/articles/%d?locale=pl", hcc.signedIn.ID)} {
+				check("admin", p, ad.get(p))
+				check("agent", p, ag.get(p))
+			}
+			ad.get("/agent/hc")
+			check("admin", "invalid article edit", ad.post(fmt.Sprintf("/agent/hc/articles/%d", hcc.public.ID),
+				url.Values{"locale": {"en"}, "title": {""}, "properties": {"1"}, "visibility": {"group"}}))
 			for _, p := range []string{"/agent", "/agent/views/unassigned", "/agent/views/pending", "/agent/views/solved", "/agent/views/updated",
 				path, path + "/presence", "/agent/tickets/new", fmt.Sprintf("/agent/users/%d", e.customer.ID),
 				fmt.Sprintf("/agent/organizations/%d", org.ID), "/agent/search", "/agent/search?q=translated", "/agent/search?q=nothingmatches",

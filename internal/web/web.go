@@ -42,6 +42,7 @@ import (
 	"github.com/frontdesk/frontdesk/internal/csat"
 	"github.com/frontdesk/frontdesk/internal/desk"
 	"github.com/frontdesk/frontdesk/internal/events"
+	"github.com/frontdesk/frontdesk/internal/helpcenter"
 	"github.com/frontdesk/frontdesk/internal/httpx"
 	"github.com/frontdesk/frontdesk/internal/locale"
 	"github.com/frontdesk/frontdesk/internal/macros"
@@ -151,6 +152,9 @@ type Deps struct {
 	// none of these).
 	Views  *views.Service
 	Macros *macros.Service
+	// HelpCenter serves the knowledge base at /hc and the agents' editing
+	// pages (p10-hc); nil: no help center.
+	HelpCenter *helpcenter.Service
 }
 
 // Server serves the web UI. Build it with New and mount it with Register.
@@ -166,6 +170,9 @@ type Server struct {
 	// reauthRate bounds password checks by signed-in users (re-authentication,
 	// password change), per user.
 	reauthRate *httpx.Limiter
+	// hcVoteRate bounds anonymous help-center votes and "this answered my
+	// question" per IP.
+	hcVoteRate *httpx.Limiter
 	key        []byte
 	now        func() time.Time
 	static     http.Handler
@@ -215,6 +222,7 @@ func New(d Deps) (*Server, error) {
 	perMin := max(d.WebFormPerMinute, 0)
 	s.formRate = httpx.NewLimiter(perMin, nil)
 	s.reauthRate = httpx.NewLimiter(10, nil)
+	s.hcVoteRate = httpx.NewLimiter(30, nil)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if s.key, err = loadKey(ctx, d.DB, s.settingsSvc()); err != nil {
@@ -373,6 +381,9 @@ func (s *Server) Register(mux *http.ServeMux) {
 	s.registerRetentionAdmin(h)
 	// Community forums and their moderation (p10-community).
 	s.registerCommunity(h)
+	// The help center (p10-hc).
+	s.registerHelpCenter(h)
+	s.registerHelpCenterEditing(h)
 
 	// Anything else is an HTML 404 (the API answers under /api/v2/).
 	h("/", public, func(w http.ResponseWriter, r *http.Request) error { return desk.NotFound() })

@@ -53,7 +53,8 @@ func TestSecurityHeadersAndNoInlineCodeOnEveryPage(t *testing.T) {
 	}{
 		{anon, "/", 200}, {anon, "/requests/new", 200}, {anon, "/requests/submitted", 200}, {anon, "/signin", 200},
 		{anon, "/signup", 200}, {anon, "/verify?token=x", 200}, {anon, "/password/forgot", 200}, {anon, "/password/reset?token=x", 200},
-		{anon, "/agent/signin", 200}, {anon, "/no/such/page", 404}, {anon, "/agent", 303}, {anon, "/hc", 404},
+		{anon, "/agent/signin", 200}, {anon, "/no/such/page", 404}, {anon, "/agent", 303}, {anon, "/hc", 302}, {anon, "/hc/en", 200}, {anon, "/hc/pl/search?query=haslo", 200}, {anon, "/hc/xx", 404}, // the help center (p10-hc)
+		{admin, "/agent/hc", 200},
 		{cust, "/requests", 200}, {cust, fmt.Sprintf("/requests/%d", tk.ID), 200}, {cust, "/agent", 403},
 		{admin, "/agent", 200}, {admin, "/agent/views/pending", 200}, {admin, fmt.Sprintf("/agent/tickets/%d", tk.ID), 200},
 		{admin, "/agent/tickets/new", 200}, {admin, fmt.Sprintf("/agent/users/%d", e.customer.ID), 200},

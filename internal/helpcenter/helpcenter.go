@@ -1,0 +1,266 @@
+// Package helpcenter is the knowledge base at /hc: categories → sections →
+// articles, each ordered and written in a source locale, with per-locale
+// translations (drafts, a published version, revisions, an "outdated" flag
+// when the source changes after a translation was published), votes,
+// deflections and full-text search folded like ticket search.
+//
+// Who may read an article is decided here, once: viewer.filter is the one
+// visibility rule, and every read path — list, show, search, suggestions,
+// related articles, the sitemap, the API, the incremental export — selects
+// articles through it. Editing needs the manage_help_center permission.
+package helpcenter
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/frontdesk/frontdesk/internal/desk"
+	"github.com/frontdesk/frontdesk/internal/locale"
+	"github.com/frontdesk/frontdesk/internal/store"
+	"github.com/frontdesk/frontdesk/internal/textfold"
+)
+
+// Visibility says who may read an article (Zendesk's user segments).
+type Visibility string
+
+const (
+	// VisEveryone: anyone, signed in or not; the only articles in the sitemap.
+	VisEveryone Visibility = "everyone"
+	// VisSignedIn: any signed-in user.
+	VisSignedIn Visibility = "signed_in"
+	// VisAgents: agents and admins.
+	VisAgents Visibility = "agents"
+	// VisGroup: agents in the group SegmentID (and help-center managers).
+	VisGroup Visibility = "group"
+	// VisOrganization: members of the organization SegmentID, and staff.
+	VisOrganization Visibility = "organization"
+)
+
+// Valid reports whether v is a known visibility.
+func (v Visibility) Valid() bool {
+	switch v {
+	case VisEveryone, VisSignedIn, VisAgents, VisGroup, VisOrganization:
+		return true
+	}
+	return false
+}
+
+// Kind names what a translation translates.
+type Kind string
+
+const (
+	KindCategory Kind = "category"
+	KindSection  Kind = "section"
+	KindArticle  Kind = "article"
+)
+
+// Limits on what editors and visitors send.
+const (
+	MaxTitle     = 255
+	MaxBody      = 512 * 1024
+	MaxLabels    = 20
+	MaxLabel     = 64
+	MaxQuery     = 256
+	MaxQueryWord = 10
+	maxPerPage   = 100
+)
+
+// Service implements the help center. It is safe for concurrent use.
+type Service struct {
+	DB *store.DB
+	// Locales are the locales content may be written in (those with a
+	// catalogue); the first is the default.
+	Locales []string
+}
+
+// New returns a Service for every locale with a catalogue.
+func New(db *store.DB) *Service {
+	return &Service{DB: db, Locales: locale.Default().Locales()}
+}
+
+// DefaultLocale is the locale the help center falls back to last.
+func (s *Service) DefaultLocale() string {
+	if len(s.Locales) == 0 {
+		return locale.DefaultLocale
+	}
+	return s.Locales[0]
+}
+
+// ValidLocale reports whether loc is a locale content may be written in.
+// Locales in URLs pass through it, so nothing else reaches a path or query.
+func (s *Service) ValidLocale(loc string) bool { return slices.Contains(s.Locales, loc) }
+
+// NormalizeLocale maps a locale as typed ("en-us", "PL") to a supported one,
+// or "" when none fits exactly by language.
+func (s *Service) NormalizeLocale(loc string) string {
+	if s.ValidLocale(loc) {
+		return loc
+	}
+	l := strings.ToLower(loc)
+	for _, x := range s.Locales {
+		if strings.ToLower(x) == l {
+			return x
+		}
+	}
+	if i := strings.IndexAny(l, "-_"); i > 0 {
+		l = l[:i]
+		for _, x := range s.Locales {
+			if strings.ToLower(x) == l {
+				return x
+			}
+		}
+	}
+	return ""
+}
+
+// viewer is what the visibility rule needs to know about the caller.
+type viewer struct {
+	signedIn, staff, manager bool
+	groups, orgs             []int64
+}
+
+// viewerFor loads the caller's segments: the groups of an agent and the
+// organizations of any signed-in user.
+func (s *Service) viewerFor(ctx context.Context) (viewer, error) {
+	p := desk.PrincipalFrom(ctx)
+	if p == nil {
+		return viewer{}, nil
+	}
+	v := viewer{signedIn: true, staff: p.IsStaff(), manager: p.System || p.Can().ManageHelpCenter}
+	if v.manager || p.UserID == 0 {
+		return v, nil
+	}
+	var err error
+	if v.staff {
+		if v.groups, err = s.ids(ctx, `SELECT group_id FROM group_memberships WHERE user_id = ?`, p.UserID); err != nil {
+			return v, fmt.Errorf("helpcenter: viewer groups: %w", err)
+		}
+	}
+	if v.orgs, err = s.ids(ctx, `SELECT organization_id FROM organization_memberships WHERE user_id = ?`, p.UserID); err != nil {
+		return v, fmt.Errorf("helpcenter: viewer organizations: %w", err)
+	}
+	if p.OrgID != 0 && !slices.Contains(v.orgs, p.OrgID) {
+		v.orgs = append(v.orgs, p.OrgID)
+	}
+	return v, nil
+}
+
+func (s *Service) ids(ctx context.Context, q string, args ...any) ([]int64, error) {
+	rows, err := s.DB.Query(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		out = append(out, id)
+	}
+	return out, rows.Err()
+}
+
+// filter is THE visibility rule: an SQL condition over the hc_articles row
+// aliased a, true exactly for the articles the viewer may read.
+func (v viewer) filter(a string) (string, []any) {
+	if v.manager {
+		return "1 = 1", nil
+	}
+	conds := []string{a + ".visibility = 'everyone'"}
+	var args []any
+	if v.signedIn {
+		conds = append(conds, a+".visibility = 'signed_in'")
+	}
+	if v.staff {
+		conds = append(conds, a+".visibility IN ('agents', 'organization')")
+	}
+	if len(v.groups) > 0 {
+		conds = append(conds, "("+a+".visibility = 'group' AND "+a+".segment_id IN ("+placeholders(len(v.groups))+"))")
+		for _, g := range v.groups {
+			args = append(args, g)
+		}
+	}
+	if len(v.orgs) > 0 && !v.staff {
+		conds = append(conds, "("+a+".visibility = 'organization' AND "+a+".segment_id IN ("+placeholders(len(v.orgs))+"))")
+		for _, o := range v.orgs {
+			args = append(args, o)
+		}
+	}
+	return "(" + strings.Join(conds, " OR ") + ")", args
+}
+
+// published limits a translation alias t to what readers see: published
+// translations, or drafts too for help-center managers.
+func (v viewer) published(t string) string {
+	if v.manager {
+		return "1 = 1"
+	}
+	return t + ".published = TRUE"
+}
+
+func placeholders(n int) string {
+	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
+}
+
+// requireManager is the editing gate: manage_help_center, not read-only.
+func requireManager(ctx context.Context) (*desk.Principal, error) {
+	p, err := desk.RequirePrincipal(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !p.Can().ManageHelpCenter {
+		return nil, desk.Forbidden("You need the manage_help_center permission to edit the help center")
+	}
+	if p.ReadOnly {
+		return nil, desk.Forbidden("This token may only read")
+	}
+	return p, nil
+}
+
+// Slug turns a title into the URL part after an id: folded words joined by
+// hyphens ("Jak zresetować hasło?" → "jak-zresetowac-haslo").
+func Slug(title string) string {
+	ws := textfold.Words(title)
+	if len(ws) > 10 {
+		ws = ws[:10]
+	}
+	s := strings.Join(ws, "-")
+	for len(s) > 80 {
+		i := strings.LastIndexByte(s, '-')
+		if i <= 0 {
+			s = s[:80]
+			for !utf8.ValidString(s) {
+				s = s[:len(s)-1]
+			}
+			break
+		}
+		s = s[:i]
+	}
+	return s
+}
+
+// notFound maps a missing row to the desk error, wrapping anything else.
+func notFound(err error, what string) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return desk.NotFound()
+	}
+	return fmt.Errorf("helpcenter: %s: %w", what, err)
+}
+
+func validText(v *desk.Validation, field, s string, max int, required bool) {
+	switch {
+	case required && strings.TrimSpace(s) == "":
+		v.Add(field, "cannot be blank")
+	case len(s) > max:
+		v.Add(field, fmt.Sprintf("is too long (maximum is %d bytes)", max))
+	case !utf8.ValidString(s) || strings.IndexByte(s, 0) >= 0:
+		v.Add(field, "is not valid text")
+	}
+}

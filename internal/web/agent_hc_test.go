@@ -1,0 +1,140 @@
+package web_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/frontdesk/frontdesk/internal/helpcenter"
+)
+
+// TestAgentHelpCenterEditing: a manager builds the structure, writes a
+// draft, publishes, translates, restores a revision; an agent without
+// manage_help_center is refused everywhere.
+func TestAgentHelpCenterEditing(t *testing.T) {
+	for name, u := range stores(t) {
+		t.Run(name, func(t *testing.T) {
+			e := newEnv(t, u)
+			ad := e.client()
+			ad.signIn("/agent/signin", e.admin.Email)
+			ad.get("/agent/hc")
+			if r := ad.post("/agent/hc/categories", url.Values{"name": {"Billing"}, "locale": {"en"}}); r.Status != http.StatusSeeOther {
+				t.Fatalf("create category: %d", r.Status)
+			}
+			cats, _ := e.app.HelpCenter.Categories(e.sys, "en")
+			if len(cats) != 1 {
+				t.Fatalf("categories %+v", cats)
+			}
+			if r := ad.post("/agent/hc/sections", url.Values{"name": {"Invoices"}, "locale": {"en"}, "category_id": {id(cats[0].ID)}}); r.Status != http.StatusSeeOther {
+				t.Fatalf("create section: %d", r.Status)
+			}
+			secs, _ := e.app.HelpCenter.Sections(e.sys, "en", 0)
+			r := ad.post("/agent/hc/articles", url.Values{"title": {"Where is my invoice"}, "locale": {"en"}, "section_id": {id(secs[0].ID)}})
+			if r.Status != http.StatusSeeOther || !strings.HasPrefix(r.Location, "/agent/hc/articles/") {
+				t.Fatalf("create article: %d %s", r.Status, r.Location)
+			}
+			edit := strings.SplitN(r.Location, "?", 2)[0]
+			var aid int64
+			fmt.Sscanf(strings.TrimPrefix(edit, "/agent/hc/articles/"), "%d", &aid)
+			// A draft is not public yet.
+			anon := e.client()
+			if r := follow(anon, fmt.Sprintf("/hc/en/articles/%d", aid)); r.Status != http.StatusNotFound {
+				t.Errorf("a draft is public: %d", r.Status)
+			}
+			if r := ad.get(edit + "?locale=en"); r.Status != 200 || !strings.Contains(r.Body, "Where is my invoice") {
+				t.Fatalf("editor: %d", r.Status)
+			}
+			form := url.Values{"locale": {"en"}, "title": {"Where is my invoice"}, "body": {"First **version**."}, "action": {"publish"},
+				"properties": {"1"}, "visibility": {"everyone"}, "section_id": {id(secs[0].ID)}, "labels": {"billing"}}
+			if r := ad.post(edit, form); r.Status != http.StatusSeeOther {
+				t.Fatalf("publish: %d %s", r.Status, between(r.Body, "", ""))
+			}
+			form.Set("body", "Second version.")
+			ad.post(edit, form)
+			if r := follow(anon, fmt.Sprintf("/hc/en/articles/%d", aid)); !strings.Contains(r.Body, "Second version.") {
+				t.Errorf("published text missing")
+			}
+			// Invalid input re-renders the form with the error and keeps the text.
+			bad := url.Values{"locale": {"en"}, "title": {"Where is my invoice"}, "body": {"Kept text"}, "action": {"publish"},
+				"properties": {"1"}, "visibility": {"group"}, "segment_id": {"0"}}
+			if r := ad.post(edit, bad); r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "Kept text") {
+				t.Errorf("invalid save: %d", r.Status)
+			}
+			// A Polish translation from the editor.
+			ad.get(edit + "?locale=pl")
+			if r := ad.post(edit, url.Values{"locale": {"pl"}, "title": {"Gdzie jest moja faktura"}, "body": {"Tekst."}, "action": {"publish"}}); r.Status != http.StatusSeeOther {
+				t.Fatalf("translate: %d", r.Status)
+			}
+			if r := follow(anon, fmt.Sprintf("/hc/pl/articles/%d", aid)); !strings.Contains(r.Body, "Gdzie jest moja faktura") {
+				t.Errorf("Polish translation not public")
+			}
+			// Revisions and restore.
+			revs, err := e.app.HelpCenter.Revisions(e.sys, helpcenter.KindArticle, aid, "en")
+			if err != nil || len(revs) != 2 {
+				t.Fatalf("revisions %+v %v", revs, err)
+			}
+			ad.get(edit + "?locale=en")
+			if r := ad.post(edit+"/restore", url.Values{"revision_id": {id(revs[1].ID)}}); r.Status != http.StatusSeeOther {
+				t.Fatalf("restore: %d", r.Status)
+			}
+			if r := follow(anon, fmt.Sprintf("/hc/en/articles/%d", aid)); !strings.Contains(r.Body, "First <strong>version</strong>.") {
+				t.Errorf("restored text missing")
+			}
+			// The preview endpoint renders sanitised Markdown.
+			r = ad.post("/agent/hc/preview", url.Values{"body": {"# Hi\n\n<script>alert(1)</script>"}})
+			var pv map[string]string
+			if err := json.Unmarshal([]byte(r.Body), &pv); err != nil || !strings.Contains(pv["html"], "<h1 id=\"hi\">Hi</h1>") || strings.Contains(pv["html"], "<script") {
+				t.Errorf("preview: %d %s", r.Status, r.Body)
+			}
+			// An agent without manage_help_center: refused.
+			ag := e.client()
+			ag.signIn("/agent/signin", e.agent.Email)
+			for _, p := range []string{"/agent/hc", edit} {
+				if r := ag.get(p); r.Status != http.StatusForbidden {
+					t.Errorf("agent GET %s: %d", p, r.Status)
+				}
+			}
+			for _, p := range []string{"/agent/hc/categories", "/agent/hc/preview", edit, edit + "/delete"} {
+				if r := ag.post(p, url.Values{"name": {"x"}, "title": {"x"}, "locale": {"en"}}); r.Status != http.StatusForbidden {
+					t.Errorf("agent POST %s: %d", p, r.Status)
+				}
+			}
+			// A customer is sent to the agent sign-in.
+			cu := e.client()
+			cu.signIn("/signin", e.customer.Email)
+			if r := cu.get("/agent/hc"); r.Status < 300 || r.Status == 200 {
+				t.Errorf("customer /agent/hc: %d", r.Status)
+			}
+			if r := ad.post(edit+"/delete", nil); r.Status != http.StatusSeeOther {
+				t.Errorf("delete: %d", r.Status)
+			}
+			if r := follow(anon, fmt.Sprintf("/hc/en/articles/%d", aid)); r.Status != http.StatusNotFound {
+				t.Errorf("deleted article: %d", r.Status)
+			}
+		})
+	}
+}
+
+// TestBrowserHelpCenterEditor: the live preview follows what is typed.
+func TestBrowserHelpCenterEditor(t *testing.T) {
+	b := newBrowser(t)
+	e := newEnv(t, "")
+	c := hcFixture(t, e)
+	ad := b.tab("editor")
+	ad.signIn(e.base, "/agent/signin", e.admin.Email)
+	ad.open(e.base + fmt.Sprintf("/agent/hc/articles/%d?locale=en", c.public.ID))
+	ad.waitJS(`document.querySelector("#hc-preview h2") !== null`, "the first preview")
+	ad.accessible("the article editor")
+	ad.eval(`(() => { const t = document.querySelector("#hc-body"); t.value = ""; t.focus(); return ""; })()`)
+	ad.do(chromedp.SendKeys(chromedp.CSS(`#hc-body`), "## Live heading\n\n<img src=x onerror=window.__xss=1>"))
+	ad.waitJS(`document.querySelector("#hc-preview h2") && document.querySelector("#hc-preview h2").textContent === "Live heading"`, "the live preview")
+	ad.noScriptRan("the article editor")
+	ad.open(e.base + "/agent/hc")
+	ad.waitText("How to reset your password")
+	ad.accessible("the help-center management page")
+}
