@@ -103,6 +103,7 @@ const (
 	ProblemTail       = "tail"      // entries at the end of the chain are gone
 	ProblemUnchained  = "unchained" // an entry outside the chain, added after it began
 	ProblemHeadBroken = "head"      // the chain head does not match the last entry
+	ProblemAnchor     = "anchor"    // the anchor was moved other than by a retention run (retention.go)
 )
 
 // Report is the outcome of Verify.
@@ -221,6 +222,12 @@ func Verify(ctx context.Context, q store.Querier) (*Report, error) {
 		return fail(Broken{Seq: wantSeq, Problem: ProblemTail, Detail: fmt.Sprintf("entries %d to %d at the end of the chain are missing", wantSeq, head.seq)})
 	case wantSeq-1 > head.seq || (head.seq >= head.anchorSeq && prev != head.hash):
 		return fail(Broken{Seq: head.seq, Problem: ProblemHeadBroken, Detail: "the chain head does not match the last entry"})
+	}
+	if b, err := checkAnchor(ctx, q, head.anchorSeq, head.anchorHash); err != nil || b != nil {
+		if err != nil {
+			return nil, err
+		}
+		return fail(*b)
 	}
 	return rep, nil
 }
