@@ -124,6 +124,8 @@ func (s *Server) Register(mux *http.ServeMux) {
 	s.registerWebhooks(mux)   // p8-webhooks
 	s.registerAssignCSAT(mux) // p8-assign
 	s.registerRetention(mux)  // p9-retention
+	// p9-auditops
+	s.registerSecurityAlerts(mux)
 	mux.Handle("/api/v2/", s.public(func(w http.ResponseWriter, r *http.Request) error {
 		return &desk.Error{Code: desk.ENOTFOUND, Message: "No route matches " + r.Method + " " + r.URL.Path}
 	}))
