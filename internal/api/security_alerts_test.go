@@ -69,11 +69,11 @@ func TestSecurityAlertsAPI(t *testing.T) {
 			t.Errorf("alert %v", second)
 		}
 		for q, want := range map[string][]int64{
-			"?filter[user_id]=" + itoa(a.Agent.ID):                            {a2, a1},
-			"?user_id=" + itoa(a.Admin.ID):                                    {a3},
-			"?filter[kind]=concurrent_session":                                {a2},
-			"?filter[kind]=new_network":                                       {a2},
-			"?filter[kind]=new_device&filter[user_id]=" + itoa(a.Agent.ID):    {a1},
+			"?filter[user_id]=" + itoa(a.Agent.ID):                             {a2, a1},
+			"?user_id=" + itoa(a.Admin.ID):                                     {a3},
+			"?filter[kind]=concurrent_session":                                 {a2},
+			"?filter[kind]=new_network":                                        {a2},
+			"?filter[kind]=new_device&filter[user_id]=" + itoa(a.Agent.ID):     {a1},
 			"?filter[created_at][]=2026-03-02&filter[created_at][]=2026-03-03": {a3, a2},
 			"?filter[created_at][]=2026-03-01&filter[created_at][]=2026-03-01": {a1},
 			"?filter[created_at][]=2000-01-01&filter[created_at][]=2000-01-02": {},
