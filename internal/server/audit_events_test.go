@@ -367,4 +367,3 @@ func randBytes(t *testing.T, n int) []byte {
 	}
 	return b
 }
-
