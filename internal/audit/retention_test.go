@@ -245,3 +245,33 @@ func TestRetentionRefusesABrokenChain(t *testing.T) {
 		}
 	})
 }
+
+// Entries from before the chain (schema version 41) older than the cut-off
+// go too; newer ones stay, and the chain still verifies.
+func TestRetentionRemovesOldEntriesFromBeforeTheChain(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		// Two unchained entries, as an upgraded store holds them: one old,
+		// one recent (relative to the run below).
+		oldAt, newAt := retentionStart.UnixMicro(), retentionStart.AddDate(0, 0, 400).UnixMicro()
+		exec(t, db, `INSERT INTO audit_log (created_at, action, target_type) VALUES (?, 'group.created', 'group')`, oldAt)
+		exec(t, db, `INSERT INTO audit_log (created_at, action, target_type) VALUES (?, 'group.created', 'group')`, newAt)
+		exec(t, db, `UPDATE audit_chain SET legacy_max_id = (SELECT MAX(id) FROM audit_log) WHERE id = 1`)
+		_, _, now := agedLog(t, db, 2, 1)
+		if v := verify(t, db); !v.OK || v.Legacy != 2 {
+			t.Fatalf("before: %+v", v)
+		}
+		rep := pruneAt(t, db, now, 365)
+		if rep.Legacy != 1 || rep.Removed != 2 {
+			t.Fatalf("report %+v, want 1 legacy and 2 chained entries removed", rep)
+		}
+		v := verify(t, db)
+		if !v.OK || v.Legacy != 1 {
+			t.Fatalf("after: %+v (%v)", v, v.Broken)
+		}
+		var n int
+		if err := db.QueryRow(ctx, `SELECT COUNT(*) FROM audit_log WHERE seq IS NULL AND created_at = ?`, newAt).Scan(&n); err != nil || n != 1 {
+			t.Errorf("the recent legacy entry: %d %v", n, err)
+		}
+	})
+}
