@@ -5,8 +5,10 @@ package account
 // "this wasn't me" (alerts.go), and — through an audit observer, so every
 // service that records these entries triggers them in the same
 // transaction — of new admins (created as or changed to admin), API tokens
-// created, changes of the staff 2FA requirement and failed verifications
-// of the audit chain. The notices are queued in the outbox in the causing
+// created, changes of the staff 2FA requirement, permanent deletions
+// (erasure) of users, retention runs of the audit log itself and failed
+// verifications of the audit chain. (Runs of the data retention policies
+// mail their own summary, package retention.) The notices are queued in the outbox in the causing
 // transaction, in the help desk's default language.
 
 import (
@@ -30,6 +32,7 @@ const (
 	auditUserRoleChanged = "user.role_changed"
 	auditTokenCreated    = "api_token.created"
 	auditSettingUpdated  = "setting.updated"
+	auditUserPurged      = "user.permanently_deleted"
 )
 
 // observeSecurityEntry queues a notice for the entries the security
@@ -60,6 +63,18 @@ func (s *Service) observeSecurityEntry(ctx context.Context, tx *store.Tx, e audi
 				}
 				return pr.T("email.security.2fa_not_required")
 			}
+		}
+	case auditUserPurged:
+		// The person is erased by now: named by id only.
+		what = func(pr *locale.Printer, _ string) string {
+			return pr.T("email.security.user_erased", "id", e.TargetID)
+		}
+	case audit.AuditPruned:
+		n := toInt64(e.Data["removed"]) + toInt64(e.Data["legacy_removed"])
+		cutoff := time.UnixMicro(toInt64(e.Data["cutoff"])).UTC()
+		seq := toInt64(e.Data["anchor_seq"])
+		what = func(pr *locale.Printer, _ string) string {
+			return pr.T("email.security.audit_pruned", "n", n, "cutoff", pr.Time(cutoff), "seq", seq)
 		}
 	case audit.AuditVerifyFailed:
 		what = func(pr *locale.Printer, _ string) string {

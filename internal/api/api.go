@@ -138,6 +138,8 @@ func (s *Server) Register(mux *http.ServeMux) {
 	s.registerPrivacy(mux)    // p9-export
 	s.registerCommunity(mux)  // p10-community
 	s.registerHelpCenter(mux) // p10-hc
+	// p9-auditops
+	s.registerSecurityAlerts(mux)
 	mux.Handle("/api/v2/", s.public(func(w http.ResponseWriter, r *http.Request) error {
 		return &desk.Error{Code: desk.ENOTFOUND, Message: "No route matches " + r.Method + " " + r.URL.Path}
 	}))

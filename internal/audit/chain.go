@@ -120,6 +120,7 @@ const (
 	ProblemTail       = "tail"      // entries at the end of the chain are gone
 	ProblemUnchained  = "unchained" // an entry outside the chain, added after it began
 	ProblemHeadBroken = "head"      // the chain head does not match the last entry
+	ProblemAnchor     = "anchor"    // the anchor was moved other than by a retention run (retention.go)
 )
 
 // Report is the outcome of Verify.
@@ -154,11 +155,17 @@ func (b *Broken) String() string {
 const verifyBatch = 1000
 
 // Verify checks the whole chain and reports the first broken link. It needs
-// manage_security (or the system).
+// manage_security (or the system). A break seen while a retention run moved
+// the anchor (the walk is not one snapshot) is checked again from the new
+// anchor (retention.go).
 func Verify(ctx context.Context, q store.Querier) (*Report, error) {
 	if err := requireRead(ctx); err != nil {
 		return nil, err
 	}
+	return verifyRetrying(ctx, q, verifyOnce)
+}
+
+func verifyOnce(ctx context.Context, q store.Querier) (*Report, error) {
 	var head struct {
 		seq, legacyMax, anchorSeq int64
 		hash, anchorHash          string
@@ -244,6 +251,12 @@ func Verify(ctx context.Context, q store.Querier) (*Report, error) {
 		return fail(Broken{Seq: wantSeq, Problem: ProblemTail, Detail: fmt.Sprintf("entries %d to %d at the end of the chain are missing", wantSeq, head.seq)})
 	case wantSeq-1 > head.seq || (head.seq >= head.anchorSeq && prev != head.hash):
 		return fail(Broken{Seq: head.seq, Problem: ProblemHeadBroken, Detail: "the chain head does not match the last entry"})
+	}
+	if b, err := checkAnchor(ctx, q, head.anchorSeq, head.anchorHash); err != nil || b != nil {
+		if err != nil {
+			return nil, err
+		}
+		return fail(*b)
 	}
 	return rep, nil
 }

@@ -43,7 +43,7 @@ func unprotect(t *testing.T, db *store.DB) {
 	ctx := context.Background()
 	stmts := []string{`DROP TRIGGER audit_log_no_update`, `DROP TRIGGER audit_log_no_delete`}
 	if db.Dialect == store.Postgres {
-		stmts = []string{`ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_change`}
+		stmts = []string{`ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_update`, `ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_delete`}
 	}
 	for _, q := range stmts {
 		if _, err := db.Exec(ctx, q); err != nil {

@@ -163,8 +163,10 @@ func (s *Service) CreateAutomation(ctx context.Context, in AutomationInput) (*Au
 		if err != nil {
 			return err
 		}
-		out, err = scanAutomation(tx.QueryRow(ctx, `SELECT `+automationCols+` FROM automations WHERE id = ?`, id))
-		return err
+		if out, err = scanAutomation(tx.QueryRow(ctx, `SELECT `+automationCols+` FROM automations WHERE id = ?`, id)); err != nil {
+			return err
+		}
+		return auditRuleTx(ctx, tx, AuditAutomationCreated, "automation", id, nil, automationFields(out))
 	})
 	if err != nil {
 		return nil, fmt.Errorf("rules: create automation: %w", err)
@@ -183,6 +185,7 @@ func (s *Service) UpdateAutomation(ctx context.Context, id int64, in AutomationI
 		if err != nil {
 			return notFound(err)
 		}
+		before := automationFields(a)
 		in.applyTo(a)
 		if err := s.validateAutomation(ctx, tx, a); err != nil {
 			return err
@@ -191,8 +194,10 @@ func (s *Service) UpdateAutomation(ctx context.Context, id int64, in AutomationI
 			a.Title, a.Active, a.Position, mustJSON(a.Conditions), mustJSON(a.Actions), store.Now(), id); err != nil {
 			return err
 		}
-		out, err = scanAutomation(tx.QueryRow(ctx, `SELECT `+automationCols+` FROM automations WHERE id = ?`, id))
-		return err
+		if out, err = scanAutomation(tx.QueryRow(ctx, `SELECT `+automationCols+` FROM automations WHERE id = ?`, id)); err != nil {
+			return err
+		}
+		return auditRuleTx(ctx, tx, AuditAutomationUpdated, "automation", id, before, automationFields(out))
 	})
 	if err != nil {
 		return nil, fmt.Errorf("rules: update automation %d: %w", id, err)
@@ -206,15 +211,17 @@ func (s *Service) DeleteAutomation(ctx context.Context, id int64) error {
 		return err
 	}
 	return s.DB.InTx(ctx, func(tx *store.Tx) error {
-		res, err := tx.Exec(ctx, `DELETE FROM automations WHERE id = ?`, id)
+		a, err := scanAutomation(tx.QueryRow(ctx, `SELECT `+automationCols+` FROM automations WHERE id = ?`, id))
 		if err != nil {
+			return notFound(err)
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM automations WHERE id = ?`, id); err != nil {
 			return fmt.Errorf("rules: delete automation %d: %w", id, err)
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return desk.NotFound()
+		if _, err := tx.Exec(ctx, `DELETE FROM automation_fires WHERE automation_id = ?`, id); err != nil {
+			return fmt.Errorf("rules: delete automation %d: %w", id, err)
 		}
-		_, err = tx.Exec(ctx, `DELETE FROM automation_fires WHERE automation_id = ?`, id)
-		return err
+		return auditRuleTx(ctx, tx, AuditAutomationDeleted, "automation", id, automationFields(a), nil)
 	})
 }
 

@@ -302,8 +302,10 @@ func (s *Service) CreateTrigger(ctx context.Context, in TriggerInput) (*Trigger,
 		if err != nil {
 			return err
 		}
-		out, err = scanTrigger(tx.QueryRow(ctx, `SELECT `+triggerCols+` FROM triggers WHERE id = ?`, id))
-		return err
+		if out, err = scanTrigger(tx.QueryRow(ctx, `SELECT `+triggerCols+` FROM triggers WHERE id = ?`, id)); err != nil {
+			return err
+		}
+		return auditRuleTx(ctx, tx, AuditTriggerCreated, "trigger", id, nil, triggerFields(out))
 	})
 	if err != nil {
 		return nil, fmt.Errorf("rules: create trigger: %w", err)
@@ -322,6 +324,7 @@ func (s *Service) UpdateTrigger(ctx context.Context, id int64, in TriggerInput) 
 		if err != nil {
 			return notFound(err)
 		}
+		before := triggerFields(t)
 		in.applyTo(t)
 		if in.Position != nil && *in.Position > 0 {
 			t.Position = *in.Position
@@ -333,8 +336,10 @@ func (s *Service) UpdateTrigger(ctx context.Context, id int64, in TriggerInput) 
 			t.Title, t.Description, t.Active, t.Position, categoryArg(t.CategoryID), mustJSON(t.Conditions), mustJSON(t.Actions), store.Now(), id); err != nil {
 			return err
 		}
-		out, err = scanTrigger(tx.QueryRow(ctx, `SELECT `+triggerCols+` FROM triggers WHERE id = ?`, id))
-		return err
+		if out, err = scanTrigger(tx.QueryRow(ctx, `SELECT `+triggerCols+` FROM triggers WHERE id = ?`, id)); err != nil {
+			return err
+		}
+		return auditRuleTx(ctx, tx, AuditTriggerUpdated, "trigger", id, before, triggerFields(out))
 	})
 	if err != nil {
 		return nil, fmt.Errorf("rules: update trigger %d: %w", id, err)
@@ -347,12 +352,18 @@ func (s *Service) DeleteTrigger(ctx context.Context, id int64) error {
 	if _, err := requireWriter(ctx); err != nil {
 		return err
 	}
-	res, err := s.DB.Exec(ctx, `DELETE FROM triggers WHERE id = ?`, id)
+	err := s.DB.InTx(ctx, func(tx *store.Tx) error {
+		t, err := scanTrigger(tx.QueryRow(ctx, `SELECT `+triggerCols+` FROM triggers WHERE id = ?`, id))
+		if err != nil {
+			return notFound(err)
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM triggers WHERE id = ?`, id); err != nil {
+			return err
+		}
+		return auditRuleTx(ctx, tx, AuditTriggerDeleted, "trigger", id, triggerFields(t), nil)
+	})
 	if err != nil {
 		return fmt.Errorf("rules: delete trigger %d: %w", id, err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return desk.NotFound()
 	}
 	return nil
 }

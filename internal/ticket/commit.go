@@ -193,7 +193,10 @@ func (s *Service) writeRow(ctx context.Context, tx *store.Tx, m *mutation, now i
 				return err
 			}
 		}
-		return writeRedactions(ctx, tx, m.after, &m.change)
+		if err := writeRedactions(ctx, tx, m.after, &m.change); err != nil {
+			return err
+		}
+		return auditRedactionsTx(ctx, tx, m.after, &m.change)
 	}
 }
 
