@@ -82,7 +82,7 @@ func TestRetentionPoliciesAPI(t *testing.T) {
 		}
 		tid := pNum(body["ticket"].(map[string]any), "id")
 		ctx := desk.SystemContext(context.Background())
-		if _, err := db.Exec(ctx, `UPDATE tickets SET status = 'closed', updated_at = 1, tags = 'old' WHERE id = ?`, tid); err != nil {
+		if _, err := db.Exec(ctx, `UPDATE tickets SET status = 'closed', updated_at = 1, status_updated_at = 1, tags = 'old' WHERE id = ?`, tid); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := db.Exec(ctx, `INSERT INTO ticket_tags (ticket_id, tag) VALUES (?, 'old')`, tid); err != nil {

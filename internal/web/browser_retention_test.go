@@ -28,7 +28,7 @@ func TestBrowserRetentionAdmin(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if _, err := e.app.DB.Exec(ctx, `UPDATE tickets SET updated_at = 1 WHERE id = ?`, old.ID); err != nil {
+	if _, err := e.app.DB.Exec(ctx, `UPDATE tickets SET updated_at = 1, status_updated_at = 1 WHERE id = ?`, old.ID); err != nil {
 		t.Fatal(err)
 	}
 
