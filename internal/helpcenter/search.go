@@ -123,36 +123,47 @@ func (s *Service) search(ctx context.Context, loc string, q Query, page, perPage
 		rank = `-ts_rank(x.tsv, to_tsquery('simple', ?))`
 		args = append([]any{q.postgres(), loc}, vargs...)
 	}
-	var total int
-	if err := s.DB.QueryRow(ctx, `SELECT COUNT(*) `+from, args...).Scan(&total); err != nil {
-		return nil, 0, fmt.Errorf("helpcenter: search count: %w", err)
-	}
-	if total == 0 {
-		return nil, 0, nil
-	}
+	// One pass over the matches ranks and counts them (a window count; a
+	// separate COUNT(*) would match and join them all again), keeping only
+	// ids: the articles' columns (vote sums among them) are read for the
+	// page alone. FTS5's bm25 cannot share a SELECT with a window
+	// function, hence the nesting.
 	per, pg := pageOf(page, perPage)
-	sel := `SELECT ` + articleCols + `, ` + rank + ` AS r `
 	qargs := args
 	if s.DB.Dialect == store.Postgres {
 		qargs = append([]any{q.postgres()}, args...)
 	}
-	rows, err := s.DB.Query(ctx, sel+from+fmt.Sprintf(` ORDER BY r, a.promoted DESC, a.id LIMIT %d OFFSET %d`, per, (pg-1)*per), qargs...)
+	rows, err := s.DB.Query(ctx, `SELECT m.id, COUNT(*) OVER () FROM (SELECT a.id AS id, a.promoted AS promoted, `+rank+` AS r `+from+`) m
+		ORDER BY m.r, m.promoted DESC, m.id`+fmt.Sprintf(` LIMIT %d OFFSET %d`, per, (pg-1)*per), qargs...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("helpcenter: search: %w", err)
 	}
-	var rs []articleRow
+	var ids []int64
+	total := 0
 	for rows.Next() {
-		var r articleRow
-		var rk float64
-		if err := rows.Scan(&r.id, &r.section, &r.author, &r.segment, &r.position, &r.src, &r.vis, &r.labels, &r.promoted, &r.noComments,
-			&r.created, &r.updated, &r.voteSum, &r.voteCount, &rk); err != nil {
+		var id int64
+		if err := rows.Scan(&id, &total); err != nil {
 			rows.Close()
 			return nil, 0, fmt.Errorf("helpcenter: search: %w", err)
 		}
-		rs = append(rs, r)
+		ids = append(ids, id)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
+		return nil, 0, fmt.Errorf("helpcenter: search: %w", err)
+	}
+	if len(ids) == 0 {
+		if pg == 1 {
+			return nil, 0, nil
+		}
+		// A page past the last: the count comes from its own query.
+		if err := s.DB.QueryRow(ctx, `SELECT COUNT(*) `+from, args...).Scan(&total); err != nil {
+			return nil, 0, fmt.Errorf("helpcenter: search count: %w", err)
+		}
+		return nil, total, nil
+	}
+	rs, err := s.articleRows(ctx, ids)
+	if err != nil {
 		return nil, 0, err
 	}
 	as, err := s.assemble(ctx, v, rs, loc)
@@ -256,4 +267,35 @@ func matches(folded string, q Query) bool {
 		}
 	}
 	return false
+}
+
+// articleRows reads the articles ids, in the order of ids.
+func (s *Service) articleRows(ctx context.Context, ids []int64) ([]articleRow, error) {
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	rows, err := s.DB.Query(ctx, `SELECT `+articleCols+` FROM hc_articles a WHERE a.id IN (?`+strings.Repeat(", ?", len(ids)-1)+`)`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("helpcenter: search: %w", err)
+	}
+	defer rows.Close()
+	byID := make(map[int64]articleRow, len(ids))
+	for rows.Next() {
+		r, err := scanArticleRow(rows)
+		if err != nil {
+			return nil, fmt.Errorf("helpcenter: search: %w", err)
+		}
+		byID[r.id] = r
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("helpcenter: search: %w", err)
+	}
+	out := make([]articleRow, 0, len(ids))
+	for _, id := range ids {
+		if r, ok := byID[id]; ok {
+			out = append(out, r)
+		}
+	}
+	return out, nil
 }
