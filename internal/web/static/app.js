@@ -31,10 +31,11 @@
     btn.addEventListener('click', function () {
       input.select();
       var done = function () { btn.textContent = btn.getAttribute('data-copied') || btn.textContent; };
+      var fallback = function () { if (doc.execCommand && doc.execCommand('copy')) { done(); } };
       if (navigator.clipboard && navigator.clipboard.writeText) {
-        navigator.clipboard.writeText(input.value).then(done, function () {});
-      } else if (doc.execCommand && doc.execCommand('copy')) {
-        done();
+        navigator.clipboard.writeText(input.value).then(done, fallback);
+      } else {
+        fallback();
       }
     });
   });
