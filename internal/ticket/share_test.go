@@ -199,6 +199,17 @@ func TestShareLinks(t *testing.T) {
 		if _, err := f.svc.SharedView(ctx, token2); code(err) != desk.ENOTFOUND {
 			t.Errorf("deleted ticket: %v", err)
 		}
+		// A permanent delete takes its links with it.
+		if err := f.svc.Destroy(as(f.admin), a.ID); err != nil {
+			t.Fatal(err)
+		}
+		var n int
+		if err := db.QueryRow(ctx, `SELECT COUNT(*) FROM ticket_share_links WHERE ticket_id = ?`, a.ID).Scan(&n); err != nil || n != 0 {
+			t.Errorf("%d links left after the permanent delete (%v)", n, err)
+		}
+		if err := db.QueryRow(ctx, `SELECT COUNT(*) FROM ticket_share_links WHERE ticket_id = ?`, b.ID).Scan(&n); err != nil || n != 1 {
+			t.Errorf("ticket B has %d links (%v)", n, err)
+		}
 	})
 }
 
