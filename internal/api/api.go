@@ -135,6 +135,7 @@ func (s *Server) Register(mux *http.ServeMux) {
 	s.registerWebhooks(mux)   // p8-webhooks
 	s.registerAssignCSAT(mux) // p8-assign
 	s.registerRetention(mux)  // p9-retention
+	s.registerShareLinks(mux) // p9-share
 	s.registerPrivacy(mux)    // p9-export
 	s.registerCommunity(mux)  // p10-community
 	s.registerHelpCenter(mux) // p10-hc

@@ -63,3 +63,31 @@ func TestAuditRetentionDays(t *testing.T) {
 		t.Error("the audit log is kept forever by default")
 	}
 }
+
+// Turning shareable ticket links on and off (issue P9: "an explicit,
+// audited admin choice") is recorded with the value before and after.
+func TestShareableLinksChangeIsAudited(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		s := settings.Uncached(db, events.New())
+		ctx := desk.WithPrincipal(bg, &desk.Principal{UserID: 9, Role: desk.RoleAdmin, Via: "web"})
+		if on, err := settings.ShareableLinks.Get(ctx, s); on || err != nil {
+			t.Fatalf("shareable links on by default: %v %v", on, err)
+		}
+		for _, v := range []bool{true, false} {
+			if err := settings.ShareableLinks.Set(ctx, s, v); err != nil {
+				t.Fatal(err)
+			}
+		}
+		es, err := audit.List(desk.SystemContext(bg), db, audit.Filter{Action: settings.AuditChanged, Asc: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(es) != 2 {
+			t.Fatalf("%d entries, want 2: %+v", len(es), es)
+		}
+		on, off := es[0].Changes[settings.KeyShareableLinks], es[1].Changes[settings.KeyShareableLinks]
+		if on.Before != nil || on.After != "true" || off.Before != "true" || off.After != "false" || es[0].ActorID != 9 || es[0].TargetType != "setting" {
+			t.Errorf("entries %+v", es)
+		}
+	})
+}

@@ -32,6 +32,7 @@ const (
 	KeyBlockedSenders   = "email.blocked_senders"
 	KeyWebhooksPrivate  = "webhooks.allow_private_addresses"
 	KeyRedactCards      = "tickets.redact_card_numbers"
+	KeyShareableLinks   = "tickets.shareable_links"
 )
 
 // Limits of string settings.
@@ -65,6 +66,14 @@ var (
 	// the Luhn check) in comments from end-users before they are stored.
 	RedactCardNumbers = declare(boolSetting(KeyRedactCards, false,
 		"Redact payment-card numbers in messages from customers before they are stored."))
+
+	// ShareableLinks lets staff make shareable links to tickets: a random
+	// token URL (/shared/{token}) that shows the ticket's subject, status
+	// and public comments to anyone holding it, without signing in (package
+	// ticket, share.go). Off (the default), no ticket is reachable by URL
+	// without signing in, and every link made earlier answers "not found".
+	ShareableLinks = declare(boolSetting(KeyShareableLinks, false,
+		"Staff may make shareable links that show a ticket's public conversation without signing in (off: no ticket is reachable without signing in)."))
 
 	// HelpdeskName is the name shown in page titles and emails ("" = Frontdesk).
 	HelpdeskName = declare(stringSetting(KeyHelpdeskName, "", "The help desk's name in titles and emails.",

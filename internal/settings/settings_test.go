@@ -288,6 +288,7 @@ func TestRegistry(t *testing.T) {
 		settings.KeyAuditRetentionDays, // p9-audit
 		settings.KeyWebhooksPrivate,    // p8-webhooks
 		settings.KeyRedactCards,        // p9-gdpr
+		settings.KeyShareableLinks,     // p9-share
 		// p8-assign
 		settings.KeyAvailabilityMinutes, settings.KeyCSATEnabled, settings.KeyCSATDelayHours,
 		// p9-alerts

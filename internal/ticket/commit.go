@@ -274,6 +274,7 @@ func deleteTicketRows(ctx context.Context, tx *store.Tx, id int64) error {
 		`DELETE FROM ticket_audits WHERE ticket_id = ?`,
 		`DELETE FROM ticket_tags WHERE ticket_id = ?`,
 		`DELETE FROM ticket_collaborators WHERE ticket_id = ?`,
+		`DELETE FROM ticket_share_links WHERE ticket_id = ?`,
 		`DELETE FROM tickets WHERE id = ?`,
 	} {
 		if _, err := tx.Exec(ctx, stmt, id); err != nil {

@@ -486,6 +486,7 @@ func (s *Server) adminSaveSettings(w http.ResponseWriter, r *http.Request) error
 		DefaultTimeZone: strings.TrimSpace(r.PostFormValue("default_time_zone")),
 		AssignOnSolve:   r.PostFormValue("assign_on_solve") == "1",
 		RedactCards:     r.PostFormValue("redact_cards") == "1",
+		ShareableLinks:  r.PostFormValue("shareable_links") == "1",
 	}
 	if err := s.saveSettings(r.Context(), set); err != nil {
 		return s.adminForm(w, r, err, func(st int, msg string, fe map[string][]string) error {

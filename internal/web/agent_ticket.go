@@ -58,12 +58,17 @@ type ticketData struct {
 	Macros []*macros.Macro
 	// Articles are help-center articles related to the subject (p10-hc).
 	Articles []hcLink
+	// Share is the "Share link" box (p9-share; nil: links are off or the
+	// viewer may not manage them).
+	Share *shareBox
 }
 
 // ticketForm is what a re-shown ticket page keeps from a failed submit.
 type ticketForm struct {
 	draft  string
 	public bool
+	// shareURL is a share link just made, shown once.
+	shareURL string
 }
 
 func (s *Server) agentTicket(w http.ResponseWriter, r *http.Request) error {
@@ -165,6 +170,9 @@ func (s *Server) showTicket(w http.ResponseWriter, r *http.Request, status int, 
 		return err
 	}
 	if d.Articles, err = s.relatedArticles(r, t.Subject); err != nil {
+		return err
+	}
+	if d.Share, err = s.shareBoxFor(r, id, form.shareURL); err != nil {
 		return err
 	}
 

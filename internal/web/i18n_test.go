@@ -17,6 +17,7 @@ import (
 	"github.com/frontdesk/frontdesk/internal/oauth"
 	"github.com/frontdesk/frontdesk/internal/people"
 	"github.com/frontdesk/frontdesk/internal/retention"
+	"github.com/frontdesk/frontdesk/internal/settings"
 	"github.com/frontdesk/frontdesk/internal/ticket"
 	"github.com/frontdesk/frontdesk/internal/views"
 	"github.com/frontdesk/frontdesk/internal/webhook"
@@ -156,6 +157,15 @@ func TestEveryPageInEveryLanguage(t *testing.T) {
 
 	// A solved ticket's signed rating page, with CSAT on (p8-assign).
 	ratingPage := csatPage(t, e)
+	// A shareable link's page, with links on (p9-share).
+	if err := settings.ShareableLinks.Set(e.sys, e.app.Settings, true); err != nil {
+		t.Fatal(err)
+	}
+	shareToken, _, err := e.app.Tickets.CreateShareLink(as(e.agent), tk.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sharedPage := "/shared/" + shareToken
 	// A configured view with every column, and a macro (p8-views).
 	cv, err := e.app.Views.Create(e.sys, views.Input{Title: ptr("Open ones"), All: []byte(`[{"field":"status","operator":"less_than","value":"solved"}]`),
 		Output: &views.OutputInput{Columns: []any{"nice_id", "subject", "requester", "assignee", "group", "organization", "status", "priority", "type", "created", "updated", "due_date"}}})
@@ -212,7 +222,7 @@ func TestEveryPageInEveryLanguage(t *testing.T) {
 			}
 			al := []string{"Accept-Language", loc}
 			for _, p := range []string{"/", "/requests/submitted?id=5", "/requests/submitted", "/signin", "/signup", "/verify?token=x",
-				"/password/forgot", "/password/reset?token=x", "/security/disown?token=x", "/security/disown", "/agent/signin", "/nope", ratingPage, ratingPage + "?score=good"} {
+				"/password/forgot", "/password/reset?token=x", "/security/disown?token=x", "/security/disown", "/agent/signin", "/nope", ratingPage, ratingPage + "?score=good", sharedPage, "/shared/x"} {
 				check("anonymous", p, anon.get(p, al...))
 			}
 			anon.get("/", al...)
@@ -259,6 +269,8 @@ func TestEveryPageInEveryLanguage(t *testing.T) {
 			check("admin", "invalid view", ad.post("/agent/manage/views/new", url.Values{"title": {""}, "all_rows": {"1"}, "all_0_field": {"nope"}}))
 			ad.get("/agent/manage/macros/new")
 			check("admin", "invalid macro", ad.post("/agent/manage/macros/new", url.Values{"title": {""}}))
+			ag.get(path)
+			check("agent", "new share link", ag.post(path+"/share-links", nil))
 			ag.get(path)
 			check("agent", "stale ticket form", ag.post(path, url.Values{"updated_stamp": {"2001-01-01T00:00:00Z"}, "body": {"x"}}))
 			ag.get(path)

@@ -10,10 +10,11 @@ import (
 )
 
 // TestNoPublicTicketViewing holds the privacy default of issue P9: no
-// ticket is reachable by URL without signing in. Frontdesk has no public
-// or shareable ticket links at all (so there is nothing to turn on); every
-// address that shows a ticket, its comments or its files sends a signed-out
-// visitor to sign in (pages) or answers 401 (API), and shows nothing of it.
+// ticket is reachable by URL without signing in. Shareable links are off
+// by default (setting tickets.shareable_links; TestShareLinkPages covers
+// turning them on): while off, every address that shows a ticket, its
+// comments or its files sends a signed-out visitor to sign in (pages) or
+// answers 401 (API), /shared/… answers 404, and none shows anything of it.
 func TestNoPublicTicketViewing(t *testing.T) {
 	e := newEnv(t, "")
 	tk := e.ticketFor(e.customer, "Quokka secret subject", "quokka secret body")
@@ -24,7 +25,15 @@ func TestNoPublicTicketViewing(t *testing.T) {
 	if _, _, err := e.app.Tickets.Update(as(e.agent), tk.ID, ticket.Input{Comment: &ticket.CommentInput{Body: "see file", Uploads: []string{up.Token}}}); err != nil {
 		t.Fatal(err)
 	}
+	if on, err := e.app.Tickets.SharingEnabled(e.sys); on || err != nil {
+		t.Fatalf("shareable links on by default: %v %v", on, err)
+	}
 	anon := e.client()
+	for _, p := range []string{"/shared/" + strings.Repeat("A", 43), "/shared/x", "/shared/"} {
+		if r := anon.get(p); r.Status != http.StatusNotFound || leaks(r.Body) {
+			t.Errorf("GET %s signed out: %d, want 404 and nothing of the ticket", p, r.Status)
+		}
+	}
 	for _, p := range []string{
 		fmt.Sprintf("/requests/%d", tk.ID),
 		fmt.Sprintf("/agent/tickets/%d", tk.ID),

@@ -21,6 +21,9 @@ type Settings struct {
 	AssignOnSolve bool
 	// RedactCards redacts payment-card numbers in customers' messages.
 	RedactCards bool
+	// ShareableLinks lets staff make shareable ticket links (p9-share;
+	// off by default).
+	ShareableLinks bool
 }
 
 // Setting keys.
@@ -61,17 +64,18 @@ func (s *Server) currentSettings(ctx context.Context) Settings {
 	st := s.settingsSvc()
 	set := Settings{HelpdeskName: settings.HelpdeskName.Default(), DefaultLocale: settings.DefaultLocale.Default(),
 		DefaultTimeZone: settings.DefaultTimeZone.Default(), AssignOnSolve: settings.AssignOnSolve.Default(),
-		RedactCards: settings.RedactCardNumbers.Default()}
+		RedactCards: settings.RedactCardNumbers.Default(), ShareableLinks: settings.ShareableLinks.Default()}
 	name, err1 := settings.HelpdeskName.Get(ctx, st)
 	loc, err2 := settings.DefaultLocale.Get(ctx, st)
 	tz, err3 := settings.DefaultTimeZone.Get(ctx, st)
 	assign, err4 := settings.AssignOnSolve.Get(ctx, st)
 	cards, err5 := settings.RedactCardNumbers.Get(ctx, st)
-	if err := errors.Join(err1, err2, err3, err4, err5); err != nil {
+	share, err6 := settings.ShareableLinks.Get(ctx, st)
+	if err := errors.Join(err1, err2, err3, err4, err5, err6); err != nil {
 		s.log.Warn("web: reading settings; showing the defaults", "err", err)
 		return set
 	}
-	return Settings{HelpdeskName: name, DefaultLocale: loc, DefaultTimeZone: tz, AssignOnSolve: assign, RedactCards: cards}
+	return Settings{HelpdeskName: name, DefaultLocale: loc, DefaultTimeZone: tz, AssignOnSolve: assign, RedactCards: cards, ShareableLinks: share}
 }
 
 // saveSettings stores new settings (admins only).
@@ -115,6 +119,9 @@ func (s *Server) saveSettings(ctx context.Context, in Settings) error {
 			return err
 		}
 		if err := settings.RedactCardNumbers.SetTx(ctx, st, tx, in.RedactCards); err != nil {
+			return err
+		}
+		if err := settings.ShareableLinks.SetTx(ctx, st, tx, in.ShareableLinks); err != nil {
 			return err
 		}
 		return settings.DefaultTimeZone.SetTx(ctx, st, tx, in.DefaultTimeZone)

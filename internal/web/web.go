@@ -379,6 +379,8 @@ func (s *Server) Register(mux *http.ServeMux) {
 	s.registerAlerts(h)
 	// Data retention policies (p9-retention).
 	s.registerRetentionAdmin(h)
+	// Shareable ticket links, off by default (p9-share).
+	s.registerShare(h)
 	// Community forums and their moderation (p10-community).
 	s.registerCommunity(h)
 	// The help center (p10-hc).

@@ -21,6 +21,25 @@
     return fetch(url, { method: 'POST', body: fd, credentials: 'same-origin', headers: { 'X-CSRF-Token': csrf() } });
   }
 
+  // Share links (ticket page): the new link's field shows the full address,
+  // and its Copy button copies it (the field stays selectable without JS).
+  $$('input[data-share-url]').forEach(function (input) {
+    try { input.value = new URL(input.value, window.location.href).href; } catch (e) { /* keep the path */ }
+    var btn = doc.getElementById(input.getAttribute('data-share-url'));
+    if (!btn) { return; }
+    btn.hidden = false;
+    btn.addEventListener('click', function () {
+      input.select();
+      var done = function () { btn.textContent = btn.getAttribute('data-copied') || btn.textContent; };
+      var fallback = function () { if (doc.execCommand && doc.execCommand('copy')) { done(); } };
+      if (navigator.clipboard && navigator.clipboard.writeText) {
+        navigator.clipboard.writeText(input.value).then(done, fallback);
+      } else {
+        fallback();
+      }
+    });
+  });
+
   // fetchDoc loads a page of ours and parses it (scripts in it never run).
   function fetchDoc(url) {
     return fetch(url, { credentials: 'same-origin', headers: { 'Accept': 'text/html' } }).then(function (r) {
