@@ -78,21 +78,9 @@ func auditFilter(r *http.Request) (audit.Filter, error) {
 		}
 		f.ActorID = &n
 	}
-	// filter[created_at][]=FROM&filter[created_at][]=TO (Zendesk), or the
-	// same key without [] twice.
-	dates := append(q["filter[created_at][]"], q["filter[created_at]"]...)
-	switch len(dates) {
-	case 0:
-	case 2:
-		var err error
-		if f.Since, err = parseAuditTime(dates[0], false); err != nil {
-			return f, err
-		}
-		if f.Until, err = parseAuditTime(dates[1], true); err != nil {
-			return f, err
-		}
-	default:
-		return f, desk.Invalid("filter[created_at]", "give two timestamps: the start and the end of the range")
+	var err error
+	if f.Since, f.Until, err = createdAtRange(q); err != nil {
+		return f, err
 	}
 	switch sort := q.Get("sort"); sort {
 	case "", "-created_at":
@@ -126,15 +114,40 @@ func parseAuditTime(s string, end bool) (time.Time, error) {
 	return t, nil
 }
 
+// createdAtRange reads filter[created_at][]=FROM&filter[created_at][]=TO
+// (Zendesk), or the same key without [] twice: zero times when absent.
+func createdAtRange(q url.Values) (since, until time.Time, err error) {
+	dates := append(q["filter[created_at][]"], q["filter[created_at]"]...)
+	switch len(dates) {
+	case 0:
+		return since, until, nil
+	case 2:
+		if since, err = parseAuditTime(dates[0], false); err != nil {
+			return since, until, err
+		}
+		until, err = parseAuditTime(dates[1], true)
+		return since, until, err
+	default:
+		return since, until, desk.Invalid("filter[created_at]", "give two timestamps: the start and the end of the range")
+	}
+}
+
+// forwardPaging reads the paging of a list read forwards only: page[after]
+// cursors or offset pages; page[before] is refused, naming what.
+func forwardPaging(r *http.Request, what string) (paging, error) {
+	p, err := parsePaging(r)
+	if err == nil && p.before != 0 {
+		err = errBadRequest("%s support page[after] only", what)
+	}
+	return p, err
+}
+
 // listAuditLogs answers {"audit_logs": […]} with offset or cursor pages
 // (page[after] only: the list is read forwards in its sort order).
 func (s *Server) listAuditLogs(w http.ResponseWriter, r *http.Request) error {
-	p, err := parsePaging(r)
+	p, err := forwardPaging(r, "audit logs")
 	if err != nil {
 		return err
-	}
-	if p.before != 0 {
-		return errBadRequest("audit logs support page[after] only")
 	}
 	f, err := auditFilter(r)
 	if err != nil {

@@ -62,19 +62,9 @@ func alertFilter(r *http.Request) (account.AlertFilter, error) {
 		f.UserID = n
 	}
 	f.Kind = get("kind")
-	dates := append(q["filter[created_at][]"], q["filter[created_at]"]...)
-	switch len(dates) {
-	case 0:
-	case 2:
-		var err error
-		if f.Since, err = parseAuditTime(dates[0], false); err != nil {
-			return f, err
-		}
-		if f.Until, err = parseAuditTime(dates[1], true); err != nil {
-			return f, err
-		}
-	default:
-		return f, desk.Invalid("filter[created_at]", "give two timestamps: the start and the end of the range")
+	var err error
+	if f.Since, f.Until, err = createdAtRange(q); err != nil {
+		return f, err
 	}
 	return f, nil
 }
@@ -82,12 +72,9 @@ func alertFilter(r *http.Request) (account.AlertFilter, error) {
 // listSecurityAlerts answers {"security_alerts": […]}, newest first, with
 // offset or cursor pages (page[after] only).
 func (s *Server) listSecurityAlerts(w http.ResponseWriter, r *http.Request) error {
-	p, err := parsePaging(r)
+	p, err := forwardPaging(r, "security alerts")
 	if err != nil {
 		return err
-	}
-	if p.before != 0 {
-		return errBadRequest("security alerts support page[after] only")
 	}
 	f, err := alertFilter(r)
 	if err != nil {

@@ -97,23 +97,6 @@ func (s *Service) EnqueueTx(ctx context.Context, tx *store.Tx, webhookID, ticket
 	return s.enqueue(ctx, tx, webhookID, newMessageID(), EventConditional, ticketID, source, body)
 }
 
-// CheckActionTarget validates a notification_webhook action's webhook id
-// when a rule is saved: it must exist and be subscribed to
-// conditional_ticket_events.
-func (s *Service) CheckActionTarget(ctx context.Context, q store.Querier, webhookID int64) error {
-	r, err := s.load(ctx, q, webhookID)
-	if desk.ErrorCode(err) == desk.ENOTFOUND {
-		return desk.Invalid("notification_webhook", "names no webhook")
-	}
-	if err != nil {
-		return err
-	}
-	if !r.Conditional() {
-		return desk.Invalid("notification_webhook", "the webhook is not subscribed to conditional_ticket_events")
-	}
-	return nil
-}
-
 // outcome is what one HTTP exchange gave.
 type outcome struct {
 	StatusCode int
