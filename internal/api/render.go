@@ -23,7 +23,57 @@ func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 func writeJSON(w http.ResponseWriter, code int, v any) error {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.WriteHeader(code)
-	return json.NewEncoder(w).Encode(v)
+	return json.NewEncoder(w).Encode(wire(v))
+}
+
+// wire swaps the tickets and users in a response body for their wire form
+// (desk.TicketWire, desk.UserWire): the same bytes, without encoding/json's
+// second pass over every record that a MarshalJSON method returns.
+func wire(v any) any {
+	body, ok := v.(map[string]any)
+	if !ok {
+		return v
+	}
+	for k, e := range body {
+		switch x := e.(type) {
+		case []*desk.Ticket:
+			body[k] = wireList(x, desk.Ticket.Wire)
+		case []desk.Ticket:
+			body[k] = wireList(ptrs(x), desk.Ticket.Wire)
+		case []*desk.User:
+			body[k] = wireList(x, desk.User.Wire)
+		case []desk.User:
+			body[k] = wireList(ptrs(x), desk.User.Wire)
+		}
+	}
+	return body
+}
+
+// wireList maps xs through f; a nil list stays nil (JSON null) and a list
+// holding a nil record is left to encoding/json as it is.
+func wireList[T, W any](xs []*T, f func(T) W) any {
+	if xs == nil {
+		return xs
+	}
+	out := make([]W, len(xs))
+	for i, x := range xs {
+		if x == nil {
+			return xs
+		}
+		out[i] = f(*x)
+	}
+	return out
+}
+
+func ptrs[T any](xs []T) []*T {
+	if xs == nil {
+		return nil
+	}
+	out := make([]*T, len(xs))
+	for i := range xs {
+		out[i] = &xs[i]
+	}
+	return out
 }
 
 // created writes 201 with a Location header, as Zendesk clients expect.

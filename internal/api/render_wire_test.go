@@ -1,0 +1,58 @@
+package api
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/frontdesk/frontdesk/internal/desk"
+)
+
+// TestWireFormIsTheSameBytes: writeJSON swaps tickets and users for their wire
+// form to encode them faster; the bytes must be exactly what each record's
+// MarshalJSON writes, for every shape a body carries them in.
+func TestWireFormIsTheSameBytes(t *testing.T) {
+	now := desk.Time{Time: time.Date(2026, 11, 30, 18, 0, 0, 0, time.UTC)}
+	group := int64(7)
+	full := desk.Ticket{ID: 1, Subject: "<b>x</b> & \"y\"", Tags: []string{"a"}, GroupID: &group, CreatedAt: now, UpdatedAt: now}
+	bare := desk.Ticket{ID: 2} // nil lists and maps: filled by Wire
+	u1 := desk.User{ID: 3, Name: "Zażółć", Tags: []string{"vip"}}
+	u2 := desk.User{ID: 4}
+	bodies := map[string]func() map[string]any{
+		"pointer lists": func() map[string]any {
+			return map[string]any{"tickets": []*desk.Ticket{&full, &bare}, "users": []*desk.User{&u1, &u2}, "count": 2}
+		},
+		"value lists": func() map[string]any {
+			return map[string]any{"tickets": []desk.Ticket{full, bare}, "users": []desk.User{u1, u2}}
+		},
+		"empty and nil lists": func() map[string]any {
+			return map[string]any{"tickets": []*desk.Ticket{}, "users": []desk.User(nil), "more": []*desk.Ticket(nil)}
+		},
+		"a nil record": func() map[string]any {
+			return map[string]any{"tickets": []*desk.Ticket{&full, nil}}
+		},
+		"single records": func() map[string]any {
+			return map[string]any{"ticket": full, "user": &u2}
+		},
+	}
+	for name, body := range bodies {
+		var want bytes.Buffer
+		if err := json.NewEncoder(&want).Encode(body()); err != nil {
+			t.Fatal(err)
+		}
+		rec := httptest.NewRecorder()
+		if err := writeJSON(rec, 200, body()); err != nil {
+			t.Fatal(err)
+		}
+		if got := rec.Body.String(); got != want.String() {
+			t.Errorf("%s:\n got %s\nwant %s", name, got, want.String())
+		}
+	}
+	// The swap did happen (otherwise the test above proves nothing new).
+	b := map[string]any{"tickets": []*desk.Ticket{&bare}}
+	if _, ok := wire(b).(map[string]any)["tickets"].([]desk.TicketWire); !ok {
+		t.Fatalf("tickets not swapped for their wire form: %T", b["tickets"])
+	}
+}
