@@ -51,8 +51,12 @@ func scanTicket(row scanner) (*desk.Ticket, error) {
 	t.DeletedAt = desk.NullTimeFromMicros(deleted)
 	t.RawSubject = t.Subject
 	t.Via = desk.NewVia(viaChannel)
-	if viaSource != "" {
+	// The empty source is what most tickets (API, web, chat) store: no
+	// decoding for it, the maps are filled below as for any other.
+	if viaSource != "" && viaSource != emptyViaSource {
 		_ = json.Unmarshal([]byte(viaSource), &t.Via.Source)
+	}
+	if viaSource != "" {
 		if t.Via.Source.From == nil {
 			t.Via.Source.From = map[string]any{}
 		}
@@ -76,7 +80,13 @@ func splitTags(s string) []string {
 	return strings.Split(s, " ")
 }
 
+// emptyViaSource is how an empty desk.ViaSource is stored.
+const emptyViaSource = `{"from":{},"to":{},"rel":null}`
+
 func decodeCustomFields(s string) []desk.CustomFieldValue {
+	if s == "" || s == "{}" {
+		return []desk.CustomFieldValue{}
+	}
 	m := map[string]any{}
 	_ = json.Unmarshal([]byte(s), &m)
 	out := make([]desk.CustomFieldValue, 0, len(m))
