@@ -65,7 +65,7 @@ func (s *Service) Export(ctx context.Context, q, typ string, after int64, size i
 	if tg.public {
 		ids, _, err = r.publicFilter(ctx, tg, 0, size+1)
 	} else {
-		q, args := r.sql(tg, false)
+		q, args := r.sql(tg, sqlIDs)
 		ids, err = queryIDs(ctx, r.db, q+" LIMIT ?", append(args, size+1)...)
 	}
 	if err != nil {

@@ -167,8 +167,9 @@ func TestSearchPlanIsBounded(t *testing.T) {
 				if err := r.window(ctx, tg); err != nil {
 					t.Fatal(err)
 				}
-				for _, count := range []bool{true, false} {
-					sq, args := r.sql(tg, count)
+				for _, kind := range []sqlKind{sqlCount, sqlCountedIDs} {
+					count := kind == sqlCount
+					sq, args := r.sql(tg, kind)
 					if strings.Contains(sq, tg.ent.fts+".rank") || strings.Contains(sq, "ts_rank(") {
 						ranked++
 					}

@@ -19,7 +19,7 @@ import (
 // same reason. At most maxPublicCandidates tickets are checked, which is
 // far more than one user's own tickets.
 func (r *run) publicFilter(ctx context.Context, tg *target, skip, want int) ([]int64, int, error) {
-	q, args := r.sql(tg, false)
+	q, args := r.sql(tg, sqlIDs)
 	cands, err := queryIDs(ctx, r.db, q+" LIMIT ?", append(args, maxPublicCandidates)...)
 	if err != nil || len(cands) == 0 {
 		return nil, 0, err

@@ -471,21 +471,40 @@ func (r *run) fetch(ctx context.Context, tg *target, skip, want int) ([]int64, i
 	if err := r.window(ctx, tg); err != nil {
 		return nil, 0, err
 	}
+	if want > 0 {
+		// One pass: the page and, beside each of its rows, the count of
+		// all matches (the count query read the same matches again).
+		q, args := r.sql(tg, sqlCountedIDs)
+		ids, n, err := queryCountedIDs(ctx, r.db, q+" LIMIT ? OFFSET ?", append(args, want, skip)...)
+		if err != nil || len(ids) > 0 {
+			return ids, n, err
+		}
+		// A page past the end (or no match): no row carries the count.
+	}
 	var n int
-	q, args := r.sql(tg, true)
+	q, args := r.sql(tg, sqlCount)
 	if err := r.db.QueryRow(ctx, q, args...).Scan(&n); err != nil {
 		return nil, 0, err
 	}
-	if want <= 0 || skip >= n {
-		return nil, n, nil
-	}
-	q, args = r.sql(tg, false)
-	ids, err := queryIDs(ctx, r.db, q+" LIMIT ? OFFSET ?", append(args, want, skip)...)
-	return ids, n, err
+	return nil, n, nil
 }
 
+// sqlKind is what (*run).sql builds.
+type sqlKind int
+
+const (
+	sqlIDs        sqlKind = iota // the ordered ids of the matches
+	sqlCount                     // how many matches there are
+	sqlCountedIDs                // the ordered ids, each row with the count of all matches
+)
+
 // sql builds the count query or the ordered id query (without LIMIT) of tg.
-func (r *run) sql(tg *target, count bool) (string, []any) {
+func (r *run) sql(tg *target, kind sqlKind) (string, []any) {
+	count := kind == sqlCount
+	sel := tg.ent.alias + ".id"
+	if kind == sqlCountedIDs {
+		sel += ", COUNT(*) OVER ()"
+	}
 	e, a := tg.ent, tg.ent.alias
 	d := r.db.Dialect
 	where := append([]string(nil), tg.where...)
@@ -510,7 +529,7 @@ func (r *run) sql(tg *target, count bool) (string, []any) {
 		var q string
 		var qargs []any
 		if d == store.Postgres {
-			q = `SELECT ` + a + `.id FROM ` + e.fts + ` fs JOIN ` + e.table + ` ` + a + ` ON ` + a + `.id = fs.id WHERE fs.tsv @@ ` + m.expr + ` AND fs.id >= ?`
+			q = `SELECT ` + sel + ` FROM ` + e.fts + ` fs JOIN ` + e.table + ` ` + a + ` ON ` + a + `.id = fs.id WHERE fs.tsv @@ ` + m.expr + ` AND fs.id >= ?`
 			qargs = append(qargs, m.args...)
 		} else {
 			// CROSS JOIN keeps the full-text index as the outer loop (SQLite
@@ -522,7 +541,7 @@ func (r *run) sql(tg *target, count bool) (string, []any) {
 			// which made a condition plus words found in a few thousand
 			// documents take seconds (issue 15). The matches are bounded by
 			// the window (rowid >= minID), so this plan is bounded too.
-			q = `SELECT ` + a + `.id FROM ` + e.fts + ` CROSS JOIN ` + e.table + ` ` + a + ` ON ` + a + `.id = ` + e.fts + `.rowid WHERE ` + e.fts + ` MATCH ? AND ` + e.fts + `.rowid >= ?`
+			q = `SELECT ` + sel + ` FROM ` + e.fts + ` CROSS JOIN ` + e.table + ` ` + a + ` ON ` + a + `.id = ` + e.fts + `.rowid WHERE ` + e.fts + ` MATCH ? AND ` + e.fts + `.rowid >= ?`
 			qargs = append(qargs, m.expr)
 		}
 		qargs = append(qargs, tg.minID)
@@ -568,7 +587,7 @@ func (r *run) sql(tg *target, count bool) (string, []any) {
 	if orderCol != "" {
 		order = orderCol + dir + ", " + order
 	}
-	return `SELECT ` + a + `.id FROM ` + e.table + ` ` + a + ` WHERE ` + cond + ` ORDER BY ` + order, args
+	return `SELECT ` + sel + ` FROM ` + e.table + ` ` + a + ` WHERE ` + cond + ` ORDER BY ` + order, args
 }
 
 func joinAnd(conds []string) string {
@@ -577,6 +596,26 @@ func joinAnd(conds []string) string {
 		s += " AND " + c
 	}
 	return s
+}
+
+// queryCountedIDs reads rows of (id, count of all rows) as sqlCountedIDs
+// builds them.
+func queryCountedIDs(ctx context.Context, q store.Querier, query string, args ...any) ([]int64, int, error) {
+	rows, err := q.Query(ctx, query, args...)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer rows.Close()
+	var ids []int64
+	var n int
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id, &n); err != nil {
+			return nil, 0, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, n, rows.Err()
 }
 
 func queryIDs(ctx context.Context, q store.Querier, query string, args ...any) ([]int64, error) {
