@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 
 	"golang.org/x/crypto/argon2"
 )
@@ -83,6 +84,12 @@ func NeedsRehash(encoded string) bool {
 
 // DummyCheck spends the time a real check would, so a sign-in for an unknown
 // email takes as long as one with a wrong password.
-func DummyCheck(password string) { CheckPassword(dummyHash, password) }
+func DummyCheck(password string) { CheckPassword(dummyHash(), password) }
 
-var dummyHash, _ = HashPassword("frontdesk-timing-equaliser")
+// dummyHash is made at the first check that needs it, not at start-up: a
+// hash costs DefaultParams.Memory of heap, which a server that nobody has
+// signed in to yet would otherwise hold from its first second.
+var dummyHash = sync.OnceValue(func() string {
+	h, _ := HashPassword("frontdesk-timing-equaliser")
+	return h
+})
