@@ -118,8 +118,10 @@ func (s *Service) search(ctx context.Context, loc string, q Query, page, perPage
 		rank = `bm25(hc_article_search, 10.0, 1.0)`
 		args = append([]any{q.sqlite(), loc}, vargs...)
 	} else {
-		from = `FROM hc_article_search x JOIN hc_translations t ON t.id = x.id JOIN hc_articles a ON a.id = t.item_id
-			WHERE x.tsv @@ to_tsquery('simple', ?) AND t.kind = 'article' AND t.locale = ? AND t.published = TRUE AND ` + cond
+		// The document carries its locale and article (migration 65) and
+		// exists only for a published article translation.
+		from = `FROM hc_article_search x JOIN hc_articles a ON a.id = x.article_id
+			WHERE x.tsv @@ to_tsquery('simple', ?) AND x.locale = ? AND ` + cond
 		rank = `-ts_rank(x.tsv, to_tsquery('simple', ?))`
 		args = append([]any{q.postgres(), loc}, vargs...)
 	}

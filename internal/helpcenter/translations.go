@@ -218,7 +218,7 @@ func (s *Service) publish(ctx context.Context, tx *store.Tx, p *desk.Principal, 
 		if _, err := tx.Exec(ctx, `UPDATE hc_articles SET updated_at = ? WHERE id = ?`, now, itemID); err != nil {
 			return fmt.Errorf("helpcenter: touch article: %w", err)
 		}
-		return setSearchDoc(ctx, tx, id, title, sanitize.PlainText(html))
+		return setSearchDoc(ctx, tx, id, itemID, loc, title, sanitize.PlainText(html))
 	case KindSection:
 		_, err := tx.Exec(ctx, `UPDATE hc_sections SET updated_at = ? WHERE id = ?`, now, itemID)
 		return err
@@ -235,8 +235,9 @@ func deref(s *string) string {
 	return *s
 }
 
-// setSearchDoc replaces the search document of an article translation.
-func setSearchDoc(ctx context.Context, tx *store.Tx, id int64, title, text string) error {
+// setSearchDoc replaces the search document of an article translation
+// (id) of article articleID in loc.
+func setSearchDoc(ctx context.Context, tx *store.Tx, id, articleID int64, loc, title, text string) error {
 	title, text = textfold.Fold(title), textfold.Fold(text)
 	if tx.Dialect() == store.SQLite {
 		if _, err := tx.Exec(ctx, `DELETE FROM hc_article_search WHERE rowid = ?`, id); err != nil {
@@ -247,8 +248,9 @@ func setSearchDoc(ctx context.Context, tx *store.Tx, id int64, title, text strin
 		}
 		return nil
 	}
-	if _, err := tx.Exec(ctx, `INSERT INTO hc_article_search (id, title, body) VALUES (?, ?, ?)
-		ON CONFLICT (id) DO UPDATE SET title = excluded.title, body = excluded.body`, id, title, text); err != nil {
+	if _, err := tx.Exec(ctx, `INSERT INTO hc_article_search (id, article_id, locale, title, body) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (id) DO UPDATE SET title = excluded.title, body = excluded.body, article_id = excluded.article_id, locale = excluded.locale`,
+		id, articleID, loc, title, text); err != nil {
 		return fmt.Errorf("helpcenter: search doc: %w", err)
 	}
 	return nil
