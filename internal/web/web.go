@@ -173,12 +173,13 @@ type Server struct {
 	// hcVoteRate bounds anonymous help-center votes and "this answered my
 	// question" per IP.
 	hcVoteRate *httpx.Limiter
+	key        []byte
+	now        func() time.Time
+	static     http.Handler
+
 	// hcPages caches signed-out visitors' help-center pages (hccache.go);
 	// nil where it may not run.
 	hcPages *hcCache
-	key     []byte
-	now     func() time.Time
-	static  http.Handler
 
 	// refusals records emails that could not get a link (links.go).
 	refusals linkRefusals
