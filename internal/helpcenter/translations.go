@@ -243,7 +243,8 @@ func setSearchDoc(ctx context.Context, tx *store.Tx, id, articleID int64, loc, t
 		if _, err := tx.Exec(ctx, `DELETE FROM hc_article_search WHERE rowid = ?`, id); err != nil {
 			return fmt.Errorf("helpcenter: search doc: %w", err)
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO hc_article_search (rowid, title, body) VALUES (?, ?, ?)`, id, title, text); err != nil {
+		if _, err := tx.Exec(ctx, `INSERT INTO hc_article_search (rowid, title, body, locale, article_id) VALUES (?, ?, ?, ?, ?)`,
+			id, title, text, loc, articleID); err != nil {
 			return fmt.Errorf("helpcenter: search doc: %w", err)
 		}
 		return nil
