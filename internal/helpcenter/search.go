@@ -113,11 +113,12 @@ func (s *Service) search(ctx context.Context, loc string, q Query, page, perPage
 	var from, rank string
 	var args []any
 	// A search document carries its translation's locale and article
-	// (migration 65) and exists only for a published article translation,
-	// so the search reads no translation row.
+	// (store migration 65: in hc_article_docs on SQLite) and exists only
+	// for a published article translation, so the search reads no
+	// translation row.
 	if s.DB.Dialect == store.SQLite {
-		from = `FROM hc_article_search x JOIN hc_articles a ON a.id = x.article_id
-			WHERE hc_article_search MATCH ? AND x.locale = ? AND ` + cond
+		from = `FROM hc_article_search x JOIN hc_article_docs d ON d.id = x.rowid JOIN hc_articles a ON a.id = d.article_id
+			WHERE hc_article_search MATCH ? AND d.locale = ? AND ` + cond
 		rank = `bm25(hc_article_search, 10.0, 1.0)`
 		args = append([]any{q.sqlite(), loc}, vargs...)
 	} else {

@@ -243,8 +243,13 @@ func setSearchDoc(ctx context.Context, tx *store.Tx, id, articleID int64, loc, t
 		if _, err := tx.Exec(ctx, `DELETE FROM hc_article_search WHERE rowid = ?`, id); err != nil {
 			return fmt.Errorf("helpcenter: search doc: %w", err)
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO hc_article_search (rowid, title, body, locale, article_id) VALUES (?, ?, ?, ?, ?)`,
-			id, title, text, loc, articleID); err != nil {
+		if _, err := tx.Exec(ctx, `INSERT INTO hc_article_search (rowid, title, body) VALUES (?, ?, ?)`, id, title, text); err != nil {
+			return fmt.Errorf("helpcenter: search doc: %w", err)
+		}
+		// The document's locale and article, beside the FTS5 table (see
+		// store migration 65).
+		if _, err := tx.Exec(ctx, `INSERT INTO hc_article_docs (id, article_id, locale) VALUES (?, ?, ?)
+			ON CONFLICT (id) DO UPDATE SET article_id = excluded.article_id, locale = excluded.locale`, id, articleID, loc); err != nil {
 			return fmt.Errorf("helpcenter: search doc: %w", err)
 		}
 		return nil
@@ -270,6 +275,9 @@ func deleteSearchDocs(ctx context.Context, tx *store.Tx, articleIDs []int64) err
 		args[i] = id
 	}
 	_, err := tx.Exec(ctx, `DELETE FROM hc_article_search WHERE `+col+` IN (SELECT id FROM hc_translations WHERE kind = 'article' AND item_id IN (`+placeholders(len(args))+`))`, args...)
+	if err == nil && tx.Dialect() == store.SQLite {
+		_, err = tx.Exec(ctx, `DELETE FROM hc_article_docs WHERE article_id IN (`+placeholders(len(args))+`)`, args...)
+	}
 	return err
 }
 
@@ -368,6 +376,11 @@ func (s *Service) DeleteTranslation(ctx context.Context, kind Kind, itemID int64
 			}
 			if _, err := tx.Exec(ctx, `DELETE FROM hc_article_search WHERE `+col+` = ?`, id); err != nil {
 				return fmt.Errorf("helpcenter: delete translation: %w", err)
+			}
+			if tx.Dialect() == store.SQLite {
+				if _, err := tx.Exec(ctx, `DELETE FROM hc_article_docs WHERE id = ?`, id); err != nil {
+					return fmt.Errorf("helpcenter: delete translation: %w", err)
+				}
 			}
 		}
 		if _, err := tx.Exec(ctx, `DELETE FROM hc_revisions WHERE translation_id = ?`, id); err != nil {

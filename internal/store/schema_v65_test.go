@@ -51,7 +51,8 @@ func TestV65Upgrade(t *testing.T) {
 		if err := db.Migrate(ctx); err != nil {
 			t.Fatal(err)
 		}
-		q := `SELECT x.rowid, x.locale, x.article_id, x.title FROM hc_article_search x WHERE hc_article_search MATCH '"haslo"*' ORDER BY x.rowid`
+		q := `SELECT x.rowid, d.locale, d.article_id, x.title FROM hc_article_search x JOIN hc_article_docs d ON d.id = x.rowid
+			WHERE hc_article_search MATCH '"haslo"*' ORDER BY x.rowid`
 		if db.Dialect == Postgres {
 			q = `SELECT x.id, x.locale, x.article_id, x.title FROM hc_article_search x WHERE x.tsv @@ to_tsquery('simple', 'haslo:*') ORDER BY x.id`
 		}
