@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"unicode/utf8"
 
 	"github.com/frontdesk/frontdesk/internal/desk"
@@ -76,6 +77,31 @@ type Service struct {
 	// Locales are the locales content may be written in (those with a
 	// catalogue); the first is the default.
 	Locales []string
+	// gen counts the writes this process made (see Generation).
+	gen atomic.Uint64
+}
+
+// Generation is a number that changes after every help-center write this
+// process commits (articles, sections, categories, translations,
+// revisions, votes, deflections), and only then: a reader that notes it
+// before reading and finds it unchanged afterwards read nothing a later
+// write changed. Page caches key on it. Writes from other processes are
+// not counted: see LocalWrites.
+func (s *Service) Generation() uint64 { return s.gen.Load() }
+
+// LocalWrites reports whether every help-center write passes through this
+// process, so Generation sees them all: true on the embedded SQLite store
+// (one process owns the data directory), false on PostgreSQL, where any
+// number of instances write.
+func (s *Service) LocalWrites() bool { return s.DB.Dialect == store.SQLite }
+
+// inTx runs a write and moves the generation on once it is over, whether
+// it committed or not (a rolled-back write only costs a cache a miss). The
+// move comes after the commit, so a page rendered from data read before
+// the commit carries an older generation than the one readers now see.
+func (s *Service) inTx(ctx context.Context, fn func(*store.Tx) error) error {
+	defer s.gen.Add(1)
+	return s.DB.InTx(ctx, fn)
 }
 
 // New returns a Service for every locale with a catalogue.

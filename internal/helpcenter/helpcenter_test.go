@@ -514,3 +514,59 @@ func FuzzParseQuery(f *testing.F) {
 }
 
 var _ = fmt.Sprintf
+
+// TestSearchDocsFollowWrites: a search finds a translation in its own
+// locale only, a deleted translation or article leaves no search document
+// behind (on SQLite, none of its locale rows either), and every write
+// moves the generation page caches key on while reads do not.
+func TestSearchDocsFollowWrites(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newFixture(t, db)
+		ctx := as(f.admin)
+		docs := func() int {
+			var n int
+			q := `SELECT COUNT(*) FROM hc_article_search`
+			if db.Dialect == store.SQLite {
+				q = `SELECT (SELECT COUNT(*) FROM hc_article_search) + (SELECT COUNT(*) FROM hc_article_docs)`
+			}
+			if err := db.QueryRow(context.Background(), q).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		before := docs()
+		g0 := f.svc.Generation()
+		a, err := f.svc.CreateArticle(ctx, helpcenter.ArticleInput{SectionID: &f.section, Locale: "en", Title: ptr("Quokka care"), Body: ptr("Feed the quokka.")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.svc.SaveTranslation(ctx, helpcenter.KindArticle, a.ID, helpcenter.TranslationInput{Locale: "pl", Title: ptr("Opieka nad quokką"), Body: ptr("Nakarm quokkę.")}); err != nil {
+			t.Fatal(err)
+		}
+		g1 := f.svc.Generation()
+		if g1 <= g0 {
+			t.Errorf("writes did not move the generation: %d → %d", g0, g1)
+		}
+		for loc, title := range map[string]string{"en": "Quokka care", "pl": "Opieka nad quokką"} {
+			res, n, err := f.svc.Search(context.Background(), loc, "quokk", 1, 10)
+			if err != nil || n != 1 || len(res) != 1 || res[0].Title != title {
+				t.Errorf("%s search: %+v %d %v", loc, res, n, err)
+			}
+		}
+		if f.svc.Generation() != g1 {
+			t.Errorf("reads moved the generation")
+		}
+		if err := f.svc.DeleteTranslation(ctx, helpcenter.KindArticle, a.ID, "pl"); err != nil {
+			t.Fatal(err)
+		}
+		if _, n, _ := f.svc.Search(context.Background(), "pl", "quokk", 1, 10); n != 0 {
+			t.Errorf("deleted translation still found: %d", n)
+		}
+		if err := f.svc.DeleteArticle(ctx, a.ID); err != nil {
+			t.Fatal(err)
+		}
+		if n := docs(); n != before {
+			t.Errorf("search documents after deleting: %d, want %d", n, before)
+		}
+	})
+}

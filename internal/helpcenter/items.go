@@ -62,7 +62,7 @@ func (s *Service) CreateCategory(ctx context.Context, in GroupInput) (Category, 
 		return Category{}, desk.Invalid("name", "cannot be blank")
 	}
 	var id int64
-	err = s.DB.InTx(ctx, func(tx *store.Tx) error {
+	err = s.inTx(ctx, func(tx *store.Tx) error {
 		if !s.ValidLocale(in.Locale) {
 			return desk.Invalid("locale", "is not a supported locale")
 		}
@@ -87,7 +87,7 @@ func (s *Service) UpdateCategory(ctx context.Context, id int64, in GroupInput) (
 	if err != nil {
 		return Category{}, err
 	}
-	err = s.DB.InTx(ctx, func(tx *store.Tx) error {
+	err = s.inTx(ctx, func(tx *store.Tx) error {
 		src, err := itemSourceLocale(ctx, tx, KindCategory, id)
 		if err != nil {
 			return notFound(err, "update category")
@@ -116,7 +116,7 @@ func (s *Service) DeleteCategory(ctx context.Context, id int64) error {
 	if _, err := requireManager(ctx); err != nil {
 		return err
 	}
-	return s.DB.InTx(ctx, func(tx *store.Tx) error {
+	return s.inTx(ctx, func(tx *store.Tx) error {
 		if _, err := itemSourceLocale(ctx, tx, KindCategory, id); err != nil {
 			return notFound(err, "delete category")
 		}
@@ -216,7 +216,7 @@ func (s *Service) CreateSection(ctx context.Context, in GroupInput) (Section, er
 		return Section{}, desk.Invalid("category_id", "cannot be blank")
 	}
 	var id int64
-	err = s.DB.InTx(ctx, func(tx *store.Tx) error {
+	err = s.inTx(ctx, func(tx *store.Tx) error {
 		if !s.ValidLocale(in.Locale) {
 			return desk.Invalid("locale", "is not a supported locale")
 		}
@@ -247,7 +247,7 @@ func (s *Service) UpdateSection(ctx context.Context, id int64, in GroupInput) (S
 	if err != nil {
 		return Section{}, err
 	}
-	err = s.DB.InTx(ctx, func(tx *store.Tx) error {
+	err = s.inTx(ctx, func(tx *store.Tx) error {
 		src, err := itemSourceLocale(ctx, tx, KindSection, id)
 		if err != nil {
 			return notFound(err, "update section")
@@ -284,7 +284,7 @@ func (s *Service) DeleteSection(ctx context.Context, id int64) error {
 	if _, err := requireManager(ctx); err != nil {
 		return err
 	}
-	return s.DB.InTx(ctx, func(tx *store.Tx) error {
+	return s.inTx(ctx, func(tx *store.Tx) error {
 		if _, err := itemSourceLocale(ctx, tx, KindSection, id); err != nil {
 			return notFound(err, "delete section")
 		}

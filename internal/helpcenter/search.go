@@ -112,14 +112,18 @@ func (s *Service) search(ctx context.Context, loc string, q Query, page, perPage
 	cond, vargs := v.filter("a")
 	var from, rank string
 	var args []any
+	// A search document carries its translation's locale and article
+	// (store migration 65: in hc_article_docs on SQLite) and exists only
+	// for a published article translation, so the search reads no
+	// translation row.
 	if s.DB.Dialect == store.SQLite {
-		from = `FROM hc_article_search x JOIN hc_translations t ON t.id = x.rowid JOIN hc_articles a ON a.id = t.item_id
-			WHERE hc_article_search MATCH ? AND t.kind = 'article' AND t.locale = ? AND t.published = TRUE AND ` + cond
+		from = `FROM hc_article_search x JOIN hc_article_docs d ON d.id = x.rowid JOIN hc_articles a ON a.id = d.article_id
+			WHERE hc_article_search MATCH ? AND d.locale = ? AND ` + cond
 		rank = `bm25(hc_article_search, 10.0, 1.0)`
 		args = append([]any{q.sqlite(), loc}, vargs...)
 	} else {
-		from = `FROM hc_article_search x JOIN hc_translations t ON t.id = x.id JOIN hc_articles a ON a.id = t.item_id
-			WHERE x.tsv @@ to_tsquery('simple', ?) AND t.kind = 'article' AND t.locale = ? AND t.published = TRUE AND ` + cond
+		from = `FROM hc_article_search x JOIN hc_articles a ON a.id = x.article_id
+			WHERE x.tsv @@ to_tsquery('simple', ?) AND x.locale = ? AND ` + cond
 		rank = `-ts_rank(x.tsv, to_tsquery('simple', ?))`
 		args = append([]any{q.postgres(), loc}, vargs...)
 	}

@@ -218,7 +218,7 @@ func (s *Service) publish(ctx context.Context, tx *store.Tx, p *desk.Principal, 
 		if _, err := tx.Exec(ctx, `UPDATE hc_articles SET updated_at = ? WHERE id = ?`, now, itemID); err != nil {
 			return fmt.Errorf("helpcenter: touch article: %w", err)
 		}
-		return setSearchDoc(ctx, tx, id, title, sanitize.PlainText(html))
+		return setSearchDoc(ctx, tx, id, itemID, loc, title, sanitize.PlainText(html))
 	case KindSection:
 		_, err := tx.Exec(ctx, `UPDATE hc_sections SET updated_at = ? WHERE id = ?`, now, itemID)
 		return err
@@ -235,8 +235,9 @@ func deref(s *string) string {
 	return *s
 }
 
-// setSearchDoc replaces the search document of an article translation.
-func setSearchDoc(ctx context.Context, tx *store.Tx, id int64, title, text string) error {
+// setSearchDoc replaces the search document of an article translation
+// (id) of article articleID in loc.
+func setSearchDoc(ctx context.Context, tx *store.Tx, id, articleID int64, loc, title, text string) error {
 	title, text = textfold.Fold(title), textfold.Fold(text)
 	if tx.Dialect() == store.SQLite {
 		if _, err := tx.Exec(ctx, `DELETE FROM hc_article_search WHERE rowid = ?`, id); err != nil {
@@ -245,10 +246,17 @@ func setSearchDoc(ctx context.Context, tx *store.Tx, id int64, title, text strin
 		if _, err := tx.Exec(ctx, `INSERT INTO hc_article_search (rowid, title, body) VALUES (?, ?, ?)`, id, title, text); err != nil {
 			return fmt.Errorf("helpcenter: search doc: %w", err)
 		}
+		// The document's locale and article, beside the FTS5 table (see
+		// store migration 65).
+		if _, err := tx.Exec(ctx, `INSERT INTO hc_article_docs (id, article_id, locale) VALUES (?, ?, ?)
+			ON CONFLICT (id) DO UPDATE SET article_id = excluded.article_id, locale = excluded.locale`, id, articleID, loc); err != nil {
+			return fmt.Errorf("helpcenter: search doc: %w", err)
+		}
 		return nil
 	}
-	if _, err := tx.Exec(ctx, `INSERT INTO hc_article_search (id, title, body) VALUES (?, ?, ?)
-		ON CONFLICT (id) DO UPDATE SET title = excluded.title, body = excluded.body`, id, title, text); err != nil {
+	if _, err := tx.Exec(ctx, `INSERT INTO hc_article_search (id, article_id, locale, title, body) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (id) DO UPDATE SET title = excluded.title, body = excluded.body, article_id = excluded.article_id, locale = excluded.locale`,
+		id, articleID, loc, title, text); err != nil {
 		return fmt.Errorf("helpcenter: search doc: %w", err)
 	}
 	return nil
@@ -267,6 +275,9 @@ func deleteSearchDocs(ctx context.Context, tx *store.Tx, articleIDs []int64) err
 		args[i] = id
 	}
 	_, err := tx.Exec(ctx, `DELETE FROM hc_article_search WHERE `+col+` IN (SELECT id FROM hc_translations WHERE kind = 'article' AND item_id IN (`+placeholders(len(args))+`))`, args...)
+	if err == nil && tx.Dialect() == store.SQLite {
+		_, err = tx.Exec(ctx, `DELETE FROM hc_article_docs WHERE article_id IN (`+placeholders(len(args))+`)`, args...)
+	}
 	return err
 }
 
@@ -278,7 +289,7 @@ func (s *Service) SaveTranslation(ctx context.Context, kind Kind, itemID int64, 
 		return Translation{}, err
 	}
 	var id int64
-	err = s.DB.InTx(ctx, func(tx *store.Tx) error {
+	err = s.inTx(ctx, func(tx *store.Tx) error {
 		id, err = s.writeTranslation(ctx, tx, p, kind, itemID, in)
 		return err
 	})
@@ -346,7 +357,7 @@ func (s *Service) DeleteTranslation(ctx context.Context, kind Kind, itemID int64
 	if _, err := requireManager(ctx); err != nil {
 		return err
 	}
-	return s.DB.InTx(ctx, func(tx *store.Tx) error {
+	return s.inTx(ctx, func(tx *store.Tx) error {
 		src, err := itemSourceLocale(ctx, tx, kind, itemID)
 		if err != nil {
 			return notFound(err, "delete translation")
@@ -365,6 +376,11 @@ func (s *Service) DeleteTranslation(ctx context.Context, kind Kind, itemID int64
 			}
 			if _, err := tx.Exec(ctx, `DELETE FROM hc_article_search WHERE `+col+` = ?`, id); err != nil {
 				return fmt.Errorf("helpcenter: delete translation: %w", err)
+			}
+			if tx.Dialect() == store.SQLite {
+				if _, err := tx.Exec(ctx, `DELETE FROM hc_article_docs WHERE id = ?`, id); err != nil {
+					return fmt.Errorf("helpcenter: delete translation: %w", err)
+				}
 			}
 		}
 		if _, err := tx.Exec(ctx, `DELETE FROM hc_revisions WHERE translation_id = ?`, id); err != nil {
@@ -418,7 +434,7 @@ func (s *Service) RestoreRevision(ctx context.Context, kind Kind, itemID, revisi
 		return Translation{}, err
 	}
 	var id int64
-	err = s.DB.InTx(ctx, func(tx *store.Tx) error {
+	err = s.inTx(ctx, func(tx *store.Tx) error {
 		var loc, title, body string
 		err := tx.QueryRow(ctx, `SELECT t.locale, r.title, r.body FROM hc_revisions r JOIN hc_translations t ON t.id = r.translation_id
 			WHERE r.id = ? AND t.kind = ? AND t.item_id = ?`, revisionID, string(kind), itemID).Scan(&loc, &title, &body)

@@ -177,6 +177,10 @@ type Server struct {
 	now        func() time.Time
 	static     http.Handler
 
+	// hcPages caches signed-out visitors' help-center pages (hccache.go);
+	// nil where it may not run.
+	hcPages *hcCache
+
 	// refusals records emails that could not get a link (links.go).
 	refusals linkRefusals
 
