@@ -9,6 +9,7 @@ import (
 	"github.com/frontdesk/frontdesk/internal/locale"
 	"github.com/frontdesk/frontdesk/internal/outbox"
 	"github.com/frontdesk/frontdesk/internal/sanitize"
+	"github.com/frontdesk/frontdesk/internal/settings"
 	"github.com/frontdesk/frontdesk/internal/store"
 )
 
@@ -115,7 +116,7 @@ func (s *Service) CreateComment(ctx context.Context, postID int64, in CommentInp
 	if post.Moderation != Approved && !pr.IsStaff() {
 		return nil, desk.Forbidden("This post waits for a moderator")
 	}
-	if err := admit(ctx, pr, "comment", s.Limits.CommentsPerUser, s.Limits.CommentsPerIP); err != nil {
+	if err := s.admit(ctx, pr, "comment", settings.CommunityCommentsPerUser, settings.CommunityCommentsPerIP); err != nil {
 		return nil, err
 	}
 	var out *Comment

@@ -8,6 +8,7 @@ import (
 	"github.com/frontdesk/frontdesk/internal/audit"
 	"github.com/frontdesk/frontdesk/internal/desk"
 	"github.com/frontdesk/frontdesk/internal/sanitize"
+	"github.com/frontdesk/frontdesk/internal/settings"
 	"github.com/frontdesk/frontdesk/internal/store"
 )
 
@@ -213,7 +214,7 @@ func (s *Service) CreatePost(ctx context.Context, in PostInput) (*Post, error) {
 	if err := applyPost(ctx, s.DB, pr, p, in, true); err != nil {
 		return nil, err
 	}
-	if err := admit(ctx, pr, "post", s.Limits.PostsPerUser, s.Limits.PostsPerIP); err != nil {
+	if err := s.admit(ctx, pr, "post", settings.CommunityPostsPerUser, settings.CommunityPostsPerIP); err != nil {
 		return nil, err
 	}
 	var out *Post
