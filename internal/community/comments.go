@@ -70,7 +70,7 @@ func commentBody(in CommentInput) (string, bool, error) {
 	var body string
 	switch {
 	case in.Text != nil:
-		body = sanitize.TextToHTML(*in.Text)
+		body = Markdown(*in.Text)
 	case in.Body != nil:
 		body = strings.TrimSpace(sanitize.HTML(*in.Body))
 	default:

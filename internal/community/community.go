@@ -21,8 +21,8 @@
 //     comment as the official answer and turns a post into a ticket.
 //
 // Post details and comment bodies are HTML sanitised on the way in by the
-// comment policy (package sanitize); plain text from the web forms is
-// turned into paragraphs first.
+// comment policy (package sanitize); the web forms' Markdown is rendered
+// first by the help center's renderer (see Markdown).
 package community
 
 import (
@@ -230,8 +230,8 @@ func (p *Post) Path(locale string) string {
 }
 
 // PostInput creates or changes a post; nil fields keep their value.
-// Details is HTML (sanitised); Text, when set, is plain text that becomes
-// the details (the web form's).
+// Details is HTML (sanitised); Text, when set, is Markdown that becomes
+// the details (the web form's; see Markdown).
 type PostInput struct {
 	Title    *string `json:"title"`
 	Details  *string `json:"details"`
@@ -261,7 +261,7 @@ type Comment struct {
 }
 
 // CommentInput creates or changes a comment: Body is HTML (sanitised),
-// Text plain text (the web form's).
+// Text Markdown (the web form's; see Markdown).
 type CommentInput struct {
 	Body     *string `json:"body"`
 	Text     *string `json:"-"`

@@ -136,12 +136,12 @@ func clampPage(per, page int) (int, int) {
 	return per, max(page, 1)
 }
 
-// details turns a post's input into stored HTML: plain text becomes
-// paragraphs; HTML goes through the comment policy.
+// details turns a post's input into stored HTML: Markdown (the web
+// form's) is rendered; HTML goes through the comment policy.
 func details(html, text *string) (string, bool) {
 	switch {
 	case text != nil:
-		return sanitize.TextToHTML(*text), true
+		return Markdown(*text), true
 	case html != nil:
 		return strings.TrimSpace(sanitize.HTML(*html)), true
 	}
