@@ -255,6 +255,8 @@ type Comment struct {
 	Official   bool       `json:"official"`
 	Moderation Moderation `json:"moderation_state"`
 	TicketID   *int64     `json:"ticket_id"`
+	VoteSum    int        `json:"vote_sum"`
+	VoteCount  int        `json:"vote_count"`
 	CreatedAt  desk.Time  `json:"created_at"`
 	UpdatedAt  desk.Time  `json:"updated_at"`
 	AuthorName string     `json:"-"`
@@ -268,7 +270,7 @@ type CommentInput struct {
 	Official *bool   `json:"official"`
 }
 
-// Vote is one user's vote on a post.
+// Vote is one user's vote on a post or a comment.
 type Vote struct {
 	ID        int64     `json:"id"`
 	URL       string    `json:"url,omitempty"`

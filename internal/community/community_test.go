@@ -576,7 +576,7 @@ func TestTopicsTranslatedAndModeratorsOnly(t *testing.T) {
 		if err != nil || en.Name != "General" {
 			t.Fatalf("english topic: %+v %v", en, err)
 		}
-		if err := f.svc.DeleteTopic(f.admin, f.topic); err != nil {
+		if err := f.svc.DeleteTopic(f.admin, f.topic, 0); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := f.svc.Topic(context.Background(), f.topic, ""); code(err) != desk.ENOTFOUND {
