@@ -47,6 +47,7 @@ func (s *Server) registerCommunity(h func(string, access, handlerFunc)) {
 	h("GET /hc/{locale}/community/posts/{ref}", public, s.communityPost)
 	h("POST /hc/{locale}/community/posts/{id}/comments", customer, s.communityComment)
 	h("POST /hc/{locale}/community/posts/{id}/vote", customer, s.communityVote)
+	h("POST /hc/{locale}/community/posts/{id}/comments/{cid}/vote", customer, s.communityVote)
 	h("POST /hc/{locale}/community/posts/{id}/follow", customer, s.communityFollowPost)
 	h("POST /hc/{locale}/community/posts/{id}/escalate", staff, s.communityEscalate)
 	h("POST /hc/{locale}/community/posts/{id}/moderate", staff, s.communityModeratePost)
@@ -57,6 +58,12 @@ func (s *Server) registerCommunity(h func(string, access, handlerFunc)) {
 	h("POST /agent/community/moderation/{type}/{id}", staff, s.communityModerate)
 	h("POST /agent/community/bans", staff, s.communityBan)
 	h("POST /agent/community/bans/{id}/delete", staff, s.communityUnban)
+	h("GET /agent/community/topics", staff, s.communityTopicsAdmin)
+	h("POST /agent/community/topics", staff, s.communityCreateTopic)
+	h("POST /agent/community/topics/{id}", staff, s.communityUpdateTopic)
+	h("POST /agent/community/topics/{id}/move", staff, s.communityMoveTopic)
+	h("POST /agent/community/topics/{id}/delete", staff, s.communityDeleteTopic)
+	h("POST /agent/community/limits", admin, s.communitySetLimits)
 }
 
 // hcLocale takes the page's locale from the URL: it must be a locale with
@@ -104,6 +111,11 @@ func viewPost(p *community.Post, loc string) cPost {
 type cComment struct {
 	*community.Comment
 	BodyHTML template.HTML
+	MyVote   int // the visitor's vote on it (post pages)
+}
+
+func viewComment(c *community.Comment) cComment {
+	return cComment{Comment: c, BodyHTML: template.HTML(sanitize.HTML(c.Body))} //nolint:gosec // sanitized again here
 }
 
 type communityTopicsData struct {
@@ -244,8 +256,14 @@ func (s *Server) showCommunityPost(w http.ResponseWriter, r *http.Request, statu
 	if err != nil {
 		return err
 	}
+	mine, err := s.d.Community.MyCommentVotes(ctx, id)
+	if err != nil {
+		return err
+	}
 	for _, c := range comments {
-		d.Comments = append(d.Comments, cComment{Comment: c, BodyHTML: template.HTML(sanitize.HTML(c.Body))}) //nolint:gosec // sanitized again here
+		v := viewComment(c)
+		v.MyVote = mine[c.ID]
+		d.Comments = append(d.Comments, v)
 	}
 	if d.MyVote, err = s.d.Community.MyVote(ctx, id); err != nil {
 		return err
@@ -374,23 +392,39 @@ func (s *Server) communityComment(w http.ResponseWriter, r *http.Request) error 
 
 func ptrBool(b bool) *bool { return &b }
 
+// communityVote records the visitor's vote (up, down or none) on a post,
+// or on one of its comments.
 func (s *Server) communityVote(w http.ResponseWriter, r *http.Request) error {
 	id, back, err := s.postTarget(r)
 	if err != nil {
 		return err
 	}
-	switch r.PostFormValue("value") {
-	case "up":
-		_, err = s.d.Community.Vote(r.Context(), id, 1)
-	case "down":
-		_, err = s.d.Community.Vote(r.Context(), id, -1)
-	case "none":
-		err = s.d.Community.Unvote(r.Context(), id)
-	default:
+	var cid int64
+	if r.PathValue("cid") != "" {
+		if cid, err = pathID(r, "cid"); err != nil {
+			return err
+		}
+	}
+	ctx := r.Context()
+	value := map[string]int{"up": 1, "down": -1, "none": 0}
+	v, ok := value[r.PostFormValue("value")]
+	switch {
+	case !ok:
 		err = desk.Invalid("value", "must be up, down or none")
+	case cid != 0 && v == 0:
+		err = s.d.Community.UnvoteComment(ctx, id, cid)
+	case cid != 0:
+		_, err = s.d.Community.VoteComment(ctx, id, cid, v)
+	case v == 0:
+		err = s.d.Community.Unvote(ctx, id)
+	default:
+		_, err = s.d.Community.Vote(ctx, id, v)
 	}
 	if err != nil {
 		return err
+	}
+	if cid != 0 {
+		return redirect(w, r, withMsg(back, "cvoted")+"#comment-"+strconv.FormatInt(cid, 10))
 	}
 	return redirect(w, r, withMsg(back, "cvoted"))
 }
@@ -538,7 +572,7 @@ func (s *Server) showCommunityQueue(w http.ResponseWriter, r *http.Request, stat
 		d.Posts = append(d.Posts, viewPost(p, loc))
 	}
 	for _, c := range q.Comments {
-		d.Comments = append(d.Comments, cComment{Comment: c, BodyHTML: template.HTML(sanitize.HTML(c.Body))}) //nolint:gosec // sanitized again here
+		d.Comments = append(d.Comments, viewComment(c))
 	}
 	if d.Bans, err = s.d.Community.Bans(ctx); err != nil {
 		return err
