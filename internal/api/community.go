@@ -137,8 +137,9 @@ func decodeEnvelope[T any](r *http.Request, key string) (T, error) {
 	return *env[key], nil
 }
 
-// writeTopic links t and writes it with status (201 also sets Location).
-func (s *Server) writeTopic(w http.ResponseWriter, r *http.Request, status int, t *community.Topic, err error) error {
+// writeRecord links v (with link, given this request's links) and writes
+// it as {"<key>": v} with status; 201 also sets Location to its url.
+func writeRecord[T any](s *Server, w http.ResponseWriter, r *http.Request, status int, key string, v *T, err error, link func(communityLinks, *T) string) error {
 	if err != nil {
 		return err
 	}
@@ -146,27 +147,19 @@ func (s *Server) writeTopic(w http.ResponseWriter, r *http.Request, status int, 
 	if err != nil {
 		return err
 	}
-	l.topic(t)
+	u := link(l, v)
 	if status == http.StatusCreated {
-		return created(w, t.URL, map[string]any{"topic": t})
+		return created(w, u, map[string]any{key: v})
 	}
-	return writeJSON(w, status, map[string]any{"topic": t})
+	return writeJSON(w, status, map[string]any{key: v})
 }
 
-// writePost links p and writes it with status (201 also sets Location).
+func (s *Server) writeTopic(w http.ResponseWriter, r *http.Request, status int, t *community.Topic, err error) error {
+	return writeRecord(s, w, r, status, "topic", t, err, func(l communityLinks, t *community.Topic) string { l.topic(t); return t.URL })
+}
+
 func (s *Server) writePost(w http.ResponseWriter, r *http.Request, status int, p *community.Post, err error) error {
-	if err != nil {
-		return err
-	}
-	l, err := s.communityLinks(r)
-	if err != nil {
-		return err
-	}
-	l.post(p)
-	if status == http.StatusCreated {
-		return created(w, p.URL, map[string]any{"post": p})
-	}
-	return writeJSON(w, status, map[string]any{"post": p})
+	return writeRecord(s, w, r, status, "post", p, err, func(l communityLinks, p *community.Post) string { l.post(p); return p.URL })
 }
 
 func (s *Server) listTopics(w http.ResponseWriter, r *http.Request) error {
@@ -409,21 +402,12 @@ func (s *Server) listUserComments(w http.ResponseWriter, r *http.Request) error 
 	return s.writeComments(w, r, p, cs, total)
 }
 
-// writeCommunityComment links c and writes it with status (201 also sets Location).
 func (s *Server) writeCommunityComment(w http.ResponseWriter, r *http.Request, status int, c *community.Comment, err error) error {
-	if err != nil {
-		return err
-	}
-	l, err := s.communityLinks(r)
-	if err != nil {
-		return err
-	}
-	post, _ := s.Community.Post(r.Context(), c.PostID)
-	l.comment(c, post)
-	if status == http.StatusCreated {
-		return created(w, c.URL, map[string]any{"comment": c})
-	}
-	return writeJSON(w, status, map[string]any{"comment": c})
+	return writeRecord(s, w, r, status, "comment", c, err, func(l communityLinks, c *community.Comment) string {
+		post, _ := s.Community.Post(r.Context(), c.PostID)
+		l.comment(c, post)
+		return c.URL
+	})
 }
 
 func (s *Server) createPostComment(w http.ResponseWriter, r *http.Request) error {

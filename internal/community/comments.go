@@ -68,21 +68,27 @@ func (s *Service) Comments(ctx context.Context, postID int64, page, perPage int)
 		return nil, 0, wrap(err, "count comments")
 	}
 	per, pg := clampPage(perPage, page)
-	rows, err := s.DB.Query(ctx, `SELECT `+commentCols+commentFrom+` WHERE `+cond+` ORDER BY c.official DESC, c.created_at, c.id LIMIT ? OFFSET ?`,
+	out, err := s.queryComments(ctx, `SELECT `+commentCols+commentFrom+` WHERE `+cond+` ORDER BY c.official DESC, c.created_at, c.id LIMIT ? OFFSET ?`,
 		append(args, per, (pg-1)*per)...)
+	return out, total, err
+}
+
+// queryComments runs a query over commentCols.
+func (s *Service) queryComments(ctx context.Context, query string, args ...any) ([]*Comment, error) {
+	rows, err := s.DB.Query(ctx, query, args...)
 	if err != nil {
-		return nil, 0, wrap(err, "list comments")
+		return nil, wrap(err, "list comments")
 	}
 	defer rows.Close()
-	var out []*Comment
+	out := []*Comment{}
 	for rows.Next() {
 		c, err := scanComment(rows)
 		if err != nil {
-			return nil, 0, wrap(err, "list comments")
+			return nil, wrap(err, "list comments")
 		}
 		out = append(out, c)
 	}
-	return out, total, wrap(rows.Err(), "list comments")
+	return out, wrap(rows.Err(), "list comments")
 }
 
 // CommentsBy lists the comments user userID wrote that the caller may
@@ -99,21 +105,9 @@ func (s *Service) CommentsBy(ctx context.Context, userID int64, page, perPage in
 		return nil, 0, wrap(err, "count comments")
 	}
 	per, pg := clampPage(perPage, page)
-	rows, err := s.DB.Query(ctx, `SELECT `+commentCols+from+` LEFT JOIN users u ON u.id = c.author_id WHERE `+cond+` ORDER BY c.created_at DESC, c.id DESC LIMIT ? OFFSET ?`,
+	out, err := s.queryComments(ctx, `SELECT `+commentCols+from+` LEFT JOIN users u ON u.id = c.author_id WHERE `+cond+` ORDER BY c.created_at DESC, c.id DESC LIMIT ? OFFSET ?`,
 		append(args, per, (pg-1)*per)...)
-	if err != nil {
-		return nil, 0, wrap(err, "list comments")
-	}
-	defer rows.Close()
-	out := []*Comment{}
-	for rows.Next() {
-		c, err := scanComment(rows)
-		if err != nil {
-			return nil, 0, wrap(err, "list comments")
-		}
-		out = append(out, c)
-	}
-	return out, total, wrap(rows.Err(), "list comments")
+	return out, total, err
 }
 
 func commentBody(in CommentInput) (string, bool, error) {
@@ -234,13 +228,8 @@ func (s *Service) UpdateComment(ctx context.Context, postID, id int64, in Commen
 			return err
 		}
 		if hasBody {
-			if !CanModerate(pr) {
-				if _, err := s.requireMember(ctx, tx); err != nil {
-					return err
-				}
-				if c.AuthorID != pr.UserID {
-					return desk.Forbidden("Only the author or a moderator edits a comment")
-				}
+			if err := s.mayChange(ctx, tx, pr, c.Moderation, c.AuthorID, "edits a comment"); err != nil {
+				return err
 			}
 			c.Body = body
 		}
@@ -280,16 +269,8 @@ func (s *Service) DeleteComment(ctx context.Context, postID, id int64) error {
 		if err != nil {
 			return err
 		}
-		if !visible(pr, c.Moderation, c.AuthorID) {
-			return desk.NotFound()
-		}
-		if !CanModerate(pr) {
-			if _, err := s.requireMember(ctx, tx); err != nil {
-				return err
-			}
-			if c.AuthorID != pr.UserID {
-				return desk.Forbidden("Only the author or a moderator deletes a comment")
-			}
+		if err := s.mayChange(ctx, tx, pr, c.Moderation, c.AuthorID, "deletes a comment"); err != nil {
+			return err
 		}
 		_, err = tx.Exec(ctx, `DELETE FROM community_comments WHERE id = ?`, id)
 		return err

@@ -300,16 +300,24 @@ func (s *Service) Follow(ctx context.Context, kind string, id int64) (*Subscript
 	return out, nil
 }
 
-// Unfollow ends the caller's subscription to a post or topic.
-func (s *Service) Unfollow(ctx context.Context, kind string, id int64) error {
+// subscriber is the caller ending a subscription to a post or topic they
+// may read: signed in, not through a read-only token (banned users may
+// still stop following).
+func (s *Service) subscriber(ctx context.Context, kind string, id int64) (*desk.Principal, error) {
 	pr, err := desk.RequirePrincipal(ctx)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if pr.ReadOnly {
-		return desk.Forbidden("This token is read-only")
+		return nil, desk.Forbidden("This token is read-only")
 	}
-	if err := s.checkContent(ctx, kind, id); err != nil {
+	return pr, s.checkContent(ctx, kind, id)
+}
+
+// Unfollow ends the caller's subscription to a post or topic.
+func (s *Service) Unfollow(ctx context.Context, kind string, id int64) error {
+	pr, err := s.subscriber(ctx, kind, id)
+	if err != nil {
 		return err
 	}
 	err = s.DB.InTx(ctx, func(tx *store.Tx) error {
@@ -322,14 +330,8 @@ func (s *Service) Unfollow(ctx context.Context, kind string, id int64) error {
 // DeleteSubscription ends subscription subID of a post or topic: the
 // subscriber's own, or anyone's for moderators.
 func (s *Service) DeleteSubscription(ctx context.Context, kind string, id, subID int64) error {
-	pr, err := desk.RequirePrincipal(ctx)
+	pr, err := s.subscriber(ctx, kind, id)
 	if err != nil {
-		return err
-	}
-	if pr.ReadOnly {
-		return desk.Forbidden("This token is read-only")
-	}
-	if err := s.checkContent(ctx, kind, id); err != nil {
 		return err
 	}
 	err = s.DB.InTx(ctx, func(tx *store.Tx) error {

@@ -243,6 +243,29 @@ func (s *Service) CreatePost(ctx context.Context, in PostInput) (*Post, error) {
 	return out, nil
 }
 
+// mayChange checks that pr may change content in state m by author: a
+// moderator (not through a read-only token), or its author while a member
+// in good standing; content pr may not read is not found. what names the
+// change for the refusal ("edits a post").
+func (s *Service) mayChange(ctx context.Context, q store.Querier, pr *desk.Principal, m Moderation, author int64, what string) error {
+	if !visible(pr, m, author) {
+		return desk.NotFound()
+	}
+	if CanModerate(pr) {
+		if pr.ReadOnly {
+			return desk.Forbidden("This token is read-only")
+		}
+		return nil
+	}
+	if _, err := s.requireMember(ctx, q); err != nil {
+		return err
+	}
+	if author != pr.UserID {
+		return desk.Forbidden("Only the author or a moderator " + what)
+	}
+	return nil
+}
+
 // UpdatePost changes post id: its author edits title, details and kind
 // while it is open; moderators change anything.
 func (s *Service) UpdatePost(ctx context.Context, id int64, in PostInput) (*Post, error) {
@@ -256,21 +279,11 @@ func (s *Service) UpdatePost(ctx context.Context, id int64, in PostInput) (*Post
 		if err != nil {
 			return err
 		}
-		if !visible(pr, p.Moderation, p.AuthorID) {
-			return desk.NotFound()
+		if err := s.mayChange(ctx, tx, pr, p.Moderation, p.AuthorID, "edits a post"); err != nil {
+			return err
 		}
-		if !CanModerate(pr) {
-			if _, err := s.requireMember(ctx, tx); err != nil {
-				return err
-			}
-			if p.AuthorID != pr.UserID {
-				return desk.Forbidden("Only the author or a moderator edits a post")
-			}
-			if p.Closed {
-				return desk.Forbidden("This post is closed")
-			}
-		} else if pr.ReadOnly {
-			return desk.Forbidden("This token is read-only")
+		if p.Closed && !CanModerate(pr) {
+			return desk.Forbidden("This post is closed")
 		}
 		if err := applyPost(ctx, tx, pr, p, in, false); err != nil {
 			return err
@@ -300,18 +313,8 @@ func (s *Service) DeletePost(ctx context.Context, id int64) error {
 		if err != nil {
 			return err
 		}
-		if !visible(pr, p.Moderation, p.AuthorID) {
-			return desk.NotFound()
-		}
-		if !CanModerate(pr) {
-			if _, err := s.requireMember(ctx, tx); err != nil {
-				return err
-			}
-			if p.AuthorID != pr.UserID {
-				return desk.Forbidden("Only the author or a moderator deletes a post")
-			}
-		} else if pr.ReadOnly {
-			return desk.Forbidden("This token is read-only")
+		if err := s.mayChange(ctx, tx, pr, p.Moderation, p.AuthorID, "deletes a post"); err != nil {
+			return err
 		}
 		if _, err := tx.Exec(ctx, `DELETE FROM community_subscriptions WHERE content_type = 'post' AND content_id = ?`, id); err != nil {
 			return err

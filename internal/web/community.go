@@ -166,12 +166,18 @@ type communityTopicData struct {
 
 var communitySorts = []string{"created_at", "updated_at", "votes", "comments"}
 
-func (s *Server) communityTopic(w http.ResponseWriter, r *http.Request) error {
+// localeAndID reads a community route's locale and {id}.
+func (s *Server) localeAndID(r *http.Request) (string, int64, error) {
 	loc, err := s.hcLocale(r)
 	if err != nil {
-		return err
+		return "", 0, err
 	}
 	id, err := pathID(r, "id")
+	return loc, id, err
+}
+
+func (s *Server) communityTopic(w http.ResponseWriter, r *http.Request) error {
+	loc, id, err := s.localeAndID(r)
 	if err != nil {
 		return err
 	}
@@ -352,11 +358,7 @@ func (s *Server) communityCreatePost(w http.ResponseWriter, r *http.Request) err
 
 // postTarget reads the post id of a POST and returns the post's page.
 func (s *Server) postTarget(r *http.Request) (int64, string, error) {
-	loc, err := s.hcLocale(r)
-	if err != nil {
-		return 0, "", err
-	}
-	id, err := pathID(r, "id")
+	loc, id, err := s.localeAndID(r)
 	if err != nil {
 		return 0, "", err
 	}
@@ -452,11 +454,7 @@ func (s *Server) communityFollowPost(w http.ResponseWriter, r *http.Request) err
 }
 
 func (s *Server) communityFollowTopic(w http.ResponseWriter, r *http.Request) error {
-	loc, err := s.hcLocale(r)
-	if err != nil {
-		return err
-	}
-	id, err := pathID(r, "id")
+	loc, id, err := s.localeAndID(r)
 	if err != nil {
 		return err
 	}
@@ -520,11 +518,7 @@ func (s *Server) communityModeratePost(w http.ResponseWriter, r *http.Request) e
 }
 
 func (s *Server) communityDeletePost(w http.ResponseWriter, r *http.Request) error {
-	loc, err := s.hcLocale(r)
-	if err != nil {
-		return err
-	}
-	id, err := pathID(r, "id")
+	loc, id, err := s.localeAndID(r)
 	if err != nil {
 		return err
 	}
@@ -551,9 +545,24 @@ func (s *Server) communityOfficial(w http.ResponseWriter, r *http.Request) error
 }
 
 type communityQueueData struct {
-	Posts    []cPost
-	Comments []cComment
-	Bans     []*community.Ban
+	Queues []queueSection // held and rejected posts, then comments
+	Bans   []*community.Ban
+}
+
+// queueSection is one table of the moderation queue: Kind is the
+// moderation route's type (post or comment).
+type queueSection struct {
+	Kind, Heading string
+	Items         []queueItem
+}
+
+// queueItem is a held or rejected post (Title and Href) or comment
+// (BodyHTML).
+type queueItem struct {
+	ID                      int64
+	AuthorName, Title, Href string
+	BodyHTML                template.HTML
+	Moderation              community.Moderation
 }
 
 func (s *Server) communityQueue(w http.ResponseWriter, r *http.Request) error {
@@ -566,14 +575,16 @@ func (s *Server) showCommunityQueue(w http.ResponseWriter, r *http.Request, stat
 	if err != nil {
 		return err
 	}
-	var d communityQueueData
+	posts := queueSection{Kind: community.TypePost, Heading: "community.queue_posts"}
 	loc := rcFrom(r).locale
 	for _, p := range q.Posts {
-		d.Posts = append(d.Posts, viewPost(p, loc))
+		posts.Items = append(posts.Items, queueItem{ID: p.ID, AuthorName: p.AuthorName, Title: p.Title, Href: p.Path(loc), Moderation: p.Moderation})
 	}
+	comments := queueSection{Kind: community.TypeComment, Heading: "community.queue_comments"}
 	for _, c := range q.Comments {
-		d.Comments = append(d.Comments, viewComment(c))
+		comments.Items = append(comments.Items, queueItem{ID: c.ID, AuthorName: c.AuthorName, BodyHTML: viewComment(c).BodyHTML, Moderation: c.Moderation})
 	}
+	d := communityQueueData{Queues: []queueSection{posts, comments}}
 	if d.Bans, err = s.d.Community.Bans(ctx); err != nil {
 		return err
 	}
