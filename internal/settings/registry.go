@@ -284,6 +284,8 @@ func communityRate(key string, def int64, desc string) *Setting[int64] {
 	}
 }
 
+// The community's hourly limits (package community reads them at each
+// post and comment).
 var (
 	CommunityPostsPerUser = declare(communityRate(KeyCommunityPostsPerUser, 3,
 		"Community posts one user may write in an hour (0: no limit; staff are not limited)."))
