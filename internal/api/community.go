@@ -137,6 +137,17 @@ func decodeEnvelope[T any](r *http.Request, key string) (T, error) {
 	return *env[key], nil
 }
 
+// idAndEnvelope reads {id} and the body {"<key>": {...}}.
+func idAndEnvelope[T any](r *http.Request, key string) (int64, T, error) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		var zero T
+		return 0, zero, err
+	}
+	in, err := decodeEnvelope[T](r, key)
+	return id, in, err
+}
+
 // writeRecord links v (with link, given this request's links) and writes
 // it as {"<key>": v} with status; 201 also sets Location to its url.
 func writeRecord[T any](s *Server, w http.ResponseWriter, r *http.Request, status int, key string, v *T, err error, link func(communityLinks, *T) string) error {
@@ -199,11 +210,7 @@ func (s *Server) showTopic(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) updateTopic(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	in, err := decodeEnvelope[community.TopicInput](r, "topic")
+	id, in, err := idAndEnvelope[community.TopicInput](r, "topic")
 	if err != nil {
 		return err
 	}
@@ -318,11 +325,7 @@ func (s *Server) showPost(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) updatePost(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	in, err := decodeEnvelope[community.PostInput](r, "post")
+	id, in, err := idAndEnvelope[community.PostInput](r, "post")
 	if err != nil {
 		return err
 	}
@@ -411,11 +414,7 @@ func (s *Server) writeCommunityComment(w http.ResponseWriter, r *http.Request, s
 }
 
 func (s *Server) createPostComment(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	in, err := decodeEnvelope[community.CommentInput](r, "comment")
+	id, in, err := idAndEnvelope[community.CommentInput](r, "comment")
 	if err != nil {
 		return err
 	}
