@@ -2,26 +2,29 @@ package api
 
 import (
 	"net/http"
+	"slices"
 	"strconv"
 
 	"github.com/frontdesk/frontdesk/internal/community"
 	"github.com/frontdesk/frontdesk/internal/desk"
+	"github.com/frontdesk/frontdesk/internal/locale"
+	"github.com/frontdesk/frontdesk/internal/settings"
 )
 
 // registerCommunity mounts Zendesk's community API (/community/topics,
-// /posts, /posts/{id}/comments, votes at /posts/{id}/up|down, and
-// subscriptions of posts and topics), and Frontdesk's moderation
-// (approve/reject, bans) and escalation of a post into a ticket. The
-// community service decides who may do what.
+// /posts, /posts/{id}/comments, votes at /posts/{id}/up|down and
+// /posts/{id}/comments/{comment_id}/up|down, subscriptions of posts and
+// topics, and /community/users/{id}/posts|comments), and Frontdesk's
+// moderation (approve/reject, bans), withdrawing one's vote, and
+// escalation of a post into a ticket. The community service decides who
+// may do what.
 func (s *Server) registerCommunity(mux *http.ServeMux) {
 	h := func(f handlerFunc) handlerFunc { return s.needs(s.Community != nil, f) }
 	s.handle(mux, "GET /api/v2/community/topics", h(s.listTopics))
 	s.handle(mux, "POST /api/v2/community/topics", h(s.createTopic))
 	s.handle(mux, "GET /api/v2/community/topics/{id}", h(s.showTopic))
 	s.handle(mux, "PUT /api/v2/community/topics/{id}", h(s.updateTopic))
-	s.handle(mux, "DELETE /api/v2/community/topics/{id}", h(func(w http.ResponseWriter, r *http.Request) error {
-		return deleteByID(s.Community.DeleteTopic)(w, r)
-	}))
+	s.handle(mux, "DELETE /api/v2/community/topics/{id}", h(s.deleteTopic))
 	s.handle(mux, "GET /api/v2/community/topics/{id}/posts", h(s.listPosts))
 	s.handle(mux, "GET /api/v2/community/topics/{id}/subscriptions", h(s.listSubscriptions(community.TypeTopic)))
 	s.handle(mux, "POST /api/v2/community/topics/{id}/subscriptions", h(s.createSubscription(community.TypeTopic)))
@@ -36,16 +39,25 @@ func (s *Server) registerCommunity(mux *http.ServeMux) {
 	}))
 	s.handle(mux, "GET /api/v2/community/posts/{id}/comments", h(s.listPostComments))
 	s.handle(mux, "POST /api/v2/community/posts/{id}/comments", h(s.createPostComment))
+	s.handle(mux, "GET /api/v2/community/posts/{id}/comments/{comment_id}", h(s.showPostComment))
 	s.handle(mux, "PUT /api/v2/community/posts/{id}/comments/{comment_id}", h(s.updatePostComment))
 	s.handle(mux, "DELETE /api/v2/community/posts/{id}/comments/{comment_id}", h(s.deletePostComment))
-	s.handle(mux, "GET /api/v2/community/posts/{id}/votes", h(s.listPostVotes))
-	s.handle(mux, "POST /api/v2/community/posts/{id}/up", h(s.votePost(1)))
-	s.handle(mux, "POST /api/v2/community/posts/{id}/down", h(s.votePost(-1)))
+	s.handle(mux, "GET /api/v2/community/posts/{id}/votes", h(s.listVotes))
+	s.handle(mux, "POST /api/v2/community/posts/{id}/up", h(s.castVote(1)))
+	s.handle(mux, "POST /api/v2/community/posts/{id}/down", h(s.castVote(-1)))
+	s.handle(mux, "DELETE /api/v2/community/posts/{id}/votes", h(s.withdrawVote))
+	s.handle(mux, "GET /api/v2/community/posts/{id}/comments/{comment_id}/votes", h(s.listVotes))
+	s.handle(mux, "POST /api/v2/community/posts/{id}/comments/{comment_id}/up", h(s.castVote(1)))
+	s.handle(mux, "POST /api/v2/community/posts/{id}/comments/{comment_id}/down", h(s.castVote(-1)))
+	s.handle(mux, "DELETE /api/v2/community/posts/{id}/comments/{comment_id}/votes", h(s.withdrawVote))
 	s.handle(mux, "GET /api/v2/community/posts/{id}/subscriptions", h(s.listSubscriptions(community.TypePost)))
 	s.handle(mux, "POST /api/v2/community/posts/{id}/subscriptions", h(s.createSubscription(community.TypePost)))
 	s.handle(mux, "DELETE /api/v2/community/posts/{id}/subscriptions/{sub_id}", h(s.deleteSubscription(community.TypePost)))
-	s.handle(mux, "POST /api/v2/community/posts/{id}/escalate", h(s.escalatePost))
-	s.handle(mux, "POST /api/v2/community/posts/{id}/comments/{comment_id}/escalate", h(s.escalateComment))
+	s.handle(mux, "POST /api/v2/community/posts/{id}/escalate", h(s.escalate))
+	s.handle(mux, "POST /api/v2/community/posts/{id}/comments/{comment_id}/escalate", h(s.escalate))
+
+	s.handle(mux, "GET /api/v2/community/users/{user_id}/posts", h(s.listUserPosts))
+	s.handle(mux, "GET /api/v2/community/users/{user_id}/comments", h(s.listUserComments))
 
 	s.handle(mux, "GET /api/v2/community/moderation", h(s.moderationQueue))
 	s.handle(mux, "POST /api/v2/community/moderation/{type}/{id}", h(s.moderate))
@@ -56,18 +68,109 @@ func (s *Server) registerCommunity(mux *http.ServeMux) {
 	}))
 }
 
+// communityLinks makes the url and html_url of community records for one
+// request. Pages live under /hc/{locale}/: html_url takes ?locale= when it
+// names a language with a catalogue, else the caller's own language, else
+// the help desk's default.
+type communityLinks struct {
+	base, loc string
+}
+
+func (s *Server) communityLinks(r *http.Request) (communityLinks, error) {
+	l := communityLinks{base: baseURL(r)}
+	if q := r.URL.Query().Get("locale"); q != "" && slices.Contains(locale.Default().Locales(), q) {
+		l.loc = q
+		return l, nil
+	}
+	want := []string{}
+	if p := desk.PrincipalFrom(r.Context()); p != nil && p.UserID != 0 {
+		u, err := s.People.GetUser(r.Context(), p.UserID)
+		if err != nil {
+			return l, err
+		}
+		want = append(want, u.Locale)
+	}
+	def, err := settings.DefaultLocale.Get(r.Context(), s.settings())
+	if err != nil {
+		return l, err
+	}
+	l.loc = locale.Default().Match(append(want, def)...)
+	return l, nil
+}
+
+func (l communityLinks) topic(t *community.Topic) {
+	t.URL = l.base + "/api/v2/community/topics/" + itoa(t.ID) + ".json"
+	t.HTMLURL = l.base + "/hc/" + l.loc + "/community/topics/" + itoa(t.ID)
+}
+
+func (l communityLinks) post(p *community.Post) {
+	p.URL = l.base + "/api/v2/community/posts/" + itoa(p.ID) + ".json"
+	p.HTMLURL = l.base + p.Path(l.loc)
+}
+
+// comment links c; post (when known) is its post, for html_url.
+func (l communityLinks) comment(c *community.Comment, post *community.Post) {
+	c.URL = l.base + "/api/v2/community/posts/" + itoa(c.PostID) + "/comments/" + itoa(c.ID) + ".json"
+	if post != nil {
+		c.HTMLURL = l.base + post.Path(l.loc) + "#comment-" + itoa(c.ID)
+	}
+}
+
+func (l communityLinks) vote(v *community.Vote) {
+	v.URL = l.base + "/api/v2/votes/" + itoa(v.ID) + ".json"
+}
+
 // communityLocale is the locale topics are named in: ?locale=, else none
 // (the source names).
 func communityLocale(r *http.Request) string { return r.URL.Query().Get("locale") }
 
-func (s *Server) topicURLs(r *http.Request, t *community.Topic) {
-	t.URL = baseURL(r) + "/api/v2/community/topics/" + itoa(t.ID) + ".json"
-	t.HTMLURL = baseURL(r) + "/hc/en/community/topics/" + itoa(t.ID)
+// decodeEnvelope reads Zendesk's one-record body {"<key>": {...}}.
+func decodeEnvelope[T any](r *http.Request, key string) (T, error) {
+	var env map[string]*T
+	var zero T
+	if err := decode(r, &env); err != nil {
+		return zero, err
+	}
+	if env[key] == nil {
+		return zero, desk.Invalid(key, "is required")
+	}
+	return *env[key], nil
 }
 
-func (s *Server) postURLs(r *http.Request, p *community.Post) {
-	p.URL = baseURL(r) + "/api/v2/community/posts/" + itoa(p.ID) + ".json"
-	p.HTMLURL = baseURL(r) + p.Path("en")
+// idAndEnvelope reads {id} and the body {"<key>": {...}}.
+func idAndEnvelope[T any](r *http.Request, key string) (int64, T, error) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		var zero T
+		return 0, zero, err
+	}
+	in, err := decodeEnvelope[T](r, key)
+	return id, in, err
+}
+
+// writeRecord links v (with link, given this request's links) and writes
+// it as {"<key>": v} with status; 201 also sets Location to its url.
+func writeRecord[T any](s *Server, w http.ResponseWriter, r *http.Request, status int, key string, v *T, err error, link func(communityLinks, *T) string) error {
+	if err != nil {
+		return err
+	}
+	l, err := s.communityLinks(r)
+	if err != nil {
+		return err
+	}
+	u := link(l, v)
+	if status == http.StatusCreated {
+		return created(w, u, map[string]any{key: v})
+	}
+	return writeJSON(w, status, map[string]any{key: v})
+}
+
+func (s *Server) writeTopic(w http.ResponseWriter, r *http.Request, status int, t *community.Topic, err error) error {
+	return writeRecord(s, w, r, status, "topic", t, err, func(l communityLinks, t *community.Topic) string { l.topic(t); return t.URL })
+}
+
+func (s *Server) writePost(w http.ResponseWriter, r *http.Request, status int, p *community.Post, err error) error {
+	return writeRecord(s, w, r, status, "post", p, err, func(l communityLinks, p *community.Post) string { l.post(p); return p.URL })
 }
 
 func (s *Server) listTopics(w http.ResponseWriter, r *http.Request) error {
@@ -75,39 +178,26 @@ func (s *Server) listTopics(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	l, err := s.communityLinks(r)
+	if err != nil {
+		return err
+	}
 	if ts == nil {
 		ts = []*community.Topic{}
 	}
 	for _, t := range ts {
-		s.topicURLs(r, t)
+		l.topic(t)
 	}
 	return writeJSON(w, http.StatusOK, map[string]any{"topics": ts, "count": len(ts), "next_page": nil, "previous_page": nil})
 }
 
-func decodeTopic(r *http.Request) (community.TopicInput, error) {
-	var env struct {
-		Topic *community.TopicInput `json:"topic"`
-	}
-	if err := decode(r, &env); err != nil {
-		return community.TopicInput{}, err
-	}
-	if env.Topic == nil {
-		return community.TopicInput{}, desk.Invalid("topic", "is required")
-	}
-	return *env.Topic, nil
-}
-
 func (s *Server) createTopic(w http.ResponseWriter, r *http.Request) error {
-	in, err := decodeTopic(r)
+	in, err := decodeEnvelope[community.TopicInput](r, "topic")
 	if err != nil {
 		return err
 	}
 	t, err := s.Community.CreateTopic(r.Context(), in)
-	if err != nil {
-		return err
-	}
-	s.topicURLs(r, t)
-	return created(w, t.URL, map[string]any{"topic": t})
+	return s.writeTopic(w, r, http.StatusCreated, t, err)
 }
 
 func (s *Server) showTopic(w http.ResponseWriter, r *http.Request) error {
@@ -116,28 +206,36 @@ func (s *Server) showTopic(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	t, err := s.Community.Topic(r.Context(), id, communityLocale(r))
-	if err != nil {
-		return err
-	}
-	s.topicURLs(r, t)
-	return writeJSON(w, http.StatusOK, map[string]any{"topic": t})
+	return s.writeTopic(w, r, http.StatusOK, t, err)
 }
 
 func (s *Server) updateTopic(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	in, err := decodeTopic(r)
+	id, in, err := idAndEnvelope[community.TopicInput](r, "topic")
 	if err != nil {
 		return err
 	}
 	t, err := s.Community.UpdateTopic(r.Context(), id, in)
+	return s.writeTopic(w, r, http.StatusOK, t, err)
+}
+
+// deleteTopic deletes a topic: 204. A topic with posts is refused (422)
+// unless ?move_posts_to= names the topic they move to first (Frontdesk's
+// extension; Zendesk deletes the posts with the topic).
+func (s *Server) deleteTopic(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
 	if err != nil {
 		return err
 	}
-	s.topicURLs(r, t)
-	return writeJSON(w, http.StatusOK, map[string]any{"topic": t})
+	var to int64
+	if v := r.URL.Query().Get("move_posts_to"); v != "" {
+		if to, err = strconv.ParseInt(v, 10, 64); err != nil || to <= 0 {
+			return desk.Invalid("move_posts_to", "must be a topic id")
+		}
+	}
+	if err := s.Community.DeleteTopic(r.Context(), id, to); err != nil {
+		return err
+	}
+	return noContent(w)
 }
 
 // offsetPage writes Zendesk's offset list envelope.
@@ -147,6 +245,15 @@ func offsetPage(w http.ResponseWriter, r *http.Request, p paging, key string, it
 		return err
 	}
 	return writeJSON(w, http.StatusOK, body)
+}
+
+// offsetPaging reads page and per_page (a cursor request starts at page 1).
+func offsetPaging(r *http.Request) (paging, error) {
+	p, err := parsePaging(r)
+	if p.cursor {
+		p.page = 1
+	}
+	return p, err
 }
 
 // listPosts serves /community/posts and /community/topics/{id}/posts;
@@ -163,15 +270,30 @@ func (s *Server) listPosts(w http.ResponseWriter, r *http.Request) error {
 		}
 		f.TopicID = id
 	}
-	p, err := parsePaging(r)
+	return s.writePosts(w, r, f)
+}
+
+// listUserPosts lists the posts user_id wrote that the caller may read,
+// newest first (GET /community/users/{id}/posts).
+func (s *Server) listUserPosts(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "user_id")
 	if err != nil {
 		return err
 	}
-	if p.cursor {
-		p.page = 1
+	return s.writePosts(w, r, community.PostFilter{AuthorID: id, SortBy: r.URL.Query().Get("sort_by")})
+}
+
+func (s *Server) writePosts(w http.ResponseWriter, r *http.Request, f community.PostFilter) error {
+	p, err := offsetPaging(r)
+	if err != nil {
+		return err
 	}
 	f.Page, f.PerPage = p.page, p.perPage
 	posts, total, err := s.Community.Posts(r.Context(), f)
+	if err != nil {
+		return err
+	}
+	l, err := s.communityLinks(r)
 	if err != nil {
 		return err
 	}
@@ -179,35 +301,18 @@ func (s *Server) listPosts(w http.ResponseWriter, r *http.Request) error {
 		posts = []*community.Post{}
 	}
 	for _, post := range posts {
-		s.postURLs(r, post)
+		l.post(post)
 	}
 	return offsetPage(w, r, p, "posts", posts, total)
 }
 
-func decodePost(r *http.Request) (community.PostInput, error) {
-	var env struct {
-		Post *community.PostInput `json:"post"`
-	}
-	if err := decode(r, &env); err != nil {
-		return community.PostInput{}, err
-	}
-	if env.Post == nil {
-		return community.PostInput{}, desk.Invalid("post", "is required")
-	}
-	return *env.Post, nil
-}
-
 func (s *Server) createPost(w http.ResponseWriter, r *http.Request) error {
-	in, err := decodePost(r)
+	in, err := decodeEnvelope[community.PostInput](r, "post")
 	if err != nil {
 		return err
 	}
 	p, err := s.Community.CreatePost(r.Context(), in)
-	if err != nil {
-		return err
-	}
-	s.postURLs(r, p)
-	return created(w, p.URL, map[string]any{"post": p})
+	return s.writePost(w, r, http.StatusCreated, p, err)
 }
 
 func (s *Server) showPost(w http.ResponseWriter, r *http.Request) error {
@@ -216,35 +321,51 @@ func (s *Server) showPost(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	p, err := s.Community.Post(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	s.postURLs(r, p)
-	return writeJSON(w, http.StatusOK, map[string]any{"post": p})
+	return s.writePost(w, r, http.StatusOK, p, err)
 }
 
 func (s *Server) updatePost(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	in, err := decodePost(r)
+	id, in, err := idAndEnvelope[community.PostInput](r, "post")
 	if err != nil {
 		return err
 	}
 	p, err := s.Community.UpdatePost(r.Context(), id, in)
+	return s.writePost(w, r, http.StatusOK, p, err)
+}
+
+// postAndComment reads {id} and, when the route has one, {comment_id}
+// (0 otherwise).
+func postAndComment(r *http.Request) (int64, int64, error) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return 0, 0, err
+	}
+	if r.PathValue("comment_id") == "" {
+		return id, 0, nil
+	}
+	cid, err := pathID(r, "comment_id")
+	return id, cid, err
+}
+
+// writeComments links the comments (their posts looked up once each) and
+// writes the offset page.
+func (s *Server) writeComments(w http.ResponseWriter, r *http.Request, p paging, cs []*community.Comment, total int) error {
+	l, err := s.communityLinks(r)
 	if err != nil {
 		return err
 	}
-	s.postURLs(r, p)
-	return writeJSON(w, http.StatusOK, map[string]any{"post": p})
-}
-
-func commentURLs(r *http.Request, c *community.Comment, post *community.Post) {
-	c.URL = baseURL(r) + "/api/v2/community/posts/" + itoa(c.PostID) + "/comments/" + itoa(c.ID) + ".json"
-	if post != nil {
-		c.HTMLURL = baseURL(r) + post.Path("en") + "#comment-" + itoa(c.ID)
+	posts := map[int64]*community.Post{}
+	for _, c := range cs {
+		post, ok := posts[c.PostID]
+		if !ok {
+			if post, err = s.Community.Post(r.Context(), c.PostID); err != nil && desk.ErrorCode(err) != desk.ENOTFOUND {
+				return err
+			}
+			posts[c.PostID] = post
+		}
+		l.comment(c, post)
 	}
+	return offsetPage(w, r, p, "comments", cs, total)
 }
 
 func (s *Server) listPostComments(w http.ResponseWriter, r *http.Request) error {
@@ -252,89 +373,79 @@ func (s *Server) listPostComments(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	p, err := parsePaging(r)
+	p, err := offsetPaging(r)
 	if err != nil {
 		return err
-	}
-	if p.cursor {
-		p.page = 1
 	}
 	cs, total, err := s.Community.Comments(r.Context(), id, p.page, p.perPage)
-	if err != nil {
-		return err
-	}
-	post, err := s.Community.Post(r.Context(), id)
 	if err != nil {
 		return err
 	}
 	if cs == nil {
 		cs = []*community.Comment{}
 	}
-	for _, c := range cs {
-		commentURLs(r, c, post)
-	}
-	return offsetPage(w, r, p, "comments", cs, total)
+	return s.writeComments(w, r, p, cs, total)
 }
 
-func decodeComment(r *http.Request) (community.CommentInput, error) {
-	var env struct {
-		Comment *community.CommentInput `json:"comment"`
-	}
-	if err := decode(r, &env); err != nil {
-		return community.CommentInput{}, err
-	}
-	if env.Comment == nil {
-		return community.CommentInput{}, desk.Invalid("comment", "is required")
-	}
-	return *env.Comment, nil
-}
-
-func (s *Server) createPostComment(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
+// listUserComments lists the comments user_id wrote that the caller may
+// read, newest first (GET /community/users/{id}/comments).
+func (s *Server) listUserComments(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "user_id")
 	if err != nil {
 		return err
 	}
-	in, err := decodeComment(r)
+	p, err := offsetPaging(r)
+	if err != nil {
+		return err
+	}
+	cs, total, err := s.Community.CommentsBy(r.Context(), id, p.page, p.perPage)
+	if err != nil {
+		return err
+	}
+	return s.writeComments(w, r, p, cs, total)
+}
+
+func (s *Server) writeCommunityComment(w http.ResponseWriter, r *http.Request, status int, c *community.Comment, err error) error {
+	return writeRecord(s, w, r, status, "comment", c, err, func(l communityLinks, c *community.Comment) string {
+		post, _ := s.Community.Post(r.Context(), c.PostID)
+		l.comment(c, post)
+		return c.URL
+	})
+}
+
+func (s *Server) createPostComment(w http.ResponseWriter, r *http.Request) error {
+	id, in, err := idAndEnvelope[community.CommentInput](r, "comment")
 	if err != nil {
 		return err
 	}
 	c, err := s.Community.CreateComment(r.Context(), id, in)
+	return s.writeCommunityComment(w, r, http.StatusCreated, c, err)
+}
+
+func (s *Server) showPostComment(w http.ResponseWriter, r *http.Request) error {
+	id, cid, err := postAndComment(r)
 	if err != nil {
 		return err
 	}
-	post, _ := s.Community.Post(r.Context(), id)
-	commentURLs(r, c, post)
-	return created(w, c.URL, map[string]any{"comment": c})
+	c, err := s.Community.Comment(r.Context(), id, cid)
+	return s.writeCommunityComment(w, r, http.StatusOK, c, err)
 }
 
 func (s *Server) updatePostComment(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
+	id, cid, err := postAndComment(r)
 	if err != nil {
 		return err
 	}
-	cid, err := pathID(r, "comment_id")
-	if err != nil {
-		return err
-	}
-	in, err := decodeComment(r)
+	in, err := decodeEnvelope[community.CommentInput](r, "comment")
 	if err != nil {
 		return err
 	}
 	c, err := s.Community.UpdateComment(r.Context(), id, cid, in)
-	if err != nil {
-		return err
-	}
-	post, _ := s.Community.Post(r.Context(), id)
-	commentURLs(r, c, post)
-	return writeJSON(w, http.StatusOK, map[string]any{"comment": c})
+	return s.writeCommunityComment(w, r, http.StatusOK, c, err)
 }
 
 func (s *Server) deletePostComment(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	cid, err := pathID(r, "comment_id")
+	id, cid, err := postAndComment(r)
 	if err != nil {
 		return err
 	}
@@ -344,35 +455,74 @@ func (s *Server) deletePostComment(w http.ResponseWriter, r *http.Request) error
 	return noContent(w)
 }
 
-func (s *Server) listPostVotes(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
+// listVotes lists the votes on a post or a comment: everyone's for staff,
+// the caller's own for others.
+func (s *Server) listVotes(w http.ResponseWriter, r *http.Request) error {
+	id, cid, err := postAndComment(r)
 	if err != nil {
 		return err
 	}
-	vs, err := s.Community.Votes(r.Context(), id)
+	var vs []*community.Vote
+	if cid != 0 {
+		vs, err = s.Community.CommentVotes(r.Context(), id, cid)
+	} else {
+		vs, err = s.Community.Votes(r.Context(), id)
+	}
+	if err != nil {
+		return err
+	}
+	l, err := s.communityLinks(r)
 	if err != nil {
 		return err
 	}
 	for _, v := range vs {
-		v.URL = baseURL(r) + "/api/v2/votes/" + itoa(v.ID) + ".json"
+		l.vote(v)
 	}
 	return writeJSON(w, http.StatusOK, map[string]any{"votes": vs, "count": len(vs), "next_page": nil, "previous_page": nil})
 }
 
-// votePost records an up (1) or down (-1) vote: 201 with the vote.
-func (s *Server) votePost(value int) handlerFunc {
+// castVote records an up (1) or down (-1) vote on a post or a comment:
+// 201 with the vote.
+func (s *Server) castVote(value int) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		id, err := pathID(r, "id")
+		id, cid, err := postAndComment(r)
 		if err != nil {
 			return err
 		}
-		v, err := s.Community.Vote(r.Context(), id, value)
+		var v *community.Vote
+		if cid != 0 {
+			v, err = s.Community.VoteComment(r.Context(), id, cid, value)
+		} else {
+			v, err = s.Community.Vote(r.Context(), id, value)
+		}
 		if err != nil {
 			return err
 		}
-		v.URL = baseURL(r) + "/api/v2/votes/" + itoa(v.ID) + ".json"
+		l, err := s.communityLinks(r)
+		if err != nil {
+			return err
+		}
+		l.vote(v)
 		return created(w, v.URL, map[string]any{"vote": v})
 	}
+}
+
+// withdrawVote removes the caller's vote on a post or comment: 204 (also
+// when there was none).
+func (s *Server) withdrawVote(w http.ResponseWriter, r *http.Request) error {
+	id, cid, err := postAndComment(r)
+	if err != nil {
+		return err
+	}
+	if cid != 0 {
+		err = s.Community.UnvoteComment(r.Context(), id, cid)
+	} else {
+		err = s.Community.Unvote(r.Context(), id)
+	}
+	if err != nil {
+		return err
+	}
+	return noContent(w)
 }
 
 func subURL(r *http.Request, kind string, id int64, sub *community.Subscription) {
@@ -445,9 +595,10 @@ func (s *Server) deleteSubscription(kind string) handlerFunc {
 	}
 }
 
-// escalatePost turns a post into a ticket: 201 with the ticket.
-func (s *Server) escalatePost(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
+// escalate turns a post, or a comment of it, into a ticket: 201 with the
+// ticket, which links back to the post's page.
+func (s *Server) escalate(w http.ResponseWriter, r *http.Request) error {
+	id, cid, err := postAndComment(r)
 	if err != nil {
 		return err
 	}
@@ -455,28 +606,17 @@ func (s *Server) escalatePost(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	t, err := s.Community.Escalate(r.Context(), id, baseURL(r)+post.Path("en"))
+	l, err := s.communityLinks(r)
 	if err != nil {
 		return err
 	}
-	return created(w, baseURL(r)+"/api/v2/tickets/"+itoa(t.ID)+".json", map[string]any{"ticket": t})
-}
-
-// escalateComment turns a comment into a ticket: 201 with the ticket.
-func (s *Server) escalateComment(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
+	link := l.base + post.Path(l.loc)
+	var t *desk.Ticket
+	if cid != 0 {
+		t, err = s.Community.EscalateComment(r.Context(), id, cid, link+"#comment-"+itoa(cid))
+	} else {
+		t, err = s.Community.Escalate(r.Context(), id, link)
 	}
-	cid, err := pathID(r, "comment_id")
-	if err != nil {
-		return err
-	}
-	post, err := s.Community.Post(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	t, err := s.Community.EscalateComment(r.Context(), id, cid, baseURL(r)+post.Path("en")+"#comment-"+itoa(cid))
 	if err != nil {
 		return err
 	}
@@ -488,8 +628,12 @@ func (s *Server) moderationQueue(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	l, err := s.communityLinks(r)
+	if err != nil {
+		return err
+	}
 	for _, p := range q.Posts {
-		s.postURLs(r, p)
+		l.post(p)
 	}
 	return writeJSON(w, http.StatusOK, map[string]any{"moderation_queue": q})
 }

@@ -91,7 +91,19 @@ const (
 	communityOwnDel   = "204 204 403 403 403 403 204 401 403"
 	communitySubDel   = "204 204 404 404 404 404 204 401 404"
 	communityEscalate = "201 201 201 403 201 201 403 401 201"
+	communityWithdraw = "204 204 204 204 204 204 204 401 204"
 )
+
+// commentPath is a fresh approved comment's path with suffix.
+func commentPath(suffix string) func(*testing.T, *mx, string) (string, any) {
+	return func(t *testing.T, m *mx, _ string) (string, any) {
+		post, c := m.communityComment(t)
+		if err := m.a.srv.Community.Moderate(m.sys, community.TypeComment, c, community.Approved); err != nil {
+			t.Fatal(err)
+		}
+		return fmt.Sprintf("/api/v2/community/posts/%d/comments/%d%s", post, c, suffix), nil
+	}
+}
 
 var (
 	freshTopic = fresh((*mx).communityTopic)
@@ -146,6 +158,18 @@ var communityMatrix = []mcase{
 	{route: "POST /api/v2/community/posts/{id}/comments/{comment_id}/escalate", want: communityEscalate, req: func(t *testing.T, m *mx, _ string) (string, any) {
 		post, c := m.communityComment(t)
 		return fmt.Sprintf("/api/v2/community/posts/%d/comments/%d/escalate", post, c), nil
+	}},
+	{route: "GET /api/v2/community/posts/{id}/comments/{comment_id}", want: communityRead, req: commentPath("")},
+	{route: "GET /api/v2/community/posts/{id}/comments/{comment_id}/votes", want: communityRead, req: commentPath("/votes")},
+	{route: "POST /api/v2/community/posts/{id}/comments/{comment_id}/up", want: communityJoin, req: commentPath("/up")},
+	{route: "POST /api/v2/community/posts/{id}/comments/{comment_id}/down", want: communityJoin, req: commentPath("/down")},
+	{route: "DELETE /api/v2/community/posts/{id}/comments/{comment_id}/votes", want: communityWithdraw, req: commentPath("/votes")},
+	{route: "DELETE /api/v2/community/posts/{id}/votes", want: communityWithdraw, req: idPath("/api/v2/community/posts/%d/votes", freshPost, nil)},
+	{route: "GET /api/v2/community/users/{user_id}/posts", want: communityRead, req: func(_ *testing.T, m *mx, _ string) (string, any) {
+		return fmt.Sprintf("/api/v2/community/users/%d/posts", m.a.EndUser.ID), nil
+	}},
+	{route: "GET /api/v2/community/users/{user_id}/comments", want: communityRead, req: func(_ *testing.T, m *mx, _ string) (string, any) {
+		return fmt.Sprintf("/api/v2/community/users/%d/comments", m.a.EndUser.ID), nil
 	}},
 	{route: "GET /api/v2/community/moderation", want: communityModRead, req: path("/api/v2/community/moderation")},
 	{route: "POST /api/v2/community/moderation/{type}/{id}", want: communityModDone, req: idPath("/api/v2/community/moderation/posts/%d", freshPost,

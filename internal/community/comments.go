@@ -9,17 +9,21 @@ import (
 	"github.com/frontdesk/frontdesk/internal/locale"
 	"github.com/frontdesk/frontdesk/internal/outbox"
 	"github.com/frontdesk/frontdesk/internal/sanitize"
+	"github.com/frontdesk/frontdesk/internal/settings"
 	"github.com/frontdesk/frontdesk/internal/store"
 )
 
-const commentCols = `c.id, c.post_id, c.author_id, COALESCE(u.name, ''), c.body, c.official, c.moderation, c.ticket_id, c.created_at, c.updated_at`
+const commentCols = `c.id, c.post_id, c.author_id, COALESCE(u.name, ''), c.body, c.official, c.moderation, c.ticket_id, c.created_at, c.updated_at,
+	(SELECT COALESCE(SUM(v.value), 0) FROM community_comment_votes v WHERE v.comment_id = c.id),
+	(SELECT COUNT(*) FROM community_comment_votes v WHERE v.comment_id = c.id)`
 
 const commentFrom = ` FROM community_comments c LEFT JOIN users u ON u.id = c.author_id`
 
 func scanComment(sc interface{ Scan(...any) error }) (*Comment, error) {
 	var c Comment
 	var ticketID, created, updated int64
-	if err := sc.Scan(&c.ID, &c.PostID, &c.AuthorID, &c.AuthorName, &c.Body, &c.Official, &c.Moderation, &ticketID, &created, &updated); err != nil {
+	if err := sc.Scan(&c.ID, &c.PostID, &c.AuthorID, &c.AuthorName, &c.Body, &c.Official, &c.Moderation, &ticketID, &created, &updated,
+		&c.VoteSum, &c.VoteCount); err != nil {
 		return nil, err
 	}
 	if ticketID > 0 {
@@ -32,6 +36,22 @@ func scanComment(sc interface{ Scan(...any) error }) (*Comment, error) {
 func getComment(ctx context.Context, q store.Querier, postID, id int64) (*Comment, error) {
 	c, err := scanComment(q.QueryRow(ctx, `SELECT `+commentCols+commentFrom+` WHERE c.id = ? AND c.post_id = ?`, id, postID))
 	return c, notFoundIf(err)
+}
+
+// Comment returns comment id of post postID if the caller may read both
+// (others get not found).
+func (s *Service) Comment(ctx context.Context, postID, id int64) (*Comment, error) {
+	if _, err := s.Post(ctx, postID); err != nil {
+		return nil, err
+	}
+	c, err := getComment(ctx, s.DB, postID, id)
+	if err != nil {
+		return nil, wrap(err, "get comment")
+	}
+	if !visible(desk.PrincipalFrom(ctx), c.Moderation, c.AuthorID) {
+		return nil, desk.NotFound()
+	}
+	return c, nil
 }
 
 // Comments lists the comments of post id the caller may read, oldest
@@ -48,28 +68,53 @@ func (s *Service) Comments(ctx context.Context, postID int64, page, perPage int)
 		return nil, 0, wrap(err, "count comments")
 	}
 	per, pg := clampPage(perPage, page)
-	rows, err := s.DB.Query(ctx, `SELECT `+commentCols+commentFrom+` WHERE `+cond+` ORDER BY c.official DESC, c.created_at, c.id LIMIT ? OFFSET ?`,
+	out, err := s.queryComments(ctx, `SELECT `+commentCols+commentFrom+` WHERE `+cond+` ORDER BY c.official DESC, c.created_at, c.id LIMIT ? OFFSET ?`,
 		append(args, per, (pg-1)*per)...)
+	return out, total, err
+}
+
+// queryComments runs a query over commentCols.
+func (s *Service) queryComments(ctx context.Context, query string, args ...any) ([]*Comment, error) {
+	rows, err := s.DB.Query(ctx, query, args...)
 	if err != nil {
-		return nil, 0, wrap(err, "list comments")
+		return nil, wrap(err, "list comments")
 	}
 	defer rows.Close()
-	var out []*Comment
+	out := []*Comment{}
 	for rows.Next() {
 		c, err := scanComment(rows)
 		if err != nil {
-			return nil, 0, wrap(err, "list comments")
+			return nil, wrap(err, "list comments")
 		}
 		out = append(out, c)
 	}
-	return out, total, wrap(rows.Err(), "list comments")
+	return out, wrap(rows.Err(), "list comments")
+}
+
+// CommentsBy lists the comments user userID wrote that the caller may
+// read (the comment and its post), newest first, and how many there are.
+func (s *Service) CommentsBy(ctx context.Context, userID int64, page, perPage int) ([]*Comment, int, error) {
+	pr := desk.PrincipalFrom(ctx)
+	cc, cargs := visibility(pr, "c")
+	pc, pargs := visibility(pr, "p")
+	cond := cc + " AND " + pc + " AND c.moderation <> 'rejected' AND p.moderation <> 'rejected' AND c.author_id = ?"
+	args := append(append(cargs, pargs...), userID)
+	const from = ` FROM community_comments c JOIN community_posts p ON p.id = c.post_id`
+	var total int
+	if err := s.DB.QueryRow(ctx, `SELECT COUNT(*)`+from+` WHERE `+cond, args...).Scan(&total); err != nil {
+		return nil, 0, wrap(err, "count comments")
+	}
+	per, pg := clampPage(perPage, page)
+	out, err := s.queryComments(ctx, `SELECT `+commentCols+from+` LEFT JOIN users u ON u.id = c.author_id WHERE `+cond+` ORDER BY c.created_at DESC, c.id DESC LIMIT ? OFFSET ?`,
+		append(args, per, (pg-1)*per)...)
+	return out, total, err
 }
 
 func commentBody(in CommentInput) (string, bool, error) {
 	var body string
 	switch {
 	case in.Text != nil:
-		body = sanitize.TextToHTML(*in.Text)
+		body = Markdown(*in.Text)
 	case in.Body != nil:
 		body = strings.TrimSpace(sanitize.HTML(*in.Body))
 	default:
@@ -115,7 +160,7 @@ func (s *Service) CreateComment(ctx context.Context, postID int64, in CommentInp
 	if post.Moderation != Approved && !pr.IsStaff() {
 		return nil, desk.Forbidden("This post waits for a moderator")
 	}
-	if err := admit(ctx, pr, "comment", s.Limits.CommentsPerUser, s.Limits.CommentsPerIP); err != nil {
+	if err := s.admit(ctx, pr, "comment", settings.CommunityCommentsPerUser, settings.CommunityCommentsPerIP); err != nil {
 		return nil, err
 	}
 	var out *Comment
@@ -183,13 +228,8 @@ func (s *Service) UpdateComment(ctx context.Context, postID, id int64, in Commen
 			return err
 		}
 		if hasBody {
-			if !CanModerate(pr) {
-				if _, err := s.requireMember(ctx, tx); err != nil {
-					return err
-				}
-				if c.AuthorID != pr.UserID {
-					return desk.Forbidden("Only the author or a moderator edits a comment")
-				}
+			if err := s.mayChange(ctx, tx, pr, c.Moderation, c.AuthorID, "edits a comment"); err != nil {
+				return err
 			}
 			c.Body = body
 		}
@@ -229,16 +269,8 @@ func (s *Service) DeleteComment(ctx context.Context, postID, id int64) error {
 		if err != nil {
 			return err
 		}
-		if !visible(pr, c.Moderation, c.AuthorID) {
-			return desk.NotFound()
-		}
-		if !CanModerate(pr) {
-			if _, err := s.requireMember(ctx, tx); err != nil {
-				return err
-			}
-			if c.AuthorID != pr.UserID {
-				return desk.Forbidden("Only the author or a moderator deletes a comment")
-			}
+		if err := s.mayChange(ctx, tx, pr, c.Moderation, c.AuthorID, "deletes a comment"); err != nil {
+			return err
 		}
 		_, err = tx.Exec(ctx, `DELETE FROM community_comments WHERE id = ?`, id)
 		return err

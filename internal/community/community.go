@@ -21,8 +21,8 @@
 //     comment as the official answer and turns a post into a ticket.
 //
 // Post details and comment bodies are HTML sanitised on the way in by the
-// comment policy (package sanitize); plain text from the web forms is
-// turned into paragraphs first.
+// comment policy (package sanitize); the web forms' Markdown is rendered
+// first by the help center's renderer (see Markdown).
 package community
 
 import (
@@ -39,6 +39,7 @@ import (
 	"github.com/frontdesk/frontdesk/internal/desk"
 	"github.com/frontdesk/frontdesk/internal/outbox"
 	"github.com/frontdesk/frontdesk/internal/ratelimit"
+	"github.com/frontdesk/frontdesk/internal/settings"
 	"github.com/frontdesk/frontdesk/internal/store"
 	"github.com/frontdesk/frontdesk/internal/ticket"
 )
@@ -116,13 +117,10 @@ const (
 	MaxPerPage     = 100
 )
 
-// Default rate limits, per minute (staff are not limited).
-const (
-	DefaultPostsPerUser    = 3
-	DefaultPostsPerIP      = 10
-	DefaultCommentsPerUser = 10
-	DefaultCommentsPerIP   = 30
-)
+// RateWindow is the window of the posting and commenting limits; how many
+// fit in one is an admin's setting (settings.CommunityPostsPerUser and its
+// siblings; staff are not limited).
+const RateWindow = time.Hour
 
 // Audit-log actions of moderation.
 const (
@@ -134,11 +132,14 @@ const (
 	AuditEscalated = "community_content.escalated"
 )
 
-// Limits are the rate limiters of posting and commenting; a nil limiter
-// does not limit.
+// Limits are the rate limits of posting and commenting: hourly budgets
+// per user and per client address, kept in Budgets (shared by every
+// instance), with the numbers read from Settings at each use so an
+// admin's change holds at once. Nil Budgets limit nothing.
 type Limits struct {
-	PostsPerUser, PostsPerIP       ratelimit.Limiter
-	CommentsPerUser, CommentsPerIP ratelimit.Limiter
+	Budgets *ratelimit.Budgets
+	// Settings is read for the limits (nil: the store, uncached).
+	Settings *settings.Service
 }
 
 // Service implements the community. It is safe for concurrent use.
@@ -154,13 +155,11 @@ type Service struct {
 	Limits    Limits
 }
 
-// New returns a Service with the default rate limits (shared by every
-// instance on PostgreSQL).
+// New returns a Service with the rate limits on (their numbers are
+// settings; set Limits.Settings to read them through a cache).
 func New(db *store.DB, tickets *ticket.Service, ob *outbox.Outbox, publicURL string) *Service {
-	return &Service{DB: db, Tickets: tickets, Outbox: ob, PublicURL: strings.TrimRight(publicURL, "/"), Limits: Limits{
-		PostsPerUser: ratelimit.For(db, DefaultPostsPerUser, nil), PostsPerIP: ratelimit.For(db, DefaultPostsPerIP, nil),
-		CommentsPerUser: ratelimit.For(db, DefaultCommentsPerUser, nil), CommentsPerIP: ratelimit.For(db, DefaultCommentsPerIP, nil),
-	}}
+	return &Service{DB: db, Tickets: tickets, Outbox: ob, PublicURL: strings.TrimRight(publicURL, "/"),
+		Limits: Limits{Budgets: ratelimit.NewBudgets(db, nil, nil)}}
 }
 
 // Topic is a forum topic in Zendesk's shape. Name and Description are in
@@ -231,8 +230,8 @@ func (p *Post) Path(locale string) string {
 }
 
 // PostInput creates or changes a post; nil fields keep their value.
-// Details is HTML (sanitised); Text, when set, is plain text that becomes
-// the details (the web form's).
+// Details is HTML (sanitised); Text, when set, is Markdown that becomes
+// the details (the web form's; see Markdown).
 type PostInput struct {
 	Title    *string `json:"title"`
 	Details  *string `json:"details"`
@@ -256,20 +255,22 @@ type Comment struct {
 	Official   bool       `json:"official"`
 	Moderation Moderation `json:"moderation_state"`
 	TicketID   *int64     `json:"ticket_id"`
+	VoteSum    int        `json:"vote_sum"`
+	VoteCount  int        `json:"vote_count"`
 	CreatedAt  desk.Time  `json:"created_at"`
 	UpdatedAt  desk.Time  `json:"updated_at"`
 	AuthorName string     `json:"-"`
 }
 
 // CommentInput creates or changes a comment: Body is HTML (sanitised),
-// Text plain text (the web form's).
+// Text Markdown (the web form's; see Markdown).
 type CommentInput struct {
 	Body     *string `json:"body"`
 	Text     *string `json:"-"`
 	Official *bool   `json:"official"`
 }
 
-// Vote is one user's vote on a post.
+// Vote is one user's vote on a post or a comment.
 type Vote struct {
 	ID        int64     `json:"id"`
 	URL       string    `json:"url,omitempty"`
@@ -382,21 +383,24 @@ func isBanned(ctx context.Context, q store.Querier, userID int64) (bool, error) 
 }
 
 // admit counts one post or comment against the user's and the client IP's
-// budgets; staff are not limited.
-func admit(ctx context.Context, p *desk.Principal, what string, perUser, perIP ratelimit.Limiter) error {
-	if p.IsStaff() {
+// hourly budgets (perUser and perIP name the settings); staff are not
+// limited.
+func (s *Service) admit(ctx context.Context, p *desk.Principal, what string, perUser, perIP *settings.Setting[int64]) error {
+	if p.IsStaff() || s.Limits.Budgets == nil {
 		return nil
 	}
-	check := func(l ratelimit.Limiter, key string) error {
-		if l == nil {
-			return nil
+	st := settings.Or(s.Limits.Settings, s.DB, nil)
+	check := func(limit *settings.Setting[int64], key string) error {
+		n, err := limit.Get(ctx, st)
+		if err != nil {
+			return err
 		}
-		d, err := l.Allow(ctx, key)
+		d, err := s.Limits.Budgets.Take(ctx, key, int(n), RateWindow)
 		if err != nil {
 			return err
 		}
 		if !d.Allowed {
-			return &desk.Error{Code: desk.ETOOMANY, Message: fmt.Sprintf("Too many community %ss; try again in %d seconds", what, int(d.RetryAfter/time.Second)+1)}
+			return &desk.Error{Code: desk.ETOOMANY, Message: fmt.Sprintf("Too many community %ss in an hour; try again in %d minutes", what, int(d.RetryAfter/time.Minute)+1)}
 		}
 		return nil
 	}

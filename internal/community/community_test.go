@@ -16,6 +16,7 @@ import (
 	"github.com/frontdesk/frontdesk/internal/people"
 	"github.com/frontdesk/frontdesk/internal/ratelimit"
 	"github.com/frontdesk/frontdesk/internal/secrets"
+	"github.com/frontdesk/frontdesk/internal/settings"
 	"github.com/frontdesk/frontdesk/internal/store"
 	"github.com/frontdesk/frontdesk/internal/store/storetest"
 	"github.com/frontdesk/frontdesk/internal/ticket"
@@ -319,8 +320,19 @@ func TestRateLimits(t *testing.T) {
 		f := newFixture(t, db)
 		now := time.Now()
 		clock := func() time.Time { return now }
-		f.svc.Limits = community.Limits{PostsPerUser: ratelimit.NewMemory(2, clock), PostsPerIP: ratelimit.NewMemory(3, clock),
-			CommentsPerUser: ratelimit.NewMemory(1, clock)}
+		st := settings.Uncached(db, nil)
+		f.svc.Limits = community.Limits{Budgets: ratelimit.NewBudgets(db, clock, nil), Settings: st}
+		for _, c := range []struct {
+			s *settings.Setting[int64]
+			v int64
+		}{{settings.CommunityPostsPerUser, 2}, {settings.CommunityPostsPerIP, 3}, {settings.CommunityCommentsPerUser, 1}} {
+			if err := c.s.Set(f.sys, st, c.v); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := settings.CommunityPostsPerUser.Set(f.sys, st, -1); code(err) != desk.EINVALID {
+			t.Fatalf("negative limit: %v", err)
+		}
 		post := func(ctx context.Context, n int) error {
 			_, err := f.svc.CreatePost(ctx, community.PostInput{Title: str("Post " + string(rune('a'+n))), Text: str("x"), TopicID: &f.topic})
 			return err
@@ -331,7 +343,7 @@ func TestRateLimits(t *testing.T) {
 			}
 		}
 		if err := post(f.alice, 3); code(err) != desk.ETOOMANY {
-			t.Fatalf("third post in a minute: %v", err)
+			t.Fatalf("third post in an hour: %v", err)
 		}
 		// The same IP for another user: the IP budget (3) is spent after
 		// one more.
@@ -348,17 +360,30 @@ func TestRateLimits(t *testing.T) {
 				t.Fatalf("staff limited: %v", err)
 			}
 		}
-		// A minute later the user may post again.
-		now = now.Add(61 * time.Second)
-		if err := post(f.alice, 6); err != nil {
-			t.Fatalf("after a minute: %v", err)
+		// The window is an hour: a few minutes do not help, the next
+		// hour does.
+		now = now.Add(10 * time.Minute)
+		if err := post(f.alice, 6); code(err) != desk.ETOOMANY {
+			t.Fatalf("ten minutes later: %v", err)
+		}
+		now = now.Add(time.Hour)
+		if err := post(f.alice, 7); err != nil {
+			t.Fatalf("after an hour: %v", err)
 		}
 		p := f.approvedPost(t, f.admin, "Comment here")
 		if _, err := f.svc.CreateComment(f.carol, p.ID, community.CommentInput{Text: str("one")}); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := f.svc.CreateComment(f.carol, p.ID, community.CommentInput{Text: str("two")}); code(err) != desk.ETOOMANY {
-			t.Fatalf("second comment in a minute: %v", err)
+			t.Fatalf("second comment in an hour: %v", err)
+		}
+		// An admin lifting the limit (0) lets the next comment through at
+		// once.
+		if err := settings.CommunityCommentsPerUser.Set(f.sys, st, 0); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.svc.CreateComment(f.carol, p.ID, community.CommentInput{Text: str("three")}); err != nil {
+			t.Fatalf("no limit: %v", err)
 		}
 	})
 }
@@ -551,7 +576,7 @@ func TestTopicsTranslatedAndModeratorsOnly(t *testing.T) {
 		if err != nil || en.Name != "General" {
 			t.Fatalf("english topic: %+v %v", en, err)
 		}
-		if err := f.svc.DeleteTopic(f.admin, f.topic); err != nil {
+		if err := f.svc.DeleteTopic(f.admin, f.topic, 0); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := f.svc.Topic(context.Background(), f.topic, ""); code(err) != desk.ENOTFOUND {

@@ -66,23 +66,10 @@ func (s *Service) AuthoredBy(ctx context.Context, userID int64) (*Authored, erro
 	if err := rows.Err(); err != nil {
 		return nil, wrap(err, "export comments")
 	}
-	rows, err = s.DB.Query(ctx, `SELECT id, post_id, value, created_at, updated_at FROM community_votes WHERE user_id = ? ORDER BY id`, userID)
-	if err != nil {
-		return nil, wrap(err, "export votes")
-	}
-	for rows.Next() {
-		v := &Vote{UserID: userID, ItemType: "Post"}
-		var c, u int64
-		if err := rows.Scan(&v.ID, &v.ItemID, &v.Value, &c, &u); err != nil {
-			rows.Close()
+	for _, k := range []voteKind{postVotes, commentVotes} {
+		if err := k.byUser(ctx, s.DB, userID, &a.Votes); err != nil {
 			return nil, wrap(err, "export votes")
 		}
-		v.CreatedAt, v.UpdatedAt = desk.TimeFromMicros(c), desk.TimeFromMicros(u)
-		a.Votes = append(a.Votes, v)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, wrap(err, "export votes")
 	}
 	rows, err = s.DB.Query(ctx, `SELECT id, content_type, content_id, created_at FROM community_subscriptions WHERE user_id = ? ORDER BY id`, userID)
 	if err != nil {

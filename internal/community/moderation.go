@@ -305,6 +305,7 @@ func EraseUserTx(ctx context.Context, tx *store.Tx, userID int64) error {
 		`DELETE FROM community_posts WHERE author_id = ?`,
 		`DELETE FROM community_comments WHERE author_id = ?`,
 		`DELETE FROM community_votes WHERE user_id = ?`,
+		`DELETE FROM community_comment_votes WHERE user_id = ?`,
 		`DELETE FROM community_bans WHERE user_id = ?`,
 	} {
 		args := []any{userID}

@@ -8,6 +8,7 @@ import (
 	"github.com/frontdesk/frontdesk/internal/audit"
 	"github.com/frontdesk/frontdesk/internal/desk"
 	"github.com/frontdesk/frontdesk/internal/sanitize"
+	"github.com/frontdesk/frontdesk/internal/settings"
 	"github.com/frontdesk/frontdesk/internal/store"
 )
 
@@ -135,12 +136,12 @@ func clampPage(per, page int) (int, int) {
 	return per, max(page, 1)
 }
 
-// details turns a post's input into stored HTML: plain text becomes
-// paragraphs; HTML goes through the comment policy.
+// details turns a post's input into stored HTML: Markdown (the web
+// form's) is rendered; HTML goes through the comment policy.
 func details(html, text *string) (string, bool) {
 	switch {
 	case text != nil:
-		return sanitize.TextToHTML(*text), true
+		return Markdown(*text), true
 	case html != nil:
 		return strings.TrimSpace(sanitize.HTML(*html)), true
 	}
@@ -213,7 +214,7 @@ func (s *Service) CreatePost(ctx context.Context, in PostInput) (*Post, error) {
 	if err := applyPost(ctx, s.DB, pr, p, in, true); err != nil {
 		return nil, err
 	}
-	if err := admit(ctx, pr, "post", s.Limits.PostsPerUser, s.Limits.PostsPerIP); err != nil {
+	if err := s.admit(ctx, pr, "post", settings.CommunityPostsPerUser, settings.CommunityPostsPerIP); err != nil {
 		return nil, err
 	}
 	var out *Post
@@ -242,6 +243,29 @@ func (s *Service) CreatePost(ctx context.Context, in PostInput) (*Post, error) {
 	return out, nil
 }
 
+// mayChange checks that pr may change content in state m by author: a
+// moderator (not through a read-only token), or its author while a member
+// in good standing; content pr may not read is not found. what names the
+// change for the refusal ("edits a post").
+func (s *Service) mayChange(ctx context.Context, q store.Querier, pr *desk.Principal, m Moderation, author int64, what string) error {
+	if !visible(pr, m, author) {
+		return desk.NotFound()
+	}
+	if CanModerate(pr) {
+		if pr.ReadOnly {
+			return desk.Forbidden("This token is read-only")
+		}
+		return nil
+	}
+	if _, err := s.requireMember(ctx, q); err != nil {
+		return err
+	}
+	if author != pr.UserID {
+		return desk.Forbidden("Only the author or a moderator " + what)
+	}
+	return nil
+}
+
 // UpdatePost changes post id: its author edits title, details and kind
 // while it is open; moderators change anything.
 func (s *Service) UpdatePost(ctx context.Context, id int64, in PostInput) (*Post, error) {
@@ -255,21 +279,11 @@ func (s *Service) UpdatePost(ctx context.Context, id int64, in PostInput) (*Post
 		if err != nil {
 			return err
 		}
-		if !visible(pr, p.Moderation, p.AuthorID) {
-			return desk.NotFound()
+		if err := s.mayChange(ctx, tx, pr, p.Moderation, p.AuthorID, "edits a post"); err != nil {
+			return err
 		}
-		if !CanModerate(pr) {
-			if _, err := s.requireMember(ctx, tx); err != nil {
-				return err
-			}
-			if p.AuthorID != pr.UserID {
-				return desk.Forbidden("Only the author or a moderator edits a post")
-			}
-			if p.Closed {
-				return desk.Forbidden("This post is closed")
-			}
-		} else if pr.ReadOnly {
-			return desk.Forbidden("This token is read-only")
+		if p.Closed && !CanModerate(pr) {
+			return desk.Forbidden("This post is closed")
 		}
 		if err := applyPost(ctx, tx, pr, p, in, false); err != nil {
 			return err
@@ -299,18 +313,8 @@ func (s *Service) DeletePost(ctx context.Context, id int64) error {
 		if err != nil {
 			return err
 		}
-		if !visible(pr, p.Moderation, p.AuthorID) {
-			return desk.NotFound()
-		}
-		if !CanModerate(pr) {
-			if _, err := s.requireMember(ctx, tx); err != nil {
-				return err
-			}
-			if p.AuthorID != pr.UserID {
-				return desk.Forbidden("Only the author or a moderator deletes a post")
-			}
-		} else if pr.ReadOnly {
-			return desk.Forbidden("This token is read-only")
+		if err := s.mayChange(ctx, tx, pr, p.Moderation, p.AuthorID, "deletes a post"); err != nil {
+			return err
 		}
 		if _, err := tx.Exec(ctx, `DELETE FROM community_subscriptions WHERE content_type = 'post' AND content_id = ?`, id); err != nil {
 			return err

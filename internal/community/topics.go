@@ -231,8 +231,11 @@ func (s *Service) UpdateTopic(ctx context.Context, id int64, in TopicInput) (*To
 	return out, wrap(err, "update topic")
 }
 
-// DeleteTopic removes topic id with its posts (moderators).
-func (s *Service) DeleteTopic(ctx context.Context, id int64) error {
+// DeleteTopic removes topic id (moderators). A topic that still has posts
+// (in any moderation state) is not deleted unless moveTo names another
+// topic: its posts move there first, in the same transaction. Followers
+// of the topic stop following it.
+func (s *Service) DeleteTopic(ctx context.Context, id, moveTo int64) error {
 	if _, err := requireModerator(ctx); err != nil {
 		return err
 	}
@@ -240,12 +243,81 @@ func (s *Service) DeleteTopic(ctx context.Context, id int64) error {
 		if _, err := getTopic(ctx, tx, id); err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `DELETE FROM community_subscriptions WHERE (content_type = 'topic' AND content_id = ?)
-			OR (content_type = 'post' AND content_id IN (SELECT id FROM community_posts WHERE topic_id = ?))`, id, id); err != nil {
+		var n int
+		if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM community_posts WHERE topic_id = ?`, id).Scan(&n); err != nil {
+			return err
+		}
+		if n > 0 {
+			if moveTo == 0 {
+				return desk.Invalid("move_posts_to", fmt.Sprintf("names no topic: this topic has %d posts; move them to another topic first", n))
+			}
+			if moveTo == id {
+				return desk.Invalid("move_posts_to", "must be another topic")
+			}
+			if _, err := getTopic(ctx, tx, moveTo); err != nil {
+				if desk.ErrorCode(err) == desk.ENOTFOUND {
+					return desk.Invalid("move_posts_to", "names no topic")
+				}
+				return err
+			}
+			if _, err := tx.Exec(ctx, `UPDATE community_posts SET topic_id = ? WHERE topic_id = ?`, moveTo, id); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM community_subscriptions WHERE content_type = 'topic' AND content_id = ?`, id); err != nil {
 			return err
 		}
 		_, err := tx.Exec(ctx, `DELETE FROM community_topics WHERE id = ?`, id)
 		return err
 	})
 	return wrap(err, "delete topic")
+}
+
+// MoveTopic moves topic id by places in the order of topics (negative:
+// up), within the list, and numbers every topic's position again from 0
+// (moderators).
+func (s *Service) MoveTopic(ctx context.Context, id int64, by int) error {
+	if _, err := requireModerator(ctx); err != nil {
+		return err
+	}
+	err := s.DB.InTx(ctx, func(tx *store.Tx) error {
+		rows, err := tx.Query(ctx, `SELECT id FROM community_topics ORDER BY position, id`)
+		if err != nil {
+			return err
+		}
+		var ids []int64
+		for rows.Next() {
+			var t int64
+			if err := rows.Scan(&t); err != nil {
+				rows.Close()
+				return err
+			}
+			ids = append(ids, t)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		from := -1
+		for i, t := range ids {
+			if t == id {
+				from = i
+			}
+		}
+		if from < 0 {
+			return desk.NotFound()
+		}
+		to := min(max(from+by, 0), len(ids)-1)
+		ids = append(ids[:from], ids[from+1:]...)
+		ids = append(ids[:to], append([]int64{id}, ids[to:]...)...)
+		now := nowMicros()
+		for pos, t := range ids {
+			if _, err := tx.Exec(ctx, `UPDATE community_topics SET position = ?, updated_at = CASE WHEN position = ? THEN updated_at ELSE ? END WHERE id = ?`,
+				pos, pos, now, t); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return wrap(err, "move topic")
 }

@@ -335,6 +335,7 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 	a.Privacy = privacy.New(db, a.Tickets, a.People)
 	// The community forums: followers' mail goes through the outbox.
 	a.Community = community.New(db, a.Tickets, a.Outbox, cfg.PublicURL)
+	a.Community.Limits.Settings = a.Settings // the hourly limits are admin settings
 	a.People.EraseCommunityTx = community.EraseUserTx
 	// A data-subject export carries what the person wrote in the community.
 	a.Privacy.Register("community", func(ctx context.Context, w *privacy.PartWriter) (int, error) {

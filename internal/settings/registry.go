@@ -255,3 +255,44 @@ var (
 		},
 	})
 )
+
+// The community's rate limits (p10-community): how many posts and comments
+// one user, and one client address, may write in an hour (0: no limit).
+// Staff are never limited. Declared apart from the blocks above to keep
+// merges with other settings easy.
+const (
+	KeyCommunityPostsPerUser    = "community.posts_per_user_hour"
+	KeyCommunityPostsPerIP      = "community.posts_per_ip_hour"
+	KeyCommunityCommentsPerUser = "community.comments_per_user_hour"
+	KeyCommunityCommentsPerIP   = "community.comments_per_ip_hour"
+)
+
+// MaxCommunityRate bounds the community's hourly limits.
+const MaxCommunityRate = 10000
+
+func communityRate(key string, def int64, desc string) *Setting[int64] {
+	return &Setting[int64]{
+		key: key, kind: KindInt, def: def, description: desc,
+		parse:  func(s string) (int64, error) { return strconv.ParseInt(s, 10, 64) },
+		format: func(v int64) string { return strconv.FormatInt(v, 10) },
+		check: func(v int64) string {
+			if v < 0 || v > MaxCommunityRate {
+				return "must be between 0 (no limit) and 10000"
+			}
+			return ""
+		},
+	}
+}
+
+// The community's hourly limits (package community reads them at each
+// post and comment).
+var (
+	CommunityPostsPerUser = declare(communityRate(KeyCommunityPostsPerUser, 3,
+		"Community posts one user may write in an hour (0: no limit; staff are not limited)."))
+	CommunityPostsPerIP = declare(communityRate(KeyCommunityPostsPerIP, 10,
+		"Community posts one client address may send in an hour (0: no limit; staff are not limited)."))
+	CommunityCommentsPerUser = declare(communityRate(KeyCommunityCommentsPerUser, 10,
+		"Community comments one user may write in an hour (0: no limit; staff are not limited)."))
+	CommunityCommentsPerIP = declare(communityRate(KeyCommunityCommentsPerIP, 30,
+		"Community comments one client address may send in an hour (0: no limit; staff are not limited)."))
+)

@@ -294,6 +294,9 @@ func TestRegistry(t *testing.T) {
 		// p9-alerts
 		settings.KeySecurityContact, settings.KeyAlertNewDevice, settings.KeyAlertNewNetwork,
 		settings.KeyAlertFailedThenOK, settings.KeyAlertConcurrentNets,
+		// p10-community
+		settings.KeyCommunityPostsPerUser, settings.KeyCommunityPostsPerIP,
+		settings.KeyCommunityCommentsPerUser, settings.KeyCommunityCommentsPerIP,
 	}
 	if len(all) != len(want) {
 		t.Fatalf("%d settings declared, want %d: %+v", len(all), len(want), all)

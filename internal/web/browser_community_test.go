@@ -91,11 +91,14 @@ func TestBrowserCommunityEscalation(t *testing.T) {
 	cu.accessible("the post in Polish")
 }
 
-// TestBrowserCommunityXSSCorpus: the XSS corpus as topic names, post titles,
-// post details (HTML through the API's path and plain text through the
-// form's) and comments, by a user whose name is hostile too; no script
-// runs on the community home, the topic page, each post page (as a
-// visitor and as a moderating admin) or the moderation queue.
+// TestBrowserCommunityXSSCorpus: the XSS corpus and a Markdown corpus
+// (javascript: and data: links, reference links, images with onerror,
+// raw HTML, code) as topic names, post titles, post details (HTML through
+// the API's path and Markdown through the form's) and comments (Markdown),
+// by a user whose name is hostile too; no script runs, and no javascript:
+// link or event-handler attribute is in the page, on the community home,
+// the topic page, each post page (as a visitor and as a moderating admin),
+// the moderation queue or the topic management page.
 func TestBrowserCommunityXSSCorpus(t *testing.T) {
 	b := newBrowser(t)
 	e := newEnv(t, "")
@@ -108,7 +111,7 @@ func TestBrowserCommunityXSSCorpus(t *testing.T) {
 		t.Fatal(err)
 	}
 	var paths []string
-	for i, payload := range xssCorpus {
+	for i, payload := range append(append([]string{}, xssCorpus...), markdownCorpus...) {
 		in := community.PostInput{Title: ptr(strings.ReplaceAll(payload, "\n", " ")), TopicID: &topic.ID}
 		if i%2 == 0 {
 			in.Details = ptr(payload)
@@ -124,18 +127,30 @@ func TestBrowserCommunityXSSCorpus(t *testing.T) {
 			if err := svc.Moderate(e.sys, community.TypePost, p.ID, community.Approved); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := svc.CreateComment(userCtx(e.admin), p.ID, community.CommentInput{Text: ptr(payload)}); err != nil {
+			if _, err := svc.CreateComment(userCtx(e.admin), p.ID, community.CommentInput{Text: ptr("Reply\n\n" + payload)}); err != nil {
 				t.Fatal(err)
 			}
 		}
 		paths = append(paths, p.Path("en"))
 	}
+	if _, err := svc.CreateTopic(e.sys, community.TopicInput{Name: ptr(markdownCorpus[0]), Description: ptr(markdownCorpus[1]),
+		Translations: map[string]community.TopicText{"pl": {Name: markdownCorpus[2], Description: xssCorpus[0]}}}); err != nil {
+		t.Fatal(err)
+	}
 	ad := b.tab("admin")
 	ad.signIn(e.base, "/agent/signin", e.admin.Email)
-	for _, p := range append([]string{"/hc/en/community/topics", "/hc/en/community/topics/" + itoa(topic.ID), "/agent/community/moderation"}, paths...) {
+	// The markup check sees a planted script link (it can fail).
+	ad.open(e.base + "/hc/en/community/topics")
+	ad.waitJS(`document.readyState === "complete"`, "the community home")
+	ad.eval(`document.body.insertAdjacentHTML('beforeend', '<a id="probe" href=" java\tscript:void 0">x</a>'), ''`)
+	if n := ad.eval(hostileMarkupCount); n != "1" {
+		t.Fatalf("the markup check missed a planted javascript: link (%s)", n)
+	}
+	for _, p := range append([]string{"/hc/en/community/topics", "/hc/en/community/topics/" + itoa(topic.ID), "/agent/community/moderation", "/agent/community/topics"}, paths...) {
 		ad.open(e.base + p)
 		ad.waitJS(`document.readyState === "complete"`, p)
 		ad.noScriptRan(p)
+		noHostileMarkup(t, ad, p)
 	}
 	anon := b.tab("visitor")
 	anon.open(e.base + "/hc/en/community/topics/" + itoa(topic.ID))
@@ -144,4 +159,41 @@ func TestBrowserCommunityXSSCorpus(t *testing.T) {
 	anon.open(e.base + paths[0])
 	anon.waitJS(`document.readyState === "complete"`, "post page")
 	anon.noScriptRan("a post page as a visitor")
+	anon.open(e.base + paths[len(xssCorpus)])
+	anon.waitJS(`document.readyState === "complete"`, "a Markdown post page")
+	anon.noScriptRan("a Markdown post page as a visitor")
+	noHostileMarkup(t, anon, "a Markdown post page as a visitor")
+}
+
+// markdownCorpus is hostile Markdown: links and images whose targets run
+// script, raw HTML the renderer would pass through, and code spans and
+// blocks that must stay text.
+var markdownCorpus = []string{
+	"[click me](javascript:window.__xss=1)",
+	"[click](JaVaScRiPt:window.__xss=1 \"title\") and [tab](java\tscript:window.__xss=1)",
+	"![img](x\" onerror=\"window.__xss=1)",
+	"![img](javascript:window.__xss=1)",
+	"[ref link][r]\n\n[r]: javascript:window.__xss=1",
+	"[data](data:text/html;base64,PHNjcmlwdD53aW5kb3cuX194c3M9MTwvc2NyaXB0Pg==)",
+	"<a href=\"javascript:window.__xss=1\">raw link</a> <img src=x onerror=window.__xss=1>",
+	"<details open ontoggle=window.__xss=1><summary>x</summary></details>",
+	"**bold <iframe src=\"javascript:window.__xss=1\"></iframe>**",
+	"`<script>window.__xss=1</script>` and\n\n```html\n<script>window.__xss=1</script>\n```",
+	"<svg><script>window.__xss=1</script></svg>\n<math><mtext><script>window.__xss=1</script></mtext></math>",
+	"[x](<javascript:window.__xss=1>) <javascript:window.__xss=1> www.example.com/<script>",
+}
+
+// hostileMarkupCount counts the elements with a javascript:, data: or
+// vbscript: URL, or an inline event handler attribute.
+const hostileMarkupCount = `String(Array.from(document.querySelectorAll('*')).filter(el =>
+	Array.from(el.attributes).some(a => /^on/i.test(a.name) ||
+		(/^(href|src|action|formaction|xlink:href)$/i.test(a.name) && /^(javascript|data|vbscript):/i.test(a.value.replace(/[\s\u0000-\u001f]/g, ''))))).length)`
+
+// noHostileMarkup fails the test if the page holds a javascript: or data:
+// link or image, or an inline event handler attribute.
+func noHostileMarkup(t *testing.T, tb *tab, where string) {
+	t.Helper()
+	if n := tb.eval(hostileMarkupCount); n != "0" {
+		t.Errorf("%s: %s elements with a script URL or an event handler", where, n)
+	}
 }

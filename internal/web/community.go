@@ -47,6 +47,7 @@ func (s *Server) registerCommunity(h func(string, access, handlerFunc)) {
 	h("GET /hc/{locale}/community/posts/{ref}", public, s.communityPost)
 	h("POST /hc/{locale}/community/posts/{id}/comments", customer, s.communityComment)
 	h("POST /hc/{locale}/community/posts/{id}/vote", customer, s.communityVote)
+	h("POST /hc/{locale}/community/posts/{id}/comments/{cid}/vote", customer, s.communityVote)
 	h("POST /hc/{locale}/community/posts/{id}/follow", customer, s.communityFollowPost)
 	h("POST /hc/{locale}/community/posts/{id}/escalate", staff, s.communityEscalate)
 	h("POST /hc/{locale}/community/posts/{id}/moderate", staff, s.communityModeratePost)
@@ -57,6 +58,12 @@ func (s *Server) registerCommunity(h func(string, access, handlerFunc)) {
 	h("POST /agent/community/moderation/{type}/{id}", staff, s.communityModerate)
 	h("POST /agent/community/bans", staff, s.communityBan)
 	h("POST /agent/community/bans/{id}/delete", staff, s.communityUnban)
+	h("GET /agent/community/topics", staff, s.communityTopicsAdmin)
+	h("POST /agent/community/topics", staff, s.communityCreateTopic)
+	h("POST /agent/community/topics/{id}", staff, s.communityUpdateTopic)
+	h("POST /agent/community/topics/{id}/move", staff, s.communityMoveTopic)
+	h("POST /agent/community/topics/{id}/delete", staff, s.communityDeleteTopic)
+	h("POST /agent/community/limits", admin, s.communitySetLimits)
 }
 
 // hcLocale takes the page's locale from the URL: it must be a locale with
@@ -104,6 +111,11 @@ func viewPost(p *community.Post, loc string) cPost {
 type cComment struct {
 	*community.Comment
 	BodyHTML template.HTML
+	MyVote   int // the visitor's vote on it (post pages)
+}
+
+func viewComment(c *community.Comment) cComment {
+	return cComment{Comment: c, BodyHTML: template.HTML(sanitize.HTML(c.Body))} //nolint:gosec // sanitized again here
 }
 
 type communityTopicsData struct {
@@ -154,12 +166,18 @@ type communityTopicData struct {
 
 var communitySorts = []string{"created_at", "updated_at", "votes", "comments"}
 
-func (s *Server) communityTopic(w http.ResponseWriter, r *http.Request) error {
+// localeAndID reads a community route's locale and {id}.
+func (s *Server) localeAndID(r *http.Request) (string, int64, error) {
 	loc, err := s.hcLocale(r)
 	if err != nil {
-		return err
+		return "", 0, err
 	}
 	id, err := pathID(r, "id")
+	return loc, id, err
+}
+
+func (s *Server) communityTopic(w http.ResponseWriter, r *http.Request) error {
+	loc, id, err := s.localeAndID(r)
 	if err != nil {
 		return err
 	}
@@ -244,8 +262,14 @@ func (s *Server) showCommunityPost(w http.ResponseWriter, r *http.Request, statu
 	if err != nil {
 		return err
 	}
+	mine, err := s.d.Community.MyCommentVotes(ctx, id)
+	if err != nil {
+		return err
+	}
 	for _, c := range comments {
-		d.Comments = append(d.Comments, cComment{Comment: c, BodyHTML: template.HTML(sanitize.HTML(c.Body))}) //nolint:gosec // sanitized again here
+		v := viewComment(c)
+		v.MyVote = mine[c.ID]
+		d.Comments = append(d.Comments, v)
 	}
 	if d.MyVote, err = s.d.Community.MyVote(ctx, id); err != nil {
 		return err
@@ -334,11 +358,7 @@ func (s *Server) communityCreatePost(w http.ResponseWriter, r *http.Request) err
 
 // postTarget reads the post id of a POST and returns the post's page.
 func (s *Server) postTarget(r *http.Request) (int64, string, error) {
-	loc, err := s.hcLocale(r)
-	if err != nil {
-		return 0, "", err
-	}
-	id, err := pathID(r, "id")
+	loc, id, err := s.localeAndID(r)
 	if err != nil {
 		return 0, "", err
 	}
@@ -374,23 +394,39 @@ func (s *Server) communityComment(w http.ResponseWriter, r *http.Request) error 
 
 func ptrBool(b bool) *bool { return &b }
 
+// communityVote records the visitor's vote (up, down or none) on a post,
+// or on one of its comments.
 func (s *Server) communityVote(w http.ResponseWriter, r *http.Request) error {
 	id, back, err := s.postTarget(r)
 	if err != nil {
 		return err
 	}
-	switch r.PostFormValue("value") {
-	case "up":
-		_, err = s.d.Community.Vote(r.Context(), id, 1)
-	case "down":
-		_, err = s.d.Community.Vote(r.Context(), id, -1)
-	case "none":
-		err = s.d.Community.Unvote(r.Context(), id)
-	default:
+	var cid int64
+	if r.PathValue("cid") != "" {
+		if cid, err = pathID(r, "cid"); err != nil {
+			return err
+		}
+	}
+	ctx := r.Context()
+	value := map[string]int{"up": 1, "down": -1, "none": 0}
+	v, ok := value[r.PostFormValue("value")]
+	switch {
+	case !ok:
 		err = desk.Invalid("value", "must be up, down or none")
+	case cid != 0 && v == 0:
+		err = s.d.Community.UnvoteComment(ctx, id, cid)
+	case cid != 0:
+		_, err = s.d.Community.VoteComment(ctx, id, cid, v)
+	case v == 0:
+		err = s.d.Community.Unvote(ctx, id)
+	default:
+		_, err = s.d.Community.Vote(ctx, id, v)
 	}
 	if err != nil {
 		return err
+	}
+	if cid != 0 {
+		return redirect(w, r, withMsg(back, "cvoted")+"#comment-"+strconv.FormatInt(cid, 10))
 	}
 	return redirect(w, r, withMsg(back, "cvoted"))
 }
@@ -418,11 +454,7 @@ func (s *Server) communityFollowPost(w http.ResponseWriter, r *http.Request) err
 }
 
 func (s *Server) communityFollowTopic(w http.ResponseWriter, r *http.Request) error {
-	loc, err := s.hcLocale(r)
-	if err != nil {
-		return err
-	}
-	id, err := pathID(r, "id")
+	loc, id, err := s.localeAndID(r)
 	if err != nil {
 		return err
 	}
@@ -486,11 +518,7 @@ func (s *Server) communityModeratePost(w http.ResponseWriter, r *http.Request) e
 }
 
 func (s *Server) communityDeletePost(w http.ResponseWriter, r *http.Request) error {
-	loc, err := s.hcLocale(r)
-	if err != nil {
-		return err
-	}
-	id, err := pathID(r, "id")
+	loc, id, err := s.localeAndID(r)
 	if err != nil {
 		return err
 	}
@@ -517,9 +545,24 @@ func (s *Server) communityOfficial(w http.ResponseWriter, r *http.Request) error
 }
 
 type communityQueueData struct {
-	Posts    []cPost
-	Comments []cComment
-	Bans     []*community.Ban
+	Queues []queueSection // held and rejected posts, then comments
+	Bans   []*community.Ban
+}
+
+// queueSection is one table of the moderation queue: Kind is the
+// moderation route's type (post or comment).
+type queueSection struct {
+	Kind, Heading string
+	Items         []queueItem
+}
+
+// queueItem is a held or rejected post (Title and Href) or comment
+// (BodyHTML).
+type queueItem struct {
+	ID                      int64
+	AuthorName, Title, Href string
+	BodyHTML                template.HTML
+	Moderation              community.Moderation
 }
 
 func (s *Server) communityQueue(w http.ResponseWriter, r *http.Request) error {
@@ -532,14 +575,16 @@ func (s *Server) showCommunityQueue(w http.ResponseWriter, r *http.Request, stat
 	if err != nil {
 		return err
 	}
-	var d communityQueueData
+	posts := queueSection{Kind: community.TypePost, Heading: "community.queue_posts"}
 	loc := rcFrom(r).locale
 	for _, p := range q.Posts {
-		d.Posts = append(d.Posts, viewPost(p, loc))
+		posts.Items = append(posts.Items, queueItem{ID: p.ID, AuthorName: p.AuthorName, Title: p.Title, Href: p.Path(loc), Moderation: p.Moderation})
 	}
+	comments := queueSection{Kind: community.TypeComment, Heading: "community.queue_comments"}
 	for _, c := range q.Comments {
-		d.Comments = append(d.Comments, cComment{Comment: c, BodyHTML: template.HTML(sanitize.HTML(c.Body))}) //nolint:gosec // sanitized again here
+		comments.Items = append(comments.Items, queueItem{ID: c.ID, AuthorName: c.AuthorName, BodyHTML: viewComment(c).BodyHTML, Moderation: c.Moderation})
 	}
+	d := communityQueueData{Queues: []queueSection{posts, comments}}
 	if d.Bans, err = s.d.Community.Bans(ctx); err != nil {
 		return err
 	}

@@ -188,3 +188,13 @@ func communityPagesVisibilityAndForms(t *testing.T, dbURL string) {
 		t.Fatalf("banned comment: %d", r.Status)
 	}
 }
+
+// communityTopicID is the first topic's id (the fixture's "General").
+func communityTopicID(t *testing.T, e *env) int64 {
+	t.Helper()
+	ts, err := e.app.Community.Topics(e.sys, "")
+	if err != nil || len(ts) == 0 {
+		t.Fatalf("topics: %v %v", ts, err)
+	}
+	return ts[0].ID
+}
