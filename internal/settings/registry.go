@@ -287,12 +287,12 @@ func communityRate(key string, def int64, desc string) *Setting[int64] {
 // The community's hourly limits (package community reads them at each
 // post and comment).
 var (
-	CommunityPostsPerUser = declare(communityRate(KeyCommunityPostsPerUser, 3,
+	CommunityPostsPerUser = declare(communityRate(KeyCommunityPostsPerUser, 10,
 		"Community posts one user may write in an hour (0: no limit; staff are not limited)."))
-	CommunityPostsPerIP = declare(communityRate(KeyCommunityPostsPerIP, 10,
+	CommunityPostsPerIP = declare(communityRate(KeyCommunityPostsPerIP, 30,
 		"Community posts one client address may send in an hour (0: no limit; staff are not limited)."))
-	CommunityCommentsPerUser = declare(communityRate(KeyCommunityCommentsPerUser, 10,
+	CommunityCommentsPerUser = declare(communityRate(KeyCommunityCommentsPerUser, 60,
 		"Community comments one user may write in an hour (0: no limit; staff are not limited)."))
-	CommunityCommentsPerIP = declare(communityRate(KeyCommunityCommentsPerIP, 30,
+	CommunityCommentsPerIP = declare(communityRate(KeyCommunityCommentsPerIP, 180,
 		"Community comments one client address may send in an hour (0: no limit; staff are not limited)."))
 )
