@@ -159,7 +159,7 @@ func TestFlowVersionPinning(t *testing.T) {
 		v2 := orderFlow(f.group)
 		v2[0].Text = answerbot.Texts{"en": "Version two"}
 		v2[0].Buttons = v2[0].Buttons[1:] // only "Passwords" now
-		v2 = append(v2[:1], v2[3]) // drop the order steps
+		v2 = append(v2[:1], v2[3])        // drop the order steps
 		up, err := f.bot.UpdateFlow(f.admin, fl.ID, answerbot.FlowInput{Steps: &v2})
 		if err != nil {
 			t.Fatal(err)
