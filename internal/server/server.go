@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/frontdesk/frontdesk/internal/answerbot"
 	"github.com/frontdesk/frontdesk/internal/audit"
 	"log/slog"
 	"net"
@@ -221,6 +222,10 @@ type App struct {
 	Community *community.Service
 	// HelpCenter is the knowledge base (/hc, /api/v2/help_center).
 	HelpCenter *helpcenter.Service
+	// AnswerBot answers chats from the help center before a person does,
+	// and walks the admin-defined flows (p11-bot); it is the chat's
+	// botapi.Bot.
+	AnswerBot *answerbot.Service
 
 	metricsAddr string // where the metrics listener listens, once it does
 	smtpAddr    string // where the SMTP receiver listens, once it does
@@ -353,6 +358,7 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 	a.CSAT.RegisterRules(a.RuleRegistry)
 	a.openViewsMacros()
 	a.HelpCenter = helpcenter.New(db)
+	a.AnswerBot = answerbot.New(db, a.HelpCenter)
 	a.Web, err = web.New(web.Deps{
 		DB: db, Tickets: a.Tickets, People: a.People, Search: a.Search, Account: a.Account, OAuth: a.OAuth, Outbox: a.Outbox, Mailboxes: a.Mailboxes,
 		TwoFactor: twoFactor, Passwords: a.People.Passwords, Settings: a.Settings, EmailTemplates: &notify.Templates{DB: db},
@@ -422,6 +428,7 @@ func (a *App) Handler(reg *prometheus.Registry) http.Handler {
 		Privacy:    a.Privacy,
 		Community:  a.Community,
 		HelpCenter: a.HelpCenter,
+		AnswerBot:  a.AnswerBot,
 	}
 	apiSrv.Register(mux)
 	metrics := httpx.NewMetrics(reg)
