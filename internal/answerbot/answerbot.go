@@ -28,7 +28,9 @@ import (
 	"github.com/frontdesk/frontdesk/internal/locale"
 	"github.com/frontdesk/frontdesk/internal/people"
 	"github.com/frontdesk/frontdesk/internal/sanitize"
+	"github.com/frontdesk/frontdesk/internal/settings"
 	"github.com/frontdesk/frontdesk/internal/store"
+	"github.com/frontdesk/frontdesk/internal/ticket"
 )
 
 // Button ids the bot offers besides its flows' ("flow:<step>:<n>").
@@ -47,12 +49,19 @@ const snippetLen = 160
 type Service struct {
 	DB *store.DB
 	HC *helpcenter.Service
+	// Tickets solves a ticket from an email suggestion's link.
+	Tickets *ticket.Service
+	// Settings reads answer_bot.email_suggestions (nil: uncached).
+	Settings *settings.Service
 }
 
 var _ botapi.Bot = (*Service)(nil)
 
-// New returns the bot over the help center hc.
-func New(db *store.DB, hc *helpcenter.Service) *Service { return &Service{DB: db, HC: hc} }
+// New returns the bot over the help center hc; tickets (may be nil for
+// chat alone) solves tickets from email suggestion links.
+func New(db *store.DB, hc *helpcenter.Service, tickets *ticket.Service, st *settings.Service) *Service {
+	return &Service{DB: db, HC: hc, Tickets: tickets, Settings: st}
+}
 
 func (s *Service) locales() []string { return s.HC.Locales }
 

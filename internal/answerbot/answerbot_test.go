@@ -31,7 +31,7 @@ type fixture struct {
 func newFixture(t *testing.T, db *store.DB) *fixture {
 	t.Helper()
 	f := &fixture{db: db, hc: helpcenter.New(db), sys: desk.SystemContext(context.Background())}
-	f.bot = answerbot.New(db, f.hc)
+	f.bot = answerbot.New(db, f.hc, nil, nil)
 	ppl := people.New(db, events.New())
 	adm, err := ppl.CreateUser(f.sys, people.UserInput{Name: ptr("Ada"), Email: ptr("ada@desk.test"), Role: ptr(desk.RoleAdmin)})
 	if err != nil {

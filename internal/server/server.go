@@ -304,6 +304,16 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 	// no support address configured there are none.
 	notifier := &notify.Notifier{Outbox: a.Outbox, Mailboxes: a.Mailboxes, Threads: a.Threads, PublicURL: cfg.PublicURL, Logger: logger}
 	notifier.Register(a.Tickets)
+	// The answer bot's article suggestions in a new email ticket's
+	// acknowledgement (a.AnswerBot is built below, before serving).
+	notifier.Suggest = func(ctx context.Context, tx *store.Tx, base string, ticketID, requesterID int64, loc, text string) ([]notify.Suggestion, error) {
+		ss, err := a.AnswerBot.EmailSuggestions(ctx, tx, base, ticketID, requesterID, loc, text)
+		out := make([]notify.Suggestion, len(ss))
+		for i, x := range ss {
+			out[i] = notify.Suggestion{Title: x.Title, URL: x.URL, AnsweredURL: x.AnsweredURL}
+		}
+		return out, err
+	}
 	// Business rules: triggers run in every ticket change's commit (the
 	// ticket service's rule stage), automations from an hourly job. Other
 	// packages add their fields, actions and placeholders to RuleRegistry
@@ -358,8 +368,8 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 	a.CSAT.RegisterRules(a.RuleRegistry)
 	a.openViewsMacros()
 	a.HelpCenter = helpcenter.New(db)
-	a.AnswerBot = answerbot.New(db, a.HelpCenter)
-	a.Web, err = web.New(web.Deps{
+	a.AnswerBot = answerbot.New(db, a.HelpCenter, a.Tickets, a.Settings)
+	a.Web, err = web.New(web.Deps{AnswerBot: a.AnswerBot,
 		DB: db, Tickets: a.Tickets, People: a.People, Search: a.Search, Account: a.Account, OAuth: a.OAuth, Outbox: a.Outbox, Mailboxes: a.Mailboxes,
 		TwoFactor: twoFactor, Passwords: a.People.Passwords, Settings: a.Settings, EmailTemplates: &notify.Templates{DB: db},
 		Inbound: a.Inbound, IMAP: a.IMAP, Rules: a.Rules, SLA: a.SLA, Webhooks: a.Webhooks, Assign: a.Assign, CSAT: a.CSAT,

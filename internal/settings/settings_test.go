@@ -294,6 +294,7 @@ func TestRegistry(t *testing.T) {
 		// p9-alerts
 		settings.KeySecurityContact, settings.KeyAlertNewDevice, settings.KeyAlertNewNetwork,
 		settings.KeyAlertFailedThenOK, settings.KeyAlertConcurrentNets,
+		settings.KeyAnswerBotEmail, // p11-bot
 	}
 	if len(all) != len(want) {
 		t.Fatalf("%d settings declared, want %d: %+v", len(all), len(want), all)

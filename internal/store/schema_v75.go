@@ -9,7 +9,8 @@ package store
 // or handover.
 //
 // answer_bot_links remembers every email suggestion link that was used
-// (by its random id), so each one solves a ticket at most once.
+// (by its random id); one per ticket, so the links of one mail solve the
+// ticket at most once.
 func init() {
 	migrations = append(migrations, migration{
 		Version: 75,
@@ -31,6 +32,7 @@ CREATE TABLE answer_bot_links (
 	ticket_id BIGINT NOT NULL,
 	used_at BIGINT NOT NULL
 );
+CREATE UNIQUE INDEX answer_bot_links_ticket ON answer_bot_links(ticket_id);
 `,
 	})
 }
