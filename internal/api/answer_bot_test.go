@@ -32,7 +32,9 @@ var freshBotFlow = fresh(func(m *mx, t *testing.T) int64 {
 var answerBotMatrix = []mcase{
 	{route: "GET /api/v2/answer_bot/flows", note: "admins", want: adminOnly, req: path("/api/v2/answer_bot/flows")},
 	{route: "POST /api/v2/answer_bot/flows", note: "admins", want: adminCreate,
-		req: func(_ *testing.T, _ *mx, _ string) (string, any) { return "/api/v2/answer_bot/flows", botFlowBody("New") }},
+		req: func(_ *testing.T, _ *mx, _ string) (string, any) {
+			return "/api/v2/answer_bot/flows", botFlowBody("New")
+		}},
 	{route: "GET /api/v2/answer_bot/flows/{id}", note: "admins", want: adminOnly, req: idPath("/api/v2/answer_bot/flows/%d", freshBotFlow, nil)},
 	{route: "PUT /api/v2/answer_bot/flows/{id}", note: "admins", want: adminOnly, req: idPath("/api/v2/answer_bot/flows/%d", freshBotFlow, botFlowBody("Changed"))},
 	{route: "DELETE /api/v2/answer_bot/flows/{id}", note: "admins", want: adminDelete, req: idPath("/api/v2/answer_bot/flows/%d", freshBotFlow, nil)},
