@@ -21,7 +21,7 @@ import (
 const LinkTTL = 30 * 24 * time.Hour
 
 // LinkPath is where the links point (the web UI serves it).
-const LinkPath = "/hc/answered/"
+const LinkPath = "/answered/"
 
 // EmailSuggestion is an article suggested in a new email ticket's
 // acknowledgement: plain text, escaped by the mail template.

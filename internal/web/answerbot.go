@@ -14,8 +14,8 @@ func (s *Server) registerAnswerBot(h func(string, access, handlerFunc)) {
 	}
 	// GET only asks to confirm (a link scanner or prefetch changes
 	// nothing); the POST, with the page's CSRF token, solves the ticket.
-	h("GET /hc/answered/{token}", public, s.answeredPage)
-	h("POST /hc/answered/{token}", public, s.answeredSolve)
+	h("GET /answered/{token}", public, s.answeredPage)
+	h("POST /answered/{token}", public, s.answeredSolve)
 }
 
 // answeredView is the confirmation page's data.

@@ -190,6 +190,8 @@ func TestEveryPageInEveryLanguage(t *testing.T) {
 	communityPages := communityFixture(t, e)
 	// The help center (p10-hc): its pages in the language of their URL.
 	hcc := hcFixture(t, e)
+	// The answer bot's "this answered my question" link (p11-bot).
+	answered, _ := answeredLink(t, e)
 
 	locale.ResetMissingKeys()
 	for _, loc := range []string{"en", "pl"} {
@@ -222,9 +224,11 @@ func TestEveryPageInEveryLanguage(t *testing.T) {
 			}
 			al := []string{"Accept-Language", loc}
 			for _, p := range []string{"/", "/requests/submitted?id=5", "/requests/submitted", "/signin", "/signup", "/verify?token=x",
-				"/password/forgot", "/password/reset?token=x", "/security/disown?token=x", "/security/disown", "/agent/signin", "/nope", ratingPage, ratingPage + "?score=good", sharedPage, "/shared/x"} {
+				"/password/forgot", "/password/reset?token=x", "/security/disown?token=x", "/security/disown", "/agent/signin", "/nope", ratingPage, ratingPage + "?score=good", sharedPage, "/shared/x", answered, "/answered/x"} {
 				check("anonymous", p, anon.get(p, al...))
 			}
+			// Solved on the first language's pass, "already used" on the next.
+			check("anonymous", "answered link", anon.post(answered, nil, al...))
 			anon.get("/", al...)
 			check("anonymous", "web form errors", anon.post("/requests/new", url.Values{"name": {"X"}}, al...))
 			check("anonymous", "sign-up errors", anon.post("/signup", url.Values{"name": {"X"}, "email": {"bad"}, "password": {"a"}, "password_confirm": {"b"}}, al...))

@@ -324,7 +324,7 @@ func samples(locale string) []Data {
 		Brand:   "Example Ltd",
 		History: []Entry{{Author: "Jane Doe", When: "2026-01-05 09:14 UTC", Body: "My printer is on fire."}},
 		Suggestions: []Suggestion{{Title: "Printer safety", URL: "https://help.example.com/hc/en/articles/7-printer-safety",
-			AnsweredURL: "https://help.example.com/hc/answered/sample"}}}
+			AnsweredURL: "https://help.example.com/answered/sample"}}}
 	if locale == "pl" {
 		d.Subject, d.RequesterName, d.RecipientName, d.AuthorName = "Drukarka się pali", "Zofia Żółć", "Zofia Żółć", "Adam Agent"
 		d.Body, d.History[0].Author, d.History[0].Body = "Dziękujemy za wiadomość.\nZajmujemy się tym.", "Zofia Żółć", "Moja drukarka się pali."

@@ -81,14 +81,14 @@ func TestAcknowledgementSuggestsArticles(t *testing.T) {
 			t.Fatal(err)
 		}
 		html, _ := io.ReadAll(quotedprintable.NewReader(hp))
-		if !bytes.Contains(text, []byte("To odpowiada na moje pytanie: https://help.example.com/hc/answered/")) ||
+		if !bytes.Contains(text, []byte("To odpowiada na moje pytanie: https://help.example.com/answered/")) ||
 			!bytes.Contains(text, []byte("https://help.example.com/hc/pl/articles/")) {
 			t.Fatalf("text part:\n%s", text)
 		}
 		if bytes.Contains(html, []byte("<img src=x")) || !bytes.Contains(html, []byte("&lt;img src=x")) {
 			t.Fatalf("hostile title not escaped:\n%s", html)
 		}
-		link := regexp.MustCompile(`https://help\.example\.com/hc/answered/(\S+)`).FindSubmatch(text)
+		link := regexp.MustCompile(`https://help\.example\.com/answered/(\S+)`).FindSubmatch(text)
 		if link == nil {
 			t.Fatalf("no link in:\n%s", text)
 		}
