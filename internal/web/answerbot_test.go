@@ -7,8 +7,10 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/frontdesk/frontdesk/internal/answerbot"
 	"github.com/frontdesk/frontdesk/internal/desk"
 	"github.com/frontdesk/frontdesk/internal/helpcenter"
+	"github.com/frontdesk/frontdesk/internal/people"
 )
 
 // answeredLink is the path of a signed "this answered my question" link
@@ -96,4 +98,108 @@ func TestBrowserAnsweredLink(t *testing.T) {
 	tab.do(chromedp.Click(chromedp.CSS(`form[action^="/answered/"] button[type=submit]`)))
 	tab.waitText("is now solved")
 	tab.accessible("the answered-link result")
+}
+
+// TestAdminAnswerBotPages: an admin creates a flow, adds an ask step and a
+// group handover through the step forms (a new version each save), sees
+// the outline, gets a 422 with the typed values kept for a dangling next
+// step, activates and deletes it; agents may not reach the pages.
+func TestAdminAnswerBotPages(t *testing.T) {
+	e := newEnv(t, "")
+	ad := e.client()
+	ad.signIn("/agent/signin", e.admin.Email)
+	if r := ad.get("/agent/admin/answer-bot"); r.Status != 200 || !strings.Contains(r.Body, "No flows yet") {
+		t.Fatalf("list: %d", r.Status)
+	}
+	// after follows a POST's redirect.
+	after := func(r resp) resp {
+		t.Helper()
+		if r.Status != 303 {
+			return r
+		}
+		return ad.get(r.Header.Get("Location"))
+	}
+	r := after(ad.post("/agent/admin/answer-bot", url.Values{"name": {"Orders <script>"}}))
+	if r.Status != 200 || !strings.Contains(r.Body, "Orders &lt;script&gt;") {
+		t.Fatalf("create: %d %s", r.Status, r.Body)
+	}
+	flows, err := e.app.AnswerBot.Flows(as(e.admin))
+	if err != nil || len(flows) != 1 {
+		t.Fatalf("flows: %v %v", flows, err)
+	}
+	page := "/agent/admin/answer-bot/" + id(flows[0].ID)
+	form := url.Values{"name": {"Orders"},
+		"s0.id": {"start"}, "s0.kind": {"message"}, "s0.text.en": {"What do you need?"}, "s0.text.pl": {"W czym pomóc?"},
+		"s0.b0.label.en": {"Order status"}, "s0.b0.label.pl": {"Status zamówienia"}, "s0.b0.next": {"order"},
+		"s1.id": {"order"}, "s1.kind": {"ask"}, "s1.text.en": {"Your order number?"}, "s1.label.en": {"Order number"}, "s1.next": {"orders"},
+		"s2.id": {"orders"}, "s2.kind": {"handover"}, "s2.group": {id(e.group.ID)},
+		"s3.id": {""}}
+	if r := after(ad.post(page, form)); r.Status != 200 || !strings.Contains(r.Body, "Order status →") {
+		t.Fatalf("save: %d %s", r.Status, r.Body)
+	}
+	f, err := e.app.AnswerBot.Flow(as(e.admin), flows[0].ID)
+	if err != nil || f.Version != 2 || len(f.Steps) != 3 || f.Steps[2].GroupID != e.group.ID || f.Steps[0].Buttons[0].Label["pl"] != "Status zamówienia" {
+		t.Fatalf("saved flow: %+v %v", f, err)
+	}
+	bad := url.Values{"name": {"Orders"}, "s0.id": {"start"}, "s0.kind": {"message"}, "s0.text.en": {"Typed text"},
+		"s0.b0.label.en": {"Go"}, "s0.b0.next": {"ghost"}}
+	if r := ad.post(page, bad); r.Status != 422 || !strings.Contains(r.Body, "Typed text") || !strings.Contains(r.Body, "not a step of this flow") {
+		t.Fatalf("dangling next: %d %s", r.Status, r.Body)
+	}
+	if f, _ := e.app.AnswerBot.Flow(as(e.admin), flows[0].ID); f.Version != 2 {
+		t.Fatalf("a refused save made version %d", f.Version)
+	}
+	if r := after(ad.post(page+"/activate", url.Values{"active": {"1"}})); r.Status != 200 || !strings.Contains(r.Body, "Deactivate") {
+		t.Fatalf("activate: %d", r.Status)
+	}
+	ag := e.client()
+	ag.signIn("/agent/signin", e.agent.Email)
+	for _, p := range []string{"/agent/admin/answer-bot", page} {
+		if r := ag.get(p); r.Status != 403 {
+			t.Fatalf("agent %s: %d", p, r.Status)
+		}
+	}
+	if r := ag.post(page+"/delete", nil); r.Status != 403 {
+		t.Fatalf("agent delete: %d", r.Status)
+	}
+	if r := after(ad.post(page+"/delete", nil)); r.Status != 200 || !strings.Contains(r.Body, "No flows yet") {
+		t.Fatalf("delete: %d", r.Status)
+	}
+}
+
+// TestBrowserAdminAnswerBot: the flow list and the flow editor pass the
+// accessibility check in English and Polish, and the editor is usable
+// from the keyboard alone (the step fields are reachable with Tab).
+func TestBrowserAdminAnswerBot(t *testing.T) {
+	b := newBrowser(t)
+	e := newEnv(t, "")
+	steps := []answerbot.Step{
+		{ID: "start", Kind: answerbot.KindMessage, Text: answerbot.Texts{"en": "Hi <b>there</b>", "pl": "Cześć"},
+			Buttons: []answerbot.FlowButton{{Label: answerbot.Texts{"en": "Orders", "pl": "Zamówienia"}, Next: "ask"}}},
+		{ID: "ask", Kind: answerbot.KindAsk, Text: answerbot.Texts{"en": "Number?"}, Label: answerbot.Texts{"en": "Order number"}, Next: "person"},
+		{ID: "person", Kind: answerbot.KindHandover, GroupID: e.group.ID},
+	}
+	f, err := e.app.AnswerBot.CreateFlow(as(e.admin), answerbot.FlowInput{Name: ptr(`Orders <img src=x onerror=window.__xss=1>`), Steps: &steps})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, loc := range []string{"en", "pl"} {
+		l := loc
+		if _, err := e.app.People.UpdateUser(e.sys, e.admin.ID, people.UserInput{Locale: &l}); err != nil {
+			t.Fatal(err)
+		}
+		tab := b.tab("admin-" + loc)
+		tab.signIn(e.base, "/agent/signin", e.admin.Email)
+		tab.open(e.base + "/agent/admin/answer-bot")
+		tab.waitText(map[string]string{"en": "Answer bot", "pl": "Bot odpowiedzi"}[loc])
+		tab.accessible("the answer bot flows (" + loc + ")")
+		tab.open(e.base + "/agent/admin/answer-bot/" + id(f.ID))
+		tab.waitText(map[string]string{"en": "Save a new version", "pl": "Zapisz nową wersję"}[loc])
+		tab.accessible("the answer bot flow editor (" + loc + ")")
+		tab.noScriptRan("the answer bot flow editor")
+		tab.do(chromedp.Focus(chromedp.CSS(`#bot-name`)), chromedp.KeyEvent("\t"))
+		if got := tab.eval(`document.activeElement.id`); got != "s0-id" {
+			t.Fatalf("Tab from the name went to %q", got)
+		}
+	}
 }

@@ -3,6 +3,7 @@ package web_test
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/frontdesk/frontdesk/internal/answerbot"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -192,6 +193,15 @@ func TestEveryPageInEveryLanguage(t *testing.T) {
 	hcc := hcFixture(t, e)
 	// The answer bot's "this answered my question" link (p11-bot).
 	answered, _ := answeredLink(t, e)
+	botSteps := []answerbot.Step{
+		{ID: "start", Kind: answerbot.KindMessage, Text: answerbot.Texts{"en": "Hi"}, Buttons: []answerbot.FlowButton{{Label: answerbot.Texts{"en": "Go"}, Next: "person"}}},
+		{ID: "person", Kind: answerbot.KindHandover},
+	}
+	botFlow, err := e.app.AnswerBot.CreateFlow(e.sys, answerbot.FlowInput{Name: ptr("Orders"), Steps: &botSteps})
+	if err != nil {
+		t.Fatal(err)
+	}
+	botFlowPage := fmt.Sprintf("/agent/admin/answer-bot/%d", botFlow.ID)
 
 	locale.ResetMissingKeys()
 	for _, loc := range []string{"en", "pl"} {
@@ -293,9 +303,12 @@ func TestEveryPageInEveryLanguage(t *testing.T) {
 				"/agent/admin/forms", fmt.Sprintf("/agent/admin/forms/%d", forms[0].ID), fmt.Sprintf("/agent/admin/fields/%d/options", planID),
 				"/agent/admin/webhooks", webhookPage,
 				"/agent/admin/triggers/dry-run", fmt.Sprintf("/agent/admin/triggers/dry-run?ticket_id=%d", tk.ID), "/agent/admin/triggers/dry-run?ticket_id=x", // p8-engine
-				"/agent/admin/retention", "/agent/admin/retention?preview=1"} { // p9-retention
+				"/agent/admin/retention", "/agent/admin/retention?preview=1", // p9-retention
+				"/agent/admin/answer-bot", botFlowPage} { // p11-bot
 				check("admin", p, ad.get(p))
 			}
+			check("admin", "invalid answer bot flow", ad.post(botFlowPage, url.Values{"name": {"Orders"}, "s0.id": {"start"}, "s0.kind": {"message"},
+				"s0.text.en": {"Hi"}, "s0.b0.label.en": {"Go"}, "s0.b0.next": {"ghost"}}))
 			for _, p := range rulePages {
 				check("admin", p, ad.get(p))
 			}

@@ -392,6 +392,7 @@ func (s *Server) Register(mux *http.ServeMux) {
 	s.registerHelpCenterEditing(h)
 	// The answer bot's email links (p11-bot).
 	s.registerAnswerBot(h)
+	s.registerAnswerBotAdmin(h)
 
 	// Anything else is an HTML 404 (the API answers under /api/v2/).
 	h("/", public, func(w http.ResponseWriter, r *http.Request) error { return desk.NotFound() })
