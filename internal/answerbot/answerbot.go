@@ -8,12 +8,15 @@
 // Service implements botapi.Bot; the live chat calls it each turn. The
 // bot's state travels in Reply.State and comes back in the next Turn; it
 // names the flow version a chat started with, so saving a flow never
-// changes a chat already running. The state is not trusted: a button or
-// article it does not offer is refused.
+// changes a chat already running. The state is signed (a state not signed
+// here starts afresh), and a button or article the bot did not offer is
+// refused.
 package answerbot
 
 import (
 	"context"
+	"crypto/hmac"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -89,12 +92,47 @@ type state struct {
 	Answers []string `json:"a,omitempty"`
 }
 
-func decodeState(b []byte) state {
-	var st state
-	if len(b) == 0 || len(b) > 64*1024 || json.Unmarshal(b, &st) != nil || st.V != 1 {
-		return state{V: 1}
+// stateKey signs the state, so a state that went through a visitor's
+// hands cannot name another flow, step or article.
+func (s *Service) stateKey(ctx context.Context) ([]byte, error) {
+	return s.keyFor(ctx, s.DB, "frontdesk answer bot state v1")
+}
+
+// encodeState is the state's JSON, base64url, a dot and its signature.
+func (s *Service) encodeState(ctx context.Context, st state) ([]byte, error) {
+	key, err := s.stateKey(ctx)
+	if err != nil {
+		return nil, err
 	}
-	return st
+	b, err := json.Marshal(st)
+	if err != nil {
+		return nil, err
+	}
+	p := base64.RawURLEncoding.EncodeToString(b)
+	return []byte(p + "." + sign(key, p)), nil
+}
+
+// decodeState reads a state; one that is missing, malformed or not
+// signed here starts afresh.
+func (s *Service) decodeState(ctx context.Context, b []byte) (state, error) {
+	fresh := state{V: 1}
+	p, sig, ok := strings.Cut(string(b), ".")
+	if len(b) == 0 || len(b) > 64*1024 || !ok {
+		return fresh, nil
+	}
+	key, err := s.stateKey(ctx)
+	if err != nil {
+		return fresh, err
+	}
+	if !hmac.Equal([]byte(sign(key, p)), []byte(sig)) {
+		return fresh, nil
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(p)
+	var st state
+	if err != nil || json.Unmarshal(raw, &st) != nil || st.V != 1 {
+		return fresh, nil
+	}
+	return st, nil
 }
 
 // turn is one Turn being answered.
@@ -118,7 +156,11 @@ func (t *turn) say(s string) {
 
 // Turn answers one visitor turn.
 func (s *Service) Turn(ctx context.Context, in botapi.Turn) (botapi.Reply, error) {
-	t := &turn{Turn: in, st: decodeState(in.State)}
+	st, err := s.decodeState(ctx, in.State)
+	if err != nil {
+		return botapi.Reply{}, fmt.Errorf("answerbot: state: %w", err)
+	}
+	t := &turn{Turn: in, st: st}
 	t.loc = s.HC.NormalizeLocale(in.Locale)
 	if t.loc == "" {
 		t.loc = s.defaultLocale()
@@ -133,7 +175,6 @@ func (s *Service) Turn(ctx context.Context, in botapi.Turn) (botapi.Reply, error
 			return botapi.Reply{}, fmt.Errorf("answerbot: visitor: %w", err)
 		}
 	}
-	var err error
 	switch {
 	case in.Text == "" && in.ButtonID == "" && in.State == nil:
 		err = s.start(ctx, t)
@@ -157,9 +198,9 @@ func (s *Service) Turn(ctx context.Context, in botapi.Turn) (botapi.Reply, error
 	}
 	t.out.Text = strings.Join(t.text, "\n\n")
 	if !t.out.Handover && !t.out.Resolved {
-		b, err := json.Marshal(t.st)
+		b, err := s.encodeState(ctx, t.st)
 		if err != nil {
-			return botapi.Reply{}, err
+			return botapi.Reply{}, fmt.Errorf("answerbot: state: %w", err)
 		}
 		t.out.State = b
 	}

@@ -199,6 +199,21 @@ func TestVisibility(t *testing.T) {
 		if r.Resolved {
 			t.Fatalf("restricted article resolved an anonymous chat: %+v", r)
 		}
+		// A state the bot did not sign (say, one a visitor made up to
+		// offer themselves the restricted article) starts afresh.
+		forged := []byte(`{"v":1,"o":[` + itoa(f.signedIn) + `]}`)
+		if r := f.turn(t, botapi.Turn{Locale: "en", ButtonID: "answered:" + itoa(f.signedIn), State: forged}); r.Resolved {
+			t.Fatalf("forged state resolved: %+v", r)
+		}
+		tampered := append([]byte{}, in.State...)
+		tampered[len(tampered)-1] ^= 1
+		if r := f.turn(t, botapi.Turn{Locale: "en", ButtonID: "answered:" + itoa(f.signedIn), State: tampered}); r.Resolved {
+			t.Fatalf("tampered state resolved: %+v", r)
+		}
+		// The genuine state of the signed-in visitor resolves.
+		if r := f.turn(t, botapi.Turn{Locale: "en", ButtonID: "answered:" + itoa(f.signedIn), State: in.State, VisitorUserID: f.user}); !r.Resolved {
+			t.Fatalf("signed-in resolve: %+v", r)
+		}
 	})
 }
 

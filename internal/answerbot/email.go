@@ -43,6 +43,11 @@ func (s *Service) settingsSvc() *settings.Service {
 // first start, shared by every instance), separated by a label so a link
 // signature is never a CSRF token or a CSAT link, or the reverse.
 func (s *Service) key(ctx context.Context, q store.Querier) ([]byte, error) {
+	return s.keyFor(ctx, q, "frontdesk answer bot solve link v1")
+}
+
+// keyFor derives the key for one purpose (label) from the site key.
+func (s *Service) keyFor(ctx context.Context, q store.Querier, label string) ([]byte, error) {
 	base, err := settings.CSRFKey.Read(ctx, q)
 	if err != nil {
 		return nil, err
@@ -69,7 +74,7 @@ func (s *Service) key(ctx context.Context, q store.Querier) ([]byte, error) {
 		}
 	}
 	m := hmac.New(sha256.New, base)
-	m.Write([]byte("frontdesk answer bot solve link v1"))
+	m.Write([]byte(label))
 	return m.Sum(nil), nil
 }
 
