@@ -283,3 +283,21 @@ func (s *Service) ResolveByLink(ctx context.Context, token string) (int64, error
 	}
 	return l.TicketID, nil
 }
+
+// EmailSuggestionsOn reports whether new email tickets get suggestions
+// (admins).
+func (s *Service) EmailSuggestionsOn(ctx context.Context) (bool, error) {
+	if _, err := s.requireAdmin(ctx, false); err != nil {
+		return false, err
+	}
+	return settings.AnswerBotEmail.Get(ctx, s.settingsSvc())
+}
+
+// SetEmailSuggestions turns the suggestions in new email tickets'
+// acknowledgements on or off (admins; audited as a setting change).
+func (s *Service) SetEmailSuggestions(ctx context.Context, on bool) error {
+	if _, err := s.requireAdmin(ctx, true); err != nil {
+		return err
+	}
+	return settings.AnswerBotEmail.Set(ctx, s.settingsSvc(), on)
+}

@@ -115,6 +115,7 @@ func TestUIPermissionMatrix(t *testing.T) {
 		{"/agent/admin/security/alerts", denied, denied}, // p9-alerts
 		{"/agent/admin/answer-bot", denied, denied},      // p11-bot
 		{"/agent/admin/answer-bot/1", denied, denied},
+		{"/agent/admin/answer-bot/email", denied, denied},
 		{"/agent/admin/answer-bot/1/activate", denied, denied},
 		{"/agent/admin/answer-bot/1/delete", denied, denied},
 	}

@@ -22,6 +22,7 @@ func (s *Server) registerAnswerBotAdmin(h func(string, access, handlerFunc)) {
 	}
 	h("GET /agent/admin/answer-bot", admin, s.adminBotFlows)
 	h("POST /agent/admin/answer-bot", admin, s.adminCreateBotFlow)
+	h("POST /agent/admin/answer-bot/email", admin, s.adminBotEmail)
 	h("GET /agent/admin/answer-bot/{id}", admin, s.adminBotFlow)
 	h("POST /agent/admin/answer-bot/{id}", admin, s.adminSaveBotFlow)
 	h("POST /agent/admin/answer-bot/{id}/activate", admin, s.adminActivateBotFlow)
@@ -37,11 +38,28 @@ func (s *Server) showAdminBotFlows(w http.ResponseWriter, r *http.Request, statu
 	if err != nil {
 		return err
 	}
+	email, err := s.d.AnswerBot.EmailSuggestionsOn(r.Context())
+	if err != nil {
+		return err
+	}
 	pg := s.adminPage(r, "answerbot.admin.title", "answer-bot")
 	pg.Error, pg.FieldErrors = msg, fe
 	pg.Form.Set("name", r.PostFormValue("name"))
-	pg.Data = flows
+	pg.Data = adminBotFlowsData{Flows: flows, Email: email}
 	return s.render(w, status, "admin_answerbot", pg)
+}
+
+type adminBotFlowsData struct {
+	Flows []*answerbot.Flow
+	// Email: suggestions in new email tickets' acknowledgements.
+	Email bool
+}
+
+func (s *Server) adminBotEmail(w http.ResponseWriter, r *http.Request) error {
+	if err := s.d.AnswerBot.SetEmailSuggestions(r.Context(), r.PostFormValue("email_suggestions") == "1"); err != nil {
+		return err
+	}
+	return redirect(w, r, withMsg("/agent/admin/answer-bot", "updated"))
 }
 
 // adminCreateBotFlow starts a flow with one message step in the default

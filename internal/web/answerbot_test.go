@@ -11,6 +11,7 @@ import (
 	"github.com/frontdesk/frontdesk/internal/desk"
 	"github.com/frontdesk/frontdesk/internal/helpcenter"
 	"github.com/frontdesk/frontdesk/internal/people"
+	"github.com/frontdesk/frontdesk/internal/settings"
 )
 
 // answeredLink is the path of a signed "this answered my question" link
@@ -148,6 +149,19 @@ func TestAdminAnswerBotPages(t *testing.T) {
 	}
 	if f, _ := e.app.AnswerBot.Flow(as(e.admin), flows[0].ID); f.Version != 2 {
 		t.Fatalf("a refused save made version %d", f.Version)
+	}
+	// The email suggestions switch.
+	if r := after(ad.post("/agent/admin/answer-bot/email", nil)); r.Status != 200 || strings.Contains(r.Body, `id="bot-email-on" name="email_suggestions" value="1" checked`) {
+		t.Fatalf("email off: %d", r.Status)
+	}
+	if on, _ := settings.AnswerBotEmail.Get(e.sys, e.app.Settings); on {
+		t.Fatal("email suggestions still on")
+	}
+	if r := after(ad.post("/agent/admin/answer-bot/email", url.Values{"email_suggestions": {"1"}})); r.Status != 200 {
+		t.Fatalf("email on: %d", r.Status)
+	}
+	if on, _ := settings.AnswerBotEmail.Get(e.sys, e.app.Settings); !on {
+		t.Fatal("email suggestions still off")
 	}
 	if r := after(ad.post(page+"/activate", url.Values{"active": {"1"}})); r.Status != 200 || !strings.Contains(r.Body, "Deactivate") {
 		t.Fatalf("activate: %d", r.Status)
