@@ -2,6 +2,8 @@ package answerbot
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
@@ -270,6 +272,17 @@ func (s *Service) ResolveByLink(ctx context.Context, token string) (int64, error
 		return 0, err
 	}
 	err = s.Tickets.SolveAnswered(rctx, l.TicketID, func(ctx context.Context, tx *store.Tx) error {
+		// A request somebody already solved is not the bot's resolution.
+		var status string
+		if err := tx.QueryRow(ctx, `SELECT status FROM tickets WHERE id = ? AND deleted_at = 0`, l.TicketID).Scan(&status); err != nil {
+			if errors.Is(err, sql.ErrNoRows) {
+				return desk.NotFound()
+			}
+			return err
+		}
+		if status == string(desk.StatusSolved) || status == string(desk.StatusClosed) {
+			return &desk.Error{Code: desk.ECONFLICT, Message: "This request is already solved"}
+		}
 		if _, err := tx.Exec(ctx, `INSERT INTO answer_bot_links (link_id, ticket_id, used_at) VALUES (?, ?, ?)`, l.ID, l.TicketID, store.Now()); err != nil {
 			if store.IsUniqueViolation(err) {
 				return usedLink()

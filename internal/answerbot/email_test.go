@@ -125,6 +125,26 @@ func TestEmailSuggestionLinks(t *testing.T) {
 		if len(os) != 1 || os[0].Channel != answerbot.ChannelEmail || os[0].Result != answerbot.Resolved || os[0].TicketID != tk.ID || os[0].ArticleID == 0 {
 			t.Fatalf("outcomes: %+v", os)
 		}
+		// A request an agent already solved is not the bot's to solve.
+		tk2, _, err := tickets.Create(desk.WithPrincipal(context.Background(), up), ticket.Input{Subject: ptr("Password again"),
+			Comment: &ticket.CommentInput{Body: "reset password"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		agentLink, err := f.bot.LinkToken(f.sys, db, tk2.ID, f.user, f.public)
+		if err != nil {
+			t.Fatal(err)
+		}
+		solved := string(desk.StatusSolved)
+		if _, _, err := tickets.Update(f.admin, tk2.ID, ticket.Input{Status: &solved}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.bot.ResolveByLink(bg, agentLink); desk.ErrorCode(err) != desk.ECONFLICT {
+			t.Fatalf("already solved: %v", err)
+		}
+		if n := len(f.outcomes(t)); n != 1 {
+			t.Fatalf("%d outcomes after refusals", n)
+		}
 		// Off: no suggestions.
 		if err := settings.AnswerBotEmail.Set(f.sys, settings.New(db, nil), false); err != nil {
 			t.Fatal(err)
