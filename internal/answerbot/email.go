@@ -2,12 +2,12 @@ package answerbot
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
+	"database/sql"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
