@@ -6,6 +6,7 @@ package api
 
 import (
 	"context"
+	"github.com/frontdesk/frontdesk/internal/answerbot"
 	"log/slog"
 	"net/http"
 	"slices"
@@ -100,6 +101,8 @@ type Server struct {
 	Community *community.Service
 	// HelpCenter serves /api/v2/help_center (p10-hc); nil: 404.
 	HelpCenter *helpcenter.Service
+	// AnswerBot serves /api/v2/answer_bot (p11-bot); nil: 404.
+	AnswerBot *answerbot.Service
 
 	// routes lists every pattern registered through handle, so tests can
 	// check that each route has its entry in the permission matrix.
@@ -139,6 +142,7 @@ func (s *Server) Register(mux *http.ServeMux) {
 	s.registerPrivacy(mux)    // p9-export
 	s.registerCommunity(mux)  // p10-community
 	s.registerHelpCenter(mux) // p10-hc
+	s.registerAnswerBot(mux)  // p11-bot
 	// p9-auditops
 	s.registerSecurityAlerts(mux)
 	mux.Handle("/api/v2/", s.public(func(w http.ResponseWriter, r *http.Request) error {

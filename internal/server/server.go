@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/frontdesk/frontdesk/internal/answerbot"
 	"github.com/frontdesk/frontdesk/internal/audit"
 	"log/slog"
 	"net"
@@ -221,6 +222,10 @@ type App struct {
 	Community *community.Service
 	// HelpCenter is the knowledge base (/hc, /api/v2/help_center).
 	HelpCenter *helpcenter.Service
+	// AnswerBot answers chats from the help center before a person does,
+	// and walks the admin-defined flows (p11-bot); it is the chat's
+	// botapi.Bot.
+	AnswerBot *answerbot.Service
 
 	metricsAddr string // where the metrics listener listens, once it does
 	smtpAddr    string // where the SMTP receiver listens, once it does
@@ -299,6 +304,16 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 	// no support address configured there are none.
 	notifier := &notify.Notifier{Outbox: a.Outbox, Mailboxes: a.Mailboxes, Threads: a.Threads, PublicURL: cfg.PublicURL, Logger: logger}
 	notifier.Register(a.Tickets)
+	// The answer bot's article suggestions in a new email ticket's
+	// acknowledgement (a.AnswerBot is built below, before serving).
+	notifier.Suggest = func(ctx context.Context, tx *store.Tx, base string, ticketID, requesterID int64, loc, text string) ([]notify.Suggestion, error) {
+		ss, err := a.AnswerBot.EmailSuggestions(ctx, tx, base, ticketID, requesterID, loc, text)
+		out := make([]notify.Suggestion, len(ss))
+		for i, x := range ss {
+			out[i] = notify.Suggestion{Title: x.Title, URL: x.URL, AnsweredURL: x.AnsweredURL}
+		}
+		return out, err
+	}
 	// Business rules: triggers run in every ticket change's commit (the
 	// ticket service's rule stage), automations from an hourly job. Other
 	// packages add their fields, actions and placeholders to RuleRegistry
@@ -354,7 +369,8 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 	a.CSAT.RegisterRules(a.RuleRegistry)
 	a.openViewsMacros()
 	a.HelpCenter = helpcenter.New(db)
-	a.Web, err = web.New(web.Deps{
+	a.AnswerBot = answerbot.New(db, a.HelpCenter, a.Tickets, a.Settings)
+	a.Web, err = web.New(web.Deps{AnswerBot: a.AnswerBot,
 		DB: db, Tickets: a.Tickets, People: a.People, Search: a.Search, Account: a.Account, OAuth: a.OAuth, Outbox: a.Outbox, Mailboxes: a.Mailboxes,
 		TwoFactor: twoFactor, Passwords: a.People.Passwords, Settings: a.Settings, EmailTemplates: &notify.Templates{DB: db},
 		Inbound: a.Inbound, IMAP: a.IMAP, Rules: a.Rules, SLA: a.SLA, Webhooks: a.Webhooks, Assign: a.Assign, CSAT: a.CSAT,
@@ -423,6 +439,7 @@ func (a *App) Handler(reg *prometheus.Registry) http.Handler {
 		Privacy:    a.Privacy,
 		Community:  a.Community,
 		HelpCenter: a.HelpCenter,
+		AnswerBot:  a.AnswerBot,
 	}
 	apiSrv.Register(mux)
 	metrics := httpx.NewMetrics(reg)

@@ -296,3 +296,11 @@ var (
 	CommunityCommentsPerIP = declare(communityRate(KeyCommunityCommentsPerIP, 180,
 		"Community comments one client address may send in an hour (0: no limit; staff are not limited)."))
 )
+// The answer bot (p11-bot). Declared apart to keep merges easy.
+const KeyAnswerBotEmail = "answer_bot.email_suggestions"
+
+// AnswerBotEmail puts up to three help-center articles, each with a
+// "this answered my question" link that solves the ticket, into the
+// acknowledgement of a new email ticket.
+var AnswerBotEmail = declare(boolSetting(KeyAnswerBotEmail, true,
+	"Suggest help-center articles in the acknowledgement of a new email ticket, with links that solve it."))

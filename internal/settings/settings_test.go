@@ -297,6 +297,7 @@ func TestRegistry(t *testing.T) {
 		// p10-community
 		settings.KeyCommunityPostsPerUser, settings.KeyCommunityPostsPerIP,
 		settings.KeyCommunityCommentsPerUser, settings.KeyCommunityCommentsPerIP,
+		settings.KeyAnswerBotEmail, // p11-bot
 	}
 	if len(all) != len(want) {
 		t.Fatalf("%d settings declared, want %d: %+v", len(all), len(want), all)

@@ -703,11 +703,15 @@ const AssigneeRequiredToSolve = "Assignee: is required when solving a ticket"
 // at all with the setting off is refused on assignee_id. So is removing the
 // assignee of a solved ticket. Solved tickets this edit does not solve or
 // unassign (older data) are left alone; merges close their sources without
-// an edit and are not held to it.
+// an edit and are not held to it. A requester solving through an answer
+// bot link (SolveAnswered) needs no assignee.
 func (e *Edit) requireSolvedAssignee() error {
 	t := e.t
 	if t.Status != desk.StatusSolved || t.AssigneeID != nil || (!e.solving && !e.clearedAssignee) {
 		return nil
+	}
+	if e.solving && !e.clearedAssignee && solvedByAnswer(e.ctx) {
+		return nil // the requester's own article answered it (SolveAnswered)
 	}
 	if e.solving && !e.clearedAssignee && e.actsAsAgent() {
 		on, err := settings.AssignOnSolve.Get(e.ctx, e.s.settingsSvc())

@@ -69,7 +69,8 @@ func TestUIPermissionMatrix(t *testing.T) {
 		{"/agent/admin/mailboxes", ok, denied, denied, signin},
 		{"/agent/admin/email-templates", ok, denied, denied, signin},
 		{"/agent/admin/audit", ok, denied, denied, signin},
-		{"/agent/admin/alerts", ok, denied, denied, signin}, // p9-alerts
+		{"/agent/admin/alerts", ok, denied, denied, signin},     // p9-alerts
+		{"/agent/admin/answer-bot", ok, denied, denied, signin}, // p11-bot
 		{"/security", ok, ok, ok, signin},
 	}
 	ad, ag, cu, anon := e.client(), e.client(), e.client(), e.client()
@@ -112,6 +113,11 @@ func TestUIPermissionMatrix(t *testing.T) {
 		{"/agent/admin/audit/verify", denied, denied},
 		{"/agent/admin/audit/export", denied, denied},
 		{"/agent/admin/security/alerts", denied, denied}, // p9-alerts
+		{"/agent/admin/answer-bot", denied, denied},      // p11-bot
+		{"/agent/admin/answer-bot/1", denied, denied},
+		{"/agent/admin/answer-bot/email", denied, denied},
+		{"/agent/admin/answer-bot/1/activate", denied, denied},
+		{"/agent/admin/answer-bot/1/delete", denied, denied},
 	}
 	ag.get("/agent")
 	cu.get("/requests")

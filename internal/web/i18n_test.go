@@ -3,6 +3,7 @@ package web_test
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/frontdesk/frontdesk/internal/answerbot"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -190,6 +191,17 @@ func TestEveryPageInEveryLanguage(t *testing.T) {
 	communityPages := communityFixture(t, e)
 	// The help center (p10-hc): its pages in the language of their URL.
 	hcc := hcFixture(t, e)
+	// The answer bot's "this answered my question" link (p11-bot).
+	answered, _ := answeredLink(t, e)
+	botSteps := []answerbot.Step{
+		{ID: "start", Kind: answerbot.KindMessage, Text: answerbot.Texts{"en": "Hi"}, Buttons: []answerbot.FlowButton{{Label: answerbot.Texts{"en": "Go"}, Next: "person"}}},
+		{ID: "person", Kind: answerbot.KindHandover},
+	}
+	botFlow, err := e.app.AnswerBot.CreateFlow(e.sys, answerbot.FlowInput{Name: ptr("Orders"), Steps: &botSteps})
+	if err != nil {
+		t.Fatal(err)
+	}
+	botFlowPage := fmt.Sprintf("/agent/admin/answer-bot/%d", botFlow.ID)
 
 	locale.ResetMissingKeys()
 	for _, loc := range []string{"en", "pl"} {
@@ -222,9 +234,11 @@ func TestEveryPageInEveryLanguage(t *testing.T) {
 			}
 			al := []string{"Accept-Language", loc}
 			for _, p := range []string{"/", "/requests/submitted?id=5", "/requests/submitted", "/signin", "/signup", "/verify?token=x",
-				"/password/forgot", "/password/reset?token=x", "/security/disown?token=x", "/security/disown", "/agent/signin", "/nope", ratingPage, ratingPage + "?score=good", sharedPage, "/shared/x"} {
+				"/password/forgot", "/password/reset?token=x", "/security/disown?token=x", "/security/disown", "/agent/signin", "/nope", ratingPage, ratingPage + "?score=good", sharedPage, "/shared/x", answered, "/answered/x"} {
 				check("anonymous", p, anon.get(p, al...))
 			}
+			// Solved on the first language's pass, "already used" on the next.
+			check("anonymous", "answered link", anon.post(answered, nil, al...))
 			anon.get("/", al...)
 			check("anonymous", "web form errors", anon.post("/requests/new", url.Values{"name": {"X"}}, al...))
 			check("anonymous", "sign-up errors", anon.post("/signup", url.Values{"name": {"X"}, "email": {"bad"}, "password": {"a"}, "password_confirm": {"b"}}, al...))
@@ -289,9 +303,12 @@ func TestEveryPageInEveryLanguage(t *testing.T) {
 				"/agent/admin/forms", fmt.Sprintf("/agent/admin/forms/%d", forms[0].ID), fmt.Sprintf("/agent/admin/fields/%d/options", planID),
 				"/agent/admin/webhooks", webhookPage,
 				"/agent/admin/triggers/dry-run", fmt.Sprintf("/agent/admin/triggers/dry-run?ticket_id=%d", tk.ID), "/agent/admin/triggers/dry-run?ticket_id=x", // p8-engine
-				"/agent/admin/retention", "/agent/admin/retention?preview=1"} { // p9-retention
+				"/agent/admin/retention", "/agent/admin/retention?preview=1", // p9-retention
+				"/agent/admin/answer-bot", botFlowPage} { // p11-bot
 				check("admin", p, ad.get(p))
 			}
+			check("admin", "invalid answer bot flow", ad.post(botFlowPage, url.Values{"name": {"Orders"}, "s0.id": {"start"}, "s0.kind": {"message"},
+				"s0.text.en": {"Hi"}, "s0.b0.label.en": {"Go"}, "s0.b0.next": {"ghost"}}))
 			for _, p := range rulePages {
 				check("admin", p, ad.get(p))
 			}

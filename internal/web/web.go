@@ -24,6 +24,7 @@ import (
 	"embed"
 	"encoding/base64"
 	"errors"
+	"github.com/frontdesk/frontdesk/internal/answerbot"
 	"io/fs"
 	"log/slog"
 	"net/http"
@@ -155,6 +156,9 @@ type Deps struct {
 	// HelpCenter serves the knowledge base at /hc and the agents' editing
 	// pages (p10-hc); nil: no help center.
 	HelpCenter *helpcenter.Service
+	// AnswerBot serves the "this answered my question" links of its email
+	// suggestions (p11-bot); nil: none.
+	AnswerBot *answerbot.Service
 }
 
 // Server serves the web UI. Build it with New and mount it with Register.
@@ -390,6 +394,9 @@ func (s *Server) Register(mux *http.ServeMux) {
 	// The help center (p10-hc).
 	s.registerHelpCenter(h)
 	s.registerHelpCenterEditing(h)
+	// The answer bot's email links (p11-bot).
+	s.registerAnswerBot(h)
+	s.registerAnswerBotAdmin(h)
 
 	// Anything else is an HTML 404 (the API answers under /api/v2/).
 	h("/", public, func(w http.ResponseWriter, r *http.Request) error { return desk.NotFound() })

@@ -52,6 +52,10 @@ type Notifier struct {
 	// one, mails carry no links (httpx.PublicBase: no trustworthy base).
 	PublicURL string
 	Logger    *slog.Logger
+	// Suggest, when set, finds help-center articles for the
+	// acknowledgement of a new email request (the answer bot): base is
+	// the site's public address; text the ticket's subject and body.
+	Suggest func(ctx context.Context, tx *store.Tx, base string, ticketID, requesterID int64, locale, text string) ([]Suggestion, error)
 
 	overrides overrides // admins' templates, parsed (see Templates)
 }
@@ -215,7 +219,29 @@ func (ch *change) acknowledge(author *user) error {
 	if c.Kind != desk.ChangeCreate || c.Via != "email" || author == nil || author.Staff || author.ID != c.After.RequesterID {
 		return nil
 	}
-	return ch.send(author, KindReceived, "auto-replied", Data{}, nil)
+	return ch.send(author, KindReceived, "auto-replied", Data{Suggestions: ch.suggestions(author)}, nil)
+}
+
+// suggestions asks the answer bot for articles that may answer a new
+// email request. A failure costs the suggestions, never the ticket.
+func (ch *change) suggestions(requester *user) []Suggestion {
+	if ch.n.Suggest == nil || ch.n.PublicURL == "" {
+		return nil
+	}
+	base, ok := httpx.PublicBase(nil, httpx.Site{PublicURL: ch.n.PublicURL}, httpx.ForEmail)
+	if !ok {
+		return nil
+	}
+	text := ch.c.After.Subject
+	if ch.c.Comment != nil {
+		text += "\n" + ch.c.Comment.Body
+	}
+	ss, err := ch.n.Suggest(ch.ctx, ch.tx, base, ch.c.After.ID, requester.ID, requester.Locale, text)
+	if err != nil {
+		ch.n.log().Warn("answer bot suggestions failed; the acknowledgement goes without them", "ticket_id", ch.c.After.ID, "err", err)
+		return nil
+	}
+	return ss
 }
 
 // send queues one notification to u (nobody, the actor, a suspended user,

@@ -45,6 +45,7 @@ type fixture struct {
 	customer *desk.User // locale pl
 	cc       *desk.User
 	loop     *desk.User // an end-user whose address is the support address
+	notifier *notify.Notifier
 }
 
 func newFixture(t *testing.T, db *store.DB) *fixture {
@@ -63,7 +64,8 @@ func newFixture(t *testing.T, db *store.DB) *fixture {
 		SMTPHost: ptr(f.smtp.Host), SMTPPort: ptr(f.smtp.Port), SMTPSecurity: ptr("none")}); err != nil {
 		t.Fatal(err)
 	}
-	(&notify.Notifier{Outbox: ob, Mailboxes: mailboxes, Threads: f.threads, PublicURL: "https://help.example.com"}).Register(f.tickets)
+	f.notifier = &notify.Notifier{Outbox: ob, Mailboxes: mailboxes, Threads: f.threads, PublicURL: "https://help.example.com"}
+	f.notifier.Register(f.tickets)
 	f.deliver = &deliver.Deliverer{Outbox: ob, Mailboxes: mailboxes, Dial: mailbox.DialOptions{Timeout: 10 * time.Second}}
 	g, err := f.people.CreateGroup(f.sys, people.GroupInput{Name: ptr("Support")})
 	if err != nil {

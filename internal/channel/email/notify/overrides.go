@@ -322,13 +322,15 @@ func samples(locale string) []Data {
 	d := Data{TicketID: 1234, Subject: "Printer on fire", RequesterName: "Jane Doe", RecipientName: "Jane Doe",
 		AuthorName: "Alex Agent", Body: "Thanks for writing in.\nWe're on it.", Link: "https://help.example.com/requests/1234",
 		Brand:   "Example Ltd",
-		History: []Entry{{Author: "Jane Doe", When: "2026-01-05 09:14 UTC", Body: "My printer is on fire."}}}
+		History: []Entry{{Author: "Jane Doe", When: "2026-01-05 09:14 UTC", Body: "My printer is on fire."}},
+		Suggestions: []Suggestion{{Title: "Printer safety", URL: "https://help.example.com/hc/en/articles/7-printer-safety",
+			AnsweredURL: "https://help.example.com/answered/sample"}}}
 	if locale == "pl" {
 		d.Subject, d.RequesterName, d.RecipientName, d.AuthorName = "Drukarka się pali", "Zofia Żółć", "Zofia Żółć", "Adam Agent"
 		d.Body, d.History[0].Author, d.History[0].Body = "Dziękujemy za wiadomość.\nZajmujemy się tym.", "Zofia Żółć", "Moja drukarka się pali."
 	}
 	bare := d
-	bare.Link, bare.History, bare.Brand = "", nil, ""
+	bare.Link, bare.History, bare.Brand, bare.Suggestions = "", nil, "", nil
 	return []Data{d, bare}
 }
 

@@ -33,6 +33,18 @@ type Data struct {
 	// (agents); "" when no public URL is configured.
 	Link  string
 	Brand string
+	// Suggestions are help-center articles that may answer a new email
+	// request, in its acknowledgement (the answer bot; empty otherwise).
+	Suggestions []Suggestion
+}
+
+// Suggestion is one suggested article: its title (plain text, escaped by
+// the HTML template), its address and the signed link that solves the
+// request because the article answered it.
+type Suggestion struct {
+	Title       string
+	URL         string
+	AnsweredURL string
 }
 
 // Entry is one earlier public comment.
@@ -95,6 +107,29 @@ const historyText = `{{range .History}}
 
 const historyHTML = `{{range .History}}<hr><p><strong>{{.Author}}</strong>, {{.When}}:</p><p style="white-space: pre-wrap">{{.Body}}</p>{{end}}`
 
+// The answer bot's suggested articles in the acknowledgement of a new
+// email request (Data.Suggestions).
+const (
+	suggestionsTextEN = `{{if .Suggestions}}
+These articles may already answer your question:
+{{range .Suggestions}}
+- {{.Title}}
+  Read it: {{.URL}}
+  This answered my question: {{.AnsweredURL}}
+{{end}}{{end}}`
+	suggestionsHTMLEN = `{{if .Suggestions}}<p>These articles may already answer your question:</p>
+<ul>{{range .Suggestions}}<li><a href="{{.URL}}">{{.Title}}</a> — <a href="{{.AnsweredURL}}">This answered my question</a></li>{{end}}</ul>{{end}}`
+	suggestionsTextPL = `{{if .Suggestions}}
+Te artykuły mogą już odpowiadać na Twoje pytanie:
+{{range .Suggestions}}
+- {{.Title}}
+  Przeczytaj: {{.URL}}
+  To odpowiada na moje pytanie: {{.AnsweredURL}}
+{{end}}{{end}}`
+	suggestionsHTMLPL = `{{if .Suggestions}}<p>Te artykuły mogą już odpowiadać na Twoje pytanie:</p>
+<ul>{{range .Suggestions}}<li><a href="{{.URL}}">{{.Title}}</a> — <a href="{{.AnsweredURL}}">To odpowiada na moje pytanie</a></li>{{end}}</ul>{{end}}`
+)
+
 // templates holds the built-in templates per language ("en", "pl").
 var templates = map[string]map[Kind]tmpl{
 	"en": {
@@ -136,11 +171,11 @@ Your request #{{.TicketID}} has been received and is being reviewed by our suppo
 Follow it here: {{.Link}}
 {{end}}
 To add additional comments, reply to this email.
-`,
+`+suggestionsTextEN,
 			`<p>Hello {{.RecipientName}},</p>
 <p>Your request #{{.TicketID}} has been received and is being reviewed by our support staff.</p>
 {{if .Link}}<p><a href="{{.Link}}">Follow your request</a></p>{{end}}
-<p>To add additional comments, reply to this email.</p>`),
+<p>To add additional comments, reply to this email.</p>`+suggestionsHTMLEN),
 	},
 	"pl": {
 		KindPublicReply: parse("pl.reply", `{{.Subject}}`,
@@ -181,11 +216,11 @@ Twoje zgłoszenie nr {{.TicketID}} zostało przyjęte i nasz zespół wsparcia j
 Możesz je śledzić tutaj: {{.Link}}
 {{end}}
 Aby coś dodać, odpisz na tę wiadomość.
-`,
+`+suggestionsTextPL,
 			`<p>Dzień dobry, {{.RecipientName}},</p>
 <p>Twoje zgłoszenie nr {{.TicketID}} zostało przyjęte i nasz zespół wsparcia już się nim zajmuje.</p>
 {{if .Link}}<p><a href="{{.Link}}">Śledź swoje zgłoszenie</a></p>{{end}}
-<p>Aby coś dodać, odpisz na tę wiadomość.</p>`),
+<p>Aby coś dodać, odpisz na tę wiadomość.</p>`+suggestionsHTMLPL),
 	},
 }
 
