@@ -296,6 +296,7 @@ var (
 	CommunityCommentsPerIP = declare(communityRate(KeyCommunityCommentsPerIP, 180,
 		"Community comments one client address may send in an hour (0: no limit; staff are not limited)."))
 )
+
 // The answer bot (p11-bot). Declared apart to keep merges easy.
 const KeyAnswerBotEmail = "answer_bot.email_suggestions"
 
