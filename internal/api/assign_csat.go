@@ -261,6 +261,22 @@ func (s *Server) createRating(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, http.StatusOK, map[string]any{"satisfaction_rating": x})
 }
 
+// withNewSatisfaction is withSatisfaction for a ticket just created (no
+// rating can exist yet; see csat.ForNewTicket).
+func (s *Server) withNewSatisfaction(r *http.Request, t *desk.Ticket) error {
+	if s.CSAT == nil {
+		return nil
+	}
+	v, err := s.CSAT.ForNewTicket(r.Context())
+	if err != nil {
+		return err
+	}
+	if v != nil {
+		t.SatisfactionRating = v
+	}
+	return nil
+}
+
 // withSatisfaction fills the tickets' satisfaction_rating (Zendesk's
 // {id, score, comment}; {score: unoffered} before any survey; null while
 // CSAT is off and the ticket was never rated).

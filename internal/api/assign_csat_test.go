@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"testing"
 
 	"github.com/frontdesk/frontdesk/internal/desk"
@@ -128,6 +129,21 @@ func TestAssignAndRateOverAPI(t *testing.T) {
 		}
 		if code, _ = a.do(t, a.Admin, "GET", "/api/v2/satisfaction_ratings.json?score=meh", nil); code != 422 {
 			t.Fatalf("bad score filter: %d", code)
+		}
+		// A new ticket's JSON (the create path reads no rating: none can
+		// exist yet) says the same as reading the ticket back: unoffered
+		// while CSAT is on.
+		code, body = a.do(t, a.Admin, "POST", "/api/v2/tickets.json", map[string]any{"ticket": map[string]any{
+			"subject": "Again", "comment": map[string]any{"body": "Please"}, "requester_id": a.EndUser.ID}})
+		tk, _ = body["ticket"].(map[string]any)
+		created, _ := tk["satisfaction_rating"].(map[string]any)
+		if code != 201 || created["score"] != "unoffered" || len(created) != 1 {
+			t.Fatalf("create with CSAT on: %d %v", code, tk["satisfaction_rating"])
+		}
+		code, body = a.do(t, a.Admin, "GET", fmt.Sprintf("/api/v2/tickets/%d.json", pNum(tk, "id")), nil)
+		tk, _ = body["ticket"].(map[string]any)
+		if read, _ := tk["satisfaction_rating"].(map[string]any); code != 200 || !reflect.DeepEqual(read, created) {
+			t.Fatalf("read back: %d %v, created %v", code, tk["satisfaction_rating"], created)
 		}
 	})
 }

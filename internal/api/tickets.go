@@ -213,7 +213,7 @@ func (s *Server) createTicket(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	withTicketURLs(r, t)
-	if err := s.withSatisfaction(r, t); err != nil { // p8-assign
+	if err := s.withNewSatisfaction(r, t); err != nil { // p8-assign
 		return err
 	}
 	return created(w, t.URL, map[string]any{"ticket": t, "audit": audit})

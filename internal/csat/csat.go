@@ -267,6 +267,19 @@ func (s *Service) ForTickets(ctx context.Context, ids []int64) (map[int64]map[st
 	return out, nil
 }
 
+// ForNewTicket is ForTickets for a ticket the caller has just created: a
+// rating is only ever recorded for a solve of an existing ticket (Rate,
+// the survey offer), so at its creation a ticket has none, and only the
+// setting decides ({score: unoffered} when CSAT is on, else nil). It reads
+// no rows: the create path (the API's hottest) skips a read transaction.
+func (s *Service) ForNewTicket(ctx context.Context) (map[string]any, error) {
+	on, err := s.Enabled(ctx)
+	if err != nil || !on {
+		return nil, err
+	}
+	return map[string]any{"score": string(Unoffered)}, nil
+}
+
 // ScoreSQL is a condition over the tickets table aliased t: the score of
 // the ticket's current solve is one of scores ("unoffered" when there is
 // no rating). It is what a view's "satisfaction_score" condition compiles

@@ -456,13 +456,17 @@ func (s *Service) Hook(ctx context.Context, tx *store.Tx, c *desk.TicketChange) 
 // policy, by position, whose filter t matches as it stands in tx (the
 // change is written before hooks run): one query, the filters compiled by
 // the engine into a CASE in order.
+//
+// The policies are read first: with none, an override cannot name one
+// either (it yields no policy once its policy is gone), so a desk without
+// SLA policies pays one query per change, not two.
 func (s *Service) choose(ctx context.Context, tx *store.Tx, t *desk.Ticket, now time.Time) (*Policy, error) {
-	if p, err := override(ctx, tx, t.ID); p != nil || err != nil {
-		return p, err
-	}
 	policies, err := s.cachedPolicies(ctx, tx)
 	if err != nil || len(policies) == 0 {
 		return nil, err
+	}
+	if p, err := override(ctx, tx, t.ID); p != nil || err != nil {
+		return p, err
 	}
 	b := &rules.SQL{Dialect: tx.Dialect(), Now: now}
 	var q strings.Builder

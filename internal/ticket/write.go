@@ -321,22 +321,38 @@ func (s *Service) writeAudit(ctx context.Context, tx *store.Tx, p *desk.Principa
 	if err != nil {
 		return nil, err
 	}
-	id, err := tx.InsertID(ctx, `INSERT INTO ticket_audits (ticket_id, author_id, via_channel, metadata, events, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
-		t.ID, author, audit.Via.Channel, string(meta), string(b), now)
-	if err != nil {
-		return nil, err
-	}
-	audit.ID = id
-	if err := copyComments(ctx, tx, t.ID, id, copyFrom); err != nil {
-		return nil, err
-	}
-	var cid int64
-	if c.comment != nil {
-		cid, err = tx.InsertID(ctx, `INSERT INTO ticket_comments (ticket_id, audit_id, author_id, body, html_body, public, via_channel, via_source, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, t.ID, id, c.comment.authorID, c.comment.body, c.comment.html, c.comment.public, audit.Via.Channel, c.comment.viaSource, now)
+	const insertAudit = `INSERT INTO ticket_audits (ticket_id, author_id, via_channel, metadata, events, created_at) VALUES (?, ?, ?, ?, ?, ?)`
+	auditArgs := []any{t.ID, author, audit.Via.Channel, string(meta), string(b), now}
+	var id, cid int64
+	if c.comment != nil && len(copyFrom) == 0 && tx.Dialect() == store.Postgres {
+		// The audit and its comment in one round trip: on PostgreSQL each
+		// statement of a change costs one (SQLite has no data-modifying
+		// CTEs, and no round trips).
+		err = tx.QueryRow(ctx, `WITH a AS (`+insertAudit+` RETURNING id)
+			INSERT INTO ticket_comments (ticket_id, audit_id, author_id, body, html_body, public, via_channel, via_source, created_at)
+			SELECT ?, a.id, ?, ?, ?, ?, ?, ?, ? FROM a RETURNING audit_id, id`,
+			append(auditArgs, t.ID, c.comment.authorID, c.comment.body, c.comment.html, c.comment.public, audit.Via.Channel, c.comment.viaSource, now)...).
+			Scan(&id, &cid)
 		if err != nil {
 			return nil, err
 		}
+	} else {
+		if id, err = tx.InsertID(ctx, insertAudit, auditArgs...); err != nil {
+			return nil, err
+		}
+		if err := copyComments(ctx, tx, t.ID, id, copyFrom); err != nil {
+			return nil, err
+		}
+		if c.comment != nil {
+			cid, err = tx.InsertID(ctx, `INSERT INTO ticket_comments (ticket_id, audit_id, author_id, body, html_body, public, via_channel, via_source, created_at)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, t.ID, id, c.comment.authorID, c.comment.body, c.comment.html, c.comment.public, audit.Via.Channel, c.comment.viaSource, now)
+			if err != nil {
+				return nil, err
+			}
+		}
+	}
+	audit.ID = id
+	if c.comment != nil {
 		if err := bindUploads(ctx, tx, p, t.ID, cid, c.comment.uploads); err != nil {
 			return nil, err
 		}
