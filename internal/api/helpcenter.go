@@ -11,14 +11,15 @@ import (
 )
 
 // registerHelpCenter mounts Zendesk's Help Center API: categories,
-// sections, articles (with and without a locale in the path), article
+// sections, articles (with and without a locale in the path), their
 // translations, search, votes, locales and the incremental article export.
 // Package helpcenter decides who reads what (its one visibility rule) and
-// who edits (manage_help_center).
+// who edits (manage_help_center). The reads Zendesk serves without signing
+// in are open to anonymous callers, who see only what everyone may read.
 func (s *Server) registerHelpCenter(mux *http.ServeMux) {
 	h := func(f handlerFunc) handlerFunc { return s.needs(s.HelpCenter != nil, f) }
 	const base = "/api/v2/help_center"
-	s.handle(mux, "GET "+base+"/locales", h(s.hcLocales))
+	s.handleOpen(mux, "GET "+base+"/locales", h(s.hcLocales))
 	// The locale variants are mounted per locale (a {locale} wildcard
 	// would overlap /help_center/articles/{id}/… ambiguously); each sets
 	// the path value the handlers read.
@@ -39,18 +40,34 @@ func (s *Server) registerHelpCenter(mux *http.ServeMux) {
 				return f(w, r)
 			})
 		}
-		s.handle(mux, "GET "+pre+"/categories", l(s.hcListCategories))
-		s.handle(mux, "GET "+pre+"/categories/{id}", l(s.hcShowCategory))
-		s.handle(mux, "GET "+pre+"/sections", l(s.hcListSections))
-		s.handle(mux, "GET "+pre+"/sections/{id}", l(s.hcShowSection))
-		s.handle(mux, "GET "+pre+"/categories/{id}/sections", l(s.hcListSections))
-		s.handle(mux, "GET "+pre+"/articles", l(s.hcListArticles))
-		s.handle(mux, "GET "+pre+"/articles/{id}", l(s.hcShowArticle))
-		s.handle(mux, "GET "+pre+"/sections/{id}/articles", l(s.hcListArticles))
-		s.handle(mux, "GET "+pre+"/categories/{id}/articles", l(s.hcListArticles))
+		s.handleOpen(mux, "GET "+pre+"/categories", l(s.hcListCategories))
+		s.handleOpen(mux, "GET "+pre+"/categories/{id}", l(s.hcShowCategory))
+		s.handleOpen(mux, "GET "+pre+"/sections", l(s.hcListSections))
+		s.handleOpen(mux, "GET "+pre+"/sections/{id}", l(s.hcShowSection))
+		s.handleOpen(mux, "GET "+pre+"/categories/{id}/sections", l(s.hcListSections))
+		s.handleOpen(mux, "GET "+pre+"/articles", l(s.hcListArticles))
+		s.handleOpen(mux, "GET "+pre+"/articles/{id}", l(s.hcShowArticle))
+		s.handleOpen(mux, "GET "+pre+"/sections/{id}/articles", l(s.hcListArticles))
+		s.handleOpen(mux, "GET "+pre+"/categories/{id}/articles", l(s.hcListArticles))
 		s.handle(mux, "POST "+pre+"/categories", l(s.hcCreateCategory))
 		s.handle(mux, "POST "+pre+"/categories/{id}/sections", l(s.hcCreateSection))
 		s.handle(mux, "POST "+pre+"/sections/{id}/articles", l(s.hcCreateArticle))
+	}
+	// Zendesk's regional locales ("en-us", "pl-pl") in the path name the
+	// catalogue locale of their language: the request is served as if it
+	// named that one. Anything that is not a locale form is a 404.
+	if s.HelpCenter != nil {
+		mux.Handle(base+"/{loc}/{rest...}", s.public(func(w http.ResponseWriter, r *http.Request) error {
+			loc := r.PathValue("loc")
+			n := s.HelpCenter.NormalizeLocale(loc)
+			if n == "" || n == loc {
+				return &desk.Error{Code: desk.ENOTFOUND, Message: "No route matches " + r.Method + " " + r.URL.Path}
+			}
+			r2 := r.Clone(r.Context())
+			r2.URL.Path, r2.URL.RawPath = base+"/"+n+"/"+r.PathValue("rest"), ""
+			mux.ServeHTTP(w, r2)
+			return nil
+		}))
 	}
 	s.handle(mux, "PUT "+base+"/categories/{id}", h(s.hcUpdateCategory))
 	s.handle(mux, "DELETE "+base+"/categories/{id}", h(func(w http.ResponseWriter, r *http.Request) error {
@@ -64,15 +81,45 @@ func (s *Server) registerHelpCenter(mux *http.ServeMux) {
 	s.handle(mux, "DELETE "+base+"/articles/{id}", h(func(w http.ResponseWriter, r *http.Request) error {
 		return deleteByID(s.HelpCenter.DeleteArticle)(w, r)
 	}))
-	s.handle(mux, "GET "+base+"/articles/{id}/translations", h(s.hcListTranslations))
-	s.handle(mux, "GET "+base+"/articles/{id}/translations/{tl}", h(s.hcShowTranslation))
-	s.handle(mux, "POST "+base+"/articles/{id}/translations", h(s.hcCreateTranslation))
-	s.handle(mux, "PUT "+base+"/articles/{id}/translations/{tl}", h(s.hcUpdateTranslation))
-	s.handle(mux, "DELETE "+base+"/articles/{id}/translations/{tl}", h(s.hcDeleteTranslation))
-	s.handle(mux, "GET "+base+"/articles/search", h(s.hcSearch))
+	for _, k := range hcTranslatable {
+		p := base + "/" + k.path + "/{id}/translations"
+		s.handleOpen(mux, "GET "+p, h(s.hcListTranslations(k)))
+		s.handleOpen(mux, "GET "+p+"/missing", h(s.hcMissingTranslations(k)))
+		s.handleOpen(mux, "GET "+p+"/{tl}", h(s.hcShowTranslation(k)))
+		s.handle(mux, "POST "+p, h(s.hcCreateTranslation(k)))
+		s.handle(mux, "PUT "+p+"/{tl}", h(s.hcUpdateTranslation(k)))
+		s.handle(mux, "DELETE "+p+"/{tl}", h(s.hcDeleteTranslation(k)))
+	}
+	s.handle(mux, "DELETE "+base+"/translations/{id}", h(func(w http.ResponseWriter, r *http.Request) error {
+		return deleteByID(s.HelpCenter.DeleteTranslationByID)(w, r)
+	}))
+	s.handleOpen(mux, "GET "+base+"/articles/search", h(s.hcSearch))
 	s.handle(mux, "POST "+base+"/articles/{id}/up", h(s.hcVote(helpcenter.VoteUp)))
 	s.handle(mux, "POST "+base+"/articles/{id}/down", h(s.hcVote(helpcenter.VoteDown)))
+	s.handle(mux, "GET "+base+"/articles/{id}/votes", h(s.hcListVotes(func(r *http.Request, id int64) ([]helpcenter.ArticleVote, error) {
+		return s.HelpCenter.ArticleVotes(r.Context(), id)
+	})))
+	s.handle(mux, "GET "+base+"/users/{id}/votes", h(s.hcListVotes(func(r *http.Request, id int64) ([]helpcenter.ArticleVote, error) {
+		return s.HelpCenter.UserVotes(r.Context(), id)
+	})))
+	s.handle(mux, "GET "+base+"/votes/{id}", h(s.hcShowVote))
+	s.handle(mux, "DELETE "+base+"/votes/{id}", h(func(w http.ResponseWriter, r *http.Request) error {
+		return deleteByID(s.HelpCenter.DeleteVote)(w, r)
+	}))
 	s.handle(mux, "GET "+base+"/incremental/articles", h(s.hcIncremental))
+}
+
+// hcKind is a translatable help-center item as the API names it.
+type hcKind struct {
+	kind       helpcenter.Kind
+	path       string // the collection in paths: "articles"
+	sourceType string // Zendesk's source_type: "Article"
+}
+
+var hcTranslatable = []hcKind{
+	{helpcenter.KindArticle, "articles", "Article"},
+	{helpcenter.KindSection, "sections", "Section"},
+	{helpcenter.KindCategory, "categories", "Category"},
 }
 
 // hcLocale is the locale of the path, or of ?locale=, or "" (the
@@ -440,28 +487,46 @@ func (s *Server) hcUpdateArticle(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, http.StatusOK, map[string]any{"article": hcArticleJSON(r, a)})
 }
 
-func hcTranslationJSON(r *http.Request, tr helpcenter.Translation) map[string]any {
+func hcTranslationJSON(r *http.Request, k hcKind, tr helpcenter.Translation) map[string]any {
 	b := baseURL(r)
-	return map[string]any{"id": tr.ID, "url": b + "/api/v2/help_center/articles/" + itoa(tr.ItemID) + "/translations/" + tr.Locale + ".json",
-		"html_url":  b + "/hc/" + tr.Locale + "/articles/" + itoa(tr.ItemID) + "-" + helpcenter.Slug(tr.Title),
-		"source_id": tr.ItemID, "source_type": "Article", "locale": tr.Locale, "title": tr.Title, "body": tr.Body,
+	return map[string]any{"id": tr.ID, "url": b + "/api/v2/help_center/" + k.path + "/" + itoa(tr.ItemID) + "/translations/" + tr.Locale + ".json",
+		"html_url":  b + "/hc/" + tr.Locale + "/" + k.path + "/" + itoa(tr.ItemID) + "-" + helpcenter.Slug(tr.Title),
+		"source_id": tr.ItemID, "source_type": k.sourceType, "locale": tr.Locale, "title": tr.Title, "body": tr.Body,
 		"outdated": tr.Outdated, "draft": tr.Draft, "created_by_id": tr.AuthorID, "created_at": tr.CreatedAt, "updated_at": tr.UpdatedAt}
 }
 
-func (s *Server) hcListTranslations(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
+func (s *Server) hcListTranslations(k hcKind) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		id, err := pathID(r, "id")
+		if err != nil {
+			return err
+		}
+		trs, err := s.HelpCenter.Translations(r.Context(), k.kind, id)
+		if err != nil {
+			return err
+		}
+		out := make([]map[string]any, len(trs))
+		for i, tr := range trs {
+			out[i] = hcTranslationJSON(r, k, tr)
+		}
+		return writeJSON(w, http.StatusOK, hcList(r, "translations", out, 1, max(len(out), 1), len(out)))
 	}
-	trs, err := s.HelpCenter.Translations(r.Context(), helpcenter.KindArticle, id)
-	if err != nil {
-		return err
+}
+
+// hcMissingTranslations is GET …/translations/missing: the supported
+// locales the item has no translation in, as {"locales": [...]}.
+func (s *Server) hcMissingTranslations(k hcKind) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		id, err := pathID(r, "id")
+		if err != nil {
+			return err
+		}
+		ls, err := s.HelpCenter.MissingLocales(r.Context(), k.kind, id)
+		if err != nil {
+			return err
+		}
+		return writeJSON(w, http.StatusOK, map[string]any{"locales": ls})
 	}
-	out := make([]map[string]any, len(trs))
-	for i, tr := range trs {
-		out[i] = hcTranslationJSON(r, tr)
-	}
-	return writeJSON(w, http.StatusOK, hcList(r, "translations", out, 1, max(len(out), 1), len(out)))
 }
 
 func (s *Server) hcTranslationLocale(r *http.Request) (int64, string, error) {
@@ -476,16 +541,18 @@ func (s *Server) hcTranslationLocale(r *http.Request) (int64, string, error) {
 	return id, loc, nil
 }
 
-func (s *Server) hcShowTranslation(w http.ResponseWriter, r *http.Request) error {
-	id, loc, err := s.hcTranslationLocale(r)
-	if err != nil {
-		return err
+func (s *Server) hcShowTranslation(k hcKind) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		id, loc, err := s.hcTranslationLocale(r)
+		if err != nil {
+			return err
+		}
+		tr, err := s.HelpCenter.Translation(r.Context(), k.kind, id, loc)
+		if err != nil {
+			return err
+		}
+		return writeJSON(w, http.StatusOK, map[string]any{"translation": hcTranslationJSON(r, k, tr)})
 	}
-	tr, err := s.HelpCenter.Translation(r.Context(), helpcenter.KindArticle, id, loc)
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusOK, map[string]any{"translation": hcTranslationJSON(r, tr)})
 }
 
 func decodeTranslation(r *http.Request) (helpcenter.TranslationInput, error) {
@@ -501,54 +568,60 @@ func decodeTranslation(r *http.Request) (helpcenter.TranslationInput, error) {
 	return *env.Translation, nil
 }
 
-func (s *Server) hcCreateTranslation(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
+func (s *Server) hcCreateTranslation(k hcKind) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		id, err := pathID(r, "id")
+		if err != nil {
+			return err
+		}
+		in, err := decodeTranslation(r)
+		if err != nil {
+			return err
+		}
+		if n := s.HelpCenter.NormalizeLocale(in.Locale); n != "" {
+			in.Locale = n
+		}
+		if _, err := s.HelpCenter.Translation(r.Context(), k.kind, id, in.Locale); err == nil {
+			return desk.Invalid("locale", "already has a translation; update it instead")
+		}
+		tr, err := s.HelpCenter.SaveTranslation(r.Context(), k.kind, id, in)
+		if err != nil {
+			return err
+		}
+		return created(w, baseURL(r)+"/api/v2/help_center/"+k.path+"/"+itoa(id)+"/translations/"+tr.Locale+".json", map[string]any{"translation": hcTranslationJSON(r, k, tr)})
 	}
-	in, err := decodeTranslation(r)
-	if err != nil {
-		return err
-	}
-	if n := s.HelpCenter.NormalizeLocale(in.Locale); n != "" {
-		in.Locale = n
-	}
-	if _, err := s.HelpCenter.Translation(r.Context(), helpcenter.KindArticle, id, in.Locale); err == nil {
-		return desk.Invalid("locale", "already has a translation; update it instead")
-	}
-	tr, err := s.HelpCenter.SaveTranslation(r.Context(), helpcenter.KindArticle, id, in)
-	if err != nil {
-		return err
-	}
-	return created(w, baseURL(r)+"/api/v2/help_center/articles/"+itoa(id)+"/translations/"+tr.Locale+".json", map[string]any{"translation": hcTranslationJSON(r, tr)})
 }
 
-func (s *Server) hcUpdateTranslation(w http.ResponseWriter, r *http.Request) error {
-	id, loc, err := s.hcTranslationLocale(r)
-	if err != nil {
-		return err
+func (s *Server) hcUpdateTranslation(k hcKind) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		id, loc, err := s.hcTranslationLocale(r)
+		if err != nil {
+			return err
+		}
+		in, err := decodeTranslation(r)
+		if err != nil {
+			return err
+		}
+		in.Locale = loc
+		tr, err := s.HelpCenter.SaveTranslation(r.Context(), k.kind, id, in)
+		if err != nil {
+			return err
+		}
+		return writeJSON(w, http.StatusOK, map[string]any{"translation": hcTranslationJSON(r, k, tr)})
 	}
-	in, err := decodeTranslation(r)
-	if err != nil {
-		return err
-	}
-	in.Locale = loc
-	tr, err := s.HelpCenter.SaveTranslation(r.Context(), helpcenter.KindArticle, id, in)
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusOK, map[string]any{"translation": hcTranslationJSON(r, tr)})
 }
 
-func (s *Server) hcDeleteTranslation(w http.ResponseWriter, r *http.Request) error {
-	id, loc, err := s.hcTranslationLocale(r)
-	if err != nil {
-		return err
+func (s *Server) hcDeleteTranslation(k hcKind) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		id, loc, err := s.hcTranslationLocale(r)
+		if err != nil {
+			return err
+		}
+		if err := s.HelpCenter.DeleteTranslation(r.Context(), k.kind, id, loc); err != nil {
+			return err
+		}
+		return noContent(w)
 	}
-	if err := s.HelpCenter.DeleteTranslation(r.Context(), helpcenter.KindArticle, id, loc); err != nil {
-		return err
-	}
-	return noContent(w)
 }
 
 // hcSearch is GET /help_center/articles/search?query=&locale=: results
@@ -580,20 +653,59 @@ func (s *Server) hcSearch(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, http.StatusOK, hcList(r, "results", out, page, per, total))
 }
 
+func hcVoteJSON(r *http.Request, v helpcenter.ArticleVote) map[string]any {
+	b := baseURL(r)
+	return map[string]any{"id": v.ID, "url": b + "/api/v2/help_center/votes/" + itoa(v.ID) + ".json", "user_id": nullID(v.UserID),
+		"value": int(v.Value), "item_id": v.ArticleID, "item_type": "Article", "created_at": v.CreatedAt, "updated_at": v.CreatedAt}
+}
+
+// hcVote is POST articles/{id}/up|down: the caller's one vote, replacing
+// an earlier one (200 with the vote).
 func (s *Server) hcVote(v helpcenter.VoteValue) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		id, err := pathID(r, "id")
 		if err != nil {
 			return err
 		}
-		a, err := s.HelpCenter.Vote(r.Context(), id, "", v, "")
+		if _, err := s.HelpCenter.Vote(r.Context(), id, "", v, ""); err != nil {
+			return err
+		}
+		vote, _, err := s.HelpCenter.MyVote(r.Context(), id, "")
 		if err != nil {
 			return err
 		}
-		p := desk.PrincipalFrom(r.Context())
-		return writeJSON(w, http.StatusOK, map[string]any{"vote": map[string]any{"user_id": p.UserID, "value": int(v),
-			"item_id": a.ID, "item_type": "Article", "url": baseURL(r) + "/api/v2/help_center/articles/" + itoa(a.ID) + ".json"}})
+		return writeJSON(w, http.StatusOK, map[string]any{"vote": hcVoteJSON(r, vote)})
 	}
+}
+
+func (s *Server) hcListVotes(list func(*http.Request, int64) ([]helpcenter.ArticleVote, error)) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		id, err := pathID(r, "id")
+		if err != nil {
+			return err
+		}
+		vs, err := list(r, id)
+		if err != nil {
+			return err
+		}
+		out := make([]map[string]any, len(vs))
+		for i, v := range vs {
+			out[i] = hcVoteJSON(r, v)
+		}
+		return writeJSON(w, http.StatusOK, hcList(r, "votes", out, 1, max(len(out), 1), len(out)))
+	}
+}
+
+func (s *Server) hcShowVote(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	v, err := s.HelpCenter.GetVote(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"vote": hcVoteJSON(r, v)})
 }
 
 // hcIncremental is the incremental article export: articles changed at or

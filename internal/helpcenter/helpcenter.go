@@ -15,6 +15,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 	"unicode/utf8"
@@ -95,11 +96,21 @@ func (s *Service) DefaultLocale() string {
 // Locales in URLs pass through it, so nothing else reaches a path or query.
 func (s *Service) ValidLocale(loc string) bool { return slices.Contains(s.Locales, loc) }
 
-// NormalizeLocale maps a locale as typed ("en-us", "PL") to a supported one,
-// or "" when none fits exactly by language.
+// localeForm is a locale as Zendesk writes it in paths and parameters:
+// a language of two or three letters, optionally one region or script
+// part ("en", "en-us", "pl_PL", "zh-hant"). Anything else ("en-../x",
+// "en-us-x", "%2e") is refused before it is compared with anything.
+var localeForm = regexp.MustCompile(`^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})?$`)
+
+// NormalizeLocale maps a locale as typed ("en-us", "PL", "pl-pl") to a
+// supported one, or "" when the text is not a locale or none fits by
+// language.
 func (s *Service) NormalizeLocale(loc string) string {
 	if s.ValidLocale(loc) {
 		return loc
+	}
+	if !localeForm.MatchString(loc) {
+		return ""
 	}
 	l := strings.ToLower(loc)
 	for _, x := range s.Locales {
