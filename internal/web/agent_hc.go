@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/frontdesk/frontdesk/internal/desk"
 	"github.com/frontdesk/frontdesk/internal/helpcenter"
 )
 
@@ -22,6 +23,10 @@ func (s *Server) registerHelpCenterEditing(h func(string, access, handlerFunc)) 
 	h("POST /agent/hc/categories/{id}/delete", staff, s.agentHCDeleteCategory)
 	h("POST /agent/hc/sections", staff, s.agentHCCreateSection)
 	h("POST /agent/hc/sections/{id}/delete", staff, s.agentHCDeleteSection)
+	for _, g := range hcGroupKinds {
+		h("GET /agent/hc/"+g.Path+"/{id}", staff, s.agentHCGroup(g))
+		h("POST /agent/hc/"+g.Path+"/{id}", staff, s.agentHCSaveGroup(g))
+	}
 	h("POST /agent/hc/articles", staff, s.agentHCCreateArticle)
 	h("GET /agent/hc/articles/{id}", staff, s.agentHCArticle)
 	h("POST /agent/hc/articles/{id}", staff, s.agentHCSaveArticle)
@@ -257,4 +262,131 @@ func (s *Server) agentHCPreview(w http.ResponseWriter, r *http.Request) error {
 	}
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	return json.NewEncoder(w).Encode(map[string]string{"html": html})
+}
+
+// hcGroupKind is a category or a section as the editing pages treat them:
+// the same form (name, description, position and, for sections, the
+// category), per locale, saved through the service's one update rule.
+type hcGroupKind struct {
+	Kind  helpcenter.Kind
+	Path  string // "categories"
+	Title string // the page title's message key
+}
+
+var hcGroupKinds = []hcGroupKind{
+	{helpcenter.KindCategory, "categories", "hc.edit_category"},
+	{helpcenter.KindSection, "sections", "hc.edit_section"},
+}
+
+// hcGroupView is what the group editor shows, whichever the kind.
+type hcGroupView struct {
+	ID, CategoryID int64
+	Name, Desc     string
+	Position       int
+	SourceLocale   string
+}
+
+func (s *Server) hcGroupView(r *http.Request, g hcGroupKind, id int64, loc string) (hcGroupView, error) {
+	hc := s.d.HelpCenter
+	if g.Kind == helpcenter.KindCategory {
+		c, err := hc.Category(r.Context(), id, loc)
+		return hcGroupView{ID: c.ID, Name: c.Name, Desc: c.Description, Position: c.Position, SourceLocale: c.SourceLocale}, err
+	}
+	c, err := hc.Section(r.Context(), id, loc)
+	return hcGroupView{ID: c.ID, CategoryID: c.CategoryID, Name: c.Name, Desc: c.Description, Position: c.Position, SourceLocale: c.SourceLocale}, err
+}
+
+func (s *Server) agentHCGroup(g hcGroupKind) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		id, err := pathID(r, "id")
+		if err != nil {
+			return err
+		}
+		return s.renderHCGroup(w, r, g, id, r.URL.Query().Get("locale"), http.StatusOK, nil)
+	}
+}
+
+func (s *Server) renderHCGroup(w http.ResponseWriter, r *http.Request, g hcGroupKind, id int64, loc string, status int, formErr error) error {
+	ctx := r.Context()
+	hc := s.d.HelpCenter
+	if _, err := hc.Deflections(ctx); err != nil { // managers only, as the list page
+		return err
+	}
+	item, err := s.hcGroupView(r, g, id, loc)
+	if err != nil {
+		return err
+	}
+	if !hc.ValidLocale(loc) {
+		loc = item.SourceLocale
+	}
+	trs, err := hc.Translations(ctx, g.Kind, id)
+	if err != nil {
+		return err
+	}
+	var cur *helpcenter.Translation
+	for i := range trs {
+		if trs[i].Locale == loc {
+			cur = &trs[i]
+		}
+	}
+	var cats []helpcenter.Category
+	if g.Kind == helpcenter.KindSection {
+		if cats, err = hc.Categories(ctx, rcFrom(r).locale); err != nil {
+			return err
+		}
+	}
+	pg := s.newPage(r, "agent", "")
+	pg.Nav = "hc"
+	pg.Title = pg.T(g.Title)
+	name, desc, pos := "", "", strconv.Itoa(item.Position)
+	if cur != nil {
+		name, desc = cur.DraftTitle, cur.DraftBody
+	}
+	if formErr != nil {
+		pg.Error = pg.T("errors.validation") + " " + errorText(formErr)
+		pg.FieldErrors = fieldErrors(formErr)
+		name, desc, pos = r.PostFormValue("name"), r.PostFormValue("description"), r.PostFormValue("position")
+	}
+	pg.Data = map[string]any{"Kind": g, "Item": item, "Locale": loc, "Locales": hc.Locales, "Current": cur,
+		"Name": name, "Description": desc, "Position": pos, "Categories": cats,
+		"PublicURL": hcPath(loc, g.Path, id, item.Name)}
+	return s.render(w, status, "agent_hc_group", pg)
+}
+
+func (s *Server) agentHCSaveGroup(g hcGroupKind) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		id, err := pathID(r, "id")
+		if err != nil {
+			return err
+		}
+		loc := r.PostFormValue("locale")
+		name, desc := r.PostFormValue("name"), r.PostFormValue("description")
+		in := helpcenter.GroupInput{Locale: loc, Name: &name, Description: &desc}
+		if v := strings.TrimSpace(r.PostFormValue("position")); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 0 || n > 1_000_000 {
+				return s.renderHCGroup(w, r, g, id, loc, http.StatusUnprocessableEntity, desk.Invalid("position", "must be a whole number from 0 to 1000000"))
+			}
+			in.Position = &n
+		}
+		if g.Kind == helpcenter.KindSection {
+			if v := r.PostFormValue("category_id"); v != "" {
+				cat, err := strconv.ParseInt(v, 10, 64)
+				if err != nil {
+					return s.renderHCGroup(w, r, g, id, loc, http.StatusUnprocessableEntity, desk.Invalid("category_id", "is not a category"))
+				}
+				in.CategoryID = &cat
+			}
+			_, err = s.d.HelpCenter.UpdateSection(r.Context(), id, in)
+		} else {
+			_, err = s.d.HelpCenter.UpdateCategory(r.Context(), id, in)
+		}
+		if err != nil {
+			if formError(err) {
+				return s.renderHCGroup(w, r, g, id, loc, http.StatusUnprocessableEntity, err)
+			}
+			return err
+		}
+		return redirect(w, r, withMsg("/agent/hc/"+g.Path+"/"+strconv.FormatInt(id, 10)+"?locale="+loc, "updated"))
+	}
 }

@@ -13,6 +13,92 @@ import (
 	"github.com/frontdesk/frontdesk/internal/helpcenter"
 )
 
+// TestAgentHelpCenterGroupEditing: a manager renames a category and a
+// section, writes their Polish translation, moves the section and changes
+// positions; bad input is a form error; an agent without
+// manage_help_center is refused.
+func TestAgentHelpCenterGroupEditing(t *testing.T) {
+	for name, u := range stores(t) {
+		t.Run(name, func(t *testing.T) {
+			e := newEnv(t, u)
+			c := hcFixture(t, e)
+			other, err := e.app.HelpCenter.CreateCategory(e.sys, helpcenter.GroupInput{Name: ptr("Billing")})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ad := e.client()
+			ad.signIn("/agent/signin", e.admin.Email)
+			catURL, secURL := fmt.Sprintf("/agent/hc/categories/%d", c.catID), fmt.Sprintf("/agent/hc/sections/%d", c.secID)
+			if r := ad.get("/agent/hc"); !strings.Contains(r.Body, `href="`+catURL+`?locale=en"`) || !strings.Contains(r.Body, `href="`+secURL+`?locale=en"`) {
+				t.Errorf("structure lacks edit links")
+			}
+			if r := ad.get(catURL + "?locale=pl"); r.Status != 200 || !strings.Contains(r.Body, `value="Konta"`) {
+				t.Fatalf("category editor (pl): %d", r.Status)
+			}
+			if r := ad.post(catURL, url.Values{"locale": {"en"}, "name": {"Your account"}, "description": {"Signing <b>in</b>"}, "position": {"5"}}); r.Status != http.StatusSeeOther {
+				t.Fatalf("rename category: %d %s", r.Status, between(r.Body, "", ""))
+			}
+			if r := ad.post(catURL, url.Values{"locale": {"pl"}, "name": {"Twoje konto"}, "description": {"Logowanie"}, "position": {"5"}}); r.Status != http.StatusSeeOther {
+				t.Fatalf("translate category: %d", r.Status)
+			}
+			cat, err := e.app.HelpCenter.Category(e.sys, c.catID, "en")
+			if err != nil || cat.Name != "Your account" || cat.Description != "Signing <b>in</b>" || cat.Position != 5 {
+				t.Errorf("category after edit: %+v %v", cat, err)
+			}
+			if pl, _ := e.app.HelpCenter.Category(e.sys, c.catID, "pl"); pl.Name != "Twoje konto" || pl.Outdated {
+				t.Errorf("Polish category: %+v", pl)
+			}
+			anon := e.client()
+			if r := anon.get("/hc/en"); !strings.Contains(r.Body, ">Your account</a>") || strings.Contains(r.Body, "<b>in</b>") {
+				t.Errorf("public home after rename: %s", between(r.Body, "", ""))
+			}
+			// The section moves to another category and gets a new name.
+			if r := ad.post(secURL, url.Values{"locale": {"en"}, "name": {"Invoices"}, "position": {"2"}, "category_id": {id(other.ID)}}); r.Status != http.StatusSeeOther {
+				t.Fatalf("edit section: %d %s", r.Status, between(r.Body, "", ""))
+			}
+			sec, err := e.app.HelpCenter.Section(e.sys, c.secID, "en")
+			if err != nil || sec.Name != "Invoices" || sec.CategoryID != other.ID || sec.Position != 2 {
+				t.Errorf("section after edit: %+v %v", sec, err)
+			}
+			if pl, _ := e.app.HelpCenter.Section(e.sys, c.secID, "pl"); !pl.Outdated {
+				t.Errorf("the Polish section name is not flagged outdated after the source changed: %+v", pl)
+			}
+			// Bad input: a form error, nothing changed.
+			for _, f := range []url.Values{
+				{"locale": {"en"}, "name": {""}},
+				{"locale": {"en"}, "name": {"x"}, "position": {"-1"}},
+				{"locale": {"en"}, "name": {"x"}, "position": {"1e9"}},
+				{"locale": {"en"}, "name": {"x"}, "category_id": {"999999"}},
+				{"locale": {"en"}, "name": {"x"}, "category_id": {"1 OR 1=1"}},
+				{"locale": {"xx"}, "name": {"x"}},
+				{"locale": {"en"}, "name": {strings.Repeat("x", 300)}},
+			} {
+				if r := ad.post(secURL, f); r.Status != http.StatusUnprocessableEntity {
+					t.Errorf("bad section edit %v: %d", f, r.Status)
+				}
+			}
+			if sec2, _ := e.app.HelpCenter.Section(e.sys, c.secID, "en"); sec2.Name != "Invoices" || sec2.CategoryID != other.ID {
+				t.Errorf("bad input changed the section: %+v", sec2)
+			}
+			for _, p := range []string{"/agent/hc/sections/999999", "/agent/hc/categories/abc"} {
+				if r := ad.get(p); r.Status != http.StatusNotFound {
+					t.Errorf("%s: %d", p, r.Status)
+				}
+			}
+			// Agents without manage_help_center may not edit.
+			ag := e.client()
+			ag.signIn("/agent/signin", e.agent.Email)
+			if r := ag.get(catURL); r.Status != http.StatusForbidden {
+				t.Errorf("agent opens the category editor: %d", r.Status)
+			}
+			ag.get("/agent")
+			if r := ag.post(catURL, url.Values{"locale": {"en"}, "name": {"Hijacked"}}); r.Status != http.StatusForbidden {
+				t.Errorf("agent renames a category: %d", r.Status)
+			}
+		})
+	}
+}
+
 // TestAgentHelpCenterEditing: a manager builds the structure, writes a
 // draft, publishes, translates, restores a revision; an agent without
 // manage_help_center is refused everywhere.

@@ -36,15 +36,45 @@ func (s *Server) registerHelpCenter(h func(string, access, handlerFunc)) {
 	h("GET /hc", public, s.hcRedirect)
 	h("GET /hc/{$}", public, s.hcRedirect)
 	h("GET /hc/sitemap.xml", public, s.hcSitemap)
-	h("GET /hc/{locale}", public, s.hcHome)
-	h("GET /hc/{locale}/{$}", public, s.hcHome)
-	h("GET /hc/{locale}/categories/{ref}", public, s.hcCategory)
-	h("GET /hc/{locale}/sections/{ref}", public, s.hcSection)
-	h("GET /hc/{locale}/articles/{ref}", public, s.hcArticle)
-	h("POST /hc/{locale}/articles/{ref}/vote", public, s.hcVote)
-	h("GET /hc/{locale}/search", public, s.hcSearch)
-	h("GET /hc/{locale}/suggestions.json", public, s.hcSuggestions)
-	h("POST /hc/{locale}/articles/{ref}/answered", public, s.hcAnswered)
+	l := s.hcRegionalLocale
+	h("GET /hc/{locale}", public, l(s.hcHome))
+	h("GET /hc/{locale}/{$}", public, l(s.hcHome))
+	h("GET /hc/{locale}/categories/{ref}", public, l(s.hcCategory))
+	h("GET /hc/{locale}/sections/{ref}", public, l(s.hcSection))
+	h("GET /hc/{locale}/articles/{ref}", public, l(s.hcArticle))
+	h("POST /hc/{locale}/articles/{ref}/vote", public, l(s.hcVote))
+	h("GET /hc/{locale}/search", public, l(s.hcSearch))
+	h("GET /hc/{locale}/suggestions.json", public, l(s.hcSuggestions))
+	h("POST /hc/{locale}/articles/{ref}/answered", public, l(s.hcAnswered))
+}
+
+// hcRegionalLocale sends Zendesk-style regional addresses ("/hc/en-us/…",
+// "/hc/pl-pl/…") to the catalogue locale's address, so old links keep
+// working and the canonical link names one form. Only a strict
+// language[-region] form is mapped (package helpcenter checks it); the
+// rest is left to the handler, which answers an unknown locale with 404.
+func (s *Server) hcRegionalLocale(next handlerFunc) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		loc := r.PathValue("locale")
+		hc := s.d.HelpCenter
+		if hc.ValidLocale(loc) {
+			return next(w, r)
+		}
+		n := hc.NormalizeLocale(loc)
+		if n == "" {
+			return next(w, r)
+		}
+		target := "/hc/" + n + strings.TrimPrefix(r.URL.EscapedPath(), "/hc/"+loc)
+		if q := r.URL.RawQuery; q != "" {
+			target += "?" + q
+		}
+		code := http.StatusMovedPermanently
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			code = http.StatusPermanentRedirect // keeps the method and the form
+		}
+		http.Redirect(w, r, target, code)
+		return nil
+	}
 }
 
 // hcRef parses "{id}-{slug}" (or a bare id).
@@ -309,8 +339,17 @@ func (s *Server) hcArticle(w http.ResponseWriter, r *http.Request) error {
 	if len(toc) < 3 {
 		toc = nil // short articles need no table of contents
 	}
+	mine, voted, err := hc.MyVote(ctx, a.ID, voterKey(rcFrom(r)))
+	if err != nil {
+		return err
+	}
+	myVote := ""
+	if voted {
+		myVote = map[helpcenter.VoteValue]string{helpcenter.VoteUp: "up", helpcenter.VoteDown: "down"}[mine.Value]
+	}
+	msg := r.URL.Query().Get("m")
 	hp.Data = map[string]any{"Article": a, "URL": path, "TOC": toc, "Related": rel, "Fallback": a.Locale != loc,
-		"Voted": r.URL.Query().Get("m") == "voted", "Up": (a.VoteCount + a.VoteSum) / 2}
+		"Voted": msg == "voted", "Unvoted": msg == "unvoted", "MyVote": myVote, "Up": (a.VoteCount + a.VoteSum) / 2}
 	return s.render(w, http.StatusOK, "hc_article", pg)
 }
 
@@ -340,9 +379,23 @@ func (s *Server) hcVote(w http.ResponseWriter, r *http.Request) error {
 			return desk.Errorf(desk.ETOOMANY, "too many votes")
 		}
 	}
-	v := helpcenter.VoteUp
-	if r.PostFormValue("value") == "down" {
+	var v helpcenter.VoteValue
+	switch r.PostFormValue("value") {
+	case "up":
+		v = helpcenter.VoteUp
+	case "down":
 		v = helpcenter.VoteDown
+	case "withdraw":
+		if err := s.d.HelpCenter.Unvote(r.Context(), id, voterKey(rc)); err != nil {
+			return err
+		}
+		a, err := s.d.HelpCenter.Article(r.Context(), id, loc)
+		if err != nil {
+			return err
+		}
+		return redirect(w, r, withMsg(hcPath(loc, "articles", a.ID, a.Title), "unvoted")+"#vote")
+	default:
+		return desk.Invalid("value", "must be up, down or withdraw")
 	}
 	a, err := s.d.HelpCenter.Vote(r.Context(), id, loc, v, voterKey(rc))
 	if err != nil {
