@@ -148,34 +148,17 @@ func (s *Service) viewerFor(ctx context.Context) (viewer, error) {
 	}
 	var err error
 	if v.staff {
-		if v.groups, err = s.ids(ctx, `SELECT group_id FROM group_memberships WHERE user_id = ?`, p.UserID); err != nil {
+		if v.groups, err = idsTx(ctx, s.DB, `SELECT group_id FROM group_memberships WHERE user_id = ?`, p.UserID); err != nil {
 			return v, fmt.Errorf("helpcenter: viewer groups: %w", err)
 		}
 	}
-	if v.orgs, err = s.ids(ctx, `SELECT organization_id FROM organization_memberships WHERE user_id = ?`, p.UserID); err != nil {
+	if v.orgs, err = idsTx(ctx, s.DB, `SELECT organization_id FROM organization_memberships WHERE user_id = ?`, p.UserID); err != nil {
 		return v, fmt.Errorf("helpcenter: viewer organizations: %w", err)
 	}
 	if p.OrgID != 0 && !slices.Contains(v.orgs, p.OrgID) {
 		v.orgs = append(v.orgs, p.OrgID)
 	}
 	return v, nil
-}
-
-func (s *Service) ids(ctx context.Context, q string, args ...any) ([]int64, error) {
-	rows, err := s.DB.Query(ctx, q, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		out = append(out, id)
-	}
-	return out, rows.Err()
 }
 
 // filter is THE visibility rule: an SQL condition over the hc_articles row
