@@ -204,15 +204,7 @@ func (s *Server) auth(pattern string, h handlerFunc) http.Handler {
 			writeError(w, r, s.Logger, err)
 			return
 		}
-		rl, err := s.Limiter.Allow(r.Context(), tokenKey)
-		if err != nil {
-			writeError(w, r, s.Logger, err)
-			return
-		}
-		httpx.SetHeaders(w, rl.Limit, rl.Remaining, rl.Reset)
-		if !rl.Allowed {
-			httpx.WriteRetryAfter(w, rl.RetryAfter)
-			writeError(w, r, s.Logger, &desk.Error{Code: desk.ETOOMANY, Message: "Rate limit exceeded"})
+		if !s.allow(w, r, tokenKey) {
 			return
 		}
 		// A read-scoped token reads only. This is the one place that knows
@@ -249,15 +241,7 @@ func (s *Server) authOrAnonymous(pattern string, h handlerFunc) http.Handler {
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
 		w.Header().Set("Cache-Control", "no-store")
 		ip := s.IPs.IP(r)
-		rl, err := s.Limiter.Allow(r.Context(), "anon:"+httpx.IPKey(ip))
-		if err != nil {
-			writeError(w, r, s.Logger, err)
-			return
-		}
-		httpx.SetHeaders(w, rl.Limit, rl.Remaining, rl.Reset)
-		if !rl.Allowed {
-			httpx.WriteRetryAfter(w, rl.RetryAfter)
-			writeError(w, r, s.Logger, &desk.Error{Code: desk.ETOOMANY, Message: "Rate limit exceeded"})
+		if !s.allow(w, r, "anon:"+httpx.IPKey(ip)) {
 			return
 		}
 		r = s.withBase(r)
@@ -266,6 +250,24 @@ func (s *Server) authOrAnonymous(pattern string, h handlerFunc) http.Handler {
 			writeError(w, r, s.Logger, err)
 		}
 	})
+}
+
+// allow applies the per-caller API rate limit to key, sets the
+// X-Rate-Limit headers and, over the limit, answers 429; it reports
+// whether the request may go on.
+func (s *Server) allow(w http.ResponseWriter, r *http.Request, key string) bool {
+	rl, err := s.Limiter.Allow(r.Context(), key)
+	if err != nil {
+		writeError(w, r, s.Logger, err)
+		return false
+	}
+	httpx.SetHeaders(w, rl.Limit, rl.Remaining, rl.Reset)
+	if !rl.Allowed {
+		httpx.WriteRetryAfter(w, rl.RetryAfter)
+		writeError(w, r, s.Logger, &desk.Error{Code: desk.ETOOMANY, Message: "Rate limit exceeded"})
+		return false
+	}
+	return true
 }
 
 // handleOpen is handle for a GET route anonymous callers may use too

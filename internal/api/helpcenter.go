@@ -41,16 +41,16 @@ func (s *Server) registerHelpCenter(mux *http.ServeMux) {
 			})
 		}
 		s.handleOpen(mux, "GET "+pre+"/categories", l(s.hcListCategories))
-		s.handleOpen(mux, "GET "+pre+"/categories/{id}", l(s.hcShowCategory))
+		s.handleOpen(mux, "GET "+pre+"/categories/{id}", l(s.hcShow(helpcenter.KindCategory, "category", s.hcGroupByID)))
 		s.handleOpen(mux, "GET "+pre+"/sections", l(s.hcListSections))
-		s.handleOpen(mux, "GET "+pre+"/sections/{id}", l(s.hcShowSection))
+		s.handleOpen(mux, "GET "+pre+"/sections/{id}", l(s.hcShow(helpcenter.KindSection, "section", s.hcGroupByID)))
 		s.handleOpen(mux, "GET "+pre+"/categories/{id}/sections", l(s.hcListSections))
 		s.handleOpen(mux, "GET "+pre+"/articles", l(s.hcListArticles))
-		s.handleOpen(mux, "GET "+pre+"/articles/{id}", l(s.hcShowArticle))
+		s.handleOpen(mux, "GET "+pre+"/articles/{id}", l(s.hcShow(helpcenter.KindArticle, "article", s.hcArticleByID)))
 		s.handleOpen(mux, "GET "+pre+"/sections/{id}/articles", l(s.hcListArticles))
 		s.handleOpen(mux, "GET "+pre+"/categories/{id}/articles", l(s.hcListArticles))
-		s.handle(mux, "POST "+pre+"/categories", l(s.hcCreateCategory))
-		s.handle(mux, "POST "+pre+"/categories/{id}/sections", l(s.hcCreateSection))
+		s.handle(mux, "POST "+pre+"/categories", l(s.hcSaveGroup(helpcenter.KindCategory, true)))
+		s.handle(mux, "POST "+pre+"/categories/{id}/sections", l(s.hcSaveGroup(helpcenter.KindSection, true)))
 		s.handle(mux, "POST "+pre+"/sections/{id}/articles", l(s.hcCreateArticle))
 	}
 	// Zendesk's regional locales ("en-us", "pl-pl") in the path name the
@@ -69,11 +69,11 @@ func (s *Server) registerHelpCenter(mux *http.ServeMux) {
 			return nil
 		}))
 	}
-	s.handle(mux, "PUT "+base+"/categories/{id}", h(s.hcUpdateCategory))
+	s.handle(mux, "PUT "+base+"/categories/{id}", h(s.hcSaveGroup(helpcenter.KindCategory, false)))
 	s.handle(mux, "DELETE "+base+"/categories/{id}", h(func(w http.ResponseWriter, r *http.Request) error {
 		return deleteByID(s.HelpCenter.DeleteCategory)(w, r)
 	}))
-	s.handle(mux, "PUT "+base+"/sections/{id}", h(s.hcUpdateSection))
+	s.handle(mux, "PUT "+base+"/sections/{id}", h(s.hcSaveGroup(helpcenter.KindSection, false)))
 	s.handle(mux, "DELETE "+base+"/sections/{id}", h(func(w http.ResponseWriter, r *http.Request) error {
 		return deleteByID(s.HelpCenter.DeleteSection)(w, r)
 	}))
@@ -218,6 +218,41 @@ func hcSectionJSON(r *http.Request, c helpcenter.Section) map[string]any {
 		map[string]any{"category_id": c.CategoryID})
 }
 
+// hcGroupByID is one category or section shown in loc, in Zendesk's shape.
+func (s *Server) hcGroupByID(r *http.Request, kind helpcenter.Kind, id int64, loc string) (map[string]any, error) {
+	if kind == helpcenter.KindSection {
+		c, err := s.HelpCenter.Section(r.Context(), id, loc)
+		return hcSectionJSON(r, c), err
+	}
+	c, err := s.HelpCenter.Category(r.Context(), id, loc)
+	return hcCategoryJSON(r, c), err
+}
+
+// hcArticleByID is one article shown in loc, in Zendesk's shape.
+func (s *Server) hcArticleByID(r *http.Request, _ helpcenter.Kind, id int64, loc string) (map[string]any, error) {
+	a, err := s.HelpCenter.Article(r.Context(), id, loc)
+	return hcArticleJSON(r, a), err
+}
+
+// hcShow is GET …/{categories|sections|articles}/{id}: {key: record}.
+func (s *Server) hcShow(kind helpcenter.Kind, key string, get func(*http.Request, helpcenter.Kind, int64, string) (map[string]any, error)) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		loc, err := s.hcLocale(r)
+		if err != nil {
+			return err
+		}
+		id, err := pathID(r, "id")
+		if err != nil {
+			return err
+		}
+		m, err := get(r, kind, id, loc)
+		if err != nil {
+			return err
+		}
+		return writeJSON(w, http.StatusOK, map[string]any{key: m})
+	}
+}
+
 func (s *Server) hcListCategories(w http.ResponseWriter, r *http.Request) error {
 	loc, err := s.hcLocale(r)
 	if err != nil {
@@ -232,22 +267,6 @@ func (s *Server) hcListCategories(w http.ResponseWriter, r *http.Request) error 
 		out[i] = hcCategoryJSON(r, c)
 	}
 	return writeJSON(w, http.StatusOK, hcList(r, "categories", out, 1, max(len(out), 1), len(out)))
-}
-
-func (s *Server) hcShowCategory(w http.ResponseWriter, r *http.Request) error {
-	loc, err := s.hcLocale(r)
-	if err != nil {
-		return err
-	}
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	c, err := s.HelpCenter.Category(r.Context(), id, loc)
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusOK, map[string]any{"category": hcCategoryJSON(r, c)})
 }
 
 func (s *Server) hcListSections(w http.ResponseWriter, r *http.Request) error {
@@ -273,22 +292,6 @@ func (s *Server) hcListSections(w http.ResponseWriter, r *http.Request) error {
 		out[i] = hcSectionJSON(r, c)
 	}
 	return writeJSON(w, http.StatusOK, hcList(r, "sections", out, 1, max(len(out), 1), len(out)))
-}
-
-func (s *Server) hcShowSection(w http.ResponseWriter, r *http.Request) error {
-	loc, err := s.hcLocale(r)
-	if err != nil {
-		return err
-	}
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	c, err := s.HelpCenter.Section(r.Context(), id, loc)
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusOK, map[string]any{"section": hcSectionJSON(r, c)})
 }
 
 func (s *Server) hcListArticles(w http.ResponseWriter, r *http.Request) error {
@@ -333,22 +336,6 @@ func (s *Server) hcListArticles(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, http.StatusOK, hcList(r, "articles", out, page, per, total))
 }
 
-func (s *Server) hcShowArticle(w http.ResponseWriter, r *http.Request) error {
-	loc, err := s.hcLocale(r)
-	if err != nil {
-		return err
-	}
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	a, err := s.HelpCenter.Article(r.Context(), id, loc)
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusOK, map[string]any{"article": hcArticleJSON(r, a)})
-}
-
 func (s *Server) hcGroupInput(r *http.Request, key string) (helpcenter.GroupInput, error) {
 	env := map[string]*helpcenter.GroupInput{}
 	if err := decode(r, &env); err != nil {
@@ -369,65 +356,51 @@ func (s *Server) hcGroupInput(r *http.Request, key string) (helpcenter.GroupInpu
 	return *in, nil
 }
 
-func (s *Server) hcCreateCategory(w http.ResponseWriter, r *http.Request) error {
-	in, err := s.hcGroupInput(r, "category")
-	if err != nil {
-		return err
+// hcSaveGroup creates (POST categories, categories/{id}/sections) or
+// updates (PUT categories/{id}, sections/{id}) a category or section.
+func (s *Server) hcSaveGroup(kind helpcenter.Kind, creating bool) handlerFunc {
+	key, coll := string(kind), map[helpcenter.Kind]string{helpcenter.KindCategory: "categories", helpcenter.KindSection: "sections"}[kind]
+	return func(w http.ResponseWriter, r *http.Request) error {
+		var id int64
+		var err error
+		if r.PathValue("id") != "" {
+			if id, err = pathID(r, "id"); err != nil {
+				return err
+			}
+		}
+		in, err := s.hcGroupInput(r, key)
+		if err != nil {
+			return err
+		}
+		ctx := r.Context()
+		var m map[string]any
+		switch {
+		case creating && kind == helpcenter.KindSection:
+			in.CategoryID = &id // the category of the path
+			var c helpcenter.Section
+			c, err = s.HelpCenter.CreateSection(ctx, in)
+			id, m = c.ID, hcSectionJSON(r, c)
+		case creating:
+			var c helpcenter.Category
+			c, err = s.HelpCenter.CreateCategory(ctx, in)
+			id, m = c.ID, hcCategoryJSON(r, c)
+		case kind == helpcenter.KindSection:
+			var c helpcenter.Section
+			c, err = s.HelpCenter.UpdateSection(ctx, id, in)
+			m = hcSectionJSON(r, c)
+		default:
+			var c helpcenter.Category
+			c, err = s.HelpCenter.UpdateCategory(ctx, id, in)
+			m = hcCategoryJSON(r, c)
+		}
+		if err != nil {
+			return err
+		}
+		if creating {
+			return created(w, baseURL(r)+"/api/v2/help_center/"+coll+"/"+itoa(id)+".json", map[string]any{key: m})
+		}
+		return writeJSON(w, http.StatusOK, map[string]any{key: m})
 	}
-	c, err := s.HelpCenter.CreateCategory(r.Context(), in)
-	if err != nil {
-		return err
-	}
-	return created(w, baseURL(r)+"/api/v2/help_center/categories/"+itoa(c.ID)+".json", map[string]any{"category": hcCategoryJSON(r, c)})
-}
-
-func (s *Server) hcUpdateCategory(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	in, err := s.hcGroupInput(r, "category")
-	if err != nil {
-		return err
-	}
-	c, err := s.HelpCenter.UpdateCategory(r.Context(), id, in)
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusOK, map[string]any{"category": hcCategoryJSON(r, c)})
-}
-
-func (s *Server) hcCreateSection(w http.ResponseWriter, r *http.Request) error {
-	cat, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	in, err := s.hcGroupInput(r, "section")
-	if err != nil {
-		return err
-	}
-	in.CategoryID = &cat
-	c, err := s.HelpCenter.CreateSection(r.Context(), in)
-	if err != nil {
-		return err
-	}
-	return created(w, baseURL(r)+"/api/v2/help_center/sections/"+itoa(c.ID)+".json", map[string]any{"section": hcSectionJSON(r, c)})
-}
-
-func (s *Server) hcUpdateSection(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	in, err := s.hcGroupInput(r, "section")
-	if err != nil {
-		return err
-	}
-	c, err := s.HelpCenter.UpdateSection(r.Context(), id, in)
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusOK, map[string]any{"section": hcSectionJSON(r, c)})
 }
 
 // hcArticleInput decodes {"article": {...}}; Zendesk's user_segment_id
