@@ -19,11 +19,9 @@ func (s *Server) registerHelpCenterEditing(h func(string, access, handlerFunc)) 
 		return
 	}
 	h("GET /agent/hc", staff, s.agentHC)
-	h("POST /agent/hc/categories", staff, s.agentHCCreateCategory)
-	h("POST /agent/hc/categories/{id}/delete", staff, s.agentHCDeleteCategory)
-	h("POST /agent/hc/sections", staff, s.agentHCCreateSection)
-	h("POST /agent/hc/sections/{id}/delete", staff, s.agentHCDeleteSection)
 	for _, g := range hcGroupKinds {
+		h("POST /agent/hc/"+g.Path, staff, s.agentHCCreateGroup(g))
+		h("POST /agent/hc/"+g.Path+"/{id}/delete", staff, s.agentHCDeleteGroup(g))
 		h("GET /agent/hc/"+g.Path+"/{id}", staff, s.agentHCGroup(g))
 		h("POST /agent/hc/"+g.Path+"/{id}", staff, s.agentHCSaveGroup(g))
 	}
@@ -87,45 +85,42 @@ func optInt(v string) *int {
 	return &n
 }
 
-func (s *Server) agentHCCreateCategory(w http.ResponseWriter, r *http.Request) error {
-	name, desc := r.PostFormValue("name"), r.PostFormValue("description")
-	if _, err := s.d.HelpCenter.CreateCategory(r.Context(), helpcenter.GroupInput{Locale: r.PostFormValue("locale"), Name: &name,
-		Description: &desc, Position: optInt(r.PostFormValue("position"))}); err != nil {
-		return err
+// agentHCCreateGroup adds a category or (with category_id) a section.
+func (s *Server) agentHCCreateGroup(g hcGroupKind) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		name, desc := r.PostFormValue("name"), r.PostFormValue("description")
+		in := helpcenter.GroupInput{Locale: r.PostFormValue("locale"), Name: &name, Description: &desc, Position: optInt(r.PostFormValue("position"))}
+		var err error
+		if g.Kind == helpcenter.KindSection {
+			cat, _ := strconv.ParseInt(r.PostFormValue("category_id"), 10, 64)
+			in.CategoryID = &cat
+			_, err = s.d.HelpCenter.CreateSection(r.Context(), in)
+		} else {
+			_, err = s.d.HelpCenter.CreateCategory(r.Context(), in)
+		}
+		if err != nil {
+			return err
+		}
+		return redirect(w, r, withMsg("/agent/hc", "updated"))
 	}
-	return redirect(w, r, withMsg("/agent/hc", "updated"))
 }
 
-func (s *Server) agentHCDeleteCategory(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
+// agentHCDeleteGroup removes a category or a section with what it holds.
+func (s *Server) agentHCDeleteGroup(g hcGroupKind) handlerFunc {
+	del := s.d.HelpCenter.DeleteCategory
+	if g.Kind == helpcenter.KindSection {
+		del = s.d.HelpCenter.DeleteSection
 	}
-	if err := s.d.HelpCenter.DeleteCategory(r.Context(), id); err != nil {
-		return err
+	return func(w http.ResponseWriter, r *http.Request) error {
+		id, err := pathID(r, "id")
+		if err != nil {
+			return err
+		}
+		if err := del(r.Context(), id); err != nil {
+			return err
+		}
+		return redirect(w, r, withMsg("/agent/hc", "deleted"))
 	}
-	return redirect(w, r, withMsg("/agent/hc", "deleted"))
-}
-
-func (s *Server) agentHCCreateSection(w http.ResponseWriter, r *http.Request) error {
-	name, desc := r.PostFormValue("name"), r.PostFormValue("description")
-	cat, _ := strconv.ParseInt(r.PostFormValue("category_id"), 10, 64)
-	if _, err := s.d.HelpCenter.CreateSection(r.Context(), helpcenter.GroupInput{Locale: r.PostFormValue("locale"), Name: &name,
-		Description: &desc, CategoryID: &cat, Position: optInt(r.PostFormValue("position"))}); err != nil {
-		return err
-	}
-	return redirect(w, r, withMsg("/agent/hc", "updated"))
-}
-
-func (s *Server) agentHCDeleteSection(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	if err := s.d.HelpCenter.DeleteSection(r.Context(), id); err != nil {
-		return err
-	}
-	return redirect(w, r, withMsg("/agent/hc", "deleted"))
 }
 
 func (s *Server) agentHCCreateArticle(w http.ResponseWriter, r *http.Request) error {
@@ -163,12 +158,7 @@ func (s *Server) renderHCEditor(w http.ResponseWriter, r *http.Request, id int64
 	if err != nil {
 		return err
 	}
-	var cur *helpcenter.Translation
-	for i := range trs {
-		if trs[i].Locale == loc {
-			cur = &trs[i]
-		}
-	}
+	cur := translationIn(trs, loc)
 	revs, err := hc.Revisions(ctx, helpcenter.KindArticle, id, loc)
 	if err != nil {
 		return err
@@ -280,20 +270,20 @@ var hcGroupKinds = []hcGroupKind{
 
 // hcGroupView is what the group editor shows, whichever the kind.
 type hcGroupView struct {
-	ID, CategoryID int64
-	Name, Desc     string
-	Position       int
-	SourceLocale   string
+	ID, CategoryID    int64
+	Name, Description string
+	Position          int
+	SourceLocale      string
 }
 
 func (s *Server) hcGroupView(r *http.Request, g hcGroupKind, id int64, loc string) (hcGroupView, error) {
 	hc := s.d.HelpCenter
 	if g.Kind == helpcenter.KindCategory {
 		c, err := hc.Category(r.Context(), id, loc)
-		return hcGroupView{ID: c.ID, Name: c.Name, Desc: c.Description, Position: c.Position, SourceLocale: c.SourceLocale}, err
+		return hcGroupView{ID: c.ID, Name: c.Name, Description: c.Description, Position: c.Position, SourceLocale: c.SourceLocale}, err
 	}
 	c, err := hc.Section(r.Context(), id, loc)
-	return hcGroupView{ID: c.ID, CategoryID: c.CategoryID, Name: c.Name, Desc: c.Description, Position: c.Position, SourceLocale: c.SourceLocale}, err
+	return hcGroupView{ID: c.ID, CategoryID: c.CategoryID, Name: c.Name, Description: c.Description, Position: c.Position, SourceLocale: c.SourceLocale}, err
 }
 
 func (s *Server) agentHCGroup(g hcGroupKind) handlerFunc {
@@ -323,12 +313,7 @@ func (s *Server) renderHCGroup(w http.ResponseWriter, r *http.Request, g hcGroup
 	if err != nil {
 		return err
 	}
-	var cur *helpcenter.Translation
-	for i := range trs {
-		if trs[i].Locale == loc {
-			cur = &trs[i]
-		}
-	}
+	cur := translationIn(trs, loc)
 	var cats []helpcenter.Category
 	if g.Kind == helpcenter.KindSection {
 		if cats, err = hc.Categories(ctx, rcFrom(r).locale); err != nil {
@@ -389,4 +374,14 @@ func (s *Server) agentHCSaveGroup(g hcGroupKind) handlerFunc {
 		}
 		return redirect(w, r, withMsg("/agent/hc/"+g.Path+"/"+strconv.FormatInt(id, 10)+"?locale="+loc, "updated"))
 	}
+}
+
+// translationIn is the translation in loc among trs, or nil.
+func translationIn(trs []helpcenter.Translation, loc string) *helpcenter.Translation {
+	for i := range trs {
+		if trs[i].Locale == loc {
+			return &trs[i]
+		}
+	}
+	return nil
 }

@@ -39,8 +39,8 @@ func (s *Server) registerHelpCenter(h func(string, access, handlerFunc)) {
 	l := s.hcRegionalLocale
 	h("GET /hc/{locale}", public, l(s.hcHome))
 	h("GET /hc/{locale}/{$}", public, l(s.hcHome))
-	h("GET /hc/{locale}/categories/{ref}", public, l(s.hcCategory))
-	h("GET /hc/{locale}/sections/{ref}", public, l(s.hcSection))
+	h("GET /hc/{locale}/categories/{ref}", public, l(s.hcGroupPage(hcGroupKinds[0])))
+	h("GET /hc/{locale}/sections/{ref}", public, l(s.hcGroupPage(hcGroupKinds[1])))
 	h("GET /hc/{locale}/articles/{ref}", public, l(s.hcArticle))
 	h("POST /hc/{locale}/articles/{ref}/vote", public, l(s.hcVote))
 	h("GET /hc/{locale}/search", public, l(s.hcSearch))
@@ -222,73 +222,58 @@ func (s *Server) sectionArticles(r *http.Request, loc string, sectionID int64, p
 	return out, nil
 }
 
-func (s *Server) hcCategory(w http.ResponseWriter, r *http.Request) error {
-	loc, err := s.hcLocale(r)
-	if err != nil {
-		return err
-	}
-	id, _, err := hcRef(r)
-	if err != nil {
-		return err
-	}
-	hc := s.d.HelpCenter
-	c, err := hc.Category(r.Context(), id, loc)
-	if err != nil {
-		return err
-	}
-	path := hcPath(loc, "categories", c.ID, c.Name)
-	if canonical(w, r, path) {
-		return nil
-	}
-	secs, err := hc.Sections(r.Context(), loc, c.ID)
-	if err != nil {
-		return err
-	}
-	pg, hp := s.hcNewPage(r, loc, c.Name)
-	hp.Canonical = s.absURL(path)
-	var blocks []hcSectionBlock
-	for _, sec := range secs {
-		arts, err := s.sectionArticles(r, loc, sec.ID, 10)
+// hcGroupPage is a category's or a section's public page: its name,
+// description and what it holds (a category: its sections with their first
+// articles; a section: its articles), at its canonical address.
+func (s *Server) hcGroupPage(g hcGroupKind) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		loc, err := s.hcLocale(r)
 		if err != nil {
 			return err
 		}
-		blocks = append(blocks, hcSectionBlock{Section: sec, URL: hcPath(loc, "sections", sec.ID, sec.Name), Articles: arts})
+		id, _, err := hcRef(r)
+		if err != nil {
+			return err
+		}
+		hc := s.d.HelpCenter
+		item, err := s.hcGroupView(r, g, id, loc)
+		if err != nil {
+			return err
+		}
+		path := hcPath(loc, g.Path, item.ID, item.Name)
+		if canonical(w, r, path) {
+			return nil
+		}
+		pg, hp := s.hcNewPage(r, loc, item.Name)
+		hp.Canonical = s.absURL(path)
+		data := map[string]any{"Item": item}
+		hp.Data = data
+		if g.Kind == helpcenter.KindSection {
+			c, err := hc.Category(r.Context(), item.CategoryID, loc)
+			if err != nil {
+				return err
+			}
+			hp.Crumbs = append(hp.Crumbs, hcLink{Title: c.Name, URL: hcPath(loc, "categories", c.ID, c.Name)})
+			if data["Articles"], err = s.sectionArticles(r, loc, item.ID, 100); err != nil {
+				return err
+			}
+			return s.render(w, http.StatusOK, "hc_section", pg)
+		}
+		secs, err := hc.Sections(r.Context(), loc, item.ID)
+		if err != nil {
+			return err
+		}
+		var blocks []hcSectionBlock
+		for _, sec := range secs {
+			arts, err := s.sectionArticles(r, loc, sec.ID, 10)
+			if err != nil {
+				return err
+			}
+			blocks = append(blocks, hcSectionBlock{Section: sec, URL: hcPath(loc, "sections", sec.ID, sec.Name), Articles: arts})
+		}
+		data["Sections"] = blocks
+		return s.render(w, http.StatusOK, "hc_category", pg)
 	}
-	hp.Data = map[string]any{"Category": c, "Sections": blocks}
-	return s.render(w, http.StatusOK, "hc_category", pg)
-}
-
-func (s *Server) hcSection(w http.ResponseWriter, r *http.Request) error {
-	loc, err := s.hcLocale(r)
-	if err != nil {
-		return err
-	}
-	id, _, err := hcRef(r)
-	if err != nil {
-		return err
-	}
-	hc := s.d.HelpCenter
-	sec, err := hc.Section(r.Context(), id, loc)
-	if err != nil {
-		return err
-	}
-	path := hcPath(loc, "sections", sec.ID, sec.Name)
-	if canonical(w, r, path) {
-		return nil
-	}
-	c, err := hc.Category(r.Context(), sec.CategoryID, loc)
-	if err != nil {
-		return err
-	}
-	arts, err := s.sectionArticles(r, loc, sec.ID, 100)
-	if err != nil {
-		return err
-	}
-	pg, hp := s.hcNewPage(r, loc, sec.Name)
-	hp.Canonical = s.absURL(path)
-	hp.Crumbs = append(hp.Crumbs, hcLink{Title: c.Name, URL: hcPath(loc, "categories", c.ID, c.Name)})
-	hp.Data = map[string]any{"Section": sec, "Articles": arts}
-	return s.render(w, http.StatusOK, "hc_section", pg)
 }
 
 func (s *Server) hcArticle(w http.ResponseWriter, r *http.Request) error {
