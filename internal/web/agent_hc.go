@@ -181,7 +181,7 @@ func (s *Server) renderHCEditor(w http.ResponseWriter, r *http.Request, id int64
 	}
 	pg.Data = map[string]any{"Article": a, "Locale": loc, "Translations": trs, "Current": cur, "Title": title, "Body": body,
 		"Revisions": revs, "Sections": secs, "Locales": hc.Locales, "Labels": strings.Join(a.Labels, ", "),
-		"PublicURL":    hcPath(loc, "articles", a.ID, a.Title),
+		"PublicURL": hcPath(loc, "articles", a.ID, a.Title), "EditURL": "/agent/hc/articles/" + strconv.FormatInt(a.ID, 10),
 		"Visibilities": []helpcenter.Visibility{helpcenter.VisEveryone, helpcenter.VisSignedIn, helpcenter.VisAgents, helpcenter.VisGroup, helpcenter.VisOrganization}}
 	return s.render(w, status, "agent_hc_article", pg)
 }
@@ -334,7 +334,7 @@ func (s *Server) renderHCGroup(w http.ResponseWriter, r *http.Request, g hcGroup
 	}
 	pg.Data = map[string]any{"Kind": g, "Item": item, "Locale": loc, "Locales": hc.Locales, "Current": cur,
 		"Name": name, "Description": desc, "Position": pos, "Categories": cats,
-		"PublicURL": hcPath(loc, g.Path, id, item.Name)}
+		"PublicURL": hcPath(loc, g.Path, id, item.Name), "EditURL": "/agent/hc/" + g.Path + "/" + strconv.FormatInt(id, 10)}
 	return s.render(w, status, "agent_hc_group", pg)
 }
 
