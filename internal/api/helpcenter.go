@@ -1,6 +1,8 @@
 package api
 
 import (
+	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -107,6 +109,69 @@ func (s *Server) registerHelpCenter(mux *http.ServeMux) {
 		return deleteByID(s.HelpCenter.DeleteVote)(w, r)
 	}))
 	s.handle(mux, "GET "+base+"/incremental/articles", h(s.hcIncremental))
+	// Article attachments: multipart upload (file, inline), the list (open
+	// to whoever may read the article) and deletion by attachment id.
+	s.handle(mux, "POST "+base+"/articles/{id}/attachments", h(s.hcAddAttachment))
+	s.handleOpen(mux, "GET "+base+"/articles/{id}/attachments", h(s.hcListAttachments))
+	s.handle(mux, "DELETE "+base+"/articles/attachments/{id}", h(func(w http.ResponseWriter, r *http.Request) error {
+		return deleteByID(s.HelpCenter.DeleteAttachment)(w, r)
+	}))
+}
+
+func hcAttachmentJSON(r *http.Request, a helpcenter.ArticleAttachment) map[string]any {
+	b := baseURL(r)
+	return map[string]any{"id": a.ID, "url": b + "/api/v2/help_center/articles/attachments/" + itoa(a.ID) + ".json",
+		"article_id": a.ArticleID, "file_name": a.FileName, "content_url": b + a.Path(), "content_type": a.ContentType,
+		"size": a.Size, "inline": a.Inline, "created_at": a.CreatedAt, "updated_at": a.CreatedAt}
+}
+
+// hcAddAttachment is POST articles/{id}/attachments: a multipart form with
+// the file in "file" and "inline" true for an image shown in the body.
+func (s *Server) hcAddAttachment(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	limit := s.MaxUpload
+	if s.HelpCenter.Blobs != nil {
+		limit = s.HelpCenter.Blobs.MaxSize
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, limit+64<<10)
+	if err := r.ParseMultipartForm(1 << 20); err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return desk.Invalid("file", fmt.Sprintf("is too large (at most %d bytes)", limit))
+		}
+		return desk.Invalid("file", "send a multipart/form-data body with the file in \"file\"")
+	}
+	defer r.MultipartForm.RemoveAll()
+	f, fh, err := r.FormFile("file")
+	if err != nil {
+		return desk.Invalid("file", "is required")
+	}
+	defer f.Close()
+	inline := r.FormValue("inline") == "true" || r.FormValue("inline") == "1"
+	a, err := s.HelpCenter.AddAttachment(r.Context(), id, fh.Filename, inline, f)
+	if err != nil {
+		return err
+	}
+	return created(w, baseURL(r)+"/api/v2/help_center/articles/attachments/"+itoa(a.ID)+".json", map[string]any{"article_attachment": hcAttachmentJSON(r, a)})
+}
+
+func (s *Server) hcListAttachments(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	as, err := s.HelpCenter.Attachments(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	out := make([]map[string]any, len(as))
+	for i, a := range as {
+		out[i] = hcAttachmentJSON(r, a)
+	}
+	return writeJSON(w, http.StatusOK, hcList(r, "article_attachments", out, 1, max(len(out), 1), len(out)))
 }
 
 // hcKind is a translatable help-center item as the API names it.

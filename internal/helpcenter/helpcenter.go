@@ -20,6 +20,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/frontdesk/frontdesk/internal/attach"
 	"github.com/frontdesk/frontdesk/internal/desk"
 	"github.com/frontdesk/frontdesk/internal/locale"
 	"github.com/frontdesk/frontdesk/internal/store"
@@ -77,6 +78,8 @@ type Service struct {
 	// Locales are the locales content may be written in (those with a
 	// catalogue); the first is the default.
 	Locales []string
+	// Blobs holds article attachments' bytes (nil: attachments are off).
+	Blobs *attach.Store
 }
 
 // New returns a Service for every locale with a catalogue.

@@ -327,6 +327,9 @@ func deleteSection(ctx context.Context, tx *store.Tx, id int64) error {
 }
 
 func deleteArticle(ctx context.Context, tx *store.Tx, id int64) error {
+	if err := deleteArticleAttachments(ctx, tx, id); err != nil {
+		return err
+	}
 	if err := deleteSearchDocs(ctx, tx, []int64{id}); err != nil {
 		return fmt.Errorf("helpcenter: delete article: %w", err)
 	}

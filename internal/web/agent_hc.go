@@ -30,6 +30,7 @@ func (s *Server) registerHelpCenterEditing(h func(string, access, handlerFunc)) 
 	h("POST /agent/hc/articles/{id}", staff, s.agentHCSaveArticle)
 	h("POST /agent/hc/articles/{id}/restore", staff, s.agentHCRestore)
 	h("POST /agent/hc/articles/{id}/delete", staff, s.agentHCDeleteArticle)
+	h("POST /agent/hc/articles/{id}/attachments/{aid}/delete", staff, s.agentHCDeleteAttachment)
 	h("POST /agent/hc/preview", staff, s.agentHCPreview)
 }
 
@@ -179,7 +180,11 @@ func (s *Server) renderHCEditor(w http.ResponseWriter, r *http.Request, id int64
 		pg.FieldErrors = fieldErrors(formErr)
 		title, body = r.PostFormValue("title"), r.PostFormValue("body")
 	}
-	pg.Data = map[string]any{"Article": a, "Locale": loc, "Translations": trs, "Current": cur, "Title": title, "Body": body,
+	atts, err := hc.Attachments(ctx, id)
+	if err != nil {
+		return err
+	}
+	pg.Data = map[string]any{"Article": a, "Locale": loc, "Translations": trs, "Current": cur, "Title": title, "Body": body, "Attachments": atts,
 		"Revisions": revs, "Sections": secs, "Locales": hc.Locales, "Labels": strings.Join(a.Labels, ", "),
 		"PublicURL": hcPath(loc, "articles", a.ID, a.Title), "EditURL": "/agent/hc/articles/" + strconv.FormatInt(a.ID, 10),
 		"Visibilities": []helpcenter.Visibility{helpcenter.VisEveryone, helpcenter.VisSignedIn, helpcenter.VisAgents, helpcenter.VisGroup, helpcenter.VisOrganization}}
@@ -384,4 +389,58 @@ func translationIn(trs []helpcenter.Translation, loc string) *helpcenter.Transla
 		}
 	}
 	return nil
+}
+
+// agentHCUpload attaches a file to an article from the editor (a
+// multipart form: file, inline). Mounted as an upload route in web.go.
+func (s *Server) agentHCUpload(w http.ResponseWriter, r *http.Request) error {
+	if s.d.HelpCenter == nil {
+		return desk.NotFound()
+	}
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	loc := r.PostFormValue("locale")
+	var fail error
+	if r.MultipartForm == nil || len(r.MultipartForm.File["file"]) != 1 {
+		fail = desk.Invalid("file", "choose one file")
+	} else {
+		fh := r.MultipartForm.File["file"][0]
+		f, err := fh.Open()
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		_, fail = s.d.HelpCenter.AddAttachment(r.Context(), id, fh.Filename, r.PostFormValue("inline") == "1", f)
+	}
+	if fail != nil {
+		if formError(fail) {
+			return s.renderHCEditor(w, r, id, loc, http.StatusUnprocessableEntity, fail)
+		}
+		return fail
+	}
+	return redirect(w, r, withMsg("/agent/hc/articles/"+strconv.FormatInt(id, 10)+"?locale="+loc, "updated")+"#hc-files-title")
+}
+
+func (s *Server) agentHCDeleteAttachment(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	aid, err := pathID(r, "aid")
+	if err != nil {
+		return err
+	}
+	a, err := s.d.HelpCenter.Attachment(r.Context(), aid)
+	if err != nil {
+		return err
+	}
+	if a.ArticleID != id {
+		return desk.NotFound()
+	}
+	if err := s.d.HelpCenter.DeleteAttachment(r.Context(), aid); err != nil {
+		return err
+	}
+	return redirect(w, r, withMsg("/agent/hc/articles/"+strconv.FormatInt(id, 10)+"?locale="+r.PostFormValue("locale"), "deleted")+"#hc-files-title")
 }

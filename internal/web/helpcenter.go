@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/frontdesk/frontdesk/internal/attach"
 	"github.com/frontdesk/frontdesk/internal/desk"
 	"github.com/frontdesk/frontdesk/internal/helpcenter"
 	"github.com/frontdesk/frontdesk/internal/httpx"
@@ -36,6 +37,7 @@ func (s *Server) registerHelpCenter(h func(string, access, handlerFunc)) {
 	h("GET /hc", public, s.hcRedirect)
 	h("GET /hc/{$}", public, s.hcRedirect)
 	h("GET /hc/sitemap.xml", public, s.hcSitemap)
+	h("GET /hc/article_attachments/{id}/{name}", public, s.hcAttachment)
 	l := s.hcRegionalLocale
 	h("GET /hc/{locale}", public, l(s.hcHome))
 	h("GET /hc/{locale}/{$}", public, l(s.hcHome))
@@ -542,4 +544,21 @@ func hcSwitchLocale(path, loc string) string {
 		return "/hc/" + loc
 	}
 	return "/hc/" + loc + "/" + tail
+}
+
+// hcAttachment serves an article's file to whoever may read the article
+// (others get a 404, as for the article): always as a download with the
+// sniffed type (package attach), which <img> in the article still shows.
+func (s *Server) hcAttachment(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	a, f, err := s.d.HelpCenter.OpenAttachment(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	attach.ServeDownload(w, a.ContentType, a.FileName, a.Size, f)
+	return nil
 }

@@ -386,6 +386,7 @@ func (s *Server) Register(mux *http.ServeMux) {
 	// The help center (p10-hc).
 	s.registerHelpCenter(h)
 	s.registerHelpCenterEditing(h)
+	upload("POST /agent/hc/articles/{id}/attachments", route{access: staff}, s.agentHCUpload)
 
 	// Anything else is an HTML 404 (the API answers under /api/v2/).
 	h("/", public, func(w http.ResponseWriter, r *http.Request) error { return desk.NotFound() })
