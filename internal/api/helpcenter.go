@@ -132,6 +132,9 @@ func (s *Server) hcAddAttachment(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if err := s.HelpCenter.CanEdit(r.Context()); err != nil {
+		return err // before a byte of the upload is read
+	}
 	limit := s.MaxUpload
 	if s.HelpCenter.Blobs != nil {
 		limit = s.HelpCenter.Blobs.MaxSize

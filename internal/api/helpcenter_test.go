@@ -1,7 +1,10 @@
 package api
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
+	"mime/multipart"
 	"net/http"
 	"strings"
 	"testing"
@@ -86,6 +89,14 @@ var (
 		}
 		return tr.ID
 	})
+	hcAttID = fresh(func(m *mx, t *testing.T) int64 {
+		_, _, art := hcFresh(t, m, false)
+		a, err := m.a.srv.HelpCenter.AddAttachment(m.sys, art, "note.txt", false, strings.NewReader("a note"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return a.ID
+	})
 	endUserSelf = shared(func(m *mx) int64 { return m.a.EndUser.ID })
 )
 
@@ -128,6 +139,12 @@ func hcMatrix() []mcase {
 		{route: "POST " + b + "/articles/{id}/down", note: "any signed-in reader", want: allOK, req: idPath(b+"/articles/%d/down", hcArt, nil)},
 		{route: "GET " + b + "/incremental/articles", want: allOK, req: path(b + "/incremental/articles?start_time=0")},
 	}
+	rows = append(rows,
+		mcase{route: "POST " + b + "/articles/{id}/attachments", note: "manage_help_center, checked before the body is read (the matrix sends JSON, so managers get 422)", want: "422 422 403 403 403 403 403 401 403",
+			req: idPath(b+"/articles/%d/attachments", hcArt, map[string]any{})},
+		mcase{route: "GET " + b + "/articles/{id}/attachments", want: allOK, req: idPath(b+"/articles/%d/attachments", hcArt, nil)},
+		mcase{route: "DELETE " + b + "/articles/attachments/{id}", note: "manage_help_center", want: adminDelete, req: idPath(b+"/articles/attachments/%d", hcAttID, nil)},
+	)
 	for _, k := range []struct {
 		path string
 		id   func(*testing.T, *mx) int64
@@ -490,6 +507,128 @@ func TestHelpCenterAPIAnonymousLocalesVotes(t *testing.T) {
 		}
 		if _, body := a.do(t, anon, "GET", fmt.Sprintf(b+"/articles/%d.json", pub.ID), nil); body["article"].(map[string]any)["vote_count"].(float64) != 0 {
 			t.Errorf("votes left after withdrawal: %v", body)
+		}
+	})
+}
+
+// hcUpload posts a multipart article attachment as u.
+func hcUpload(t *testing.T, a *testAPI, u testUser, article int64, name string, data []byte, inline bool) (int, map[string]any) {
+	t.Helper()
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	if inline {
+		_ = mw.WriteField("inline", "true")
+	}
+	fw, err := mw.CreateFormFile("file", name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fw.Write(data)
+	mw.Close()
+	req, _ := http.NewRequest("POST", fmt.Sprintf("%s/api/v2/help_center/articles/%d/attachments.json", a.URL, article), &buf)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	if u.Token != "" {
+		req.SetBasicAuth(u.Email+"/token", u.Token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var body map[string]any
+	_ = json.NewDecoder(resp.Body).Decode(&body)
+	return resp.StatusCode, body
+}
+
+// pngBytes is a 1×1 PNG.
+var pngBytes = []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82")
+
+// TestHelpCenterAttachmentsAPI: managers attach files (inline images
+// only when the bytes are an image), readers of the article list and fetch
+// them, others get 404; hostile files are made harmless; deletion removes
+// the file.
+func TestHelpCenterAttachmentsAPI(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		a := newTestAPI(t, db)
+		admin, agent, user := a.Admin, a.Agent, a.EndUser
+		var anon testUser
+		hc := a.srv.HelpCenter
+		sys := desk.SystemContext(t.Context())
+		cat, _ := hc.CreateCategory(sys, helpcenter.GroupInput{Name: hcPtr("Files")})
+		sec, _ := hc.CreateSection(sys, helpcenter.GroupInput{Name: hcPtr("Files"), CategoryID: &cat.ID})
+		pub, err := hc.CreateArticle(sys, helpcenter.ArticleInput{SectionID: &sec.ID, Title: hcPtr("Public"), Body: hcPtr("x")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		vis := helpcenter.VisAgents
+		secret, err := hc.CreateArticle(sys, helpcenter.ArticleInput{SectionID: &sec.ID, Title: hcPtr("Agents"), Body: hcPtr("x"), Visibility: &vis})
+		if err != nil {
+			t.Fatal(err)
+		}
+		code, body := hcUpload(t, a, admin, pub.ID, "screen shot.png", pngBytes, true)
+		if code != 201 {
+			t.Fatalf("upload: %d %v", code, body)
+		}
+		att := body["article_attachment"].(map[string]any)
+		if att["content_type"] != "image/png" || att["inline"] != true || att["file_name"] != "screen shot.png" || !strings.HasSuffix(att["content_url"].(string), "/hc-files/"+fmt.Sprint(att["id"])+"/screen%20shot.png") {
+			t.Errorf("attachment %v", att)
+		}
+		// Hostile files: HTML is stored as text, SVG cannot be inline, a
+		// path in the name is dropped, oversize and non-managers refused.
+		code, body = hcUpload(t, a, admin, pub.ID, "../../evil.html", []byte("<html><script>alert(1)</script></html>"), false)
+		if code != 201 || body["article_attachment"].(map[string]any)["content_type"] != "text/plain; charset=utf-8" || body["article_attachment"].(map[string]any)["file_name"] != "evil.html" {
+			t.Errorf("html upload: %d %v", code, body)
+		}
+		for _, c := range []struct {
+			who    testUser
+			art    int64
+			name   string
+			data   []byte
+			inline bool
+			want   int
+		}{
+			{admin, pub.ID, "x.svg", []byte(`<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>`), true, 422},
+			{admin, pub.ID, "x.txt", []byte("text"), true, 422},
+			{admin, pub.ID, "big.bin", bytes.Repeat([]byte("a"), 10<<20+1), false, 422},
+			{admin, pub.ID, "", []byte("x"), false, 422},
+			{admin, 99999999, "x.png", pngBytes, false, 404},
+			{agent, pub.ID, "x.png", pngBytes, false, 403},
+			{user, pub.ID, "x.png", pngBytes, false, 403},
+			{anon, pub.ID, "x.png", pngBytes, false, 401},
+		} {
+			if code, body := hcUpload(t, a, c.who, c.art, c.name, c.data, c.inline); code != c.want {
+				t.Errorf("upload %q by %q: %d, want %d (%v)", c.name, c.who.Email, code, c.want, body)
+			}
+		}
+		code, body = hcUpload(t, a, admin, secret.ID, "runbook.txt", []byte("secret runbook"), false)
+		if code != 201 {
+			t.Fatalf("restricted upload: %d %v", code, body)
+		}
+		secretAtt := body["article_attachment"].(map[string]any)
+
+		// Lists follow the article's visibility.
+		if code, body := a.do(t, anon, "GET", fmt.Sprintf("/api/v2/help_center/articles/%d/attachments.json", pub.ID), nil); code != 200 || body["count"].(float64) != 2 {
+			t.Errorf("anonymous list: %d %v", code, body)
+		}
+		if code, _ := a.do(t, user, "GET", fmt.Sprintf("/api/v2/help_center/articles/%d/attachments.json", secret.ID), nil); code != 404 {
+			t.Errorf("end-user lists a restricted article's files: %d", code)
+		}
+		if code, body := a.do(t, agent, "GET", fmt.Sprintf("/api/v2/help_center/articles/%d/attachments.json", secret.ID), nil); code != 200 || body["count"].(float64) != 1 {
+			t.Errorf("agent list: %d %v", code, body)
+		}
+		// Deletion: managers only; the file goes.
+		del := fmt.Sprintf("/api/v2/help_center/articles/attachments/%d.json", int64(secretAtt["id"].(float64)))
+		if code, _ := a.do(t, agent, "DELETE", del, nil); code != 403 {
+			t.Errorf("agent deletes an attachment: %d", code)
+		}
+		if code, _ := a.do(t, admin, "DELETE", del, nil); code != 204 {
+			t.Errorf("delete: %d", code)
+		}
+		if code, _ := a.do(t, admin, "DELETE", del, nil); code != 404 {
+			t.Errorf("delete twice: %d", code)
+		}
+		if code, body := a.do(t, agent, "GET", fmt.Sprintf("/api/v2/help_center/articles/%d/attachments.json", secret.ID), nil); code != 200 || body["count"].(float64) != 0 {
+			t.Errorf("after delete: %d %v", code, body)
 		}
 	})
 }

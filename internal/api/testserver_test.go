@@ -150,6 +150,7 @@ func newTestHandler(t testing.TB, db *store.DB, configure func(*Server)) (*testA
 	srv.Community = community.New(db, tickets, outbox.New(db, box), "")
 	srv.Community.Limits = community.Limits{}
 	srv.HelpCenter = helpcenter.New(db) // p10-hc
+	srv.HelpCenter.Blobs = blobs
 	// As internal/server does, so bulk jobs can be driven with Jobs.RunOnce.
 	srv.Bulk.Register(srv.Jobs)
 	if configure != nil {

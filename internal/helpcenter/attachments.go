@@ -34,9 +34,10 @@ type ArticleAttachment struct {
 const MaxAttachmentsPerArticle = 100
 
 // Path is the address the attachment is served at (the help center's
-// pages, as Zendesk's content_url): /hc/article_attachments/{id}/{name}.
+// pages; Zendesk's content_url is /hc/article_attachments/…, which would
+// overlap the /hc/{locale}/… pages here): /hc-files/{id}/{name}.
 func (a ArticleAttachment) Path() string {
-	return fmt.Sprintf("/hc/article_attachments/%d/%s", a.ID, urlPathEscape(a.FileName))
+	return fmt.Sprintf("/hc-files/%d/%s", a.ID, urlPathEscape(a.FileName))
 }
 
 // Markdown is what the editor inserts into an article's text: an image
@@ -80,6 +81,13 @@ func cleanFileName(name string) (string, error) {
 		return "", desk.Invalid("file", "has a file name that is too long or not text")
 	}
 	return name, nil
+}
+
+// CanEdit reports (as an error) whether the caller may edit the help
+// center, so that an upload is refused before its body is read.
+func (s *Service) CanEdit(ctx context.Context) error {
+	_, err := requireManager(ctx)
+	return err
 }
 
 // AddAttachment stores a file for an article (managers). inline asks for

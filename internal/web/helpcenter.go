@@ -37,7 +37,7 @@ func (s *Server) registerHelpCenter(h func(string, access, handlerFunc)) {
 	h("GET /hc", public, s.hcRedirect)
 	h("GET /hc/{$}", public, s.hcRedirect)
 	h("GET /hc/sitemap.xml", public, s.hcSitemap)
-	h("GET /hc/article_attachments/{id}/{name}", public, s.hcAttachment)
+	h("GET /hc-files/{id}/{name}", public, s.hcAttachment)
 	l := s.hcRegionalLocale
 	h("GET /hc/{locale}", public, l(s.hcHome))
 	h("GET /hc/{locale}/{$}", public, l(s.hcHome))
