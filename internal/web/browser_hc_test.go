@@ -1,8 +1,10 @@
 package web_test
 
 import (
+	"bytes"
 	"fmt"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -90,6 +92,20 @@ func TestBrowserHelpCenter(t *testing.T) {
 				ad.do(chromedp.WaitVisible(chromedp.CSS(`#hcg-cat`)))
 				ad.accessible("the section editor (" + loc + ")")
 			}
+			// An image attached to the article goes into the text with one
+			// click, and the live preview shows it.
+			img, err := e.app.HelpCenter.AddAttachment(e.sys, c.public.ID, "ekran.png", true, bytes.NewReader(pngPixel))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, loc := range []string{"en", "pl"} {
+				ad.open(e.base + fmt.Sprintf("/agent/hc/articles/%d?locale=%s", c.public.ID, loc))
+				ad.waitJS(`!document.querySelector(".hc-insert").hidden`, "the insert button")
+				ad.accessible("the article editor with files (" + loc + ")")
+			}
+			ad.do(chromedp.Click(chromedp.CSS(`.hc-insert`)))
+			ad.waitJS(`document.querySelector("#hc-body").value.includes(`+strconv.Quote(img.Markdown())+`)`, "the image's Markdown in the text")
+			ad.waitJS(`document.querySelector("#hc-preview img") !== null && document.querySelector("#hc-preview img").getAttribute("src") === `+strconv.Quote(img.Path()), "the image in the preview")
 			ad.open(e.base + fmt.Sprintf("/agent/hc/categories/%d?locale=pl", c.catID))
 			ad.do(chromedp.SetValue(chromedp.CSS(`#hcg-name`), "Twoje konto"), chromedp.Submit(chromedp.CSS(`#hcg-name`)))
 			ad.waitJS(`location.search.includes("m=updated")`, "saved")
