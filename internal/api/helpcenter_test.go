@@ -632,3 +632,19 @@ func TestHelpCenterAttachmentsAPI(t *testing.T) {
 		}
 	})
 }
+
+// TestHelpCenterAnonymousRateLimit: anonymous reads share one per-IP
+// budget, separate from each token's.
+func TestHelpCenterAnonymousRateLimit(t *testing.T) {
+	a := newTestAPIWith(t, storetest.SQLite(t), func(s *Server) { s.Limiter = NewLimiter(2) })
+	var anon testUser
+	for i, want := range []int{200, 200, 429} {
+		resp, _ := a.request(t, anon, "GET", "/api/v2/help_center/articles.json", nil)
+		if resp.StatusCode != want || resp.Header.Get("X-Rate-Limit") != "2" {
+			t.Errorf("anonymous request %d: %d (limit %q), want %d", i, resp.StatusCode, resp.Header.Get("X-Rate-Limit"), want)
+		}
+	}
+	if code, _ := a.do(t, a.EndUser, "GET", "/api/v2/help_center/articles.json", nil); code != 200 {
+		t.Errorf("a signed-in reader shares the anonymous budget: %d", code)
+	}
+}
