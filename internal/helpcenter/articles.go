@@ -146,7 +146,7 @@ func (s *Service) CreateArticle(ctx context.Context, in ArticleInput) (Article, 
 		in.Locale = s.DefaultLocale()
 	}
 	var id int64
-	err = s.DB.InTx(ctx, func(tx *store.Tx) error {
+	err = s.inTx(ctx, func(tx *store.Tx) error {
 		if err := s.validateArticle(ctx, tx, &in, true); err != nil {
 			return err
 		}
@@ -187,7 +187,7 @@ func (s *Service) UpdateArticle(ctx context.Context, id int64, in ArticleInput) 
 	if err != nil {
 		return Article{}, err
 	}
-	err = s.DB.InTx(ctx, func(tx *store.Tx) error {
+	err = s.inTx(ctx, func(tx *store.Tx) error {
 		var src, vis string
 		var seg int64
 		if err := tx.QueryRow(ctx, `SELECT source_locale, visibility, segment_id FROM hc_articles WHERE id = ?`, id).Scan(&src, &vis, &seg); err != nil {
@@ -253,7 +253,7 @@ func (s *Service) DeleteArticle(ctx context.Context, id int64) error {
 	if _, err := requireManager(ctx); err != nil {
 		return err
 	}
-	return s.DB.InTx(ctx, func(tx *store.Tx) error {
+	return s.inTx(ctx, func(tx *store.Tx) error {
 		if _, err := itemSourceLocale(ctx, tx, KindArticle, id); err != nil {
 			return notFound(err, "delete article")
 		}
@@ -546,7 +546,7 @@ func (s *Service) Vote(ctx context.Context, articleID int64, loc string, value V
 	if err != nil {
 		return Article{}, err
 	}
-	err = s.DB.InTx(ctx, func(tx *store.Tx) error {
+	err = s.inTx(ctx, func(tx *store.Tx) error {
 		now := store.Now()
 		_, err := tx.Exec(ctx, `INSERT INTO hc_votes (article_id, voter, value, created_at) VALUES (?, ?, ?, ?)
 			ON CONFLICT (article_id, voter) DO UPDATE SET value = excluded.value, created_at = excluded.created_at`, articleID, voter, int(value), now)
@@ -579,7 +579,7 @@ func (s *Service) Deflect(ctx context.Context, articleID int64, query string) er
 	if p := desk.PrincipalFrom(ctx); p != nil {
 		uid = p.UserID
 	}
-	return s.DB.InTx(ctx, func(tx *store.Tx) error {
+	return s.inTx(ctx, func(tx *store.Tx) error {
 		_, err := tx.Exec(ctx, `INSERT INTO hc_deflections (article_id, user_id, query, created_at) VALUES (?, ?, ?, ?)`, articleID, uid, query, store.Now())
 		if err != nil {
 			return fmt.Errorf("helpcenter: deflection: %w", err)

@@ -125,7 +125,7 @@ func (s *Service) AddAttachment(ctx context.Context, articleID int64, fileName s
 	}
 	a := ArticleAttachment{ArticleID: articleID, FileName: name, ContentType: saved.ContentType, Size: saved.Size, Inline: inline,
 		AuthorID: p.UserID, CreatedAt: desk.TimeFromMicros(store.Now()), key: saved.Key}
-	err = s.DB.InTx(ctx, func(tx *store.Tx) error {
+	err = s.inTx(ctx, func(tx *store.Tx) error {
 		var n int
 		if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM hc_article_attachments WHERE article_id = ?`, articleID).Scan(&n); err != nil {
 			return fmt.Errorf("helpcenter: attachment: %w", err)
@@ -225,7 +225,7 @@ func (s *Service) DeleteAttachment(ctx context.Context, id int64) error {
 	if err != nil {
 		return err
 	}
-	return s.DB.InTx(ctx, func(tx *store.Tx) error {
+	return s.inTx(ctx, func(tx *store.Tx) error {
 		if _, err := tx.Exec(ctx, `DELETE FROM hc_article_attachments WHERE id = ?`, a.ID); err != nil {
 			return fmt.Errorf("helpcenter: delete attachment: %w", err)
 		}

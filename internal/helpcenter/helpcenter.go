@@ -82,6 +82,13 @@ type Service struct {
 	Blobs *attach.Store
 }
 
+// inTx runs one help-center write. Every write goes through it, so the
+// page cache on main (p10-speed: its inTx also moves a generation counter)
+// sees each one; when the branches meet, that inTx replaces this one.
+func (s *Service) inTx(ctx context.Context, fn func(*store.Tx) error) error {
+	return s.DB.InTx(ctx, fn)
+}
+
 // New returns a Service for every locale with a catalogue.
 func New(db *store.DB) *Service {
 	return &Service{DB: db, Locales: locale.Default().Locales()}

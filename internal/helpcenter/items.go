@@ -94,7 +94,7 @@ func (s *Service) createGroup(ctx context.Context, kind Kind, in GroupInput) (in
 		return 0, "", desk.Invalid("category_id", "cannot be blank")
 	}
 	var id int64
-	err = s.DB.InTx(ctx, func(tx *store.Tx) error {
+	err = s.inTx(ctx, func(tx *store.Tx) error {
 		if !s.ValidLocale(in.Locale) {
 			return desk.Invalid("locale", "is not a supported locale")
 		}
@@ -137,7 +137,7 @@ func (s *Service) updateGroup(ctx context.Context, kind Kind, id int64, in Group
 	if err != nil {
 		return "", err
 	}
-	err = s.DB.InTx(ctx, func(tx *store.Tx) error {
+	err = s.inTx(ctx, func(tx *store.Tx) error {
 		src, err := itemSourceLocale(ctx, tx, kind, id)
 		if err != nil {
 			return notFound(err, "update "+string(kind))
@@ -171,7 +171,7 @@ func (s *Service) DeleteCategory(ctx context.Context, id int64) error {
 	if _, err := requireManager(ctx); err != nil {
 		return err
 	}
-	return s.DB.InTx(ctx, func(tx *store.Tx) error {
+	return s.inTx(ctx, func(tx *store.Tx) error {
 		if _, err := itemSourceLocale(ctx, tx, KindCategory, id); err != nil {
 			return notFound(err, "delete category")
 		}
@@ -305,7 +305,7 @@ func (s *Service) DeleteSection(ctx context.Context, id int64) error {
 	if _, err := requireManager(ctx); err != nil {
 		return err
 	}
-	return s.DB.InTx(ctx, func(tx *store.Tx) error {
+	return s.inTx(ctx, func(tx *store.Tx) error {
 		if _, err := itemSourceLocale(ctx, tx, KindSection, id); err != nil {
 			return notFound(err, "delete section")
 		}

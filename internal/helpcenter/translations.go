@@ -278,7 +278,7 @@ func (s *Service) SaveTranslation(ctx context.Context, kind Kind, itemID int64, 
 		return Translation{}, err
 	}
 	var id int64
-	err = s.DB.InTx(ctx, func(tx *store.Tx) error {
+	err = s.inTx(ctx, func(tx *store.Tx) error {
 		id, err = s.writeTranslation(ctx, tx, p, kind, itemID, in)
 		return err
 	})
@@ -346,7 +346,7 @@ func (s *Service) DeleteTranslation(ctx context.Context, kind Kind, itemID int64
 	if _, err := requireManager(ctx); err != nil {
 		return err
 	}
-	return s.DB.InTx(ctx, func(tx *store.Tx) error {
+	return s.inTx(ctx, func(tx *store.Tx) error {
 		src, err := itemSourceLocale(ctx, tx, kind, itemID)
 		if err != nil {
 			return notFound(err, "delete translation")
@@ -418,7 +418,7 @@ func (s *Service) RestoreRevision(ctx context.Context, kind Kind, itemID, revisi
 		return Translation{}, err
 	}
 	var id int64
-	err = s.DB.InTx(ctx, func(tx *store.Tx) error {
+	err = s.inTx(ctx, func(tx *store.Tx) error {
 		var loc, title, body string
 		err := tx.QueryRow(ctx, `SELECT t.locale, r.title, r.body FROM hc_revisions r JOIN hc_translations t ON t.id = r.translation_id
 			WHERE r.id = ? AND t.kind = ? AND t.item_id = ?`, revisionID, string(kind), itemID).Scan(&loc, &title, &body)

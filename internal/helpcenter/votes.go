@@ -156,7 +156,7 @@ func (s *Service) DeleteVote(ctx context.Context, id int64) error {
 	if err != nil {
 		return err
 	}
-	return s.DB.InTx(ctx, func(tx *store.Tx) error {
+	return s.inTx(ctx, func(tx *store.Tx) error {
 		if _, err := tx.Exec(ctx, `DELETE FROM hc_votes WHERE id = ?`, x.ID); err != nil {
 			return fmt.Errorf("helpcenter: delete vote: %w", err)
 		}
@@ -178,7 +178,7 @@ func (s *Service) Unvote(ctx context.Context, articleID int64, anonKey string) e
 	if _, err := s.articleRow(ctx, v, articleID); err != nil {
 		return err
 	}
-	return s.DB.InTx(ctx, func(tx *store.Tx) error {
+	return s.inTx(ctx, func(tx *store.Tx) error {
 		if _, err := tx.Exec(ctx, `DELETE FROM hc_votes WHERE article_id = ? AND voter = ?`, articleID, voter); err != nil {
 			return fmt.Errorf("helpcenter: withdraw vote: %w", err)
 		}
