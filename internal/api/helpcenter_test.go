@@ -544,9 +544,9 @@ func hcUpload(t *testing.T, a *testAPI, u testUser, article int64, name string, 
 var pngBytes = []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82")
 
 // TestHelpCenterAttachmentsAPI: managers attach files (inline images
-// only when the bytes are an image), readers of the article list and fetch
-// them, others get 404; hostile files are made harmless; deletion removes
-// the file.
+// only when the bytes are an image), readers of the article list them,
+// others get 404; hostile files are made harmless; deletion removes the
+// file. (Fetching the bytes: TestAgentHelpCenterAttachments in web.)
 func TestHelpCenterAttachmentsAPI(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		a := newTestAPI(t, db)
@@ -554,8 +554,14 @@ func TestHelpCenterAttachmentsAPI(t *testing.T) {
 		var anon testUser
 		hc := a.srv.HelpCenter
 		sys := desk.SystemContext(t.Context())
-		cat, _ := hc.CreateCategory(sys, helpcenter.GroupInput{Name: hcPtr("Files")})
-		sec, _ := hc.CreateSection(sys, helpcenter.GroupInput{Name: hcPtr("Files"), CategoryID: &cat.ID})
+		cat, err := hc.CreateCategory(sys, helpcenter.GroupInput{Name: hcPtr("Files")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		sec, err := hc.CreateSection(sys, helpcenter.GroupInput{Name: hcPtr("Files"), CategoryID: &cat.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
 		pub, err := hc.CreateArticle(sys, helpcenter.ArticleInput{SectionID: &sec.ID, Title: hcPtr("Public"), Body: hcPtr("x")})
 		if err != nil {
 			t.Fatal(err)
