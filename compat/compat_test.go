@@ -22,7 +22,9 @@ import (
 // real server on each store: the wrapped ticket, user, organization,
 // group, membership, search, job status, export, tag, identity, ticket
 // field and form, user and organization field, requests, locale, brand
-// and OAuth client and token methods whose endpoints Frontdesk serves,
+// and OAuth client and token methods, and the help-center client
+// (client.helpcenter: articles, sections, categories, translations,
+// search, votes), whose endpoints Frontdesk serves,
 // with node-zendesk in OAuth mode too (see README "Zendesk
 // compatibility").
 func TestNodeZendesk(t *testing.T) {

@@ -22,6 +22,7 @@ const { assert, client, step, passedSteps, failureOf, statusOf } = require('./li
   await require('./families/fields')(ctx);
   await require('./families/users')(ctx);
   await require('./families/workflow')(ctx);
+  await require('./families/helpcenter')(ctx);
   await require('./families/oauth')(ctx);
   await step('users.password (own; the old one stops working)', async () => {
     const old = process.env.FRONTDESK_PASSWORD;

@@ -208,15 +208,7 @@ func (s *Server) auth(pattern string, h handlerFunc) http.Handler {
 			writeError(w, r, s.Logger, err)
 			return
 		}
-		rl, err := s.Limiter.Allow(r.Context(), tokenKey)
-		if err != nil {
-			writeError(w, r, s.Logger, err)
-			return
-		}
-		httpx.SetHeaders(w, rl.Limit, rl.Remaining, rl.Reset)
-		if !rl.Allowed {
-			httpx.WriteRetryAfter(w, rl.RetryAfter)
-			writeError(w, r, s.Logger, &desk.Error{Code: desk.ETOOMANY, Message: "Rate limit exceeded"})
+		if !s.allow(w, r, tokenKey) {
 			return
 		}
 		// A read-scoped token reads only. This is the one place that knows
@@ -236,6 +228,60 @@ func (s *Server) auth(pattern string, h handlerFunc) http.Handler {
 			writeError(w, r, s.Logger, err)
 		}
 	})
+}
+
+// authOrAnonymous is auth for the reads Zendesk serves without signing
+// in (the public Help Center): a request with no Authorization header runs
+// with no principal, rate limited per IP, so the service shows it only
+// what anyone may read; a request with credentials is authenticated as
+// any other (bad ones are still a 401).
+func (s *Server) authOrAnonymous(pattern string, h handlerFunc) http.Handler {
+	authed := s.auth(pattern, h)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") != "" {
+			authed.ServeHTTP(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		w.Header().Set("Cache-Control", "no-store")
+		ip := s.IPs.IP(r)
+		if !s.allow(w, r, "anon:"+httpx.IPKey(ip)) {
+			return
+		}
+		r = s.withBase(r)
+		r = r.WithContext(audit.WithClient(r.Context(), ip, r.UserAgent()))
+		if err := h(w, r); err != nil {
+			writeError(w, r, s.Logger, err)
+		}
+	})
+}
+
+// allow applies the per-caller API rate limit to key, sets the
+// X-Rate-Limit headers and, over the limit, answers 429; it reports
+// whether the request may go on.
+func (s *Server) allow(w http.ResponseWriter, r *http.Request, key string) bool {
+	rl, err := s.Limiter.Allow(r.Context(), key)
+	if err != nil {
+		writeError(w, r, s.Logger, err)
+		return false
+	}
+	httpx.SetHeaders(w, rl.Limit, rl.Remaining, rl.Reset)
+	if !rl.Allowed {
+		httpx.WriteRetryAfter(w, rl.RetryAfter)
+		writeError(w, r, s.Logger, &desk.Error{Code: desk.ETOOMANY, Message: "Rate limit exceeded"})
+		return false
+	}
+	return true
+}
+
+// handleOpen is handle for a GET route anonymous callers may use too
+// (see authOrAnonymous).
+func (s *Server) handleOpen(mux *http.ServeMux, pattern string, h handlerFunc) {
+	if !strings.HasPrefix(pattern, "GET ") {
+		panic("api: only reads may be open to anonymous callers: " + pattern)
+	}
+	s.routes = append(s.routes, pattern)
+	mux.Handle(pattern, s.authOrAnonymous(pattern, h))
 }
 
 // public wraps handlers that need no principal.

@@ -1,6 +1,8 @@
 package api
 
 import (
+	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -11,14 +13,15 @@ import (
 )
 
 // registerHelpCenter mounts Zendesk's Help Center API: categories,
-// sections, articles (with and without a locale in the path), article
+// sections, articles (with and without a locale in the path), their
 // translations, search, votes, locales and the incremental article export.
 // Package helpcenter decides who reads what (its one visibility rule) and
-// who edits (manage_help_center).
+// who edits (manage_help_center). The reads Zendesk serves without signing
+// in are open to anonymous callers, who see only what everyone may read.
 func (s *Server) registerHelpCenter(mux *http.ServeMux) {
 	h := func(f handlerFunc) handlerFunc { return s.needs(s.HelpCenter != nil, f) }
 	const base = "/api/v2/help_center"
-	s.handle(mux, "GET "+base+"/locales", h(s.hcLocales))
+	s.handleOpen(mux, "GET "+base+"/locales", h(s.hcLocales))
 	// The locale variants are mounted per locale (a {locale} wildcard
 	// would overlap /help_center/articles/{id}/… ambiguously); each sets
 	// the path value the handlers read.
@@ -39,24 +42,40 @@ func (s *Server) registerHelpCenter(mux *http.ServeMux) {
 				return f(w, r)
 			})
 		}
-		s.handle(mux, "GET "+pre+"/categories", l(s.hcListCategories))
-		s.handle(mux, "GET "+pre+"/categories/{id}", l(s.hcShowCategory))
-		s.handle(mux, "GET "+pre+"/sections", l(s.hcListSections))
-		s.handle(mux, "GET "+pre+"/sections/{id}", l(s.hcShowSection))
-		s.handle(mux, "GET "+pre+"/categories/{id}/sections", l(s.hcListSections))
-		s.handle(mux, "GET "+pre+"/articles", l(s.hcListArticles))
-		s.handle(mux, "GET "+pre+"/articles/{id}", l(s.hcShowArticle))
-		s.handle(mux, "GET "+pre+"/sections/{id}/articles", l(s.hcListArticles))
-		s.handle(mux, "GET "+pre+"/categories/{id}/articles", l(s.hcListArticles))
-		s.handle(mux, "POST "+pre+"/categories", l(s.hcCreateCategory))
-		s.handle(mux, "POST "+pre+"/categories/{id}/sections", l(s.hcCreateSection))
+		s.handleOpen(mux, "GET "+pre+"/categories", l(s.hcListCategories))
+		s.handleOpen(mux, "GET "+pre+"/categories/{id}", l(s.hcShow(helpcenter.KindCategory, "category", s.hcGroupByID)))
+		s.handleOpen(mux, "GET "+pre+"/sections", l(s.hcListSections))
+		s.handleOpen(mux, "GET "+pre+"/sections/{id}", l(s.hcShow(helpcenter.KindSection, "section", s.hcGroupByID)))
+		s.handleOpen(mux, "GET "+pre+"/categories/{id}/sections", l(s.hcListSections))
+		s.handleOpen(mux, "GET "+pre+"/articles", l(s.hcListArticles))
+		s.handleOpen(mux, "GET "+pre+"/articles/{id}", l(s.hcShow(helpcenter.KindArticle, "article", s.hcArticleByID)))
+		s.handleOpen(mux, "GET "+pre+"/sections/{id}/articles", l(s.hcListArticles))
+		s.handleOpen(mux, "GET "+pre+"/categories/{id}/articles", l(s.hcListArticles))
+		s.handle(mux, "POST "+pre+"/categories", l(s.hcSaveGroup(helpcenter.KindCategory, true)))
+		s.handle(mux, "POST "+pre+"/categories/{id}/sections", l(s.hcSaveGroup(helpcenter.KindSection, true)))
 		s.handle(mux, "POST "+pre+"/sections/{id}/articles", l(s.hcCreateArticle))
 	}
-	s.handle(mux, "PUT "+base+"/categories/{id}", h(s.hcUpdateCategory))
+	// Zendesk's regional locales ("en-us", "pl-pl") in the path name the
+	// catalogue locale of their language: the request is served as if it
+	// named that one. Anything that is not a locale form is a 404.
+	if s.HelpCenter != nil {
+		mux.Handle(base+"/{loc}/{rest...}", s.public(func(w http.ResponseWriter, r *http.Request) error {
+			loc := r.PathValue("loc")
+			n := s.HelpCenter.NormalizeLocale(loc)
+			if n == "" || n == loc {
+				return &desk.Error{Code: desk.ENOTFOUND, Message: "No route matches " + r.Method + " " + r.URL.Path}
+			}
+			r2 := r.Clone(r.Context())
+			r2.URL.Path, r2.URL.RawPath = base+"/"+n+"/"+r.PathValue("rest"), ""
+			mux.ServeHTTP(w, r2)
+			return nil
+		}))
+	}
+	s.handle(mux, "PUT "+base+"/categories/{id}", h(s.hcSaveGroup(helpcenter.KindCategory, false)))
 	s.handle(mux, "DELETE "+base+"/categories/{id}", h(func(w http.ResponseWriter, r *http.Request) error {
 		return deleteByID(s.HelpCenter.DeleteCategory)(w, r)
 	}))
-	s.handle(mux, "PUT "+base+"/sections/{id}", h(s.hcUpdateSection))
+	s.handle(mux, "PUT "+base+"/sections/{id}", h(s.hcSaveGroup(helpcenter.KindSection, false)))
 	s.handle(mux, "DELETE "+base+"/sections/{id}", h(func(w http.ResponseWriter, r *http.Request) error {
 		return deleteByID(s.HelpCenter.DeleteSection)(w, r)
 	}))
@@ -64,15 +83,111 @@ func (s *Server) registerHelpCenter(mux *http.ServeMux) {
 	s.handle(mux, "DELETE "+base+"/articles/{id}", h(func(w http.ResponseWriter, r *http.Request) error {
 		return deleteByID(s.HelpCenter.DeleteArticle)(w, r)
 	}))
-	s.handle(mux, "GET "+base+"/articles/{id}/translations", h(s.hcListTranslations))
-	s.handle(mux, "GET "+base+"/articles/{id}/translations/{tl}", h(s.hcShowTranslation))
-	s.handle(mux, "POST "+base+"/articles/{id}/translations", h(s.hcCreateTranslation))
-	s.handle(mux, "PUT "+base+"/articles/{id}/translations/{tl}", h(s.hcUpdateTranslation))
-	s.handle(mux, "DELETE "+base+"/articles/{id}/translations/{tl}", h(s.hcDeleteTranslation))
-	s.handle(mux, "GET "+base+"/articles/search", h(s.hcSearch))
+	for _, k := range hcTranslatable {
+		p := base + "/" + k.path + "/{id}/translations"
+		s.handleOpen(mux, "GET "+p, h(s.hcListTranslations(k)))
+		s.handleOpen(mux, "GET "+p+"/missing", h(s.hcMissingTranslations(k)))
+		s.handleOpen(mux, "GET "+p+"/{tl}", h(s.hcShowTranslation(k)))
+		s.handle(mux, "POST "+p, h(s.hcCreateTranslation(k)))
+		s.handle(mux, "PUT "+p+"/{tl}", h(s.hcUpdateTranslation(k)))
+		s.handle(mux, "DELETE "+p+"/{tl}", h(s.hcDeleteTranslation(k)))
+	}
+	s.handle(mux, "DELETE "+base+"/translations/{id}", h(func(w http.ResponseWriter, r *http.Request) error {
+		return deleteByID(s.HelpCenter.DeleteTranslationByID)(w, r)
+	}))
+	s.handleOpen(mux, "GET "+base+"/articles/search", h(s.hcSearch))
 	s.handle(mux, "POST "+base+"/articles/{id}/up", h(s.hcVote(helpcenter.VoteUp)))
 	s.handle(mux, "POST "+base+"/articles/{id}/down", h(s.hcVote(helpcenter.VoteDown)))
+	s.handle(mux, "GET "+base+"/articles/{id}/votes", h(s.hcListVotes(func(r *http.Request, id int64) ([]helpcenter.ArticleVote, error) {
+		return s.HelpCenter.ArticleVotes(r.Context(), id)
+	})))
+	s.handle(mux, "GET "+base+"/users/{id}/votes", h(s.hcListVotes(func(r *http.Request, id int64) ([]helpcenter.ArticleVote, error) {
+		return s.HelpCenter.UserVotes(r.Context(), id)
+	})))
+	s.handle(mux, "GET "+base+"/votes/{id}", h(s.hcShowVote))
+	s.handle(mux, "DELETE "+base+"/votes/{id}", h(func(w http.ResponseWriter, r *http.Request) error {
+		return deleteByID(s.HelpCenter.DeleteVote)(w, r)
+	}))
 	s.handle(mux, "GET "+base+"/incremental/articles", h(s.hcIncremental))
+	// Article attachments: multipart upload (file, inline), the list (open
+	// to whoever may read the article) and deletion by attachment id.
+	s.handle(mux, "POST "+base+"/articles/{id}/attachments", h(s.hcAddAttachment))
+	s.handleOpen(mux, "GET "+base+"/articles/{id}/attachments", h(s.hcListAttachments))
+	s.handle(mux, "DELETE "+base+"/articles/attachments/{id}", h(func(w http.ResponseWriter, r *http.Request) error {
+		return deleteByID(s.HelpCenter.DeleteAttachment)(w, r)
+	}))
+}
+
+func hcAttachmentJSON(r *http.Request, a helpcenter.ArticleAttachment) map[string]any {
+	b := baseURL(r)
+	return map[string]any{"id": a.ID, "url": b + "/api/v2/help_center/articles/attachments/" + itoa(a.ID) + ".json",
+		"article_id": a.ArticleID, "file_name": a.FileName, "content_url": b + a.Path(), "content_type": a.ContentType,
+		"size": a.Size, "inline": a.Inline, "created_at": a.CreatedAt, "updated_at": a.CreatedAt}
+}
+
+// hcAddAttachment is POST articles/{id}/attachments: a multipart form with
+// the file in "file" and "inline" true for an image shown in the body.
+func (s *Server) hcAddAttachment(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	if err := s.HelpCenter.CanEdit(r.Context()); err != nil {
+		return err // before a byte of the upload is read
+	}
+	limit := s.MaxUpload
+	if s.HelpCenter.Blobs != nil {
+		limit = s.HelpCenter.Blobs.MaxSize
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, limit+64<<10)
+	if err := r.ParseMultipartForm(1 << 20); err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return desk.Invalid("file", fmt.Sprintf("is too large (at most %d bytes)", limit))
+		}
+		return desk.Invalid("file", "send a multipart/form-data body with the file in \"file\"")
+	}
+	defer r.MultipartForm.RemoveAll()
+	f, fh, err := r.FormFile("file")
+	if err != nil {
+		return desk.Invalid("file", "is required")
+	}
+	defer f.Close()
+	inline := r.FormValue("inline") == "true" || r.FormValue("inline") == "1"
+	a, err := s.HelpCenter.AddAttachment(r.Context(), id, fh.Filename, inline, f)
+	if err != nil {
+		return err
+	}
+	return created(w, baseURL(r)+"/api/v2/help_center/articles/attachments/"+itoa(a.ID)+".json", map[string]any{"article_attachment": hcAttachmentJSON(r, a)})
+}
+
+func (s *Server) hcListAttachments(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	as, err := s.HelpCenter.Attachments(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	out := make([]map[string]any, len(as))
+	for i, a := range as {
+		out[i] = hcAttachmentJSON(r, a)
+	}
+	return writeJSON(w, http.StatusOK, hcList(r, "article_attachments", out, 1, max(len(out), 1), len(out)))
+}
+
+// hcKind is a translatable help-center item as the API names it.
+type hcKind struct {
+	kind       helpcenter.Kind
+	path       string // the collection in paths: "articles"
+	sourceType string // Zendesk's source_type: "Article"
+}
+
+var hcTranslatable = []hcKind{
+	{helpcenter.KindArticle, "articles", "Article"},
+	{helpcenter.KindSection, "sections", "Section"},
+	{helpcenter.KindCategory, "categories", "Category"},
 }
 
 // hcLocale is the locale of the path, or of ?locale=, or "" (the
@@ -171,6 +286,41 @@ func hcSectionJSON(r *http.Request, c helpcenter.Section) map[string]any {
 		map[string]any{"category_id": c.CategoryID})
 }
 
+// hcGroupByID is one category or section shown in loc, in Zendesk's shape.
+func (s *Server) hcGroupByID(r *http.Request, kind helpcenter.Kind, id int64, loc string) (map[string]any, error) {
+	if kind == helpcenter.KindSection {
+		c, err := s.HelpCenter.Section(r.Context(), id, loc)
+		return hcSectionJSON(r, c), err
+	}
+	c, err := s.HelpCenter.Category(r.Context(), id, loc)
+	return hcCategoryJSON(r, c), err
+}
+
+// hcArticleByID is one article shown in loc, in Zendesk's shape.
+func (s *Server) hcArticleByID(r *http.Request, _ helpcenter.Kind, id int64, loc string) (map[string]any, error) {
+	a, err := s.HelpCenter.Article(r.Context(), id, loc)
+	return hcArticleJSON(r, a), err
+}
+
+// hcShow is GET …/{categories|sections|articles}/{id}: {key: record}.
+func (s *Server) hcShow(kind helpcenter.Kind, key string, get func(*http.Request, helpcenter.Kind, int64, string) (map[string]any, error)) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		loc, err := s.hcLocale(r)
+		if err != nil {
+			return err
+		}
+		id, err := pathID(r, "id")
+		if err != nil {
+			return err
+		}
+		m, err := get(r, kind, id, loc)
+		if err != nil {
+			return err
+		}
+		return writeJSON(w, http.StatusOK, map[string]any{key: m})
+	}
+}
+
 func (s *Server) hcListCategories(w http.ResponseWriter, r *http.Request) error {
 	loc, err := s.hcLocale(r)
 	if err != nil {
@@ -185,22 +335,6 @@ func (s *Server) hcListCategories(w http.ResponseWriter, r *http.Request) error 
 		out[i] = hcCategoryJSON(r, c)
 	}
 	return writeJSON(w, http.StatusOK, hcList(r, "categories", out, 1, max(len(out), 1), len(out)))
-}
-
-func (s *Server) hcShowCategory(w http.ResponseWriter, r *http.Request) error {
-	loc, err := s.hcLocale(r)
-	if err != nil {
-		return err
-	}
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	c, err := s.HelpCenter.Category(r.Context(), id, loc)
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusOK, map[string]any{"category": hcCategoryJSON(r, c)})
 }
 
 func (s *Server) hcListSections(w http.ResponseWriter, r *http.Request) error {
@@ -226,22 +360,6 @@ func (s *Server) hcListSections(w http.ResponseWriter, r *http.Request) error {
 		out[i] = hcSectionJSON(r, c)
 	}
 	return writeJSON(w, http.StatusOK, hcList(r, "sections", out, 1, max(len(out), 1), len(out)))
-}
-
-func (s *Server) hcShowSection(w http.ResponseWriter, r *http.Request) error {
-	loc, err := s.hcLocale(r)
-	if err != nil {
-		return err
-	}
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	c, err := s.HelpCenter.Section(r.Context(), id, loc)
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusOK, map[string]any{"section": hcSectionJSON(r, c)})
 }
 
 func (s *Server) hcListArticles(w http.ResponseWriter, r *http.Request) error {
@@ -286,22 +404,6 @@ func (s *Server) hcListArticles(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, http.StatusOK, hcList(r, "articles", out, page, per, total))
 }
 
-func (s *Server) hcShowArticle(w http.ResponseWriter, r *http.Request) error {
-	loc, err := s.hcLocale(r)
-	if err != nil {
-		return err
-	}
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	a, err := s.HelpCenter.Article(r.Context(), id, loc)
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusOK, map[string]any{"article": hcArticleJSON(r, a)})
-}
-
 func (s *Server) hcGroupInput(r *http.Request, key string) (helpcenter.GroupInput, error) {
 	env := map[string]*helpcenter.GroupInput{}
 	if err := decode(r, &env); err != nil {
@@ -322,65 +424,51 @@ func (s *Server) hcGroupInput(r *http.Request, key string) (helpcenter.GroupInpu
 	return *in, nil
 }
 
-func (s *Server) hcCreateCategory(w http.ResponseWriter, r *http.Request) error {
-	in, err := s.hcGroupInput(r, "category")
-	if err != nil {
-		return err
+// hcSaveGroup creates (POST categories, categories/{id}/sections) or
+// updates (PUT categories/{id}, sections/{id}) a category or section.
+func (s *Server) hcSaveGroup(kind helpcenter.Kind, creating bool) handlerFunc {
+	key, coll := string(kind), map[helpcenter.Kind]string{helpcenter.KindCategory: "categories", helpcenter.KindSection: "sections"}[kind]
+	return func(w http.ResponseWriter, r *http.Request) error {
+		var id int64
+		var err error
+		if r.PathValue("id") != "" {
+			if id, err = pathID(r, "id"); err != nil {
+				return err
+			}
+		}
+		in, err := s.hcGroupInput(r, key)
+		if err != nil {
+			return err
+		}
+		ctx := r.Context()
+		var m map[string]any
+		switch {
+		case creating && kind == helpcenter.KindSection:
+			in.CategoryID = &id // the category of the path
+			var c helpcenter.Section
+			c, err = s.HelpCenter.CreateSection(ctx, in)
+			id, m = c.ID, hcSectionJSON(r, c)
+		case creating:
+			var c helpcenter.Category
+			c, err = s.HelpCenter.CreateCategory(ctx, in)
+			id, m = c.ID, hcCategoryJSON(r, c)
+		case kind == helpcenter.KindSection:
+			var c helpcenter.Section
+			c, err = s.HelpCenter.UpdateSection(ctx, id, in)
+			m = hcSectionJSON(r, c)
+		default:
+			var c helpcenter.Category
+			c, err = s.HelpCenter.UpdateCategory(ctx, id, in)
+			m = hcCategoryJSON(r, c)
+		}
+		if err != nil {
+			return err
+		}
+		if creating {
+			return created(w, baseURL(r)+"/api/v2/help_center/"+coll+"/"+itoa(id)+".json", map[string]any{key: m})
+		}
+		return writeJSON(w, http.StatusOK, map[string]any{key: m})
 	}
-	c, err := s.HelpCenter.CreateCategory(r.Context(), in)
-	if err != nil {
-		return err
-	}
-	return created(w, baseURL(r)+"/api/v2/help_center/categories/"+itoa(c.ID)+".json", map[string]any{"category": hcCategoryJSON(r, c)})
-}
-
-func (s *Server) hcUpdateCategory(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	in, err := s.hcGroupInput(r, "category")
-	if err != nil {
-		return err
-	}
-	c, err := s.HelpCenter.UpdateCategory(r.Context(), id, in)
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusOK, map[string]any{"category": hcCategoryJSON(r, c)})
-}
-
-func (s *Server) hcCreateSection(w http.ResponseWriter, r *http.Request) error {
-	cat, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	in, err := s.hcGroupInput(r, "section")
-	if err != nil {
-		return err
-	}
-	in.CategoryID = &cat
-	c, err := s.HelpCenter.CreateSection(r.Context(), in)
-	if err != nil {
-		return err
-	}
-	return created(w, baseURL(r)+"/api/v2/help_center/sections/"+itoa(c.ID)+".json", map[string]any{"section": hcSectionJSON(r, c)})
-}
-
-func (s *Server) hcUpdateSection(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	in, err := s.hcGroupInput(r, "section")
-	if err != nil {
-		return err
-	}
-	c, err := s.HelpCenter.UpdateSection(r.Context(), id, in)
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusOK, map[string]any{"section": hcSectionJSON(r, c)})
 }
 
 // hcArticleInput decodes {"article": {...}}; Zendesk's user_segment_id
@@ -440,28 +528,46 @@ func (s *Server) hcUpdateArticle(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, http.StatusOK, map[string]any{"article": hcArticleJSON(r, a)})
 }
 
-func hcTranslationJSON(r *http.Request, tr helpcenter.Translation) map[string]any {
+func hcTranslationJSON(r *http.Request, k hcKind, tr helpcenter.Translation) map[string]any {
 	b := baseURL(r)
-	return map[string]any{"id": tr.ID, "url": b + "/api/v2/help_center/articles/" + itoa(tr.ItemID) + "/translations/" + tr.Locale + ".json",
-		"html_url":  b + "/hc/" + tr.Locale + "/articles/" + itoa(tr.ItemID) + "-" + helpcenter.Slug(tr.Title),
-		"source_id": tr.ItemID, "source_type": "Article", "locale": tr.Locale, "title": tr.Title, "body": tr.Body,
+	return map[string]any{"id": tr.ID, "url": b + "/api/v2/help_center/" + k.path + "/" + itoa(tr.ItemID) + "/translations/" + tr.Locale + ".json",
+		"html_url":  b + "/hc/" + tr.Locale + "/" + k.path + "/" + itoa(tr.ItemID) + "-" + helpcenter.Slug(tr.Title),
+		"source_id": tr.ItemID, "source_type": k.sourceType, "locale": tr.Locale, "title": tr.Title, "body": tr.Body,
 		"outdated": tr.Outdated, "draft": tr.Draft, "created_by_id": tr.AuthorID, "created_at": tr.CreatedAt, "updated_at": tr.UpdatedAt}
 }
 
-func (s *Server) hcListTranslations(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
+func (s *Server) hcListTranslations(k hcKind) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		id, err := pathID(r, "id")
+		if err != nil {
+			return err
+		}
+		trs, err := s.HelpCenter.Translations(r.Context(), k.kind, id)
+		if err != nil {
+			return err
+		}
+		out := make([]map[string]any, len(trs))
+		for i, tr := range trs {
+			out[i] = hcTranslationJSON(r, k, tr)
+		}
+		return writeJSON(w, http.StatusOK, hcList(r, "translations", out, 1, max(len(out), 1), len(out)))
 	}
-	trs, err := s.HelpCenter.Translations(r.Context(), helpcenter.KindArticle, id)
-	if err != nil {
-		return err
+}
+
+// hcMissingTranslations is GET …/translations/missing: the supported
+// locales the item has no translation in, as {"locales": [...]}.
+func (s *Server) hcMissingTranslations(k hcKind) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		id, err := pathID(r, "id")
+		if err != nil {
+			return err
+		}
+		ls, err := s.HelpCenter.MissingLocales(r.Context(), k.kind, id)
+		if err != nil {
+			return err
+		}
+		return writeJSON(w, http.StatusOK, map[string]any{"locales": ls})
 	}
-	out := make([]map[string]any, len(trs))
-	for i, tr := range trs {
-		out[i] = hcTranslationJSON(r, tr)
-	}
-	return writeJSON(w, http.StatusOK, hcList(r, "translations", out, 1, max(len(out), 1), len(out)))
 }
 
 func (s *Server) hcTranslationLocale(r *http.Request) (int64, string, error) {
@@ -476,16 +582,18 @@ func (s *Server) hcTranslationLocale(r *http.Request) (int64, string, error) {
 	return id, loc, nil
 }
 
-func (s *Server) hcShowTranslation(w http.ResponseWriter, r *http.Request) error {
-	id, loc, err := s.hcTranslationLocale(r)
-	if err != nil {
-		return err
+func (s *Server) hcShowTranslation(k hcKind) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		id, loc, err := s.hcTranslationLocale(r)
+		if err != nil {
+			return err
+		}
+		tr, err := s.HelpCenter.Translation(r.Context(), k.kind, id, loc)
+		if err != nil {
+			return err
+		}
+		return writeJSON(w, http.StatusOK, map[string]any{"translation": hcTranslationJSON(r, k, tr)})
 	}
-	tr, err := s.HelpCenter.Translation(r.Context(), helpcenter.KindArticle, id, loc)
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusOK, map[string]any{"translation": hcTranslationJSON(r, tr)})
 }
 
 func decodeTranslation(r *http.Request) (helpcenter.TranslationInput, error) {
@@ -501,54 +609,60 @@ func decodeTranslation(r *http.Request) (helpcenter.TranslationInput, error) {
 	return *env.Translation, nil
 }
 
-func (s *Server) hcCreateTranslation(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
+func (s *Server) hcCreateTranslation(k hcKind) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		id, err := pathID(r, "id")
+		if err != nil {
+			return err
+		}
+		in, err := decodeTranslation(r)
+		if err != nil {
+			return err
+		}
+		if n := s.HelpCenter.NormalizeLocale(in.Locale); n != "" {
+			in.Locale = n
+		}
+		if _, err := s.HelpCenter.Translation(r.Context(), k.kind, id, in.Locale); err == nil {
+			return desk.Invalid("locale", "already has a translation; update it instead")
+		}
+		tr, err := s.HelpCenter.SaveTranslation(r.Context(), k.kind, id, in)
+		if err != nil {
+			return err
+		}
+		return created(w, baseURL(r)+"/api/v2/help_center/"+k.path+"/"+itoa(id)+"/translations/"+tr.Locale+".json", map[string]any{"translation": hcTranslationJSON(r, k, tr)})
 	}
-	in, err := decodeTranslation(r)
-	if err != nil {
-		return err
-	}
-	if n := s.HelpCenter.NormalizeLocale(in.Locale); n != "" {
-		in.Locale = n
-	}
-	if _, err := s.HelpCenter.Translation(r.Context(), helpcenter.KindArticle, id, in.Locale); err == nil {
-		return desk.Invalid("locale", "already has a translation; update it instead")
-	}
-	tr, err := s.HelpCenter.SaveTranslation(r.Context(), helpcenter.KindArticle, id, in)
-	if err != nil {
-		return err
-	}
-	return created(w, baseURL(r)+"/api/v2/help_center/articles/"+itoa(id)+"/translations/"+tr.Locale+".json", map[string]any{"translation": hcTranslationJSON(r, tr)})
 }
 
-func (s *Server) hcUpdateTranslation(w http.ResponseWriter, r *http.Request) error {
-	id, loc, err := s.hcTranslationLocale(r)
-	if err != nil {
-		return err
+func (s *Server) hcUpdateTranslation(k hcKind) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		id, loc, err := s.hcTranslationLocale(r)
+		if err != nil {
+			return err
+		}
+		in, err := decodeTranslation(r)
+		if err != nil {
+			return err
+		}
+		in.Locale = loc
+		tr, err := s.HelpCenter.SaveTranslation(r.Context(), k.kind, id, in)
+		if err != nil {
+			return err
+		}
+		return writeJSON(w, http.StatusOK, map[string]any{"translation": hcTranslationJSON(r, k, tr)})
 	}
-	in, err := decodeTranslation(r)
-	if err != nil {
-		return err
-	}
-	in.Locale = loc
-	tr, err := s.HelpCenter.SaveTranslation(r.Context(), helpcenter.KindArticle, id, in)
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusOK, map[string]any{"translation": hcTranslationJSON(r, tr)})
 }
 
-func (s *Server) hcDeleteTranslation(w http.ResponseWriter, r *http.Request) error {
-	id, loc, err := s.hcTranslationLocale(r)
-	if err != nil {
-		return err
+func (s *Server) hcDeleteTranslation(k hcKind) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		id, loc, err := s.hcTranslationLocale(r)
+		if err != nil {
+			return err
+		}
+		if err := s.HelpCenter.DeleteTranslation(r.Context(), k.kind, id, loc); err != nil {
+			return err
+		}
+		return noContent(w)
 	}
-	if err := s.HelpCenter.DeleteTranslation(r.Context(), helpcenter.KindArticle, id, loc); err != nil {
-		return err
-	}
-	return noContent(w)
 }
 
 // hcSearch is GET /help_center/articles/search?query=&locale=: results
@@ -580,20 +694,59 @@ func (s *Server) hcSearch(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, http.StatusOK, hcList(r, "results", out, page, per, total))
 }
 
+func hcVoteJSON(r *http.Request, v helpcenter.ArticleVote) map[string]any {
+	b := baseURL(r)
+	return map[string]any{"id": v.ID, "url": b + "/api/v2/help_center/votes/" + itoa(v.ID) + ".json", "user_id": nullID(v.UserID),
+		"value": int(v.Value), "item_id": v.ArticleID, "item_type": "Article", "created_at": v.CreatedAt, "updated_at": v.CreatedAt}
+}
+
+// hcVote is POST articles/{id}/up|down: the caller's one vote, replacing
+// an earlier one (200 with the vote).
 func (s *Server) hcVote(v helpcenter.VoteValue) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		id, err := pathID(r, "id")
 		if err != nil {
 			return err
 		}
-		a, err := s.HelpCenter.Vote(r.Context(), id, "", v, "")
+		if _, err := s.HelpCenter.Vote(r.Context(), id, "", v, ""); err != nil {
+			return err
+		}
+		vote, _, err := s.HelpCenter.MyVote(r.Context(), id, "")
 		if err != nil {
 			return err
 		}
-		p := desk.PrincipalFrom(r.Context())
-		return writeJSON(w, http.StatusOK, map[string]any{"vote": map[string]any{"user_id": p.UserID, "value": int(v),
-			"item_id": a.ID, "item_type": "Article", "url": baseURL(r) + "/api/v2/help_center/articles/" + itoa(a.ID) + ".json"}})
+		return writeJSON(w, http.StatusOK, map[string]any{"vote": hcVoteJSON(r, vote)})
 	}
+}
+
+func (s *Server) hcListVotes(list func(*http.Request, int64) ([]helpcenter.ArticleVote, error)) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		id, err := pathID(r, "id")
+		if err != nil {
+			return err
+		}
+		vs, err := list(r, id)
+		if err != nil {
+			return err
+		}
+		out := make([]map[string]any, len(vs))
+		for i, v := range vs {
+			out[i] = hcVoteJSON(r, v)
+		}
+		return writeJSON(w, http.StatusOK, hcList(r, "votes", out, 1, max(len(out), 1), len(out)))
+	}
+}
+
+func (s *Server) hcShowVote(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	v, err := s.HelpCenter.GetVote(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"vote": hcVoteJSON(r, v)})
 }
 
 // hcIncremental is the incremental article export: articles changed at or

@@ -150,7 +150,8 @@ func newTestHandler(t testing.TB, db *store.DB, configure func(*Server)) (*testA
 	// package, so the matrix's many posts by one user are not limited.
 	srv.Community = community.New(db, tickets, outbox.New(db, box), "")
 	srv.Community.Limits = community.Limits{}
-	srv.HelpCenter = helpcenter.New(db)                             // p10-hc
+	srv.HelpCenter = helpcenter.New(db) // p10-hc
+	srv.HelpCenter.Blobs = blobs
 	srv.AnswerBot = answerbot.New(db, srv.HelpCenter, tickets, nil) // p11-bot
 	// As internal/server does, so bulk jobs can be driven with Jobs.RunOnce.
 	srv.Bulk.Register(srv.Jobs)

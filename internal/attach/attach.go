@@ -21,6 +21,12 @@ import (
 	"time"
 )
 
+// JobDeleteBlobs is the durable job that removes blobs (its payload: the
+// keys) once the rows naming them are gone for good; services enqueue it
+// in the transaction that deletes the rows, so a crash between the two
+// cannot leave a row pointing at nothing.
+const JobDeleteBlobs = "attachments.delete_blobs"
+
 // ErrTooLarge is returned when a blob exceeds the store's limit.
 var ErrTooLarge = errors.New("attachment too large")
 

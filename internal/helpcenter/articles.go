@@ -542,16 +542,9 @@ func (s *Service) Vote(ctx context.Context, articleID int64, loc string, value V
 	if _, err := s.articleRow(ctx, v, articleID); err != nil {
 		return Article{}, err
 	}
-	voter := ""
-	if p := desk.PrincipalFrom(ctx); p != nil && p.UserID != 0 {
-		if p.ReadOnly {
-			return Article{}, desk.Forbidden("This token may only read")
-		}
-		voter = fmt.Sprintf("u:%d", p.UserID)
-	} else if anonKey != "" && len(anonKey) <= 128 {
-		voter = "a:" + anonKey
-	} else {
-		return Article{}, desk.Errorf(desk.EUNAUTHORIZED, "Couldn't authenticate you")
+	voter, err := voterOf(ctx, anonKey)
+	if err != nil {
+		return Article{}, err
 	}
 	err = s.inTx(ctx, func(tx *store.Tx) error {
 		now := store.Now()

@@ -15,11 +15,13 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 	"sync/atomic"
 	"unicode/utf8"
 
+	"github.com/frontdesk/frontdesk/internal/attach"
 	"github.com/frontdesk/frontdesk/internal/desk"
 	"github.com/frontdesk/frontdesk/internal/locale"
 	"github.com/frontdesk/frontdesk/internal/store"
@@ -79,6 +81,8 @@ type Service struct {
 	Locales []string
 	// gen counts the writes this process made (see Generation).
 	gen atomic.Uint64
+	// Blobs holds article attachments' bytes (nil: attachments are off).
+	Blobs *attach.Store
 }
 
 // Generation is a number that changes after every help-center write this
@@ -121,11 +125,21 @@ func (s *Service) DefaultLocale() string {
 // Locales in URLs pass through it, so nothing else reaches a path or query.
 func (s *Service) ValidLocale(loc string) bool { return slices.Contains(s.Locales, loc) }
 
-// NormalizeLocale maps a locale as typed ("en-us", "PL") to a supported one,
-// or "" when none fits exactly by language.
+// localeForm is a locale as Zendesk writes it in paths and parameters:
+// a language of two or three letters, optionally one region or script
+// part ("en", "en-us", "pl_PL", "zh-hant"). Anything else ("en-../x",
+// "en-us-x", "%2e") is refused before it is compared with anything.
+var localeForm = regexp.MustCompile(`^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})?$`)
+
+// NormalizeLocale maps a locale as typed ("en-us", "PL", "pl-pl") to a
+// supported one, or "" when the text is not a locale or none fits by
+// language.
 func (s *Service) NormalizeLocale(loc string) string {
 	if s.ValidLocale(loc) {
 		return loc
+	}
+	if !localeForm.MatchString(loc) {
+		return ""
 	}
 	l := strings.ToLower(loc)
 	for _, x := range s.Locales {
@@ -163,34 +177,17 @@ func (s *Service) viewerFor(ctx context.Context) (viewer, error) {
 	}
 	var err error
 	if v.staff {
-		if v.groups, err = s.ids(ctx, `SELECT group_id FROM group_memberships WHERE user_id = ?`, p.UserID); err != nil {
+		if v.groups, err = idsTx(ctx, s.DB, `SELECT group_id FROM group_memberships WHERE user_id = ?`, p.UserID); err != nil {
 			return v, fmt.Errorf("helpcenter: viewer groups: %w", err)
 		}
 	}
-	if v.orgs, err = s.ids(ctx, `SELECT organization_id FROM organization_memberships WHERE user_id = ?`, p.UserID); err != nil {
+	if v.orgs, err = idsTx(ctx, s.DB, `SELECT organization_id FROM organization_memberships WHERE user_id = ?`, p.UserID); err != nil {
 		return v, fmt.Errorf("helpcenter: viewer organizations: %w", err)
 	}
 	if p.OrgID != 0 && !slices.Contains(v.orgs, p.OrgID) {
 		v.orgs = append(v.orgs, p.OrgID)
 	}
 	return v, nil
-}
-
-func (s *Service) ids(ctx context.Context, q string, args ...any) ([]int64, error) {
-	rows, err := s.DB.Query(ctx, q, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		out = append(out, id)
-	}
-	return out, rows.Err()
 }
 
 // filter is THE visibility rule: an SQL condition over the hc_articles row

@@ -192,6 +192,29 @@ func TestVisibilityMatrix(t *testing.T) {
 					if visible && err != nil || !visible && code(err) != desk.ENOTFOUND {
 						t.Errorf("deflect %s: err %v, visible %v", v, err, visible)
 					}
+					_, mine, err := f.svc.MyVote(ctx, id, "visitor-"+c.name)
+					if visible && (err != nil || !mine) || !visible && code(err) != desk.ENOTFOUND {
+						t.Errorf("own vote %s: %v %v, visible %v", v, mine, err, visible)
+					}
+					err = f.svc.Unvote(ctx, id, "visitor-"+c.name)
+					if visible && err != nil || !visible && code(err) != desk.ENOTFOUND {
+						t.Errorf("withdraw vote %s: err %v, visible %v", v, err, visible)
+					}
+					// A manager's vote on the article is shown (to staff)
+					// only where the article may be read.
+					mgr, err := f.svc.Vote(as(f.admin), id, "en", helpcenter.VoteUp, "")
+					if err != nil {
+						t.Fatal(err)
+					}
+					votes, _ := f.svc.ArticleVotes(as(f.admin), mgr.ID)
+					if len(votes) == 0 {
+						t.Fatalf("no manager vote on %s", v)
+					}
+					_, err = f.svc.GetVote(ctx, votes[0].ID)
+					staffSees := c.p != nil && c.p.IsStaff() && visible
+					if staffSees && err != nil || !staffSees && code(err) != desk.ENOTFOUND {
+						t.Errorf("manager's vote on %s: err %v, staff reader %v", v, err, staffSees)
+					}
 				}
 			})
 		}
@@ -569,4 +592,83 @@ func TestSearchDocsFollowWrites(t *testing.T) {
 			t.Errorf("search documents after deleting: %d, want %d", n, before)
 		}
 	})
+}
+// TestVoteWithdrawal: a vote is withdrawn by its voter or an agent, never
+// by another customer or anonymously; read-only tokens change nothing.
+func TestVoteWithdrawal(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newFixture(t, db)
+		id := f.byVis[helpcenter.VisEveryone]
+		vote := func(p *desk.Principal) int64 {
+			if _, err := f.svc.Vote(as(p), id, "en", helpcenter.VoteDown, ""); err != nil {
+				t.Fatal(err)
+			}
+			x, ok, err := f.svc.MyVote(as(p), id, "")
+			if err != nil || !ok || x.Value != helpcenter.VoteDown || x.UserID != p.UserID {
+				t.Fatalf("own vote %+v %v %v", x, ok, err)
+			}
+			return x.ID
+		}
+		uv := vote(f.user)
+		for _, c := range []struct {
+			p    *desk.Principal
+			want string
+		}{{nil, desk.ENOTFOUND}, {f.orgUser, desk.ENOTFOUND}} {
+			if err := f.svc.DeleteVote(as(c.p), uv); code(err) != c.want {
+				t.Errorf("delete by %v: %v", c.p, err)
+			}
+		}
+		ro := *f.user
+		ro.ReadOnly = true
+		if err := f.svc.DeleteVote(as(&ro), uv); code(err) != desk.EFORBIDDEN {
+			t.Errorf("read-only token deletes a vote: %v", err)
+		}
+		if _, err := f.svc.UserVotes(as(f.orgUser), f.user.UserID); code(err) != desk.EFORBIDDEN {
+			t.Errorf("another customer lists the votes: %v", err)
+		}
+		if err := f.svc.DeleteVote(as(f.user), uv); err != nil {
+			t.Errorf("the voter withdraws: %v", err)
+		}
+		if err := f.svc.DeleteVote(as(f.user), uv); code(err) != desk.ENOTFOUND {
+			t.Errorf("withdrawn twice: %v", err)
+		}
+		av := vote(f.orgUser)
+		if err := f.svc.DeleteVote(as(f.agent), av); err != nil {
+			t.Errorf("an agent removes a vote: %v", err)
+		}
+		if a, _ := f.svc.Article(as(f.admin), id, "en"); a.VoteCount != 0 {
+			t.Errorf("votes left: %d", a.VoteCount)
+		}
+		if err := f.svc.Unvote(context.Background(), id, ""); code(err) != desk.EUNAUTHORIZED {
+			t.Errorf("anonymous withdrawal without a visitor key: %v", err)
+		}
+		if _, err := f.svc.Vote(context.Background(), id, "en", helpcenter.VoteUp, "cookie"); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.svc.Unvote(context.Background(), id, "other-cookie"); err != nil {
+			t.Fatal(err)
+		}
+		if a, _ := f.svc.Article(as(f.admin), id, "en"); a.VoteCount != 1 {
+			t.Errorf("another visitor's withdrawal removed a vote: %d", a.VoteCount)
+		}
+		if err := f.svc.Unvote(context.Background(), id, "cookie"); err != nil {
+			t.Fatal(err)
+		}
+		if a, _ := f.svc.Article(as(f.admin), id, "en"); a.VoteCount != 0 {
+			t.Errorf("the visitor's withdrawal left the vote: %d", a.VoteCount)
+		}
+	})
+}
+
+// TestNormalizeLocale: Zendesk's regional forms map to the catalogue
+// locale; nothing but a strict language[-region] form is looked at.
+func TestNormalizeLocale(t *testing.T) {
+	s := &helpcenter.Service{Locales: []string{"en", "pl"}}
+	for in, want := range map[string]string{"en": "en", "pl": "pl", "PL": "pl", "en-us": "en", "en-US": "en", "pl_PL": "pl", "pl-pl": "pl",
+		"zh-hant": "", "de": "", "de-de": "", "": "", "en-": "", "en-../../x": "", "en-us-x": "", "e": "", "en/us": "", "en-u": "",
+		"pl-\u0142\u0142": "", "en\x00": "", "<en>": "", "pl-123456789": ""} {
+		if got := s.NormalizeLocale(in); got != want {
+			t.Errorf("NormalizeLocale(%q) = %q, want %q", in, got, want)
+		}
+	}
 }

@@ -51,15 +51,47 @@ type GroupInput struct {
 
 // CreateCategory adds a category with its source translation.
 func (s *Service) CreateCategory(ctx context.Context, in GroupInput) (Category, error) {
-	p, err := requireManager(ctx)
+	in.CategoryID = nil
+	id, loc, err := s.createGroup(ctx, KindCategory, in)
 	if err != nil {
 		return Category{}, err
+	}
+	return s.Category(ctx, id, loc)
+}
+
+// UpdateCategory changes a category's position and its words in in.Locale.
+func (s *Service) UpdateCategory(ctx context.Context, id int64, in GroupInput) (Category, error) {
+	in.CategoryID = nil
+	loc, err := s.updateGroup(ctx, KindCategory, id, in)
+	if err != nil {
+		return Category{}, err
+	}
+	return s.Category(ctx, id, loc)
+}
+
+// groupTable is the table of a category or section.
+func groupTable(kind Kind) string {
+	if kind == KindSection {
+		return "hc_sections"
+	}
+	return "hc_categories"
+}
+
+// createGroup adds a category or a section (in.CategoryID set) with its
+// source translation; it returns the id and the locale written.
+func (s *Service) createGroup(ctx context.Context, kind Kind, in GroupInput) (int64, string, error) {
+	p, err := requireManager(ctx)
+	if err != nil {
+		return 0, "", err
 	}
 	if in.Locale == "" {
 		in.Locale = s.DefaultLocale()
 	}
 	if in.Name == nil {
-		return Category{}, desk.Invalid("name", "cannot be blank")
+		return 0, "", desk.Invalid("name", "cannot be blank")
+	}
+	if kind == KindSection && in.CategoryID == nil {
+		return 0, "", desk.Invalid("category_id", "cannot be blank")
 	}
 	var id int64
 	err = s.inTx(ctx, func(tx *store.Tx) error {
@@ -67,48 +99,71 @@ func (s *Service) CreateCategory(ctx context.Context, in GroupInput) (Category, 
 			return desk.Invalid("locale", "is not a supported locale")
 		}
 		now := store.Now()
-		id, err = tx.InsertID(ctx, `INSERT INTO hc_categories (position, source_locale, created_at, updated_at) VALUES (?, ?, ?, ?)`,
-			derefInt(in.Position), in.Locale, now, now)
-		if err != nil {
-			return fmt.Errorf("helpcenter: create category: %w", err)
+		if kind == KindSection {
+			if err := checkCategory(ctx, tx, *in.CategoryID); err != nil {
+				return err
+			}
+			id, err = tx.InsertID(ctx, `INSERT INTO hc_sections (category_id, position, source_locale, created_at, updated_at) VALUES (?, ?, ?, ?, ?)`,
+				*in.CategoryID, derefInt(in.Position), in.Locale, now, now)
+		} else {
+			id, err = tx.InsertID(ctx, `INSERT INTO hc_categories (position, source_locale, created_at, updated_at) VALUES (?, ?, ?, ?)`,
+				derefInt(in.Position), in.Locale, now, now)
 		}
-		_, err = s.writeTranslation(ctx, tx, p, KindCategory, id, TranslationInput{Locale: in.Locale, Title: in.Name, Body: in.Description})
+		if err != nil {
+			return fmt.Errorf("helpcenter: create %s: %w", kind, err)
+		}
+		_, err = s.writeTranslation(ctx, tx, p, kind, id, TranslationInput{Locale: in.Locale, Title: in.Name, Body: in.Description})
 		return err
 	})
-	if err != nil {
-		return Category{}, err
-	}
-	return s.Category(ctx, id, in.Locale)
+	return id, in.Locale, err
 }
 
-// UpdateCategory changes a category's position and its words in in.Locale.
-func (s *Service) UpdateCategory(ctx context.Context, id int64, in GroupInput) (Category, error) {
+// checkCategory is the check that a section's category exists.
+func checkCategory(ctx context.Context, q store.Querier, id int64) error {
+	if _, err := itemSourceLocale(ctx, q, KindCategory, id); err != nil {
+		if e := notFound(err, "category"); desk.ErrorCode(e) != desk.ENOTFOUND {
+			return e
+		}
+		return desk.Invalid("category_id", "is not a category")
+	}
+	return nil
+}
+
+// updateGroup changes a category's or section's category (sections),
+// position and words in in.Locale (its source locale when empty); it
+// returns the locale written.
+func (s *Service) updateGroup(ctx context.Context, kind Kind, id int64, in GroupInput) (string, error) {
 	p, err := requireManager(ctx)
 	if err != nil {
-		return Category{}, err
+		return "", err
 	}
 	err = s.inTx(ctx, func(tx *store.Tx) error {
-		src, err := itemSourceLocale(ctx, tx, KindCategory, id)
+		src, err := itemSourceLocale(ctx, tx, kind, id)
 		if err != nil {
-			return notFound(err, "update category")
+			return notFound(err, "update "+string(kind))
 		}
 		if in.Locale == "" {
 			in.Locale = src
 		}
+		if in.CategoryID != nil && kind == KindSection {
+			if err := checkCategory(ctx, tx, *in.CategoryID); err != nil {
+				return err
+			}
+			if _, err := tx.Exec(ctx, `UPDATE hc_sections SET category_id = ?, updated_at = ? WHERE id = ?`, *in.CategoryID, store.Now(), id); err != nil {
+				return fmt.Errorf("helpcenter: update section: %w", err)
+			}
+		}
 		if in.Position != nil {
-			if _, err := tx.Exec(ctx, `UPDATE hc_categories SET position = ?, updated_at = ? WHERE id = ?`, *in.Position, store.Now(), id); err != nil {
-				return fmt.Errorf("helpcenter: update category: %w", err)
+			if _, err := tx.Exec(ctx, `UPDATE `+groupTable(kind)+` SET position = ?, updated_at = ? WHERE id = ?`, *in.Position, store.Now(), id); err != nil {
+				return fmt.Errorf("helpcenter: update %s: %w", kind, err)
 			}
 		}
 		if in.Name != nil || in.Description != nil {
-			_, err = s.writeTranslation(ctx, tx, p, KindCategory, id, TranslationInput{Locale: in.Locale, Title: in.Name, Body: in.Description})
+			_, err = s.writeTranslation(ctx, tx, p, kind, id, TranslationInput{Locale: in.Locale, Title: in.Name, Body: in.Description})
 		}
 		return err
 	})
-	if err != nil {
-		return Category{}, err
-	}
-	return s.Category(ctx, id, in.Locale)
+	return in.Locale, err
 }
 
 // DeleteCategory removes a category with its sections and articles.
@@ -151,27 +206,54 @@ func (s *Service) Category(ctx context.Context, id int64, loc string) (Category,
 }
 
 func (s *Service) categories(ctx context.Context, loc string, only int64) ([]Category, error) {
+	gs, err := s.groups(ctx, KindCategory, loc, 0, only)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Category, len(gs))
+	for i, g := range gs {
+		out[i] = Category{ID: g.ID, Name: g.Name, Description: g.Description, Locale: g.Locale, SourceLocale: g.SourceLocale,
+			Outdated: g.Outdated, Position: g.Position, CreatedAt: g.CreatedAt, UpdatedAt: g.UpdatedAt}
+	}
+	return out, nil
+}
+
+// groups lists categories or sections (of categoryID, 0: all; only one
+// when only is set) in order, each shown in loc with fallback; those with
+// nothing published yet are left out. A category comes back as a Section
+// without a category.
+func (s *Service) groups(ctx context.Context, kind Kind, loc string, categoryID, only int64) ([]Section, error) {
 	v, err := s.viewerFor(ctx)
 	if err != nil {
 		return nil, err
 	}
-	q := `SELECT id, position, source_locale, created_at, updated_at FROM hc_categories`
+	q := `SELECT c.id, 0, c.position, c.source_locale, c.created_at, c.updated_at FROM hc_categories c WHERE 1 = 1`
+	order := ` ORDER BY c.position, c.id`
+	if kind == KindSection {
+		q = `SELECT s.id, s.category_id, s.position, s.source_locale, s.created_at, s.updated_at FROM hc_sections s JOIN hc_categories c ON c.id = s.category_id WHERE 1 = 1`
+		order = ` ORDER BY c.position, c.id, s.position, s.id`
+	}
 	var args []any
+	alias := map[Kind]string{KindCategory: "c", KindSection: "s"}[kind]
 	if only != 0 {
-		q += ` WHERE id = ?`
+		q += ` AND ` + alias + `.id = ?`
 		args = append(args, only)
 	}
-	rows, err := s.DB.Query(ctx, q+` ORDER BY position, id`, args...)
-	if err != nil {
-		return nil, fmt.Errorf("helpcenter: categories: %w", err)
+	if categoryID != 0 && kind == KindSection {
+		q += ` AND s.category_id = ?`
+		args = append(args, categoryID)
 	}
-	var out []Category
+	rows, err := s.DB.Query(ctx, q+order, args...)
+	if err != nil {
+		return nil, fmt.Errorf("helpcenter: %s list: %w", kind, err)
+	}
+	var out []Section
 	for rows.Next() {
-		var c Category
+		var c Section
 		var created, updated int64
-		if err := rows.Scan(&c.ID, &c.Position, &c.SourceLocale, &created, &updated); err != nil {
+		if err := rows.Scan(&c.ID, &c.CategoryID, &c.Position, &c.SourceLocale, &created, &updated); err != nil {
 			rows.Close()
-			return nil, fmt.Errorf("helpcenter: categories: %w", err)
+			return nil, fmt.Errorf("helpcenter: %s list: %w", kind, err)
 		}
 		c.CreatedAt, c.UpdatedAt = desk.TimeFromMicros(created), desk.TimeFromMicros(updated)
 		out = append(out, c)
@@ -184,7 +266,7 @@ func (s *Service) categories(ctx context.Context, loc string, only int64) ([]Cat
 	for i, c := range out {
 		ids[i] = c.ID
 	}
-	trs, err := s.translationsOf(ctx, v, KindCategory, ids)
+	trs, err := s.translationsOf(ctx, v, kind, ids)
 	if err != nil {
 		return nil, err
 	}
@@ -202,81 +284,20 @@ func (s *Service) categories(ctx context.Context, loc string, only int64) ([]Cat
 
 // CreateSection adds a section to a category.
 func (s *Service) CreateSection(ctx context.Context, in GroupInput) (Section, error) {
-	p, err := requireManager(ctx)
+	id, loc, err := s.createGroup(ctx, KindSection, in)
 	if err != nil {
 		return Section{}, err
 	}
-	if in.Locale == "" {
-		in.Locale = s.DefaultLocale()
-	}
-	if in.Name == nil {
-		return Section{}, desk.Invalid("name", "cannot be blank")
-	}
-	if in.CategoryID == nil {
-		return Section{}, desk.Invalid("category_id", "cannot be blank")
-	}
-	var id int64
-	err = s.inTx(ctx, func(tx *store.Tx) error {
-		if !s.ValidLocale(in.Locale) {
-			return desk.Invalid("locale", "is not a supported locale")
-		}
-		if _, err := itemSourceLocale(ctx, tx, KindCategory, *in.CategoryID); err != nil {
-			if e := notFound(err, "create section"); desk.ErrorCode(e) == desk.ENOTFOUND {
-				return desk.Invalid("category_id", "is not a category")
-			}
-			return err
-		}
-		now := store.Now()
-		id, err = tx.InsertID(ctx, `INSERT INTO hc_sections (category_id, position, source_locale, created_at, updated_at) VALUES (?, ?, ?, ?, ?)`,
-			*in.CategoryID, derefInt(in.Position), in.Locale, now, now)
-		if err != nil {
-			return fmt.Errorf("helpcenter: create section: %w", err)
-		}
-		_, err = s.writeTranslation(ctx, tx, p, KindSection, id, TranslationInput{Locale: in.Locale, Title: in.Name, Body: in.Description})
-		return err
-	})
-	if err != nil {
-		return Section{}, err
-	}
-	return s.Section(ctx, id, in.Locale)
+	return s.Section(ctx, id, loc)
 }
 
 // UpdateSection changes a section's category, position and words.
 func (s *Service) UpdateSection(ctx context.Context, id int64, in GroupInput) (Section, error) {
-	p, err := requireManager(ctx)
+	loc, err := s.updateGroup(ctx, KindSection, id, in)
 	if err != nil {
 		return Section{}, err
 	}
-	err = s.inTx(ctx, func(tx *store.Tx) error {
-		src, err := itemSourceLocale(ctx, tx, KindSection, id)
-		if err != nil {
-			return notFound(err, "update section")
-		}
-		if in.Locale == "" {
-			in.Locale = src
-		}
-		if in.CategoryID != nil {
-			if _, err := itemSourceLocale(ctx, tx, KindCategory, *in.CategoryID); err != nil {
-				return desk.Invalid("category_id", "is not a category")
-			}
-			if _, err := tx.Exec(ctx, `UPDATE hc_sections SET category_id = ?, updated_at = ? WHERE id = ?`, *in.CategoryID, store.Now(), id); err != nil {
-				return fmt.Errorf("helpcenter: update section: %w", err)
-			}
-		}
-		if in.Position != nil {
-			if _, err := tx.Exec(ctx, `UPDATE hc_sections SET position = ?, updated_at = ? WHERE id = ?`, *in.Position, store.Now(), id); err != nil {
-				return fmt.Errorf("helpcenter: update section: %w", err)
-			}
-		}
-		if in.Name != nil || in.Description != nil {
-			_, err = s.writeTranslation(ctx, tx, p, KindSection, id, TranslationInput{Locale: in.Locale, Title: in.Name, Body: in.Description})
-		}
-		return err
-	})
-	if err != nil {
-		return Section{}, err
-	}
-	return s.Section(ctx, id, in.Locale)
+	return s.Section(ctx, id, loc)
 }
 
 // DeleteSection removes a section and its articles.
@@ -306,6 +327,9 @@ func deleteSection(ctx context.Context, tx *store.Tx, id int64) error {
 }
 
 func deleteArticle(ctx context.Context, tx *store.Tx, id int64) error {
+	if err := deleteArticleAttachments(ctx, tx, id); err != nil {
+		return err
+	}
 	if err := deleteSearchDocs(ctx, tx, []int64{id}); err != nil {
 		return fmt.Errorf("helpcenter: delete article: %w", err)
 	}
@@ -365,57 +389,7 @@ func (s *Service) Section(ctx context.Context, id int64, loc string) (Section, e
 }
 
 func (s *Service) sections(ctx context.Context, loc string, categoryID, only int64) ([]Section, error) {
-	v, err := s.viewerFor(ctx)
-	if err != nil {
-		return nil, err
-	}
-	q := `SELECT s.id, s.category_id, s.position, s.source_locale, s.created_at, s.updated_at FROM hc_sections s JOIN hc_categories c ON c.id = s.category_id WHERE 1 = 1`
-	var args []any
-	if only != 0 {
-		q += ` AND s.id = ?`
-		args = append(args, only)
-	}
-	if categoryID != 0 {
-		q += ` AND s.category_id = ?`
-		args = append(args, categoryID)
-	}
-	rows, err := s.DB.Query(ctx, q+` ORDER BY c.position, c.id, s.position, s.id`, args...)
-	if err != nil {
-		return nil, fmt.Errorf("helpcenter: sections: %w", err)
-	}
-	var out []Section
-	for rows.Next() {
-		var c Section
-		var created, updated int64
-		if err := rows.Scan(&c.ID, &c.CategoryID, &c.Position, &c.SourceLocale, &created, &updated); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("helpcenter: sections: %w", err)
-		}
-		c.CreatedAt, c.UpdatedAt = desk.TimeFromMicros(created), desk.TimeFromMicros(updated)
-		out = append(out, c)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	ids := make([]int64, len(out))
-	for i, c := range out {
-		ids[i] = c.ID
-	}
-	trs, err := s.translationsOf(ctx, v, KindSection, ids)
-	if err != nil {
-		return nil, err
-	}
-	kept := out[:0]
-	for _, c := range out {
-		tr, ok := pick(trs[c.ID], loc, c.SourceLocale, s.DefaultLocale())
-		if !ok {
-			continue
-		}
-		c.Name, c.Description, c.Locale, c.Outdated = tr.Title, tr.Body, tr.Locale, tr.Outdated
-		kept = append(kept, c)
-	}
-	return kept, nil
+	return s.groups(ctx, KindSection, loc, categoryID, only)
 }
 
 func derefInt(p *int) int {

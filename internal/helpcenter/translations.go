@@ -506,3 +506,33 @@ func (s *Service) Preview(ctx context.Context, body string) (string, error) {
 	}
 	return RenderMarkdown(body), nil
 }
+
+// MissingLocales lists the supported locales an item the caller may read
+// has no translation in yet (drafts count as present for managers, who
+// see them), in catalogue order.
+func (s *Service) MissingLocales(ctx context.Context, kind Kind, itemID int64) ([]string, error) {
+	trs, err := s.Translations(ctx, kind, itemID)
+	if err != nil {
+		return nil, err
+	}
+	out := []string{}
+	for _, l := range s.Locales {
+		if !slices.ContainsFunc(trs, func(tr Translation) bool { return tr.Locale == l }) {
+			out = append(out, l)
+		}
+	}
+	return out, nil
+}
+
+// DeleteTranslationByID removes a translation named by its own id
+// (Zendesk's DELETE /translations/{id}); the source one stays.
+func (s *Service) DeleteTranslationByID(ctx context.Context, id int64) error {
+	if _, err := requireManager(ctx); err != nil {
+		return err
+	}
+	tr, err := s.translationByID(ctx, id)
+	if err != nil {
+		return err
+	}
+	return s.DeleteTranslation(ctx, tr.Kind, tr.ItemID, tr.Locale)
+}

@@ -369,6 +369,7 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 	a.CSAT.RegisterRules(a.RuleRegistry)
 	a.openViewsMacros()
 	a.HelpCenter = helpcenter.New(db)
+	a.HelpCenter.Blobs = blobs // article attachments (p10-hc)
 	a.AnswerBot = answerbot.New(db, a.HelpCenter, a.Tickets, a.Settings)
 	a.Web, err = web.New(web.Deps{AnswerBot: a.AnswerBot,
 		DB: db, Tickets: a.Tickets, People: a.People, Search: a.Search, Account: a.Account, OAuth: a.OAuth, Outbox: a.Outbox, Mailboxes: a.Mailboxes,

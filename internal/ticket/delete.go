@@ -3,6 +3,7 @@ package ticket
 import (
 	"context"
 
+	"github.com/frontdesk/frontdesk/internal/attach"
 	"github.com/frontdesk/frontdesk/internal/desk"
 	"github.com/frontdesk/frontdesk/internal/jobs"
 	"github.com/frontdesk/frontdesk/internal/store"
@@ -11,7 +12,7 @@ import (
 // JobDeleteBlobs removes attachment files of permanently deleted tickets. It
 // is a job so the files go only once the rows are gone for good, and a crash
 // between the two cannot leave a row pointing at nothing.
-const JobDeleteBlobs = "attachments.delete_blobs"
+const JobDeleteBlobs = attach.JobDeleteBlobs
 
 // Soft delete and restore are recorded in the ticket's audit trail as a
 // Change of the pseudo-field "deleted" (false → true, and back), the way

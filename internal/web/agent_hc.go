@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/frontdesk/frontdesk/internal/desk"
 	"github.com/frontdesk/frontdesk/internal/helpcenter"
 )
 
@@ -18,15 +19,18 @@ func (s *Server) registerHelpCenterEditing(h func(string, access, handlerFunc)) 
 		return
 	}
 	h("GET /agent/hc", staff, s.agentHC)
-	h("POST /agent/hc/categories", staff, s.agentHCCreateCategory)
-	h("POST /agent/hc/categories/{id}/delete", staff, s.agentHCDeleteCategory)
-	h("POST /agent/hc/sections", staff, s.agentHCCreateSection)
-	h("POST /agent/hc/sections/{id}/delete", staff, s.agentHCDeleteSection)
+	for _, g := range hcGroupKinds {
+		h("POST /agent/hc/"+g.Path, staff, s.agentHCCreateGroup(g))
+		h("POST /agent/hc/"+g.Path+"/{id}/delete", staff, s.agentHCDeleteGroup(g))
+		h("GET /agent/hc/"+g.Path+"/{id}", staff, s.agentHCGroup(g))
+		h("POST /agent/hc/"+g.Path+"/{id}", staff, s.agentHCSaveGroup(g))
+	}
 	h("POST /agent/hc/articles", staff, s.agentHCCreateArticle)
 	h("GET /agent/hc/articles/{id}", staff, s.agentHCArticle)
 	h("POST /agent/hc/articles/{id}", staff, s.agentHCSaveArticle)
 	h("POST /agent/hc/articles/{id}/restore", staff, s.agentHCRestore)
 	h("POST /agent/hc/articles/{id}/delete", staff, s.agentHCDeleteArticle)
+	h("POST /agent/hc/articles/{id}/attachments/{aid}/delete", staff, s.agentHCDeleteAttachment)
 	h("POST /agent/hc/preview", staff, s.agentHCPreview)
 }
 
@@ -82,45 +86,42 @@ func optInt(v string) *int {
 	return &n
 }
 
-func (s *Server) agentHCCreateCategory(w http.ResponseWriter, r *http.Request) error {
-	name, desc := r.PostFormValue("name"), r.PostFormValue("description")
-	if _, err := s.d.HelpCenter.CreateCategory(r.Context(), helpcenter.GroupInput{Locale: r.PostFormValue("locale"), Name: &name,
-		Description: &desc, Position: optInt(r.PostFormValue("position"))}); err != nil {
-		return err
+// agentHCCreateGroup adds a category or (with category_id) a section.
+func (s *Server) agentHCCreateGroup(g hcGroupKind) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		name, desc := r.PostFormValue("name"), r.PostFormValue("description")
+		in := helpcenter.GroupInput{Locale: r.PostFormValue("locale"), Name: &name, Description: &desc, Position: optInt(r.PostFormValue("position"))}
+		var err error
+		if g.Kind == helpcenter.KindSection {
+			cat, _ := strconv.ParseInt(r.PostFormValue("category_id"), 10, 64)
+			in.CategoryID = &cat
+			_, err = s.d.HelpCenter.CreateSection(r.Context(), in)
+		} else {
+			_, err = s.d.HelpCenter.CreateCategory(r.Context(), in)
+		}
+		if err != nil {
+			return err
+		}
+		return redirect(w, r, withMsg("/agent/hc", "updated"))
 	}
-	return redirect(w, r, withMsg("/agent/hc", "updated"))
 }
 
-func (s *Server) agentHCDeleteCategory(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
+// agentHCDeleteGroup removes a category or a section with what it holds.
+func (s *Server) agentHCDeleteGroup(g hcGroupKind) handlerFunc {
+	del := s.d.HelpCenter.DeleteCategory
+	if g.Kind == helpcenter.KindSection {
+		del = s.d.HelpCenter.DeleteSection
 	}
-	if err := s.d.HelpCenter.DeleteCategory(r.Context(), id); err != nil {
-		return err
+	return func(w http.ResponseWriter, r *http.Request) error {
+		id, err := pathID(r, "id")
+		if err != nil {
+			return err
+		}
+		if err := del(r.Context(), id); err != nil {
+			return err
+		}
+		return redirect(w, r, withMsg("/agent/hc", "deleted"))
 	}
-	return redirect(w, r, withMsg("/agent/hc", "deleted"))
-}
-
-func (s *Server) agentHCCreateSection(w http.ResponseWriter, r *http.Request) error {
-	name, desc := r.PostFormValue("name"), r.PostFormValue("description")
-	cat, _ := strconv.ParseInt(r.PostFormValue("category_id"), 10, 64)
-	if _, err := s.d.HelpCenter.CreateSection(r.Context(), helpcenter.GroupInput{Locale: r.PostFormValue("locale"), Name: &name,
-		Description: &desc, CategoryID: &cat, Position: optInt(r.PostFormValue("position"))}); err != nil {
-		return err
-	}
-	return redirect(w, r, withMsg("/agent/hc", "updated"))
-}
-
-func (s *Server) agentHCDeleteSection(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	if err := s.d.HelpCenter.DeleteSection(r.Context(), id); err != nil {
-		return err
-	}
-	return redirect(w, r, withMsg("/agent/hc", "deleted"))
 }
 
 func (s *Server) agentHCCreateArticle(w http.ResponseWriter, r *http.Request) error {
@@ -158,12 +159,7 @@ func (s *Server) renderHCEditor(w http.ResponseWriter, r *http.Request, id int64
 	if err != nil {
 		return err
 	}
-	var cur *helpcenter.Translation
-	for i := range trs {
-		if trs[i].Locale == loc {
-			cur = &trs[i]
-		}
-	}
+	cur := translationIn(trs, loc)
 	revs, err := hc.Revisions(ctx, helpcenter.KindArticle, id, loc)
 	if err != nil {
 		return err
@@ -184,9 +180,13 @@ func (s *Server) renderHCEditor(w http.ResponseWriter, r *http.Request, id int64
 		pg.FieldErrors = fieldErrors(formErr)
 		title, body = r.PostFormValue("title"), r.PostFormValue("body")
 	}
-	pg.Data = map[string]any{"Article": a, "Locale": loc, "Translations": trs, "Current": cur, "Title": title, "Body": body,
+	atts, err := hc.Attachments(ctx, id)
+	if err != nil {
+		return err
+	}
+	pg.Data = map[string]any{"Article": a, "Locale": loc, "Translations": trs, "Current": cur, "Title": title, "Body": body, "Attachments": atts,
 		"Revisions": revs, "Sections": secs, "Locales": hc.Locales, "Labels": strings.Join(a.Labels, ", "),
-		"PublicURL":    hcPath(loc, "articles", a.ID, a.Title),
+		"PublicURL": hcPath(loc, "articles", a.ID, a.Title), "EditURL": "/agent/hc/articles/" + strconv.FormatInt(a.ID, 10),
 		"Visibilities": []helpcenter.Visibility{helpcenter.VisEveryone, helpcenter.VisSignedIn, helpcenter.VisAgents, helpcenter.VisGroup, helpcenter.VisOrganization}}
 	return s.render(w, status, "agent_hc_article", pg)
 }
@@ -257,4 +257,190 @@ func (s *Server) agentHCPreview(w http.ResponseWriter, r *http.Request) error {
 	}
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	return json.NewEncoder(w).Encode(map[string]string{"html": html})
+}
+
+// hcGroupKind is a category or a section as the editing pages treat them:
+// the same form (name, description, position and, for sections, the
+// category), per locale, saved through the service's one update rule.
+type hcGroupKind struct {
+	Kind  helpcenter.Kind
+	Path  string // "categories"
+	Title string // the page title's message key
+}
+
+var hcGroupKinds = []hcGroupKind{
+	{helpcenter.KindCategory, "categories", "hc.edit_category"},
+	{helpcenter.KindSection, "sections", "hc.edit_section"},
+}
+
+// hcGroupView is what the group editor shows, whichever the kind.
+type hcGroupView struct {
+	ID, CategoryID    int64
+	Name, Description string
+	Position          int
+	SourceLocale      string
+}
+
+func (s *Server) hcGroupView(r *http.Request, g hcGroupKind, id int64, loc string) (hcGroupView, error) {
+	hc := s.d.HelpCenter
+	if g.Kind == helpcenter.KindCategory {
+		c, err := hc.Category(r.Context(), id, loc)
+		return hcGroupView{ID: c.ID, Name: c.Name, Description: c.Description, Position: c.Position, SourceLocale: c.SourceLocale}, err
+	}
+	c, err := hc.Section(r.Context(), id, loc)
+	return hcGroupView{ID: c.ID, CategoryID: c.CategoryID, Name: c.Name, Description: c.Description, Position: c.Position, SourceLocale: c.SourceLocale}, err
+}
+
+func (s *Server) agentHCGroup(g hcGroupKind) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		id, err := pathID(r, "id")
+		if err != nil {
+			return err
+		}
+		return s.renderHCGroup(w, r, g, id, r.URL.Query().Get("locale"), http.StatusOK, nil)
+	}
+}
+
+func (s *Server) renderHCGroup(w http.ResponseWriter, r *http.Request, g hcGroupKind, id int64, loc string, status int, formErr error) error {
+	ctx := r.Context()
+	hc := s.d.HelpCenter
+	if _, err := hc.Deflections(ctx); err != nil { // managers only, as the list page
+		return err
+	}
+	item, err := s.hcGroupView(r, g, id, loc)
+	if err != nil {
+		return err
+	}
+	if !hc.ValidLocale(loc) {
+		loc = item.SourceLocale
+	}
+	trs, err := hc.Translations(ctx, g.Kind, id)
+	if err != nil {
+		return err
+	}
+	cur := translationIn(trs, loc)
+	var cats []helpcenter.Category
+	if g.Kind == helpcenter.KindSection {
+		if cats, err = hc.Categories(ctx, rcFrom(r).locale); err != nil {
+			return err
+		}
+	}
+	pg := s.newPage(r, "agent", "")
+	pg.Nav = "hc"
+	pg.Title = pg.T(g.Title)
+	name, desc, pos := "", "", strconv.Itoa(item.Position)
+	if cur != nil {
+		name, desc = cur.DraftTitle, cur.DraftBody
+	}
+	if formErr != nil {
+		pg.Error = pg.T("errors.validation") + " " + errorText(formErr)
+		pg.FieldErrors = fieldErrors(formErr)
+		name, desc, pos = r.PostFormValue("name"), r.PostFormValue("description"), r.PostFormValue("position")
+	}
+	pg.Data = map[string]any{"Kind": g, "Item": item, "Locale": loc, "Locales": hc.Locales, "Current": cur,
+		"Name": name, "Description": desc, "Position": pos, "Categories": cats,
+		"PublicURL": hcPath(loc, g.Path, id, item.Name), "EditURL": "/agent/hc/" + g.Path + "/" + strconv.FormatInt(id, 10)}
+	return s.render(w, status, "agent_hc_group", pg)
+}
+
+func (s *Server) agentHCSaveGroup(g hcGroupKind) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		id, err := pathID(r, "id")
+		if err != nil {
+			return err
+		}
+		loc := r.PostFormValue("locale")
+		name, desc := r.PostFormValue("name"), r.PostFormValue("description")
+		in := helpcenter.GroupInput{Locale: loc, Name: &name, Description: &desc}
+		if v := strings.TrimSpace(r.PostFormValue("position")); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 0 || n > 1_000_000 {
+				return s.renderHCGroup(w, r, g, id, loc, http.StatusUnprocessableEntity, desk.Invalid("position", "must be a whole number from 0 to 1000000"))
+			}
+			in.Position = &n
+		}
+		if g.Kind == helpcenter.KindSection {
+			if v := r.PostFormValue("category_id"); v != "" {
+				cat, err := strconv.ParseInt(v, 10, 64)
+				if err != nil {
+					return s.renderHCGroup(w, r, g, id, loc, http.StatusUnprocessableEntity, desk.Invalid("category_id", "is not a category"))
+				}
+				in.CategoryID = &cat
+			}
+			_, err = s.d.HelpCenter.UpdateSection(r.Context(), id, in)
+		} else {
+			_, err = s.d.HelpCenter.UpdateCategory(r.Context(), id, in)
+		}
+		if err != nil {
+			if formError(err) {
+				return s.renderHCGroup(w, r, g, id, loc, http.StatusUnprocessableEntity, err)
+			}
+			return err
+		}
+		return redirect(w, r, withMsg("/agent/hc/"+g.Path+"/"+strconv.FormatInt(id, 10)+"?locale="+loc, "updated"))
+	}
+}
+
+// translationIn is the translation in loc among trs, or nil.
+func translationIn(trs []helpcenter.Translation, loc string) *helpcenter.Translation {
+	for i := range trs {
+		if trs[i].Locale == loc {
+			return &trs[i]
+		}
+	}
+	return nil
+}
+
+// agentHCUpload attaches a file to an article from the editor (a
+// multipart form: file, inline). Mounted as an upload route in web.go.
+func (s *Server) agentHCUpload(w http.ResponseWriter, r *http.Request) error {
+	if s.d.HelpCenter == nil {
+		return desk.NotFound()
+	}
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	loc := r.PostFormValue("locale")
+	var fail error
+	if r.MultipartForm == nil || len(r.MultipartForm.File["file"]) != 1 {
+		fail = desk.Invalid("file", "choose one file")
+	} else {
+		fh := r.MultipartForm.File["file"][0]
+		f, err := fh.Open()
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		_, fail = s.d.HelpCenter.AddAttachment(r.Context(), id, fh.Filename, r.PostFormValue("inline") == "1", f)
+	}
+	if fail != nil {
+		if formError(fail) {
+			return s.renderHCEditor(w, r, id, loc, http.StatusUnprocessableEntity, fail)
+		}
+		return fail
+	}
+	return redirect(w, r, withMsg("/agent/hc/articles/"+strconv.FormatInt(id, 10)+"?locale="+loc, "updated")+"#hc-files-title")
+}
+
+func (s *Server) agentHCDeleteAttachment(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	aid, err := pathID(r, "aid")
+	if err != nil {
+		return err
+	}
+	a, err := s.d.HelpCenter.Attachment(r.Context(), aid)
+	if err != nil {
+		return err
+	}
+	if a.ArticleID != id {
+		return desk.NotFound()
+	}
+	if err := s.d.HelpCenter.DeleteAttachment(r.Context(), aid); err != nil {
+		return err
+	}
+	return redirect(w, r, withMsg("/agent/hc/articles/"+strconv.FormatInt(id, 10)+"?locale="+r.PostFormValue("locale"), "deleted")+"#hc-files-title")
 }

@@ -1,8 +1,10 @@
 package web_test
 
 import (
+	"bytes"
 	"fmt"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -51,6 +53,14 @@ func TestBrowserHelpCenter(t *testing.T) {
 			if err != nil || a.VoteSum != 1 || a.VoteCount != 1 {
 				t.Errorf("vote not recorded: %+v %v", a, err)
 			}
+			// The visitor sees their vote and withdraws it with the keyboard.
+			pl.waitText("Ten artykuł był dla Ciebie pomocny.")
+			pl.accessible("the article with the visitor's vote (pl)")
+			pl.do(chromedp.Focus(chromedp.CSS(`.hc-vote button[value=withdraw]`)), chromedp.KeyEvent("\r"))
+			pl.waitText("Twój głos został wycofany.")
+			if a, _ := e.app.HelpCenter.Article(e.sys, c.public.ID, "pl"); a.VoteCount != 0 {
+				t.Errorf("vote not withdrawn: %+v", a)
+			}
 
 			en := b.tab("english visitor")
 			en.open(e.base + "/hc/en")
@@ -70,6 +80,38 @@ func TestBrowserHelpCenter(t *testing.T) {
 			en.open(e.base + fmt.Sprintf("/hc/en/articles/%d", c.hostile.ID))
 			en.waitText("Was this article helpful?")
 			en.noScriptRan("the hostile article")
+
+			// A manager renames a category in both languages on /agent/hc.
+			ad := b.tab("help-center manager")
+			ad.signIn(e.base, "/agent/signin", e.admin.Email)
+			for _, loc := range []string{"en", "pl"} {
+				ad.open(e.base + fmt.Sprintf("/agent/hc/categories/%d?locale=%s", c.catID, loc))
+				ad.do(chromedp.WaitVisible(chromedp.CSS(`#hcg-name`)))
+				ad.accessible("the category editor (" + loc + ")")
+				ad.open(e.base + fmt.Sprintf("/agent/hc/sections/%d?locale=%s", c.secID, loc))
+				ad.do(chromedp.WaitVisible(chromedp.CSS(`#hcg-cat`)))
+				ad.accessible("the section editor (" + loc + ")")
+			}
+			// An image attached to the article goes into the text with one
+			// click, and the live preview shows it.
+			img, err := e.app.HelpCenter.AddAttachment(e.sys, c.public.ID, "ekran.png", true, bytes.NewReader(pngPixel))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, loc := range []string{"en", "pl"} {
+				ad.open(e.base + fmt.Sprintf("/agent/hc/articles/%d?locale=%s", c.public.ID, loc))
+				ad.waitJS(`!document.querySelector(".hc-insert").hidden`, "the insert button")
+				ad.accessible("the article editor with files (" + loc + ")")
+			}
+			ad.do(chromedp.Click(chromedp.CSS(`.hc-insert`)))
+			ad.waitJS(`document.querySelector("#hc-body").value.includes(`+strconv.Quote(img.Markdown())+`)`, "the image's Markdown in the text")
+			ad.waitJS(`document.querySelector("#hc-preview img") !== null && document.querySelector("#hc-preview img").getAttribute("src") === `+strconv.Quote(img.Path()), "the image in the preview")
+			ad.open(e.base + fmt.Sprintf("/agent/hc/categories/%d?locale=pl", c.catID))
+			ad.do(chromedp.SetValue(chromedp.CSS(`#hcg-name`), "Twoje konto"), chromedp.Submit(chromedp.CSS(`#hcg-name`)))
+			ad.waitJS(`location.search.includes("m=updated")`, "saved")
+			if got, _ := e.app.HelpCenter.Category(e.sys, c.catID, "pl"); got.Name != "Twoje konto" {
+				t.Errorf("Polish category name after edit: %q", got.Name)
+			}
 		})
 	}
 }
@@ -169,6 +211,11 @@ func TestBrowserHelpCenterXSSCorpus(t *testing.T) {
 	ad.open(e.base + "/agent/hc")
 	ad.waitText("xsscase")
 	ad.noScriptRan("the help-center management page")
+	for _, p := range []string{fmt.Sprintf("/agent/hc/categories/%d?locale=en", cat.ID), fmt.Sprintf("/agent/hc/sections/%d?locale=en", sec.ID)} {
+		ad.open(e.base + p)
+		ad.waitJS(`document.querySelector("#hcg-name").value.includes("window.__xss")`, "the hostile name as text")
+		ad.noScriptRan(p)
+	}
 }
 
 func hcBool(b bool) *bool { return &b }

@@ -101,7 +101,7 @@ func (c *hcCache) len() int {
 func (s *Server) hcCached(next handlerFunc) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		c, rc := s.hcPages, rcFrom(r)
-		if c == nil || rc == nil || rc.p != nil || r.URL.RawQuery != "" || (r.Method != http.MethodGet && r.Method != http.MethodHead) {
+		if c == nil || rc == nil || rc.p != nil || r.URL.RawQuery != "" || (r.Method != http.MethodGet && r.Method != http.MethodHead) || hcVoter(r) {
 			return next(w, r)
 		}
 		gen := s.d.HelpCenter.Generation()
@@ -184,4 +184,20 @@ func (r *hcRecorder) Write(p []byte) (int, error) {
 		r.status = http.StatusOK
 	}
 	return r.body.Write(p)
+}
+
+// hcVoterCookie marks a signed-out visitor who has voted: their article
+// pages show their own vote (and the button to withdraw it), so they are
+// rendered for them rather than served from the cache. It holds no
+// identity: the vote itself is keyed by the visitor's session token.
+const hcVoterCookie = "fd_hc_voter"
+
+func markHCVoter(w http.ResponseWriter) {
+	http.SetCookie(w, &http.Cookie{Name: hcVoterCookie, Value: "1", Path: "/hc", MaxAge: 365 * 24 * 3600,
+		HttpOnly: true, SameSite: http.SameSiteLaxMode})
+}
+
+func hcVoter(r *http.Request) bool {
+	_, err := r.Cookie(hcVoterCookie)
+	return err == nil
 }

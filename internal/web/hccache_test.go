@@ -57,6 +57,17 @@ func TestHCPageCache(t *testing.T) {
 	if r := a1.get(enPath); !strings.Contains(r.Body, "Unseen body") {
 		t.Errorf("a vote did not invalidate the cache: %s", between(r.Body, "<main", "</main>"))
 	}
+	// The voter's later views show their own vote and the way to withdraw
+	// it (a page just for them), while other visitors still get the cached
+	// page, which shows none.
+	for range 2 {
+		if r := a2.get(enPath); !strings.Contains(r.Body, `value="withdraw"`) {
+			t.Errorf("the voter's page does not show their vote: %s", between(r.Body, "<main", "</main>"))
+		}
+	}
+	if r := a1.get(enPath); strings.Contains(r.Body, `value="withdraw"`) {
+		t.Errorf("another visitor's page shows a vote to withdraw")
+	}
 	// Conditional GET: the same visitor, the same page → 304.
 	r3 := a1.get(enPath)
 	if r := a1.get(enPath, "If-None-Match", r3.Header.Get("ETag")); r.Status != http.StatusNotModified || r.Body != "" {

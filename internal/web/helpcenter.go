@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/frontdesk/frontdesk/internal/attach"
 	"github.com/frontdesk/frontdesk/internal/desk"
 	"github.com/frontdesk/frontdesk/internal/helpcenter"
 	"github.com/frontdesk/frontdesk/internal/httpx"
@@ -39,15 +40,48 @@ func (s *Server) registerHelpCenter(h func(string, access, handlerFunc)) {
 	if s.d.HelpCenter.LocalWrites() {
 		s.hcPages = newHCCache()
 	}
-	h("GET /hc/{locale}", public, s.hcCached(s.hcHome))
-	h("GET /hc/{locale}/{$}", public, s.hcCached(s.hcHome))
-	h("GET /hc/{locale}/categories/{ref}", public, s.hcCached(s.hcCategory))
-	h("GET /hc/{locale}/sections/{ref}", public, s.hcCached(s.hcSection))
-	h("GET /hc/{locale}/articles/{ref}", public, s.hcCached(s.hcArticle))
-	h("POST /hc/{locale}/articles/{ref}/vote", public, s.hcVote)
-	h("GET /hc/{locale}/search", public, s.hcSearch)
-	h("GET /hc/{locale}/suggestions.json", public, s.hcSuggestions)
-	h("POST /hc/{locale}/articles/{ref}/answered", public, s.hcAnswered)
+	h("GET /hc-files/{id}/{name}", public, s.hcAttachment)
+	// Regional addresses redirect before the cache: a cached page is
+	// always the catalogue locale's.
+	l, c := s.hcRegionalLocale, s.hcCached
+	h("GET /hc/{locale}", public, l(c(s.hcHome)))
+	h("GET /hc/{locale}/{$}", public, l(c(s.hcHome)))
+	h("GET /hc/{locale}/categories/{ref}", public, l(c(s.hcGroupPage(hcGroupKinds[0]))))
+	h("GET /hc/{locale}/sections/{ref}", public, l(c(s.hcGroupPage(hcGroupKinds[1]))))
+	h("GET /hc/{locale}/articles/{ref}", public, l(c(s.hcArticle)))
+	h("POST /hc/{locale}/articles/{ref}/vote", public, l(s.hcVote))
+	h("GET /hc/{locale}/search", public, l(s.hcSearch))
+	h("GET /hc/{locale}/suggestions.json", public, l(s.hcSuggestions))
+	h("POST /hc/{locale}/articles/{ref}/answered", public, l(s.hcAnswered))
+}
+
+// hcRegionalLocale sends Zendesk-style regional addresses ("/hc/en-us/…",
+// "/hc/pl-pl/…") to the catalogue locale's address, so old links keep
+// working and the canonical link names one form. Only a strict
+// language[-region] form is mapped (package helpcenter checks it); the
+// rest is left to the handler, which answers an unknown locale with 404.
+func (s *Server) hcRegionalLocale(next handlerFunc) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		loc := r.PathValue("locale")
+		hc := s.d.HelpCenter
+		if hc.ValidLocale(loc) {
+			return next(w, r)
+		}
+		n := hc.NormalizeLocale(loc)
+		if n == "" {
+			return next(w, r)
+		}
+		target := "/hc/" + n + strings.TrimPrefix(r.URL.EscapedPath(), "/hc/"+loc)
+		if q := r.URL.RawQuery; q != "" {
+			target += "?" + q
+		}
+		code := http.StatusMovedPermanently
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			code = http.StatusPermanentRedirect // keeps the method and the form
+		}
+		http.Redirect(w, r, target, code)
+		return nil
+	}
 }
 
 // hcRef parses "{id}-{slug}" (or a bare id).
@@ -195,73 +229,58 @@ func (s *Server) sectionArticles(r *http.Request, loc string, sectionID int64, p
 	return out, nil
 }
 
-func (s *Server) hcCategory(w http.ResponseWriter, r *http.Request) error {
-	loc, err := s.hcLocale(r)
-	if err != nil {
-		return err
-	}
-	id, _, err := hcRef(r)
-	if err != nil {
-		return err
-	}
-	hc := s.d.HelpCenter
-	c, err := hc.Category(r.Context(), id, loc)
-	if err != nil {
-		return err
-	}
-	path := hcPath(loc, "categories", c.ID, c.Name)
-	if canonical(w, r, path) {
-		return nil
-	}
-	secs, err := hc.Sections(r.Context(), loc, c.ID)
-	if err != nil {
-		return err
-	}
-	pg, hp := s.hcNewPage(r, loc, c.Name)
-	hp.Canonical = s.absURL(path)
-	var blocks []hcSectionBlock
-	for _, sec := range secs {
-		arts, err := s.sectionArticles(r, loc, sec.ID, 10)
+// hcGroupPage is a category's or a section's public page: its name,
+// description and what it holds (a category: its sections with their first
+// articles; a section: its articles), at its canonical address.
+func (s *Server) hcGroupPage(g hcGroupKind) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		loc, err := s.hcLocale(r)
 		if err != nil {
 			return err
 		}
-		blocks = append(blocks, hcSectionBlock{Section: sec, URL: hcPath(loc, "sections", sec.ID, sec.Name), Articles: arts})
+		id, _, err := hcRef(r)
+		if err != nil {
+			return err
+		}
+		hc := s.d.HelpCenter
+		item, err := s.hcGroupView(r, g, id, loc)
+		if err != nil {
+			return err
+		}
+		path := hcPath(loc, g.Path, item.ID, item.Name)
+		if canonical(w, r, path) {
+			return nil
+		}
+		pg, hp := s.hcNewPage(r, loc, item.Name)
+		hp.Canonical = s.absURL(path)
+		data := map[string]any{"Item": item}
+		hp.Data = data
+		if g.Kind == helpcenter.KindSection {
+			c, err := hc.Category(r.Context(), item.CategoryID, loc)
+			if err != nil {
+				return err
+			}
+			hp.Crumbs = append(hp.Crumbs, hcLink{Title: c.Name, URL: hcPath(loc, "categories", c.ID, c.Name)})
+			if data["Articles"], err = s.sectionArticles(r, loc, item.ID, 100); err != nil {
+				return err
+			}
+			return s.render(w, http.StatusOK, "hc_section", pg)
+		}
+		secs, err := hc.Sections(r.Context(), loc, item.ID)
+		if err != nil {
+			return err
+		}
+		var blocks []hcSectionBlock
+		for _, sec := range secs {
+			arts, err := s.sectionArticles(r, loc, sec.ID, 10)
+			if err != nil {
+				return err
+			}
+			blocks = append(blocks, hcSectionBlock{Section: sec, URL: hcPath(loc, "sections", sec.ID, sec.Name), Articles: arts})
+		}
+		data["Sections"] = blocks
+		return s.render(w, http.StatusOK, "hc_category", pg)
 	}
-	hp.Data = map[string]any{"Category": c, "Sections": blocks}
-	return s.render(w, http.StatusOK, "hc_category", pg)
-}
-
-func (s *Server) hcSection(w http.ResponseWriter, r *http.Request) error {
-	loc, err := s.hcLocale(r)
-	if err != nil {
-		return err
-	}
-	id, _, err := hcRef(r)
-	if err != nil {
-		return err
-	}
-	hc := s.d.HelpCenter
-	sec, err := hc.Section(r.Context(), id, loc)
-	if err != nil {
-		return err
-	}
-	path := hcPath(loc, "sections", sec.ID, sec.Name)
-	if canonical(w, r, path) {
-		return nil
-	}
-	c, err := hc.Category(r.Context(), sec.CategoryID, loc)
-	if err != nil {
-		return err
-	}
-	arts, err := s.sectionArticles(r, loc, sec.ID, 100)
-	if err != nil {
-		return err
-	}
-	pg, hp := s.hcNewPage(r, loc, sec.Name)
-	hp.Canonical = s.absURL(path)
-	hp.Crumbs = append(hp.Crumbs, hcLink{Title: c.Name, URL: hcPath(loc, "categories", c.ID, c.Name)})
-	hp.Data = map[string]any{"Section": sec, "Articles": arts}
-	return s.render(w, http.StatusOK, "hc_section", pg)
 }
 
 func (s *Server) hcArticle(w http.ResponseWriter, r *http.Request) error {
@@ -312,8 +331,17 @@ func (s *Server) hcArticle(w http.ResponseWriter, r *http.Request) error {
 	if len(toc) < 3 {
 		toc = nil // short articles need no table of contents
 	}
+	mine, voted, err := hc.MyVote(ctx, a.ID, voterKey(rcFrom(r)))
+	if err != nil {
+		return err
+	}
+	myVote := ""
+	if voted {
+		myVote = map[helpcenter.VoteValue]string{helpcenter.VoteUp: "up", helpcenter.VoteDown: "down"}[mine.Value]
+	}
+	msg := r.URL.Query().Get("m")
 	hp.Data = map[string]any{"Article": a, "URL": path, "TOC": toc, "Related": rel, "Fallback": a.Locale != loc,
-		"Voted": r.URL.Query().Get("m") == "voted", "Up": (a.VoteCount + a.VoteSum) / 2}
+		"Voted": msg == "voted", "Unvoted": msg == "unvoted", "MyVote": myVote, "Up": (a.VoteCount + a.VoteSum) / 2}
 	return s.render(w, http.StatusOK, "hc_article", pg)
 }
 
@@ -343,13 +371,30 @@ func (s *Server) hcVote(w http.ResponseWriter, r *http.Request) error {
 			return desk.Errorf(desk.ETOOMANY, "too many votes")
 		}
 	}
-	v := helpcenter.VoteUp
-	if r.PostFormValue("value") == "down" {
+	var v helpcenter.VoteValue
+	switch r.PostFormValue("value") {
+	case "up":
+		v = helpcenter.VoteUp
+	case "down":
 		v = helpcenter.VoteDown
+	case "withdraw":
+		if err := s.d.HelpCenter.Unvote(r.Context(), id, voterKey(rc)); err != nil {
+			return err
+		}
+		a, err := s.d.HelpCenter.Article(r.Context(), id, loc)
+		if err != nil {
+			return err
+		}
+		return redirect(w, r, withMsg(hcPath(loc, "articles", a.ID, a.Title), "unvoted")+"#vote")
+	default:
+		return desk.Invalid("value", "must be up, down or withdraw")
 	}
 	a, err := s.d.HelpCenter.Vote(r.Context(), id, loc, v, voterKey(rc))
 	if err != nil {
 		return err
+	}
+	if rc.p == nil {
+		markHCVoter(w)
 	}
 	return redirect(w, r, withMsg(hcPath(loc, "articles", a.ID, a.Title), "voted")+"#vote")
 }
@@ -507,4 +552,21 @@ func hcSwitchLocale(path, loc string) string {
 		return "/hc/" + loc
 	}
 	return "/hc/" + loc + "/" + tail
+}
+
+// hcAttachment serves an article's file to whoever may read the article
+// (others get a 404, as for the article): always as a download with the
+// sniffed type (package attach), which <img> in the article still shows.
+func (s *Server) hcAttachment(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	a, f, err := s.d.HelpCenter.OpenAttachment(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	attach.ServeDownload(w, a.ContentType, a.FileName, a.Size, f)
+	return nil
 }

@@ -189,6 +189,50 @@ func testHelpCenterPages(t *testing.T, dbURL string) {
 	if r := anon.post(wantPL+"/vote", url.Values{"value": {"up"}, "csrf_token": {"forged"}}); r.Status != http.StatusForbidden {
 		t.Errorf("vote without CSRF token: %d", r.Status)
 	}
+	// The visitor sees their vote, changes it, and withdraws it.
+	if r := anon.get(wantPL); !strings.Contains(r.Body, "Ten artykuł był dla Ciebie pomocny.") || !strings.Contains(r.Body, `value="up" aria-pressed="true"`) ||
+		!strings.Contains(r.Body, `value="withdraw"`) {
+		t.Errorf("own vote not shown: %s", between(r.Body, "", ""))
+	}
+	if r := e.client().get(wantPL); strings.Contains(r.Body, `value="withdraw"`) || strings.Contains(r.Body, `aria-pressed="true"`) {
+		t.Errorf("another visitor sees a vote as theirs")
+	}
+	anon.post(wantPL+"/vote", url.Values{"value": {"down"}})
+	if a, _ := e.app.HelpCenter.Article(e.sys, c.public.ID, "pl"); a.VoteCount != 1 || a.VoteSum != -1 {
+		t.Errorf("changed vote: %d/%d", a.VoteSum, a.VoteCount)
+	}
+	if r := anon.post(wantPL+"/vote", url.Values{"value": {"withdraw"}}); r.Status != http.StatusSeeOther || !strings.Contains(r.Location, "m=unvoted") {
+		t.Errorf("withdraw: %d %q", r.Status, r.Location)
+	}
+	if r := anon.get(wantPL + "?m=unvoted"); !strings.Contains(r.Body, "Twój głos został wycofany.") || strings.Contains(r.Body, `value="withdraw"`) {
+		t.Errorf("after withdrawal: %s", between(r.Body, "", ""))
+	}
+	if a, _ := e.app.HelpCenter.Article(e.sys, c.public.ID, "pl"); a.VoteCount != 0 {
+		t.Errorf("votes after withdrawal: %d", a.VoteCount)
+	}
+	if r := anon.post(wantPL+"/vote", url.Values{"value": {"<script>"}}); r.Status != http.StatusUnprocessableEntity && r.Status != http.StatusBadRequest {
+		t.Errorf("bad vote value: %d", r.Status)
+	}
+	// Zendesk-style regional locales redirect to the catalogue locale;
+	// other forms stay a 404.
+	for in, want := range map[string]string{
+		fmt.Sprintf("/hc/pl-pl/articles/%d-jak-zresetowac-haslo", c.public.ID): wantPL,
+		fmt.Sprintf("/hc/en-US/articles/%d?x=1", c.public.ID):                  fmt.Sprintf("/hc/en/articles/%d?x=1", c.public.ID),
+		"/hc/pl-pl":                    "/hc/pl",
+		"/hc/en-gb/search?query=haslo": "/hc/en/search?query=haslo",
+	} {
+		if r := anon.get(in); r.Status != http.StatusMovedPermanently || r.Location != want {
+			t.Errorf("%s: %d %q, want %q", in, r.Status, r.Location, want)
+		}
+	}
+	if r := follow(anon, fmt.Sprintf("/hc/pl-pl/articles/%d", c.public.ID)); !strings.Contains(r.Body, `<link rel="canonical" href="`+wantPL+`">`) {
+		t.Errorf("canonical after a regional address: %s", between(r.Body, "", ""))
+	}
+	for _, p := range []string{"/hc/pl-..", "/hc/pl-pl-pl", "/hc/de-de", "/hc/p/articles/1", "/hc/pl%2F..%2Fen", "/hc/pl-%C5%82%C5%82"} {
+		if r := anon.get(p); r.Status != http.StatusNotFound {
+			t.Errorf("%s: %d, want 404", p, r.Status)
+		}
+	}
 	// The home page lists categories and promoted articles.
 	r = anon.get("/hc/en")
 	if !strings.Contains(r.Body, ">Accounts</a>") || !strings.Contains(r.Body, "How to reset your password") || !strings.Contains(r.Body, `hreflang="pl"`) {

@@ -262,13 +262,18 @@ func TestEveryPageInEveryLanguage(t *testing.T) {
 				}
 			}
 			for _, p := range []string{"/agent/hc", fmt.Sprintf("/agent/hc/articles/%d?locale=en", hcc.public.ID),
-				fmt.Sprintf("/agent/hc/articles/%d?locale=pl", hcc.signedIn.ID)} {
+				fmt.Sprintf("/agent/hc/articles/%d?locale=pl", hcc.signedIn.ID),
+				fmt.Sprintf("/agent/hc/categories/%d?locale=en", hcc.catID), fmt.Sprintf("/agent/hc/categories/%d?locale=pl", hcc.catID),
+				fmt.Sprintf("/agent/hc/sections/%d?locale=en", hcc.secID), fmt.Sprintf("/agent/hc/sections/%d?locale=pl", hcc.secID)} {
 				check("admin", p, ad.get(p))
 				check("agent", p, ag.get(p))
 			}
 			ad.get("/agent/hc")
 			check("admin", "invalid article edit", ad.post(fmt.Sprintf("/agent/hc/articles/%d", hcc.public.ID),
 				url.Values{"locale": {"en"}, "title": {""}, "properties": {"1"}, "visibility": {"group"}}))
+			ad.get(fmt.Sprintf("/agent/hc/sections/%d", hcc.secID))
+			check("admin", "invalid section edit", ad.post(fmt.Sprintf("/agent/hc/sections/%d", hcc.secID),
+				url.Values{"locale": {"pl"}, "name": {""}, "position": {"x"}}))
 			for _, p := range []string{"/agent", "/agent/views/unassigned", "/agent/views/pending", "/agent/views/solved", "/agent/views/updated",
 				path, path + "/presence", "/agent/tickets/new", fmt.Sprintf("/agent/users/%d", e.customer.ID),
 				fmt.Sprintf("/agent/organizations/%d", org.ID), "/agent/search", "/agent/search?q=translated", "/agent/search?q=nothingmatches",

@@ -397,6 +397,7 @@ func (s *Server) Register(mux *http.ServeMux) {
 	// The answer bot's email links (p11-bot).
 	s.registerAnswerBot(h)
 	s.registerAnswerBotAdmin(h)
+	upload("POST /agent/hc/articles/{id}/attachments", route{access: staff}, s.agentHCUpload)
 
 	// Anything else is an HTML 404 (the API answers under /api/v2/).
 	h("/", public, func(w http.ResponseWriter, r *http.Request) error { return desk.NotFound() })

@@ -29,6 +29,18 @@
     };
     body.addEventListener('input', debounce(refresh, 300));
     refresh();
+    // Attachments: "Insert" puts the file's Markdown (an image for inline
+    // ones) at the cursor of the text, and the preview follows.
+    Array.prototype.forEach.call(doc.querySelectorAll('.hc-insert'), function (btn) {
+      btn.hidden = false;
+      btn.addEventListener('click', function () {
+        var md = btn.getAttribute('data-md'), at = body.selectionStart || body.value.length;
+        body.value = body.value.slice(0, at) + md + body.value.slice(body.selectionEnd || at);
+        body.focus();
+        body.selectionStart = body.selectionEnd = at + md.length;
+        refresh();
+      });
+    });
   }
 
   // Web form: suggest up to three articles while the subject is typed.
