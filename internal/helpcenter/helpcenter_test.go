@@ -593,6 +593,7 @@ func TestSearchDocsFollowWrites(t *testing.T) {
 		}
 	})
 }
+
 // TestVoteWithdrawal: a vote is withdrawn by its voter or an agent, never
 // by another customer or anonymously; read-only tokens change nothing.
 func TestVoteWithdrawal(t *testing.T) {
