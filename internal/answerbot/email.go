@@ -50,34 +50,7 @@ func (s *Service) key(ctx context.Context, q store.Querier) ([]byte, error) {
 
 // keyFor derives the key for one purpose (label) from the site key.
 func (s *Service) keyFor(ctx context.Context, q store.Querier, label string) ([]byte, error) {
-	base, err := settings.CSRFKey.Read(ctx, q)
-	if err != nil {
-		return nil, err
-	}
-	if len(base) == 0 {
-		fresh := make([]byte, 32)
-		if _, err := rand.Read(fresh); err != nil {
-			return nil, err
-		}
-		initKey := func(tx *store.Tx) error {
-			_, err := settings.CSRFKey.InitTx(ctx, s.settingsSvc(), tx, fresh)
-			return err
-		}
-		if tx, ok := q.(*store.Tx); ok {
-			err = initKey(tx)
-		} else {
-			err = s.DB.InTx(ctx, initKey)
-		}
-		if err != nil {
-			return nil, err
-		}
-		if base, err = settings.CSRFKey.Read(ctx, q); err != nil {
-			return nil, err
-		}
-	}
-	m := hmac.New(sha256.New, base)
-	m.Write([]byte(label))
-	return m.Sum(nil), nil
+	return s.settingsSvc().PurposeKey(ctx, q, label)
 }
 
 // link is what a token says: the requester may solve the ticket because

@@ -18,7 +18,6 @@ package csat
 import (
 	"context"
 	"crypto/hmac"
-	"crypto/rand"
 	"crypto/sha256"
 	"database/sql"
 	"encoding/base64"
@@ -449,36 +448,7 @@ func (s *Service) current(ctx context.Context, q store.Querier, id, solvedAt int
 // first start, shared by every instance), separated by a label so a link
 // signature is never a valid CSRF token or the reverse.
 func (s *Service) key(ctx context.Context, q store.Querier) ([]byte, error) {
-	base, err := settings.CSRFKey.Read(ctx, q)
-	if err != nil {
-		return nil, err
-	}
-	if len(base) == 0 {
-		// Not created yet (the web UI creates it on first start): create
-		// it the same way, first writer wins.
-		fresh := make([]byte, 32)
-		if _, err := rand.Read(fresh); err != nil {
-			return nil, err
-		}
-		initKey := func(tx *store.Tx) error {
-			_, err := settings.CSRFKey.InitTx(ctx, s.settingsSvc(), tx, fresh)
-			return err
-		}
-		if tx, ok := q.(*store.Tx); ok {
-			err = initKey(tx) // inside the caller's transaction (no nested one)
-		} else {
-			err = s.DB.InTx(ctx, initKey)
-		}
-		if err != nil {
-			return nil, err
-		}
-		if base, err = settings.CSRFKey.Read(ctx, q); err != nil {
-			return nil, err
-		}
-	}
-	m := hmac.New(sha256.New, base)
-	m.Write([]byte("frontdesk csat rating link v1"))
-	return m.Sum(nil), nil
+	return s.settingsSvc().PurposeKey(ctx, q, "frontdesk csat rating link v1")
 }
 
 func sign(key []byte, id, solvedAt int64) string {

@@ -2,9 +2,7 @@ package web
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
-	"fmt"
 	"strings"
 
 	"github.com/frontdesk/frontdesk/internal/desk"
@@ -32,25 +30,6 @@ const (
 	SettingDefaultLocale   = settings.KeyDefaultLocale
 	SettingDefaultTimeZone = settings.KeyDefaultTimeZone
 )
-
-// loadKey reads the site key for CSRF tokens, creating it on first start.
-// It lives in the database so every process behind a load balancer agrees.
-func loadKey(ctx context.Context, db *store.DB, st *settings.Service) ([]byte, error) {
-	fresh := make([]byte, 32)
-	_, _ = rand.Read(fresh)
-	err := db.InTx(ctx, func(tx *store.Tx) error {
-		_, err := settings.CSRFKey.InitTx(ctx, st, tx, fresh)
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
-	key, err := settings.CSRFKey.Read(ctx, db)
-	if err != nil {
-		return nil, fmt.Errorf("web: the stored CSRF key: %w", err)
-	}
-	return key, nil
-}
 
 // settingsSvc is the settings service (an uncached one when none is set).
 func (s *Server) settingsSvc() *settings.Service {

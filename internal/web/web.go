@@ -233,7 +233,9 @@ func New(d Deps) (*Server, error) {
 	s.hcVoteRate = httpx.NewLimiter(30, nil)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if s.key, err = loadKey(ctx, d.DB, s.settingsSvc()); err != nil {
+	// The site key for CSRF tokens, created on first start; it lives in
+	// the store so every process behind a load balancer agrees.
+	if s.key, err = s.settingsSvc().SiteKey(ctx, d.DB); err != nil {
 		return nil, err
 	}
 	s.hub = realtime.New(d.Events, d.Tickets, realtime.Options{Logger: d.Logger})
