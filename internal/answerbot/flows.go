@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/frontdesk/frontdesk/internal/audit"
 	"regexp"
 	"slices"
 	"strings"
@@ -418,6 +419,21 @@ func (s *Service) Versions(ctx context.Context, id int64) ([]FlowVersion, error)
 	return out, rows.Err()
 }
 
+// The audit log's actions for flows (the entry's data names the flow and
+// its version).
+const (
+	AuditFlowCreated     = "answer_bot_flow.created"
+	AuditFlowUpdated     = "answer_bot_flow.updated"
+	AuditFlowActivated   = "answer_bot_flow.activated"
+	AuditFlowDeactivated = "answer_bot_flow.deactivated"
+	AuditFlowDeleted     = "answer_bot_flow.deleted"
+)
+
+func auditFlow(ctx context.Context, tx *store.Tx, action string, f *Flow) error {
+	return audit.RecordTx(ctx, tx, audit.Entry{Action: action, TargetType: "answer_bot_flow", TargetID: f.ID,
+		Data: map[string]any{"name": f.Name, "version": f.Version}})
+}
+
 // CreateFlow saves a new, inactive flow as its version 1.
 func (s *Service) CreateFlow(ctx context.Context, in FlowInput) (*Flow, error) {
 	p, err := s.requireAdmin(ctx, true)
@@ -450,8 +466,10 @@ func (s *Service) CreateFlow(ctx context.Context, in FlowInput) (*Flow, error) {
 			id, string(def), p.UserID, now); err != nil {
 			return err
 		}
-		out, err = getFlow(ctx, tx, id)
-		return err
+		if out, err = getFlow(ctx, tx, id); err != nil {
+			return err
+		}
+		return auditFlow(ctx, tx, AuditFlowCreated, out)
 	})
 	return out, wrap(err, "create flow")
 }
@@ -485,8 +503,10 @@ func (s *Service) UpdateFlow(ctx context.Context, id int64, in FlowInput) (*Flow
 		if _, err := tx.Exec(ctx, `UPDATE answer_bot_flows SET name = ?, version = ?, updated_at = ? WHERE id = ?`, f.Name, ver, now, id); err != nil {
 			return err
 		}
-		out, err = getFlow(ctx, tx, id)
-		return err
+		if out, err = getFlow(ctx, tx, id); err != nil {
+			return err
+		}
+		return auditFlow(ctx, tx, AuditFlowUpdated, out)
 	})
 	return out, wrap(err, "update flow")
 }
@@ -511,8 +531,14 @@ func (s *Service) Activate(ctx context.Context, id int64, active bool) (*Flow, e
 			return err
 		}
 		var err error
-		out, err = getFlow(ctx, tx, id)
-		return err
+		if out, err = getFlow(ctx, tx, id); err != nil {
+			return err
+		}
+		action := AuditFlowActivated
+		if !active {
+			action = AuditFlowDeactivated
+		}
+		return auditFlow(ctx, tx, action, out)
 	})
 	return out, wrap(err, "activate flow")
 }
@@ -524,11 +550,14 @@ func (s *Service) DeleteFlow(ctx context.Context, id int64) error {
 		return err
 	}
 	err := s.DB.InTx(ctx, func(tx *store.Tx) error {
-		if _, err := getFlow(ctx, tx, id); err != nil {
+		f, err := getFlow(ctx, tx, id)
+		if err != nil {
 			return err
 		}
-		_, err := tx.Exec(ctx, `DELETE FROM answer_bot_flows WHERE id = ?`, id)
-		return err
+		if _, err := tx.Exec(ctx, `DELETE FROM answer_bot_flows WHERE id = ?`, id); err != nil {
+			return err
+		}
+		return auditFlow(ctx, tx, AuditFlowDeleted, f)
 	})
 	return wrap(err, "delete flow")
 }

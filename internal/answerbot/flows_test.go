@@ -200,5 +200,23 @@ func TestFlowVersionPinning(t *testing.T) {
 		if _, err := f.bot.Flow(f.admin, fl.ID); desk.ErrorCode(err) != desk.ENOTFOUND {
 			t.Fatalf("deleted: %v", err)
 		}
+		// Every change of the flow is in the audit log, by the admin.
+		rows, err := db.Query(context.Background(), `SELECT action FROM audit_log WHERE target_type = 'answer_bot_flow' AND target_id = ? AND actor_id IS NOT NULL ORDER BY id`, fl.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		var actions []string
+		for rows.Next() {
+			var a string
+			if err := rows.Scan(&a); err != nil {
+				t.Fatal(err)
+			}
+			actions = append(actions, a)
+		}
+		want := []string{answerbot.AuditFlowCreated, answerbot.AuditFlowActivated, answerbot.AuditFlowUpdated, answerbot.AuditFlowDeleted} // activating another flow is its own entry
+		if strings.Join(actions, " ") != strings.Join(want, " ") {
+			t.Errorf("audit log: %v, want %v", actions, want)
+		}
 	})
 }
