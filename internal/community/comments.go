@@ -94,6 +94,9 @@ func (s *Service) queryComments(ctx context.Context, query string, args ...any) 
 // CommentsBy lists the comments user userID wrote that the caller may
 // read (the comment and its post), newest first, and how many there are.
 func (s *Service) CommentsBy(ctx context.Context, userID int64, page, perPage int) ([]*Comment, int, error) {
+	if err := s.requireUser(ctx, userID); err != nil {
+		return nil, 0, err
+	}
 	pr := desk.PrincipalFrom(ctx)
 	cc, cargs := visibility(pr, "c")
 	pc, pargs := visibility(pr, "p")

@@ -445,6 +445,15 @@ func boolArg(b bool) any { return b }
 
 func nowMicros() int64 { return store.Now() }
 
+// requireUser answers 404 for a user id that names nobody, as Zendesk does
+// for /community/users/{id}/posts and comments (an empty list would pass
+// for a user who wrote nothing).
+func (s *Service) requireUser(ctx context.Context, id int64) error {
+	var one int
+	err := s.DB.QueryRow(ctx, `SELECT 1 FROM users WHERE id = ?`, id).Scan(&one)
+	return wrap(notFoundIf(err), "find user")
+}
+
 func notFoundIf(err error) error {
 	if errors.Is(err, sql.ErrNoRows) {
 		return desk.NotFound()

@@ -94,6 +94,9 @@ func (s *Service) Posts(ctx context.Context, f PostFilter) ([]*Post, int, error)
 		args = append(args, f.TopicID)
 	}
 	if f.AuthorID != 0 {
+		if err := s.requireUser(ctx, f.AuthorID); err != nil {
+			return nil, 0, err
+		}
 		cond += " AND p.author_id = ?"
 		args = append(args, f.AuthorID)
 	}

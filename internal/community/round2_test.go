@@ -148,6 +148,13 @@ func TestContentByUser(t *testing.T) {
 		if _, cm := count(f.admin, f.carolID); cm != 0 {
 			t.Errorf("rejected comment listed: %d", cm)
 		}
+		// A user id that names nobody is not found (not an empty list).
+		if _, _, err := f.svc.Posts(f.admin, community.PostFilter{AuthorID: 1 << 40}); desk.ErrorCode(err) != desk.ENOTFOUND {
+			t.Errorf("posts of no user: %v", err)
+		}
+		if _, _, err := f.svc.CommentsBy(f.admin, 1<<40, 1, 10); desk.ErrorCode(err) != desk.ENOTFOUND {
+			t.Errorf("comments of no user: %v", err)
+		}
 	})
 }
 
