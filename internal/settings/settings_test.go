@@ -294,6 +294,8 @@ func TestRegistry(t *testing.T) {
 		// p9-alerts
 		settings.KeySecurityContact, settings.KeyAlertNewDevice, settings.KeyAlertNewNetwork,
 		settings.KeyAlertFailedThenOK, settings.KeyAlertConcurrentNets,
+		// p11-chat
+		settings.KeyChatMaxPerAgent, settings.KeyChatRouting, settings.KeyChatWaitSeconds,
 	}
 	if len(all) != len(want) {
 		t.Fatalf("%d settings declared, want %d: %+v", len(all), len(want), all)
