@@ -15,12 +15,12 @@ import (
 
 // WidgetKey is one embeddable widget's key.
 type WidgetKey struct {
-	ID        int64     `json:"id"`
-	PublicKey string    `json:"key"`
-	Name      string    `json:"name"`
-	Origins   []string  `json:"allowed_origins"`
-	GroupID   int64     `json:"group_id,omitempty"`
-	Enabled   bool      `json:"enabled"`
+	ID        int64    `json:"id"`
+	PublicKey string   `json:"key"`
+	Name      string   `json:"name"`
+	Origins   []string `json:"allowed_origins"`
+	GroupID   int64    `json:"group_id,omitempty"`
+	Enabled   bool     `json:"enabled"`
 	// Identity is whether identity verification is set up (the secret is
 	// never shown after it is made).
 	Identity  bool      `json:"identity_verification"`

@@ -23,6 +23,7 @@ import (
 	"github.com/frontdesk/frontdesk/internal/api"
 	"github.com/frontdesk/frontdesk/internal/assign"
 	"github.com/frontdesk/frontdesk/internal/attach"
+	"github.com/frontdesk/frontdesk/internal/botapi"
 	"github.com/frontdesk/frontdesk/internal/bulk"
 	"github.com/frontdesk/frontdesk/internal/channel/email/deliver"
 	"github.com/frontdesk/frontdesk/internal/channel/email/imapin"
@@ -31,6 +32,8 @@ import (
 	"github.com/frontdesk/frontdesk/internal/channel/email/notify"
 	"github.com/frontdesk/frontdesk/internal/channel/email/smtpin"
 	"github.com/frontdesk/frontdesk/internal/channel/email/thread"
+	"github.com/frontdesk/frontdesk/internal/chat"
+	"github.com/frontdesk/frontdesk/internal/chatweb"
 	"github.com/frontdesk/frontdesk/internal/community"
 	"github.com/frontdesk/frontdesk/internal/csat"
 	"github.com/frontdesk/frontdesk/internal/events"
@@ -47,6 +50,7 @@ import (
 	"github.com/frontdesk/frontdesk/internal/retention"
 	"github.com/frontdesk/frontdesk/internal/rules"
 	"github.com/frontdesk/frontdesk/internal/search"
+	"github.com/frontdesk/frontdesk/internal/secrets"
 	"github.com/frontdesk/frontdesk/internal/settings"
 	"github.com/frontdesk/frontdesk/internal/sla"
 	"github.com/frontdesk/frontdesk/internal/store"
@@ -221,6 +225,11 @@ type App struct {
 	Community *community.Service
 	// HelpCenter is the knowledge base (/hc, /api/v2/help_center).
 	HelpCenter *helpcenter.Service
+	// Chat is the live chat (widget keys, conversations, routing); ChatHub
+	// hands its signals to this instance's widget and console connections
+	// (p11-chat).
+	Chat    *chat.Service
+	ChatHub *chat.Hub
 
 	metricsAddr string // where the metrics listener listens, once it does
 	smtpAddr    string // where the SMTP receiver listens, once it does
@@ -353,11 +362,13 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 	a.CSAT.RegisterRules(a.RuleRegistry)
 	a.openViewsMacros()
 	a.HelpCenter = helpcenter.New(db)
+	a.openChat(box)
 	a.Web, err = web.New(web.Deps{
 		DB: db, Tickets: a.Tickets, People: a.People, Search: a.Search, Account: a.Account, OAuth: a.OAuth, Outbox: a.Outbox, Mailboxes: a.Mailboxes,
 		TwoFactor: twoFactor, Passwords: a.People.Passwords, Settings: a.Settings, EmailTemplates: &notify.Templates{DB: db},
 		Inbound: a.Inbound, IMAP: a.IMAP, Rules: a.Rules, SLA: a.SLA, Webhooks: a.Webhooks, Assign: a.Assign, CSAT: a.CSAT,
 		Views: a.Views, Macros: a.Macros, Retention: a.Retention, Privacy: a.Privacy, Community: a.Community, HelpCenter: a.HelpCenter,
+		Chat: a.Chat, ChatHub: a.ChatHub,
 		Events: a.Events, Logger: logger, MaxUpload: cfg.MaxUpload, PublicURL: cfg.PublicURL,
 		IPs: a.ips(), WebFormPerMinute: cfg.WebFormRateLimit, Context: ctx,
 	})
@@ -442,6 +453,7 @@ func (a *App) Handler(reg *prometheus.Registry) http.Handler {
 		mux.Handle("GET /metrics", httpx.BearerOnly(a.Config.MetricsToken, metrics.Handler()))
 	}
 	a.Web.Register(mux)
+	chatweb.New(a.Chat, a.ChatHub, a.ips(), a.Logger).Register(mux)
 	a.registerInbound(mux)
 	a.registerGauges(reg)
 
@@ -613,4 +625,23 @@ func (a *App) Serve(ctx context.Context, ready func(addr string)) error {
 func isLoopbackAddr(a net.Addr) bool {
 	ta, ok := a.(*net.TCPAddr)
 	return ok && ta.IP.IsLoopback()
+}
+
+// openChat builds the live chat: widget keys and conversations over the
+// ticket service, visitor tokens signed with a key derived from the
+// instance key, the queue offered only within business hours (the SLA
+// package's default schedule), and the hub that hands chat signals from
+// the event bus (and so from every instance) to this instance's
+// connections.
+func (a *App) openChat(box *secrets.Box) {
+	a.Chat = chat.New(a.DB, a.Tickets, a.Events, box, a.Settings)
+	a.Chat.Logger = a.Logger
+	if a.SLA != nil {
+		a.Chat.BusinessHours = a.SLA.WithinBusinessHours
+	}
+	// The answer bot takes each visitor turn before routing when one is
+	// configured; without one (nil) chats go straight to the queue.
+	var bot botapi.Bot
+	a.Chat.Bot = bot
+	a.ChatHub = chat.NewHub(a.Events)
 }

@@ -38,6 +38,7 @@ import (
 	"github.com/frontdesk/frontdesk/internal/channel/email/ingest"
 	"github.com/frontdesk/frontdesk/internal/channel/email/mailbox"
 	"github.com/frontdesk/frontdesk/internal/channel/email/notify"
+	"github.com/frontdesk/frontdesk/internal/chat"
 	"github.com/frontdesk/frontdesk/internal/community"
 	"github.com/frontdesk/frontdesk/internal/csat"
 	"github.com/frontdesk/frontdesk/internal/desk"
@@ -155,6 +156,10 @@ type Deps struct {
 	// HelpCenter serves the knowledge base at /hc and the agents' editing
 	// pages (p10-hc); nil: no help center.
 	HelpCenter *helpcenter.Service
+	// Chat and ChatHub serve the agents' chat console and the widget-key
+	// admin page (p11-chat); nil: none.
+	Chat    *chat.Service
+	ChatHub *chat.Hub
 }
 
 // Server serves the web UI. Build it with New and mount it with Register.
