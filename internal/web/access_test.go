@@ -70,6 +70,9 @@ func TestUIPermissionMatrix(t *testing.T) {
 		{"/agent/admin/email-templates", ok, denied, denied, signin},
 		{"/agent/admin/audit", ok, denied, denied, signin},
 		{"/agent/admin/alerts", ok, denied, denied, signin}, // p9-alerts
+		{"/agent/chat", ok, ok, denied, signin},             // p11-chat
+		{"/agent/chat/state", ok, ok, denied, signin},
+		{"/agent/admin/chat", ok, denied, denied, signin},
 		{"/security", ok, ok, ok, signin},
 	}
 	ad, ag, cu, anon := e.client(), e.client(), e.client(), e.client()

@@ -391,6 +391,8 @@ func (s *Server) Register(mux *http.ServeMux) {
 	// The help center (p10-hc).
 	s.registerHelpCenter(h)
 	s.registerHelpCenterEditing(h)
+	// Live chat: the agents' console and the widget keys (p11-chat).
+	s.registerChat(h)
 
 	// Anything else is an HTML 404 (the API answers under /api/v2/).
 	h("/", public, func(w http.ResponseWriter, r *http.Request) error { return desk.NotFound() })
