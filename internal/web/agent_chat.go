@@ -97,7 +97,9 @@ var chatFlash = map[string]string{
 }
 
 // wantsJSON is a fetch from chat.js (forms without it get redirects).
-func wantsJSON(r *http.Request) bool { return strings.Contains(r.Header.Get("Accept"), "application/json") }
+func wantsJSON(r *http.Request) bool {
+	return strings.Contains(r.Header.Get("Accept"), "application/json")
+}
 
 func writeJSONResponse(w http.ResponseWriter, v any) error {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
