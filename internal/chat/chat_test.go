@@ -638,3 +638,43 @@ func waitMessage(t *testing.T, l *chat.Listener, id int64) {
 		}
 	}
 }
+
+func TestEraseUser(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newFixture(t, db)
+		ctx := context.Background()
+		alice := f.agent("Alice Agent")
+		s := f.start("Erin Erased", "erin@example.com", "Forget me")
+		other := f.start("Kept", "kept@example.com", "Keep me")
+		if err := f.svc.Accept(as(alice), other.Conversation.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.svc.AgentSend(as(alice), other.Conversation.ID, "hi"); err != nil {
+			t.Fatal(err)
+		}
+		for _, uid := range []int64{s.Conversation.VisitorID, alice.UserID} {
+			if err := db.InTx(ctx, func(tx *store.Tx) error { return chat.EraseUserTx(ctx, tx, uid) }); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := f.svc.Authenticate(ctx, s.Token, origin); code(err) != desk.EUNAUTHORIZED {
+			t.Fatalf("the erased visitor's chat is still there: %v", err)
+		}
+		view, err := f.svc.VisitorView(ctx, f.visitor(other.Token), 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range view.Messages {
+			if m.AuthorName == "Alice Agent" || m.Body == "Alice Agent" {
+				t.Fatalf("the erased agent's name stays: %+v", m)
+			}
+			if m.Data != nil {
+				for _, a := range m.Data.Args {
+					if a == "Alice Agent" {
+						t.Fatalf("the erased agent's name stays in %+v", m.Data)
+					}
+				}
+			}
+		}
+	})
+}

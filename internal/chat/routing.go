@@ -114,7 +114,7 @@ func (s *Service) assignTx(ctx context.Context, tx *store.Tx, c *Conversation, a
 	}); err != nil {
 		return err
 	}
-	if _, err := s.insertMessageTx(ctx, tx, c, KindSystem, 0, "", "joined", &MessageData{Code: "joined", Args: []string{name}}, ""); err != nil {
+	if _, err := s.insertMessageTx(ctx, tx, c, KindSystem, agent, "", "joined", &MessageData{Code: "joined", Args: []string{name}}, ""); err != nil {
 		return err
 	}
 	if err := s.publishTx(ctx, tx, Signal{Kind: "state", ConvID: c.ID, TicketID: c.TicketID}); err != nil {

@@ -644,4 +644,5 @@ func (a *App) openChat(box *secrets.Box) {
 	var bot botapi.Bot
 	a.Chat.Bot = bot
 	a.ChatHub = chat.NewHub(a.Events)
+	a.People.EraseChatTx = chat.EraseUserTx
 }

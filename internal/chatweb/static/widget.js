@@ -25,7 +25,7 @@
       joined: "{0} joined the chat.", transferred: "You are being transferred.", agent_ended: "The agent ended the chat.",
       visitor_ended: "You ended the chat.", left_message: "Your message was left; we will reply by email.",
       bot_resolved: "Glad that helped!", error: "Something went wrong. Try again.", attach: "Attach a file",
-      required: "Please fill in this field.", newMessage: "New message"
+      required: "Please fill in this field.", newMessage: "New message", anAgent: "An agent"
     },
     pl: {
       launcher: "Porozmawiaj z nami", title: "Czat", close: "Zamknij czat", name: "Imię i nazwisko", email: "E-mail",
@@ -38,7 +38,7 @@
       joined: "{0} dołącza do czatu.", transferred: "Trwa przekazywanie rozmowy.", agent_ended: "Konsultant zakończył czat.",
       visitor_ended: "Zakończono czat.", left_message: "Wiadomość została zostawiona; odpowiemy e-mailem.",
       bot_resolved: "Cieszymy się, że pomogło!", error: "Coś poszło nie tak. Spróbuj ponownie.", attach: "Dołącz plik",
-      required: "Wypełnij to pole.", newMessage: "Nowa wiadomość"
+      required: "Wypełnij to pole.", newMessage: "Nowa wiadomość", anAgent: "Konsultant"
     }
   };
   var lang = (script.getAttribute("data-lang") || document.documentElement.lang || navigator.language || "en").toLowerCase().slice(0, 2);
@@ -188,7 +188,7 @@
     if (m.client_id) { dropPending(m.client_id); }
     if (m.kind === "system") {
       var d = m.data || {};
-      sys(T[lang][d.code] ? t(d.code, (d.args || [])[0]) : m.body);
+      sys(T[lang][d.code] ? t(d.code, (d.args || [])[0] || t("anAgent")) : m.body);
       return;
     }
     var box = el("div", { "class": "m " + m.kind, "data-id": String(m.id) });
