@@ -53,6 +53,8 @@ const (
 	DefaultFramesPerMinute = 240
 	// DefaultStartsPerMinute bounds new chats and left messages per IP.
 	DefaultStartsPerMinute = 10
+	// DefaultUploadsPerMinute bounds an IP's file uploads.
+	DefaultUploadsPerMinute = 10
 	// DefaultCallsPerMinute bounds an IP's HTTP calls (send, poll, config).
 	DefaultCallsPerMinute = 600
 	// PollWait is how long /chat/poll waits for something to happen.
@@ -73,9 +75,12 @@ type Handler struct {
 	ConnsPerIP        int
 	MessagesPerMinute int
 	FramesPerMinute   int
+	// MaxUpload bounds a file a visitor sends (bytes; 0: uploads off).
+	MaxUpload int64
 
-	starts *httpx.Limiter
-	calls  *httpx.Limiter
+	starts  *httpx.Limiter
+	calls   *httpx.Limiter
+	uploads *httpx.Limiter
 
 	mu    sync.Mutex
 	conns map[string]int
@@ -87,7 +92,8 @@ func New(svc *chat.Service, hub *chat.Hub, ips httpx.IPResolver, log *slog.Logge
 		log = slog.New(slog.DiscardHandler)
 	}
 	return &Handler{Chat: svc, Hub: hub, IPs: ips, Logger: log,
-		starts: httpx.NewLimiter(DefaultStartsPerMinute, nil), calls: httpx.NewLimiter(DefaultCallsPerMinute, nil), conns: map[string]int{}}
+		starts: httpx.NewLimiter(DefaultStartsPerMinute, nil), calls: httpx.NewLimiter(DefaultCallsPerMinute, nil),
+		uploads: httpx.NewLimiter(DefaultUploadsPerMinute, nil), conns: map[string]int{}}
 }
 
 // Register mounts the widget's routes.
@@ -100,6 +106,7 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.HandleFunc("POST /chat/send", h.api(h.send))
 	mux.HandleFunc("POST /chat/poll", h.api(h.poll))
 	mux.HandleFunc("GET /chat/ws", h.websocket)
+	mux.HandleFunc("POST /chat/upload", h.upload)
 }
 
 func limitOf(v, def int) int {
@@ -460,6 +467,62 @@ func (h *Handler) poll(c *call) (any, error) {
 			}
 			return pollReply{View: view}, nil
 		}
+	}
+}
+
+// upload takes one file (multipart field "file", ?client_id= for the
+// replay check) from a visitor, under the attachment size limit.
+func (h *Handler) upload(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Cache-Control", "no-store")
+	k, origin, err := h.originKey(w, r)
+	if err != nil {
+		writeErr(w, err)
+		return
+	}
+	if h.MaxUpload <= 0 {
+		writeErr(w, desk.NotFound())
+		return
+	}
+	ip := h.IPs.IP(r)
+	if ok, _, _, retry := h.uploads.Allow("ip:" + ip); !ok {
+		httpx.WriteRetryAfter(w, retry)
+		writeErr(w, &desk.Error{Code: desk.ETOOMANY, Message: "Too many files; wait a moment"})
+		return
+	}
+	c := &call{w: w, r: r, key: k, origin: origin, ip: ip}
+	v, err := c.visitor(h)
+	if err != nil {
+		writeErr(w, err)
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, h.MaxUpload+64<<10)
+	mr, err := r.MultipartReader()
+	if err != nil {
+		writeErr(w, desk.Invalid("file", "send one file as multipart/form-data"))
+		return
+	}
+	for {
+		part, err := mr.NextPart()
+		if err != nil {
+			writeErr(w, desk.Invalid("file", "is missing"))
+			return
+		}
+		if part.FormName() != "file" || part.FileName() == "" {
+			part.Close()
+			continue
+		}
+		m, err := h.Chat.VisitorUpload(r.Context(), v, r.URL.Query().Get("client_id"), part.FileName(), part)
+		part.Close()
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			err = &desk.Error{Code: desk.ETOOLARGE, Message: "the file is larger than the attachment limit"}
+		}
+		if err != nil {
+			writeErr(w, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, ack{T: "ack", ClientID: r.URL.Query().Get("client_id"), Message: m})
+		return
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -498,4 +499,58 @@ func TestTwoInstancesOnPostgres(t *testing.T) {
 			t.Fatal("the visitor's message never reached instance B")
 		}
 	}
+}
+
+func TestUpload(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		in := newInstance(t, db, events.New())
+		in.makeKey(t)
+		in.h.MaxUpload = 1 << 20
+		tok, _ := in.start(t, "vera@example.com")
+		up := func(tok, name string, size int, client string) (int, map[string]any) {
+			var body bytes.Buffer
+			mw := multipart.NewWriter(&body)
+			fw, _ := mw.CreateFormFile("file", name)
+			fw.Write(bytes.Repeat([]byte("a"), size))
+			mw.Close()
+			req, _ := http.NewRequest("POST", in.srv.URL+"/chat/upload?key="+in.keyK+"&client_id="+client, &body)
+			req.Header.Set("Origin", origin)
+			req.Header.Set("Content-Type", mw.FormDataContentType())
+			req.Header.Set("Authorization", "Bearer "+tok)
+			res, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer res.Body.Close()
+			var out map[string]any
+			_ = json.NewDecoder(res.Body).Decode(&out)
+			return res.StatusCode, out
+		}
+		st, out := up(tok, `../../<script>x.txt`, 100, "u1")
+		if st != 200 {
+			t.Fatalf("upload: %d %v", st, out)
+		}
+		m := out["message"].(map[string]any)
+		if name := m["body"].(string); strings.Contains(name, "/") {
+			t.Fatalf("the file name kept its path: %q", name)
+		}
+		if st, _ := up(tok, "again.txt", 100, "u1"); st != 200 {
+			t.Fatalf("replayed upload: %d", st)
+		}
+		if st, _ := up(tok, "big.bin", 2<<20, "u2"); st != 413 {
+			t.Fatalf("oversize upload: %d", st)
+		}
+		if st, _ := up("forged", "x.txt", 10, "u3"); st != 401 {
+			t.Fatalf("forged token: %d", st)
+		}
+		v, _ := in.svc.Authenticate(context.Background(), tok, origin)
+		view, _ := in.svc.VisitorView(context.Background(), v, 0)
+		tk, _, err := in.tk.Comments(in.sys, view.Conversation.TicketID, 0, 10, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(view.Messages) != 2 || len(tk) != 2 || len(tk[1].Attachments) != 1 {
+			t.Fatalf("messages %d, comments %d", len(view.Messages), len(tk))
+		}
+	})
 }

@@ -453,7 +453,9 @@ func (a *App) Handler(reg *prometheus.Registry) http.Handler {
 		mux.Handle("GET /metrics", httpx.BearerOnly(a.Config.MetricsToken, metrics.Handler()))
 	}
 	a.Web.Register(mux)
-	chatweb.New(a.Chat, a.ChatHub, a.ips(), a.Logger).Register(mux)
+	chatWidget := chatweb.New(a.Chat, a.ChatHub, a.ips(), a.Logger)
+	chatWidget.MaxUpload = a.Config.MaxUpload
+	chatWidget.Register(mux)
 	a.registerInbound(mux)
 	a.registerGauges(reg)
 

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -118,6 +120,15 @@ func TestBrowserChatWidget(t *testing.T) {
 	vi.waitJS(w(`return [...R.querySelectorAll(".m.visitor")].some(m => m.innerText.includes("Thanks!") && !m.hasAttribute("data-pending"));`), "the message delivered")
 	vi.widgetAccessible("the chat")
 	ag.accessible("the chat console with a chat")
+
+	// A file through the widget, under the attachment rules: the agent
+	// sees it arrive.
+	file := filepath.Join(t.TempDir(), "receipt.txt")
+	if err := os.WriteFile(file, []byte("order 42"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	vi.do(chromedp.SetUploadFiles(chromedp.JSPath(`document.querySelector("[data-frontdesk-chat]").shadowRoot.querySelector("#fdc-file")`), []string{file}))
+	ag.waitText("receipt.txt")
 
 	// The visitor's page reloads: the chat resumes with its history, once.
 	vi.open(site.URL + "/")

@@ -72,7 +72,7 @@
     ".a{font-size:12px;color:#374151;margin-bottom:2px}.s{font-size:12px;color:#4b5563;text-align:right}.ty{min-height:20px;padding:0 10px;color:#374151;font-size:12px}" +
     ".c{display:flex;gap:6px;padding:8px;border-top:1px solid #d1d5db}.c textarea{min-height:38px;height:38px}.ar a{display:block;color:#1d4ed8;margin:2px 0}" +
     ".bt{display:flex;flex-wrap:wrap;gap:4px;margin-top:4px}.bt button{background:#fff;color:#1d4ed8;border:1px solid #1d4ed8;border-radius:14px;padding:4px 10px;cursor:pointer}" +
-    ".e{color:#b91c1c}.n{color:#374151;font-size:12px;padding:0 10px}.vh{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}";
+    "#fdc-file:focus-visible+label{outline:3px solid #f59e0b;outline-offset:2px}label.btn{display:flex;align-items:center;color:#fff}.e{color:#b91c1c}.n{color:#374151;font-size:12px;padding:0 10px}.vh{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}";
   var style = document.createElement("style");
   style.textContent = css;
   root.appendChild(style);
@@ -98,7 +98,11 @@
   var msgLabel = el("label", { "for": "fdc-text", "class": "vh" }, t("message"));
   var text = el("textarea", { id: "fdc-text", name: "text", rows: "1", maxlength: "4000" });
   var sendBtn = el("button", { "class": "btn", type: "submit" }, t("send"));
-  composer.appendChild(msgLabel); composer.appendChild(text); composer.appendChild(sendBtn);
+  var fileLabel = el("label", { "for": "fdc-file", "class": "btn", title: t("attach") });
+  fileLabel.appendChild(el("span", { "aria-hidden": "true" }, "+"));
+  fileLabel.appendChild(el("span", { "class": "vh" }, t("attach")));
+  var fileInput = el("input", { id: "fdc-file", type: "file", "class": "vh" });
+  composer.appendChild(msgLabel); composer.appendChild(text); composer.appendChild(fileInput); composer.appendChild(fileLabel); composer.appendChild(sendBtn);
   var tools = el("div", { "class": "n" });
   var endBtn = el("button", { "class": "lnk", type: "button", hidden: "" }, t("end"));
   tools.appendChild(endBtn);
@@ -304,6 +308,18 @@
   });
   function typingOff() { if (typingSent) { typingSent = 0; frame({ t: "typing", on: false }); } clearTimeout(typingIdle); }
   endBtn.addEventListener("click", function () { frame({ t: "end" }); });
+  fileInput.addEventListener("change", function () {
+    var f = fileInput.files && fileInput.files[0];
+    if (!f || !st.token) { return; }
+    var id = cid(), fd = new FormData();
+    fd.append("file", f, f.name);
+    showPending({ client_id: id, text: f.name });
+    fetch(BASE + "/chat/upload?key=" + encodeURIComponent(KEY) + "&client_id=" + id, {
+      method: "POST", body: fd, headers: { Authorization: "Bearer " + st.token }, credentials: "include", mode: "cors"
+    }).then(function (r) { return r.json().then(function (j) { if (!r.ok) { throw new Error(j.message || t("error")); } return j; }); })
+      .then(function (a) { render(a.message); }, function (x) { dropPending(id); sys(x.message || t("error")); });
+    fileInput.value = "";
+  });
 
   // ---- transport: WebSocket, falling back to long polling ------------------
   var ws = null, wsOK = false, wsFails = 0, mode = "ws", retry = 0, polling = false, stopped = true;
