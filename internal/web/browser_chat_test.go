@@ -139,10 +139,35 @@ func TestBrowserChatWidget(t *testing.T) {
 	vi.eval(w(`const t = R.querySelector("#fdc-text"); t.value = "Back again"; R.querySelector("form.c button").click(); return "";`))
 	ag.waitText("Back again")
 
+	// The whole XSS corpus: as the agent's messages in the widget, and as
+	// waiting visitors' names and questions in the console's live queue.
+	conv := int64(0)
+	if c, err := e.app.Chat.Console(as(e.agent)); err == nil && len(c.Mine) == 1 {
+		conv = c.Mine[0].ID
+	}
+	for _, payload := range xssCorpus {
+		if _, err := e.app.Chat.AgentSend(as(e.agent), conv, payload); err != nil {
+			t.Fatal(err)
+		}
+	}
+	vi.waitJS(w(fmt.Sprintf(`return [...R.querySelectorAll(".m.agent")].some(m => m.innerText.includes(%q));`, xssCorpus[len(xssCorpus)-1])), "the corpus in the widget")
+	ag.open(e.base + "/agent/chat")
+	ag.waitText("Waiting chats")
+	siteKey, err := e.app.Chat.KeyForOrigin(e.sys, key, site.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, payload := range xssCorpus[:8] {
+		if _, err := e.app.Chat.Start(e.sys, siteKey, chat.StartInput{Name: payload, Email: fmt.Sprintf("x%d@example.com", i), Question: fmt.Sprintf("corpus %d %s", i, payload)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ag.waitText("corpus 7")
+
 	// Both sides ran none of the hostile text.
 	vi.noScriptRan("the widget")
 	ag.noScriptRan("the chat console")
-	if strings.Contains(ag.eval(`document.getElementById("chat-log").innerHTML`), "<img") {
+	if strings.Contains(ag.eval(`document.querySelector("main").innerHTML`), "<img") || vi.eval(w(`return String(R.querySelectorAll("img,script,svg,iframe,object").length);`)) != "0" {
 		t.Fatal("the console rendered a hostile tag")
 	}
 
