@@ -277,7 +277,7 @@ func (s *Service) LeaveMessage(ctx context.Context, k *WidgetKey, in StartInput)
 // Availability is what the widget shows before a chat starts.
 type Availability struct {
 	// Online is true when an agent of the key's group is online and it is
-	// within business hours (or a bot answers first).
+	// within business hours.
 	Online bool `json:"online"`
 	// Identity is true when the key verifies identities.
 	Identity bool `json:"identity"`

@@ -255,9 +255,9 @@
       var since = c.queued_at ? Date.now() - Date.parse(c.queued_at) : 0;
       waitTimer = setTimeout(offerLeave, Math.max(0, after - since));
     }
-    if (!live) {
+    if (!live && !log.querySelector("[data-again]")) {
       typing.textContent = "";
-      var again = el("button", { "class": "lnk", type: "button" }, t("newChat"));
+      var again = el("button", { "class": "lnk", type: "button", "data-again": "" }, t("newChat"));
       again.addEventListener("click", function () { st.token = ""; st.pending = []; st.last = 0; seen = {}; save(); disconnect(); showForm(); });
       if (c.state === "ended") { sys(t("ended")); }
       log.appendChild(again);
