@@ -77,6 +77,10 @@ type Handler struct {
 	FramesPerMinute   int
 	// MaxUpload bounds a file a visitor sends (bytes; 0: uploads off).
 	MaxUpload int64
+	// Done, when closed (the server shutting down), ends every WebSocket
+	// with "going away": the widget reconnects, to another instance if
+	// there is one. nil: never.
+	Done <-chan struct{}
 
 	starts  *httpx.Limiter
 	calls   *httpx.Limiter

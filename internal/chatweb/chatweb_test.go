@@ -554,3 +554,26 @@ func TestUpload(t *testing.T) {
 		}
 	})
 }
+
+// TestShutdownEndsSockets: when the server shuts down (Done closes) every
+// widget socket ends with "going away", so the widget reconnects.
+func TestShutdownEndsSockets(t *testing.T) {
+	in := newInstance(t, storetest.SQLite(t), events.New())
+	in.makeKey(t)
+	done := make(chan struct{})
+	in.h.Done = done
+	tok, _ := in.start(t, "vera@example.com")
+	c, _, err := in.dial(t, origin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.CloseNow()
+	send(t, c, map[string]any{"t": "hello", "token": tok})
+	next(t, c, "hello")
+	close(done)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if _, _, err := c.Read(ctx); websocket.CloseStatus(err) != websocket.StatusGoingAway {
+		t.Fatalf("after shutdown: %v", err)
+	}
+}

@@ -257,6 +257,9 @@ func (s *session) run(cookieTok string) {
 			if err := s.signal(sg, l.Lagged()); err != nil {
 				return
 			}
+		case <-s.h.Done:
+			s.conn.Close(websocket.StatusGoingAway, "shutting down")
+			return
 		case <-ping.C:
 			ctx, cancel := context.WithTimeout(s.ctx, 15*time.Second)
 			err := s.conn.Ping(ctx)

@@ -231,6 +231,10 @@ type App struct {
 	Chat    *chat.Service
 	ChatHub *chat.Hub
 
+	// chatDone ends the chat widget's WebSockets when the context Open
+	// was given ends (shutdown).
+	chatDone <-chan struct{}
+
 	metricsAddr string // where the metrics listener listens, once it does
 	smtpAddr    string // where the SMTP receiver listens, once it does
 }
@@ -363,6 +367,7 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 	a.openViewsMacros()
 	a.HelpCenter = helpcenter.New(db)
 	a.openChat(box)
+	a.chatDone = ctx.Done()
 	a.Web, err = web.New(web.Deps{
 		DB: db, Tickets: a.Tickets, People: a.People, Search: a.Search, Account: a.Account, OAuth: a.OAuth, Outbox: a.Outbox, Mailboxes: a.Mailboxes,
 		TwoFactor: twoFactor, Passwords: a.People.Passwords, Settings: a.Settings, EmailTemplates: &notify.Templates{DB: db},
@@ -455,6 +460,7 @@ func (a *App) Handler(reg *prometheus.Registry) http.Handler {
 	a.Web.Register(mux)
 	chatWidget := chatweb.New(a.Chat, a.ChatHub, a.ips(), a.Logger)
 	chatWidget.MaxUpload = a.Config.MaxUpload
+	chatWidget.Done = a.chatDone
 	chatWidget.Register(mux)
 	a.registerInbound(mux)
 	a.registerGauges(reg)

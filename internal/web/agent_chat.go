@@ -269,6 +269,8 @@ func (s *Server) chatEvents(w http.ResponseWriter, r *http.Request) error {
 		select {
 		case <-ctx.Done():
 			return nil
+		case <-s.d.Context.Done(): // shutting down
+			return nil
 		case <-tick.C:
 			buf.WriteString(": ping\n\n")
 		case sg := <-l.C:
