@@ -88,7 +88,8 @@ func (s *Service) Console(ctx context.Context) (*Console, error) {
 	}
 	rows, err := s.DB.Query(ctx, `SELECT `+convColumns+`, COALESCE((SELECT m.body FROM chat_messages m WHERE m.conversation_id = c.id AND m.kind = 'visitor' ORDER BY m.id LIMIT 1), '')`+
 		convFrom+` WHERE c.state = ? AND (c.group_id IS NULL OR ? OR EXISTS (SELECT 1 FROM group_memberships gm WHERE gm.group_id = c.group_id AND gm.user_id = ?))
-		ORDER BY c.queued_at, c.id LIMIT 200`, StateWaiting, p.IsAdmin(), p.UserID)
+		AND NOT EXISTS (SELECT 1 FROM chat_declines d WHERE d.conversation_id = c.id AND d.user_id = ?)
+		ORDER BY c.queued_at, c.id LIMIT 200`, StateWaiting, p.IsAdmin(), p.UserID, p.UserID)
 	if err != nil {
 		return nil, fmt.Errorf("chat: queue: %w", err)
 	}
@@ -214,6 +215,42 @@ func (s *Service) Accept(ctx context.Context, id int64) error {
 			return err
 		}
 		return s.assignTx(ctx, tx, c, p.UserID, chatCtx(ctx, p))
+	})
+}
+
+// Decline takes chat id off the caller's queue: a waiting chat stays for
+// the others; the caller's own chat (round-robin gave it to them) goes to
+// the next online agent who has not declined it, or back to the queue.
+func (s *Service) Decline(ctx context.Context, id int64) error {
+	return s.DB.InTx(ctx, func(tx *store.Tx) error {
+		p, c, err := s.agentConv(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		switch {
+		case c.State == StateWaiting:
+		case c.State == StateActive && c.AgentID == p.UserID:
+		default:
+			return &desk.Error{Code: desk.ECONFLICT, Message: "This chat is not waiting for you"}
+		}
+		var n int
+		if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM chat_declines WHERE conversation_id = ? AND user_id = ?`, id, p.UserID).Scan(&n); err != nil {
+			return err
+		}
+		if n == 0 {
+			if _, err := tx.Exec(ctx, `INSERT INTO chat_declines (conversation_id, user_id, created_at) VALUES (?, ?, ?)`, id, p.UserID, s.now().UnixMicro()); err != nil {
+				return err
+			}
+		}
+		if c.State == StateActive {
+			if _, _, err := s.Tickets.EditTx(chatCtx(ctx, p), tx, c.TicketID, func(e *ticket.Edit) error { return e.SetAssignee(0) }); err != nil {
+				return err
+			}
+			if err := s.routeTx(ctx, tx, c); err != nil {
+				return err
+			}
+		}
+		return s.publishTx(ctx, tx, Signal{Kind: "queue", ConvID: c.ID, TicketID: c.TicketID, GroupID: c.GroupID})
 	})
 }
 

@@ -678,3 +678,60 @@ func TestEraseUser(t *testing.T) {
 		}
 	})
 }
+
+func TestDecline(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newFixture(t, db)
+		a := f.agent("Alice")
+		b := f.agent("Bob")
+		s := f.start("V", "v@example.com", "hi")
+		if err := f.svc.Decline(as(a), s.Conversation.ID); err != nil {
+			t.Fatal(err)
+		}
+		if c, _ := f.svc.Console(as(a)); len(c.Queue) != 0 {
+			t.Fatalf("declined chat still in Alice's queue")
+		}
+		if c, _ := f.svc.Console(as(b)); len(c.Queue) != 1 {
+			t.Fatalf("Bob lost the chat")
+		}
+		if err := f.svc.Decline(as(a), s.Conversation.ID); err != nil {
+			t.Fatalf("declining twice: %v", err)
+		}
+		// Round robin: a declined chat goes to the other agent, never back.
+		if err := settings.ChatRouting.Set(f.sys, f.st, settings.ChatRoutingRoundRobin); err != nil {
+			t.Fatal(err)
+		}
+		s2 := f.start("W", "w@example.com", "hello")
+		first := s2.Conversation.AgentID
+		if first == 0 {
+			t.Fatal("round robin assigned nobody")
+		}
+		firstP := a
+		if first == b.UserID {
+			firstP = b
+		}
+		if err := f.svc.Decline(as(firstP), s2.Conversation.ID); err != nil {
+			t.Fatal(err)
+		}
+		v := f.visitor(s2.Token)
+		view, _ := f.svc.VisitorView(context.Background(), v, 0)
+		if view.Conversation.State != chat.StateActive || view.Conversation.AgentName == "" || view.Conversation.AgentName == map[int64]string{a.UserID: "Alice", b.UserID: "Bob"}[first] {
+			t.Fatalf("after the decline: %+v", view.Conversation)
+		}
+		other := b
+		if firstP == b {
+			other = a
+		}
+		if err := f.svc.Decline(as(other), s2.Conversation.ID); err != nil {
+			t.Fatal(err)
+		}
+		view, _ = f.svc.VisitorView(context.Background(), v, 0)
+		if view.Conversation.State != chat.StateWaiting {
+			t.Fatalf("declined by everyone: %s", view.Conversation.State)
+		}
+		outsider := f.user("Olga", desk.RoleEndUser)
+		if err := f.svc.Decline(as(outsider), s2.Conversation.ID); code(err) != desk.EFORBIDDEN {
+			t.Fatalf("end user declining: %v", err)
+		}
+	})
+}

@@ -15,6 +15,7 @@ import (
 func EraseUserTx(ctx context.Context, tx *store.Tx, userID int64) error {
 	for _, q := range []string{
 		`DELETE FROM chat_conversations WHERE visitor_user_id = ?`,
+		`DELETE FROM chat_declines WHERE user_id = ?`,
 		// System lines naming an agent ("… joined") are theirs too.
 		`UPDATE chat_messages SET data = '{"code":"joined"}' WHERE author_id = ? AND kind = 'system'`,
 		`UPDATE chat_messages SET author_id = NULL, author_name = '' WHERE author_id = ?`,

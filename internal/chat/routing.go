@@ -20,8 +20,9 @@ import (
 // availability window.
 
 // onlineAgents lists the online agents of group (any staff when 0), in
-// round-robin order; withCapacity leaves out those at their chat limit.
-func (s *Service) onlineAgents(ctx context.Context, q store.Querier, group int64, withCapacity bool) ([]int64, error) {
+// round-robin order; withCapacity leaves out those at their chat limit,
+// and a conversation (non-zero) leaves out those who declined it.
+func (s *Service) onlineAgents(ctx context.Context, q store.Querier, group int64, withCapacity bool, conv ...int64) ([]int64, error) {
 	mins, err := settings.AvailabilityMinutes.Get(ctx, s.settingsSvc())
 	if err != nil {
 		return nil, err
@@ -35,6 +36,10 @@ func (s *Service) onlineAgents(ctx context.Context, q store.Querier, group int64
 	if group != 0 {
 		query += ` AND EXISTS (SELECT 1 FROM group_memberships m WHERE m.group_id = ? AND m.user_id = u.id)`
 		args = append(args, group)
+	}
+	if len(conv) > 0 && conv[0] != 0 {
+		query += ` AND NOT EXISTS (SELECT 1 FROM chat_declines d WHERE d.conversation_id = ? AND d.user_id = u.id)`
+		args = append(args, conv[0])
 	}
 	if withCapacity {
 		limit, err := settings.ChatMaxPerAgent.Get(ctx, s.settingsSvc())
@@ -75,7 +80,7 @@ func (s *Service) routeTx(ctx context.Context, tx *store.Tx, c *Conversation) er
 		return err
 	}
 	if mode == settings.ChatRoutingRoundRobin {
-		ids, err := s.onlineAgents(ctx, tx, c.GroupID, true)
+		ids, err := s.onlineAgents(ctx, tx, c.GroupID, true, c.ID)
 		if err != nil {
 			return err
 		}

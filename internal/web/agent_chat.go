@@ -27,6 +27,7 @@ func (s *Server) registerChat(h func(string, access, handlerFunc)) {
 	h("GET /agent/chat/state", staff, s.chatState)
 	h("GET /agent/chat/{id}/messages", staff, s.chatMessages)
 	h("POST /agent/chat/{id}/accept", staff, s.chatAccept)
+	h("POST /agent/chat/{id}/decline", staff, s.chatDecline)
 	h("POST /agent/chat/{id}/send", staff, s.chatSend)
 	h("POST /agent/chat/{id}/note", staff, s.chatNote)
 	h("POST /agent/chat/{id}/typing", staff, s.chatTyping)
@@ -90,6 +91,7 @@ func (s *Server) chatConsole(w http.ResponseWriter, r *http.Request) error {
 // chatFlash are the console's messages after a form post.
 var chatFlash = map[string]string{
 	"accepted":    "chat.accepted",
+	"declined":    "chat.declined",
 	"ended":       "chat.ended_flash",
 	"transferred": "chat.transferred_flash",
 	"noted":       "chat.noted",
@@ -153,6 +155,17 @@ func (s *Server) chatAccept(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return chatDone(w, r, id, "accepted", nil)
+}
+
+func (s *Server) chatDecline(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	if err := s.d.Chat.Decline(r.Context(), id); err != nil {
+		return err
+	}
+	return chatDone(w, r, 0, "declined", nil)
 }
 
 func (s *Server) chatSend(w http.ResponseWriter, r *http.Request) error {

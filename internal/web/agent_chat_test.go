@@ -56,6 +56,18 @@ func TestChatConsoleForms(t *testing.T) {
 	if r.Status != 200 || !strings.Contains(r.Body, "&lt;script&gt;alert(&#34;q&#34;)&lt;/script&gt;") || strings.Contains(r.Body, "<img src=x") {
 		t.Fatalf("console: %d, hostile text not escaped", r.Status)
 	}
+	// Another agent declines it: gone from their queue, still in this one's.
+	other0 := e.client()
+	other0.signIn("/agent/signin", e.agent2.Email)
+	if r := other0.post(fmt.Sprintf("/agent/chat/%d/decline", conv), nil); r.Status != http.StatusSeeOther {
+		t.Fatalf("decline: %d %s", r.Status, r.Body)
+	}
+	if r := other0.get("/agent/chat/state"); strings.Contains(r.Body, "onerror") {
+		t.Fatalf("the declined chat is still in the decliner's queue")
+	}
+	if r := ag.get("/agent/chat/state"); !strings.Contains(r.Body, "onerror") {
+		t.Fatalf("the chat left the other agents' queue too")
+	}
 	if r := ag.post(fmt.Sprintf("/agent/chat/%d/accept", conv), nil); r.Status != http.StatusSeeOther {
 		t.Fatalf("accept: %d %s", r.Status, r.Body)
 	}

@@ -47,11 +47,11 @@
   }
   setInterval(ticking, 15000);
   ticking();
-  function acceptForm(id, name) {
+  function acceptForm(id, name, what) {
     var f = el('form', 'inline');
-    f.method = 'post'; f.action = '/agent/chat/' + id + '/accept';
+    f.method = 'post'; f.action = '/agent/chat/' + id + '/' + (what || 'accept');
     var h = el('input'); h.type = 'hidden'; h.name = 'csrf_token'; h.value = csrf();
-    var b = el('button', 'primary', t('accept'));
+    var b = el('button', what ? '' : 'primary', t(what || 'accept'));
     b.type = 'submit';
     var vh = el('span', 'visually-hidden', ' ' + name);
     b.appendChild(vh);
@@ -71,6 +71,7 @@
           li.appendChild(tm);
           li.appendChild(el('p', null, it.question));
           li.appendChild(acceptForm(it.id, it.visitor_name));
+          li.appendChild(acceptForm(it.id, it.visitor_name, 'decline'));
           q.appendChild(li);
         });
         if (!q.children.length) { q.appendChild(el('li', 'muted', t('none'))); }
