@@ -11,6 +11,7 @@ import (
 
 	"github.com/frontdesk/frontdesk/internal/chat"
 	"github.com/frontdesk/frontdesk/internal/desk"
+	"github.com/frontdesk/frontdesk/internal/macros"
 	"github.com/frontdesk/frontdesk/internal/settings"
 )
 
@@ -30,6 +31,7 @@ func (s *Server) registerChat(h func(string, access, handlerFunc)) {
 	h("POST /agent/chat/{id}/decline", staff, s.chatDecline)
 	h("POST /agent/chat/{id}/send", staff, s.chatSend)
 	h("POST /agent/chat/{id}/note", staff, s.chatNote)
+	h("POST /agent/chat/{id}/canned", staff, s.chatCanned)
 	h("POST /agent/chat/{id}/typing", staff, s.chatTyping)
 	h("POST /agent/chat/{id}/read", staff, s.chatRead)
 	h("POST /agent/chat/{id}/transfer", staff, s.chatTransfer)
@@ -52,6 +54,8 @@ type chatConsoleData struct {
 	Current *chat.AgentView
 	Agents  []*desk.User
 	Groups  []*desk.Group
+	// Macros are the agent's usable macros: canned replies.
+	Macros []*macros.Macro
 }
 
 func (s *Server) chatConsole(w http.ResponseWriter, r *http.Request) error {
@@ -76,6 +80,9 @@ func (s *Server) chatConsole(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		if d.Groups, err = s.d.People.ListGroups(ctx, 0, 1000, 0); err != nil {
+			return err
+		}
+		if d.Macros, err = s.usableMacros(ctx); err != nil {
 			return err
 		}
 	}
@@ -189,6 +196,35 @@ func (s *Server) chatNote(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return chatDone(w, r, id, "noted", nil)
+}
+
+// chatCanned sends a macro's reply text (its placeholders filled for the
+// chat's ticket) as the agent's message: a canned reply.
+func (s *Server) chatCanned(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	if s.d.Macros == nil {
+		return desk.NotFound()
+	}
+	ctx := r.Context()
+	v, err := s.d.Chat.AgentConversation(ctx, id, 1<<62)
+	if err != nil {
+		return err
+	}
+	res, err := s.d.Macros.Preview(ctx, formID(r, "macro_id"), v.Conversation.TicketID)
+	if err != nil {
+		return err
+	}
+	if res.Comment == nil || strings.TrimSpace(res.Comment.Body) == "" {
+		return desk.Invalid("macro_id", "has no reply text")
+	}
+	m, err := s.d.Chat.AgentSend(ctx, id, res.Comment.Body)
+	if err != nil {
+		return err
+	}
+	return chatDone(w, r, id, "sent", m)
 }
 
 func (s *Server) chatTyping(w http.ResponseWriter, r *http.Request) error {

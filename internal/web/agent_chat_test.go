@@ -11,6 +11,7 @@ import (
 	"github.com/frontdesk/frontdesk/internal/assign"
 	"github.com/frontdesk/frontdesk/internal/chat"
 	"github.com/frontdesk/frontdesk/internal/desk"
+	"github.com/frontdesk/frontdesk/internal/macros"
 )
 
 const chatOrigin = "https://shop.example.com"
@@ -83,6 +84,17 @@ func TestChatConsoleForms(t *testing.T) {
 	if r.Status != 200 || !strings.Contains(r.Body, `"kind":"agent"`) {
 		t.Fatalf("send (json): %d %s", r.Status, r.Body)
 	}
+	// A canned reply: a macro's comment, placeholders filled.
+	mc, err := e.app.Macros.Create(e.sys, macros.Input{Title: ptr("Greeting"), Actions: []byte(`[{"field":"comment_value","value":"Hi {{ticket.requester.first_name}}, thanks for waiting"}]`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := ag.get(path); !strings.Contains(r.Body, `id="chat-canned"`) {
+		t.Fatal("no canned replies on the chat page")
+	}
+	if r := ag.post(fmt.Sprintf("/agent/chat/%d/canned", conv), url.Values{"macro_id": {id(mc.ID)}}); r.Status != http.StatusSeeOther {
+		t.Fatalf("canned: %d %s", r.Status, r.Body)
+	}
 	if r := ag.post(fmt.Sprintf("/agent/chat/%d/note", conv), url.Values{"text": {"internal"}}); r.Status != http.StatusSeeOther {
 		t.Fatalf("note: %d", r.Status)
 	}
@@ -91,7 +103,7 @@ func TestChatConsoleForms(t *testing.T) {
 		t.Fatal(err)
 	}
 	view, _ := e.app.Chat.VisitorView(context.Background(), v, 0)
-	if got := view.Messages[len(view.Messages)-1].Body; got != "json" {
+	if got := view.Messages[len(view.Messages)-1].Body; !strings.HasSuffix(got, "thanks for waiting") || strings.Contains(got, "{{") {
 		t.Fatalf("visitor's last message %q", got)
 	}
 	// Another agent can neither reply nor end it; no CSRF token, no action.
