@@ -38,6 +38,7 @@ Usage:
   frontdesk restore FILE [--data DIR] [--force]   (restores a backup into an empty data directory)
   frontdesk keys rotate|check [--data DIR]   (re-seal every stored secret under a new key | check they all open)
   frontdesk bench   --url URL --email E --token T [--clients 16] [--creates N] [--lists N] [--searches N]
+  frontdesk chatbench --url URL --key K --origin O [--idle N] [--active N] [--url2 URL] [--metrics URL]
   frontdesk seed    --tickets N [--data DIR]   (fills a store for benchmarks)
   frontdesk version
 
@@ -106,6 +107,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return keysCmd(ctx, args[1:], stdout)
 	case "bench":
 		return bench(ctx, args[1:], stdout)
+	case "chatbench":
+		return chatbench(ctx, args[1:], stdout)
 	case "seed":
 		return seed(ctx, args[1:], stdout)
 	case "version", "--version", "-v":

@@ -98,6 +98,16 @@ var statusFor = map[string]int{
 	desk.ETOOMANY:      http.StatusTooManyRequests,
 }
 
+// ErrorStatus is the HTTP status of a service error (500 for anything
+// that is not a desk error): the one error→status map, shared with the
+// chat widget's transport (package chatweb).
+func ErrorStatus(err error) int {
+	if s, ok := statusFor[desk.ErrorCode(err)]; ok {
+		return s
+	}
+	return http.StatusInternalServerError
+}
+
 var zendeskName = map[string]string{
 	desk.ENOTFOUND:  "RecordNotFound",
 	desk.EINVALID:   "RecordInvalid",

@@ -11,6 +11,7 @@ import (
 	"fmt"
 
 	"github.com/frontdesk/frontdesk/internal/channel/email/mailbox"
+	"github.com/frontdesk/frontdesk/internal/chat"
 	"github.com/frontdesk/frontdesk/internal/outbox"
 	"github.com/frontdesk/frontdesk/internal/secrets"
 	"github.com/frontdesk/frontdesk/internal/store"
@@ -30,6 +31,7 @@ const (
 	KindTwoFactor Kind = "two-factor (TOTP) seeds"
 	KindWebhook   Kind = "webhook secrets"
 	KindOutbox    Kind = "queued and sent mail bodies"
+	KindChat      Kind = "chat widget identity secrets"
 )
 
 // owners lists every package that stores sealed values. A new one must be
@@ -42,6 +44,7 @@ var owners = []struct {
 	{KindMailbox, mailbox.ResealTx},
 	{KindTwoFactor, twofactor.ResealTx},
 	{KindWebhook, webhook.ResealTx},
+	{KindChat, chat.ResealTx},
 	{KindOutbox, outbox.ResealTx},
 }
 

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/frontdesk/frontdesk/internal/channel/email/mailbox"
+	"github.com/frontdesk/frontdesk/internal/chat"
 	"github.com/frontdesk/frontdesk/internal/desk"
 	"github.com/frontdesk/frontdesk/internal/keys"
 	"github.com/frontdesk/frontdesk/internal/outbox"
@@ -59,6 +60,10 @@ func seed(t *testing.T, db *store.DB, box *secrets.Box) int64 {
 		Authentication: &webhook.AuthInput{Type: "bearer_token", Token: ptr("bearer-secret")}}); err != nil {
 		t.Fatal(err)
 	}
+	kn := "Shop"
+	if _, err := chat.New(db, nil, nil, box, nil).CreateKey(sys, chat.KeyInput{Name: &kn, NewIdentitySecret: true}); err != nil {
+		t.Fatal(err)
+	}
 	if err := db.InTx(sys, func(tx *store.Tx) error {
 		return outbox.New(db, box).AddTx(sys, tx, outbox.Message{To: "kasia@klient.example", Subject: "Hello", Text: "sealed body", Kind: "test"})
 	}); err != nil {
@@ -76,7 +81,7 @@ func TestRotate(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, k := range []keys.Kind{keys.KindMailbox, keys.KindTwoFactor, keys.KindWebhook, keys.KindOutbox} {
+		for _, k := range []keys.Kind{keys.KindMailbox, keys.KindTwoFactor, keys.KindWebhook, keys.KindOutbox, keys.KindChat} {
 			if before.Counts[k] == 0 {
 				t.Fatalf("no sealed %s seeded: %+v", k, before.Counts)
 			}
@@ -157,7 +162,7 @@ func TestRotateIsAllOrNothing(t *testing.T) {
 func TestEverySealingPackageIsRotated(t *testing.T) {
 	known := map[string]bool{
 		"internal/channel/email/mailbox": true, "internal/twofactor": true,
-		"internal/webhook": true, "internal/outbox": true,
+		"internal/webhook": true, "internal/outbox": true, "internal/chat": true,
 	}
 	root, _ := filepath.Abs("../..")
 	var found []string

@@ -155,6 +155,12 @@ func (s *Service) eraseOwnedRows(ctx context.Context, tx *store.Tx, userID int64
 			erase func(context.Context, *store.Tx, int64) error
 		}{"community posts and comments", s.EraseCommunityTx})
 	}
+	if s.EraseChatTx != nil {
+		erasers = append(erasers, struct {
+			what  string
+			erase func(context.Context, *store.Tx, int64) error
+		}{"live chats", s.EraseChatTx})
+	}
 	for _, e := range erasers {
 		if e.erase == nil {
 			return fmt.Errorf("people: no eraser wired for %s; refusing a permanent deletion that would leave them", e.what)

@@ -77,6 +77,11 @@ type Service struct {
 	// wiring installs community.EraseUserTx; unset (no community wired),
 	// there is nothing to erase.
 	EraseCommunityTx func(ctx context.Context, tx *store.Tx, userID int64) error
+	// EraseChatTx deletes, inside tx, a permanently deleted user's live
+	// chats as a visitor and the name on the lines they wrote as an agent
+	// (the chats' tickets are erased with the tickets). The server wiring
+	// installs chat.EraseUserTx; unset (no chat wired), nothing to erase.
+	EraseChatTx func(ctx context.Context, tx *store.Tx, userID int64) error
 
 	// tokenIPs are the token/address pairs already in the audit log.
 	tokenIPs seenIPs

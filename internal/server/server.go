@@ -32,6 +32,8 @@ import (
 	"github.com/frontdesk/frontdesk/internal/channel/email/notify"
 	"github.com/frontdesk/frontdesk/internal/channel/email/smtpin"
 	"github.com/frontdesk/frontdesk/internal/channel/email/thread"
+	"github.com/frontdesk/frontdesk/internal/chat"
+	"github.com/frontdesk/frontdesk/internal/chatweb"
 	"github.com/frontdesk/frontdesk/internal/community"
 	"github.com/frontdesk/frontdesk/internal/csat"
 	"github.com/frontdesk/frontdesk/internal/events"
@@ -48,6 +50,7 @@ import (
 	"github.com/frontdesk/frontdesk/internal/retention"
 	"github.com/frontdesk/frontdesk/internal/rules"
 	"github.com/frontdesk/frontdesk/internal/search"
+	"github.com/frontdesk/frontdesk/internal/secrets"
 	"github.com/frontdesk/frontdesk/internal/settings"
 	"github.com/frontdesk/frontdesk/internal/sla"
 	"github.com/frontdesk/frontdesk/internal/store"
@@ -226,6 +229,15 @@ type App struct {
 	// and walks the admin-defined flows (p11-bot); it is the chat's
 	// botapi.Bot.
 	AnswerBot *answerbot.Service
+	// Chat is the live chat (widget keys, conversations, routing); ChatHub
+	// hands its signals to this instance's widget and console connections
+	// (p11-chat).
+	Chat    *chat.Service
+	ChatHub *chat.Hub
+
+	// chatDone ends the chat widget's WebSockets when the context Open
+	// was given ends (shutdown).
+	chatDone <-chan struct{}
 
 	metricsAddr string // where the metrics listener listens, once it does
 	smtpAddr    string // where the SMTP receiver listens, once it does
@@ -371,11 +383,14 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 	a.HelpCenter = helpcenter.New(db)
 	a.HelpCenter.Blobs = blobs // article attachments (p10-hc)
 	a.AnswerBot = answerbot.New(db, a.HelpCenter, a.Tickets, a.Settings)
+	a.openChat(box)
+	a.chatDone = ctx.Done()
 	a.Web, err = web.New(web.Deps{AnswerBot: a.AnswerBot,
 		DB: db, Tickets: a.Tickets, People: a.People, Search: a.Search, Account: a.Account, OAuth: a.OAuth, Outbox: a.Outbox, Mailboxes: a.Mailboxes,
 		TwoFactor: twoFactor, Passwords: a.People.Passwords, Settings: a.Settings, EmailTemplates: &notify.Templates{DB: db},
 		Inbound: a.Inbound, IMAP: a.IMAP, Rules: a.Rules, SLA: a.SLA, Webhooks: a.Webhooks, Assign: a.Assign, CSAT: a.CSAT,
 		Views: a.Views, Macros: a.Macros, Retention: a.Retention, Privacy: a.Privacy, Community: a.Community, HelpCenter: a.HelpCenter,
+		Chat: a.Chat, ChatHub: a.ChatHub,
 		Events: a.Events, Logger: logger, MaxUpload: cfg.MaxUpload, PublicURL: cfg.PublicURL,
 		IPs: a.ips(), WebFormPerMinute: cfg.WebFormRateLimit, Context: ctx,
 	})
@@ -461,6 +476,10 @@ func (a *App) Handler(reg *prometheus.Registry) http.Handler {
 		mux.Handle("GET /metrics", httpx.BearerOnly(a.Config.MetricsToken, metrics.Handler()))
 	}
 	a.Web.Register(mux)
+	chatWidget := chatweb.New(a.Chat, a.ChatHub, a.ips(), a.Logger)
+	chatWidget.MaxUpload = a.Config.MaxUpload
+	chatWidget.Done = a.chatDone
+	chatWidget.Register(mux)
 	a.registerInbound(mux)
 	a.registerGauges(reg)
 
@@ -632,4 +651,26 @@ func (a *App) Serve(ctx context.Context, ready func(addr string)) error {
 func isLoopbackAddr(a net.Addr) bool {
 	ta, ok := a.(*net.TCPAddr)
 	return ok && ta.IP.IsLoopback()
+}
+
+// openChat builds the live chat: widget keys and conversations over the
+// ticket service, visitor tokens signed with a key derived from the
+// instance key, the queue offered only within business hours (the SLA
+// package's default schedule), and the hub that hands chat signals from
+// the event bus (and so from every instance) to this instance's
+// connections.
+func (a *App) openChat(box *secrets.Box) {
+	a.Chat = chat.New(a.DB, a.Tickets, a.Events, box, a.Settings)
+	a.Chat.Logger = a.Logger
+	if a.SLA != nil {
+		a.Chat.BusinessHours = a.SLA.WithinBusinessHours
+	}
+	// The answer bot takes each visitor turn before routing: it offers
+	// help-center articles and the active flow, and hands over to a person
+	// when asked or when nothing answers.
+	if a.AnswerBot != nil {
+		a.Chat.Bot = a.AnswerBot
+	}
+	a.ChatHub = chat.NewHub(a.Events)
+	a.People.EraseChatTx = chat.EraseUserTx
 }

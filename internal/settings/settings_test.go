@@ -298,6 +298,8 @@ func TestRegistry(t *testing.T) {
 		settings.KeyCommunityPostsPerUser, settings.KeyCommunityPostsPerIP,
 		settings.KeyCommunityCommentsPerUser, settings.KeyCommunityCommentsPerIP,
 		settings.KeyAnswerBotEmail, // p11-bot
+		// p11-chat
+		settings.KeyChatMaxPerAgent, settings.KeyChatRouting, settings.KeyChatWaitSeconds,
 	}
 	if len(all) != len(want) {
 		t.Fatalf("%d settings declared, want %d: %+v", len(all), len(want), all)

@@ -71,6 +71,10 @@ func TestUIPermissionMatrix(t *testing.T) {
 		{"/agent/admin/audit", ok, denied, denied, signin},
 		{"/agent/admin/alerts", ok, denied, denied, signin},     // p9-alerts
 		{"/agent/admin/answer-bot", ok, denied, denied, signin}, // p11-bot
+		{"/agent/admin/alerts", ok, denied, denied, signin},     // p9-alerts
+		{"/agent/chat", ok, ok, denied, signin},                 // p11-chat
+		{"/agent/chat/state", ok, ok, denied, signin},
+		{"/agent/admin/chat", ok, denied, denied, signin},
 		{"/security", ok, ok, ok, signin},
 	}
 	ad, ag, cu, anon := e.client(), e.client(), e.client(), e.client()

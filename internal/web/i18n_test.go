@@ -202,6 +202,9 @@ func TestEveryPageInEveryLanguage(t *testing.T) {
 		t.Fatal(err)
 	}
 	botFlowPage := fmt.Sprintf("/agent/admin/answer-bot/%d", botFlow.ID)
+	// A waiting live chat, for the console (p11-chat).
+	_, chatStarted := chatFixture(t, e, "Vera Visitor", "Where is my order?")
+	chatPages := []string{"/agent/chat", fmt.Sprintf("/agent/chat?c=%d", chatStarted.Conversation.ID)}
 
 	locale.ResetMissingKeys()
 	for _, loc := range []string{"en", "pl"} {
@@ -280,6 +283,13 @@ func TestEveryPageInEveryLanguage(t *testing.T) {
 				"/agent/search?q=status%3Cx", "/agent/search?q=type:user", "/agent/admin/users", "/agent/suspended"} {
 				check("agent", p, ag.get(p))
 			}
+			for _, p := range chatPages {
+				check("agent", p, ag.get(p))
+				check("admin", p, ad.get(p))
+			}
+			check("admin", "/agent/admin/chat", ad.get("/agent/admin/chat"))
+			ad.get("/agent/admin/chat")
+			check("admin", "invalid widget key", ad.post("/agent/admin/chat", url.Values{"name": {""}, "origins": {"ftp://x"}}))
 			for _, p := range vmPages {
 				check("agent", p, ag.get(p))
 				check("admin", p, ad.get(p))

@@ -39,6 +39,7 @@ import (
 	"github.com/frontdesk/frontdesk/internal/channel/email/ingest"
 	"github.com/frontdesk/frontdesk/internal/channel/email/mailbox"
 	"github.com/frontdesk/frontdesk/internal/channel/email/notify"
+	"github.com/frontdesk/frontdesk/internal/chat"
 	"github.com/frontdesk/frontdesk/internal/community"
 	"github.com/frontdesk/frontdesk/internal/csat"
 	"github.com/frontdesk/frontdesk/internal/desk"
@@ -159,6 +160,10 @@ type Deps struct {
 	// AnswerBot serves the "this answered my question" links of its email
 	// suggestions (p11-bot); nil: none.
 	AnswerBot *answerbot.Service
+	// Chat and ChatHub serve the agents' chat console and the widget-key
+	// admin page (p11-chat); nil: none.
+	Chat    *chat.Service
+	ChatHub *chat.Hub
 }
 
 // Server serves the web UI. Build it with New and mount it with Register.
@@ -400,6 +405,8 @@ func (s *Server) Register(mux *http.ServeMux) {
 	s.registerAnswerBot(h)
 	s.registerAnswerBotAdmin(h)
 	upload("POST /agent/hc/articles/{id}/attachments", route{access: staff}, s.agentHCUpload)
+	// Live chat: the agents' console and the widget keys (p11-chat).
+	s.registerChat(h)
 
 	// Anything else is an HTML 404 (the API answers under /api/v2/).
 	h("/", public, func(w http.ResponseWriter, r *http.Request) error { return desk.NotFound() })

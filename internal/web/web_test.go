@@ -63,6 +63,7 @@ func TestSecurityHeadersAndNoInlineCodeOnEveryPage(t *testing.T) {
 		{admin, "/agent/admin/organizations", 200}, {admin, fmt.Sprintf("/agent/admin/organizations/%d", org.ID), 200},
 		{admin, "/agent/admin/groups", 200}, {admin, "/agent/admin/fields", 200}, {admin, "/agent/admin/settings", 200},
 		{admin, "/agent/admin/outbox", 200}, {admin, "/agent/tickets/999999", 404},
+		{admin, "/agent/chat", 200}, {admin, "/agent/admin/chat", 200}, // p11-chat
 	}
 	for _, p := range pages {
 		r := p.c.get(p.path)
@@ -74,7 +75,7 @@ func TestSecurityHeadersAndNoInlineCodeOnEveryPage(t *testing.T) {
 			t.Errorf("%s: inline code %q", p.path, m)
 		}
 	}
-	for _, p := range []string{"/static/app.js", "/static/app.css"} {
+	for _, p := range []string{"/static/app.js", "/static/app.css", "/static/chat.js"} {
 		r := anon.get(p)
 		if r.Status != 200 {
 			t.Errorf("GET %s = %d", p, r.Status)

@@ -114,7 +114,13 @@ func (n *Notifier) Hook(ctx context.Context, tx *store.Tx, c *desk.TicketChange)
 }
 
 // wantsMail is the cheap first test: a public comment or a new assignee.
+// A line of a live chat (via chat) is no mail: the visitor and the agent
+// are talking right now. The chat's ticket mails as usual once anyone
+// answers it elsewhere (a left message answered from the workspace).
 func wantsMail(c *desk.TicketChange) bool {
+	if c.Via == "chat" && c.Kind == desk.ChangeUpdate {
+		return newAssignee(c) != 0 && c.Comment == nil
+	}
 	return (c.Comment != nil && c.Comment.Public) || newAssignee(c) != 0
 }
 

@@ -1,0 +1,283 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/coder/websocket"
+)
+
+// chatbench is the live chat's load tool (not part of the test suite): it
+// opens idle widget sockets and active chats against a running server and
+// reports memory per socket and message fan-out latency.
+//
+// Each socket comes from its own client address (X-Forwarded-For), so the
+// server must trust the tool as a proxy (--trusted-proxies 127.0.0.1/32)
+// or its per-IP limits stop it after 20 sockets, as they should.
+//
+// Fan-out: every active chat has a sending socket on --url and a receiving
+// socket on --url2 (another instance, for the cross-instance path; default
+// --url); the latency is from a message's send to its arrival on the other
+// socket.
+func chatbench(ctx context.Context, args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("chatbench", flag.ContinueOnError)
+	base := fs.String("url", benchEnv("BENCH_URL", "http://127.0.0.1:8080"), "server base URL")
+	base2 := fs.String("url2", "", "second instance's base URL for the receiving sockets (default --url)")
+	key := fs.String("key", benchEnv("BENCH_CHAT_KEY", ""), "widget key")
+	origin := fs.String("origin", "", "an origin the key allows")
+	idle := fs.Int("idle", 1000, "idle sockets to hold open")
+	active := fs.Int("active", 100, "active chats (two sockets each)")
+	messages := fs.Int("messages", 10, "messages each active chat sends")
+	every := fs.Duration("every", 2500*time.Millisecond, "pause between a chat's messages (the server allows 30 a minute)")
+	metrics := fs.String("metrics", "", "the server's /metrics URL for memory figures (its metrics listener)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *key == "" || *origin == "" {
+		return errors.New("--key and --origin are required")
+	}
+	if *base2 == "" {
+		*base2 = *base
+	}
+	var ipSeq atomic.Int64
+	nextIP := func() string {
+		n := ipSeq.Add(1)
+		return fmt.Sprintf("10.%d.%d.%d", (n>>16)&255, (n>>8)&255, n&255)
+	}
+	hc := &http.Client{Timeout: time.Minute}
+	start := func() (string, error) {
+		body := fmt.Sprintf(`{"name":"Bench","email":"bench-%d@example.com","question":"load test"}`, ipSeq.Load())
+		req, _ := http.NewRequestWithContext(ctx, "POST", *base+"/chat/start?key="+*key, strings.NewReader(body))
+		req.Header.Set("Origin", *origin)
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("X-Forwarded-For", nextIP())
+		res, err := hc.Do(req)
+		if err != nil {
+			return "", err
+		}
+		defer res.Body.Close()
+		var out struct {
+			Token   string `json:"token"`
+			Message string `json:"message"`
+		}
+		_ = json.NewDecoder(res.Body).Decode(&out)
+		if res.StatusCode != 200 {
+			return "", fmt.Errorf("start: %d %s", res.StatusCode, out.Message)
+		}
+		return out.Token, nil
+	}
+	dial := func(u, tok string) (*websocket.Conn, error) {
+		h := http.Header{}
+		h.Set("Origin", *origin)
+		h.Set("X-Forwarded-For", nextIP())
+		dctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
+		c, _, err := websocket.Dial(dctx, strings.Replace(u, "http", "ws", 1)+"/chat/ws?key="+*key, &websocket.DialOptions{HTTPHeader: h})
+		if err != nil {
+			return nil, err
+		}
+		c.SetReadLimit(1 << 20)
+		b, _ := json.Marshal(map[string]any{"t": "hello", "token": tok})
+		if err := c.Write(dctx, websocket.MessageText, b); err != nil {
+			c.CloseNow()
+			return nil, err
+		}
+		for {
+			_, m, err := c.Read(dctx)
+			if err != nil {
+				c.CloseNow()
+				return nil, err
+			}
+			if strings.Contains(string(m), `"t":"hello"`) {
+				return c, nil
+			}
+		}
+	}
+
+	memBefore := residentMemory(ctx, hc, *metrics)
+	// Idle sockets share a few chats (as a visitor's tabs do).
+	idleTok, err := start()
+	if err != nil && *idle > 0 {
+		return err
+	}
+	var conns []*websocket.Conn
+	var mu sync.Mutex
+	t0 := time.Now()
+	sem := make(chan struct{}, 64)
+	var wg sync.WaitGroup
+	var failed atomic.Int64
+	for range *idle {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			c, err := dial(*base, idleTok)
+			if err != nil {
+				failed.Add(1)
+				return
+			}
+			go func() { // keep reading (pings, pushes)
+				for {
+					if _, _, err := c.Read(context.Background()); err != nil {
+						return
+					}
+				}
+			}()
+			mu.Lock()
+			conns = append(conns, c)
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	opened := time.Since(t0)
+	time.Sleep(2 * time.Second)
+	memIdle := residentMemory(ctx, hc, *metrics)
+	fmt.Fprintf(stdout, "idle sockets: %d open (%d failed) in %s\n", len(conns), failed.Load(), opened.Round(time.Millisecond))
+	if memBefore > 0 && memIdle > 0 && len(conns) > 0 {
+		fmt.Fprintf(stdout, "server resident memory: %.1f MiB before, %.1f MiB with them: %.1f KiB per socket\n",
+			float64(memBefore)/(1<<20), float64(memIdle)/(1<<20), float64(memIdle-memBefore)/1024/float64(len(conns)))
+	}
+
+	// Active chats: a sender and a receiver per chat.
+	var latMu sync.Mutex
+	var lats []time.Duration
+	var lost atomic.Int64
+	t1 := time.Now()
+	for i := range *active {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			tok, err := start()
+			if err != nil {
+				failed.Add(1)
+				return
+			}
+			snd, err := dial(*base, tok)
+			if err != nil {
+				failed.Add(1)
+				return
+			}
+			defer snd.CloseNow()
+			go func() {
+				for {
+					if _, _, err := snd.Read(context.Background()); err != nil {
+						return
+					}
+				}
+			}()
+			rcv, err := dial(*base2, tok)
+			if err != nil {
+				failed.Add(1)
+				return
+			}
+			defer rcv.CloseNow()
+			sent := map[string]time.Time{}
+			var smu sync.Mutex
+			got := make(chan struct{}, *messages)
+			go func() {
+				for {
+					_, m, err := rcv.Read(context.Background())
+					if err != nil {
+						return
+					}
+					var f struct {
+						T       string `json:"t"`
+						Message struct {
+							ClientID string `json:"client_id"`
+						} `json:"message"`
+					}
+					if json.Unmarshal(m, &f) != nil || f.T != "msg" {
+						continue
+					}
+					smu.Lock()
+					at, ok := sent[f.Message.ClientID]
+					delete(sent, f.Message.ClientID)
+					smu.Unlock()
+					if ok {
+						latMu.Lock()
+						lats = append(lats, time.Since(at))
+						latMu.Unlock()
+						got <- struct{}{}
+					}
+				}
+			}()
+			time.Sleep(time.Duration(i%50) * *every / 50) // spread the chats' sends
+			for j := range *messages {
+				id := fmt.Sprintf("b%d-%d", i, j)
+				b, _ := json.Marshal(map[string]any{"t": "msg", "client_id": id, "text": "load test message " + strconv.Itoa(j)})
+				smu.Lock()
+				sent[id] = time.Now()
+				smu.Unlock()
+				if err := snd.Write(ctx, websocket.MessageText, b); err != nil {
+					lost.Add(int64(*messages - j))
+					return
+				}
+				time.Sleep(*every)
+			}
+			deadline := time.After(10 * time.Second)
+			for range *messages {
+				select {
+				case <-got:
+				case <-deadline:
+					smu.Lock()
+					lost.Add(int64(len(sent)))
+					smu.Unlock()
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	slices.Sort(lats)
+	pct := func(p float64) time.Duration {
+		if len(lats) == 0 {
+			return 0
+		}
+		return lats[min(len(lats)-1, int(p*float64(len(lats))))]
+	}
+	fmt.Fprintf(stdout, "active chats: %d, %d messages delivered in %s, %d lost, %d setup failures\n",
+		*active, len(lats), time.Since(t1).Round(time.Millisecond), lost.Load(), failed.Load())
+	fmt.Fprintf(stdout, "fan-out latency: p50 %s, p99 %s, max %s\n", pct(0.50).Round(10*time.Microsecond), pct(0.99).Round(10*time.Microsecond), pct(1).Round(10*time.Microsecond))
+	for _, c := range conns {
+		c.Close(websocket.StatusNormalClosure, "")
+	}
+	return nil
+}
+
+// residentMemory reads process_resident_memory_bytes from a /metrics URL
+// (0 when there is none).
+func residentMemory(ctx context.Context, hc *http.Client, url string) int64 {
+	if url == "" {
+		return 0
+	}
+	req, _ := http.NewRequestWithContext(ctx, "GET", url, nil)
+	res, err := hc.Do(req)
+	if err != nil {
+		return 0
+	}
+	defer res.Body.Close()
+	sc := bufio.NewScanner(res.Body)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), "process_resident_memory_bytes "); ok {
+			f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+			if err == nil {
+				return int64(f)
+			}
+		}
+	}
+	return 0
+}
