@@ -419,19 +419,7 @@ func keyInput(r *http.Request) chat.KeyInput {
 }
 
 func (s *Server) adminChatCreate(w http.ResponseWriter, r *http.Request) error {
-	in := keyInput(r)
-	k, err := s.d.Chat.CreateKey(r.Context(), in)
-	if formError(err) {
-		return s.showAdminChat(w, r, http.StatusUnprocessableEntity, err, "")
-	}
-	if err != nil {
-		return err
-	}
-	if k.Secret != "" {
-		r.Form.Set("key_id", strconv.FormatInt(k.ID, 10))
-		return s.showAdminChat(w, r, http.StatusOK, nil, k.Secret)
-	}
-	return redirect(w, r, withMsg("/agent/admin/chat", "updated"))
+	return s.saveChatKey(w, r, func(in chat.KeyInput) (*chat.SavedKey, error) { return s.d.Chat.CreateKey(r.Context(), in) })
 }
 
 func (s *Server) adminChatUpdate(w http.ResponseWriter, r *http.Request) error {
@@ -439,7 +427,13 @@ func (s *Server) adminChatUpdate(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	k, err := s.d.Chat.UpdateKey(r.Context(), id, keyInput(r))
+	return s.saveChatKey(w, r, func(in chat.KeyInput) (*chat.SavedKey, error) { return s.d.Chat.UpdateKey(r.Context(), id, in) })
+}
+
+// saveChatKey saves the key form: a form error shows the page again, a
+// new identity secret is shown once on the page, else back to the list.
+func (s *Server) saveChatKey(w http.ResponseWriter, r *http.Request, save func(chat.KeyInput) (*chat.SavedKey, error)) error {
+	k, err := save(keyInput(r))
 	if formError(err) {
 		return s.showAdminChat(w, r, http.StatusUnprocessableEntity, err, "")
 	}
