@@ -7,3 +7,6 @@ func SetLargeCountForTest(n int) (restore func()) {
 	largeCount = n
 	return func() { largeCount = old }
 }
+
+// TicketColumns is the column list of every ticket read (for plan tests).
+const TicketColumns = ticketColumns
