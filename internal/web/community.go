@@ -53,6 +53,7 @@ func (s *Server) registerCommunity(h func(string, access, handlerFunc)) {
 	h("POST /hc/{locale}/community/posts/{id}/moderate", staff, s.communityModeratePost)
 	h("POST /hc/{locale}/community/posts/{id}/delete", customer, s.communityDeletePost)
 	h("POST /hc/{locale}/community/posts/{id}/comments/{cid}/official", staff, s.communityOfficial)
+	h("POST /hc/{locale}/community/posts/{id}/comments/{cid}/delete", customer, s.communityDeleteComment)
 	h("POST /hc/{locale}/community/posts/{id}/comments/{cid}/escalate", staff, s.communityEscalateComment)
 	h("GET /agent/community/moderation", staff, s.communityQueue)
 	h("POST /agent/community/moderation/{type}/{id}", staff, s.communityModerate)
@@ -526,6 +527,23 @@ func (s *Server) communityDeletePost(w http.ResponseWriter, r *http.Request) err
 		return err
 	}
 	return redirect(w, r, withMsg(communityBase(loc)+"/topics", "deleted"))
+}
+
+// communityDeleteComment removes a comment: its author's or a
+// moderator's (the service decides).
+func (s *Server) communityDeleteComment(w http.ResponseWriter, r *http.Request) error {
+	id, back, err := s.postTarget(r)
+	if err != nil {
+		return err
+	}
+	cid, err := pathID(r, "cid")
+	if err != nil {
+		return err
+	}
+	if err := s.d.Community.DeleteComment(r.Context(), id, cid); err != nil {
+		return err
+	}
+	return redirect(w, r, withMsg(back, "deleted")+"#comments-title")
 }
 
 func (s *Server) communityOfficial(w http.ResponseWriter, r *http.Request) error {

@@ -176,6 +176,38 @@ func communityPagesVisibilityAndForms(t *testing.T, dbURL string) {
 	if err != nil || p.VoteSum != 1 || p.VoteCount != 1 {
 		t.Fatalf("votes: %+v %v", p, err)
 	}
+	// Comments: the author deletes their own from the page; another
+	// customer gets no button and is refused; a moderator deletes anyone's.
+	asUser := func(u *desk.User) context.Context {
+		return desk.WithPrincipal(context.Background(), &desk.Principal{UserID: u.ID, Role: u.Role, Email: u.Email})
+	}
+	mine, err := svc.CreateComment(asUser(e.customer), id, community.CommentInput{Text: ptr("Mine to delete")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	byAdmin, err := svc.CreateComment(asUser(e.admin), id, community.CommentInput{Text: ptr("The admin's answer")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	delPath := func(cid int64) string { return fmt.Sprintf("/hc/en/community/posts/%d/comments/%d/delete", id, cid) }
+	if r := other.get(path); strings.Contains(r.Body, fmt.Sprintf(`data-delete-comment="%d"`, byAdmin.ID)) {
+		t.Errorf("another customer is offered the admin's comment to delete")
+	}
+	if r := other.post(delPath(byAdmin.ID), nil); r.Status != http.StatusForbidden {
+		t.Errorf("another customer deletes the admin's comment: %d", r.Status)
+	}
+	if r := cu.get(path); !strings.Contains(r.Body, fmt.Sprintf(`data-delete-comment="%d"`, mine.ID)) {
+		t.Errorf("the author is not offered their comment to delete")
+	}
+	if r := cu.post(delPath(mine.ID), nil); r.Status != http.StatusSeeOther {
+		t.Errorf("the author deletes their comment: %d", r.Status)
+	}
+	if r := ad.post(delPath(byAdmin.ID), nil); r.Status != http.StatusSeeOther {
+		t.Errorf("a moderator deletes a comment: %d", r.Status)
+	}
+	if r := e.client().get(path); strings.Contains(r.Body, "Mine to delete") || strings.Contains(r.Body, "The admin&#39;s answer") {
+		t.Errorf("deleted comments still shown")
+	}
 	// Banned: the page shows no forms and a post is refused.
 	if r := ad.post("/agent/community/bans", url.Values{"user": {e.customer.Email}, "reason": {"spam"}}); r.Status != http.StatusSeeOther {
 		t.Fatalf("ban: %d %s", r.Status, r.Body)
