@@ -215,8 +215,11 @@ type Post struct {
 	VoteCount     int        `json:"vote_count"`
 	CommentCount  int        `json:"comment_count"`
 	FollowerCount int        `json:"follower_count"`
-	CreatedAt     desk.Time  `json:"created_at"`
-	UpdatedAt     desk.Time  `json:"updated_at"`
+	// Source is the Markdown the details were written in ("" when they
+	// were written as HTML): what the edit form shows.
+	Source    string    `json:"-"`
+	CreatedAt desk.Time `json:"created_at"`
+	UpdatedAt desk.Time `json:"updated_at"`
 	// AuthorName is for pages.
 	AuthorName string `json:"-"`
 }

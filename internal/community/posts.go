@@ -17,7 +17,8 @@ const postCols = `p.id, p.topic_id, p.author_id, COALESCE(u.name, ''), p.title, 
 	(SELECT COALESCE(SUM(v.value), 0) FROM community_votes v WHERE v.post_id = p.id),
 	(SELECT COUNT(*) FROM community_votes v WHERE v.post_id = p.id),
 	(SELECT COUNT(*) FROM community_comments c WHERE c.post_id = p.id AND c.moderation = 'approved'),
-	(SELECT COUNT(*) FROM community_subscriptions s WHERE s.content_type = 'post' AND s.content_id = p.id)`
+	(SELECT COUNT(*) FROM community_subscriptions s WHERE s.content_type = 'post' AND s.content_id = p.id),
+	p.details_source`
 
 const postFrom = ` FROM community_posts p LEFT JOIN users u ON u.id = p.author_id`
 
@@ -25,7 +26,7 @@ func scanPost(sc interface{ Scan(...any) error }) (*Post, error) {
 	var p Post
 	var ticketID, created, updated int64
 	if err := sc.Scan(&p.ID, &p.TopicID, &p.AuthorID, &p.AuthorName, &p.Title, &p.Details, &p.Kind, &p.Status, &p.Pinned, &p.Featured, &p.Closed,
-		&p.Moderation, &ticketID, &created, &updated, &p.VoteSum, &p.VoteCount, &p.CommentCount, &p.FollowerCount); err != nil {
+		&p.Moderation, &ticketID, &created, &updated, &p.VoteSum, &p.VoteCount, &p.CommentCount, &p.FollowerCount, &p.Source); err != nil {
 		return nil, err
 	}
 	if ticketID > 0 {
@@ -165,7 +166,10 @@ func applyPost(ctx context.Context, q store.Querier, pr *desk.Principal, p *Post
 		if len(d) > MaxDetails {
 			v.Add("details", fmt.Sprintf("is too long (at most %d bytes)", MaxDetails))
 		}
-		p.Details = d
+		p.Details, p.Source = d, ""
+		if in.Text != nil {
+			p.Source = *in.Text
+		}
 	}
 	if in.Kind != nil {
 		p.Kind = *in.Kind
@@ -227,8 +231,8 @@ func (s *Service) CreatePost(ctx context.Context, in PostInput) (*Post, error) {
 			return err
 		}
 		now := nowMicros()
-		id, err := tx.InsertID(ctx, `INSERT INTO community_posts (topic_id, author_id, title, details, kind, status, pinned, featured, closed, moderation, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, p.TopicID, p.AuthorID, p.Title, p.Details, p.Kind, p.Status,
+		id, err := tx.InsertID(ctx, `INSERT INTO community_posts (topic_id, author_id, title, details, details_source, kind, status, pinned, featured, closed, moderation, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, p.TopicID, p.AuthorID, p.Title, p.Details, p.Source, p.Kind, p.Status,
 			boolArg(p.Pinned), boolArg(p.Featured), boolArg(p.Closed), m, now, now)
 		if err != nil {
 			return err
@@ -269,6 +273,31 @@ func (s *Service) mayChange(ctx context.Context, q store.Querier, pr *desk.Princ
 	return nil
 }
 
+// EditablePost returns post id with the text its edit form shows (the
+// Markdown it was written in, or the plain text of HTML details), when the
+// caller may edit it: its author while it is open, or a moderator.
+func (s *Service) EditablePost(ctx context.Context, id int64) (*Post, string, error) {
+	pr, err := desk.RequirePrincipal(ctx)
+	if err != nil {
+		return nil, "", err
+	}
+	p, err := getPost(ctx, s.DB, id)
+	if err != nil {
+		return nil, "", err
+	}
+	if err := s.mayChange(ctx, s.DB, pr, p.Moderation, p.AuthorID, "edits a post"); err != nil {
+		return nil, "", err
+	}
+	if p.Closed && !CanModerate(pr) {
+		return nil, "", desk.Forbidden("This post is closed")
+	}
+	text := p.Source
+	if text == "" {
+		text = sanitize.PlainText(p.Details)
+	}
+	return p, text, nil
+}
+
 // UpdatePost changes post id: its author edits title, details and kind
 // while it is open; moderators change anything.
 func (s *Service) UpdatePost(ctx context.Context, id int64, in PostInput) (*Post, error) {
@@ -291,8 +320,8 @@ func (s *Service) UpdatePost(ctx context.Context, id int64, in PostInput) (*Post
 		if err := applyPost(ctx, tx, pr, p, in, false); err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `UPDATE community_posts SET topic_id = ?, title = ?, details = ?, kind = ?, status = ?, pinned = ?, featured = ?, closed = ?, updated_at = ? WHERE id = ?`,
-			p.TopicID, p.Title, p.Details, p.Kind, p.Status, boolArg(p.Pinned), boolArg(p.Featured), boolArg(p.Closed), nowMicros(), id); err != nil {
+		if _, err := tx.Exec(ctx, `UPDATE community_posts SET topic_id = ?, title = ?, details = ?, details_source = ?, kind = ?, status = ?, pinned = ?, featured = ?, closed = ?, updated_at = ? WHERE id = ?`,
+			p.TopicID, p.Title, p.Details, p.Source, p.Kind, p.Status, boolArg(p.Pinned), boolArg(p.Featured), boolArg(p.Closed), nowMicros(), id); err != nil {
 			return err
 		}
 		out, err = getPost(ctx, tx, id)

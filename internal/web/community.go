@@ -52,6 +52,8 @@ func (s *Server) registerCommunity(h func(string, access, handlerFunc)) {
 	h("POST /hc/{locale}/community/posts/{id}/escalate", staff, s.communityEscalate)
 	h("POST /hc/{locale}/community/posts/{id}/moderate", staff, s.communityModeratePost)
 	h("POST /hc/{locale}/community/posts/{id}/delete", customer, s.communityDeletePost)
+	h("GET /hc/{locale}/community/posts/{id}/edit", customer, s.communityEditPost)
+	h("POST /hc/{locale}/community/posts/{id}/edit", customer, s.communityUpdatePost)
 	h("POST /hc/{locale}/community/posts/{id}/comments/{cid}/official", staff, s.communityOfficial)
 	h("POST /hc/{locale}/community/posts/{id}/comments/{cid}/delete", customer, s.communityDeleteComment)
 	h("POST /hc/{locale}/community/posts/{id}/comments/{cid}/escalate", staff, s.communityEscalateComment)
@@ -295,6 +297,60 @@ type communityNewPostData struct {
 	Topics []*community.Topic
 	Kinds  []community.Kind
 	Banned bool
+}
+
+// communityEditData is the edit form of a post.
+type communityEditData struct {
+	Base  string
+	Post  *community.Post
+	Href  string
+	Kinds []community.Kind
+}
+
+func (s *Server) communityEditPost(w http.ResponseWriter, r *http.Request) error {
+	return s.showCommunityEdit(w, r, http.StatusOK, "", nil)
+}
+
+// showCommunityEdit shows the edit form: the post's Markdown (or the text
+// of HTML details), or what was just sent with its errors.
+func (s *Server) showCommunityEdit(w http.ResponseWriter, r *http.Request, status int, msg string, fe map[string][]string) error {
+	loc, id, err := s.localeAndID(r)
+	if err != nil {
+		return err
+	}
+	p, text, err := s.d.Community.EditablePost(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	pg := s.communityPage(r, rcFrom(r).T("community.edit_post"))
+	pg.Error, pg.FieldErrors = msg, fe
+	if r.Method == http.MethodPost {
+		for _, k := range []string{"title", "details", "kind"} {
+			pg.Form.Set(k, r.PostFormValue(k))
+		}
+	} else {
+		pg.Form.Set("title", p.Title)
+		pg.Form.Set("details", text)
+		pg.Form.Set("kind", string(p.Kind))
+	}
+	pg.Data = communityEditData{Base: communityBase(loc), Post: p, Href: p.Path(loc), Kinds: community.Kinds}
+	return s.render(w, status, "community_edit_post", pg)
+}
+
+func (s *Server) communityUpdatePost(w http.ResponseWriter, r *http.Request) error {
+	loc, id, err := s.localeAndID(r)
+	if err != nil {
+		return err
+	}
+	title, text := r.PostFormValue("title"), r.PostFormValue("details")
+	kind := community.Kind(r.PostFormValue("kind"))
+	p, err := s.d.Community.UpdatePost(r.Context(), id, community.PostInput{Title: &title, Text: &text, Kind: &kind})
+	if err != nil {
+		return communityFormError(err, func(st int, msg string, fe map[string][]string) error {
+			return s.showCommunityEdit(w, r, st, msg, fe)
+		}, rcFrom(r))
+	}
+	return redirect(w, r, withMsg(p.Path(loc), "cmoderated"))
 }
 
 func (s *Server) communityNewPost(w http.ResponseWriter, r *http.Request) error {

@@ -176,6 +176,35 @@ func communityPagesVisibilityAndForms(t *testing.T, dbURL string) {
 	if err != nil || p.VoteSum != 1 || p.VoteCount != 1 {
 		t.Fatalf("votes: %+v %v", p, err)
 	}
+	// Editing: the author's form shows the Markdown they wrote; another
+	// customer is refused; hostile input is stored as text; a moderator
+	// edits too.
+	editPath := fmt.Sprintf("/hc/en/community/posts/%d/edit", id)
+	if r := cu.get(editPath); r.Status != http.StatusOK || !strings.Contains(r.Body, ">Hello</textarea>") {
+		t.Fatalf("author's edit form: %d %s", r.Status, between(r.Body, "<main", "</main>"))
+	}
+	if r := other.get(editPath); r.Status != http.StatusForbidden {
+		t.Errorf("another customer's edit form: %d", r.Status)
+	}
+	if r := other.post(editPath, url.Values{"title": {"Taken over"}, "details": {"x"}, "kind": {"question"}}); r.Status != http.StatusForbidden {
+		t.Errorf("another customer edits: %d", r.Status)
+	}
+	hostile := `<img src=x onerror=alert(1)> **bold** [x](javascript:alert(2))`
+	r = cu.post(editPath, url.Values{"title": {"First post, edited <script>"}, "details": {hostile}, "kind": {"idea"}})
+	if r.Status != http.StatusSeeOther {
+		t.Fatalf("author edits: %d %s", r.Status, between(r.Body, "<main", "</main>"))
+	}
+	edited := strings.SplitN(r.Header.Get("Location"), "?", 2)[0] // the new title's slug
+	if r := e.client().get(edited); !strings.Contains(r.Body, "<strong>bold</strong>") || strings.Contains(r.Body, "<img src") ||
+		strings.Contains(r.Body, "javascript:") || strings.Contains(r.Body, "edited <script>") {
+		t.Errorf("edited post: %s", between(r.Body, "<main", "</main>"))
+	}
+	if r := cu.get(editPath); !strings.Contains(r.Body, "**bold**") {
+		t.Errorf("the edit form does not show the Markdown written")
+	}
+	if r := ad.post(editPath, url.Values{"title": {"First post"}, "details": {"Hello again"}, "kind": {"question"}}); r.Status != http.StatusSeeOther {
+		t.Errorf("moderator edits: %d", r.Status)
+	}
 	// Comments: the author deletes their own from the page; another
 	// customer gets no button and is refused; a moderator deletes anyone's.
 	asUser := func(u *desk.User) context.Context {

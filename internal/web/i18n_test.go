@@ -338,6 +338,10 @@ func TestEveryPageInEveryLanguage(t *testing.T) {
 				check("admin", p, ad.get(p))
 			}
 			check("customer", "new post", cu.get("/hc/"+loc+"/community/posts/new"))
+			editPost := "/hc/" + loc + "/community/posts/" + strings.SplitN(strings.TrimPrefix(communityPages(loc)[3], "/hc/"+loc+"/community/posts/"), "-", 2)[0] + "/edit"
+			check("customer", "edit post", cu.get(editPost))
+			check("customer", "invalid edit", cu.post(editPost, url.Values{"title": {""}, "kind": {"x"}}))
+			check("admin", "edit post", ad.get(editPost))
 			check("customer", "invalid post", cu.post("/hc/"+loc+"/community/posts", url.Values{"title": {""}, "kind": {"x"}}))
 			check("agent", "moderation queue", ag.get("/agent/community/moderation"))
 			check("admin", "moderation queue", ad.get("/agent/community/moderation"))
