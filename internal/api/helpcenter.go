@@ -109,10 +109,14 @@ func (s *Server) registerHelpCenter(mux *http.ServeMux) {
 		return deleteByID(s.HelpCenter.DeleteVote)(w, r)
 	}))
 	s.handle(mux, "GET "+base+"/incremental/articles", h(s.hcIncremental))
-	// Article attachments: multipart upload (file, inline), the list (open
-	// to whoever may read the article) and deletion by attachment id.
+	// Article attachments: multipart upload (file, inline), the list and
+	// one attachment (both open to whoever may read the article) and
+	// deletion by attachment id. Zendesk's two reads,
+	// articles/{article_id}/attachments and articles/attachments/{id},
+	// overlap as patterns (articles/attachments/attachments matches both),
+	// so one route takes both shapes and tells them apart.
 	s.handle(mux, "POST "+base+"/articles/{id}/attachments", h(s.hcAddAttachment))
-	s.handleOpen(mux, "GET "+base+"/articles/{id}/attachments", h(s.hcListAttachments))
+	s.handleOpen(mux, "GET "+base+"/articles/{a}/{b}", h(s.hcAttachmentReads))
 	s.handle(mux, "DELETE "+base+"/articles/attachments/{id}", h(func(w http.ResponseWriter, r *http.Request) error {
 		return deleteByID(s.HelpCenter.DeleteAttachment)(w, r)
 	}))
@@ -161,8 +165,29 @@ func (s *Server) hcAddAttachment(w http.ResponseWriter, r *http.Request) error {
 	return created(w, baseURL(r)+"/api/v2/help_center/articles/attachments/"+itoa(a.ID)+".json", map[string]any{"article_attachment": hcAttachmentJSON(r, a)})
 }
 
-func (s *Server) hcListAttachments(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
+// hcAttachmentReads is GET articles/{article_id}/attachments (the list)
+// and GET articles/attachments/{id} (one); any other two-part path under
+// articles is not a route.
+func (s *Server) hcAttachmentReads(w http.ResponseWriter, r *http.Request) error {
+	switch {
+	case r.PathValue("b") == "attachments":
+		return s.hcListAttachments(w, r, "a")
+	case r.PathValue("a") == "attachments":
+		id, err := pathID(r, "b")
+		if err != nil {
+			return err
+		}
+		a, err := s.HelpCenter.Attachment(r.Context(), id)
+		if err != nil {
+			return err
+		}
+		return writeJSON(w, http.StatusOK, map[string]any{"article_attachment": hcAttachmentJSON(r, a)})
+	}
+	return &desk.Error{Code: desk.ENOTFOUND, Message: "No route matches " + r.Method + " " + r.URL.Path}
+}
+
+func (s *Server) hcListAttachments(w http.ResponseWriter, r *http.Request, param string) error {
+	id, err := pathID(r, param)
 	if err != nil {
 		return err
 	}

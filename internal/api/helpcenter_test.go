@@ -142,7 +142,8 @@ func hcMatrix() []mcase {
 	rows = append(rows,
 		mcase{route: "POST " + b + "/articles/{id}/attachments", note: "manage_help_center, checked before the body is read (the matrix sends JSON, so managers get 422)", want: "422 422 403 403 403 403 403 401 403",
 			req: idPath(b+"/articles/%d/attachments", hcArt, map[string]any{})},
-		mcase{route: "GET " + b + "/articles/{id}/attachments", want: allOK, req: idPath(b+"/articles/%d/attachments", hcArt, nil)},
+		mcase{route: "GET " + b + "/articles/{a}/{b}", note: "articles/{id}/attachments: whoever may read the article", want: allOK, req: idPath(b+"/articles/%d/attachments", hcArt, nil)},
+		mcase{route: "GET " + b + "/articles/{a}/{b}", note: "articles/attachments/{id}: whoever may read the article", want: allOK, req: idPath(b+"/articles/attachments/%d", hcAttID, nil)},
 		mcase{route: "DELETE " + b + "/articles/attachments/{id}", note: "manage_help_center", want: adminDelete, req: idPath(b+"/articles/attachments/%d", hcAttID, nil)},
 	)
 	for _, k := range []struct {
@@ -621,6 +622,22 @@ func TestHelpCenterAttachmentsAPI(t *testing.T) {
 		}
 		if code, body := a.do(t, agent, "GET", fmt.Sprintf("/api/v2/help_center/articles/%d/attachments.json", secret.ID), nil); code != 200 || body["count"].(float64) != 1 {
 			t.Errorf("agent list: %d %v", code, body)
+		}
+		// One attachment: its own URL answers, under the article's
+		// visibility, and its content_url serves the bytes.
+		show := fmt.Sprintf("/api/v2/help_center/articles/attachments/%d.json", int64(secretAtt["id"].(float64)))
+		if code, body := a.do(t, agent, "GET", show, nil); code != 200 || body["article_attachment"].(map[string]any)["url"] != a.URL+show {
+			t.Errorf("agent shows an attachment: %d %v", code, body)
+		}
+		for _, who := range []testUser{user, anon} {
+			if code, _ := a.do(t, who, "GET", show, nil); code != 404 {
+				t.Errorf("%q shows a restricted article's attachment: %d", who.Email, code)
+			}
+		}
+		for _, p := range []string{"/api/v2/help_center/articles/attachments/attachments.json", "/api/v2/help_center/articles/1/nothing.json", "/api/v2/help_center/articles/x/attachments.json"} {
+			if code, _ := a.do(t, admin, "GET", p, nil); code != 404 {
+				t.Errorf("GET %s: %d, want 404", p, code)
+			}
 		}
 		// Deletion: managers only; the file goes.
 		del := fmt.Sprintf("/api/v2/help_center/articles/attachments/%d.json", int64(secretAtt["id"].(float64)))
