@@ -15,7 +15,7 @@ import (
 
 const commentCols = `c.id, c.post_id, c.author_id, COALESCE(u.name, ''), c.body, c.official, c.moderation, c.ticket_id, c.created_at, c.updated_at,
 	(SELECT COALESCE(SUM(v.value), 0) FROM community_comment_votes v WHERE v.comment_id = c.id),
-	(SELECT COUNT(*) FROM community_comment_votes v WHERE v.comment_id = c.id)`
+	(SELECT COUNT(*) FROM community_comment_votes v WHERE v.comment_id = c.id), c.body_source`
 
 const commentFrom = ` FROM community_comments c LEFT JOIN users u ON u.id = c.author_id`
 
@@ -23,7 +23,7 @@ func scanComment(sc interface{ Scan(...any) error }) (*Comment, error) {
 	var c Comment
 	var ticketID, created, updated int64
 	if err := sc.Scan(&c.ID, &c.PostID, &c.AuthorID, &c.AuthorName, &c.Body, &c.Official, &c.Moderation, &ticketID, &created, &updated,
-		&c.VoteSum, &c.VoteCount); err != nil {
+		&c.VoteSum, &c.VoteCount, &c.Source); err != nil {
 		return nil, err
 	}
 	if ticketID > 0 {
@@ -113,15 +113,17 @@ func (s *Service) CommentsBy(ctx context.Context, userID int64, page, perPage in
 	return out, total, err
 }
 
-func commentBody(in CommentInput) (string, bool, error) {
-	var body string
+// commentBody is the sanitised HTML of a comment's new body and the
+// Markdown it came from ("" for HTML input); ok is false when in sets no
+// body.
+func commentBody(in CommentInput) (body, source string, ok bool, err error) {
 	switch {
 	case in.Text != nil:
-		body = Markdown(*in.Text)
+		body, source = Markdown(*in.Text), *in.Text
 	case in.Body != nil:
 		body = strings.TrimSpace(sanitize.HTML(*in.Body))
 	default:
-		return "", false, nil
+		return "", "", false, nil
 	}
 	var v desk.Validation
 	if strings.TrimSpace(sanitize.PlainText(body)) == "" {
@@ -129,7 +131,7 @@ func commentBody(in CommentInput) (string, bool, error) {
 	} else if len(body) > MaxDetails {
 		v.Add("body", fmt.Sprintf("is too long (at most %d bytes)", MaxDetails))
 	}
-	return body, true, v.Err()
+	return body, source, true, v.Err()
 }
 
 // CreateComment adds the caller's comment to post postID. Only staff mark
@@ -142,7 +144,7 @@ func (s *Service) CreateComment(ctx context.Context, postID int64, in CommentInp
 	if err != nil {
 		return nil, err
 	}
-	body, ok, err := commentBody(in)
+	body, source, ok, err := commentBody(in)
 	if err != nil {
 		return nil, err
 	}
@@ -173,8 +175,8 @@ func (s *Service) CreateComment(ctx context.Context, postID int64, in CommentInp
 			return err
 		}
 		now := nowMicros()
-		id, err := tx.InsertID(ctx, `INSERT INTO community_comments (post_id, author_id, body, official, moderation, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-			postID, pr.UserID, body, boolArg(official), m, now, now)
+		id, err := tx.InsertID(ctx, `INSERT INTO community_comments (post_id, author_id, body, body_source, official, moderation, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+			postID, pr.UserID, body, source, boolArg(official), m, now, now)
 		if err != nil {
 			return err
 		}
@@ -226,7 +228,7 @@ func (s *Service) UpdateComment(ctx context.Context, postID, id int64, in Commen
 		if !visible(pr, c.Moderation, c.AuthorID) {
 			return desk.NotFound()
 		}
-		body, hasBody, err := commentBody(in)
+		body, source, hasBody, err := commentBody(in)
 		if err != nil {
 			return err
 		}
@@ -234,7 +236,7 @@ func (s *Service) UpdateComment(ctx context.Context, postID, id int64, in Commen
 			if err := s.mayChange(ctx, tx, pr, c.Moderation, c.AuthorID, "edits a comment"); err != nil {
 				return err
 			}
-			c.Body = body
+			c.Body, c.Source = body, source
 		}
 		if in.Official != nil {
 			if !CanEscalate(pr) {
@@ -242,8 +244,8 @@ func (s *Service) UpdateComment(ctx context.Context, postID, id int64, in Commen
 			}
 			c.Official = *in.Official
 		}
-		if _, err := tx.Exec(ctx, `UPDATE community_comments SET body = ?, official = ?, updated_at = ? WHERE id = ?`,
-			c.Body, boolArg(c.Official), nowMicros(), id); err != nil {
+		if _, err := tx.Exec(ctx, `UPDATE community_comments SET body = ?, body_source = ?, official = ?, updated_at = ? WHERE id = ?`,
+			c.Body, c.Source, boolArg(c.Official), nowMicros(), id); err != nil {
 			return err
 		}
 		out, err = getComment(ctx, tx, postID, id)
@@ -253,6 +255,29 @@ func (s *Service) UpdateComment(ctx context.Context, postID, id int64, in Commen
 		return nil, wrap(err, "update comment")
 	}
 	return out, nil
+}
+
+// EditableComment returns comment id of post postID with the text its
+// edit form shows (the Markdown it was written in, or the plain text of an
+// HTML body), when the caller may edit it: its author or a moderator, as
+// UpdateComment decides.
+func (s *Service) EditableComment(ctx context.Context, postID, id int64) (*Comment, string, error) {
+	pr, err := desk.RequirePrincipal(ctx)
+	if err != nil {
+		return nil, "", err
+	}
+	c, err := s.Comment(ctx, postID, id)
+	if err != nil {
+		return nil, "", err
+	}
+	if err := s.mayChange(ctx, s.DB, pr, c.Moderation, c.AuthorID, "edits a comment"); err != nil {
+		return nil, "", err
+	}
+	text := c.Source
+	if text == "" {
+		text = sanitize.PlainText(c.Body)
+	}
+	return c, text, nil
 }
 
 // DeleteComment removes a comment: its author or a moderator.

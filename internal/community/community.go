@@ -263,6 +263,9 @@ type Comment struct {
 	CreatedAt  desk.Time  `json:"created_at"`
 	UpdatedAt  desk.Time  `json:"updated_at"`
 	AuthorName string     `json:"-"`
+	// Source is the Markdown the body was written in ("" when it was
+	// written as HTML): what the edit form shows.
+	Source string `json:"-"`
 }
 
 // CommentInput creates or changes a comment: Body is HTML (sanitised),

@@ -56,6 +56,8 @@ func (s *Server) registerCommunity(h func(string, access, handlerFunc)) {
 	h("POST /hc/{locale}/community/posts/{id}/edit", customer, s.communityUpdatePost)
 	h("POST /hc/{locale}/community/posts/{id}/comments/{cid}/official", staff, s.communityOfficial)
 	h("POST /hc/{locale}/community/posts/{id}/comments/{cid}/delete", customer, s.communityDeleteComment)
+	h("GET /hc/{locale}/community/posts/{id}/comments/{cid}/edit", customer, s.communityEditComment)
+	h("POST /hc/{locale}/community/posts/{id}/comments/{cid}/edit", customer, s.communityUpdateComment)
 	h("POST /hc/{locale}/community/posts/{id}/comments/{cid}/escalate", staff, s.communityEscalateComment)
 	h("GET /agent/community/moderation", staff, s.communityQueue)
 	h("POST /agent/community/moderation/{type}/{id}", staff, s.communityModerate)
@@ -600,6 +602,67 @@ func (s *Server) communityDeleteComment(w http.ResponseWriter, r *http.Request) 
 		return err
 	}
 	return redirect(w, r, withMsg(back, "deleted")+"#comments-title")
+}
+
+// communityEditCommentData is the edit form of a comment.
+type communityEditCommentData struct {
+	Base    string
+	Post    *community.Post
+	Comment *community.Comment
+	Href    string
+}
+
+func (s *Server) communityEditComment(w http.ResponseWriter, r *http.Request) error {
+	return s.showCommentEdit(w, r, http.StatusOK, "", nil)
+}
+
+// showCommentEdit shows a comment's edit form: the Markdown it was written
+// in (or the text of an HTML body), or what was just sent with its errors.
+func (s *Server) showCommentEdit(w http.ResponseWriter, r *http.Request, status int, msg string, fe map[string][]string) error {
+	loc, id, err := s.localeAndID(r)
+	if err != nil {
+		return err
+	}
+	cid, err := pathID(r, "cid")
+	if err != nil {
+		return err
+	}
+	p, err := s.d.Community.Post(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	c, text, err := s.d.Community.EditableComment(r.Context(), id, cid)
+	if err != nil {
+		return err
+	}
+	pg := s.communityPage(r, rcFrom(r).T("community.edit_comment"))
+	pg.Error, pg.FieldErrors = msg, fe
+	if r.Method == http.MethodPost {
+		text = r.PostFormValue("body")
+	}
+	pg.Form.Set("body", text)
+	pg.Data = communityEditCommentData{Base: communityBase(loc), Post: p, Comment: c, Href: p.Path(loc)}
+	return s.render(w, status, "community_edit_comment", pg)
+}
+
+// communityUpdateComment saves a comment's new Markdown: its author's or
+// a moderator's (the service decides).
+func (s *Server) communityUpdateComment(w http.ResponseWriter, r *http.Request) error {
+	id, back, err := s.postTarget(r)
+	if err != nil {
+		return err
+	}
+	cid, err := pathID(r, "cid")
+	if err != nil {
+		return err
+	}
+	text := r.PostFormValue("body")
+	if _, err := s.d.Community.UpdateComment(r.Context(), id, cid, community.CommentInput{Text: &text}); err != nil {
+		return communityFormError(err, func(st int, msg string, fe map[string][]string) error {
+			return s.showCommentEdit(w, r, st, msg, fe)
+		}, rcFrom(r))
+	}
+	return redirect(w, r, withMsg(back, "cmoderated")+"#comment-"+strconv.FormatInt(cid, 10))
 }
 
 func (s *Server) communityOfficial(w http.ResponseWriter, r *http.Request) error {

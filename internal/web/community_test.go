@@ -218,6 +218,45 @@ func communityPagesVisibilityAndForms(t *testing.T, dbURL string) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Editing a comment: the author's form shows the Markdown they wrote;
+	// another customer gets no link and is refused; hostile input is made
+	// harmless; a moderator edits anyone's; a blank body is refused on the
+	// form with the text kept.
+	editC := func(cid int64) string { return fmt.Sprintf("/hc/en/community/posts/%d/comments/%d/edit", id, cid) }
+	if r := cu.get(editC(mine.ID)); r.Status != http.StatusOK || !strings.Contains(r.Body, ">Mine to delete</textarea>") {
+		t.Fatalf("author's comment edit form: %d %s", r.Status, between(r.Body, "<main", "</main>"))
+	}
+	if r := other.get(path); strings.Contains(r.Body, fmt.Sprintf(`data-edit-comment="%d"`, mine.ID)) {
+		t.Errorf("another customer is offered the comment to edit")
+	}
+	if r := cu.get(path); !strings.Contains(r.Body, fmt.Sprintf(`data-edit-comment="%d"`, mine.ID)) {
+		t.Errorf("the author is not offered their comment to edit")
+	}
+	if r := other.get(editC(mine.ID)); r.Status != http.StatusForbidden {
+		t.Errorf("another customer's comment edit form: %d", r.Status)
+	}
+	if r := other.post(editC(mine.ID), url.Values{"body": {"Taken over"}}); r.Status != http.StatusForbidden {
+		t.Errorf("another customer edits a comment: %d", r.Status)
+	}
+	if r := cu.post(editC(mine.ID), url.Values{"body": {"  "}}); r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, `aria-invalid="true"`) {
+		t.Errorf("blank comment edit: %d %s", r.Status, between(r.Body, "<main", "</main>"))
+	}
+	r = cu.post(editC(mine.ID), url.Values{"body": {`Mine, *edited* <img src=x onerror=alert(1)> [x](javascript:alert(2))`}})
+	if r.Status != http.StatusSeeOther || !strings.HasSuffix(r.Header.Get("Location"), fmt.Sprintf("#comment-%d", mine.ID)) {
+		t.Fatalf("author edits a comment: %d %q", r.Status, r.Header.Get("Location"))
+	}
+	if r := e.client().get(path); !strings.Contains(r.Body, "Mine, <em>edited</em>") || strings.Contains(r.Body, "<img src") || strings.Contains(r.Body, "javascript:") {
+		t.Errorf("edited comment: %s", between(r.Body, "<main", "</main>"))
+	}
+	if r := cu.get(editC(mine.ID)); !strings.Contains(r.Body, "Mine, *edited*") {
+		t.Errorf("the comment edit form does not show the Markdown written")
+	}
+	if r := ad.post(editC(mine.ID), url.Values{"body": {"Mine to delete"}}); r.Status != http.StatusSeeOther {
+		t.Errorf("moderator edits a comment: %d", r.Status)
+	}
+	if r := cu.get(fmt.Sprintf("/hc/en/community/posts/%d/comments/%d/edit", id, byAdmin.ID+1000)); r.Status != http.StatusNotFound {
+		t.Errorf("edit form of a comment that does not exist: %d", r.Status)
+	}
 	delPath := func(cid int64) string { return fmt.Sprintf("/hc/en/community/posts/%d/comments/%d/delete", id, cid) }
 	if r := other.get(path); strings.Contains(r.Body, fmt.Sprintf(`data-delete-comment="%d"`, byAdmin.ID)) {
 		t.Errorf("another customer is offered the admin's comment to delete")

@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -342,6 +343,14 @@ func TestEveryPageInEveryLanguage(t *testing.T) {
 			check("customer", "edit post", cu.get(editPost))
 			check("customer", "invalid edit", cu.post(editPost, url.Values{"title": {""}, "kind": {"x"}}))
 			check("admin", "edit post", ad.get(editPost))
+			cid := regexp.MustCompile(`data-edit-comment="(\d+)"`).FindStringSubmatch(cu.get(communityPages(loc)[3]).Body)
+			if cid == nil {
+				t.Fatalf("%s: the fixture's comment offers its author no edit link", loc)
+			}
+			editComment := strings.TrimSuffix(editPost, "/edit") + "/comments/" + cid[1] + "/edit"
+			check("customer", "edit comment", cu.get(editComment))
+			check("customer", "invalid comment edit", cu.post(editComment, url.Values{"body": {""}}))
+			check("admin", "edit comment", ad.get(editComment))
 			check("customer", "invalid post", cu.post("/hc/"+loc+"/community/posts", url.Values{"title": {""}, "kind": {"x"}}))
 			check("agent", "moderation queue", ag.get("/agent/community/moderation"))
 			check("admin", "moderation queue", ad.get("/agent/community/moderation"))
