@@ -301,12 +301,14 @@ type communityNewPostData struct {
 	Banned bool
 }
 
-// communityEditData is the edit form of a post.
+// communityEditData is the edit form of a post, or of one of its
+// comments (Comment set).
 type communityEditData struct {
-	Base  string
-	Post  *community.Post
-	Href  string
-	Kinds []community.Kind
+	Base    string
+	Post    *community.Post
+	Comment *community.Comment
+	Href    string
+	Kinds   []community.Kind
 }
 
 func (s *Server) communityEditPost(w http.ResponseWriter, r *http.Request) error {
@@ -604,14 +606,6 @@ func (s *Server) communityDeleteComment(w http.ResponseWriter, r *http.Request) 
 	return redirect(w, r, withMsg(back, "deleted")+"#comments-title")
 }
 
-// communityEditCommentData is the edit form of a comment.
-type communityEditCommentData struct {
-	Base    string
-	Post    *community.Post
-	Comment *community.Comment
-	Href    string
-}
-
 func (s *Server) communityEditComment(w http.ResponseWriter, r *http.Request) error {
 	return s.showCommentEdit(w, r, http.StatusOK, "", nil)
 }
@@ -641,7 +635,7 @@ func (s *Server) showCommentEdit(w http.ResponseWriter, r *http.Request, status 
 		text = r.PostFormValue("body")
 	}
 	pg.Form.Set("body", text)
-	pg.Data = communityEditCommentData{Base: communityBase(loc), Post: p, Comment: c, Href: p.Path(loc)}
+	pg.Data = communityEditData{Base: communityBase(loc), Post: p, Comment: c, Href: p.Path(loc)}
 	return s.render(w, status, "community_edit_comment", pg)
 }
 
