@@ -215,8 +215,12 @@ func (s *Service) createTx(ctx context.Context, tx *store.Tx, k *WidgetKey, in S
 // Start opens a chat from the pre-chat form on a page of an origin key k
 // allows: a ticket via chat whose first comment is the question, and the
 // conversation, which the bot takes first when there is one, else the
-// queue. It returns the visitor's token.
+// queue. It returns the visitor's token. Starts and left messages share
+// a per-IP budget (limits.go).
 func (s *Service) Start(ctx context.Context, k *WidgetKey, in StartInput) (*Started, error) {
+	if err := s.admitStart(ctx, in.IP); err != nil {
+		return nil, err
+	}
 	verified, err := s.prepareVisitor(k, &in, true)
 	if err != nil {
 		return nil, err
@@ -259,6 +263,9 @@ func (s *Service) Start(ctx context.Context, k *WidgetKey, in StartInput) (*Star
 // business hours): the message becomes a ticket via chat whose reply
 // reaches the visitor by email like any ticket's.
 func (s *Service) LeaveMessage(ctx context.Context, k *WidgetKey, in StartInput) (ticketID int64, err error) {
+	if err := s.admitStart(ctx, in.IP); err != nil {
+		return 0, err
+	}
 	verified, err := s.prepareVisitor(k, &in, true)
 	if err != nil {
 		return 0, err

@@ -51,8 +51,6 @@ const (
 	// DefaultFramesPerMinute bounds all of a connection's frames (typing,
 	// read marks, …); a connection far past it is closed.
 	DefaultFramesPerMinute = 240
-	// DefaultStartsPerMinute bounds new chats and left messages per IP.
-	DefaultStartsPerMinute = 10
 	// DefaultUploadsPerMinute bounds an IP's file uploads.
 	DefaultUploadsPerMinute = 10
 	// DefaultCallsPerMinute bounds an IP's HTTP calls (send, poll, config).
@@ -82,7 +80,6 @@ type Handler struct {
 	// there is one. nil: never.
 	Done <-chan struct{}
 
-	starts  *httpx.Limiter
 	calls   *httpx.Limiter
 	uploads *httpx.Limiter
 
@@ -96,7 +93,7 @@ func New(svc *chat.Service, hub *chat.Hub, ips httpx.IPResolver, log *slog.Logge
 		log = slog.New(slog.DiscardHandler)
 	}
 	return &Handler{Chat: svc, Hub: hub, IPs: ips, Logger: log,
-		starts: httpx.NewLimiter(DefaultStartsPerMinute, nil), calls: httpx.NewLimiter(DefaultCallsPerMinute, nil),
+		calls:   httpx.NewLimiter(DefaultCallsPerMinute, nil),
 		uploads: httpx.NewLimiter(DefaultUploadsPerMinute, nil), conns: map[string]int{}}
 }
 
@@ -250,7 +247,13 @@ func errBody(err error) errorBody {
 	return errorBody{Error: code, Message: msg}
 }
 
+// writeErr answers a refused call; a spent budget (chat.LimitError) also
+// says when to try again (Retry-After).
 func writeErr(w http.ResponseWriter, err error) {
+	var le *chat.LimitError
+	if errors.As(err, &le) {
+		httpx.WriteRetryAfter(w, le.RetryAfter)
+	}
 	writeJSON(w, api.ErrorStatus(err), errBody(err))
 }
 
@@ -273,13 +276,6 @@ func (b startBody) input(ip string) chat.StartInput {
 	return chat.StartInput{Name: b.Name, Email: b.Email, Question: b.Question, Page: b.Page, Locale: b.Locale, JWT: b.JWT, ClientID: b.ClientID, IP: ip}
 }
 
-func (h *Handler) admitStart(ip string) error {
-	if ok, _, _, _ := h.starts.Allow("start:" + ip); !ok {
-		return &desk.Error{Code: desk.ETOOMANY, Message: "Too many new chats from here; wait a minute"}
-	}
-	return nil
-}
-
 // startReply is /chat/start's answer.
 type startReply struct {
 	Token string `json:"token"`
@@ -289,9 +285,6 @@ type startReply struct {
 func (h *Handler) start(c *call) (any, error) {
 	var b startBody
 	if err := c.decode(&b); err != nil {
-		return nil, err
-	}
-	if err := h.admitStart(c.ip); err != nil {
 		return nil, err
 	}
 	st, err := h.Chat.Start(c.r.Context(), c.key, b.input(c.ip))
@@ -317,9 +310,6 @@ func (h *Handler) start(c *call) (any, error) {
 func (h *Handler) leaveMessage(c *call) (any, error) {
 	var b startBody
 	if err := c.decode(&b); err != nil {
-		return nil, err
-	}
-	if err := h.admitStart(c.ip); err != nil {
 		return nil, err
 	}
 	if _, err := h.Chat.LeaveMessage(c.r.Context(), c.key, b.input(c.ip)); err != nil {
