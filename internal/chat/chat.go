@@ -31,6 +31,7 @@ import (
 	"github.com/frontdesk/frontdesk/internal/botapi"
 	"github.com/frontdesk/frontdesk/internal/desk"
 	"github.com/frontdesk/frontdesk/internal/events"
+	"github.com/frontdesk/frontdesk/internal/outbox"
 	"github.com/frontdesk/frontdesk/internal/ratelimit"
 	"github.com/frontdesk/frontdesk/internal/secrets"
 	"github.com/frontdesk/frontdesk/internal/settings"
@@ -99,6 +100,11 @@ type Service struct {
 	// messages left from one IP: zero means the default, negative no limit
 	// (the load tool).
 	StartsPerMinute, StartsPerHour int
+	// Outbox queues transcripts by email (nil: visitors cannot ask for
+	// one). TranscriptsPerHour bounds the requests from one IP (zero: the
+	// default; negative: no limit).
+	Outbox             *outbox.Outbox
+	TranscriptsPerHour int
 	// Now is the clock (nil: time.Now).
 	Now    func() time.Time
 	Logger *slog.Logger

@@ -193,10 +193,10 @@ func (s *Service) createTx(ctx context.Context, tx *store.Tx, k *WidgetKey, in S
 	if state == StateOffline {
 		resolution, ended = ResolvedMessage, now
 	}
-	id, err := tx.InsertID(ctx, `INSERT INTO chat_conversations (widget_key_id, ticket_id, visitor_user_id, visitor_name, verified, token_nonce,
+	id, err := tx.InsertID(ctx, `INSERT INTO chat_conversations (widget_key_id, ticket_id, visitor_user_id, visitor_name, visitor_email, verified, token_nonce,
 		state, group_id, locale, resolution, current_page, pages, ip, created_at, queued_at, ended_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		k.ID, t.ID, t.RequesterID, in.Name, verified, randomString(18), state, group, in.Locale, resolution, in.Page, in.Page, in.IP,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		k.ID, t.ID, t.RequesterID, in.Name, in.Email, verified, randomString(18), state, group, in.Locale, resolution, in.Page, in.Page, in.IP,
 		now, queued, ended, now)
 	if err != nil {
 		return nil, fmt.Errorf("chat: create conversation: %w", err)

@@ -106,6 +106,7 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.HandleFunc("POST /chat/message", h.api(h.leaveMessage))
 	mux.HandleFunc("POST /chat/send", h.api(h.send))
 	mux.HandleFunc("POST /chat/poll", h.api(h.poll))
+	mux.HandleFunc("POST /chat/transcript", h.api(h.transcript))
 	mux.HandleFunc("GET /chat/ws", h.websocket)
 	mux.HandleFunc("POST /chat/upload", h.upload)
 }
@@ -462,6 +463,16 @@ func (h *Handler) poll(c *call) (any, error) {
 			return pollReply{View: view}, nil
 		}
 	}
+}
+
+// transcript queues the caller's chat transcript to the address of its
+// pre-chat form; the request names no address (there is none to name).
+func (h *Handler) transcript(c *call) (any, error) {
+	v, err := c.visitor(h)
+	if err != nil {
+		return nil, err
+	}
+	return h.Chat.VisitorTranscript(c.r.Context(), v, c.ip)
 }
 
 // upload takes one file (multipart field "file", ?client_id= for the
