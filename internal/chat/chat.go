@@ -153,6 +153,11 @@ type MessageData struct {
 	Buttons  []botapi.Button  `json:"buttons,omitempty"`
 	Code     string           `json:"code,omitempty"`
 	Args     []string         `json:"args,omitempty"`
+	// AttachmentID and Size name a file sent in the chat (Code "file"):
+	// the visitor downloads it with their token (VisitorFile), agents
+	// from the ticket.
+	AttachmentID int64 `json:"attachment_id,omitempty"`
+	Size         int64 `json:"size,omitempty"`
 }
 
 // Conversation is a chat's state.

@@ -1,8 +1,11 @@
 package chat_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"io"
+	"strings"
 	"testing"
 	"time"
 
@@ -107,6 +110,101 @@ func TestStartBudgetPerIP(t *testing.T) {
 		}
 		if _, err := f.svc.Start(ctx, k, in("192.0.2.44")); !errors.As(err, &le) || le.RetryAfter <= 59*time.Minute {
 			t.Fatalf("hourly budget: %v", err)
+		}
+	})
+}
+
+// Files both ways: an agent's file lands on the ticket as the agent's
+// public comment attachment and in the chat, where only that chat's
+// visitor downloads it; the visitor's file likewise. Names are cleaned,
+// sizes bounded, and only the chat's own agent sends.
+func TestFilesBothWays(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newFixture(t, db)
+		ctx := context.Background()
+		ag := f.agent("Anna Agent")
+		other := f.agent("Olaf Other")
+		a := f.start("Vera", "vera@example.com", "Send me the invoice")
+		b := f.start("Bob", "bob@example.com", "Me too")
+		if err := f.svc.Accept(as(ag), a.Conversation.ID); err != nil {
+			t.Fatal(err)
+		}
+		hostile := `..\..\<script>alert(1)</script>".html`
+		content := "<html><script>alert(document.cookie)</script></html>"
+		m, err := f.svc.AgentUpload(as(ag), a.Conversation.ID, hostile, strings.NewReader(content))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m.Kind != chat.KindAgent || m.Data == nil || m.Data.Code != "file" || m.Data.AttachmentID == 0 ||
+			strings.ContainsAny(m.Body, `/\"`) || m.AuthorName != "Anna Agent" {
+			t.Fatalf("agent's file line %+v %+v", m, m.Data)
+		}
+		cs, _, err := f.tickets.Comments(f.sys, a.Conversation.TicketID, 0, 50, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		last := cs[len(cs)-1]
+		if !last.Public || last.AuthorID != ag.UserID || len(last.Attachments) != 1 || last.Attachments[0].ID != m.Data.AttachmentID {
+			t.Fatalf("ticket comment %+v", last)
+		}
+		va, vb := f.visitor(a.Token), f.visitor(b.Token)
+		view, err := f.svc.VisitorView(ctx, va, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := view.Messages[len(view.Messages)-1]; got.ID != m.ID || got.Data == nil || got.Data.AttachmentID != m.Data.AttachmentID {
+			t.Fatalf("the visitor does not see the file: %+v", got)
+		}
+		att, rc, err := f.svc.VisitorFile(ctx, va, m.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, _ := io.ReadAll(rc)
+		rc.Close()
+		if string(got) != content || att.FileName != m.Body || strings.HasPrefix(att.ContentType, "text/html") {
+			t.Fatalf("download: %q as %q (%s)", got, att.FileName, att.ContentType)
+		}
+		// Another chat's visitor, a line that is no file, a made-up id.
+		if _, _, err := f.svc.VisitorFile(ctx, vb, m.ID); code(err) != desk.ENOTFOUND {
+			t.Fatalf("another visitor: %v", err)
+		}
+		for _, id := range []int64{view.Messages[0].ID, m.ID + 1000} {
+			if _, _, err := f.svc.VisitorFile(ctx, va, id); code(err) != desk.ENOTFOUND {
+				t.Fatalf("message %d: %v", id, err)
+			}
+		}
+		// Only the chat's agent sends; the size limit holds.
+		if _, err := f.svc.AgentUpload(as(other), a.Conversation.ID, "x.txt", strings.NewReader("x")); code(err) != desk.EFORBIDDEN {
+			t.Fatalf("another agent: %v", err)
+		}
+		if _, err := f.svc.AgentUpload(as(ag), a.Conversation.ID, "big.bin", bytes.NewReader(make([]byte, 2<<20))); code(err) != desk.ETOOLARGE {
+			t.Fatalf("oversize: %v", err)
+		}
+		if _, err := f.svc.AgentUpload(as(ag), b.Conversation.ID, "x.txt", strings.NewReader("x")); code(err) != desk.ECONFLICT {
+			t.Fatalf("a chat not accepted: %v", err)
+		}
+		// The visitor's file: the visitor downloads it, the agent opens it
+		// from the ticket.
+		vm, err := f.svc.VisitorUpload(ctx, va, "v1", "photo.png", strings.NewReader("\x89PNG\r\n\x1a\nrest"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, rc, err := f.svc.VisitorFile(ctx, va, vm.ID); err != nil {
+			t.Fatal(err)
+		} else {
+			rc.Close()
+		}
+		if _, rc, err := f.tickets.OpenAttachment(as(ag), vm.Data.AttachmentID); err != nil {
+			t.Fatalf("agent opens the visitor's file: %v", err)
+		} else {
+			rc.Close()
+		}
+		// After the chat ends no more files go either way.
+		if err := f.svc.End(as(ag), a.Conversation.ID, false); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.svc.AgentUpload(as(ag), a.Conversation.ID, "late.txt", strings.NewReader("x")); code(err) != desk.ECONFLICT {
+			t.Fatalf("after the end: %v", err)
 		}
 	})
 }

@@ -23,11 +23,13 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/frontdesk/frontdesk/internal/api"
+	"github.com/frontdesk/frontdesk/internal/attach"
 	"github.com/frontdesk/frontdesk/internal/chat"
 	"github.com/frontdesk/frontdesk/internal/desk"
 	"github.com/frontdesk/frontdesk/internal/httpx"
@@ -109,6 +111,7 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.HandleFunc("POST /chat/transcript", h.api(h.transcript))
 	mux.HandleFunc("GET /chat/ws", h.websocket)
 	mux.HandleFunc("POST /chat/upload", h.upload)
+	mux.HandleFunc("POST /chat/file", h.file)
 }
 
 func limitOf(v, def int) int {
@@ -529,6 +532,42 @@ func (h *Handler) upload(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, ack{T: "ack", ClientID: r.URL.Query().Get("client_id"), Message: m})
 		return
 	}
+}
+
+// file sends the visitor a file of their chat (?id= its message) as a
+// download. The widget fetches it with the token (Bearer) and saves it:
+// no link carries the token, and the file is never rendered by a page.
+func (h *Handler) file(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Cache-Control", "no-store")
+	k, origin, err := h.originKey(w, r)
+	if err != nil {
+		writeErr(w, err)
+		return
+	}
+	ip := h.IPs.IP(r)
+	if ok, _, _, retry := h.calls.Allow("ip:" + ip); !ok {
+		httpx.WriteRetryAfter(w, retry)
+		writeErr(w, &desk.Error{Code: desk.ETOOMANY, Message: "Too many requests; wait a moment"})
+		return
+	}
+	c := &call{w: w, r: r, key: k, origin: origin, ip: ip}
+	v, err := c.visitor(h)
+	if err != nil {
+		writeErr(w, err)
+		return
+	}
+	id, err := strconv.ParseInt(r.URL.Query().Get("id"), 10, 64)
+	if err != nil || id <= 0 {
+		writeErr(w, desk.NotFound())
+		return
+	}
+	a, body, err := h.Chat.VisitorFile(r.Context(), v, id)
+	if err != nil {
+		writeErr(w, err)
+		return
+	}
+	defer body.Close()
+	attach.ServeDownload(w, a.ContentType, a.FileName, a.Size, body)
 }
 
 // isClosed reports a connection that ended normally.

@@ -2,11 +2,16 @@ package chatweb_test
 
 import (
 	"context"
+	"fmt"
+	"io"
+	"net/http"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/frontdesk/frontdesk/internal/chat"
+	"github.com/frontdesk/frontdesk/internal/desk"
 	"github.com/frontdesk/frontdesk/internal/events"
 	"github.com/frontdesk/frontdesk/internal/outbox"
 	"github.com/frontdesk/frontdesk/internal/store"
@@ -70,6 +75,51 @@ func TestTranscriptEndpoint(t *testing.T) {
 			return err
 		}); err != nil {
 			t.Fatal(err)
+		}
+	})
+}
+
+// /chat/file gives the visitor a file of their chat as a download, with
+// their token only.
+func TestFileDownload(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		in := newInstance(t, db, events.New())
+		in.makeKey(t)
+		ag := in.agent(t, "anna@desk.test")
+		tok, conv := in.start(t, "vera@example.com")
+		tok2, _ := in.start(t, "bob@example.com")
+		actx := desk.WithPrincipal(context.Background(), ag)
+		if err := in.svc.Accept(actx, conv); err != nil {
+			t.Fatal(err)
+		}
+		m, err := in.svc.AgentUpload(actx, conv, `C:\temp\<b>invoice</b>.pdf`, strings.NewReader("%PDF-1.4 invoice"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		get := func(tok string, id int64) (*http.Response, string) {
+			req, _ := http.NewRequest("POST", fmt.Sprintf("%s/chat/file?key=%s&id=%d", in.srv.URL, in.keyK, id), nil)
+			req.Header.Set("Origin", origin)
+			if tok != "" {
+				req.Header.Set("Authorization", "Bearer "+tok)
+			}
+			res, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer res.Body.Close()
+			b, _ := io.ReadAll(res.Body)
+			return res, string(b)
+		}
+		res, body := get(tok, m.ID)
+		if res.StatusCode != 200 || body != "%PDF-1.4 invoice" || !strings.HasPrefix(res.Header.Get("Content-Disposition"), "attachment") ||
+			res.Header.Get("X-Content-Type-Options") != "nosniff" || res.Header.Get("Access-Control-Allow-Origin") != origin {
+			t.Fatalf("download: %d %q %v", res.StatusCode, body, res.Header)
+		}
+		if res, _ := get(tok2, m.ID); res.StatusCode != 404 {
+			t.Fatalf("another chat's token: %d", res.StatusCode)
+		}
+		if res, _ := get("", m.ID); res.StatusCode != 401 {
+			t.Fatalf("no token: %d", res.StatusCode)
 		}
 	})
 }

@@ -103,6 +103,7 @@ var chatFlash = map[string]string{
 	"transferred": "chat.transferred_flash",
 	"noted":       "chat.noted",
 	"sent":        "chat.sent",
+	"file_sent":   "chat.file_sent",
 }
 
 // wantsJSON is a fetch from chat.js (forms without it get redirects).

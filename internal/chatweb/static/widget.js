@@ -216,6 +216,7 @@
     var who = m.kind === "visitor" ? t("you") : (m.kind === "bot" ? t("bot") : m.author);
     box.appendChild(el("div", { "class": "a" }, who));
     if (m.body) { box.appendChild(el("div", null, m.body)); }
+    fileButton(box, m);
     var data = m.data || {};
     if (data.articles && data.articles.length) {
       var ar = el("div", { "class": "ar" });
@@ -239,6 +240,25 @@
     log.appendChild(box);
     body.scrollTop = body.scrollHeight;
     if (m.kind === "agent" || m.kind === "bot") { notify(); }
+  }
+  // ---- files: fetched with the token, saved as a download -------------------
+  // No link carries the token, and the bytes never become a page: the blob
+  // is typed octet-stream and saved under the server-cleaned name.
+  function fileButton(box, m) {
+    var d = m.data || {};
+    if (d.code !== "file" || !d.attachment_id) { return; }
+    var b = el("button", { "class": "lnk", type: "button" }, t("download", m.body));
+    b.addEventListener("click", function () {
+      fetch(BASE + "/chat/file?key=" + encodeURIComponent(KEY) + "&id=" + Number(m.id), {
+        method: "POST", headers: { Authorization: "Bearer " + st.token }, credentials: "include", mode: "cors"
+      }).then(function (r) { if (!r.ok) { throw new Error(String(r.status)); } return r.blob(); })
+        .then(function (blob) {
+          var u = URL.createObjectURL(new Blob([blob], { type: "application/octet-stream" })), a = el("a", { href: u, download: m.body || "file", hidden: "" });
+          root.appendChild(a); a.click(); a.remove();
+          setTimeout(function () { URL.revokeObjectURL(u); }, 60000);
+        }, function () { sys(t("fileGone")); });
+    });
+    box.appendChild(b);
   }
   function notify() {
     if (!panel.hidden && !document.hidden) { markRead(); return; }
