@@ -113,7 +113,7 @@ func (s *Service) VisitorTranscript(ctx context.Context, v *Visitor, ip string) 
 			return &LimitError{Err: &desk.Error{Code: desk.ETOOMANY, Message: "Too many transcripts were sent to this address today; try again tomorrow"},
 				RetryAfter: 24 * time.Hour}
 		}
-		ms, err := s.messages(ctx, tx, c.ID, 0)
+		ms, err := s.allMessages(ctx, tx, c.ID)
 		if err != nil {
 			return err
 		}
@@ -146,6 +146,24 @@ func (s *Service) VisitorTranscript(ctx context.Context, v *Visitor, ip string) 
 		return nil, err
 	}
 	return sent, nil
+}
+
+// allMessages is every line of conversation id, oldest first, read a page
+// at a time.
+func (s *Service) allMessages(ctx context.Context, q store.Querier, id int64) ([]*Message, error) {
+	var all []*Message
+	after := int64(0)
+	for {
+		ms, err := s.messages(ctx, q, id, after)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, ms...)
+		if len(ms) < maxMessagesRead {
+			return all, nil
+		}
+		after = ms[len(ms)-1].ID
+	}
 }
 
 // transcriptLine is one line of a transcript.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"mime"
 	"mime/multipart"
@@ -194,6 +195,38 @@ func TestTranscriptByEmail(t *testing.T) {
 			return err
 		}); err != nil {
 			t.Fatal(err)
+		}
+	})
+}
+
+// A long chat's transcript has every line, past one page of messages.
+func TestTranscriptOfALongChat(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newFixture(t, db)
+		ctx := context.Background()
+		_, relay, d := f.mailRig()
+		s := f.start("Lea", "lea@example.com", "line first")
+		now := time.Now().UnixMicro()
+		if err := db.InTx(ctx, func(tx *store.Tx) error {
+			for i := range 620 {
+				if _, err := tx.Exec(ctx, `INSERT INTO chat_messages (conversation_id, kind, author_name, body, created_at) VALUES (?, 'visitor', 'Lea', ?, ?)`,
+					s.Conversation.ID, fmt.Sprintf("line %03d", i), now); err != nil {
+					return err
+				}
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.svc.VisitorTranscript(ctx, f.visitor(s.Token), ""); err != nil {
+			t.Fatal(err)
+		}
+		if res, err := d.DeliverDue(ctx); err != nil || res.Sent != 1 {
+			t.Fatalf("deliver: %+v %v", res, err)
+		}
+		_, text, _ := mailParts(t, relay.Mails()[0].Data)
+		if !strings.Contains(text, "line first") || !strings.Contains(text, "line 619") || strings.Count(text, ": line ") != 621 {
+			t.Fatalf("transcript has %d lines", strings.Count(text, ": line "))
 		}
 	})
 }
