@@ -270,8 +270,8 @@ func (s *Service) checkCapacity(ctx context.Context, tx *store.Tx, agent int64) 
 }
 
 // ownChat loads chat id for a change by its agent (or an admin).
-func (s *Service) ownChat(ctx context.Context, tx *store.Tx, id int64) (*desk.Principal, *Conversation, error) {
-	p, c, err := s.agentConv(ctx, tx, id)
+func (s *Service) ownChat(ctx context.Context, q store.Querier, id int64) (*desk.Principal, *Conversation, error) {
+	p, c, err := s.agentConv(ctx, q, id)
 	if err != nil {
 		return nil, nil, err
 	}

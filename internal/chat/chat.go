@@ -31,6 +31,8 @@ import (
 	"github.com/frontdesk/frontdesk/internal/botapi"
 	"github.com/frontdesk/frontdesk/internal/desk"
 	"github.com/frontdesk/frontdesk/internal/events"
+	"github.com/frontdesk/frontdesk/internal/outbox"
+	"github.com/frontdesk/frontdesk/internal/ratelimit"
 	"github.com/frontdesk/frontdesk/internal/secrets"
 	"github.com/frontdesk/frontdesk/internal/settings"
 	"github.com/frontdesk/frontdesk/internal/store"
@@ -91,6 +93,18 @@ type Service struct {
 	// BusinessHours says whether t is within the help desk's hours (nil:
 	// always). Outside them the widget offers a message form.
 	BusinessHours func(ctx context.Context, t time.Time) (bool, error)
+	// Budgets keeps the per-IP budgets (limits.go) in the store, shared by
+	// every instance (nil: no per-IP budgets).
+	Budgets *ratelimit.Budgets
+	// StartsPerMinute and StartsPerHour bound the chats started and
+	// messages left from one IP: zero means the default, negative no limit
+	// (the load tool).
+	StartsPerMinute, StartsPerHour int
+	// Outbox queues transcripts by email (nil: visitors cannot ask for
+	// one). TranscriptsPerHour bounds the requests from one IP (zero: the
+	// default; negative: no limit).
+	Outbox             *outbox.Outbox
+	TranscriptsPerHour int
 	// Now is the clock (nil: time.Now).
 	Now    func() time.Time
 	Logger *slog.Logger
@@ -98,7 +112,7 @@ type Service struct {
 
 // New returns a Service.
 func New(db *store.DB, tickets *ticket.Service, bus *events.Bus, box *secrets.Box, st *settings.Service) *Service {
-	return &Service{DB: db, Tickets: tickets, Events: bus, Box: box, Settings: st}
+	return &Service{DB: db, Tickets: tickets, Events: bus, Box: box, Settings: st, Budgets: ratelimit.NewBudgets(db, nil, nil)}
 }
 
 func (s *Service) now() time.Time {
@@ -139,6 +153,11 @@ type MessageData struct {
 	Buttons  []botapi.Button  `json:"buttons,omitempty"`
 	Code     string           `json:"code,omitempty"`
 	Args     []string         `json:"args,omitempty"`
+	// AttachmentID and Size name a file sent in the chat (Code "file"):
+	// the visitor downloads it with their token (VisitorFile), agents
+	// from the ticket.
+	AttachmentID int64 `json:"attachment_id,omitempty"`
+	Size         int64 `json:"size,omitempty"`
 }
 
 // Conversation is a chat's state.

@@ -193,10 +193,10 @@ func (s *Service) createTx(ctx context.Context, tx *store.Tx, k *WidgetKey, in S
 	if state == StateOffline {
 		resolution, ended = ResolvedMessage, now
 	}
-	id, err := tx.InsertID(ctx, `INSERT INTO chat_conversations (widget_key_id, ticket_id, visitor_user_id, visitor_name, verified, token_nonce,
+	id, err := tx.InsertID(ctx, `INSERT INTO chat_conversations (widget_key_id, ticket_id, visitor_user_id, visitor_name, visitor_email, verified, token_nonce,
 		state, group_id, locale, resolution, current_page, pages, ip, created_at, queued_at, ended_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		k.ID, t.ID, t.RequesterID, in.Name, verified, randomString(18), state, group, in.Locale, resolution, in.Page, in.Page, in.IP,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		k.ID, t.ID, t.RequesterID, in.Name, in.Email, verified, randomString(18), state, group, in.Locale, resolution, in.Page, in.Page, in.IP,
 		now, queued, ended, now)
 	if err != nil {
 		return nil, fmt.Errorf("chat: create conversation: %w", err)
@@ -215,8 +215,12 @@ func (s *Service) createTx(ctx context.Context, tx *store.Tx, k *WidgetKey, in S
 // Start opens a chat from the pre-chat form on a page of an origin key k
 // allows: a ticket via chat whose first comment is the question, and the
 // conversation, which the bot takes first when there is one, else the
-// queue. It returns the visitor's token.
+// queue. It returns the visitor's token. Starts and left messages share
+// a per-IP budget (limits.go).
 func (s *Service) Start(ctx context.Context, k *WidgetKey, in StartInput) (*Started, error) {
+	if err := s.admitStart(ctx, in.IP); err != nil {
+		return nil, err
+	}
 	verified, err := s.prepareVisitor(k, &in, true)
 	if err != nil {
 		return nil, err
@@ -259,6 +263,9 @@ func (s *Service) Start(ctx context.Context, k *WidgetKey, in StartInput) (*Star
 // business hours): the message becomes a ticket via chat whose reply
 // reaches the visitor by email like any ticket's.
 func (s *Service) LeaveMessage(ctx context.Context, k *WidgetKey, in StartInput) (ticketID int64, err error) {
+	if err := s.admitStart(ctx, in.IP); err != nil {
+		return 0, err
+	}
 	verified, err := s.prepareVisitor(k, &in, true)
 	if err != nil {
 		return 0, err

@@ -10,8 +10,10 @@ import (
 	"errors"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/frontdesk/frontdesk/internal/desk"
+	"github.com/frontdesk/frontdesk/internal/settings"
 )
 
 // tokenPurpose names the instance-derived key that signs visitor tokens.
@@ -70,6 +72,21 @@ func (s *Service) parseToken(tok string) (int64, string, error) {
 	return 0, "", errBadToken()
 }
 
+// tokenExpired reports whether conversation c ended longer ago than
+// chat.visitor_token_days: its token no longer opens it, so a token left
+// in a browser or leaked does not read the chat for ever. A chat that has
+// not ended keeps its token.
+func (s *Service) tokenExpired(ctx context.Context, c *Conversation) (bool, error) {
+	if (c.State != StateEnded && c.State != StateOffline) || c.EndedAt.UnixMicro() <= 0 {
+		return false, nil
+	}
+	days, err := settings.ChatTokenDays.Get(ctx, s.settingsSvc())
+	if err != nil {
+		return false, err
+	}
+	return s.now().Sub(c.EndedAt.Time) > time.Duration(days)*24*time.Hour, nil
+}
+
 // Visitor is an authenticated widget caller: the holder of a valid token
 // for Conversation, on an origin its key allows.
 type Visitor struct {
@@ -94,6 +111,11 @@ func (s *Service) Authenticate(ctx context.Context, token, origin string) (*Visi
 		return nil, err
 	}
 	if subtle.ConstantTimeCompare([]byte(c.nonce), []byte(nonce)) != 1 {
+		return nil, errBadToken()
+	}
+	if expired, err := s.tokenExpired(ctx, c); err != nil {
+		return nil, err
+	} else if expired {
 		return nil, errBadToken()
 	}
 	k, err := s.keyByID(ctx, s.DB, c.KeyID)

@@ -23,11 +23,13 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/frontdesk/frontdesk/internal/api"
+	"github.com/frontdesk/frontdesk/internal/attach"
 	"github.com/frontdesk/frontdesk/internal/chat"
 	"github.com/frontdesk/frontdesk/internal/desk"
 	"github.com/frontdesk/frontdesk/internal/httpx"
@@ -51,8 +53,6 @@ const (
 	// DefaultFramesPerMinute bounds all of a connection's frames (typing,
 	// read marks, …); a connection far past it is closed.
 	DefaultFramesPerMinute = 240
-	// DefaultStartsPerMinute bounds new chats and left messages per IP.
-	DefaultStartsPerMinute = 10
 	// DefaultUploadsPerMinute bounds an IP's file uploads.
 	DefaultUploadsPerMinute = 10
 	// DefaultCallsPerMinute bounds an IP's HTTP calls (send, poll, config).
@@ -82,7 +82,6 @@ type Handler struct {
 	// there is one. nil: never.
 	Done <-chan struct{}
 
-	starts  *httpx.Limiter
 	calls   *httpx.Limiter
 	uploads *httpx.Limiter
 
@@ -96,7 +95,7 @@ func New(svc *chat.Service, hub *chat.Hub, ips httpx.IPResolver, log *slog.Logge
 		log = slog.New(slog.DiscardHandler)
 	}
 	return &Handler{Chat: svc, Hub: hub, IPs: ips, Logger: log,
-		starts: httpx.NewLimiter(DefaultStartsPerMinute, nil), calls: httpx.NewLimiter(DefaultCallsPerMinute, nil),
+		calls:   httpx.NewLimiter(DefaultCallsPerMinute, nil),
 		uploads: httpx.NewLimiter(DefaultUploadsPerMinute, nil), conns: map[string]int{}}
 }
 
@@ -109,8 +108,10 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.HandleFunc("POST /chat/message", h.api(h.leaveMessage))
 	mux.HandleFunc("POST /chat/send", h.api(h.send))
 	mux.HandleFunc("POST /chat/poll", h.api(h.poll))
+	mux.HandleFunc("POST /chat/transcript", h.api(h.transcript))
 	mux.HandleFunc("GET /chat/ws", h.websocket)
 	mux.HandleFunc("POST /chat/upload", h.upload)
+	mux.HandleFunc("POST /chat/file", h.file)
 }
 
 func limitOf(v, def int) int {
@@ -250,7 +251,13 @@ func errBody(err error) errorBody {
 	return errorBody{Error: code, Message: msg}
 }
 
+// writeErr answers a refused call; a spent budget (chat.LimitError) also
+// says when to try again (Retry-After).
 func writeErr(w http.ResponseWriter, err error) {
+	var le *chat.LimitError
+	if errors.As(err, &le) {
+		httpx.WriteRetryAfter(w, le.RetryAfter)
+	}
 	writeJSON(w, api.ErrorStatus(err), errBody(err))
 }
 
@@ -273,13 +280,6 @@ func (b startBody) input(ip string) chat.StartInput {
 	return chat.StartInput{Name: b.Name, Email: b.Email, Question: b.Question, Page: b.Page, Locale: b.Locale, JWT: b.JWT, ClientID: b.ClientID, IP: ip}
 }
 
-func (h *Handler) admitStart(ip string) error {
-	if ok, _, _, _ := h.starts.Allow("start:" + ip); !ok {
-		return &desk.Error{Code: desk.ETOOMANY, Message: "Too many new chats from here; wait a minute"}
-	}
-	return nil
-}
-
 // startReply is /chat/start's answer.
 type startReply struct {
 	Token string `json:"token"`
@@ -289,9 +289,6 @@ type startReply struct {
 func (h *Handler) start(c *call) (any, error) {
 	var b startBody
 	if err := c.decode(&b); err != nil {
-		return nil, err
-	}
-	if err := h.admitStart(c.ip); err != nil {
 		return nil, err
 	}
 	st, err := h.Chat.Start(c.r.Context(), c.key, b.input(c.ip))
@@ -317,9 +314,6 @@ func (h *Handler) start(c *call) (any, error) {
 func (h *Handler) leaveMessage(c *call) (any, error) {
 	var b startBody
 	if err := c.decode(&b); err != nil {
-		return nil, err
-	}
-	if err := h.admitStart(c.ip); err != nil {
 		return nil, err
 	}
 	if _, err := h.Chat.LeaveMessage(c.r.Context(), c.key, b.input(c.ip)); err != nil {
@@ -474,6 +468,16 @@ func (h *Handler) poll(c *call) (any, error) {
 	}
 }
 
+// transcript queues the caller's chat transcript to the address of its
+// pre-chat form; the request names no address (there is none to name).
+func (h *Handler) transcript(c *call) (any, error) {
+	v, err := c.visitor(h)
+	if err != nil {
+		return nil, err
+	}
+	return h.Chat.VisitorTranscript(c.r.Context(), v, c.ip)
+}
+
 // upload takes one file (multipart field "file", ?client_id= for the
 // replay check) from a visitor, under the attachment size limit.
 func (h *Handler) upload(w http.ResponseWriter, r *http.Request) {
@@ -528,6 +532,42 @@ func (h *Handler) upload(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, ack{T: "ack", ClientID: r.URL.Query().Get("client_id"), Message: m})
 		return
 	}
+}
+
+// file sends the visitor a file of their chat (?id= its message) as a
+// download. The widget fetches it with the token (Bearer) and saves it:
+// no link carries the token, and the file is never rendered by a page.
+func (h *Handler) file(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Cache-Control", "no-store")
+	k, origin, err := h.originKey(w, r)
+	if err != nil {
+		writeErr(w, err)
+		return
+	}
+	ip := h.IPs.IP(r)
+	if ok, _, _, retry := h.calls.Allow("ip:" + ip); !ok {
+		httpx.WriteRetryAfter(w, retry)
+		writeErr(w, &desk.Error{Code: desk.ETOOMANY, Message: "Too many requests; wait a moment"})
+		return
+	}
+	c := &call{w: w, r: r, key: k, origin: origin, ip: ip}
+	v, err := c.visitor(h)
+	if err != nil {
+		writeErr(w, err)
+		return
+	}
+	id, err := strconv.ParseInt(r.URL.Query().Get("id"), 10, 64)
+	if err != nil || id <= 0 {
+		writeErr(w, desk.NotFound())
+		return
+	}
+	a, body, err := h.Chat.VisitorFile(r.Context(), v, id)
+	if err != nil {
+		writeErr(w, err)
+		return
+	}
+	defer body.Close()
+	attach.ServeDownload(w, a.ContentType, a.FileName, a.Size, body)
 }
 
 // isClosed reports a connection that ended normally.

@@ -662,6 +662,7 @@ func isLoopbackAddr(a net.Addr) bool {
 func (a *App) openChat(box *secrets.Box) {
 	a.Chat = chat.New(a.DB, a.Tickets, a.Events, box, a.Settings)
 	a.Chat.Logger = a.Logger
+	a.Chat.Outbox = a.Outbox
 	if a.SLA != nil {
 		a.Chat.BusinessHours = a.SLA.WithinBusinessHours
 	}

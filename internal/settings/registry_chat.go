@@ -8,6 +8,7 @@ const (
 	KeyChatMaxPerAgent = "chat.max_chats_per_agent"
 	KeyChatRouting     = "chat.routing"
 	KeyChatWaitSeconds = "chat.wait_seconds"
+	KeyChatTokenDays   = "chat.visitor_token_days"
 )
 
 // Chat routing modes.
@@ -52,4 +53,10 @@ var (
 	// accepting before the widget offers to leave a message instead.
 	ChatWaitSeconds = declare(intRange(KeyChatWaitSeconds, 120, 10, 3600,
 		"Seconds a visitor waits for an agent before the widget offers to leave a message (10 to 3600).", "must be between 10 and 3600 seconds"))
+
+	// ChatTokenDays is how long after a chat ended its visitor's token
+	// still opens it (to read it again, ask for its transcript): past
+	// that a leaked or forgotten token reads nothing.
+	ChatTokenDays = declare(intRange(KeyChatTokenDays, 30, 1, 3650,
+		"Days after a chat ended that the visitor's token still opens it (1 to 3650).", "must be between 1 and 3650 days"))
 )

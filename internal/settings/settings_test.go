@@ -300,6 +300,7 @@ func TestRegistry(t *testing.T) {
 		settings.KeyAnswerBotEmail, // p11-bot
 		// p11-chat
 		settings.KeyChatMaxPerAgent, settings.KeyChatRouting, settings.KeyChatWaitSeconds,
+		settings.KeyChatTokenDays, // p11-chat-more
 	}
 	if len(all) != len(want) {
 		t.Fatalf("%d settings declared, want %d: %+v", len(all), len(want), all)

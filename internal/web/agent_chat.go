@@ -103,6 +103,7 @@ var chatFlash = map[string]string{
 	"transferred": "chat.transferred_flash",
 	"noted":       "chat.noted",
 	"sent":        "chat.sent",
+	"file_sent":   "chat.file_sent",
 }
 
 // wantsJSON is a fetch from chat.js (forms without it get redirects).
@@ -361,6 +362,7 @@ type adminChatData struct {
 	MaxChats  int64
 	Routing   string
 	Wait      int64
+	TokenDays int64
 }
 
 func (s *Server) adminChat(w http.ResponseWriter, r *http.Request) error {
@@ -388,6 +390,9 @@ func (s *Server) showAdminChat(w http.ResponseWriter, r *http.Request, status in
 		return e
 	}
 	if d.Wait, e = settings.ChatWaitSeconds.Get(ctx, st); e != nil {
+		return e
+	}
+	if d.TokenDays, e = settings.ChatTokenDays.Get(ctx, st); e != nil {
 		return e
 	}
 	d.Base = s.d.PublicURL
@@ -463,13 +468,15 @@ func (s *Server) adminChatSettings(w http.ResponseWriter, r *http.Request) error
 	st := s.settingsSvc()
 	maxChats, err1 := strconv.ParseInt(strings.TrimSpace(r.PostFormValue("max_chats")), 10, 64)
 	wait, err2 := strconv.ParseInt(strings.TrimSpace(r.PostFormValue("wait_seconds")), 10, 64)
-	if err1 != nil || err2 != nil {
+	tokenDays, err3 := strconv.ParseInt(strings.TrimSpace(r.PostFormValue("token_days")), 10, 64)
+	if err1 != nil || err2 != nil || err3 != nil {
 		return s.showAdminChat(w, r, http.StatusUnprocessableEntity, desk.Invalid("chat", "enter whole numbers"), "")
 	}
 	for _, set := range []func() error{
 		func() error { return settings.ChatMaxPerAgent.Set(ctx, st, maxChats) },
 		func() error { return settings.ChatRouting.Set(ctx, st, r.PostFormValue("routing")) },
 		func() error { return settings.ChatWaitSeconds.Set(ctx, st, wait) },
+		func() error { return settings.ChatTokenDays.Set(ctx, st, tokenDays) },
 	} {
 		if err := set(); err != nil {
 			if formError(err) {

@@ -407,6 +407,7 @@ func (s *Server) Register(mux *http.ServeMux) {
 	upload("POST /agent/hc/articles/{id}/attachments", route{access: staff}, s.agentHCUpload)
 	// Live chat: the agents' console and the widget keys (p11-chat).
 	s.registerChat(h)
+	s.registerChatUploads(upload)
 
 	// Anything else is an HTML 404 (the API answers under /api/v2/).
 	h("/", public, func(w http.ResponseWriter, r *http.Request) error { return desk.NotFound() })

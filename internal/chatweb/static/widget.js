@@ -41,6 +41,23 @@
       required: "Wypełnij to pole.", newMessage: "Nowa wiadomość", anAgent: "Konsultant"
     }
   };
+  // Strings of the transcript, agent files and limits, kept apart from T's
+  // literal so each addition merges on its own.
+  var T2 = {
+    en: {
+      transcript: "Email me the transcript", transcriptSent: "The transcript is on its way to {0}.",
+      transcriptWait: "The transcript was sent a moment ago. Try again later.",
+      tooMany: "Too many attempts from here. Please wait a while and try again.",
+      download: "Download {0}", fileGone: "This file is no longer available."
+    },
+    pl: {
+      transcript: "Wyślij mi zapis czatu e-mailem", transcriptSent: "Zapis czatu jest w drodze na adres {0}.",
+      transcriptWait: "Zapis czatu został wysłany przed chwilą. Spróbuj ponownie później.",
+      tooMany: "Zbyt wiele prób z tego miejsca. Odczekaj chwilę i spróbuj ponownie.",
+      download: "Pobierz {0}", fileGone: "Ten plik nie jest już dostępny."
+    }
+  };
+  Object.keys(T2).forEach(function (l) { for (var k in T2[l]) { if (Object.prototype.hasOwnProperty.call(T2[l], k)) { T[l][k] = T2[l][k]; } } });
   var lang = (script.getAttribute("data-lang") || document.documentElement.lang || navigator.language || "en").toLowerCase().slice(0, 2);
   if (!T[lang]) { lang = "en"; }
   function t(k, a) { var s = T[lang][k] || T.en[k] || k; return a ? s.replace("{0}", a) : s; }
@@ -137,7 +154,7 @@
     return fetch(BASE + "/chat/" + op + "?key=" + encodeURIComponent(KEY), {
       method: "POST", headers: h, body: JSON.stringify(data || {}), credentials: "include", mode: "cors"
     }).then(function (r) {
-      return r.json().then(function (j) { if (!r.ok) { var e = new Error(j.message || "error"); e.status = r.status; e.code = j.error; throw e; } return j; });
+      return r.json().then(function (j) { if (!r.ok) { var e = new Error(r.status === 429 ? t("tooMany") : (j.message || "error")); e.status = r.status; e.code = j.error; throw e; } return j; });
     });
   }
 
@@ -152,7 +169,7 @@
   }
   function clearBody() { while (log.firstChild) { log.removeChild(log.firstChild); } formShown = false; }
   function showForm() {
-    clearBody(); formShown = true;
+    clearBody(); formShown = true; transcriptFor(null);
     composer.hidden = true; endBtn.hidden = true;
     call("config", {}).then(function (cfg) { buildForm(!cfg.online); }, function () { buildForm(false); });
   }
@@ -199,6 +216,7 @@
     var who = m.kind === "visitor" ? t("you") : (m.kind === "bot" ? t("bot") : m.author);
     box.appendChild(el("div", { "class": "a" }, who));
     if (m.body) { box.appendChild(el("div", null, m.body)); }
+    fileButton(box, m);
     var data = m.data || {};
     if (data.articles && data.articles.length) {
       var ar = el("div", { "class": "ar" });
@@ -223,6 +241,25 @@
     body.scrollTop = body.scrollHeight;
     if (m.kind === "agent" || m.kind === "bot") { notify(); }
   }
+  // ---- files: fetched with the token, saved as a download -------------------
+  // No link carries the token, and the bytes never become a page: the blob
+  // is typed octet-stream and saved under the server-cleaned name.
+  function fileButton(box, m) {
+    var d = m.data || {};
+    if (d.code !== "file" || !d.attachment_id) { return; }
+    var b = el("button", { "class": "lnk", type: "button" }, t("download", m.body));
+    b.addEventListener("click", function () {
+      fetch(BASE + "/chat/file?key=" + encodeURIComponent(KEY) + "&id=" + Number(m.id), {
+        method: "POST", headers: { Authorization: "Bearer " + st.token }, credentials: "include", mode: "cors"
+      }).then(function (r) { if (!r.ok) { throw new Error(String(r.status)); } return r.blob(); })
+        .then(function (blob) {
+          var u = URL.createObjectURL(new Blob([blob], { type: "application/octet-stream" })), a = el("a", { href: u, download: m.body || "file", hidden: "" });
+          root.appendChild(a); a.click(); a.remove();
+          setTimeout(function () { URL.revokeObjectURL(u); }, 60000);
+        }, function () { sys(t("fileGone")); });
+    });
+    box.appendChild(b);
+  }
   function notify() {
     if (!panel.hidden && !document.hidden) { markRead(); return; }
     st.unread++;
@@ -245,6 +282,7 @@
   var waitTimer = null;
   function applyState(c) {
     st.conv = c;
+    transcriptFor(c);
     clearTimeout(waitTimer);
     note.textContent = "";
     var live = c.state === "bot" || c.state === "waiting" || c.state === "active";
@@ -272,6 +310,21 @@
     note.textContent = "";
     note.appendChild(b);
   }
+  // ---- transcript by email: to the pre-chat form's address only ----------
+  var trBtn = el("button", { "class": "lnk", type: "button", hidden: "" }, t("transcript"));
+  var trNote = el("span", { role: "status" });
+  tools.appendChild(trBtn); tools.appendChild(trNote);
+  function transcriptFor(c) {
+    trBtn.hidden = !(st.token && c && c.state !== "offline");
+    if (trBtn.hidden) { trNote.textContent = ""; }
+  }
+  trBtn.addEventListener("click", function () {
+    trBtn.disabled = true; trNote.textContent = "";
+    call("transcript", {}, true).then(function (r) { trNote.textContent = t("transcriptSent", r.to); }, function (x) {
+      if (x.status === 401) { expired(); return; }
+      trNote.textContent = x.status === 429 ? t("transcriptWait") : (x.message || t("error"));
+    }).then(function () { trBtn.disabled = false; });
+  });
   function applyView(v) {
     (v.messages || []).forEach(render);
     if (v.conversation) { applyState(v.conversation); }

@@ -102,8 +102,19 @@
     d.appendChild(el('span', 'chat-author', author(m)));
     d.appendChild(el('span', 'chat-body', m.body));
     ((m.data && m.data.articles) || []).forEach(function (a) { d.appendChild(el('span', 'chat-article', a.Title)); });
+    fileLink(d, m);
     log.appendChild(d);
     log.scrollTop = log.scrollHeight;
+  }
+  // A file line links to its attachment (served to those who may see the
+  // ticket); the name is the link's hidden text.
+  function fileLink(d, m) {
+    var f = m.data;
+    if (!f || f.code !== 'file' || !f.attachment_id) { return; }
+    var a = el('a', 'chat-file', t('download'));
+    a.href = '/attachments/' + Number(f.attachment_id);
+    a.appendChild(el('span', 'visually-hidden', ' ' + m.body));
+    d.appendChild(a);
   }
   var loading = false, again = false;
   function loadMessages() {
@@ -152,6 +163,23 @@
       btn.disabled = true;
       clearTimeout(idle); sentAt = 0;
       post(form.action, { text: body }).then(function (m) { text.value = ''; render(m); text.focus(); }, function () { form.submit(); })
+        .then(function () { btn.disabled = false; });
+    });
+  }
+
+  // ---- a file for the visitor ----
+  var upForm = doc.getElementById('chat-upload');
+  if (upForm && window.FormData) {
+    var upStatus = doc.getElementById('chat-upload-status');
+    upForm.addEventListener('submit', function (e) {
+      e.preventDefault();
+      var input = upForm.querySelector('input[type="file"]');
+      if (!input.files || !input.files.length) { input.focus(); return; }
+      var btn = upForm.querySelector('button[type="submit"]');
+      btn.disabled = true; upStatus.textContent = '';
+      fetch(upForm.action, { method: 'POST', body: new FormData(upForm), credentials: 'same-origin', headers: { 'X-CSRF-Token': csrf(), 'Accept': 'application/json' } })
+        .then(function (r) { return r.json().catch(function () { return {}; }).then(function (j) { if (!r.ok) { throw new Error(j.message || j.description || ''); } return j; }); })
+        .then(function (m) { render(m); input.value = ''; input.focus(); }, function (x) { upStatus.textContent = (t('upload_failed') + ' ' + (x.message || '')).trim(); })
         .then(function () { btn.disabled = false; });
     });
   }
