@@ -245,6 +245,9 @@ type target struct {
 	// ids from minID up: its records are best read as a range (see
 	// pgWindowSQL).
 	dense bool
+	// windowIDs is a full window's ids as a PostgreSQL array literal
+	// when they are exactly its matches ("" otherwise). See window.
+	windowIDs string
 	// empty marks a search whose window found no document holding all
 	// its words (loosened), none typed with punctuation: it has no match.
 	empty bool
@@ -294,9 +297,27 @@ func (r *run) window(ctx context.Context, tg *target) error {
 	}
 	var n int
 	var low, high sql.NullInt64
-	err := r.db.QueryRow(ctx, `SELECT COUNT(*), MIN(w.`+col+`), MAX(w.`+col+`) FROM (`+sub+` ORDER BY `+col+` DESC LIMIT ?) w`, append(args, size)...).Scan(&n, &low, &high)
+	var ids sql.NullString
+	q := `SELECT COUNT(*), MIN(w.` + col + `), MAX(w.` + col + `)`
+	dest := []any{&n, &low, &high}
+	// When the window's documents are exactly the matches (single words,
+	// no negation), PostgreSQL also returns their ids, so that a full
+	// window's page and count read only the tickets of those ids and not
+	// the documents again (see pgWindowSQL).
+	keepIDs := r.db.Dialect == store.Postgres && len(tg.neg) == 0
+	for _, w := range tg.pos {
+		keepIDs = keepIDs && len(w.words) == 1 && w.raw == ""
+	}
+	if keepIDs {
+		q += `, '{' || string_agg(CAST(w.id AS TEXT), ',') || '}'`
+		dest = append(dest, &ids)
+	}
+	err := r.db.QueryRow(ctx, q+` FROM (`+sub+` ORDER BY `+col+` DESC LIMIT ?) w`, append(args, size)...).Scan(dest...)
 	if err != nil {
 		return err
+	}
+	if n >= size && ids.Valid {
+		tg.windowIDs = ids.String
 	}
 	// A word typed with punctuation ("hans.alt@mueller.de") is also
 	// matched whole on PostgreSQL (word.raw), which the loosened words do
@@ -636,6 +657,9 @@ func (r *run) sql(tg *target, kind sqlKind) (string, []any) {
 // rows read for each page and each count), or, given the window's id bound
 // on the tickets too, a merge join over every ticket id in the window's
 // span (78,000 rows for a word in 6 % of the tickets). So:
+//   - a full window whose ids are its matches (tg.windowIDs: single words,
+//     no negation) reads the record of each of those ids by primary key,
+//     and not the documents a second time;
 //   - a dense window (its documents are most of the ids of its span: a
 //     word in most records) joins both sides as ranges of their primary
 //     keys, at most twice the window's size;
@@ -657,7 +681,21 @@ func (r *run) pgWindowSQL(tg *target, kind sqlKind, where []string, args []any, 
 	ord := orderCol
 	var q string
 	var qargs []any
-	if tg.dense {
+	if tg.windowIDs != "" {
+		// The window's ids are the matches: each one's record by
+		// primary key, without reading the documents a second time.
+		inner := a + ".id"
+		if orderCol != "" {
+			inner += ", " + orderCol + " AS ord"
+			ord = a + ".ord"
+		}
+		cond := a + ".id = w.id"
+		if len(where) > 0 {
+			cond += " AND " + joinAnd(where)
+		}
+		q = `SELECT ` + sel + ` FROM unnest(CAST(CAST(? AS TEXT) AS BIGINT[])) w(id) CROSS JOIN LATERAL (SELECT ` + inner + ` FROM ` + e.table + ` ` + a + ` WHERE ` + cond + ` OFFSET 0) ` + a
+		qargs = append(append(qargs, tg.windowIDs), args...)
+	} else if tg.dense {
 		q = `SELECT ` + sel + ` FROM ` + e.fts + ` fs JOIN ` + e.table + ` ` + a + ` ON ` + a + `.id = fs.id WHERE fs.tsv @@ ` + m.expr + ` AND fs.id >= ? AND ` + a + `.id >= ?`
 		qargs = append(append(qargs, m.args...), tg.minID, tg.minID)
 		for _, w := range where {
