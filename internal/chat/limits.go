@@ -27,7 +27,9 @@ type LimitError struct {
 func (e *LimitError) Error() string { return e.Err.Error() }
 func (e *LimitError) Unwrap() error { return e.Err }
 
-func limitOf(v, def int) int {
+// LimitOf is a configured limit: def when v is zero (unset), none (0)
+// when v is negative.
+func LimitOf(v, def int) int {
 	switch {
 	case v == 0:
 		return def
@@ -64,6 +66,6 @@ type budget struct {
 // admitStart counts a new chat or left message from ip.
 func (s *Service) admitStart(ctx context.Context, ip string) error {
 	return s.takeBudgets(ctx, "start", ip, "Too many new chats and messages from here; wait a while and try again",
-		budget{"m", limitOf(s.StartsPerMinute, DefaultStartsPerMinute), time.Minute},
-		budget{"h", limitOf(s.StartsPerHour, DefaultStartsPerHour), time.Hour})
+		budget{"m", LimitOf(s.StartsPerMinute, DefaultStartsPerMinute), time.Minute},
+		budget{"h", LimitOf(s.StartsPerHour, DefaultStartsPerHour), time.Hour})
 }

@@ -60,7 +60,7 @@ func (s *Service) VisitorTranscript(ctx context.Context, v *Visitor, ip string) 
 		return nil, &desk.Error{Code: desk.ENOTFOUND, Message: "Transcripts by email are not available"}
 	}
 	if err := s.takeBudgets(ctx, "transcript", ip, "Too many transcripts asked for from here; wait a while and try again",
-		budget{"h", limitOf(s.TranscriptsPerHour, DefaultTranscriptsPerHour), time.Hour}); err != nil {
+		budget{"h", LimitOf(s.TranscriptsPerHour, DefaultTranscriptsPerHour), time.Hour}); err != nil {
 		return nil, err
 	}
 	st := s.settingsSvc()

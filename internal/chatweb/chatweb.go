@@ -114,16 +114,6 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.HandleFunc("POST /chat/file", h.file)
 }
 
-func limitOf(v, def int) int {
-	switch {
-	case v == 0:
-		return def
-	case v < 0:
-		return 0
-	}
-	return v
-}
-
 // script serves /widget.js: any site may load it; what it may do is
 // decided by the key and origin on every call.
 func (h *Handler) script(w http.ResponseWriter, r *http.Request) {
@@ -397,7 +387,7 @@ type pollReply struct {
 
 // hold counts an open connection or waiting poll of ip against the limit.
 func (h *Handler) hold(ip string) (release func(), err error) {
-	limit := limitOf(h.ConnsPerIP, DefaultConnsPerIP)
+	limit := chat.LimitOf(h.ConnsPerIP, DefaultConnsPerIP)
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if limit > 0 && h.conns[ip] >= limit {
@@ -478,29 +468,39 @@ func (h *Handler) transcript(c *call) (any, error) {
 	return h.Chat.VisitorTranscript(c.r.Context(), v, c.ip)
 }
 
+// rawVisitor is the start of the widget's calls that are not JSON (a file
+// up or down): the key and origin checked, one use of the IP's budget in
+// lim, the visitor from the token. It has answered when ok is false.
+func (h *Handler) rawVisitor(w http.ResponseWriter, r *http.Request, lim *httpx.Limiter, tooMany string) (v *chat.Visitor, ok bool) {
+	k, origin, err := h.originKey(w, r)
+	if err != nil {
+		writeErr(w, err)
+		return nil, false
+	}
+	ip := h.IPs.IP(r)
+	if allowed, _, _, retry := lim.Allow("ip:" + ip); !allowed {
+		httpx.WriteRetryAfter(w, retry)
+		writeErr(w, &desk.Error{Code: desk.ETOOMANY, Message: tooMany})
+		return nil, false
+	}
+	c := &call{w: w, r: r, key: k, origin: origin, ip: ip}
+	if v, err = c.visitor(h); err != nil {
+		writeErr(w, err)
+		return nil, false
+	}
+	return v, true
+}
+
 // upload takes one file (multipart field "file", ?client_id= for the
 // replay check) from a visitor, under the attachment size limit.
 func (h *Handler) upload(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
-	k, origin, err := h.originKey(w, r)
-	if err != nil {
-		writeErr(w, err)
-		return
-	}
 	if h.MaxUpload <= 0 {
 		writeErr(w, desk.NotFound())
 		return
 	}
-	ip := h.IPs.IP(r)
-	if ok, _, _, retry := h.uploads.Allow("ip:" + ip); !ok {
-		httpx.WriteRetryAfter(w, retry)
-		writeErr(w, &desk.Error{Code: desk.ETOOMANY, Message: "Too many files; wait a moment"})
-		return
-	}
-	c := &call{w: w, r: r, key: k, origin: origin, ip: ip}
-	v, err := c.visitor(h)
-	if err != nil {
-		writeErr(w, err)
+	v, ok := h.rawVisitor(w, r, h.uploads, "Too many files; wait a moment")
+	if !ok {
 		return
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, h.MaxUpload+64<<10)
@@ -539,21 +539,8 @@ func (h *Handler) upload(w http.ResponseWriter, r *http.Request) {
 // no link carries the token, and the file is never rendered by a page.
 func (h *Handler) file(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
-	k, origin, err := h.originKey(w, r)
-	if err != nil {
-		writeErr(w, err)
-		return
-	}
-	ip := h.IPs.IP(r)
-	if ok, _, _, retry := h.calls.Allow("ip:" + ip); !ok {
-		httpx.WriteRetryAfter(w, retry)
-		writeErr(w, &desk.Error{Code: desk.ETOOMANY, Message: "Too many requests; wait a moment"})
-		return
-	}
-	c := &call{w: w, r: r, key: k, origin: origin, ip: ip}
-	v, err := c.visitor(h)
-	if err != nil {
-		writeErr(w, err)
+	v, ok := h.rawVisitor(w, r, h.calls, "Too many requests; wait a moment")
+	if !ok {
 		return
 	}
 	id, err := strconv.ParseInt(r.URL.Query().Get("id"), 10, 64)

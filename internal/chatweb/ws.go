@@ -179,8 +179,8 @@ func (s *session) run(cookieTok string) {
 		return
 	}
 
-	msgLimit := limitOf(s.h.MessagesPerMinute, DefaultMessagesPerMinute)
-	frameLimit := limitOf(s.h.FramesPerMinute, DefaultFramesPerMinute)
+	msgLimit := chat.LimitOf(s.h.MessagesPerMinute, DefaultMessagesPerMinute)
+	frameLimit := chat.LimitOf(s.h.FramesPerMinute, DefaultFramesPerMinute)
 	var window time.Time
 	var msgs, all int
 	ping := time.NewTicker(pingEvery)
