@@ -98,10 +98,10 @@ func TestEmailSuggestionLinks(t *testing.T) {
 			t.Fatalf("link page: %+v %v", l, err)
 		}
 		// Expired.
-		old := store.Now
-		store.Now = func() int64 { return time.Now().Add(answerbot.LinkTTL + time.Hour).UnixMicro() }
+		old := store.Clock()
+		store.SetClock(func() int64 { return time.Now().Add(answerbot.LinkTTL + time.Hour).UnixMicro() })
 		_, err = f.bot.ResolveByLink(bg, tok)
-		store.Now = old
+		store.SetClock(old)
 		if desk.ErrorCode(err) != desk.EFORBIDDEN {
 			t.Fatalf("expired: %v", err)
 		}

@@ -75,9 +75,9 @@ func TestFiltersAndPages(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		base := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 		now := base
-		old := store.Now
-		store.Now = func() int64 { return now.UnixMicro() }
-		defer func() { store.Now = old }()
+		old := store.Clock()
+		store.SetClock(func() int64 { return now.UnixMicro() })
+		defer func() { store.SetClock(old) }()
 		write := func(actor int64, ip, action, typ string, id int64) {
 			ctx := audit.WithClient(desk.WithPrincipal(context.Background(), &desk.Principal{UserID: actor, Role: desk.RoleAdmin, Via: "web"}), ip, "test")
 			if err := db.InTx(ctx, func(tx *store.Tx) error {

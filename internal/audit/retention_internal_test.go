@@ -16,10 +16,10 @@ import (
 func TestVerifyRetriesWhenTheAnchorMoved(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := desk.SystemContext(context.Background())
-		real := store.Now
-		defer func() { store.Now = real }()
+		real := store.Clock()
+		defer func() { store.SetClock(real) }()
 		old := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
-		store.Now = func() int64 { return old.UnixMicro() }
+		store.SetClock(func() int64 { return old.UnixMicro() })
 		for range 3 {
 			if err := db.InTx(ctx, func(tx *store.Tx) error {
 				return RecordTx(ctx, tx, Entry{Action: "group.updated", TargetType: "group", TargetID: 1})
@@ -27,7 +27,7 @@ func TestVerifyRetriesWhenTheAnchorMoved(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		store.Now = real
+		store.SetClock(real)
 		// The walk "began" before this run: it saw anchor 1 and a gap.
 		if _, err := Prune(ctx, db, old.Add(time.Hour)); err != nil {
 			t.Fatal(err)

@@ -20,16 +20,16 @@ var retentionStart = time.Date(2024, 1, 10, 9, 0, 0, 0, time.UTC)
 // test runs at (the day after the recent entries).
 func agedLog(t *testing.T, db *store.DB, old, recent int) (oldIDs, recentIDs []int64, now time.Time) {
 	t.Helper()
-	real := store.Now
-	t.Cleanup(func() { store.Now = real })
-	store.Now = func() int64 { return retentionStart.UnixMicro() }
+	real := store.Clock()
+	t.Cleanup(func() { store.SetClock(real) })
+	store.SetClock(func() int64 { return retentionStart.UnixMicro() })
 	oldIDs = record(t, db, old)
 	later := retentionStart.AddDate(0, 0, 400)
-	store.Now = func() int64 { return later.UnixMicro() }
+	store.SetClock(func() int64 { return later.UnixMicro() })
 	all := record(t, db, recent)
 	recentIDs = all[old:]
 	now = later.Add(24 * time.Hour)
-	store.Now = func() int64 { return now.UnixMicro() }
+	store.SetClock(func() int64 { return now.UnixMicro() })
 	return oldIDs, recentIDs, now
 }
 
@@ -121,7 +121,7 @@ func TestRetentionKeepsTheChainVerifiable(t *testing.T) {
 		// A later run removes the rest of what is old, run records included;
 		// the chain still verifies.
 		later := now.AddDate(0, 0, 500)
-		store.Now = func() int64 { return later.UnixMicro() }
+		store.SetClock(func() int64 { return later.UnixMicro() })
 		rep = pruneAt(t, db, later, 365)
 		if rep.Removed != 6 {
 			t.Errorf("later run removed %d, want the 6 entries left", rep.Removed)
@@ -281,15 +281,15 @@ func TestRetentionRemovesOldEntriesFromBeforeTheChain(t *testing.T) {
 // takes their kept-apart rows with them.
 func TestRetentionRemovesPersonalDataOfRemovedEntries(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		real := store.Now
-		t.Cleanup(func() { store.Now = real })
-		store.Now = func() int64 { return retentionStart.UnixMicro() }
+		real := store.Clock()
+		t.Cleanup(func() { store.SetClock(real) })
+		store.SetClock(func() int64 { return retentionStart.UnixMicro() })
 		recordAbout(t, db)
 		later := retentionStart.AddDate(0, 0, 400)
-		store.Now = func() int64 { return later.UnixMicro() }
+		store.SetClock(func() int64 { return later.UnixMicro() })
 		record(t, db, 1)
 		now := later.Add(24 * time.Hour)
-		store.Now = func() int64 { return now.UnixMicro() }
+		store.SetClock(func() int64 { return now.UnixMicro() })
 		ctx := context.Background()
 		count := func(table string) (n int) {
 			t.Helper()

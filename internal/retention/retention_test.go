@@ -181,10 +181,10 @@ func TestRetentionRun(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		f := newFixture(t, db)
 		ctx := context.Background()
-		real := store.Now
-		defer func() { store.Now = real }()
+		real := store.Clock()
+		defer func() { store.SetClock(real) }()
 		start := time.Now()
-		at := func(d time.Duration) { store.Now = func() int64 { return start.Add(d).UnixMicro() } }
+		at := func(d time.Duration) { store.SetClock(func() int64 { return start.Add(d).UnixMicro() }) }
 
 		// 100 days ago: three closed tickets (two tagged "purge"), one
 		// open, a suspended message and an end-user who never did anything.
@@ -420,13 +420,13 @@ func (c cancelling) PermanentDelete(ctx context.Context, id int64) error {
 func TestRetentionRunCutShort(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		f := newFixture(t, db)
-		real := store.Now
-		defer func() { store.Now = real }()
+		real := store.Clock()
+		defer func() { store.SetClock(real) }()
 		start := time.Now()
-		store.Now = func() int64 { return start.Add(-48 * time.Hour).UnixMicro() }
+		store.SetClock(func() int64 { return start.Add(-48 * time.Hour).UnixMicro() })
 		f.closedTicket(t, "cut one", nil)
 		f.closedTicket(t, "cut two", nil)
-		store.Now = real
+		store.SetClock(real)
 		if _, err := f.svc.Create(f.admin, retention.Input{Kind: kind(retention.KindClosedTickets), Days: num(1)}); err != nil {
 			t.Fatal(err)
 		}

@@ -44,10 +44,10 @@ func TestIssueAuditEventsAreRecorded(t *testing.T) {
 			// What the server records at start-up, the contact setting and a
 			// user happen long ago (the store's clock pinned), for the
 			// retention runs: the audit log's is removed from its start.
-			real := store.Now
-			t.Cleanup(func() { store.Now = real })
+			real := store.Clock()
+			t.Cleanup(func() { store.SetClock(real) })
 			longAgo := time.Now().AddDate(0, 0, -800)
-			store.Now = func() int64 { return longAgo.UnixMicro() }
+			store.SetClock(func() int64 { return longAgo.UnixMicro() })
 			cfg := server.Config{Addr: "127.0.0.1:0", DataDir: t.TempDir(), DatabaseURL: u, ShutdownGrace: time.Second}
 			app, err := server.Open(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
 			if err != nil {
@@ -89,7 +89,7 @@ func TestIssueAuditEventsAreRecorded(t *testing.T) {
 				return u
 			}
 			stale := mkUser("stale@example.com", desk.RoleEndUser)
-			store.Now = real
+			store.SetClock(real)
 
 			owner := mkUser("owner@example.com", desk.RoleAdmin)
 			admin := as(owner)

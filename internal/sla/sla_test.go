@@ -67,10 +67,10 @@ func newFixture(t *testing.T, db *store.DB) *fixture {
 	f.agent = mk("Andrzej Agent", "andrzej@desk.test", desk.RoleAgent)
 	f.alice = mk("Alice Customer", "alice@example.com", desk.RoleEndUser)
 	// The store's clock is the test's: every change is stamped with it.
-	real := store.Now
+	real := store.Clock()
 	f.clock = time.Date(2026, 11, 30, 10, 0, 0, 0, f.warsaw)
-	store.Now = func() int64 { f.mu.Lock(); defer f.mu.Unlock(); return f.clock.UnixMicro() }
-	t.Cleanup(func() { store.Now = real })
+	store.SetClock(func() int64 { f.mu.Lock(); defer f.mu.Unlock(); return f.clock.UnixMicro() })
+	t.Cleanup(func() { store.SetClock(real) })
 	return f
 }
 

@@ -17,6 +17,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
@@ -397,5 +398,34 @@ func IsUniqueViolation(err error) bool {
 	return strings.Contains(s, "UNIQUE constraint failed") || strings.Contains(s, "SQLSTATE 23505")
 }
 
-// Now is the store's clock in microseconds; a var so tests can pin it.
-var Now = func() int64 { return time.Now().UnixMicro() }
+// clock holds a replacement for the system clock; nil means time.Now. It is
+// atomic because background workers (job runners, batchers) read the clock
+// while a test moves it.
+var clock atomic.Pointer[func() int64]
+
+// SystemNow is the wall clock in microseconds.
+func SystemNow() int64 { return time.Now().UnixMicro() }
+
+// Now is the store's clock in microseconds.
+func Now() int64 {
+	if f := clock.Load(); f != nil {
+		return (*f)()
+	}
+	return SystemNow()
+}
+
+// Clock returns the function Now currently reads, so a test can build a
+// new clock on the one it replaces.
+func Clock() func() int64 {
+	if f := clock.Load(); f != nil {
+		return *f
+	}
+	return SystemNow
+}
+
+// SetClock makes Now read f (tests pin or move time with it) and returns a
+// function that puts the previous clock back.
+func SetClock(f func() int64) (restore func()) {
+	prev := clock.Swap(&f)
+	return func() { clock.Store(prev) }
+}

@@ -59,9 +59,9 @@ func TestExportHorizonKeepsLateCommits(t *testing.T) {
 		var clock atomic.Int64
 		clock.Store(store.Now() + 10e6)
 		base := clock.Load()
-		realNow := store.Now
-		store.Now = clock.Load
-		t.Cleanup(func() { store.Now = realNow })
+		realNow := store.Clock()
+		store.SetClock(clock.Load)
+		t.Cleanup(func() { store.SetClock(realNow) })
 		f.svc.ExportLag = 10 * time.Second
 
 		var block atomic.Bool

@@ -36,8 +36,8 @@ func TestPurgeUnboundUploads(t *testing.T) {
 		}
 		agent := as(&desk.Principal{UserID: u.ID, Role: role, Email: u.Email, Via: "api"})
 
-		realNow := store.Now
-		store.Now = func() int64 { return realNow() - (ticket.UploadTTL + time.Hour).Microseconds() }
+		realNow := store.Clock()
+		store.SetClock(func() int64 { return realNow() - (ticket.UploadTTL + time.Hour).Microseconds() })
 		stale, err1 := svc.CreateUpload(agent, "stale.txt", strings.NewReader("stale"))
 		bound, err2 := svc.CreateUpload(agent, "bound.txt", strings.NewReader("bound"))
 		var tk *desk.Ticket
@@ -47,7 +47,7 @@ func TestPurgeUnboundUploads(t *testing.T) {
 				Comment:   &ticket.CommentInput{Body: "see attached", Uploads: []string{bound.Token}},
 				Requester: &ticket.RequesterInput{Email: "cust@purge.test"}})
 		}
-		store.Now = realNow
+		store.SetClock(realNow)
 		if err1 != nil || err2 != nil || err3 != nil {
 			t.Fatal(err1, err2, err3)
 		}

@@ -33,16 +33,16 @@ func TestStatusSince(t *testing.T) {
 			t.Fatal("a new ticket has no status time")
 		}
 
-		realNow := store.Now
-		defer func() { store.Now = realNow }()
-		store.Now = func() int64 { return realNow() + 60_000_000 }
+		realNow := store.Clock()
+		defer func() { store.SetClock(realNow) }()
+		store.SetClock(func() int64 { return realNow() + 60_000_000 })
 		if _, _, err := f.svc.Update(as(f.agent), tk.ID, ticket.Input{Priority: desk.NullString{Set: true, Value: "high"}}); err != nil {
 			t.Fatal(err)
 		}
 		if since, updated := statusSince(t, db, tk.ID); since != created || updated <= created {
 			t.Fatalf("a priority change moved the status time: since %d (was %d), updated %d", since, created, updated)
 		}
-		store.Now = func() int64 { return realNow() + 120_000_000 }
+		store.SetClock(func() int64 { return realNow() + 120_000_000 })
 		if _, _, err := f.svc.Update(as(f.agent), tk.ID, ticket.Input{Status: str("pending")}); err != nil {
 			t.Fatal(err)
 		}

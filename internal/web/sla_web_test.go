@@ -107,11 +107,11 @@ func TestSLAPages(t *testing.T) {
 	}
 	// A ticket filed three hours ago is 90 minutes past its first reply
 	// target. (The store's clock is moved back while it is filed.)
-	real := store.Now
-	store.Now = func() int64 { return time.Now().Add(-3 * time.Hour).UnixMicro() }
+	real := store.Clock()
+	store.SetClock(func() int64 { return time.Now().Add(-3 * time.Hour).UnixMicro() })
 	tk, _, err := e.app.Tickets.Create(e.sys, ticket.Input{Subject: ptr("Late"), Comment: &ticket.CommentInput{Body: "Help", AuthorID: desk.SetID(e.customer.ID)},
 		RequesterID: desk.SetID(e.customer.ID), Priority: desk.NullString{Set: true, Value: "urgent"}})
-	store.Now = real
+	store.SetClock(real)
 	if err != nil {
 		t.Fatal(err)
 	}
