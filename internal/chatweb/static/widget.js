@@ -296,7 +296,7 @@
     if (!live && !log.querySelector("[data-again]")) {
       typing.textContent = "";
       var again = el("button", { "class": "lnk", type: "button", "data-again": "" }, t("newChat"));
-      again.addEventListener("click", function () { st.token = ""; st.pending = []; st.last = 0; seen = {}; save(); disconnect(); showForm(); });
+      again.addEventListener("click", function () { st.token = ""; st.pending = []; held = []; st.last = 0; seen = {}; save(); disconnect(); showForm(); });
       if (c.state === "ended") { sys(t("ended")); }
       log.appendChild(again);
     }
@@ -376,10 +376,14 @@
 
   // ---- transport: WebSocket, falling back to long polling ------------------
   var ws = null, wsOK = false, wsFails = 0, mode = "ws", retry = 0, polling = false, stopped = true;
+  // held keeps choices (a bot button, "leave a message", "end") made while
+  // the socket is not open yet, so a quick click is sent once it is rather
+  // than lost; typing, read and page frames are not worth keeping.
+  var held = [];
   function frame(f) {
     if (!st.token) { return; }
     if (mode === "ws") {
-      if (ws && wsOK) { try { ws.send(JSON.stringify(f)); } catch (e) { /* resent on reconnect if a message */ } }
+      if (ws && wsOK) { try { ws.send(JSON.stringify(f)); } catch (e) { /* resent on reconnect if a message */ } } else if (f.t === "button" || f.t === "leave" || f.t === "end") { held.push(f); }
       return;
     }
     call("send", f, true).then(function (r) { if (r && r.t === "ack" && r.message) { render(r.message); } }, function (x) {
@@ -392,8 +396,12 @@
     d.appendChild(el("div", null, p.text)); d.appendChild(el("div", { "class": "s" }, t("pending")));
     log.appendChild(d); body.scrollTop = body.scrollHeight;
   }
-  function flush() { st.pending.forEach(function (p) { showPending(p); frame(p); }); }
-  function expired() { st.token = ""; st.pending = []; save(); disconnect(); showForm(); }
+  function flush() {
+    st.pending.forEach(function (p) { showPending(p); frame(p); });
+    var h = held; held = [];
+    h.forEach(frame);
+  }
+  function expired() { st.token = ""; st.pending = []; held = []; save(); disconnect(); showForm(); }
   function disconnect() { stopped = true; if (ws) { try { ws.close(); } catch (e) { /* closed */ } ws = null; } }
   function connect() {
     if (!st.token) { return; }
