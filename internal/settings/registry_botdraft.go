@@ -133,11 +133,24 @@ func (d *SealedSetting) Key() string { return d.s.key }
 
 func (d *SealedSetting) context() string { return "setting:" + d.s.key }
 
+// CheckPlain returns why plain may not be stored ("" if it may).
+func (d *SealedSetting) CheckPlain(plain string) string {
+	if len(plain) > MaxBotDraftAPIKey || !utf8.ValidString(plain) || strings.ContainsAny(plain, "\x00\r\n") {
+		return "must be at most 4096 characters on one line"
+	}
+	return ""
+}
+
 // Set seals plain with box and stores it ("" clears the value), audited
 // with the value masked.
 func (d *SealedSetting) Set(ctx context.Context, s *Service, box *secrets.Box, plain string) error {
-	if len(plain) > MaxBotDraftAPIKey || !utf8.ValidString(plain) || strings.ContainsAny(plain, "\x00\r\n") {
-		return desk.Invalid(d.s.key, "must be at most 4096 characters on one line")
+	return s.inTx(ctx, func(tx *store.Tx) error { return d.SetTx(ctx, s, tx, box, plain) })
+}
+
+// SetTx is Set in tx.
+func (d *SealedSetting) SetTx(ctx context.Context, s *Service, tx *store.Tx, box *secrets.Box, plain string) error {
+	if why := d.CheckPlain(plain); why != "" {
+		return desk.Invalid(d.s.key, why)
 	}
 	v := ""
 	if plain != "" {
@@ -146,7 +159,7 @@ func (d *SealedSetting) Set(ctx context.Context, s *Service, box *secrets.Box, p
 			return fmt.Errorf("settings: sealing %s: %w", d.s.key, err)
 		}
 	}
-	return d.s.Set(ctx, s, v)
+	return d.s.SetTx(ctx, s, tx, v)
 }
 
 // IsSet reports whether a value is stored (without opening it).
