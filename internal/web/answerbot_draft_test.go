@@ -63,7 +63,13 @@ func (e *env) publicArticle(title, body string) {
 // key); agents are refused. In mode agents a chat's draft is an internal
 // note on its ticket, escaped on the ticket page.
 func TestAdminAnswerBotDraft(t *testing.T) {
-	e := newEnv(t, "")
+	for name, u := range stores(t) {
+		t.Run(name, func(t *testing.T) { adminAnswerBotDraft(t, u) })
+	}
+}
+
+func adminAnswerBotDraft(t *testing.T, dbURL string) {
+	e := newEnv(t, dbURL)
 	srv, auths := draftModel(t)
 	e.publicArticle("Reset your password", "Open settings and reset the password.")
 	ad := e.client()
