@@ -6,8 +6,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"os"
-	"os/exec"
 	"regexp"
 	"strconv"
 	"testing"
@@ -25,21 +23,7 @@ import (
 func startServeHTTP(t *testing.T, args string) string {
 	t.Helper()
 	addr := freePort(t)
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), "FRONTDESK_TEST_RUN_MAIN=1", "FRONTDESK_LOG_LEVEL=warn",
-		"FRONTDESK_TEST_ARGS=serve --addr "+addr+" "+args)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		_, _ = cmd.Process.Wait()
-		if t.Failed() {
-			t.Logf("server %s log:\n%s", addr, stderr.String())
-		}
-	})
+	startChild(t, "serve --addr "+addr+" "+args)
 	base := "http://" + addr
 	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(100 * time.Millisecond) {
 		if res, err := http.Get(base + "/healthz"); err == nil {
