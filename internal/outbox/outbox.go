@@ -98,6 +98,9 @@ type Outbox struct {
 	DB *store.DB
 	// Box seals deliverable messages; without one nothing can be queued.
 	Box *secrets.Box
+	// Queued, when set, is called once after the commit of each
+	// transaction that queued mail (the server kicks a delivery round).
+	Queued func()
 }
 
 // New returns an Outbox over db sealing with box.
@@ -184,8 +187,15 @@ func (o *Outbox) AddTx(ctx context.Context, tx *store.Tx, m Message) error {
 	if err != nil {
 		return fmt.Errorf("outbox: queue %s: %w", kind, err)
 	}
+	if o.Queued != nil && tx.Value(queuedKey{}) == nil {
+		tx.SetValue(queuedKey{}, true)
+		tx.AfterCommit(o.Queued)
+	}
 	return nil
 }
+
+// queuedKey marks a transaction whose commit already calls Queued.
+type queuedKey struct{}
 
 // CountSinceTx counts the messages of kind queued for to at or after since,
 // inside tx; services use it to cap how many emails one address receives.

@@ -164,6 +164,7 @@ func (a *App) registerSchedules() {
 func (a *App) runBackground(ctx context.Context) <-chan struct{} {
 	var wg sync.WaitGroup
 	wg.Go(func() { a.Schedules.Run(ctx) })
+	wg.Go(func() { a.Mail.Run(ctx) })
 	if a.IMAPIdle != nil {
 		wg.Go(func() { a.IMAPIdle.Run(ctx) })
 	}

@@ -312,6 +312,8 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 	a.Mailboxes = mailbox.New(db, box)
 	a.Threads = thread.New(db, box)
 	a.Mail = &deliver.Deliverer{Outbox: a.Outbox, Mailboxes: a.Mailboxes, Logger: logger}
+	// Mail just queued goes out now, not at the next scheduled round.
+	a.Outbox.Queued = a.Mail.Kick
 	// Ticket notifications are queued in each change's transaction; with
 	// no support address configured there are none.
 	notifier := &notify.Notifier{Outbox: a.Outbox, Mailboxes: a.Mailboxes, Threads: a.Threads, PublicURL: cfg.PublicURL, Logger: logger}

@@ -140,13 +140,16 @@ func TestOutboxRetryButton(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			e := newEnv(t, dbURL)
 			ctx := context.Background()
+			// The test plays the deliverer: it queues through an outbox
+			// that does not kick the server's delivery round.
+			ob := outbox.New(e.app.DB, e.app.Outbox.Box)
 			err := e.app.DB.InTx(ctx, func(tx *store.Tx) error {
-				return e.app.Outbox.AddTx(ctx, tx, outbox.Message{To: "gone@example.org", Subject: "Hello", Text: "Hi", Kind: "test"})
+				return ob.AddTx(ctx, tx, outbox.Message{To: "gone@example.org", Subject: "Hello", Text: "Hi", Kind: "test"})
 			})
 			if err != nil {
 				t.Fatal(err)
 			}
-			due, err := e.app.Outbox.Due(e.sys, time.Now(), 10, time.Minute)
+			due, err := ob.Due(e.sys, time.Now(), 10, time.Minute)
 			if err != nil || len(due) != 1 {
 				t.Fatalf("due %v %v", due, err)
 			}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/textproto"
+	"sync"
 	"time"
 
 	"github.com/emersion/go-smtp"
@@ -48,6 +49,9 @@ type Deliverer struct {
 	MaxBackoff  time.Duration
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+
+	kickOnce sync.Once
+	kick     chan struct{} // see Kick
 }
 
 // Result counts what one round did.

@@ -8,6 +8,7 @@ import (
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/pem"
+	"errors"
 	"io"
 	"mime"
 	"mime/multipart"
@@ -275,4 +276,41 @@ func TestMailWaitsWithoutARelayAndUnreachableRelayRetries(t *testing.T) {
 	if res, err := r.d.DeliverDue(ctx); err != nil || res.Retrying != 1 {
 		t.Fatalf("relay down = %v, %v", res, err)
 	}
+}
+
+// TestKickDeliversQueuedMailAtOnce: with Queued wired to Kick and Run
+// going, a message goes out right after the commit that queued it, with
+// no scheduled round; a rolled-back transaction kicks nothing and sends
+// nothing.
+func TestKickDeliversQueuedMailAtOnce(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		r := newRig(t, db)
+		r.d.Now = nil
+		r.outbox.Queued = r.d.Kick
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() { r.d.Run(ctx); close(done) }()
+		defer func() { cancel(); <-done }()
+		msg := func(to string) outbox.Message {
+			return outbox.Message{To: to, Kind: "ticket.reply", MailboxID: r.mailbox.ID, Subject: "Re: order", Text: "On its way."}
+		}
+		rolledBack := errors.New("rolled back")
+		if err := db.InTx(ctx, func(tx *store.Tx) error {
+			if err := r.outbox.AddTx(ctx, tx, msg("never@example.org")); err != nil {
+				return err
+			}
+			return rolledBack
+		}); !errors.Is(err, rolledBack) {
+			t.Fatal(err)
+		}
+		r.queue(t, msg("klient@example.org"))
+		for deadline := time.Now().Add(10 * time.Second); len(r.smtp.Mails()) == 0; time.Sleep(20 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatal("the queued message was not sent after its commit")
+			}
+		}
+		if m := r.smtp.Mails(); len(m) != 1 || strings.Join(m[0].To, ",") != "klient@example.org" {
+			t.Fatalf("relay got %+v", m)
+		}
+	})
 }
