@@ -18,6 +18,7 @@ import (
 	"github.com/frontdesk/frontdesk/internal/attach"
 	"github.com/frontdesk/frontdesk/internal/auth"
 	"github.com/frontdesk/frontdesk/internal/bulk"
+	"github.com/frontdesk/frontdesk/internal/chat"
 	"github.com/frontdesk/frontdesk/internal/channel/email/ingest"
 	"github.com/frontdesk/frontdesk/internal/channel/email/mailbox"
 	"github.com/frontdesk/frontdesk/internal/channel/email/thread"
@@ -153,6 +154,7 @@ func newTestHandler(t testing.TB, db *store.DB, configure func(*Server)) (*testA
 	srv.HelpCenter = helpcenter.New(db) // p10-hc
 	srv.HelpCenter.Blobs = blobs
 	srv.AnswerBot = answerbot.New(db, srv.HelpCenter, tickets, nil) // p11-bot
+	srv.Chat = chat.New(db, tickets, bus, box, settings.New(db, bus)) // p11-keys
 	// As internal/server does, so bulk jobs can be driven with Jobs.RunOnce.
 	srv.Bulk.Register(srv.Jobs)
 	if configure != nil {
