@@ -240,7 +240,6 @@ func TestPreChatFormRequiredAndPlain(t *testing.T) {
 	})
 }
 
-
 func queueIDs(t *testing.T, f *fixture, p *desk.Principal) []int64 {
 	t.Helper()
 	con, err := f.svc.Console(as(p))
