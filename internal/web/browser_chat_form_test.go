@@ -24,8 +24,12 @@ func TestBrowserChatPreChatForm(t *testing.T) {
 	var key string
 	site := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
 		rw.Header().Set("Content-Type", "text/html; charset=utf-8")
-		fmt.Fprintf(rw, `<!DOCTYPE html><html lang="en"><head><title>Shop</title></head><body><main><h1>Shop</h1></main>
-<script src="%s/widget.js" data-key="%s" async></script></body></html>`, e.base, key)
+		lang := "en"
+		if r.URL.Query().Get("lang") == "pl" {
+			lang = "pl"
+		}
+		fmt.Fprintf(rw, `<!DOCTYPE html><html lang="%s"><head><title>Shop</title></head><body><main><h1>Shop</h1></main>
+<script src="%s/widget.js" data-key="%s" async></script></body></html>`, lang, e.base, key)
 	}))
 	defer site.Close()
 	sales := e.mustGroup("Sales")
@@ -103,4 +107,15 @@ func TestBrowserChatPreChatForm(t *testing.T) {
 		t.Fatalf("state %s", con.Queue[0].State)
 	}
 	vi.noScriptRan("the widget")
+
+	// The same form in Polish, as accessible.
+	pl := b.tab("polish visitor")
+	pl.open(site.URL + "/?lang=pl")
+	pl.waitJS(w(`return !!R.querySelector(".l");`), "the launcher")
+	pl.eval(w(`R.querySelector(".l").click(); return "";`))
+	pl.waitJS(w(`return !!R.querySelector("#fdc-group");`), "the team choice")
+	if got := pl.eval(w(`return R.querySelector("label[for=fdc-group]").textContent + "|" + R.querySelector("label[for=fdc-question]").textContent + "|" + R.querySelector("#fdc-group").options[0].textContent;`)); got != "Który zespół?|W czym możemy pomóc? (opcjonalnie)|Wybierz zespół" {
+		t.Fatalf("Polish form: %s", got)
+	}
+	pl.widgetAccessible("the Polish configured pre-chat form")
 }
