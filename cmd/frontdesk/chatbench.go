@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net/http"
 	"slices"
 	"strconv"
@@ -51,7 +52,10 @@ func chatbench(ctx context.Context, args []string, stdout io.Writer) error {
 	if *base2 == "" {
 		*base2 = *base
 	}
+	// Each run takes its addresses from a random point of 10.0.0.0/8, so
+	// runs one after another do not share the server's per-address budgets.
 	var ipSeq atomic.Int64
+	ipSeq.Store(rand.Int64N(1 << 23))
 	nextIP := func() string {
 		n := ipSeq.Add(1)
 		return fmt.Sprintf("10.%d.%d.%d", (n>>16)&255, (n>>8)&255, n&255)
@@ -108,9 +112,12 @@ func chatbench(ctx context.Context, args []string, stdout io.Writer) error {
 
 	memBefore := residentMemory(ctx, hc, *metrics)
 	// Idle sockets share a few chats (as a visitor's tabs do).
-	idleTok, err := start()
-	if err != nil && *idle > 0 {
-		return err
+	var idleTok string
+	var err error
+	if *idle > 0 {
+		if idleTok, err = start(); err != nil {
+			return err
+		}
 	}
 	var conns []*websocket.Conn
 	var mu sync.Mutex
@@ -155,6 +162,11 @@ func chatbench(ctx context.Context, args []string, stdout io.Writer) error {
 	var latMu sync.Mutex
 	var lats []time.Duration
 	var lost atomic.Int64
+	var firstErr atomic.Value
+	setupFailed := func(err error) {
+		failed.Add(1)
+		firstErr.CompareAndSwap(nil, err.Error())
+	}
 	t1 := time.Now()
 	for i := range *active {
 		wg.Add(1)
@@ -162,12 +174,12 @@ func chatbench(ctx context.Context, args []string, stdout io.Writer) error {
 			defer wg.Done()
 			tok, err := start()
 			if err != nil {
-				failed.Add(1)
+				setupFailed(err)
 				return
 			}
 			snd, err := dial(*base, tok)
 			if err != nil {
-				failed.Add(1)
+				setupFailed(err)
 				return
 			}
 			defer snd.CloseNow()
@@ -180,7 +192,7 @@ func chatbench(ctx context.Context, args []string, stdout io.Writer) error {
 			}()
 			rcv, err := dial(*base2, tok)
 			if err != nil {
-				failed.Add(1)
+				setupFailed(err)
 				return
 			}
 			defer rcv.CloseNow()
@@ -250,6 +262,9 @@ func chatbench(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "active chats: %d, %d messages delivered in %s, %d lost, %d setup failures\n",
 		*active, len(lats), time.Since(t1).Round(time.Millisecond), lost.Load(), failed.Load())
+	if e := firstErr.Load(); e != nil {
+		fmt.Fprintf(stdout, "first setup failure: %s\n", e)
+	}
 	fmt.Fprintf(stdout, "fan-out latency: p50 %s, p99 %s, max %s\n", pct(0.50).Round(10*time.Microsecond), pct(0.99).Round(10*time.Microsecond), pct(1).Round(10*time.Microsecond))
 	for _, c := range conns {
 		c.Close(websocket.StatusNormalClosure, "")

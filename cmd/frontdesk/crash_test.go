@@ -35,21 +35,7 @@ func freePort(t *testing.T) string {
 // SMTP receiver answers.
 func startServe(t *testing.T, data, addr, smtpAddr string, env ...string) *exec.Cmd {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), append([]string{"FRONTDESK_TEST_RUN_MAIN=1", "FRONTDESK_LOG_LEVEL=warn",
-		"FRONTDESK_TEST_ARGS=serve --data " + data + " --addr " + addr + " --smtp-addr " + smtpAddr}, env...)...)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		_, _ = cmd.Process.Wait()
-		if t.Failed() {
-			t.Logf("server log:\n%s", stderr.String())
-		}
-	})
+	cmd := startChild(t, "serve --data "+data+" --addr "+addr+" --smtp-addr "+smtpAddr, env...)
 	for i := 0; ; i++ {
 		c, err := net.DialTimeout("tcp", smtpAddr, time.Second)
 		if err == nil {
@@ -61,6 +47,29 @@ func startServe(t *testing.T, data, addr, smtpAddr string, env ...string) *exec.
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+}
+
+// startChild runs frontdesk with args (split on spaces) and extra
+// environment in a child process (this test binary, see TestMain), kills
+// it when the test ends, and shows its log if the test failed.
+func startChild(t *testing.T, args string, env ...string) *exec.Cmd {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), append([]string{"FRONTDESK_TEST_RUN_MAIN=1", "FRONTDESK_LOG_LEVEL=warn",
+		"FRONTDESK_TEST_ARGS=" + args}, env...)...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		_, _ = cmd.Process.Wait()
+		if t.Failed() {
+			t.Logf("%s log:\n%s", args, stderr.String())
+		}
+	})
+	return cmd
 }
 
 func sendMail(addr string, raw []byte) error {

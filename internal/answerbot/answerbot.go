@@ -19,6 +19,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strconv"
 	"strings"
@@ -31,6 +32,7 @@ import (
 	"github.com/frontdesk/frontdesk/internal/locale"
 	"github.com/frontdesk/frontdesk/internal/people"
 	"github.com/frontdesk/frontdesk/internal/sanitize"
+	"github.com/frontdesk/frontdesk/internal/secrets"
 	"github.com/frontdesk/frontdesk/internal/settings"
 	"github.com/frontdesk/frontdesk/internal/store"
 	"github.com/frontdesk/frontdesk/internal/ticket"
@@ -56,6 +58,22 @@ type Service struct {
 	Tickets *ticket.Service
 	// Settings reads answer_bot.email_suggestions (nil: uncached).
 	Settings *settings.Service
+	// Box opens the drafting endpoint's API key (nil: no key can be used).
+	Box *secrets.Box
+	// Logger records drafting failures (nil: slog.Default()).
+	Logger *slog.Logger
+	// Stats counts drafting requests by result.
+	Stats DraftStats
+	// OnJob is called after a commit that enqueued a job (nil: the runner
+	// finds it when it next polls).
+	OnJob func()
+}
+
+func (s *Service) log() *slog.Logger {
+	if s.Logger != nil {
+		return s.Logger
+	}
+	return slog.Default()
 }
 
 var _ botapi.Bot = (*Service)(nil)
@@ -346,7 +364,7 @@ func (s *Service) text(ctx context.Context, t *turn) error {
 		// Typing instead of pressing a button: treat it as a question.
 		t.st.Step = ""
 	}
-	return s.offer(ctx, t, t.Text)
+	return s.offerDrafted(ctx, t, t.Text)
 }
 
 // cleanAnswer keeps an answer to one line of at most MaxAnswer printable
@@ -368,21 +386,80 @@ func cleanAnswer(s string) string {
 // offer searches the help center for query and offers what it finds; with
 // nothing found a person takes over.
 func (s *Service) offer(ctx context.Context, t *turn, query string) error {
-	arts, err := s.Suggest(t.visitor, t.loc, query, MaxArticles)
+	_, err := s.offerFound(ctx, t, query)
+	return err
+}
+
+// offerFound is offer, returning the articles found.
+func (s *Service) offerFound(ctx context.Context, t *turn, query string) ([]helpcenter.Article, error) {
+	found, err := s.suggest(t.visitor, t.loc, query, MaxArticles)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if len(arts) == 0 {
+	if len(found) == 0 {
 		t.say(t.pr.T("answerbot.nothing_found"))
-		return s.handover(ctx, t, t.GroupID)
+		return nil, s.handover(ctx, t, t.GroupID)
 	}
+	arts := make([]botapi.Article, len(found))
 	t.st.Offered = t.st.Offered[:0]
-	for _, a := range arts {
+	for i, a := range found {
+		arts[i] = toArticle(a)
 		t.st.Offered = append(t.st.Offered, a.ID)
 	}
 	t.say(t.pr.T("answerbot.found"))
 	s.show(t, arts)
+	return found, nil
+}
+
+// offerDrafted answers a question the visitor typed: the articles found,
+// and, when drafting is on, a drafted answer from them — sent to the
+// visitor marked as automatic (mode visitors), or kept for the agents as
+// an internal note (mode agents). Without a draft it is offer.
+func (s *Service) offerDrafted(ctx context.Context, t *turn, question string) error {
+	cfg, on, err := s.draftMode(ctx)
+	if err != nil {
+		// Drafting is an extra: a setting that cannot be read turns it off.
+		s.Stats.Failed.Add(1)
+		s.log().Warn("answerbot: reading the drafting settings; answering without a draft", "conversation_id", t.ConversationID, "err", err)
+		on = false
+	}
+	if !on {
+		return s.offer(ctx, t, question)
+	}
+	mark := len(t.text)
+	found, err := s.offerFound(ctx, t, question)
+	if err != nil || len(found) == 0 {
+		return err
+	}
+	text, used := s.draft(ctx, cfg, question, found, "chat", t.ConversationID)
+	if text == "" {
+		return nil
+	}
+	switch cfg.mode {
+	case settings.BotDraftVisitors:
+		// The draft replaces "these articles may answer…"; the articles
+		// follow as its sources, with the usual buttons.
+		t.text = append(t.text[:mark], t.pr.T("answerbot.draft_intro"), text, t.pr.T("answerbot.draft_sources"))
+		t.out.Drafted = true
+	case settings.BotDraftAgents:
+		t.out.AgentNote = AgentNote(text, used)
+	}
 	return nil
+}
+
+// AgentNote is the internal note that holds a draft for the agents.
+func AgentNote(draft string, used []helpcenter.Article) string {
+	var b strings.Builder
+	b.WriteString("Answer bot draft (written automatically from help-center articles; not sent to the customer — check it before using it):\n\n")
+	b.WriteString(draft)
+	if len(used) > 0 {
+		b.WriteString("\n\nArticles used:")
+		for _, a := range used {
+			ba := toArticle(a)
+			b.WriteString("\n- " + oneLine(ba.Title) + " (" + ba.URL + ")")
+		}
+	}
+	return b.String()
 }
 
 func (s *Service) show(t *turn, arts []botapi.Article) {
@@ -402,6 +479,19 @@ func (s *Service) show(t *turn, arts []botapi.Article) {
 // read, in loc (falling back to the default locale when loc has none), as
 // the bot offers them. The email suggestions use it too.
 func (s *Service) Suggest(ctx context.Context, loc, text string, n int) ([]botapi.Article, error) {
+	found, err := s.suggest(ctx, loc, text, n)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]botapi.Article, 0, len(found))
+	for _, a := range found {
+		out = append(out, toArticle(a))
+	}
+	return out, nil
+}
+
+// suggest is Suggest's search, returning the articles themselves.
+func (s *Service) suggest(ctx context.Context, loc, text string, n int) ([]helpcenter.Article, error) {
 	rs, err := s.HC.Suggest(ctx, loc, text, n)
 	if err != nil {
 		return nil, fmt.Errorf("answerbot: search: %w", err)
@@ -411,9 +501,9 @@ func (s *Service) Suggest(ctx context.Context, loc, text string, n int) ([]botap
 			return nil, fmt.Errorf("answerbot: search: %w", err)
 		}
 	}
-	out := make([]botapi.Article, 0, len(rs))
+	out := make([]helpcenter.Article, 0, len(rs))
 	for _, r := range rs {
-		out = append(out, toArticle(r.Article))
+		out = append(out, r.Article)
 	}
 	return out, nil
 }

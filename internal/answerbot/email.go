@@ -149,6 +149,11 @@ func (s *Service) EmailSuggestions(ctx context.Context, tx *store.Tx, base strin
 	if err != nil || len(arts) == 0 {
 		return nil, err
 	}
+	// With drafting for agents on, a draft from these articles becomes an
+	// internal note on the ticket, after its commit.
+	if err := s.enqueueEmailDraftTx(ctx, tx, ticketID, requesterID, loc, text); err != nil {
+		return nil, err
+	}
 	out := make([]EmailSuggestion, 0, len(arts))
 	for _, a := range arts {
 		tok, err := s.LinkToken(ctx, tx, ticketID, requesterID, a.ID)

@@ -45,6 +45,13 @@ type Reply struct {
 	// recorded as a bot resolution.
 	Resolved  bool
 	ArticleID int64 // the article that resolved it
+	// Drafted: Text holds an answer drafted automatically (by a language
+	// model, from Articles); the widget labels it as an automatic answer.
+	Drafted bool
+	// AgentNote is plain text for the agents alone (a drafted answer the
+	// visitor does not see): the chat adds it to its ticket as an
+	// internal note.
+	AgentNote string
 }
 
 // Bot answers visitor turns. The chat works without one (nil: straight to routing).

@@ -7,6 +7,7 @@ import (
 
 	"github.com/frontdesk/frontdesk/internal/botapi"
 	"github.com/frontdesk/frontdesk/internal/desk"
+	"github.com/frontdesk/frontdesk/internal/settings"
 	"github.com/frontdesk/frontdesk/internal/store"
 	"github.com/frontdesk/frontdesk/internal/ticket"
 )
@@ -17,8 +18,10 @@ import (
 // takes over). Handover routes the chat; Resolved ends it as a bot
 // resolution. A bot that fails or takes too long hands over.
 
-// botTimeout bounds one bot turn.
-const botTimeout = 10 * time.Second
+// botTimeout bounds one bot turn: long enough for a drafted answer
+// (settings.BotDraftTimeout, at most MaxBotDraftTimeout seconds; the bot
+// leaves itself time to answer without one when the endpoint is slow).
+const botTimeout = time.Duration(settings.MaxBotDraftTimeout)*time.Second + 10*time.Second
 
 // TagBotResolved marks the ticket of a chat the bot resolved (reports).
 const TagBotResolved = "chat_bot_resolved"
@@ -80,6 +83,10 @@ func (s *Service) applyReply(ctx context.Context, id int64, r botapi.Reply) erro
 	for i := range r.Buttons {
 		r.Buttons[i].Label = cleanLine(r.Buttons[i].Label, 80)
 	}
+	r.AgentNote = strings.TrimSpace(strings.ToValidUTF8(r.AgentNote, ""))
+	if len(r.AgentNote) > maxAgentNote {
+		r.AgentNote = strings.ToValidUTF8(r.AgentNote[:maxAgentNote], "")
+	}
 	return s.DB.InTx(ctx, func(tx *store.Tx) error {
 		c, err := s.conversation(ctx, tx, id)
 		if err != nil {
@@ -92,11 +99,16 @@ func (s *Service) applyReply(ctx context.Context, id int64, r botapi.Reply) erro
 			return err
 		}
 		if r.Text != "" || len(r.Articles) > 0 || len(r.Buttons) > 0 {
-			data := &MessageData{Articles: r.Articles, Buttons: r.Buttons}
+			data := &MessageData{Articles: r.Articles, Buttons: r.Buttons, Drafted: r.Drafted && r.Text != ""}
 			if _, err := s.insertMessageTx(ctx, tx, c, KindBot, 0, "", r.Text, data, ""); err != nil {
 				return err
 			}
 			if err := s.botNoteTx(ctx, tx, c, r); err != nil {
+				return err
+			}
+		}
+		if r.AgentNote != "" {
+			if err := s.agentNoteTx(ctx, tx, c, r.AgentNote); err != nil {
 				return err
 			}
 		}
@@ -145,10 +157,27 @@ func (s *Service) applyReply(ctx context.Context, id int64, r botapi.Reply) erro
 	})
 }
 
+// maxAgentNote bounds the bot's note for agents (bytes).
+const maxAgentNote = 16 << 10
+
+// agentNoteTx adds the bot's note for the agents (a drafted answer the
+// visitor did not see) to the chat's ticket as an internal note, through
+// the ticket's commit path. It is plain text, shown escaped.
+func (s *Service) agentNoteTx(ctx context.Context, tx *store.Tx, c *Conversation, note string) error {
+	priv := false
+	_, _, err := s.Tickets.EditTx(systemCtx(ctx), tx, c.TicketID, func(e *ticket.Edit) error {
+		return e.AddComment(&ticket.CommentInput{Body: note, Public: &priv, AuthorID: desk.SetID(c.VisitorID)})
+	})
+	return err
+}
+
 // botNoteTx keeps the bot's reply on the ticket as an internal note.
 func (s *Service) botNoteTx(ctx context.Context, tx *store.Tx, c *Conversation, r botapi.Reply) error {
 	var b strings.Builder
 	b.WriteString("Answer bot: ")
+	if r.Drafted {
+		b.WriteString("[automatic answer, drafted from help-center articles] ")
+	}
 	b.WriteString(r.Text)
 	for _, a := range r.Articles {
 		b.WriteString("\n- " + a.Title)

@@ -158,6 +158,9 @@ type MessageData struct {
 	// from the ticket.
 	AttachmentID int64 `json:"attachment_id,omitempty"`
 	Size         int64 `json:"size,omitempty"`
+	// Drafted marks a bot message whose text was drafted automatically
+	// (botapi.Reply.Drafted): the widget labels it an automatic answer.
+	Drafted bool `json:"drafted,omitempty"`
 }
 
 // Conversation is a chat's state.

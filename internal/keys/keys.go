@@ -14,6 +14,7 @@ import (
 	"github.com/frontdesk/frontdesk/internal/chat"
 	"github.com/frontdesk/frontdesk/internal/outbox"
 	"github.com/frontdesk/frontdesk/internal/secrets"
+	"github.com/frontdesk/frontdesk/internal/settings"
 	"github.com/frontdesk/frontdesk/internal/store"
 	"github.com/frontdesk/frontdesk/internal/twofactor"
 	"github.com/frontdesk/frontdesk/internal/webhook"
@@ -32,6 +33,7 @@ const (
 	KindWebhook   Kind = "webhook secrets"
 	KindOutbox    Kind = "queued and sent mail bodies"
 	KindChat      Kind = "chat widget identity secrets"
+	KindSettings  Kind = "sealed settings (the answer bot's API key)"
 )
 
 // owners lists every package that stores sealed values. A new one must be
@@ -45,6 +47,7 @@ var owners = []struct {
 	{KindTwoFactor, twofactor.ResealTx},
 	{KindWebhook, webhook.ResealTx},
 	{KindChat, chat.ResealTx},
+	{KindSettings, settings.ResealTx},
 	{KindOutbox, outbox.ResealTx},
 }
 

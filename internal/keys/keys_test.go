@@ -16,6 +16,7 @@ import (
 	"github.com/frontdesk/frontdesk/internal/outbox"
 	"github.com/frontdesk/frontdesk/internal/people"
 	"github.com/frontdesk/frontdesk/internal/secrets"
+	"github.com/frontdesk/frontdesk/internal/settings"
 	"github.com/frontdesk/frontdesk/internal/store"
 	"github.com/frontdesk/frontdesk/internal/store/storetest"
 	"github.com/frontdesk/frontdesk/internal/twofactor"
@@ -64,6 +65,9 @@ func seed(t *testing.T, db *store.DB, box *secrets.Box) int64 {
 	if _, err := chat.New(db, nil, nil, box, nil).CreateKey(sys, chat.KeyInput{Name: &kn, NewIdentitySecret: true}); err != nil {
 		t.Fatal(err)
 	}
+	if err := settings.BotDraftAPIKey.Set(sys, settings.Uncached(db, nil), box, "sk-draft-key"); err != nil {
+		t.Fatal(err)
+	}
 	if err := db.InTx(sys, func(tx *store.Tx) error {
 		return outbox.New(db, box).AddTx(sys, tx, outbox.Message{To: "kasia@klient.example", Subject: "Hello", Text: "sealed body", Kind: "test"})
 	}); err != nil {
@@ -81,7 +85,7 @@ func TestRotate(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, k := range []keys.Kind{keys.KindMailbox, keys.KindTwoFactor, keys.KindWebhook, keys.KindOutbox, keys.KindChat} {
+		for _, k := range []keys.Kind{keys.KindMailbox, keys.KindTwoFactor, keys.KindWebhook, keys.KindOutbox, keys.KindChat, keys.KindSettings} {
 			if before.Counts[k] == 0 {
 				t.Fatalf("no sealed %s seeded: %+v", k, before.Counts)
 			}
@@ -107,6 +111,9 @@ func TestRotate(t *testing.T) {
 		}
 		if _, err := mailbox.New(db, old).Sender(ctx, mbID); err == nil {
 			t.Fatal("the mailbox secret still opens with the old key")
+		}
+		if k, err := settings.BotDraftAPIKey.Open(ctx, settings.Uncached(db, nil), next); err != nil || k != "sk-draft-key" {
+			t.Fatalf("the answer bot's API key after rotation: %q %v", k, err)
 		}
 		// Rotating again from a box that knows both keys (an interrupted
 		// rotation) works too.
@@ -163,6 +170,7 @@ func TestEverySealingPackageIsRotated(t *testing.T) {
 	known := map[string]bool{
 		"internal/channel/email/mailbox": true, "internal/twofactor": true,
 		"internal/webhook": true, "internal/outbox": true, "internal/chat": true,
+		"internal/settings": true,
 	}
 	root, _ := filepath.Abs("../..")
 	var found []string

@@ -383,6 +383,10 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 	a.HelpCenter = helpcenter.New(db)
 	a.HelpCenter.Blobs = blobs // article attachments (p10-hc)
 	a.AnswerBot = answerbot.New(db, a.HelpCenter, a.Tickets, a.Settings)
+	// Drafted answers (p11-bot-draft): the endpoint's API key is sealed
+	// with the instance key; email drafts run as jobs after the commit.
+	a.AnswerBot.Box, a.AnswerBot.Logger, a.AnswerBot.OnJob = box, logger, a.Jobs.Notify
+	a.Jobs.Handle(answerbot.JobEmailDraft, a.AnswerBot.HandleEmailDraft)
 	a.openChat(box)
 	a.chatDone = ctx.Done()
 	a.Web, err = web.New(web.Deps{AnswerBot: a.AnswerBot,
@@ -525,6 +529,15 @@ func (a *App) registerGauges(reg *prometheus.Registry) {
 		n, _ := a.Jobs.Depth(ctx)
 		return float64(n)
 	})
+	if a.AnswerBot != nil {
+		st := &a.AnswerBot.Stats
+		for result, n := range map[string]func() int64{"ok": st.OK.Load, "failed": st.Failed.Load, "no_answer": st.NoAnswer.Load} {
+			_ = reg.Register(prometheus.NewCounterFunc(prometheus.CounterOpts{
+				Name: "frontdesk_answer_bot_drafts_total", Help: "Drafted answers asked of the OpenAI-compatible endpoint, by result.",
+				ConstLabels: prometheus.Labels{"result": result},
+			}, func() float64 { return float64(n()) }))
+		}
+	}
 	_ = httpx.GaugeFunc(reg, "frontdesk_store_open_connections", "Open store connections (write and read pools).", func() float64 {
 		w, r := a.DB.Stats()
 		if a.DB.Dialect == store.Postgres {

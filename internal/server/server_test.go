@@ -84,6 +84,7 @@ func TestHealthMetricsAndRequestIDs(t *testing.T) {
 				`frontdesk_http_requests_total{code="401",method="GET",route="GET /api/v2/tickets"}`,
 				"frontdesk_http_request_duration_seconds_bucket",
 				"frontdesk_job_queue_depth",
+				`frontdesk_answer_bot_drafts_total{result="failed"} 0`,
 				"frontdesk_store_open_connections",
 			} {
 				if !strings.Contains(string(b), want) {

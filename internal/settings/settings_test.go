@@ -301,6 +301,9 @@ func TestRegistry(t *testing.T) {
 		// p11-chat
 		settings.KeyChatMaxPerAgent, settings.KeyChatRouting, settings.KeyChatWaitSeconds,
 		settings.KeyChatTokenDays, // p11-chat-more
+		// p11-bot-draft
+		settings.KeyBotDraftMode, settings.KeyBotDraftEndpoint, settings.KeyBotDraftModel,
+		settings.KeyBotDraftAPIKey, settings.KeyBotDraftTimeout, settings.KeyBotDraftArticles,
 	}
 	if len(all) != len(want) {
 		t.Fatalf("%d settings declared, want %d: %+v", len(all), len(want), all)

@@ -120,6 +120,7 @@ func TestUIPermissionMatrix(t *testing.T) {
 		{"/agent/admin/answer-bot", denied, denied},      // p11-bot
 		{"/agent/admin/answer-bot/1", denied, denied},
 		{"/agent/admin/answer-bot/email", denied, denied},
+		{"/agent/admin/answer-bot/draft", denied, denied}, // p11-bot-draft
 		{"/agent/admin/answer-bot/1/activate", denied, denied},
 		{"/agent/admin/answer-bot/1/delete", denied, denied},
 	}

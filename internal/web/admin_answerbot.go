@@ -8,6 +8,7 @@ import (
 
 	"github.com/frontdesk/frontdesk/internal/answerbot"
 	"github.com/frontdesk/frontdesk/internal/desk"
+	"github.com/frontdesk/frontdesk/internal/settings"
 )
 
 // The answer bot's flows (p11-bot): a list (create, activate, delete) and
@@ -23,6 +24,7 @@ func (s *Server) registerAnswerBotAdmin(h func(string, access, handlerFunc)) {
 	h("GET /agent/admin/answer-bot", admin, s.adminBotFlows)
 	h("POST /agent/admin/answer-bot", admin, s.adminCreateBotFlow)
 	h("POST /agent/admin/answer-bot/email", admin, s.adminBotEmail)
+	h("POST /agent/admin/answer-bot/draft", admin, s.adminBotDraft)
 	h("GET /agent/admin/answer-bot/{id}", admin, s.adminBotFlow)
 	h("POST /agent/admin/answer-bot/{id}", admin, s.adminSaveBotFlow)
 	h("POST /agent/admin/answer-bot/{id}/activate", admin, s.adminActivateBotFlow)
@@ -42,10 +44,20 @@ func (s *Server) showAdminBotFlows(w http.ResponseWriter, r *http.Request, statu
 	if err != nil {
 		return err
 	}
+	draft, err := s.d.AnswerBot.DraftSettings(r.Context())
+	if err != nil {
+		return err
+	}
 	pg := s.adminPage(r, "answerbot.admin.title", "answer-bot")
 	pg.Error, pg.FieldErrors = msg, fe
 	pg.Form.Set("name", r.PostFormValue("name"))
-	pg.Data = adminBotFlowsData{Flows: flows, Email: email}
+	if r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/draft") {
+		// Show what was typed (never the key), so nothing is lost.
+		draft.Mode, draft.Endpoint, draft.Model = r.PostFormValue("draft_mode"), r.PostFormValue("draft_endpoint"), r.PostFormValue("draft_model")
+		draft.TimeoutSeconds, _ = strconv.ParseInt(r.PostFormValue("draft_timeout"), 10, 64)
+		draft.MaxArticles, _ = strconv.ParseInt(r.PostFormValue("draft_articles"), 10, 64)
+	}
+	pg.Data = adminBotFlowsData{Flows: flows, Email: email, Draft: draft, DraftModes: draftModes}
 	return s.render(w, status, "admin_answerbot", pg)
 }
 
@@ -53,6 +65,33 @@ type adminBotFlowsData struct {
 	Flows []*answerbot.Flow
 	// Email: suggestions in new email tickets' acknowledgements.
 	Email bool
+	// Draft: drafted answers from an OpenAI-compatible endpoint (the key
+	// is never in it, only whether one is stored).
+	Draft      answerbot.DraftSettings
+	DraftModes []string
+}
+
+var draftModes = []string{settings.BotDraftOff, settings.BotDraftAgents, settings.BotDraftVisitors}
+
+// adminBotDraft saves the drafting settings. An empty key field keeps the
+// stored key; the key is never shown back.
+func (s *Server) adminBotDraft(w http.ResponseWriter, r *http.Request) error {
+	num := func(k string) int64 {
+		n, err := strconv.ParseInt(strings.TrimSpace(r.PostFormValue(k)), 10, 64)
+		if err != nil {
+			return -1 // refused by the service with the field's message
+		}
+		return n
+	}
+	in := answerbot.DraftInput{Mode: r.PostFormValue("draft_mode"), Endpoint: r.PostFormValue("draft_endpoint"), Model: r.PostFormValue("draft_model"),
+		APIKey: r.PostFormValue("draft_api_key"), ClearKey: r.PostFormValue("draft_clear_key") == "1",
+		TimeoutSeconds: num("draft_timeout"), MaxArticles: num("draft_articles")}
+	if err := s.d.AnswerBot.SetDraftSettings(r.Context(), in); err != nil {
+		return s.adminForm(w, r, err, func(st int, msg string, fe map[string][]string) error {
+			return s.showAdminBotFlows(w, r, st, msg, fe)
+		})
+	}
+	return redirect(w, r, withMsg("/agent/admin/answer-bot", "updated"))
 }
 
 func (s *Server) adminBotEmail(w http.ResponseWriter, r *http.Request) error {

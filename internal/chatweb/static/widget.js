@@ -48,13 +48,15 @@
       transcript: "Email me the transcript", transcriptSent: "The transcript is on its way to {0}.",
       transcriptWait: "The transcript was sent a moment ago. Try again later.",
       tooMany: "Too many attempts from here. Please wait a while and try again.",
-      download: "Download {0}", fileGone: "This file is no longer available."
+      download: "Download {0}", fileGone: "This file is no longer available.",
+      drafted: "Automatic answer"
     },
     pl: {
       transcript: "Wyślij mi zapis czatu e-mailem", transcriptSent: "Zapis czatu jest w drodze na adres {0}.",
       transcriptWait: "Zapis czatu został wysłany przed chwilą. Spróbuj ponownie później.",
       tooMany: "Zbyt wiele prób z tego miejsca. Odczekaj chwilę i spróbuj ponownie.",
-      download: "Pobierz {0}", fileGone: "Ten plik nie jest już dostępny."
+      download: "Pobierz {0}", fileGone: "Ten plik nie jest już dostępny.",
+      drafted: "Odpowiedź automatyczna"
     }
   };
   // Strings of the configurable pre-chat form (optional fields, teams).
@@ -96,7 +98,7 @@
     ".f[hidden]{display:none}input,textarea,select{width:100%;border:1px solid #6b7280;border-radius:6px;padding:6px;color:#111;background:#fff}textarea{resize:vertical;min-height:60px}" +
     ".btn{background:#1d4ed8;color:#fff;border:0;border-radius:6px;padding:8px 12px;cursor:pointer}.lnk{background:none;border:0;color:#1d4ed8;text-decoration:underline;cursor:pointer;padding:4px 0}" +
     ".m{margin:6px 0;padding:6px 10px;border-radius:8px;max-width:85%;white-space:pre-wrap;word-wrap:break-word}" +
-    ".m.visitor{background:#dbeafe;margin-left:auto}.m.agent,.m.bot{background:#f3f4f6}.m.system{background:none;color:#374151;font-style:italic;text-align:center;max-width:100%}" +
+    ".m.visitor{background:#dbeafe;margin-left:auto}.m.agent,.m.bot{background:#f3f4f6}.m.drafted{border-left:3px solid #92400e}.m .dl{font-size:12px;font-weight:bold;color:#92400e}.m.system{background:none;color:#374151;font-style:italic;text-align:center;max-width:100%}" +
     ".a{font-size:12px;color:#374151;margin-bottom:2px}.s{font-size:12px;color:#4b5563;text-align:right}.ty{min-height:20px;padding:0 10px;color:#374151;font-size:12px}" +
     ".c{display:flex;gap:6px;padding:8px;border-top:1px solid #d1d5db}.c textarea{min-height:38px;height:38px}.ar a{display:block;color:#1d4ed8;margin:2px 0}" +
     ".bt{display:flex;flex-wrap:wrap;gap:4px;margin-top:4px}.bt button{background:#fff;color:#1d4ed8;border:1px solid #1d4ed8;border-radius:14px;padding:4px 10px;cursor:pointer}" +
@@ -257,9 +259,12 @@
       sys(T[lang][d.code] ? t(d.code, (d.args || [])[0] || t("anAgent")) : m.body);
       return;
     }
-    var box = el("div", { "class": "m " + m.kind, "data-id": String(m.id) });
+    var drafted = m.kind === "bot" && m.data && m.data.drafted === true;
+    var box = el("div", { "class": "m " + m.kind + (drafted ? " drafted" : ""), "data-id": String(m.id) });
     var who = m.kind === "visitor" ? t("you") : (m.kind === "bot" ? t("bot") : m.author);
     box.appendChild(el("div", { "class": "a" }, who));
+    // A drafted answer is labelled as automatic (its text is plain text).
+    if (drafted) { box.appendChild(el("div", { "class": "dl" }, t("drafted"))); }
     if (m.body) { box.appendChild(el("div", null, m.body)); }
     fileButton(box, m);
     var data = m.data || {};
