@@ -21,6 +21,7 @@ import (
 	"github.com/frontdesk/frontdesk/internal/bulk"
 	"github.com/frontdesk/frontdesk/internal/channel/email/ingest"
 	"github.com/frontdesk/frontdesk/internal/channel/email/mailbox"
+	"github.com/frontdesk/frontdesk/internal/chat"
 	"github.com/frontdesk/frontdesk/internal/community"
 	"github.com/frontdesk/frontdesk/internal/csat"
 	"github.com/frontdesk/frontdesk/internal/desk"
@@ -103,6 +104,8 @@ type Server struct {
 	HelpCenter *helpcenter.Service
 	// AnswerBot serves /api/v2/answer_bot (p11-bot); nil: 404.
 	AnswerBot *answerbot.Service
+	// Chat serves /api/v2/chat/widget_keys (p11-keys); nil: 404.
+	Chat *chat.Service
 
 	// routes lists every pattern registered through handle, so tests can
 	// check that each route has its entry in the permission matrix.
@@ -143,6 +146,7 @@ func (s *Server) Register(mux *http.ServeMux) {
 	s.registerCommunity(mux)  // p10-community
 	s.registerHelpCenter(mux) // p10-hc
 	s.registerAnswerBot(mux)  // p11-bot
+	s.registerChatKeys(mux)   // p11-keys
 	// p9-auditops
 	s.registerSecurityAlerts(mux)
 	mux.Handle("/api/v2/", s.public(func(w http.ResponseWriter, r *http.Request) error {

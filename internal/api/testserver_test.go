@@ -21,6 +21,7 @@ import (
 	"github.com/frontdesk/frontdesk/internal/channel/email/ingest"
 	"github.com/frontdesk/frontdesk/internal/channel/email/mailbox"
 	"github.com/frontdesk/frontdesk/internal/channel/email/thread"
+	"github.com/frontdesk/frontdesk/internal/chat"
 	"github.com/frontdesk/frontdesk/internal/community"
 	"github.com/frontdesk/frontdesk/internal/csat"
 	"github.com/frontdesk/frontdesk/internal/desk"
@@ -152,7 +153,8 @@ func newTestHandler(t testing.TB, db *store.DB, configure func(*Server)) (*testA
 	srv.Community.Limits = community.Limits{}
 	srv.HelpCenter = helpcenter.New(db) // p10-hc
 	srv.HelpCenter.Blobs = blobs
-	srv.AnswerBot = answerbot.New(db, srv.HelpCenter, tickets, nil) // p11-bot
+	srv.AnswerBot = answerbot.New(db, srv.HelpCenter, tickets, nil)   // p11-bot
+	srv.Chat = chat.New(db, tickets, bus, box, settings.New(db, bus)) // p11-keys
 	// As internal/server does, so bulk jobs can be driven with Jobs.RunOnce.
 	srv.Bulk.Register(srv.Jobs)
 	if configure != nil {

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/frontdesk/frontdesk/internal/desk"
@@ -75,6 +76,9 @@ type StartInput struct {
 	// ClientID is the widget's id of the first message.
 	ClientID string
 	IP       string
+	// GroupID is the group the visitor chose on the form (0: none); it
+	// must be one the key's form offers.
+	GroupID int64
 }
 
 // Started is a new conversation and the visitor's token for it.
@@ -119,10 +123,20 @@ func cleanPage(p string) string {
 	return u.String()
 }
 
-// prepareVisitor checks the pre-chat form (or the offline form) against
-// key k, verifying the identity token when one is given.
-func (s *Service) prepareVisitor(k *WidgetKey, in *StartInput, needQuestion bool) (verified bool, err error) {
+// prepareVisitor checks the pre-chat form (or, with message, the
+// offline form) against key k's form, verifying the identity token when
+// one is given. The form's settings hold whatever the client sends: a
+// hidden field is ignored, a missing required one is refused, and a group
+// must be one the form offers. A left message always needs its text.
+func (s *Service) prepareVisitor(ctx context.Context, k *WidgetKey, in *StartInput, message bool) (verified bool, err error) {
 	var v desk.Validation
+	form := k.Form
+	if form.Name == FieldHidden {
+		in.Name = ""
+	}
+	if form.Question == FieldHidden && !message {
+		in.Question = ""
+	}
 	if in.JWT != "" {
 		secret, err := s.identitySecret(k)
 		if err != nil {
@@ -139,13 +153,25 @@ func (s *Service) prepareVisitor(k *WidgetKey, in *StartInput, needQuestion bool
 	}
 	in.Name = cleanLine(in.Name, MaxName)
 	in.Email = strings.TrimSpace(in.Email)
-	if in.Name == "" {
+	if in.Name == "" && form.Name == FieldRequired {
 		v.Add("name", "cannot be blank")
 	}
 	if in.Email == "" {
 		v.Add("email", "cannot be blank")
 	} else if len(in.Email) > 254 || strings.ContainsAny(in.Email, " \t\r\n<>\"") || !strings.Contains(in.Email, "@") {
 		v.Add("email", "is not a valid email address")
+	}
+	live, err := s.liveGroups(ctx, form.Groups) // deleted groups are offered no more
+	if err != nil {
+		return false, err
+	}
+	switch {
+	case len(live) == 0 && in.GroupID != 0:
+		v.Add("group_id", "is not offered by this chat")
+	case len(live) > 0 && in.GroupID == 0:
+		v.Add("group_id", "cannot be blank")
+	case len(live) > 0 && !slices.Contains(live, in.GroupID):
+		v.Add("group_id", "is not one of this chat's teams")
 	}
 	if err := validClientID(in.ClientID); err != nil {
 		return false, err
@@ -154,27 +180,57 @@ func (s *Service) prepareVisitor(k *WidgetKey, in *StartInput, needQuestion bool
 		return false, err
 	}
 	q, err := validText("question", in.Question)
-	if err != nil && needQuestion {
+	if err != nil && (message || form.Question == FieldRequired || strings.TrimSpace(in.Question) != "") {
 		return false, err
 	}
 	in.Question = q
+	if in.Name == "" {
+		in.Name = cleanLine(in.Email, MaxName)
+	}
 	in.Page, in.Locale = cleanPage(in.Page), normalizeLocale(in.Locale)
 	return verified, nil
 }
+
+// liveGroups keeps the groups of ids that are not deleted.
+func (s *Service) liveGroups(ctx context.Context, ids []int64) ([]int64, error) {
+	var out []int64
+	for _, g := range ids {
+		ok, err := groupExists(ctx, s.DB, g)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			out = append(out, g)
+		}
+	}
+	return out, nil
+}
+
+// noQuestion is the first comment of a chat's ticket when the form asked
+// no question (the ticket needs one).
+const noQuestion = "(Chat started without a question.)"
 
 // createTx opens the ticket and the conversation in state.
 func (s *Service) createTx(ctx context.Context, tx *store.Tx, k *WidgetKey, in StartInput, verified bool, state string) (*Conversation, error) {
 	sys := systemCtx(ctx)
 	subject := "Chat with " + in.Name
 	pub := true
+	first := in.Question
+	if first == "" {
+		first = noQuestion
+	}
 	tin := ticket.Input{
 		Subject:   &subject,
 		Requester: &ticket.RequesterInput{Name: in.Name, Email: in.Email},
-		Comment:   &ticket.CommentInput{Body: in.Question, Public: &pub},
+		Comment:   &ticket.CommentInput{Body: first, Public: &pub},
 		Via:       "chat",
 	}
-	if k.GroupID != 0 {
-		tin.GroupID = desk.SetID(k.GroupID)
+	groupID := k.GroupID
+	if in.GroupID != 0 { // checked against the key's form (prepareVisitor)
+		groupID = in.GroupID
+	}
+	if groupID != 0 {
+		tin.GroupID = desk.SetID(groupID)
 	}
 	t, _, err := s.Tickets.CreateTx(sys, tx, tin)
 	if err != nil {
@@ -182,8 +238,8 @@ func (s *Service) createTx(ctx context.Context, tx *store.Tx, k *WidgetKey, in S
 	}
 	now := s.now().UnixMicro()
 	var group any
-	if k.GroupID != 0 {
-		group = k.GroupID
+	if groupID != 0 {
+		group = groupID
 	}
 	queued := int64(0)
 	if state == StateWaiting {
@@ -205,9 +261,11 @@ func (s *Service) createTx(ctx context.Context, tx *store.Tx, k *WidgetKey, in S
 	if in.ClientID != "" {
 		cid = in.ClientID
 	}
-	if _, err := tx.InsertID(ctx, `INSERT INTO chat_messages (conversation_id, kind, author_id, author_name, body, client_msg_id, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`, id, KindVisitor, t.RequesterID, in.Name, in.Question, cid, now); err != nil {
-		return nil, fmt.Errorf("chat: first message: %w", err)
+	if in.Question != "" {
+		if _, err := tx.InsertID(ctx, `INSERT INTO chat_messages (conversation_id, kind, author_id, author_name, body, client_msg_id, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?)`, id, KindVisitor, t.RequesterID, in.Name, in.Question, cid, now); err != nil {
+			return nil, fmt.Errorf("chat: first message: %w", err)
+		}
 	}
 	return s.conversation(ctx, tx, id)
 }
@@ -221,7 +279,7 @@ func (s *Service) Start(ctx context.Context, k *WidgetKey, in StartInput) (*Star
 	if err := s.admitStart(ctx, in.IP); err != nil {
 		return nil, err
 	}
-	verified, err := s.prepareVisitor(k, &in, true)
+	verified, err := s.prepareVisitor(ctx, k, &in, false)
 	if err != nil {
 		return nil, err
 	}
@@ -266,7 +324,7 @@ func (s *Service) LeaveMessage(ctx context.Context, k *WidgetKey, in StartInput)
 	if err := s.admitStart(ctx, in.IP); err != nil {
 		return 0, err
 	}
-	verified, err := s.prepareVisitor(k, &in, true)
+	verified, err := s.prepareVisitor(ctx, k, &in, true)
 	if err != nil {
 		return 0, err
 	}
@@ -283,24 +341,66 @@ func (s *Service) LeaveMessage(ctx context.Context, k *WidgetKey, in StartInput)
 
 // Availability is what the widget shows before a chat starts.
 type Availability struct {
-	// Online is true when an agent of the key's group is online and it is
-	// within business hours.
+	// Online is true when it is within business hours and an agent is
+	// online in the key's group, or, when the form offers groups, in at
+	// least one of them.
 	Online bool `json:"online"`
 	// Identity is true when the key verifies identities.
 	Identity bool `json:"identity"`
+	// Form is the pre-chat form to show.
+	Form *FormConfig `json:"form"`
 }
 
-// Available says whether key k's chat can reach someone now.
+// FormConfig is a key's pre-chat form as the widget renders it.
+type FormConfig struct {
+	Name     string      `json:"name"`
+	Email    string      `json:"email"`
+	Question string      `json:"question"`
+	Groups   []FormGroup `json:"groups"`
+}
+
+// FormGroup is a group the visitor may choose, and whether anyone in it
+// can take a chat now (else the widget offers the message form).
+type FormGroup struct {
+	ID     int64  `json:"id"`
+	Name   string `json:"name"`
+	Online bool   `json:"online"`
+}
+
+// Available says whether key k's chat can reach someone now, per group
+// of its form.
 func (s *Service) Available(ctx context.Context, k *WidgetKey) (*Availability, error) {
-	a := &Availability{Identity: k.Identity}
+	a := &Availability{Identity: k.Identity,
+		Form: &FormConfig{Name: k.Form.Name, Email: FieldRequired, Question: k.Form.Question, Groups: []FormGroup{}}}
+	inHours := true
 	if s.BusinessHours != nil {
-		in, err := s.BusinessHours(ctx, s.now())
-		if err != nil {
+		var err error
+		if inHours, err = s.BusinessHours(ctx, s.now()); err != nil {
 			return nil, err
 		}
-		if !in {
-			return a, nil
+	}
+	for _, g := range k.Form.Groups {
+		var name string
+		err := s.DB.QueryRow(ctx, `SELECT name FROM agent_groups WHERE id = ? AND NOT deleted`, g).Scan(&name)
+		if errors.Is(err, sql.ErrNoRows) {
+			continue // deleted since: no longer offered
 		}
+		if err != nil {
+			return nil, fmt.Errorf("chat: form group: %w", err)
+		}
+		fg := FormGroup{ID: g, Name: name}
+		if inHours {
+			ids, err := s.onlineAgents(ctx, s.DB, g, false)
+			if err != nil {
+				return nil, err
+			}
+			fg.Online = len(ids) > 0
+		}
+		a.Online = a.Online || fg.Online
+		a.Form.Groups = append(a.Form.Groups, fg)
+	}
+	if len(k.Form.Groups) > 0 || !inHours {
+		return a, nil
 	}
 	ids, err := s.onlineAgents(ctx, s.DB, k.GroupID, false)
 	if err != nil {

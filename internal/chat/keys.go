@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/frontdesk/frontdesk/internal/desk"
@@ -23,9 +24,11 @@ type WidgetKey struct {
 	Enabled   bool     `json:"enabled"`
 	// Identity is whether identity verification is set up (the secret is
 	// never shown after it is made).
-	Identity  bool      `json:"identity_verification"`
-	CreatedAt desk.Time `json:"created_at"`
-	UpdatedAt desk.Time `json:"updated_at"`
+	Identity bool `json:"identity_verification"`
+	// Form is the pre-chat form the widget shows (and the server enforces).
+	Form      PreChatForm `json:"pre_chat_form"`
+	CreatedAt desk.Time   `json:"created_at"`
+	UpdatedAt desk.Time   `json:"updated_at"`
 
 	sealedSecret string
 }
@@ -40,6 +43,58 @@ type KeyInput struct {
 	// once, in the returned key's Secret); ClearIdentity turns it off.
 	NewIdentitySecret bool
 	ClearIdentity     bool
+	// Identity, when set, turns identity verification on (a new secret
+	// only when it was off) or off.
+	Identity *bool
+	// Form changes the pre-chat form; nil fields stay.
+	Form *FormInput
+}
+
+// The pre-chat form's settings of the name and question fields.
+const (
+	FieldRequired = "required"
+	FieldOptional = "optional"
+	FieldHidden   = "hidden"
+)
+
+// MaxFormGroups bounds the groups a visitor may choose from.
+const MaxFormGroups = 20
+
+// PreChatForm is a widget key's pre-chat form: the name and the question
+// are each required, optional or hidden; the email is always required
+// (the reply and the transcript go there). With Groups, the visitor picks
+// one of them ("Which team?") and the chat goes to that group.
+type PreChatForm struct {
+	Name     string  `json:"name"`
+	Email    string  `json:"email"`
+	Question string  `json:"question"`
+	Groups   []int64 `json:"group_ids"`
+}
+
+// FormInput changes a pre-chat form; nil fields stay.
+type FormInput struct {
+	Name     *string  `json:"name"`
+	Email    *string  `json:"email"`
+	Question *string  `json:"question"`
+	Groups   *[]int64 `json:"group_ids"`
+}
+
+func formGroupsText(ids []int64) string {
+	parts := make([]string, len(ids))
+	for i, id := range ids {
+		parts[i] = strconv.FormatInt(id, 10)
+	}
+	return strings.Join(parts, ",")
+}
+
+func parseFormGroups(s string) []int64 {
+	out := []int64{}
+	for _, p := range strings.Split(s, ",") {
+		if id, err := strconv.ParseInt(p, 10, 64); err == nil && id > 0 {
+			out = append(out, id)
+		}
+	}
+	return out
 }
 
 // requireAdmin allows admins only: widget keys decide who may embed the
@@ -110,15 +165,18 @@ func (k *WidgetKey) Allows(origin string) bool {
 	return false
 }
 
-const keyColumns = `id, public_key, name, origins, COALESCE(group_id, 0), enabled, identity_secret, created_at, updated_at`
+const keyColumns = `id, public_key, name, origins, COALESCE(group_id, 0), enabled, identity_secret, created_at, updated_at,
+	form_name, form_question, form_groups`
 
 func scanKey(sc interface{ Scan(...any) error }) (*WidgetKey, error) {
 	var k WidgetKey
-	var origins string
+	var origins, groups string
 	var created, updated int64
-	if err := sc.Scan(&k.ID, &k.PublicKey, &k.Name, &origins, &k.GroupID, &k.Enabled, &k.sealedSecret, &created, &updated); err != nil {
+	if err := sc.Scan(&k.ID, &k.PublicKey, &k.Name, &origins, &k.GroupID, &k.Enabled, &k.sealedSecret, &created, &updated,
+		&k.Form.Name, &k.Form.Question, &groups); err != nil {
 		return nil, err
 	}
+	k.Form.Email, k.Form.Groups = FieldRequired, parseFormGroups(groups)
 	k.Origins = []string{}
 	for _, o := range strings.Split(origins, "\n") {
 		if o != "" {
@@ -234,15 +292,76 @@ func (s *Service) checkKeyInput(ctx context.Context, q store.Querier, in KeyInpu
 		*in.Origins = list
 	}
 	if in.GroupID != nil && *in.GroupID != 0 {
-		var n int
-		if err := q.QueryRow(ctx, `SELECT COUNT(*) FROM agent_groups WHERE id = ? AND NOT deleted`, *in.GroupID).Scan(&n); err != nil {
+		ok, err := groupExists(ctx, q, *in.GroupID)
+		if err != nil {
 			return err
 		}
-		if n == 0 {
+		if !ok {
 			v.Add("group_id", "is not a valid group")
 		}
 	}
+	if f := in.Form; f != nil {
+		for _, x := range []struct {
+			field string
+			val   *string
+		}{{"pre_chat_form.name", f.Name}, {"pre_chat_form.question", f.Question}} {
+			if x.val != nil && *x.val != FieldRequired && *x.val != FieldOptional && *x.val != FieldHidden {
+				v.Add(x.field, "must be required, optional or hidden")
+			}
+		}
+		if f.Email != nil && *f.Email != FieldRequired {
+			v.Add("pre_chat_form.email", "is always required (the reply and the transcript go there)")
+		}
+		if f.Groups != nil {
+			var list []int64
+			for _, g := range *f.Groups {
+				if slices.Contains(list, g) {
+					continue
+				}
+				ok, err := groupExists(ctx, q, g)
+				if err != nil {
+					return err
+				}
+				if !ok {
+					v.Add("pre_chat_form.group_ids", fmt.Sprintf("%d is not a valid group", g))
+					continue
+				}
+				list = append(list, g)
+			}
+			if len(list) > MaxFormGroups {
+				v.Add("pre_chat_form.group_ids", fmt.Sprintf("has too many groups (maximum is %d)", MaxFormGroups))
+			}
+			*f.Groups = list
+		}
+	}
 	return v.Err()
+}
+
+func groupExists(ctx context.Context, q store.Querier, id int64) (bool, error) {
+	if id <= 0 {
+		return false, nil
+	}
+	var n int
+	if err := q.QueryRow(ctx, `SELECT COUNT(*) FROM agent_groups WHERE id = ? AND NOT deleted`, id).Scan(&n); err != nil {
+		return false, err
+	}
+	return n > 0, nil
+}
+
+// applyForm sets form f from in.
+func applyForm(f *PreChatForm, in *FormInput) {
+	if in == nil {
+		return
+	}
+	if in.Name != nil {
+		f.Name = *in.Name
+	}
+	if in.Question != nil {
+		f.Question = *in.Question
+	}
+	if in.Groups != nil {
+		f.Groups = *in.Groups
+	}
 }
 
 // CreateKey makes a widget key (admins).
@@ -269,8 +388,15 @@ func (s *Service) CreateKey(ctx context.Context, in KeyInput) (*SavedKey, error)
 			group = *in.GroupID
 		}
 		enabled := in.Enabled == nil || *in.Enabled
-		id, err := tx.InsertID(ctx, `INSERT INTO chat_widget_keys (public_key, name, origins, group_id, enabled, identity_secret, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, '', ?, ?)`, "wk_"+randomString(18), *in.Name, origins, group, enabled, now, now)
+		form := PreChatForm{Name: FieldRequired, Question: FieldRequired}
+		applyForm(&form, in.Form)
+		if in.Identity != nil && *in.Identity {
+			in.NewIdentitySecret = true
+		}
+		id, err := tx.InsertID(ctx, `INSERT INTO chat_widget_keys (public_key, name, origins, group_id, enabled, identity_secret, created_at, updated_at,
+			form_name, form_question, form_groups)
+			VALUES (?, ?, ?, ?, ?, '', ?, ?, ?, ?, ?)`, "wk_"+randomString(18), *in.Name, origins, group, enabled, now, now,
+			form.Name, form.Question, formGroupsText(form.Groups))
 		if err != nil {
 			return fmt.Errorf("chat: create key: %w", err)
 		}
@@ -306,12 +432,22 @@ func (s *Service) UpdateKey(ctx context.Context, id int64, in KeyInput) (*SavedK
 		if in.Enabled != nil {
 			k.Enabled = *in.Enabled
 		}
+		applyForm(&k.Form, in.Form)
+		if in.Identity != nil {
+			if *in.Identity {
+				in.NewIdentitySecret = in.NewIdentitySecret || !k.Identity
+			} else {
+				in.ClearIdentity = true
+			}
+		}
 		var group any
 		if k.GroupID != 0 {
 			group = k.GroupID
 		}
-		if _, err := tx.Exec(ctx, `UPDATE chat_widget_keys SET name = ?, origins = ?, group_id = ?, enabled = ?, updated_at = ? WHERE id = ?`,
-			k.Name, strings.Join(k.Origins, "\n"), group, k.Enabled, s.now().UnixMicro(), id); err != nil {
+		if _, err := tx.Exec(ctx, `UPDATE chat_widget_keys SET name = ?, origins = ?, group_id = ?, enabled = ?, updated_at = ?,
+			form_name = ?, form_question = ?, form_groups = ? WHERE id = ?`,
+			k.Name, strings.Join(k.Origins, "\n"), group, k.Enabled, s.now().UnixMicro(),
+			k.Form.Name, k.Form.Question, formGroupsText(k.Form.Groups), id); err != nil {
 			return fmt.Errorf("chat: update key: %w", err)
 		}
 		out, err = s.applySecretTx(ctx, tx, id, in)

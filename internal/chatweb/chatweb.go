@@ -264,10 +264,11 @@ type startBody struct {
 	Locale   string `json:"locale"`
 	JWT      string `json:"jwt"`
 	ClientID string `json:"client_id"`
+	GroupID  int64  `json:"group_id"`
 }
 
 func (b startBody) input(ip string) chat.StartInput {
-	return chat.StartInput{Name: b.Name, Email: b.Email, Question: b.Question, Page: b.Page, Locale: b.Locale, JWT: b.JWT, ClientID: b.ClientID, IP: ip}
+	return chat.StartInput{Name: b.Name, Email: b.Email, Question: b.Question, Page: b.Page, Locale: b.Locale, JWT: b.JWT, ClientID: b.ClientID, IP: ip, GroupID: b.GroupID}
 }
 
 // startReply is /chat/start's answer.

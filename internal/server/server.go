@@ -462,6 +462,7 @@ func (a *App) Handler(reg *prometheus.Registry) http.Handler {
 		Community:  a.Community,
 		HelpCenter: a.HelpCenter,
 		AnswerBot:  a.AnswerBot,
+		Chat:       a.Chat,
 	}
 	apiSrv.Register(mux)
 	metrics := httpx.NewMetrics(reg)

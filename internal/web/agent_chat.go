@@ -363,6 +363,21 @@ type adminChatData struct {
 	Routing   string
 	Wait      int64
 	TokenDays int64
+	// NewForm is the pre-chat form a new key starts with.
+	NewForm chat.PreChatForm
+}
+
+// chatFormView is one key's pre-chat form controls (template
+// "chat_prechat"); Prefix keeps the controls' ids unique on the page.
+type chatFormView struct {
+	Prefix string
+	Form   chat.PreChatForm
+	Groups []*desk.Group
+}
+
+// FormView is the pre-chat form controls of form, ids prefixed.
+func (d adminChatData) FormView(prefix string, form chat.PreChatForm) chatFormView {
+	return chatFormView{Prefix: prefix, Form: form, Groups: d.Groups}
 }
 
 func (s *Server) adminChat(w http.ResponseWriter, r *http.Request) error {
@@ -374,7 +389,7 @@ func (s *Server) showAdminChat(w http.ResponseWriter, r *http.Request, status in
 	pg := s.newPage(r, "admin", "")
 	pg.Title = pg.T("chat.admin_title")
 	pg.Nav = "chat"
-	var d adminChatData
+	d := adminChatData{NewForm: chat.PreChatForm{Name: chat.FieldRequired, Email: chat.FieldRequired, Question: chat.FieldRequired}}
 	var e error
 	if d.Keys, e = s.d.Chat.Keys(ctx); e != nil {
 		return e
@@ -420,7 +435,32 @@ func keyInput(r *http.Request) chat.KeyInput {
 	group := formID(r, "group_id")
 	enabled := r.PostFormValue("enabled") == "1"
 	return chat.KeyInput{Name: &name, Origins: &origins, GroupID: &group, Enabled: &enabled,
-		NewIdentitySecret: r.PostFormValue("identity") == "new", ClearIdentity: r.PostFormValue("identity") == "off"}
+		NewIdentitySecret: r.PostFormValue("identity") == "new", ClearIdentity: r.PostFormValue("identity") == "off",
+		Form: formInput(r)}
+}
+
+// formInput reads the pre-chat form's controls (nil fields: not on the
+// page that posted).
+func formInput(r *http.Request) *chat.FormInput {
+	var in chat.FormInput
+	if v, ok := r.PostForm["form_name"]; ok && len(v) > 0 {
+		in.Name = &v[0]
+	}
+	if v, ok := r.PostForm["form_question"]; ok && len(v) > 0 {
+		in.Question = &v[0]
+	}
+	if r.PostFormValue("form_groups_sent") == "1" {
+		groups := []int64{}
+		for _, v := range r.PostForm["form_groups"] {
+			id, err := strconv.ParseInt(v, 10, 64)
+			if err != nil {
+				id = -1 // refused by the service as not a group
+			}
+			groups = append(groups, id)
+		}
+		in.Groups = &groups
+	}
+	return &in
 }
 
 func (s *Server) adminChatCreate(w http.ResponseWriter, r *http.Request) error {

@@ -59,7 +59,18 @@
       drafted: "Odpowiedź automatyczna"
     }
   };
-  Object.keys(T2).forEach(function (l) { for (var k in T2[l]) { if (Object.prototype.hasOwnProperty.call(T2[l], k)) { T[l][k] = T2[l][k]; } } });
+  // Strings of the configurable pre-chat form (optional fields, teams).
+  var T3 = {
+    en: {
+      optional: "{0} (optional)", team: "Which team?", chooseTeam: "Choose a team",
+      teamOffline: "No one in this team is available right now. Leave a message and we will reply by email."
+    },
+    pl: {
+      optional: "{0} (opcjonalnie)", team: "Który zespół?", chooseTeam: "Wybierz zespół",
+      teamOffline: "Nikt z tego zespołu nie jest teraz dostępny. Zostaw wiadomość, a odpowiemy e-mailem."
+    }
+  };
+  [T2, T3].forEach(function (X) { Object.keys(X).forEach(function (l) { for (var k in X[l]) { if (Object.prototype.hasOwnProperty.call(X[l], k)) { T[l][k] = X[l][k]; } } }); });
   var lang = (script.getAttribute("data-lang") || document.documentElement.lang || navigator.language || "en").toLowerCase().slice(0, 2);
   if (!T[lang]) { lang = "en"; }
   function t(k, a) { var s = T[lang][k] || T.en[k] || k; return a ? s.replace("{0}", a) : s; }
@@ -79,12 +90,12 @@
   var root = host.attachShadow({ mode: "open" });
   var css = ":host{all:initial}*{box-sizing:border-box;font:14px/1.4 system-ui,-apple-system,Segoe UI,Roboto,sans-serif}" +
     ".l{position:fixed;right:20px;bottom:20px;z-index:2147483000;background:#1d4ed8;color:#fff;border:0;border-radius:24px;padding:12px 18px;cursor:pointer;box-shadow:0 2px 8px rgba(0,0,0,.3)}" +
-    ".l:focus-visible,button:focus-visible,input:focus-visible,textarea:focus-visible,a:focus-visible{outline:3px solid #f59e0b;outline-offset:2px}" +
+    ".l:focus-visible,button:focus-visible,input:focus-visible,textarea:focus-visible,select:focus-visible,a:focus-visible{outline:3px solid #f59e0b;outline-offset:2px}" +
     ".p{position:fixed;right:20px;bottom:76px;z-index:2147483000;width:340px;max-width:calc(100vw - 40px);height:480px;max-height:calc(100vh - 100px);background:#fff;color:#111;border:1px solid #9ca3af;border-radius:10px;display:flex;flex-direction:column;box-shadow:0 4px 16px rgba(0,0,0,.25)}" +
     ".p[hidden]{display:none}.h{display:flex;justify-content:space-between;align-items:center;padding:8px 12px;background:#1d4ed8;color:#fff;border-radius:10px 10px 0 0}" +
     ".h h2{margin:0;font-size:16px;font-weight:600}.x{background:transparent;color:#fff;border:0;font-size:20px;cursor:pointer;padding:2px 8px}" +
     ".b{flex:1;overflow:auto;padding:10px}.f{display:flex;flex-direction:column;gap:6px}label{font-weight:600;color:#111}" +
-    "input,textarea{width:100%;border:1px solid #6b7280;border-radius:6px;padding:6px;color:#111;background:#fff}textarea{resize:vertical;min-height:60px}" +
+    ".f[hidden]{display:none}input,textarea,select{width:100%;border:1px solid #6b7280;border-radius:6px;padding:6px;color:#111;background:#fff}textarea{resize:vertical;min-height:60px}" +
     ".btn{background:#1d4ed8;color:#fff;border:0;border-radius:6px;padding:8px 12px;cursor:pointer}.lnk{background:none;border:0;color:#1d4ed8;text-decoration:underline;cursor:pointer;padding:4px 0}" +
     ".m{margin:6px 0;padding:6px 10px;border-radius:8px;max-width:85%;white-space:pre-wrap;word-wrap:break-word}" +
     ".m.visitor{background:#dbeafe;margin-left:auto}.m.agent,.m.bot{background:#f3f4f6}.m.drafted{border-left:3px solid #92400e}.m .dl{font-size:12px;font-weight:bold;color:#92400e}.m.system{background:none;color:#374151;font-style:italic;text-align:center;max-width:100%}" +
@@ -162,43 +173,77 @@
 
   // ---- forms --------------------------------------------------------------
   var formShown = false;
+  // field adds a labelled input in its own box (so it can be hidden).
   function field(form, id, label, type, req) {
-    var l = el("label", { "for": id }, label);
-    var i = type === "textarea" ? el("textarea", { id: id, name: id.slice(4), required: "" }) : el("input", { id: id, name: id.slice(4), type: type, required: req ? "" : null });
-    if (!req) { i.removeAttribute("required"); }
-    form.appendChild(l); form.appendChild(i);
+    var box = el("div", { "class": "f" });
+    var i = el(type === "textarea" || type === "select" ? type : "input", { id: id, name: id.slice(4) });
+    if (type !== "textarea" && type !== "select") { i.type = type; }
+    box.appendChild(el("label", { "for": id }, label)); box.appendChild(i);
+    form.appendChild(box);
+    i.required = !!req;
+    i.box = box;
     return i;
   }
   function clearBody() { while (log.firstChild) { log.removeChild(log.firstChild); } formShown = false; }
   function showForm() {
     clearBody(); formShown = true; transcriptFor(null);
     composer.hidden = true; endBtn.hidden = true;
-    call("config", {}).then(function (cfg) { buildForm(!cfg.online); }, function () { buildForm(false); });
+    call("config", {}).then(buildForm, function () { buildForm({ online: true }); });
   }
-  function buildForm(offline) {
+  // buildForm renders the key's pre-chat form (cfg.form: name and question
+  // required, optional or hidden; the email always; maybe a choice of
+  // team). A team nobody in it can answer now, or nobody online at all,
+  // turns it into the message form. The server checks all of it again.
+  function buildForm(cfg) {
+    var fc = cfg.form || {}, groups = fc.groups || [];
     var form = el("form", { "class": "f", novalidate: "" });
-    if (offline) { form.appendChild(el("p", null, t("offlineText"))); }
-    var name = field(form, "fdc-name", t("name"), "text", true);
-    name.setAttribute("autocomplete", "name"); name.setAttribute("maxlength", "100");
+    var info = el("p", { "aria-live": "polite" });
+    form.appendChild(info);
+    function opt(k, v) { return v === "optional" ? t("optional", t(k)) : t(k); }
+    var name = fc.name === "hidden" ? null : field(form, "fdc-name", opt("name", fc.name), "text", fc.name !== "optional");
+    if (name) { name.setAttribute("autocomplete", "name"); name.setAttribute("maxlength", "100"); }
     var email = field(form, "fdc-email", t("email"), "email", true);
     email.setAttribute("autocomplete", "email");
-    var q = field(form, "fdc-question", t("question"), "textarea", true);
+    var grp = null;
+    if (groups.length) {
+      grp = field(form, "fdc-group", t("team"), "select", true);
+      grp.appendChild(el("option", { value: "" }, t("chooseTeam")));
+      groups.forEach(function (g) { grp.appendChild(el("option", { value: String(g.id) }, g.name)); });
+    }
+    var q = field(form, "fdc-question", opt("question", fc.question), "textarea", true);
     var err = el("p", { "class": "e", role: "alert" });
-    var b = el("button", { "class": "btn", type: "submit" }, offline ? t("leaveSend") : t("start"));
+    var b = el("button", { "class": "btn", type: "submit" });
     form.appendChild(err); form.appendChild(b);
+    var offline = false;
+    function update() {
+      var g = null;
+      groups.forEach(function (x) { if (grp && String(x.id) === grp.value) { g = x; } });
+      offline = g ? !g.online : !cfg.online;
+      info.textContent = offline ? t(g ? "teamOffline" : "offlineText") : "";
+      // A left message needs its text; a chat asks per the form.
+      q.required = offline || fc.question !== "optional";
+      q.box.hidden = !offline && fc.question === "hidden";
+      q.previousSibling.textContent = q.required ? t("question") : opt("question", fc.question);
+      b.textContent = offline ? t("leaveSend") : t("start");
+    }
+    if (grp) { grp.addEventListener("change", update); }
+    update();
     form.addEventListener("submit", function (e) {
       e.preventDefault();
-      var missing = [name, email, q].filter(function (i) { return !i.value.trim(); });
+      var missing = [name, email, grp, q].filter(function (i) { return i && i.required && !i.box.hidden && !i.value.trim(); });
+      [name, email, grp, q].forEach(function (i) { if (i) { i.removeAttribute("aria-invalid"); } });
       if (missing.length) { err.textContent = t("required"); missing[0].setAttribute("aria-invalid", "true"); missing[0].focus(); return; }
       b.disabled = true; err.textContent = "";
-      var data = { name: name.value, email: email.value, question: q.value, page: location.href, locale: lang, jwt: jwt, client_id: cid() };
-      call(offline ? "message" : "start", data).then(function (r) {
-        if (offline) { clearBody(); sys(t("left")); return; }
+      var data = { name: name ? name.value : "", email: email.value, question: q.box.hidden ? "" : q.value, group_id: grp ? Number(grp.value) : 0,
+        page: location.href, locale: lang, jwt: jwt, client_id: cid() };
+      var off = offline;
+      call(off ? "message" : "start", data).then(function (r) {
+        if (off) { clearBody(); sys(t("left")); return; }
         st.token = r.token; save(); clearBody(); applyView(r); connect();
       }, function (x) { b.disabled = false; err.textContent = x.message || t("error"); });
     });
     log.appendChild(form);
-    if (!panel.hidden) { name.focus(); }
+    if (!panel.hidden) { (name || email).focus(); }
   }
 
   // ---- messages -----------------------------------------------------------
