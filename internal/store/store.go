@@ -53,6 +53,25 @@ type DB struct {
 	reads *stmtCache
 }
 
+// TraceStatements returns a context under which f hears the text of every
+// statement a write transaction sends — "BEGIN" and "COMMIT" included, each
+// counted once per transaction even when the SQLite writer shares one
+// commit between many. Only statements run with that context (or one made
+// from it) are heard, so background work running meanwhile is not. Tests
+// count a ticket create's round trips with it, so the count cannot grow
+// unnoticed.
+func TraceStatements(ctx context.Context, f func(q string)) context.Context {
+	return context.WithValue(ctx, traceKey{}, f)
+}
+
+type traceKey struct{}
+
+func traced(ctx context.Context, q string) {
+	if f, ok := ctx.Value(traceKey{}).(func(string)); ok {
+		f(q)
+	}
+}
+
 // Open connects to databaseURL when it is a postgres:// URL, else to the
 // SQLite file frontdesk.db inside dataDir, and applies pending migrations.
 func Open(ctx context.Context, databaseURL, dataDir string) (*DB, error) {
@@ -301,6 +320,7 @@ func (tx *Tx) Dialect() Dialect { return tx.db.Dialect }
 
 // Exec runs a statement in the transaction.
 func (tx *Tx) Exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	traced(ctx, q)
 	if st := tx.stmt(ctx, q); st != nil {
 		return st.ExecContext(ctx, args...)
 	}
@@ -317,6 +337,7 @@ func (tx *Tx) stmt(ctx context.Context, q string) *sql.Stmt {
 
 // Query runs a query in the transaction.
 func (tx *Tx) Query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	traced(ctx, q)
 	if st := tx.stmt(ctx, q); st != nil {
 		return st.QueryContext(ctx, args...)
 	}
@@ -325,6 +346,7 @@ func (tx *Tx) Query(ctx context.Context, q string, args ...any) (*sql.Rows, erro
 
 // QueryRow runs a single-row query in the transaction.
 func (tx *Tx) QueryRow(ctx context.Context, q string, args ...any) *sql.Row {
+	traced(ctx, q)
 	if st := tx.stmt(ctx, q); st != nil {
 		return st.QueryRowContext(ctx, args...)
 	}
@@ -363,6 +385,7 @@ func (db *DB) InTx(ctx context.Context, fn func(*Tx) error) error {
 	if db.batch != nil {
 		return db.batch.submit(ctx, fn)
 	}
+	traced(ctx, "BEGIN")
 	sqlTx, err := db.write.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
@@ -372,6 +395,7 @@ func (db *DB) InTx(ctx context.Context, fn func(*Tx) error) error {
 		_ = sqlTx.Rollback()
 		return err
 	}
+	traced(ctx, "COMMIT")
 	if err := sqlTx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
