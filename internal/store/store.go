@@ -51,6 +51,9 @@ type DB struct {
 	// SQLite only: the group-commit writer and cached read statements.
 	batch *batcher
 	reads *stmtCache
+	// epochReady: the store is migrated, so a PostgreSQL transaction
+	// reads the configuration epoch with its BEGIN (see inTxPostgres).
+	epochReady atomic.Bool
 }
 
 // TraceStatements returns a context under which f hears the text of every
@@ -385,24 +388,7 @@ func (db *DB) InTx(ctx context.Context, fn func(*Tx) error) error {
 	if db.batch != nil {
 		return db.batch.submit(ctx, fn)
 	}
-	traced(ctx, "BEGIN")
-	sqlTx, err := db.write.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("begin: %w", err)
-	}
-	tx := &Tx{db: db, tx: sqlTx}
-	if err := safeCall(fn, tx); err != nil {
-		_ = sqlTx.Rollback()
-		return err
-	}
-	traced(ctx, "COMMIT")
-	if err := sqlTx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", err)
-	}
-	for _, h := range tx.hooks {
-		h()
-	}
-	return nil
+	return db.inTxPostgres(ctx, fn)
 }
 
 // Querier is satisfied by both *DB (reads) and *Tx, so lookups can run
