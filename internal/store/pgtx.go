@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"database/sql/driver"
-	"errors"
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
@@ -18,7 +17,7 @@ import (
 // run on the connection as on a *sql.Tx (with pgx's statement cache), and
 // the transaction ends with COMMIT or ROLLBACK sent here; a connection whose
 // ROLLBACK fails is closed rather than returned to the pool mid-transaction.
-func (db *DB) inTxPostgres(ctx context.Context, fn func(*Tx) error) (err error) {
+func (db *DB) inTxPostgres(ctx context.Context, fn func(*Tx) error) error {
 	conn, err := db.write.Conn(ctx)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
@@ -28,28 +27,7 @@ func (db *DB) inTxPostgres(ctx context.Context, fn func(*Tx) error) (err error) 
 	tx := &Tx{db: db, tx: conn}
 	withEpoch := db.epochReady.Load()
 	var epoch int64
-	err = conn.Raw(func(dc any) error {
-		pc := dc.(*stdlib.Conn).Conn()
-		if !withEpoch {
-			_, err := pc.Exec(ctx, "BEGIN")
-			return err
-		}
-		b := &pgx.Batch{}
-		b.Queue("BEGIN")
-		b.Queue("SELECT n FROM config_epoch WHERE id = 1")
-		br := pc.SendBatch(ctx, b)
-		_, err := br.Exec()
-		if err == nil {
-			err = br.QueryRow().Scan(&epoch)
-		}
-		if cerr := br.Close(); err == nil {
-			err = cerr
-		}
-		if err != nil && pc.PgConn().TxStatus() != 'I' {
-			return errors.Join(err, rollback(pc))
-		}
-		return err
-	})
+	err = conn.Raw(func(dc any) error { return beginPG(ctx, dc.(*stdlib.Conn).Conn(), withEpoch, &epoch) })
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
@@ -61,23 +39,7 @@ func (db *DB) inTxPostgres(ctx context.Context, fn func(*Tx) error) (err error) 
 		return err
 	}
 	traced(ctx, "COMMIT")
-	err = conn.Raw(func(dc any) error {
-		pc := dc.(*stdlib.Conn).Conn()
-		tag, err := pc.Exec(ctx, "COMMIT")
-		if err != nil {
-			if pc.PgConn().TxStatus() != 'I' {
-				return errors.Join(err, rollback(pc))
-			}
-			return err
-		}
-		// COMMIT of a transaction a failed statement aborted answers
-		// ROLLBACK, without an error.
-		if tag.String() == "ROLLBACK" {
-			return pgx.ErrTxCommitRollback
-		}
-		return nil
-	})
-	if err != nil {
+	if err := conn.Raw(func(dc any) error { return commitPG(dc.(*stdlib.Conn).Conn()) }); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
 	for _, h := range tx.hooks {

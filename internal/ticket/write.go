@@ -56,7 +56,9 @@ func (s *Service) Create(ctx context.Context, in Input) (*desk.Ticket, *desk.Aud
 	}
 	var t *desk.Ticket
 	var audit *desk.Audit
-	err = s.DB.InTx(ctx, func(tx *store.Tx) error {
+	// Creates share their commit with concurrent ones (group commit on
+	// PostgreSQL; SQLite's writer does it for every transaction).
+	err = s.DB.InGroupTx(ctx, func(tx *store.Tx) error {
 		t, audit, err = s.createTx(ctx, tx, p, in)
 		return err
 	})
