@@ -3,9 +3,6 @@ package store_test
 import (
 	"context"
 	"errors"
-	"fmt"
-	"sync"
-	"sync/atomic"
 	"testing"
 
 	"github.com/frontdesk/frontdesk/internal/store"
@@ -123,77 +120,6 @@ func TestCachedFollowsTheEpoch(t *testing.T) {
 		}
 		if n := get(); n != 1 || loads != 2 {
 			t.Fatalf("after a change: value %d after %d loads, want 1 after 2", n, loads)
-		}
-	})
-}
-
-// TestGroupTx: concurrent InGroupTx transactions commit together; one that
-// fails — by its own error, or by a statement PostgreSQL refuses, which
-// aborts the whole shared transaction — is undone alone, and only the
-// committed ones run their AfterCommit hooks.
-func TestGroupTx(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		ctx := context.Background()
-		if _, err := db.Exec(ctx, `CREATE TABLE group_probe (id INTEGER PRIMARY KEY, v TEXT NOT NULL)`); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := db.Exec(ctx, `INSERT INTO group_probe (id, v) VALUES (1000, 'taken')`); err != nil {
-			t.Fatal(err)
-		}
-		const n = 40
-		var hooks atomic.Int64
-		errs := make([]error, n)
-		var wg sync.WaitGroup
-		for i := range n {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				errs[i] = db.InGroupTx(ctx, func(tx *store.Tx) error {
-					id := i
-					if i%10 == 3 {
-						id = 1000 // a unique violation
-					}
-					if _, err := tx.Exec(ctx, `INSERT INTO group_probe (id, v) VALUES (?, ?)`, id, fmt.Sprint(i)); err != nil {
-						return err
-					}
-					tx.AfterCommit(func() { hooks.Add(1) })
-					if i%10 == 7 {
-						return errors.New("refused")
-					}
-					return nil
-				})
-			}()
-		}
-		wg.Wait()
-		want := 0
-		for i, err := range errs {
-			switch {
-			case i%10 == 3 && !store.IsUniqueViolation(err):
-				t.Errorf("tx %d: %v, want a unique violation", i, err)
-			case i%10 == 7 && (err == nil || err.Error() != "refused"):
-				t.Errorf("tx %d: %v, want refused", i, err)
-			case i%10 != 3 && i%10 != 7:
-				want++
-				if err != nil {
-					t.Errorf("tx %d: %v", i, err)
-				}
-			}
-		}
-		var got int
-		if err := db.QueryRow(ctx, `SELECT COUNT(*) FROM group_probe WHERE id < 1000`).Scan(&got); err != nil {
-			t.Fatal(err)
-		}
-		if got != want || hooks.Load() != int64(want) {
-			t.Fatalf("%d rows and %d hooks after the batch, want %d of each", got, hooks.Load(), want)
-		}
-		// A context cancelled before the transaction starts stops it.
-		cctx, cancel := context.WithCancel(ctx)
-		cancel()
-		if err := db.InGroupTx(cctx, func(tx *store.Tx) error {
-			_, err := tx.Exec(cctx, `INSERT INTO group_probe (id, v) VALUES (2000, 'x')`)
-			return err
-		}); !errors.Is(err, context.Canceled) {
-			t.Fatalf("cancelled: %v", err)
 		}
 	})
 }

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql/driver"
+	"errors"
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
@@ -54,6 +55,46 @@ func (db *DB) inTxPostgres(ctx context.Context, fn func(*Tx) error) error {
 func rollback(pc *pgx.Conn) error {
 	if _, err := pc.Exec(context.Background(), "ROLLBACK"); err != nil {
 		return driver.ErrBadConn
+	}
+	return nil
+}
+
+// beginPG starts a transaction on pc and, withEpoch (the store is
+// migrated), reads the configuration epoch in the same round trip.
+func beginPG(ctx context.Context, pc *pgx.Conn, withEpoch bool, epoch *int64) error {
+	if !withEpoch {
+		_, err := pc.Exec(ctx, "BEGIN")
+		return err
+	}
+	b := &pgx.Batch{}
+	b.Queue("BEGIN")
+	b.Queue("SELECT n FROM config_epoch WHERE id = 1")
+	br := pc.SendBatch(ctx, b)
+	_, err := br.Exec()
+	if err == nil {
+		err = br.QueryRow().Scan(epoch)
+	}
+	if cerr := br.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil && pc.PgConn().TxStatus() != 'I' {
+		return errors.Join(err, rollback(pc))
+	}
+	return err
+}
+
+// commitPG commits pc's transaction. COMMIT of a transaction that a failed
+// statement aborted answers ROLLBACK, without an error: that is one.
+func commitPG(pc *pgx.Conn) error {
+	tag, err := pc.Exec(context.Background(), "COMMIT")
+	if err != nil {
+		if pc.PgConn().TxStatus() != 'I' {
+			return errors.Join(err, rollback(pc))
+		}
+		return err
+	}
+	if tag.String() == "ROLLBACK" {
+		return pgx.ErrTxCommitRollback
 	}
 	return nil
 }

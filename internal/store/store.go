@@ -54,8 +54,6 @@ type DB struct {
 	// epochReady: the store is migrated, so a PostgreSQL transaction
 	// reads the configuration epoch with its BEGIN (see inTxPostgres).
 	epochReady atomic.Bool
-	// PostgreSQL only: group commit for InGroupTx (pggroup.go).
-	group *pgGroup
 }
 
 // TraceStatements returns a context under which f hears the text of every
@@ -213,16 +211,11 @@ func openPostgres(ctx context.Context, url string) (*DB, error) {
 		d.Close()
 		return nil, fmt.Errorf("connect to postgres %s: %w", redact(url), err)
 	}
-	db := &DB{Dialect: Postgres, write: d, read: d}
-	db.group = newPGGroup(db)
-	return db, nil
+	return &DB{Dialect: Postgres, write: d, read: d}, nil
 }
 
 // Close closes both pools.
 func (db *DB) Close() error {
-	if db.group != nil {
-		db.group.close()
-	}
 	if db.batch != nil {
 		db.batch.close()
 		db.reads.close()
@@ -315,19 +308,6 @@ type Tx struct {
 	// such hooks (Value, SetValue).
 	pre    []func() error
 	values map[any]any
-	// detached: the statements run to their end even when the caller's
-	// context is cancelled — the transaction shares its commit with
-	// others (InGroupTx), whose connection a cancelled statement would
-	// break.
-	detached bool
-}
-
-// stmtCtx is the context a statement of tx runs with.
-func (tx *Tx) stmtCtx(ctx context.Context) context.Context {
-	if tx.detached {
-		return context.WithoutCancel(ctx)
-	}
-	return ctx
 }
 
 // execer is what both a *sql.Tx (PostgreSQL) and the SQLite writer's
@@ -344,7 +324,6 @@ func (tx *Tx) Dialect() Dialect { return tx.db.Dialect }
 // Exec runs a statement in the transaction.
 func (tx *Tx) Exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
 	traced(ctx, q)
-	ctx = tx.stmtCtx(ctx)
 	if st := tx.stmt(ctx, q); st != nil {
 		return st.ExecContext(ctx, args...)
 	}
@@ -362,7 +341,6 @@ func (tx *Tx) stmt(ctx context.Context, q string) *sql.Stmt {
 // Query runs a query in the transaction.
 func (tx *Tx) Query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
 	traced(ctx, q)
-	ctx = tx.stmtCtx(ctx)
 	if st := tx.stmt(ctx, q); st != nil {
 		return st.QueryContext(ctx, args...)
 	}
@@ -372,7 +350,6 @@ func (tx *Tx) Query(ctx context.Context, q string, args ...any) (*sql.Rows, erro
 // QueryRow runs a single-row query in the transaction.
 func (tx *Tx) QueryRow(ctx context.Context, q string, args ...any) *sql.Row {
 	traced(ctx, q)
-	ctx = tx.stmtCtx(ctx)
 	if st := tx.stmt(ctx, q); st != nil {
 		return st.QueryRowContext(ctx, args...)
 	}

@@ -56,9 +56,7 @@ func (s *Service) Create(ctx context.Context, in Input) (*desk.Ticket, *desk.Aud
 	}
 	var t *desk.Ticket
 	var audit *desk.Audit
-	// Creates share their commit with concurrent ones (group commit on
-	// PostgreSQL; SQLite's writer does it for every transaction).
-	err = s.DB.InGroupTx(ctx, func(tx *store.Tx) error {
+	err = s.DB.InTx(ctx, func(tx *store.Tx) error {
 		t, audit, err = s.createTx(ctx, tx, p, in)
 		return err
 	})
