@@ -39,6 +39,11 @@ func (db *DB) inTxPostgres(ctx context.Context, fn func(*Tx) error) error {
 		_ = conn.Raw(func(dc any) error { return rollback(dc.(*stdlib.Conn).Conn()) })
 		return err
 	}
+	if err := ctx.Err(); err != nil {
+		// As sql.Tx: a transaction whose caller gave up is not committed.
+		_ = conn.Raw(func(dc any) error { return rollback(dc.(*stdlib.Conn).Conn()) })
+		return err
+	}
 	traced(ctx, "COMMIT")
 	if err := conn.Raw(func(dc any) error { return commitPG(dc.(*stdlib.Conn).Conn()) }); err != nil {
 		return fmt.Errorf("commit: %w", err)
