@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/frontdesk/frontdesk/internal/desk"
@@ -26,13 +25,9 @@ type Service struct {
 	// Now is the clock (time.Now when nil); tests set it.
 	Now func() time.Time
 
-	cacheMu sync.Mutex
-	cache   triggerCache
-}
-
-type triggerCache struct {
-	key  string
-	list []Rule
+	// triggers holds the active triggers in run order while the
+	// configuration epoch stays the same (see activeTriggers).
+	triggers store.Cached[[]Rule]
 }
 
 // NewService returns a Service over db using registry reg.

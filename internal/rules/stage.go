@@ -3,7 +3,6 @@ package rules
 import (
 	"context"
 	"fmt"
-	"strconv"
 	"time"
 
 	"github.com/frontdesk/frontdesk/internal/desk"
@@ -12,51 +11,30 @@ import (
 )
 
 // activeTriggers returns the active triggers in run order, from a cache
-// checked against the tables on every call (count, newest change, highest
-// id; newest category change), so a change made by any instance is seen at
-// once.
+// kept while the configuration epoch stays the same: a change to the
+// triggers or their categories, made by any instance, moves the epoch in
+// its own transaction, so the next ticket change reads them again.
 func (s *Service) activeTriggers(ctx context.Context, tx *store.Tx) ([]Rule, error) {
-	var n, maxUpdated, maxID int64
-	var catsUpdated int64
-	if err := tx.QueryRow(ctx, `SELECT COUNT(*), COALESCE(MAX(updated_at), 0), COALESCE(MAX(id), 0),
-		(SELECT COALESCE(MAX(updated_at), 0) FROM trigger_categories) FROM triggers`).Scan(&n, &maxUpdated, &maxID, &catsUpdated); err != nil {
-		return nil, fmt.Errorf("rules: triggers: %w", err)
-	}
-	key := strconv.FormatInt(n, 10) + "/" + strconv.FormatInt(maxUpdated, 10) + "/" + strconv.FormatInt(maxID, 10) + "/" + strconv.FormatInt(catsUpdated, 10)
-	s.cacheMu.Lock()
-	if s.cache.key == key {
-		list := s.cache.list
-		s.cacheMu.Unlock()
-		return list, nil
-	}
-	s.cacheMu.Unlock()
-	if n == 0 {
-		return nil, nil
-	}
-	// Zendesk's run order: categories in their order (triggers without one
-	// last), and within a category the triggers' own order — the order the
-	// admin page shows them in.
-	rows, err := tx.Query(ctx, `SELECT `+triggerCols+` FROM triggers WHERE active = ?
+	return s.triggers.Get(ctx, tx, func() ([]Rule, error) {
+		// Zendesk's run order: categories in their order (triggers without
+		// one last), and within a category the triggers' own order — the
+		// order the admin page shows them in.
+		rows, err := tx.Query(ctx, `SELECT `+triggerCols+` FROM triggers WHERE active = ?
 		ORDER BY COALESCE((SELECT c.position FROM trigger_categories c WHERE c.id = triggers.category_id), 2147483647), position, id`, true)
-	if err != nil {
-		return nil, fmt.Errorf("rules: triggers: %w", err)
-	}
-	defer rows.Close()
-	var list []Rule
-	for rows.Next() {
-		t, err := scanTrigger(rows)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("rules: triggers: %w", err)
 		}
-		list = append(list, Rule{Ref: Ref{Kind: KindTrigger, ID: t.ID, Title: t.Title}, Conditions: t.Conditions, Actions: t.Actions})
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	s.cacheMu.Lock()
-	s.cache = triggerCache{key: key, list: list}
-	s.cacheMu.Unlock()
-	return list, nil
+		defer rows.Close()
+		var list []Rule
+		for rows.Next() {
+			t, err := scanTrigger(rows)
+			if err != nil {
+				return nil, err
+			}
+			list = append(list, Rule{Ref: Ref{Kind: KindTrigger, ID: t.ID, Title: t.Title}, Conditions: t.Conditions, Actions: t.Actions})
+		}
+		return list, rows.Err()
+	})
 }
 
 // Stage is the ticket service's rule stage: it runs the active triggers on

@@ -15,7 +15,6 @@ package sla
 import (
 	"context"
 	"fmt"
-	"sync"
 
 	"github.com/frontdesk/frontdesk/internal/desk"
 	"github.com/frontdesk/frontdesk/internal/events"
@@ -34,11 +33,9 @@ type Service struct {
 	// enqueue their work with it.
 	OnEvent func(ctx context.Context, tx *store.Tx, e Event) error
 
-	// The decoded policies the hook chooses from, and the state of the
-	// table they were read at (see cachedPolicies). Read-only once cached.
-	mu        sync.Mutex
-	policyKey string
-	policies  []*Policy
+	// The decoded policies the hook chooses from, for the configuration
+	// epoch they were read at (see cachedPolicies). Read-only once cached.
+	policies store.Cached[[]*Policy]
 }
 
 // New returns a Service over db whose policy filters use the engine's

@@ -406,7 +406,13 @@ func (s *Service) Hook(ctx context.Context, tx *store.Tx, c *desk.TicketChange) 
 	if now.IsZero() {
 		now = time.UnixMicro(store.Now())
 	}
-	timers, err := loadTimers(ctx, tx, t.ID)
+	// A ticket being created has no timers yet (this hook is what writes
+	// them), so its change does not ask for them.
+	timers := map[Metric]*timer{}
+	var err error
+	if c.Kind != desk.ChangeCreate {
+		timers, err = loadTimers(ctx, tx, t.ID)
+	}
 	if err != nil {
 		return err
 	}
@@ -491,72 +497,26 @@ func (s *Service) choose(ctx context.Context, tx *store.Tx, t *desk.Ticket, now 
 	return policies[idx], nil
 }
 
-// cachedPolicies lists the policies in order, decoding them again only
-// when their stored text changed (the rows are read in the caller's
-// transaction every time, so another instance's change is seen at once;
-// only the JSON decoding is saved).
+// cachedPolicies lists the policies in order, read and decoded again only
+// when the configuration epoch moved (a change to the policies, on any
+// instance, moves it in its own transaction; see store.ConfigEpoch).
 func (s *Service) cachedPolicies(ctx context.Context, tx *store.Tx) ([]*Policy, error) {
-	rows, err := tx.Query(ctx, `SELECT `+policyColumns+` FROM sla_policies ORDER BY position, id`)
-	if err != nil {
-		return nil, fmt.Errorf("sla: list policies: %w", err)
-	}
-	defer rows.Close()
-	var raw [][8]any
-	var key strings.Builder
-	for rows.Next() {
-		var r [8]any
-		var id, created, updated int64
-		var position int
-		var title, desc, filter, metrics string
-		if err := rows.Scan(&id, &title, &desc, &position, &filter, &metrics, &created, &updated); err != nil {
-			return nil, err
-		}
-		r = [8]any{id, title, desc, position, filter, metrics, created, updated}
-		raw = append(raw, r)
-		fmt.Fprintf(&key, "%d\x00%d\x00%d\x00%s\x00%s\x00%s\x00%s\x01", id, position, updated, title, desc, filter, metrics)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	k := key.String()
-	s.mu.Lock()
-	if s.policyKey == k && s.policies != nil {
-		list := s.policies
-		s.mu.Unlock()
-		return list, nil
-	}
-	s.mu.Unlock()
-	list := make([]*Policy, 0, len(raw))
-	for _, r := range raw {
-		p, err := scanPolicy(rawRow(r))
+	return s.policies.Get(ctx, tx, func() ([]*Policy, error) {
+		rows, err := tx.Query(ctx, `SELECT `+policyColumns+` FROM sla_policies ORDER BY position, id`)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("sla: list policies: %w", err)
 		}
-		list = append(list, p)
-	}
-	s.mu.Lock()
-	s.policyKey, s.policies = k, list
-	s.mu.Unlock()
-	return list, nil
-}
-
-// rawRow replays scanned policy columns into scanPolicy.
-type rawRow [8]any
-
-func (r rawRow) Scan(dst ...any) error {
-	for i, d := range dst {
-		switch p := d.(type) {
-		case *int64:
-			*p = r[i].(int64)
-		case *int:
-			*p = r[i].(int)
-		case *string:
-			*p = r[i].(string)
-		default:
-			return fmt.Errorf("sla: cannot replay column %d into %T", i, d)
+		defer rows.Close()
+		var list []*Policy
+		for rows.Next() {
+			p, err := scanPolicy(rows)
+			if err != nil {
+				return nil, err
+			}
+			list = append(list, p)
 		}
-	}
-	return nil
+		return list, rows.Err()
+	})
 }
 
 func isStaff(ctx context.Context, tx *store.Tx, userID int64) (bool, error) {

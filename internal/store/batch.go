@@ -175,6 +175,7 @@ func (b *batcher) attempt(batch []writeReq, savepoints bool) ([]writeResult, boo
 			continue
 		}
 		tx := &Tx{db: b.db, tx: b.conn}
+		traced(r.ctx, "BEGIN")
 		useSP := savepoints && !single
 		if useSP {
 			if _, err := b.exec(ctx, "SAVEPOINT fd_tx"); err != nil {
@@ -198,6 +199,7 @@ func (b *batcher) attempt(batch []writeReq, savepoints bool) ([]writeResult, boo
 			}
 		}
 		results[i] = writeResult{err: err, hooks: tx.hooks}
+		traced(r.ctx, "COMMIT")
 	}
 	if single && results[0].err != nil {
 		b.rollback()

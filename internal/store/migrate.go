@@ -32,7 +32,13 @@ var macros = map[Dialect]*strings.Replacer{
 // a store that already has version 26 must still get a 25 merged later.
 // Concurrent starts against the same PostgreSQL schema serialise on an
 // advisory lock.
-func (db *DB) Migrate(ctx context.Context) error {
+func (db *DB) Migrate(ctx context.Context) (err error) {
+	db.epochReady.Store(false)
+	defer func() {
+		// config_epoch (version 77) exists once migrated, unless a test
+		// migrated only up to an older version.
+		db.epochReady.Store(err == nil && slices.ContainsFunc(migrations, func(m migration) bool { return m.Version == 77 }))
+	}()
 	if _, err := db.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)`); err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}

@@ -51,6 +51,28 @@ type DB struct {
 	// SQLite only: the group-commit writer and cached read statements.
 	batch *batcher
 	reads *stmtCache
+	// epochReady: the store is migrated, so a PostgreSQL transaction
+	// reads the configuration epoch with its BEGIN (see inTxPostgres).
+	epochReady atomic.Bool
+}
+
+// TraceStatements returns a context under which f hears the text of every
+// statement a write transaction sends — "BEGIN" and "COMMIT" included, each
+// counted once per transaction even when the SQLite writer shares one
+// commit between many. Only statements run with that context (or one made
+// from it) are heard, so background work running meanwhile is not. Tests
+// count a ticket create's round trips with it, so the count cannot grow
+// unnoticed.
+func TraceStatements(ctx context.Context, f func(q string)) context.Context {
+	return context.WithValue(ctx, traceKey{}, f)
+}
+
+type traceKey struct{}
+
+func traced(ctx context.Context, q string) {
+	if f, ok := ctx.Value(traceKey{}).(func(string)); ok {
+		f(q)
+	}
 }
 
 // Open connects to databaseURL when it is a postgres:// URL, else to the
@@ -301,6 +323,7 @@ func (tx *Tx) Dialect() Dialect { return tx.db.Dialect }
 
 // Exec runs a statement in the transaction.
 func (tx *Tx) Exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	traced(ctx, q)
 	if st := tx.stmt(ctx, q); st != nil {
 		return st.ExecContext(ctx, args...)
 	}
@@ -317,6 +340,7 @@ func (tx *Tx) stmt(ctx context.Context, q string) *sql.Stmt {
 
 // Query runs a query in the transaction.
 func (tx *Tx) Query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	traced(ctx, q)
 	if st := tx.stmt(ctx, q); st != nil {
 		return st.QueryContext(ctx, args...)
 	}
@@ -325,6 +349,7 @@ func (tx *Tx) Query(ctx context.Context, q string, args ...any) (*sql.Rows, erro
 
 // QueryRow runs a single-row query in the transaction.
 func (tx *Tx) QueryRow(ctx context.Context, q string, args ...any) *sql.Row {
+	traced(ctx, q)
 	if st := tx.stmt(ctx, q); st != nil {
 		return st.QueryRowContext(ctx, args...)
 	}
@@ -363,22 +388,7 @@ func (db *DB) InTx(ctx context.Context, fn func(*Tx) error) error {
 	if db.batch != nil {
 		return db.batch.submit(ctx, fn)
 	}
-	sqlTx, err := db.write.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("begin: %w", err)
-	}
-	tx := &Tx{db: db, tx: sqlTx}
-	if err := safeCall(fn, tx); err != nil {
-		_ = sqlTx.Rollback()
-		return err
-	}
-	if err := sqlTx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", err)
-	}
-	for _, h := range tx.hooks {
-		h()
-	}
-	return nil
+	return db.inTxPostgres(ctx, fn)
 }
 
 // Querier is satisfied by both *DB (reads) and *Tx, so lookups can run

@@ -54,6 +54,9 @@ type mutation struct {
 	// copyFrom lists tickets whose conversations are copied into this one
 	// (merge target), as part of this change's audit.
 	copyFrom []int64
+	// searchWritten: the row's write wrote the search document too (a
+	// create on PostgreSQL), so writeSearch has nothing left to do.
+	searchWritten bool
 }
 
 // commit is the one path every ticket mutation takes. In the caller's
@@ -167,7 +170,9 @@ func viaChannel(p *desk.Principal, t *desk.Ticket) string {
 func (s *Service) writeRow(ctx context.Context, tx *store.Tx, m *mutation, now int64) error {
 	switch m.kind {
 	case desk.ChangeCreate:
-		return insertTicket(ctx, tx, m.after, now)
+		var err error
+		m.searchWritten, err = insertTicket(ctx, tx, m.after, now, newTicketDoc(m))
+		return err
 	case desk.ChangePermanentDelete:
 		return deleteTicketRows(ctx, tx, m.before.ID)
 	case desk.ChangeSoftDelete, desk.ChangeRestore:
@@ -207,7 +212,21 @@ func oneRow(res interface{ RowsAffected() (int64, error) }) error {
 	return nil
 }
 
-func insertTicket(ctx context.Context, tx *store.Tx, t *desk.Ticket, now int64) error {
+// newTicketDoc is a new ticket's search document: its only text is its
+// description.
+func newTicketDoc(m *mutation) string {
+	body := ""
+	if m.comment != nil {
+		body = m.comment.body
+	}
+	return textfold.Fold(m.after.Subject + "\n" + strings.Join(m.after.Tags, " ") + "\n" + body)
+}
+
+// insertTicket writes a new ticket's row, tags and collaborators. On
+// PostgreSQL the row, its tags and its search document doc are one
+// statement (each statement of a create is a round trip there), and it
+// reports searchWritten; SQLite writes the document in writeSearch.
+func insertTicket(ctx context.Context, tx *store.Tx, t *desk.Ticket, now int64, doc string) (searchWritten bool, err error) {
 	t.CreatedAt, t.UpdatedAt = desk.TimeFromMicros(now), desk.TimeFromMicros(now)
 	viaSource, _ := json.Marshal(t.Via.Source)
 	const insert = `INSERT INTO tickets (external_id, type, subject, description, priority, status, status_rank, priority_rank,
@@ -219,13 +238,17 @@ func insertTicket(ctx context.Context, tx *store.Tx, t *desk.Ticket, now int64) 
 		t.Via.Channel, string(viaSource), t.IsPublic, strings.Join(t.Tags, " "), encodeCustomFields(t.CustomFields),
 		t.TicketFormID, now, now, solvedAt(nil, t.Status, now), now}
 	var id int64
-	var err error
-	if tx.Dialect() == store.Postgres && len(t.Tags) > 0 {
-		// One round trip for the row and its tags: on PostgreSQL each
-		// statement of the create costs one (see BENCHMARKS.md, P12).
+	if tx.Dialect() == store.Postgres {
+		// One round trip for the row, its tags and its search document.
+		tags := t.Tags
+		if tags == nil {
+			tags = []string{}
+		}
 		err = tx.QueryRow(ctx, `WITH t AS (`+insert+` RETURNING id),
-			g AS (INSERT INTO ticket_tags (ticket_id, tag) SELECT t.id, x FROM t, unnest(CAST(? AS TEXT[])) AS x)
-			SELECT id FROM t`, append(args, t.Tags)...).Scan(&id)
+			g AS (INSERT INTO ticket_tags (ticket_id, tag) SELECT t.id, x FROM t, unnest(CAST(? AS TEXT[])) AS x),
+			s AS (INSERT INTO ticket_search (id, doc) SELECT t.id, ? FROM t)
+			SELECT id FROM t`, append(args, tags, doc)...).Scan(&id)
+		searchWritten = true
 	} else {
 		id, err = tx.InsertID(ctx, insert, args...)
 		if err == nil {
@@ -233,10 +256,10 @@ func insertTicket(ctx context.Context, tx *store.Tx, t *desk.Ticket, now int64) 
 		}
 	}
 	if err != nil {
-		return err
+		return false, err
 	}
 	t.ID, t.Version = id, 1
-	return writeCollaborators(ctx, tx, id, nil, t)
+	return searchWritten, writeCollaborators(ctx, tx, id, nil, t)
 }
 
 func updateTicket(ctx context.Context, tx *store.Tx, old, t *desk.Ticket, now int64) error {
@@ -302,9 +325,10 @@ func (s *Service) writeSearch(ctx context.Context, tx *store.Tx, m *mutation) er
 	case desk.ChangeSoftDelete, desk.ChangePermanentDelete:
 		return tx.DeleteSearchDoc(ctx, "ticket_search", m.before.ID)
 	case desk.ChangeCreate:
-		// A new ticket's only text is its description.
-		doc := textfold.Fold(t.Subject + "\n" + strings.Join(t.Tags, " ") + "\n" + m.comment.body)
-		return tx.InsertSearchDoc(ctx, "ticket_search", t.ID, doc)
+		if m.searchWritten {
+			return nil
+		}
+		return tx.InsertSearchDoc(ctx, "ticket_search", t.ID, newTicketDoc(m))
 	case desk.ChangeRestore:
 		return s.reindexFromComments(ctx, tx, t)
 	}

@@ -66,10 +66,14 @@ func (e *Edit) setTicketForm(id int64, endUser bool) error {
 }
 
 // defaultFormID is the default form's id, nil while there are no forms.
+// It is kept while the configuration epoch stays the same (a change to
+// the forms moves it; see store.ConfigEpoch).
 func (e *Edit) defaultFormID() (*int64, error) {
-	var id *int64
-	err := e.tx.QueryRow(e.ctx, `SELECT MIN(id) FROM ticket_forms WHERE is_default = ?`, true).Scan(&id)
-	return id, err
+	return e.s.defaultForm.Get(e.ctx, e.tx, func() (*int64, error) {
+		var id *int64
+		err := e.tx.QueryRow(e.ctx, `SELECT MIN(id) FROM ticket_forms WHERE is_default = ?`, true).Scan(&id)
+		return id, err
+	})
 }
 
 // portalRules holds an end-user's new request to the rules of the portal's

@@ -30,6 +30,9 @@ type Service struct {
 	ExportLag time.Duration
 
 	counts countCache
+	// defaultForm is the default form's id (nil while there are no
+	// forms) for the configuration epoch it was read at.
+	defaultForm store.Cached[*int64]
 
 	hooksMu sync.RWMutex
 	hooks   []namedHook

@@ -212,37 +212,50 @@ func eventBody(messageID string, ev event, c *desk.TicketChange, at time.Time) (
 	return json.Marshal(body)
 }
 
+// subscribed is an active webhook and the events it subscribes to.
+type subscribed struct {
+	id   int64
+	subs []string
+}
+
+// activeSubscriptions reads the active webhooks that subscribe to events.
+func activeSubscriptions(ctx context.Context, tx *store.Tx) ([]subscribed, error) {
+	rows, err := tx.Query(ctx, `SELECT id, subscriptions FROM webhooks WHERE status = ? AND subscriptions <> ?`,
+		string(StatusActive), encodeSubs(nil))
+	if err != nil {
+		return nil, fmt.Errorf("webhook hook: %w", err)
+	}
+	defer rows.Close()
+	var out []subscribed
+	for rows.Next() {
+		var x subscribed
+		var raw string
+		if err := rows.Scan(&x.id, &raw); err != nil {
+			return nil, fmt.Errorf("webhook hook: %w", err)
+		}
+		x.subs = decodeSubs(raw)
+		out = append(out, x)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("webhook hook: %w", err)
+	}
+	return out, nil
+}
+
 // Hook is the ticket hook (register it with ticket.Service.AddHook): in
 // the change's transaction it records one invocation and enqueues one
-// delivery job per (active webhook subscribed to the event, event).
+// delivery job per (active webhook subscribed to the event, event). The
+// subscriptions are kept in memory while the configuration epoch stays
+// the same (a webhook's status or subscriptions changing moves it; see
+// store.ConfigEpoch).
 func (s *Service) Hook(ctx context.Context, tx *store.Tx, c *desk.TicketChange) error {
 	evs := eventsOf(c)
 	if len(evs) == 0 {
 		return nil
 	}
-	rows, err := tx.Query(ctx, `SELECT id, subscriptions FROM webhooks WHERE status = ? AND subscriptions <> ?`,
-		string(StatusActive), encodeSubs(nil))
+	subs, err := s.subscribed.Get(ctx, tx, func() ([]subscribed, error) { return activeSubscriptions(ctx, tx) })
 	if err != nil {
-		return fmt.Errorf("webhook hook: %w", err)
-	}
-	type sub struct {
-		id   int64
-		subs []string
-	}
-	var subs []sub
-	for rows.Next() {
-		var x sub
-		var raw string
-		if err := rows.Scan(&x.id, &raw); err != nil {
-			rows.Close()
-			return fmt.Errorf("webhook hook: %w", err)
-		}
-		x.subs = decodeSubs(raw)
-		subs = append(subs, x)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("webhook hook: %w", err)
+		return err
 	}
 	now := s.now()
 	for _, ev := range evs {

@@ -162,6 +162,10 @@ type Service struct {
 	// Retention is how long the delivery log keeps invocations (default
 	// 30 days).
 	Retention time.Duration
+
+	// subscribed is what Hook reads, for the configuration epoch it was
+	// read at.
+	subscribed store.Cached[[]subscribed]
 	// OnJob is called after a transaction that enqueued a delivery commits
 	// (the job runner's Notify).
 	OnJob func()

@@ -128,6 +128,12 @@ type Service struct {
 	// Dial settings for connection checks; zero values mean defaults
 	// (see check.go).
 	Dial DialOptions
+
+	// def is the default support address for the configuration epoch it
+	// was read at (see DefaultTx).
+	def store.Cached[*Mailbox]
+	// addrs is AddressesTx's answer for the epoch it was read at.
+	addrs store.Cached[map[string]bool]
 }
 
 // New returns a Service over db sealing credentials with box.
@@ -265,9 +271,11 @@ func (s *Service) Addresses(ctx context.Context) (map[string]bool, error) {
 	return addresses(ctx, s.DB)
 }
 
-// AddressesTx is Addresses inside tx (for hooks in a ticket change).
+// AddressesTx is Addresses inside tx (for hooks in a ticket change), kept
+// in memory while the configuration epoch stays the same. The map returned
+// is shared and must not be modified.
 func (s *Service) AddressesTx(ctx context.Context, tx *store.Tx) (map[string]bool, error) {
-	return addresses(ctx, tx)
+	return s.addrs.Get(ctx, tx, func() (map[string]bool, error) { return addresses(ctx, tx) })
 }
 
 func addresses(ctx context.Context, q querier) (map[string]bool, error) {
@@ -816,13 +824,25 @@ func (s *Service) Default(ctx context.Context) (*Mailbox, error) {
 	return &r.Mailbox, nil
 }
 
-// DefaultTx is Default inside tx (for hooks in a ticket change).
+// DefaultTx is Default inside tx (for hooks in a ticket change), kept in
+// memory while the configuration epoch stays the same: any change to the
+// support addresses moves it (store.ConfigEpoch). The Mailbox returned is
+// shared and must not be modified.
 func (s *Service) DefaultTx(ctx context.Context, tx *store.Tx) (*Mailbox, error) {
-	r, err := defaultRow(ctx, tx)
-	if err != nil {
-		return nil, err
+	m, err := s.def.Get(ctx, tx, func() (*Mailbox, error) {
+		r, err := defaultRow(ctx, tx)
+		if errors.Is(err, ErrNoRelay) {
+			return nil, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		return &r.Mailbox, nil
+	})
+	if err == nil && m == nil {
+		err = ErrNoRelay
 	}
-	return &r.Mailbox, nil
+	return m, err
 }
 
 // recordCheck stores the outcome of a connection check.
