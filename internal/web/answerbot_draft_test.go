@@ -181,18 +181,8 @@ func TestBrowserChatDraftedAnswer(t *testing.T) {
 		t.Fatal(err)
 	}
 	var key string
-	site := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
-		rw.Header().Set("Content-Type", "text/html; charset=utf-8")
-		fmt.Fprintf(rw, `<!DOCTYPE html><html lang="en"><head><title>Shop</title></head><body><main><h1>Shop</h1></main>
-<script src="%s/widget.js" data-key="%s" data-lang="en" async></script></body></html>`, e.base, key)
-	}))
-	defer site.Close()
-	kn, origins := "Shop", []string{site.URL}
-	k, err := e.app.Chat.CreateKey(e.sys, chat.KeyInput{Name: &kn, Origins: &origins, GroupID: &e.group.ID})
-	if err != nil {
-		t.Fatal(err)
-	}
-	key = k.PublicKey
+	site := shopSite(t, e.base, &key)
+	key = e.shopKey(site, chat.KeyInput{})
 	// An agent is online, so the widget offers a chat (not a message).
 	if _, err := e.app.Assign.SetMine(as(e.agent), assign.Online); err != nil {
 		t.Fatal(err)
@@ -200,12 +190,8 @@ func TestBrowserChatDraftedAnswer(t *testing.T) {
 	ag := b.tab("agent")
 	ag.signIn(e.base, "/agent/signin", e.agent.Email)
 	vi := b.tab("visitor")
-	vi.open(site.URL + "/")
-	vi.waitJS(w(`return !!R.querySelector(".l");`), "the launcher")
-	vi.eval(w(`R.querySelector(".l").click(); return "";`))
-	vi.waitJS(w(`return !!R.querySelector("#fdc-name");`), "the pre-chat form")
-	vi.eval(w(`R.querySelector("#fdc-name").value = "Vera"; R.querySelector("#fdc-email").value = "vera@example.com";
-		R.querySelector("#fdc-question").value = "How do I reset my password?"; R.querySelector("form.f button").click(); return "";`))
+	vi.openWidget(site.URL + "/")
+	vi.submitForm("Vera", "vera@example.com", "How do I reset my password?")
 	vi.waitWidget("Open settings and press Reset.")
 	if got := vi.eval(w(`return R.querySelector(".m.bot.drafted .dl").textContent;`)); got != "Automatic answer" {
 		t.Fatalf("label %q", got)

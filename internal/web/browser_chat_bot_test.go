@@ -2,9 +2,6 @@ package web_test
 
 import (
 	"context"
-	"fmt"
-	"net/http"
-	"net/http/httptest"
 	"testing"
 
 	"github.com/chromedp/chromedp"
@@ -37,18 +34,8 @@ func TestBrowserChatBotHandover(t *testing.T) {
 	e.app.Chat.Bot = articleBot{}
 	defer func() { e.app.Chat.Bot = nil }()
 	var key string
-	site := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
-		rw.Header().Set("Content-Type", "text/html; charset=utf-8")
-		fmt.Fprintf(rw, `<!DOCTYPE html><html lang="en"><head><title>Shop</title></head><body><main><h1>Shop</h1></main>
-<script src="%s/widget.js" data-key="%s" async></script></body></html>`, e.base, key)
-	}))
-	defer site.Close()
-	kn, origins := "Shop", []string{site.URL}
-	k, err := e.app.Chat.CreateKey(e.sys, chat.KeyInput{Name: &kn, Origins: &origins, GroupID: &e.group.ID})
-	if err != nil {
-		t.Fatal(err)
-	}
-	key = k.PublicKey
+	site := shopSite(t, e.base, &key)
+	key = e.shopKey(site, chat.KeyInput{})
 	ag := b.tab("agent")
 	ag.signIn(e.base, "/agent/signin", e.agent.Email)
 	if _, err := e.app.Assign.SetMine(as(e.agent), assign.Online); err != nil {
@@ -58,12 +45,8 @@ func TestBrowserChatBotHandover(t *testing.T) {
 	ag.waitText("Waiting chats")
 
 	vi := b.tab("visitor")
-	vi.open(site.URL + "/")
-	vi.waitJS(w(`return !!R.querySelector(".l");`), "the launcher")
-	vi.eval(w(`R.querySelector(".l").click(); return "";`))
-	vi.waitJS(w(`return !!R.querySelector("#fdc-name");`), "the pre-chat form")
-	vi.eval(w(`R.querySelector("#fdc-name").value = "Vera"; R.querySelector("#fdc-email").value = "vera@example.com";
-		R.querySelector("#fdc-question").value = "How do I return my order?"; R.querySelector("form.f button").click(); return "";`))
+	vi.openWidget(site.URL + "/")
+	vi.submitForm("Vera", "vera@example.com", "How do I return my order?")
 	vi.waitWidget("Returning an order")
 	if href := vi.eval(w(`return R.querySelector(".ar a").href;`)); href != e.base+"/hc/en/articles/7-returning-an-order" {
 		t.Fatalf("article link %q", href)

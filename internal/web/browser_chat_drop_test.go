@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"net/http"
-	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -89,30 +87,16 @@ func TestBrowserChatNetworkDrop(t *testing.T) {
 	e := newEnv(t, "")
 	proxy := newDropProxy(t, e.base)
 	var key string
-	site := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
-		rw.Header().Set("Content-Type", "text/html; charset=utf-8")
-		fmt.Fprintf(rw, `<!DOCTYPE html><html lang="en"><head><title>Shop</title></head><body><main><h1>Shop</h1></main>
-<script src="%s/widget.js" data-key="%s" async></script></body></html>`, proxy.url(), key)
-	}))
-	defer site.Close()
-	kn, origins := "Shop", []string{site.URL}
-	k, err := e.app.Chat.CreateKey(e.sys, chat.KeyInput{Name: &kn, Origins: &origins, GroupID: &e.group.ID})
-	if err != nil {
-		t.Fatal(err)
-	}
-	key = k.PublicKey
+	site := shopSite(t, proxy.url(), &key)
+	key = e.shopKey(site, chat.KeyInput{})
 	e.client().signIn("/agent/signin", e.agent.Email) // a live session: the agent counts as present
 	if _, err := e.app.Assign.SetMine(as(e.agent), assign.Online); err != nil {
 		t.Fatal(err)
 	}
 
 	vi := b.tab("visitor")
-	vi.open(site.URL + "/")
-	vi.waitJS(w(`return !!R.querySelector(".l");`), "the launcher")
-	vi.eval(w(`R.querySelector(".l").click(); return "";`))
-	vi.waitJS(w(`return !!R.querySelector("#fdc-name");`), "the pre-chat form")
-	vi.eval(w(`R.querySelector("#fdc-name").value = "Vera"; R.querySelector("#fdc-email").value = "vera@example.com";
-		R.querySelector("#fdc-question").value = "Hello"; R.querySelector("form.f button").click(); return "";`))
+	vi.openWidget(site.URL + "/")
+	vi.submitForm("Vera", "vera@example.com", "Hello")
 	vi.waitWidget("Waiting for an agent")
 	c, err := e.app.Chat.Console(as(e.agent))
 	if err != nil || len(c.Queue) != 1 {

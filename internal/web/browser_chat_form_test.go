@@ -2,8 +2,6 @@ package web_test
 
 import (
 	"fmt"
-	"net/http"
-	"net/http/httptest"
 	"slices"
 	"testing"
 
@@ -22,29 +20,14 @@ func TestBrowserChatPreChatForm(t *testing.T) {
 	b := newBrowser(t)
 	e := newEnv(t, "")
 	var key string
-	site := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
-		rw.Header().Set("Content-Type", "text/html; charset=utf-8")
-		lang := "en"
-		if r.URL.Query().Get("lang") == "pl" {
-			lang = "pl"
-		}
-		fmt.Fprintf(rw, `<!DOCTYPE html><html lang="%s"><head><title>Shop</title></head><body><main><h1>Shop</h1></main>
-<script src="%s/widget.js" data-key="%s" async></script></body></html>`, lang, e.base, key)
-	}))
-	defer site.Close()
+	site := shopSite(t, e.base, &key)
 	sales := e.mustGroup("Sales")
 	seller := e.mustUser("Sam Seller", "sam@example.com", desk.RoleAgent)
 	if _, err := e.app.People.AddMembership(e.sys, seller.ID, sales.ID, true); err != nil {
 		t.Fatal(err)
 	}
-	kn, origins := "Shop", []string{site.URL}
 	hidden, optional, groups := chat.FieldHidden, chat.FieldOptional, []int64{e.group.ID, sales.ID}
-	k, err := e.app.Chat.CreateKey(e.sys, chat.KeyInput{Name: &kn, Origins: &origins, GroupID: &e.group.ID,
-		Form: &chat.FormInput{Name: &hidden, Question: &optional, Groups: &groups}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	key = k.PublicKey
+	key = e.shopKey(site, chat.KeyInput{Form: &chat.FormInput{Name: &hidden, Question: &optional, Groups: &groups}})
 
 	// Only Sam (Sales) is online.
 	ag := b.tab("sales agent")

@@ -3,8 +3,6 @@ package web_test
 import (
 	"context"
 	"fmt"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"testing"
@@ -27,18 +25,8 @@ func TestBrowserChatFilesAndTranscript(t *testing.T) {
 	b := newBrowser(t)
 	e := newEnv(t, "")
 	var key string
-	site := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
-		rw.Header().Set("Content-Type", "text/html; charset=utf-8")
-		fmt.Fprintf(rw, `<!DOCTYPE html><html lang="en"><head><title>Shop</title></head><body><main><h1>Shop</h1></main>
-<script src="%s/widget.js" data-key="%s" async></script></body></html>`, e.base, key)
-	}))
-	defer site.Close()
-	kn, origins := "Shop", []string{site.URL}
-	k, err := e.app.Chat.CreateKey(e.sys, chat.KeyInput{Name: &kn, Origins: &origins, GroupID: &e.group.ID})
-	if err != nil {
-		t.Fatal(err)
-	}
-	key = k.PublicKey
+	site := shopSite(t, e.base, &key)
+	key = e.shopKey(site, chat.KeyInput{})
 	// The agent is online (signed in, available) before the visitor comes.
 	ag := b.tab("agent")
 	ag.signIn(e.base, "/agent/signin", e.agent.Email)
@@ -47,12 +35,8 @@ func TestBrowserChatFilesAndTranscript(t *testing.T) {
 	}
 
 	vi := b.tab("visitor")
-	vi.open(site.URL + "/")
-	vi.waitJS(w(`return !!R.querySelector(".l");`), "the launcher")
-	vi.eval(w(`R.querySelector(".l").click(); return "";`))
-	vi.waitJS(w(`return !!R.querySelector("#fdc-name");`), "the pre-chat form")
-	vi.eval(w(`R.querySelector("#fdc-name").value = "Vera"; R.querySelector("#fdc-email").value = "vera@example.com";
-		R.querySelector("#fdc-question").value = "Please send the manual"; R.querySelector("form.f button").click(); return "";`))
+	vi.openWidget(site.URL + "/")
+	vi.submitForm("Vera", "vera@example.com", "Please send the manual")
 	vi.waitWidget("Waiting for an agent")
 	c, err := e.app.Chat.Console(as(e.agent))
 	if err != nil || len(c.Queue) != 1 {

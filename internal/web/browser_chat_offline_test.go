@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"net/mail"
 	"net/url"
 	"strings"
@@ -32,29 +31,15 @@ func TestBrowserChatOfflineMessageToEmail(t *testing.T) {
 		t.Fatal(err)
 	}
 	var key string
-	site := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
-		rw.Header().Set("Content-Type", "text/html; charset=utf-8")
-		fmt.Fprintf(rw, `<!DOCTYPE html><html lang="en"><head><title>Shop</title></head><body><main><h1>Shop</h1></main>
-<script src="%s/widget.js" data-key="%s" async></script></body></html>`, e.base, key)
-	}))
-	defer site.Close()
-	kn, origins := "Shop", []string{site.URL}
-	k, err := e.app.Chat.CreateKey(e.sys, chat.KeyInput{Name: &kn, Origins: &origins, GroupID: &e.group.ID})
-	if err != nil {
-		t.Fatal(err)
-	}
-	key = k.PublicKey
+	site := shopSite(t, e.base, &key)
+	key = e.shopKey(site, chat.KeyInput{})
 
 	// Nobody is online: the widget offers to leave a message.
 	vi := b.tab("visitor")
-	vi.open(site.URL + "/")
-	vi.waitJS(w(`return !!R.querySelector(".l");`), "the launcher")
-	vi.eval(w(`R.querySelector(".l").click(); return "";`))
+	vi.openWidget(site.URL + "/")
 	vi.waitWidget("No one is available right now")
 	vi.widgetAccessible("the message form")
-	question := "My parcel 4471 never came <b>bold</b>"
-	vi.eval(w(fmt.Sprintf(`R.querySelector("#fdc-name").value = "Olga"; R.querySelector("#fdc-email").value = "olga@example.com";
-		R.querySelector("#fdc-question").value = %q; R.querySelector("form.f button").click(); return "";`, question)))
+	vi.submitForm("Olga", "olga@example.com", "My parcel 4471 never came <b>bold</b>")
 	vi.waitWidget("Thank you. We will reply to you by email.")
 	vi.noScriptRan("the widget")
 

@@ -3,8 +3,6 @@ package web_test
 import (
 	"encoding/json"
 	"fmt"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -63,22 +61,8 @@ func TestBrowserChatWidget(t *testing.T) {
 	hostile := xssCorpus[1]
 	// The host site: another origin.
 	var key string
-	site := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
-		rw.Header().Set("Content-Type", "text/html; charset=utf-8")
-		lang := "en"
-		if r.URL.Query().Get("lang") == "pl" {
-			lang = "pl"
-		}
-		fmt.Fprintf(rw, `<!DOCTYPE html><html lang="%s"><head><title>Shop</title></head><body><main><h1>Shop</h1><p>Our products.</p></main>
-<script src="%s/widget.js" data-key="%s" async></script></body></html>`, lang, e.base, key)
-	}))
-	defer site.Close()
-	kn, origins := "Shop", []string{site.URL}
-	k, err := e.app.Chat.CreateKey(e.sys, chat.KeyInput{Name: &kn, Origins: &origins, GroupID: &e.group.ID})
-	if err != nil {
-		t.Fatal(err)
-	}
-	key = k.PublicKey
+	site := shopSite(t, e.base, &key)
+	key = e.shopKey(site, chat.KeyInput{})
 
 	ag := b.tab("agent")
 	ag.signIn(e.base, "/agent/signin", e.agent.Email)
@@ -90,13 +74,9 @@ func TestBrowserChatWidget(t *testing.T) {
 	ag.accessible("the chat console (empty)")
 
 	vi := b.tab("visitor")
-	vi.open(site.URL + "/")
-	vi.waitJS(w(`return !!R.querySelector(".l");`), "the launcher")
-	vi.eval(w(`R.querySelector(".l").click(); return "";`))
-	vi.waitJS(w(`return !!R.querySelector("#fdc-name");`), "the pre-chat form")
+	vi.openWidget(site.URL + "/")
 	vi.widgetAccessible("the pre-chat form")
-	vi.eval(w(fmt.Sprintf(`R.querySelector("#fdc-name").value = %q; R.querySelector("#fdc-email").value = "vera@example.com";
-		R.querySelector("#fdc-question").value = %q; R.querySelector("form.f button").click(); return "";`, "Vera "+hostile, "Where is my order? "+xssCorpus[0])))
+	vi.submitForm("Vera "+hostile, "vera@example.com", "Where is my order? "+xssCorpus[0])
 	vi.waitWidget("Waiting for an agent")
 
 	// The queue fills live; the agent accepts.
