@@ -15,7 +15,8 @@
 // Messages, state changes and typing fan out through the event bus (and so,
 // on PostgreSQL, to every instance); Hub (hub.go) hands them to the
 // connected visitors and agents of this instance, who re-read what they
-// show through this service.
+// show through this service — except a new line, which travels encoded
+// once (Signal.Frame) to every visitor's socket of this instance.
 package chat
 
 import (
