@@ -31,7 +31,12 @@ import (
 // Fan-out: every active chat has a sending socket on --url and a receiving
 // socket on --url2 (another instance, for the cross-instance path; default
 // --url); the latency is from a message's send to its arrival on the other
-// socket.
+// socket. Every chat is set up (started, both sockets open) before the
+// timed part begins, whose sends are spread evenly over --every, so the
+// figures measure the fan-out, not the set-up.
+//
+// Memory: the server's resident memory, heap and stacks in use, and
+// goroutines (from --metrics) before and with the idle sockets, per socket.
 func chatbench(ctx context.Context, args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("chatbench", flag.ContinueOnError)
 	base := fs.String("url", benchEnv("BENCH_URL", "http://127.0.0.1:8080"), "server base URL")
@@ -110,7 +115,7 @@ func chatbench(ctx context.Context, args []string, stdout io.Writer) error {
 		}
 	}
 
-	memBefore := residentMemory(ctx, hc, *metrics)
+	before := serverFigures(ctx, hc, *metrics)
 	// Idle sockets share a few chats (as a visitor's tabs do).
 	var idleTok string
 	var err error
@@ -151,14 +156,24 @@ func chatbench(ctx context.Context, args []string, stdout io.Writer) error {
 	wg.Wait()
 	opened := time.Since(t0)
 	time.Sleep(2 * time.Second)
-	memIdle := residentMemory(ctx, hc, *metrics)
+	withIdle := serverFigures(ctx, hc, *metrics)
 	fmt.Fprintf(stdout, "idle sockets: %d open (%d failed) in %s\n", len(conns), failed.Load(), opened.Round(time.Millisecond))
-	if memBefore > 0 && memIdle > 0 && len(conns) > 0 {
+	if n := float64(len(conns)); n > 0 && before.rss > 0 && withIdle.rss > 0 {
 		fmt.Fprintf(stdout, "server resident memory: %.1f MiB before, %.1f MiB with them: %.1f KiB per socket\n",
-			float64(memBefore)/(1<<20), float64(memIdle)/(1<<20), float64(memIdle-memBefore)/1024/float64(len(conns)))
+			before.rss/(1<<20), withIdle.rss/(1<<20), (withIdle.rss-before.rss)/1024/n)
+		fmt.Fprintf(stdout, "server heap and stacks in use: %.1f MiB before, %.1f MiB with them: %.1f KiB per socket; goroutines: %.0f before, %.0f with them: %.2f per socket\n",
+			before.inUse/(1<<20), withIdle.inUse/(1<<20), (withIdle.inUse-before.inUse)/1024/n,
+			before.goroutines, withIdle.goroutines, (withIdle.goroutines-before.goroutines)/n)
 	}
 
-	// Active chats: a sender and a receiver per chat.
+	// Active chats: a sender and a receiver per chat, all set up before
+	// the first timed message, so the figures are the fan-out's alone.
+	type chatConns struct {
+		snd, rcv *websocket.Conn
+		sent     map[string]time.Time
+		mu       sync.Mutex
+		got      chan struct{}
+	}
 	var latMu sync.Mutex
 	var lats []time.Duration
 	var lost atomic.Int64
@@ -167,11 +182,14 @@ func chatbench(ctx context.Context, args []string, stdout io.Writer) error {
 		failed.Add(1)
 		firstErr.CompareAndSwap(nil, err.Error())
 	}
+	chats := make([]*chatConns, *active)
 	t1 := time.Now()
 	for i := range *active {
 		wg.Add(1)
+		sem <- struct{}{}
 		go func() {
 			defer wg.Done()
+			defer func() { <-sem }()
 			tok, err := start()
 			if err != nil {
 				setupFailed(err)
@@ -182,71 +200,99 @@ func chatbench(ctx context.Context, args []string, stdout io.Writer) error {
 				setupFailed(err)
 				return
 			}
-			defer snd.CloseNow()
-			go func() {
-				for {
-					if _, _, err := snd.Read(context.Background()); err != nil {
-						return
-					}
-				}
-			}()
 			rcv, err := dial(*base2, tok)
 			if err != nil {
+				snd.CloseNow()
 				setupFailed(err)
 				return
 			}
-			defer rcv.CloseNow()
-			sent := map[string]time.Time{}
-			var smu sync.Mutex
-			got := make(chan struct{}, *messages)
-			go func() {
-				for {
-					_, m, err := rcv.Read(context.Background())
-					if err != nil {
-						return
-					}
-					var f struct {
-						T       string `json:"t"`
-						Message struct {
-							ClientID string `json:"client_id"`
-						} `json:"message"`
-					}
-					if json.Unmarshal(m, &f) != nil || f.T != "msg" {
-						continue
-					}
-					smu.Lock()
-					at, ok := sent[f.Message.ClientID]
-					delete(sent, f.Message.ClientID)
-					smu.Unlock()
-					if ok {
-						latMu.Lock()
-						lats = append(lats, time.Since(at))
-						latMu.Unlock()
-						got <- struct{}{}
-					}
+			chats[i] = &chatConns{snd: snd, rcv: rcv, sent: map[string]time.Time{}, got: make(chan struct{}, *messages)}
+		}()
+	}
+	wg.Wait()
+	setup := time.Since(t1)
+	for _, ch := range chats {
+		if ch == nil {
+			continue
+		}
+		go func() { // the sender's own frames (its lines, acks)
+			for {
+				if _, _, err := ch.snd.Read(context.Background()); err != nil {
+					return
 				}
-			}()
-			time.Sleep(time.Duration(i%50) * *every / 50) // spread the chats' sends
+			}
+		}()
+		go func() {
+			for {
+				_, m, err := ch.rcv.Read(context.Background())
+				if err != nil {
+					return
+				}
+				at := time.Now()
+				var f struct {
+					T       string `json:"t"`
+					Message struct {
+						ClientID string `json:"client_id"`
+					} `json:"message"`
+				}
+				if json.Unmarshal(m, &f) != nil || f.T != "msg" {
+					continue
+				}
+				ch.mu.Lock()
+				sentAt, ok := ch.sent[f.Message.ClientID]
+				delete(ch.sent, f.Message.ClientID)
+				ch.mu.Unlock()
+				if ok {
+					latMu.Lock()
+					lats = append(lats, at.Sub(sentAt))
+					latMu.Unlock()
+					ch.got <- struct{}{}
+				}
+			}
+		}()
+	}
+	ready := 0
+	for _, ch := range chats {
+		if ch != nil {
+			ready++
+		}
+	}
+	fmt.Fprintf(stdout, "active chats set up: %d of %d in %s\n", ready, *active, setup.Round(time.Millisecond))
+	time.Sleep(time.Second)
+
+	// The timed part: every chat sends a line each --every, the chats'
+	// sends spread evenly over that period.
+	t2 := time.Now()
+	for i, ch := range chats {
+		if ch == nil {
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer ch.snd.CloseNow()
+			defer ch.rcv.CloseNow()
+			offset := time.Duration(int64(*every) * int64(i) / int64(max(*active, 1)))
 			for j := range *messages {
+				time.Sleep(time.Until(t2.Add(offset + time.Duration(j)**every)))
 				id := fmt.Sprintf("b%d-%d", i, j)
 				b, _ := json.Marshal(map[string]any{"t": "msg", "client_id": id, "text": "load test message " + strconv.Itoa(j)})
-				smu.Lock()
-				sent[id] = time.Now()
-				smu.Unlock()
-				if err := snd.Write(ctx, websocket.MessageText, b); err != nil {
+				ch.mu.Lock()
+				ch.sent[id] = time.Now()
+				ch.mu.Unlock()
+				if err := ch.snd.Write(ctx, websocket.MessageText, b); err != nil {
 					lost.Add(int64(*messages - j))
 					return
 				}
-				time.Sleep(*every)
 			}
 			deadline := time.After(10 * time.Second)
 			for range *messages {
 				select {
-				case <-got:
+				case <-ch.got:
 				case <-deadline:
-					smu.Lock()
-					lost.Add(int64(len(sent)))
-					smu.Unlock()
+					ch.mu.Lock()
+					lost.Add(int64(len(ch.sent)))
+					ch.mu.Unlock()
 					return
 				}
 			}
@@ -260,39 +306,55 @@ func chatbench(ctx context.Context, args []string, stdout io.Writer) error {
 		}
 		return lats[min(len(lats)-1, int(p*float64(len(lats))))]
 	}
+	elapsed := time.Since(t2)
 	fmt.Fprintf(stdout, "active chats: %d, %d messages delivered in %s, %d lost, %d setup failures\n",
-		*active, len(lats), time.Since(t1).Round(time.Millisecond), lost.Load(), failed.Load())
+		*active, len(lats), elapsed.Round(time.Millisecond), lost.Load(), failed.Load())
 	if e := firstErr.Load(); e != nil {
 		fmt.Fprintf(stdout, "first setup failure: %s\n", e)
 	}
-	fmt.Fprintf(stdout, "fan-out latency: p50 %s, p99 %s, max %s\n", pct(0.50).Round(10*time.Microsecond), pct(0.99).Round(10*time.Microsecond), pct(1).Round(10*time.Microsecond))
+	fmt.Fprintf(stdout, "fan-out latency: p50 %s, p99 %s, max %s (%.0f messages a second)\n", pct(0.50).Round(10*time.Microsecond),
+		pct(0.99).Round(10*time.Microsecond), pct(1).Round(10*time.Microsecond), float64(len(lats))/elapsed.Seconds())
 	for _, c := range conns {
 		c.Close(websocket.StatusNormalClosure, "")
 	}
 	return nil
 }
 
-// residentMemory reads process_resident_memory_bytes from a /metrics URL
-// (0 when there is none).
-func residentMemory(ctx context.Context, hc *http.Client, url string) int64 {
+// figures are the server's own, from its /metrics (zero without).
+type figures struct {
+	rss        float64 // resident memory
+	inUse      float64 // heap and goroutine stacks in use
+	goroutines float64
+}
+
+func serverFigures(ctx context.Context, hc *http.Client, url string) figures {
+	m := metricValues(ctx, hc, url, "process_resident_memory_bytes", "go_memstats_heap_inuse_bytes", "go_memstats_stack_inuse_bytes", "go_goroutines")
+	return figures{rss: m[0], inUse: m[1] + m[2], goroutines: m[3]}
+}
+
+// metricValues reads the named metrics (without labels) from a /metrics
+// URL (zeros when there is none).
+func metricValues(ctx context.Context, hc *http.Client, url string, names ...string) []float64 {
+	out := make([]float64, len(names))
 	if url == "" {
-		return 0
+		return out
 	}
 	req, _ := http.NewRequestWithContext(ctx, "GET", url, nil)
 	res, err := hc.Do(req)
 	if err != nil {
-		return 0
+		return out
 	}
 	defer res.Body.Close()
 	sc := bufio.NewScanner(res.Body)
 	sc.Buffer(make([]byte, 1<<20), 1<<20)
 	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), "process_resident_memory_bytes "); ok {
-			f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
-			if err == nil {
-				return int64(f)
+		for i, name := range names {
+			if v, ok := strings.CutPrefix(sc.Text(), name+" "); ok {
+				if f, err := strconv.ParseFloat(strings.TrimSpace(v), 64); err == nil {
+					out[i] = f
+				}
 			}
 		}
 	}
-	return 0
+	return out
 }

@@ -15,13 +15,15 @@
 // Messages, state changes and typing fan out through the event bus (and so,
 // on PostgreSQL, to every instance); Hub (hub.go) hands them to the
 // connected visitors and agents of this instance, who re-read what they
-// show through this service.
+// show through this service — except a new line, which travels encoded
+// once (Signal.Frame) to every visitor's socket of this instance.
 package chat
 
 import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"encoding/json"
 	"log/slog"
 	"strconv"
 	"strings"
@@ -250,6 +252,34 @@ type Signal struct {
 	// GroupID is the conversation's group (queue signals).
 	GroupID int64
 	Origin  string
+	// PrevID is the conversation's message before MessageID (message
+	// signals; 0 for its first), and Frame the message as the widget
+	// receives it (MessageFrame), encoded once by the publisher for every
+	// connection of this process. A connection that has sent everything up
+	// to PrevID writes Frame as it is; any other, or any signal from
+	// another instance (Frame is nil there), re-reads what it missed.
+	PrevID int64
+	Frame  []byte
+}
+
+// MessageFrame is m as a visitor's connection pushes it:
+// {"t":"msg","message":…}, with the visitor's view of m (VisitorView's:
+// no staff ids).
+func MessageFrame(m *Message) ([]byte, error) {
+	v := *m
+	hideAuthor(&v)
+	return json.Marshal(struct {
+		T       string   `json:"t"`
+		Message *Message `json:"message"`
+	}{"msg", &v})
+}
+
+// hideAuthor drops the author id of a line a visitor did not write:
+// visitors see staff by name only.
+func hideAuthor(m *Message) {
+	if m.Kind != KindVisitor {
+		m.AuthorID = 0
+	}
 }
 
 func (sg Signal) event() events.Event {
@@ -263,7 +293,10 @@ func (sg Signal) event() events.Event {
 	if sg.On {
 		d["on"] = "1"
 	}
-	return events.Event{Type: EventChat, TicketID: sg.TicketID, GroupID: sg.GroupID, Data: d}
+	if sg.PrevID != 0 {
+		d["p"] = strconv.FormatInt(sg.PrevID, 10)
+	}
+	return events.Event{Type: EventChat, TicketID: sg.TicketID, GroupID: sg.GroupID, Data: d, Payload: sg.Frame}
 }
 
 func signalOf(e events.Event) (Signal, bool) {
@@ -277,6 +310,12 @@ func signalOf(e events.Event) (Signal, bool) {
 	sg := Signal{Kind: e.Data["k"], ConvID: c, TicketID: e.TicketID, GroupID: e.GroupID, Who: e.Data["w"], On: e.Data["on"] == "1", Origin: e.Origin}
 	if m := e.Data["m"]; m != "" {
 		sg.MessageID, _ = strconv.ParseInt(m, 10, 64)
+	}
+	if p := e.Data["p"]; p != "" {
+		sg.PrevID, _ = strconv.ParseInt(p, 10, 64)
+	}
+	if sg.Kind == "message" {
+		sg.Frame = e.Payload
 	}
 	switch sg.Kind {
 	case "message", "state", "typing", "read", "queue":

@@ -466,9 +466,7 @@ func (s *Service) VisitorView(ctx context.Context, v *Visitor, after int64) (*Vi
 		return nil, err
 	}
 	for _, m := range ms {
-		if m.Kind != KindVisitor {
-			m.AuthorID = 0
-		}
+		hideAuthor(m)
 	}
 	c.AgentID = 0
 	return &View{Conversation: c, Messages: ms}, nil
@@ -479,9 +477,21 @@ func errEnded() error {
 	return &desk.Error{Code: desk.ECONFLICT, Message: "This chat has ended"}
 }
 
-// insertMessageTx stores a message and publishes it.
+// insertMessageTx stores a message and publishes it, with the message
+// encoded once for every connection (Signal.Frame) and the id of the
+// message before it (Signal.PrevID). The conversation's row is written
+// first: on PostgreSQL its lock makes the messages of one conversation
+// take their ids in commit order, so PrevID is the message every reader
+// of the conversation saw last.
 func (s *Service) insertMessageTx(ctx context.Context, tx *store.Tx, c *Conversation, kind string, authorID int64, author, body string, data *MessageData, clientID string) (*Message, error) {
 	now := s.now().UnixMicro()
+	if _, err := tx.Exec(ctx, `UPDATE chat_conversations SET updated_at = ? WHERE id = ?`, now, c.ID); err != nil {
+		return nil, err
+	}
+	var prev int64
+	if err := tx.QueryRow(ctx, `SELECT COALESCE(MAX(id), 0) FROM chat_messages WHERE conversation_id = ?`, c.ID).Scan(&prev); err != nil {
+		return nil, err
+	}
 	d := ""
 	if data != nil {
 		b, err := json.Marshal(data)
@@ -502,13 +512,15 @@ func (s *Service) insertMessageTx(ctx context.Context, tx *store.Tx, c *Conversa
 	if err != nil {
 		return nil, err
 	}
-	if _, err := tx.Exec(ctx, `UPDATE chat_conversations SET updated_at = ? WHERE id = ?`, now, c.ID); err != nil {
+	m := &Message{ID: id, Kind: kind, AuthorID: authorID, AuthorName: author, Body: body, ClientID: clientID, CreatedAt: desk.TimeFromMicros(now), Data: data}
+	frame, err := MessageFrame(m)
+	if err != nil {
 		return nil, err
 	}
-	if err := s.publishTx(ctx, tx, Signal{Kind: "message", ConvID: c.ID, TicketID: c.TicketID, MessageID: id}); err != nil {
+	if err := s.publishTx(ctx, tx, Signal{Kind: "message", ConvID: c.ID, TicketID: c.TicketID, MessageID: id, PrevID: prev, Frame: frame}); err != nil {
 		return nil, err
 	}
-	return &Message{ID: id, Kind: kind, AuthorID: authorID, AuthorName: author, Body: body, ClientID: clientID, CreatedAt: desk.TimeFromMicros(now), Data: data}, nil
+	return m, nil
 }
 
 func (s *Service) messageByClientID(ctx context.Context, q store.Querier, convID int64, clientID string) (*Message, error) {

@@ -21,10 +21,12 @@ type Hub struct {
 	agents map[*Listener]struct{}
 }
 
-// Listener receives signals on C.
+// Listener receives signals on C (or, made by SubscribeConversation,
+// through its function).
 type Listener struct {
 	C      chan Signal
 	conv   int64
+	fn     func(Signal)
 	mu     sync.Mutex
 	lagged bool
 }
@@ -39,6 +41,10 @@ func (l *Listener) Lagged() bool {
 }
 
 func (l *Listener) send(sg Signal) {
+	if l.fn != nil {
+		l.fn(sg)
+		return
+	}
 	select {
 	case l.C <- sg:
 	default:
@@ -84,7 +90,22 @@ const listenerBuffer = 64
 // ListenConversation returns a listener for conversation id's signals and
 // the function that removes it.
 func (h *Hub) ListenConversation(id int64) (*Listener, func()) {
-	l := &Listener{C: make(chan Signal, listenerBuffer), conv: id}
+	return h.listen(&Listener{C: make(chan Signal, listenerBuffer), conv: id})
+}
+
+// SubscribeConversation calls f with each of conversation id's signals
+// until the returned function is called. f runs on the publisher's
+// goroutine with the hub locked, so it must only take note (queue the
+// signal, start a writer) and never block or call the hub. It is for
+// connections that hold no goroutine or buffer while nothing happens: an
+// idle widget socket costs its reader and nothing else.
+func (h *Hub) SubscribeConversation(id int64, f func(Signal)) (stop func()) {
+	_, stop = h.listen(&Listener{conv: id, fn: f})
+	return stop
+}
+
+func (h *Hub) listen(l *Listener) (*Listener, func()) {
+	id := l.conv
 	h.mu.Lock()
 	if h.convs[id] == nil {
 		h.convs[id] = map[*Listener]struct{}{}

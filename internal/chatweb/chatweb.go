@@ -60,7 +60,6 @@ const (
 	// PollWait is how long /chat/poll waits for something to happen.
 	PollWait   = 25 * time.Second
 	helloWait  = 10 * time.Second
-	pingEvery  = 30 * time.Second
 	cookieName = "fd_chat"
 )
 
@@ -75,6 +74,9 @@ type Handler struct {
 	ConnsPerIP        int
 	MessagesPerMinute int
 	FramesPerMinute   int
+	// PingEvery is how often each socket is pinged; one that does not
+	// answer within half of it (at most 15s) is closed. Zero: 30s.
+	PingEvery time.Duration
 	// MaxUpload bounds a file a visitor sends (bytes; 0: uploads off).
 	MaxUpload int64
 	// Done, when closed (the server shutting down), ends every WebSocket
@@ -87,6 +89,13 @@ type Handler struct {
 
 	mu    sync.Mutex
 	conns map[string]int
+
+	// The open sockets, by ping slot (ws.go: track, watch).
+	smu      sync.Mutex
+	slots    [pingSlots]map[*session]struct{}
+	nextSlot int
+	sockets  int
+	watching bool
 }
 
 // New returns a Handler.

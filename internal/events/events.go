@@ -67,6 +67,13 @@ type Event struct {
 	// Change is the typed ticket change, for subscribers in the process that
 	// made it. It never crosses instances.
 	Change *desk.TicketChange `json:"-"`
+	// Payload is the event already encoded for the process's connections
+	// (a chat message as the widget receives it), made once by the
+	// publisher so that a change seen by many connections is encoded once,
+	// not once per connection. Subscribers share it and must not modify
+	// it. Like Change it never crosses instances: there it is nil and
+	// subscribers re-read the record.
+	Payload []byte `json:"-"`
 
 	// OrganizationID names the record of organization events.
 	OrganizationID int64 `json:"organization_id,omitempty"`

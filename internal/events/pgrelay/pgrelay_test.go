@@ -91,15 +91,16 @@ func TestEventsCrossInstancesOnlyOnCommit(t *testing.T) {
 	// A committed event: local delivery on A (no origin), relayed to B
 	// (A's origin).
 	if err := dbA.InTx(ctx, func(tx *store.Tx) error {
-		return a.bus.PublishTx(ctx, tx, events.Event{Type: events.TicketCreated, TicketID: 42, GroupID: 7, ActorID: 3})
+		return a.bus.PublishTx(ctx, tx, events.Event{Type: events.TicketCreated, TicketID: 42, GroupID: 7, ActorID: 3, Payload: []byte(`{"encoded":"once"}`)})
 	}); err != nil {
 		t.Fatal(err)
 	}
-	if e := a.next(t, events.TicketCreated); e.TicketID != 42 || e.Origin != "" {
+	// The pre-encoded payload is for this process's subscribers only.
+	if e := a.next(t, events.TicketCreated); e.TicketID != 42 || e.Origin != "" || string(e.Payload) != `{"encoded":"once"}` {
 		t.Fatalf("local event %+v", e)
 	}
 	e := b.next(t, events.TicketCreated)
-	if e.TicketID != 42 || e.GroupID != 7 || e.ActorID != 3 || e.Origin != a.relay.Origin() || e.Change != nil {
+	if e.TicketID != 42 || e.GroupID != 7 || e.ActorID != 3 || e.Origin != a.relay.Origin() || e.Change != nil || e.Payload != nil {
 		t.Fatalf("relayed event %+v", e)
 	}
 
