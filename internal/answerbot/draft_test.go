@@ -13,10 +13,8 @@ import (
 	"testing"
 
 	"github.com/frontdesk/frontdesk/internal/answerbot"
-	"github.com/frontdesk/frontdesk/internal/attach"
 	"github.com/frontdesk/frontdesk/internal/botapi"
 	"github.com/frontdesk/frontdesk/internal/desk"
-	"github.com/frontdesk/frontdesk/internal/events"
 	"github.com/frontdesk/frontdesk/internal/jobs"
 	"github.com/frontdesk/frontdesk/internal/people"
 	"github.com/frontdesk/frontdesk/internal/secrets"
@@ -325,12 +323,7 @@ func TestDraftSettingsValidation(t *testing.T) {
 func TestEmailDraftForAgents(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		f := newFixture(t, db)
-		blobs, err := attach.New(t.TempDir(), 1<<20)
-		if err != nil {
-			t.Fatal(err)
-		}
-		tickets := ticket.New(db, events.New(), blobs)
-		f.bot.Tickets = tickets
+		tickets := f.withTickets(t)
 		m := newModel(t, "<img src=x onerror=alert(1)> Open settings.")
 		f.drafting(t, m, settings.BotDraftAgents, 5)
 		runner := jobs.NewRunner(db, slog.New(slog.NewTextHandler(io.Discard, nil)))

@@ -27,12 +27,7 @@ import (
 func TestEmailSuggestionLinks(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		f := newFixture(t, db)
-		blobs, err := attach.New(t.TempDir(), 1<<20)
-		if err != nil {
-			t.Fatal(err)
-		}
-		tickets := ticket.New(db, events.New(), blobs)
-		f.bot.Tickets = tickets
+		tickets := f.withTickets(t)
 		sec := int64(0)
 		if a, err := f.hc.Article(f.admin, f.public, "en"); err == nil {
 			sec = a.SectionID
@@ -153,4 +148,17 @@ func TestEmailSuggestionLinks(t *testing.T) {
 			t.Fatalf("setting off: %+v", off)
 		}
 	})
+}
+
+// withTickets gives the fixture's bot a ticket service over its store
+// (attachments in a temporary directory) and returns it.
+func (f *fixture) withTickets(t *testing.T) *ticket.Service {
+	t.Helper()
+	blobs, err := attach.New(t.TempDir(), 1<<20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tickets := ticket.New(f.db, events.New(), blobs)
+	f.bot.Tickets = tickets
+	return tickets
 }

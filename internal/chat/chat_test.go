@@ -89,20 +89,7 @@ func (f *fixture) user(name string, role desk.Role) *desk.Principal {
 // agent is an online member of the fixture's group with a live session.
 func (f *fixture) agent(name string) *desk.Principal {
 	f.t.Helper()
-	p := f.user(name, desk.RoleAgent)
-	if _, err := f.ppl.AddMembership(f.sys, p.UserID, f.group, true); err != nil {
-		f.t.Fatal(err)
-	}
-	f.seq++
-	now := time.Now()
-	if _, err := f.db.Exec(context.Background(), `INSERT INTO sessions (user_id, token_hash, created_at, last_seen_at, expires_at) VALUES (?, ?, ?, ?, ?)`,
-		p.UserID, fmt.Sprintf("hash-%d", f.seq), now.UnixMicro(), now.UnixMicro(), now.Add(time.Hour).UnixMicro()); err != nil {
-		f.t.Fatal(err)
-	}
-	if _, err := f.av.SetMine(as(p), assign.Online); err != nil {
-		f.t.Fatal(err)
-	}
-	return p
+	return f.onlineIn(name, f.group)
 }
 
 func (f *fixture) start(name, email, question string) *chat.Started {
