@@ -80,6 +80,10 @@ func TestCreateStatements(t *testing.T) {
 					}
 					t.Logf("%s %2d %s", c.name, j+1, q)
 				}
+				// A tracer that heard nothing would pass any bound.
+				if len(stmts) < 3 || stmts[0] != "BEGIN" || stmts[len(stmts)-1] != "COMMIT" {
+					t.Errorf("%s: the tracer heard %q, not a whole transaction", c.name, stmts)
+				}
 				if want := maxCreateStatements[name][c.name]; len(stmts) > want {
 					t.Errorf("%s: a create sent %d statements in its transaction, want at most %d", c.name, len(stmts), want)
 				}
