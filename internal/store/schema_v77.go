@@ -1,5 +1,10 @@
 package store
 
+import (
+	"fmt"
+	"strings"
+)
+
 // Version 77: the configuration epoch (see ConfigEpoch).
 //
 // Every ticket change reads configuration — the active triggers, the
@@ -25,35 +30,47 @@ CREATE TABLE config_epoch (
 );
 INSERT INTO config_epoch (id, n) VALUES (1, 1);
 `,
-		SQLiteOnly: `
-CREATE TRIGGER triggers_epoch_ins AFTER INSERT ON triggers BEGIN UPDATE config_epoch SET n = random() WHERE id = 1; END;
-CREATE TRIGGER triggers_epoch_upd AFTER UPDATE ON triggers BEGIN UPDATE config_epoch SET n = random() WHERE id = 1; END;
-CREATE TRIGGER triggers_epoch_del AFTER DELETE ON triggers BEGIN UPDATE config_epoch SET n = random() WHERE id = 1; END;
-CREATE TRIGGER trigger_categories_epoch_ins AFTER INSERT ON trigger_categories BEGIN UPDATE config_epoch SET n = random() WHERE id = 1; END;
-CREATE TRIGGER trigger_categories_epoch_upd AFTER UPDATE ON trigger_categories BEGIN UPDATE config_epoch SET n = random() WHERE id = 1; END;
-CREATE TRIGGER trigger_categories_epoch_del AFTER DELETE ON trigger_categories BEGIN UPDATE config_epoch SET n = random() WHERE id = 1; END;
-CREATE TRIGGER ticket_forms_epoch_ins AFTER INSERT ON ticket_forms BEGIN UPDATE config_epoch SET n = random() WHERE id = 1; END;
-CREATE TRIGGER ticket_forms_epoch_upd AFTER UPDATE ON ticket_forms BEGIN UPDATE config_epoch SET n = random() WHERE id = 1; END;
-CREATE TRIGGER ticket_forms_epoch_del AFTER DELETE ON ticket_forms BEGIN UPDATE config_epoch SET n = random() WHERE id = 1; END;
-CREATE TRIGGER email_mailboxes_epoch_ins AFTER INSERT ON email_mailboxes BEGIN UPDATE config_epoch SET n = random() WHERE id = 1; END;
-CREATE TRIGGER email_mailboxes_epoch_upd AFTER UPDATE ON email_mailboxes BEGIN UPDATE config_epoch SET n = random() WHERE id = 1; END;
-CREATE TRIGGER email_mailboxes_epoch_del AFTER DELETE ON email_mailboxes BEGIN UPDATE config_epoch SET n = random() WHERE id = 1; END;
-CREATE TRIGGER webhooks_epoch_ins AFTER INSERT ON webhooks BEGIN UPDATE config_epoch SET n = random() WHERE id = 1; END;
-CREATE TRIGGER webhooks_epoch_upd AFTER UPDATE OF status, subscriptions ON webhooks BEGIN UPDATE config_epoch SET n = random() WHERE id = 1; END;
-CREATE TRIGGER webhooks_epoch_del AFTER DELETE ON webhooks BEGIN UPDATE config_epoch SET n = random() WHERE id = 1; END;
-CREATE TRIGGER sla_policies_epoch_ins AFTER INSERT ON sla_policies BEGIN UPDATE config_epoch SET n = random() WHERE id = 1; END;
-CREATE TRIGGER sla_policies_epoch_upd AFTER UPDATE ON sla_policies BEGIN UPDATE config_epoch SET n = random() WHERE id = 1; END;
-CREATE TRIGGER sla_policies_epoch_del AFTER DELETE ON sla_policies BEGIN UPDATE config_epoch SET n = random() WHERE id = 1; END;
-`,
+		SQLiteOnly: epochTriggersSQLite(),
 		PostgresOnly: `
 CREATE SEQUENCE config_epoch_seq START 2;
 CREATE FUNCTION config_epoch_bump() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN UPDATE config_epoch SET n = nextval('config_epoch_seq') WHERE id = 1; RETURN NULL; END $$;
-CREATE TRIGGER triggers_epoch AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON triggers FOR EACH STATEMENT EXECUTE FUNCTION config_epoch_bump();
-CREATE TRIGGER trigger_categories_epoch AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON trigger_categories FOR EACH STATEMENT EXECUTE FUNCTION config_epoch_bump();
-CREATE TRIGGER ticket_forms_epoch AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON ticket_forms FOR EACH STATEMENT EXECUTE FUNCTION config_epoch_bump();
-CREATE TRIGGER email_mailboxes_epoch AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON email_mailboxes FOR EACH STATEMENT EXECUTE FUNCTION config_epoch_bump();
-CREATE TRIGGER webhooks_epoch AFTER INSERT OR UPDATE OF status, subscriptions OR DELETE OR TRUNCATE ON webhooks FOR EACH STATEMENT EXECUTE FUNCTION config_epoch_bump();
-CREATE TRIGGER sla_policies_epoch AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON sla_policies FOR EACH STATEMENT EXECUTE FUNCTION config_epoch_bump();
-`,
+` + epochTriggersPostgres(),
 	})
+}
+
+// epochTables are the tables whose changes move the configuration epoch,
+// each with the UPDATE that does (" OF columns" for a table only some of
+// whose columns the create path reads). The triggers of both dialects are
+// made from this one list; their text is part of migration 77 as applied
+// (and of SchemaDigest), so it must not change.
+var epochTables = []struct{ table, update string }{
+	{"triggers", "UPDATE"},
+	{"trigger_categories", "UPDATE"},
+	{"ticket_forms", "UPDATE"},
+	{"email_mailboxes", "UPDATE"},
+	{"webhooks", "UPDATE OF status, subscriptions"},
+	{"sla_policies", "UPDATE"},
+}
+
+// epochTriggersSQLite: one trigger per table and event, each giving n a
+// random new value.
+func epochTriggersSQLite() string {
+	var b strings.Builder
+	b.WriteString("\n")
+	for _, t := range epochTables {
+		for _, ev := range []struct{ suffix, event string }{{"ins", "INSERT"}, {"upd", t.update}, {"del", "DELETE"}} {
+			fmt.Fprintf(&b, "CREATE TRIGGER %s_epoch_%s AFTER %s ON %s BEGIN UPDATE config_epoch SET n = random() WHERE id = 1; END;\n", t.table, ev.suffix, ev.event, t.table)
+		}
+	}
+	return b.String()
+}
+
+// epochTriggersPostgres: one statement trigger per table calling
+// config_epoch_bump.
+func epochTriggersPostgres() string {
+	var b strings.Builder
+	for _, t := range epochTables {
+		fmt.Fprintf(&b, "CREATE TRIGGER %s_epoch AFTER INSERT OR %s OR DELETE OR TRUNCATE ON %s FOR EACH STATEMENT EXECUTE FUNCTION config_epoch_bump();\n", t.table, t.update, t.table)
+	}
+	return b.String()
 }

@@ -417,12 +417,7 @@ var clock atomic.Pointer[func() int64]
 func SystemNow() int64 { return time.Now().UnixMicro() }
 
 // Now is the store's clock in microseconds.
-func Now() int64 {
-	if f := clock.Load(); f != nil {
-		return (*f)()
-	}
-	return SystemNow()
-}
+func Now() int64 { return Clock()() }
 
 // Clock returns the function Now currently reads, so a test can build a
 // new clock on the one it replaces.
