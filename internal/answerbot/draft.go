@@ -88,15 +88,16 @@ func (s *Service) draftMode(ctx context.Context) (draftConfig, bool, error) {
 		return c, false, err
 	}
 	c.articles = int(a)
+	// Open reads the key ("" when none is stored); without a box only
+	// whether one is stored can be told.
+	if s.Box != nil {
+		c.key, err = settings.BotDraftAPIKey.Open(ctx, st, s.Box)
+		return c, err == nil, err
+	}
 	if set, err := settings.BotDraftAPIKey.IsSet(ctx, st); err != nil {
 		return c, false, err
 	} else if set {
-		if s.Box == nil {
-			return c, false, errors.New("answerbot: an API key is stored but no instance key is configured")
-		}
-		if c.key, err = settings.BotDraftAPIKey.Open(ctx, st, s.Box); err != nil {
-			return c, false, err
-		}
+		return c, false, errors.New("answerbot: an API key is stored but no instance key is configured")
 	}
 	return c, true, nil
 }
