@@ -438,6 +438,17 @@ func (s *Server) postTarget(r *http.Request) (int64, string, error) {
 	return id, p.Path(loc), nil
 }
 
+// commentTarget is postTarget for a comment's path: the post, the
+// comment's id and where to go back to.
+func (s *Server) commentTarget(r *http.Request) (int64, int64, string, error) {
+	id, back, err := s.postTarget(r)
+	if err != nil {
+		return 0, 0, "", err
+	}
+	cid, err := pathID(r, "cid")
+	return id, cid, back, err
+}
+
 func (s *Server) communityComment(w http.ResponseWriter, r *http.Request) error {
 	id, back, err := s.postTarget(r)
 	if err != nil {
@@ -551,11 +562,7 @@ func (s *Server) absolute(r *http.Request, path string) string {
 }
 
 func (s *Server) communityEscalateComment(w http.ResponseWriter, r *http.Request) error {
-	id, back, err := s.postTarget(r)
-	if err != nil {
-		return err
-	}
-	cid, err := pathID(r, "cid")
+	id, cid, back, err := s.commentTarget(r)
 	if err != nil {
 		return err
 	}
@@ -600,11 +607,7 @@ func (s *Server) communityDeletePost(w http.ResponseWriter, r *http.Request) err
 // communityDeleteComment removes a comment: its author's or a
 // moderator's (the service decides).
 func (s *Server) communityDeleteComment(w http.ResponseWriter, r *http.Request) error {
-	id, back, err := s.postTarget(r)
-	if err != nil {
-		return err
-	}
-	cid, err := pathID(r, "cid")
+	id, cid, back, err := s.commentTarget(r)
 	if err != nil {
 		return err
 	}
@@ -644,11 +647,7 @@ func (s *Server) showCommentEdit(w http.ResponseWriter, r *http.Request, status 
 // communityUpdateComment saves a comment's new Markdown: its author's or
 // a moderator's (the service decides).
 func (s *Server) communityUpdateComment(w http.ResponseWriter, r *http.Request) error {
-	id, back, err := s.postTarget(r)
-	if err != nil {
-		return err
-	}
-	cid, err := pathID(r, "cid")
+	id, cid, back, err := s.commentTarget(r)
 	if err != nil {
 		return err
 	}
@@ -662,11 +661,7 @@ func (s *Server) communityUpdateComment(w http.ResponseWriter, r *http.Request) 
 }
 
 func (s *Server) communityOfficial(w http.ResponseWriter, r *http.Request) error {
-	id, back, err := s.postTarget(r)
-	if err != nil {
-		return err
-	}
-	cid, err := pathID(r, "cid")
+	id, cid, back, err := s.commentTarget(r)
 	if err != nil {
 		return err
 	}
