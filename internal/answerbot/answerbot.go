@@ -56,7 +56,8 @@ type Service struct {
 	HC *helpcenter.Service
 	// Tickets solves a ticket from an email suggestion's link.
 	Tickets *ticket.Service
-	// Settings reads answer_bot.email_suggestions (nil: uncached).
+	// Settings reads answer_bot.email_suggestions and the drafting
+	// settings (nil: uncached).
 	Settings *settings.Service
 	// Box opens the drafting endpoint's API key (nil: no key can be used).
 	Box *secrets.Box

@@ -88,15 +88,16 @@ func (s *Service) draftMode(ctx context.Context) (draftConfig, bool, error) {
 		return c, false, err
 	}
 	c.articles = int(a)
+	// Open reads the key ("" when none is stored); without a box only
+	// whether one is stored can be told.
+	if s.Box != nil {
+		c.key, err = settings.BotDraftAPIKey.Open(ctx, st, s.Box)
+		return c, err == nil, err
+	}
 	if set, err := settings.BotDraftAPIKey.IsSet(ctx, st); err != nil {
 		return c, false, err
 	} else if set {
-		if s.Box == nil {
-			return c, false, errors.New("answerbot: an API key is stored but no instance key is configured")
-		}
-		if c.key, err = settings.BotDraftAPIKey.Open(ctx, st, s.Box); err != nil {
-			return c, false, err
-		}
+		return c, false, errors.New("answerbot: an API key is stored but no instance key is configured")
 	}
 	return c, true, nil
 }
@@ -191,7 +192,7 @@ func (s *Service) requestDraft(ctx context.Context, c draftConfig, question stri
 	if c.key != "" {
 		req.Header.Set("Authorization", "Bearer "+c.key)
 	}
-	res, err := s.draftClient().Do(req)
+	res, err := draftClient.Do(req)
 	if err != nil {
 		// The error names the URL, never the key (it is in a header).
 		return "", fmt.Errorf("answerbot: draft: %w", err)
@@ -246,18 +247,17 @@ func cleanDraft(s string) string {
 	return s
 }
 
-// draftTransport is shared by every drafting request.
-var draftTransport = func() http.RoundTripper {
-	t := http.DefaultTransport.(*http.Transport).Clone()
-	t.MaxIdleConnsPerHost = 4
-	t.ResponseHeaderTimeout = time.Duration(settings.MaxBotDraftTimeout) * time.Second
-	return t
-}()
-
-// draftClient follows a redirect only to the same scheme and host (the
-// key is never sent elsewhere), at most maxDraftRedirect times.
-func (s *Service) draftClient() *http.Client {
-	return &http.Client{Transport: draftTransport, CheckRedirect: func(req *http.Request, via []*http.Request) error {
+// draftClient is shared by every drafting request (an http.Client is safe
+// for concurrent use). It follows a redirect only to the same scheme and
+// host (the key is never sent elsewhere), at most maxDraftRedirect times.
+var draftClient = &http.Client{
+	Transport: func() http.RoundTripper {
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		t.MaxIdleConnsPerHost = 4
+		t.ResponseHeaderTimeout = time.Duration(settings.MaxBotDraftTimeout) * time.Second
+		return t
+	}(),
+	CheckRedirect: func(req *http.Request, via []*http.Request) error {
 		if len(via) >= maxDraftRedirect {
 			return errors.New("too many redirects")
 		}
@@ -265,7 +265,7 @@ func (s *Service) draftClient() *http.Client {
 			return errors.New("redirect to another host refused")
 		}
 		return nil
-	}}
+	},
 }
 
 // draft asks for a draft answering question from arts (those that may be

@@ -64,10 +64,7 @@ var (
 			if v == "" {
 				return ""
 			}
-			if why := CheckBotDraftEndpoint(v); why != "" {
-				return why
-			}
-			return ""
+			return CheckBotDraftEndpoint(v)
 		}))
 
 	// BotDraftModel is the model name sent with each request.

@@ -326,19 +326,27 @@ func (s *Server) showCommunityEdit(w http.ResponseWriter, r *http.Request, statu
 	if err != nil {
 		return err
 	}
-	pg := s.communityPage(r, rcFrom(r).T("community.edit_post"))
+	return s.renderCommunityEdit(w, r, status, msg, fe, "community.edit_post", "community_edit_post",
+		[][2]string{{"title", p.Title}, {"details", text}, {"kind", string(p.Kind)}},
+		communityEditData{Base: communityBase(loc), Post: p, Href: p.Path(loc), Kinds: community.Kinds})
+}
+
+// renderCommunityEdit renders an edit form (of a post or a comment) with
+// msg and fe: its fields hold what was just sent on a POST, the stored
+// values otherwise.
+func (s *Server) renderCommunityEdit(w http.ResponseWriter, r *http.Request, status int, msg string, fe map[string][]string,
+	title, tmpl string, stored [][2]string, d communityEditData) error {
+	pg := s.communityPage(r, rcFrom(r).T(title))
 	pg.Error, pg.FieldErrors = msg, fe
-	if r.Method == http.MethodPost {
-		for _, k := range []string{"title", "details", "kind"} {
-			pg.Form.Set(k, r.PostFormValue(k))
+	for _, f := range stored {
+		v := f[1]
+		if r.Method == http.MethodPost {
+			v = r.PostFormValue(f[0])
 		}
-	} else {
-		pg.Form.Set("title", p.Title)
-		pg.Form.Set("details", text)
-		pg.Form.Set("kind", string(p.Kind))
+		pg.Form.Set(f[0], v)
 	}
-	pg.Data = communityEditData{Base: communityBase(loc), Post: p, Href: p.Path(loc), Kinds: community.Kinds}
-	return s.render(w, status, "community_edit_post", pg)
+	pg.Data = d
+	return s.render(w, status, tmpl, pg)
 }
 
 func (s *Server) communityUpdatePost(w http.ResponseWriter, r *http.Request) error {
@@ -428,6 +436,17 @@ func (s *Server) postTarget(r *http.Request) (int64, string, error) {
 		return 0, "", err
 	}
 	return id, p.Path(loc), nil
+}
+
+// commentTarget is postTarget for a comment's path: the post, the
+// comment's id and where to go back to.
+func (s *Server) commentTarget(r *http.Request) (int64, int64, string, error) {
+	id, back, err := s.postTarget(r)
+	if err != nil {
+		return 0, 0, "", err
+	}
+	cid, err := pathID(r, "cid")
+	return id, cid, back, err
 }
 
 func (s *Server) communityComment(w http.ResponseWriter, r *http.Request) error {
@@ -543,11 +562,7 @@ func (s *Server) absolute(r *http.Request, path string) string {
 }
 
 func (s *Server) communityEscalateComment(w http.ResponseWriter, r *http.Request) error {
-	id, back, err := s.postTarget(r)
-	if err != nil {
-		return err
-	}
-	cid, err := pathID(r, "cid")
+	id, cid, back, err := s.commentTarget(r)
 	if err != nil {
 		return err
 	}
@@ -592,11 +607,7 @@ func (s *Server) communityDeletePost(w http.ResponseWriter, r *http.Request) err
 // communityDeleteComment removes a comment: its author's or a
 // moderator's (the service decides).
 func (s *Server) communityDeleteComment(w http.ResponseWriter, r *http.Request) error {
-	id, back, err := s.postTarget(r)
-	if err != nil {
-		return err
-	}
-	cid, err := pathID(r, "cid")
+	id, cid, back, err := s.commentTarget(r)
 	if err != nil {
 		return err
 	}
@@ -629,24 +640,14 @@ func (s *Server) showCommentEdit(w http.ResponseWriter, r *http.Request, status 
 	if err != nil {
 		return err
 	}
-	pg := s.communityPage(r, rcFrom(r).T("community.edit_comment"))
-	pg.Error, pg.FieldErrors = msg, fe
-	if r.Method == http.MethodPost {
-		text = r.PostFormValue("body")
-	}
-	pg.Form.Set("body", text)
-	pg.Data = communityEditData{Base: communityBase(loc), Post: p, Comment: c, Href: p.Path(loc)}
-	return s.render(w, status, "community_edit_comment", pg)
+	return s.renderCommunityEdit(w, r, status, msg, fe, "community.edit_comment", "community_edit_comment",
+		[][2]string{{"body", text}}, communityEditData{Base: communityBase(loc), Post: p, Comment: c, Href: p.Path(loc)})
 }
 
 // communityUpdateComment saves a comment's new Markdown: its author's or
 // a moderator's (the service decides).
 func (s *Server) communityUpdateComment(w http.ResponseWriter, r *http.Request) error {
-	id, back, err := s.postTarget(r)
-	if err != nil {
-		return err
-	}
-	cid, err := pathID(r, "cid")
+	id, cid, back, err := s.commentTarget(r)
 	if err != nil {
 		return err
 	}
@@ -660,11 +661,7 @@ func (s *Server) communityUpdateComment(w http.ResponseWriter, r *http.Request) 
 }
 
 func (s *Server) communityOfficial(w http.ResponseWriter, r *http.Request) error {
-	id, back, err := s.postTarget(r)
-	if err != nil {
-		return err
-	}
-	cid, err := pathID(r, "cid")
+	id, cid, back, err := s.commentTarget(r)
 	if err != nil {
 		return err
 	}
