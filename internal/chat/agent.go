@@ -300,18 +300,26 @@ func (s *Service) AgentSend(ctx context.Context, id int64, text string) (*Messag
 		if !p.Can().PublicComments {
 			return desk.Forbidden("Your role may not reply to customers")
 		}
-		var name string
-		if err := tx.QueryRow(ctx, `SELECT name FROM users WHERE id = ?`, p.UserID).Scan(&name); err != nil {
-			return err
-		}
-		if m, err = s.insertMessageTx(ctx, tx, c, KindAgent, p.UserID, name, body, nil, ""); err != nil {
-			return err
-		}
-		pub := true
-		_, _, err = s.Tickets.EditTx(chatCtx(ctx, p), tx, c.TicketID, func(e *ticket.Edit) error {
-			return e.AddComment(&ticket.CommentInput{Body: body, Public: &pub})
-		})
+		m, err = s.agentReplyTx(ctx, tx, p, c, body, nil, nil)
 		return err
+	})
+	return m, err
+}
+
+// agentReplyTx puts agent p's line body (with data) in chat c and the same
+// body, carrying uploads, on its ticket as p's public comment.
+func (s *Service) agentReplyTx(ctx context.Context, tx *store.Tx, p *desk.Principal, c *Conversation, body string, data *MessageData, uploads []string) (*Message, error) {
+	var name string
+	if err := tx.QueryRow(ctx, `SELECT name FROM users WHERE id = ?`, p.UserID).Scan(&name); err != nil {
+		return nil, err
+	}
+	m, err := s.insertMessageTx(ctx, tx, c, KindAgent, p.UserID, name, body, data, "")
+	if err != nil {
+		return nil, err
+	}
+	pub := true
+	_, _, err = s.Tickets.EditTx(chatCtx(ctx, p), tx, c.TicketID, func(e *ticket.Edit) error {
+		return e.AddComment(&ticket.CommentInput{Body: body, Public: &pub, Uploads: uploads})
 	})
 	return m, err
 }

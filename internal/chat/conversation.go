@@ -170,7 +170,7 @@ func (s *Service) prepareVisitor(ctx context.Context, k *WidgetKey, in *StartInp
 		v.Add("group_id", "is not offered by this chat")
 	case len(live) > 0 && in.GroupID == 0:
 		v.Add("group_id", "cannot be blank")
-	case len(live) > 0 && !slices.Contains(live, in.GroupID):
+	case len(live) > 0 && !slices.ContainsFunc(live, func(g FormGroup) bool { return g.ID == in.GroupID }):
 		v.Add("group_id", "is not one of this chat's teams")
 	}
 	if err := validClientID(in.ClientID); err != nil {
@@ -191,16 +191,37 @@ func (s *Service) prepareVisitor(ctx context.Context, k *WidgetKey, in *StartInp
 	return verified, nil
 }
 
-// liveGroups keeps the groups of ids that are not deleted.
-func (s *Service) liveGroups(ctx context.Context, ids []int64) ([]int64, error) {
-	var out []int64
-	for _, g := range ids {
-		ok, err := groupExists(ctx, s.DB, g)
-		if err != nil {
+// liveGroups is the groups of ids that are not deleted, in ids' order,
+// read in one query.
+func (s *Service) liveGroups(ctx context.Context, ids []int64) ([]FormGroup, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	rows, err := s.DB.Query(ctx, `SELECT id, name FROM agent_groups WHERE NOT deleted AND id IN (?`+strings.Repeat(", ?", len(ids)-1)+`)`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("chat: form groups: %w", err)
+	}
+	defer rows.Close()
+	names := map[int64]string{}
+	for rows.Next() {
+		var id int64
+		var name string
+		if err := rows.Scan(&id, &name); err != nil {
 			return nil, err
 		}
-		if ok {
-			out = append(out, g)
+		names[id] = name
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	var out []FormGroup
+	for _, id := range ids {
+		if name, ok := names[id]; ok {
+			out = append(out, FormGroup{ID: id, Name: name})
 		}
 	}
 	return out, nil
@@ -379,18 +400,13 @@ func (s *Service) Available(ctx context.Context, k *WidgetKey) (*Availability, e
 			return nil, err
 		}
 	}
-	for _, g := range k.Form.Groups {
-		var name string
-		err := s.DB.QueryRow(ctx, `SELECT name FROM agent_groups WHERE id = ? AND NOT deleted`, g).Scan(&name)
-		if errors.Is(err, sql.ErrNoRows) {
-			continue // deleted since: no longer offered
-		}
-		if err != nil {
-			return nil, fmt.Errorf("chat: form group: %w", err)
-		}
-		fg := FormGroup{ID: g, Name: name}
+	live, err := s.liveGroups(ctx, k.Form.Groups) // deleted since: no longer offered
+	if err != nil {
+		return nil, err
+	}
+	for _, fg := range live {
 		if inHours {
-			ids, err := s.onlineAgents(ctx, s.DB, g, false)
+			ids, err := s.onlineAgents(ctx, s.DB, fg.ID, false)
 			if err != nil {
 				return nil, err
 			}

@@ -71,6 +71,12 @@ type PreChatForm struct {
 	Groups   []int64 `json:"group_ids"`
 }
 
+// DefaultForm is the pre-chat form a new key starts with: every field
+// required, no groups to choose from.
+func DefaultForm() PreChatForm {
+	return PreChatForm{Name: FieldRequired, Email: FieldRequired, Question: FieldRequired}
+}
+
 // FormInput changes a pre-chat form; nil fields stay.
 type FormInput struct {
 	Name     *string  `json:"name"`
@@ -388,7 +394,7 @@ func (s *Service) CreateKey(ctx context.Context, in KeyInput) (*SavedKey, error)
 			group = *in.GroupID
 		}
 		enabled := in.Enabled == nil || *in.Enabled
-		form := PreChatForm{Name: FieldRequired, Question: FieldRequired}
+		form := DefaultForm()
 		applyForm(&form, in.Form)
 		if in.Identity != nil && *in.Identity {
 			in.NewIdentitySecret = true

@@ -97,21 +97,11 @@ func (s *Service) AgentUpload(ctx context.Context, id int64, fileName string, r 
 		if err != nil {
 			return err
 		}
-		var name string
-		if err := tx.QueryRow(ctx, `SELECT name FROM users WHERE id = ?`, p.UserID).Scan(&name); err != nil {
-			return err
-		}
 		ups, err := s.Tickets.AddUploadsTx(actx, tx, []*ticket.StagedFile{f})
 		if err != nil {
 			return err
 		}
-		if m, err = s.insertMessageTx(ctx, tx, c, KindAgent, p.UserID, name, f.FileName, fileData(f, ups[0]), ""); err != nil {
-			return err
-		}
-		pub := true
-		_, _, err = s.Tickets.EditTx(actx, tx, c.TicketID, func(e *ticket.Edit) error {
-			return e.AddComment(&ticket.CommentInput{Body: f.FileName, Public: &pub, Uploads: []string{ups[0].Token}})
-		})
+		m, err = s.agentReplyTx(ctx, tx, p, c, f.FileName, fileData(f, ups[0]), []string{ups[0].Token})
 		return err
 	})
 	if err != nil {

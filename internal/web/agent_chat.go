@@ -389,7 +389,7 @@ func (s *Server) showAdminChat(w http.ResponseWriter, r *http.Request, status in
 	pg := s.newPage(r, "admin", "")
 	pg.Title = pg.T("chat.admin_title")
 	pg.Nav = "chat"
-	d := adminChatData{NewForm: chat.PreChatForm{Name: chat.FieldRequired, Email: chat.FieldRequired, Question: chat.FieldRequired}}
+	d := adminChatData{NewForm: chat.DefaultForm()}
 	var e error
 	if d.Keys, e = s.d.Chat.Keys(ctx); e != nil {
 		return e

@@ -98,14 +98,7 @@ func TestBrowserChatNetworkDrop(t *testing.T) {
 	vi.openWidget(site.URL + "/")
 	vi.submitForm("Vera", "vera@example.com", "Hello")
 	vi.waitWidget("Waiting for an agent")
-	c, err := e.app.Chat.Console(as(e.agent))
-	if err != nil || len(c.Queue) != 1 {
-		t.Fatalf("queue: %+v %v", c, err)
-	}
-	conv := c.Queue[0].ID
-	if err := e.app.Chat.Accept(as(e.agent), conv); err != nil {
-		t.Fatal(err)
-	}
+	conv := e.acceptQueued()
 	vi.waitWidget("Alan Agent joined the chat.")
 
 	bodies := func() []string {

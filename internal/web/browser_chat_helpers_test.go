@@ -60,3 +60,18 @@ func (tb *tab) submitForm(name, email, question string) {
 	tb.eval(w(fmt.Sprintf(`R.querySelector("#fdc-name").value = %q; R.querySelector("#fdc-email").value = %q;
 		R.querySelector("#fdc-question").value = %q; R.querySelector("form.f button").click(); return "";`, name, email, question)))
 }
+
+// acceptQueued has e's agent accept the one chat in their queue and
+// returns its id.
+func (e *env) acceptQueued() int64 {
+	e.t.Helper()
+	c, err := e.app.Chat.Console(as(e.agent))
+	if err != nil || len(c.Queue) != 1 {
+		e.t.Fatalf("queue: %+v %v", c, err)
+	}
+	conv := c.Queue[0].ID
+	if err := e.app.Chat.Accept(as(e.agent), conv); err != nil {
+		e.t.Fatal(err)
+	}
+	return conv
+}
