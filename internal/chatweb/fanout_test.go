@@ -63,6 +63,11 @@ func (in *instance) hello(t *testing.T, tok string, after int64) *websocket.Conn
 // one goroutine (its reader) and nothing that ticks; what there is to send
 // starts a writer that ends once it has sent it.
 func TestIdleSocketsHoldOneGoroutine(t *testing.T) {
+	// The count is of the whole process: first let the sessions of the
+	// tests before this one end (a loaded machine closes them slowly).
+	for deadline := time.Now().Add(30 * time.Second); sessionGoroutines() > 0 && time.Now().Before(deadline); {
+		time.Sleep(50 * time.Millisecond)
+	}
 	in := newInstance(t, storetest.SQLite(t), events.New())
 	in.makeKey(t)
 	in.h.ConnsPerIP = -1
