@@ -13,6 +13,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"regexp"
 	"sync"
 	"time"
 
@@ -598,7 +599,7 @@ func (r *run) sql(tg *target, kind sqlKind) (string, []any) {
 			// which made a condition plus words found in a few thousand
 			// documents take seconds (issue 15). The matches are bounded by
 			// the window (rowid >= minID), so this plan is bounded too.
-			q = `SELECT ` + sel + ` FROM ` + e.fts + ` CROSS JOIN ` + e.table + ` ` + a + ` ON ` + a + `.id = ` + e.fts + `.rowid WHERE ` + e.fts + ` MATCH ? AND ` + e.fts + `.rowid >= ?`
+			q = `SELECT ` + sel + ` FROM ` + e.fts + ` CROSS JOIN ` + e.table + ` ` + a + r.coverHint(tg, where, orderCol) + ` ON ` + a + `.id = ` + e.fts + `.rowid WHERE ` + e.fts + ` MATCH ? AND ` + e.fts + `.rowid >= ?`
 			qargs = append(qargs, m.expr)
 		}
 		qargs = append(qargs, tg.minID)
@@ -637,14 +638,56 @@ func (r *run) sql(tg *target, kind sqlKind) (string, []any) {
 	if len(where) > 0 {
 		cond = joinAnd(where)
 	}
+	from := e.table + ` ` + a + r.coverHint(tg, where, orderCol)
 	if count {
-		return `SELECT COUNT(*) FROM ` + e.table + ` ` + a + ` WHERE ` + cond, args
+		return `SELECT COUNT(*) FROM ` + from + ` WHERE ` + cond, args
 	}
 	order := a + ".id" + dir
 	if orderCol != "" {
 		order = orderCol + dir + ", " + order
 	}
-	return `SELECT ` + sel + ` FROM ` + e.table + ` ` + a + ` WHERE ` + cond + ` ORDER BY ` + order, args
+	return `SELECT ` + sel + ` FROM ` + from + ` WHERE ` + cond + ` ORDER BY ` + order, args
+}
+
+// searchCoverIndex is SQLite's narrow index of the ticket columns staff
+// searches check (store migration 78); searchCoverColumns are its columns.
+const searchCoverIndex = "tickets_search_cover"
+
+var searchCoverColumns = map[string]bool{
+	"id": true, "deleted_at": true, "group_id": true, "status_rank": true, "priority_rank": true,
+	"assignee_id": true, "requester_id": true, "organization_id": true, "type": true,
+}
+
+// ticketColumnRef finds the ticket columns a condition reads (alias t).
+var ticketColumnRef = regexp.MustCompile(`\bt\.([a-z_]+)`)
+
+// coverHint returns " INDEXED BY tickets_search_cover" for a staff ticket
+// search with free text on SQLite whose conditions and order read only the
+// index's columns, and "" otherwise.
+//
+// Such a search checks each of up to the window's 5,000 matching documents
+// against its ticket. By primary key that is a descent into the wide
+// ticket rows, thousands of distinct pages at 1,000,000 tickets, mostly
+// outside the memory map; the narrow index answers the same checks from a
+// B-tree a few percent of the table's size. SQLite, which has no statistics
+// here, always picks the primary key unless told. Searches without
+// positive words (their rows are not bounded by the window, and an index
+// of a condition such as tickets_status serves them better) and
+// end-users' searches (publicFilter: no window) keep the planner's choice,
+// as does any search reading a column the index lacks, for which it would
+// only add a second descent per match.
+func (r *run) coverHint(tg *target, where []string, orderCol string) string {
+	if r.db.Dialect != store.SQLite || tg.ent != ticketEntity || len(tg.pos) == 0 || tg.public || tg.keyset {
+		return ""
+	}
+	for _, s := range append(where, orderCol) {
+		for _, m := range ticketColumnRef.FindAllStringSubmatch(s, -1) {
+			if !searchCoverColumns[m[1]] {
+				return ""
+			}
+		}
+	}
+	return " INDEXED BY " + searchCoverIndex
 }
 
 // pgWindowSQL builds a staff search with free text on PostgreSQL: the
