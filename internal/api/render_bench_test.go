@@ -54,7 +54,7 @@ func BenchmarkEncodeTickets(b *testing.B) {
 	ts, us := benchPage()
 	body := func(n int, users bool) map[string]any {
 		m := map[string]any{"tickets": ts[:n], "count": n, "next_page": nil, "previous_page": nil,
-			"meta": map[string]any{"has_more": true, "after_cursor": "abc", "before_cursor": "xyz"},
+			"meta":  map[string]any{"has_more": true, "after_cursor": "abc", "before_cursor": "xyz"},
 			"links": map[string]any{"next": "http://127.0.0.1:8080/api/v2/tickets.json?page%5Bafter%5D=abc", "prev": nil}}
 		if users {
 			m["users"] = us
