@@ -30,7 +30,7 @@ func writeJSON(w http.ResponseWriter, code int, v any) error {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.WriteHeader(code)
 	body, ok := v.(map[string]any)
-	if !ok {
+	if !ok || body == nil { // a nil map is JSON null
 		return json.NewEncoder(w).Encode(v)
 	}
 	bp := bodyPool.Get().(*[]byte)

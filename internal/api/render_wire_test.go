@@ -55,6 +55,16 @@ func TestWireFormIsTheSameBytes(t *testing.T) {
 			t.Errorf("%s:\n got %s\nwant %s", name, got, want.String())
 		}
 	}
+	for _, v := range []any{map[string]any(nil), map[string]any{}, []int{1}} {
+		rec := httptest.NewRecorder()
+		if err := writeJSON(rec, 200, v); err != nil {
+			t.Fatal(err)
+		}
+		want, _ := json.Marshal(v)
+		if got := rec.Body.String(); got != string(want)+"\n" {
+			t.Errorf("%#v: got %q want %q", v, got, want)
+		}
+	}
 	// The hand encoder wrote every record above (otherwise the test proves
 	// nothing new); a nil record, list or pointer is left to encoding/json.
 	for name, body := range bodies {
