@@ -10,8 +10,10 @@ import (
 	"log/slog"
 	"net/http"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/frontdesk/frontdesk/internal/desk"
 	"github.com/frontdesk/frontdesk/internal/httpx"
@@ -19,61 +21,154 @@ import (
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
-// writeJSON writes v with status code.
+// writeJSON writes v with status code. A body that is a map (every
+// handler's) is encoded key by key with its tickets and users written by
+// desk's hand encoder (desk.AppendTicketJSON, desk.AppendUserJSON): the
+// same bytes encoding/json writes, without its reflection over every field
+// of every record, which was the largest cost of a ticket list.
 func writeJSON(w http.ResponseWriter, code int, v any) error {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.WriteHeader(code)
-	return json.NewEncoder(w).Encode(wire(v))
-}
-
-// wire swaps the tickets and users in a response body for their wire form
-// (desk.TicketWire, desk.UserWire): the same bytes, without encoding/json's
-// second pass over every record that a MarshalJSON method returns.
-func wire(v any) any {
 	body, ok := v.(map[string]any)
-	if !ok {
-		return v
+	if !ok || body == nil { // a nil map is JSON null
+		return json.NewEncoder(w).Encode(v)
 	}
-	for k, e := range body {
-		switch x := e.(type) {
-		case []*desk.Ticket:
-			body[k] = wireList(x, desk.Ticket.Wire)
-		case []desk.Ticket:
-			body[k] = wireList(ptrs(x), desk.Ticket.Wire)
-		case []*desk.User:
-			body[k] = wireList(x, desk.User.Wire)
-		case []desk.User:
-			body[k] = wireList(ptrs(x), desk.User.Wire)
-		}
+	bp := bodyPool.Get().(*[]byte)
+	b, err := appendBody((*bp)[:0], body)
+	if err == nil {
+		_, err = w.Write(append(b, '\n'))
 	}
-	return body
+	if cap(b) <= maxPooledBody {
+		*bp = b[:0]
+		bodyPool.Put(bp)
+	}
+	return err
 }
 
-// wireList maps xs through f; a nil list stays nil (JSON null) and a list
-// holding a nil record is left to encoding/json as it is.
-func wireList[T, W any](xs []*T, f func(T) W) any {
-	if xs == nil {
-		return xs
+// bodyPool holds response buffers; one larger than maxPooledBody (an
+// export, a long list) is left to the collector.
+var bodyPool = sync.Pool{New: func() any { b := make([]byte, 0, 64<<10); return &b }}
+
+const maxPooledBody = 1 << 20
+
+// appendBody appends body as encoding/json encodes a map[string]any: keys
+// sorted, each value as json.Marshal writes it.
+func appendBody(b []byte, body map[string]any) ([]byte, error) {
+	var keysArr [16]string
+	keys := keysArr[:0]
+	for k := range body {
+		keys = append(keys, k)
 	}
-	out := make([]W, len(xs))
-	for i, x := range xs {
-		if x == nil {
-			return xs
+	slices.Sort(keys)
+	b = append(b, '{')
+	var err error
+	for i, k := range keys {
+		if i > 0 {
+			b = append(b, ',')
 		}
-		out[i] = f(*x)
+		b = desk.AppendJSONString(b, k)
+		b = append(b, ':')
+		if b, err = appendValue(b, body[k]); err != nil {
+			return b, err
+		}
 	}
-	return out
+	return append(b, '}'), nil
 }
 
-func ptrs[T any](xs []T) []*T {
-	if xs == nil {
-		return nil
+// appendValue writes the tickets and users of a body with desk's encoder
+// (see records) and hands anything else to encoding/json.
+func appendValue(b []byte, v any) ([]byte, error) {
+	if f := records(v); f != nil {
+		return f(b)
 	}
-	out := make([]*T, len(xs))
-	for i := range xs {
-		out[i] = &xs[i]
+	data, err := json.Marshal(v)
+	if err != nil {
+		return b, err
 	}
-	return out
+	return append(b, data...), nil
+}
+
+// records is the hand encoder of v when v is tickets or users (a list of
+// records or pointers, a single one, their wire forms), else nil. A nil
+// list, a nil pointer and a list holding a nil record are left to
+// encoding/json as they are.
+func records(v any) func([]byte) ([]byte, error) {
+	switch x := v.(type) {
+	case []*desk.Ticket:
+		if x != nil && !slices.Contains(x, nil) {
+			return func(b []byte) ([]byte, error) {
+				return appendList(b, len(x), func(b []byte, i int) ([]byte, error) { return appendTicket(b, x[i]) })
+			}
+		}
+	case []desk.Ticket:
+		if x != nil {
+			return func(b []byte) ([]byte, error) {
+				return appendList(b, len(x), func(b []byte, i int) ([]byte, error) { return appendTicket(b, &x[i]) })
+			}
+		}
+	case *desk.Ticket:
+		if x != nil {
+			return func(b []byte) ([]byte, error) { return appendTicket(b, x) }
+		}
+	case desk.Ticket:
+		return func(b []byte) ([]byte, error) { return appendTicket(b, &x) }
+	case []desk.TicketWire:
+		if x != nil {
+			return func(b []byte) ([]byte, error) {
+				return appendList(b, len(x), func(b []byte, i int) ([]byte, error) { return desk.AppendTicketJSON(b, &x[i]) })
+			}
+		}
+	case []*desk.User:
+		if x != nil && !slices.Contains(x, nil) {
+			return func(b []byte) ([]byte, error) {
+				return appendList(b, len(x), func(b []byte, i int) ([]byte, error) { return appendUser(b, x[i]) })
+			}
+		}
+	case []desk.User:
+		if x != nil {
+			return func(b []byte) ([]byte, error) {
+				return appendList(b, len(x), func(b []byte, i int) ([]byte, error) { return appendUser(b, &x[i]) })
+			}
+		}
+	case *desk.User:
+		if x != nil {
+			return func(b []byte) ([]byte, error) { return appendUser(b, x) }
+		}
+	case desk.User:
+		return func(b []byte) ([]byte, error) { return appendUser(b, &x) }
+	case []desk.UserWire:
+		if x != nil {
+			return func(b []byte) ([]byte, error) {
+				return appendList(b, len(x), func(b []byte, i int) ([]byte, error) { return desk.AppendUserJSON(b, &x[i]) })
+			}
+		}
+	}
+	return nil
+}
+
+func appendTicket(b []byte, t *desk.Ticket) ([]byte, error) {
+	w := t.Wire()
+	return desk.AppendTicketJSON(b, &w)
+}
+
+func appendUser(b []byte, u *desk.User) ([]byte, error) {
+	w := u.Wire()
+	return desk.AppendUserJSON(b, &w)
+}
+
+// appendList writes a JSON list of n items, item i by f.
+func appendList(b []byte, n int, f func([]byte, int) ([]byte, error)) ([]byte, error) {
+	b = append(b, '[')
+	var err error
+	for i := range n {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		if b, err = f(b, i); err != nil {
+			return b, err
+		}
+	}
+	return append(b, ']'), nil
 }
 
 // created writes 201 with a Location header, as Zendesk clients expect.

@@ -33,6 +33,11 @@ func TestWireFormIsTheSameBytes(t *testing.T) {
 		"a nil record": func() map[string]any {
 			return map[string]any{"tickets": []*desk.Ticket{&full, nil}}
 		},
+		"hostile values and keys": func() map[string]any {
+			odd := desk.Ticket{ID: -1, Subject: "bad \xff utf8 \u2028 <script>", Tags: []string{}, SatisfactionRating: map[string]any{"score": "good"},
+				CustomFields: []desk.CustomFieldValue{{ID: 1, Value: 1e21}, {ID: 2, Value: []any{"<", nil}}}, Via: desk.Via{Source: desk.ViaSource{From: map[string]any{"&": 1.5}}}}
+			return map[string]any{"tickets": []desk.Ticket{odd}, "<k&>": "\u2029", "": nil, "users": []desk.UserWire{desk.UserWire(u1)}, "wire": []desk.TicketWire{desk.TicketWire(odd)}}
+		},
 		"single records": func() map[string]any {
 			return map[string]any{"ticket": full, "user": &u2}
 		},
@@ -50,9 +55,28 @@ func TestWireFormIsTheSameBytes(t *testing.T) {
 			t.Errorf("%s:\n got %s\nwant %s", name, got, want.String())
 		}
 	}
-	// The swap did happen (otherwise the test above proves nothing new).
-	b := map[string]any{"tickets": []*desk.Ticket{&bare}}
-	if _, ok := wire(b).(map[string]any)["tickets"].([]desk.TicketWire); !ok {
-		t.Fatalf("tickets not swapped for their wire form: %T", b["tickets"])
+	for _, v := range []any{map[string]any(nil), map[string]any{}, []int{1}} {
+		rec := httptest.NewRecorder()
+		if err := writeJSON(rec, 200, v); err != nil {
+			t.Fatal(err)
+		}
+		want, _ := json.Marshal(v)
+		if got := rec.Body.String(); got != string(want)+"\n" {
+			t.Errorf("%#v: got %q want %q", v, got, want)
+		}
+	}
+	// The hand encoder wrote every record above (otherwise the test proves
+	// nothing new); a nil record, list or pointer is left to encoding/json.
+	for name, body := range bodies {
+		for k, v := range body() {
+			handled := records(v) != nil
+			leftToJSON := k == "count" || k == "<k&>" || k == "" || name == "a nil record" || name == "empty and nil lists" && k != "tickets"
+			if handled == leftToJSON {
+				t.Errorf("%s: %q (%T): written by the hand encoder = %v", name, k, v, handled)
+			}
+		}
+	}
+	if records([]desk.TicketWire{{}}) == nil || records([]desk.UserWire{}) == nil || records((*desk.Ticket)(nil)) != nil {
+		t.Error("wire lists go to the hand encoder, a nil ticket to encoding/json")
 	}
 }

@@ -22,6 +22,8 @@ const DefaultBrandID int64 = 1
 // pass the largest cost of a ticket list (27 % of a list request's CPU).
 // Responses that carry many tickets encode []TicketWire (WireTickets);
 // Ticket.MarshalJSON encodes the same value, so the bytes are the same.
+// AppendTicketJSON (wire_json.go) writes those bytes without reflection;
+// the API's writeJSON uses it for every ticket in a response body.
 type TicketWire Ticket
 
 // MarshalJSON encodes t in Zendesk's ticket shape.
