@@ -26,8 +26,14 @@ const DefaultBrandID int64 = 1
 // the API's writeJSON uses it for every ticket in a response body.
 type TicketWire Ticket
 
-// MarshalJSON encodes t in Zendesk's ticket shape.
-func (t Ticket) MarshalJSON() ([]byte, error) { return json.Marshal(t.Wire()) }
+// MarshalJSON encodes t in Zendesk's ticket shape, with the hand encoder:
+// bodies that nest tickets where writeJSON does not look (search results,
+// exports, webhooks) would otherwise pay encoding/json's reflection over
+// every field. FuzzTicketWireEncoding holds it to json.Marshal(t.Wire()).
+func (t Ticket) MarshalJSON() ([]byte, error) {
+	w := t.Wire()
+	return AppendTicketJSON(make([]byte, 0, 1024), &w)
+}
 
 // WireTickets is ts in Zendesk's shape (see TicketWire).
 func WireTickets(ts []Ticket) []TicketWire {
@@ -72,8 +78,13 @@ func (t Ticket) Wire() TicketWire {
 // TicketWire for why it exists).
 type UserWire User
 
-// MarshalJSON encodes u in Zendesk's user shape.
-func (u User) MarshalJSON() ([]byte, error) { return json.Marshal(u.Wire()) }
+// MarshalJSON encodes u in Zendesk's user shape, with the hand encoder
+// (see Ticket.MarshalJSON; FuzzUserWireEncoding holds it to
+// json.Marshal(u.Wire())).
+func (u User) MarshalJSON() ([]byte, error) {
+	w := u.Wire()
+	return AppendUserJSON(make([]byte, 0, 1024), &w)
+}
 
 // WireUsers is us in Zendesk's shape (see UserWire).
 func WireUsers(us []User) []UserWire {
