@@ -45,6 +45,12 @@ func writeJSON(w http.ResponseWriter, code int, v any) error {
 	return err
 }
 
+// rawList is a JSON list whose items this package encoded itself (desk's
+// hand encoder, or json.Marshal): compact, valid and HTML-escaped as
+// encoding/json writes them. writeJSON copies them as they are, where
+// encoding/json would scan each json.RawMessage again to compact it.
+type rawList []json.RawMessage
+
 // bodyPool holds response buffers; one larger than maxPooledBody (an
 // export, a long list) is left to the collector.
 var bodyPool = sync.Pool{New: func() any { b := make([]byte, 0, 64<<10); return &b }}
@@ -136,6 +142,12 @@ func records(v any) func([]byte) ([]byte, error) {
 		}
 	case desk.User:
 		return func(b []byte) ([]byte, error) { return appendUser(b, &x) }
+	case rawList:
+		if x != nil {
+			return func(b []byte) ([]byte, error) {
+				return appendList(b, len(x), func(b []byte, i int) ([]byte, error) { return append(b, x[i]...), nil })
+			}
+		}
 	case []desk.UserWire:
 		if x != nil {
 			return func(b []byte) ([]byte, error) {

@@ -2,9 +2,12 @@ package api
 
 import (
 	"encoding/json"
+	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 
+	"github.com/frontdesk/frontdesk/internal/desk"
 	"github.com/frontdesk/frontdesk/internal/search"
 )
 
@@ -21,9 +24,9 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	out := make([]any, 0, len(results))
-	for _, res := range results {
-		out = append(out, s.searchResult(r, res))
+	out, err := s.searchResults(r, results)
+	if err != nil {
+		return err
 	}
 	var next, prev any
 	if p.page*p.perPage < min(count, 1000) {
@@ -35,30 +38,62 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, http.StatusOK, map[string]any{"results": out, "count": count, "next_page": next, "previous_page": prev, "facets": nil})
 }
 
+// searchResults is each result's JSON with its result_type (searchResult).
+func (s *Server) searchResults(r *http.Request, results []search.Result) (rawList, error) {
+	out := make(rawList, 0, len(results))
+	for _, res := range results {
+		hit, err := s.searchResult(r, res)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, hit)
+	}
+	return out, nil
+}
+
 // searchResult adds result_type to a record's JSON, as Zendesk does.
-func (s *Server) searchResult(r *http.Request, res search.Result) any {
-	var v any
-	typ := "organization"
+// Tickets and users are written by desk's hand encoder straight after the
+// result_type key; organizations go through encoding/json.
+func (s *Server) searchResult(r *http.Request, res search.Result) (json.RawMessage, error) {
+	var (
+		out []byte
+		err error
+	)
 	switch {
 	case res.Ticket != nil:
 		withTicketURLs(r, res.Ticket)
-		v, typ = res.Ticket, "ticket"
+		w := res.Ticket.Wire()
+		out, err = spliceResultType("ticket", func(b []byte) ([]byte, error) { return desk.AppendTicketJSON(b, &w) })
 	case res.User != nil:
 		withUserURLs(r, res.User)
-		v, typ = res.User, "user"
-	case res.Organization != nil:
-		withOrgURLs(r, res.Organization)
-		v = res.Organization
+		w := res.User.Wire()
+		out, err = spliceResultType("user", func(b []byte) ([]byte, error) { return desk.AppendUserJSON(b, &w) })
 	default:
-		v = res.Organization
+		if res.Organization != nil {
+			withOrgURLs(r, res.Organization)
+		}
+		out, err = spliceResultType("organization", func(b []byte) ([]byte, error) {
+			data, err := json.Marshal(res.Organization)
+			return append(b, data...), err
+		})
 	}
-	b, err := json.Marshal(v)
-	if err != nil || len(b) < 2 {
-		return v
+	if err != nil {
+		return nil, fmt.Errorf("api: encode %s search result: %w", res.Type, err)
 	}
-	out := make([]byte, 0, len(b)+32)
+	return out, nil
+}
+
+// spliceResultType writes {"result_type":"typ", followed by the object
+// enc appends, without the object's own opening brace.
+func spliceResultType(typ string, enc func([]byte) ([]byte, error)) ([]byte, error) {
+	out := make([]byte, 0, 1536)
 	out = append(out, `{"result_type":"`+typ+`",`...)
-	return json.RawMessage(append(out, b[1:]...))
+	n := len(out)
+	out, err := enc(out)
+	if err != nil || len(out) < n+2 || out[n] != '{' {
+		return nil, errors.New("api: search result is not a JSON object")
+	}
+	return append(out[:n], out[n+1:]...), nil
 }
 
 func (s *Server) searchCount(w http.ResponseWriter, r *http.Request) error {

@@ -39,9 +39,9 @@ func (s *Server) searchExport(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	out := make([]any, 0, len(results))
-	for _, res := range results {
-		out = append(out, s.searchResult(r, res))
+	out, err := s.searchResults(r, results)
+	if err != nil {
+		return err
 	}
 	var lastID int64
 	if n := len(results); n > 0 {
