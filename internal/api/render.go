@@ -95,67 +95,65 @@ func appendValue(b []byte, v any) ([]byte, error) {
 }
 
 // records is the hand encoder of v when v is tickets or users (a list of
-// records or pointers, a single one, their wire forms), else nil. A nil
-// list, a nil pointer and a list holding a nil record are left to
-// encoding/json as they are.
+// records or pointers, a single one, their wire forms) or a rawList, else
+// nil. A nil list, a nil pointer and a list holding a nil record are left
+// to encoding/json as they are.
 func records(v any) func([]byte) ([]byte, error) {
 	switch x := v.(type) {
 	case []*desk.Ticket:
-		if x != nil && !slices.Contains(x, nil) {
-			return func(b []byte) ([]byte, error) {
-				return appendList(b, len(x), func(b []byte, i int) ([]byte, error) { return appendTicket(b, x[i]) })
-			}
-		}
+		return ptrList(x, appendTicket)
 	case []desk.Ticket:
-		if x != nil {
-			return func(b []byte) ([]byte, error) {
-				return appendList(b, len(x), func(b []byte, i int) ([]byte, error) { return appendTicket(b, &x[i]) })
-			}
-		}
+		return valList(x, appendTicket)
 	case *desk.Ticket:
-		if x != nil {
-			return func(b []byte) ([]byte, error) { return appendTicket(b, x) }
-		}
+		return one(x, appendTicket)
 	case desk.Ticket:
-		return func(b []byte) ([]byte, error) { return appendTicket(b, &x) }
+		return one(&x, appendTicket)
 	case []desk.TicketWire:
-		if x != nil {
-			return func(b []byte) ([]byte, error) {
-				return appendList(b, len(x), func(b []byte, i int) ([]byte, error) { return desk.AppendTicketJSON(b, &x[i]) })
-			}
-		}
+		return valList(x, desk.AppendTicketJSON)
 	case []*desk.User:
-		if x != nil && !slices.Contains(x, nil) {
-			return func(b []byte) ([]byte, error) {
-				return appendList(b, len(x), func(b []byte, i int) ([]byte, error) { return appendUser(b, x[i]) })
-			}
-		}
+		return ptrList(x, appendUser)
 	case []desk.User:
-		if x != nil {
-			return func(b []byte) ([]byte, error) {
-				return appendList(b, len(x), func(b []byte, i int) ([]byte, error) { return appendUser(b, &x[i]) })
-			}
-		}
+		return valList(x, appendUser)
 	case *desk.User:
-		if x != nil {
-			return func(b []byte) ([]byte, error) { return appendUser(b, x) }
-		}
+		return one(x, appendUser)
 	case desk.User:
-		return func(b []byte) ([]byte, error) { return appendUser(b, &x) }
-	case rawList:
-		if x != nil {
-			return func(b []byte) ([]byte, error) {
-				return appendList(b, len(x), func(b []byte, i int) ([]byte, error) { return append(b, x[i]...), nil })
-			}
-		}
+		return one(&x, appendUser)
 	case []desk.UserWire:
-		if x != nil {
-			return func(b []byte) ([]byte, error) {
-				return appendList(b, len(x), func(b []byte, i int) ([]byte, error) { return desk.AppendUserJSON(b, &x[i]) })
-			}
-		}
+		return valList(x, desk.AppendUserJSON)
+	case rawList:
+		return valList([]json.RawMessage(x), func(b []byte, m *json.RawMessage) ([]byte, error) { return append(b, *m...), nil })
 	}
 	return nil
+}
+
+// ptrList encodes a list of records held by pointer with enc; nil for a
+// nil list or one holding a nil record.
+func ptrList[T any](xs []*T, enc func([]byte, *T) ([]byte, error)) func([]byte) ([]byte, error) {
+	if xs == nil || slices.Contains(xs, nil) {
+		return nil
+	}
+	return func(b []byte) ([]byte, error) {
+		return appendList(b, len(xs), func(b []byte, i int) ([]byte, error) { return enc(b, xs[i]) })
+	}
+}
+
+// valList encodes a list of records held by value with enc; nil for a
+// nil list.
+func valList[T any](xs []T, enc func([]byte, *T) ([]byte, error)) func([]byte) ([]byte, error) {
+	if xs == nil {
+		return nil
+	}
+	return func(b []byte) ([]byte, error) {
+		return appendList(b, len(xs), func(b []byte, i int) ([]byte, error) { return enc(b, &xs[i]) })
+	}
+}
+
+// one encodes a single record with enc; nil for a nil pointer.
+func one[T any](x *T, enc func([]byte, *T) ([]byte, error)) func([]byte) ([]byte, error) {
+	if x == nil {
+		return nil
+	}
+	return func(b []byte) ([]byte, error) { return enc(b, x) }
 }
 
 func appendTicket(b []byte, t *desk.Ticket) ([]byte, error) {
