@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"strings"
 	"testing"
 
@@ -519,5 +520,31 @@ func TestSearchPlanUsesTheCoverIndex(t *testing.T) {
 	}
 	if used == 0 {
 		t.Fatal("no query used the cover index")
+	}
+}
+
+// TestCoverColumnsAreTheIndexColumns: searchCoverColumns is written out by
+// hand from migration 78's index; a column listed here but missing from the
+// index would send INDEXED BY searches back to the table row by row.
+func TestCoverColumnsAreTheIndexColumns(t *testing.T) {
+	db := storetest.SQLite(t)
+	rows, err := db.Query(context.Background(), `SELECT name FROM pragma_index_info('`+searchCoverIndex+`')`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	got := map[string]bool{}
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			t.Fatal(err)
+		}
+		got[name] = true
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if !maps.Equal(got, searchCoverColumns) {
+		t.Errorf("index %s has columns %v; searchCoverColumns lists %v", searchCoverIndex, got, searchCoverColumns)
 	}
 }
