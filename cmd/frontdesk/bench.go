@@ -40,6 +40,7 @@ func bench(ctx context.Context, args []string, stdout io.Writer) error {
 	creates := fs.Int("creates", 20000, "tickets to create (0 skips the phase)")
 	lists := fs.Int("lists", 2000, "list requests")
 	searches := fs.Int("searches", 2000, "search requests")
+	seed := fs.Uint64("seed", 0, "seed of the clients' word draws: with the same seed each client draws the same words again, so a second run meets only words the server has already read (0: a new seed from the clock for each run)")
 	compareEcho := fs.Bool("compare-echo", false, "also send the creates to a bare net/http JSON echo served by this process, and print the server's rate as a share of it")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -48,7 +49,7 @@ func bench(ctx context.Context, args []string, stdout io.Writer) error {
 		return errors.New("--email and --token are required")
 	}
 	tr := &http.Transport{MaxIdleConns: *clients * 2, MaxIdleConnsPerHost: *clients * 2, IdleConnTimeout: time.Minute}
-	c := &benchClient{base: *base, email: *email, token: *token, http: &http.Client{Transport: tr, Timeout: time.Minute}}
+	c := &benchClient{base: *base, email: *email, token: *token, seed: *seed, http: &http.Client{Transport: tr, Timeout: time.Minute}}
 
 	// A Zipf-distributed vocabulary of 5,000 words: a few very common (as
 	// "printer" or "invoice" are in a real help desk), most rare. Searches
@@ -119,6 +120,7 @@ func bench(ctx context.Context, args []string, stdout io.Writer) error {
 
 type benchClient struct {
 	base, email, token string
+	seed               uint64 // 0: from the clock
 	http               *http.Client
 }
 
@@ -164,7 +166,11 @@ func (c *benchClient) run(ctx context.Context, clients, total int, req func(r *r
 	var wg sync.WaitGroup
 	for w := range clients {
 		wg.Go(func() {
-			r := rand.New(rand.NewPCG(uint64(w), uint64(time.Now().UnixNano())))
+			seed := c.seed
+			if seed == 0 {
+				seed = uint64(time.Now().UnixNano())
+			}
+			r := rand.New(rand.NewPCG(uint64(w), seed))
 			z := rand.NewZipf(r, 1.1, 4, benchVocabSize-1)
 			local := make([]time.Duration, 0, total/clients+1)
 			for {

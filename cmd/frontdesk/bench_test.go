@@ -6,7 +6,9 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"regexp"
+	"slices"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"testing"
 )
@@ -45,5 +47,42 @@ func TestBenchCompareEcho(t *testing.T) {
 	}
 	if r, _ := strconv.ParseFloat(m[1], 64); r <= 0 {
 		t.Fatalf("ratio %v", r)
+	}
+}
+
+// TestBenchSeedRepeatsTheWords: with --seed a run can be repeated (a
+// second run then meets only words the server has read, which separates a
+// cold cache from a slow query); without it every run draws new words.
+func TestBenchSeedRepeatsTheWords(t *testing.T) {
+	queries := func(seed ...string) []string {
+		var mu sync.Mutex
+		var qs []string
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			mu.Lock()
+			qs = append(qs, r.URL.RawQuery)
+			mu.Unlock()
+			w.Write([]byte(`{}`))
+		}))
+		defer srv.Close()
+		var out bytes.Buffer
+		args := append([]string{"bench", "--url", srv.URL, "--email", "a@b.test", "--token", "t",
+			"--clients", "1", "--creates", "0", "--lists", "0", "--searches", "40"}, seed...)
+		if err := run(context.Background(), args, nil, &out, &out); err != nil {
+			t.Fatal(err)
+		}
+		if len(qs) != 40 {
+			t.Fatalf("%d searches, want 40", len(qs))
+		}
+		return qs
+	}
+	a, b := queries("--seed", "7"), queries("--seed", "7")
+	if !slices.Equal(a, b) {
+		t.Fatalf("the same seed drew different searches:\n%v\n%v", a, b)
+	}
+	if c := queries("--seed", "8"); slices.Equal(a, c) {
+		t.Fatal("seeds 7 and 8 drew the same searches")
+	}
+	if c, d := queries(), queries(); slices.Equal(c, d) {
+		t.Fatal("two runs without --seed drew the same searches")
 	}
 }
