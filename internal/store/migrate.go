@@ -82,13 +82,14 @@ func (db *DB) Migrate(ctx context.Context) (err error) {
 	})
 }
 
-// SchemaDigest names the schema the migrations build on SQLite: two
+// SchemaDigest names the schema the migrations build on either store: two
 // builds with the same digest make the same empty database, so tests may
-// copy one migrated file instead of migrating for every test.
+// copy one migrated database (a file on SQLite, a template database on
+// PostgreSQL) instead of migrating for every test.
 func SchemaDigest() string {
 	h := sha256.New()
 	for _, m := range slices.SortedFunc(slices.Values(migrations), func(a, b migration) int { return a.Version - b.Version }) {
-		fmt.Fprintf(h, "%d\x00%s\x00%s\x00", m.Version, m.SQL, m.SQLiteOnly)
+		fmt.Fprintf(h, "%d\x00%s\x00%s\x00%s\x00", m.Version, m.SQL, m.SQLiteOnly, m.PostgresOnly)
 	}
 	return hex.EncodeToString(h.Sum(nil))
 }

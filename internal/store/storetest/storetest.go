@@ -1,7 +1,8 @@
 // Package storetest runs a test against every store Frontdesk supports:
 // always a fresh embedded SQLite database, and PostgreSQL when
-// FRONTDESK_TEST_DATABASE_URL is set (each test in a schema of its own, so
-// tests can run in parallel and leave nothing behind).
+// FRONTDESK_TEST_DATABASE_URL is set (each test in a database of its own,
+// or a schema where databases cannot be made, so tests can run in parallel
+// and leave nothing behind).
 package storetest
 
 import (
@@ -150,10 +151,17 @@ func Postgres(t testing.TB) *store.DB {
 	return db
 }
 
-// SchemaURL creates a fresh schema on the server at base and returns a URL
-// whose connections use it; the schema is dropped when the test ends.
+// SchemaURL returns the URL of an empty, migrated store of the test's own
+// on the server at base, removed when the test ends: a database copied
+// from the migrated template (see pgtemplate.go) or, where the test role
+// may not create databases, a fresh schema in base's database (migrated by
+// the first store.Open). The second result names the schema ("public" in a
+// database of the test's own).
 func SchemaURL(t testing.TB, base string) (string, string) {
 	t.Helper()
+	if u, ok := templateURL(t, base); ok {
+		return u, "public"
+	}
 	b := make([]byte, 6)
 	rand.Read(b)
 	schema := "t_" + hex.EncodeToString(b)
