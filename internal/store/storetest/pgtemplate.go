@@ -112,7 +112,7 @@ func databaseURL(base, name string) (string, error) {
 // templateURL makes a database copied from the template and returns its
 // URL, dropping it when the test ends; ok is false when there is no
 // template (the caller makes a schema instead).
-func templateURL(t testing.TB, base string) (u string, ok bool) {
+func templateURL(t testing.TB, base string) (string, bool) {
 	t.Helper()
 	tmpl, err := pgTemplateName(base)
 	if err != nil {
@@ -121,27 +121,38 @@ func templateURL(t testing.TB, base string) (u string, ok bool) {
 	if tmpl == "" {
 		return "", false
 	}
-	b := make([]byte, 6)
-	rand.Read(b)
-	name := "fdt_" + hex.EncodeToString(b)
-	admin, err := sql.Open("pgx", base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := admin.Exec(`CREATE DATABASE ` + name + ` TEMPLATE ` + tmpl); err != nil {
-		admin.Close()
-		t.Fatalf("create database from the template: %v", err)
-	}
-	t.Cleanup(func() {
-		// FORCE: a connection a test leaked must not keep its database.
-		if _, err := admin.Exec(`DROP DATABASE ` + name + ` WITH (FORCE)`); err != nil && !strings.Contains(err.Error(), "does not exist") {
-			t.Logf("drop test database %s: %v", name, err)
-		}
-		admin.Close()
-	})
-	u, err = databaseURL(base, name)
+	// FORCE: a connection a test leaked must not keep its database.
+	name := throwAway(t, base, "fdt_",
+		func(name string) string { return `CREATE DATABASE ` + name + ` TEMPLATE ` + tmpl },
+		func(name string) string { return `DROP DATABASE ` + name + ` WITH (FORCE)` })
+	u, err := databaseURL(base, name)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return u, true
+}
+
+// throwAway creates an object on the server at base, named prefix and a
+// random suffix, with the statement create(name), drops it with drop(name)
+// when the test ends, and returns the name.
+func throwAway(t testing.TB, base, prefix string, create, drop func(name string) string) string {
+	t.Helper()
+	b := make([]byte, 6)
+	rand.Read(b)
+	name := prefix + hex.EncodeToString(b)
+	admin, err := sql.Open("pgx", base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := admin.Exec(create(name)); err != nil {
+		admin.Close()
+		t.Fatalf("%s: %v", create(name), err)
+	}
+	t.Cleanup(func() {
+		if _, err := admin.Exec(drop(name)); err != nil && !strings.Contains(err.Error(), "does not exist") {
+			t.Logf("%s: %v", drop(name), err)
+		}
+		admin.Close()
+	})
+	return name
 }

@@ -7,9 +7,6 @@ package storetest
 
 import (
 	"context"
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
 	"fmt"
 	"io"
 	"net/url"
@@ -162,21 +159,9 @@ func SchemaURL(t testing.TB, base string) (string, string) {
 	if u, ok := templateURL(t, base); ok {
 		return u, "public"
 	}
-	b := make([]byte, 6)
-	rand.Read(b)
-	schema := "t_" + hex.EncodeToString(b)
-	admin, err := sql.Open("pgx", base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := admin.Exec("CREATE SCHEMA " + schema); err != nil {
-		admin.Close()
-		t.Fatalf("create schema: %v", err)
-	}
-	t.Cleanup(func() {
-		admin.Exec("DROP SCHEMA " + schema + " CASCADE")
-		admin.Close()
-	})
+	schema := throwAway(t, base, "t_",
+		func(name string) string { return "CREATE SCHEMA " + name },
+		func(name string) string { return "DROP SCHEMA " + name + " CASCADE" })
 	u, err := url.Parse(base)
 	if err != nil {
 		t.Fatal(err)
