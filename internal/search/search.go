@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"strings"
 	"sync"
 	"time"
 
@@ -48,39 +49,42 @@ type Service struct {
 	// Window overrides DefaultWindow (tests use a small one).
 	Window int
 
-	commonWords wordCache
+	commonWords  flagCache
+	orderedPages flagCache
 }
 
-// wordCache remembers for a few minutes whether a word is common (found in
-// more documents than the window): that changes slowly, and checking it
-// costs a pass over the word's most recent postings on every search.
-type wordCache struct {
+// flagCache remembers a yes-or-no answer for a few minutes: whether a word
+// is common (found in more documents than the window), which changes
+// slowly and costs a pass over the word's most recent postings to check,
+// and whether a page query's plan reads its rows in the asked order (see
+// pageStopsEarly). A stale answer costs time, never a wrong result.
+type flagCache struct {
 	mu sync.Mutex
-	m  map[string]wordEntry
+	m  map[string]flagEntry
 }
 
-type wordEntry struct {
-	common bool
-	exp    time.Time
+type flagEntry struct {
+	yes bool
+	exp time.Time
 }
 
-func (c *wordCache) get(k string) (bool, bool) {
+func (c *flagCache) get(k string) (bool, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e, ok := c.m[k]
 	if !ok || time.Now().After(e.exp) {
 		return false, false
 	}
-	return e.common, true
+	return e.yes, true
 }
 
-func (c *wordCache) put(k string, common bool) {
+func (c *flagCache) put(k string, yes bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.m == nil || len(c.m) > 10000 {
-		c.m = map[string]wordEntry{}
+		c.m = map[string]flagEntry{}
 	}
-	c.m[k] = wordEntry{common: common, exp: time.Now().Add(5 * time.Minute)}
+	c.m[k] = flagEntry{yes: yes, exp: time.Now().Add(5 * time.Minute)}
 }
 
 // New returns a Service.
@@ -232,6 +236,7 @@ type target struct {
 	never    bool // a term does not apply to this type: no rows
 	where    []string
 	args     []any
+	conds    int // how many of where are the query's conditions (status:…)
 	pos, neg []word
 	// public marks an end-user's ticket search with free text: the words
 	// are checked in Go against what the user may read (publicFilter).
@@ -502,6 +507,7 @@ func (r *run) compile(ctx context.Context, tg *target) error {
 		}
 		tg.where = append(tg.where, c)
 		tg.args = append(tg.args, args...)
+		tg.conds++
 	}
 	if len(tg.pos)+len(tg.neg) == 0 {
 		tg.public = false
@@ -526,6 +532,9 @@ func (r *run) fetch(ctx context.Context, tg *target, skip, want int) ([]int64, i
 		return nil, 0, nil
 	}
 	if want > 0 {
+		if ids, n, done, err := r.pageThenCount(ctx, tg, skip, want); err != nil || done {
+			return ids, n, err
+		}
 		// One pass: the page and, beside each of its rows, the count of
 		// all matches (the count query read the same matches again).
 		q, args := r.sql(tg, sqlCountedIDs)
@@ -541,6 +550,79 @@ func (r *run) fetch(ctx context.Context, tg *target, skip, want int) ([]int64, i
 		return nil, 0, err
 	}
 	return nil, n, nil
+}
+
+// pageThenCount fetches tg's page and count as two queries, on SQLite, when
+// the page query's plan reads the matches in the order asked: its LIMIT
+// then ends the scan at the page's last row, and the count reads the
+// matches once more without ordering them. The one-pass form (COUNT(*)
+// OVER ()) must instead keep every match and sort them all before the
+// first row, which for a full window of recent matches cost twice the two
+// queries together (20,000 tickets: 19 ms against 6.6 + 2.4 ms for a word
+// in most of them). When the page is not full the count is known without
+// the second query. done is false when the one-pass form should be used:
+// PostgreSQL, ranked searches, plans that sort, and words with conditions
+// (status<solved printer): there the page query walks the window past
+// every match the condition rejects to fill its page, then the count walks
+// it again, which at 1,000,000 tickets cost more than the one pass saves
+// by not sorting (4-client mix 5-10 % slower in a trial).
+func (r *run) pageThenCount(ctx context.Context, tg *target, skip, want int) (ids []int64, n int, done bool, err error) {
+	if r.db.Dialect != store.SQLite || len(tg.pos) > 0 && tg.conds > 0 {
+		return nil, 0, false, nil
+	}
+	q, args := r.sql(tg, sqlIDs)
+	q += " LIMIT ? OFFSET ?"
+	args = append(args, want, skip)
+	ordered, err := r.pageStopsEarly(ctx, q, args)
+	if err != nil || !ordered {
+		return nil, 0, false, err
+	}
+	if ids, err = queryIDs(ctx, r.db, q, args...); err != nil {
+		return nil, 0, false, err
+	}
+	if len(ids) < want && (len(ids) > 0 || skip == 0) {
+		return ids, skip + len(ids), true, nil
+	}
+	cq, cargs := r.sql(tg, sqlCount)
+	if err := r.db.QueryRow(ctx, cq, cargs...).Scan(&n); err != nil {
+		return nil, 0, false, err
+	}
+	return ids, n, true, nil
+}
+
+// pageStopsEarly reports whether SQLite's plan for the page query q reads
+// its rows in the order asked, with no temporary B-tree to sort them. The
+// plan depends on the query's text and the schema, not on its arguments,
+// so the answer is kept (orderedPages). A search whose words bound it to
+// the window reads its tickets through the id-ordered cover index, and an
+// assignee's tickets come from their index in id order: both stop early.
+// A ranked search, or one ordered by another column (order_by:created_at),
+// must sort every match, and is cheaper in one pass.
+func (r *run) pageStopsEarly(ctx context.Context, q string, args []any) (bool, error) {
+	if v, ok := r.s.orderedPages.get(q); ok {
+		return v, nil
+	}
+	rows, err := r.db.Query(ctx, "EXPLAIN QUERY PLAN "+q, args...)
+	if err != nil {
+		return false, err
+	}
+	defer rows.Close()
+	ordered := true
+	for rows.Next() {
+		var id, parent, notUsed int
+		var detail string
+		if err := rows.Scan(&id, &parent, &notUsed, &detail); err != nil {
+			return false, err
+		}
+		if strings.Contains(detail, "ORDER BY") {
+			ordered = false // USE TEMP B-TREE FOR [RIGHT PART OF] ORDER BY
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return false, err
+	}
+	r.s.orderedPages.put(q, ordered)
+	return ordered, nil
 }
 
 // sqlKind is what (*run).sql builds.
