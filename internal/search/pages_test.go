@@ -25,21 +25,9 @@ func TestPageThenCountIsTheOnePassAnswer(t *testing.T) {
 	qs := append(slices.Clone(benchQueries), "status<solved", "status:open", "type:ticket priority>normal blank", "blank -battery")
 	twoQueries, onePass, shortPage := 0, 0, 0
 	for _, q := range qs {
-		r, tgs, err := s.prepare(ctx, agent, q)
-		if err != nil {
-			t.Fatal(err)
-		}
+		r, tgs := windowed(t, s, q)
 		for _, tg := range tgs {
-			if err := r.compile(ctx, tg); err != nil {
-				t.Fatal(err)
-			}
-			if tg.never || tg.public {
-				continue
-			}
-			if err := r.window(ctx, tg); err != nil {
-				t.Fatal(err)
-			}
-			if tg.empty {
+			if tg.public || tg.empty {
 				continue
 			}
 			for _, pg := range [][2]int{{0, 25}, {25, 25}, {0, 100}, {100, 100}, {390, 100}, {480, 25}, {5000, 25}} {
@@ -89,6 +77,32 @@ func onePassPage(t *testing.T, r *run, tg *target, skip, want int) ([]int64, int
 
 func head(ids []int64) []int64 { return ids[:min(len(ids), 5)] }
 
+// windowed prepares the agent's search q and returns its run and the
+// targets that apply to it, each compiled and with its window found: the
+// state fetch builds its page and count queries from.
+func windowed(t *testing.T, s *Service, q string) (*run, []*target) {
+	t.Helper()
+	ctx := as(agent)
+	r, tgs, err := s.prepare(ctx, agent, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []*target
+	for _, tg := range tgs {
+		if err := r.compile(ctx, tg); err != nil {
+			t.Fatal(err)
+		}
+		if tg.never {
+			continue
+		}
+		if err := r.window(ctx, tg); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, tg)
+	}
+	return r, out
+}
+
 // TestPageStopsEarlyReadsThePlan checks the plan test behind pageThenCount
 // on shapes whose plans differ: a common word's page reads the window's
 // tickets through the id-ordered cover index, and an assignee's tickets
@@ -102,19 +116,10 @@ func TestPageStopsEarlyReadsThePlan(t *testing.T) {
 	s.Window = 500
 	ctx := as(agent)
 	for q, want := range map[string]bool{bandMost: true, "status:open assignee:me": true, bandMost + " order_by:created_at": false, "status:open order_by:updated_at": false} {
-		r, tgs, err := s.prepare(ctx, agent, q)
-		if err != nil {
-			t.Fatal(err)
-		}
+		r, tgs := windowed(t, s, q)
 		for _, tg := range tgs {
 			if tg.ent != ticketEntity {
 				continue
-			}
-			if err := r.compile(ctx, tg); err != nil {
-				t.Fatal(err)
-			}
-			if err := r.window(ctx, tg); err != nil {
-				t.Fatal(err)
 			}
 			sq, args := r.sql(tg, sqlIDs)
 			sq += " LIMIT ? OFFSET ?"

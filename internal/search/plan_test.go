@@ -151,23 +151,10 @@ func TestSearchPlanIsBounded(t *testing.T) {
 		seedBands(t, db, 2000)
 		s := newService(db)
 		s.Window = 500
-		ctx := as(agent)
 		ranked, ginUsed := 0, 0
 		for _, q := range benchQueries {
-			r, tgs, err := s.prepare(ctx, agent, q)
-			if err != nil {
-				t.Fatal(err)
-			}
+			r, tgs := windowed(t, s, q)
 			for _, tg := range tgs {
-				if err := r.compile(ctx, tg); err != nil {
-					t.Fatal(err)
-				}
-				if tg.never {
-					continue
-				}
-				if err := r.window(ctx, tg); err != nil {
-					t.Fatal(err)
-				}
 				for _, kind := range []sqlKind{sqlCount, sqlCountedIDs} {
 					count := kind == sqlCount
 					sq, args := r.sql(tg, kind)
@@ -361,24 +348,14 @@ func TestSearchPlanReadsOnlyTheWindow(t *testing.T) {
 	s := newService(db)
 	s.Window = 1000
 	bound := 2 * s.Window
-	ctx := as(agent)
 	shapes := map[string]bool{}
 	// The mix, and a negated word beside the most common one (a full
 	// dense window whose documents must be read again for the negation).
 	for _, q := range append(benchQueries, "blank -kestrel") {
-		r, tgs, err := s.prepare(ctx, agent, q)
-		if err != nil {
-			t.Fatal(err)
-		}
+		r, tgs := windowed(t, s, q)
 		for _, tg := range tgs {
-			if err := r.compile(ctx, tg); err != nil {
-				t.Fatal(err)
-			}
-			if tg.never || tg.ent != ticketEntity || len(tg.pos) == 0 {
+			if tg.ent != ticketEntity || len(tg.pos) == 0 {
 				continue
-			}
-			if err := r.window(ctx, tg); err != nil {
-				t.Fatal(err)
 			}
 			switch {
 			case tg.windowIDs != "":
