@@ -16,11 +16,7 @@ import (
 // that the mix takes both forms, and the short-page shortcut, so each is
 // compared.
 func TestPageThenCountIsTheOnePassAnswer(t *testing.T) {
-	db := storetest.SQLite(t)
-	seed(t, db)
-	seedBands(t, db, 2000)
-	s := newService(db)
-	s.Window = 500
+	s := bandService(t, storetest.SQLite(t), 2000, 500)
 	ctx := as(agent)
 	qs := append(slices.Clone(benchQueries), "status<solved", "status:open", "type:ticket priority>normal blank", "blank -battery")
 	twoQueries, onePass, shortPage := 0, 0, 0
@@ -109,11 +105,7 @@ func windowed(t *testing.T, s *Service, q string) (*run, []*target) {
 // come from their index in id order (no sort); a page ordered by a date
 // must sort every match.
 func TestPageStopsEarlyReadsThePlan(t *testing.T) {
-	db := storetest.SQLite(t)
-	seed(t, db)
-	seedBands(t, db, 2000)
-	s := newService(db)
-	s.Window = 500
+	s := bandService(t, storetest.SQLite(t), 2000, 500)
 	ctx := as(agent)
 	for q, want := range map[string]bool{bandMost: true, "status:open assignee:me": true, bandMost + " order_by:created_at": false, "status:open order_by:updated_at": false} {
 		r, tgs := windowed(t, s, q)
@@ -129,7 +121,7 @@ func TestPageStopsEarlyReadsThePlan(t *testing.T) {
 				t.Fatal(err)
 			}
 			if got != want {
-				t.Errorf("%q: pageStopsEarly = %v, want %v; plan:\n%s", q, got, want, renderPlan(explain(t, db, sq, args)))
+				t.Errorf("%q: pageStopsEarly = %v, want %v; plan:\n%s", q, got, want, renderPlan(explain(t, r.db, sq, args)))
 			}
 		}
 	}

@@ -26,6 +26,18 @@ const (
 	bandMost      = "blank"
 )
 
+// bandService seeds db with the fixtures and n tickets of the frequency
+// bands (seedBands), and returns a search service over it whose window is
+// window documents.
+func bandService(tb testing.TB, db *store.DB, n, window int) *Service {
+	tb.Helper()
+	seed(tb, db)
+	seedBands(tb, db, n)
+	s := newService(db)
+	s.Window = window
+	return s
+}
+
 // seedBands adds n tickets (ids from 1000) to a seeded store: subjects and
 // bodies from a rotation of twelve words (each in several thousand of
 // 20,000 tickets) plus the band words above, statuses in rotation,
@@ -147,10 +159,7 @@ type planRow struct {
 // thousand (400, ranked), most (1,750, more than the window).
 func TestSearchPlanIsBounded(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		seed(t, db)
-		seedBands(t, db, 2000)
-		s := newService(db)
-		s.Window = 500
+		s := bandService(t, db, 2000, 500)
 		ranked, ginUsed := 0, 0
 		for _, q := range benchQueries {
 			r, tgs := windowed(t, s, q)
@@ -343,10 +352,7 @@ func TestSearchPlanReadsOnlyTheWindow(t *testing.T) {
 		t.Skip("PostgreSQL only (FRONTDESK_TEST_DATABASE_URL)")
 	}
 	db := storetest.Postgres(t)
-	seed(t, db)
-	seedBands(t, db, 20000)
-	s := newService(db)
-	s.Window = 1000
+	s := bandService(t, db, 20000, 1000)
 	bound := 2 * s.Window
 	shapes := map[string]bool{}
 	// The mix, and a negated word beside the most common one (a full
@@ -439,10 +445,7 @@ func pgRowsRead(t *testing.T, db *store.DB, setup, q string, args []any, rel str
 // planner's choice, which must not be the cover index.
 func TestSearchPlanUsesTheCoverIndex(t *testing.T) {
 	db := storetest.SQLite(t)
-	seed(t, db)
-	seedBands(t, db, 2000)
-	s := newService(db)
-	s.Window = 500
+	s := bandService(t, db, 2000, 500)
 	uncovered := map[string]bool{
 		"zgloszenie -vpn order_by:created_at": true, "printer created>2024-01-01": true, "battery via:web": true,
 		"status:open assignee:me": true, "status:new -printer": true,
