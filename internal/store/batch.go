@@ -263,6 +263,15 @@ func (db *DB) BatchStats() (txs, commits int64) {
 	return db.batch.txs.Load(), db.batch.batches.Load()
 }
 
+// QueuedWrites reports how many write transactions wait for the writer
+// (SQLite only; for tests that need several in one batch).
+func (db *DB) QueuedWrites() int {
+	if db.batch == nil {
+		return 0
+	}
+	return len(db.batch.queue)
+}
+
 // stmtCache keeps prepared statements by query text. Parsing SQL was a fifth
 // of the CPU of a ticket create on SQLite; prepared once, statements are
 // reused by every transaction on the same connection.

@@ -7,10 +7,12 @@ import "context"
 // folded (see package textfold) so both stores match the same way.
 func (tx *Tx) SetSearchDoc(ctx context.Context, table string, id int64, doc string) error {
 	if tx.db.Dialect == SQLite {
-		if _, err := tx.Exec(ctx, `DELETE FROM `+table+` WHERE rowid = ?`, id); err != nil {
-			return err
-		}
-		_, err := tx.Exec(ctx, `INSERT INTO `+table+` (rowid, doc) VALUES (?, ?)`, id, doc)
+		// FTS5 deletes the old document itself on REPLACE. A DELETE
+		// statement on the table would get a statement journal of its own
+		// and so flush the words the transaction has pending (a group
+		// commit's other documents) to a new index segment; this single
+		// row insert does not (see Tx.InsertID).
+		_, err := tx.Exec(ctx, `INSERT OR REPLACE INTO `+table+` (rowid, doc) VALUES (?, ?)`, id, doc)
 		return err
 	}
 	_, err := tx.Exec(ctx, `INSERT INTO `+table+` (id, doc) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET doc = excluded.doc`, id, doc)

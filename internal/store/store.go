@@ -7,6 +7,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -356,8 +357,27 @@ func (tx *Tx) QueryRow(ctx context.Context, q string, args ...any) *sql.Row {
 	return tx.tx.QueryRowContext(ctx, tx.db.Rebind(q), args...)
 }
 
-// InsertID runs an INSERT … RETURNING id and returns the new id.
+// InsertID runs the INSERT q of one row and returns the new row's id, or
+// sql.ErrNoRows when it inserted none (ON CONFLICT DO NOTHING).
+//
+// On SQLite it reads the id SQLite keeps for the last insert instead of
+// asking for it with RETURNING (every table's id is its rowid, {{pk}}).
+// RETURNING makes SQLite give the statement a journal of its own, as for a
+// statement that writes several rows, and opening one inside a transaction
+// that has written a full-text document makes FTS5 flush its pending words
+// to a new index segment. In a group commit that was one segment, and its
+// merges, per ticket instead of one per batch (see TestCreateBatchFlushes).
 func (tx *Tx) InsertID(ctx context.Context, q string, args ...any) (int64, error) {
+	if tx.db.Dialect == SQLite {
+		res, err := tx.Exec(ctx, q, args...)
+		if err != nil {
+			return 0, err
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			return 0, cmp.Or(err, sql.ErrNoRows)
+		}
+		return res.LastInsertId()
+	}
 	var id int64
 	err := tx.QueryRow(ctx, q+" RETURNING id", args...).Scan(&id)
 	return id, err

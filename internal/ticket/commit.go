@@ -266,15 +266,24 @@ func updateTicket(ctx context.Context, tx *store.Tx, old, t *desk.Ticket, now in
 	t.UpdatedAt = desk.TimeFromMicros(now)
 	t.Version = old.Version + 1
 	solved := solvedAt(old, t.Status, now)
+	args := []any{t.ExternalID, t.Type, t.Subject, t.Priority, t.Status, t.Status.Rank(), rankOf(t.Priority), t.Recipient}
+	// The columns that reference other rows are written only when one of
+	// them changes. SQLite gives an UPDATE that sets a foreign key a
+	// statement journal of its own (the key's check may abort it), and in
+	// a group commit that made FTS5 flush the search documents of the
+	// batch so far: one index segment per update (see store.Tx.InsertID).
+	refs := ""
+	if linksChanged(old, t) {
+		refs = "requester_id = ?, submitter_id = ?, assignee_id = ?, organization_id = ?, group_id = ?, problem_id = ?, "
+		args = append(args, t.RequesterID, t.SubmitterID, t.AssigneeID, t.OrganizationID, t.GroupID, t.ProblemID)
+	}
+	args = append(args, t.DueAt.Micros(), strings.Join(t.Tags, " "), encodeCustomFields(t.CustomFields), t.TicketFormID,
+		t.Version, now, solved, solved, t.Status, now, t.ID, old.Version)
 	res, err := tx.Exec(ctx, `UPDATE tickets SET external_id = ?, type = ?, subject = ?, priority = ?, status = ?, status_rank = ?, priority_rank = ?,
-		recipient = ?, requester_id = ?, submitter_id = ?, assignee_id = ?, organization_id = ?, group_id = ?, problem_id = ?, due_at = ?,
+		recipient = ?, `+refs+`due_at = ?,
 		tags = ?, custom_fields = ?, ticket_form_id = ?, version = ?, updated_at = ?, solved_at = CASE WHEN CAST(? AS BIGINT) > 0 THEN CAST(? AS BIGINT) ELSE solved_at END,
 		status_updated_at = CASE WHEN status <> ? THEN CAST(? AS BIGINT) ELSE status_updated_at END
-		WHERE id = ? AND version = ?`,
-		t.ExternalID, t.Type, t.Subject, t.Priority, t.Status, t.Status.Rank(), rankOf(t.Priority),
-		t.Recipient, t.RequesterID, t.SubmitterID, t.AssigneeID, t.OrganizationID, t.GroupID, t.ProblemID, t.DueAt.Micros(),
-		strings.Join(t.Tags, " "), encodeCustomFields(t.CustomFields), t.TicketFormID, t.Version, now, solved, solved,
-		t.Status, now, t.ID, old.Version)
+		WHERE id = ? AND version = ?`, args...)
 	if err != nil {
 		return err
 	}
@@ -286,6 +295,16 @@ func updateTicket(ctx context.Context, tx *store.Tx, old, t *desk.Ticket, now in
 	}
 	return writeCollaborators(ctx, tx, t.ID, old, t)
 }
+
+// linksChanged reports whether t references another requester, submitter,
+// assignee, organization, group or problem than old.
+func linksChanged(old, t *desk.Ticket) bool {
+	return t.RequesterID != old.RequesterID || t.SubmitterID != old.SubmitterID ||
+		!sameID(t.AssigneeID, old.AssigneeID) || !sameID(t.OrganizationID, old.OrganizationID) ||
+		!sameID(t.GroupID, old.GroupID) || !sameID(t.ProblemID, old.ProblemID)
+}
+
+func sameID(a, b *int64) bool { return (a == nil) == (b == nil) && (a == nil || *a == *b) }
 
 // solvedAt is the solved_at stamp to write: now when the ticket reaches
 // solved (or closed, which a merge does directly) from an unsolved status,

@@ -412,7 +412,17 @@ func writeTags(ctx context.Context, tx *store.Tx, id int64, old, cur []string) e
 			return err
 		}
 	}
-	if len(added) > 0 {
+	if len(added) > 0 && tx.Dialect() == store.SQLite {
+		// A row per statement: SQLite gives a statement of several rows a
+		// journal of its own, which makes FTS5 flush the batch's pending
+		// search documents (see store.Tx.InsertID); single-row statements
+		// on the one writer are calls, not round trips.
+		for _, tg := range added {
+			if _, err := tx.Exec(ctx, `INSERT INTO ticket_tags (ticket_id, tag) VALUES (?, ?)`, id, tg); err != nil {
+				return err
+			}
+		}
+	} else if len(added) > 0 {
 		q := `INSERT INTO ticket_tags (ticket_id, tag) VALUES (?, ?)` + strings.Repeat(", (?, ?)", len(added)-1)
 		args := make([]any, 0, 2*len(added))
 		for _, tg := range added {
