@@ -211,8 +211,9 @@ func (s *Service) Authenticate(ctx context.Context, token, ip string) (*desk.Pri
 		role                        string
 		active, suspended           bool
 	)
-	// The session's flags come in the same read (one query per request).
-	err := s.DB.QueryRow(ctx, `SELECT s.id, s.user_id, s.created_at, s.last_seen_at, s.expires_at, s.ip, s.user_agent,
+	// The session's flags come in the same read (one query per request,
+	// a lookup: see store.DB.Lookup).
+	err := s.DB.Lookup(ctx, `SELECT s.id, s.user_id, s.created_at, s.last_seen_at, s.expires_at, s.ip, s.user_agent,
 		u.role, u.active, u.suspended, COALESCE(f.mfa_pending, FALSE), COALESCE(f.reauth_at, 0)
 		FROM sessions s JOIN users u ON u.id = s.user_id LEFT JOIN session_flags f ON f.token_hash = s.token_hash
 		WHERE s.token_hash = ?`, auth.HashToken(token)).

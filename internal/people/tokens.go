@@ -261,7 +261,7 @@ func (s *Service) AuthenticateToken(ctx context.Context, email, token, ip string
 		account, staffOnly         bool
 		row                        principalRow
 	)
-	err := s.DB.QueryRow(ctx, `SELECT t.id, t.last_used_at, t.last_used_ip, t.scope, t.expires_at, t.account, t.staff_only, `+principalCols+`
+	err := s.DB.Lookup(ctx, `SELECT t.id, t.last_used_at, t.last_used_ip, t.scope, t.expires_at, t.account, t.staff_only, `+principalCols+`
 		FROM api_tokens t JOIN users u ON u.id = t.user_id`+principalJoin+` WHERE t.token_hash = ?`, auth.HashToken(token)).
 		Scan(append([]any{&tokenID, &lastUsed, &lastIP, &scope, &expires, &account, &staffOnly}, row.dest()...)...)
 	if isNoRows(err) {

@@ -49,9 +49,13 @@ type DB struct {
 	read    *sql.DB
 
 	rebindCache sync.Map // query string -> rebound string (PostgreSQL only)
+	// lookup serves Lookup: on SQLite a small pool without a memory map
+	// (see openSQLite); on PostgreSQL the same pool as the rest.
+	lookup *sql.DB
 	// SQLite only: the group-commit writer and cached read statements.
-	batch *batcher
-	reads *stmtCache
+	batch   *batcher
+	reads   *stmtCache
+	lookups *stmtCache
 	// epochReady: the store is migrated, so a PostgreSQL transaction
 	// reads the configuration epoch with its BEGIN (see inTxPostgres).
 	epochReady atomic.Bool
@@ -152,11 +156,29 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 	n := max(4, runtime.GOMAXPROCS(0)*2)
 	r.SetMaxOpenConns(n)
 	r.SetMaxIdleConns(n)
-	db := &DB{Dialect: SQLite, write: w, read: r, reads: &stmtCache{db: r, max: 512}}
+	// Lookups get connections without a memory map. A read connection
+	// that starts a transaction after another connection's commit drops
+	// its whole map (and its page cache); under a stream of creates every
+	// API token check did, and the munmap, its TLB shootdown and the page
+	// faults after it cost more than the handful of pages the lookup
+	// reads: 13 % of a create's server CPU went to that one query. The
+	// searches and lists of a large store keep the map, which their tail
+	// latency needs (BENCHMARKS.md, P12: a group commit writes the search
+	// index once).
+	l, err := sql.Open("sqlite", "file:"+path+"?"+strings.Replace(pragmas, "mmap_size(268435456)", "mmap_size(0)", 1)+"&_pragma=query_only(1)")
+	if err != nil {
+		w.Close()
+		r.Close()
+		return nil, err
+	}
+	l.SetMaxOpenConns(n)
+	l.SetMaxIdleConns(n)
+	db := &DB{Dialect: SQLite, write: w, read: r, lookup: l, reads: &stmtCache{db: r, max: 512}, lookups: &stmtCache{db: l, max: 64}}
 	b, err := newBatcher(ctx, db)
 	if err != nil {
 		w.Close()
 		r.Close()
+		l.Close()
 		return nil, err
 	}
 	db.batch = b
@@ -220,10 +242,14 @@ func (db *DB) Close() error {
 	if db.batch != nil {
 		db.batch.close()
 		db.reads.close()
+		db.lookups.close()
 	}
 	err := db.write.Close()
 	if db.read != db.write {
 		err = errors.Join(err, db.read.Close())
+	}
+	if db.lookup != nil && db.lookup != db.read {
+		err = errors.Join(err, db.lookup.Close())
 	}
 	return err
 }
@@ -281,6 +307,22 @@ func (db *DB) QueryRow(ctx context.Context, q string, args ...any) *sql.Row {
 		}
 	}
 	return db.read.QueryRowContext(ctx, db.Rebind(q), args...)
+}
+
+// Lookup runs a single-row read of a few pages by key, made on the
+// request path before its work: the API token or session that
+// authenticates a request. On SQLite it uses connections of its own,
+// without a memory map (see openSQLite).
+func (db *DB) Lookup(ctx context.Context, q string, args ...any) *sql.Row {
+	if db.lookups != nil {
+		if st := db.lookups.get(ctx, q); st != nil {
+			return st.QueryRowContext(ctx, args...)
+		}
+	}
+	if db.lookup == nil {
+		return db.QueryRow(ctx, q, args...)
+	}
+	return db.lookup.QueryRowContext(ctx, db.Rebind(q), args...)
 }
 
 // Exec runs one write statement in its own transaction.

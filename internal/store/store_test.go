@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"sync"
@@ -166,6 +167,44 @@ func TestBeforeCommitRunsInsideTheTransaction(t *testing.T) {
 		var n int
 		if err := db.QueryRow(ctx, `SELECT COUNT(*) FROM settings WHERE key IN ('pre', 'fn')`).Scan(&n); err != nil || n != 1 {
 			t.Fatalf("rows %d, %v (want only the first transaction's)", n, err)
+		}
+	})
+}
+
+// TestLookupSeesCommitsWithoutAMemoryMap checks Lookup on both stores: it
+// reads what the last write committed, and on SQLite its connections have
+// no memory map while the read pool's do (see openSQLite: a map is dropped
+// after every commit, which cost an API token check more than its read).
+func TestLookupSeesCommitsWithoutAMemoryMap(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		for i := range 3 {
+			if err := db.InTx(ctx, func(tx *store.Tx) error {
+				_, err := tx.Exec(ctx, `INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, "lookup.test", fmt.Sprint(i))
+				return err
+			}); err != nil {
+				t.Fatal(err)
+			}
+			var v string
+			if err := db.Lookup(ctx, `SELECT value FROM settings WHERE key = ?`, "lookup.test").Scan(&v); err != nil || v != fmt.Sprint(i) {
+				t.Fatalf("after commit %d Lookup read %q, %v", i, v, err)
+			}
+		}
+		if err := db.Lookup(ctx, `SELECT value FROM settings WHERE key = ?`, "no such key").Scan(new(string)); !errors.Is(err, sql.ErrNoRows) {
+			t.Fatalf("Lookup of a missing key: %v, want sql.ErrNoRows", err)
+		}
+		if db.Dialect != store.SQLite {
+			return
+		}
+		var lookupMap, readMap int64
+		if err := db.Lookup(ctx, `PRAGMA mmap_size`).Scan(&lookupMap); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.QueryRow(ctx, `PRAGMA mmap_size`).Scan(&readMap); err != nil {
+			t.Fatal(err)
+		}
+		if lookupMap != 0 || readMap == 0 {
+			t.Errorf("mmap_size: lookups %d (want 0), reads %d (want a map)", lookupMap, readMap)
 		}
 	})
 }
