@@ -121,7 +121,8 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 	// synchronous=NORMAL under WAL stays durable across application crashes
 	// and only risks the last transactions on power loss, the usual trade for
 	// an embedded server; foreign keys are off by default in SQLite.
-	pragmas := "_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)&_pragma=temp_store(MEMORY)&_pragma=cache_size(-32000)&_pragma=mmap_size(268435456)"
+	common := "_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)&_pragma=temp_store(MEMORY)&_pragma=cache_size(-32000)"
+	pragmas := common + "&_pragma=mmap_size(268435456)"
 	// The writer never checkpoints itself (wal_autocheckpoint=0): that work,
 	// and its fsyncs, would sit inside every Nth request. A background
 	// checkpointer does it instead (see checkpointer).
@@ -165,7 +166,7 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 	// searches and lists of a large store keep the map, which their tail
 	// latency needs (BENCHMARKS.md, P12: a group commit writes the search
 	// index once).
-	l, err := sql.Open("sqlite", "file:"+path+"?"+strings.Replace(pragmas, "mmap_size(268435456)", "mmap_size(0)", 1)+"&_pragma=query_only(1)")
+	l, err := sql.Open("sqlite", "file:"+path+"?"+common+"&_pragma=mmap_size(0)&_pragma=query_only(1)")
 	if err != nil {
 		w.Close()
 		r.Close()
@@ -408,7 +409,7 @@ func (tx *Tx) QueryRow(ctx context.Context, q string, args ...any) *sql.Row {
 // statement that writes several rows, and opening one inside a transaction
 // that has written a full-text document makes FTS5 flush its pending words
 // to a new index segment. In a group commit that was one segment, and its
-// merges, per ticket instead of one per batch (see TestCreateBatchFlushes).
+// merges, per ticket instead of one per batch (see TestBatchFlushesSearchOnce).
 func (tx *Tx) InsertID(ctx context.Context, q string, args ...any) (int64, error) {
 	if tx.db.Dialect == SQLite {
 		res, err := tx.Exec(ctx, q, args...)

@@ -208,3 +208,41 @@ func TestLookupSeesCommitsWithoutAMemoryMap(t *testing.T) {
 		}
 	})
 }
+
+// TestInsertIDReturnsTheRowsID checks InsertID on both stores (SQLite reads
+// the last insert's rowid instead of RETURNING): each id is its row's, an
+// insert that a conflict skips is sql.ErrNoRows, and an insert after the
+// skipped one still gets its own id.
+func TestInsertIDReturnsTheRowsID(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		const ins = `INSERT INTO organizations (name, name_key, created_at, updated_at) VALUES (?, ?, 1, 1) ON CONFLICT DO NOTHING`
+		err := db.InTx(ctx, func(tx *store.Tx) error {
+			seen := map[int64]string{}
+			for _, name := range []string{"Acme", "Globex", "Acme", "Initech"} {
+				id, err := tx.InsertID(ctx, ins, name, "insertid-"+name)
+				if name == "Acme" && len(seen) > 0 {
+					if !errors.Is(err, sql.ErrNoRows) {
+						return fmt.Errorf("a skipped insert gave id %d, %v; want sql.ErrNoRows", id, err)
+					}
+					continue
+				}
+				if err != nil {
+					return err
+				}
+				var got string
+				if err := tx.QueryRow(ctx, `SELECT name FROM organizations WHERE id = ?`, id).Scan(&got); err != nil || got != name {
+					return fmt.Errorf("id %d of %s is the row of %q (%v)", id, name, got, err)
+				}
+				if _, dup := seen[id]; dup {
+					return fmt.Errorf("id %d given twice", id)
+				}
+				seen[id] = name
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	})
+}
