@@ -5,6 +5,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/frontdesk/frontdesk/internal/store"
 	"github.com/frontdesk/frontdesk/internal/store/storetest"
 )
 
@@ -125,4 +126,63 @@ func TestPageStopsEarlyReadsThePlan(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestWindowCountIsTheCountQuery checks the count the window pass makes for
+// a search known to be ordered by recency (windowCounts) against the count
+// query, and the page fetch then reads alone against the one-pass form, over
+// the benchmark's mix; and that the mix has such searches, and leaves the
+// others (conditions, phrases, exclusions, rarer words) to the other forms.
+func TestWindowCountIsTheCountQuery(t *testing.T) {
+	db := storetest.SQLite(t)
+	s := bandService(t, db, 2000, 500)
+	ctx := as(agent)
+	// Some matches are deleted tickets, which the count must leave out as
+	// the count query does.
+	if err := db.InTx(ctx, func(tx *store.Tx) error {
+		_, err := tx.Exec(ctx, `UPDATE tickets SET deleted_at = 1 WHERE id % 7 = 0`)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	qs := append(slices.Clone(benchQueries), "status:open "+bandMost, "assignee:me "+bandMost, bandMost+" order_by:created_at sort:asc", bandMost+" -battery")
+	counted, notCounted := 0, 0
+	for _, q := range qs {
+		windowed(t, s, q) // the first search of a word keeps whether it is common
+		r, tgs := windowed(t, s, q)
+		for _, tg := range tgs {
+			if !tg.counted {
+				notCounted++
+				continue
+			}
+			counted++
+			if tg.conds > 0 {
+				t.Errorf("%q: a search with conditions was counted in the window pass", q)
+			}
+			var n int
+			cq, cargs := r.sql(tg, sqlCount)
+			if err := r.db.QueryRow(ctx, cq, cargs...).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			if tg.count != n {
+				t.Errorf("%q %s: the window pass counted %d, the count query %d", q, tg.ent.typ, tg.count, n)
+			}
+			for _, pg := range [][2]int{{0, 25}, {25, 100}, {n - 10, 25}, {n + 5, 25}} {
+				skip, want := max(pg[0], 0), pg[1]
+				wantIDs, wantN := onePassPage(t, r, tg, skip, want)
+				ids, got, err := r.fetch(ctx, tg, skip, want)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !slices.Equal(ids, wantIDs) || got != wantN {
+					t.Errorf("%q %s skip %d want %d: %d ids %v…, count %d; one pass %d ids %v…, count %d",
+						q, tg.ent.typ, skip, want, len(ids), head(ids), got, len(wantIDs), head(wantIDs), wantN)
+				}
+			}
+		}
+	}
+	if counted == 0 || notCounted == 0 {
+		t.Fatalf("the mix must have searches counted in the window pass and others: counted %d, not counted %d", counted, notCounted)
+	}
+	t.Logf("counted in the window pass: %d targets; not: %d", counted, notCounted)
 }
