@@ -369,7 +369,7 @@ func (r *run) window(ctx context.Context, tg *target) error {
 	// recency instead; searches made only of rarer words keep bm25.
 	if r.db.Dialect == store.SQLite && len(tg.pos) > 0 {
 		for _, w := range loosen(tg.pos) {
-			key := tg.ent.fts + "\x00" + sqliteTerm(w)
+			key := commonKey(tg, w)
 			if len(tg.pos) == 1 && len(tg.pos[0].words) == 1 {
 				// A single word: the window is its own count, kept for
 				// windowCounts' next decision.
@@ -428,12 +428,15 @@ func (r *run) windowCounts(tg *target) bool {
 		if len(w.words) != 1 || w.raw != "" {
 			return false
 		}
-		if c, ok := r.s.commonWords.get(tg.ent.fts + "\x00" + sqliteTerm(w)); ok && c {
+		if c, ok := r.s.commonWords.get(commonKey(tg, w)); ok && c {
 			common = true
 		}
 	}
 	return common
 }
+
+// commonKey is the key of word w's flag in commonWords, for tg's index.
+func commonKey(tg *target, w word) string { return tg.ent.fts + "\x00" + sqliteTerm(w) }
 
 // errNotApplicable reports a field that the entity does not have.
 var errNotApplicable = errors.New("field does not apply")

@@ -114,7 +114,6 @@ func TestBatchFlushesSearchOnce(t *testing.T) {
 	defer cancel()
 	ctx := agentContext(t, app, "batch-agent@desk.test")
 	const n = 16
-	ids := make([]int64, n+1)
 	create := func(ctx context.Context, i int) (int64, error) {
 		subj := fmt.Sprintf("Printer %d is on fire", i)
 		tags := []string{"printer", "fire", fmt.Sprintf("floor%d", i)}
@@ -129,7 +128,6 @@ func TestBatchFlushesSearchOnce(t *testing.T) {
 		if err != nil {
 			return 0, err
 		}
-		ids[i] = tk.ID
 		return tk.ID, nil
 	}
 	if _, err := create(ctx, 0); err != nil {
@@ -139,11 +137,12 @@ func TestBatchFlushesSearchOnce(t *testing.T) {
 	if b.writes["ticket_search"] > 2 || b.writes["user_search"] > 2 {
 		t.Errorf("a batch of %d creates (ids in the order run: %v) wrote %v index segments, want one a table (two if the batch was split)", n, b.order, b.writes)
 	}
+	created := b.ids
 	b = batched(t, ctx, app.DB, n, []string{"ticket_search"}, func(ctx context.Context, i int) (int64, error) {
 		tags, status := []string{"printer", "smoke"}, "open"
-		_, _, err := app.Tickets.Update(ctx, ids[i+1], ticket.Input{Comment: &ticket.CommentInput{Body: "Still smoking.", Public: new(bool)},
+		_, _, err := app.Tickets.Update(ctx, created[i], ticket.Input{Comment: &ticket.CommentInput{Body: "Still smoking.", Public: new(bool)},
 			Tags: &tags, Status: &status})
-		return ids[i+1], err
+		return created[i], err
 	})
 	t.Logf("updates: ids in the order run %v, %d index segments", b.order, b.writes["ticket_search"])
 	// Updates reach the writer in any order, and FTS5 flushes at each id
@@ -168,15 +167,17 @@ func agentContext(t *testing.T, app *server.App, email string) context.Context {
 // batch is what batched saw.
 type batch struct {
 	writes   map[string]uint64 // segments each FTS5 table wrote
-	order    []int64           // the records' ids in the order their transactions ran
+	ids      []int64           // the id each call returned, by call
+	order    []int64           // the same ids in the order their transactions ran
 	descents int               // how many ids of order are lower than the one before
 }
 
-// batched runs n calls of f(ctx, 0…n-1), ctx derived from parent, at once while it holds the writer,
-// so that they wait for it together and the batcher takes them into one
-// transaction (a background job of the server may be queued among them and
-// leave some for the next batch). f returns the id of the record whose
-// search document it writes in its first write transaction.
+// batched runs n calls of f(ctx, 0…n-1), each ctx made from parent, at
+// once while it holds the writer, so that they wait for it together and
+// the batcher takes them into one transaction (a background job of the
+// server may be queued among them and leave some for the next batch). f
+// returns the id of the record whose search document it writes in its
+// first write transaction.
 func batched(t *testing.T, parent context.Context, db *store.DB, n int, tables []string, f func(ctx context.Context, i int) (int64, error)) batch {
 	t.Helper()
 	entered, release, held := make(chan struct{}), make(chan struct{}), make(chan error, 1)
@@ -191,7 +192,7 @@ func batched(t *testing.T, parent context.Context, db *store.DB, n int, tables [
 	var mu sync.Mutex
 	ran := make([]int, 0, n) // calls in the order their first write transaction began
 	errs := make(chan error, n)
-	id := make([]int64, n)
+	b.ids = make([]int64, n)
 	for i := range n {
 		began := false
 		ctx := store.TraceStatements(parent, func(q string) {
@@ -204,7 +205,7 @@ func batched(t *testing.T, parent context.Context, db *store.DB, n int, tables [
 		})
 		go func() {
 			var err error
-			id[i], err = f(ctx, i)
+			b.ids[i], err = f(ctx, i)
 			errs <- err
 		}()
 	}
@@ -229,8 +230,8 @@ func batched(t *testing.T, parent context.Context, db *store.DB, n int, tables [
 	mu.Lock()
 	defer mu.Unlock()
 	for k, i := range ran {
-		b.order = append(b.order, id[i])
-		if k > 0 && id[i] < b.order[k-1] {
+		b.order = append(b.order, b.ids[i])
+		if k > 0 && b.ids[i] < b.order[k-1] {
 			b.descents++
 		}
 	}

@@ -235,7 +235,7 @@ func openPostgres(ctx context.Context, url string) (*DB, error) {
 		d.Close()
 		return nil, fmt.Errorf("connect to postgres %s: %w", redact(url), err)
 	}
-	return &DB{Dialect: Postgres, write: d, read: d}, nil
+	return &DB{Dialect: Postgres, write: d, read: d, lookup: d}, nil
 }
 
 // Close closes both pools.
@@ -249,7 +249,7 @@ func (db *DB) Close() error {
 	if db.read != db.write {
 		err = errors.Join(err, db.read.Close())
 	}
-	if db.lookup != nil && db.lookup != db.read {
+	if db.lookup != db.read {
 		err = errors.Join(err, db.lookup.Close())
 	}
 	return err
@@ -319,9 +319,6 @@ func (db *DB) Lookup(ctx context.Context, q string, args ...any) *sql.Row {
 		if st := db.lookups.get(ctx, q); st != nil {
 			return st.QueryRowContext(ctx, args...)
 		}
-	}
-	if db.lookup == nil {
-		return db.QueryRow(ctx, q, args...)
 	}
 	return db.lookup.QueryRowContext(ctx, db.Rebind(q), args...)
 }
