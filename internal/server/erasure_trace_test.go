@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/frontdesk/frontdesk/internal/audit"
@@ -59,10 +60,10 @@ func TestErasureLeavesNoTrace(t *testing.T) {
 			var dataDir string
 			app, base, _, _ := start(t, u, func(c *server.Config) { c.MaxUpload = 1 << 20; dataDir = c.DataDir })
 
-			hooked := 0
+			var hooked atomic.Int64 // the webhook's deliveries, counted on the server's goroutines
 			hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				io.Copy(io.Discard, r.Body)
-				hooked++
+				hooked.Add(1)
 				w.Write([]byte(`{"ok":true}`))
 			}))
 			t.Cleanup(hook.Close)
@@ -183,7 +184,7 @@ func TestErasureLeavesNoTrace(t *testing.T) {
 					t.Errorf("the test gave them no %s", what)
 				}
 			}
-			if hooked == 0 {
+			if hooked.Load() == 0 {
 				t.Error("the webhook received nothing")
 			}
 			if found := traces(t, app.DB, dataDir, u != ""); len(found) == 0 {
