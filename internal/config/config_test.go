@@ -39,6 +39,8 @@ var badValues = map[config.Kind][]string{
 // Per-option additions: values only some options of a kind refuse.
 var extraBad = map[string][]string{
 	"job-workers": {"0", "257"},
+	// A window smaller than the paging depth would cut off reachable pages.
+	"search-window": {"0", "999", "1000001"},
 }
 
 func env(m map[string]string) func(string) (string, bool) {
@@ -106,6 +108,8 @@ func TestGoodValues(t *testing.T) {
 		{map[string]string{"FRONTDESK_MAX_UPLOAD": "512 kib"}, nil, func(c *config.Config) bool { return c.Server.MaxUpload == 512<<10 }},
 		{map[string]string{"FRONTDESK_MAX_UPLOAD": "52428800"}, nil, func(c *config.Config) bool { return c.Server.MaxUpload == 52428800 }},
 		{nil, []string{"--max-upload", "2GiB"}, func(c *config.Config) bool { return c.Server.MaxUpload == 2<<30 }},
+		{nil, nil, func(c *config.Config) bool { return c.Server.SearchWindow == 5000 }},
+		{map[string]string{"FRONTDESK_SEARCH_WINDOW": "1000"}, nil, func(c *config.Config) bool { return c.Server.SearchWindow == 1000 }},
 		{map[string]string{"FRONTDESK_TRUSTED_PROXIES": "10.0.0.0/8, 192.0.2.7"}, nil, func(c *config.Config) bool { return len(c.Server.TrustedProxies) == 2 }},
 		{map[string]string{"FRONTDESK_METRICS_ADDR": "127.0.0.1:9090"}, nil, func(c *config.Config) bool { return c.Server.MetricsAddr == "127.0.0.1:9090" }},
 		{map[string]string{"FRONTDESK_METRICS_TOKEN": "0123456789abcdef01234567"}, nil, func(c *config.Config) bool { return c.Server.MetricsToken == "0123456789abcdef01234567" }},

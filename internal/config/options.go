@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/frontdesk/frontdesk/internal/search"
 	"github.com/frontdesk/frontdesk/internal/server"
 )
 
@@ -39,6 +40,8 @@ var options = []Option{
 				c.Server.WebFormRateLimit = -1 // server.Config: negative = no limit
 			}
 		}),
+	opt(KindInt, "search-window", strconv.Itoa(server.Defaults.SearchWindow), "How many of the most recent tickets holding a staff search's words it looks through (at least 1000, the paging depth): smaller is faster on large stores, larger finds older matches of searches with conditions.", Serve,
+		parseInt(search.MaxResults, 1_000_000), func(c *Config, v int) { c.Server.SearchWindow = v }),
 	opt(KindInt, "job-workers", strconv.Itoa(server.Defaults.JobWorkers), "Background job workers.", Serve,
 		parseInt(1, 256), func(c *Config, v int) { c.Server.JobWorkers = v }),
 	opt(KindDuration, "job-retention", server.Defaults.JobRetention.String(), "How long completed background jobs are kept before the hourly purge deletes them (at least 24h).", Serve,

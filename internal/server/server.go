@@ -109,6 +109,9 @@ type Config struct {
 	// AuditStream, when set, copies every committed audit-log entry as a
 	// JSON line to a file or syslog (audit.ParseStreamSpec); empty: off.
 	AuditStream string
+	// SearchWindow is how many of the most recent documents holding a
+	// search's words a staff search considers (search.Service.Window).
+	SearchWindow int
 }
 
 // Defaults holds the default of every Config field that has one: the only
@@ -128,6 +131,7 @@ var Defaults = Config{
 	JobRetention:       jobs.DefaultRetention.Completed,
 	FailedJobRetention: jobs.DefaultRetention.Failed,
 	MailMaxBytes:       smtpin.DefaultMaxBytes,
+	SearchWindow:       search.DefaultWindow,
 }
 
 // withDefaults fills the zero fields of c that have a default.
@@ -299,7 +303,7 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 	// Package ticket owns the tickets: a user merge hands them over through it.
 	a.People.MoveTicketsTx = a.Tickets.MoveUserTx
 	a.People.EraseTicketsTx = a.Tickets.EraseUserTx
-	a.Search = &search.Service{DB: db, Tickets: a.Tickets, People: a.People, Now: time.Now}
+	a.Search = &search.Service{DB: db, Tickets: a.Tickets, People: a.People, Now: time.Now, Window: cfg.SearchWindow}
 	a.Bulk = &bulk.Service{DB: db, Tickets: a.Tickets, People: a.People, OnJob: a.Jobs.Notify}
 	a.Bulk.Register(a.Jobs)
 	box, err := openSecrets(ctx, cfg.DataDir, db)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/frontdesk/frontdesk/internal/desk"
 	"github.com/frontdesk/frontdesk/internal/people"
+	"github.com/frontdesk/frontdesk/internal/search"
 	"github.com/frontdesk/frontdesk/internal/server"
 	"github.com/frontdesk/frontdesk/internal/store/storetest"
 )
@@ -198,5 +199,18 @@ func TestGracefulShutdown(t *testing.T) {
 	app.DB.QueryRow(context.Background(), `SELECT COUNT(*) FROM ticket_comments`).Scan(&comments)
 	if n != created || comments != n {
 		t.Fatalf("%d answered 201, %d tickets stored, %d comments", created, n, comments)
+	}
+}
+
+// --search-window reaches the search service; left zero, search keeps its
+// own default.
+func TestSearchWindowReachesSearch(t *testing.T) {
+	app, _, cancel, _ := start(t, "", func(c *server.Config) { c.SearchWindow = 1234 })
+	defer cancel()
+	if app.Search.Window != 1234 {
+		t.Fatalf("search window %d, want 1234", app.Search.Window)
+	}
+	if server.Defaults.SearchWindow != search.DefaultWindow {
+		t.Fatalf("default window %d, search's %d", server.Defaults.SearchWindow, search.DefaultWindow)
 	}
 }
