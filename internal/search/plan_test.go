@@ -113,10 +113,34 @@ func BenchmarkSearch(b *testing.B) {
 	}
 }
 
+// BenchmarkSearchWindow runs the mix with the window at --search-window's
+// floor (the paging depth) and at its default, on one store: what the
+// option trades (README, Performance).
+func BenchmarkSearchWindow(b *testing.B) {
+	b.Run("sqlite", func(b *testing.B) { benchWindows(b, storetest.SQLite(b)) })
+	if storetest.PostgresURL() != "" {
+		b.Run("postgres", func(b *testing.B) { benchWindows(b, storetest.Postgres(b)) })
+	}
+}
+
+func benchWindows(b *testing.B, db *store.DB) {
+	seed(b, db)
+	seedBands(b, db, 20000)
+	for _, w := range []int{MaxResults, DefaultWindow} {
+		s := newService(db)
+		s.Window = w
+		b.Run(fmt.Sprintf("window=%d", w), func(b *testing.B) { benchMix(b, s) })
+	}
+}
+
 func benchSearch(b *testing.B, db *store.DB) {
 	seed(b, db)
 	seedBands(b, db, 20000)
-	s := newService(db)
+	benchMix(b, newService(db))
+}
+
+// benchMix runs each query of benchQueries, then an end-user's search.
+func benchMix(b *testing.B, s *Service) {
 	for _, q := range benchQueries {
 		b.Run(q, func(b *testing.B) {
 			ctx := as(agent)
