@@ -40,7 +40,7 @@ var options = []Option{
 				c.Server.WebFormRateLimit = -1 // server.Config: negative = no limit
 			}
 		}),
-	opt(KindInt, "search-window", strconv.Itoa(server.Defaults.SearchWindow), "How many of the most recent tickets holding a staff search's words it looks through (at least 1000, the paging depth): smaller is faster on large stores, larger finds older matches of searches with conditions.", Serve,
+	opt(KindInt, "search-window", strconv.Itoa(server.Defaults.SearchWindow), "How many of the most recent tickets (or users, or organizations) holding a staff search's words it looks through (at least 1000, the paging depth): smaller is faster on large stores, larger finds older matches of searches with conditions.", Serve,
 		parseInt(search.MaxResults, 1_000_000), func(c *Config, v int) { c.Server.SearchWindow = v }),
 	opt(KindInt, "job-workers", strconv.Itoa(server.Defaults.JobWorkers), "Background job workers.", Serve,
 		parseInt(1, 256), func(c *Config, v int) { c.Server.JobWorkers = v }),

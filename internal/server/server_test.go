@@ -202,8 +202,7 @@ func TestGracefulShutdown(t *testing.T) {
 	}
 }
 
-// --search-window reaches the search service; left zero, search keeps its
-// own default.
+// --search-window reaches the search service, and its default is search's.
 func TestSearchWindowReachesSearch(t *testing.T) {
 	app, _, cancel, _ := start(t, "", func(c *server.Config) { c.SearchWindow = 1234 })
 	defer cancel()
