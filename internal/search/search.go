@@ -311,7 +311,8 @@ func (r *run) window(ctx context.Context, tg *target) error {
 	q := `SELECT COUNT(*), MIN(w.` + col + `), MAX(w.` + col + `)`
 	dest := []any{&n, &low, &high}
 	join, joinArgs := "", []any(nil)
-	if r.windowCounts(tg) {
+	counts := r.windowCounts(tg)
+	if counts {
 		e, a := tg.ent, tg.ent.alias
 		q += `, COUNT(` + a + `.id)`
 		dest = append(dest, &counted)
@@ -337,7 +338,7 @@ func (r *run) window(ctx context.Context, tg *target) error {
 	if err != nil {
 		return err
 	}
-	tg.counted, tg.count = join != "", counted
+	tg.counted, tg.count = counts, counted
 	if n >= size && ids.Valid {
 		tg.windowIDs = ids.String
 	}
@@ -417,8 +418,8 @@ func (r *run) window(ctx context.Context, tg *target) error {
 // after the window), no excluded words, staff searches. And only words
 // without conditions: with one (status:new blank) the page no longer stops
 // early (it walks the window past every match the condition rejects), and
-// the one-pass form was measured faster (20,000 tickets: printer −11 %,
-// status:new blank +14 % when counted here).
+// counting it here was measured slower (20,000 tickets: status:new blank
+// +14 %; BENCHMARKS.md, "A common word's count made in the window pass").
 func (r *run) windowCounts(tg *target) bool {
 	if r.db.Dialect != store.SQLite || tg.public || tg.keyset || len(tg.neg) > 0 || len(tg.pos) == 0 || tg.conds > 0 {
 		return false

@@ -302,12 +302,7 @@ func (db *DB) Query(ctx context.Context, q string, args ...any) (*sql.Rows, erro
 
 // QueryRow runs a single-row read on the read pool.
 func (db *DB) QueryRow(ctx context.Context, q string, args ...any) *sql.Row {
-	if db.reads != nil {
-		if st := db.reads.get(ctx, q); st != nil {
-			return st.QueryRowContext(ctx, args...)
-		}
-	}
-	return db.read.QueryRowContext(ctx, db.Rebind(q), args...)
+	return db.rowFrom(ctx, db.reads, db.read, q, args)
 }
 
 // Lookup runs a single-row read of a few pages by key, made on the
@@ -315,12 +310,18 @@ func (db *DB) QueryRow(ctx context.Context, q string, args ...any) *sql.Row {
 // authenticates a request. On SQLite it uses connections of its own,
 // without a memory map (see openSQLite).
 func (db *DB) Lookup(ctx context.Context, q string, args ...any) *sql.Row {
-	if db.lookups != nil {
-		if st := db.lookups.get(ctx, q); st != nil {
+	return db.rowFrom(ctx, db.lookups, db.lookup, q, args)
+}
+
+// rowFrom runs a single-row read on pool, through cache's prepared
+// statements when there is a cache (SQLite).
+func (db *DB) rowFrom(ctx context.Context, cache *stmtCache, pool *sql.DB, q string, args []any) *sql.Row {
+	if cache != nil {
+		if st := cache.get(ctx, q); st != nil {
 			return st.QueryRowContext(ctx, args...)
 		}
 	}
-	return db.lookup.QueryRowContext(ctx, db.Rebind(q), args...)
+	return pool.QueryRowContext(ctx, db.Rebind(q), args...)
 }
 
 // Exec runs one write statement in its own transaction.

@@ -130,7 +130,7 @@ func TestBrowserAlerts(t *testing.T) {
 				chromedp.Click(chromedp.CSS(`#al-concurrent`)),
 				chromedp.Click(chromedp.CSS(`#alerts-form button[type=submit]`)),
 			)
-			ad.waitJS(`location.search.includes("m=settings") && document.readyState === "complete" && document.querySelector("#al-contact") !== null`, "the saved settings")
+			ad.waitURL(`location.search.includes("m=settings") && document.querySelector("#al-contact") !== null`, "the saved settings")
 			if v := ad.eval(`document.querySelector("#al-contact").value + " " + document.querySelector("#al-concurrent").checked`); v != "security@example.com false" {
 				t.Errorf("form after saving: %q", v)
 			}

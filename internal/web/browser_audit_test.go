@@ -31,7 +31,7 @@ func TestBrowserAuditLog(t *testing.T) {
 				chromedp.SetValue(chromedp.CSS(`#af-action`), "group.renamed"),
 				chromedp.Click(chromedp.CSS(`#audit-apply`)),
 			)
-			ad.waitJS(`location.search.includes("action=group.renamed")`, "the action filter in the URL")
+			ad.waitURL(`location.search.includes("action=group.renamed")`, "the action filter in the URL")
 			ad.waitJS(rows+` === 1 && document.querySelector("#audit-table tbody").innerText.includes("192.0.2.20")`, "one group.renamed row")
 			if got := ad.eval(`document.querySelector("#af-action").value`); got != "group.renamed" {
 				t.Errorf("the filter does not stay selected: %q", got)
@@ -44,7 +44,7 @@ func TestBrowserAuditLog(t *testing.T) {
 				chromedp.SetValue(chromedp.CSS(`#af-target`), id(e.customer.ID)),
 				chromedp.Click(chromedp.CSS(`#audit-apply`)),
 			)
-			ad.waitJS(`location.search.includes("target_type=user")`, "the target filter in the URL")
+			ad.waitURL(`location.search.includes("target_type=user")`, "the target filter in the URL")
 			ad.waitJS(`[...document.querySelectorAll("#audit-table tbody tr")].every(r => r.innerText.includes("user"))`, "only user entries")
 			if ad.eval(`String(document.querySelector("#audit-table tbody").innerText.includes("192.0.2.10"))`) != "true" {
 				t.Error("the user entry is missing")

@@ -57,7 +57,7 @@ func TestBrowserChatBotHandover(t *testing.T) {
 
 	ag.waitText("How do I return my order?")
 	ag.do(chromedp.Click(chromedp.CSS(`#chat-queue form button`)))
-	ag.waitJS(`location.search.includes("c=")`, "the chat page")
+	ag.waitURL(`location.search.includes("c=")`, "the chat page")
 	ag.waitText("This article may help:")
 	ag.waitText("Returning an order")
 	vi.waitWidget("Alan Agent joined the chat.")

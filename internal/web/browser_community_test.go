@@ -43,7 +43,7 @@ func TestBrowserCommunityEscalation(t *testing.T) {
 		chromedp.SetValue(chromedp.CSS(`#post-details`), "I was charged twice.\n\n<script>window.__xss=2</script>"),
 		chromedp.Click(chromedp.CSS(`#new-post-form button[type=submit]`)),
 	)
-	cu.waitJS(`location.search.includes("m=cheld") && document.readyState === "complete"`, "post held")
+	cu.waitURL(`location.search.includes("m=cheld")`, "post held")
 	cu.waitText("waits for a moderator")
 	cu.noScriptRan("the held post")
 	cu.accessible("the held post")
@@ -60,7 +60,7 @@ func TestBrowserCommunityEscalation(t *testing.T) {
 	ag.waitJS(`document.querySelector('#escalate') !== null`, "escalate button")
 	ag.accessible("the post as an agent")
 	ag.do(chromedp.Click(chromedp.CSS(`#escalate`)))
-	ag.waitJS(`location.search.includes("m=cescalated") && document.querySelector('#post-ticket-link') !== null`, "ticket link")
+	ag.waitURL(`location.search.includes("m=cescalated") && document.querySelector('#post-ticket-link') !== null`, "ticket link")
 	ag.noScriptRan("the escalated post")
 	ag.accessible("the escalated post")
 	got, err := e.app.Community.Post(e.sys, post.ID)

@@ -25,7 +25,7 @@ func TestBrowserAgentRepliesAndSolves(t *testing.T) {
 
 			ag := b.tab("agent")
 			ag.open(e.base + "/agent")
-			ag.waitJS(`location.pathname === "/agent/signin"`, "redirect to the agent sign-in")
+			ag.waitURL(`location.pathname === "/agent/signin"`, "redirect to the agent sign-in")
 			ag.signIn(e.base, "/agent/signin", e.agent.Email)
 			ag.waitText("Your unsolved tickets")
 			ag.shot("home")
@@ -34,7 +34,7 @@ func TestBrowserAgentRepliesAndSolves(t *testing.T) {
 			ag.waitJS(`document.querySelector('#view-rows tr[data-ticket-id="`+id(tk.ID)+`"]') !== null`, "the ticket in the view")
 			ag.shot("view")
 			ag.do(chromedp.Click(chromedp.CSS(`#view-rows tr[data-ticket-id="` + id(tk.ID) + `"] .subject a`)))
-			ag.waitJS(`location.pathname === "/agent/tickets/`+id(tk.ID)+`"`, "the ticket page")
+			ag.waitURL(`location.pathname === "/agent/tickets/`+id(tk.ID)+`"`, "the ticket page")
 			ag.waitText("PC LOAD LETTER")
 
 			reply := "Please load letter-size paper into tray 2."
@@ -275,9 +275,8 @@ func TestBrowserKeyboardShortcuts(t *testing.T) {
 	ag.do(chromedp.KeyEvent("j"), chromedp.KeyEvent("j"), chromedp.KeyEvent("k"))
 	ag.waitJS(`document.querySelector("tr.is-selected") && document.querySelector("tr.is-selected").getAttribute("data-ticket-id") === "`+id(tks[0].ID)+`"`, "first row selected")
 	ag.do(chromedp.KeyEvent("j"), chromedp.KeyEvent("o"))
-	ag.waitJS(`location.pathname === "/agent/tickets/`+id(tks[1].ID)+`"`, "second ticket opened")
-	ag.waitText("Body 2")
-	ag.waitJS(`document.readyState === "complete"`, "ticket scripts loaded")
+	ag.waitURL(`location.pathname === "/agent/tickets/`+id(tks[1].ID)+`"`, "second ticket opened")
+	ag.waitText("Body 2") // waitURL waited for the page's deferred scripts too
 
 	ag.do(chromedp.KeyEvent("?"))
 	ag.waitJS(`document.querySelector("#shortcuts-dialog").open`, "help dialog")
@@ -299,7 +298,7 @@ func TestBrowserKeyboardShortcuts(t *testing.T) {
 	ag.waitJS(`document.activeElement.id === "reply-body" && document.querySelector('input[data-kind="public"]').checked`, "public reply mode")
 	ag.eval(`document.activeElement.blur(), ""`)
 	ag.do(chromedp.KeyEvent("j"))
-	ag.waitJS(`location.pathname === "/agent/tickets/`+id(tks[2].ID)+`"`, "next ticket")
+	ag.waitURL(`location.pathname === "/agent/tickets/`+id(tks[2].ID)+`"`, "next ticket")
 	ag.noScriptRan("keyboard")
 }
 

@@ -108,7 +108,7 @@ func TestBrowserHelpCenter(t *testing.T) {
 			ad.waitJS(`document.querySelector("#hc-preview img") !== null && document.querySelector("#hc-preview img").getAttribute("src") === `+strconv.Quote(img.Path()), "the image in the preview")
 			ad.open(e.base + fmt.Sprintf("/agent/hc/categories/%d?locale=pl", c.catID))
 			ad.do(chromedp.SetValue(chromedp.CSS(`#hcg-name`), "Twoje konto"), chromedp.Submit(chromedp.CSS(`#hcg-name`)))
-			ad.waitJS(`location.search.includes("m=updated")`, "saved")
+			ad.waitURL(`location.search.includes("m=updated")`, "saved")
 			if got, _ := e.app.HelpCenter.Category(e.sys, c.catID, "pl"); got.Name != "Twoje konto" {
 				t.Errorf("Polish category name after edit: %q", got.Name)
 			}

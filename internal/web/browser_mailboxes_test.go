@@ -123,7 +123,7 @@ func TestBrowserMailboxAdmin(t *testing.T) {
 			ad.accessible("the support addresses page after a check")
 
 			ad.do(chromedp.Click(chromedp.CSS(`a[href="/agent/admin/mailboxes/` + mid + `"]`)))
-			ad.waitJS(`location.pathname === "/agent/admin/mailboxes/`+mid+`"`, "the edit page")
+			ad.waitURL(`location.pathname === "/agent/admin/mailboxes/`+mid+`"`, "the edit page")
 			ad.waitText("No DKIM key")
 			ad.accessible("the edit page")
 			if v := ad.eval(`document.querySelector("#mb-iw").value + document.querySelector("#mb-sw").value`); v != "" {

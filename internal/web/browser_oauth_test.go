@@ -48,7 +48,7 @@ func TestBrowserOAuthConsent(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS(`#si-password`), password),
 		chromedp.Click(chromedp.CSS(`form[action$="signin"] button[type=submit]`)),
 	)
-	tb.waitJS(`location.pathname === "/oauth/authorizations/new" && !!document.querySelector("#oauth-allow")`, "consent page")
+	tb.waitURL(`location.pathname === "/oauth/authorizations/new" && !!document.querySelector("#oauth-allow")`, "consent page")
 	if txt := tb.text(); !strings.Contains(txt, "Browser App") || !strings.Contains(txt, "Read everything your account can see") {
 		t.Fatalf("consent page text:\n%s", txt)
 	}

@@ -43,7 +43,7 @@ func TestBrowserRetentionAdmin(t *testing.T) {
 		chromedp.SetValue(chromedp.CSS(`#ret-tag`), "old"),
 		chromedp.Click(chromedp.CSS(`form[action="/agent/admin/retention"][method="post"] button.primary`)),
 	)
-	ad.waitJS(`location.search.includes("m=created") && document.readyState === "complete"`, "policy created")
+	ad.waitURL(`location.search.includes("m=created")`, "policy created")
 	ad.accessible("the retention page with a policy")
 	ps, err := e.app.Retention.List(e.sys)
 	if err != nil || len(ps) != 1 || ps[0].Tag != "old" || ps[0].Days != 30 || !ps[0].Active {
@@ -75,7 +75,7 @@ func TestBrowserRetentionAdmin(t *testing.T) {
 		chromedp.Click(chromedp.CSS(sel+` input[name=active]`)),
 		chromedp.Click(chromedp.CSS(sel+` button`)),
 	)
-	ad.waitJS(`location.search.includes("m=updated") && document.readyState === "complete"`, "policy saved")
+	ad.waitURL(`location.search.includes("m=updated")`, "policy saved")
 	if p, err := e.app.Retention.Get(e.sys, id); err != nil || p.Active {
 		t.Fatalf("policy after turning off %+v %v", p, err)
 	}
@@ -89,7 +89,7 @@ func TestBrowserRetentionAdmin(t *testing.T) {
 	ad.accessible("the retention page in Polish")
 
 	ad.do(chromedp.Click(chromedp.CSS(`form[action="/agent/admin/retention/` + itoa(id) + `/delete"] button`)))
-	ad.waitJS(`location.search.includes("m=deleted") && document.readyState === "complete"`, "policy deleted")
+	ad.waitURL(`location.search.includes("m=deleted")`, "policy deleted")
 	if ps, err := e.app.Retention.List(e.sys); err != nil || len(ps) != 0 {
 		t.Fatalf("policies after delete %+v %v", ps, err)
 	}

@@ -25,7 +25,7 @@ func TestBrowserTriggerBuilder(t *testing.T) {
 			ad.waitText("New trigger")
 			ad.accessible("the triggers page")
 			ad.do(chromedp.Click(chromedp.CSS(`a[href="/agent/admin/triggers/new"]`)))
-			ad.waitJS(`location.pathname === "/agent/admin/triggers/new"`, "the builder")
+			ad.waitURL(`location.pathname === "/agent/admin/triggers/new"`, "the builder")
 			ad.waitJS(`!document.querySelector('[data-rule-add="all"]').hidden`, "the script's add buttons")
 			ad.accessible("the trigger builder")
 			rows := func(list string) string {

@@ -18,9 +18,9 @@ func TestBrowserTwoFactor(t *testing.T) {
 
 	ag := b.tab("agent")
 	ag.signIn(e.base, "/agent/signin", e.agent.Email)
-	ag.waitJS(`location.pathname === "/agent"`, "the agent home")
+	ag.waitURL(`location.pathname === "/agent"`, "the agent home")
 	ag.do(chromedp.Click(chromedp.CSS(`a.whoami`)))
-	ag.waitJS(`location.pathname === "/agent/security"`, "the security page")
+	ag.waitURL(`location.pathname === "/agent/security"`, "the security page")
 	ag.waitText("Two-step verification is off.")
 	ag.do(chromedp.Click(chromedp.CSS(`a[href="/agent/security/2fa/setup"]`)))
 	ag.waitJS(`document.querySelector("#tf-secret") !== null`, "the setup page")
@@ -39,11 +39,11 @@ func TestBrowserTwoFactor(t *testing.T) {
 
 	// Sign out and in again: the password alone is not enough.
 	ag.do(chromedp.Click(chromedp.CSS(`form[action="/signout"] button[type=submit]`)))
-	ag.waitJS(`location.pathname === "/agent/signin"`, "signed out")
+	ag.waitURL(`location.pathname === "/agent/signin"`, "signed out")
 	ag.signIn(e.base, "/agent/signin", e.agent.Email)
-	ag.waitJS(`location.pathname === "/agent/2fa"`, "the code page")
+	ag.waitURL(`location.pathname === "/agent/2fa"`, "the code page")
 	ag.open(e.base + "/agent/tickets/new")
-	ag.waitJS(`location.pathname === "/agent/2fa"`, "still the code page")
+	ag.waitURL(`location.pathname === "/agent/2fa"`, "still the code page")
 	ag.do(
 		chromedp.SendKeys(chromedp.CSS(`#tf-code`), "000000"),
 		chromedp.Click(chromedp.CSS(`form[action="/agent/2fa"] button[type=submit]`)),
@@ -56,7 +56,7 @@ func TestBrowserTwoFactor(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS(`#tf-code`), code),
 		chromedp.Click(chromedp.CSS(`form[action="/agent/2fa"] button[type=submit]`)),
 	)
-	ag.waitJS(`location.pathname === "/agent/tickets/new"`, "signed in, back where the agent was going")
+	ag.waitURL(`location.pathname === "/agent/tickets/new"`, "signed in, back where the agent was going")
 	ag.noScriptRan("2FA pages")
 
 	// The admin requires 2FA for staff.
@@ -68,7 +68,7 @@ func TestBrowserTwoFactor(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`#require-2fa-form button[type=submit]`)),
 	)
 	// The admin has no 2FA either, so is the first to be sent to enrol.
-	ad.waitJS(`location.pathname === "/agent/security/2fa/setup"`, "the admin sent to enrol")
+	ad.waitURL(`location.pathname === "/agent/security/2fa/setup"`, "the admin sent to enrol")
 	if on, _ := e.app.Web.TwoFactorForTest().RequiredFor(e.sys, e.agent2.Role); !on {
 		t.Fatal("2FA not required after saving")
 	}
@@ -76,10 +76,10 @@ func TestBrowserTwoFactor(t *testing.T) {
 	// Another agent without 2FA can only enrol.
 	g := b.tab("grace")
 	g.signIn(e.base, "/agent/signin", e.agent2.Email)
-	g.waitJS(`location.pathname === "/agent/security/2fa/setup"`, "forced to the setup page")
+	g.waitURL(`location.pathname === "/agent/security/2fa/setup"`, "forced to the setup page")
 	g.waitText("Your administrator requires two-step verification")
 	g.open(e.base + "/agent/views/pending")
-	g.waitJS(`location.pathname === "/agent/security/2fa/setup"`, "still forced to the setup page")
+	g.waitURL(`location.pathname === "/agent/security/2fa/setup"`, "still forced to the setup page")
 	g.noScriptRan("forced enrolment")
 	ad.noScriptRan("admin security")
 }

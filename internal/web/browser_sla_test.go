@@ -30,7 +30,7 @@ func TestBrowserSLAPolicy(t *testing.T) {
 			ad.waitText("No SLA policy yet.")
 			ad.accessible("the SLA policies page")
 			ad.do(chromedp.Click(chromedp.CSS(`a[href="/agent/admin/slas/new"]`)))
-			ad.waitJS(`location.pathname === "/agent/admin/slas/new" && document.readyState === "complete" && !!document.querySelector("#sla-form")`, "the new policy page")
+			ad.waitURL(`location.pathname === "/agent/admin/slas/new" && !!document.querySelector("#sla-form")`, "the new policy page")
 			ad.accessible("the new policy page")
 			ad.do(
 				chromedp.SetValue(chromedp.CSS(`#sla-name`), "Pilne"),

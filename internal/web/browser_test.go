@@ -234,6 +234,16 @@ func (tb *tab) waitJS(expr, what string) {
 	tb.b.t.Fatalf("%s: waiting for %s (last error %v) at %s\npage text:\n%s", tb.name, what, last, loc, txt)
 }
 
+// waitURL waits until a JavaScript expression about location is true and
+// the page has finished loading. The URL changes when a navigation
+// commits, before the new document is parsed, so a page read right after
+// a check of the URL alone can find no element (TestBrowserAlerts failed
+// in CI that way).
+func (tb *tab) waitURL(expr, what string) {
+	tb.b.t.Helper()
+	tb.waitJS("("+expr+`) && document.readyState === "complete"`, what)
+}
+
 func (tb *tab) open(url string) { tb.b.t.Helper(); tb.do(chromedp.Navigate(url)) }
 
 // shot saves a PNG of the page and logs where.

@@ -37,7 +37,7 @@ func TestBrowserViewsAndMacros(t *testing.T) {
 				chromedp.Click(chromedp.CSS(`#rule-save`)),
 			)
 			ad.waitText("Everything open")
-			ad.waitJS(`location.pathname === "/agent/manage/views"`, "the view list")
+			ad.waitURL(`location.pathname === "/agent/manage/views"`, "the view list")
 			ad.accessible("the view list")
 			vs, err := e.app.Views.List(e.sys, views.Filter{})
 			if err != nil || len(vs) != 1 {
@@ -57,7 +57,7 @@ func TestBrowserViewsAndMacros(t *testing.T) {
 				chromedp.SetValue(chromedp.CSS(`#macro-comment`), "Hello {{ticket.requester.first_name}}, here is a reset link."),
 				chromedp.Click(chromedp.CSS(`#rule-save`)),
 			)
-			ad.waitJS(`location.pathname === "/agent/manage/macros"`, "the macro list")
+			ad.waitURL(`location.pathname === "/agent/manage/macros"`, "the macro list")
 			ad.waitText("Login::Reset link")
 			ad.accessible("the macro list")
 			ms, err := e.app.Macros.List(e.sys, macros.Filter{})
@@ -70,11 +70,11 @@ func TestBrowserViewsAndMacros(t *testing.T) {
 			ag.open(e.base + "/agent")
 			ag.waitText("Everything open")
 			ag.do(chromedp.Click(chromedp.CSS(`#custom-views a[href="/agent/views/` + vid + `"]`)))
-			ag.waitJS(`location.pathname === "/agent/views/`+vid+`"`, "the configured view")
+			ag.waitURL(`location.pathname === "/agent/views/`+vid+`"`, "the configured view")
 			ag.waitText("Broken login")
 			ag.accessible("a configured view")
 			ag.do(chromedp.Click(chromedp.CSS(`#custom-view-table a[href="/agent/tickets/` + strconv.FormatInt(tk.ID, 10) + `"]`)))
-			ag.waitJS(`location.pathname === "/agent/tickets/`+strconv.FormatInt(tk.ID, 10)+`"`, "the ticket page")
+			ag.waitURL(`location.pathname === "/agent/tickets/`+strconv.FormatInt(tk.ID, 10)+`"`, "the ticket page")
 			ag.waitText("Apply macro")
 			ag.accessible("the ticket page with macros")
 			ag.do(

@@ -52,7 +52,7 @@ func TestBrowserWebhookAdmin(t *testing.T) {
 				chromedp.Click(chromedp.CSS(`form[action="/agent/admin/webhooks/private"] button`)),
 			)
 			// Wait for the saved page (the box is ticked before it is sent).
-			ad.waitJS(`location.search.includes("m=updated") && document.readyState === "complete" && document.querySelector("input[name=allow_private]").checked`, "private addresses allowed")
+			ad.waitURL(`location.search.includes("m=updated") && document.querySelector("input[name=allow_private]").checked`, "private addresses allowed")
 			if on, err := e.app.Webhooks.AllowPrivate(e.sys); err != nil || !on {
 				t.Fatalf("the setting was not saved: %v %v", on, err)
 			}

@@ -145,7 +145,7 @@ func TestBrowserFirstRun(t *testing.T) {
 	}
 	tb := b.tab("owner")
 	tb.open(e.base + "/agent")
-	tb.waitJS(`location.pathname === "/agent/setup"`, "the owner page")
+	tb.waitURL(`location.pathname === "/agent/setup"`, "the owner page")
 	tb.waitText("Create the owner account")
 	// Every input has a label, and the page has a main landmark.
 	tb.waitJS(`[...document.querySelectorAll("form[action='/agent/setup'] input:not([type=hidden])")].every(i => i.labels.length === 1)`,
@@ -167,7 +167,7 @@ func TestBrowserFirstRun(t *testing.T) {
 	tb.waitJS(`document.querySelector("#setup-code").getAttribute("aria-invalid") === "true"`, "the code marked invalid")
 	tb.noScriptRan("the owner page")
 	fill(strings.ToLower(code))
-	tb.waitJS(`location.pathname === "/agent"`, "the workspace")
+	tb.waitURL(`location.pathname === "/agent"`, "the workspace")
 	tb.waitText("Olga Owner")
 	tb.noScriptRan("the workspace after setup")
 	tb.open(e.base + "/agent/setup")
