@@ -35,7 +35,9 @@ func TestBrowserShareLink(t *testing.T) {
 			ag.open(fmt.Sprintf("%s/agent/tickets/%d", e.base, tk.ID))
 			ag.waitText("Share link")
 			ag.do(chromedp.Click(chromedp.CSS(`#share-create`)))
-			ag.waitJS(`!!document.querySelector("#share-new-url")`, "the new link")
+			// app.js, a deferred script, turns the field's path into the full
+			// address: read it only once the page has loaded (CI read the path).
+			ag.waitJS(`!!document.querySelector("#share-new-url") && document.readyState === "complete"`, "the new link")
 			link := ag.eval(`document.querySelector("#share-new-url").value`)
 			if !strings.HasPrefix(link, e.base+"/shared/") {
 				t.Fatalf("the new link's field holds %q", link)
