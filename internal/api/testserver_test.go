@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -45,6 +46,14 @@ import (
 	"github.com/frontdesk/frontdesk/internal/views"
 	"github.com/frontdesk/frontdesk/internal/webhook"
 )
+
+func TestMain(m *testing.M) {
+	// Cheap password hashes: at the production cost (19 MiB, t=2) an
+	// argon2id hash takes about 160 ms under -race. No flow tested here
+	// depends on the cost parameters; internal/auth tests them.
+	auth.DefaultParams = auth.Argon2Params{Time: 1, Memory: 1024, Threads: 1, KeyLen: 32}
+	os.Exit(m.Run())
+}
 
 // testUser is a seeded user and the API token that authenticates as them.
 type testUser struct {

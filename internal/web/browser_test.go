@@ -18,6 +18,8 @@ import (
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
+
+	"github.com/frontdesk/frontdesk/internal/auth"
 )
 
 // Browser tests drive Debian's headless Chromium. Without a chromium binary
@@ -59,6 +61,12 @@ var chromium struct {
 }
 
 func TestMain(m *testing.M) {
+	// Cheap password hashes: every test environment hashes five passwords
+	// and most tests sign in, and at the production cost (19 MiB, t=2) an
+	// argon2id hash takes about 160 ms under -race, which made up a fifth
+	// of this package's CPU in CI. No flow tested here depends on the cost
+	// parameters; internal/auth tests them.
+	auth.DefaultParams = auth.Argon2Params{Time: 1, Memory: 1024, Threads: 1, KeyLen: 32}
 	code := m.Run()
 	if chromium.stop != nil {
 		chromium.stop()
