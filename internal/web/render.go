@@ -104,6 +104,12 @@ func fmtValue(v any) string {
 	return fmt.Sprint(v)
 }
 
+// embeddedPages are the page templates built into the binary, parsed once
+// per process: they cannot change while it runs, a parsed template is safe
+// to execute concurrently, and a process that starts many servers (the
+// test suite starts hundreds) parsed them for each one.
+var embeddedPages = sync.OnceValues(func() (map[string]*pageTemplate, error) { return parseTemplates(templateFS) })
+
 // parseTemplates parses the shared layout files (names starting with "_")
 // into every page template.
 func parseTemplates(fsys fs.FS) (map[string]*pageTemplate, error) {

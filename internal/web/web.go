@@ -225,7 +225,7 @@ func New(d Deps) (*Server, error) {
 	if s.overlay, err = loadOverlay(overlayFS); err != nil {
 		return nil, err
 	}
-	if s.pages, err = parseTemplates(templateFS); err != nil {
+	if s.pages, err = embeddedPages(); err != nil {
 		return nil, err
 	}
 	sub, _ := fs.Sub(staticFS, "static")
