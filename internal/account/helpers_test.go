@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/frontdesk/frontdesk/internal/account"
-	"github.com/frontdesk/frontdesk/internal/auth"
 	"github.com/frontdesk/frontdesk/internal/desk"
 	"github.com/frontdesk/frontdesk/internal/events"
 	"github.com/frontdesk/frontdesk/internal/outbox"
@@ -24,7 +23,7 @@ import (
 func TestMain(m *testing.M) {
 	// Cheap password hashes keep the suite fast (especially under -race);
 	// the flows under test do not depend on the cost parameters.
-	auth.DefaultParams = auth.Argon2Params{Time: 1, Memory: 1024, Threads: 1, KeyLen: 32}
+	testkit.CheapPasswordHashes()
 	os.Exit(m.Run())
 }
 

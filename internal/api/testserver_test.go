@@ -41,6 +41,7 @@ import (
 	"github.com/frontdesk/frontdesk/internal/settings"
 	"github.com/frontdesk/frontdesk/internal/sla"
 	"github.com/frontdesk/frontdesk/internal/store"
+	"github.com/frontdesk/frontdesk/internal/testkit"
 	"github.com/frontdesk/frontdesk/internal/ticket"
 	"github.com/frontdesk/frontdesk/internal/twofactor"
 	"github.com/frontdesk/frontdesk/internal/views"
@@ -48,10 +49,8 @@ import (
 )
 
 func TestMain(m *testing.M) {
-	// Cheap password hashes: at the production cost (19 MiB, t=2) an
-	// argon2id hash takes about 160 ms under -race. No flow tested here
-	// depends on the cost parameters; internal/auth tests them.
-	auth.DefaultParams = auth.Argon2Params{Time: 1, Memory: 1024, Threads: 1, KeyLen: 32}
+	// No flow tested here depends on the cost of a password hash.
+	testkit.CheapPasswordHashes()
 	os.Exit(m.Run())
 }
 

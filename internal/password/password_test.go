@@ -21,7 +21,7 @@ import (
 
 func TestMain(m *testing.M) {
 	// Cheap hashes keep the reuse tests fast; the rules do not depend on them.
-	auth.DefaultParams = auth.Argon2Params{Time: 1, Memory: 1024, Threads: 1, KeyLen: 32}
+	testkit.CheapPasswordHashes()
 	os.Exit(m.Run())
 }
 

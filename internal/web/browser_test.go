@@ -19,7 +19,7 @@ import (
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
-	"github.com/frontdesk/frontdesk/internal/auth"
+	"github.com/frontdesk/frontdesk/internal/testkit"
 )
 
 // Browser tests drive Debian's headless Chromium. Without a chromium binary
@@ -61,12 +61,10 @@ var chromium struct {
 }
 
 func TestMain(m *testing.M) {
-	// Cheap password hashes: every test environment hashes five passwords
-	// and most tests sign in, and at the production cost (19 MiB, t=2) an
-	// argon2id hash takes about 160 ms under -race, which made up a fifth
-	// of this package's CPU in CI. No flow tested here depends on the cost
-	// parameters; internal/auth tests them.
-	auth.DefaultParams = auth.Argon2Params{Time: 1, Memory: 1024, Threads: 1, KeyLen: 32}
+	// Every test environment hashes five passwords and most tests sign
+	// in: at the production cost that was about a fifth of this package's
+	// CPU under -race. No flow tested here depends on the cost.
+	testkit.CheapPasswordHashes()
 	code := m.Run()
 	if chromium.stop != nil {
 		chromium.stop()
