@@ -1,7 +1,6 @@
 package web_test
 
 import (
-	"context"
 	"crypto/ed25519"
 	"crypto/rand"
 	"crypto/x509"
@@ -14,8 +13,6 @@ import (
 	"time"
 
 	"github.com/frontdesk/frontdesk/internal/audit"
-	"github.com/frontdesk/frontdesk/internal/outbox"
-	"github.com/frontdesk/frontdesk/internal/store"
 )
 
 func ed25519PEM(t *testing.T) string {
@@ -139,20 +136,7 @@ func TestOutboxRetryButton(t *testing.T) {
 	for name, dbURL := range stores(t) {
 		t.Run(name, func(t *testing.T) {
 			e := newEnv(t, dbURL)
-			ctx := context.Background()
-			// The test plays the deliverer: it queues through an outbox
-			// that does not kick the server's delivery round.
-			ob := outbox.New(e.app.DB, e.app.Outbox.Box)
-			err := e.app.DB.InTx(ctx, func(tx *store.Tx) error {
-				return ob.AddTx(ctx, tx, outbox.Message{To: "gone@example.org", Subject: "Hello", Text: "Hi", Kind: "test"})
-			})
-			if err != nil {
-				t.Fatal(err)
-			}
-			due, err := ob.Due(e.sys, time.Now(), 10, time.Minute)
-			if err != nil || len(due) != 1 {
-				t.Fatalf("due %v %v", due, err)
-			}
+			due, _ := e.claimTestMail("gone@example.org")
 			if err := e.app.Outbox.Fail(e.sys, due[0].ID, time.Now(), "550 5.1.1 mailbox unavailable"); err != nil {
 				t.Fatal(err)
 			}
