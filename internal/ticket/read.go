@@ -308,8 +308,9 @@ func queryTickets(ctx context.Context, q store.Querier, query string, args ...an
 	}
 	defer rows.Close()
 	out := []*desk.Ticket{}
+	var r ticketRow
 	for rows.Next() {
-		t, err := scanTicket(rows)
+		t, err := r.scan(rows)
 		if err != nil {
 			return nil, err
 		}
