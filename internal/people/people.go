@@ -135,9 +135,9 @@ func clampLimit(limit int) int {
 	return min(limit, maxLimit)
 }
 
-// pageArgs returns a LIMIT/OFFSET clause and its arguments.
+// pageArgs returns a LIMIT/OFFSET clause and its arguments (see store.Page).
 func pageArgs(limit, offset int) (string, []any) {
-	return " LIMIT ? OFFSET ?", []any{clampLimit(limit), max(0, offset)}
+	return store.Page(clampLimit(limit), max(0, offset))
 }
 
 // validText reports whether s can be stored in both stores: PostgreSQL

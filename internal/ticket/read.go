@@ -173,8 +173,9 @@ func (s *Service) List(ctx context.Context, f ListFilter) (_ []*desk.Ticket, _ b
 	if limit <= 0 || limit > 1000 {
 		limit = 100
 	}
-	q := `SELECT ` + ticketColumns + ` FROM tickets t WHERE ` + where + ` ORDER BY ` + order + ` LIMIT ? OFFSET ?`
-	args = append(args, limit+1, f.Offset)
+	page, pageArgs := store.Page(limit+1, f.Offset)
+	q := `SELECT ` + ticketColumns + ` FROM tickets t WHERE ` + where + ` ORDER BY ` + order + page
+	args = append(args, pageArgs...)
 	ts, err := queryTickets(ctx, s.DB, q, args...)
 	if err != nil {
 		return nil, false, err

@@ -163,8 +163,9 @@ func (s *Service) Requests(ctx context.Context, f RequestFilter) (_ []*Request, 
 	if limit <= 0 || limit > 100 {
 		limit = 100
 	}
+	page, pageArgs := store.Page(limit, max(f.Offset, 0))
 	ts, err := queryTickets(ctx, s.DB, `SELECT `+ticketColumns+` FROM tickets t WHERE `+where+
-		` ORDER BY `+col+dir+`, t.id`+dir+` LIMIT ? OFFSET ?`, append(args, limit, max(f.Offset, 0))...)
+		` ORDER BY `+col+dir+`, t.id`+dir+page, append(args, pageArgs...)...)
 	if err != nil {
 		return nil, 0, err
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/frontdesk/frontdesk/internal/desk"
 	"github.com/frontdesk/frontdesk/internal/rules"
+	"github.com/frontdesk/frontdesk/internal/store"
 	"github.com/frontdesk/frontdesk/internal/ticket"
 )
 
@@ -140,8 +141,9 @@ func (s *Service) run(ctx context.Context, v *View, pg Page) (*Result, error) {
 	if pg.Offset < 0 {
 		pg.Offset = 0
 	}
-	rows, err := s.DB.Query(ctx, `SELECT t.id FROM tickets t WHERE `+where+` ORDER BY `+order+` LIMIT ? OFFSET ?`,
-		append(append([]any{}, args...), pg.Limit+1, pg.Offset)...)
+	page, pageArgs := store.Page(pg.Limit+1, pg.Offset)
+	rows, err := s.DB.Query(ctx, `SELECT t.id FROM tickets t WHERE `+where+` ORDER BY `+order+page,
+		append(append([]any{}, args...), pageArgs...)...)
 	if err != nil {
 		return nil, err
 	}
