@@ -49,3 +49,45 @@ func TestPagePlanReadsOnlyThePage(t *testing.T) {
 		t.Fatalf("a page of tickets scans the table:\n%s", p)
 	}
 }
+
+// TestListPlannedOnce checks, on PostgreSQL, that the ticket list's
+// statement gets a generic plan: planned once per connection, not on every
+// execution. Planning the list with its visibility rule cost more than
+// running it (store.Page says why a LIMIT parameter prevented it); with
+// `LIMIT ?` this test fails, every execution being custom-planned. A
+// generic plan for `LIMIT $n` assumes it reads a tenth of the table, which
+// on a few tickets still looks cheap, so the test loads 20,000.
+func TestListPlannedOnce(t *testing.T) {
+	if storetest.PostgresURL() == "" {
+		t.Skip("PostgreSQL only (FRONTDESK_TEST_DATABASE_URL)")
+	}
+	db := storetest.Postgres(t)
+	f := newFixture(t, db)
+	ctx := as(f.admin)
+	if _, err := db.Exec(ctx, `INSERT INTO tickets (subject, status, status_rank, requester_id, submitter_id, via_channel, created_at, updated_at)
+		SELECT 'bulk', 'open', 1, ?, ?, 'api', g, g FROM generate_series(1, 20000) g`, f.alice.UserID, f.alice.UserID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(ctx, `ANALYZE tickets`); err != nil {
+		t.Fatal(err)
+	}
+	// database/sql hands out idle connections oldest first, so 80 lists
+	// from one goroutine run the statement at least 10 times on each of
+	// the pool's (at most 8) connections; PostgreSQL weighs a generic plan
+	// from the sixth execution on.
+	for range 80 {
+		ts, _, err := f.svc.List(ctx, ticket.ListFilter{Limit: 10})
+		if err != nil || len(ts) != 10 {
+			t.Fatalf("%d tickets, %v", len(ts), err)
+		}
+	}
+	var generic, custom int64
+	if err := db.QueryRow(ctx, `SELECT COALESCE(SUM(generic_plans), 0), COALESCE(SUM(custom_plans), 0) FROM pg_prepared_statements
+		WHERE statement LIKE 'SELECT t.id, t.external_id%ORDER BY t.id ASC LIMIT %'`).Scan(&generic, &custom); err != nil {
+		t.Fatal(err)
+	}
+	if generic == 0 {
+		t.Fatalf("the list statement ran with %d custom plans and no generic one", custom)
+	}
+	t.Logf("generic plans %d, custom plans %d", generic, custom)
+}

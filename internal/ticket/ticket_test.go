@@ -33,7 +33,7 @@ type fixture struct {
 	published    []events.Event
 }
 
-func newFixture(t *testing.T, db *store.DB) *fixture {
+func newFixture(t testing.TB, db *store.DB) *fixture {
 	t.Helper()
 	blobs, err := attach.New(t.TempDir(), 1<<20)
 	if err != nil {
