@@ -14,7 +14,7 @@ func TestPage(t *testing.T) {
 		{101, 0, " LIMIT 101", nil},
 		{26, 50, " LIMIT 26 OFFSET ?", []any{50}},
 		{-3, 0, " LIMIT 0", nil},                  // never a negative literal
-		{10, -5, " LIMIT 10 OFFSET ?", []any{-5}}, // the store rejects it, as before
+		{10, -5, " LIMIT 10 OFFSET ?", []any{-5}}, // passed on as before (PostgreSQL rejects it)
 	} {
 		clause, args := Page(c.n, c.offset)
 		if clause != c.clause || !slices.Equal(args, c.args) {
