@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -84,5 +85,47 @@ func TestBenchSeedRepeatsTheWords(t *testing.T) {
 	}
 	if c, d := queries(), queries(); slices.Equal(c, d) {
 		t.Fatal("two runs without --seed drew the same searches")
+	}
+}
+
+// TestBenchReadsWholeAnswers: the load tool reads every answer to its end
+// without keeping it, so a large list costs no error and one cut short
+// (fewer bytes than its Content-Length) or refused counts as an error.
+func TestBenchReadsWholeAnswers(t *testing.T) {
+	big := bytes.Repeat([]byte("x"), 300<<10)
+	lists := func(h http.HandlerFunc) string {
+		srv := httptest.NewServer(h)
+		defer srv.Close()
+		var out bytes.Buffer
+		err := run(context.Background(), []string{"bench", "--url", srv.URL, "--email", "a@b.test", "--token", "t",
+			"--clients", "2", "--creates", "0", "--lists", "10", "--searches", "0"}, nil, &out, &out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out.String()
+	}
+	errorsIn := func(out string) string {
+		m := regexp.MustCompile(`list tickets \([^)]*\)\s+10\s+\S+\s+\S+\s+\S+\s+\S+\s+(\d+)\n`).FindStringSubmatch(out)
+		if m == nil {
+			t.Fatalf("no list row in\n%s", out)
+		}
+		return m[1]
+	}
+	if out := lists(func(w http.ResponseWriter, r *http.Request) { w.Write(big) }); errorsIn(out) != "0" {
+		t.Fatalf("a 300 KB answer read as an error:\n%s", out)
+	}
+	cut := func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Length", strconv.Itoa(len(big)))
+		w.Write(big[:len(big)/2])
+		panic(http.ErrAbortHandler) // close the connection mid-body
+	}
+	if out := lists(cut); errorsIn(out) != "10" || !strings.Contains(out, "unexpected EOF") {
+		t.Fatalf("answers cut short were not counted as errors:\n%s", out)
+	}
+	refused := func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, `{"error":"Forbidden"}`+string(big), http.StatusForbidden)
+	}
+	if out := lists(refused); errorsIn(out) != "10" || !strings.Contains(out, `403 {"error":"Forbidden"}xxx`) {
+		t.Fatalf("refused answers were not counted as errors:\n%s", out)
 	}
 }
