@@ -26,23 +26,37 @@ func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 // desk's hand encoder (desk.AppendTicketJSON, desk.AppendUserJSON): the
 // same bytes encoding/json writes, without its reflection over every field
 // of every record, which was the largest cost of a ticket list.
+//
+// The body is encoded before the status is written: an encoding error is
+// returned with nothing sent, so the handler's caller answers it as any
+// other error, and the answer carries its Content-Length instead of being
+// sent in chunks.
 func writeJSON(w http.ResponseWriter, code int, v any) error {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.WriteHeader(code)
-	body, ok := v.(map[string]any)
-	if !ok || body == nil { // a nil map is JSON null
-		return json.NewEncoder(w).Encode(v)
-	}
 	bp := bodyPool.Get().(*[]byte)
-	b, err := appendBody((*bp)[:0], body)
+	b, err := appendJSON((*bp)[:0], v)
 	if err == nil {
-		_, err = w.Write(append(b, '\n'))
+		b = append(b, '\n')
+		h := w.Header()
+		h.Set("Content-Type", "application/json; charset=utf-8")
+		h.Set("Content-Length", strconv.Itoa(len(b)))
+		w.WriteHeader(code)
+		_, err = w.Write(b)
 	}
 	if cap(b) <= maxPooledBody {
 		*bp = b[:0]
 		bodyPool.Put(bp)
 	}
 	return err
+}
+
+// appendJSON appends v as encoding/json writes it (without the newline).
+func appendJSON(b []byte, v any) ([]byte, error) {
+	body, ok := v.(map[string]any)
+	if !ok || body == nil { // a nil map is JSON null
+		data, err := json.Marshal(v)
+		return append(b, data...), err
+	}
+	return appendBody(b, body)
 }
 
 // rawList is a JSON list whose items this package encoded itself (desk's

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/http/httptest"
+	"strconv"
 	"testing"
 	"time"
 
@@ -141,5 +142,40 @@ func TestSearchResultIsTheSameBytes(t *testing.T) {
 	}
 	if records(hits) == nil {
 		t.Error("search hits are left to encoding/json: the test above proves nothing new")
+	}
+}
+
+// TestWriteJSONEncodesBeforeTheStatus: an answer carries its length (not
+// chunks), and a body that cannot be encoded is returned as an error with
+// nothing written, so the caller can still answer with an error status
+// instead of a 200 with an empty body.
+func TestWriteJSONEncodesBeforeTheStatus(t *testing.T) {
+	for name, v := range map[string]any{
+		"map":     map[string]any{"ticket": desk.Ticket{ID: 1}, "count": 1},
+		"not map": []int{1, 2},
+		"nil map": map[string]any(nil),
+	} {
+		rec := httptest.NewRecorder()
+		if err := writeJSON(rec, 201, v); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		want, _ := json.Marshal(v)
+		want = append(want, '\n')
+		if rec.Code != 201 || rec.Body.String() != string(want) || rec.Header().Get("Content-Length") != strconv.Itoa(len(want)) ||
+			rec.Header().Get("Content-Type") != "application/json; charset=utf-8" {
+			t.Fatalf("%s: %d %q %v, want 201 %q", name, rec.Code, rec.Body.String(), rec.Header(), want)
+		}
+	}
+	for name, v := range map[string]any{
+		"map":     map[string]any{"bad": func() {}},
+		"not map": make(chan int),
+	} {
+		rec := httptest.NewRecorder()
+		if err := writeJSON(rec, 200, v); err == nil {
+			t.Fatalf("%s: no error", name)
+		}
+		if rec.Body.Len() != 0 || len(rec.Header()) != 0 || rec.Flushed {
+			t.Fatalf("%s: an unencodable body wrote %q %v", name, rec.Body.String(), rec.Header())
+		}
 	}
 }
