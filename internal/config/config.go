@@ -30,7 +30,17 @@ type Config struct {
 	LogLevel slog.Level
 	// DebugAddr serves net/http/pprof when not "" (keep it on loopback).
 	DebugAddr string
+	// GCPercent is the garbage collector's target for `frontdesk serve`
+	// (debug.SetGCPercent); 0 leaves the runtime's own (GOGC, or 100).
+	GCPercent int
 }
+
+// DefaultGCPercent is the server's garbage-collection target. Lists and
+// creates allocate briskly, and at Go's 100 the collector's share made the
+// server's CPU per list a fifth higher than at 200, which costs about 10 MB
+// more resident memory (BENCHMARKS.md, "P12: the load tool's share, and the
+// collector's").
+const DefaultGCPercent = 200
 
 // Scope says which commands read an option.
 type Scope uint8
@@ -187,6 +197,9 @@ func (l *Loader) Parse(args []string, help io.Writer) (*Config, error) {
 	if l.scope&Serve != 0 {
 		if err := checkS3(&c, l.explicit); err != nil {
 			return nil, err
+		}
+		if _, ok := l.env("GOGC"); ok && !l.explicit("gc-percent") {
+			c.GCPercent = 0 // the runtime already follows GOGC
 		}
 	}
 	return &c, nil

@@ -41,6 +41,7 @@ var extraBad = map[string][]string{
 	"job-workers": {"0", "257"},
 	// A window smaller than the paging depth would cut off reachable pages.
 	"search-window": {"0", "999", "1000001"},
+	"gc-percent":    {"24", "10001"},
 }
 
 func env(m map[string]string) func(string) (string, bool) {
@@ -130,6 +131,12 @@ func TestGoodValues(t *testing.T) {
 		{map[string]string{"FRONTDESK_SHUTDOWN_GRACE": "1m30s"}, nil, func(c *config.Config) bool { return c.Server.ShutdownGrace == 90*time.Second }},
 		{map[string]string{"FRONTDESK_LOG_LEVEL": "DEBUG"}, nil, func(c *config.Config) bool { return c.LogLevel == slog.LevelDebug }},
 		{map[string]string{"FRONTDESK_DEBUG_ADDR": "127.0.0.1:6060"}, nil, func(c *config.Config) bool { return c.DebugAddr == "127.0.0.1:6060" }},
+		// The collector's target: the option, else GOGC as the runtime read it, else the default.
+		{nil, nil, func(c *config.Config) bool { return c.GCPercent == config.DefaultGCPercent }},
+		{map[string]string{"FRONTDESK_GC_PERCENT": "400"}, nil, func(c *config.Config) bool { return c.GCPercent == 400 }},
+		{map[string]string{"GOGC": "50"}, nil, func(c *config.Config) bool { return c.GCPercent == 0 }},
+		{map[string]string{"GOGC": "50", "FRONTDESK_GC_PERCENT": "300"}, nil, func(c *config.Config) bool { return c.GCPercent == 300 }},
+		{map[string]string{"GOGC": "off"}, []string{"--gc-percent", "150"}, func(c *config.Config) bool { return c.GCPercent == 150 }},
 	}
 	for i, tc := range cases {
 		c, err := config.NewLoader("serve", config.Store|config.Serve, env(tc.env)).Parse(tc.args, nil)

@@ -54,6 +54,8 @@ var options = []Option{
 		parseHostPort(true), func(c *Config, v string) { c.Server.MetricsAddr = v }),
 	secret(opt(KindToken, "metrics-token", "", "Also serve /metrics on the main listener to requests with Authorization: Bearer <token> (24+ characters; set it in the environment, not as a flag).", Serve,
 		parseToken, func(c *Config, v string) { c.Server.MetricsToken = v })),
+	opt(KindInt, "gc-percent", strconv.Itoa(DefaultGCPercent), "How far (in percent) Go's heap may grow past its live data before a collection, as GOGC: higher spends memory to save CPU (100 is Go's own default). Without this option a GOGC in the environment is obeyed; GOMEMLIMIT caps the memory either way.", Serve,
+		parseInt(25, 10_000), func(c *Config, v int) { c.GCPercent = v }),
 	opt(KindOptionalAddr, "debug-addr", "", "Serve net/http/pprof on this host:port (keep it on loopback); empty = off.", Serve,
 		parseHostPort(true), func(c *Config, v string) { c.DebugAddr = v }),
 	// Attachments in S3-compatible object storage: all of endpoint, bucket
