@@ -224,7 +224,7 @@ func (c *benchClient) do(ctx context.Context, method, path string, body any) err
 	// The body is read to its end (so the connection is reused and the
 	// server's whole answer is timed) but not kept, in reads as large as
 	// the socket allows: a list's 50-130 KB copied into a growing slice per
-	// request cost this tool a quarter of the machine's time per list, time
+	// request cost this tool a fifth of the machine's time per list, time
 	// the server it measures then lacked.
 	bp := benchReadBuf.Get().(*[]byte)
 	defer benchReadBuf.Put(bp)

@@ -35,11 +35,11 @@ type Config struct {
 	GCPercent int
 }
 
-// DefaultGCPercent is the server's garbage-collection target. Lists and
-// creates allocate briskly, and at Go's 100 the collector's share made the
-// server's CPU per list a fifth higher than at 200, which costs about 10 MB
-// more resident memory (BENCHMARKS.md, "P12: the load tool's share, and the
-// collector's").
+// DefaultGCPercent is the server's garbage-collection target. Lists
+// allocate briskly, and at Go's 100 the collector made the server's CPU per
+// list a fifth higher than at 200. The 200 costs about 5 MB more resident
+// memory idle, 8 MB more at peak and 11 % more per idle chat socket
+// (BENCHMARKS.md, "P12: the load tool's share, and the collector's").
 const DefaultGCPercent = 200
 
 // Scope says which commands read an option.
