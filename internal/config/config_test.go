@@ -40,8 +40,9 @@ var badValues = map[config.Kind][]string{
 var extraBad = map[string][]string{
 	"job-workers": {"0", "257"},
 	// A window smaller than the paging depth would cut off reachable pages.
-	"search-window": {"0", "999", "1000001"},
-	"gc-percent":    {"24", "10001"},
+	"search-window":      {"0", "999", "1000001"},
+	"gc-percent":         {"24", "10001"},
+	"database-max-conns": {"1001"},
 }
 
 func env(m map[string]string) func(string) (string, bool) {
@@ -126,6 +127,8 @@ func TestGoodValues(t *testing.T) {
 			func(c *config.Config) bool { return strings.HasPrefix(c.Server.DatabaseURL, "postgresql://fd:pw@db") }},
 		{map[string]string{"FRONTDESK_DATABASE_URL": "postgres:///fd?host=/run/postgresql"}, nil,
 			func(c *config.Config) bool { return c.Server.DatabaseURL != "" }},
+		{nil, nil, func(c *config.Config) bool { return c.Server.DatabaseMaxConns == 0 }},
+		{map[string]string{"FRONTDESK_DATABASE_MAX_CONNS": "16"}, nil, func(c *config.Config) bool { return c.Server.DatabaseMaxConns == 16 }},
 		{map[string]string{"FRONTDESK_WEB_FORM_RATE_LIMIT": "0"}, nil, func(c *config.Config) bool { return c.Server.WebFormRateLimit < 0 }},
 		{map[string]string{"FRONTDESK_API_RATE_LIMIT": "0"}, nil, func(c *config.Config) bool { return c.Server.APIRateLimit == 0 }},
 		{map[string]string{"FRONTDESK_SHUTDOWN_GRACE": "1m30s"}, nil, func(c *config.Config) bool { return c.Server.ShutdownGrace == 90*time.Second }},

@@ -2,7 +2,6 @@ package config
 
 import (
 	"fmt"
-	"github.com/frontdesk/frontdesk/internal/audit"
 	"log/slog"
 	"math"
 	"net"
@@ -13,6 +12,7 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/frontdesk/frontdesk/internal/audit"
 	"github.com/frontdesk/frontdesk/internal/httpx"
 )
 

@@ -63,13 +63,16 @@ import (
 
 // Config is everything `frontdesk serve` can be told.
 type Config struct {
-	Addr          string
-	DataDir       string
-	DatabaseURL   string
-	APIRateLimit  int   // requests per minute per token; 0 = unlimited
-	MaxUpload     int64 // bytes per attachment
-	JobWorkers    int
-	ShutdownGrace time.Duration
+	Addr        string
+	DataDir     string
+	DatabaseURL string
+	// DatabaseMaxConns is the PostgreSQL pool's size (store.Options);
+	// 0 = store.DefaultPostgresPool.
+	DatabaseMaxConns int
+	APIRateLimit     int   // requests per minute per token; 0 = unlimited
+	MaxUpload        int64 // bytes per attachment
+	JobWorkers       int
+	ShutdownGrace    time.Duration
 	// PublicURL is the site's address for links in emails (password reset,
 	// email verification), e.g. https://help.example.com.
 	PublicURL string
@@ -261,7 +264,7 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 	if cfg.MetricsToken != "" && len(cfg.MetricsToken) < httpx.MinBearerToken {
 		return nil, fmt.Errorf("the metrics token must be at least %d characters", httpx.MinBearerToken)
 	}
-	db, err := store.Open(ctx, cfg.DatabaseURL, cfg.DataDir)
+	db, err := store.OpenWith(ctx, cfg.DatabaseURL, cfg.DataDir, store.Options{PostgresPool: cfg.DatabaseMaxConns})
 	if err != nil {
 		return nil, err
 	}

@@ -83,10 +83,25 @@ func traced(ctx context.Context, q string) {
 // Open connects to databaseURL when it is a postgres:// URL, else to the
 // SQLite file frontdesk.db inside dataDir, and applies pending migrations.
 func Open(ctx context.Context, databaseURL, dataDir string) (*DB, error) {
+	return OpenWith(ctx, databaseURL, dataDir, Options{})
+}
+
+// Options tune a store beyond its address; the zero value is the default.
+type Options struct {
+	// PostgresPool is how many connections to keep open to PostgreSQL
+	// (1 to MaxPostgresPool); 0 is DefaultPostgresPool.
+	PostgresPool int
+}
+
+// OpenWith is Open with options.
+func OpenWith(ctx context.Context, databaseURL, dataDir string, o Options) (*DB, error) {
+	if o.PostgresPool < 0 || o.PostgresPool > MaxPostgresPool {
+		return nil, fmt.Errorf("PostgreSQL pool of %d connections: want 1 to %d, or 0 for the default", o.PostgresPool, MaxPostgresPool)
+	}
 	var db *DB
 	var err error
 	if strings.HasPrefix(databaseURL, "postgres://") || strings.HasPrefix(databaseURL, "postgresql://") {
-		db, err = openPostgres(ctx, databaseURL)
+		db, err = openPostgres(ctx, databaseURL, o.PostgresPool)
 	} else if databaseURL != "" {
 		return nil, fmt.Errorf("unsupported database URL scheme (want postgres://): %q", redact(databaseURL))
 	} else {
@@ -221,19 +236,38 @@ func ownerOnly(path string, create bool) error {
 	return nil
 }
 
-func openPostgres(ctx context.Context, url string) (*DB, error) {
-	d, err := sql.Open("pgx", url)
+// DefaultPostgresPool is the PostgreSQL pool's size unless Options say
+// otherwise: four connections per CPU Go may use, at least 8. Each is a
+// PostgreSQL process. On two cores shared with the database, 4 connections
+// served lists with a fifth less PostgreSQL CPU and a lower p99 than 8
+// (BENCHMARKS.md, "P12: the PostgreSQL pool"), but the default stays
+// larger: some code still reads through the pool while it holds a
+// connection (a transaction, or rows being read), and as many such callers
+// at once as the pool has connections would wait for each other forever.
+// That section lists the ones a pool of one connection found.
+func DefaultPostgresPool() int { return max(8, runtime.GOMAXPROCS(0)*4) }
+
+// MaxPostgresPool bounds Options.PostgresPool; PostgreSQL's own
+// max_connections is 100 unless raised.
+const MaxPostgresPool = 1000
+
+func openPostgres(ctx context.Context, dsn string, pool int) (*DB, error) {
+	n := pool
+	if n <= 0 {
+		n = DefaultPostgresPool()
+	}
+	d, err := sql.Open("pgx", dsn)
 	if err != nil {
 		return nil, err
 	}
-	d.SetMaxOpenConns(max(8, runtime.GOMAXPROCS(0)*4))
-	d.SetMaxIdleConns(max(8, runtime.GOMAXPROCS(0)*4))
+	d.SetMaxOpenConns(n)
+	d.SetMaxIdleConns(n)
 	d.SetConnMaxIdleTime(5 * time.Minute)
 	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	if err := d.PingContext(pctx); err != nil {
 		d.Close()
-		return nil, fmt.Errorf("connect to postgres %s: %w", redact(url), err)
+		return nil, fmt.Errorf("connect to postgres %s: %w", redact(dsn), err)
 	}
 	return &DB{Dialect: Postgres, write: d, read: d, lookup: d}, nil
 }

@@ -45,7 +45,7 @@ func eachAtVersion(t *testing.T, version int, fn func(t *testing.T, db *DB)) {
 			q := u.Query()
 			q.Set("search_path", schema)
 			u.RawQuery = q.Encode()
-			db, err := openPostgres(ctx, u.String())
+			db, err := openPostgres(ctx, u.String(), 0)
 			if err != nil {
 				t.Fatal(err)
 			}
