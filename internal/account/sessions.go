@@ -257,6 +257,11 @@ func (s *Service) Authenticate(ctx context.Context, token, ip string) (*desk.Pri
 // live reports whether a session is still valid at now (all microseconds).
 func (s *Service) live(ctx context.Context, role desk.Role, now, created, seen, expires int64) bool {
 	idle, absolute := s.limits(ctx, role)
+	return within(idle, absolute, now, created, seen, expires)
+}
+
+// within says whether a session is live under the given limits.
+func within(idle, absolute time.Duration, now, created, seen, expires int64) bool {
 	return now <= expires && now-created <= absolute.Microseconds() && now-seen <= idle.Microseconds()
 }
 
@@ -293,6 +298,10 @@ func (s *Service) Sessions(ctx context.Context, userID int64) ([]Session, error)
 	if err != nil {
 		return nil, err
 	}
+	// The limits are read before the rows: a read while the rows hold
+	// their connection would need a second one, and as many concurrent
+	// calls as the pool has connections would wait for each other forever.
+	idle, absolute := s.limits(ctx, role)
 	rows, err := s.DB.Query(ctx, `SELECT id, user_id, created_at, last_seen_at, expires_at, ip, user_agent
 		FROM sessions WHERE user_id = ? ORDER BY last_seen_at DESC, id DESC`, userID)
 	if err != nil {
@@ -309,7 +318,7 @@ func (s *Service) Sessions(ctx context.Context, userID int64) ([]Session, error)
 		if err := rows.Scan(&sess.ID, &sess.UserID, &created, &seen, &ex, &sess.IP, &sess.UserAgent); err != nil {
 			return nil, err
 		}
-		if !s.live(ctx, role, now, created, seen, ex) {
+		if !within(idle, absolute, now, created, seen, ex) {
 			continue
 		}
 		sess.CreatedAt, sess.LastSeenAt, sess.ExpiresAt = fromMicros(created), fromMicros(seen), fromMicros(ex)

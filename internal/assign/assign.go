@@ -143,7 +143,7 @@ func requireManager(ctx context.Context) error {
 // windowStart is the oldest session activity (microseconds) that still
 // counts as present.
 func (s *Service) windowStart(ctx context.Context, q store.Querier) (int64, error) {
-	mins, err := settings.AvailabilityMinutes.Get(ctx, s.settingsSvc())
+	mins, err := settings.AvailabilityMinutes.GetIn(ctx, s.settingsSvc(), q)
 	if err != nil {
 		return 0, err
 	}

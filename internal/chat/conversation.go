@@ -51,7 +51,7 @@ func (s *Service) conversation(ctx context.Context, q store.Querier, id int64) (
 		return nil, fmt.Errorf("chat: conversation %d: %w", id, err)
 	}
 	if c.State == StateWaiting {
-		if n, err := settings.ChatWaitSeconds.Get(ctx, s.settingsSvc()); err == nil {
+		if n, err := settings.ChatWaitSeconds.GetIn(ctx, s.settingsSvc(), q); err == nil {
 			c.OfferMessageAfter = n
 		}
 	}

@@ -23,7 +23,7 @@ import (
 // round-robin order; withCapacity leaves out those at their chat limit,
 // and a conversation (non-zero) leaves out those who declined it.
 func (s *Service) onlineAgents(ctx context.Context, q store.Querier, group int64, withCapacity bool, conv ...int64) ([]int64, error) {
-	mins, err := settings.AvailabilityMinutes.Get(ctx, s.settingsSvc())
+	mins, err := settings.AvailabilityMinutes.GetIn(ctx, s.settingsSvc(), q)
 	if err != nil {
 		return nil, err
 	}
@@ -42,7 +42,7 @@ func (s *Service) onlineAgents(ctx context.Context, q store.Querier, group int64
 		args = append(args, conv[0])
 	}
 	if withCapacity {
-		limit, err := settings.ChatMaxPerAgent.Get(ctx, s.settingsSvc())
+		limit, err := settings.ChatMaxPerAgent.GetIn(ctx, s.settingsSvc(), q)
 		if err != nil {
 			return nil, err
 		}
@@ -75,7 +75,7 @@ func (s *Service) routeTx(ctx context.Context, tx *store.Tx, c *Conversation) er
 		return err
 	}
 	c.State, c.AgentID = StateWaiting, 0
-	mode, err := settings.ChatRouting.Get(ctx, s.settingsSvc())
+	mode, err := settings.ChatRouting.GetIn(ctx, s.settingsSvc(), tx)
 	if err != nil {
 		return err
 	}

@@ -121,6 +121,20 @@ func (d *Setting[T]) Get(ctx context.Context, s *Service) (T, error) {
 	return d.decode(raw, present)
 }
 
+// GetIn is Get for a caller that holds one of the pool's connections (in a
+// transaction, or while reading rows): a value the cache lacks is read
+// through q instead of a second connection. Waiting for a second while
+// holding one deadlocks once as many callers do it at once as the pool
+// has connections.
+func (d *Setting[T]) GetIn(ctx context.Context, s *Service, q store.Querier) (T, error) {
+	raw, present, err := s.rawIn(ctx, q, d.key)
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	return d.decode(raw, present)
+}
+
 // Read returns the setting's value as q (usually the caller's transaction)
 // sees it, bypassing the cache: for decisions that must be consistent with
 // the rest of a transaction.

@@ -121,8 +121,16 @@ func (s *Service) ttl() time.Duration {
 
 // raw returns key's stored value through the cache.
 func (s *Service) raw(ctx context.Context, key string) (string, bool, error) {
+	return s.rawIn(ctx, s.db, key)
+}
+
+// rawIn is raw reading a value the cache lacks through q. A value read in
+// a transaction is not cached: it may be the transaction's own, not yet
+// committed.
+func (s *Service) rawIn(ctx context.Context, q store.Querier, key string) (string, bool, error) {
+	_, inTx := q.(*store.Tx)
 	if !s.cache {
-		return readRaw(ctx, s.db, key)
+		return readRaw(ctx, q, key)
 	}
 	now := s.now()
 	s.mu.Lock()
@@ -132,9 +140,12 @@ func (s *Service) raw(ctx context.Context, key string) (string, bool, error) {
 	if ok && now.Sub(e.at) < s.ttl() && !now.Before(e.at) {
 		return e.raw, e.present, nil
 	}
-	v, present, err := readRaw(ctx, s.db, key)
+	v, present, err := readRaw(ctx, q, key)
 	if err != nil {
 		return "", false, err // nothing cached: the next call tries again
+	}
+	if inTx {
+		return v, present, nil
 	}
 	s.mu.Lock()
 	// An invalidation that raced with the read may mean v is already old:

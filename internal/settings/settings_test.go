@@ -356,3 +356,37 @@ func TestOnlyWriterOfTheSettingsTable(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// GetIn reads what the cache lacks through the caller's querier: in a
+// transaction it sees the transaction's own value, which the cache must not
+// keep (a rollback would leave it there); outside one, it fills the cache.
+func TestGetInReadsThroughTheCaller(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		s := settings.New(db, events.New())
+		ctx := desk.WithPrincipal(bg, &desk.Principal{UserID: 7, Role: desk.RoleAdmin})
+		boom := errors.New("boom")
+		err := db.InTx(ctx, func(tx *store.Tx) error {
+			if err := settings.RequireStaff2FA.SetTx(ctx, s, tx, true); err != nil {
+				return err
+			}
+			if v, err := settings.RequireStaff2FA.GetIn(ctx, s, tx); err != nil || !v {
+				t.Errorf("in the transaction: %v %v, want its own value", v, err)
+			}
+			return boom
+		})
+		if !errors.Is(err, boom) {
+			t.Fatal(err)
+		}
+		if v, err := settings.RequireStaff2FA.GetIn(ctx, s, db); err != nil || v {
+			t.Fatalf("after the rollback: %v %v, want the stored value", v, err)
+		}
+		// That read was cached: a row written behind the service's back
+		// (no event) is not seen until the cache lets go.
+		if _, err := db.Exec(ctx, `INSERT INTO settings (key, value) VALUES (?, 'true')`, settings.KeyRequireStaff2FA); err != nil {
+			t.Fatal(err)
+		}
+		if v, err := settings.RequireStaff2FA.Get(ctx, s); err != nil || v {
+			t.Fatalf("cached value: %v %v", v, err)
+		}
+	})
+}

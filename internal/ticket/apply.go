@@ -714,7 +714,7 @@ func (e *Edit) requireSolvedAssignee() error {
 		return nil // the requester's own article answered it (SolveAnswered)
 	}
 	if e.solving && !e.clearedAssignee && e.actsAsAgent() {
-		on, err := settings.AssignOnSolve.Get(e.ctx, e.s.settingsSvc())
+		on, err := settings.AssignOnSolve.GetIn(e.ctx, e.s.settingsSvc(), e.tx)
 		if err != nil {
 			return err
 		}

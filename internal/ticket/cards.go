@@ -115,7 +115,7 @@ func (s *Service) redactIncomingCards(ctx context.Context, tx *store.Tx, p *desk
 	if len(FindCardNumbers(nc.body)) == 0 && len(FindCardNumbers(nc.html)) == 0 {
 		return nil
 	}
-	on, err := settings.RedactCardNumbers.Get(ctx, s.settingsSvc())
+	on, err := settings.RedactCardNumbers.GetIn(ctx, s.settingsSvc(), tx)
 	if err != nil || !on {
 		return err
 	}

@@ -134,17 +134,25 @@ func copyFile(src, dst string) error {
 // Postgres opens a migrated store in a new schema on the test server.
 func Postgres(t testing.TB) *store.DB {
 	t.Helper()
+	return PostgresPool(t, 0)
+}
+
+// PostgresPool is Postgres with a pool of n connections (0: the default).
+// With one, code that waits for a second connection while it holds one
+// (in a transaction, or reading rows) waits for ever; tests give such
+// calls a deadline.
+func PostgresPool(t testing.TB, n int) *store.DB {
+	t.Helper()
 	base := PostgresURL()
 	if base == "" {
 		t.Skip("FRONTDESK_TEST_DATABASE_URL not set")
 	}
-	u, schema := SchemaURL(t, base)
-	db, err := store.Open(context.Background(), u, "")
+	u, _ := SchemaURL(t, base)
+	db, err := store.OpenWith(context.Background(), u, "", store.Options{PostgresPool: n})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	_ = schema
 	return db
 }
 
