@@ -480,7 +480,13 @@ func (s *Service) show(t *turn, arts []botapi.Article) {
 // read, in loc (falling back to the default locale when loc has none), as
 // the bot offers them. The email suggestions use it too.
 func (s *Service) Suggest(ctx context.Context, loc, text string, n int) ([]botapi.Article, error) {
-	found, err := s.suggest(ctx, loc, text, n)
+	return s.suggestIn(ctx, s.DB, loc, text, n)
+}
+
+// suggestIn is Suggest reading through q (the store, or the caller's
+// transaction).
+func (s *Service) suggestIn(ctx context.Context, q store.Querier, loc, text string, n int) ([]botapi.Article, error) {
+	found, err := s.searchIn(ctx, q, loc, text, n)
 	if err != nil {
 		return nil, err
 	}
@@ -493,12 +499,17 @@ func (s *Service) Suggest(ctx context.Context, loc, text string, n int) ([]botap
 
 // suggest is Suggest's search, returning the articles themselves.
 func (s *Service) suggest(ctx context.Context, loc, text string, n int) ([]helpcenter.Article, error) {
-	rs, err := s.HC.Suggest(ctx, loc, text, n)
+	return s.searchIn(ctx, s.DB, loc, text, n)
+}
+
+// searchIn is suggest reading through q.
+func (s *Service) searchIn(ctx context.Context, q store.Querier, loc, text string, n int) ([]helpcenter.Article, error) {
+	rs, err := s.HC.SuggestIn(ctx, q, loc, text, n)
 	if err != nil {
 		return nil, fmt.Errorf("answerbot: search: %w", err)
 	}
 	if len(rs) == 0 && loc != s.defaultLocale() {
-		if rs, err = s.HC.Suggest(ctx, s.defaultLocale(), text, n); err != nil {
+		if rs, err = s.HC.SuggestIn(ctx, q, s.defaultLocale(), text, n); err != nil {
 			return nil, fmt.Errorf("answerbot: search: %w", err)
 		}
 	}

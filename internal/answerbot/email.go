@@ -145,7 +145,7 @@ func (s *Service) EmailSuggestions(ctx context.Context, tx *store.Tx, base strin
 	if loc = s.HC.NormalizeLocale(loc); loc == "" {
 		loc = s.defaultLocale()
 	}
-	arts, err := s.Suggest(rctx, loc, text, MaxArticles)
+	arts, err := s.suggestIn(rctx, tx, loc, text, MaxArticles) // in tx: no second connection while it holds one
 	if err != nil || len(arts) == 0 {
 		return nil, err
 	}

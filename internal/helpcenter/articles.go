@@ -287,11 +287,16 @@ func (s *Service) Article(ctx context.Context, id int64, loc string) (Article, e
 // assemble joins article rows with the translation each is shown in;
 // articles with no readable translation are left out.
 func (s *Service) assemble(ctx context.Context, v viewer, rows []articleRow, loc string) ([]Article, error) {
+	return s.assembleIn(ctx, s.DB, v, rows, loc)
+}
+
+// assembleIn is assemble reading through db.
+func (s *Service) assembleIn(ctx context.Context, db store.Querier, v viewer, rows []articleRow, loc string) ([]Article, error) {
 	ids := make([]int64, len(rows))
 	for i, r := range rows {
 		ids[i] = r.id
 	}
-	trs, err := s.translationsOf(ctx, v, KindArticle, ids)
+	trs, err := s.translationsIn(ctx, db, v, KindArticle, ids)
 	if err != nil {
 		return nil, err
 	}

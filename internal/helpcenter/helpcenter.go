@@ -167,6 +167,11 @@ type viewer struct {
 // viewerFor loads the caller's segments: the groups of an agent and the
 // organizations of any signed-in user.
 func (s *Service) viewerFor(ctx context.Context) (viewer, error) {
+	return s.viewerIn(ctx, s.DB)
+}
+
+// viewerIn is viewerFor reading through db.
+func (s *Service) viewerIn(ctx context.Context, db store.Querier) (viewer, error) {
 	p := desk.PrincipalFrom(ctx)
 	if p == nil {
 		return viewer{}, nil
@@ -177,11 +182,11 @@ func (s *Service) viewerFor(ctx context.Context) (viewer, error) {
 	}
 	var err error
 	if v.staff {
-		if v.groups, err = idsTx(ctx, s.DB, `SELECT group_id FROM group_memberships WHERE user_id = ?`, p.UserID); err != nil {
+		if v.groups, err = idsTx(ctx, db, `SELECT group_id FROM group_memberships WHERE user_id = ?`, p.UserID); err != nil {
 			return v, fmt.Errorf("helpcenter: viewer groups: %w", err)
 		}
 	}
-	if v.orgs, err = idsTx(ctx, s.DB, `SELECT organization_id FROM organization_memberships WHERE user_id = ?`, p.UserID); err != nil {
+	if v.orgs, err = idsTx(ctx, db, `SELECT organization_id FROM organization_memberships WHERE user_id = ?`, p.UserID); err != nil {
 		return v, fmt.Errorf("helpcenter: viewer organizations: %w", err)
 	}
 	if p.OrgID != 0 && !slices.Contains(v.orgs, p.OrgID) {

@@ -98,14 +98,15 @@ type Result struct {
 // and ranking both happen after the visibility rule, so restricted
 // articles show in neither.
 func (s *Service) Search(ctx context.Context, loc, query string, page, perPage int) ([]Result, int, error) {
-	return s.search(ctx, loc, ParseQuery(query), page, perPage)
+	return s.search(ctx, s.DB, loc, ParseQuery(query), page, perPage)
 }
 
-func (s *Service) search(ctx context.Context, loc string, q Query, page, perPage int) ([]Result, int, error) {
+// search reads through db: the store, or the caller's transaction.
+func (s *Service) search(ctx context.Context, db store.Querier, loc string, q Query, page, perPage int) ([]Result, int, error) {
 	if q.Empty() || !s.ValidLocale(loc) {
 		return nil, 0, nil
 	}
-	v, err := s.viewerFor(ctx)
+	v, err := s.viewerIn(ctx, db)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -137,7 +138,7 @@ func (s *Service) search(ctx context.Context, loc string, q Query, page, perPage
 	if s.DB.Dialect == store.Postgres {
 		qargs = append([]any{q.postgres()}, args...)
 	}
-	rows, err := s.DB.Query(ctx, `SELECT m.id, COUNT(*) OVER () FROM (SELECT a.id AS id, a.promoted AS promoted, `+rank+` AS r `+from+`) m
+	rows, err := db.Query(ctx, `SELECT m.id, COUNT(*) OVER () FROM (SELECT a.id AS id, a.promoted AS promoted, `+rank+` AS r `+from+`) m
 		ORDER BY m.r, m.promoted DESC, m.id`+fmt.Sprintf(` LIMIT %d OFFSET %d`, per, (pg-1)*per), qargs...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("helpcenter: search: %w", err)
@@ -161,16 +162,16 @@ func (s *Service) search(ctx context.Context, loc string, q Query, page, perPage
 			return nil, 0, nil
 		}
 		// A page past the last: the count comes from its own query.
-		if err := s.DB.QueryRow(ctx, `SELECT COUNT(*) `+from, args...).Scan(&total); err != nil {
+		if err := db.QueryRow(ctx, `SELECT COUNT(*) `+from, args...).Scan(&total); err != nil {
 			return nil, 0, fmt.Errorf("helpcenter: search count: %w", err)
 		}
 		return nil, total, nil
 	}
-	rs, err := s.articleRows(ctx, ids)
+	rs, err := articleRows(ctx, db, ids)
 	if err != nil {
 		return nil, 0, err
 	}
-	as, err := s.assemble(ctx, v, rs, loc)
+	as, err := s.assembleIn(ctx, db, v, rs, loc)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -185,12 +186,18 @@ func (s *Service) search(ctx context.Context, loc string, q Query, page, perPage
 // (the web form's deflection), in loc: any word may match, the best
 // ranked first.
 func (s *Service) Suggest(ctx context.Context, loc, text string, n int) ([]Result, error) {
+	return s.SuggestIn(ctx, s.DB, loc, text, n)
+}
+
+// SuggestIn is Suggest reading through db: a caller inside a transaction
+// passes it, and needs no second connection while it holds one.
+func (s *Service) SuggestIn(ctx context.Context, db store.Querier, loc, text string, n int) ([]Result, error) {
 	if n <= 0 || n > 10 {
 		n = 3
 	}
 	q := ParseQuery(text)
 	q.Any = true
-	rs, _, err := s.search(ctx, loc, q, 1, n)
+	rs, _, err := s.search(ctx, db, loc, q, 1, n)
 	return rs, err
 }
 
@@ -274,12 +281,12 @@ func matches(folded string, q Query) bool {
 }
 
 // articleRows reads the articles ids, in the order of ids.
-func (s *Service) articleRows(ctx context.Context, ids []int64) ([]articleRow, error) {
+func articleRows(ctx context.Context, db store.Querier, ids []int64) ([]articleRow, error) {
 	args := make([]any, len(ids))
 	for i, id := range ids {
 		args[i] = id
 	}
-	rows, err := s.DB.Query(ctx, `SELECT `+articleCols+` FROM hc_articles a WHERE a.id IN (?`+strings.Repeat(", ?", len(ids)-1)+`)`, args...)
+	rows, err := db.Query(ctx, `SELECT `+articleCols+` FROM hc_articles a WHERE a.id IN (?`+strings.Repeat(", ?", len(ids)-1)+`)`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("helpcenter: search: %w", err)
 	}

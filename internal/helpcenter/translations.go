@@ -468,13 +468,18 @@ func pick(trs []Translation, loc, src, def string) (Translation, bool) {
 
 // translationsOf loads the readable translations of many items of a kind.
 func (s *Service) translationsOf(ctx context.Context, v viewer, kind Kind, ids []int64) (map[int64][]Translation, error) {
+	return s.translationsIn(ctx, s.DB, v, kind, ids)
+}
+
+// translationsIn is translationsOf reading through db.
+func (s *Service) translationsIn(ctx context.Context, db store.Querier, v viewer, kind Kind, ids []int64) (map[int64][]Translation, error) {
 	out := map[int64][]Translation{}
 	for chunk := range slices.Chunk(ids, 500) {
 		args := []any{string(kind)}
 		for _, id := range chunk {
 			args = append(args, id)
 		}
-		rows, err := s.DB.Query(ctx, `SELECT `+translationCols+` FROM hc_translations t WHERE t.kind = ? AND t.item_id IN (`+placeholders(len(chunk))+`) AND `+
+		rows, err := db.Query(ctx, `SELECT `+translationCols+` FROM hc_translations t WHERE t.kind = ? AND t.item_id IN (`+placeholders(len(chunk))+`) AND `+
 			v.published("t")+` ORDER BY t.locale`, args...)
 		if err != nil {
 			return nil, fmt.Errorf("helpcenter: translations: %w", err)

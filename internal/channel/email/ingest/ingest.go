@@ -450,7 +450,7 @@ func (s *Service) threadOf(ctx context.Context, tx *store.Tx, d Delivery, m *par
 	for i := len(m.References) - 1; i >= 0; i-- {
 		ids = append(ids, m.References[i])
 	}
-	if id, ok, err := s.Threads.Lookup(ctx, ids...); err != nil || ok {
+	if id, ok, err := s.Threads.LookupTx(ctx, tx, ids...); err != nil || ok {
 		if err != nil {
 			return 0, err
 		}

@@ -121,12 +121,22 @@ func (s *Store) RecordNewTx(ctx context.Context, tx *store.Tx, r Record) (bool, 
 // Frontdesk recorded. Callers pass the most specific id first (In-Reply-To,
 // then References newest first). ok is false when none is known.
 func (s *Store) Lookup(ctx context.Context, ids ...string) (ticketID int64, ok bool, err error) {
+	return lookup(ctx, s.DB, ids)
+}
+
+// LookupTx is Lookup inside tx (an incoming mail's transaction), so that
+// it needs no second connection while tx holds one.
+func (s *Store) LookupTx(ctx context.Context, tx *store.Tx, ids ...string) (ticketID int64, ok bool, err error) {
+	return lookup(ctx, tx, ids)
+}
+
+func lookup(ctx context.Context, q store.Querier, ids []string) (ticketID int64, ok bool, err error) {
 	for _, raw := range ids {
 		id := Normalize(raw)
 		if !validID(id) {
 			continue
 		}
-		err := s.DB.QueryRow(ctx, `SELECT ticket_id FROM email_messages WHERE message_id = ? ORDER BY created_at LIMIT 1`, id).Scan(&ticketID)
+		err := q.QueryRow(ctx, `SELECT ticket_id FROM email_messages WHERE message_id = ? ORDER BY created_at LIMIT 1`, id).Scan(&ticketID)
 		if errors.Is(err, sql.ErrNoRows) {
 			continue
 		}
