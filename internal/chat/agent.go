@@ -42,7 +42,7 @@ func (s *Service) agentConv(ctx context.Context, q store.Querier, id int64) (*de
 	if err != nil {
 		return nil, nil, err
 	}
-	if _, err := s.Tickets.Get(ctx, c.TicketID); err != nil {
+	if _, err := s.Tickets.GetIn(ctx, q, c.TicketID); err != nil {
 		return nil, nil, err // not found for a ticket p may not see
 	}
 	return p, c, nil

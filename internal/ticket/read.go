@@ -16,11 +16,17 @@ import (
 // Get returns a ticket p may see; any other ID is "not found", so probing
 // IDs tells nothing about other customers' tickets.
 func (s *Service) Get(ctx context.Context, id int64) (*desk.Ticket, error) {
+	return s.GetIn(ctx, s.DB, id)
+}
+
+// GetIn is Get reading through q: a caller holding a connection (inside
+// its transaction) passes it, and waits for no second one.
+func (s *Service) GetIn(ctx context.Context, q store.Querier, id int64) (*desk.Ticket, error) {
 	p, err := desk.RequirePrincipal(ctx)
 	if err != nil {
 		return nil, err
 	}
-	t, err := loadVisibleTx(ctx, s.DB, p, id, false)
+	t, err := loadVisibleTx(ctx, q, p, id, false)
 	if err != nil {
 		return nil, wrapf(err, "ticket: get %d", id)
 	}
