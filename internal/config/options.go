@@ -22,7 +22,7 @@ var options = []Option{
 		parseString(true), func(c *Config, v string) { c.Server.DataDir = v }),
 	secret(opt(KindDatabaseURL, "database-url", "", "A postgres:// URL to use PostgreSQL; empty uses the embedded SQLite database in the data directory.", Store,
 		parseDatabaseURL, func(c *Config, v string) { c.Server.DatabaseURL = v })),
-	opt(KindInt, "database-max-conns", "0", "Most connections kept open to PostgreSQL; 0 = four per CPU Go uses, at least 8. A database on its own larger machine may want more.", Serve,
+	opt(KindInt, "database-max-conns", "0", "Most connections kept open to PostgreSQL; 0 = twice the CPUs Go uses, at least 4 (right when the database shares this machine; one on its own larger machine may want more).", Serve,
 		parseInt(0, store.MaxPostgresPool), func(c *Config, v int) { c.Server.DatabaseMaxConns = v }),
 	opt(KindLevel, "log-level", "info", "Least severe log level written: debug, info, warn or error.", Store,
 		parseLogLevel, func(c *Config, v slog.Level) { c.LogLevel = v }),

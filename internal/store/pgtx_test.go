@@ -48,7 +48,7 @@ func TestPostgresTxEnds(t *testing.T) {
 	if !errors.Is(err, context.Canceled) || count() != 0 {
 		t.Fatalf("cancelled caller: err %v, %d rows", err, count())
 	}
-	// The pool's connections (8 or more) are reused, those of the two transactions
+	// The pool's connections (4 or more) are reused, those of the two transactions
 	// above included: each must be back outside any transaction, or these
 	// statements would fail in an aborted one.
 	for i := range 20 {

@@ -10,10 +10,10 @@ import (
 )
 
 // TestPostgresPoolIsSized: an open store keeps the connections Options ask
-// for, four per CPU (at least 8) without them, and a size out of range is
+// for, twice the CPUs (at least 4) without them, and a size out of range is
 // refused before anything is opened.
 func TestPostgresPoolIsSized(t *testing.T) {
-	if got, want := store.DefaultPostgresPool(), max(8, runtime.GOMAXPROCS(0)*4); got != want {
+	if got, want := store.DefaultPostgresPool(), max(4, runtime.GOMAXPROCS(0)*2); got != want {
 		t.Fatalf("default pool %d, want %d", got, want)
 	}
 	ctx := context.Background()

@@ -237,15 +237,15 @@ func ownerOnly(path string, create bool) error {
 }
 
 // DefaultPostgresPool is the PostgreSQL pool's size unless Options say
-// otherwise: four connections per CPU Go may use, at least 8. Each is a
-// PostgreSQL process. On two cores shared with the database, 4 connections
-// served lists with a fifth less PostgreSQL CPU and a lower p99 than 8
-// (BENCHMARKS.md, "P12: the PostgreSQL pool"), but the default stays
-// larger: some code still reads through the pool while it holds a
-// connection (a transaction, or rows being read), and as many such callers
-// at once as the pool has connections would wait for each other forever.
-// That section lists the ones a pool of one connection found.
-func DefaultPostgresPool() int { return max(8, runtime.GOMAXPROCS(0)*4) }
+// otherwise: twice the CPUs Go may use, at least 4, as SQLite's read pool.
+// Each connection is a PostgreSQL process; on the machine Frontdesk shares
+// with its database, more of them than the cores can run only add context
+// switches and cache misses. On two cores, 4 connections served lists with
+// a fifth less PostgreSQL CPU and a lower p99 than 8, and 16 were slower
+// still (BENCHMARKS.md, "P12: the PostgreSQL pool"). A small pool needs
+// code that never waits for a second connection while it holds one (in a
+// transaction, or reading rows): the whole suite passes on a pool of one.
+func DefaultPostgresPool() int { return max(4, runtime.GOMAXPROCS(0)*2) }
 
 // MaxPostgresPool bounds Options.PostgresPool; PostgreSQL's own
 // max_connections is 100 unless raised.
