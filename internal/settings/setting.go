@@ -113,12 +113,7 @@ func (d *Setting[T]) decode(raw string, present bool) (T, error) {
 // the default when none is stored. A store error, or a stored value that
 // does not parse (ErrCorrupt), is returned, never replaced by the default.
 func (d *Setting[T]) Get(ctx context.Context, s *Service) (T, error) {
-	raw, present, err := s.raw(ctx, d.key)
-	if err != nil {
-		var zero T
-		return zero, err
-	}
-	return d.decode(raw, present)
+	return d.GetIn(ctx, s, s.db)
 }
 
 // GetIn is Get for a caller that holds one of the pool's connections (in a

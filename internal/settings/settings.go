@@ -119,14 +119,9 @@ func (s *Service) ttl() time.Duration {
 	return DefaultTTL
 }
 
-// raw returns key's stored value through the cache.
-func (s *Service) raw(ctx context.Context, key string) (string, bool, error) {
-	return s.rawIn(ctx, s.db, key)
-}
-
-// rawIn is raw reading a value the cache lacks through q. A value read in
-// a transaction is not cached: it may be the transaction's own, not yet
-// committed.
+// rawIn returns key's stored value through the cache, reading a value the
+// cache lacks through q. A value read in a transaction is not cached: it
+// may be the transaction's own, not yet committed.
 func (s *Service) rawIn(ctx context.Context, q store.Querier, key string) (string, bool, error) {
 	_, inTx := q.(*store.Tx)
 	if !s.cache {
