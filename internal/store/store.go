@@ -62,12 +62,13 @@ type DB struct {
 }
 
 // TraceStatements returns a context under which f hears the text of every
-// statement a write transaction sends — "BEGIN" and "COMMIT" included, each
-// counted once per transaction even when the SQLite writer shares one
-// commit between many. Only statements run with that context (or one made
-// from it) are heard, so background work running meanwhile is not. Tests
-// count a ticket create's round trips with it, so the count cannot grow
-// unnoticed.
+// statement sent: the reads of the pools (Query, QueryRow, Lookup), single
+// writes (Exec, WriteRow) and a write transaction's statements — "BEGIN"
+// and "COMMIT" included, each counted once per transaction even when the
+// SQLite writer shares one commit between many. Only statements run with
+// that context (or one made from it) are heard, so background work running
+// meanwhile is not. Tests count a ticket create's and a ticket list's round
+// trips with it, so the counts cannot grow unnoticed.
 func TraceStatements(ctx context.Context, f func(q string)) context.Context {
 	return context.WithValue(ctx, traceKey{}, f)
 }
@@ -326,6 +327,7 @@ func (db *DB) Rebind(q string) string {
 
 // Query runs a read on the read pool.
 func (db *DB) Query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	traced(ctx, q)
 	if db.reads != nil {
 		if st := db.reads.get(ctx, q); st != nil {
 			return st.QueryContext(ctx, args...)
@@ -350,6 +352,7 @@ func (db *DB) Lookup(ctx context.Context, q string, args ...any) *sql.Row {
 // rowFrom runs a single-row read on pool, through cache's prepared
 // statements when there is a cache (SQLite).
 func (db *DB) rowFrom(ctx context.Context, cache *stmtCache, pool *sql.DB, q string, args []any) *sql.Row {
+	traced(ctx, q)
 	if cache != nil {
 		if st := cache.get(ctx, q); st != nil {
 			return st.QueryRowContext(ctx, args...)
@@ -369,6 +372,7 @@ func (db *DB) Exec(ctx context.Context, q string, args ...any) (sql.Result, erro
 		})
 		return res, err
 	}
+	traced(ctx, q)
 	return db.write.ExecContext(ctx, db.Rebind(q), args...)
 }
 

@@ -13,5 +13,6 @@ func (db *DB) WriteRow(ctx context.Context, q string, args []any, dest ...any) e
 			return tx.QueryRow(ctx, q, args...).Scan(dest...)
 		})
 	}
+	traced(ctx, q)
 	return db.write.QueryRowContext(ctx, db.Rebind(q), args...).Scan(dest...)
 }
