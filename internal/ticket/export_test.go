@@ -10,3 +10,7 @@ func SetLargeCountForTest(n int) (restore func()) {
 
 // TicketColumns is the column list of every ticket read (for plan tests).
 const TicketColumns = ticketColumns
+
+// RelationsQuery is the statement that reads a page's collaborators and
+// incidents (for plan tests).
+func RelationsQuery(n int) string { return relationsQuery(n) }

@@ -94,7 +94,7 @@ func (s *Service) ExportTickets(ctx context.Context, eq ExportQuery) (_ []*desk.
 	if more = len(ts) > limit; more {
 		ts = ts[:limit]
 	}
-	return ts, more, horizon, loadCollaborators(ctx, s.DB, ts)
+	return ts, more, horizon, loadRelations(ctx, s.DB, ts)
 }
 
 // ExportAudits lists the audits of tickets p may see, created in

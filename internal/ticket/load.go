@@ -13,16 +13,17 @@ import (
 	"github.com/frontdesk/frontdesk/internal/store"
 )
 
-// ticketColumns is the column list every ticket read uses (alias t).
-// has_incidents is a scalar subquery with LIMIT 1, not EXISTS: PostgreSQL
-// may plan an EXISTS in the select list as one hash of every ticket's
-// problem_id, built by a scan of the whole table on each query (60 ms of a
-// 100-ticket page at 100,000 tickets), where this form probes the
-// tickets_problem index once per row returned.
+// ticketColumns is the column list every ticket read uses (alias t). A
+// ticket's collaborators and whether it has incidents are read for a whole
+// page at once by loadRelations, not here: on PostgreSQL a subquery per row
+// (has_incidents was one) costs about a microsecond a row, and several on
+// a table of a few rows (a sequential scan, with a system call to size the
+// table, on each) — more than the one extra statement that reads them for
+// all the page's tickets by index (BENCHMARKS.md, "P12: statements of a
+// page").
 const ticketColumns = `t.id, t.external_id, t.type, t.subject, t.description, t.priority, t.status, t.recipient,
 	t.requester_id, t.submitter_id, t.assignee_id, t.organization_id, t.group_id, t.problem_id, t.due_at,
-	t.via_channel, t.via_source, t.is_public, t.tags, t.custom_fields, t.version, t.created_at, t.updated_at, t.deleted_at, t.ticket_form_id,
-	(SELECT 1 FROM tickets i WHERE i.problem_id = t.id LIMIT 1) IS NOT NULL`
+	t.via_channel, t.via_source, t.is_public, t.tags, t.custom_fields, t.version, t.created_at, t.updated_at, t.deleted_at, t.ticket_form_id`
 
 type scanner interface{ Scan(dest ...any) error }
 
@@ -38,7 +39,7 @@ type ticketRow struct {
 	assignee, org, group, problem, form       sql.NullInt64
 	dueAt, created, updated, deleted          int64
 	viaChannel, viaSource, tags, customFields string
-	public, hasIncidents                      bool
+	public                                    bool
 	dest                                      []any
 }
 
@@ -51,14 +52,14 @@ func (r *ticketRow) scan(row scanner) (*desk.Ticket, error) {
 		r.dest = []any{&r.id, &r.extID, &r.typ, &r.subject, &r.description, &r.prio, &r.status, &r.recipient,
 			&r.requester, &r.submitter, &r.assignee, &r.org, &r.group, &r.problem, &r.dueAt,
 			&r.viaChannel, &r.viaSource, &r.public, &r.tags, &r.customFields, &r.version, &r.created, &r.updated, &r.deleted,
-			&r.form, &r.hasIncidents}
+			&r.form}
 	}
 	if err := row.Scan(r.dest...); err != nil {
 		return nil, err
 	}
 	t := &desk.Ticket{ID: r.id, Subject: r.subject, RawSubject: r.subject, Description: r.description,
 		Status: desk.Status(r.status), RequesterID: r.requester, SubmitterID: r.submitter, IsPublic: r.public,
-		Version: r.version, HasIncidents: r.hasIncidents}
+		Version: r.version}
 	t.ExternalID = nullStr(r.extID)
 	t.Type = nullStr(r.typ)
 	t.Priority = nullStr(r.prio)
@@ -174,26 +175,26 @@ func loadOneTx(ctx context.Context, q store.Querier, id int64, withDeleted bool,
 	if err != nil {
 		return nil, err
 	}
-	if err := loadCollaborators(ctx, q, []*desk.Ticket{t}); err != nil {
+	if err := loadRelations(ctx, q, []*desk.Ticket{t}); err != nil {
 		return nil, err
 	}
 	return t, nil
 }
 
-// loadCollaborators fills CCs and followers for a page of tickets in one query.
-func loadCollaborators(ctx context.Context, q store.Querier, ts []*desk.Ticket) error {
+// loadRelations fills, for a page of tickets in one statement, their CCs,
+// followers and collaborators (each in ascending user order) and whether
+// any ticket, deleted or not, names one of them as its problem.
+func loadRelations(ctx context.Context, q store.Querier, ts []*desk.Ticket) error {
 	if len(ts) == 0 {
 		return nil
 	}
 	byID := make(map[int64]*desk.Ticket, len(ts))
-	ph := make([]string, len(ts))
-	args := make([]any, len(ts))
+	args := make([]any, 2*len(ts))
 	for i, t := range ts {
 		byID[t.ID] = t
-		ph[i] = "?"
-		args[i] = t.ID
+		args[i], args[len(ts)+i] = t.ID, t.ID
 	}
-	rows, err := q.Query(ctx, `SELECT ticket_id, user_id, kind FROM ticket_collaborators WHERE ticket_id IN (`+strings.Join(ph, ",")+`) ORDER BY ticket_id, user_id`, args...)
+	rows, err := q.Query(ctx, relationsQuery(len(ts)), args...)
 	if err != nil {
 		return err
 	}
@@ -206,6 +207,9 @@ func loadCollaborators(ctx context.Context, q store.Querier, ts []*desk.Ticket) 
 		}
 		t := byID[tid]
 		switch kind {
+		case incidentsKind:
+			t.HasIncidents = true
+			continue
 		case "follower":
 			t.FollowerIDs = append(t.FollowerIDs, uid)
 		case "email_cc":
@@ -217,6 +221,21 @@ func loadCollaborators(ctx context.Context, q store.Querier, ts []*desk.Ticket) 
 	}
 	return rows.Err()
 }
+
+// relationsQuery is loadRelations' statement for n tickets, whose ids it
+// takes twice: the collaborators' rows, then a row of kind incidentsKind
+// for each of them that is some ticket's problem (by the partial index
+// tickets_problem: a probe per id, not a scan).
+func relationsQuery(n int) string {
+	ph := strings.TrimSuffix(strings.Repeat("?,", n), ",")
+	return `SELECT ticket_id, user_id, kind FROM ticket_collaborators WHERE ticket_id IN (` + ph + `)
+		UNION ALL SELECT DISTINCT problem_id, 0, '` + incidentsKind + `' FROM tickets WHERE problem_id IN (` + ph + `)
+		ORDER BY 1, 2`
+}
+
+// incidentsKind marks loadRelations' row for a problem's incidents; no
+// collaborator has it (collaborators.go).
+const incidentsKind = "incidents"
 
 // loadVisibleTx reads one ticket p may see, with its collaborators; deleted
 // tickets only when asked. The visibility rule is the SQL one (visibility),

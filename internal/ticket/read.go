@@ -195,7 +195,7 @@ func (s *Service) List(ctx context.Context, f ListFilter) (_ []*desk.Ticket, _ b
 			ts[i], ts[j] = ts[j], ts[i]
 		}
 	}
-	return ts, more, loadCollaborators(ctx, s.DB, ts)
+	return ts, more, loadRelations(ctx, s.DB, ts)
 }
 
 // Count counts the tickets List would return without paging.
@@ -305,7 +305,7 @@ func (s *Service) ListByIDs(ctx context.Context, ids []int64) (_ []*desk.Ticket,
 			out = append(out, t)
 		}
 	}
-	return out, loadCollaborators(ctx, s.DB, out)
+	return out, loadRelations(ctx, s.DB, out)
 }
 
 func queryTickets(ctx context.Context, q store.Querier, query string, args ...any) ([]*desk.Ticket, error) {
@@ -514,5 +514,5 @@ func (s *Service) Incidents(ctx context.Context, problemID int64) (_ []*desk.Tic
 	if err != nil {
 		return nil, err
 	}
-	return ts, loadCollaborators(ctx, s.DB, ts)
+	return ts, loadRelations(ctx, s.DB, ts)
 }

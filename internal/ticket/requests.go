@@ -169,7 +169,7 @@ func (s *Service) Requests(ctx context.Context, f RequestFilter) (_ []*Request, 
 	if err != nil {
 		return nil, 0, err
 	}
-	if err := loadCollaborators(ctx, s.DB, ts); err != nil {
+	if err := loadRelations(ctx, s.DB, ts); err != nil {
 		return nil, 0, err
 	}
 	out, err := s.toRequests(ctx, p, ts)
@@ -352,7 +352,7 @@ func (s *Service) RequestsByIDs(ctx context.Context, ids []int64) (_ []*Request,
 	if err != nil {
 		return nil, err
 	}
-	if err := loadCollaborators(ctx, s.DB, ts); err != nil {
+	if err := loadRelations(ctx, s.DB, ts); err != nil {
 		return nil, err
 	}
 	byID := make(map[int64]*desk.Ticket, len(ts))
