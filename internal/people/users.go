@@ -65,13 +65,23 @@ type UserFilter struct {
 // policy of the user's role (package password) decides the actual minimum.
 const MinPasswordLength = password.MinCustomLength
 
+// userCols is the column list of every user read (alias u). On PostgreSQL
+// a subquery run for every row costs several microseconds a row when its
+// table is tiny or empty, as custom_roles and user_totp usually are (a
+// sequential scan, with a system call to size the table, each time): the
+// two made up two thirds of a sideload of 25 users (BENCHMARKS.md, "P12:
+// statements of a page"). So the custom role's type is read only for a
+// user who has one, and the per-user 2FA check only when someone has 2FA
+// on (checked once per statement); with some enrolled, PostgreSQL hashes
+// a small user_totp once, or probes a large one's key per user.
 const userCols = `u.id, u.name, u.email, u.role, u.organization_id, u.default_group_id, u.phone, u.locale,
 	u.time_zone, u.tags, u.notes, u.details, u.external_id, u.active, u.suspended, u.verified,
 	u.last_login_at, u.created_at, u.updated_at, u.custom_role_id,
-	(SELECT cr.role_type FROM custom_roles cr WHERE cr.id = u.custom_role_id),
+	CASE WHEN u.custom_role_id IS NOT NULL THEN (SELECT cr.role_type FROM custom_roles cr WHERE cr.id = u.custom_role_id) END,
 	EXISTS (SELECT 1 FROM settings os WHERE os.key = '` + desk.SettingOwner + `' AND os.value = CAST(u.id AS TEXT)),
 	u.user_fields,
-	EXISTS (SELECT 1 FROM user_totp tf WHERE tf.user_id = u.id AND tf.enabled), u.purged_at`
+	CASE WHEN EXISTS (SELECT 1 FROM user_totp WHERE enabled) THEN EXISTS (SELECT 1 FROM user_totp tf WHERE tf.user_id = u.id AND tf.enabled) ELSE false END,
+	u.purged_at`
 
 type scanner interface{ Scan(dest ...any) error }
 
