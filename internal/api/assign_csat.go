@@ -284,13 +284,7 @@ func (s *Server) withSatisfaction(r *http.Request, ts ...*desk.Ticket) error {
 	if s.CSAT == nil || len(ts) == 0 {
 		return nil
 	}
-	ids := make([]int64, 0, len(ts))
-	for _, t := range ts {
-		if t != nil {
-			ids = append(ids, t.ID)
-		}
-	}
-	m, err := s.CSAT.ForTickets(r.Context(), ids)
+	m, err := s.CSAT.ForTickets(r.Context(), ts)
 	if err != nil {
 		return err
 	}

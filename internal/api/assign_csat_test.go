@@ -145,5 +145,20 @@ func TestAssignAndRateOverAPI(t *testing.T) {
 		if read, _ := tk["satisfaction_rating"].(map[string]any); code != 200 || !reflect.DeepEqual(read, created) {
 			t.Fatalf("read back: %d %v, created %v", code, tk["satisfaction_rating"], created)
 		}
+		// A page of tickets says the same: the rating of the solved one
+		// (the only ticket of the page whose rating is looked up), and
+		// unoffered for those never solved.
+		code, body = a.do(t, a.Admin, "GET", "/api/v2/tickets.json?page[size]=100", nil)
+		listed := map[int64]any{}
+		for _, v := range body["tickets"].([]any) {
+			lt := v.(map[string]any)
+			listed[pNum(lt, "id")] = lt["satisfaction_rating"]
+		}
+		if sr, _ := listed[id].(map[string]any); code != 200 || sr["score"] != "good" || sr["comment"] != "Quick, thanks" {
+			t.Fatalf("listed rated ticket: %d %v", code, listed[id])
+		}
+		if sr, _ := listed[pNum(tk, "id")].(map[string]any); !reflect.DeepEqual(sr, created) {
+			t.Fatalf("listed new ticket: %v, want %v", listed[pNum(tk, "id")], created)
+		}
 	})
 }

@@ -225,45 +225,58 @@ func (s *Service) List(ctx context.Context, q ListQuery) ([]Rating, bool, error)
 // ticket JSON: the rating of its current solve ({id, score, comment}), or
 // {score: unoffered} when there is none; nil for every ticket when CSAT is
 // off and the ticket was never rated. The caller has already checked that
-// the reader sees the tickets.
-func (s *Service) ForTickets(ctx context.Context, ids []int64) (map[int64]map[string]any, error) {
+// the reader sees the tickets (nil entries are skipped). A rating belongs
+// to a solve, so only tickets solved at some time (SolvedAt) are looked
+// up: a page of tickets never solved, an agent's usual view, costs no
+// statement.
+func (s *Service) ForTickets(ctx context.Context, ts []*desk.Ticket) (map[int64]map[string]any, error) {
 	out := map[int64]map[string]any{}
-	if len(ids) == 0 {
+	if len(ts) == 0 {
 		return out, nil
 	}
 	on, err := s.Enabled(ctx)
 	if err != nil {
 		return nil, err
 	}
-	ph := strings.TrimSuffix(strings.Repeat("?, ", len(ids)), ", ")
-	args := make([]any, len(ids))
-	for i, id := range ids {
-		args[i] = id
+	var args []any
+	for _, t := range ts {
+		if t != nil && !t.SolvedAt.IsZero() {
+			args = append(args, t.ID)
+		}
 	}
+	if len(args) > 0 {
+		if err := s.ratingsOf(ctx, args, out); err != nil {
+			return nil, err
+		}
+	}
+	if on {
+		for _, t := range ts {
+			if t != nil && out[t.ID] == nil {
+				out[t.ID] = map[string]any{"score": string(Unoffered)}
+			}
+		}
+	}
+	return out, nil
+}
+
+// ratingsOf adds to out the rating of the current solve of each ticket of
+// ids.
+func (s *Service) ratingsOf(ctx context.Context, ids []any, out map[int64]map[string]any) error {
+	ph := strings.TrimSuffix(strings.Repeat("?, ", len(ids)), ", ")
 	rows, err := s.DB.Query(ctx, `SELECT `+ratingCols+` FROM satisfaction_ratings r JOIN tickets t ON t.id = r.ticket_id AND t.solved_at = r.solved_at
-		WHERE r.ticket_id IN (`+ph+`)`, args...)
+		WHERE r.ticket_id IN (`+ph+`)`, ids...)
 	if err != nil {
-		return nil, fmt.Errorf("csat: ratings of tickets: %w", err)
+		return fmt.Errorf("csat: ratings of tickets: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
 		r, err := scanRating(rows)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		out[r.TicketID] = map[string]any{"id": r.ID, "score": string(r.Score), "comment": r.Comment}
 	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	if on {
-		for _, id := range ids {
-			if out[id] == nil {
-				out[id] = map[string]any{"score": string(Unoffered)}
-			}
-		}
-	}
-	return out, nil
+	return rows.Err()
 }
 
 // ForNewTicket is ForTickets for a ticket the caller has just created: a

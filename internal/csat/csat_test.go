@@ -77,6 +77,25 @@ func (f *fixture) solved(t *testing.T) *desk.Ticket {
 	return tk
 }
 
+// ratings is ForTickets, read by the agent, for the tickets of ids as
+// they are stored now.
+func (f *fixture) ratings(t *testing.T, ids ...int64) map[int64]map[string]any {
+	t.Helper()
+	ts := make([]*desk.Ticket, len(ids))
+	for i, id := range ids {
+		tk, err := f.tickets.Get(as(f.agent), id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ts[i] = tk
+	}
+	m, err := f.svc.ForTickets(as(f.agent), ts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
 func (f *fixture) events(t *testing.T, id int64) []desk.AuditEvent {
 	t.Helper()
 	audits, _, err := f.tickets.Audits(as(f.agent), id, 0, 100)
@@ -132,9 +151,9 @@ func TestRate(t *testing.T) {
 		if len(evs) != 2 || evs[0].Value != "bad" || evs[0].Body != "Slow" || evs[1].Value != "good" || evs[1].PreviousValue != "bad" {
 			t.Fatalf("audit events: %+v", evs)
 		}
-		m, err := f.svc.ForTickets(as(f.agent), []int64{tk.ID, open.ID})
-		if err != nil || m[tk.ID]["score"] != "good" || m[tk.ID]["id"] != r.ID || m[open.ID]["score"] != "unoffered" {
-			t.Fatalf("ticket JSON ratings: %v %v", m, err)
+		m := f.ratings(t, tk.ID, open.ID)
+		if m[tk.ID]["score"] != "good" || m[tk.ID]["id"] != r.ID || m[open.ID]["score"] != "unoffered" {
+			t.Fatalf("ticket JSON ratings: %v", m)
 		}
 		// One rating per solve: reopened and solved again, a new one.
 		if _, _, err := f.tickets.Update(as(f.alice), tk.ID, ticket.Input{Comment: &ticket.CommentInput{Body: "It broke again"}}); err != nil {
@@ -143,7 +162,7 @@ func TestRate(t *testing.T) {
 		if _, _, err := f.tickets.Update(as(f.agent), tk.ID, ticket.Input{Status: str("solved")}); err != nil {
 			t.Fatal(err)
 		}
-		if m, _ := f.svc.ForTickets(as(f.agent), []int64{tk.ID}); m[tk.ID]["score"] != "unoffered" {
+		if m := f.ratings(t, tk.ID); m[tk.ID]["score"] != "unoffered" {
 			t.Fatalf("after a new solve: %v", m)
 		}
 		r3, err := f.svc.Rate(as(f.alice), tk.ID, csat.Input{Score: csat.Bad})
@@ -192,7 +211,7 @@ func TestLinksAndSurvey(t *testing.T) {
 		if n, err := f.svc.SendSurveys(f.sys); err != nil || n != 0 {
 			t.Fatalf("survey sent twice: %d %v", n, err)
 		}
-		if m, _ := f.svc.ForTickets(as(f.agent), []int64{tk.ID}); m[tk.ID]["score"] != "offered" {
+		if m := f.ratings(t, tk.ID); m[tk.ID]["score"] != "offered" {
 			t.Fatalf("offered: %v", m)
 		}
 		if evs := f.events(t, tk.ID); len(evs) != 1 || evs[0].Value != "offered" {

@@ -130,6 +130,10 @@ type Ticket struct {
 	Version int64 `json:"-"`
 	// DeletedAt is set while the ticket sits in the deleted-tickets list.
 	DeletedAt Time `json:"-"`
+	// SolvedAt is when the ticket last reached solved (zero if it never
+	// did): a satisfaction rating belongs to one solve, so a ticket never
+	// solved has none to look up.
+	SolvedAt Time `json:"-"`
 
 	// p6b-misc: keys Zendesk has that Frontdesk holds no value for; the
 	// serializer (json.go) writes them as null or [].

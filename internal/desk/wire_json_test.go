@@ -55,6 +55,7 @@ func TestWireEncoderKnowsEveryField(t *testing.T) {
 			"GeneratedTimestamp int64 json:\"generated_timestamp\"",
 			"Version int64 json:\"-\"",
 			"DeletedAt desk.Time json:\"-\"",
+			"SolvedAt desk.Time json:\"-\"",
 			"ForumTopicID *int64 json:\"forum_topic_id\"",
 			"SharingAgreementIDs []int64 json:\"sharing_agreement_ids\"",
 			"CustomStatusID *int64 json:\"custom_status_id\"",

@@ -228,6 +228,8 @@ func newTicketDoc(m *mutation) string {
 // reports searchWritten; SQLite writes the document in writeSearch.
 func insertTicket(ctx context.Context, tx *store.Tx, t *desk.Ticket, now int64, doc string) (searchWritten bool, err error) {
 	t.CreatedAt, t.UpdatedAt = desk.TimeFromMicros(now), desk.TimeFromMicros(now)
+	solved := solvedAt(nil, t.Status, now)
+	t.SolvedAt = desk.NullTimeFromMicros(solved)
 	viaSource, _ := json.Marshal(t.Via.Source)
 	const insert = `INSERT INTO tickets (external_id, type, subject, description, priority, status, status_rank, priority_rank,
 		recipient, requester_id, submitter_id, assignee_id, organization_id, group_id, problem_id, due_at, via_channel, via_source,
@@ -236,7 +238,7 @@ func insertTicket(ctx context.Context, tx *store.Tx, t *desk.Ticket, now int64, 
 	args := []any{t.ExternalID, t.Type, t.Subject, t.Description, t.Priority, t.Status, t.Status.Rank(), rankOf(t.Priority),
 		t.Recipient, t.RequesterID, t.SubmitterID, t.AssigneeID, t.OrganizationID, t.GroupID, t.ProblemID, t.DueAt.Micros(),
 		t.Via.Channel, string(viaSource), t.IsPublic, strings.Join(t.Tags, " "), encodeCustomFields(t.CustomFields),
-		t.TicketFormID, now, now, solvedAt(nil, t.Status, now), now}
+		t.TicketFormID, now, now, solved, now}
 	var id int64
 	if tx.Dialect() == store.Postgres {
 		// One round trip for the row, its tags and its search document.
@@ -266,6 +268,9 @@ func updateTicket(ctx context.Context, tx *store.Tx, old, t *desk.Ticket, now in
 	t.UpdatedAt = desk.TimeFromMicros(now)
 	t.Version = old.Version + 1
 	solved := solvedAt(old, t.Status, now)
+	if solved > 0 {
+		t.SolvedAt = desk.TimeFromMicros(solved)
+	}
 	args := []any{t.ExternalID, t.Type, t.Subject, t.Priority, t.Status, t.Status.Rank(), rankOf(t.Priority), t.Recipient}
 	// The columns that reference other rows are written only when one of
 	// them changes. SQLite gives an UPDATE that sets a foreign key a

@@ -23,7 +23,7 @@ import (
 // page").
 const ticketColumns = `t.id, t.external_id, t.type, t.subject, t.description, t.priority, t.status, t.recipient,
 	t.requester_id, t.submitter_id, t.assignee_id, t.organization_id, t.group_id, t.problem_id, t.due_at,
-	t.via_channel, t.via_source, t.is_public, t.tags, t.custom_fields, t.version, t.created_at, t.updated_at, t.deleted_at, t.ticket_form_id`
+	t.via_channel, t.via_source, t.is_public, t.tags, t.custom_fields, t.version, t.created_at, t.updated_at, t.deleted_at, t.ticket_form_id, t.solved_at`
 
 type scanner interface{ Scan(dest ...any) error }
 
@@ -37,7 +37,7 @@ type ticketRow struct {
 	subject, description, status              string
 	extID, typ, prio, recipient               sql.NullString
 	assignee, org, group, problem, form       sql.NullInt64
-	dueAt, created, updated, deleted          int64
+	dueAt, created, updated, deleted, solved  int64
 	viaChannel, viaSource, tags, customFields string
 	public                                    bool
 	dest                                      []any
@@ -52,7 +52,7 @@ func (r *ticketRow) scan(row scanner) (*desk.Ticket, error) {
 		r.dest = []any{&r.id, &r.extID, &r.typ, &r.subject, &r.description, &r.prio, &r.status, &r.recipient,
 			&r.requester, &r.submitter, &r.assignee, &r.org, &r.group, &r.problem, &r.dueAt,
 			&r.viaChannel, &r.viaSource, &r.public, &r.tags, &r.customFields, &r.version, &r.created, &r.updated, &r.deleted,
-			&r.form}
+			&r.form, &r.solved}
 	}
 	if err := row.Scan(r.dest...); err != nil {
 		return nil, err
@@ -73,6 +73,7 @@ func (r *ticketRow) scan(row scanner) (*desk.Ticket, error) {
 	t.CreatedAt = desk.TimeFromMicros(r.created)
 	t.UpdatedAt = desk.TimeFromMicros(r.updated)
 	t.DeletedAt = desk.NullTimeFromMicros(r.deleted)
+	t.SolvedAt = desk.NullTimeFromMicros(r.solved)
 	t.Via = desk.NewVia(r.viaChannel)
 	// The empty source is what most tickets (API, web, chat) store: no
 	// decoding for it, the maps are filled below as for any other.
