@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/text/language"
@@ -28,7 +29,15 @@ type Bundle struct {
 	cats    map[string]*catalog
 	locales []string // sorted, DefaultLocale first
 	matcher language.Matcher
+	// ids remembers ID's answers: matching a tag costs more than the rest
+	// of a user's JSON (every user of a sideload asks). The tags are users'
+	// stored locales, so few distinct ones; maxIDs bounds the map anyway.
+	ids  sync.Map // tag → int
+	nIDs atomic.Int32
 }
+
+// maxIDs is how many tags Bundle.ID remembers.
+const maxIDs = 1024
 
 var defaultBundle = sync.OnceValue(func() *Bundle {
 	sub, err := fs.Sub(embedded, "catalog")
@@ -285,11 +294,21 @@ func ResetMissingKeys() {
 // /api/v2/locales, users' locale_id): the catalogue's position in Locales(),
 // from 1.
 func (b *Bundle) ID(tag string) int {
+	if id, ok := b.ids.Load(tag); ok {
+		return id.(int)
+	}
+	id := 1
 	m := b.Match(tag)
 	for i, t := range b.locales {
 		if t == m {
-			return i + 1
+			id = i + 1
+			break
 		}
 	}
-	return 1
+	if b.nIDs.Load() < maxIDs {
+		if _, loaded := b.ids.LoadOrStore(tag, id); !loaded {
+			b.nIDs.Add(1)
+		}
+	}
+	return id
 }

@@ -817,3 +817,39 @@ func FuzzParseAcceptLanguage(f *testing.F) {
 		}
 	})
 }
+
+// TestIDRemembersBoundedly: ID gives each tag the position of the
+// catalogue it matches, the same when asked again (from memory), and
+// remembers at most maxIDs tags, whatever users store as their locale.
+func TestIDRemembersBoundedly(t *testing.T) {
+	b := Default()
+	pl := slices.Index(b.Locales(), "pl") + 1
+	if pl == 0 {
+		t.Fatal("no Polish catalogue")
+	}
+	for range 2 {
+		for tag, want := range map[string]int{"en-US": 1, "pl-PL": pl, "pl": pl, "xx-bogus": 1, "": 1} {
+			if got := b.ID(tag); got != want {
+				t.Errorf("ID(%q) = %d, want %d", tag, got, want)
+			}
+		}
+	}
+	for i := range 2 * maxIDs {
+		if got := b.ID(fmt.Sprintf("pl-x-%d", i)); got != pl {
+			t.Fatalf("ID(pl-x-%d) = %d, want %d", i, got, pl)
+		}
+	}
+	n := 0
+	b.ids.Range(func(any, any) bool { n++; return true })
+	if n > maxIDs || int(b.nIDs.Load()) != n {
+		t.Errorf("ID remembers %d tags (counted %d), want at most %d", n, b.nIDs.Load(), maxIDs)
+	}
+}
+
+// BenchmarkID is a sideloaded user's locale_id (the API asks for each).
+func BenchmarkID(b *testing.B) {
+	d := Default()
+	for b.Loop() {
+		d.ID("pl-PL")
+	}
+}
