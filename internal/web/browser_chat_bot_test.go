@@ -4,8 +4,6 @@ import (
 	"context"
 	"testing"
 
-	"github.com/chromedp/chromedp"
-
 	"github.com/frontdesk/frontdesk/internal/assign"
 	"github.com/frontdesk/frontdesk/internal/botapi"
 	"github.com/frontdesk/frontdesk/internal/chat"
@@ -56,7 +54,7 @@ func TestBrowserChatBotHandover(t *testing.T) {
 	vi.waitWidget("Waiting for an agent")
 
 	ag.waitText("How do I return my order?")
-	ag.do(chromedp.Click(chromedp.CSS(`#chat-queue form button`)))
+	ag.clickNow(`#chat-queue form button`)
 	ag.waitURL(`location.search.includes("c=")`, "the chat page")
 	ag.waitText("This article may help:")
 	ag.waitText("Returning an order")

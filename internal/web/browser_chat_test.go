@@ -81,7 +81,7 @@ func TestBrowserChatWidget(t *testing.T) {
 
 	// The queue fills live; the agent accepts.
 	ag.waitText("Where is my order?")
-	ag.do(chromedp.Click(chromedp.CSS(`#chat-queue form button`)))
+	ag.clickNow(`#chat-queue form button`)
 	ag.waitURL(`location.search.includes("c=")`, "the chat page")
 	ag.waitText("Where is my order?")
 	vi.waitWidget("Alan Agent joined the chat.")

@@ -207,6 +207,17 @@ func (tb *tab) eval(expr string) string {
 	return v
 }
 
+// clickNow clicks the element sel matches, found and clicked in one step
+// inside the page. A list the page rebuilds live (the chat queue) may
+// replace the node chromedp.Click found before its click lands ("Could not
+// find node with given id"); this cannot miss that way.
+func (tb *tab) clickNow(sel string) {
+	tb.b.t.Helper()
+	if got := tb.eval(fmt.Sprintf(`(() => { const e = document.querySelector(%q); if (!e) return "missing"; e.click(); return ""; })()`, sel)); got != "" {
+		tb.b.t.Fatalf("%s: click %s: %s", tb.name, sel, got)
+	}
+}
+
 // text is the visible text of the page.
 func (tb *tab) text() string { return tb.eval(`document.body.innerText`) }
 
