@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -67,19 +68,9 @@ func TestCreateStatements(t *testing.T) {
 				{"known requester", "known@customer.test"},
 				{"new requester", "new.customer@customer.test"},
 			} {
-				var mu sync.Mutex
-				var stmts []string
-				tk := create(store.TraceStatements(ctx, func(q string) {
-					mu.Lock()
-					stmts = append(stmts, strings.Join(strings.Fields(q), " "))
-					mu.Unlock()
-				}), i+1, c.requester)
-				for j, q := range stmts {
-					if len(q) > 160 {
-						q = q[:160] + "…"
-					}
-					t.Logf("%s %2d %s", c.name, j+1, q)
-				}
+				traced, heard := recordStatements(t, ctx)
+				tk := create(traced, i+1, c.requester)
+				stmts := heard(c.name)
 				// A tracer that heard nothing would pass any bound.
 				if len(stmts) < 3 || stmts[0] != "BEGIN" || stmts[len(stmts)-1] != "COMMIT" {
 					t.Errorf("%s: the tracer heard %q, not a whole transaction", c.name, stmts)
@@ -154,6 +145,32 @@ func TestBatchFlushesSearchOnce(t *testing.T) {
 
 // agentContext makes an agent with the address email and returns a
 // context acting as them through the API.
+// recordStatements returns a context made from parent under which every
+// statement sent is recorded (store.TraceStatements), and heard, which
+// logs the statements recorded so far under label, one a line, and
+// returns them with their whitespace folded.
+func recordStatements(t *testing.T, parent context.Context) (context.Context, func(label string) []string) {
+	var mu sync.Mutex
+	var stmts []string
+	ctx := store.TraceStatements(parent, func(q string) {
+		mu.Lock()
+		stmts = append(stmts, strings.Join(strings.Fields(q), " "))
+		mu.Unlock()
+	})
+	return ctx, func(label string) []string {
+		t.Helper()
+		mu.Lock()
+		defer mu.Unlock()
+		for j, q := range stmts {
+			if len(q) > 160 {
+				q = q[:160] + "…"
+			}
+			t.Logf("%s %2d %s", label, j+1, q)
+		}
+		return slices.Clone(stmts)
+	}
+}
+
 func agentContext(t *testing.T, app *server.App, email string) context.Context {
 	t.Helper()
 	nm, role := "Agent "+email, desk.RoleAgent

@@ -5,16 +5,15 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/frontdesk/frontdesk/internal/desk"
 	"github.com/frontdesk/frontdesk/internal/people"
-	"github.com/frontdesk/frontdesk/internal/store"
 	"github.com/frontdesk/frontdesk/internal/ticket"
 )
 
@@ -36,32 +35,22 @@ func TestListStatements(t *testing.T) {
 			app, _, cancel, _ := start(t, u)
 			defer cancel()
 			sys := desk.SystemContext(context.Background())
-			email, nm, role := "lister@desk.test", "Lister", desk.RoleAdmin
-			admin, err := app.People.CreateUser(sys, people.UserInput{Name: &nm, Email: &email, Role: &role})
-			if err != nil {
-				t.Fatal(err)
+			user := func(email string, role desk.Role) *desk.User {
+				name := "User " + email
+				u, err := app.People.CreateUser(sys, people.UserInput{Name: &name, Email: &email, Role: &role})
+				if err != nil {
+					t.Fatal(err)
+				}
+				return u
 			}
+			email := "lister@desk.test"
+			admin := user(email, desk.RoleAdmin)
 			tok, err := app.People.CreateToken(sys, admin.ID, "lists")
 			if err != nil {
 				t.Fatal(err)
 			}
 			// A customer CC'd, and an agent (followers are agents).
-			var cc, follower int64
-			for _, e := range []string{"cc@customer.test", "follower@desk.test"} {
-				n, r := "User "+e, desk.RoleEndUser
-				if cc != 0 {
-					r = desk.RoleAgent
-				}
-				u, err := app.People.CreateUser(sys, people.UserInput{Name: &n, Email: &e, Role: &r})
-				if err != nil {
-					t.Fatal(err)
-				}
-				if cc == 0 {
-					cc = u.ID
-				} else {
-					follower = u.ID
-				}
-			}
+			cc, follower := user("cc@customer.test", desk.RoleEndUser).ID, user("follower@desk.test", desk.RoleAgent).ID
 			ctx := desk.WithPrincipal(context.Background(), &desk.Principal{UserID: admin.ID, Role: desk.RoleAdmin, Email: email, Via: "api"})
 			// Three tickets: a problem with a CC and a follower who is
 			// also CC'd (one collaborator, listed once), one with a
@@ -110,19 +99,9 @@ func TestListStatements(t *testing.T) {
 				{"page+users", "/api/v2/tickets.json?sort=-id&page[size]=25&include=users"},
 			} {
 				get(context.Background(), c.path) // caches warm, the token's use noted
-				var mu sync.Mutex
-				var stmts []string
-				body := get(store.TraceStatements(context.Background(), func(q string) {
-					mu.Lock()
-					stmts = append(stmts, strings.Join(strings.Fields(q), " "))
-					mu.Unlock()
-				}), c.path)
-				for j, q := range stmts {
-					if len(q) > 160 {
-						q = q[:160] + "…"
-					}
-					t.Logf("%s %2d %s", c.name, j+1, q)
-				}
+				traced, heard := recordStatements(t, context.Background())
+				body := get(traced, c.path)
+				stmts := heard(c.name)
 				// A tracer that heard nothing would pass any bound.
 				if !slices.ContainsFunc(stmts, func(q string) bool { return strings.Contains(q, "FROM tickets t") }) {
 					t.Errorf("%s: the tracer did not hear the page's statement: %q", c.name, stmts)
@@ -140,34 +119,24 @@ func TestListStatements(t *testing.T) {
 				if err := json.Unmarshal(body["tickets"], &ts); err != nil {
 					t.Fatal(err)
 				}
-				got := map[int64]string{}
+				got := map[int64][3][]int64{}
 				for _, tk := range ts {
-					b, _ := json.Marshal([][]int64{tk.CollaboratorIDs, tk.FollowerIDs, tk.EmailCCIDs})
-					got[tk.ID] = string(b)
+					got[tk.ID] = [3][]int64{tk.CollaboratorIDs, tk.FollowerIDs, tk.EmailCCIDs}
 					if tk.HasIncidents != (tk.ID == ids[0]) {
 						t.Errorf("%s: ticket %d has has_incidents %v", c.name, tk.ID, tk.HasIncidents)
 					}
 				}
-				want := map[int64]string{
-					ids[0]: mustJSON(t, [][]int64{{cc, follower}, {follower}, {cc, follower}}),
-					ids[1]: mustJSON(t, [][]int64{{follower}, {follower}, {}}),
-					ids[2]: mustJSON(t, [][]int64{{}, {}, {}}),
+				want := map[int64][3][]int64{
+					ids[0]: {{cc, follower}, {follower}, {cc, follower}},
+					ids[1]: {{follower}, {follower}, {}},
+					ids[2]: {{}, {}, {}},
 				}
 				for id, w := range want {
-					if got[id] != w {
-						t.Errorf("%s: ticket %d has [collaborators, followers, CCs] %s, want %s", c.name, id, got[id], w)
+					if !reflect.DeepEqual(got[id], w) {
+						t.Errorf("%s: ticket %d has [collaborators, followers, CCs] %v, want %v", c.name, id, got[id], w)
 					}
 				}
 			}
 		})
 	}
-}
-
-func mustJSON(t *testing.T, v any) string {
-	t.Helper()
-	b, err := json.Marshal(v)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
 }
