@@ -42,6 +42,10 @@ const (
 	GroupMembershipDeleted = "group_membership.deleted"
 	// SettingsChanged tells every instance to drop cached settings.
 	SettingsChanged = "settings.changed"
+	// AccessChanged tells every instance to drop what it cached about API
+	// tokens: one was revoked, or a custom role's permissions changed.
+	// Changes to users and organizations say so by their own events.
+	AccessChanged = "access.changed"
 	// Presence and Typing carry the real-time hub's viewer and typing
 	// signals between instances; they are not tied to a transaction.
 	Presence = "presence"

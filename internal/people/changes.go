@@ -31,8 +31,23 @@ func (s *Service) changedTx(ctx context.Context, tx *store.Tx, e events.Event) e
 			return fmt.Errorf("people: hook on %s: %w", e.Type, err)
 		}
 	}
+	if changesAccess(e) {
+		tx.AfterCommit(s.tokens.clear)
+	}
 	if err := s.Events.PublishTx(ctx, tx, e); err != nil {
 		return fmt.Errorf("people: publishing %s: %w", e.Type, err)
+	}
+	return nil
+}
+
+// accessChangedTx drops every cached API token once tx commits, on this
+// instance and, through the bus's relay, on every other: for changes no
+// user or organization event announces (a token revoked, a custom role's
+// permissions changed or the role deleted).
+func (s *Service) accessChangedTx(ctx context.Context, tx *store.Tx) error {
+	tx.AfterCommit(s.tokens.clear)
+	if err := s.Events.PublishTx(ctx, tx, events.Event{Type: events.AccessChanged}); err != nil {
+		return fmt.Errorf("people: publishing %s: %w", events.AccessChanged, err)
 	}
 	return nil
 }

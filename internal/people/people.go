@@ -85,6 +85,10 @@ type Service struct {
 
 	// tokenIPs are the token/address pairs already in the audit log.
 	tokenIPs seenIPs
+	// tokens are the API tokens read recently (AuthenticateToken).
+	tokens tokenCache
+	// TokenCacheTTL overrides DefaultTokenCacheTTL; negative: no cache.
+	TokenCacheTTL time.Duration
 
 	// ExportLag is how recent a change incremental exports leave out
 	// (zero: DefaultExportLag).
@@ -98,8 +102,18 @@ func (s *Service) settingsSvc() *settings.Service {
 }
 
 // New returns a Service over db publishing to bus (which may be nil).
+// Other instances' changes to users, roles and tokens reach its token
+// cache through bus.
 func New(db *store.DB, bus *events.Bus) *Service {
-	return &Service{DB: db, Events: bus, Passwords: password.New(db)}
+	s := &Service{DB: db, Events: bus, Passwords: password.New(db)}
+	if bus != nil {
+		bus.Subscribe(func(e events.Event) {
+			if changesAccess(e) {
+				s.tokens.clear()
+			}
+		})
+	}
+	return s
 }
 
 // passwords returns s.Passwords, or a default one over s.DB.

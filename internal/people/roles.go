@@ -295,6 +295,9 @@ func (s *Service) UpdateCustomRole(ctx context.Context, id int64, in CustomRoleI
 		if out, err = loadRole(ctx, tx, id); err != nil {
 			return err
 		}
+		if err := s.accessChangedTx(ctx, tx); err != nil {
+			return err
+		}
 		return auditRoleTx(ctx, tx, AuditRoleUpdated, cur, out)
 	})
 	if err != nil {
@@ -325,6 +328,9 @@ func (s *Service) DeleteCustomRole(ctx context.Context, id int64) error {
 			return err
 		}
 		if _, err = tx.Exec(ctx, `DELETE FROM custom_roles WHERE id = ?`, id); err != nil {
+			return err
+		}
+		if err := s.accessChangedTx(ctx, tx); err != nil {
 			return err
 		}
 		return auditRoleTx(ctx, tx, AuditRoleDeleted, cur, nil)

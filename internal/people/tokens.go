@@ -239,6 +239,9 @@ func (s *Service) DeleteToken(ctx context.Context, id int64) error {
 		if _, err := tx.Exec(ctx, `DELETE FROM api_token_ips WHERE token_id = ?`, id); err != nil {
 			return err
 		}
+		if err := s.accessChangedTx(ctx, tx); err != nil {
+			return err
+		}
 		return auditTokenTx(ctx, tx, AuditTokenRevoked, t)
 	})
 }
@@ -249,40 +252,34 @@ func (s *Service) DeleteToken(ctx context.Context, id int64) error {
 // active, non-suspended user who owns email (when email != "": Zendesk's
 // Basic form is email/token:TOKEN). An account token instead acts as the
 // user email names (see actAs), and the principal carries its id for the
-// audit log. A read-scoped token yields a ReadOnly principal. It records last_used_at/last_used_ip at most once per
-// TokenTouchInterval per token.
+// audit log. A read-scoped token yields a ReadOnly principal. It records
+// last_used_at/last_used_ip at most once per TokenTouchInterval per token.
+//
+// What it reads about a token and its user is kept for TokenCacheTTL
+// (lookupToken): a change made through any people Service drops it at once,
+// so a revoked token, a suspended user or a changed role takes effect on
+// the next request.
 func (s *Service) AuthenticateToken(ctx context.Context, email, token, ip string) (*desk.Principal, error) {
 	if token == "" || len(token) > 256 || strings.ContainsRune(email, 0) || strings.ContainsRune(token, 0) {
 		return nil, unauthorized()
 	}
-	var (
-		tokenID, lastUsed, expires int64
-		scope, lastIP              string
-		account, staffOnly         bool
-		row                        principalRow
-	)
-	err := s.DB.Lookup(ctx, `SELECT t.id, t.last_used_at, t.last_used_ip, t.scope, t.expires_at, t.account, t.staff_only, `+principalCols+`
-		FROM api_tokens t JOIN users u ON u.id = t.user_id`+principalJoin+` WHERE t.token_hash = ?`, auth.HashToken(token)).
-		Scan(append([]any{&tokenID, &lastUsed, &lastIP, &scope, &expires, &account, &staffOnly}, row.dest()...)...)
-	if isNoRows(err) {
-		return nil, unauthorized()
-	}
+	t, err := s.lookupToken(ctx, auth.HashToken(token))
 	if err != nil {
 		return nil, err
 	}
-	p, ok := row.principal("api")
+	p, ok := t.row.principal("api")
 	now := store.Now()
-	if !ok || (expires != 0 && now >= expires) {
+	if !ok || (t.expires != 0 && now >= t.expires) {
 		return nil, unauthorized()
 	}
-	if account {
-		if p, err = s.actAs(ctx, p, email, staffOnly); err != nil {
+	if t.account {
+		if p, err = s.actAs(ctx, p, email, t.staffOnly); err != nil {
 			return nil, err
 		}
-		p.AccountTokenID = tokenID
+		p.AccountTokenID = t.tokenID
 	}
-	p.ReadOnly = scope != ScopeReadWrite
-	if email != "" && !account {
+	p.ReadOnly = t.scope != ScopeReadWrite
+	if email != "" && !t.account {
 		e := strings.ToLower(strings.TrimSpace(email))
 		if e != p.Email || e == "" {
 			// Rare path: a secondary address of the same user also works.
@@ -296,11 +293,41 @@ func (s *Service) AuthenticateToken(ctx context.Context, email, token, ip string
 			}
 		}
 	}
-	if err := s.noteTokenIP(ctx, p, tokenID, lastIP, ip, now); err != nil {
+	if err := s.noteTokenIP(ctx, p, t.tokenID, *t.lastIP.Load(), ip, now); err != nil {
 		return nil, err
 	}
-	s.touchToken(ctx, tokenID, lastUsed, now, ip)
+	s.touchToken(ctx, t, now, ip)
 	return p, nil
+}
+
+// lookupToken returns what the store says about the token of hash and its
+// user, from the cache when it was read less than the cache's TTL ago (see
+// DefaultTokenCacheTTL). An unknown token is EUNAUTHORIZED and never cached.
+func (s *Service) lookupToken(ctx context.Context, hash string) (*cachedToken, error) {
+	now := store.Now()
+	ttl := s.tokenCacheTTL()
+	if t := s.tokens.get(hash, now, ttl); t != nil {
+		return t, nil
+	}
+	gen := s.tokens.generation()
+	t := &cachedToken{readAt: now}
+	var lastUsed int64
+	var lastIP string
+	err := s.DB.Lookup(ctx, `SELECT t.id, t.last_used_at, t.last_used_ip, t.scope, t.expires_at, t.account, t.staff_only, `+principalCols+`
+		FROM api_tokens t JOIN users u ON u.id = t.user_id`+principalJoin+` WHERE t.token_hash = ?`, hash).
+		Scan(append([]any{&t.tokenID, &lastUsed, &lastIP, &t.scope, &t.expires, &t.account, &t.staffOnly}, t.row.dest()...)...)
+	if isNoRows(err) {
+		return nil, unauthorized()
+	}
+	if err != nil {
+		return nil, err
+	}
+	t.lastUsed.Store(lastUsed)
+	t.lastIP.Store(&lastIP)
+	if ttl > 0 {
+		s.tokens.put(hash, t, gen)
+	}
+	return t, nil
 }
 
 // noteTokenIP records in the audit log the first use of a token from an
@@ -356,17 +383,21 @@ func (c *seenIPs) add(k string) {
 }
 
 // touchToken records when and from where a token was last used, at most
-// once per TokenTouchInterval.
-func (s *Service) touchToken(ctx context.Context, tokenID, lastUsed, now int64, ip string) {
-	if now-lastUsed >= TokenTouchInterval.Microseconds() {
-		if len(ip) > 64 || !validText(ip) {
-			ip = ""
-		}
-		// Conditional, so concurrent requests write once; a failure here must
-		// not fail the request.
-		_, _ = s.DB.Exec(ctx, `UPDATE api_tokens SET last_used_at = ?, last_used_ip = ? WHERE id = ? AND last_used_at = ?`,
-			now, ip, tokenID, lastUsed)
+// once per TokenTouchInterval: of the requests that find the interval
+// passed, the one that moves t's lastUsed writes.
+func (s *Service) touchToken(ctx context.Context, t *cachedToken, now int64, ip string) {
+	lastUsed := t.lastUsed.Load()
+	if now-lastUsed < TokenTouchInterval.Microseconds() || !t.lastUsed.CompareAndSwap(lastUsed, now) {
+		return
 	}
+	if len(ip) > 64 || !validText(ip) {
+		ip = ""
+	}
+	t.lastIP.Store(&ip)
+	// Conditional, so concurrent requests (on other instances too) write
+	// once; a failure here must not fail the request.
+	_, _ = s.DB.Exec(ctx, `UPDATE api_tokens SET last_used_at = ?, last_used_ip = ? WHERE id = ? AND last_used_at = ?`,
+		now, ip, t.tokenID, lastUsed)
 }
 
 // actAs resolves an account token's request to the principal of the user
