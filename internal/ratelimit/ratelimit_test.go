@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -169,31 +170,42 @@ func TestForPicksByStore(t *testing.T) {
 }
 
 // BenchmarkSharedAllow measures the per-request cost of the shared limiter
-// (one UPSERT … RETURNING) on each store, spread over 100 tokens.
+// on each store, spread over 100 tokens: with blocks of one hit (every
+// request an UPSERT … RETURNING, as for a limit under 100 a minute) and
+// with the default block (a busy token at a limit too high to reach here).
 func BenchmarkSharedAllow(b *testing.B) {
 	dbs := map[string]*store.DB{"sqlite": storetest.SQLite(b)}
 	if storetest.PostgresURL() != "" {
 		dbs["postgres"] = storetest.Postgres(b)
 	}
 	for name, db := range dbs {
-		b.Run(name, func(b *testing.B) {
-			l := NewShared(db, 1<<30, nil, nil)
-			keys := make([]string, 100)
-			for i := range keys {
-				keys[i] = "u" + strconv.Itoa(i)
+		for _, lease := range []int{1, 0} {
+			label := "lease=1"
+			if lease == 0 {
+				label = "lease=default"
 			}
-			b.ResetTimer()
-			b.RunParallel(func(pb *testing.PB) {
-				i := 0
-				for pb.Next() {
-					if _, err := l.Allow(context.Background(), keys[i%len(keys)]); err != nil {
-						b.Error(err)
-						return
-					}
-					i++
+			b.Run(name+"/"+label, func(b *testing.B) {
+				l := NewShared(db, 1<<30, nil, nil)
+				if lease != 0 {
+					l.MaxLease = lease
 				}
+				keys := make([]string, 100)
+				for i := range keys {
+					keys[i] = "u" + strconv.Itoa(i)
+				}
+				b.ResetTimer()
+				b.RunParallel(func(pb *testing.PB) {
+					i := 0
+					for pb.Next() {
+						if _, err := l.Allow(context.Background(), keys[i%len(keys)]); err != nil {
+							b.Error(err)
+							return
+						}
+						i++
+					}
+				})
 			})
-		})
+		}
 	}
 }
 
@@ -207,5 +219,97 @@ func TestWindowsTableUnloggedOnPostgres(t *testing.T) {
 	}
 	if persistence != "u" {
 		t.Fatalf("api_rate_windows relpersistence = %q, want u (unlogged)", persistence)
+	}
+}
+
+// TestSharedLeases: with blocks of more than one hit, one instance alone
+// still gets exactly the limit, with exact Remaining headers, from a
+// statement per block rather than per request; once the window is spent
+// it refuses without a round trip; and the next window starts again with
+// a block of one.
+func TestSharedLeases(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		c := newClock()
+		l := NewShared(db, 20, c.Now, nil)
+		l.MaxLease = 8
+		statements := 0 // claims: the UPSERTs (not the sweep, nor SQLite's BEGIN and COMMIT)
+		ctx := store.TraceStatements(context.Background(), func(q string) {
+			if strings.Contains(q, "INSERT INTO api_rate_windows") {
+				statements++
+			}
+		})
+		for i := range 20 {
+			d, err := l.Allow(ctx, "busy")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !d.Allowed || d.Remaining != 19-i || d.Limit != 20 {
+				t.Fatalf("request %d: %+v, want allowed with %d remaining", i, d, 19-i)
+			}
+		}
+		// Blocks of 1, 2, 4, 8 and the 5 left.
+		if statements != 5 {
+			t.Errorf("%d statements for 20 requests, want 5 (one per block)", statements)
+		}
+		statements = 0
+		for range 3 {
+			if d, err := l.Allow(ctx, "busy"); err != nil || d.Allowed || d.RetryAfter != time.Minute {
+				t.Fatalf("over the limit: %+v, %v", d, err)
+			}
+		}
+		if statements > 1 {
+			t.Errorf("%d statements for 3 refusals, want at most 1", statements)
+		}
+		c.Advance(time.Minute)
+		statements = 0
+		if d, err := l.Allow(ctx, "busy"); err != nil || !d.Allowed || d.Remaining != 19 {
+			t.Fatalf("next window: %+v, %v", d, err)
+		}
+		var hits int
+		if err := db.QueryRow(context.Background(), `SELECT hits FROM api_rate_windows WHERE rate_key = ?`, "busy").Scan(&hits); err != nil || hits != 1 {
+			t.Fatalf("the new window's first claim counted %d hits (%v), want 1", hits, err)
+		}
+	})
+}
+
+// TestSharedLeasesConcurrent: requests racing on two instances that claim
+// blocks never get more than the limit through together, and no fewer
+// than the limit less what one instance may hold unused (MaxLease − 1).
+func TestSharedLeasesConcurrent(t *testing.T) {
+	twoInstances(t, func(t *testing.T, dbA, dbB *store.DB) {
+		c := newClock()
+		a, b := NewShared(dbA, 40, c.Now, nil), NewShared(dbB, 40, c.Now, nil)
+		a.MaxLease, b.MaxLease = 4, 4
+		ls := []*Shared{a, b}
+		var allowed atomic.Int32
+		var wg sync.WaitGroup
+		for i := range 100 {
+			wg.Go(func() {
+				d, err := ls[i%2].Allow(context.Background(), "hot")
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if d.Allowed {
+					allowed.Add(1)
+				}
+			})
+		}
+		wg.Wait()
+		if n := allowed.Load(); n > 40 || n < 40-3 {
+			t.Fatalf("%d requests allowed, want 37–40 and never over 40", n)
+		}
+	})
+}
+
+// TestSharedDefaultLease: the default block is a fiftieth of the limit, at
+// least one hit (small limits are counted request by request) and at most
+// a thousand.
+func TestSharedDefaultLease(t *testing.T) {
+	db := storetest.SQLite(t)
+	for limit, want := range map[int]int{5: 1, 99: 1, 700: 14, 1 << 30: 1000} {
+		if got := NewShared(db, limit, nil, nil).MaxLease; got != want {
+			t.Errorf("limit %d: MaxLease %d, want %d", limit, got, want)
+		}
 	}
 }
