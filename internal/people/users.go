@@ -913,12 +913,8 @@ func (s *Service) GetUsers(ctx context.Context, ids []int64) ([]*desk.User, erro
 		return []*desk.User{}, nil
 	}
 	cond, vargs := userVisibility(p)
-	args := make([]any, 0, len(ids)+len(vargs))
-	for _, id := range ids {
-		args = append(args, id)
-	}
-	return queryUsers(ctx, s.DB, `SELECT `+userCols+` FROM users u WHERE u.id IN (`+placeholders(len(ids))+`)`+cond+` ORDER BY u.id`,
-		append(args, vargs...)...)
+	in, args := store.AnyID(s.DB, "u.id", ids)
+	return queryUsers(ctx, s.DB, `SELECT `+userCols+` FROM users u WHERE `+in+cond+` ORDER BY u.id`, append(args, vargs...)...)
 }
 
 // userFilterSQL builds the WHERE clause shared by ListUsers and CountUsers.

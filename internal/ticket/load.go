@@ -190,12 +190,13 @@ func loadRelations(ctx context.Context, q store.Querier, ts []*desk.Ticket) erro
 		return nil
 	}
 	byID := make(map[int64]*desk.Ticket, len(ts))
-	args := make([]any, 2*len(ts))
+	ids := make([]int64, len(ts))
 	for i, t := range ts {
 		byID[t.ID] = t
-		args[i], args[len(ts)+i] = t.ID, t.ID
+		ids[i] = t.ID
 	}
-	rows, err := q.Query(ctx, relationsQuery(len(ts)), args...)
+	query, args := relationsQuery(q, ids)
+	rows, err := q.Query(ctx, query, args...)
 	if err != nil {
 		return err
 	}
@@ -223,15 +224,16 @@ func loadRelations(ctx context.Context, q store.Querier, ts []*desk.Ticket) erro
 	return rows.Err()
 }
 
-// relationsQuery is loadRelations' statement for n tickets, whose ids it
-// takes twice: the collaborators' rows, then a row of kind incidentsKind
+// relationsQuery is loadRelations' statement for the tickets of ids, and
+// its arguments: the collaborators' rows, then a row of kind incidentsKind
 // for each of them that is some ticket's problem (by the partial index
 // tickets_problem: a probe per id, not a scan).
-func relationsQuery(n int) string {
-	ph := strings.TrimSuffix(strings.Repeat("?,", n), ",")
-	return `SELECT ticket_id, user_id, kind FROM ticket_collaborators WHERE ticket_id IN (` + ph + `)
-		UNION ALL SELECT DISTINCT problem_id, 0, '` + incidentsKind + `' FROM tickets WHERE problem_id IN (` + ph + `)
-		ORDER BY 1, 2`
+func relationsQuery(q store.Querier, ids []int64) (string, []any) {
+	collaborators, args := store.AnyID(q, "ticket_id", ids)
+	problems, args2 := store.AnyID(q, "problem_id", ids)
+	return `SELECT ticket_id, user_id, kind FROM ticket_collaborators WHERE ` + collaborators + `
+		UNION ALL SELECT DISTINCT problem_id, 0, '` + incidentsKind + `' FROM tickets WHERE ` + problems + `
+		ORDER BY 1, 2`, append(args, args2...)
 }
 
 // incidentsKind marks loadRelations' row for a problem's incidents; no

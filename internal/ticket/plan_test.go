@@ -2,6 +2,7 @@ package ticket_test
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -31,21 +32,61 @@ func TestPagePlanReadsOnlyThePage(t *testing.T) {
 	if _, err := db.Exec(ctx, `ANALYZE tickets`); err != nil {
 		t.Fatal(err)
 	}
-	ids := make([]any, 200) // a page of 100 ids, twice
+	ids := make([]int64, 100) // a page
 	for i := range ids {
-		ids[i] = int64(1000 + i%100)
+		ids[i] = int64(1000 + i)
 	}
+	relations, args := ticket.RelationsQuery(db, ids)
 	for _, c := range []struct {
 		name, q string
 		args    []any
 	}{
 		{"page", `SELECT ` + ticket.TicketColumns + ` FROM tickets t WHERE t.deleted_at = 0 ORDER BY t.id LIMIT 101`, nil},
-		{"relations", ticket.RelationsQuery(100), ids},
+		{"relations", relations, args},
 	} {
 		p := explain(t, db, c.q, c.args...)
 		if strings.Contains(p, "Seq Scan on tickets") || strings.Contains(p, "hashed SubPlan") {
 			t.Errorf("the %s statement scans the table:\n%s", c.name, p)
 		}
+	}
+	// The relations' text is the same for any page (its ids are one array
+	// parameter), so PostgreSQL soon runs it with a generic plan, made
+	// without the ids: that plan must probe the indexes too.
+	if len(args) != 2 {
+		t.Fatalf("the relations statement takes %d arguments, want 2 arrays", len(args))
+	}
+	generic := `PREPARE relations(bigint[], bigint[]) AS ` + relations
+	for i := 1; strings.Contains(generic, "?"); i++ {
+		generic = strings.Replace(generic, "?", "$"+strconv.Itoa(i), 1)
+	}
+	if err := db.InTx(ctx, func(tx *store.Tx) error {
+		for _, q := range []string{`SET LOCAL plan_cache_mode = force_generic_plan`, generic} {
+			if _, err := tx.Exec(ctx, q); err != nil {
+				return err
+			}
+		}
+		rows, err := tx.Query(ctx, `EXPLAIN EXECUTE relations('{1000,1001}', '{1000,1001}')`)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		var plan []string
+		for rows.Next() {
+			var line string
+			if err := rows.Scan(&line); err != nil {
+				return err
+			}
+			plan = append(plan, line)
+		}
+		if p := strings.Join(plan, "\n"); strings.Contains(p, "Seq Scan") {
+			t.Errorf("the relations statement's generic plan scans a table:\n%s", p)
+		} else {
+			t.Logf("generic plan:\n%s", p)
+		}
+		_, err = tx.Exec(ctx, `DEALLOCATE relations`)
+		return err
+	}); err != nil {
+		t.Fatal(err)
 	}
 }
 

@@ -1,0 +1,80 @@
+package store_test
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/frontdesk/frontdesk/internal/store"
+	"github.com/frontdesk/frontdesk/internal/store/storetest"
+)
+
+// TestAnyID: the condition finds exactly the rows of the ids given, one id
+// or a thousand, through the pool and inside a transaction, on both stores;
+// on PostgreSQL as one array parameter whatever the count, so the text of
+// the statement does not change with it.
+func TestAnyID(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		if _, err := db.Exec(ctx, `CREATE TABLE anyid_probe (id BIGINT PRIMARY KEY)`); err != nil {
+			t.Fatal(err)
+		}
+		for i := int64(1); i <= 1200; i++ {
+			if _, err := db.Exec(ctx, `INSERT INTO anyid_probe (id) VALUES (?)`, i); err != nil {
+				t.Fatal(err)
+			}
+		}
+		find := func(q store.Querier, ids []int64) []int64 {
+			t.Helper()
+			cond, args := store.AnyID(q, "id", ids)
+			rows, err := q.Query(ctx, `SELECT id FROM anyid_probe WHERE `+cond+` ORDER BY id`, args...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer rows.Close()
+			var got []int64
+			for rows.Next() {
+				var id int64
+				if err := rows.Scan(&id); err != nil {
+					t.Fatal(err)
+				}
+				got = append(got, id)
+			}
+			if err := rows.Err(); err != nil {
+				t.Fatal(err)
+			}
+			return got
+		}
+		thousand := make([]int64, 1000)
+		for i := range thousand {
+			thousand[i] = int64(2 * (i + 1)) // even ids, up to 2,000: 600 exist
+		}
+		if got := find(db, []int64{7}); !slices.Equal(got, []int64{7}) {
+			t.Fatalf("one id: %v", got)
+		}
+		if got := find(db, []int64{5, 99999, 3, 5}); !slices.Equal(got, []int64{3, 5}) {
+			t.Fatalf("missing and repeated ids: %v", got)
+		}
+		if got := find(db, thousand); len(got) != 600 || got[0] != 2 || got[599] != 1200 {
+			t.Fatalf("a thousand ids: %d rows, %v…", len(got), got[:min(3, len(got))])
+		}
+		if err := db.InTx(ctx, func(tx *store.Tx) error {
+			if got := find(tx, []int64{1, 1200}); !slices.Equal(got, []int64{1, 1200}) {
+				t.Fatalf("in a transaction: %v", got)
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		one, args1 := store.AnyID(db, "id", []int64{1})
+		many, args2 := store.AnyID(db, "id", thousand)
+		if db.Dialect == store.Postgres {
+			if one != many || len(args1) != 1 || len(args2) != 1 || !strings.Contains(one, "ANY") {
+				t.Fatalf("PostgreSQL: %q (%d args) and %q (%d args), want one array parameter", one, len(args1), many, len(args2))
+			}
+		} else if len(args2) != 1000 {
+			t.Fatalf("SQLite: %d arguments for 1,000 ids", len(args2))
+		}
+	})
+}
