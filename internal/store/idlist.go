@@ -7,13 +7,16 @@ import "strings"
 // statement's text, and so its prepared plan, is the same however many ids
 // there are, and the driver encodes one value rather than one per id (a
 // page's 100 ids, bound one by one, were a sixth of a list's allocations).
-// On SQLite, which has no arrays, it is an IN list of placeholders. col is
-// SQL written by the caller, never input. ids must not be empty.
+// On SQLite, which has no arrays, it is an IN list of placeholders. The
+// condition is col followed by its test. col is SQL written by the caller,
+// never input. ids must not be empty.
 func AnyID(q Querier, col string, ids []int64) (string, []any) {
 	if dialectOf(q) == Postgres {
 		return col + " = ANY(?)", []any{ids}
 	}
-	args := make([]any, len(ids))
+	// Room for a second copy: a statement testing two columns against the
+	// same ids (ticket.relationsQuery) appends these again without growing.
+	args := make([]any, len(ids), 2*len(ids))
 	for i, id := range ids {
 		args[i] = id
 	}

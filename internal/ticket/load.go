@@ -230,10 +230,10 @@ func loadRelations(ctx context.Context, q store.Querier, ts []*desk.Ticket) erro
 // tickets_problem: a probe per id, not a scan).
 func relationsQuery(q store.Querier, ids []int64) (string, []any) {
 	collaborators, args := store.AnyID(q, "ticket_id", ids)
-	problems, args2 := store.AnyID(q, "problem_id", ids)
+	problems := "problem_id" + strings.TrimPrefix(collaborators, "ticket_id") // the same test of the same ids
 	return `SELECT ticket_id, user_id, kind FROM ticket_collaborators WHERE ` + collaborators + `
 		UNION ALL SELECT DISTINCT problem_id, 0, '` + incidentsKind + `' FROM tickets WHERE ` + problems + `
-		ORDER BY 1, 2`, append(args, args2...)
+		ORDER BY 1, 2`, append(args, args...)
 }
 
 // incidentsKind marks loadRelations' row for a problem's incidents; no
