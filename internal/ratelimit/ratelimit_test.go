@@ -107,25 +107,32 @@ func TestSharedConcurrent(t *testing.T) {
 	twoInstances(t, func(t *testing.T, dbA, dbB *store.DB) {
 		c := newClock()
 		ls := []Limiter{NewShared(dbA, 10, c.Now, nil), NewShared(dbB, 10, c.Now, nil)}
-		var allowed atomic.Int32
-		var wg sync.WaitGroup
-		for i := range 24 {
-			wg.Go(func() {
-				d, err := ls[i%2].Allow(context.Background(), "hot")
-				if err != nil {
-					t.Error(err)
-					return
-				}
-				if d.Allowed {
-					allowed.Add(1)
-				}
-			})
-		}
-		wg.Wait()
-		if n := allowed.Load(); n != 10 {
+		if n := race(t, ls, 24); n != 10 {
 			t.Fatalf("%d requests allowed, want exactly 10", n)
 		}
 	})
+}
+
+// race sends n requests for one key at once, spread over the limiters in
+// turn, and returns how many were allowed.
+func race(t *testing.T, ls []Limiter, n int) int32 {
+	t.Helper()
+	var allowed atomic.Int32
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			d, err := ls[i%len(ls)].Allow(context.Background(), "hot")
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			if d.Allowed {
+				allowed.Add(1)
+			}
+		})
+	}
+	wg.Wait()
+	return allowed.Load()
 }
 
 // TestSharedSweep: ended windows are deleted by a later request once the
@@ -280,23 +287,7 @@ func TestSharedLeasesConcurrent(t *testing.T) {
 		c := newClock()
 		a, b := NewShared(dbA, 40, c.Now, nil), NewShared(dbB, 40, c.Now, nil)
 		a.MaxLease, b.MaxLease = 4, 4
-		ls := []*Shared{a, b}
-		var allowed atomic.Int32
-		var wg sync.WaitGroup
-		for i := range 100 {
-			wg.Go(func() {
-				d, err := ls[i%2].Allow(context.Background(), "hot")
-				if err != nil {
-					t.Error(err)
-					return
-				}
-				if d.Allowed {
-					allowed.Add(1)
-				}
-			})
-		}
-		wg.Wait()
-		if n := allowed.Load(); n > 40 || n < 40-3 {
+		if n := race(t, []Limiter{a, b}, 100); n > 40 || n < 40-3 {
 			t.Fatalf("%d requests allowed, want 37–40 and never over 40", n)
 		}
 	})
