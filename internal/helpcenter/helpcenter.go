@@ -210,13 +210,13 @@ func (v viewer) filter(a string) (string, []any) {
 		conds = append(conds, a+".visibility IN ('agents', 'organization')")
 	}
 	if len(v.groups) > 0 {
-		conds = append(conds, "("+a+".visibility = 'group' AND "+a+".segment_id IN ("+placeholders(len(v.groups))+"))")
+		conds = append(conds, "("+a+".visibility = 'group' AND "+a+".segment_id IN ("+store.Placeholders(len(v.groups))+"))")
 		for _, g := range v.groups {
 			args = append(args, g)
 		}
 	}
 	if len(v.orgs) > 0 && !v.staff {
-		conds = append(conds, "("+a+".visibility = 'organization' AND "+a+".segment_id IN ("+placeholders(len(v.orgs))+"))")
+		conds = append(conds, "("+a+".visibility = 'organization' AND "+a+".segment_id IN ("+store.Placeholders(len(v.orgs))+"))")
 		for _, o := range v.orgs {
 			args = append(args, o)
 		}
@@ -231,10 +231,6 @@ func (v viewer) published(t string) string {
 		return "1 = 1"
 	}
 	return t + ".published = TRUE"
-}
-
-func placeholders(n int) string {
-	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
 }
 
 // requireManager is the editing gate: manage_help_center, not read-only.

@@ -274,9 +274,9 @@ func deleteSearchDocs(ctx context.Context, tx *store.Tx, articleIDs []int64) err
 	for i, id := range articleIDs {
 		args[i] = id
 	}
-	_, err := tx.Exec(ctx, `DELETE FROM hc_article_search WHERE `+col+` IN (SELECT id FROM hc_translations WHERE kind = 'article' AND item_id IN (`+placeholders(len(args))+`))`, args...)
+	_, err := tx.Exec(ctx, `DELETE FROM hc_article_search WHERE `+col+` IN (SELECT id FROM hc_translations WHERE kind = 'article' AND item_id IN (`+store.Placeholders(len(args))+`))`, args...)
 	if err == nil && tx.Dialect() == store.SQLite {
-		_, err = tx.Exec(ctx, `DELETE FROM hc_article_docs WHERE article_id IN (`+placeholders(len(args))+`)`, args...)
+		_, err = tx.Exec(ctx, `DELETE FROM hc_article_docs WHERE article_id IN (`+store.Placeholders(len(args))+`)`, args...)
 	}
 	return err
 }
@@ -479,7 +479,7 @@ func (s *Service) translationsIn(ctx context.Context, db store.Querier, v viewer
 		for _, id := range chunk {
 			args = append(args, id)
 		}
-		rows, err := db.Query(ctx, `SELECT `+translationCols+` FROM hc_translations t WHERE t.kind = ? AND t.item_id IN (`+placeholders(len(chunk))+`) AND `+
+		rows, err := db.Query(ctx, `SELECT `+translationCols+` FROM hc_translations t WHERE t.kind = ? AND t.item_id IN (`+store.Placeholders(len(chunk))+`) AND `+
 			v.published("t")+` ORDER BY t.locale`, args...)
 		if err != nil {
 			return nil, fmt.Errorf("helpcenter: translations: %w", err)

@@ -32,6 +32,10 @@ func (s *Service) changedTx(ctx context.Context, tx *store.Tx, e events.Event) e
 		}
 	}
 	if changesAccess(e) {
+		// Directly, not only through the bus: a Service without one (the
+		// CLI's) or not built by New must still forget the tokens its own
+		// change affects. With a bus, New's subscription clears again; a
+		// second clear of an emptied map costs nothing.
 		tx.AfterCommit(s.tokens.clear)
 	}
 	if err := s.Events.PublishTx(ctx, tx, e); err != nil {

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/frontdesk/frontdesk/internal/desk"
+	"github.com/frontdesk/frontdesk/internal/store"
 )
 
 // maxExternalIDs is how many external ids one show_many names, as in
@@ -48,7 +49,7 @@ func (s *Service) GetUsersByExternalIDs(ctx context.Context, exts []string) ([]*
 		return []*desk.User{}, err
 	}
 	cond, vargs := userVisibility(p)
-	us, err := queryUsers(ctx, s.DB, `SELECT `+userCols+` FROM users u WHERE u.external_id IN (`+placeholders(len(args))+`)`+cond+` ORDER BY u.id`,
+	us, err := queryUsers(ctx, s.DB, `SELECT `+userCols+` FROM users u WHERE u.external_id IN (`+store.Placeholders(len(args))+`)`+cond+` ORDER BY u.id`,
 		append(args, vargs...)...)
 	if err != nil {
 		return nil, fmt.Errorf("people: users by external ids: %w", err)
@@ -68,7 +69,7 @@ func (s *Service) GetOrganizationsByExternalIDs(ctx context.Context, exts []stri
 		return []*desk.Organization{}, err
 	}
 	cond, vargs := orgVisibility(p)
-	os, err := queryOrgs(ctx, s.DB, `SELECT `+orgCols+` FROM organizations o WHERE o.external_id IN (`+placeholders(len(args))+`)`+cond+` ORDER BY o.id`,
+	os, err := queryOrgs(ctx, s.DB, `SELECT `+orgCols+` FROM organizations o WHERE o.external_id IN (`+store.Placeholders(len(args))+`)`+cond+` ORDER BY o.id`,
 		append(args, vargs...)...)
 	if err != nil {
 		return nil, fmt.Errorf("people: organizations by external ids: %w", err)

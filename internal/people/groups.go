@@ -249,7 +249,7 @@ func (s *Service) GetGroups(ctx context.Context, ids []int64) ([]*desk.Group, er
 	for i, id := range ids {
 		args[i] = id
 	}
-	return queryGroups(ctx, s.DB, `SELECT `+groupCols+` FROM agent_groups g WHERE g.id IN (`+placeholders(len(ids))+`) ORDER BY g.id`, args...)
+	return queryGroups(ctx, s.DB, `SELECT `+groupCols+` FROM agent_groups g WHERE g.id IN (`+store.Placeholders(len(ids))+`) ORDER BY g.id`, args...)
 }
 
 // ListGroups lists groups that are not deleted (staff only), by id.

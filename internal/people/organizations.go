@@ -84,7 +84,7 @@ func queryOrgs(ctx context.Context, q store.Querier, query string, args ...any) 
 		ids = append(ids, o.ID)
 	}
 	drows, err := q.Query(ctx, `SELECT organization_id, domain FROM organization_domains
-		WHERE organization_id IN (`+placeholders(len(ids))+`) ORDER BY domain`, ids...)
+		WHERE organization_id IN (`+store.Placeholders(len(ids))+`) ORDER BY domain`, ids...)
 	if err != nil {
 		return nil, err
 	}
@@ -217,7 +217,7 @@ func checkOrgFree(ctx context.Context, q store.Querier, id int64, st orgState, b
 			args = append(args, d)
 		}
 		rows, err := q.Query(ctx, `SELECT domain FROM organization_domains WHERE organization_id <> ?
-			AND domain IN (`+placeholders(len(st.Domains))+`) ORDER BY domain`, args...)
+			AND domain IN (`+store.Placeholders(len(st.Domains))+`) ORDER BY domain`, args...)
 		if err != nil {
 			return err
 		}
@@ -395,7 +395,7 @@ func (s *Service) GetOrganizations(ctx context.Context, ids []int64) ([]*desk.Or
 	for _, id := range ids {
 		args = append(args, id)
 	}
-	return queryOrgs(ctx, s.DB, `SELECT `+orgCols+` FROM organizations o WHERE o.id IN (`+placeholders(len(ids))+`)`+
+	return queryOrgs(ctx, s.DB, `SELECT `+orgCols+` FROM organizations o WHERE o.id IN (`+store.Placeholders(len(ids))+`)`+
 		cond+` ORDER BY o.id`, append(args, vargs...)...)
 }
 

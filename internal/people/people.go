@@ -332,14 +332,6 @@ func exists(ctx context.Context, q store.Querier, query string, args ...any) (bo
 	return n > 0, nil
 }
 
-// placeholders returns "?, ?, …" for n values.
-func placeholders(n int) string {
-	if n <= 0 {
-		return ""
-	}
-	return strings.Repeat("?, ", n-1) + "?"
-}
-
 // uniqueIDs drops duplicates and non-positive ids, keeping order.
 func uniqueIDs(ids []int64) []int64 {
 	seen := make(map[int64]bool, len(ids))

@@ -913,8 +913,8 @@ func (s *Service) GetUsers(ctx context.Context, ids []int64) ([]*desk.User, erro
 		return []*desk.User{}, nil
 	}
 	cond, vargs := userVisibility(p)
-	in, args := store.AnyID(s.DB, "u.id", ids)
-	return queryUsers(ctx, s.DB, `SELECT `+userCols+` FROM users u WHERE `+in+cond+` ORDER BY u.id`, append(args, vargs...)...)
+	in, args := store.AnyID(s.DB, ids)
+	return queryUsers(ctx, s.DB, `SELECT `+userCols+` FROM users u WHERE u.id`+in+cond+` ORDER BY u.id`, append(args, vargs...)...)
 }
 
 // userFilterSQL builds the WHERE clause shared by ListUsers and CountUsers.
@@ -929,7 +929,7 @@ func userFilterSQL(p *desk.Principal, f UserFilter) (string, []any, error) {
 			}
 			args = append(args, string(r))
 		}
-		where += ` AND u.role IN (` + placeholders(len(f.Roles)) + `)`
+		where += ` AND u.role IN (` + store.Placeholders(len(f.Roles)) + `)`
 	}
 	if f.CustomRoleID != 0 {
 		where += ` AND u.custom_role_id = ?`

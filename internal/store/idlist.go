@@ -2,25 +2,33 @@ package store
 
 import "strings"
 
-// AnyID returns a condition that col is one of ids, and its arguments. On
-// PostgreSQL it is `col = ANY(?)` with the ids as one array parameter: the
-// statement's text, and so its prepared plan, is the same however many ids
-// there are, and the driver encodes one value rather than one per id (a
-// page's 100 ids, bound one by one, were a sixth of a list's allocations).
-// On SQLite, which has no arrays, it is an IN list of placeholders. The
-// condition is col followed by its test. col is SQL written by the caller,
-// never input. ids must not be empty.
-func AnyID(q Querier, col string, ids []int64) (string, []any) {
-	if dialectOf(q) == Postgres {
-		return col + " = ANY(?)", []any{ids}
+// Placeholders is n comma-separated "?" for an IN list ("" for n <= 0).
+func Placeholders(n int) string {
+	if n <= 0 {
+		return ""
 	}
-	// Room for a second copy: a statement testing two columns against the
-	// same ids (ticket.relationsQuery) appends these again without growing.
+	return strings.Repeat("?, ", n-1) + "?"
+}
+
+// AnyID returns the test that a column is one of ids — the caller writes
+// the column before it — and its arguments. On PostgreSQL the test is
+// ` = ANY(?)` with the ids as one array parameter: the statement's text,
+// and so its prepared plan, is the same however many ids there are, and
+// the driver encodes one value rather than one per id (a page's 100 ids,
+// bound one by one, were a sixth of a list's allocations). On SQLite,
+// which has no arrays, it is an IN list of placeholders, and the arguments
+// have room for a second copy of themselves, so a statement testing two
+// columns against the same ids appends them again without growing. ids
+// must not be empty.
+func AnyID(q Querier, ids []int64) (string, []any) {
+	if dialectOf(q) == Postgres {
+		return " = ANY(?)", []any{ids}
+	}
 	args := make([]any, len(ids), 2*len(ids))
 	for i, id := range ids {
 		args[i] = id
 	}
-	return col + " IN (" + strings.TrimSuffix(strings.Repeat("?,", len(ids)), ",") + ")", args
+	return " IN (" + Placeholders(len(ids)) + ")", args
 }
 
 // dialectOf is the SQL flavour behind q (SQLite for a Querier of unknown

@@ -27,8 +27,8 @@ func TestAnyID(t *testing.T) {
 		}
 		find := func(q store.Querier, ids []int64) []int64 {
 			t.Helper()
-			cond, args := store.AnyID(q, "id", ids)
-			rows, err := q.Query(ctx, `SELECT id FROM anyid_probe WHERE `+cond+` ORDER BY id`, args...)
+			in, args := store.AnyID(q, ids)
+			rows, err := q.Query(ctx, `SELECT id FROM anyid_probe WHERE id`+in+` ORDER BY id`, args...)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -67,8 +67,8 @@ func TestAnyID(t *testing.T) {
 		}); err != nil {
 			t.Fatal(err)
 		}
-		one, args1 := store.AnyID(db, "id", []int64{1})
-		many, args2 := store.AnyID(db, "id", thousand)
+		one, args1 := store.AnyID(db, []int64{1})
+		many, args2 := store.AnyID(db, thousand)
 		if db.Dialect == store.Postgres {
 			if one != many || len(args1) != 1 || len(args2) != 1 || !strings.Contains(one, "ANY") {
 				t.Fatalf("PostgreSQL: %q (%d args) and %q (%d args), want one array parameter", one, len(args1), many, len(args2))
@@ -77,4 +77,12 @@ func TestAnyID(t *testing.T) {
 			t.Fatalf("SQLite: %d arguments for 1,000 ids", len(args2))
 		}
 	})
+}
+
+func TestPlaceholders(t *testing.T) {
+	for n, want := range map[int]string{-1: "", 0: "", 1: "?", 3: "?, ?, ?"} {
+		if got := store.Placeholders(n); got != want {
+			t.Errorf("Placeholders(%d) = %q, want %q", n, got, want)
+		}
+	}
 }

@@ -229,10 +229,9 @@ func loadRelations(ctx context.Context, q store.Querier, ts []*desk.Ticket) erro
 // for each of them that is some ticket's problem (by the partial index
 // tickets_problem: a probe per id, not a scan).
 func relationsQuery(q store.Querier, ids []int64) (string, []any) {
-	collaborators, args := store.AnyID(q, "ticket_id", ids)
-	problems := "problem_id" + strings.TrimPrefix(collaborators, "ticket_id") // the same test of the same ids
-	return `SELECT ticket_id, user_id, kind FROM ticket_collaborators WHERE ` + collaborators + `
-		UNION ALL SELECT DISTINCT problem_id, 0, '` + incidentsKind + `' FROM tickets WHERE ` + problems + `
+	in, args := store.AnyID(q, ids)
+	return `SELECT ticket_id, user_id, kind FROM ticket_collaborators WHERE ticket_id` + in + `
+		UNION ALL SELECT DISTINCT problem_id, 0, '` + incidentsKind + `' FROM tickets WHERE problem_id` + in + `
 		ORDER BY 1, 2`, append(args, args...)
 }
 
