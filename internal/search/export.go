@@ -66,7 +66,7 @@ func (s *Service) Export(ctx context.Context, q, typ string, after int64, size i
 		ids, _, err = r.publicFilter(ctx, tg, 0, size+1)
 	} else {
 		q, args := r.sql(tg, sqlIDs)
-		ids, err = queryIDs(ctx, r.db, q+" LIMIT ?", append(args, size+1)...)
+		ids, err = queryIDs(ctx, r.db.ByValue(), q+" LIMIT ?", append(args, size+1)...)
 	}
 	if err != nil {
 		return nil, false, fmt.Errorf("search export: %w", err)

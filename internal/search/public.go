@@ -20,7 +20,7 @@ import (
 // far more than one user's own tickets.
 func (r *run) publicFilter(ctx context.Context, tg *target, skip, want int) ([]int64, int, error) {
 	q, args := r.sql(tg, sqlIDs)
-	cands, err := queryIDs(ctx, r.db, q+" LIMIT ?", append(args, maxPublicCandidates)...)
+	cands, err := queryIDs(ctx, r.db.ByValue(), q+" LIMIT ?", append(args, maxPublicCandidates)...)
 	if err != nil || len(cands) == 0 {
 		return nil, 0, err
 	}

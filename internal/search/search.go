@@ -334,7 +334,10 @@ func (r *run) window(ctx context.Context, tg *target) error {
 		q += `, '{' || string_agg(CAST(w.id AS TEXT), ',') || '}'`
 		dest = append(dest, &ids)
 	}
-	err := r.db.QueryRow(ctx, q+` FROM (`+sub+` ORDER BY `+col+` DESC LIMIT ?) w`+join, append(append(args, size), joinArgs...)...).Scan(dest...)
+	// Every statement reading a full-text table is planned for its words
+	// (ByValue): a prepared one may run on a generic plan, which read all
+	// 89,000 documents of a common word to keep the newest 1,000.
+	err := r.db.ByValue().QueryRow(ctx, q+` FROM (`+sub+` ORDER BY `+col+` DESC LIMIT ?) w`+join, append(append(args, size), joinArgs...)...).Scan(dest...)
 	if err != nil {
 		return err
 	}
@@ -596,7 +599,7 @@ func (r *run) fetch(ctx context.Context, tg *target, skip, want int) ([]int64, i
 			return nil, tg.count, nil
 		}
 		q, args := r.sql(tg, sqlIDs)
-		ids, err := queryIDs(ctx, r.db, q+" LIMIT ? OFFSET ?", append(args, want, skip)...)
+		ids, err := queryIDs(ctx, r.db.ByValue(), q+" LIMIT ? OFFSET ?", append(args, want, skip)...)
 		return ids, tg.count, err
 	}
 	if want > 0 {
@@ -606,7 +609,7 @@ func (r *run) fetch(ctx context.Context, tg *target, skip, want int) ([]int64, i
 		// One pass: the page and, beside each of its rows, the count of
 		// all matches (the count query read the same matches again).
 		q, args := r.sql(tg, sqlCountedIDs)
-		ids, n, err := queryCountedIDs(ctx, r.db, q+" LIMIT ? OFFSET ?", append(args, want, skip)...)
+		ids, n, err := queryCountedIDs(ctx, r.db.ByValue(), q+" LIMIT ? OFFSET ?", append(args, want, skip)...)
 		if err != nil || len(ids) > 0 || skip == 0 {
 			// An empty first page is no match at all: the count is 0
 			// without the count query (a rare word with a condition on
@@ -617,7 +620,7 @@ func (r *run) fetch(ctx context.Context, tg *target, skip, want int) ([]int64, i
 	}
 	var n int
 	q, args := r.sql(tg, sqlCount)
-	if err := r.db.QueryRow(ctx, q, args...).Scan(&n); err != nil {
+	if err := r.db.ByValue().QueryRow(ctx, q, args...).Scan(&n); err != nil {
 		return nil, 0, err
 	}
 	return nil, n, nil

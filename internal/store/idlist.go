@@ -39,6 +39,8 @@ func dialectOf(q Querier) Dialect {
 		return v.Dialect
 	case *Tx:
 		return v.db.Dialect
+	case byValue:
+		return v.db.Dialect
 	}
 	return SQLite
 }

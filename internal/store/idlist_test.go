@@ -86,3 +86,64 @@ func TestPlaceholders(t *testing.T) {
 		}
 	}
 }
+
+// TestByValue: ByValue's reads answer as Query's do, on both stores, and
+// on PostgreSQL leave no prepared statement behind (so each run is planned
+// for its values), where Query's statements stay prepared.
+func TestByValue(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		var n int64
+		var s string
+		if err := db.ByValue().QueryRow(ctx, `SELECT ? + 1, CAST(? AS TEXT)`, int64(41), "ok").Scan(&n, &s); err != nil || n != 42 || s != "ok" {
+			t.Fatalf("ByValue().QueryRow = %d, %q, %v", n, s, err)
+		}
+		rows, err := db.ByValue().Query(ctx, `SELECT x FROM (SELECT 1 AS x UNION ALL SELECT 2) v WHERE x >= ? ORDER BY x`, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []int
+		for rows.Next() {
+			var x int
+			if err := rows.Scan(&x); err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, x)
+		}
+		if rows.Close(); !slices.Equal(got, []int{1, 2}) {
+			t.Fatalf("ByValue().Query = %v", got)
+		}
+		viaValue, _ := store.AnyID(db.ByValue(), []int64{1, 2})
+		viaDB, _ := store.AnyID(db, []int64{1, 2})
+		if viaValue != viaDB {
+			t.Fatalf("AnyID through ByValue = %q, through the DB %q", viaValue, viaDB)
+		}
+	})
+	if storetest.PostgresURL() == "" {
+		return
+	}
+	db := storetest.PostgresPool(t, 1)
+	ctx := context.Background()
+	for range 7 {
+		var one int
+		if err := db.ByValue().QueryRow(ctx, `SELECT CAST(? AS INTEGER) /* byvalue */`, 1).Scan(&one); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.QueryRow(ctx, `SELECT CAST(? AS INTEGER) /* prepared */`, 1).Scan(&one); err != nil {
+			t.Fatal(err)
+		}
+	}
+	count := func(marker string) int {
+		var n int
+		if err := db.QueryRow(ctx, `SELECT COUNT(*) FROM pg_prepared_statements WHERE statement LIKE ?`, "%/* "+marker+" */%").Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if n := count("byvalue"); n != 0 {
+		t.Errorf("ByValue's statement is prepared (%d)", n)
+	}
+	if n := count("prepared"); n != 1 {
+		t.Errorf("Query's statement prepared %d times, want 1 (the check sees nothing)", n)
+	}
+}
