@@ -22,8 +22,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
-	_ "modernc.org/sqlite"             // registers the "sqlite" driver
+	"github.com/jackc/pgx/v5/stdlib"
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
 
 // Dialect names the SQL flavour behind a DB.
@@ -253,15 +253,36 @@ func DefaultPostgresPool() int { return max(4, runtime.GOMAXPROCS(0)*2) }
 // max_connections is 100 unless raised.
 const MaxPostgresPool = 1000
 
+// openPostgres opens a pool of pool connections (0: DefaultPostgresPool).
+//
+// Its sessions run with jit=off unless dsn sets jit itself. PostgreSQL
+// compiles a statement to machine code when its estimated cost passes
+// jit_above_cost (100,000 by default), and a search's estimate passes it
+// whenever its words are in a few thousand documents: each check of a
+// ticket's visibility is costed as a subquery per match. The compilation
+// then took 13-15 ms of a 28 ms search at 20,000 tickets, every time, as
+// nothing keeps the machine code between statements; Frontdesk's
+// statements read at most a window of documents and run in milliseconds,
+// where JIT can only add its compile time (BENCHMARKS.md, "P12: searches
+// without JIT on PostgreSQL"). A DSN with jit=on turns it back on.
 func openPostgres(ctx context.Context, dsn string, pool int) (*DB, error) {
 	n := pool
 	if n <= 0 {
 		n = DefaultPostgresPool()
 	}
-	d, err := sql.Open("pgx", dsn)
+	cfg, err := pgx.ParseConfig(dsn)
 	if err != nil {
-		return nil, err
+		// pgx's message quotes the URL, and finding the password in a
+		// malformed one is its best effort: give only the cause.
+		if cause := errors.Unwrap(err); cause != nil {
+			return nil, fmt.Errorf("postgres URL %s is not valid: %w", redact(dsn), cause)
+		}
+		return nil, fmt.Errorf("postgres URL %s is not valid", redact(dsn))
 	}
+	if _, set := cfg.RuntimeParams["jit"]; !set {
+		cfg.RuntimeParams["jit"] = "off"
+	}
+	d := stdlib.OpenDB(*cfg)
 	d.SetMaxOpenConns(n)
 	d.SetMaxIdleConns(n)
 	d.SetConnMaxIdleTime(5 * time.Minute)
