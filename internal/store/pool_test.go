@@ -59,17 +59,15 @@ func TestPostgresWithoutJIT(t *testing.T) {
 		t.Skip("FRONTDESK_TEST_DATABASE_URL not set")
 	}
 	u, _ := storetest.SchemaURL(t, base)
-	for _, want := range []string{"off", "on"} {
-		pu, err := url.Parse(u)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if want == "on" {
-			q := pu.Query()
-			q.Set("jit", "on")
-			pu.RawQuery = q.Encode()
-		}
-		db, err := store.Open(ctx, pu.String(), "")
+	pu, err := url.Parse(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := pu.Query()
+	q.Set("jit", "on")
+	pu.RawQuery = q.Encode()
+	for _, c := range []struct{ url, want string }{{u, "off"}, {pu.String(), "on"}} {
+		db, err := store.Open(ctx, c.url, "")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -94,8 +92,8 @@ func TestPostgresWithoutJIT(t *testing.T) {
 			}
 			rows.Close()
 			pids[pid] = true
-			if jit != want {
-				t.Errorf("jit is %q on connection %d, want %q", jit, pid, want)
+			if jit != c.want {
+				t.Errorf("jit is %q on connection %d, want %q", jit, pid, c.want)
 			}
 		}
 		db.Close()

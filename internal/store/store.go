@@ -260,7 +260,7 @@ const MaxPostgresPool = 1000
 // jit_above_cost (100,000 by default), and a search's estimate passes it
 // whenever its words are in a few thousand documents: each check of a
 // ticket's visibility is costed as a subquery per match. The compilation
-// then took 13-15 ms of a 28 ms search at 20,000 tickets, every time, as
+// then took 15 ms of a 28.5 ms search at 20,000 tickets, every time, as
 // nothing keeps the machine code between statements; Frontdesk's
 // statements read at most a window of documents and run in milliseconds,
 // where JIT can only add its compile time (BENCHMARKS.md, "P12: searches
